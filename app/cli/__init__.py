@@ -1,0 +1,69 @@
+"""The `schoolq` command line. Each command group lives in its own module with a `register(sub)`.
+
+Exit codes: 0 success, 2 input refused (the problems are printed in Chinese), 1 unexpected error
+(a short Chinese sentence on stderr, the traceback only in the log file).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import traceback
+
+from app import __version__
+from app.errors import SchoolQError, ValidationError
+from app.paths import user_data_dir
+
+# Command modules, in the order their commands appear in --help.
+COMMAND_MODULES = [
+    "app.cli.setup_cmds",
+]
+
+log = logging.getLogger("schoolq")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser with every command group registered."""
+    parser = argparse.ArgumentParser(prog="schoolq", description="乡村学校教学质量管理(命令行)")
+    parser.add_argument("--version", action="version", version=f"schoolq {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _log_crash() -> str:
+    path = user_data_dir() / "schoolq-error.log"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(traceback.format_exc() + "\n")
+    return str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one CLI command; return the process exit code."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    args = build_parser().parse_args(argv)
+    try:
+        result = args.func(args)
+        return int(result or 0)
+    except ValidationError as exc:
+        print("输入被拒绝,未写入任何数据:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    except SchoolQError as exc:
+        print(f"错误:{exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"错误:找不到文件 {exc.filename or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - the user gets a sentence, the log gets the traceback
+        where = _log_crash()
+        print(f"程序内部错误,操作未完成。详细信息已记录到 {where},请把该文件交给技术支持。", file=sys.stderr)
+        return 1

@@ -1,0 +1,91 @@
+"""Commands that create databases and describe them: init, demo, info."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from app import __version__
+from app.cli.common import add_db_argument, add_json_argument, emit_json, open_db, passphrase
+from app.db.database import schema_version
+from app.db.migrations import SCHEMA_VERSION
+from app.queries.roster import counts, database_kind
+from app.services import setup
+from app.services.schools import SCHOOL_TYPES, current_term, get_meta
+
+
+def register(sub) -> None:
+    p = sub.add_parser("init", help="新建一所学校的数据库", description="新建一所学校的空数据库。")
+    p.add_argument("path", metavar="PATH", help="新数据库文件路径")
+    p.add_argument("--code", required=True, help="学校代码(字母和数字)")
+    p.add_argument("--name", required=True, help="学校名称")
+    p.add_argument("--type", required=True, choices=SCHOOL_TYPES, help="学校类型")
+    p.add_argument("--township", help="所属乡镇代码")
+    p.add_argument("--township-name", help="所属乡镇名称")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="生成演示数据库", description="生成确定性的演示数据(同一种子得到同样的数据)。")
+    p.add_argument("path", metavar="PATH", help="要写入的数据库文件路径(不能已存在)")
+    p.add_argument("--seed", type=int, default=1, help="随机种子(默认 1)")
+    p.add_argument("--scale", choices=("township", "county"), default="township",
+                   help="township:一个乡镇六所学校;county:约 200 所学校、6 万学生(用于性能测试)")
+    p.add_argument("--school-dbs", metavar="DIR", help="同时为每所演示学校写出它自己的数据库(口令 demo)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("info", help="显示数据库概况", description="显示数据库中的学校、班级、学生等数量。")
+    add_db_argument(p)
+    add_json_argument(p)
+    p.set_defaults(func=cmd_info)
+
+
+def cmd_init(args) -> int:
+    secret = passphrase("为管理员设置口令:", confirm=True)
+    db = setup.init_school(args.path, code=args.code, name=args.name, type=args.type, passphrase=secret,
+                           township_code=args.township, township_name=args.township_name)
+    fingerprint = db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
+    db.close()
+    print(f"已创建学校数据库:{args.path}")
+    print(f"管理员账号:admin;签名密钥指纹:{fingerprint}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from app.demo import generate
+
+    started = time.perf_counter()
+    summary = generate(Path(args.path), seed=args.seed, scale=args.scale,
+                       school_dbs=Path(args.school_dbs) if args.school_dbs else None,
+                       progress=lambda fraction, message: print(f"[{fraction:4.0%}] {message}"))
+    print(f"已生成演示数据库:{args.path}({time.perf_counter() - started:.1f} 秒)")
+    for path in summary.get("school_dbs", []):
+        print(f"  学校数据库:{path}")
+    return 0
+
+
+def cmd_info(args) -> int:
+    db = open_db(args)
+    try:
+        term = current_term(db)
+        info = {
+            "path": str(Path(args.db).resolve()),
+            "kind": database_kind(db),
+            "school_code": get_meta(db, "school_code"),
+            "township_code": get_meta(db, "township_code"),
+            "current_term": term["code"],
+            "current_term_name": term["name"],
+            "schema_version": schema_version(db),
+            "program_schema_version": SCHEMA_VERSION,
+            "program_version": __version__,
+            **counts(db),
+        }
+    finally:
+        db.close()
+    if args.json:
+        emit_json(info)
+        return 0
+    kinds = {"school": "学校数据库", "township": "乡镇数据库", "county": "县级数据库"}
+    print(f"{kinds.get(info['kind'], info['kind'])}:{info['path']}")
+    print(f"当前学期:{info['current_term_name']}")
+    for key, label in (("schools", "学校"), ("classes", "班级"), ("pupils", "在籍学生"), ("teachers", "在岗教师"),
+                       ("exams", "考试"), ("marks", "成绩记录")):
+        print(f"  {label}:{info[key]}")
+    return 0

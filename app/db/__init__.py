@@ -1,0 +1,1 @@
+"""Database access: opening, migrating, and the audited write helpers."""

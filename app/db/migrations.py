@@ -1,0 +1,229 @@
+"""The ordered list of schema migrations. Append only: never edit one that has shipped.
+
+Every table that travels between sites has a TEXT uuid primary key `id`, `created_at` and
+`updated_at` (UTC ISO 8601). Rows that belong to a school carry `school_id`, so one schema serves
+a school's own database and a township database holding many schools.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "schoolq"
+migrations = Migrations(MIGRATION_SET)
+_NAMES: list[str] = []
+
+
+def migration(fn):
+    """Register `fn` as the next migration of the ordered list."""
+    _NAMES.append(fn.__name__)
+    return migrations()(fn)
+
+_STAMPS = "created_at TEXT NOT NULL, updated_at TEXT NOT NULL"
+
+_V1 = [
+    # Key/value facts about this database: its kind (school / township / county) and owner.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    f"""CREATE TABLE township (
+        id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, county TEXT,
+        {_STAMPS})""",
+    f"""CREATE TABLE school (
+        id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('中心校本部', '完小', '教学点')),
+        township_id TEXT REFERENCES township(id),
+        address TEXT, daily_max_periods INTEGER NOT NULL DEFAULT 6,
+        {_STAMPS})""",
+    f"""CREATE TABLE app_user (
+        id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('township_admin', 'school_admin', 'academic', 'teacher')),
+        school_id TEXT REFERENCES school(id), teacher_id TEXT REFERENCES teacher(id),
+        passphrase_hash TEXT, active INTEGER NOT NULL DEFAULT 1,
+        {_STAMPS})""",
+    f"""CREATE TABLE school_key (
+        id TEXT PRIMARY KEY, school_id TEXT REFERENCES school(id), township_id TEXT REFERENCES township(id),
+        public_pem TEXT NOT NULL, private_pem_encrypted TEXT,
+        fingerprint TEXT NOT NULL, registered INTEGER NOT NULL DEFAULT 0,
+        {_STAMPS})""",
+    f"""CREATE TABLE academic_year (
+        id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, start_date TEXT NOT NULL, end_date TEXT NOT NULL,
+        {_STAMPS})""",
+    f"""CREATE TABLE term (
+        id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE,
+        academic_year_id TEXT NOT NULL REFERENCES academic_year(id),
+        seq INTEGER NOT NULL CHECK (seq IN (1, 2)), name TEXT NOT NULL,
+        start_date TEXT NOT NULL, end_date TEXT NOT NULL,
+        {_STAMPS})""",
+    f"""CREATE TABLE subject (
+        id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,
+        aliases TEXT NOT NULL DEFAULT '',
+        tested INTEGER NOT NULL DEFAULT 0,
+        assessment TEXT NOT NULL DEFAULT '考试' CHECK (assessment IN ('考试', '考核', '考察')),
+        is_main INTEGER NOT NULL DEFAULT 0, sort_order INTEGER NOT NULL DEFAULT 0,
+        school_id TEXT REFERENCES school(id),
+        {_STAMPS})""",
+    f"""CREATE TABLE teacher (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        staff_no TEXT NOT NULL, name TEXT NOT NULL,
+        gender TEXT NOT NULL CHECK (gender IN ('男', '女')),
+        birth_date TEXT, hire_date TEXT, phone TEXT,
+        active INTEGER NOT NULL DEFAULT 1,
+        {_STAMPS},
+        UNIQUE (school_id, staff_no))""",
+    """CREATE TABLE teacher_subject (
+        teacher_id TEXT NOT NULL REFERENCES teacher(id) ON DELETE CASCADE,
+        subject_id TEXT NOT NULL REFERENCES subject(id),
+        PRIMARY KEY (teacher_id, subject_id))""",
+    """CREATE TABLE teacher_role (
+        teacher_id TEXT NOT NULL REFERENCES teacher(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('校长', '副校长', '教导主任', '中层', '教研组长', '年级组长', '班主任')),
+        PRIMARY KEY (teacher_id, role))""",
+    """CREATE TABLE teacher_title (
+        teacher_id TEXT NOT NULL REFERENCES teacher(id) ON DELETE CASCADE,
+        title TEXT NOT NULL CHECK (title IN ('骨干', '学科带头人')),
+        PRIMARY KEY (teacher_id, title))""",
+    # The other schools a 走教 teacher serves besides the home school.
+    """CREATE TABLE teacher_site (
+        teacher_id TEXT NOT NULL REFERENCES teacher(id) ON DELETE CASCADE,
+        school_id TEXT NOT NULL REFERENCES school(id),
+        PRIMARY KEY (teacher_id, school_id))""",
+    f"""CREATE TABLE class (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        academic_year_id TEXT NOT NULL REFERENCES academic_year(id),
+        name TEXT NOT NULL, number INTEGER NOT NULL DEFAULT 1,
+        head_teacher_id TEXT REFERENCES teacher(id) ON DELETE SET NULL,
+        {_STAMPS},
+        UNIQUE (school_id, academic_year_id, name))""",
+    # A 复式 class holds two or three grades; an ordinary class holds one.
+    """CREATE TABLE class_grade (
+        class_id TEXT NOT NULL REFERENCES class(id) ON DELETE CASCADE,
+        grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
+        PRIMARY KEY (class_id, grade))""",
+    f"""CREATE TABLE pupil (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        student_no TEXT NOT NULL, name TEXT NOT NULL,
+        gender TEXT NOT NULL CHECK (gender IN ('男', '女')),
+        birth_date TEXT, id_number TEXT,
+        class_id TEXT REFERENCES class(id),
+        grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
+        boarding INTEGER NOT NULL DEFAULT 0, left_behind INTEGER NOT NULL DEFAULT 0,
+        migrant INTEGER NOT NULL DEFAULT 0, disabled INTEGER NOT NULL DEFAULT 0,
+        pe_exempt INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT '在读' CHECK (status IN ('在读', '转入', '转出', '休学', '流失')),
+        status_date TEXT, enrol_date TEXT,
+        {_STAMPS},
+        UNIQUE (school_id, student_no))""",
+    f"""CREATE TABLE pupil_status_change (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE,
+        status TEXT NOT NULL, date TEXT NOT NULL, note TEXT,
+        {_STAMPS})""",
+    f"""CREATE TABLE exam (
+        id TEXT PRIMARY KEY, school_id TEXT REFERENCES school(id), township_id TEXT REFERENCES township(id),
+        name TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('单元', '月考', '期中', '期末', '统考', '抽测', '毕业考')),
+        scope TEXT NOT NULL CHECK (scope IN ('校', '乡', '县')),
+        term_id TEXT NOT NULL REFERENCES term(id), date TEXT,
+        policy TEXT NOT NULL DEFAULT 'sat' CHECK (policy IN ('sat', 'roster')),
+        {_STAMPS})""",
+    """CREATE TABLE exam_grade (
+        exam_id TEXT NOT NULL REFERENCES exam(id) ON DELETE CASCADE,
+        grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
+        PRIMARY KEY (exam_id, grade))""",
+    f"""CREATE TABLE exam_subject (
+        id TEXT PRIMARY KEY, exam_id TEXT NOT NULL REFERENCES exam(id) ON DELETE CASCADE,
+        subject_id TEXT NOT NULL REFERENCES subject(id),
+        full_marks REAL NOT NULL DEFAULT 100 CHECK (full_marks > 0),
+        grades TEXT,
+        excellent_pct REAL NOT NULL DEFAULT 85, pass_pct REAL NOT NULL DEFAULT 60,
+        low_pct REAL NOT NULL DEFAULT 40,
+        {_STAMPS},
+        UNIQUE (exam_id, subject_id))""",
+    f"""CREATE TABLE mark (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        exam_id TEXT NOT NULL REFERENCES exam(id) ON DELETE CASCADE,
+        pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE,
+        subject_id TEXT NOT NULL REFERENCES subject(id),
+        class_id TEXT REFERENCES class(id), grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
+        score REAL,
+        status TEXT NOT NULL DEFAULT '正常' CHECK (status IN ('正常', '缺考', '免考', '作弊')),
+        {_STAMPS},
+        CHECK ((status = '正常') = (score IS NOT NULL)),
+        UNIQUE (exam_id, pupil_id, subject_id))""",
+    f"""CREATE TABLE teaching_assignment (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        teacher_id TEXT NOT NULL REFERENCES teacher(id),
+        class_id TEXT NOT NULL REFERENCES class(id) ON DELETE CASCADE,
+        subject_id TEXT NOT NULL REFERENCES subject(id),
+        weekly_periods REAL NOT NULL CHECK (weekly_periods >= 0),
+        {_STAMPS},
+        UNIQUE (term_id, class_id, subject_id))""",
+    # The school's daily slot plan: what kind each slot is, and how long.
+    f"""CREATE TABLE timetable_period (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        slot INTEGER NOT NULL, label TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('lesson', '早读', '大课间', '午休', '自习', '课外活动')),
+        start_time TEXT, minutes INTEGER NOT NULL,
+        {_STAMPS},
+        UNIQUE (school_id, term_id, slot))""",
+    f"""CREATE TABLE timetable_slot (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        class_id TEXT NOT NULL REFERENCES class(id) ON DELETE CASCADE,
+        day INTEGER NOT NULL CHECK (day BETWEEN 1 AND 7), slot INTEGER NOT NULL,
+        subject_id TEXT REFERENCES subject(id), teacher_id TEXT REFERENCES teacher(id),
+        room TEXT,
+        {_STAMPS},
+        UNIQUE (term_id, class_id, day, slot))""",
+    f"""CREATE TABLE lesson_observation (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        observer_id TEXT NOT NULL REFERENCES teacher(id),
+        teacher_id TEXT NOT NULL REFERENCES teacher(id),
+        class_id TEXT REFERENCES class(id), subject_id TEXT REFERENCES subject(id),
+        date TEXT NOT NULL, form_id TEXT, ratings TEXT NOT NULL DEFAULT '{{}}', score REAL, notes TEXT,
+        {_STAMPS})""",
+    f"""CREATE TABLE routine_check (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        teacher_id TEXT NOT NULL REFERENCES teacher(id), checker_id TEXT REFERENCES teacher(id),
+        date TEXT NOT NULL,
+        link TEXT NOT NULL CHECK (link IN ('备', '讲', '批', '辅', '考', '思', '研')),
+        sheet_id TEXT, scores TEXT NOT NULL DEFAULT '{{}}', total REAL, notes TEXT,
+        {_STAMPS})""",
+    f"""CREATE TABLE quality_target (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        grade INTEGER CHECK (grade BETWEEN 1 AND 9), subject_id TEXT REFERENCES subject(id),
+        metric TEXT NOT NULL CHECK (metric IN ('mean', 'pass_rate', 'excellent_rate', 'low_rate', 'composite')),
+        target REAL NOT NULL, note TEXT,
+        {_STAMPS})""",
+    """CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+        user_id TEXT, username TEXT NOT NULL, school_id TEXT,
+        action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete', 'bulk')),
+        table_name TEXT NOT NULL, row_id TEXT, old_value TEXT, new_value TEXT, note TEXT)""",
+    "CREATE INDEX idx_pupil_class ON pupil(class_id)",
+    "CREATE INDEX idx_pupil_student_no ON pupil(student_no)",
+    "CREATE INDEX idx_teacher_school ON teacher(school_id)",
+    "CREATE INDEX idx_class_school ON class(school_id, academic_year_id)",
+    "CREATE INDEX idx_mark_pupil ON mark(pupil_id)",
+    "CREATE INDEX idx_mark_exam_subject ON mark(exam_id, subject_id)",
+    "CREATE INDEX idx_assignment_teacher ON teaching_assignment(teacher_id)",
+    "CREATE INDEX idx_slot_teacher ON timetable_slot(teacher_id, day, slot)",
+    "CREATE INDEX idx_audit_table_row ON audit_log(table_name, row_id)",
+]
+
+
+@migration
+def m001_initial_schema(db: Database) -> None:
+    for statement in _V1:
+        db.execute(statement)
+
+
+def known_migration_names() -> list[str]:
+    """Return the names of every migration this program knows, in order."""
+    return list(_NAMES)
+
+
+SCHEMA_VERSION = len(known_migration_names())

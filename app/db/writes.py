@@ -1,0 +1,164 @@
+"""The only way rows are written: each helper records who changed what (old → new) in audit_log.
+
+Service functions in app/services validate first, then call these inside one `db.atomic()` block,
+so a change and its audit entry commit together or not at all.
+"""
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import json
+import random
+import uuid
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from app.errors import NotFound
+
+ROLES = ("township_admin", "school_admin", "academic", "teacher")
+ROLE_NAMES = {"township_admin": "乡镇管理员", "school_admin": "学校管理员", "academic": "教务", "teacher": "教师"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user on whose behalf a service function acts."""
+
+    username: str
+    role: str
+    user_id: str | None = None
+    school_id: str | None = None
+    teacher_id: str | None = None
+    display_name: str = ""
+
+
+SYSTEM = Actor(username="system", role="township_admin", display_name="系统")
+
+_rng: contextvars.ContextVar[random.Random | None] = contextvars.ContextVar("schoolq_id_rng", default=None)
+_clock: contextvars.ContextVar[str | None] = contextvars.ContextVar("schoolq_clock", default=None)
+
+
+@contextmanager
+def deterministic(seed: int, when: str):
+    """Within the block, new ids come from `seed` and every timestamp is `when` (demo data)."""
+    token_rng = _rng.set(random.Random(seed))
+    token_clock = _clock.set(when)
+    try:
+        yield
+    finally:
+        _rng.reset(token_rng)
+        _clock.reset(token_clock)
+
+
+def new_id() -> str:
+    """Return a new stable row id (a UUID4 string)."""
+    rng = _rng.get()
+    if rng is None:
+        return str(uuid.uuid4())
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def now() -> str:
+    """Return the current UTC time as ISO 8601 text, seconds precision."""
+    fixed = _clock.get()
+    if fixed is not None:
+        return fixed
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _json(value: object) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def audit(db: Database, actor: Actor, action: str, table: str, row_id: str | None,
+          old: object = None, new: object = None, school_id: str | None = None, note: str | None = None) -> None:
+    """Append one entry to audit_log."""
+    db.execute(
+        "INSERT INTO audit_log (at, user_id, username, school_id, action, table_name, row_id, old_value,"
+        " new_value, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [now(), actor.user_id, actor.username, school_id, action, table, row_id, _json(old), _json(new), note],
+    )
+
+
+def get_row(db: Database, table: str, row_id: str) -> dict:
+    """Return the row of `table` with id `row_id`. Raises NotFound."""
+    rows = list(db.query(f"SELECT * FROM [{table}] WHERE id = ?", [row_id]))
+    if not rows:
+        raise NotFound(f"找不到记录({table} {row_id}),它可能已被删除。")
+    return rows[0]
+
+
+def insert_row(db: Database, actor: Actor, table: str, values: dict) -> str:
+    """Insert a row with a new id and timestamps, audit it, and return its id."""
+    stamp = now()
+    row = {"id": values.get("id") or new_id(), **values, "created_at": stamp, "updated_at": stamp}
+    row["id"] = row["id"] or new_id()
+    columns = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+    audit(db, actor, "insert", table, row["id"], None, values, row.get("school_id"))
+    return row["id"]
+
+
+def update_row(db: Database, actor: Actor, table: str, row_id: str, changes: dict) -> dict:
+    """Apply `changes` to a row, audit the fields that really changed (old → new), return them."""
+    old = get_row(db, table, row_id)
+    diff = {k: v for k, v in changes.items() if old.get(k) != v}
+    if not diff:
+        return {}
+    assignments = ", ".join(f"[{c}] = ?" for c in diff)
+    db.execute(f"UPDATE [{table}] SET {assignments}, updated_at = ? WHERE id = ?",
+               [*diff.values(), now(), row_id])
+    audit(db, actor, "update", table, row_id, {k: old[k] for k in diff}, diff, old.get("school_id"))
+    return diff
+
+
+def delete_row(db: Database, actor: Actor, table: str, row_id: str) -> dict:
+    """Delete a row, audit its last content, and return that content."""
+    old = get_row(db, table, row_id)
+    db.execute(f"DELETE FROM [{table}] WHERE id = ?", [row_id])
+    audit(db, actor, "delete", table, row_id, old, None, old.get("school_id"))
+    return old
+
+
+def set_links(db: Database, actor: Actor, table: str, owner_column: str, owner_id: str,
+              value_column: str, values: Iterable[object], school_id: str | None = None) -> bool:
+    """Make the link rows of one owner exactly `values`; audit old list → new list if it changed."""
+    wanted = sorted(set(values), key=str)
+    current = sorted((r[value_column] for r in db.query(
+        f"SELECT [{value_column}] FROM [{table}] WHERE [{owner_column}] = ?", [owner_id])), key=str)
+    if current == wanted:
+        return False
+    db.execute(f"DELETE FROM [{table}] WHERE [{owner_column}] = ?", [owner_id])
+    for value in wanted:
+        db.execute(f"INSERT INTO [{table}] ([{owner_column}], [{value_column}]) VALUES (?, ?)", [owner_id, value])
+    audit(db, actor, "update", table, owner_id, current, wanted, school_id)
+    return True
+
+
+def bulk_insert(db: Database, actor: Actor, table: str, rows: list[dict], note: str) -> int:
+    """Insert many rows at once (generated or imported data), with one audit entry naming the count."""
+    if not rows:
+        return 0
+    stamp = now()
+    prepared = [{"id": r.get("id") or new_id(), **r, "created_at": stamp, "updated_at": stamp}
+                if "id" in r or _has_id(db, table) else dict(r) for r in rows]
+    columns = list(prepared[0])
+    sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+           f"VALUES ({', '.join('?' for _ in columns)})")
+    db.conn.executemany(sql, [[r[c] for c in columns] for r in prepared])
+    audit(db, actor, "bulk", table, None, None, {"rows": len(prepared)}, None, note)
+    return len(prepared)
+
+
+_ID_TABLES: dict[str, bool] = {}
+
+
+def _has_id(db: Database, table: str) -> bool:
+    if table not in _ID_TABLES:
+        _ID_TABLES[table] = "id" in db[table].columns_dict
+    return _ID_TABLES[table]

@@ -1,0 +1,79 @@
+"""Exceptions raised by the core. Every message is Chinese and meant for the user."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class SchoolQError(Exception):
+    """Base of every error the core raises on purpose; str() is a Chinese sentence."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in user input: where it is and what is wrong, in Chinese."""
+
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    field: str | None = None
+    severity: str = "error"
+
+    def where(self) -> str:
+        """Return '工作表“X” 第 N 行 “列”' for the parts that are known."""
+        parts = []
+        if self.sheet is not None:
+            parts.append(f"工作表“{self.sheet}”")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column is not None:
+            parts.append(f"“{self.column}”列")
+        return " ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"{where}:{self.message}" if where else self.message
+
+    def to_dict(self) -> dict:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ValidationError(SchoolQError):
+    """Input was refused; `problems` lists every reason found, nothing was written."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class PermissionDenied(SchoolQError):
+    """The acting user's role does not allow this change."""
+
+
+class NotFound(SchoolQError):
+    """A row the caller named does not exist."""
+
+
+class SchemaTooNew(SchoolQError):
+    """The database was written by a newer version of the program."""
+
+
+class NotADatabase(SchoolQError):
+    """The file is not a SchoolQ database."""
+
+
+def invalid(message: str, field: str | None = None) -> ValidationError:
+    """Return a ValidationError holding a single problem."""
+    return ValidationError([Problem(message, field=field)])

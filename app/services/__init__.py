@@ -1,0 +1,1 @@
+"""Service functions: every change to the data goes through here, validated, in one transaction, audited."""

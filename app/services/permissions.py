@@ -1,0 +1,53 @@
+"""Who may change what. Every service function calls one of these before writing."""
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from app.db.writes import Actor
+from app.errors import PermissionDenied
+
+
+def require_township_admin(actor: Actor) -> None:
+    """Raise PermissionDenied unless the actor is a township administrator."""
+    if actor.role != "township_admin":
+        raise PermissionDenied("只有乡镇管理员可以进行此操作。")
+
+
+def require_school_admin(actor: Actor, school_id: str) -> None:
+    """Raise PermissionDenied unless the actor administers `school_id` (or the township)."""
+    if actor.role == "township_admin":
+        return
+    if actor.role == "school_admin" and actor.school_id == school_id:
+        return
+    raise PermissionDenied("只有本校管理员可以进行此操作。")
+
+
+def require_roster_write(actor: Actor, school_id: str) -> None:
+    """Raise PermissionDenied unless the actor may edit pupils, teachers and classes of `school_id`."""
+    if actor.role == "township_admin":
+        return
+    if actor.role in ("school_admin", "academic") and actor.school_id == school_id:
+        return
+    if actor.role == "teacher":
+        raise PermissionDenied("教师账号不能修改学生、教师或班级名册,请联系教务处。")
+    raise PermissionDenied("您只能修改本校的名册。")
+
+
+def require_mark_write(db: Database, actor: Actor, school_id: str, class_id: str | None, subject_id: str) -> None:
+    """Raise PermissionDenied unless the actor may change marks of this class and subject.
+
+    Administrators and 教务 of the school may; a teacher only for a class and subject they teach
+    (a teaching assignment of theirs).
+    """
+    if actor.role == "township_admin":
+        return
+    if actor.school_id != school_id:
+        raise PermissionDenied("您只能修改本校学生的成绩。")
+    if actor.role in ("school_admin", "academic"):
+        return
+    if actor.teacher_id and class_id and db.execute(
+        "SELECT 1 FROM teaching_assignment WHERE teacher_id = ? AND class_id = ? AND subject_id = ?",
+        [actor.teacher_id, class_id, subject_id],
+    ).fetchone():
+        return
+    raise PermissionDenied("教师只能修改自己任教班级、任教学科的成绩。")

@@ -1,0 +1,84 @@
+"""Creating a new school or township database, ready to use."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from app import __version__
+from app.db.database import open_database
+from app.db.writes import SYSTEM
+from app.errors import invalid
+from app.services import keys, schools, subjects, users
+
+
+def _fresh(path: Path) -> Database:
+    if path.exists() and path.stat().st_size > 0:
+        raise invalid(f"文件“{path}”已存在。为防止覆盖数据,请换一个文件名。")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return open_database(path, create=True)
+
+
+def _common(db: Database, kind: str, today: dt.date | None) -> None:
+    schools.set_meta(db, SYSTEM, "kind", kind)
+    schools.set_meta(db, SYSTEM, "created_by_version", __version__)
+    subjects.seed_subjects(db, SYSTEM)
+    year, seq = schools.term_for_date(today or dt.date.today())
+    schools.set_current_term(db, SYSTEM, schools.ensure_term(db, SYSTEM, year, seq))
+
+
+def init_school(path: str | Path, *, code: str, name: str, type: str, passphrase: str,
+                township_code: str | None = None, township_name: str | None = None,
+                admin_username: str = "admin", today: dt.date | None = None) -> Database:
+    """Create a school's own database with its school, subjects, current term, admin user and key.
+
+    Returns the open database. Raises ValidationError (nothing is left behind on failure).
+    """
+    path = Path(path)
+    if not passphrase:
+        raise invalid("请设置管理员口令(至少 4 个字符)。", "passphrase")
+    if len(passphrase) < 4:
+        raise invalid("管理员口令至少 4 个字符。", "passphrase")
+    db = _fresh(path)
+    try:
+        with db.atomic():
+            township_id = None
+            if township_code:
+                township_id = schools.create_township(db, SYSTEM, code=township_code,
+                                                      name=township_name or township_code)
+            school_id = schools.create_school(db, SYSTEM, code=code, name=name, type=type, township_id=township_id)
+            schools.set_meta(db, SYSTEM, "school_code", schools.school_by_code(db, code)["code"])
+            _common(db, "school", today)
+            users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
+                              role="school_admin", school_id=school_id, passphrase=passphrase)
+            keys.create_key(db, SYSTEM, passphrase, school_id=school_id)
+    except Exception:
+        db.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    return db
+
+
+def init_township(path: str | Path, *, code: str, name: str, passphrase: str, county: str | None = None,
+                  admin_username: str = "admin", today: dt.date | None = None) -> Database:
+    """Create a township database (no schools yet): township, subjects, term, admin user and key."""
+    path = Path(path)
+    if len(passphrase or "") < 4:
+        raise invalid("管理员口令至少 4 个字符。", "passphrase")
+    db = _fresh(path)
+    try:
+        with db.atomic():
+            township_id = schools.create_township(db, SYSTEM, code=code, name=name, county=county)
+            schools.set_meta(db, SYSTEM, "township_code", code.upper())
+            _common(db, "township", today)
+            users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
+                              role="township_admin", passphrase=passphrase)
+            keys.create_key(db, SYSTEM, passphrase, township_id=township_id)
+    except Exception:
+        db.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    return db

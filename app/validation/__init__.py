@@ -1,0 +1,1 @@
+"""Validation and normalisation of the values people type: IDs, class names, text."""
