@@ -60,6 +60,16 @@ def new_id() -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
+_NAMESPACE = uuid.UUID("6f1d8a52-3c4e-4b7a-9a53-5c0de5c0a1e5")
+
+
+def stable_id(kind: str, code: str) -> str:
+    """Return the id every database gives the thing of `kind` with natural key `code` when it is
+    first created (subjects, terms, townships, schools), so that a school's database and the
+    township's agree on it without a lookup table."""
+    return str(uuid.uuid5(_NAMESPACE, f"{kind}:{code}"))
+
+
 def now() -> str:
     """Return the current UTC time as ISO 8601 text, seconds precision."""
     fixed = _clock.get()

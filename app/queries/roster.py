@@ -88,10 +88,11 @@ def list_teachers(db: Database, school_id: str | None = None) -> list[dict]:
 
 def counts(db: Database) -> dict:
     """Return the sizes a user checks first: schools, classes, pupils, teachers, exams, marks and more."""
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    year = current_term(db)["academic_year_id"]
+    one = lambda sql: db.execute(sql, {"year": year}).fetchone()[0]  # noqa: E731
     return {
         "schools": one("SELECT COUNT(*) FROM school"),
-        "classes": one("SELECT COUNT(*) FROM class"),
+        "classes": one("SELECT COUNT(*) FROM class WHERE academic_year_id = :year"),
         "pupils": one("SELECT COUNT(*) FROM pupil WHERE status IN ('在读', '转入')"),
         "pupils_all": one("SELECT COUNT(*) FROM pupil"),
         "teachers": one("SELECT COUNT(*) FROM teacher WHERE active = 1"),
@@ -100,7 +101,8 @@ def counts(db: Database) -> dict:
         "marks": one("SELECT COUNT(*) FROM mark"),
         "teaching_assignments": one("SELECT COUNT(*) FROM teaching_assignment"),
         "timetable_slots": one("SELECT COUNT(*) FROM timetable_slot"),
-        "multigrade_classes": one("SELECT COUNT(*) FROM (SELECT class_id FROM class_grade GROUP BY class_id"
+        "multigrade_classes": one("SELECT COUNT(*) FROM (SELECT class_id FROM class_grade cg JOIN class c"
+                                  " ON c.id = cg.class_id WHERE c.academic_year_id = :year GROUP BY class_id"
                                   " HAVING COUNT(*) > 1)"),
         "audit_entries": one("SELECT COUNT(*) FROM audit_log"),
     }
@@ -110,7 +112,7 @@ def school_overview(db: Database) -> list[dict]:
     """Return per school: type, classes, pupils by flag, teachers — the 学校概况 table."""
     return [dict(r) for r in db.query(
         "SELECT s.id, s.code, s.name, s.type,"
-        " (SELECT COUNT(*) FROM class c WHERE c.school_id = s.id) AS classes,"
+        " (SELECT COUNT(*) FROM class c WHERE c.school_id = s.id AND c.academic_year_id = :year) AS classes,"
         " (SELECT COUNT(*) FROM pupil p WHERE p.school_id = s.id AND p.status IN ('在读', '转入')) AS pupils,"
         " (SELECT COUNT(*) FROM pupil p WHERE p.school_id = s.id AND p.status IN ('在读', '转入') AND p.boarding = 1)"
         "   AS boarding,"
@@ -118,4 +120,5 @@ def school_overview(db: Database) -> list[dict]:
         "   AND p.left_behind = 1) AS left_behind,"
         " (SELECT COUNT(*) FROM pupil p WHERE p.school_id = s.id AND p.status = '流失') AS dropped_out,"
         " (SELECT COUNT(*) FROM teacher t WHERE t.school_id = s.id AND t.active = 1) AS teachers"
-        " FROM school s ORDER BY CASE s.type WHEN '中心校本部' THEN 0 WHEN '完小' THEN 1 ELSE 2 END, s.code")]
+        " FROM school s ORDER BY CASE s.type WHEN '中心校本部' THEN 0 WHEN '完小' THEN 1 ELSE 2 END, s.code",
+        {"year": current_term(db)["academic_year_id"]})]

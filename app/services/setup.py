@@ -82,3 +82,26 @@ def init_township(path: str | Path, *, code: str, name: str, passphrase: str, co
             Path(str(path) + suffix).unlink(missing_ok=True)
         raise
     return db
+
+
+def init_county(path: str | Path, *, code: str, name: str, passphrase: str, admin_username: str = "admin",
+                today: dt.date | None = None) -> Database:
+    """Create a county database (it aggregates townships): subjects, term, admin user and key."""
+    path = Path(path)
+    if len(passphrase or "") < 4:
+        raise invalid("管理员口令至少 4 个字符。", "passphrase")
+    db = _fresh(path)
+    try:
+        with db.atomic():
+            schools.set_meta(db, SYSTEM, "county_code", code.upper())
+            schools.set_meta(db, SYSTEM, "county_name", name)
+            _common(db, "county", today)
+            users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
+                              role="township_admin", passphrase=passphrase)
+            keys.create_key(db, SYSTEM, passphrase)
+    except Exception:
+        db.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    return db

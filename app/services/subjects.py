@@ -6,7 +6,7 @@ import re
 
 from sqlite_utils import Database
 
-from app.db.writes import Actor, insert_row
+from app.db.writes import Actor, insert_row, stable_id
 from app.paths import resource_path
 from app.validation.text import clean
 
@@ -24,7 +24,7 @@ def seed_subjects(db: Database, actor: Actor) -> int:
             if db.execute("SELECT 1 FROM subject WHERE code = ?", [item["code"]]).fetchone():
                 continue
             insert_row(db, actor, "subject", {
-                "code": item["code"], "name": item["name"], "aliases": ",".join(item["aliases"]),
+                "id": stable_id("subject", item["code"]), "code": item["code"], "name": item["name"], "aliases": ",".join(item["aliases"]),
                 "tested": int(item["tested"]), "assessment": item["assessment"], "is_main": int(item["main"]),
                 "sort_order": order,
             })

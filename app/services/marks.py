@@ -1,0 +1,73 @@
+"""Writing one mark (a score, or 缺考 / 免考 / 作弊) with the permission and range checks."""
+from __future__ import annotations
+
+import re
+
+from sqlite_utils import Database
+
+from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
+from app.errors import invalid
+from app.services.permissions import require_mark_write
+from app.validation.text import clean
+
+STATUS_WORDS = {"缺考": "缺考", "缺": "缺考", "免考": "免考", "免": "免考", "作弊": "作弊"}
+
+
+def parse_mark(value: object, full_marks: float) -> tuple[float | None, str]:
+    """Return (score, status) for a typed cell: 87.5, ８７, '87 ', 缺考, 缺, 免考, 作弊.
+
+    Raises ValidationError with a Chinese reason for an empty cell, text that is not a mark,
+    a score below 0 or above full marks, or finer than half a point.
+    """
+    text = clean(value)
+    if text in STATUS_WORDS:
+        return None, STATUS_WORDS[text]
+    if not text:
+        raise invalid("成绩为空:请填写分数,或填写“缺考”“免考”。")
+    if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+        raise invalid(f"“{text}”不是分数,也不是“缺考”“免考”“作弊”。")
+    score = float(text)
+    if score < 0:
+        raise invalid(f"分数 {text} 小于 0。")
+    if score > full_marks:
+        raise invalid(f"分数 {text} 超过满分 {full_marks:g}。")
+    if abs(score * 2 - round(score * 2)) > 1e-9:
+        raise invalid(f"分数 {text} 只能精确到 0.5 分。")
+    return score, "正常"
+
+
+def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject_id: str,
+             value: object) -> dict | None:
+    """Record one pupil's mark in one exam subject; `value` as typed (None or '' clears it).
+
+    Returns the stored mark row, or None when cleared. Raises ValidationError (bad value, subject not
+    in the exam, pupil's grade not examined) or PermissionDenied (teachers: only classes they teach).
+    """
+    pupil = get_row(db, "pupil", pupil_id)
+    subject = db.execute("SELECT full_marks, grades FROM exam_subject WHERE exam_id = ? AND subject_id = ?",
+                         [exam_id, subject_id]).fetchone()
+    if subject is None:
+        raise invalid("该考试没有这个科目。")
+    full_marks, grades = subject
+    if grades and str(pupil["grade"]) not in grades.split(","):
+        raise invalid(f"该考试的这一科目不考 {pupil['grade']} 年级。")
+    if not db.execute("SELECT 1 FROM exam_grade WHERE exam_id = ? AND grade = ?", [exam_id, pupil["grade"]]).fetchone():
+        raise invalid(f"该考试不含 {pupil['grade']} 年级。")
+    require_mark_write(db, actor, pupil["school_id"], pupil["class_id"], subject_id)
+    existing = db.execute("SELECT id FROM mark WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
+                          [exam_id, pupil_id, subject_id]).fetchone()
+    if value is None or clean(value) == "":
+        if existing:
+            with db.atomic():
+                delete_row(db, actor, "mark", existing[0])
+        return None
+    score, status = parse_mark(value, full_marks)
+    with db.atomic():
+        if existing:
+            update_row(db, actor, "mark", existing[0], {"score": score, "status": status})
+            mark_id = existing[0]
+        else:
+            mark_id = insert_row(db, actor, "mark", {
+                "school_id": pupil["school_id"], "exam_id": exam_id, "pupil_id": pupil_id, "subject_id": subject_id,
+                "class_id": pupil["class_id"], "grade": pupil["grade"], "score": score, "status": status})
+    return get_row(db, "mark", mark_id)

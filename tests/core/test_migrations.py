@@ -1,0 +1,79 @@
+"""The database opens safely: fresh schema, upgrades with a copy aside, newer schema refused."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from app.db import migrations as mig
+from app.db.database import open_database, schema_version
+from app.errors import NotADatabase, SchemaTooNew
+from app.services.setup import init_school
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_fresh_database_has_full_schema_wal_and_foreign_keys(tmp_path):
+    db = init_school(tmp_path / "s.sqlite", code="S1", name="青山小学", type="完小", passphrase="demo")
+    assert schema_version(db) == mig.SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    for table in ("school", "pupil", "teacher", "class", "exam", "mark", "teaching_assignment", "timetable_slot",
+                  "lesson_observation", "routine_check", "quality_target", "audit_log", "app_user"):
+        assert table in db.table_names()
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO pupil (id, school_id, student_no, name, gender, grade, created_at, updated_at)"
+                   " VALUES ('p', 'no-such-school', 'G1', '张三', '男', 3, '', '')")
+
+
+@pytest.fixture
+def extra_migration():
+    """Register a second migration for the duration of one test, as a future release would."""
+    def m900_add_pupil_nickname(db):
+        db.execute("ALTER TABLE pupil ADD COLUMN nickname TEXT")
+    mig.migration(m900_add_pupil_nickname)
+    yield
+    mig.migrations._migrations.pop()
+    mig._NAMES.pop()
+
+
+def test_upgrade_copies_the_file_aside_and_keeps_data(demo_path, extra_migration):
+    db = open_database(demo_path)
+    assert "nickname" in db["pupil"].columns_dict
+    assert db.execute("SELECT COUNT(*) FROM pupil").fetchone()[0] == 884
+    db.close()
+    backups = list(demo_path.parent.glob("township.v1-*.bak.sqlite"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("SELECT COUNT(*) FROM pupil").fetchone()[0] == 884
+    assert "nickname" not in [r[1] for r in old.execute("PRAGMA table_info(pupil)")]
+
+
+def test_newer_schema_is_refused_and_file_left_alone(demo_path):
+    conn = sqlite3.connect(demo_path)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('schoolq', 'm999_future', 'x')")
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    before = _digest(demo_path)
+    with pytest.raises(SchemaTooNew) as caught:
+        open_database(demo_path)
+    assert "更新版本" in str(caught.value)
+    assert _digest(demo_path) == before
+
+
+def test_a_file_that_is_not_a_database_gets_one_sentence(tmp_path):
+    bogus = tmp_path / "成绩.sqlite"
+    bogus.write_text("这不是数据库" * 100, encoding="utf-8")
+    with pytest.raises(NotADatabase) as caught:
+        open_database(bogus)
+    assert "不是本程序的数据库文件" in str(caught.value)
+
+
+def test_missing_file_is_not_created_silently(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        open_database(tmp_path / "missing.sqlite")
+    assert not (tmp_path / "missing.sqlite").exists()

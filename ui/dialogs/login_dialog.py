@@ -1,0 +1,53 @@
+"""The login dialog: a local user name and passphrase give the Actor every service call runs as."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from sqlite_utils import Database
+
+from app.db.writes import Actor
+from app.errors import Problem, ValidationError
+from app.services.users import verify_user
+from ui.widgets.form import ProblemForm
+
+
+class LoginDialog(QDialog):
+    """Asks for user name and passphrase; `actor` holds the verified user after accept."""
+
+    def __init__(self, db: Database, path: Path, *, demo: bool = False, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.actor: Actor | None = None
+        self.setWindowTitle(self.tr("登录"))
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        intro = QLabel(self.tr("数据库:{name}").format(name=Path(path).name))
+        intro.setToolTip(str(path))
+        layout.addWidget(intro)
+        self.form = ProblemForm()
+        self.username = self.form.add_field("username", self.tr("用户名"), QLineEdit("admin"))
+        self.passphrase = self.form.add_field("passphrase", self.tr("口令"), QLineEdit())
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        layout.addWidget(self.form)
+        if demo:
+            hint = QLabel(self.tr("演示数据库口令:demo"))
+            hint.setObjectName("demo_hint")
+            hint.setStyleSheet("color: #555;")
+            layout.addWidget(hint)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登录"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.passphrase.setFocus()
+
+    def accept(self) -> None:
+        """Verify the user; stay open with the problem shown when the passphrase is wrong."""
+        try:
+            self.actor = verify_user(self.db, self.username.text().strip(), self.passphrase.text())
+        except ValidationError as exc:
+            self.form.show_problems([Problem(p.message, field="passphrase") for p in exc.problems])
+            self.passphrase.selectAll()
+            return
+        super().accept()

@@ -1,0 +1,48 @@
+"""The pupils table: its columns and the loader that runs on the worker."""
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from app.queries.roster import list_pupils
+from app.services.pupils import STATUSES
+from app.validation.classnames import GRADE_NAMES
+from ui.models.table_model import Column, TableSnapshot, field_text, flag_text
+
+SEARCH_KEYS = ("name", "student_no")
+
+
+def pupil_columns(township: bool, class_order: dict[str, int] | None = None) -> list[Column]:
+    """Return the columns of the pupils table; 学校 comes first in a township database.
+
+    `class_order` ranks class ids (school, grade, number) for the 班级 column's order.
+    """
+    class_order = class_order or {}
+    columns = [
+        Column("student_no", "学籍号", field_text("student_no")),
+        Column("name", "姓名", field_text("name")),
+        Column("gender", "性别", field_text("gender"), centered=True),
+        Column("grade", "年级", lambda r: GRADE_NAMES.get(r["grade"], str(r["grade"])), lambda r: r["grade"]),
+        Column("class_name", "班级", field_text("class_name"),
+               lambda r: class_order.get(r.get("class_id") or "", len(class_order))),
+        Column("birth_date", "出生日期", field_text("birth_date"), lambda r: r.get("birth_date") or ""),
+        Column("boarding", "寄宿", flag_text("boarding"), lambda r: r["boarding"], centered=True),
+        Column("left_behind", "留守", flag_text("left_behind"), lambda r: r["left_behind"], centered=True),
+        Column("migrant", "随迁", flag_text("migrant"), lambda r: r["migrant"], centered=True),
+        Column("disabled", "残疾", flag_text("disabled"), lambda r: r["disabled"], centered=True),
+        Column("pe_exempt", "体育免修", flag_text("pe_exempt"), lambda r: r["pe_exempt"], centered=True),
+        Column("status", "状态", field_text("status"),
+               lambda r: STATUSES.index(r["status"]) if r["status"] in STATUSES else len(STATUSES), centered=True),
+    ]
+    if township:
+        columns.insert(0, Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"]))
+    return columns
+
+
+def load_pupils(db: Database, township: bool) -> TableSnapshot:
+    """Return the snapshot of every pupil of the database (run on the worker)."""
+    rows = list_pupils(db)
+    class_order: dict[str, int] = {}
+    for row in rows:  # list_pupils orders by school, grade, class number: first sight is the class order
+        if row["class_id"] and row["class_id"] not in class_order:
+            class_order[row["class_id"]] = len(class_order)
+    return TableSnapshot.build(rows, pupil_columns(township, class_order), SEARCH_KEYS)

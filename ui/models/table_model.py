@@ -1,0 +1,221 @@
+"""A read-only table over a snapshot of rows, built off the GUI thread, that sorts and filters fast.
+
+`TableSnapshot.build` (run on the worker) turns row dicts into display text, a search string
+per row and, for every column, the rank of each row in that column's order: text columns in
+pinyin order (QCollator, zh_CN), other columns by their own key. Sorting then only reorders
+integers, so 10,000 pupils sort in milliseconds.
+
+Why the model sorts instead of QSortFilterProxyModel.lessThan: a Python `lessThan` is called
+from C++ about n·log n times; measured here on 10,000 rows it took 0.7-1.3 s per click even with
+precomputed keys, while reordering by the precomputed ranks takes a few milliseconds. The proxy
+therefore only filters, and hands `sort()` to the source model.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (QAbstractTableModel, QCollator, QLocale, QModelIndex, QPersistentModelIndex,
+                            QSortFilterProxyModel, Qt)
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: its Chinese title, how to show a row, and how to order rows by it.
+
+    `sort_key(row)` gives a natural order (numbers, tuples); without it the displayed text is
+    ordered by pinyin collation.
+    """
+
+    key: str
+    title: str
+    text: Callable[[dict], str]
+    sort_key: Callable[[dict], Any] | None = None
+    centered: bool = False
+
+
+def field_text(key: str) -> Callable[[dict], str]:
+    """Return a function showing `row[key]` as text ('' for None)."""
+    return lambda row: "" if row.get(key) is None else str(row[key])
+
+
+def flag_text(key: str) -> Callable[[dict], str]:
+    """Return a function showing a 0/1 flag as 是 or nothing."""
+    return lambda row: "是" if row.get(key) else ""
+
+
+def pinyin_collator() -> QCollator:
+    """Return a collator that orders Chinese text by pinyin, digits by value."""
+    collator = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Territory.China))
+    collator.setNumericMode(True)
+    return collator
+
+
+class TableSnapshot:
+    """Rows with their display text, search text and per-column order ranks."""
+
+    def __init__(self, rows: list[dict], columns: list[Column], display: list[list[str]],
+                 search: list[str], ranks: list[list[int]]):
+        self.rows = rows
+        self.columns = columns
+        self.display = display
+        self.search = search
+        self.ranks = ranks
+
+    @classmethod
+    def build(cls, rows: list[dict], columns: list[Column], search_keys: Iterable[str]) -> TableSnapshot:
+        """Return the snapshot of `rows`; `search_keys` are the fields the filter box matches."""
+        search_keys = list(search_keys)
+        display = [[column.text(row) for column in columns] for row in rows]
+        search = [" ".join(str(row.get(k) or "") for k in search_keys).casefold() for row in rows]
+        collator = pinyin_collator()
+        ranks: list[list[int]] = []
+        for c, column in enumerate(columns):
+            if column.sort_key is not None:
+                keys = [column.sort_key(row) for row in rows]
+            else:
+                keys = [collator.sortKey(line[c]) for line in display]
+            order = sorted(range(len(rows)), key=keys.__getitem__)
+            rank = [0] * len(rows)
+            for position, index in enumerate(order):
+                rank[index] = position
+            ranks.append(rank)
+        return cls(rows, columns, display, search, ranks)
+
+    @classmethod
+    def empty(cls, columns: list[Column]) -> TableSnapshot:
+        """Return a snapshot with no rows."""
+        return cls([], columns, [], [], [[] for _ in columns])
+
+
+class SnapshotTableModel(QAbstractTableModel):
+    """A QAbstractTableModel over a TableSnapshot; `sort` reorders by the precomputed ranks."""
+
+    def __init__(self, columns: list[Column], parent: Any = None):
+        super().__init__(parent)
+        self._snap = TableSnapshot.empty(columns)
+        self._order: list[int] = []
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+
+    @property
+    def snapshot(self) -> TableSnapshot:
+        """Return the rows now shown."""
+        return self._snap
+
+    def set_snapshot(self, snap: TableSnapshot) -> None:
+        """Show `snap`, keeping the current sort column and order."""
+        self.beginResetModel()
+        self._snap = snap
+        self._order = self._sorted_order()
+        self.endResetModel()
+
+    def row_data(self, row: int) -> dict:
+        """Return the row dict shown at model row `row`."""
+        return self._snap.rows[self._order[row]]
+
+    def snapshot_row(self, row: int) -> int:
+        """Return the snapshot index of model row `row`."""
+        return self._order[row]
+
+    def column_index(self, key: str) -> int:
+        """Return the position of the column named `key`. Raises ValueError."""
+        return [c.key for c in self._snap.columns].index(key)
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        """Return the number of rows (0 under a valid parent: this is a flat table)."""
+        return 0 if parent.isValid() else len(self._order)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        """Return the number of columns."""
+        return 0 if parent.isValid() else len(self._snap.columns)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Return the display text, alignment or (ROW_ROLE) the row dict of a cell."""
+        if not index.isValid():
+            return None
+        s = self._order[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._snap.display[s][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and self._snap.columns[index.column()].centered:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == ROW_ROLE:
+            return self._snap.rows[s]
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Return the column titles (and row numbers down the side)."""
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self._snap.columns[section].title
+        return str(section + 1)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by `column` (pinyin for text), keeping selections on the same rows.
+
+        A column of -1 restores the order the rows were loaded in.
+        """
+        self._sort = (column, order) if 0 <= column < len(self._snap.columns) else None
+        self.layoutAboutToBeChanged.emit()
+        old_order = self._order
+        self._order = self._sorted_order()
+        where = [0] * len(self._order)
+        for position, s in enumerate(self._order):
+            where[s] = position
+        old = self.persistentIndexList()
+        new = [self.index(where[old_order[i.row()]], i.column()) for i in old]
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
+
+    def _sorted_order(self) -> list[int]:
+        n = len(self._snap.rows)
+        if self._sort is None:
+            return list(range(n))
+        column, order = self._sort
+        rank = self._snap.ranks[column]
+        return sorted(range(n), key=rank.__getitem__, reverse=order == Qt.SortOrder.DescendingOrder)
+
+
+class SnapshotFilterProxy(QSortFilterProxyModel):
+    """Keeps the rows whose search text contains the filter text and whose fields equal the
+    chosen values (school, class, status …); sorting is done by the source model."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self._text = ""
+        self._equals: dict[str, Any] = {}
+
+    def set_filter(self, text: str | None = None, **equals: Any) -> None:
+        """Set the filter text and/or field values (None removes a field's condition)."""
+        self.beginFilterChange()
+        if text is not None:
+            self._text = text.strip().casefold()
+        for key, value in equals.items():
+            if value is None:
+                self._equals.pop(key, None)
+            else:
+                self._equals[key] = value
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:  # noqa: N802 - Qt API
+        """Return True when the row matches the text and every chosen field value."""
+        model: SnapshotTableModel = self.sourceModel()
+        s = model.snapshot_row(source_row)
+        snap = model.snapshot
+        if self._text and self._text not in snap.search[s]:
+            return False
+        row = snap.rows[s]
+        return all(row.get(key) == value for key, value in self._equals.items())
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort through the source model's precomputed ranks (see the module docstring)."""
+        self.sourceModel().sort(column, order)
+
+    def row_data(self, row: int) -> dict:
+        """Return the row dict shown at proxy row `row`."""
+        return self.data(self.index(row, 0), ROW_ROLE)

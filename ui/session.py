@@ -1,0 +1,113 @@
+"""The open database, the logged-in user and the background worker, shared by every page."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from sqlite_utils import Database
+
+from app.db.database import open_database
+from app.db.writes import ROLE_NAMES, Actor
+from app.paths import default_database_path
+from app.queries.roster import database_kind
+from app.services.schools import current_term, get_meta
+from ui.tasks import SyncTaskRunner, TaskManager
+
+KIND_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
+
+
+class Session(QObject):
+    """One open database and who works in it.
+
+    `db` belongs to the GUI thread; a background task gets its own connection from
+    `worker_db()` (SQLite connections stay on the thread that opened them). Pages listen to
+    `data_changed` and reload after any write.
+    """
+
+    data_changed = Signal()
+
+    def __init__(self, path: Path, db: Database, actor: Actor, tasks: TaskManager | SyncTaskRunner):
+        super().__init__()
+        self.path = Path(path)
+        self.db = db
+        self.actor = actor
+        self.tasks = tasks
+        self._local = threading.local()
+        self._worker_dbs: list[Database] = []
+
+    @property
+    def kind(self) -> str:
+        """Return 'school', 'township' or 'county'."""
+        return database_kind(self.db)
+
+    @property
+    def kind_name(self) -> str:
+        """Return the kind in Chinese: 学校, 乡镇 or 县."""
+        return KIND_NAMES.get(self.kind, self.kind)
+
+    @property
+    def is_township(self) -> bool:
+        """Return True for a database that holds several schools (township or county)."""
+        return self.kind != "school"
+
+    @property
+    def is_demo(self) -> bool:
+        """Return True when this is the embedded demo township."""
+        return is_demo_path(self.path)
+
+    @property
+    def role_name(self) -> str:
+        """Return the logged-in user's role in Chinese."""
+        return ROLE_NAMES.get(self.actor.role, self.actor.role)
+
+    @property
+    def is_admin(self) -> bool:
+        """Return True for a township or school administrator."""
+        return self.actor.role in ("township_admin", "school_admin")
+
+    def term_name(self) -> str:
+        """Return the current term's Chinese name, or 未设置."""
+        try:
+            return current_term(self.db)["name"]
+        except Exception:  # noqa: BLE001 - a database without a term still opens
+            return "未设置"
+
+    def home_school_code(self) -> str | None:
+        """Return the school code a school database belongs to (meta school_code), else None."""
+        return get_meta(self.db, "school_code")
+
+    def worker_db(self) -> Database:
+        """Return a connection for the calling thread (the GUI thread gets `db`)."""
+        if threading.current_thread() is threading.main_thread():
+            return self.db
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = open_database(self.path)
+            self._local.db = db
+            self._worker_dbs.append(db)
+        return db
+
+    def notify_changed(self) -> None:
+        """Tell every page that data changed (they reload)."""
+        self.data_changed.emit()
+
+    def close(self) -> None:
+        """Close the GUI connection and, on the worker, the worker's connection."""
+        def close_worker(_control: object) -> None:
+            db = getattr(self._local, "db", None)
+            if db is not None:
+                db.close()
+                self._local.db = None
+
+        if self._worker_dbs:
+            self.tasks.run_modal(close_worker)
+        self.db.close()
+
+
+def is_demo_path(path: Path | str) -> bool:
+    """Return True when `path` is the embedded demo database."""
+    try:
+        return Path(path).resolve() == default_database_path().resolve()
+    except OSError:
+        return False

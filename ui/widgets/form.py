@@ -1,0 +1,87 @@
+"""A form whose fields show the core's problems right below them, in red."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from app.errors import Problem
+
+ERROR_STYLE = "color: #b3261e;"
+
+
+class ProblemForm(QWidget):
+    """A QFormLayout with one error label per field and a list for problems without a field."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.general = QLabel()
+        self.general.setStyleSheet(ERROR_STYLE)
+        self.general.setWordWrap(True)
+        self.general.hide()
+        outer.addWidget(self.general)
+        self.layout_ = QFormLayout()
+        self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        outer.addLayout(self.layout_)
+        self._errors: dict[str, QLabel] = {}
+        self._widgets: dict[str, QWidget] = {}
+
+    def add_field(self, field: str, label: str, widget: QWidget) -> QWidget:
+        """Add a row `label: widget` whose problems (Problem.field == field) appear under it."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        error = QLabel()
+        error.setObjectName(f"error_{field}")
+        error.setStyleSheet(ERROR_STYLE)
+        error.setWordWrap(True)
+        error.hide()
+        column.addWidget(error)
+        self.layout_.addRow(label, box)
+        self._errors[field] = error
+        self._widgets[field] = widget
+        return widget
+
+    def add_row(self, label: str, widget: QWidget) -> None:
+        """Add a row that has no problems of its own."""
+        self.layout_.addRow(label, widget)
+
+    def show_problems(self, problems: Iterable[Problem]) -> None:
+        """Show each problem under its field (or at the top) and focus the first bad field."""
+        self.clear_problems()
+        general: list[str] = []
+        first: QWidget | None = None
+        for problem in problems:
+            label = self._errors.get(problem.field or "")
+            if label is None:
+                general.append(str(problem))
+                continue
+            label.setText((label.text() + "\n" if label.text() else "") + problem.message)
+            label.show()
+            first = first or self._widgets[problem.field or ""]
+        if general:
+            self.general.setText("\n".join(general))
+            self.general.show()
+        if first is not None:
+            first.setFocus()
+
+    def clear_problems(self) -> None:
+        """Hide every problem."""
+        for label in self._errors.values():
+            label.clear()
+            label.hide()
+        self.general.clear()
+        self.general.hide()
+
+    def error_text(self, field: str) -> str:
+        """Return the problems shown under `field` ('' when none)."""
+        label = self._errors.get(field)
+        return label.text() if label is not None and not label.isHidden() else ""
+
+    def general_text(self) -> str:
+        """Return the problems shown at the top of the form."""
+        return self.general.text() if not self.general.isHidden() else ""
