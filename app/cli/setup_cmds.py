@@ -7,7 +7,7 @@ from pathlib import Path
 from app import __version__
 from app.cli.common import add_db_argument, add_json_argument, emit_json, open_db, passphrase
 from app.db.database import schema_version
-from app.db.migrations import SCHEMA_VERSION
+from app.db.migrations import program_schema_version
 from app.queries.roster import counts, database_kind
 from app.services import setup
 from app.services.schools import SCHOOL_TYPES, current_term, get_meta
@@ -73,7 +73,7 @@ def cmd_info(args) -> int:
             "current_term": term["code"],
             "current_term_name": term["name"],
             "schema_version": schema_version(db),
-            "program_schema_version": SCHEMA_VERSION,
+            "program_schema_version": program_schema_version(),
             "program_version": __version__,
             **counts(db),
         }

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from app.db.migrations import MIGRATION_SET, SCHEMA_VERSION, known_migration_names, migrations
+from app.db.migrations import MIGRATION_SET, known_migration_names, migrations, program_schema_version
 from app.errors import NotADatabase, SchemaTooNew
 
 MIGRATIONS_TABLE = "_sqlite_migrations"
@@ -70,7 +70,7 @@ def open_database(path: str | Path, *, create: bool = False) -> Database:
         db.close()
         raise SchemaTooNew(
             f"数据库“{path.name}”由更新版本的程序创建(数据结构版本 {len(applied)},本程序支持 "
-            f"{SCHEMA_VERSION})。为保护数据,本程序不会打开它,请升级程序后再打开。")
+            f"{program_schema_version()})。为保护数据,本程序不会打开它,请升级程序后再打开。")
     _configure(db)
     if migrations.pending(db):
         if existed:

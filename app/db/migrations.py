@@ -1,5 +1,7 @@
 """The ordered list of schema migrations. Append only: never edit one that has shipped.
 
+New migrations go at the end of this file, decorated with @migration, named mNNN_what.
+
 Every table that travels between sites has a TEXT uuid primary key `id`, `created_at` and
 `updated_at` (UTC ISO 8601). Rows that belong to a school carry `school_id`, so one schema serves
 a school's own database and a township database holding many schools.
@@ -17,6 +19,16 @@ def migration(fn):
     """Register `fn` as the next migration of the ordered list."""
     _NAMES.append(fn.__name__)
     return migrations()(fn)
+
+
+def known_migration_names() -> list[str]:
+    """Return the names of every migration this program knows, in order."""
+    return list(_NAMES)
+
+
+def program_schema_version() -> int:
+    """Return the schema version this program writes: the number of migrations it knows."""
+    return len(_NAMES)
 
 _STAMPS = "created_at TEXT NOT NULL, updated_at TEXT NOT NULL"
 
@@ -128,6 +140,7 @@ _V1 = [
         exam_id TEXT NOT NULL REFERENCES exam(id) ON DELETE CASCADE,
         grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
         PRIMARY KEY (exam_id, grade))""",
+    # grades: the grades this subject is examined in (comma list); NULL means every grade of the exam.
     f"""CREATE TABLE exam_subject (
         id TEXT PRIMARY KEY, exam_id TEXT NOT NULL REFERENCES exam(id) ON DELETE CASCADE,
         subject_id TEXT NOT NULL REFERENCES subject(id),
@@ -137,6 +150,7 @@ _V1 = [
         low_pct REAL NOT NULL DEFAULT 40,
         {_STAMPS},
         UNIQUE (exam_id, subject_id))""",
+    # class_id and grade are the pupil's at the time of the exam, so last year's marks stay with last year's class.
     f"""CREATE TABLE mark (
         id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
         exam_id TEXT NOT NULL REFERENCES exam(id) ON DELETE CASCADE,
@@ -219,11 +233,3 @@ _V1 = [
 def m001_initial_schema(db: Database) -> None:
     for statement in _V1:
         db.execute(statement)
-
-
-def known_migration_names() -> list[str]:
-    """Return the names of every migration this program knows, in order."""
-    return list(_NAMES)
-
-
-SCHEMA_VERSION = len(known_migration_names())
