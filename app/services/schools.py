@@ -48,7 +48,8 @@ def create_township(db: Database, actor: Actor, *, code: str, name: str, county:
     if db.execute("SELECT 1 FROM township WHERE code = ?", [code]).fetchone():
         raise invalid(f"乡镇代码“{code}”已存在。", "code")
     with db.atomic():
-        return insert_row(db, actor, "township", {"id": stable_id("township", code), "code": code, "name": name, "county": county})
+        return insert_row(db, actor, "township",
+                          {"id": stable_id("township", code), "code": code, "name": name, "county": county})
 
 
 def create_school(db: Database, actor: Actor, *, code: str, name: str, type: str,
@@ -74,7 +75,8 @@ def create_school(db: Database, actor: Actor, *, code: str, name: str, type: str
         raise ValidationError(problems)
     with db.atomic():
         return insert_row(db, actor, "school", {
-            "id": school_id or stable_id("school", code), "code": code, "name": name, "type": type, "township_id": township_id,
+            "id": school_id or stable_id("school", code), "code": code, "name": name, "type": type,
+            "township_id": township_id,
             "address": address, "daily_max_periods": int(daily_max_periods),
         })
 
@@ -122,11 +124,13 @@ def ensure_term(db: Database, actor: Actor, year_start: int, seq: int) -> str:
     year = db.execute("SELECT id FROM academic_year WHERE code = ?", [year_code]).fetchone()
     with db.atomic():
         year_id = year[0] if year else insert_row(db, actor, "academic_year", {
-            "id": stable_id("academic_year", year_code), "code": year_code, "start_date": f"{year_start}-09-01", "end_date": f"{year_start + 1}-08-31"})
+            "id": stable_id("academic_year", year_code), "code": year_code, "start_date": f"{year_start}-09-01",
+            "end_date": f"{year_start + 1}-08-31"})
         start, end = ((f"{year_start}-09-01", f"{year_start + 1}-01-31") if seq == 1
                       else (f"{year_start + 1}-02-01", f"{year_start + 1}-08-31"))
         return insert_row(db, actor, "term", {
-            "id": stable_id("term", code), "code": code, "academic_year_id": year_id, "seq": seq, "name": term_name(year_start, seq),
+            "id": stable_id("term", code), "code": code, "academic_year_id": year_id, "seq": seq,
+            "name": term_name(year_start, seq),
             "start_date": start, "end_date": end})
 
 

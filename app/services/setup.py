@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -13,11 +14,30 @@ from app.errors import invalid
 from app.services import keys, schools, subjects, users
 
 
+def _check_passphrase(passphrase: str) -> None:
+    if len(passphrase or "") < 4:
+        raise invalid("请设置至少 4 个字符的管理员口令:它保护签名私钥,忘记后无法找回。", "passphrase")
+
+
 def _fresh(path: Path) -> Database:
     if path.exists() and path.stat().st_size > 0:
         raise invalid(f"文件“{path}”已存在。为防止覆盖数据,请换一个文件名。")
     path.parent.mkdir(parents=True, exist_ok=True)
     return open_database(path, create=True)
+
+
+def _create(path: Path, fill: Callable[[Database], None]) -> Database:
+    """Create the database at `path`, fill it in one transaction, and remove the file if that fails."""
+    db = _fresh(path)
+    try:
+        with db.atomic():
+            fill(db)
+    except Exception:
+        db.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    return db
 
 
 def _common(db: Database, kind: str, today: dt.date | None) -> None:
@@ -36,72 +56,51 @@ def init_school(path: str | Path, *, code: str, name: str, type: str, passphrase
     Returns the open database. Raises ValidationError (nothing is left behind on failure).
     """
     path = Path(path)
-    if not passphrase:
-        raise invalid("请设置管理员口令(至少 4 个字符)。", "passphrase")
-    if len(passphrase) < 4:
-        raise invalid("管理员口令至少 4 个字符。", "passphrase")
-    db = _fresh(path)
-    try:
-        with db.atomic():
-            township_id = None
-            if township_code:
-                township_id = schools.create_township(db, SYSTEM, code=township_code,
-                                                      name=township_name or township_code)
-            school_id = schools.create_school(db, SYSTEM, code=code, name=name, type=type, township_id=township_id)
-            schools.set_meta(db, SYSTEM, "school_code", schools.school_by_code(db, code)["code"])
-            _common(db, "school", today)
-            users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
-                              role="school_admin", school_id=school_id, passphrase=passphrase)
-            keys.create_key(db, SYSTEM, passphrase, school_id=school_id)
-    except Exception:
-        db.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        raise
-    return db
+    _check_passphrase(passphrase)
+
+    def fill(db: Database) -> None:
+        township_id = None
+        if township_code:
+            township_id = schools.create_township(db, SYSTEM, code=township_code, name=township_name or township_code)
+        school_id = schools.create_school(db, SYSTEM, code=code, name=name, type=type, township_id=township_id)
+        schools.set_meta(db, SYSTEM, "school_code", schools.school_by_code(db, code)["code"])
+        _common(db, "school", today)
+        users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
+                          role="school_admin", school_id=school_id, passphrase=passphrase)
+        keys.create_key(db, SYSTEM, passphrase, school_id=school_id)
+
+    return _create(path, fill)
 
 
 def init_township(path: str | Path, *, code: str, name: str, passphrase: str, county: str | None = None,
                   admin_username: str = "admin", today: dt.date | None = None) -> Database:
     """Create a township database (no schools yet): township, subjects, term, admin user and key."""
     path = Path(path)
-    if len(passphrase or "") < 4:
-        raise invalid("管理员口令至少 4 个字符。", "passphrase")
-    db = _fresh(path)
-    try:
-        with db.atomic():
-            township_id = schools.create_township(db, SYSTEM, code=code, name=name, county=county)
-            schools.set_meta(db, SYSTEM, "township_code", code.upper())
-            _common(db, "township", today)
-            users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
-                              role="township_admin", passphrase=passphrase)
-            keys.create_key(db, SYSTEM, passphrase, township_id=township_id)
-    except Exception:
-        db.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        raise
-    return db
+    _check_passphrase(passphrase)
+
+    def fill(db: Database) -> None:
+        township_id = schools.create_township(db, SYSTEM, code=code, name=name, county=county)
+        schools.set_meta(db, SYSTEM, "township_code", code.upper())
+        _common(db, "township", today)
+        users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
+                          role="township_admin", passphrase=passphrase)
+        keys.create_key(db, SYSTEM, passphrase, township_id=township_id)
+
+    return _create(path, fill)
 
 
 def init_county(path: str | Path, *, code: str, name: str, passphrase: str, admin_username: str = "admin",
                 today: dt.date | None = None) -> Database:
     """Create a county database (it aggregates townships): subjects, term, admin user and key."""
     path = Path(path)
-    if len(passphrase or "") < 4:
-        raise invalid("管理员口令至少 4 个字符。", "passphrase")
-    db = _fresh(path)
-    try:
-        with db.atomic():
-            schools.set_meta(db, SYSTEM, "county_code", code.upper())
-            schools.set_meta(db, SYSTEM, "county_name", name)
-            _common(db, "county", today)
-            users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
-                              role="township_admin", passphrase=passphrase)
-            keys.create_key(db, SYSTEM, passphrase)
-    except Exception:
-        db.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        raise
-    return db
+    _check_passphrase(passphrase)
+
+    def fill(db: Database) -> None:
+        schools.set_meta(db, SYSTEM, "county_code", code.upper())
+        schools.set_meta(db, SYSTEM, "county_name", name)
+        _common(db, "county", today)
+        users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
+                          role="township_admin", passphrase=passphrase)
+        keys.create_key(db, SYSTEM, passphrase)
+
+    return _create(path, fill)

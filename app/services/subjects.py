@@ -24,7 +24,8 @@ def seed_subjects(db: Database, actor: Actor) -> int:
             if db.execute("SELECT 1 FROM subject WHERE code = ?", [item["code"]]).fetchone():
                 continue
             insert_row(db, actor, "subject", {
-                "id": stable_id("subject", item["code"]), "code": item["code"], "name": item["name"], "aliases": ",".join(item["aliases"]),
+                "id": stable_id("subject", item["code"]), "code": item["code"], "name": item["name"],
+                "aliases": ",".join(item["aliases"]),
                 "tested": int(item["tested"]), "assessment": item["assessment"], "is_main": int(item["main"]),
                 "sort_order": order,
             })
