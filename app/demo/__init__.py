@@ -52,8 +52,12 @@ def generate(path: str | Path, *, seed: int = 1, scale: str = "township", school
             written = []
             if school_dbs is not None:
                 written = _write_school_dbs(db, Path(school_dbs), report)
-        finally:
+        except BaseException:
             db.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            raise
+        db.close()
     report(1.0, "完成")
     return {"path": str(path), "school_dbs": [str(p) for p in written]}
 

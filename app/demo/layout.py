@@ -153,6 +153,7 @@ def birth_for_grade(rng: random.Random, grade: int) -> dt.date:
 def make_pupils(rng: random.Random, townships: list[DemoTownship]) -> list[dict]:
     """Return pupil rows (with hidden ability fields starting with '_') for every class."""
     pupils = []
+    seen: set[str] = set()
     for township in townships:
         for school in township.schools:
             boarding_rate = {"中心校本部": 0.35, "完小": 0.15, "教学点": 0.0}[school.type]
@@ -162,6 +163,9 @@ def make_pupils(rng: random.Random, townships: list[DemoTownship]) -> list[dict]
                         gender = "男" if rng.random() < 0.52 else "女"
                         birth = birth_for_grade(rng, grade)
                         number = id_number(rng, birth, gender)
+                        while number in seen:
+                            number = id_number(rng, birth, gender)
+                        seen.add(number)
                         roll = rng.random()
                         status, status_date, enrol = "在读", None, f"{CURRENT_YEAR - grade + 1}-09-01"
                         if roll < 0.02:
