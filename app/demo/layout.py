@@ -17,16 +17,21 @@ CURRENT_YEAR = 2026      # academic year 2026-2027, first term
 PREVIOUS_YEAR = 2025
 REGION_CODE = "433127"   # a prefecture-level code of the right shape, fictional for the demo
 
-# Weekly periods per subject code for the demo teaching plan (grades 1-2: 26, 3-6: 30 a week).
+# Weekly periods per subject code for the demo teaching plan, following the shipped curriculum
+# preset (resources/presets/curriculum/zhejiang-2023.json): grades 1-2: 26, 3-6: 30 a week;
+# 语文 with 书法 7 (3-4) and 6 (5-6), 科学 2 (3-4) and 3 (5-6), 劳动 + 综合实践 + 校本 3 / 4.
 PLAN_LOW = {"yw": 8, "sx": 4, "df": 2, "kx": 1, "ty": 4, "yl": 2, "ms": 2, "ld": 1, "zh": 1, "xbkc": 1}
-PLAN_HIGH = {"yw": 6, "sx": 5, "yy": 3, "df": 2, "kx": 2, "xx": 1, "ty": 3, "yl": 2, "ms": 2, "ld": 1, "zh": 2,
-             "sf": 1}
+PLAN_MID = {"yw": 6, "sx": 4, "yy": 3, "df": 2, "kx": 2, "xx": 1, "ty": 3, "yl": 2, "ms": 2, "ld": 1, "zh": 2,
+            "sf": 1, "xbkc": 1}
+PLAN_HIGH = {"yw": 5, "sx": 4, "yy": 3, "df": 2, "kx": 3, "xx": 1, "ty": 3, "yl": 2, "ms": 2, "ld": 1, "zh": 2,
+             "sf": 1, "xbkc": 1}
 HOMEROOM_SUBJECTS = ("yw", "df", "ld", "zh", "sf", "xbkc")
 
 
 def plan_for(grade: int) -> dict[str, int]:
-    """Return the demo's weekly periods per subject code for `grade`."""
-    return PLAN_LOW if grade <= 2 else PLAN_HIGH
+    """Return the demo's weekly periods per subject code for `grade` (a 复式 class uses its highest
+    grade's, so the older pupils get English and 信息科技)."""
+    return PLAN_LOW if grade <= 2 else PLAN_MID if grade <= 4 else PLAN_HIGH
 
 
 @dataclass
@@ -221,7 +226,7 @@ def staff_schools(rng: random.Random, township: DemoTownship) -> list[tuple[Demo
     central_pools: dict[str, list[DemoTeacher]] = {code: [t] for code, t in itinerant.items()}
 
     def give(cls: DemoClass, code: str, teacher: DemoTeacher) -> None:
-        periods = plan_for(min(cls.grades))[code]
+        periods = plan_for(max(cls.grades))[code]
         teacher.load += periods
         assignments.append((cls, code, teacher, periods))
 
@@ -242,7 +247,7 @@ def staff_schools(rng: random.Random, township: DemoTownship) -> list[tuple[Demo
             head = _teacher(rng, school, ["yw", "df", *extra])
             head.roles.append("班主任")
             cls.head_teacher = head
-            for code, need in plan_for(min(cls.grades)).items():
+            for code, need in plan_for(max(cls.grades)).items():
                 if code in HOMEROOM_SUBJECTS or (code == "sx" and extra):
                     teacher = head
                 elif school.type == "教学点":
