@@ -35,11 +35,12 @@ class Session(QObject):
         self.tasks = tasks
         self._local = threading.local()
         self._worker_dbs: list[Database] = []
+        self._kind = database_kind(db)
 
     @property
     def kind(self) -> str:
-        """Return 'school', 'township' or 'county'."""
-        return database_kind(self.db)
+        """Return 'school', 'township' or 'county' (fixed for a database; safe on any thread)."""
+        return self._kind
 
     @property
     def kind_name(self) -> str:

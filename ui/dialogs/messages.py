@@ -1,6 +1,8 @@
 """Chinese message boxes for the errors the core raises; every box of the program goes through here."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -52,8 +54,23 @@ def error_text(exc: BaseException) -> tuple[str, str]:
     return _tr("程序内部错误"), _tr("操作未完成。详细信息已记录到:\n") + str(where) + _tr("\n请把该文件交给技术支持。")
 
 
+ErrorPresenter = Callable[[QWidget | None, BaseException], None]
+_presenter: list[ErrorPresenter] = []
+
+
+def set_error_presenter(presenter: ErrorPresenter | None) -> None:
+    """Route every `show_error` to `presenter` instead of a message box (the --smoke start fails
+    on any error this way); None restores the message boxes."""
+    _presenter.clear()
+    if presenter is not None:
+        _presenter.append(presenter)
+
+
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
     """Show `exc` as a Chinese message box (unexpected errors are logged first, never a traceback)."""
+    if _presenter:
+        _presenter[0](parent, exc)
+        return
     title, text = error_text(exc)
     if isinstance(exc, (ValidationError, PermissionDenied)):
         QMessageBox.warning(parent, title, text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from app.queries.roster import list_pupils
-from app.services.pupils import STATUSES
+from app.services.pupils import FLAGS, STATUSES
 from app.validation.classnames import GRADE_NAMES
 from ui.models.table_model import Column, TableSnapshot, field_text, flag_text
 
@@ -18,23 +18,24 @@ def pupil_columns(township: bool, class_order: dict[str, int] | None = None) -> 
     """
     class_order = class_order or {}
     columns = [
-        Column("student_no", "学籍号", field_text("student_no")),
-        Column("name", "姓名", field_text("name")),
-        Column("gender", "性别", field_text("gender"), centered=True),
-        Column("grade", "年级", lambda r: GRADE_NAMES.get(r["grade"], str(r["grade"])), lambda r: r["grade"]),
+        Column("student_no", "学籍号", field_text("student_no"), sample="G4331272019010112345"),
+        Column("name", "姓名", field_text("name"), sample="欧阳中中"),
+        Column("gender", "性别", field_text("gender"), centered=True, sample="性别"),
+        Column("grade", "年级", lambda r: GRADE_NAMES.get(r["grade"], str(r["grade"])), lambda r: r["grade"],
+               sample="一年级"),
         Column("class_name", "班级", field_text("class_name"),
-               lambda r: class_order.get(r.get("class_id") or "", len(class_order))),
-        Column("birth_date", "出生日期", field_text("birth_date"), lambda r: r.get("birth_date") or ""),
-        Column("boarding", "寄宿", flag_text("boarding"), lambda r: r["boarding"], centered=True),
-        Column("left_behind", "留守", flag_text("left_behind"), lambda r: r["left_behind"], centered=True),
-        Column("migrant", "随迁", flag_text("migrant"), lambda r: r["migrant"], centered=True),
-        Column("disabled", "残疾", flag_text("disabled"), lambda r: r["disabled"], centered=True),
-        Column("pe_exempt", "体育免修", flag_text("pe_exempt"), lambda r: r["pe_exempt"], centered=True),
+               lambda r: class_order.get(r.get("class_id") or "", len(class_order)), sample="一二年级复式班"),
+        Column("birth_date", "出生日期", field_text("birth_date"), lambda r: r.get("birth_date") or "",
+               sample="2019-06-02"),
+        *(Column(key, label, flag_text(key), lambda r, k=key: r[k], centered=True, sample=label)
+          for key, label in FLAGS.items()),
         Column("status", "状态", field_text("status"),
-               lambda r: STATUSES.index(r["status"]) if r["status"] in STATUSES else len(STATUSES), centered=True),
+               lambda r: STATUSES.index(r["status"]) if r["status"] in STATUSES else len(STATUSES), centered=True,
+               sample="状态"),
     ]
     if township:
-        columns.insert(0, Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"]))
+        columns.insert(0, Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"],
+                                 sample="青山镇中心小学"))
     return columns
 
 

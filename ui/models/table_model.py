@@ -28,7 +28,7 @@ class Column:
     """One table column: its Chinese title, how to show a row, and how to order rows by it.
 
     `sort_key(row)` gives a natural order (numbers, tuples); without it the displayed text is
-    ordered by pinyin collation.
+    ordered by pinyin collation. `sample` is text as wide as a typical cell (sets the width).
     """
 
     key: str
@@ -36,6 +36,7 @@ class Column:
     text: Callable[[dict], str]
     sort_key: Callable[[dict], Any] | None = None
     centered: bool = False
+    sample: str = "中中中中"
 
 
 def field_text(key: str) -> Callable[[dict], str]:
@@ -50,7 +51,7 @@ def flag_text(key: str) -> Callable[[dict], str]:
 
 def pinyin_collator() -> QCollator:
     """Return a collator that orders Chinese text by pinyin, digits by value."""
-    collator = QCollator(QLocale(QLocale.Language.Chinese, QLocale.Territory.China))
+    collator = QCollator(QLocale("zh_CN"))
     collator.setNumericMode(True)
     return collator
 
@@ -191,7 +192,8 @@ class SnapshotFilterProxy(QSortFilterProxyModel):
         self._equals: dict[str, Any] = {}
 
     def set_filter(self, text: str | None = None, **equals: Any) -> None:
-        """Set the filter text and/or field values (None removes a field's condition)."""
+        """Set the filter text and/or field values (None removes a field's condition; a frozenset
+        accepts any of its values)."""
         self.beginFilterChange()
         if text is not None:
             self._text = text.strip().casefold()
@@ -210,7 +212,13 @@ class SnapshotFilterProxy(QSortFilterProxyModel):
         if self._text and self._text not in snap.search[s]:
             return False
         row = snap.rows[s]
-        return all(row.get(key) == value for key, value in self._equals.items())
+        for key, value in self._equals.items():
+            if isinstance(value, frozenset):
+                if row.get(key) not in value:
+                    return False
+            elif row.get(key) != value:
+                return False
+        return True
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort through the source model's precomputed ranks (see the module docstring)."""

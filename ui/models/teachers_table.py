@@ -12,18 +12,19 @@ SEARCH_KEYS = ("name", "staff_no", "subjects")
 def teacher_columns(township: bool) -> list[Column]:
     """Return the columns of the teachers table; 学校 comes first in a township database."""
     columns = [
-        Column("staff_no", "工号", field_text("staff_no")),
-        Column("name", "姓名", field_text("name")),
-        Column("gender", "性别", field_text("gender"), centered=True),
-        Column("subjects", "任教学科", field_text("subjects")),
-        Column("roles", "职务", field_text("roles")),
-        Column("titles", "称号", field_text("titles")),
-        Column("sites", "走教学校", field_text("sites")),
+        Column("staff_no", "工号", field_text("staff_no"), sample="T0000012"),
+        Column("name", "姓名", field_text("name"), sample="欧阳中中"),
+        Column("gender", "性别", field_text("gender"), centered=True, sample="性别"),
+        Column("subjects", "任教学科", field_text("subjects"), sample="语文、道德与法治"),
+        Column("roles", "职务", field_text("roles"), sample="教导主任、班主任"),
+        Column("titles", "称号", field_text("titles"), sample="学科带头人"),
+        Column("sites", "走教学校", field_text("sites"), sample="黄土岭教学点、竹林教学点"),
         Column("active", "在岗", lambda r: "在岗" if r["active"] else "不在岗", lambda r: -r["active"],
-               centered=True),
+               centered=True, sample="不在岗"),
     ]
     if township:
-        columns.insert(0, Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"]))
+        columns.insert(0, Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"],
+                                 sample="青山镇中心小学"))
     return columns
 
 

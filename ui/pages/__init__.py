@@ -1,0 +1,15 @@
+"""The pages of the main window. A new page is one line in PAGES (a Page subclass)."""
+from __future__ import annotations
+
+from ui.pages.overview_page import OverviewPage
+from ui.pages.page import Page
+from ui.pages.pupils_page import PupilsPage
+from ui.pages.settings_page import SettingsPage
+from ui.pages.teachers_page import TeachersPage
+
+PAGES: list[type[Page]] = [
+    OverviewPage,
+    PupilsPage,
+    TeachersPage,
+    SettingsPage,
+]

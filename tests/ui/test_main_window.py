@@ -1,0 +1,48 @@
+"""The main window as a user first sees it on a small school database."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel
+
+from ui_helpers import column_texts, header_titles
+from ui.pages.overview_page import OverviewPage
+
+
+def test_four_pages_in_chinese_and_no_others(window):
+    assert window.page_titles() == ["学校概况", "学生", "教师", "设置"]
+    assert window.stack.count() == 4
+
+
+def test_status_bar_names_file_kind_term_and_user(window, school_session):
+    texts = [label.text() for label in window.statusBar().findChildren(QLabel)]
+    assert "数据库:school.sqlite" in texts
+    assert "学校数据库" in texts
+    assert "2025—2026 学年第一学期" in texts  # the school was created on 2025-10-15
+    assert any("学校管理员" in text for text in texts)
+
+
+def test_menus_offer_open_new_demo_quit_and_about(window):
+    menus = {action.text(): [a.text() for a in action.menu().actions() if a.text()]
+             for action in window.menuBar().actions()}
+    assert menus["文件(&F)"] == ["打开数据库…", "新建学校数据库…", "打开演示乡镇", "退出"]
+    assert menus["帮助(&H)"] == ["关于"]
+
+
+def test_about_names_version_schema_and_data_folder(window, boxes, tmp_path):
+    window.about()
+    kind, title, text = boxes.shown[-1]
+    assert (kind, title) == ("about", "关于")
+    assert "0.1.0" in text and "数据结构版本" in text
+    assert "数据文件夹" in text
+
+
+def test_overview_counts_and_school_table(window):
+    page = window.show_page(OverviewPage)
+    assert page.card_values["schools"].text() == "1"
+    assert page.card_values["classes"].text() == "3"
+    assert page.card_values["pupils"].text() == "5"
+    assert page.card_values["teachers"].text() == "2"
+    assert header_titles(page.table) == ["学校", "类型", "班级", "学生", "寄宿", "留守", "流失", "教师"]
+    assert column_texts(page.table, "学校") == ["溪水完全小学"]
+    # boarding: 张伟 and 王芳; left-behind: 阿依古丽 and 王芳
+    assert [column_texts(page.table, t)[0] for t in ("类型", "班级", "学生", "寄宿", "留守", "流失", "教师")] == [
+        "完小", "3", "5", "2", "2", "0", "2"]

@@ -1,0 +1,161 @@
+"""Add or edit one teacher: fields, subjects, roles, titles and the other sites a 走教 teacher serves."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QGridLayout, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
+
+from app.errors import PermissionDenied, Problem, ValidationError
+from app.queries.roster import list_schools
+from app.services.subjects import list_subjects
+from app.services.teachers import ROLES, TITLES, add_teacher, teacher_links, update_teacher
+from ui.dialogs.messages import show_error
+from ui.session import Session
+from ui.widgets.form import ProblemForm
+
+
+def _checkable_list(items: list[tuple[str, str]], checked: set[str], height: int = 110) -> QListWidget:
+    """Return a list of (label, key) items with check boxes; keys in `checked` start checked."""
+    widget = QListWidget()
+    for label, key in items:
+        item = QListWidgetItem(label)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if key in checked else Qt.CheckState.Unchecked)
+        widget.addItem(item)
+    widget.setMaximumHeight(height)
+    return widget
+
+
+def checked_keys(widget: QListWidget) -> list[str]:
+    """Return the keys of the checked items of a checkable list, in list order."""
+    return [widget.item(i).data(Qt.ItemDataRole.UserRole) for i in range(widget.count())
+            if widget.item(i).checkState() == Qt.CheckState.Checked]
+
+
+def _box_grid(labels: tuple[str, ...], checked: set[str], columns: int = 4) -> tuple[QWidget, dict[str, QCheckBox]]:
+    widget = QWidget()
+    grid = QGridLayout(widget)
+    grid.setContentsMargins(0, 0, 0, 0)
+    boxes = {}
+    for i, label in enumerate(labels):
+        box = QCheckBox(label)
+        box.setChecked(label in checked)
+        grid.addWidget(box, i // columns, i % columns)
+        boxes[label] = box
+    return widget, boxes
+
+
+class TeacherDialog(QDialog):
+    """The 教师 form. With `teacher` None it adds a teacher to `school_id`; otherwise it edits
+    `teacher` (a row of list_teachers). Accept writes through the service, closing only on success."""
+
+    def __init__(self, session: Session, teacher: dict | None = None, school_id: str | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.teacher_id: str | None = teacher["id"] if teacher else None
+        links = teacher_links(session.db, teacher["id"]) if teacher else {
+            "subject_ids": [], "roles": [], "titles": [], "site_ids": []}
+        self.setWindowTitle(self.tr("修改教师信息") if teacher else self.tr("新增教师"))
+        self.setMinimumWidth(560)
+        layout = QVBoxLayout(self)
+        self.form = ProblemForm()
+        self.schools = list_schools(session.db)
+        self.school = QComboBox()
+        for school in self.schools:
+            self.school.addItem(school["name"], school["id"])
+        wanted = teacher["school_id"] if teacher else school_id
+        if wanted is not None and self.school.findData(wanted) >= 0:
+            self.school.setCurrentIndex(self.school.findData(wanted))
+        self.school.setEnabled(teacher is None)
+        if session.is_township:
+            self.form.add_field("school_id", self.tr("学校"), self.school)
+        self.staff_no = self.form.add_field("staff_no", self.tr("工号"), QLineEdit())
+        self.name = self.form.add_field("name", self.tr("姓名"), QLineEdit())
+        self.gender = self.form.add_field("gender", self.tr("性别"), QComboBox())
+        self.gender.addItem(self.tr("男"), "男")
+        self.gender.addItem(self.tr("女"), "女")
+        self.birth_date = self.form.add_field("birth_date", self.tr("出生日期"), QLineEdit())
+        self.birth_date.setPlaceholderText(self.tr("如 1985-06-01,可不填"))
+        self.hire_date = self.form.add_field("hire_date", self.tr("参加工作时间"), QLineEdit())
+        self.hire_date.setPlaceholderText(self.tr("如 2008-09-01,可不填"))
+        self.phone = self.form.add_field("phone", self.tr("电话"), QLineEdit())
+        self.active = self.form.add_field("active", self.tr("在岗"), QCheckBox(self.tr("在岗(调离、退休的教师取消勾选)")))
+        self.active.setChecked(True)
+        subjects = list_subjects(session.db)
+        self.subjects = self.form.add_field("subjects", self.tr("任教学科"), _checkable_list(
+            [(s["name"], s["name"]) for s in subjects], {s["name"] for s in subjects if s["id"] in links["subject_ids"]}))
+        roles_widget, self.roles = _box_grid(ROLES, set(links["roles"]))
+        self.form.add_field("roles", self.tr("职务"), roles_widget)
+        titles_widget, self.titles = _box_grid(TITLES, set(links["titles"]))
+        self.form.add_field("titles", self.tr("称号"), titles_widget)
+        self.sites = self.form.add_field("sites", self.tr("走教学校"), _checkable_list([], set()))
+        self._site_ids = set(links["site_ids"])
+        self.sites_hint = QLabel(self.tr("数据库中没有其他学校。"))
+        self.sites_hint.setStyleSheet("color: #555;")
+        self.form.add_row("", self.sites_hint)
+        layout.addWidget(self.form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("保存"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.school.currentIndexChanged.connect(self._fill_sites)
+        self._fill_sites()
+        if teacher:
+            self.staff_no.setText(teacher["staff_no"])
+            self.name.setText(teacher["name"])
+            self.gender.setCurrentIndex(max(self.gender.findData(teacher["gender"]), 0))
+            self.birth_date.setText(teacher.get("birth_date") or "")
+            self.hire_date.setText(teacher.get("hire_date") or "")
+            self.phone.setText(teacher.get("phone") or "")
+            self.active.setChecked(bool(teacher.get("active", 1)))
+
+    def _fill_sites(self) -> None:
+        """List every school but the teacher's own as a possible 走教 site."""
+        self._site_ids |= set(checked_keys(self.sites))
+        own = self.school.currentData()
+        self.sites.clear()
+        for school in self.schools:
+            if school["id"] == own:
+                continue
+            item = QListWidgetItem(f"{school['name']}({school['type']})")
+            item.setData(Qt.ItemDataRole.UserRole, school["id"])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if school["id"] in self._site_ids else Qt.CheckState.Unchecked)
+            self.sites.addItem(item)
+        self.sites.setVisible(self.sites.count() > 0)
+        self.sites_hint.setVisible(self.sites.count() == 0)
+
+    def values(self) -> dict:
+        """Return the form's fields as the service expects them (lists as names and ids)."""
+        return {
+            "staff_no": self.staff_no.text(), "name": self.name.text(), "gender": self.gender.currentData(),
+            "birth_date": self.birth_date.text(), "hire_date": self.hire_date.text(), "phone": self.phone.text(),
+            "active": int(self.active.isChecked()),
+            "subjects": checked_keys(self.subjects),
+            "roles": [role for role, box in self.roles.items() if box.isChecked()],
+            "titles": [title for title, box in self.titles.items() if box.isChecked()],
+            "sites": checked_keys(self.sites),
+        }
+
+    def accept(self) -> None:
+        """Write the teacher; on refusal show each problem by its field and keep the dialog open."""
+        session = self.session
+        try:
+            if self.teacher_id is None:
+                school_id = self.school.currentData()
+                if school_id is None:
+                    self.form.show_problems([Problem(self.tr("请先选择教师所在的学校。"), field="school_id")])
+                    return
+                self.teacher_id = add_teacher(session.db, session.actor, school_id, self.values())
+            else:
+                update_teacher(session.db, session.actor, self.teacher_id, self.values())
+        except ValidationError as exc:
+            self.form.show_problems(exc.problems)
+            return
+        except PermissionDenied as exc:
+            show_error(self, exc)
+            return
+        super().accept()

@@ -1,0 +1,156 @@
+"""The main window: navigation on the left, the pages of ui.pages.PAGES on the right, a status bar."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QStackedWidget, QWidget)
+
+from app import __version__
+from app.db.database import schema_version
+from app.db.migrations import program_schema_version
+from app.paths import user_data_dir
+from ui import opening
+from ui.pages import PAGES
+from ui.pages.page import Page
+from ui.session import Session
+from ui.tasks import SyncTaskRunner, TaskManager
+
+NAV_STYLE = ("QListWidget { background: #f0f3f7; border: none; font-size: 15px; }"
+             " QListWidget::item { padding: 10px 14px; }"
+             " QListWidget::item:selected { background: #1f4e79; color: white; }")
+
+
+class MainWindow(QMainWindow):
+    """The program's window over one Session; File menu actions replace the session.
+
+    The window title is the database file; Qt appends the application display name.
+    """
+
+    def __init__(self, session: Session, tasks: TaskManager | SyncTaskRunner):
+        super().__init__()
+        self.tasks = tasks
+        self.session: Session | None = None
+        self.pages: list[Page] = []
+        self.resize(1200, 720)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        self.nav = QListWidget()
+        self.nav.setFixedWidth(150)
+        self.nav.setStyleSheet(NAV_STYLE)
+        self.nav.setIconSize(QSize(0, 0))
+        self.stack = QStackedWidget()
+        self.stack.setContentsMargins(8, 8, 8, 8)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._build_menus()
+        self.status_labels = {key: QLabel() for key in ("file", "kind", "term", "user")}
+        for label in self.status_labels.values():
+            label.setContentsMargins(8, 0, 8, 0)
+            self.statusBar().addPermanentWidget(label)
+        self.set_session(session)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("文件(&F)"))
+        for text, slot, shortcut in (
+            (self.tr("打开数据库…"), self.open_database, QKeySequence.StandardKey.Open),
+            (self.tr("新建学校数据库…"), self.new_school, QKeySequence.StandardKey.New),
+            (self.tr("打开演示乡镇"), self.open_demo, None),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(slot)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("退出"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        about = QAction(self.tr("关于"), self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+
+    def set_session(self, session: Session) -> None:
+        """Show `session`'s database (closing the one shown before) with fresh pages."""
+        old = self.session
+        self.session = session
+        for page in self.pages:
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self.nav.clear()
+        self.pages = [page_class(session) for page_class in PAGES]
+        for page in self.pages:
+            self.stack.addWidget(page)
+            QListWidgetItem(page.page_title(), self.nav)
+        self.nav.setCurrentRow(0)
+        session.data_changed.connect(self.update_status)
+        self.update_status()
+        if old is not None:
+            old.close()
+
+    def page_titles(self) -> list[str]:
+        """Return the navigation titles, in order."""
+        return [self.nav.item(i).text() for i in range(self.nav.count())]
+
+    def show_page(self, page_class: type[Page]) -> Page:
+        """Switch to the page of class `page_class` and return it."""
+        index = next(i for i, page in enumerate(self.pages) if isinstance(page, page_class))
+        self.nav.setCurrentRow(index)
+        return self.pages[index]
+
+    def update_status(self) -> None:
+        """Show the database file, its kind, the current term and the user in the status bar."""
+        session = self.session
+        if session is None:
+            return
+        self.setWindowTitle(session.path.name)
+        self.status_labels["file"].setText(self.tr("数据库:{name}").format(name=session.path.name))
+        self.status_labels["file"].setToolTip(str(session.path))
+        self.status_labels["kind"].setText(self.tr("{kind}数据库").format(kind=session.kind_name))
+        self.status_labels["term"].setText(session.term_name())
+        name = session.actor.display_name or session.actor.username
+        self.status_labels["user"].setText(self.tr("{name}({role})").format(name=name, role=session.role_name))
+
+    def _replace(self, session: Session | None) -> None:
+        if session is not None:
+            self.set_session(session)
+
+    def open_database(self) -> None:
+        """文件 › 打开数据库…"""
+        self._replace(opening.choose_and_open(self.tasks, self))
+
+    def new_school(self) -> None:
+        """文件 › 新建学校数据库…"""
+        self._replace(opening.create_school(self.tasks, self))
+
+    def open_demo(self) -> None:
+        """文件 › 打开演示乡镇"""
+        self._replace(opening.open_demo(self.tasks, self))
+
+    def about_text(self) -> str:
+        """Return the 关于 text: program version, schema versions, data folder."""
+        db_version = schema_version(self.session.db) if self.session else "-"
+        return self.tr(
+            "<h3>乡村学校教学质量管理</h3>"
+            "<p>程序版本:{version}</p>"
+            "<p>数据结构版本:本程序 {program},当前数据库 {db}</p>"
+            "<p>数据文件夹:{folder}</p>"
+            "<p>完全离线运行;数据只保存在本机。</p>").format(
+            version=__version__, program=program_schema_version(), db=db_version, folder=str(user_data_dir()))
+
+    def about(self) -> None:
+        """帮助 › 关于"""
+        QMessageBox.about(self, self.tr("关于"), self.about_text())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        """Close the database when the window closes."""
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        super().closeEvent(event)

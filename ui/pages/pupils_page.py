@@ -1,0 +1,94 @@
+"""学生: the pupil roster with filters by text, school, class and status; add, edit, remove, import."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QWidget
+from sqlite_utils import Database
+
+from app.queries.roster import list_classes
+from app.services.pupils import STATUSES, delete_pupil
+from ui.dialogs.pupil_dialog import PupilDialog
+from ui.models.pupils_table import load_pupils, pupil_columns
+from ui.models.table_model import TableSnapshot
+from ui.pages.roster_page import ALL, RosterPage
+from ui.session import Session
+
+ENROLLED = frozenset({"在读", "转入"})
+
+
+class PupilsPage(RosterPage):
+    """The 学生 page."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(session, pupil_columns(session.is_township), parent)
+        self.class_combo = QComboBox()
+        self.status_combo = QComboBox()
+        self.search.setPlaceholderText(self.tr("按姓名或学籍号筛选"))
+        self.class_combo.setMinimumContentsLength(8)
+        self.class_combo.currentIndexChanged.connect(self._class_changed)
+        self.filters.addWidget(self.class_combo)
+        self.status_combo.addItem(self.tr("全部状态"), ALL)
+        self.status_combo.addItem(self.tr("在籍(在读、转入)"), "enrolled")
+        for status in STATUSES:
+            self.status_combo.addItem(self.tr(status), status)
+        self.status_combo.currentIndexChanged.connect(self._status_changed)
+        self.filters.addWidget(self.status_combo)
+        self.filters.addStretch(1)
+        self.import_button.setToolTip(self.tr("从 Excel(.xlsx)或 CSV 学生名册导入,导入前先预览"))
+
+    def page_title(self) -> str:
+        """Return the navigation title."""
+        return self.tr("学生")
+
+    def load(self, db: Database) -> TableSnapshot:
+        """Return the snapshot of every pupil (on the worker)."""
+        return load_pupils(db, self.session.is_township)
+
+    def school_filter_changed(self, school_id: str | None) -> None:
+        """Offer the classes of the chosen school (of the only school in a school database)."""
+        current = self.class_combo.currentData()
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        self.class_combo.addItem(self.tr("全部班级"), ALL)
+        school = school_id or (None if self.session.is_township else self.default_school_id())
+        if school is not None:
+            for row in list_classes(self.session.db, school):
+                self.class_combo.addItem(row["name"], row["id"])
+        index = self.class_combo.findData(current) if current is not None else 0
+        self.class_combo.setCurrentIndex(max(index, 0))
+        self.class_combo.setEnabled(self.class_combo.count() > 1)
+        self.class_combo.blockSignals(False)
+        self._class_changed()
+
+    def _class_changed(self) -> None:
+        value = self.class_combo.currentData()
+        self.proxy.set_filter(class_id=None if value in (None, ALL) else value)
+
+    def _status_changed(self) -> None:
+        value = self.status_combo.currentData()
+        self.proxy.set_filter(status=None if value in (None, ALL) else ENROLLED if value == "enrolled" else value)
+
+    def make_dialog(self, row: dict | None) -> PupilDialog:
+        """Return the add (row None) or edit dialog."""
+        return PupilDialog(self.session, row, self.default_school_id(), self)
+
+    def remove(self, row: dict) -> None:
+        """Delete the pupil through app.services.pupils."""
+        delete_pupil(self.session.db, self.session.actor, row["id"])
+
+    def remove_question(self, row: dict) -> str:
+        """Return the confirmation question."""
+        return self.tr("确定删除学生“{name}”(学籍号 {no})吗?\n只删除误录的学生;已离校的学生请改为“转出”或“流失”。").format(
+            name=row["name"], no=row["student_no"])
+
+    def import_functions(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        """Return (read_roster, apply_roster)."""
+        from app.importing.roster import apply_roster, read_roster
+
+        return read_roster, apply_roster
+
+    def import_title(self) -> str:
+        """Return what this page imports."""
+        return self.tr("学生名册")

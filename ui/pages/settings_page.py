@@ -1,0 +1,211 @@
+"""设置: facts about the database, the school's details, the current term and the local accounts."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QScrollArea, QSpinBox, QTableView, QVBoxLayout, QWidget)
+
+from app import __version__
+from app.db.database import schema_version
+from app.db.migrations import program_schema_version
+from app.db.writes import ROLE_NAMES
+from app.errors import PermissionDenied, ValidationError
+from app.paths import user_data_dir
+from app.queries.gui import list_terms
+from app.queries.roster import list_schools, list_teachers
+from app.services.schools import SCHOOL_TYPES, current_term, set_current_term, update_school
+from app.services.users import list_users
+from ui.dialogs.messages import show_error
+from ui.dialogs.new_user_dialog import NewUserDialog
+from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
+from ui.pages.page import Page
+from ui.session import Session
+from ui.widgets.form import ProblemForm
+
+
+class SettingsPage(Page):
+    """The 设置 page."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(session, parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+
+        info = QGroupBox(self.tr("数据库信息"))
+        self.info_form = QFormLayout(info)
+        self.info_labels: dict[str, QLabel] = {}
+        for key, title in (("path", "文件"), ("kind", "类型"), ("schema", "数据结构版本"), ("version", "程序版本"),
+                           ("data_dir", "数据文件夹")):
+            label = QLabel()
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.info_form.addRow(self.tr(title), label)
+            self.info_labels[key] = label
+        layout.addWidget(info)
+
+        school_box = QGroupBox(self.tr("学校信息"))
+        school_layout = QVBoxLayout(school_box)
+        self.school_form = ProblemForm()
+        self.school_choice = QComboBox()
+        self.school_choice.currentIndexChanged.connect(self._show_school)
+        if session.is_township:
+            self.school_form.add_row(self.tr("学校"), self.school_choice)
+        self.school_name = self.school_form.add_field("name", self.tr("名称"), QLineEdit())
+        self.school_type = self.school_form.add_field("type", self.tr("类型"), QComboBox())
+        self.school_type.addItems(list(SCHOOL_TYPES))
+        self.school_address = self.school_form.add_field("address", self.tr("地址"), QLineEdit())
+        self.school_periods = self.school_form.add_field("daily_max_periods", self.tr("每日最多节数"), QSpinBox())
+        self.school_periods.setRange(1, 12)
+        school_layout.addWidget(self.school_form)
+        row = QHBoxLayout()
+        self.school_save = QPushButton(self.tr("保存学校信息"))
+        self.school_save.clicked.connect(self.save_school)
+        self.school_status = QLabel()
+        row.addWidget(self.school_save)
+        row.addWidget(self.school_status, 1)
+        school_layout.addLayout(row)
+        layout.addWidget(school_box)
+
+        term_box = QGroupBox(self.tr("当前学期"))
+        term_row = QHBoxLayout(term_box)
+        self.term_combo = QComboBox()
+        self.term_combo.setMinimumContentsLength(20)
+        self.term_button = QPushButton(self.tr("设为当前学期"))
+        self.term_button.clicked.connect(self.set_term)
+        self.term_label = QLabel()
+        term_row.addWidget(self.term_combo)
+        term_row.addWidget(self.term_button)
+        term_row.addWidget(self.term_label, 1)
+        layout.addWidget(term_box)
+
+        users_box = QGroupBox(self.tr("本地账号"))
+        users_layout = QVBoxLayout(users_box)
+        self.user_columns = [Column(key, title, field_text(key)) for key, title in (
+            ("username", self.tr("用户名")), ("display_name", self.tr("显示名称")), ("role_name", self.tr("角色")),
+            ("school_name", self.tr("学校")), ("teacher_name", self.tr("对应教师")), ("state", self.tr("状态")))]
+        self.users_model = SnapshotTableModel(self.user_columns, self)
+        self.users_table = QTableView()
+        self.users_table.setModel(self.users_model)
+        self.users_table.verticalHeader().hide()
+        self.users_table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.users_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.users_table.setMinimumHeight(160)
+        users_layout.addWidget(self.users_table)
+        self.new_user_button = QPushButton(self.tr("新建账号…"))
+        self.new_user_button.clicked.connect(self.new_user)
+        users_layout.addWidget(self.new_user_button)
+        layout.addWidget(users_box)
+        layout.addStretch(1)
+        self._schools: list[dict] = []
+
+    def page_title(self) -> str:
+        """Return the navigation title."""
+        return self.tr("设置")
+
+    def refresh(self) -> None:
+        """Reload every section from the database."""
+        session = self.session
+        db = session.db
+        kinds = {"school": self.tr("学校数据库"), "township": self.tr("乡镇数据库"), "county": self.tr("县级数据库")}
+        self.info_labels["path"].setText(str(session.path))
+        self.info_labels["kind"].setText(kinds.get(session.kind, session.kind))
+        self.info_labels["schema"].setText(self.tr("数据库 {db},本程序 {program}").format(
+            db=schema_version(db), program=program_schema_version()))
+        self.info_labels["version"].setText(__version__)
+        self.info_labels["data_dir"].setText(str(user_data_dir()))
+
+        current = self.school_choice.currentData()
+        self._schools = list_schools(db)
+        self.school_choice.blockSignals(True)
+        self.school_choice.clear()
+        for school in self._schools:
+            self.school_choice.addItem(f"{school['name']}({school['code']})", school["id"])
+        wanted = current or session.actor.school_id
+        self.school_choice.setCurrentIndex(max(self.school_choice.findData(wanted), 0))
+        self.school_choice.blockSignals(False)
+        self._show_school()
+
+        self.term_combo.clear()
+        try:
+            now = current_term(db)["id"]
+        except Exception:  # noqa: BLE001 - a database without a current term
+            now = None
+        for term in list_terms(db):
+            self.term_combo.addItem(term["name"], term["id"])
+        self.term_combo.setCurrentIndex(max(self.term_combo.findData(now), 0))
+        self.term_label.setText(self.tr("当前:{name}").format(name=session.term_name()))
+        self.term_button.setEnabled(session.is_admin)
+
+        schools = {s["id"]: s["name"] for s in self._schools}
+        teachers = {t["id"]: t["name"] for t in list_teachers(db)}
+        users = [dict(u, role_name=ROLE_NAMES.get(u["role"], u["role"]), school_name=schools.get(u["school_id"], ""),
+                      teacher_name=teachers.get(u["teacher_id"], ""),
+                      state=self.tr("启用") if u["active"] else self.tr("停用")) for u in list_users(db)]
+        self.users_model.set_snapshot(TableSnapshot.build(users, self.user_columns, ()))
+        self.new_user_button.setEnabled(session.is_admin)
+
+    def _selected_school(self) -> dict | None:
+        school_id = self.school_choice.currentData()
+        return next((s for s in self._schools if s["id"] == school_id), None)
+
+    def _may_edit(self, school: dict) -> bool:
+        actor = self.session.actor
+        return actor.role == "township_admin" or (actor.role == "school_admin" and actor.school_id == school["id"])
+
+    def _show_school(self) -> None:
+        school = self._selected_school()
+        self.school_form.clear_problems()
+        self.school_status.clear()
+        editable = school is not None and self._may_edit(school)
+        for widget in (self.school_name, self.school_type, self.school_address, self.school_periods,
+                       self.school_save):
+            widget.setEnabled(editable)
+        if school is None:
+            return
+        self.school_name.setText(school["name"])
+        self.school_type.setCurrentText(school["type"])
+        self.school_address.setText(school.get("address") or "")
+        self.school_periods.setValue(int(school.get("daily_max_periods") or 6))
+        if not editable:
+            self.school_status.setText(self.tr("只有本校管理员可以修改。"))
+
+    def save_school(self) -> None:
+        """Save the school's details through app.services.schools.update_school."""
+        school = self._selected_school()
+        if school is None:
+            return
+        try:
+            changed = update_school(self.session.db, self.session.actor, school["id"],
+                                    name=self.school_name.text().strip(), type=self.school_type.currentText(),
+                                    address=self.school_address.text().strip() or None,
+                                    daily_max_periods=self.school_periods.value())
+        except ValidationError as exc:
+            self.school_form.show_problems(exc.problems)
+            return
+        except PermissionDenied as exc:
+            show_error(self, exc)
+            return
+        self.session.notify_changed()
+        self.school_status.setText(self.tr("已保存。") if changed else self.tr("没有改动。"))
+
+    def set_term(self) -> None:
+        """Make the chosen term the current one."""
+        term_id = self.term_combo.currentData()
+        if term_id is None:
+            return
+        if not self.session.is_admin:
+            show_error(self, PermissionDenied(self.tr("只有管理员可以更改当前学期。")))
+            return
+        set_current_term(self.session.db, self.session.actor, term_id)
+        self.session.notify_changed()
+
+    def new_user(self) -> None:
+        """Open 新建账号; the list reloads after an account was created."""
+        if NewUserDialog(self.session, self).exec():
+            self.session.notify_changed()
