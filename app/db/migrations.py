@@ -233,3 +233,60 @@ _V1 = [
 def m001_initial_schema(db: Database) -> None:
     for statement in _V1:
         db.execute(statement)
+
+
+_M003 = [
+    # A school's own copy of a curriculum plan (开齐开足): one plan in force per school. Schools
+    # without a copy are checked against the shipped preset.
+    f"""CREATE TABLE curriculum_plan (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL UNIQUE REFERENCES school(id),
+        name TEXT NOT NULL, preset_id TEXT, preset_version INTEGER, preset_hash TEXT, source TEXT,
+        {_STAMPS})""",
+    # One line of the plan: a subject, or subjects counted together (语文 with 书法, 艺术 = 音乐 + 美术);
+    # subjects is a comma list of subject codes, tested marks a 统考 line.
+    f"""CREATE TABLE curriculum_item (
+        id TEXT PRIMARY KEY, plan_id TEXT NOT NULL REFERENCES curriculum_plan(id) ON DELETE CASCADE,
+        school_id TEXT NOT NULL REFERENCES school(id),
+        name TEXT NOT NULL, subjects TEXT NOT NULL, tested INTEGER NOT NULL DEFAULT 0,
+        sort_order INTEGER NOT NULL DEFAULT 0, note TEXT,
+        {_STAMPS},
+        UNIQUE (plan_id, name))""",
+    # Weekly periods of one line in one grade; a range where the provincial table gives one (4-5).
+    f"""CREATE TABLE curriculum_hours (
+        id TEXT PRIMARY KEY, item_id TEXT NOT NULL REFERENCES curriculum_item(id) ON DELETE CASCADE,
+        school_id TEXT NOT NULL REFERENCES school(id),
+        grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
+        min_periods REAL NOT NULL CHECK (min_periods >= 0), max_periods REAL NOT NULL,
+        {_STAMPS},
+        CHECK (max_periods >= min_periods),
+        UNIQUE (item_id, grade))""",
+    # Travel time between two sites for 走教 teachers (stored once per pair, school_a < school_b);
+    # pairs without a row use the default of the timetable rules preset.
+    f"""CREATE TABLE site_travel (
+        id TEXT PRIMARY KEY, school_a TEXT NOT NULL REFERENCES school(id),
+        school_b TEXT NOT NULL REFERENCES school(id),
+        minutes INTEGER NOT NULL CHECK (minutes BETWEEN 0 AND 600),
+        {_STAMPS},
+        CHECK (school_a < school_b),
+        UNIQUE (school_a, school_b))""",
+    # A configured copy of a shipped preset (timetable rules, workload weights and standards,
+    # observation forms and quotas, routine scoring sheets): for one school, or for the whole
+    # database when school_id is NULL. content is the JSON of the preset as adjusted.
+    f"""CREATE TABLE preset_setting (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('timetable', 'workload', 'observation', 'routine')),
+        school_id TEXT REFERENCES school(id),
+        preset_id TEXT NOT NULL, version INTEGER NOT NULL, content TEXT NOT NULL, content_hash TEXT NOT NULL,
+        {_STAMPS})""",
+    "CREATE UNIQUE INDEX idx_preset_setting_scope ON preset_setting(kind, IFNULL(school_id, ''))",
+    "CREATE INDEX idx_curriculum_item_plan ON curriculum_item(plan_id)",
+    "CREATE INDEX idx_slot_school_term ON timetable_slot(school_id, term_id)",
+    "CREATE INDEX idx_observation_observer ON lesson_observation(term_id, observer_id)",
+    "CREATE INDEX idx_routine_teacher ON routine_check(term_id, teacher_id)",
+]
+
+
+@migration
+def m003_timetable_plans_workload_routine(db: Database) -> None:
+    for statement in _M003:
+        db.execute(statement)

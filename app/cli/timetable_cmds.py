@@ -1,0 +1,62 @@
+"""Commands for timetables, teacher workload, lesson observation and teaching routine:
+timetable check / plan / print, import-timetable, workload, observations, routine."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
+from app.services.schools import school_by_code
+from app.timetable.check import RULES, SEVERITY_NAMES, check_timetable
+from app.timetable.model import DAY_NAMES, term_by_code
+
+
+def _term_argument(parser) -> None:
+    parser.add_argument("--term", metavar="CODE", help="学期代码,如 2026-2027-1(默认:当前学期)")
+
+
+def _school_argument(parser, required: bool = False) -> None:
+    parser.add_argument("--school", metavar="CODE", required=required, help="只看这所学校(学校代码)")
+
+
+def register(sub) -> None:
+    group = sub.add_parser("timetable", help="课表:合规检查、课程计划、打印",
+                           description="课表的合规检查(开齐开足、体育一小时、劳动课、教师冲突、走教路程等)、"
+                                       "课程计划与打印。")
+    tsub = group.add_subparsers(dest="timetable_command", metavar="子命令", required=True)
+
+    p = tsub.add_parser("check", help="检查课表是否合规", description="按课程计划和规则检查课表,列出发现的问题。")
+    add_db_argument(p)
+    _school_argument(p)
+    _term_argument(p)
+    p.add_argument("--travel-minutes", type=int, metavar="N",
+                   help="走教教师两校之间的路程时间(分钟),覆盖默认的 30 分钟(已单独设置的两校之间除外)")
+    add_json_argument(p)
+    p.set_defaults(func=cmd_check)
+
+
+def _school_id(db, code: str | None) -> str | None:
+    return school_by_code(db, code)["id"] if code else None
+
+
+def cmd_check(args) -> int:
+    db = open_db(args)
+    try:
+        result = check_timetable(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
+                                 travel_minutes=args.travel_minutes)
+    finally:
+        db.close()
+    if args.json:
+        emit_json([f.to_dict() for f in result.findings])
+        return 0
+    print(f"{result.term['name']} 课表检查(规则 {result.rules_basis})")
+    for school in result.schools:
+        print(f"  {school['school_code']} {school['school_name']}:{school['classes_with_timetable']}/"
+              f"{school['classes']} 个班有课表,错误 {school['errors']} 条,提醒 {school['warnings']} 条"
+              f"(课程计划 {result.plan_basis.get(school['school_code'], '')})")
+    for finding in result.findings:
+        where = " ".join(filter(None, [finding.school_code, finding.class_name or finding.teacher,
+                                       DAY_NAMES.get(finding.day or 0), finding.period_label]))
+        print(f"[{SEVERITY_NAMES[finding.severity]}] {RULES[finding.rule]} {where}:{finding.message}")
+    if not result.findings:
+        print("没有发现问题。")
+    return 0

@@ -1,0 +1,1 @@
+"""Timetables: curriculum plans, the compliance checker, editing, import from Excel and printing."""
