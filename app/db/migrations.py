@@ -290,3 +290,64 @@ _M003 = [
 def m003_timetable_plans_workload_routine(db: Database) -> None:
     for statement in _M003:
         db.execute(statement)
+
+
+@migration
+def m002_exam_cutoffs_and_presets(db: Database) -> None:
+    # Cut-offs of one exam subject for one grade, overriding exam_subject's (percent of full marks).
+    db.execute(f"""CREATE TABLE exam_cutoff (
+        id TEXT PRIMARY KEY, exam_id TEXT NOT NULL REFERENCES exam(id) ON DELETE CASCADE,
+        subject_id TEXT NOT NULL REFERENCES subject(id),
+        grade INTEGER NOT NULL CHECK (grade BETWEEN 1 AND 9),
+        excellent_pct REAL NOT NULL, pass_pct REAL NOT NULL, low_pct REAL NOT NULL,
+        {_STAMPS},
+        CHECK (0 <= low_pct AND low_pct <= pass_pct AND pass_pct < excellent_pct AND excellent_pct <= 100),
+        UNIQUE (exam_id, subject_id, grade))""")
+    # A scoring preset copied from a shipped one and edited here; content is canonical JSON and
+    # content_hash its sha256, so every result can name exactly which numbers produced it.
+    db.execute(f"""CREATE TABLE scoring_preset (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,
+        based_on TEXT NOT NULL, based_on_hash TEXT NOT NULL,
+        content TEXT NOT NULL, content_hash TEXT NOT NULL,
+        {_STAMPS},
+        UNIQUE (name))""")
+    # Covers the statistics query (app/stats/frame.py), so an exam's marks are read from the index
+    # in group order without touching the wide mark rows.
+    db.execute("CREATE INDEX idx_mark_stats ON mark(exam_id, school_id, class_id, grade, subject_id, status, score)")
+
+
+_M004 = [
+    # Public keys this database trusts: at a township its schools' keys, at a county its townships',
+    # at a school its township's (for config packages). One active key per (level, code).
+    f"""CREATE TABLE trusted_key (
+        id TEXT PRIMARY KEY, level TEXT NOT NULL CHECK (level IN ('school', 'township')),
+        code TEXT NOT NULL, public_pem TEXT NOT NULL, fingerprint TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        {_STAMPS})""",
+    "CREATE UNIQUE INDEX idx_trusted_key_active ON trusted_key(level, code) WHERE active = 1",
+    # Every package this database exported. The sequence is reserved (committed) before the file is
+    # written, so a number is never used twice even when writing fails half-way.
+    f"""CREATE TABLE package_export (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('data', 'config')),
+        sequence INTEGER NOT NULL CHECK (sequence >= 1), term_code TEXT NOT NULL, file_name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('reserved', 'written')),
+        size INTEGER, manifest_sha256 TEXT, key_fingerprint TEXT, username TEXT NOT NULL,
+        {_STAMPS},
+        UNIQUE (kind, sequence))""",
+    # Every package accepted here, with a summary (JSON) of what it changed.
+    f"""CREATE TABLE package_import (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('data', 'config')),
+        sender_level TEXT NOT NULL, sender_code TEXT NOT NULL, sender_name TEXT NOT NULL,
+        school_id TEXT, township_id TEXT,
+        term_code TEXT NOT NULL, sequence INTEGER NOT NULL, package_created_at TEXT NOT NULL,
+        file_name TEXT NOT NULL, manifest_sha256 TEXT NOT NULL, key_fingerprint TEXT NOT NULL,
+        changes TEXT NOT NULL DEFAULT '{{}}', username TEXT NOT NULL,
+        {_STAMPS},
+        UNIQUE (kind, sender_level, sender_code, sequence))""",
+]
+
+
+@migration
+def m004_package_keys_and_logs(db: Database) -> None:
+    for statement in _M004:
+        db.execute(statement)

@@ -45,7 +45,7 @@ def test_upgrade_copies_the_file_aside_and_keeps_data(demo_path, extra_migration
     assert "nickname" in db["pupil"].columns_dict
     assert db.execute("SELECT COUNT(*) FROM pupil").fetchone()[0] == 884
     db.close()
-    backups = list(demo_path.parent.glob("township.v1-*.bak.sqlite"))
+    backups = list(demo_path.parent.glob(f"township.v{mig.program_schema_version() - 1}-*.bak.sqlite"))
     assert len(backups) == 1
     old = sqlite3.connect(backups[0])
     assert old.execute("SELECT COUNT(*) FROM pupil").fetchone()[0] == 884
