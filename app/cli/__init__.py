@@ -18,7 +18,6 @@ from app.paths import user_data_dir
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = [
     "app.cli.setup_cmds",
-    "app.cli.roster_cmds",
     "app.cli.timetable_cmds",
     "app.cli.exam_cmds",
 ]
