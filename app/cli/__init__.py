@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "app.cli.setup_cmds",
     "app.cli.timetable_cmds",
     "app.cli.exam_cmds",
+    "app.cli.stats_cmds",
 ]
 
 log = logging.getLogger("schoolq")

@@ -1,0 +1,106 @@
+"""Read one exam's marks into numpy arrays, one SQL query, grouped by school, class, grade, subject.
+
+A *cell* is one school × class × grade × subject (a 复式 class gives one cell per grade). Marks are
+kept as integers in hundredths of a point; the statuses are negative codes, so one int64 array holds
+the whole exam. SQLite concatenates each cell's marks (group_concat over the covering index
+idx_mark_stats) and numpy parses the lot at once: far cheaper than one Python tuple per mark.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlite_utils import Database
+
+from app.services.exams import get_exam
+
+ABSENT, EXEMPT, CHEAT = -1, -2, -3
+STATUS_CODES = {"缺考": ABSENT, "免考": EXEMPT, "作弊": CHEAT}
+
+_CELLS_SQL = (
+    "SELECT school_id, class_id, grade, subject_id, COUNT(*),"
+    " group_concat(CASE status WHEN '正常' THEN CAST(ROUND(score * 100) AS INTEGER)"
+    " WHEN '缺考' THEN -1 WHEN '免考' THEN -2 ELSE -3 END)"
+    " FROM mark WHERE exam_id = ? GROUP BY school_id, class_id, grade, subject_id")
+
+
+@dataclass
+class ExamCells:
+    """An exam's marks as arrays. Per cell: school, class (-1 none), grade, subject (indexes into the
+    lists), start and count into `codes`; `codes` holds each mark in hundredths, or ABSENT / EXEMPT
+    / CHEAT. Cut-offs and full marks per cell are in hundredths of a point."""
+
+    exam: dict
+    subjects: list[dict]
+    schools: list[dict]
+    townships: list[dict]
+    classes: list[dict]
+    school: np.ndarray
+    klass: np.ndarray
+    grade: np.ndarray
+    subject: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    codes: np.ndarray
+    full_h: np.ndarray
+    excellent_h: np.ndarray
+    pass_h: np.ndarray
+    low_h: np.ndarray
+    _row_cell: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.count)
+
+    def row_cell(self) -> np.ndarray:
+        """Return, for every mark, the index of its cell."""
+        if self._row_cell is None:
+            self._row_cell = np.repeat(np.arange(self.n_cells, dtype=np.int64), self.count)
+        return self._row_cell
+
+
+def load_cells(db: Database, exam_id: str) -> ExamCells:
+    """Return the marks of `exam_id` as ExamCells. Raises NotFound for an unknown exam.
+
+    Marks of a subject no longer in the exam are left out (they have no full marks to judge them by).
+    """
+    exam = get_exam(db, exam_id)
+    subjects = exam["subjects"]
+    subject_index = {s["subject_id"]: i for i, s in enumerate(subjects)}
+    townships = [dict(r) for r in db.query("SELECT id, code, name FROM township ORDER BY code")]
+    township_index = {t["id"]: i for i, t in enumerate(townships)}
+    schools = []
+    for r in db.query("SELECT id, code, name, type, township_id FROM school ORDER BY code"):
+        row = dict(r)
+        row["township"] = township_index.get(row["township_id"], -1)
+        schools.append(row)
+    school_index = {s["id"]: i for i, s in enumerate(schools)}
+    classes = [dict(r) for r in db.query("SELECT id, name, number, school_id FROM class ORDER BY number, name")]
+    class_index = {c["id"]: i for i, c in enumerate(classes)}
+
+    rows = [r for r in db.execute(_CELLS_SQL, [exam_id]).fetchall() if r[3] in subject_index]
+    n = len(rows)
+    school = np.fromiter((school_index[r[0]] for r in rows), np.int64, n)
+    klass = np.fromiter((class_index.get(r[1], -1) if r[1] else -1 for r in rows), np.int64, n)
+    grade = np.fromiter((r[2] for r in rows), np.int64, n)
+    subject = np.fromiter((subject_index[r[3]] for r in rows), np.int64, n)
+    count = np.fromiter((r[4] for r in rows), np.int64, n)
+    codes = np.fromstring(",".join(r[5] for r in rows), sep=",", dtype=np.int64) if n else np.zeros(0, np.int64)
+    if len(codes) != int(count.sum()):
+        raise ValueError("成绩数据读取不完整")
+    start = np.concatenate(([0], np.cumsum(count)[:-1])).astype(np.int64) if n else np.zeros(0, np.int64)
+
+    full_h = np.zeros(n, np.int64)
+    excellent_h, pass_h, low_h = np.zeros(n), np.zeros(n), np.zeros(n)
+    for i, r in enumerate(rows):
+        spec = subjects[subject[i]]
+        cuts = spec["cutoffs"].get(r[2], spec["default_cutoffs"])
+        full = spec["full_marks"]
+        full_h[i] = round(full * 100)
+        # percent × points = hundredths of a point: 60 % of 100 is 6000 hundredths, exactly.
+        excellent_h[i] = cuts["excellent_pct"] * full
+        pass_h[i] = cuts["pass_pct"] * full
+        low_h[i] = cuts["low_pct"] * full
+    return ExamCells(exam=exam, subjects=subjects, schools=schools, townships=townships, classes=classes,
+                     school=school, klass=klass, grade=grade, subject=subject, start=start, count=count, codes=codes,
+                     full_h=full_h, excellent_h=excellent_h, pass_h=pass_h, low_h=low_h)

@@ -1,0 +1,287 @@
+"""Figures per exam × subject × group: counts, mean, sd, median, 三率, score bands, 三率一分, ranks.
+
+Who counts (the denominator policy of the exam, see ../shared/domain.md):
+- 免考 is left out of every figure under both policies (it is still counted in n_roster and n_exempt).
+- 缺考: under `sat` it is left out; under `roster` it counts as a score of 0.
+- 作弊: the pupil sat the paper and it was voided, so it counts as a score of 0 under both policies
+  (n_sat includes it). Leaving it out would reward marking weak papers 作弊.
+So n = n_sat (sat) or n_sat + n_absent (roster), with n_sat = those who wrote the paper (正常 + 作弊),
+and n_roster = every pupil with a mark row = n_sat + n_absent + n_exempt.
+
+Cut-offs: pass ≥ pass line, excellent ≥ excellent line, low < low line (percent of full marks, per exam,
+subject and grade). Bands: ten bands of 10 % of full marks, band k holds scores in [10k %, 10(k+1) %),
+the top band also holds full marks. The 三率一分 composite (0-100) comes from the active quality preset.
+Ranks are competition ranks (1, 2, 2, 4) among peer groups of the same level, subject and grade, on the
+composite; groups with n below the preset's minimum size are marked small_sample and not ranked, and a
+抽测 exam (sample test, 000 篇9) is never ranked.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from sqlite_utils import Database
+
+from app.errors import invalid
+from app.stats.frame import ABSENT, CHEAT, EXEMPT, ExamCells, load_cells
+from app.stats.presets import Preset, resolve
+
+LEVELS = ("class", "grade", "school", "township")
+LEVEL_NAMES = {"class": "班级", "grade": "年级", "school": "学校", "township": "乡镇"}
+NO_RANK_TYPES = ("抽测",)
+
+
+def competition_ranks(values: list[float | None], descending: bool = True) -> list[int | None]:
+    """Return competition ranks (1, 2, 2, 4) of `values`; None values get None.
+
+    Values equal to 9 decimal places tie.
+    """
+    keyed = [(round(v, 9), i) for i, v in enumerate(values) if v is not None]
+    keyed.sort(key=lambda item: -item[0] if descending else item[0])
+    ranks: list[int | None] = [None] * len(values)
+    previous, previous_rank = None, 0
+    for position, (value, i) in enumerate(keyed, start=1):
+        if value != previous:
+            previous, previous_rank = value, position
+        ranks[i] = previous_rank
+    return ranks
+
+
+def composite_score(preset: Preset, mean: float | None, full_marks: float, pass_rate: float | None,
+                    excellent_rate: float | None, low_rate: float | None) -> float | None:
+    """Return the 三率一分 composite (0-100) of a group under `preset`, None when nobody counts."""
+    if mean is None or pass_rate is None or excellent_rate is None or low_rate is None:
+        return None
+    w = preset["composite"]
+    return 100.0 * (w["mean"] * mean / full_marks + w["pass_rate"] * pass_rate
+                    + w["excellent_rate"] * excellent_rate + w["not_low_rate"] * (1.0 - low_rate))
+
+
+class _RowView:
+    """Row-level arrays of an exam under one policy (computed once, shared by every level)."""
+
+    def __init__(self, cells: ExamCells, policy: str):
+        codes = cells.codes
+        row_cell = cells.row_cell()
+        normal = codes >= 0
+        self.n_cells = cells.n_cells
+        self.row_cell = row_cell
+        self.absent = codes == ABSENT
+        self.exempt = codes == EXEMPT
+        self.cheat = codes == CHEAT
+        self.included = normal | self.cheat | (self.absent if policy == "roster" else False)
+        self.value = np.where(normal, codes, 0)
+        included = self.included
+        value = self.value
+        full = cells.full_h[row_cell]
+        self.passed = included & (value >= cells.pass_h[row_cell])
+        self.excellent = included & (value >= cells.excellent_h[row_cell])
+        self.low = included & (value < cells.low_h[row_cell])
+        self.band = np.minimum(9, (value * 10) // np.maximum(full, 1))
+
+
+def _cell_sums(view: _RowView) -> dict[str, np.ndarray]:
+    n = view.n_cells
+    cell = view.row_cell
+    count = lambda mask: np.bincount(cell[mask], minlength=n)  # noqa: E731
+    sums = {
+        "n_roster": np.bincount(cell, minlength=n),
+        "n_absent": count(view.absent),
+        "n_exempt": count(view.exempt),
+        "n_cheat": count(view.cheat),
+        "n": count(view.included),
+        "total_h": np.bincount(cell[view.included], weights=view.value[view.included], minlength=n),
+        "pass": count(view.passed),
+        "excellent": count(view.excellent),
+        "low": count(view.low),
+    }
+    band_index = cell[view.included] * 10 + view.band[view.included]
+    sums["bands"] = np.bincount(band_index, minlength=n * 10).reshape(n, 10)
+    return sums
+
+
+def _group_keys(cells: ExamCells, level: str, pooled: bool) -> np.ndarray:
+    """Return one int64 key per cell, equal within a group and sorting groups in display order:
+    township or school (by code), grade, class (by number), subject (catalogue order)."""
+    n_subjects = max(1, len(cells.subjects))
+    n_classes = len(cells.classes) + 1
+    grade = np.zeros_like(cells.grade) if pooled else cells.grade
+    klass = cells.klass + 1 if level == "class" else np.zeros_like(cells.klass)
+    if level == "township":
+        township_of_school = np.array([s["township"] for s in cells.schools] or [0], np.int64) + 1
+        unit = township_of_school[cells.school]
+    else:
+        unit = cells.school
+    return ((unit * 10 + grade) * n_classes + klass) * n_subjects + cells.subject
+
+
+def _vector_ranks(peer: np.ndarray, value: np.ndarray, eligible: np.ndarray) -> tuple[list, list]:
+    """Return (rank or None, number ranked) per group: competition ranks by `value`, descending,
+    among eligible groups with the same `peer` key; values equal to 9 decimals tie."""
+    rank = np.zeros(len(peer), np.int64)
+    idx = np.flatnonzero(eligible)
+    if len(idx):
+        rounded = np.round(value[idx], 9)
+        order = idx[np.lexsort((-rounded, peer[idx]))]
+        sorted_peer, sorted_value = peer[order], np.round(value[order], 9)
+        position = np.arange(len(order))
+        new_peer = np.concatenate(([True], sorted_peer[1:] != sorted_peer[:-1]))
+        new_value = new_peer | np.concatenate(([True], sorted_value[1:] != sorted_value[:-1]))
+        peer_start = np.maximum.accumulate(np.where(new_peer, position, 0))
+        tie_start = np.maximum.accumulate(np.where(new_value, position, 0))
+        rank[order] = tie_start - peer_start + 1
+    _, peer_id = np.unique(peer, return_inverse=True)
+    ranked_per_peer = np.bincount(peer_id.reshape(-1), weights=eligible.astype(np.float64))
+    rank_of = ranked_per_peer[peer_id.reshape(-1)].astype(np.int64)
+    return [r if r else None for r in rank.tolist()], rank_of.tolist()
+
+
+def _order_statistics(values: np.ndarray, row_gid: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return (median, max, min) per group, in hundredths, from one sort of (group, value) keys."""
+    groups = len(counts)
+    span = int(values.max()) + 1 if len(values) else 1
+    ordered = np.sort(row_gid * span + values)
+    ordered = ordered - np.repeat(np.arange(groups, dtype=np.int64), counts) * span
+    padded = np.append(ordered, 0)  # empty groups index something harmless; their figures are dropped
+
+    def at(index: np.ndarray) -> np.ndarray:
+        return padded[np.clip(index, 0, len(padded) - 1)].astype(np.float64)
+
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    mid = starts + counts // 2
+    median = np.where(counts % 2 == 1, at(mid), (at(mid - 1) + at(mid)) / 2)
+    return median, at(starts + counts - 1), at(starts)
+
+
+def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled: bool,
+               preset: Preset, min_size: int, policy: str, rank_small: bool) -> list[dict]:
+    if cells.n_cells == 0:
+        return []
+    keys = _group_keys(cells, level, pooled)
+    uniq, first_cell, gid = np.unique(keys, return_index=True, return_inverse=True)
+    gid = gid.reshape(-1)
+    groups = len(uniq)
+    agg = {k: np.bincount(gid, weights=v, minlength=groups) for k, v in sums.items() if k != "bands"}
+    bands = np.zeros((groups, 10), np.int64)
+    np.add.at(bands, gid, sums["bands"])
+    counts = agg["n"].astype(np.int64)
+
+    rows = view.included
+    row_gid = gid[view.row_cell[rows]]
+    values = view.value[rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_h = agg["total_h"] / counts
+        deviation = values - mean_h[row_gid]
+        ss = np.bincount(row_gid, weights=deviation * deviation, minlength=groups)
+        median_h, max_h, min_h = _order_statistics(values, row_gid, counts)
+        full = np.array([s["full_marks"] for s in cells.subjects], np.float64)[cells.subject[first_cell]]
+        rates = {k: agg[k] / counts for k in ("pass", "excellent", "low")}
+        w = preset["composite"]
+        composite = 100.0 * (w["mean"] * mean_h / 100.0 / full + w["pass_rate"] * rates["pass"]
+                             + w["excellent_rate"] * rates["excellent"] + w["not_low_rate"] * (1.0 - rates["low"]))
+        figures = [mean_h / 100.0, np.sqrt(ss / counts) / 100.0, median_h / 100.0, max_h / 100.0, min_h / 100.0,
+                   agg["total_h"] / 100.0, rates["pass"], rates["excellent"], rates["low"],
+                   mean_h / 100.0 / full, composite]
+    figure_lists = [f.tolist() for f in figures]
+    peer = cells.subject[first_cell] * 10 + (0 if pooled else cells.grade[first_cell])
+    eligible = (counts > 0) & (rank_small | (counts >= min_size)) & (cells.exam["type"] not in NO_RANK_TYPES)
+    ranks, ranks_of = _vector_ranks(peer, np.nan_to_num(composite), eligible)
+    ints = [agg[k].astype(np.int64).tolist() for k in ("n_roster", "n_absent", "n_exempt", "n_cheat", "pass",
+                                                       "excellent", "low")]
+    n_roster, n_absent, n_exempt, n_cheat, n_pass, n_excellent, n_low = ints
+    band_rows = bands.tolist()
+    count_list = counts.tolist()
+    cell_lists = (cells.school.tolist(), cells.klass.tolist(), cells.grade.tolist(), cells.subject.tolist())
+    stamp_id, stamp_hash = preset.id, preset.hash
+    exam_id = cells.exam["id"]
+    empty = (None,) * len(figures)
+
+    out = []
+    for g, c in enumerate(first_cell.tolist()):
+        spec = cells.subjects[cell_lists[3][c]]
+        count = count_list[g]
+        mean, sd, median, high, low, total, pass_rate, excellent_rate, low_rate, mean_pct, comp = (
+            [f[g] for f in figure_lists] if count else empty)
+        school, township, klass = _identity(cells, cell_lists, level, c)
+        out.append({
+            "level": level, "exam_id": exam_id,
+            "township_code": township["code"] if township else None,
+            "township_name": township["name"] if township else None,
+            "school_code": school["code"] if school else None, "school_name": school["name"] if school else None,
+            "school_type": school["type"] if school else None,
+            "grade": None if pooled else cell_lists[2][c],
+            "class_id": klass["id"] if klass else None, "class_name": klass["name"] if klass else None,
+            "subject": spec["name"], "subject_code": spec["code"], "full_marks": float(spec["full_marks"]),
+            "policy": policy, "n_roster": n_roster[g], "n_sat": n_roster[g] - n_absent[g] - n_exempt[g],
+            "n_absent": n_absent[g], "n_exempt": n_exempt[g], "n_cheat": n_cheat[g], "n": count,
+            "total": total, "mean": mean, "sd": sd, "median": median, "max": high, "min": low,
+            "pass_count": n_pass[g], "excellent_count": n_excellent[g], "low_count": n_low[g],
+            "pass_rate": pass_rate, "excellent_rate": excellent_rate, "low_rate": low_rate,
+            "bands": band_rows[g], "mean_pct": mean_pct, "composite": comp,
+            "small_sample": count < min_size, "rank": ranks[g], "rank_of": ranks_of[g],
+            "preset_id": stamp_id, "preset_hash": stamp_hash,
+        })
+    return out
+
+
+def _identity(cells: ExamCells, cell_lists: tuple, level: str, c: int) -> tuple[dict | None, dict | None, dict | None]:
+    """Return (school, township, class) of cell `c` as the level shows them (None above it)."""
+    school = cells.schools[cell_lists[0][c]]
+    township = cells.townships[school["township"]] if school["township"] >= 0 else None
+    if level == "township":
+        return None, township, None
+    k = cell_lists[1][c]
+    return school, township, cells.classes[k] if level == "class" and k >= 0 else None
+
+
+def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, preset: Preset,
+                           policy: str | None = None, min_size: int | None = None,
+                           include_small_in_ranks: bool = False) -> dict[str, list[dict]]:
+    """Return {level: records} for already loaded cells (see group_stats for the record keys)."""
+    policy = policy or cells.exam["policy"]
+    if policy not in ("sat", "roster"):
+        raise invalid(f"统计口径“{policy}”不对:只能是 sat 或 roster。", "policy")
+    min_size = int(preset["min_group_size"] if min_size is None else min_size)
+    view = _RowView(cells, policy)
+    sums = _cell_sums(view)
+    out = {}
+    for level in levels:
+        if level not in LEVELS:
+            raise invalid(f"统计层级“{level}”不对:只能是 {' / '.join(LEVELS)}。", "level")
+        records = _aggregate(cells, view, sums, level, level == "school", preset, min_size, policy,
+                             include_small_in_ranks)
+        if level == "township":
+            records += _aggregate(cells, view, sums, level, True, preset, min_size, policy, include_small_in_ranks)
+        out[level] = records
+    return out
+
+
+def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Preset | str | None = None,
+                policy: str | None = None, min_size: int | None = None,
+                include_small_in_ranks: bool = False) -> list[dict]:
+    """Return the figures of every group of one level for every subject of an exam.
+
+    Levels: class (school × class × grade: a 复式 class gives one record per grade), grade (school ×
+    grade), school (all grades of a school together, grade None), township (township × grade, then
+    township × all grades with grade None). Each record holds level, exam_id, township_code/name,
+    school_code/name/type (None at township level), grade, class_id/class_name (None above class
+    level), subject, subject_code, full_marks, policy, n_roster, n_sat, n_absent, n_exempt, n_cheat,
+    n (the denominator), total, mean, sd (population), median, max, min, pass/excellent/low counts
+    and rates (fractions 0-1), bands (10 counts), mean_pct, composite (三率一分, 0-100),
+    small_sample, rank and rank_of, preset_id and preset_hash. Figures are None when n is 0.
+
+    `policy` overrides the exam's (sat / roster); `min_size` the preset's minimum group size.
+    Raises NotFound (exam, preset), ValidationError (level, policy, preset of another kind).
+    """
+    chosen = resolve(db, "quality", preset)
+    cells = load_cells(db, exam_id)
+    return group_stats_from_cells(cells, [level], preset=chosen, policy=policy, min_size=min_size,
+                                  include_small_in_ranks=include_small_in_ranks)[level]
+
+
+def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None = None, policy: str | None = None,
+                    min_size: int | None = None) -> dict[str, list[dict]]:
+    """Return {level: records} for all four levels, reading the marks once (see group_stats)."""
+    chosen = resolve(db, "quality", preset)
+    cells = load_cells(db, exam_id)
+    return group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)
