@@ -8,6 +8,7 @@ from app.cli.common import acting_user, add_db_argument, add_json_argument, add_
 from app.services.schools import school_by_code
 from app.timetable.check import RULES, SEVERITY_NAMES, check_timetable
 from app.timetable.model import DAY_NAMES, term_by_code
+from app.workload.compute import STATUS_NAMES, teacher_workloads
 
 
 def _term_argument(parser) -> None:
@@ -32,6 +33,15 @@ def register(sub) -> None:
                    help="走教教师两校之间的路程时间(分钟),覆盖默认的 30 分钟(已单独设置的两校之间除外)")
     add_json_argument(p)
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("workload", help="教师工作量与均衡情况",
+                       description="按课表(没有课表的学校按任课安排)统计每位教师的周课时与折算工作量,对照标准工作量。")
+    add_db_argument(p)
+    _school_argument(p)
+    _term_argument(p)
+    p.add_argument("--balance", action="store_true", help="输出按学科、年级、学校的均衡情况,而不是每位教师")
+    add_json_argument(p)
+    p.set_defaults(func=cmd_workload)
 
 
 def _school_id(db, code: str | None) -> str | None:
@@ -60,3 +70,46 @@ def cmd_check(args) -> int:
     if not result.findings:
         print("没有发现问题。")
     return 0
+
+
+def cmd_workload(args) -> int:
+    db = open_db(args)
+    try:
+        result = teacher_workloads(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
+    finally:
+        db.close()
+    if args.balance:
+        balance = result.balance()
+        if args.json:
+            emit_json(balance)
+            return 0
+        _print_balance(balance)
+        return 0
+    if args.json:
+        emit_json([t.to_dict() for t in result.teachers])
+        return 0
+    print(f"{result.term['name']} 教师工作量(周课时;折算按 {'、'.join(sorted(set(result.basis.values())))})")
+    print("学校    工号        姓名      周课时  折算   标准  结论")
+    for t in result.teachers:
+        note = f"  领导应带足 {t.leader_min:g} 节" if t.leader_short else ""
+        print(f"{t.school_code:<7} {t.staff_no:<11} {t.name:<6} {t.periods:>6g} {t.weighted:>6g} {t.standard:>5g}  "
+              f"{STATUS_NAMES[t.status]}{note}")
+    return 0
+
+
+def _print_balance(balance: dict) -> None:
+    def line(name: str, s: dict) -> str:
+        if not s["n"]:
+            return f"  {name}:无"
+        return (f"  {name}:{s['n']} 人,平均 {s['mean']:g},标准差 {s['sd']:g},最高 {s['max']:g},最低 {s['min']:g},"
+                f"超标准 {s['over']} 人,低于标准 {s['under']} 人")
+    print(line("全体", balance["all"]))
+    for title, key in (("按学科", "by_subject"), ("按年级", "by_grade"), ("按学校", "by_school")):
+        print(title)
+        for name, figures in balance[key].items():
+            print(line(f"{name}年级" if key == "by_grade" else name, figures))
+    if balance["leaders_short"]:
+        print("未带足节次的领导")
+        for t in balance["leaders_short"]:
+            print(f"  {t['school_code']} {t['name']}({'、'.join(t['roles'])}):{t['periods']:g} 节,应不少于 "
+                  f"{t['leader_min']:g} 节")

@@ -1,0 +1,1 @@
+"""Teacher workload: weighted weekly lessons, standards, balance across grades, subjects and schools."""
