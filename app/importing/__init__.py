@@ -1,0 +1,1 @@
+"""Importing data from the Excel/CSV files schools already keep (rosters, teacher lists, marks)."""

@@ -1,0 +1,466 @@
+"""Reading tables out of the workbooks people really have: .xlsx from Excel or WPS, and CSV.
+
+Real files put a merged title and blank rows above the header, decorate header cells with
+“(必填)”, “*” or line breaks, add notes under the data, and let Excel turn long numbers into
+floats. `read_tables` finds the header row on every sheet, maps its columns through a synonym
+table given by the caller and returns the data rows with their real sheet name and 1-based row
+number, so each problem can say where it is. The roster, marks and timetable imports all use it.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+
+from app.errors import Problem, SchoolQError
+from app.validation.text import clean, clean_code
+
+Progress = Callable[[float, str], None]
+Cancelled = Callable[[], bool]
+
+SCAN_ROWS = 20
+_PROGRESS_EVERY = 2000
+
+
+class NotAWorkbook(SchoolQError):
+    """The file is not an .xlsx workbook or a CSV text file the program can read."""
+
+
+class ImportCancelled(SchoolQError):
+    """The user cancelled reading or importing a file; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("已取消导入,未写入任何数据。")
+
+
+class CellError(ValueError):
+    """A cell value cannot be trusted (e.g. a long number Excel stored as a float); str() says why."""
+
+
+@dataclass
+class DataRow:
+    """One data row: where it is and the raw cell value of every mapped field (None when empty)."""
+
+    sheet: str
+    row: int
+    values: dict[str, object]
+
+
+@dataclass
+class Table:
+    """The data of one sheet under its header row."""
+
+    sheet: str
+    header_row: int
+    headers: dict[str, str]
+    ignored_headers: list[str] = field(default_factory=list)
+    rows: list[DataRow] = field(default_factory=list)
+
+    def column(self, field_name: str) -> str | None:
+        """Return the header text of the column mapped to `field_name` as written, or None."""
+        return self.headers.get(field_name)
+
+    def has(self, field_name: str) -> bool:
+        """Return True when the sheet has a column for `field_name`."""
+        return field_name in self.headers
+
+
+@dataclass
+class WorkbookTables:
+    """Every sheet that has a header, plus problems found while looking for headers."""
+
+    path: Path
+    tables: list[Table] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        """Return the number of data rows over all sheets."""
+        return sum(len(t.rows) for t in self.tables)
+
+
+# --- opening files -------------------------------------------------------------------------------
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
+
+
+def _not_a_workbook(path: Path) -> NotAWorkbook:
+    return NotAWorkbook(f"“{path.name}”不是 Excel 工作簿或 CSV 文件,请在 WPS/Excel 中另存为 .xlsx 后再导入。")
+
+
+@dataclass
+class RawSheet:
+    """A sheet as rows of plain cell values; `size` is the row count the file claims (may be None)."""
+
+    name: str
+    size: int | None
+    rows: Iterator[tuple]
+
+
+@contextmanager
+def open_sheets(path: str | Path):
+    """Open a workbook or CSV file and yield its sheets as a list of RawSheet (rows read lazily).
+
+    .xlsx/.xlsm are read with openpyxl in read-only, values-only mode; .csv/.txt/.tsv are decoded
+    as UTF-8 (with or without BOM), else GB18030 (a superset of GBK). Raises NotAWorkbook for an
+    old .xls, an HTML page saved as .xls, or any file that is neither; FileNotFoundError when the
+    file is missing.
+    """
+    path = Path(path)
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(_ZIP):
+        with _xlsx_sheets(path) as sheets:
+            yield sheets
+        return
+    if head.startswith(_OLE):
+        raise NotAWorkbook(
+            f"“{path.name}”是旧版 Excel 97-2003(.xls)格式或设置了打开密码,本程序读不了。"
+            "请在 WPS/Excel 中打开它,另存为 .xlsx(不设密码)后再导入。")
+    if re.match(rb"\s*<(!doctype\s+html|html|table|\?xml)", head, re.IGNORECASE):
+        raise NotAWorkbook(
+            f"“{path.name}”实际上是网页(HTML/XML)格式,不是真正的 Excel 工作簿。"
+            "请在 WPS/Excel 中打开它,另存为 .xlsx 后再导入。")
+    if path.suffix.lower() in _TEXT_SUFFIXES and b"\x00" not in head:
+        yield [_csv_sheet(path)]
+        return
+    raise _not_a_workbook(path)
+
+
+@contextmanager
+def _xlsx_sheets(path: Path):
+    handle = open(path, "rb")
+    try:
+        # A file object, not the name: openpyxl would refuse a real .xlsx that is misnamed .xls.
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any zip that openpyxl cannot read is "not a workbook"
+        handle.close()
+        raise _not_a_workbook(path) from exc
+    try:
+        sheets = []
+        for sheet in workbook.worksheets:
+            size = sheet.max_row
+            # WPS and some generators write a wrong <dimension>; without a reset only part is read.
+            sheet.reset_dimensions()
+            sheets.append(RawSheet(sheet.title, size, sheet.iter_rows(min_row=1, values_only=True)))
+        yield sheets
+    finally:
+        workbook.close()
+        handle.close()
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Return the text of a CSV file: UTF-8 (BOM or not) when it decodes strictly, else GB18030.
+
+    Raises NotAWorkbook when neither encoding fits.
+    """
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise NotAWorkbook(f"“{name}”的文字编码无法识别。请在 WPS/Excel 中打开它,另存为 .xlsx 后再导入。")
+
+
+def _csv_sheet(path: Path) -> RawSheet:
+    text = decode_text(path.read_bytes(), path.name)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", "\t", ";"), key=first_line.count)
+    if first_line.count(delimiter) == 0:
+        delimiter = ","
+    rows = (tuple(cell if cell != "" else None for cell in row)
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return RawSheet(path.stem, text.count("\n") + 1, rows)
+
+
+# --- headers ---------------------------------------------------------------------------------------
+
+_BRACKETED = re.compile(r"[(\[<{【〔《][^()\[\]<>{}【】〔〕《》]*[)\]>}】〕》]")
+_DECORATION = re.compile(r"[*※★☆#:]")
+
+
+def normalize_header(value: object) -> str:
+    """Return the comparable form of a header cell: full-width folded, spaces and line breaks
+    removed, bracketed notes such as “(必填)” or “(格式:2015-01-01)” and marks like “*” dropped,
+    lower-cased. 身份证件号（必填）* and “身份证件号” give the same key."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = "".join(text.split())
+    previous = None
+    while previous != text:
+        previous = text
+        text = _BRACKETED.sub("", text)
+    return _DECORATION.sub("", text).lower()
+
+
+def header_text(value: object) -> str:
+    """Return a header cell as the user wrote it, with line breaks and spaces removed."""
+    return "".join(str(value).split()) if value is not None else ""
+
+
+class HeaderIndex:
+    """Maps header keys to fields; a synonym listed earlier wins when two columns mean one field."""
+
+    def __init__(self, synonyms: Mapping[str, Sequence[str]]):
+        self._by_key: dict[str, tuple[str, int]] = {}
+        for field_name, words in synonyms.items():
+            for rank, word in enumerate(words):
+                self._by_key.setdefault(normalize_header(word), (field_name, rank))
+        self.first_word = {f: words[0] for f, words in synonyms.items() if words}
+
+    def match(self, row: tuple) -> dict[str, tuple[int, str]]:
+        """Return {field: (column index, header text)} for the header cells of `row`."""
+        best: dict[str, tuple[int, int, str]] = {}
+        for index, value in enumerate(row):
+            hit = self._by_key.get(normalize_header(value))
+            if hit is None:
+                continue
+            field_name, rank = hit
+            if field_name not in best or rank < best[field_name][1]:
+                best[field_name] = (index, rank, header_text(value))
+        return {f: (index, text) for f, (index, _, text) in best.items()}
+
+
+_NOTE_PREFIXES = ("注", "说明", "备注", "填表", "制表", "审核", "合计", "总计", "共计", "小计", "签字", "签名",
+                  "负责人", "填报", "联系人", "盖章")
+
+
+def _is_note(row: tuple) -> bool:
+    """A note under the data: one or two filled cells, the first starting like 注: or 合计."""
+    filled = [v for v in row if v is not None and str(v).strip()]
+    if not filled or len(filled) > 2:
+        return False
+    first = clean(filled[0])
+    return first.startswith(_NOTE_PREFIXES) or (len(filled) == 1 and len(first) > 30)
+
+
+def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, required: Sequence[str] = (),
+                min_matches: int = 2, scan_rows: int = SCAN_ROWS, ignore_headers: Sequence[str] = ("序号",),
+                progress: Progress | None = None, cancelled: Cancelled | None = None) -> WorkbookTables:
+    """Read every sheet of `path`, find its header row and return its data rows by field.
+
+    The header row is the row among the first `scan_rows` that names the most fields of
+    `synonyms` ({field: [header words]}), at least `min_matches`. Data rows whose mapped cells are
+    all empty, note rows (注:…, 合计…) and repeated header rows are skipped. A sheet whose header
+    lacks a `required` field, or no sheet with a header at all, is a problem; a sheet without a
+    header when other sheets have one (an instructions sheet) is only a warning.
+    Returns WorkbookTables. Raises NotAWorkbook, ImportCancelled, FileNotFoundError.
+    """
+    path = Path(path)
+    index = HeaderIndex(synonyms)
+    result = WorkbookTables(path)
+    headerless: list[str] = []
+    with open_sheets(path) as sheets:
+        for number, sheet in enumerate(sheets):
+            table, had_data = _read_sheet(sheet, index, min_matches, scan_rows, ignore_headers,
+                                          _sheet_progress(progress, number, len(sheets)), cancelled)
+            if table is None:
+                if had_data:
+                    headerless.append(sheet.name)
+                continue
+            missing = [f for f in required if not table.has(f)]
+            if missing:
+                names = "、".join(f"“{index.first_word.get(f, f)}”" for f in missing)
+                result.problems.append(Problem(
+                    f"表头缺少{names}列。请补上这一列后再导入。",
+                    sheet=table.sheet, row=table.header_row))
+                continue
+            result.tables.append(table)
+    need = "和".join(f"“{index.first_word.get(f, f)}”" for f in required) or "足够的"
+    for name in headerless:
+        message = f"找不到表头:至少需要{need}{'两' if len(required) == 2 else ''}列"
+        if result.tables:
+            result.warnings.append(Problem(message + ",这个工作表已跳过。", sheet=name, severity="warning"))
+        else:
+            result.problems.append(Problem(message + "。请检查列名是否写对。", sheet=name))
+    if not result.problems and not result.tables and not headerless:
+        result.problems.append(Problem(f"“{path.name}”中没有任何数据。"))
+    elif result.tables and result.row_count == 0 and not result.problems:
+        result.problems.append(Problem("表头下面没有数据行。", sheet=result.tables[0].sheet,
+                                       row=result.tables[0].header_row))
+    return result
+
+
+def _sheet_progress(progress: Progress | None, number: int, count: int) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda fraction, message: progress((number + fraction) / max(count, 1), message)
+
+
+def _read_sheet(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows: int,
+                ignore_headers: Sequence[str], progress: Progress | None,
+                cancelled: Cancelled | None) -> tuple[Table | None, bool]:
+    """Return (the sheet's table or None when no header was found, whether the sheet had any data)."""
+    scanned: list[tuple] = []
+    best: tuple[int, dict[str, tuple[int, str]]] | None = None
+    had_data = False
+    for row in sheet.rows:
+        scanned.append(row)
+        if any(v is not None and str(v).strip() for v in row):
+            had_data = True
+            found = index.match(row)
+            if len(found) >= min_matches and (best is None or len(found) > len(best[1])):
+                best = (len(scanned), found)
+        if len(scanned) >= scan_rows:
+            break
+    if best is None:
+        return None, had_data
+    header_row, found = best
+    header_cells = scanned[header_row - 1]
+    mapped = {index for index, _ in found.values()}
+    ignored_words = {normalize_header(w) for w in ignore_headers}
+    table = Table(
+        sheet=sheet.name, header_row=header_row, headers={f: text for f, (_, text) in found.items()},
+        ignored_headers=[header_text(v) for i, v in enumerate(header_cells)
+                         if i not in mapped and v is not None and str(v).strip()
+                         and normalize_header(v) not in ignored_words])
+    columns = sorted(((f, i) for f, (i, _) in found.items()), key=lambda c: c[1])
+    header_keys = {f: normalize_header(text) for f, (_, text) in found.items()}
+    # A header repeated for printing is recognised by its first two mapped columns.
+    repeat_check = [(f, header_keys[f]) for f, _ in columns[:2]]
+
+    def rows_after_header() -> Iterator[tuple[int, tuple]]:
+        yield from enumerate(scanned[header_row:], start=header_row + 1)
+        yield from enumerate(sheet.rows, start=len(scanned) + 1)
+
+    for number, row in rows_after_header():
+        if number % _PROGRESS_EVERY == 0:
+            if cancelled is not None and cancelled():
+                raise ImportCancelled()
+            if progress is not None:
+                fraction = min(number / sheet.size, 0.99) if sheet.size else 0.5
+                progress(fraction, f"正在读取工作表“{sheet.name}”第 {number} 行")
+        width = len(row)
+        values = {f: _cell(row[i]) if i < width else None for f, i in columns}
+        if all(v is None for v in values.values()):
+            continue
+        if _is_note(row):
+            continue
+        if all(isinstance(values[f], str) and normalize_header(values[f]) == key for f, key in repeat_check):
+            continue
+        table.rows.append(DataRow(sheet.name, number, values))
+    if progress is not None:
+        progress(1.0, f"已读取工作表“{sheet.name}”")
+    return table, True
+
+
+def _cell(value: object) -> object:
+    """Blank text counts as empty; everything else is kept as the file holds it."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return value
+
+
+# --- cell values ---------------------------------------------------------------------------------
+
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?E[+-]?\d+$")
+# Excel keeps 15 significant digits: a float at or above this has lost the digits after them.
+_FLOAT_DIGITS_LIMIT = 10 ** 15
+
+
+def _lost_digits(shown: str) -> CellError:
+    return CellError(
+        f"“{shown}”是被 Excel 转成科学计数法的数字,后面几位已经丢失。请在 WPS/Excel 中把这一列设置为"
+        "“文本”格式,重新录入或从原系统重新导出后再导入")
+
+
+def code_text(value: object) -> str:
+    """Return an identifier cell (学籍号, 身份证件号, 工号) as clean upper-case text, "" when empty.
+
+    123456.0 becomes "123456". Raises CellError when Excel stored a long number as a float
+    (4.30121201501012E+17), since its last digits are gone and cannot be recovered.
+    """
+    if value is None or isinstance(value, bool):
+        return clean_code(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) >= _FLOAT_DIGITS_LIMIT:
+            raise _lost_digits(f"{value:.15G}")
+        return clean_code(value)
+    if isinstance(value, int):
+        return str(value)
+    text = clean_code(value)
+    if _SCIENTIFIC.match(text):
+        raise _lost_digits(text)
+    return text
+
+
+# Excel serial numbers of 1950-01-01 and 2100-12-31: a number outside is not a date someone meant.
+_SERIAL_RANGE = (18264, 73415)
+
+
+_TIME_SUFFIX = re.compile(r"^\s*(\S+)\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*$")
+
+
+def date_value(value: object) -> object:
+    """Return a date cell ready for parse_date: a datetime becomes a date, an Excel serial number
+    in a column not formatted as a date (42370) becomes that date, text with a midnight time
+    (2016-03-08 00:00:00, as CSV exports write it) loses the time; anything else is returned as is."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        match = _TIME_SUFFIX.match(value)
+        return match.group(1) if match else value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+        return from_excel(value).date()
+    return value
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
+
+
+def year_month(value: object) -> tuple[int, tuple[int, ...]] | None:
+    """Return (year, possible months) when a cell holds only a year and a month (2015.03, 2015-3,
+    2015年3月), else None. A number 2015.1 gives months (1, 10): Excel stores 2015.10 as 2015.1."""
+    if isinstance(value, (dt.date, bool)):
+        return None
+    match = _YEAR_MONTH.match(clean(value))
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    months = (month, month * 10) if isinstance(value, float) and month == 1 else (month,)
+    months = tuple(m for m in months if 1 <= m <= 12)
+    return (year, months) if months else None
+
+
+class RowCheck:
+    """Collects the problems of one data row, each naming its sheet, row and column as written."""
+
+    def __init__(self, table: Table, row: DataRow):
+        self.table, self.row = table, row
+        self.problems: list[Problem] = []
+        self.failed: set[str] = set()
+
+    def add(self, file_field: str | None, message: str, field_name: str | None = None) -> None:
+        """Record a problem in the column of `file_field`; `field_name` (default the same) is what
+        it is about, so a later check of that field can be skipped (see `failed`)."""
+        field_name = field_name or file_field
+        self.failed.add(field_name or "")
+        self.problems.append(Problem(message, sheet=self.row.sheet, row=self.row.row,
+                                     column=self.table.column(file_field) if file_field else None,
+                                     field=field_name))
+
+    def warning(self, file_field: str | None, message: str) -> Problem:
+        """Return a warning (not a problem: the row is still imported) about this row."""
+        return Problem(message, sheet=self.row.sheet, row=self.row.row,
+                       column=self.table.column(file_field) if file_field else None, field=file_field,
+                       severity="warning")
+
+
+def sort_problems(problems: list[Problem], sheets: Sequence[str]) -> None:
+    """Sort problems in place by sheet (in file order, file-wide ones first) and row."""
+    order = {name: i for i, name in enumerate(dict.fromkeys(sheets))}
+    problems.sort(key=lambda p: (order.get(p.sheet, -1), p.row or 0))
