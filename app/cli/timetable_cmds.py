@@ -2,12 +2,14 @@
 timetable check / plan / print, import-timetable, workload, observations, routine."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
+from app.cli.common import add_db_argument, add_json_argument, emit_json, open_db
+from app.errors import invalid
+from app.routine.checks import LINKS, routine_summary
+from app.routine.observations import observation_progress
 from app.services.schools import school_by_code
 from app.timetable.check import RULES, SEVERITY_NAMES, check_timetable
 from app.timetable.model import DAY_NAMES, term_by_code
+from app.validation.text import parse_date
 from app.workload.compute import STATUS_NAMES, teacher_workloads
 
 
@@ -42,6 +44,23 @@ def register(sub) -> None:
     p.add_argument("--balance", action="store_true", help="输出按学科、年级、学校的均衡情况,而不是每位教师")
     add_json_argument(p)
     p.set_defaults(func=cmd_workload)
+
+    p = sub.add_parser("observations", help="听课任务完成情况",
+                       description="每位领导本学期的听课任务(按职务)、已听节数,以及按学期进度是否落后。")
+    add_db_argument(p)
+    _school_argument(p)
+    _term_argument(p)
+    p.add_argument("--as-of", metavar="DATE", help="按哪一天计算进度(默认今天),如 2026-11-16")
+    add_json_argument(p)
+    p.set_defaults(func=cmd_observations)
+
+    p = sub.add_parser("routine", help="教学常规检查汇总",
+                       description="本学期备、讲、批、辅、考、思、研七个环节的检查次数与得分,按教师和学校汇总。")
+    add_db_argument(p)
+    _school_argument(p)
+    _term_argument(p)
+    add_json_argument(p)
+    p.set_defaults(func=cmd_routine)
 
 
 def _school_id(db, code: str | None) -> str | None:
@@ -113,3 +132,43 @@ def _print_balance(balance: dict) -> None:
         for t in balance["leaders_short"]:
             print(f"  {t['school_code']} {t['name']}({'、'.join(t['roles'])}):{t['periods']:g} 节,应不少于 "
                   f"{t['leader_min']:g} 节")
+
+
+def cmd_observations(args) -> int:
+    db = open_db(args)
+    try:
+        as_of = parse_date(args.as_of) if args.as_of else None
+        rows = observation_progress(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
+                                    as_of=as_of)
+    except ValueError:
+        raise invalid(f"日期“{args.as_of}”无法识别,请写成 2026-11-16 的形式。") from None
+    finally:
+        db.close()
+    if args.json:
+        emit_json([r.to_dict() for r in rows])
+        return 0
+    print("学校    姓名      职务      任务  已听  应完成  状态")
+    for r in rows:
+        state = "落后" if r.behind else "正常"
+        print(f"{r.school_code:<7} {r.name:<6} {r.role or '—':<6} {r.quota:>5} {r.done:>5} {r.expected_by_now:>7}  {state}")
+    if not rows:
+        print("没有听课任务或听课记录。")
+    return 0
+
+
+def cmd_routine(args) -> int:
+    db = open_db(args)
+    try:
+        summary = routine_summary(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
+    finally:
+        db.close()
+    if args.json:
+        emit_json(summary)
+        return 0
+    print(f"教学常规检查({summary['term']})")
+    for school in summary["schools"]:
+        counts = "、".join(f"{link}{school['links'][link]['count']}" for link in LINKS)
+        mean = "—" if school["mean"] is None else f"{school['mean']:g}"
+        print(f"  {school['school_code']} {school['school_name']}:检查 {school['checks']} 次({counts}),"
+              f"平均 {mean} 分,{school['teachers_checked']}/{school['teachers']} 位教师被检查")
+    return 0

@@ -1,0 +1,305 @@
+"""Lesson observation (听课): records rated on a configurable form, and each leader's progress
+against the quota of the observation preset (校长 30, 副校长 25 … per term)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import asdict, dataclass
+
+from sqlite_utils import Database
+
+from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
+from app.errors import PermissionDenied, Problem, ValidationError
+from app.services.schools import current_term
+from app.timetable.presets import Preset, effective
+from app.validation.text import clean, parse_date
+
+
+def require_routine_write(actor: Actor, school_id: str) -> None:
+    """Raise PermissionDenied unless the actor may record observations and routine checks at
+    `school_id`: a township administrator, or the school's administrator or 教务."""
+    if actor.role == "township_admin":
+        return
+    if actor.role in ("school_admin", "academic") and actor.school_id == school_id:
+        return
+    raise PermissionDenied("只有本校管理员或教务可以登记,教师请联系教务处。")
+
+
+def term_of_date(db: Database, day: dt.date) -> dict | None:
+    """Return the term whose dates hold `day`, or None."""
+    rows = list(db.query("SELECT * FROM term WHERE start_date <= ? AND end_date >= ?",
+                         [day.isoformat(), day.isoformat()]))
+    return rows[0] if rows else None
+
+
+def band_name(score: float | None, bands: list[dict]) -> str:
+    """Return the band (优/良/合格/待改进) a score falls in, '' for None."""
+    if score is None:
+        return ""
+    for band in sorted(bands, key=lambda b: -b["min"]):
+        if score >= band["min"]:
+            return band["name"]
+    return ""
+
+
+def observation_form(db: Database, school_id: str | None, form_id: str | None = None) -> tuple[Preset, dict]:
+    """Return (the observation preset in force, the form `form_id` or its first form)."""
+    preset = effective(db, "observation", school_id)
+    forms = preset.content["forms"]
+    form = next((f for f in forms if f["id"] == form_id), None) if form_id else forms[0]
+    if form is None:
+        raise ValidationError([Problem(f"没有编号为“{form_id}”的听课评价表。", field="form_id")])
+    return preset, form
+
+
+def score_ratings(form: dict, ratings: dict) -> tuple[dict, float, list[Problem]]:
+    """Check ratings against a form; return (clean ratings, score out of 100, problems).
+
+    Every scoring item needs a number from 0 to its maximum; timing items (minutes) are optional,
+    0-60. The score is the items' sum scaled to 100.
+    """
+    problems: list[Problem] = []
+    clean_ratings: dict = {}
+    total = 0.0
+    for item in form["items"]:
+        value = ratings.get(item["key"])
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            problems.append(Problem(f"“{item['name']}”需要打分(0-{item['max']} 分)。", field=item["key"]))
+            continue
+        if not 0 <= number <= item["max"]:
+            problems.append(Problem(f"“{item['name']}”的得分 {number:g} 不在 0-{item['max']} 分之间。", field=item["key"]))
+            continue
+        clean_ratings[item["key"]] = number
+        total += number
+    for item in form.get("timing", []):
+        value = ratings.get(item["key"])
+        if value in (None, ""):
+            continue
+        try:
+            minutes = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            minutes = -1
+        if not 0 <= minutes <= 60:
+            problems.append(Problem(f"“{item['name']}”应为 0-60 之间的分钟数。", field=item["key"]))
+            continue
+        clean_ratings[item["key"]] = minutes
+    full = sum(item["max"] for item in form["items"]) or 1
+    return clean_ratings, round(total * 100 / full, 1), problems
+
+
+def structure_notes(form: dict, ratings: dict) -> list[str]:
+    """Return the lesson-structure remarks for the timing items (讲 over 15 min, 练 under 15 min)."""
+    notes = []
+    for item in form.get("timing", []):
+        value = ratings.get(item["key"])
+        if value is None:
+            continue
+        if "max" in item and value > item["max"]:
+            notes.append(f"{item['name']} {value:g},超过 {item['max']} 分钟")
+        if "min" in item and value < item["min"]:
+            notes.append(f"{item['name']} {value:g},不足 {item['min']} 分钟")
+    return notes
+
+
+def _check(db: Database, values: dict) -> tuple[dict, list[Problem]]:
+    problems: list[Problem] = []
+    observer = db.execute("SELECT id, school_id FROM teacher WHERE id = ?", [values.get("observer_id")]).fetchone()
+    teacher = db.execute("SELECT id, school_id, name FROM teacher WHERE id = ?", [values.get("teacher_id")]).fetchone()
+    if observer is None:
+        problems.append(Problem("请选择听课人。", field="observer_id"))
+    if teacher is None:
+        problems.append(Problem("请选择授课教师。", field="teacher_id"))
+    if observer and teacher and observer[0] == teacher[0]:
+        problems.append(Problem("听课人和授课教师不能是同一人。", field="teacher_id"))
+    try:
+        day = parse_date(values.get("date"))
+    except ValueError as exc:
+        day = None
+        problems.append(Problem(f"听课日期“{exc}”无法识别,请写成 2026-10-15 的形式。", field="date"))
+    term = None
+    if day is None and not any(p.field == "date" for p in problems):
+        problems.append(Problem("请填写听课日期。", field="date"))
+    elif day is not None:
+        if day > dt.date.today():
+            problems.append(Problem("听课日期不能晚于今天。", field="date"))
+        term = term_of_date(db, day)
+        if term is None:
+            problems.append(Problem(f"{day.isoformat()} 不在任何学期之内,请检查日期。", field="date"))
+    school_id = teacher[1] if teacher else None
+    class_id = values.get("class_id") or None
+    if class_id:
+        cls = db.execute("SELECT school_id FROM class WHERE id = ?", [class_id]).fetchone()
+        if cls is None or cls[0] != school_id:
+            problems.append(Problem("所选班级不是授课教师所在学校的班级。", field="class_id"))
+    subject_id = values.get("subject_id") or None
+    if subject_id and not db.execute("SELECT 1 FROM subject WHERE id = ?", [subject_id]).fetchone():
+        problems.append(Problem("所选学科不在学科目录中。", field="subject_id"))
+    row: dict = {}
+    if school_id:
+        try:
+            preset, form = observation_form(db, school_id, values.get("form_id"))
+        except ValidationError as exc:
+            problems += exc.problems
+        else:
+            ratings, score, more = score_ratings(form, values.get("ratings") or {})
+            problems += more
+            row = {"school_id": school_id, "term_id": term["id"] if term else None, "observer_id": observer[0]
+                   if observer else None, "teacher_id": teacher[0], "class_id": class_id, "subject_id": subject_id,
+                   "date": day.isoformat() if day else None, "form_id": f"{preset.basis()}/{form['id']}",
+                   "ratings": json.dumps(ratings, ensure_ascii=False, sort_keys=True), "score": score,
+                   "notes": clean(values.get("notes")) or None}
+    return row, problems
+
+
+def record_observation(db: Database, actor: Actor, values: dict) -> str:
+    """Validate and record one observed lesson; return its id.
+
+    `values`: observer_id, teacher_id, date, class_id, subject_id, form_id (default: the first
+    form), ratings {item key: points or minutes}, notes. The score is stored out of 100 and the
+    form is recorded with the preset it came from. A teacher account may record only lessons it
+    observed itself. Raises ValidationError listing every problem, PermissionDenied.
+    """
+    row, problems = _check(db, values)
+    if problems:
+        raise ValidationError(problems)
+    if not (actor.role == "teacher" and actor.teacher_id == row["observer_id"]
+            and actor.school_id == db.execute("SELECT school_id FROM teacher WHERE id = ?",
+                                              [row["observer_id"]]).fetchone()[0]):
+        require_routine_write(actor, row["school_id"])
+    with db.atomic():
+        return insert_row(db, actor, "lesson_observation", row)
+
+
+def update_observation(db: Database, actor: Actor, observation_id: str, changes: dict) -> dict:
+    """Apply changes to a recorded observation (same fields as record_observation); return what
+    changed. Raises ValidationError, NotFound, PermissionDenied."""
+    old = get_row(db, "lesson_observation", observation_id)
+    require_routine_write(actor, old["school_id"])
+    merged = {k: old[k] for k in ("observer_id", "teacher_id", "class_id", "subject_id", "date", "notes")}
+    merged["ratings"] = json.loads(old["ratings"] or "{}")
+    merged["form_id"] = (old["form_id"] or "").rsplit("/", 1)[-1] or None
+    merged |= changes
+    row, problems = _check(db, merged)
+    if problems:
+        raise ValidationError(problems)
+    with db.atomic():
+        return update_row(db, actor, "lesson_observation", observation_id, row)
+
+
+def delete_observation(db: Database, actor: Actor, observation_id: str) -> None:
+    """Delete an observation entered by mistake (audited). Raises NotFound, PermissionDenied."""
+    old = get_row(db, "lesson_observation", observation_id)
+    require_routine_write(actor, old["school_id"])
+    with db.atomic():
+        delete_row(db, actor, "lesson_observation", observation_id)
+
+
+def list_observations(db: Database, *, school_id: str | None = None, observer_id: str | None = None,
+                      term: dict | None = None) -> list[dict]:
+    """Return the observations of the term (default current), newest first, with names, score,
+    band and lesson-structure remarks."""
+    term = term or current_term(db)
+    where, args = ["o.term_id = ?"], [term["id"]]
+    if school_id:
+        where.append("(o.school_id = ? OR b.school_id = ?)")
+        args += [school_id, school_id]
+    if observer_id:
+        where.append("o.observer_id = ?")
+        args.append(observer_id)
+    rows = db.query(
+        "SELECT o.*, b.name AS observer_name, t.name AS teacher_name, s.code AS school_code, c.name AS class_name,"
+        " sj.name AS subject_name FROM lesson_observation o JOIN teacher b ON b.id = o.observer_id"
+        " JOIN teacher t ON t.id = o.teacher_id JOIN school s ON s.id = o.school_id"
+        " LEFT JOIN class c ON c.id = o.class_id LEFT JOIN subject sj ON sj.id = o.subject_id"
+        f" WHERE {' AND '.join(where)} ORDER BY o.date DESC, o.created_at DESC", args)
+    out = []
+    forms: dict[str, tuple] = {}
+    for row in rows:
+        row = dict(row)
+        if row["school_id"] not in forms:
+            preset, form = observation_form(db, row["school_id"])
+            forms[row["school_id"]] = (preset, form)
+        preset, form = forms[row["school_id"]]
+        row["ratings"] = json.loads(row["ratings"] or "{}")
+        row["band"] = band_name(row["score"], preset.content["bands"])
+        row["structure"] = structure_notes(form, row["ratings"])
+        out.append(row)
+    return out
+
+
+@dataclass
+class ObserverProgress:
+    """One observer's term: the role giving the quota, the quota, lessons observed, and whether
+    they are behind the pace the term's elapsed share asks for."""
+
+    teacher_id: str
+    staff_no: str
+    name: str
+    school_code: str
+    role: str
+    roles: list[str]
+    quota: int
+    done: int
+    expected_by_now: int
+    behind: bool
+    remaining: int
+    basis: str
+
+    def to_dict(self) -> dict:
+        """Return the row as JSON-able data."""
+        return asdict(self)
+
+
+def term_fraction(term: dict, as_of: dt.date) -> float:
+    """Return the share (0-1) of the term that has passed on `as_of`."""
+    start, end = dt.date.fromisoformat(term["start_date"]), dt.date.fromisoformat(term["end_date"])
+    if as_of <= start:
+        return 0.0
+    if as_of >= end:
+        return 1.0
+    return (as_of - start).days / max((end - start).days, 1)
+
+
+def observation_progress(db: Database, *, school_id: str | None = None, term: dict | None = None,
+                         as_of: dt.date | None = None) -> list[ObserverProgress]:
+    """Return, for every active teacher with a quota (or who observed anything) this term, the
+    quota of their most demanding role, lessons observed, the number expected by `as_of` (default
+    today; quota × share of the term passed, rounded down) and whether they are behind. Observers
+    behind come first, then by school and staff number."""
+    term = term or current_term(db)
+    as_of = as_of or dt.date.today()
+    fraction = term_fraction(term, as_of)
+    done = dict(db.execute("SELECT observer_id, COUNT(*) FROM lesson_observation WHERE term_id = ?"
+                           " GROUP BY observer_id", [term["id"]]).fetchall())
+    roles: dict[str, list[str]] = {}
+    for teacher_id, role in db.execute("SELECT teacher_id, role FROM teacher_role"):
+        roles.setdefault(teacher_id, []).append(role)
+    args: list = []
+    where = "t.active = 1"
+    if school_id:
+        where += " AND t.school_id = ?"
+        args.append(school_id)
+    presets: dict[str, Preset] = {}
+    out = []
+    for row in db.query(f"SELECT t.id, t.staff_no, t.name, t.school_id, s.code FROM teacher t JOIN school s"
+                        f" ON s.id = t.school_id WHERE {where}", args):
+        if row["school_id"] not in presets:
+            presets[row["school_id"]] = effective(db, "observation", row["school_id"])
+        preset = presets[row["school_id"]]
+        quotas = preset.content["quotas"]
+        mine = sorted(roles.get(row["id"], []))
+        with_quota = [(quotas[r], r) for r in mine if r in quotas]
+        quota, role = max(with_quota) if with_quota else (0, "")
+        count = done.get(row["id"], 0)
+        if not quota and not count:
+            continue
+        expected = math.floor(quota * fraction + 1e-9)
+        out.append(ObserverProgress(
+            teacher_id=row["id"], staff_no=row["staff_no"], name=row["name"], school_code=row["code"], role=role,
+            roles=mine, quota=quota, done=count, expected_by_now=expected, behind=count < expected,
+            remaining=max(quota - count, 0), basis=preset.basis()))
+    out.sort(key=lambda p: (not p.behind, p.school_code, p.staff_no))
+    return out
