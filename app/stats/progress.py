@@ -1,0 +1,288 @@
+"""Progress against a baseline exam of the same cohort: 进步值 (000 篇17) and value-added.
+
+Pupils are matched by pupil and subject across the two exams, so a class is compared with its own
+pupils' earlier results even when classes were re-formed or pupils moved up a grade; groups are
+the pupils' class and grade in the current exam.
+
+进步值 = [(本次平均分 − 上次平均分) + (本次优秀率 − 上次优秀率) + (本次合格率 − 上次合格率)] ÷ 3, with the
+rates in percentage points and the means put on a 100-point scale (so a 120-point paper compares
+with a 100-point one). Each exam counts its pupils under its own denominator policy; a pupil counts
+only when counted in both exams (免考 in either leaves the pupil out).
+
+Value-added: within each grade and subject, current and baseline scores of the pupils who wrote
+both papers are standardised (z), the current z is regressed on the baseline z by least squares,
+and a class's (or teacher's) value-added is the mean residual of its pupils, with n and a 95 %
+interval (mean ± t₀.₉₇₅,ₙ₋₁ × sd ÷ √n). Teachers come from the teaching assignments of the current
+exam's term.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from functools import lru_cache
+
+from sqlite_utils import Database
+
+from app.errors import invalid
+from app.services.exams import get_exam
+from app.stats.groups import LEVELS
+from app.stats.presets import Preset, resolve
+
+
+def _beta_cf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the regularised incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        for numerator in (m * (b - m) * x / ((a + m2 - 1) * (a + m2)),
+                          -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1))):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _incomplete_beta(a: float, b: float, x: float) -> float:
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _beta_cf(a, b, x) / a
+    return 1.0 - front * _beta_cf(b, a, 1.0 - x) / b
+
+
+def t_cdf(t: float, df: int) -> float:
+    """Return P(T ≤ t) for Student's t with `df` degrees of freedom."""
+    tail = 0.5 * _incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
+    return 1.0 - tail if t >= 0 else tail
+
+
+@lru_cache(maxsize=512)
+def t_quantile(p: float, df: int) -> float:
+    """Return the `p` quantile (0.5 < p < 1) of Student's t with `df` ≥ 1 degrees of freedom."""
+    low, high = 0.0, 1.0
+    while t_cdf(high, df) < p:
+        high *= 2.0
+    for _ in range(64):
+        mid = (low + high) / 2.0
+        if t_cdf(mid, df) < p:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2.0
+
+
+def _marks(db: Database, exam_id: str) -> list[tuple]:
+    return db.execute(
+        "SELECT m.pupil_id, m.subject_id, m.school_id, s.code, s.name, IFNULL(t.code, ''), m.class_id, c.name,"
+        " IFNULL(c.number, 0), m.grade, m.status, m.score FROM mark m JOIN school s ON s.id = m.school_id"
+        " LEFT JOIN township t ON t.id = s.township_id LEFT JOIN class c ON c.id = m.class_id"
+        " WHERE m.exam_id = ?", [exam_id]).fetchall()
+
+
+def _counted(status: str, score: float | None, policy: str) -> float | None:
+    """Return the value a mark counts as under `policy`, or None when it is left out."""
+    if status == "正常":
+        return score
+    if status == "作弊" or (status == "缺考" and policy == "roster"):
+        return 0.0
+    return None
+
+
+def _check_pair(db: Database, exam_id: str, baseline_exam_id: str) -> tuple[dict, dict]:
+    if exam_id == baseline_exam_id:
+        raise invalid("基线考试不能是同一次考试。", "baseline")
+    current, baseline = get_exam(db, exam_id), get_exam(db, baseline_exam_id)
+    if (baseline["term_code"], baseline["date"] or "") > (current["term_code"], current["date"] or ""):
+        raise invalid(f"基线考试“{baseline['name']}”晚于本次考试“{current['name']}”,请选择更早的考试作基线。",
+                      "baseline")
+    return current, baseline
+
+
+def _level_key(level: str, row: tuple) -> tuple:
+    _, _, school_id, _, _, township, class_id, _, _, grade, _, _ = row
+    return {"class": (school_id, class_id, grade), "grade": (school_id, None, grade),
+            "school": (school_id, None, None), "township": (township, None, grade)}[level]
+
+
+def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: str = "class", *,
+                    preset: Preset | str | None = None, min_size: int | None = None) -> list[dict]:
+    """Return the 进步值 of every group of `level` and subject, over the pupils matched in both exams.
+
+    Each record: level, township_code, school_code, school_name, grade, class_id, class_name,
+    subject, subject_code, n (matched pupils), current and baseline {mean (100-point scale),
+    excellent_rate, pass_rate} (rates 0-1), progress (points), small_sample, exam_id,
+    baseline_exam_id, preset_id, preset_hash. Raises NotFound, ValidationError (same exam, baseline
+    later than the exam, unknown level, no pupil in common).
+    """
+    if level not in LEVELS:
+        raise invalid(f"统计层级“{level}”不对:只能是 {' / '.join(LEVELS)}。", "level")
+    chosen = resolve(db, "quality", preset)
+    min_size = int(chosen["min_group_size"] if min_size is None else min_size)
+    current, baseline = _check_pair(db, exam_id, baseline_exam_id)
+    base_specs = {s["subject_id"]: s for s in baseline["subjects"]}
+    specs = {s["subject_id"]: s for s in current["subjects"] if s["subject_id"] in base_specs}
+    before: dict[tuple[str, str], tuple[float, int]] = {}
+    for pid, sid, *_, grade, status, score in _marks(db, baseline_exam_id):
+        value = _counted(status, score, baseline["policy"])
+        if sid in specs and value is not None:
+            before[(pid, sid)] = (value, grade)
+    groups: dict[tuple, dict] = {}
+    for row in _marks(db, exam_id):
+        pid, sid, _, scode, sname, township, class_id, cname, cnum, grade, status, score = row
+        value = _counted(status, score, current["policy"])
+        if sid not in specs or value is None or (pid, sid) not in before:
+            continue
+        key = (_level_key(level, row), sid)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {"identity": (township, scode, sname, class_id, cname, cnum, grade), "now": [],
+                                   "then": []}
+        old_value, old_grade = before[(pid, sid)]
+        group["now"].append(_judge(value, specs[sid], grade))
+        group["then"].append(_judge(old_value, base_specs[sid], old_grade))
+    if not groups:
+        raise invalid(f"“{current['name']}”与“{baseline['name']}”没有共同的学生和学科,无法计算进步值。", "baseline")
+    order = {s["subject_id"]: i for i, s in enumerate(current["subjects"])}
+    out = []
+    for (key, sid), group in groups.items():
+        township, scode, sname, class_id, cname, cnum, grade = group["identity"]
+        now, then = _summary(group["now"]), _summary(group["then"])
+        progress = ((now["mean"] - then["mean"]) + 100 * (now["excellent_rate"] - then["excellent_rate"])
+                    + 100 * (now["pass_rate"] - then["pass_rate"])) / 3
+        out.append({
+            "level": level, "township_code": township or None,
+            "school_code": scode if level != "township" else None,
+            "school_name": sname if level != "township" else None,
+            "grade": key[2], "class_id": class_id if level == "class" else None,
+            "class_name": cname if level == "class" else None, "_order": (township, scode if level != "township"
+                                                                          else "", key[2] or 0, cnum, order[sid]),
+            "subject": specs[sid]["name"], "subject_code": specs[sid]["code"], "n": len(group["now"]),
+            "current": now, "baseline": then, "progress": progress, "small_sample": len(group["now"]) < min_size,
+            "exam_id": exam_id, "baseline_exam_id": baseline_exam_id, **chosen.stamp()})
+    out.sort(key=lambda r: r.pop("_order"))
+    return out
+
+
+def _judge(value: float, spec: dict, grade: int) -> tuple[float, bool, bool]:
+    """Return (score on a 100-point scale, excellent?, passed?) under the exam's lines for `grade`."""
+    cuts = spec["cutoffs"].get(grade, spec["default_cutoffs"])
+    full = spec["full_marks"]
+    return (value * 100.0 / full, value * 100 >= cuts["excellent_pct"] * full, value * 100 >= cuts["pass_pct"] * full)
+
+
+def _summary(items: list[tuple[float, bool, bool]]) -> dict:
+    n = len(items)
+    return {"mean": sum(i[0] for i in items) / n, "excellent_rate": sum(i[1] for i in items) / n,
+            "pass_rate": sum(i[2] for i in items) / n}
+
+
+def _standardise(values: list[float]) -> list[float] | None:
+    n = len(values)
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / n)
+    return None if sd == 0 else [(v - mean) / sd for v in values]
+
+
+def residuals(db: Database, exam_id: str, baseline_exam_id: str) -> list[dict]:
+    """Return one row per pupil and subject with a real score in both exams: pupil_id, subject_id,
+    school_id, class_id, grade (current), z_now, z_then, residual (of the within-grade least-squares
+    fit of z_now on z_then). Grades with fewer than 3 such pupils, or no spread, are left out.
+    Raises NotFound, ValidationError (same exam, baseline later).
+    """
+    current, _ = _check_pair(db, exam_id, baseline_exam_id)
+    before = {(pid, sid): score for pid, sid, *_, status, score in _marks(db, baseline_exam_id) if status == "正常"}
+    cells: dict[tuple[int, str], list[tuple]] = defaultdict(list)
+    for pid, sid, school_id, _, _, _, class_id, _, _, grade, status, score in _marks(db, exam_id):
+        if status == "正常" and (pid, sid) in before:
+            cells[(grade, sid)].append((pid, sid, school_id, class_id, grade, score, before[(pid, sid)]))
+    out = []
+    for members in cells.values():
+        if len(members) < 3:
+            continue
+        z_now = _standardise([m[5] for m in members])
+        z_then = _standardise([m[6] for m in members])
+        if z_now is None or z_then is None:
+            continue
+        n = len(members)
+        slope = sum(a * b for a, b in zip(z_now, z_then)) / n  # z's have mean 0 and variance 1
+        for m, zn, zt in zip(members, z_now, z_then):
+            out.append({"pupil_id": m[0], "subject_id": m[1], "school_id": m[2], "class_id": m[3], "grade": m[4],
+                        "z_now": zn, "z_then": zt, "residual": zn - slope * zt})
+    return out
+
+
+def _interval(values: list[float]) -> dict:
+    n = len(values)
+    mean = sum(values) / n
+    if n < 2:
+        return {"n": n, "value_added": mean, "se": None, "ci_low": None, "ci_high": None}
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    se = sd / math.sqrt(n)
+    half = t_quantile(0.975, n - 1) * se
+    return {"n": n, "value_added": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def value_added(db: Database, exam_id: str, baseline_exam_id: str, by: str = "class", *,
+                preset: Preset | str | None = None, min_size: int | None = None) -> list[dict]:
+    """Return value-added per class (by='class') or per teacher (by='teacher') and subject.
+
+    Class records: school_code, class_id, class_name, grade, subject, subject_code, n, value_added
+    (mean residual, in standard deviations), se, ci_low, ci_high (95 %), small_sample. Teacher records
+    have teacher_id, teacher_name, school_code and classes (names) instead of the class fields; a
+    teacher's pupils of all their classes in that subject are pooled. Raises NotFound,
+    ValidationError (unknown `by`, same exam, baseline later).
+    """
+    if by not in ("class", "teacher"):
+        raise invalid("增值评价只能按班级(class)或教师(teacher)统计。", "by")
+    chosen = resolve(db, "quality", preset)
+    min_size = int(chosen["min_group_size"] if min_size is None else min_size)
+    exam = get_exam(db, exam_id)
+    subjects = {s["subject_id"]: s for s in exam["subjects"]}
+    order = {s["subject_id"]: i for i, s in enumerate(exam["subjects"])}
+    rows = residuals(db, exam_id, baseline_exam_id)
+    classes = {r[0]: r[1:] for r in db.execute(
+        "SELECT c.id, c.name, c.number, s.code FROM class c JOIN school s ON s.id = c.school_id")}
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    if by == "class":
+        for r in rows:
+            groups[(r["class_id"], r["grade"], r["subject_id"])].append(r["residual"])
+    else:
+        teacher_of = {(c, s): t for c, s, t in db.execute(
+            "SELECT class_id, subject_id, teacher_id FROM teaching_assignment WHERE term_id = ?", [exam["term_id"]])}
+        for r in rows:
+            teacher = teacher_of.get((r["class_id"], r["subject_id"]))
+            if teacher:
+                groups[(teacher, r["subject_id"])].append(r["residual"])
+        teachers = {r[0]: r[1:] for r in db.execute(
+            "SELECT t.id, t.name, s.code FROM teacher t JOIN school s ON s.id = t.school_id")}
+        taught: dict[tuple, list[str]] = defaultdict(list)
+        for teacher, class_id, subject_id in db.execute(
+                "SELECT teacher_id, class_id, subject_id FROM teaching_assignment WHERE term_id = ?", [exam["term_id"]]):
+            taught[(teacher, subject_id)].append(classes.get(class_id, ("",))[0])
+    out = []
+    for key, values in groups.items():
+        subject_id = key[-1]
+        record = {"subject": subjects[subject_id]["name"], "subject_code": subjects[subject_id]["code"],
+                  **_interval(values), "exam_id": exam_id, "baseline_exam_id": baseline_exam_id, **chosen.stamp()}
+        record["small_sample"] = record["n"] < min_size
+        if by == "class":
+            name, number, school_code = classes.get(key[0], (None, 0, None))
+            record.update({"school_code": school_code, "class_id": key[0], "class_name": name, "grade": key[1],
+                           "_order": (school_code or "", key[1], number, order[subject_id])})
+        else:
+            name, school_code = teachers.get(key[0], (None, None))
+            record.update({"teacher_id": key[0], "teacher_name": name, "school_code": school_code,
+                           "classes": sorted(taught[key]), "_order": (school_code or "", name or "", order[subject_id])})
+        out.append(record)
+    out.sort(key=lambda r: r.pop("_order"))
+    return out

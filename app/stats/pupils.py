@@ -1,0 +1,153 @@
+"""Per-pupil results of an exam: score, z and T scores, ranks in class and grade, total, 等级.
+
+- z and T (= 50 + 10 z) compare a pupil's paper with every paper written in the same grade and
+  subject within the exam's scope (校: the school; 乡: the township; 县: the whole database).
+  Only real scores (正常) form that population and get a z: 缺考, 免考 and 作弊 have none.
+- Ranks (competition ranking, 1, 2, 2, 4) are within the pupil's class and within the grade of the
+  school. They are for staff only (000 篇13, 篇15: pupils' ranks are not published); what a pupil
+  or parent sees is the 等级 (parent_view).
+- 等级: 优秀 at or above the exam's excellent line, 良好 at or above the preset's good line (never
+  above the excellent line), 合格 at or above the pass line, else 待提高.
+- Total: the sum of the pupil's scores, 作弊 counting 0, and 缺考 counting 0 under the roster
+  policy. A total is ranked only when it is comparable: no 免考 subject, and no 缺考 under the sat
+  policy (the pupil did not write every paper).
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from sqlite_utils import Database
+
+from app.services.exams import get_exam
+from app.stats.groups import competition_ranks
+from app.stats.presets import Preset, resolve
+
+LEVEL_WORDS = ("优秀", "良好", "合格", "待提高")
+
+
+def grade_level(score: float, full_marks: float, cuts: dict, good_pct: float) -> str:
+    """Return 优秀 / 良好 / 合格 / 待提高 for `score` under the cut-offs (percent of full marks)."""
+    pct = score * 100
+    if pct >= cuts["excellent_pct"] * full_marks:
+        return "优秀"
+    if pct >= min(good_pct, cuts["excellent_pct"]) * full_marks:
+        return "良好"
+    if pct >= cuts["pass_pct"] * full_marks:
+        return "合格"
+    return "待提高"
+
+
+def _population(db: Database, exam: dict) -> dict[tuple, tuple[int, float, float]]:
+    """Return {(unit, grade, subject_id): (n, mean, population sd)} of the real scores."""
+    unit = {"校": "m.school_id", "乡": "IFNULL(s.township_id, '')", "县": "''"}[exam["scope"]]
+    rows = db.execute(
+        f"SELECT {unit}, m.grade, m.subject_id, COUNT(*), AVG(m.score), AVG(m.score * m.score)"
+        " FROM mark m JOIN school s ON s.id = m.school_id WHERE m.exam_id = ? AND m.status = '正常'"
+        f" GROUP BY {unit}, m.grade, m.subject_id", [exam["id"]]).fetchall()
+    return {(u, g, sid): (n, mean, math.sqrt(max(0.0, square - mean * mean))) for u, g, sid, n, mean, square in rows}
+
+
+def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, class_id: str | None = None,
+                  grade: int | None = None, preset: Preset | str | None = None) -> list[dict]:
+    """Return one record per pupil of the exam (of one school / class / grade if given), ordered by
+    school, grade, class and 学籍号.
+
+    Each record: pupil_id, student_no, name, gender, school_code, school_id, class_id, class_name,
+    grade, subjects (list in exam order of {subject, subject_code, full_marks, status, score, z, t,
+    rank_class, rank_grade, level}), total, total_rankable, total_rank_class, total_rank_grade,
+    mean_t (mean T over the subjects with a z), preset_id, preset_hash.
+    Raises NotFound (exam, preset).
+    """
+    chosen = resolve(db, "quality", preset)
+    exam = get_exam(db, exam_id)
+    good_pct = float(chosen["good_pct"])
+    subjects = {s["subject_id"]: s for s in exam["subjects"]}
+    order = {s["subject_id"]: i for i, s in enumerate(exam["subjects"])}
+    population = _population(db, exam)
+    where, args = ["m.exam_id = ?"], [exam_id]
+    if class_id and not school_id:
+        row = db.execute("SELECT school_id FROM class WHERE id = ?", [class_id]).fetchone()
+        school_id = row[0] if row else None
+    if school_id:
+        where.append("m.school_id = ?")
+        args.append(school_id)
+    if grade is not None:
+        where.append("m.grade = ?")
+        args.append(int(grade))
+    rows = db.execute(
+        "SELECT m.pupil_id, p.student_no, p.name, p.gender, m.school_id, s.code, IFNULL(s.township_id, ''),"
+        " m.class_id, c.name, IFNULL(c.number, 0), m.grade, m.subject_id, m.status, m.score"
+        " FROM mark m JOIN pupil p ON p.id = m.pupil_id JOIN school s ON s.id = m.school_id"
+        f" LEFT JOIN class c ON c.id = m.class_id WHERE {' AND '.join(where)}", args).fetchall()
+
+    pupils: dict[str, dict] = {}
+    for pid, student_no, name, gender, sid, scode, township, cid, cname, cnum, g, subject_id, status, score in rows:
+        spec = subjects.get(subject_id)
+        if spec is None:
+            continue
+        pupil = pupils.get(pid)
+        if pupil is None:
+            pupil = pupils[pid] = {
+                "pupil_id": pid, "student_no": student_no, "name": name, "gender": gender, "school_id": sid,
+                "school_code": scode, "class_id": cid, "class_name": cname, "grade": g, "subjects": [],
+                "_sort": (scode, g, cnum, cname or "", student_no)}
+        unit = {"校": sid, "乡": township, "县": ""}[exam["scope"]]
+        n, mean, sd = population.get((unit, g, subject_id), (0, 0.0, 0.0))
+        z = (score - mean) / sd if status == "正常" and sd > 0 else None
+        full = spec["full_marks"]
+        cuts = spec["cutoffs"].get(g, spec["default_cutoffs"])
+        pupil["subjects"].append({
+            "subject": spec["name"], "subject_code": spec["code"], "subject_id": subject_id, "full_marks": full,
+            "status": status, "score": score, "z": z, "t": None if z is None else 50 + 10 * z,
+            "rank_class": None, "rank_grade": None,
+            "level": grade_level(score, full, cuts, good_pct) if status == "正常" else None})
+    _rank_pupils(list(pupils.values()), exam["policy"])
+    out = []
+    for pupil in sorted(pupils.values(), key=lambda p: p.pop("_sort")):
+        if class_id and pupil["class_id"] != class_id:
+            continue
+        pupil["subjects"].sort(key=lambda s: order[s["subject_id"]])
+        ts = [s["t"] for s in pupil["subjects"] if s["t"] is not None]
+        pupil["mean_t"] = sum(ts) / len(ts) if ts else None
+        pupil.update(chosen.stamp())
+        out.append(pupil)
+    return out
+
+
+def _rank_pupils(pupils: list[dict], policy: str) -> None:
+    by_class: dict[tuple, list[tuple[dict, dict]]] = defaultdict(list)
+    by_grade: dict[tuple, list[tuple[dict, dict]]] = defaultdict(list)
+    totals_class: dict[tuple, list[dict]] = defaultdict(list)
+    totals_grade: dict[tuple, list[dict]] = defaultdict(list)
+    for pupil in pupils:
+        total, rankable = 0.0, True
+        for mark in pupil["subjects"]:
+            if mark["status"] == "正常":
+                total += mark["score"]
+                by_class[(pupil["class_id"], pupil["grade"], mark["subject_id"])].append((pupil, mark))
+                by_grade[(pupil["school_id"], pupil["grade"], mark["subject_id"])].append((pupil, mark))
+            elif mark["status"] == "免考" or (mark["status"] == "缺考" and policy == "sat"):
+                rankable = False
+        pupil["total"], pupil["total_rankable"] = total, rankable
+        pupil["total_rank_class"] = pupil["total_rank_grade"] = None
+        if rankable:
+            totals_class[(pupil["class_id"], pupil["grade"])].append(pupil)
+            totals_grade[(pupil["school_id"], pupil["grade"])].append(pupil)
+    for groups, field in ((by_class, "rank_class"), (by_grade, "rank_grade")):
+        for members in groups.values():
+            for (_, mark), rank in zip(members, competition_ranks([m["score"] for _, m in members])):
+                mark[field] = rank
+    for groups, field in ((totals_class, "total_rank_class"), (totals_grade, "total_rank_grade")):
+        for members in groups.values():
+            for pupil, rank in zip(members, competition_ranks([p["total"] for p in members])):
+                pupil[field] = rank
+
+
+def parent_view(result: dict) -> dict:
+    """Return what a pupil or parent may see of a pupil record: name, class and each subject's
+    等级 (or its status word), without scores, z, T or ranks."""
+    return {
+        "name": result["name"], "class_name": result["class_name"], "grade": result["grade"],
+        "subjects": [{"subject": s["subject"], "level": s["level"] or s["status"]} for s in result["subjects"]],
+    }
