@@ -314,3 +314,40 @@ def m002_exam_cutoffs_and_presets(db: Database) -> None:
     # Covers the statistics query (app/stats/frame.py), so an exam's marks are read from the index
     # in group order without touching the wide mark rows.
     db.execute("CREATE INDEX idx_mark_stats ON mark(exam_id, school_id, class_id, grade, subject_id, status, score)")
+
+
+_M004 = [
+    # Public keys this database trusts: at a township its schools' keys, at a county its townships',
+    # at a school its township's (for config packages). One active key per (level, code).
+    f"""CREATE TABLE trusted_key (
+        id TEXT PRIMARY KEY, level TEXT NOT NULL CHECK (level IN ('school', 'township')),
+        code TEXT NOT NULL, public_pem TEXT NOT NULL, fingerprint TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        {_STAMPS})""",
+    "CREATE UNIQUE INDEX idx_trusted_key_active ON trusted_key(level, code) WHERE active = 1",
+    # Every package this database exported. The sequence is reserved (committed) before the file is
+    # written, so a number is never used twice even when writing fails half-way.
+    f"""CREATE TABLE package_export (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('data', 'config')),
+        sequence INTEGER NOT NULL CHECK (sequence >= 1), term_code TEXT NOT NULL, file_name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('reserved', 'written')),
+        size INTEGER, manifest_sha256 TEXT, key_fingerprint TEXT, username TEXT NOT NULL,
+        {_STAMPS},
+        UNIQUE (kind, sequence))""",
+    # Every package accepted here, with a summary (JSON) of what it changed.
+    f"""CREATE TABLE package_import (
+        id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('data', 'config')),
+        sender_level TEXT NOT NULL, sender_code TEXT NOT NULL, sender_name TEXT NOT NULL,
+        school_id TEXT, township_id TEXT,
+        term_code TEXT NOT NULL, sequence INTEGER NOT NULL, package_created_at TEXT NOT NULL,
+        file_name TEXT NOT NULL, manifest_sha256 TEXT NOT NULL, key_fingerprint TEXT NOT NULL,
+        changes TEXT NOT NULL DEFAULT '{{}}', username TEXT NOT NULL,
+        {_STAMPS},
+        UNIQUE (kind, sender_level, sender_code, sequence))""",
+]
+
+
+@migration
+def m004_package_keys_and_logs(db: Database) -> None:
+    for statement in _M004:
+        db.execute(statement)

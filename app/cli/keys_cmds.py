@@ -1,0 +1,82 @@
+"""`schoolq keys …`: the database's signing key (fingerprint, public key file) and the keys it trusts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.cli.common import add_db_argument, add_json_argument, emit_json, open_db
+from app.packages.signing import own_key
+from app.packages.trust import list_trusted
+from app.queries.roster import database_kind
+from app.services.schools import get_meta
+
+
+def register(sub) -> None:
+    keys = sub.add_parser("keys", help="签名密钥:指纹、导出公钥、已登记的密钥",
+                          description="查看本数据库的签名密钥指纹、导出公钥文件(交给乡镇登记),列出本数据库信任的密钥。")
+    group = keys.add_subparsers(dest="keys_command", metavar="子命令", required=True)
+    p = group.add_parser("fingerprint", help="显示本数据库签名密钥的指纹(电话核对用)")
+    add_db_argument(p)
+    add_json_argument(p)
+    p.set_defaults(func=cmd_fingerprint)
+    p = group.add_parser("export-public", help="导出公钥文件(.pem),交给乡镇中心校登记")
+    add_db_argument(p)
+    p.add_argument("--out", required=True, metavar="FILE", help="公钥文件路径,如 school.pem")
+    p.set_defaults(func=cmd_export_public)
+    p = group.add_parser("trusted", help="列出本数据库已登记(信任)的学校或乡镇公钥")
+    add_db_argument(p)
+    add_json_argument(p)
+    p.set_defaults(func=cmd_trusted)
+
+
+def _owner(db) -> str:
+    kind = database_kind(db)
+    code = get_meta(db, {"school": "school_code", "township": "township_code"}.get(kind, "county_code"))
+    names = {"school": "学校", "township": "乡镇", "county": "县"}
+    return f"{names.get(kind, kind)} {code or ''}".strip()
+
+
+def cmd_fingerprint(args) -> int:
+    db = open_db(args)
+    try:
+        key = own_key(db)
+        owner = _owner(db)
+    finally:
+        db.close()
+    if args.json:
+        emit_json({"owner": owner, "fingerprint": key["fingerprint"], "public_pem": key["public_pem"]})
+        return 0
+    print(f"{owner} 的签名密钥指纹:")
+    print(f"  {key['fingerprint']}")
+    print("请把这八组数字念给乡镇中心校核对(或打印出来签字存档)。")
+    return 0
+
+
+def cmd_export_public(args) -> int:
+    db = open_db(args)
+    try:
+        key = own_key(db)
+    finally:
+        db.close()
+    out = Path(args.out)
+    out.write_text(key["public_pem"], encoding="ascii")
+    print(f"已导出公钥:{out}")
+    print(f"指纹:{key['fingerprint']}")
+    return 0
+
+
+def cmd_trusted(args) -> int:
+    db = open_db(args)
+    try:
+        rows = list_trusted(db)
+    finally:
+        db.close()
+    if args.json:
+        emit_json([{k: r[k] for k in ("level", "code", "fingerprint", "active", "created_at")} for r in rows])
+        return 0
+    if not rows:
+        print("本数据库尚未登记任何学校或乡镇的公钥。")
+    levels = {"school": "学校", "township": "乡镇"}
+    for row in rows:
+        state = "有效" if row["active"] else "已停用"
+        print(f"{levels[row['level']]} {row['code']}  {row['fingerprint']}  {state}  登记于 {row['created_at']}")
+    return 0

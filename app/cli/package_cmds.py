@@ -1,0 +1,145 @@
+"""`schoolq package …` (export a signed data package, check one) and `schoolq import-config` at a school."""
+from __future__ import annotations
+
+import sys
+
+from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db, \
+    passphrase
+from app.packages.config import NeedsConfirmation, import_config
+from app.packages.export import export_package, list_exports
+from app.packages.format import PackageRefused
+from app.packages.signing import fingerprint_of_pem, public_key_from_pem
+from app.packages.verify import check_signature, open_package
+
+
+def register(sub) -> None:
+    package = sub.add_parser("package", help="数据包:导出签名数据包、校验数据包",
+                             description="把本校(或本乡镇)一个学期的数据导出为签名数据包(写到 U 盘),或校验一个数据包。")
+    group = package.add_subparsers(dest="package_command", metavar="子命令", required=True)
+    p = group.add_parser("export", help="导出签名数据包(打印写出的文件路径)",
+                         description="导出一个学期的数据包到 DIR(如 U 盘),写完后读回校验;需要管理员口令"
+                                     "(提示输入或环境变量 SCHOOLQ_PASSPHRASE)。")
+    add_db_argument(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="写到哪个文件夹(如 U 盘)")
+    p.add_argument("--term", metavar="TERM", help="学期,如 2025-2026-1(默认:当前学期)")
+    add_json_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_export)
+    p = group.add_parser("verify", help="校验数据包文件(结构、校验值、签名)",
+                         description="检查数据包是否完整、未被改动,签名是否有效。给出 --pubkey 时用登记的公钥验证;"
+                                     "否则只能用包内附带的公钥,仅供参考。")
+    p.add_argument("file", metavar="FILE", help="数据包 .zip 文件")
+    p.add_argument("--pubkey", metavar="PEM", help="登记的公钥文件")
+    add_json_argument(p)
+    p.set_defaults(func=cmd_verify)
+    p = group.add_parser("list", help="列出本数据库导出过的数据包(含序号)")
+    add_db_argument(p)
+    add_json_argument(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("import-config", help="学校导入乡镇下发的配置包(统考定义、评分预设、课程计划)",
+                       description="导入乡镇下发的配置包。第一次导入时显示乡镇密钥指纹,请电话核对后确认;"
+                                   "以后的配置包必须由同一把密钥签名。")
+    add_db_argument(p)
+    p.add_argument("file", metavar="FILE", help="配置包 .zip 文件")
+    p.add_argument("--yes", action="store_true", help="第一次导入时不再询问,直接信任包中的乡镇密钥(已核对指纹时用于脚本)")
+    add_json_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_import_config)
+
+
+def cmd_export(args) -> int:
+    secret = passphrase()
+    db = open_db(args)
+    try:
+        result = export_package(db, acting_user(db, args), secret, args.out, term_code=args.term)
+    finally:
+        db.close()
+    if args.json:
+        emit_json({"path": str(result.path), "file": result.file_name, "sequence": result.sequence,
+                   "term": result.term_code, "size": result.size, "sha256": result.sha256,
+                   "fingerprint": result.fingerprint, "counts": result.counts})
+        return 0
+    print(result.path)
+    print(f"第 {result.sequence} 号数据包({result.term_code}),{result.size} 字节,已读回校验。", file=sys.stderr)
+    return 0
+
+
+def cmd_verify(args) -> int:
+    try:
+        package = open_package(args.file)
+        embedded = fingerprint_of_pem(package.key_pem)
+        if args.pubkey:
+            with open(args.pubkey, "rb") as handle:
+                key = public_key_from_pem(handle.read())
+        else:
+            key = public_key_from_pem(package.key_pem)
+        check_signature(package, key)
+    except PackageRefused as exc:
+        if args.json:
+            emit_json({"ok": False, "code": exc.code, "reason": exc.reason})
+        else:
+            print(f"校验失败:{exc.reason}")
+        return 2
+    m = package.manifest
+    info = {"ok": True, "sender": m.sender, "term": m.term_code, "sequence": m.sequence, "kind": m.kind,
+            "created_at": m.created_at, "fingerprint": m.fingerprint, "embedded_key_fingerprint": embedded,
+            "checked_with": "registered" if args.pubkey else "embedded", "members": m.members}
+    if args.json:
+        emit_json(info)
+        return 0
+    print(f"校验通过:{m.describe()},制作于 {m.created_at}")
+    print(f"签名密钥指纹:{m.fingerprint}")
+    if not args.pubkey:
+        print("注意:这是用包内附带的公钥验证的,只说明文件完整;是否真的来自该单位,要用登记的公钥(--pubkey)验证。")
+    return 0
+
+
+def cmd_list(args) -> int:
+    db = open_db(args)
+    try:
+        rows = list_exports(db)
+    finally:
+        db.close()
+    if args.json:
+        emit_json(rows)
+        return 0
+    if not rows:
+        print("本数据库还没有导出过数据包。")
+    for row in rows:
+        state = "已写出并校验" if row["status"] == "written" else "未完成(序号已作废)"
+        print(f"第 {row['sequence']} 号  {row['file_name']}  {row['created_at']}  {state}")
+    return 0
+
+
+def cmd_import_config(args) -> int:
+    db = open_db(args)
+    try:
+        actor = acting_user(db, args)
+        try:
+            result = import_config(db, actor, args.file, trust_new=args.yes)
+        except NeedsConfirmation as need:
+            print(str(need))
+            if not sys.stdin or not sys.stdin.isatty():
+                print("没有终端可以确认:核对指纹后请加 --yes 重新运行。", file=sys.stderr)
+                return 2
+            answer = input("指纹一致吗?一致请输入 y 确认信任该乡镇密钥:").strip().lower()
+            if answer not in ("y", "yes", "是"):
+                print("未确认,没有导入任何内容。")
+                return 2
+            result = import_config(db, actor, args.file, trust_new=True)
+        except PackageRefused as exc:
+            if args.json:
+                emit_json({"status": "refused", "code": exc.code, "message": f"拒收:{exc.reason}"})
+            else:
+                print(f"拒收:{exc.reason}", file=sys.stderr)
+            return 2
+    finally:
+        db.close()
+    if args.json:
+        emit_json(result.to_dict())
+        return 0
+    print(result.message)
+    if result.first_time:
+        print(f"已信任乡镇 {result.township_code} 的密钥(指纹 {result.fingerprint})。")
+    return 0

@@ -1,0 +1,210 @@
+"""`schoolq township …` (and `schoolq county init`): register schools' keys, import their packages,
+send config down, and see which packages arrived and what does not add up across schools.
+
+`township import` exits 0 when every file was accepted or a duplicate, 2 when any was refused.
+The same commands work on a county database, which registers and imports townships' packages.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db, \
+    passphrase
+from app.packages.config import export_config
+from app.packages.township_import import import_packages
+from app.packages.trust import register_key
+from app.queries import township as views
+from app.services import setup
+from app.services.schools import SCHOOL_TYPES, current_term
+
+
+def register(sub) -> None:
+    township = sub.add_parser("township", help="乡镇中心校:登记学校公钥、导入数据包、下发配置、汇总检查",
+                              description="乡镇(或县级)数据库的操作。")
+    group = township.add_subparsers(dest="township_command", metavar="子命令", required=True)
+    p = group.add_parser("init", help="新建乡镇数据库")
+    p.add_argument("db", metavar="DB", help="新数据库文件路径")
+    p.add_argument("--code", required=True, help="乡镇代码(字母和数字)")
+    p.add_argument("--name", required=True, help="乡镇名称")
+    p.add_argument("--county", help="所属县名称")
+    p.set_defaults(func=cmd_init)
+
+    p = group.add_parser("register", help="登记学校(或县级数据库中登记乡镇)的公钥,显示指纹以便核对")
+    add_db_argument(p)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--school-code", help="学校代码(乡镇数据库)")
+    who.add_argument("--township-code", help="乡镇代码(县级数据库)")
+    p.add_argument("--pubkey", required=True, metavar="FILE", help="对方导出的公钥文件(.pem)")
+    p.add_argument("--name", help="学校(乡镇)名称;本数据库还没有这所学校时用来建立它,否则第一个数据包会建立它")
+    p.add_argument("--type", choices=SCHOOL_TYPES, help="学校类型(与 --name 一起用)")
+    p.add_argument("--replace", action="store_true", help="对方换了密钥:停用旧密钥,登记新密钥")
+    add_json_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_register)
+
+    p = group.add_parser("import", help="导入学校的数据包(可一次多个)",
+                         description="逐个检查并导入数据包:接受、重复或拒收(附原因)。全部接受或重复时退出码 0,"
+                                     "有拒收时 2。")
+    add_db_argument(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="数据包 .zip 文件")
+    add_json_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_import)
+
+    p = group.add_parser("export-config", help="导出下发给学校的配置包(统考定义、评分预设、课程计划、乡镇公钥)")
+    add_db_argument(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="写到哪个文件夹(如 U 盘)")
+    p.add_argument("--term", metavar="TERM", help="学期,如 2025-2026-1(默认:当前学期)")
+    add_json_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_export_config)
+
+    p = group.add_parser("status", help="各校数据包接收情况(最近一包、日期、缺号)")
+    add_db_argument(p)
+    add_json_argument(p)
+    p.set_defaults(func=cmd_status)
+
+    p = group.add_parser("checks", help="跨校检查:同一学籍号在两校、走教教师同一时间排在两校;--exam 时列出缺数据的学校")
+    add_db_argument(p)
+    p.add_argument("--exam", metavar="EXAM_ID", help="列出这次考试还没有成绩的学校")
+    add_json_argument(p)
+    p.set_defaults(func=cmd_checks)
+
+    county = sub.add_parser("county", help="县级数据库:新建(登记与导入用 township register/import)")
+    group = county.add_subparsers(dest="county_command", metavar="子命令", required=True)
+    p = group.add_parser("init", help="新建县级数据库")
+    p.add_argument("db", metavar="DB", help="新数据库文件路径")
+    p.add_argument("--code", required=True, help="县代码(字母和数字)")
+    p.add_argument("--name", required=True, help="县名称")
+    p.set_defaults(func=cmd_county_init)
+
+
+def cmd_init(args) -> int:
+    secret = passphrase("为管理员设置口令:", confirm=True)
+    db = setup.init_township(args.db, code=args.code, name=args.name, county=args.county, passphrase=secret)
+    fingerprint = db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
+    db.close()
+    print(f"已创建乡镇数据库:{args.db}")
+    print(f"管理员账号:admin;签名密钥指纹:{fingerprint}")
+    return 0
+
+
+def cmd_county_init(args) -> int:
+    secret = passphrase("为管理员设置口令:", confirm=True)
+    db = setup.init_county(args.db, code=args.code, name=args.name, passphrase=secret)
+    fingerprint = db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
+    db.close()
+    print(f"已创建县级数据库:{args.db}")
+    print(f"管理员账号:admin;签名密钥指纹:{fingerprint}")
+    return 0
+
+
+def cmd_register(args) -> int:
+    pem = Path(args.pubkey).read_bytes()
+    level, code = ("school", args.school_code) if args.school_code else ("township", args.township_code)
+    db = open_db(args)
+    try:
+        result = register_key(db, acting_user(db, args), level=level, code=code, pem=pem, replace=args.replace,
+                              name=args.name, school_type=args.type)
+    finally:
+        db.close()
+    if args.json:
+        emit_json({"level": level, "code": code.upper(), **result})
+        return 0
+    what = "学校" if level == "school" else "乡镇"
+    print(f"{what} {code.upper()} 的公钥指纹:")
+    print(f"  {result['fingerprint']}")
+    print("请与对方电话核对这八组数字;不一致时不要导入它的数据包。")
+    if result["unchanged"]:
+        print("(这把密钥此前已登记,未作改动。)")
+    elif result["replaced"]:
+        print(f"已停用旧密钥(指纹 {result['replaced']})。")
+    if result["created"]:
+        print(f"已在本数据库中建立{what}“{args.name}”。")
+    return 0
+
+
+def cmd_import(args) -> int:
+    db = open_db(args)
+    try:
+        results = import_packages(db, acting_user(db, args), args.files)
+    finally:
+        db.close()
+    refused = any(r.status == "refused" for r in results)
+    if args.json:
+        emit_json([r.to_dict() for r in results])
+        return 2 if refused else 0
+    for result in results:
+        stream = sys.stderr if result.status == "refused" else sys.stdout
+        print(f"{result.file}:{result.message}", file=stream)
+    accepted = sum(r.status == "accepted" for r in results)
+    duplicate = sum(r.status == "duplicate" for r in results)
+    print(f"共 {len(results)} 个文件:接受 {accepted},重复 {duplicate},拒收 {len(results) - accepted - duplicate}。")
+    return 2 if refused else 0
+
+
+def cmd_export_config(args) -> int:
+    secret = passphrase()
+    db = open_db(args)
+    try:
+        result = export_config(db, acting_user(db, args), secret, args.out, term_code=args.term)
+    finally:
+        db.close()
+    if args.json:
+        emit_json({"path": str(result.path), "sequence": result.sequence, "term": result.term_code,
+                   "size": result.size, "sha256": result.sha256, "fingerprint": result.fingerprint,
+                   "counts": result.counts})
+        return 0
+    print(result.path)
+    print(f"第 {result.sequence} 号配置包({result.term_code}):统考 {result.counts['exams']} 个,已读回校验;"
+          f"乡镇密钥指纹 {result.fingerprint}", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args) -> int:
+    db = open_db(args)
+    try:
+        rows = views.package_status(db)
+    finally:
+        db.close()
+    if args.json:
+        emit_json(rows)
+        return 0
+    for row in rows:
+        last = (f"第 {row['last_sequence']} 号({row['last_term']}),制作于 {row['last_made_at']}"
+                if row["last_sequence"] else "—")
+        print(f"{row['code']}  {row['name']}  最近数据包:{last}  {row['status']}")
+    return 0
+
+
+def cmd_checks(args) -> int:
+    db = open_db(args)
+    try:
+        report = {"duplicate_student_numbers": views.duplicate_student_numbers(db),
+                  "itinerant_clashes": views.itinerant_clashes(db, current_term(db)["id"])}
+        if args.exam:
+            report["missing_for_exam"] = views.schools_missing_exam(db, args.exam)
+    finally:
+        db.close()
+    if args.json:
+        emit_json(report)
+        return 0
+    dupes = report["duplicate_student_numbers"]
+    print(f"同一学籍号在两所及以上学校在籍:{len(dupes)} 个")
+    for item in dupes:
+        where = "、".join(f"{s['school_name']}({s['name']},{s['status']})" for s in item["schools"])
+        print(f"  {item['student_no']}:{where}")
+    clashes = report["itinerant_clashes"]
+    days = "一二三四五六日"
+    print(f"走教教师同一时间排在两所学校:{len(clashes)} 处")
+    for c in clashes:
+        print(f"  {c['teacher']}({c['home_school']})星期{days[c['day'] - 1]}:{c['school_a']} {c['class_a']}"
+              f" {c['label_a'] or '第' + str(c['slot_a']) + '节'} 与 {c['school_b']} {c['class_b']}"
+              f" {c['label_b'] or '第' + str(c['slot_b']) + '节'}")
+    if args.exam:
+        missing = report["missing_for_exam"]
+        print(f"这次考试还没有成绩的学校:{len(missing)} 所")
+        for s in missing:
+            print(f"  {s['code']} {s['name']}(最近导入:{s['last_imported_at'] or '从未'})")
+    return 0

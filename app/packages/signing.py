@@ -1,0 +1,83 @@
+"""The database's own signing key, public keys read from PEM files, signing and checking signatures."""
+from __future__ import annotations
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlite_utils import Database
+
+from app.errors import NotFound, invalid
+from app.services.keys import fingerprint
+
+
+def own_key(db: Database) -> dict:
+    """Return the school_key row of this database's own key pair (the one with a private key).
+
+    Raises NotFound when the database has none (it was created without a key).
+    """
+    rows = list(db.query("SELECT * FROM school_key WHERE private_pem_encrypted IS NOT NULL"
+                         " ORDER BY created_at, id LIMIT 1"))
+    if not rows:
+        raise NotFound("这个数据库没有签名密钥,无法导出或签名数据包。")
+    return dict(rows[0])
+
+
+def own_public_pem(db: Database) -> str:
+    """Return the PEM text (SubjectPublicKeyInfo) of this database's public key. Raises NotFound."""
+    return own_key(db)["public_pem"]
+
+
+def unlock_private_key(db: Database, passphrase: str) -> Ed25519PrivateKey:
+    """Return the database's private key decrypted with the administrator's passphrase.
+
+    Raises ValidationError when the passphrase is wrong, NotFound when there is no key.
+    """
+    row = own_key(db)
+    try:
+        key = serialization.load_pem_private_key(row["private_pem_encrypted"].encode("ascii"),
+                                                 password=(passphrase or "").encode("utf-8"))
+    except (ValueError, TypeError):
+        raise invalid("口令不正确:无法解开签名私钥。请输入创建数据库时设置的管理员口令。", "passphrase") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise invalid("数据库中的签名密钥不是 Ed25519 密钥。")
+    return key
+
+
+def public_key_from_pem(pem: bytes | str) -> Ed25519PublicKey:
+    """Return the Ed25519 public key in PEM text (SubjectPublicKeyInfo).
+
+    Raises ValidationError when the text is not such a key.
+    """
+    data = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError):
+        raise invalid("公钥文件无法读取:应为本程序导出的 .pem 公钥文件(“-----BEGIN PUBLIC KEY-----”开头)。") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise invalid("公钥文件不是 Ed25519 公钥。")
+    return key
+
+
+def pem_text(key: Ed25519PublicKey) -> str:
+    """Return the canonical PEM text of a public key."""
+    return key.public_bytes(serialization.Encoding.PEM,
+                            serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def fingerprint_of_pem(pem: bytes | str) -> str:
+    """Return the fingerprint (eight groups of five digits) of the key in PEM text. Raises ValidationError."""
+    return fingerprint(public_key_from_pem(pem))
+
+
+def sign(private_key: Ed25519PrivateKey, data: bytes) -> bytes:
+    """Return the raw 64-byte Ed25519 signature of `data`."""
+    return private_key.sign(data)
+
+
+def signature_ok(public_key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    """Return True when `signature` is `public_key`'s signature of exactly `data`."""
+    try:
+        public_key.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True

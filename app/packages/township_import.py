@@ -1,0 +1,262 @@
+"""The township (or county) imports data packages: accepted, duplicate or refused, never half-written.
+
+Checks, in order: the file is a complete zip with exactly the expected members under safe names
+and within the size limits; the manifest is ours; the package is addressed to this township; the
+sender is registered and signed with its registered key; every member matches its hash; the
+sequence number is new and not older than one already imported. Only then is the data read and
+the sender's data for the term replaced in one transaction, with an import log of what changed.
+A refusal writes nothing at all.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from app.db.writes import Actor, insert_row
+from app.errors import PermissionDenied, SchoolQError, ValidationError
+from app.packages.datasheet import read_workbook
+from app.packages.format import DATA_XLSX, FILE_NAME, PackageRefused
+from app.packages.replace import LABELS, DETAIL_LIMIT, Changes, Snapshot, apply_snapshot, build_snapshot
+from app.packages.signing import public_key_from_pem
+from app.packages.trust import trusted_key
+from app.packages.verify import OpenedPackage, check_signature, open_package
+from app.services import schools
+from app.services.permissions import require_township_admin
+
+Progress = Callable[[float, str], None]
+# What each kind of database accepts: a township takes schools' packages, a county townships'.
+ACCEPTS = {"township": "school", "county": "township"}
+LEVEL_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
+
+
+@dataclass
+class ImportResult:
+    """The outcome for one file: status accepted / duplicate / refused and a Chinese message."""
+
+    file: str
+    status: str
+    message: str
+    reason_code: str | None = None
+    sender_code: str | None = None
+    sender_name: str | None = None
+    term_code: str | None = None
+    sequence: int | None = None
+    summary: dict = field(default_factory=dict)
+    gaps: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Return the result as plain data (for --json and the GUI table)."""
+        return asdict(self)
+
+
+def _own_code(db: Database, kind: str) -> str | None:
+    return schools.get_meta(db, "township_code" if kind == "township" else "county_code")
+
+
+def imported_sequences(db: Database, level: str, code: str, kind: str = "data") -> list[int]:
+    """Return the sequence numbers of the packages already accepted from one sender, ascending."""
+    return [r[0] for r in db.execute("SELECT sequence FROM package_import WHERE kind = ? AND sender_level = ?"
+                                     " AND sender_code = ? ORDER BY sequence", [kind, level, code]).fetchall()]
+
+
+def missing_sequences(db: Database, level: str, code: str, kind: str = "data") -> list[int]:
+    """Return the sequence numbers below the highest imported one that never arrived (第 N 号未收到)."""
+    seen = imported_sequences(db, level, code, kind)
+    return [n for n in range(1, (max(seen) if seen else 0) + 1) if n not in set(seen)]
+
+
+def gap_text(gaps: list[int], kind: str = "data") -> str:
+    """Return “第 6 号数据包未收到” for the missing numbers (or '' when none)."""
+    what = "配置包" if kind == "config" else "数据包"
+    return ";".join(f"第 {n} 号{what}未收到" for n in gaps)
+
+
+def check_sequence(db: Database, package: OpenedPackage) -> dict | None:
+    """Return the package_import row when this exact package was imported before (a duplicate), None
+    when it is new. Raises PackageRefused when the number was used for different content, or is older
+    than one already imported."""
+    m = package.manifest
+    rows = [dict(r) for r in db.query("SELECT * FROM package_import WHERE kind = ? AND sender_level = ?"
+                                      " AND sender_code = ? ORDER BY sequence", [m.kind, m.level, m.sender_code])]
+    same = [r for r in rows if r["sequence"] == m.sequence]
+    if same:
+        if same[0]["manifest_sha256"] == package.manifest_sha256:
+            return same[0]
+        raise PackageRefused("sequence_conflict", f"已导入过 {m.sender_code} 的第 {m.sequence} 号包,但内容不同。"
+                                                  "发送方的数据库可能从备份恢复过:请对方重新导出一个新序号的数据包。")
+    newest = max((r["sequence"] for r in rows), default=0)
+    if m.sequence < newest:
+        raise PackageRefused("old_sequence", f"这是第 {m.sequence} 号包,比已导入的第 {newest} 号更旧;导入它会用旧数据"
+                                             "覆盖新数据,已拒绝。")
+    return None
+
+
+def verify_sender(db: Database, package: OpenedPackage, level: str, own_code: str | None) -> None:
+    """Return when the package comes from a registered sender of `level`, is addressed to `own_code`
+    and is signed with the registered key. Raises PackageRefused with the reason."""
+    m = package.manifest
+    if m.level != level:
+        raise PackageRefused("wrong_level", f"这是{LEVEL_NAMES[m.level]}发出的包,本数据库只接收"
+                                            f"{LEVEL_NAMES[level]}的数据包。")
+    target = m.recipient.get("code")
+    if target and own_code and target != own_code:
+        raise PackageRefused("other_township", f"这个数据包是发给 {target} 的,不是发给本单位({own_code})的,已拒绝。")
+    key = trusted_key(db, level, m.sender_code)
+    if key is None:
+        raise PackageRefused("unknown_sender", f"{LEVEL_NAMES[level]} {m.sender_code}({m.sender_name})尚未登记公钥,"
+                                               "请先核对指纹并登记(schoolq township register)。")
+    if m.fingerprint != key["fingerprint"]:
+        raise PackageRefused("wrong_key", f"数据包的签名密钥(指纹 {m.fingerprint})不是 {m.sender_code} 登记的密钥"
+                                          f"(指纹 {key['fingerprint']}),已拒绝。")
+    check_signature(package, public_key_from_pem(key["public_pem"]))
+
+
+def _summary(snap: Snapshot, changes: Changes) -> dict:
+    def names(table: str, ids: Iterable[str]) -> list[str]:
+        out = []
+        for rid in list(dict.fromkeys(ids))[:DETAIL_LIMIT]:
+            row = snap.table(table).get(rid, {})
+            extra = row.get("student_no") or row.get("staff_no")
+            out.append(f"{row.get('name', rid)}({extra})" if extra else str(row.get("name", rid)))
+        return out
+
+    def removed(table: str) -> list[str]:
+        rows = changes.removed.get(table, [])[:DETAIL_LIMIT]
+        return [f"{r.get('name')}({r.get('student_no') or r.get('staff_no')})" for r in rows]
+
+    counts = {}
+    for table, label in LABELS.items():
+        entry = {"label": label, "added": len(set(changes.added.get(table, ()))),
+                 "removed": len(changes.removed.get(table, ())), "changed": len(set(changes.changed.get(table, ())))}
+        if any(entry[k] for k in ("added", "removed", "changed")):
+            counts[table] = entry
+    return {
+        "counts": counts,
+        "pupils_added": names("pupil", changes.added.get("pupil", ())),
+        "pupils_removed": removed("pupil"),
+        "teachers_added": names("teacher", [t for t in changes.added.get("teacher", ())
+                                            if t in snap.own.get("teacher", set())]),
+        "teachers_removed": removed("teacher"),
+        "teachers_changed": names("teacher", changes.changed.get("teacher", ())),
+        "marks_changed": len(set(changes.changed.get("mark", ()))),
+        "kept": changes.kept[:DETAIL_LIMIT],
+    }
+
+
+def summary_text(summary: dict) -> str:
+    """Return a short Chinese line of what an import changed, e.g. “学生 新增 2、删除 1;成绩 修改 15”."""
+    parts = []
+    for entry in summary.get("counts", {}).values():
+        bits = [f"{word} {entry[key]}" for key, word in (("added", "新增"), ("removed", "删除"), ("changed", "修改"))
+                if entry[key]]
+        parts.append(f"{entry['label']} {'、'.join(bits)}")
+    return ";".join(parts) or "内容与上次相同,无变化"
+
+
+def _sender_township(db: Database, actor: Actor, kind: str, package: OpenedPackage) -> str | None:
+    m = package.manifest
+    if kind == "township":
+        row = db.execute("SELECT id FROM township WHERE code = ?", [_own_code(db, kind) or ""]).fetchone()
+        return row[0] if row else None
+    row = db.execute("SELECT id FROM township WHERE code = ?", [m.sender_code]).fetchone()
+    if row:
+        return row[0]
+    return schools.create_township(db, actor, code=m.sender_code, name=m.sender_name,
+                                   county=m.sender.get("county") or m.recipient.get("name"))
+
+
+def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage) -> tuple[dict, list[int]]:
+    m = package.manifest
+    sheets, problems = read_workbook(package.members[DATA_XLSX])
+    if problems:
+        raise PackageRefused("bad_data", "data.xlsx 内容不完整:" + ";".join(str(p) for p in problems[:5]))
+    note = f"导入数据包 {package.path.name}"
+    with db.atomic():
+        township_id = _sender_township(db, actor, kind, package)
+        snap = build_snapshot(db, actor, m, sheets, township_id)
+        if snap.problems:
+            raise PackageRefused("bad_data", "数据包中的数据有误:" + ";".join(str(p) for p in snap.problems[:5]))
+        term_id = db.execute("SELECT id FROM term WHERE code = ?", [m.term_code]).fetchone()[0]
+        changes = apply_snapshot(db, actor, snap, m, term_id, township_id, note)
+        summary = _summary(snap, changes)
+        own = sorted(snap.own.get("school", set()))
+        insert_row(db, actor, "package_import", {
+            "kind": "data", "sender_level": m.level, "sender_code": m.sender_code, "sender_name": m.sender_name,
+            "school_id": own[0] if m.level == "school" and own else None, "township_id": township_id,
+            "term_code": m.term_code, "sequence": m.sequence, "package_created_at": m.created_at,
+            "file_name": package.path.name, "manifest_sha256": package.manifest_sha256,
+            "key_fingerprint": m.fingerprint, "changes": json.dumps(summary, ensure_ascii=False),
+            "username": actor.username})
+    return summary, missing_sequences(db, m.level, m.sender_code)
+
+
+def import_package(db: Database, actor: Actor, path: str | Path) -> ImportResult:
+    """Import one package file; return its ImportResult (refusals are results, not exceptions).
+
+    Raises PermissionDenied when the actor is not a township (or county) administrator.
+    """
+    require_township_admin(actor)
+    path = Path(path)
+    kind = schools.get_meta(db, "kind", "school")
+    package = None
+    try:
+        if kind not in ACCEPTS:
+            raise PackageRefused("wrong_database", "学校数据库不能导入学校数据包:请在乡镇数据库中导入"
+                                                   "(学校导入乡镇下发的配置包请用 schoolq import-config)。")
+        package = open_package(path)
+        m = package.manifest
+        if m.kind != "data":
+            raise PackageRefused("wrong_kind", "这是乡镇下发给学校的配置包,应在学校数据库中用 schoolq import-config 导入。")
+        verify_sender(db, package, ACCEPTS[kind], _own_code(db, kind))
+        earlier = check_sequence(db, package)
+        if earlier is not None:
+            return ImportResult(path.name, "duplicate", f"重复:{m.describe()}已于 {earlier['created_at']} 导入过,"
+                                "本次未做任何改动。", None, m.sender_code, m.sender_name, m.term_code, m.sequence,
+                                json.loads(earlier["changes"]), missing_sequences(db, m.level, m.sender_code))
+        try:
+            summary, gaps = _apply(db, actor, kind, package)
+        except sqlite3.IntegrityError as exc:
+            raise PackageRefused("bad_data", f"数据包中的数据与本数据库的约束冲突({exc}),已拒绝。") from None
+        except ValidationError as exc:
+            raise PackageRefused("bad_data", f"数据包中的数据有误:{exc}") from None
+    except PackageRefused as exc:
+        m = package.manifest if package else None
+        return ImportResult(path.name, "refused", f"拒收:{exc.reason}", exc.code,
+                            m.sender_code if m else None, m.sender_name if m else None,
+                            m.term_code if m else None, m.sequence if m else None)
+    message = f"已导入:{m.describe()}。{summary_text(summary)}。"
+    if gaps:
+        message += gap_text(gaps) + "。"
+    return ImportResult(path.name, "accepted", message, None, m.sender_code, m.sender_name, m.term_code,
+                        m.sequence, summary, gaps)
+
+
+def _order(path: Path) -> tuple:
+    match = FILE_NAME.match(path.name)
+    return (0, match["code"], int(match["seq"])) if match else (1, "", 0)
+
+
+def import_packages(db: Database, actor: Actor, paths: Iterable[str | Path],
+                    progress: Progress | None = None) -> list[ImportResult]:
+    """Import several package files, each school's in sequence order; return one result per file.
+
+    Raises PermissionDenied; a file that cannot be imported is a refused result, never an exception.
+    """
+    report = progress or (lambda fraction, message: None)
+    ordered = sorted((Path(p) for p in paths), key=_order)
+    results = []
+    for index, path in enumerate(ordered):
+        report(index / max(len(ordered), 1), f"导入 {path.name}")
+        try:
+            results.append(import_package(db, actor, path))
+        except PermissionDenied:
+            raise
+        except SchoolQError as exc:
+            results.append(ImportResult(path.name, "refused", f"拒收:{exc}", "error"))
+    report(1.0, "完成")
+    return results
