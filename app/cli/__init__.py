@@ -18,6 +18,7 @@ from app.paths import user_data_dir
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = [
     "app.cli.setup_cmds",
+    "app.cli.roster_cmds",
     "app.cli.timetable_cmds",
     "app.cli.exam_cmds",
     "app.cli.stats_cmds",

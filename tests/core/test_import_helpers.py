@@ -80,11 +80,17 @@ def school_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def school_db(school_template, tmp_path):
-    """A private open copy of the school database."""
+def school_path(school_template, tmp_path) -> Path:
+    """Path of a private copy of the school database."""
     path = tmp_path / "school.sqlite"
     shutil.copy(school_template, path)
-    db = open_database(path)
+    return path
+
+
+@pytest.fixture
+def school_db(school_path):
+    """The open private copy of the school database."""
+    db = open_database(school_path)
     yield db
     db.close()
 

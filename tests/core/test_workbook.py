@@ -157,7 +157,8 @@ def test_a_real_xlsx_misnamed_xls_is_read(tmp_path):
 
 def test_a_sheet_with_a_wrong_dimension_record_is_read_completely(tmp_path):
     """WPS and some exporters write <dimension ref="A1"/>; every row must still be read."""
-    source = write_xlsx(tmp_path / "x.xlsx", {"名单": [["学籍号", "姓名"]] + [[f"G{i:03d}", f"学生{i}"] for i in range(30)]})
+    rows = [["学籍号", "姓名"]] + [[f"G{i:03d}", f"学生{i}"] for i in range(30)]
+    source = write_xlsx(tmp_path / "x.xlsx", {"名单": rows})
     target = tmp_path / "wps.xlsx"
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
         for item in src.infolist():
