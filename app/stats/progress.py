@@ -115,8 +115,12 @@ def _level_key(level: str, row: tuple) -> tuple:
 
 
 def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: str = "class", *,
-                    preset: Preset | str | None = None, min_size: int | None = None) -> list[dict]:
+                    preset: Preset | str | None = None, min_size: int | None = None,
+                    policy: str | None = None) -> list[dict]:
     """Return the 进步值 of every group of `level` and subject, over the pupils matched in both exams.
+
+    Each exam counts its pupils under its own denominator policy unless `policy` (sat / roster)
+    is given for both.
 
     Each record: level, township_code, school_code, school_name, grade, class_id, class_name,
     subject, subject_code, n (matched pupils), current and baseline {mean (100-point scale),
@@ -126,6 +130,8 @@ def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: st
     """
     if level not in LEVELS:
         raise invalid(f"统计层级“{level}”不对:只能是 {' / '.join(LEVELS)}。", "level")
+    if policy not in (None, "sat", "roster"):
+        raise invalid(f"统计口径“{policy}”不对:只能是 sat 或 roster。", "policy")
     chosen = resolve(db, "quality", preset)
     min_size = int(chosen["min_group_size"] if min_size is None else min_size)
     current, baseline = _check_pair(db, exam_id, baseline_exam_id)
@@ -133,13 +139,13 @@ def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: st
     specs = {s["subject_id"]: s for s in current["subjects"] if s["subject_id"] in base_specs}
     before: dict[tuple[str, str], tuple[float, int]] = {}
     for pid, sid, *_, grade, status, score in _marks(db, baseline_exam_id):
-        value = _counted(status, score, baseline["policy"])
+        value = _counted(status, score, policy or baseline["policy"])
         if sid in specs and value is not None:
             before[(pid, sid)] = (value, grade)
     groups: dict[tuple, dict] = {}
     for row in _marks(db, exam_id):
         pid, sid, _, scode, sname, township, class_id, cname, cnum, grade, status, score = row
-        value = _counted(status, score, current["policy"])
+        value = _counted(status, score, policy or current["policy"])
         if sid not in specs or value is None or (pid, sid) not in before:
             continue
         key = (_level_key(level, row), sid)

@@ -1,0 +1,150 @@
+"""Pupil lists for 培优补差: 临界生, 学困生, and the biggest risers and fallers. For staff only.
+
+- 临界生: a real score within the preset's margin (default 5 % of full marks) below the pass line or
+  the excellent line.
+- 学困生: below the pass line in at least N main subjects (default 2, subject.is_main) in this exam
+  and in the previous one. Only real scores count: a 缺考 is not evidence either way.
+- Risers and fallers: per grade, the pupils whose results moved most against a baseline exam,
+  measured by the mean over subjects of their value-added residual (current z minus what their
+  baseline z predicts), so that a strong pupil is not listed as falling merely by regressing
+  towards the mean.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlite_utils import Database
+
+from app.errors import invalid
+from app.services.exams import get_exam
+from app.stats.presets import Preset, resolve
+from app.stats.progress import residuals
+from app.stats.pupils import pupil_results
+
+_PUPIL_KEYS = ("pupil_id", "student_no", "name", "gender", "school_code", "class_id", "class_name", "grade")
+
+
+def borderline(db: Database, exam_id: str, *, school_id: str | None = None, class_id: str | None = None,
+               grade: int | None = None, margin_pct: float | None = None,
+               preset: Preset | str | None = None) -> list[dict]:
+    """Return 临界生: one record per pupil, subject and line (及格线 / 优秀线) the score is just below.
+
+    Each record: the pupil fields (pupil_id, student_no, name, gender, school_code, class_id,
+    class_name, grade), subject, subject_code, score, line, cut (the line in points), gap (points
+    still missing), preset_id, preset_hash. Ordered by class, subject and gap.
+    Raises NotFound, ValidationError (margin not between 0 and 50).
+    """
+    chosen = resolve(db, "quality", preset)
+    margin = float(chosen["borderline_margin_pct"] if margin_pct is None else margin_pct)
+    if not 0 < margin <= 50:
+        raise invalid("临界幅度应在 0 到 50(满分的百分比)之间。", "margin_pct")
+    exam = get_exam(db, exam_id)
+    specs = {s["subject_id"]: s for s in exam["subjects"]}
+    out = []
+    for pupil in pupil_results(db, exam_id, school_id=school_id, class_id=class_id, grade=grade, preset=chosen):
+        for mark in pupil["subjects"]:
+            if mark["status"] != "正常":
+                continue
+            spec = specs[mark["subject_id"]]
+            cuts = spec["cutoffs"].get(pupil["grade"], spec["default_cutoffs"])
+            full = spec["full_marks"]
+            for line, pct in (("及格线", cuts["pass_pct"]), ("优秀线", cuts["excellent_pct"])):
+                cut = pct * full / 100
+                if (pct - margin) * full <= mark["score"] * 100 < pct * full:
+                    out.append({**{k: pupil[k] for k in _PUPIL_KEYS}, "subject": mark["subject"],
+                                "subject_code": mark["subject_code"], "score": mark["score"], "line": line,
+                                "cut": cut, "gap": cut - mark["score"], **chosen.stamp()})
+    out.sort(key=lambda r: (r["school_code"], r["grade"], r["class_name"] or "", r["subject_code"], r["gap"]))
+    return out
+
+
+def previous_exam(db: Database, exam_id: str) -> dict | None:
+    """Return the latest exam before `exam_id` (by term, then date) that shares pupils with it, or None."""
+    exam = get_exam(db, exam_id)
+    for row in db.query(
+            "SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id WHERE e.id != ?"
+            " AND (t.code < ? OR (t.code = ? AND IFNULL(e.date, '') < ?))"
+            " ORDER BY t.code DESC, IFNULL(e.date, '') DESC", [exam_id, exam["term_code"], exam["term_code"],
+                                                                exam["date"] or ""]):
+        shared = db.execute("SELECT 1 FROM mark a JOIN mark b ON b.pupil_id = a.pupil_id WHERE a.exam_id = ?"
+                            " AND b.exam_id = ? LIMIT 1", [exam_id, row["id"]]).fetchone()
+        if shared:
+            return get_exam(db, row["id"])
+    return None
+
+
+def _below_pass(db: Database, exam: dict, main: set[str]) -> dict[str, list[str]]:
+    """Return {pupil_id: names of main subjects with a real score below the pass line}."""
+    specs = {s["subject_id"]: s for s in exam["subjects"] if s["subject_id"] in main}
+    out: dict[str, list[str]] = defaultdict(list)
+    for pid, sid, grade, score in db.execute("SELECT pupil_id, subject_id, grade, score FROM mark"
+                                             " WHERE exam_id = ? AND status = '正常'", [exam["id"]]):
+        spec = specs.get(sid)
+        if spec is None:
+            continue
+        cuts = spec["cutoffs"].get(grade, spec["default_cutoffs"])
+        if score * 100 < cuts["pass_pct"] * spec["full_marks"]:
+            out[pid].append(spec["name"])
+    return out
+
+
+def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, *, school_id: str | None = None,
+               class_id: str | None = None, min_subjects: int | None = None,
+               preset: Preset | str | None = None) -> list[dict]:
+    """Return 学困生: pupils below the pass line in at least `min_subjects` main subjects in this
+    exam and in the previous one (the latest earlier exam sharing pupils, unless given).
+
+    Each record: the pupil fields (class and grade of this exam), subjects_now, subjects_before
+    (names), exam_id, previous_exam_id, preset_id, preset_hash. Empty when there is no previous
+    exam. Raises NotFound.
+    """
+    chosen = resolve(db, "quality", preset)
+    need = int(chosen["struggling_min_subjects"] if min_subjects is None else min_subjects)
+    exam = get_exam(db, exam_id)
+    before = get_exam(db, previous_exam_id) if previous_exam_id else previous_exam(db, exam_id)
+    if before is None:
+        return []
+    main = {s["subject_id"] for s in exam["subjects"] if s["is_main"]} & \
+        {s["subject_id"] for s in before["subjects"] if s["is_main"]}
+    now, then = _below_pass(db, exam, main), _below_pass(db, before, main)
+    wanted = {pid for pid, names in now.items() if len(names) >= need and len(then.get(pid, [])) >= need}
+    out = []
+    for pupil in pupil_results(db, exam_id, school_id=school_id, class_id=class_id, preset=chosen):
+        if pupil["pupil_id"] in wanted:
+            out.append({**{k: pupil[k] for k in _PUPIL_KEYS}, "subjects_now": now[pupil["pupil_id"]],
+                        "subjects_before": then[pupil["pupil_id"]], "exam_id": exam_id,
+                        "previous_exam_id": before["id"], **chosen.stamp()})
+    return out
+
+
+def movers(db: Database, exam_id: str, baseline_exam_id: str, *, school_id: str | None = None,
+           count: int | None = None, preset: Preset | str | None = None) -> dict[str, list[dict]]:
+    """Return {"risers": [...], "fallers": [...]}: per grade, the `count` pupils (default from the
+    preset) with the highest and the lowest mean residual against the baseline exam.
+
+    Each record: the pupil fields, change (mean residual, in standard deviations), z_now and z_then
+    (means over the same subjects), subjects (how many), preset_id, preset_hash. Raises NotFound,
+    ValidationError (same exam, baseline later).
+    """
+    chosen = resolve(db, "quality", preset)
+    count = int(chosen["movers_count"] if count is None else count)
+    per_pupil: dict[str, list[dict]] = defaultdict(list)
+    for row in residuals(db, exam_id, baseline_exam_id):
+        if school_id is None or row["school_id"] == school_id:
+            per_pupil[row["pupil_id"]].append(row)
+    info = {p["pupil_id"]: p for p in pupil_results(db, exam_id, school_id=school_id, preset=chosen)}
+    by_grade: dict[int, list[dict]] = defaultdict(list)
+    for pid, rows in per_pupil.items():
+        if pid not in info:
+            continue
+        n = len(rows)
+        by_grade[rows[0]["grade"]].append({
+            **{k: info[pid][k] for k in _PUPIL_KEYS}, "change": sum(r["residual"] for r in rows) / n,
+            "z_now": sum(r["z_now"] for r in rows) / n, "z_then": sum(r["z_then"] for r in rows) / n,
+            "subjects": n, **chosen.stamp()})
+    risers, fallers = [], []
+    for grade in sorted(by_grade):
+        ordered = sorted(by_grade[grade], key=lambda r: (-r["change"], r["student_no"]))
+        risers += ordered[:count]
+        fallers += ordered[count:][::-1][:count]  # a small grade lists each pupil once
+    return {"risers": risers, "fallers": fallers}

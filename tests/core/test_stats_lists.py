@@ -1,0 +1,70 @@
+"""临界生, 学困生 and risers/fallers on the demo, checked against plain SQL."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from app.stats.lists import borderline, movers, previous_exam, struggling
+from app.stats.progress import residuals
+
+
+def _exams(db):
+    return {r[1]: r[0] for r in db.execute("SELECT id, type FROM exam")}
+
+
+def test_borderline_pupils_of_one_class(demo_db):
+    exams = _exams(demo_db)
+    class_id = demo_db.execute("SELECT c.id FROM class c JOIN school s ON s.id = c.school_id JOIN academic_year y"
+                               " ON y.id = c.academic_year_id WHERE s.code = 'QSZ01' AND c.name = '四(2)班'"
+                               " AND y.code = '2026-2027'").fetchone()[0]
+    expected = set()
+    for pupil_id, subject, score in demo_db.execute(
+            "SELECT m.pupil_id, s.name, m.score FROM mark m JOIN subject s ON s.id = m.subject_id"
+            " WHERE m.exam_id = ? AND m.class_id = ? AND m.status = '正常'", [exams["统考"], class_id]):
+        # Full marks 100 everywhere; margin 5 % below 及格 60 and 优秀 85.
+        if 55 <= score < 60:
+            expected.add((pupil_id, subject, "及格线", 60 - score))
+        if 80 <= score < 85:
+            expected.add((pupil_id, subject, "优秀线", 85 - score))
+    found = borderline(demo_db, exams["统考"], class_id=class_id)
+    assert {(r["pupil_id"], r["subject"], r["line"], r["gap"]) for r in found} == expected
+    assert len(expected) > 5
+    wider = borderline(demo_db, exams["统考"], class_id=class_id, margin_pct=10)
+    assert len(wider) > len(found)
+
+
+def test_struggling_pupils_are_below_pass_in_two_main_subjects_twice(demo_db):
+    exams = _exams(demo_db)
+    assert previous_exam(demo_db, exams["统考"])["id"] == exams["月考"]
+
+    def below(exam_id):
+        counts = defaultdict(int)
+        for pupil_id, n in demo_db.execute(
+                "SELECT m.pupil_id, COUNT(*) FROM mark m JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ?"
+                " AND s.name IN ('语文', '数学', '英语') AND m.status = '正常' AND m.score < 60 GROUP BY m.pupil_id",
+                [exam_id]):
+            counts[pupil_id] = n
+        return counts
+
+    now, then = below(exams["统考"]), below(exams["月考"])
+    expected = {p for p in now if now[p] >= 2 and then.get(p, 0) >= 2}
+    found = struggling(demo_db, exams["统考"])
+    assert {r["pupil_id"] for r in found} == expected and expected
+    assert all(r["previous_exam_id"] == exams["月考"] and len(r["subjects_now"]) >= 2 for r in found)
+    assert struggling(demo_db, exams["期末"]) == []
+
+
+def test_risers_and_fallers_are_the_extremes_of_each_grade(demo_db):
+    exams = _exams(demo_db)
+    per_pupil = defaultdict(list)
+    grade_of = {}
+    for row in residuals(demo_db, exams["统考"], exams["期末"]):
+        per_pupil[row["pupil_id"]].append(row["residual"])
+        grade_of[row["pupil_id"]] = row["grade"]
+    change = {p: sum(v) / len(v) for p, v in per_pupil.items()}
+    lists = movers(demo_db, exams["统考"], exams["期末"], count=5)
+    for grade in set(grade_of.values()):
+        everyone = sorted((c for p, c in change.items() if grade_of[p] == grade), reverse=True)
+        risers = [r["change"] for r in lists["risers"] if r["grade"] == grade]
+        fallers = [r["change"] for r in lists["fallers"] if r["grade"] == grade]
+        assert risers == everyone[:5]
+        assert fallers == sorted(everyone[-5:])

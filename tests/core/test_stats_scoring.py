@@ -1,0 +1,120 @@
+"""The seed plans' composite scores (000 篇17, 篇7, 篇20) recomputed in the test from plain SQL."""
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+
+import pytest
+
+from app.stats.scoring import central_school_scores, teacher_scores, township_subject_scores
+
+
+def _exams(db):
+    return {r[1]: r[0] for r in db.execute("SELECT id, type FROM exam")}
+
+
+def test_central_school_is_sixty_forty(demo_db):
+    result = central_school_scores(demo_db, {"QSZ01": 80.0, "QSZ02": 70.0, "QSZ03": 60.0})
+    assert len(result) == 1
+    assert result[0]["score"] == pytest.approx(0.6 * 80 + 0.4 * 65)
+    assert (result[0]["villages"], result[0]["preset_id"]) == (2, "central-000-20")
+
+
+def test_township_subject_score_for_grade_three_maths(demo_db):
+    exam_id = _exams(demo_db)["统考"]
+    # One grade-3 pupil of QSZ02 has dropped out: the school's 巩固率 falls below 1.
+    demo_db.execute("UPDATE pupil SET status = '流失' WHERE id = (SELECT p.id FROM pupil p JOIN school s"
+                    " ON s.id = p.school_id WHERE s.code = 'QSZ02' AND p.grade = 3 LIMIT 1)")
+    rows = demo_db.execute(
+        "SELECT sc.code, m.status, m.score FROM mark m JOIN school sc ON sc.id = m.school_id"
+        " JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ? AND m.grade = 3 AND s.name = '数学'",
+        [exam_id]).fetchall()
+    real = sorted((r[2] for r in rows if r[1] == "正常"), reverse=True)
+    fiftieth = real[49]
+    per_school = defaultdict(list)
+    for code, status, score in rows:
+        if status != "免考":  # roster policy: 缺考 and 作弊 count 0
+            per_school[code].append(score if status == "正常" else 0.0)
+    figures = {}
+    for code, values in per_school.items():
+        enrolled = demo_db.execute("SELECT SUM(p.status IN ('在读', '转入', '休学')), SUM(p.status = '流失')"
+                                   " FROM pupil p JOIN school s ON s.id = p.school_id WHERE s.code = ? AND p.grade = 3",
+                                   [code]).fetchone()
+        figures[code] = {
+            "retention": enrolled[0] / (enrolled[0] + enrolled[1]),
+            "mean": statistics.mean(values), "excellent_rate": sum(v >= 85 for v in values) / len(values),
+            "top_n": sum(1 for c, st, s in rows if c == code and st == "正常" and s >= fiftieth)}
+    assert figures["QSZ02"]["retention"] < 1
+    best = {k: max(f[k] for f in figures.values()) for k in ("retention", "mean", "excellent_rate", "top_n")}
+    weights = {"retention": 0.1, "mean": 0.5, "excellent_rate": 0.2, "top_n": 0.2}
+    expected = {code: sum(w * 100 * f[k] / best[k] for k, w in weights.items()) for code, f in figures.items()}
+    result = township_subject_scores(demo_db, exam_id)
+    items = {i["school_code"]: i for i in result["items"] if i["grade"] == 3 and i["subject"] == "数学"}
+    assert set(items) == set(expected)
+    for code, item in items.items():
+        assert item["score"] == pytest.approx(expected[code])
+        assert item["top_n"] == figures[code]["top_n"]
+    # School totals: the sum of the school's items; 校本部 ranked apart from 完小 and 教学点.
+    schools = {s["school_code"]: s for s in result["schools"]}
+    for code, school in schools.items():
+        assert school["total"] == pytest.approx(sum(i["score"] for i in result["items"] if i["school_code"] == code))
+    assert schools["QSZ01"]["rank_of"] == 1
+    villages = sorted((s for s in schools.values() if s["school_type"] != "中心校本部"), key=lambda s: -s["total"])
+    assert [s["rank"] for s in villages] == [1, 2, 3, 4, 5]
+    assert [s["reward_eligible"] for s in villages] == [True, True, False, False, False]
+    mean_total = statistics.mean(s["total"] for s in schools.values())
+    for school in schools.values():
+        assert school["exempt_from_penalty"] == (school["total"] >= mean_total - 10)
+
+
+def test_teacher_composite_of_000_17(demo_db):
+    exams = _exams(demo_db)
+    now_id, then_id = exams["统考"], exams["期末"]
+    term = demo_db.execute("SELECT term_id FROM exam WHERE id = ?", [now_id]).fetchone()[0]
+    subjects = ("语文", "数学", "英语", "科学")
+
+    def counted(status, score):  # 篇17 divides by those who sat: 缺考 and 免考 out, 作弊 counts 0
+        return None if status in ("缺考", "免考") else (score if status == "正常" else 0.0)
+
+    before = {(p, s): counted(st, x) for p, s, st, x in demo_db.execute(
+        "SELECT pupil_id, subject_id, status, score FROM mark WHERE exam_id = ?", [then_id])}
+    units = defaultdict(list)
+    for pid, sid, name, class_id, grade, status, score in demo_db.execute(
+            "SELECT m.pupil_id, m.subject_id, s.name, m.class_id, m.grade, m.status, m.score FROM mark m"
+            " JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ? AND m.grade BETWEEN 3 AND 6", [now_id]):
+        if name in subjects and counted(status, score) is not None:
+            units[(class_id, grade, sid)].append((counted(status, score), before.get((pid, sid))))
+    teacher_of = {(c, s): t for t, c, s in demo_db.execute(
+        "SELECT teacher_id, class_id, subject_id FROM teaching_assignment WHERE term_id = ?", [term])}
+    expected = defaultdict(list)
+    for (class_id, grade, sid), pairs in units.items():
+        now = [p[0] for p in pairs]
+        matched = [p for p in pairs if p[1] is not None]
+        rates = lambda xs: (statistics.mean(xs), sum(x >= 85 for x in xs) / len(xs),  # noqa: E731
+                            sum(x >= 60 for x in xs) / len(xs))
+        m, e, p = rates(now)
+        progress = 0.0  # a subject the cohort did not sit last year (科学 in grade 3) has no 进步值
+        if matched:
+            (m1, e1, p1), (m0, e0, p0) = rates([x[0] for x in matched]), rates([x[1] for x in matched])
+            progress = ((m1 - m0) + 100 * (e1 - e0) + 100 * (p1 - p0)) / 3
+        expected[teacher_of[(class_id, sid)]].append(m * 0.5 + 100 * e * 0.3 + 100 * p * 0.2 + progress)
+    result = {r["teacher_id"]: r for r in teacher_scores(demo_db, now_id, then_id)}
+    assert set(result) == set(expected)
+    for teacher, scores in expected.items():
+        record = result[teacher]
+        assert record["base_score"] == pytest.approx(statistics.mean(scores))
+        assert record["weight"] == (1.1 if record["weight_reasons"] else 1.0)
+        assert record["score"] == pytest.approx(record["base_score"] * record["weight"])
+    # A 教学点 head teacher teaches both 语文 and 数学: two main subjects, weight 1.1.
+    assert any("任教 2 个主科" in " ".join(r["weight_reasons"]) and r["weight"] == 1.1 for r in result.values())
+    stages = defaultdict(list)
+    for record in result.values():
+        stages[record["stage"]].append(record)
+    for members in stages.values():
+        n = len(members)
+        bands = [r["band"] for r in sorted(members, key=lambda r: -r["score"])]
+        assert bands.count("A") == math.floor(0.3 * n + 0.5)
+        assert bands.count("A") + bands.count("B") == math.floor(0.8 * n + 0.5)
+        assert bands == sorted(bands)
+        assert {r["bonus"] for r in members if r["band"] == "A"} <= {20}
