@@ -2,12 +2,13 @@
 timetable check / plan / print, import-timetable, workload, observations, routine."""
 from __future__ import annotations
 
-from app.cli.common import add_db_argument, add_json_argument, emit_json, open_db
+from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
 from app.errors import invalid
 from app.routine.checks import LINKS, routine_summary
 from app.routine.observations import observation_progress
 from app.services.schools import school_by_code
 from app.timetable.check import RULES, SEVERITY_NAMES, check_timetable
+from app.timetable.import_xlsx import apply_timetable, read_timetable
 from app.timetable.model import DAY_NAMES, term_by_code
 from app.validation.text import parse_date
 from app.workload.compute import STATUS_NAMES, teacher_workloads
@@ -35,6 +36,18 @@ def register(sub) -> None:
                    help="走教教师两校之间的路程时间(分钟),覆盖默认的 30 分钟(已单独设置的两校之间除外)")
     add_json_argument(p)
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("import-timetable", help="从 Excel/CSV 导入课表",
+                       description="导入课表:长表(学校、班级、星期、节次、科目、教师 各一列,每行一节课)或打印用的"
+                                   "课表格式(每班一张或一块,行为节次、列为星期一至星期五,格内如“语文 张三”)。"
+                                   "先检查整个文件,有任何问题就不写入;文件中出现的班级,其本学期课表整体替换。")
+    add_db_argument(p)
+    p.add_argument("file", metavar="FILE", help="要导入的 .xlsx / .xlsm / .csv 文件")
+    p.add_argument("--school", metavar="CODE", help="导入到哪所学校(学校代码);乡镇数据库中表内看不出学校时需要")
+    p.add_argument("--dry-run", action="store_true", help="只检查并显示将导入的课,不写入")
+    add_json_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_import_timetable)
 
     p = sub.add_parser("workload", help="教师工作量与均衡情况",
                        description="按课表(没有课表的学校按任课安排)统计每位教师的周课时与折算工作量,对照标准工作量。")
@@ -171,4 +184,37 @@ def cmd_routine(args) -> int:
         mean = "—" if school["mean"] is None else f"{school['mean']:g}"
         print(f"  {school['school_code']} {school['school_name']}:检查 {school['checks']} 次({counts}),"
               f"平均 {mean} 分,{school['teachers_checked']}/{school['teachers']} 位教师被检查")
+    return 0
+
+
+def cmd_import_timetable(args) -> int:
+    db = open_db(args)
+    try:
+        plan = read_timetable(db, args.file, school_id=_school_id(db, args.school))
+        refused = bool(plan.problems)
+        written = False
+        if not refused and not args.dry_run:
+            apply_timetable(db, acting_user(db, args), plan)
+            written = True
+    finally:
+        db.close()
+    if args.json:
+        emit_json({**plan.to_dict(), "written": written})
+        return 2 if refused else 0
+    summary = plan.summary()
+    form = "长表" if plan.form == "long" else "课表格式"
+    verb = "已" if written else "将"
+    print(f"读取为{form}:{verb}导入 {summary['classes']} 个班的 {summary['lessons']} 节课"
+          f"(替换原有 {summary['replaced_lessons']} 节)。")
+    if plan.new_day_plans:
+        print(f"{len(plan.new_day_plans)} 所学校还没有作息时间,{verb}按默认作息时间建立。")
+    for problem in plan.problems:
+        print(str(problem))
+    for warning in plan.warnings:
+        print(f"提醒:{warning}")
+    if refused:
+        print(f"发现 {len(plan.problems)} 个问题,未写入任何数据。请改正后重新导入。")
+        return 2
+    if args.dry_run:
+        print("这是试运行(--dry-run),未写入任何数据。")
     return 0
