@@ -1,0 +1,267 @@
+"""The one-folder bundle a school gets on a USB stick: built with PyInstaller, run with no Python around.
+
+Builds dist/SchoolQ once (installer/build.sh --if-stale), then runs the frozen programs in an
+environment without the venv: the console `schoolq` (demo, info, an old database upgraded through the
+migrations) and the windowed `schoolq-gui --smoke` offscreen, failing on any missing module or resource.
+"""
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from app.db.migrations import program_schema_version
+
+ROOT = Path(__file__).resolve().parents[2]
+EXE_SUFFIX = ".exe" if sys.platform == "win32" else ""
+
+RUN_TIMEOUT_S = 120
+# Output that means the bundle lacks something the program needs.
+MISSING = re.compile(
+    r"No module named|ModuleNotFoundError|ImportError|Traceback \(most recent call last\)|FileNotFoundError"
+    r"|Failed to execute script|Could not load the Qt platform plugin|Cannot load library"
+    r"|cannot open shared object file|Fontconfig error|QFontDatabase|Cannot find font|找不到")
+# The first release with the v1 data format; an upgrade from it must open its database.
+FIRST_RELEASE = "97317e1"
+# Qt modules the program uses; any other Qt library in the bundle is dead weight.
+QT_LIBRARIES_NOT_SHIPPED = ("WebEngine", "Quick", "Qml", "3D", "Multimedia", "Pdf", "VirtualKeyboard", "Charts",
+                            "Designer", "Sql", "Test", "Bluetooth", "Positioning")
+
+
+@dataclass
+class Bundle:
+    """The built one-folder bundle."""
+
+    root: Path
+
+    @property
+    def internal(self) -> Path:
+        """The folder PyInstaller unpacks to (sys._MEIPASS of the frozen programs)."""
+        return self.root / "_internal"
+
+    @property
+    def cli(self) -> Path:
+        """The console program."""
+        return self.root / f"schoolq{EXE_SUFFIX}"
+
+    @property
+    def gui(self) -> Path:
+        """The windowed program."""
+        return self.root / f"schoolq-gui{EXE_SUFFIX}"
+
+    def files(self) -> set[Path]:
+        """Return every file in the bundle, relative to its root."""
+        return {path.relative_to(self.root) for path in self.root.rglob("*") if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def bundle(bundle_root) -> Bundle:
+    """The bundle, checked to hold both programs."""
+    built = Bundle(bundle_root)
+    assert built.cli.is_file() and built.gui.is_file(), f"the build did not produce both programs in {bundle_root}"
+    return built
+
+
+def load_installer_module(name: str) -> ModuleType:
+    """Import installer/NAME.py (installer/ is not a package) and return the module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "installer" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def frozen_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Return an environment like a school laptop's: no Python on PATH, no venv, a fresh home folder."""
+    home = tmp_path / "home"
+    (home / "runtime").mkdir(mode=0o700, parents=True, exist_ok=True)
+    keep = ("SYSTEMROOT", "WINDIR", "TEMP", "TMP", "LANG", "LC_ALL")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env.update(PATH=os.pathsep.join(["/usr/bin", "/bin"]) if os.name != "nt" else os.environ["SYSTEMROOT"],
+               HOME=str(home), USERPROFILE=str(home), XDG_DATA_HOME=str(home / "data"),
+               XDG_CONFIG_HOME=str(home / "config"), XDG_RUNTIME_DIR=str(home / "runtime"),
+               QT_QPA_PLATFORM="offscreen")
+    env.update(extra)
+    return env
+
+
+def run(program: Path, *args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run a frozen program; fail the test on a non-zero exit or a missing module/resource message."""
+    result = subprocess.run([str(program), *args], env=env, cwd=cwd, capture_output=True, text=True,
+                            encoding="utf-8", errors="replace", timeout=RUN_TIMEOUT_S)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{program.name} {' '.join(args)} exited {result.returncode}:\n{output}"
+    missing = MISSING.search(output)
+    assert missing is None, f"{program.name} {' '.join(args)} reported {missing.group(0)!r}:\n{output}"
+    return result
+
+
+def info(bundle: Bundle, db: Path, tmp_path: Path) -> dict:
+    """Return `schoolq info DB --json` of the frozen console program."""
+    env = frozen_env(tmp_path, SCHOOLQ_DATA_DIR=str(tmp_path / "userdata"))
+    return json.loads(run(bundle.cli, "info", str(db), "--json", env=env, cwd=tmp_path).stdout)
+
+
+def table_count(db: Path, sql: str) -> int:
+    """Return one number from the database, read with plain sqlite3 (independent of the program)."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def assert_no_error_log(folder: Path) -> None:
+    """The program writes tracebacks to *-error.log in the data folder; a clean run writes none."""
+    logs = sorted(folder.glob("*error.log")) if folder.is_dir() else []
+    assert not logs, "\n".join(f"{log.name}:\n{log.read_text(encoding='utf-8')}" for log in logs)
+
+
+def test_bundle_holds_both_programs_resources_and_chinese_qt_translation(bundle):
+    files = bundle.files()
+    for source in sorted((ROOT / "resources").rglob("*")):
+        if source.is_file() and not source.name.startswith("."):
+            copied = bundle.internal / source.relative_to(ROOT)
+            assert copied.is_file(), f"{source.relative_to(ROOT)} is missing from the bundle"
+            assert copied.read_bytes() == source.read_bytes()
+    assert (bundle.internal / "resources" / "fonts" / "LICENSE-wqy-microhei.txt").is_file()
+
+    translations = [path for path in files if path.name == "qtbase_zh_CN.qm"]
+    assert translations, "Qt's own Chinese translation (qtbase_zh_CN.qm) was not collected"
+    assert all(path.parent.name == "translations" for path in translations)
+    assert (bundle.root / translations[0]).stat().st_size > 10_000
+
+
+def test_bundle_leaves_out_unused_qt_tests_and_build_tools(bundle):
+    qt_libraries = [path.name for path in bundle.files() if "Qt6" in path.name or path.name.startswith("Qt")]
+    unused = [name for name in qt_libraries if any(f"Qt6{part}" in name or name.startswith(f"Qt{part}")
+                                                   for part in QT_LIBRARIES_NOT_SHIPPED)]
+    assert unused == [], f"unused Qt libraries were collected: {unused}"
+    bindings = {path.name.split(".")[0] for path in (bundle.internal / "PySide6").iterdir()
+                if path.name.startswith("Qt") and path.suffix in (".so", ".pyd")}
+    assert bindings == {"QtCore", "QtGui", "QtWidgets", "QtSvg"}
+
+    readers = pytest.importorskip("PyInstaller.archive.readers")
+    for program, forbidden in ((bundle.gui, ()), (bundle.cli, ("PySide6", "shiboken6", "ui"))):
+        archive = readers.CArchiveReader(str(program)).open_embedded_archive("PYZ.pyz")
+        packages = {name.split(".")[0] for name in archive.toc}
+        assert "app" in packages
+        shipped = packages & {"pytest", "_pytest", "pytestqt", "hypothesis", "PyInstaller", "pip", "setuptools",
+                              "pandas", "tests", *forbidden}
+        assert shipped == set(), f"{program.name} carries {sorted(shipped)}"
+
+
+def test_bundle_size_is_under_target(bundle, measurements):
+    sizes = load_installer_module("bundle_size")
+    total, parts = sizes.bundle_size(bundle.root)
+    measurements.append(sizes.report(bundle.root, largest=6))
+    assert total < sizes.TARGET_MB * 2**20, sizes.report(bundle.root)
+    assert parts[0][1] < total
+
+
+def test_frozen_cli_builds_and_describes_the_demo_township(bundle, tmp_path):
+    data = tmp_path / "userdata"
+    env = frozen_env(tmp_path, SCHOOLQ_DATA_DIR=str(data))
+    help_text = run(bundle.cli, "--help", env=env, cwd=tmp_path).stdout
+    for command in ("init", "demo", "info"):
+        assert command in help_text
+
+    db = tmp_path / "青山镇.sqlite"
+    run(bundle.cli, "demo", str(db), env=env, cwd=tmp_path)
+    described = info(bundle, db, tmp_path)
+
+    assert described["kind"] == "township" and described["township_code"] == "QSZ"
+    assert described["schools"] == 6
+    assert described["teachers"] == table_count(db, "SELECT COUNT(*) FROM teacher WHERE active = 1")
+    assert described["exams"] == 3
+    assert described["pupils"] == table_count(db, "SELECT COUNT(*) FROM pupil WHERE status IN ('在读', '转入')")
+    assert 800 < described["pupils"] < 960
+    assert described["schema_version"] == program_schema_version()
+    assert_no_error_log(data)
+
+
+def test_frozen_cli_opens_a_database_made_from_the_source_tree(bundle, demo_path, tmp_path):
+    described = info(bundle, demo_path, tmp_path)
+
+    assert described["schema_version"] == described["program_schema_version"] == program_schema_version()
+    assert described["schools"] == table_count(demo_path, "SELECT COUNT(*) FROM school") == 6
+    assert described["marks"] == table_count(demo_path, "SELECT COUNT(*) FROM mark")
+    assert described["teachers"] == table_count(demo_path, "SELECT COUNT(*) FROM teacher WHERE active = 1")
+
+
+def first_release_tree(target: Path) -> Path:
+    """Extract app/ and resources/ of the first release into `target`; skip when git lacks it."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    archive = subprocess.run(["git", "archive", "--format=tar", FIRST_RELEASE, "app", "resources"], cwd=ROOT,
+                             capture_output=True)
+    if archive.returncode != 0:
+        pytest.skip(f"commit {FIRST_RELEASE} is not in this clone (shallow?)")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
+def test_upgrade_opens_a_first_release_database_through_the_migrations(bundle, tmp_path):
+    old_tree = first_release_tree(tmp_path / "first-release")
+    db = tmp_path / "data" / "demo-township.sqlite"
+    db.parent.mkdir()
+    subprocess.run([sys.executable, "-m", "app", "demo", str(db)], cwd=old_tree, check=True, capture_output=True,
+                   env={**frozen_env(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(old_tree)})
+    old_version = table_count(db, "SELECT COUNT(*) FROM _sqlite_migrations")
+    pupils = table_count(db, "SELECT COUNT(*) FROM pupil")
+
+    described = info(bundle, db, tmp_path)
+
+    assert described["schema_version"] == program_schema_version()
+    assert described["schools"] == 6
+    assert described["pupils_all"] == pupils
+    backups = sorted(db.parent.glob(f"demo-township.v{old_version}-*.bak.sqlite"))
+    if old_version < program_schema_version():
+        assert len(backups) == 1, "the old database was migrated without a safety copy beside it"
+        assert table_count(backups[0], "SELECT COUNT(*) FROM _sqlite_migrations") == old_version
+    else:
+        assert backups == []
+
+
+def smoke(bundle: Bundle, env: dict[str, str], cwd: Path) -> float:
+    """Start the frozen GUI with --smoke; return its time to the first window in seconds."""
+    output = run(bundle.gui, "--smoke", env=env, cwd=cwd).stdout
+    found = re.search(r"first window: (\d+\.\d+) s", output)
+    assert found, f"schoolq-gui --smoke did not report its first window:\n{output}"
+    return float(found.group(1))
+
+
+def test_frozen_gui_starts_on_the_demo_township_with_data_outside_the_bundle(bundle, tmp_path, measurements):
+    before = bundle.files()
+    data = tmp_path / "userdata"
+    env = frozen_env(tmp_path, SCHOOLQ_DATA_DIR=str(data))
+
+    first = smoke(bundle, env, tmp_path)
+    again = smoke(bundle, env, tmp_path)
+
+    assert (data / "demo-township.sqlite").is_file()
+    assert table_count(data / "demo-township.sqlite", "SELECT COUNT(*) FROM school") == 6
+    assert_no_error_log(data)
+    assert bundle.files() == before, "the frozen program wrote into its own folder"
+    measurements.append(f"Frozen GUI to first window: {first:.2f} s on first start (creates the demo township),"
+                        f" {again:.2f} s after (target < 3 s)")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="checks the Linux (XDG) data folder")
+def test_frozen_gui_keeps_data_in_the_users_data_folder(bundle, tmp_path):
+    env = frozen_env(tmp_path)
+    smoke(bundle, env, tmp_path)
+
+    data = Path(env["XDG_DATA_HOME"]) / "SchoolQ"
+    assert (data / "demo-township.sqlite").is_file()
+    assert_no_error_log(data)
+    assert not list(bundle.root.rglob("*.sqlite"))
