@@ -400,6 +400,7 @@ class _Planner:
 
     def finish(self) -> None:
         """Sort the problems by place and list the classes the valid rows need created."""
+        self.plan.warnings.extend(self.resolver.warnings())
         sheets = [row.sheet for row in self.plan.rows]
         sort_problems(self.plan.problems, sheets)
         sort_problems(self.plan.warnings, sheets)

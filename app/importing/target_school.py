@@ -27,6 +27,7 @@ class SchoolResolver:
             self._keys[clean(row["code"]).upper()] = row["id"]
             self._keys[clean(row["name"]).upper()] = row["id"]
         self._sheet_cache: dict[str, str | None] = {}
+        self._mismatches: dict[tuple[str, str | None], set[str]] = {}
 
     def name(self, school_id: str) -> str:
         """Return the school's name."""
@@ -60,6 +61,12 @@ class SchoolResolver:
         """Return (school id, None) for a row, or (None, the problem naming why it is unknown)."""
         cell = row.values.get("school")
         default = self.for_sheet(table.sheet)
+        if len(self.schools) == 1:
+            # A school's own database: the 学校 column cannot send a row elsewhere, but a name that
+            # is not this school's may mean the wrong file, so it is reported once per sheet.
+            if cell is not None and clean(cell) and self.find(cell) is None:
+                self._mismatches.setdefault((table.sheet, table.column("school")), set()).add(clean(cell))
+            return default, None
         if cell is None or not clean(cell):
             if default is None:
                 return None, Problem(self.undetermined_message(table), sheet=row.sheet, row=row.row,
@@ -76,6 +83,16 @@ class SchoolResolver:
                 f"这一行属于“{self.name(found)}”,但导入时选择的学校是“{self.name(self.fixed)}”。"
                 "请只导入本校的行,或导入时不选学校。", sheet=row.sheet, row=row.row, column=column, field="school")
         return found, None
+
+    def warnings(self) -> list[Problem]:
+        """Return one warning per sheet whose 学校 column names a school other than this database's."""
+        if not self._mismatches:
+            return []
+        own = next(iter(self.schools.values()))["name"]
+        return [Problem(f"“{column}”列写的是“{'、'.join(sorted(names))}”,不是本数据库的学校“{own}”;已按本校导入。"
+                        "如果这是别的学校的名册,请不要导入。", sheet=sheet, column=column, field="school",
+                        severity="warning")
+                for (sheet, column), names in self._mismatches.items()]
 
     def sheet_problem(self, table: Table) -> Problem | None:
         """Return the problem of a sheet without a 学校 column whose school cannot be told, else None."""

@@ -135,6 +135,7 @@ def read_teachers(db: Database, path, *, school_id: str | None = None, progress:
             if cancelled is not None and cancelled():
                 raise ImportCancelled()
             planner.plan_row(table, row)
+    plan.warnings.extend(resolver.warnings())
     sheets = [r.sheet for r in plan.rows]
     sort_problems(plan.problems, sheets)
     sort_problems(plan.warnings, sheets)

@@ -107,6 +107,7 @@ class RawSheet:
     name: str
     size: int | None
     rows: Iterator[tuple]
+    hidden: bool = False
 
 
 @contextmanager
@@ -154,7 +155,8 @@ def _xlsx_sheets(path: Path):
             size = sheet.max_row
             # WPS and some generators write a wrong <dimension>; without a reset only part is read.
             sheet.reset_dimensions()
-            sheets.append(RawSheet(sheet.title, size, sheet.iter_rows(min_row=1, values_only=True)))
+            sheets.append(RawSheet(sheet.title, size, sheet.iter_rows(min_row=1, values_only=True),
+                                   hidden=sheet.sheet_state != "visible"))
         yield sheets
     finally:
         workbook.close()
@@ -265,6 +267,13 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
     headerless: list[str] = []
     with open_sheets(path) as sheets:
         for number, sheet in enumerate(sheets):
+            if sheet.hidden:
+                # Templates hide their drop-down lists (and sometimes old copies) in hidden sheets.
+                if _find_header(sheet, index, min_matches, scan_rows)[0] is not None:
+                    result.warnings.append(Problem(
+                        "这是隐藏的工作表,没有导入。如需导入,请在 WPS/Excel 中取消隐藏后再导入。",
+                        sheet=sheet.name, severity="warning"))
+                continue
             table, had_data = _read_sheet(sheet, index, min_matches, scan_rows, ignore_headers,
                                           _sheet_progress(progress, number, len(sheets)), cancelled)
             if table is None:
@@ -304,18 +313,7 @@ def _read_sheet(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows
                 ignore_headers: Sequence[str], progress: Progress | None,
                 cancelled: Cancelled | None) -> tuple[Table | None, bool]:
     """Return (the sheet's table or None when no header was found, whether the sheet had any data)."""
-    scanned: list[tuple] = []
-    best: tuple[int, dict[str, tuple[int, str]]] | None = None
-    had_data = False
-    for row in sheet.rows:
-        scanned.append(row)
-        if any(v is not None and str(v).strip() for v in row):
-            had_data = True
-            found = index.match(row)
-            if len(found) >= min_matches and (best is None or len(found) > len(best[1])):
-                best = (len(scanned), found)
-        if len(scanned) >= scan_rows:
-            break
+    best, scanned, had_data = _find_header(sheet, index, min_matches, scan_rows)
     if best is None:
         return None, had_data
     header_row, found = best
@@ -355,6 +353,24 @@ def _read_sheet(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows
     if progress is not None:
         progress(1.0, f"已读取工作表“{sheet.name}”")
     return table, True
+
+
+def _find_header(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows: int
+                 ) -> tuple[tuple[int, dict[str, tuple[int, str]]] | None, list[tuple], bool]:
+    """Return (best header (1-based row, matches) or None, the rows scanned, whether any had data)."""
+    scanned: list[tuple] = []
+    best: tuple[int, dict[str, tuple[int, str]]] | None = None
+    had_data = False
+    for row in sheet.rows:
+        scanned.append(row)
+        if any(v is not None and str(v).strip() for v in row):
+            had_data = True
+            found = index.match(row)
+            if len(found) >= min_matches and (best is None or len(found) > len(best[1])):
+                best = (len(scanned), found)
+        if len(scanned) >= scan_rows:
+            break
+    return best, scanned, had_data
 
 
 def _cell(value: object) -> object:

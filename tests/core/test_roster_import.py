@@ -247,6 +247,19 @@ def test_a_teacher_account_may_not_import(school_db, tmp_path):
     assert data_rows_before(school_db) == before
 
 
+def test_a_school_column_naming_another_school_is_a_warning_in_a_school_database(school_db, tmp_path):
+    path = write_xlsx(tmp_path / "名册.xlsx", {"学生名单": [
+        ["学校名称", "学籍号", "姓名", "性别", "班级"],
+        ["XX县石门小学", "20161101", "甲", "男", "三(1)班"],   # contains this school's name: fine
+        ["石门村小学", "20161102", "乙", "女", "三(1)班"],
+        ["石门村小学", "20161103", "丙", "女", "三(1)班"],
+    ]})
+    plan = read_roster(school_db, path)
+    assert plan.problems == [] and plan.summary()["add"] == 3
+    assert [(w.sheet, w.column) for w in plan.warnings] == [("学生名单", "学校名称")]
+    assert "石门村小学" in plan.warnings[0].message and "石门小学" in plan.warnings[0].message
+
+
 # --- township databases ------------------------------------------------------------------------------
 
 def test_township_rows_find_their_school_by_column_name_or_code(township_db, tmp_path):

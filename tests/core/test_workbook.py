@@ -205,3 +205,24 @@ def test_date_cells_as_datetimes_serial_numbers_and_text_with_time():
     assert date_value("2016-03-08 00:00:00") == "2016-03-08"
     assert date_value("2016/3/8") == "2016/3/8"
     assert date_value(2016) == 2016  # a bare year is not an Excel serial of 1905
+
+
+def test_hidden_sheets_are_not_imported(tmp_path):
+    workbook = Workbook()
+    visible = workbook.active
+    visible.title = "名单"
+    visible.append(["学籍号", "姓名"])
+    visible.append(["G001", "张三"])
+    lists = workbook.create_sheet("下拉选项")
+    lists.append(["男", "女"])
+    old = workbook.create_sheet("去年名单")
+    old.append(["学籍号", "姓名"])
+    old.append(["G900", "旧生"])
+    lists.sheet_state = old.sheet_state = "hidden"
+    path = tmp_path / "x.xlsx"
+    workbook.save(path)
+    result = read_tables(path, SYNONYMS, required=REQUIRED)
+    assert [v["name"] for _, _, v in _rows(result)] == ["张三"]
+    # The hidden list of drop-down values says nothing; the hidden roster is mentioned.
+    assert [(w.sheet, w.severity) for w in result.warnings] == [("去年名单", "warning")]
+    assert "隐藏" in result.warnings[0].message
