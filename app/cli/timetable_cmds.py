@@ -8,8 +8,9 @@ from app.routine.checks import LINKS, routine_summary
 from app.routine.observations import observation_progress
 from app.services.schools import school_by_code
 from app.timetable.check import RULES, SEVERITY_NAMES, check_timetable
-from app.timetable.import_xlsx import apply_timetable, read_timetable
-from app.timetable.model import DAY_NAMES, term_by_code
+from app.timetable.model import DAY_NAMES, load_timetable, term_by_code
+from app.timetable.plans import copy_preset, format_band, school_plan
+from app.validation.classnames import name_key
 from app.validation.text import parse_date
 from app.workload.compute import STATUS_NAMES, teacher_workloads
 
@@ -36,6 +37,29 @@ def register(sub) -> None:
                    help="走教教师两校之间的路程时间(分钟),覆盖默认的 30 分钟(已单独设置的两校之间除外)")
     add_json_argument(p)
     p.set_defaults(func=cmd_check)
+
+    p = tsub.add_parser("print", help="打印班级或教师课表(A4 PDF)",
+                        description="把班级课表或教师课表写成 A4 PDF,每班、每人一页。")
+    add_db_argument(p)
+    _school_argument(p, required=True)
+    _term_argument(p)
+    p.add_argument("--class", dest="classes", action="append", default=[], metavar="NAME",
+                   help="班级名称,如 三(1)班;可写多次")
+    p.add_argument("--teacher", dest="teachers", action="append", default=[], metavar="NAME",
+                   help="教师姓名或工号;可写多次")
+    p.add_argument("--all-classes", action="store_true", help="本校全部班级")
+    p.add_argument("--all-teachers", action="store_true", help="本校全部有课的教师")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
+    p.set_defaults(func=cmd_print)
+
+    p = tsub.add_parser("plan", help="查看或复制课程计划",
+                        description="显示学校执行的课程计划(每周课时,统考与否);--copy 把预设复制为本校课程计划以便调整。")
+    add_db_argument(p)
+    _school_argument(p, required=True)
+    p.add_argument("--copy", action="store_true", help="把默认预设复制为本校课程计划(已有本校计划时不复制)")
+    add_json_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("import-timetable", help="从 Excel/CSV 导入课表",
                        description="导入课表:长表(学校、班级、星期、节次、科目、教师 各一列,每行一节课)或打印用的"
@@ -101,6 +125,64 @@ def cmd_check(args) -> int:
         print(f"[{SEVERITY_NAMES[finding.severity]}] {RULES[finding.rule]} {where}:{finding.message}")
     if not result.findings:
         print("没有发现问题。")
+    return 0
+
+
+def cmd_print(args) -> int:
+    from app.timetable.pdf import timetables_pdf  # reportlab loads only when printing
+
+    db = open_db(args)
+    try:
+        school_id = _school_id(db, args.school)
+        term = term_by_code(db, args.term)
+        data = load_timetable(db, term, school_id)
+        classes = {c.name: c.id for c in data.classes.values() if c.school_id == school_id}
+        teachers = [t for t in data.teachers.values() if t.school_id == school_id]
+        class_ids = sorted(classes.values(), key=lambda c: (data.classes[c].grades, data.classes[c].number)) \
+            if args.all_classes else []
+        for name in args.classes:
+            key = name_key(name)
+            found = next((cid for n, cid in classes.items() if name_key(n) == key), None)
+            if found is None:
+                raise invalid(f"本校本学年没有班级“{name}”(有:{'、'.join(sorted(classes))})。")
+            class_ids.append(found)
+        teaching = {s.teacher_id for s in data.slots}
+        teacher_ids = [t.id for t in sorted(teachers, key=lambda t: t.staff_no) if t.id in teaching] \
+            if args.all_teachers else []
+        for name in args.teachers:
+            found = [t.id for t in teachers if name in (t.name, t.staff_no)]
+            if len(found) != 1:
+                raise invalid(f"本校没有{'唯一的' if found else ''}教师“{name}”,请写工号。")
+            teacher_ids.append(found[0])
+        path = timetables_pdf(db, args.out, class_ids=class_ids, teacher_ids=teacher_ids, term=term,
+                              school_id=school_id)
+    finally:
+        db.close()
+    print(f"已写出 {len(class_ids) + len(teacher_ids)} 页课表:{path}")
+    return 0
+
+
+def cmd_plan(args) -> int:
+    db = open_db(args)
+    try:
+        school = school_by_code(db, args.school)
+        if args.copy:
+            if db.execute("SELECT 1 FROM curriculum_plan WHERE school_id = ?", [school["id"]]).fetchone():
+                raise invalid(f"{school['name']}已有本校课程计划,未重复复制。")
+            copy_preset(db, acting_user(db, args), school["id"])
+        plan = school_plan(db, school["id"])
+    finally:
+        db.close()
+    if args.json:
+        emit_json(plan.to_dict())
+        return 0
+    own = "本校课程计划" if plan.plan_id else "默认预设"
+    print(f"{school['name']}执行{own}:{plan.name}({plan.basis()})")
+    grades = sorted({g for line in plan.lines for g in line.hours})
+    print("科目" + "".join(f"  {g}年级" for g in grades))
+    for line in plan.lines:
+        cells = "".join(f"{format_band(line.hours.get(g)) or '—':>7}" for g in grades)
+        print(f"{line.name}{'(统考)' if line.tested else ''}  {cells}")
     return 0
 
 
@@ -188,6 +270,8 @@ def cmd_routine(args) -> int:
 
 
 def cmd_import_timetable(args) -> int:
+    from app.timetable.import_xlsx import apply_timetable, read_timetable  # openpyxl loads only when importing
+
     db = open_db(args)
     try:
         plan = read_timetable(db, args.file, school_id=_school_id(db, args.school))

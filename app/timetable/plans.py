@@ -246,13 +246,20 @@ def delete_plan(db: Database, actor: Actor, school_id: str) -> bool:
     return True
 
 
-def _subject_codes(db: Database, subjects: object) -> tuple[list[str], list[Problem]]:
+def _subject_codes(db: Database, subjects: object, plan_id: str,
+                   item_id: str | None = None) -> tuple[list[str], list[Problem]]:
     index = SubjectIndex.load(db)
+    taken = {code: row["name"] for row in db.query(
+        "SELECT name, subjects FROM curriculum_item WHERE plan_id = ? AND id IS NOT ?", [plan_id, item_id])
+        for code in row["subjects"].split(",")}
     codes, problems = [], []
     for item in split_list(subjects):
         subject = index.find(item)
         if subject is None:
             problems.append(Problem(f"学科“{item}”不在学科目录中。", field="subjects"))
+        elif subject["code"] in taken:
+            problems.append(Problem(f"学科“{subject['name']}”已计入“{taken[subject['code']]}”一行,一门学科只能计入一行。",
+                                    field="subjects"))
         elif subject["code"] not in codes:
             codes.append(subject["code"])
     if not codes and not problems:
@@ -270,7 +277,7 @@ def add_line(db: Database, actor: Actor, school_id: str, *, name: str, subjects:
     if not plan:
         raise NotFound("本校还没有自己的课程计划,请先从预设复制一份。")
     name = clean(name)
-    codes, problems = _subject_codes(db, subjects)
+    codes, problems = _subject_codes(db, subjects, plan[0])
     if not name:
         problems.append(Problem("科目行名称不能为空。", field="name"))
     elif db.execute("SELECT 1 FROM curriculum_item WHERE plan_id = ? AND name = ?", [plan[0], name]).fetchone():
@@ -302,7 +309,7 @@ def update_line(db: Database, actor: Actor, item_id: str, **changes: object) -> 
             problems.append(Problem(f"课程计划中已有“{name}”一行。", field="name"))
         values["name"] = name
     if "subjects" in changes:
-        codes, more = _subject_codes(db, changes["subjects"])
+        codes, more = _subject_codes(db, changes["subjects"], item["plan_id"], item_id)
         problems += more
         values["subjects"] = ",".join(codes)
     if "tested" in changes:
