@@ -234,7 +234,7 @@ class _Planner:
             id_number = None
 
         existing = self.pupils.by_key.get((school_id, student_no)) if school_id and student_no else None
-        if student_no:
+        if student_no and school_id:
             self._elsewhere(check, student_no, school_id)
         given = self._given(check, raw, student_no, id_number, existing)
         if school_id is not None:
@@ -266,7 +266,7 @@ class _Planner:
         self.plan.problems.extend(check.problems)
         self.plan.rows.append(planned)
 
-    def _elsewhere(self, check: RowCheck, student_no: str, school_id: str | None) -> None:
+    def _elsewhere(self, check: RowCheck, student_no: str, school_id: str) -> None:
         """A 学籍号 of a pupil still at another school of the database is a problem."""
         for other in self.pupils.by_no.get(student_no, []):
             if other["school_id"] != school_id and other["status"] not in ("转出", "流失"):
