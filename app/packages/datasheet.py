@@ -12,13 +12,10 @@ import zlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-
 from app.errors import Problem
 from app.packages.format import MAX_XLSX_UNPACKED, PackageRefused
 from app.packages.xlsx_reader import iter_rows, shared_strings, sheet_paths
+from app.packages.xlsx_writer import HEADER, HEADER_GREY, SheetData, write_xlsx
 
 
 @dataclass(frozen=True)
@@ -139,9 +136,6 @@ SHEET = {s.name: s for s in SHEETS}
 # Id columns that may not be empty; the others (a class without 班主任 …) may.
 REQUIRED_IDS = {"id"}
 
-_HEADER_FONT = Font(bold=True)
-_ID_FILL = PatternFill("solid", fgColor="EEEEEE")
-
 
 def _shown(col: Col, value: object) -> object:
     if value is None or value == "":
@@ -161,46 +155,22 @@ def _shown(col: Col, value: object) -> object:
     return value
 
 
+def _sheet_data(sheet: Sheet, rows: list[dict]) -> SheetData:
+    columns = sheet.columns
+    return SheetData(name=sheet.name, header=[c.header for c in columns],
+                     header_styles=[HEADER_GREY if c.kind == "id" else HEADER for c in columns],
+                     widths=[c.width for c in columns],
+                     rows=([_shown(c, row.get(c.key)) for c in columns] for row in rows))
+
+
 def write_workbook(rows: dict[str, list[dict]], notes: list[tuple[str, object]]) -> bytes:
     """Return the bytes of data.xlsx holding `rows` (sheet name → row dicts keyed by column key) and
     a 说明 sheet of (label, value) lines followed by what every sheet holds."""
-    book = Workbook(write_only=True)
-    for sheet in SHEETS:
-        ws = book.create_sheet(sheet.name)
-        ws.freeze_panes = "A2"
-        for index, col in enumerate(sheet.columns):
-            ws.column_dimensions[_letter(index)].width = col.width
-        header = []
-        for col in sheet.columns:
-            cell = WriteOnlyCell(ws, value=col.header)
-            cell.font = _HEADER_FONT
-            if col.kind == "id":
-                cell.fill = _ID_FILL
-            header.append(cell)
-        ws.append(header)
-        for row in rows.get(sheet.name, []):
-            ws.append([_shown(col, row.get(col.key)) for col in sheet.columns])
-    ws = book.create_sheet("说明")
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 90
-    for label, value in notes:
-        ws.append([label, value])
-    ws.append([])
-    ws.append(["工作表", "内容"])
-    for sheet in SHEETS:
-        ws.append([sheet.name, f"{sheet.note}(共 {len(rows.get(sheet.name, []))} 行)"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    sheets = [_sheet_data(sheet, rows.get(sheet.name, [])) for sheet in SHEETS]
+    lines = [[label, value] for label, value in notes] + [[], ["工作表", "内容"]]
+    lines += [[sheet.name, f"{sheet.note}(共 {len(rows.get(sheet.name, []))} 行)"] for sheet in SHEETS]
+    sheets.append(SheetData(name="说明", header=[], rows=lines, widths=[16, 90], freeze_header=False))
+    return write_xlsx(sheets, title="教学质量管理数据包")
 
 
 @dataclass
@@ -316,13 +286,14 @@ def _read_sheets(book: zipfile.ZipFile, paths: dict[str, str],
         if len(positions) != sum(1 for c in sheet.columns if c.read):
             continue
         found = out.setdefault(sheet.name, [])
+        plan = [(key, position, sheet.column(key)) for key, position in positions.items()]
         for number, cells in rows:
             if not any(c not in (None, "") for c in cells):
                 continue
             values = {}
-            for key, position in positions.items():
-                col = sheet.column(key)
-                raw = cells[position] if position < len(cells) else None
+            width = len(cells)
+            for key, position, col in plan:
+                raw = cells[position] if position < width else None
                 try:
                     values[key] = _read_value(col, raw)
                 except ValueError as exc:
