@@ -18,6 +18,7 @@ import traceback  # noqa: E402
 from pathlib import Path  # noqa: E402
 from types import TracebackType  # noqa: E402
 
+import shiboken6  # noqa: E402
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator  # noqa: E402
 from PySide6.QtGui import QFontDatabase  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -107,6 +108,7 @@ def run_smoke(app: QApplication) -> int:
             QTimer.singleShot(100 + i * SMOKE_QUIT_MS // (pages + 1), lambda row=i: window.nav.setCurrentRow(row))
         QTimer.singleShot(SMOKE_QUIT_MS, window.close)
         code = app.exec()
+        shiboken6.delete(window)
     except Exception:  # noqa: BLE001 - the build test needs the traceback and a non-zero exit
         traceback.print_exc()
         return 1
@@ -144,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         window = MainWindow(session, tasks)
         window.show()
         app.setQuitOnLastWindowClosed(True)
-        return app.exec()
+        code = app.exec()
+        shiboken6.delete(window)  # while QApplication lives: PySide's exit clean-up may crash otherwise
+        return code
     finally:
         tasks.shutdown()
 

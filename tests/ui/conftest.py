@@ -11,6 +11,7 @@ from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+import shiboken6  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from app.db.writes import SYSTEM  # noqa: E402
@@ -105,15 +106,47 @@ def school_session(small_school, tasks):
 
 
 @pytest.fixture
-def window(school_session, tasks, qtbot):
-    """The main window on the small school, shown."""
+def owned():
+    """Return a function that keeps a top-level widget until the test ends, then deletes it."""
+    widgets = []
+
+    def own(widget):
+        widgets.append(widget)
+        return widget
+
+    yield own
+    for widget in widgets:
+        widget.close()
+        shiboken6.delete(widget)
+
+
+@pytest.fixture
+def make_window(tasks, qtbot):
+    """Return a function that shows a main window on a session; each is deleted after the test.
+
+    Deleted explicitly: a window left to PySide's clean-up at interpreter exit can crash it.
+    """
     from ui.main_window import MainWindow
 
-    win = MainWindow(school_session, tasks)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    made = []
+
+    def make(session):
+        win = MainWindow(session, tasks)
+        win.show()
+        qtbot.waitExposed(win)
+        made.append(win)
+        return win
+
+    yield make
+    for win in made:
+        win.close()
+        shiboken6.delete(win)
+
+
+@pytest.fixture
+def window(school_session, make_window):
+    """The main window on the small school, shown."""
+    return make_window(school_session)
 
 
 def audit_rows(db_path: Path, table: str) -> list[dict]:

@@ -196,12 +196,9 @@ def teacher_session(school_session, small_school):
     return school_session
 
 
-def test_a_teacher_account_is_told_it_may_not_change_the_roster(teacher_session, tasks, qtbot, boxes, small_school):
-    from ui.main_window import MainWindow
-
-    window = MainWindow(teacher_session, tasks)
-    qtbot.addWidget(window)
-    window.show()
+def test_a_teacher_account_is_told_it_may_not_change_the_roster(teacher_session, make_window, qtbot, boxes,
+                                                                  small_school):
+    window = make_window(teacher_session)
     page = pupils_page(window)
     select(page, "王芳")
     qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)

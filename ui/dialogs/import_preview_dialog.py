@@ -79,16 +79,12 @@ class ImportPreviewDialog(QDialog):
         self.problem_label.setWordWrap(True)
         self.problem_label.setStyleSheet("color: #b3261e;" if problems else "color: #1b5e20;")
         layout.addWidget(self.problem_label)
-        self.problem_model = SnapshotTableModel(problem_columns(), self)
-        self.problem_model.set_snapshot(TableSnapshot.build(_problem_rows(problems), problem_columns(), ()))
-        self.problem_table = self._table(self.problem_model)
+        self.problem_table, self.problem_model = self._table(problems)
         self.problem_table.setVisible(bool(problems))
         layout.addWidget(self.problem_table, 3)
-        self.warning_model = SnapshotTableModel(problem_columns(), self)
         if warnings:
             layout.addWidget(QLabel(self.tr("提醒(不影响导入):")))
-            self.warning_model.set_snapshot(TableSnapshot.build(_problem_rows(warnings), problem_columns(), ()))
-            layout.addWidget(self._table(self.warning_model), 1)
+            layout.addWidget(self._table(warnings)[0], 1)
         if not problems:
             layout.addStretch(1)
 
@@ -108,8 +104,11 @@ class ImportPreviewDialog(QDialog):
         layout.addLayout(buttons)
         (self.import_button if not problems else self.cancel_button).setDefault(True)
 
-    def _table(self, model: SnapshotTableModel) -> QTableView:
+    def _table(self, problems: list[Any]) -> tuple[QTableView, SnapshotTableModel]:
+        """Return a table of `problems` and its model (a child of the table, so it dies after it)."""
         table = QTableView()
+        model = SnapshotTableModel(problem_columns(), table)
+        model.set_snapshot(TableSnapshot.build(_problem_rows(problems), problem_columns(), ()))
         table.setModel(model)
         table.setSortingEnabled(True)
         table.horizontalHeader().setSortIndicator(-1, table.horizontalHeader().sortIndicatorOrder())
@@ -120,7 +119,7 @@ class ImportPreviewDialog(QDialog):
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        return table
+        return table, model
 
     def _choose(self, choice: str) -> None:
         self.choice = choice

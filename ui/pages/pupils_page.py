@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QWidget
 from sqlite_utils import Database
 
+from app.importing.roster import apply_roster, read_roster
 from app.queries.roster import list_classes
 from app.services.pupils import STATUSES, delete_pupil
 from ui.dialogs.pupil_dialog import PupilDialog
@@ -85,8 +86,6 @@ class PupilsPage(RosterPage):
 
     def import_functions(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
         """Return (read_roster, apply_roster)."""
-        from app.importing.roster import apply_roster, read_roster
-
         return read_roster, apply_roster
 
     def import_title(self) -> str:

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
+from app.importing.workbook import ImportCancelled
 from app.queries.roster import list_schools
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, IMPORT_VALID, ImportPreviewDialog
 from ui.dialogs.messages import confirm, inform, show_error
@@ -201,8 +202,12 @@ class RosterPage(Page):
         school_id = self.default_school_id()
         session = self.session
         try:
-            plan = session.tasks.run_modal(lambda _c: read(session.worker_db(), path, school_id=school_id),
-                                           label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self)
+            plan = session.tasks.run_modal(
+                lambda control: read(session.worker_db(), path, school_id=school_id, progress=control.progress,
+                                     cancelled=control.cancelled),
+                label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
+        except ImportCancelled:
+            return
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
             return
@@ -212,7 +217,8 @@ class RosterPage(Page):
         valid_only = dialog.choice == IMPORT_VALID
         try:
             result = session.tasks.run_modal(
-                lambda _c: apply(session.worker_db(), session.actor, plan, accept_valid_rows=valid_only),
+                lambda control: apply(session.worker_db(), session.actor, plan, accept_valid_rows=valid_only,
+                                      progress=control.progress),
                 label=self.tr("正在导入…"), parent=self)
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
@@ -221,10 +227,14 @@ class RosterPage(Page):
         inform(self, self.tr("导入完成"), self.describe_import(result))
 
     def describe_import(self, result: dict) -> str:
-        """Return the Chinese sentence shown after an import."""
-        parts = [f"{label} {result[key]} {unit}" for key, label, unit in (
-            ("add", self.tr("新增"), self.tr("人")), ("update", self.tr("更新"), self.tr("人")),
-            ("unchanged", self.tr("未变"), self.tr("人")), ("new_classes", self.tr("新建班级"), self.tr("个")),
-            ("skipped", self.tr("跳过有问题的行"), self.tr("行")))
-            if isinstance(result.get(key), int)]
-        return self.tr("导入完成:") + ",".join(parts) + "。" if parts else self.tr("导入完成。")
+        """Return the Chinese sentence shown after an import (counts of what was written)."""
+        parts = []
+        for key, label, unit in (("add", self.tr("新增"), self.tr("人")), ("update", self.tr("更新"), self.tr("人")),
+                                 ("unchanged", self.tr("未变"), self.tr("人")),
+                                 ("new_classes", self.tr("新建班级"), self.tr("个")),
+                                 ("skipped", self.tr("跳过有问题的行"), self.tr("行"))):
+            value = result.get(key)
+            count = len(value) if isinstance(value, (list, tuple)) else value
+            if isinstance(count, int) and (count or key in ("add", "update")):
+                parts.append(f"{label} {count} {unit}")
+        return self.tr("导入完成:") + ",".join(parts) + "。"

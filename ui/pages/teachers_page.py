@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QWidget
 from sqlite_utils import Database
 
+from app.importing.teachers import apply_teachers, read_teachers
 from app.services.teachers import delete_teacher
 from ui.dialogs.teacher_dialog import TeacherDialog
 from ui.models.table_model import TableSnapshot
@@ -57,8 +58,6 @@ class TeachersPage(RosterPage):
 
     def import_functions(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
         """Return (read_teachers, apply_teachers)."""
-        from app.importing.teachers import apply_teachers, read_teachers
-
         return read_teachers, apply_teachers
 
     def import_title(self) -> str:
