@@ -438,8 +438,10 @@ def _exam_parts(db: Database, actor: Actor, snap: Snapshot, changes: Changes, no
     incoming = {rid: v for rid, v in snap.table("exam_subject").items() if v["exam_id"] in handled}
     args = sorted(mine)
     current = _existing(db, "exam_subject", f"x.exam_id IN ({','.join('?' for _ in args) or 'NULL'})", args)
+    touched = set()
     for rid in sorted(set(current) - set(incoming)):
-        _remove(db, actor, "exam_subject", rid, current[rid], changes)
+        if _remove(db, actor, "exam_subject", rid, current[rid], changes):
+            touched.add(current[rid]["exam_id"])
     new_rows = []
     for rid, values in incoming.items():
         if rid in current:
@@ -447,15 +449,18 @@ def _exam_parts(db: Database, actor: Actor, snap: Snapshot, changes: Changes, no
             if diff:
                 update_row(db, actor, "exam_subject", rid, diff)
                 changes.note("changed", "exam_subject", rid)
+                touched.add(values["exam_id"])
         else:
             new_rows.append({"id": rid, **values})
             changes.note("added", "exam_subject", rid)
+            touched.add(values["exam_id"])
     bulk_insert(db, actor, "exam_subject", new_rows, note)
     existing_cut = {(r["exam_id"], r["subject_id"], r["grade"]): dict(r) for r in db.query(
         f"SELECT * FROM exam_cutoff WHERE exam_id IN ({','.join('?' for _ in args) or 'NULL'})", args)}
     wanted = {(exam, s, g): (e, p, low) for exam in handled for s, g, e, p, low in snap.cutoffs.get(exam, [])}
     for key in sorted(set(existing_cut) - set(wanted), key=str):
-        _remove(db, actor, "exam_cutoff", existing_cut[key]["id"], existing_cut[key], changes)
+        if _remove(db, actor, "exam_cutoff", existing_cut[key]["id"], existing_cut[key], changes):
+            touched.add(key[0])
     cut_rows = []
     for key, (e, p, low) in wanted.items():
         row = existing_cut.get(key)
@@ -463,7 +468,11 @@ def _exam_parts(db: Database, actor: Actor, snap: Snapshot, changes: Changes, no
             cut_rows.append({"exam_id": key[0], "subject_id": key[1], "grade": key[2], "excellent_pct": e,
                              "pass_pct": p, "low_pct": low})
             changes.note("added", "exam_cutoff", key[0])
+            touched.add(key[0])
         elif (row["excellent_pct"], row["pass_pct"], row["low_pct"]) != (e, p, low):
             update_row(db, actor, "exam_cutoff", row["id"], {"excellent_pct": e, "pass_pct": p, "low_pct": low})
             changes.note("changed", "exam_cutoff", row["id"])
+            touched.add(key[0])
     bulk_insert(db, actor, "exam_cutoff", cut_rows, note)
+    for exam_id in sorted(touched - fresh):
+        changes.note("changed", "exam", exam_id)
