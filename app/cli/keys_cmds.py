@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.cli.common import add_db_argument, add_json_argument, emit_json, open_db
+from app.packages.registration_sheet import write_registration_sheet
 from app.packages.signing import own_key
 from app.packages.trust import list_trusted
 from app.queries.roster import database_kind
@@ -22,6 +23,10 @@ def register(sub) -> None:
     add_db_argument(p)
     p.add_argument("--out", required=True, metavar="FILE", help="公钥文件路径,如 school.pem")
     p.set_defaults(func=cmd_export_public)
+    p = group.add_parser("sheet", help="打印密钥登记表(PDF:单位、指纹、公钥、签字栏)")
+    add_db_argument(p)
+    p.add_argument("--out", required=True, metavar="FILE", help="PDF 文件路径,如 登记表.pdf")
+    p.set_defaults(func=cmd_sheet)
     p = group.add_parser("trusted", help="列出本数据库已登记(信任)的学校或乡镇公钥")
     add_db_argument(p)
     add_json_argument(p)
@@ -61,6 +66,16 @@ def cmd_export_public(args) -> int:
     out.write_text(key["public_pem"], encoding="ascii")
     print(f"已导出公钥:{out}")
     print(f"指纹:{key['fingerprint']}")
+    return 0
+
+
+def cmd_sheet(args) -> int:
+    db = open_db(args)
+    try:
+        path = write_registration_sheet(db, args.out)
+    finally:
+        db.close()
+    print(f"已生成密钥登记表:{path}")
     return 0
 
 

@@ -247,3 +247,17 @@ def test_cli_export_prints_the_path(demo_dir, usb, monkeypatch, capsys):
     monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "wrong")
     assert main(["package", "export", db_path, "--out", str(usb)]) == 2
     assert "口令不正确" in capsys.readouterr().err
+
+
+def test_registration_sheet_prints_the_fingerprint_for_people_to_compare(demo_dir, tmp_path, capsys):
+    db_path = str(demo_dir / "schools" / f"{CODE}.sqlite")
+    assert main(["keys", "fingerprint", db_path, "--json"]) == 0
+    fingerprint = json.loads(capsys.readouterr().out)["fingerprint"]
+    pdf = tmp_path / "登记表.pdf"
+    assert main(["keys", "sheet", db_path, "--out", str(pdf)]) == 0
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "数据包签名密钥登记表" in text and "竹林教学点(QSZ05)" in text
+    groups = fingerprint.split()
+    assert " ".join(groups[:4]) in " ".join(text.split()) and " ".join(groups[4:]) in " ".join(text.split())
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"\+WenQuanYiMicroHei\S*\s+TrueType\s+\S+\s+yes yes", fonts)  # embedded subset
