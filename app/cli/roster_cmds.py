@@ -12,6 +12,7 @@ from app.services.schools import school_by_code
 
 
 def register(sub) -> None:
+    """Add the import-roster and import-teachers commands to the CLI."""
     for name, what, func in (("import-roster", "学生名册", cmd_import_roster),
                              ("import-teachers", "教师名册", cmd_import_teachers)):
         p = sub.add_parser(name, help=f"从 Excel/CSV 导入{what}",
@@ -27,10 +28,12 @@ def register(sub) -> None:
 
 
 def cmd_import_roster(args) -> int:
+    """Check a roster file and, unless refused or --dry-run, import it; return the exit code."""
     return _run(args, read_roster, apply_roster, "名学生")
 
 
 def cmd_import_teachers(args) -> int:
+    """Check a teacher list and, unless refused or --dry-run, import it; return the exit code."""
     return _run(args, read_teachers, apply_teachers, "名教师")
 
 
@@ -51,7 +54,7 @@ def _run(args, read, apply, unit: str) -> int:
         return 2 if refused else 0
     summary = plan.summary()
     verb = "已" if written else "将"
-    line = (f"{verb}新增 {summary['add']} {unit},更新 {summary['update']} 名,未变 {summary['unchanged']} 名")
+    line = f"{verb}新增 {summary['add']} {unit},更新 {summary['update']} 名,未变 {summary['unchanged']} 名"
     new_classes = getattr(plan, "new_classes", [])
     if new_classes:
         line += f";{verb}新建班级 {'、'.join(new_classes)}"
