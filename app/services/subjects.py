@@ -42,12 +42,12 @@ _SUFFIXES = ("成绩", "分数", "得分", "科", "(分)", "分")
 
 
 class SubjectIndex:
-    """Resolves a subject as written (语文, 语, 语文成绩, 道法 …) to its catalogue row."""
+    """Resolves a subject as written (语文, 语, 语文成绩, 道法 …) or its id to its catalogue row."""
 
     def __init__(self, subjects: list[dict]):
         self._by_key: dict[str, dict] = {}
         for subject in subjects:
-            for key in [subject["name"], subject["code"], *filter(None, subject["aliases"].split(","))]:
+            for key in [subject["id"], subject["name"], subject["code"], *filter(None, subject["aliases"].split(","))]:
                 self._by_key.setdefault(clean(key).lower(), subject)
 
     @classmethod

@@ -90,6 +90,9 @@ def test_teacher_links_are_audited_as_lists(demo_db, system):
     teachers.update_teacher(demo_db, system, teacher_id, {"subjects": ["数学"]})
     entry = _audit(demo_db, "teacher_subject", teacher_id)[-1]
     assert len(json.loads(entry["old_value"])) == 2 and len(json.loads(entry["new_value"])) == 1
+    # Changing only the phone keeps the stored subjects (they are passed back by id).
+    teachers.update_teacher(demo_db, system, teacher_id, {"phone": "13800000000"})
+    assert teachers.teacher_links(demo_db, teacher_id)["subjects"] == ["数学"]
 
 
 def test_unknown_subject_and_role_are_named(demo_db, system):
