@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from app.timetable.model import DAY_NAMES, ClassInfo, SchoolInfo, Slot, TimetableData, clock, load_timetable
 from app.timetable.plans import Plan, format_band, school_plans
-from app.timetable.presets import Preset, effective
+from app.timetable.presets import Preset, effective, effective_many
 
 RULES = {
     "subject_missing": "科目未开设",
@@ -251,36 +251,56 @@ class _Checker:
         period = self.data.schools[slot.school_id].periods.get(slot.slot)
         return (period.start, period.end) if period else (None, None)
 
+    @staticmethod
+    def _combined(slots: list[Slot]) -> list[Slot]:
+        """Drop the second and later lessons at the same school, slot and (named) room: one combined
+        lesson (合班/复式) taught to several classes at once."""
+        distinct: list[Slot] = []
+        seen: set[tuple] = set()
+        for slot in slots:
+            if slot.room:
+                key = (slot.school_id, slot.slot, slot.room)
+                if key in seen:
+                    continue
+                seen.add(key)
+            distinct.append(slot)
+        return distinct
+
     def check_day(self, teacher_id: str, day: int, slots: list[Slot]) -> None:
         teacher = self.data.teachers[teacher_id]
         schools = self.data.schools
-        slots = sorted(slots, key=lambda s: (self._times(s)[0] if self._times(s)[0] is not None else s.slot * 60,
-                                             schools[s.school_id].code, s.slot, s.class_id))
-        # Lessons at the same school, slot and (named) room are one combined lesson (合班/复式).
-        distinct: list[Slot] = []
-        for slot in slots:
-            if any(o.school_id == slot.school_id and o.slot == slot.slot and o.room and o.room == slot.room
-                   for o in distinct):
-                continue
-            distinct.append(slot)
-        for first_index, first in enumerate(distinct):
-            for second in distinct[first_index + 1:]:
-                if self.overlap(first, second):
-                    self.report_clash(teacher_id, first, second)
-        timed = [s for s in distinct if self._times(s)[0] is not None]
-        for before, after in zip(timed, timed[1:]):
-            if before.school_id == after.school_id or self.overlap(before, after):
-                continue
-            gap = self._times(after)[0] - self._times(before)[1]  # type: ignore[operator]
-            need = self.travel_minutes(before.school_id, after.school_id)
-            if gap < need and (self.data.in_focus(after.school_id) or self.data.in_focus(before.school_id)):
-                a, b = self.data.schools[before.school_id], self.data.schools[after.school_id]
-                self.add("travel_gap", b,
-                         f"走教教师 {teacher.name} {DAY_NAMES[day]}在{a.name}上完{a.label(before.slot)}"
-                         f"({clock(self._times(before)[1])}下课)后,{clock(self._times(after)[0])}要在{b.name}上"
-                         f"{b.label(after.slot)},中间只有 {gap} 分钟,两地路程需要 {need} 分钟。请调开这两节课。",
-                         cls=self.data.classes.get(after.class_id), teacher_id=teacher_id, day=day, slot=after.slot,
-                         related=[self.where(before)], subject=self.data.subject_name(after.subject))
+        if len({s.school_id for s in slots}) == 1:  # the usual case: one school, slot numbers suffice
+            distinct = self._combined(sorted(slots, key=lambda s: (s.slot, s.class_id)))
+            by_slot: dict[int, list[Slot]] = defaultdict(list)
+            for slot in distinct:
+                by_slot[slot.slot].append(slot)
+            for same in by_slot.values():
+                for index, first in enumerate(same):
+                    for second in same[index + 1:]:
+                        self.report_clash(teacher_id, first, second)
+        else:
+            times = {id(s): self._times(s) for s in slots}
+            distinct = self._combined(sorted(slots, key=lambda s: (
+                times[id(s)][0] if times[id(s)][0] is not None else s.slot * 60, schools[s.school_id].code,
+                s.slot, s.class_id)))
+            for first_index, first in enumerate(distinct):
+                for second in distinct[first_index + 1:]:
+                    if self.overlap(first, second):
+                        self.report_clash(teacher_id, first, second)
+            timed = [s for s in distinct if times[id(s)][0] is not None]
+            for before, after in zip(timed, timed[1:]):
+                if before.school_id == after.school_id or self.overlap(before, after):
+                    continue
+                gap = times[id(after)][0] - times[id(before)][1]  # type: ignore[operator]
+                need = self.travel_minutes(before.school_id, after.school_id)
+                if gap < need and (self.data.in_focus(after.school_id) or self.data.in_focus(before.school_id)):
+                    a, b = schools[before.school_id], schools[after.school_id]
+                    self.add("travel_gap", b,
+                             f"走教教师 {teacher.name} {DAY_NAMES[day]}在{a.name}上完{a.label(before.slot)}"
+                             f"({clock(times[id(before)][1])}下课)后,{clock(times[id(after)][0])}要在{b.name}上"
+                             f"{b.label(after.slot)},中间只有 {gap} 分钟,两地路程需要 {need} 分钟。请调开这两节课。",
+                             cls=self.data.classes.get(after.class_id), teacher_id=teacher_id, day=day,
+                             slot=after.slot, related=[self.where(before)], subject=self.data.subject_name(after.subject))
         home = self.data.schools.get(teacher.school_id)
         if home is not None and len(distinct) > home.daily_max and self.data.in_focus(home.id):
             self.add("teacher_daily_max", home,
@@ -357,9 +377,10 @@ def run_checks(data: TimetableData, plans: dict[str, Plan], rules: Callable[[str
     return checker.findings
 
 
-def rules_lookup(db: Database) -> Callable[[str], Preset]:
-    """Return a function giving the timetable rules preset in force for a school id (cached)."""
-    cache: dict[str, Preset] = {}
+def rules_lookup(db: Database, school_ids: list[str] = ()) -> Callable[[str], Preset]:
+    """Return a function giving the timetable rules preset in force for a school id (those of
+    `school_ids` read at once, any other on first use)."""
+    cache: dict[str, Preset] = effective_many(db, "timetable", list(school_ids))
 
     def rules(school_id: str) -> Preset:
         if school_id not in cache:
@@ -375,7 +396,7 @@ def check_timetable(db: Database, *, school_id: str | None = None, term: dict | 
     time between sites for this run. Returns a CheckResult. Raises NotFound (no current term)."""
     data = load_timetable(db, term, school_id)
     plans = school_plans(db, list(data.schools))
-    base = rules_lookup(db)
+    base = rules_lookup(db, list(data.schools))
     if travel_minutes is None:
         rules = base
     else:
@@ -393,20 +414,26 @@ def check_timetable(db: Database, *, school_id: str | None = None, term: dict | 
 
 
 def _summaries(data: TimetableData, findings: list[Finding]) -> list[dict]:
-    with_slots = defaultdict(set)
+    with_slots: dict[str, set[str]] = defaultdict(set)
     for slot in data.slots:
         with_slots[slot.school_id].add(slot.class_id)
+    classes: dict[str, set[str]] = defaultdict(set)
+    for cls in data.classes.values():
+        classes[cls.school_id].add(cls.id)
+    mine: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        mine[finding.school_id].append(finding)
     out = []
     for school in sorted(data.schools.values(), key=lambda s: s.code):
         if not data.in_focus(school.id):
             continue
-        classes = [c for c in data.classes.values() if c.school_id == school.id]
-        mine = [f for f in findings if f.school_id == school.id]
+        found = mine[school.id]
         by_rule: dict[str, int] = defaultdict(int)
-        for finding in mine:
+        for finding in found:
             by_rule[finding.rule] += 1
         out.append({"school_id": school.id, "school_code": school.code, "school_name": school.name,
-                    "classes": len(classes), "classes_with_timetable": len(with_slots[school.id] & {c.id for c in classes}),
-                    "errors": sum(f.severity == "error" for f in mine),
-                    "warnings": sum(f.severity == "warning" for f in mine), "by_rule": dict(by_rule)})
+                    "classes": len(classes[school.id]),
+                    "classes_with_timetable": len(with_slots[school.id] & classes[school.id]),
+                    "errors": sum(f.severity == "error" for f in found),
+                    "warnings": sum(f.severity == "warning" for f in found), "by_rule": dict(by_rule)})
     return out

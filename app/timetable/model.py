@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
@@ -100,8 +101,7 @@ class TeacherInfo:
     sites: frozenset[str]
 
 
-@dataclass(slots=True)
-class Slot:
+class Slot(NamedTuple):
     """One cell of a class timetable: day, slot, subject code, teacher id, room."""
 
     id: str
@@ -156,19 +156,17 @@ def load_timetable(db: Database, term: dict | None = None, school_id: str | None
     """
     term = term or current_term(db)
     subjects = {r["id"]: (r["code"], r["name"]) for r in db.query("SELECT id, code, name FROM subject")}
+    columns = ("SELECT t.id, t.school_id, t.class_id, t.day, t.slot, s.code, t.teacher_id, t.room"
+               " FROM timetable_slot t LEFT JOIN subject s ON s.id = t.subject_id")
     if school_id is None:
-        slot_rows = db.execute(
-            "SELECT id, school_id, class_id, day, slot, subject_id, teacher_id, room FROM timetable_slot"
-            " WHERE term_id = ?", [term["id"]]).fetchall()
+        cursor = db.execute(f"{columns} WHERE t.term_id = ?", [term["id"]])
     else:
-        slot_rows = db.execute(
-            "SELECT id, school_id, class_id, day, slot, subject_id, teacher_id, room FROM timetable_slot"
-            " WHERE term_id = ?1 AND (school_id = ?2 OR teacher_id IN"
+        cursor = db.execute(
+            f"{columns} WHERE t.term_id = ?1 AND (t.school_id = ?2 OR t.teacher_id IN"
             " (SELECT teacher_id FROM timetable_slot WHERE term_id = ?1 AND school_id = ?2 AND teacher_id IS NOT NULL)"
-            " OR teacher_id IN (SELECT id FROM teacher WHERE school_id = ?2))",
-            [term["id"], school_id]).fetchall()
-    slots = [Slot(r[0], r[1], r[2], r[3], r[4], subjects[r[5]][0] if r[5] in subjects else None, r[6], r[7])
-             for r in slot_rows]
+            " OR t.teacher_id IN (SELECT id FROM teacher WHERE school_id = ?2))",
+            [term["id"], school_id])
+    slots = list(map(Slot._make, cursor))
     teachers = _teachers(db, school_id, {s.teacher_id for s in slots if s.teacher_id})
     wanted_schools = {s.school_id for s in slots} | {t.school_id for t in teachers.values()}
     if school_id:
@@ -201,9 +199,8 @@ def _classes(db: Database, year_id: str, only: set[str] | None) -> dict[str, Cla
                                       " ON c.id = cg.class_id WHERE c.academic_year_id = ? ORDER BY cg.grade",
                                       [year_id]):
         grades.setdefault(class_id, []).append(grade)
-    pupils = dict(db.execute("SELECT p.class_id, COUNT(*) FROM pupil p JOIN class c ON c.id = p.class_id"
-                             " WHERE c.academic_year_id = ? AND p.status IN ('在读', '转入') GROUP BY p.class_id",
-                             [year_id]).fetchall())
+    pupils = dict(db.execute("SELECT class_id, COUNT(*) FROM pupil WHERE class_id IS NOT NULL"
+                             " AND status IN ('在读', '转入') GROUP BY class_id").fetchall())
     classes = {}
     for row in db.execute("SELECT id, school_id, name, number, head_teacher_id FROM class WHERE academic_year_id = ?",
                           [year_id]):

@@ -65,6 +65,23 @@ def effective(db: Database, kind: str, school_id: str | None = None) -> Preset:
     return Preset(kind, content, content["id"], int(content["version"]), content_hash(content), "shipped")
 
 
+def effective_many(db: Database, kind: str, school_ids: list[str]) -> dict[str, Preset]:
+    """Return the preset of `kind` in force for each school id, reading the settings once (schools
+    without their own copy share one Preset object)."""
+    rows = {row["school_id"]: row for row in db.query("SELECT * FROM preset_setting WHERE kind = ?", [kind])}
+
+    def from_row(row) -> Preset:
+        return Preset(kind, json.loads(row["content"]), row["preset_id"], row["version"], row["content_hash"],
+                      "school" if row["school_id"] else "database")
+
+    if None in rows:
+        common = from_row(rows[None])
+    else:
+        content = shipped(kind)
+        common = Preset(kind, content, content["id"], int(content["version"]), content_hash(content), "shipped")
+    return {sid: from_row(rows[sid]) if sid in rows else common for sid in school_ids}
+
+
 def require_settings_write(db: Database, actor: Actor, school_id: str | None) -> None:
     """Raise PermissionDenied unless the actor may change settings of `school_id` (None: the whole
     database): a township administrator, or the school's administrator (in a school database also

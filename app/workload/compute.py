@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from app.services.schools import current_term
 from app.timetable.model import ClassInfo, TimetableData, load_timetable
-from app.timetable.presets import Preset, effective
+from app.timetable.presets import Preset, effective_many
 
 STATUS_NAMES = {"over": "超标准", "under": "低于标准", "ok": "正常"}
 
@@ -139,29 +139,28 @@ def teacher_workloads(db: Database, *, school_id: str | None = None, term: dict 
     else from its teaching assignments. Raises NotFound when no current term is set."""
     term = term or current_term(db)
     data = data or load_timetable(db, term, school_id)
-    presets: dict[str, Preset] = {}
-
-    def preset(sid: str) -> Preset:
-        if sid not in presets:
-            presets[sid] = effective(db, "workload", sid)
-        return presets[sid]
+    presets = effective_many(db, "workload", list(data.schools))
 
     weeks: dict[str, _Week] = defaultdict(_Week)
     with_timetable = {s.school_id for s in data.slots}
+    not_lessons = {sid: {n for n, p in school.periods.items() if p.kind != "lesson"}
+                   for sid, school in data.schools.items()}
+    factors: dict[tuple, float] = {}
     seen: set[tuple] = set()
     for slot in data.slots:
-        if not slot.teacher_id or not slot.subject or data.schools[slot.school_id].kind_of(slot.slot) != "lesson":
+        teacher = data.teachers.get(slot.teacher_id) if slot.teacher_id else None
+        if teacher is None or not slot.subject or slot.slot in not_lessons[slot.school_id]:
             continue
         key = (slot.teacher_id, slot.school_id, slot.day, slot.slot)
         if key in seen:  # a combined lesson (合班) counts once
             continue
         seen.add(key)
-        teacher = data.teachers.get(slot.teacher_id)
-        if teacher is None:
-            continue
         cls = data.classes.get(slot.class_id)
+        factor_key = (teacher.school_id, slot.subject, slot.class_id)
+        if factor_key not in factors:
+            factors[factor_key] = lesson_factor(presets[teacher.school_id].content, slot.subject, cls)
         week = weeks[slot.teacher_id]
-        week.add(1, lesson_factor(preset(teacher.school_id).content, slot.subject, cls), slot.subject, cls)
+        week.add(1, factors[factor_key], slot.subject, cls)
         week.sources.add("timetable")
         if slot.school_id != teacher.school_id:
             week.trips.add((slot.day, slot.school_id))
@@ -181,7 +180,7 @@ def teacher_workloads(db: Database, *, school_id: str | None = None, term: dict 
         code = code_of.get(subject_id)
         cls = data.classes.get(class_id)
         week = weeks[teacher_id]
-        week.add(periods, lesson_factor(preset(teacher.school_id).content, code, cls), code, cls)
+        week.add(periods, lesson_factor(presets[teacher.school_id].content, code, cls), code, cls)
         week.sources.add("assignments")
         if lesson_school != teacher.school_id:
             week.trips.add((None, lesson_school))
@@ -194,7 +193,7 @@ def teacher_workloads(db: Database, *, school_id: str | None = None, term: dict 
         if not teacher.active or (school_id is not None and teacher.school_id != school_id):
             continue
         loads.append(_load(teacher, data, weeks.get(teacher.id) or _Week(), heads.get(teacher.id, 0),
-                           preset(teacher.school_id)))
+                           presets[teacher.school_id]))
     loads.sort(key=lambda t: (t.school_code, t.staff_no))
     basis = {data.schools[sid].code: p.basis() for sid, p in presets.items() if sid in data.schools}
     return WorkloadResult(term=dict(term), teachers=loads, basis=basis)
