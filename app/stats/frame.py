@@ -17,18 +17,20 @@ from app.services.exams import get_exam
 ABSENT, EXEMPT, CHEAT = -1, -2, -3
 STATUS_CODES = {"缺考": ABSENT, "免考": EXEMPT, "作弊": CHEAT}
 
+# A score is never negative and is NULL exactly when the status is not 正常 (CHECK in the schema),
+# so the status is only looked at for the few marks without a score.
 _CELLS_SQL = (
     "SELECT school_id, class_id, grade, subject_id, COUNT(*),"
-    " group_concat(CASE status WHEN '正常' THEN CAST(ROUND(score * 100) AS INTEGER)"
-    " WHEN '缺考' THEN -1 WHEN '免考' THEN -2 ELSE -3 END)"
+    " group_concat(IFNULL(CAST(score * 100 + 0.5 AS INTEGER),"
+    " CASE status WHEN '缺考' THEN -1 WHEN '免考' THEN -2 ELSE -3 END))"
     " FROM mark WHERE exam_id = ? GROUP BY school_id, class_id, grade, subject_id")
 
 
 @dataclass
 class ExamCells:
     """An exam's marks as arrays. Per cell: school, class (-1 none), grade, subject (indexes into the
-    lists), start and count into `codes`; `codes` holds each mark in hundredths, or ABSENT / EXEMPT
-    / CHEAT. Cut-offs and full marks per cell are in hundredths of a point."""
+    lists) and count of marks; `codes` holds the marks cell after cell, each in hundredths of a point
+    or ABSENT / EXEMPT / CHEAT. Cut-offs and full marks per cell are in hundredths of a point."""
 
     exam: dict
     subjects: list[dict]
@@ -39,7 +41,6 @@ class ExamCells:
     klass: np.ndarray
     grade: np.ndarray
     subject: np.ndarray
-    start: np.ndarray
     count: np.ndarray
     codes: np.ndarray
     full_h: np.ndarray
@@ -88,19 +89,17 @@ def load_cells(db: Database, exam_id: str) -> ExamCells:
     codes = np.fromstring(",".join(r[5] for r in rows), sep=",", dtype=np.int64) if n else np.zeros(0, np.int64)
     if len(codes) != int(count.sum()):
         raise ValueError("成绩数据读取不完整")
-    start = np.concatenate(([0], np.cumsum(count)[:-1])).astype(np.int64) if n else np.zeros(0, np.int64)
 
-    full_h = np.zeros(n, np.int64)
-    excellent_h, pass_h, low_h = np.zeros(n), np.zeros(n), np.zeros(n)
-    for i, r in enumerate(rows):
-        spec = subjects[subject[i]]
-        cuts = spec["cutoffs"].get(r[2], spec["default_cutoffs"])
-        full = spec["full_marks"]
-        full_h[i] = round(full * 100)
-        # percent × points = hundredths of a point: 60 % of 100 is 6000 hundredths, exactly.
-        excellent_h[i] = cuts["excellent_pct"] * full
-        pass_h[i] = cuts["pass_pct"] * full
-        low_h[i] = cuts["low_pct"] * full
+    # Full marks and cut-offs per (subject, grade), then looked up for every cell at once.
+    # percent × points = hundredths of a point: 60 % of 100 is 6000 hundredths, exactly.
+    table = np.zeros((4, max(1, len(subjects)), 10))
+    for i, spec in enumerate(subjects):
+        for g in range(10):
+            cuts = spec["cutoffs"].get(g, spec["default_cutoffs"])
+            table[:, i, g] = (spec["full_marks"] * 100, cuts["excellent_pct"] * spec["full_marks"],
+                              cuts["pass_pct"] * spec["full_marks"], cuts["low_pct"] * spec["full_marks"])
+    full_h, excellent_h, pass_h, low_h = (table[k][subject, grade] for k in range(4))
+    full_h = np.rint(full_h).astype(np.int64)
     return ExamCells(exam=exam, subjects=subjects, schools=schools, townships=townships, classes=classes,
-                     school=school, klass=klass, grade=grade, subject=subject, start=start, count=count, codes=codes,
+                     school=school, klass=klass, grade=grade, subject=subject, count=count, codes=codes,
                      full_h=full_h, excellent_h=excellent_h, pass_h=pass_h, low_h=low_h)

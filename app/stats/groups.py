@@ -78,6 +78,8 @@ class _RowView:
         self.excellent = included & (value >= cells.excellent_h[row_cell])
         self.low = included & (value < cells.low_h[row_cell])
         self.band = np.minimum(9, (value * 10) // np.maximum(full, 1))
+        self.included_cell = row_cell[included]
+        self.included_value = value[included]
 
 
 def _cell_sums(view: _RowView) -> dict[str, np.ndarray]:
@@ -153,6 +155,16 @@ def _order_statistics(values: np.ndarray, row_gid: np.ndarray, counts: np.ndarra
     return median, at(starts + counts - 1), at(starts)
 
 
+_RECORD_KEYS = (
+    "level", "exam_id", "township_code", "township_name", "school_code", "school_name", "school_type", "grade",
+    "class_id", "class_name", "subject", "subject_code", "full_marks", "policy", "n_roster", "n_sat", "n_absent",
+    "n_exempt", "n_cheat", "n", "total", "mean", "sd", "median", "max", "min", "pass_count", "excellent_count",
+    "low_count", "pass_rate", "excellent_rate", "low_rate", "bands", "mean_pct", "composite", "small_sample", "rank",
+    "rank_of", "preset_id", "preset_hash")
+_FIGURES = ("total", "mean", "sd", "median", "max", "min", "pass_rate", "excellent_rate", "low_rate", "mean_pct",
+            "composite")
+
+
 def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled: bool,
                preset: Preset, min_size: int, policy: str, rank_small: bool) -> list[dict]:
     if cells.n_cells == 0:
@@ -162,76 +174,69 @@ def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled:
     gid = gid.reshape(-1)
     groups = len(uniq)
     agg = {k: np.bincount(gid, weights=v, minlength=groups) for k, v in sums.items() if k != "bands"}
-    bands = np.zeros((groups, 10), np.int64)
-    np.add.at(bands, gid, sums["bands"])
+    band_columns = [np.bincount(gid, weights=sums["bands"][:, b], minlength=groups) for b in range(10)]
     counts = agg["n"].astype(np.int64)
 
-    rows = view.included
-    row_gid = gid[view.row_cell[rows]]
-    values = view.value[rows]
+    row_gid = gid[view.included_cell]
+    values = view.included_value
+    subject_of = cells.subject[first_cell]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_h = agg["total_h"] / counts
         deviation = values - mean_h[row_gid]
         ss = np.bincount(row_gid, weights=deviation * deviation, minlength=groups)
         median_h, max_h, min_h = _order_statistics(values, row_gid, counts)
-        full = np.array([s["full_marks"] for s in cells.subjects], np.float64)[cells.subject[first_cell]]
+        full = np.array([s["full_marks"] for s in cells.subjects], np.float64)[subject_of]
         rates = {k: agg[k] / counts for k in ("pass", "excellent", "low")}
         w = preset["composite"]
         composite = 100.0 * (w["mean"] * mean_h / 100.0 / full + w["pass_rate"] * rates["pass"]
                              + w["excellent_rate"] * rates["excellent"] + w["not_low_rate"] * (1.0 - rates["low"]))
-        figures = [mean_h / 100.0, np.sqrt(ss / counts) / 100.0, median_h / 100.0, max_h / 100.0, min_h / 100.0,
-                   agg["total_h"] / 100.0, rates["pass"], rates["excellent"], rates["low"],
-                   mean_h / 100.0 / full, composite]
-    figure_lists = [f.tolist() for f in figures]
-    peer = cells.subject[first_cell] * 10 + (0 if pooled else cells.grade[first_cell])
+        figures = dict(zip(_FIGURES, (
+            agg["total_h"] / 100.0, mean_h / 100.0, np.sqrt(ss / counts) / 100.0, median_h / 100.0, max_h / 100.0,
+            min_h / 100.0, rates["pass"], rates["excellent"], rates["low"], mean_h / 100.0 / full, composite)))
+    peer = subject_of * 10 + (0 if pooled else cells.grade[first_cell])
     eligible = (counts > 0) & (rank_small | (counts >= min_size)) & (cells.exam["type"] not in NO_RANK_TYPES)
     ranks, ranks_of = _vector_ranks(peer, np.nan_to_num(composite), eligible)
-    ints = [agg[k].astype(np.int64).tolist() for k in ("n_roster", "n_absent", "n_exempt", "n_cheat", "pass",
-                                                       "excellent", "low")]
-    n_roster, n_absent, n_exempt, n_cheat, n_pass, n_excellent, n_low = ints
-    band_rows = bands.tolist()
-    count_list = counts.tolist()
-    cell_lists = (cells.school.tolist(), cells.klass.tolist(), cells.grade.tolist(), cells.subject.tolist())
-    stamp_id, stamp_hash = preset.id, preset.hash
-    exam_id = cells.exam["id"]
-    empty = (None,) * len(figures)
 
-    out = []
-    for g, c in enumerate(first_cell.tolist()):
-        spec = cells.subjects[cell_lists[3][c]]
-        count = count_list[g]
-        mean, sd, median, high, low, total, pass_rate, excellent_rate, low_rate, mean_pct, comp = (
-            [f[g] for f in figure_lists] if count else empty)
-        school, township, klass = _identity(cells, cell_lists, level, c)
-        out.append({
-            "level": level, "exam_id": exam_id,
-            "township_code": township["code"] if township else None,
-            "township_name": township["name"] if township else None,
-            "school_code": school["code"] if school else None, "school_name": school["name"] if school else None,
-            "school_type": school["type"] if school else None,
-            "grade": None if pooled else cell_lists[2][c],
-            "class_id": klass["id"] if klass else None, "class_name": klass["name"] if klass else None,
-            "subject": spec["name"], "subject_code": spec["code"], "full_marks": float(spec["full_marks"]),
-            "policy": policy, "n_roster": n_roster[g], "n_sat": n_roster[g] - n_absent[g] - n_exempt[g],
-            "n_absent": n_absent[g], "n_exempt": n_exempt[g], "n_cheat": n_cheat[g], "n": count,
-            "total": total, "mean": mean, "sd": sd, "median": median, "max": high, "min": low,
-            "pass_count": n_pass[g], "excellent_count": n_excellent[g], "low_count": n_low[g],
-            "pass_rate": pass_rate, "excellent_rate": excellent_rate, "low_rate": low_rate,
-            "bands": band_rows[g], "mean_pct": mean_pct, "composite": comp,
-            "small_sample": count < min_size, "rank": ranks[g], "rank_of": ranks_of[g],
-            "preset_id": stamp_id, "preset_hash": stamp_hash,
-        })
-    return out
-
-
-def _identity(cells: ExamCells, cell_lists: tuple, level: str, c: int) -> tuple[dict | None, dict | None, dict | None]:
-    """Return (school, township, class) of cell `c` as the level shows them (None above it)."""
-    school = cells.schools[cell_lists[0][c]]
-    township = cells.townships[school["township"]] if school["township"] >= 0 else None
+    ints = {k: agg[k].astype(np.int64) for k in ("n_roster", "n_absent", "n_exempt", "n_cheat", "pass", "excellent",
+                                                 "low")}
+    schools = [cells.schools[i] for i in cells.school[first_cell].tolist()]
+    townships = [cells.townships[s["township"]] if s["township"] >= 0 else None for s in schools]
+    specs = [cells.subjects[i] for i in subject_of.tolist()]
+    none = [None] * groups
+    columns = {
+        "level": [level] * groups, "exam_id": [cells.exam["id"]] * groups,
+        "township_code": [t["code"] if t else None for t in townships],
+        "township_name": [t["name"] if t else None for t in townships],
+        "grade": none if pooled else cells.grade[first_cell].tolist(),
+        "subject": [s["name"] for s in specs], "subject_code": [s["code"] for s in specs],
+        "full_marks": full.tolist(), "policy": [policy] * groups,
+        "n_roster": ints["n_roster"].tolist(),
+        "n_sat": (ints["n_roster"] - ints["n_absent"] - ints["n_exempt"]).tolist(),
+        "n_absent": ints["n_absent"].tolist(), "n_exempt": ints["n_exempt"].tolist(),
+        "n_cheat": ints["n_cheat"].tolist(), "n": counts.tolist(),
+        "pass_count": ints["pass"].tolist(), "excellent_count": ints["excellent"].tolist(),
+        "low_count": ints["low"].tolist(),
+        "bands": np.column_stack(band_columns).astype(np.int64).tolist(),
+        "small_sample": (counts < min_size).tolist(), "rank": ranks, "rank_of": ranks_of,
+        "preset_id": [preset.id] * groups, "preset_hash": [preset.hash] * groups,
+        **{k: v.tolist() for k, v in figures.items()},
+    }
     if level == "township":
-        return None, township, None
-    k = cell_lists[1][c]
-    return school, township, cells.classes[k] if level == "class" and k >= 0 else None
+        columns.update({"school_code": none, "school_name": none, "school_type": none})
+    else:
+        columns.update({"school_code": [s["code"] for s in schools], "school_name": [s["name"] for s in schools],
+                        "school_type": [s["type"] for s in schools]})
+    if level == "class":
+        klasses = [cells.classes[k] if k >= 0 else None for k in cells.klass[first_cell].tolist()]
+        columns.update({"class_id": [k["id"] if k else None for k in klasses],
+                        "class_name": [k["name"] if k else None for k in klasses]})
+    else:
+        columns.update({"class_id": none, "class_name": none})
+    empty = np.flatnonzero(counts == 0).tolist()
+    for key in _FIGURES:
+        for g in empty:  # nobody counted: no figures rather than NaN
+            columns[key][g] = None
+    return [dict(zip(_RECORD_KEYS, row)) for row in zip(*(columns[k] for k in _RECORD_KEYS))]
 
 
 def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, preset: Preset,

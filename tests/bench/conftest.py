@@ -1,0 +1,55 @@
+"""Benchmarks: collected from bench_*.py, run with `.venv/bin/python -m pytest -q -s tests/bench`.
+
+The county demo (~60,000 pupils) takes about a minute to build, so it is built once and cached:
+under $SCHOOLQ_BENCH_CACHE, else /tmp/schoolq-bench-cache, named by a digest of the demo generator's
+source and the schema migrations, so a changed generator or schema builds a fresh one.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from app.db.migrations import known_migration_names
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.name.startswith("bench_") and file_path.suffix == ".py":
+        return pytest.Module.from_parent(parent, path=file_path)
+    return None
+
+
+def _demo_digest() -> str:
+    digest = hashlib.sha256()
+    demo = Path(__file__).resolve().parents[2] / "app" / "demo"
+    for path in sorted(demo.glob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(",".join(known_migration_names()).encode())
+    return digest.hexdigest()[:12]
+
+
+@pytest.fixture(scope="session")
+def county_demo() -> Path:
+    """Path of the cached county demo database (seed 1), built on first use."""
+    from app.demo import generate
+
+    folder = Path(os.environ.get("SCHOOLQ_BENCH_CACHE", "/tmp/schoolq-bench-cache"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"county-seed1-{_demo_digest()}.sqlite"
+    if not path.exists():
+        for stale in folder.glob("county-seed1-*.sqlite*"):
+            stale.unlink()
+        print(f"\n构建县级演示数据库(约一分钟,仅首次):{path}")
+        building = path.with_suffix(".building.sqlite")
+        for leftover in folder.glob(building.name + "*"):
+            leftover.unlink()
+        generate(building, seed=1, scale="county")
+        conn = sqlite3.connect(building)  # fold the write-ahead log in before renaming the file
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.close()
+        building.rename(path)
+    return path
