@@ -8,8 +8,9 @@ from sqlite_utils import Database
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
 from app.services.schools import current_term
-from app.timetable.check import Finding, check_timetable
-from app.timetable.model import KIND_NAMES, PERIOD_KINDS, clock, parse_clock
+from app.timetable.check import Finding, check_timetable, rules_lookup, run_checks
+from app.timetable.model import KIND_NAMES, PERIOD_KINDS, Slot, clock, load_timetable, parse_clock
+from app.timetable.plans import school_plans
 from app.timetable.permissions import require_timetable_write
 from app.timetable.presets import effective
 from app.validation.text import clean
@@ -83,15 +84,9 @@ def set_cell(db: Database, actor: Actor, *, class_id: str, day: int, slot: int, 
     return cell_findings(db, class_id=class_id, day=int(day), slot=int(slot), term=term)
 
 
-def cell_findings(db: Database, *, class_id: str, day: int, slot: int, term: dict | None = None) -> list[Finding]:
-    """Return the checker's findings that point at one cell: at it, naming it as the other side
-    of a clash or travel gap, or the day of its teacher being over the limit."""
-    cls = get_row(db, "class", class_id)
-    result = check_timetable(db, school_id=cls["school_id"], term=term)
-    teacher = db.execute("SELECT teacher_id FROM timetable_slot WHERE term_id = ? AND class_id = ? AND day = ?"
-                         " AND slot = ?", [(term or current_term(db))["id"], class_id, day, slot]).fetchone()
-    teacher_id = teacher[0] if teacher else None
-
+def _at_cell(findings: list[Finding], class_id: str, day: int, slot: int, teacher_id: str | None) -> list[Finding]:
+    """Return the findings at one cell, naming it as the other side of a clash or travel gap, or
+    the day of its teacher being over the limit."""
     def here(finding: Finding) -> bool:
         if finding.class_id == class_id and finding.day == day and finding.period == slot:
             return True
@@ -99,7 +94,35 @@ def cell_findings(db: Database, *, class_id: str, day: int, slot: int, term: dic
                for r in finding.related):
             return finding.rule != "teacher_daily_max" or finding.teacher_id == teacher_id
         return False
-    return [f for f in result.findings if here(f)]
+    return [f for f in findings if here(f)]
+
+
+def cell_findings(db: Database, *, class_id: str, day: int, slot: int, term: dict | None = None) -> list[Finding]:
+    """Return the checker's findings that point at one cell of the timetable as it is stored."""
+    cls = get_row(db, "class", class_id)
+    term = term or current_term(db)
+    result = check_timetable(db, school_id=cls["school_id"], term=term)
+    teacher = db.execute("SELECT teacher_id FROM timetable_slot WHERE term_id = ? AND class_id = ? AND day = ?"
+                         " AND slot = ?", [term["id"], class_id, day, slot]).fetchone()
+    return _at_cell(result.findings, class_id, day, slot, teacher[0] if teacher else None)
+
+
+def preview_cell(db: Database, *, class_id: str, day: int, slot: int, subject_id: str | None,
+                 teacher_id: str | None, room: str | None = None, term: dict | None = None) -> list[Finding]:
+    """Return the findings one cell would have if it held this subject, teacher and room, without
+    writing anything — what the editor shows while the user picks."""
+    cls = get_row(db, "class", class_id)
+    term = term or current_term(db)
+    data = load_timetable(db, term, cls["school_id"])
+    if teacher_id and teacher_id not in data.teachers:
+        data = load_timetable(db, term, cls["school_id"], extra_teachers={teacher_id})
+    code = next((c for c, sid in data.subject_ids.items() if sid == subject_id), None)
+    data.slots = [s for s in data.slots if not (s.class_id == class_id and s.day == day and s.slot == slot)]
+    if code or teacher_id:
+        data.slots.append(Slot("preview", cls["school_id"], class_id, int(day), int(slot), code, teacher_id,
+                               clean(room) or None))
+    findings = run_checks(data, school_plans(db, list(data.schools)), rules_lookup(db, list(data.schools)))
+    return _at_cell(findings, class_id, int(day), int(slot), teacher_id)
 
 
 def set_day_plan(db: Database, actor: Actor, school_id: str, periods: list[dict],

@@ -4,6 +4,7 @@ timetables all start from here, so a township database with ~200 schools is read
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -147,12 +148,14 @@ def term_by_code(db: Database, code: str | None) -> dict:
     return rows[0]
 
 
-def load_timetable(db: Database, term: dict | None = None, school_id: str | None = None) -> TimetableData:
+def load_timetable(db: Database, term: dict | None = None, school_id: str | None = None,
+                   extra_teachers: set[str] | None = None) -> TimetableData:
     """Read the timetable of `term` (default: the current term).
 
     With `school_id`, reads that school's lessons plus every lesson elsewhere of the teachers who
-    teach there (so clashes and travel between sites can still be seen); `focus` is then that
-    school. Returns TimetableData. Raises NotFound when no current term is set.
+    teach there, belong to it or come to it (走教), and of `extra_teachers`, so clashes and travel
+    between sites can still be seen; `focus` is then that school. Returns TimetableData. Raises
+    NotFound when no current term is set.
     """
     term = term or current_term(db)
     subjects = {r["id"]: (r["code"], r["name"]) for r in db.query("SELECT id, code, name FROM subject")}
@@ -164,10 +167,12 @@ def load_timetable(db: Database, term: dict | None = None, school_id: str | None
         cursor = db.execute(
             f"{columns} WHERE t.term_id = ?1 AND (t.school_id = ?2 OR t.teacher_id IN"
             " (SELECT teacher_id FROM timetable_slot WHERE term_id = ?1 AND school_id = ?2 AND teacher_id IS NOT NULL)"
-            " OR t.teacher_id IN (SELECT id FROM teacher WHERE school_id = ?2))",
-            [term["id"], school_id])
+            " OR t.teacher_id IN (SELECT id FROM teacher WHERE school_id = ?2)"
+            " OR t.teacher_id IN (SELECT teacher_id FROM teacher_site WHERE school_id = ?2)"
+            " OR t.teacher_id IN (SELECT value FROM json_each(?3)))",
+            [term["id"], school_id, json.dumps(sorted(extra_teachers or ()))])
     slots = list(map(Slot._make, cursor))
-    teachers = _teachers(db, school_id, {s.teacher_id for s in slots if s.teacher_id})
+    teachers = _teachers(db, school_id, {s.teacher_id for s in slots if s.teacher_id} | set(extra_teachers or ()))
     wanted_schools = {s.school_id for s in slots} | {t.school_id for t in teachers.values()}
     if school_id:
         wanted_schools.add(school_id)

@@ -17,7 +17,7 @@ from app.services.classes import create_class
 from app.services.setup import init_township
 from app.services.teachers import add_teacher
 from app.timetable.check import RULES, check_timetable
-from app.timetable.edit import day_plan, ensure_day_plan, set_cell, set_day_plan, set_travel_time
+from app.timetable.edit import day_plan, ensure_day_plan, preview_cell, set_cell, set_day_plan, set_travel_time
 
 LESSONS = (2, 3, 5, 6, 8, 9)  # lesson slots of the default day plan: 08:20 09:10 | 10:30 11:20 | 14:00 14:50
 
@@ -189,6 +189,16 @@ def test_teacher_not_qualified_is_a_warning_once_per_class_and_subject(town):
 def test_set_cell_returns_the_clash_it_causes(town):
     shown = town.put("XTZ02", 1, 5, "yl", "钱四")
     assert "teacher_clash" in {f.rule for f in shown}
+
+
+def test_preview_shows_the_clash_before_anything_is_written(town):
+    before = town.db.execute("SELECT COUNT(*), MAX(updated_at) FROM timetable_slot").fetchone()
+    shown = preview_cell(town.db, class_id=town.cls["XTZ02"], day=1, slot=5, subject_id=town.subject["yl"],
+                         teacher_id=town.teacher["钱四"])
+    assert [(f.rule, f.school_code, f.period) for f in shown] == [("teacher_clash", "XTZ01", 5)]
+    assert preview_cell(town.db, class_id=town.cls["XTZ02"], day=5, slot=9, subject_id=town.subject["yl"],
+                        teacher_id=town.teacher["钱四"]) == []
+    assert town.db.execute("SELECT COUNT(*), MAX(updated_at) FROM timetable_slot").fetchone() == before
 
 
 def test_set_cell_refuses_a_teacher_of_another_school(town):
