@@ -6,6 +6,7 @@ from app.services import exams
 
 
 def register(sub) -> None:
+    """Add the `exam` command and its create / list / cutoff actions to the parser."""
     p = sub.add_parser("exam", help="考试设置(新建、列出、分数线)", description="新建考试、列出考试、修改分数线。")
     actions = p.add_subparsers(dest="exam_command", metavar="操作", required=True)
 
@@ -50,6 +51,7 @@ def register(sub) -> None:
 
 
 def cmd_create(args) -> int:
+    """Create an exam; print its id (or {"id": ...}). Returns the exit code."""
     db = open_db(args)
     try:
         cutoffs = {k: v for k, v in (("excellent_pct", args.excellent), ("pass_pct", args.pass_pct),
@@ -67,6 +69,7 @@ def cmd_create(args) -> int:
 
 
 def cmd_list(args) -> int:
+    """List the exams, newest first, as text or JSON. Returns the exit code."""
     db = open_db(args)
     try:
         rows = exams.list_exams(db, args.term)
@@ -87,6 +90,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_cutoff(args) -> int:
+    """Change the cut-offs of one exam subject (one grade or all). Returns the exit code."""
     db = open_db(args)
     try:
         exam = exams.find_exam(db, args.exam)

@@ -9,6 +9,7 @@ from app.stats.groups import LEVEL_NAMES, LEVELS, group_stats
 
 
 def register(sub) -> None:
+    """Add the `stats` command to the parser."""
     p = sub.add_parser("stats", help="考试质量统计(三率一分、分数段、名次)", description=(
         "按班级、年级、学校或乡镇统计一次考试各科的应考/实考/缺考/免考人数,平均分、标准差、中位数、"
         "最高最低分,及格率、优秀率、低分率,十个分数段人数和三率一分综合分。人数少于最小样本的组标注"
@@ -56,6 +57,8 @@ def _pct(value: float | None) -> str:
 
 
 def cmd_stats(args) -> int:
+    """Print the group figures of one exam at one level, as a Chinese table or JSON. Returns the
+    exit code."""
     db = open_db(args)
     try:
         exam = find_exam(db, args.exam)

@@ -51,6 +51,7 @@ class ExamCells:
 
     @property
     def n_cells(self) -> int:
+        """Return the number of cells."""
         return len(self.count)
 
     def row_cell(self) -> np.ndarray:

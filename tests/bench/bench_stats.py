@@ -103,6 +103,7 @@ def _child_rss(which: str, path, exam_id: str) -> float:
 
 
 def test_statistics_speed_against_pandas(county_demo):
+    """Print our times and pandas' on the county midterm; check both computed the same figures."""
     db = open_database(county_demo)
     exam_id, rows = db.execute("SELECT e.id, COUNT(*) FROM exam e JOIN mark m ON m.exam_id = e.id"
                                " WHERE e.type = '统考' GROUP BY e.id").fetchone()

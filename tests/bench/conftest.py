@@ -17,6 +17,7 @@ from app.db.migrations import known_migration_names
 
 
 def pytest_collect_file(file_path: Path, parent):
+    """Collect bench_*.py files as test modules."""
     if file_path.name.startswith("bench_") and file_path.suffix == ".py":
         return pytest.Module.from_parent(parent, path=file_path)
     return None

@@ -194,3 +194,32 @@ def test_competition_ranking():
     assert competition_ranks([90, 80, 80, 70]) == [1, 2, 2, 4]
     assert competition_ranks([5, None, 7, 7, 1]) == [3, None, 1, 1, 4]
     assert competition_ranks([3, 1, 2], descending=False) == [3, 1, 2]
+
+
+def test_a_group_where_nobody_counts_has_no_figures(tiny):
+    db, exam_id = tiny
+    other = exams.create_exam(db, SYSTEM, name="补考", type="单元", grades="3", subjects="语文", scope="校")
+    assert group_stats(db, other, "class") == []
+    pupil_id = db.execute("SELECT pupil_id FROM mark WHERE exam_id = ? AND grade = 3 LIMIT 1", [exam_id]).fetchone()[0]
+    subject_id = db.execute("SELECT id FROM subject WHERE name = '语文'").fetchone()[0]
+    set_mark(db, SYSTEM, exam_id=other, pupil_id=pupil_id, subject_id=subject_id, value="缺考")
+    [record] = group_stats(db, other, "class", min_size=1)
+    assert (record["n_roster"], record["n_absent"], record["n"]) == (1, 1, 0)
+    assert record["mean"] is None and record["composite"] is None and record["rank"] is None
+    assert record["bands"] == [0] * 10
+
+
+def test_demo_roster_is_the_mark_rows(demo_db):
+    """Every pupil on the roster of a demo exam has a mark row (score or status) for each subject
+    their grade sits, so n_roster counts the pupils on the roster."""
+    exam_id = demo_db.execute("SELECT id FROM exam WHERE type = '统考'").fetchone()[0]
+    expected = {}
+    for grade in range(1, 7):
+        expected[grade] = demo_db.execute(
+            "SELECT COUNT(*) FROM exam_subject WHERE exam_id = ? AND (grades IS NULL OR (',' || grades || ',')"
+            " LIKE ?)", [exam_id, f"%,{grade},%"]).fetchone()[0]
+    per_pupil = demo_db.execute("SELECT grade, COUNT(*) FROM mark WHERE exam_id = ? GROUP BY pupil_id",
+                                [exam_id]).fetchall()
+    assert per_pupil and all(n == expected[grade] for grade, n in per_pupil)
+    on_roll = demo_db.execute("SELECT COUNT(*) FROM pupil WHERE status IN ('在读', '转入')").fetchone()[0]
+    assert len(per_pupil) == on_roll
