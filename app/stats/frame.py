@@ -15,7 +15,6 @@ from sqlite_utils import Database
 from app.services.exams import get_exam
 
 ABSENT, EXEMPT, CHEAT = -1, -2, -3
-STATUS_CODES = {"缺考": ABSENT, "免考": EXEMPT, "作弊": CHEAT}
 
 # A score is never negative and is NULL exactly when the status is not 正常 (CHECK in the schema),
 # so the status is only looked at for the few marks without a score.

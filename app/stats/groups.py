@@ -47,16 +47,6 @@ def competition_ranks(values: list[float | None], descending: bool = True) -> li
     return ranks
 
 
-def composite_score(preset: Preset, mean: float | None, full_marks: float, pass_rate: float | None,
-                    excellent_rate: float | None, low_rate: float | None) -> float | None:
-    """Return the 三率一分 composite (0-100) of a group under `preset`, None when nobody counts."""
-    if mean is None or pass_rate is None or excellent_rate is None or low_rate is None:
-        return None
-    w = preset["composite"]
-    return 100.0 * (w["mean"] * mean / full_marks + w["pass_rate"] * pass_rate
-                    + w["excellent_rate"] * excellent_rate + w["not_low_rate"] * (1.0 - low_rate))
-
-
 class _RowView:
     """Row-level arrays of an exam under one policy (computed once, shared by every level)."""
 
