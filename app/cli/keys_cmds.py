@@ -12,6 +12,7 @@ from app.services.schools import get_meta
 
 
 def register(sub) -> None:
+    """Add the `keys` command group to the CLI parser."""
     keys = sub.add_parser("keys", help="签名密钥:指纹、导出公钥、已登记的密钥",
                           description="查看本数据库的签名密钥指纹、导出公钥文件(交给乡镇登记),列出本数据库信任的密钥。")
     group = keys.add_subparsers(dest="keys_command", metavar="子命令", required=True)
@@ -41,6 +42,7 @@ def _owner(db) -> str:
 
 
 def cmd_fingerprint(args) -> int:
+    """Print this database's key fingerprint; return the exit code."""
     db = open_db(args)
     try:
         key = own_key(db)
@@ -57,6 +59,7 @@ def cmd_fingerprint(args) -> int:
 
 
 def cmd_export_public(args) -> int:
+    """Write this database's public key to --out; return the exit code."""
     db = open_db(args)
     try:
         key = own_key(db)
@@ -70,6 +73,7 @@ def cmd_export_public(args) -> int:
 
 
 def cmd_sheet(args) -> int:
+    """Write the printable key registration sheet (PDF); return the exit code."""
     db = open_db(args)
     try:
         path = write_registration_sheet(db, args.out)
@@ -80,6 +84,7 @@ def cmd_sheet(args) -> int:
 
 
 def cmd_trusted(args) -> int:
+    """List the keys this database trusts; return the exit code."""
     db = open_db(args)
     try:
         rows = list_trusted(db)

@@ -13,6 +13,7 @@ from app.packages.verify import check_signature, open_package
 
 
 def register(sub) -> None:
+    """Add the `package` group and `import-config` to the CLI parser."""
     package = sub.add_parser("package", help="数据包:导出签名数据包、校验数据包",
                              description="把本校(或本乡镇)一个学期的数据导出为签名数据包(写到 U 盘),或校验一个数据包。")
     group = package.add_subparsers(dest="package_command", metavar="子命令", required=True)
@@ -49,6 +50,7 @@ def register(sub) -> None:
 
 
 def cmd_export(args) -> int:
+    """Export a signed data package and print its path; return the exit code (2 when refused)."""
     secret = passphrase()
     db = open_db(args)
     try:
@@ -66,6 +68,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    """Check a package file (structure, hashes, signature); return 0 when it verifies, else 2."""
     try:
         package = open_package(args.file)
         embedded = fingerprint_of_pem(package.key_pem)
@@ -96,6 +99,7 @@ def cmd_verify(args) -> int:
 
 
 def cmd_list(args) -> int:
+    """List the packages this database exported; return the exit code."""
     db = open_db(args)
     try:
         rows = list_exports(db)
@@ -113,6 +117,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_import_config(args) -> int:
+    """Import a township's config package, asking to compare the fingerprint the first time;
+    return 0 when imported or a duplicate, 2 when refused or not confirmed."""
     db = open_db(args)
     try:
         actor = acting_user(db, args)

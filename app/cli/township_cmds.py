@@ -20,6 +20,7 @@ from app.services.schools import SCHOOL_TYPES, current_term
 
 
 def register(sub) -> None:
+    """Add the `township` and `county` command groups to the CLI parser."""
     township = sub.add_parser("township", help="乡镇中心校:登记学校公钥、导入数据包、下发配置、汇总检查",
                               description="乡镇(或县级)数据库的操作。")
     group = township.add_subparsers(dest="township_command", metavar="子命令", required=True)
@@ -81,6 +82,7 @@ def register(sub) -> None:
 
 
 def cmd_init(args) -> int:
+    """Create a township database; return the exit code."""
     secret = passphrase("为管理员设置口令:", confirm=True)
     db = setup.init_township(args.db, code=args.code, name=args.name, county=args.county, passphrase=secret)
     fingerprint = db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
@@ -91,6 +93,7 @@ def cmd_init(args) -> int:
 
 
 def cmd_county_init(args) -> int:
+    """Create a county database; return the exit code."""
     secret = passphrase("为管理员设置口令:", confirm=True)
     db = setup.init_county(args.db, code=args.code, name=args.name, passphrase=secret)
     fingerprint = db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
@@ -101,6 +104,7 @@ def cmd_county_init(args) -> int:
 
 
 def cmd_register(args) -> int:
+    """Register a school's (or township's) public key and print its fingerprint; return the exit code."""
     pem = Path(args.pubkey).read_bytes()
     level, code = ("school", args.school_code) if args.school_code else ("township", args.township_code)
     db = open_db(args)
@@ -126,6 +130,7 @@ def cmd_register(args) -> int:
 
 
 def cmd_import(args) -> int:
+    """Import package files; return 0 when all were accepted or duplicates, 2 when any was refused."""
     db = open_db(args)
     try:
         results = import_packages(db, acting_user(db, args), args.files)
@@ -145,6 +150,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_export_config(args) -> int:
+    """Export the config package for the schools and print its path; return the exit code."""
     secret = passphrase()
     db = open_db(args)
     try:
@@ -163,6 +169,7 @@ def cmd_export_config(args) -> int:
 
 
 def cmd_status(args) -> int:
+    """Print the packages received per school; return the exit code."""
     db = open_db(args)
     try:
         rows = views.package_status(db)
@@ -179,6 +186,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_checks(args) -> int:
+    """Print the cross-school checks (and who is missing for --exam); return the exit code."""
     db = open_db(args)
     try:
         report = {"duplicate_student_numbers": views.duplicate_student_numbers(db),

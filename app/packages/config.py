@@ -18,7 +18,7 @@ from app.db.writes import Actor, bulk_insert, delete_row, insert_row, update_row
 from app.errors import SchoolQError
 from app.packages import replace
 from app.packages.export import ExportResult, build_and_write, check_folder
-from app.packages.format import CONFIG_JSON, PackageRefused
+from app.packages.format import CONFIG_JSON, Manifest, PackageRefused
 from app.packages.signing import fingerprint_of_pem, public_key_from_pem, unlock_private_key
 from app.packages.township_import import check_sequence, gap_text, missing_sequences
 from app.packages.trust import trusted_key
@@ -207,7 +207,7 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
     return ConfigResult(path.name, "accepted", message, m.sender_code, fingerprint, first_time, m.sequence, summary)
 
 
-def _link_township(db: Database, actor: Actor, school: dict, m) -> str:
+def _link_township(db: Database, actor: Actor, school: dict, m: Manifest) -> str:
     row = db.execute("SELECT id FROM township WHERE code = ?", [m.sender_code]).fetchone()
     township_id = row[0] if row else schools.create_township(db, actor, code=m.sender_code, name=m.sender_name,
                                                              county=m.sender.get("county"))

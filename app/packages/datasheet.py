@@ -39,6 +39,7 @@ class Sheet:
     columns: tuple[Col, ...]
 
     def column(self, key: str) -> Col:
+        """Return the column of this sheet with key `key`."""
         return next(c for c in self.columns if c.key == key)
 
 

@@ -97,10 +97,12 @@ class Manifest:
 
     @property
     def sender(self) -> dict:
+        """The sender object of the manifest (level, code, name …)."""
         return self.raw["sender"]
 
     @property
     def recipient(self) -> dict:
+        """The recipient object of the manifest ({} when absent)."""
         return self.raw.get("recipient") or {}
 
     def describe(self) -> str:

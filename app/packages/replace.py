@@ -62,6 +62,7 @@ class Snapshot:
     where: dict[tuple[str, str], ReadRow] = field(default_factory=dict)
 
     def table(self, name: str) -> dict[str, dict]:
+        """Return the rows of table `name` (id → values), creating the entry."""
         return self.rows.setdefault(name, {})
 
 
@@ -84,14 +85,17 @@ class _Resolver:
         self._years: dict[str, str] = {}
 
     def subject(self, name: str | None) -> str | None:
+        """Return the id of the subject named `name`, or None."""
         return self.subjects.get(name) if name else None
 
     def term(self, code: str) -> str:
+        """Return the id of the term `code`, creating it when missing."""
         if code not in self._terms:
             self._terms[code] = ensure_term_code(self.db, self.actor, code)
         return self._terms[code]
 
     def year(self, code: str) -> str:
+        """Return the id of the academic year `code` (2025-2026), creating it when missing."""
         if code not in self._years:
             row = self.db.execute("SELECT id FROM academic_year WHERE code = ?", [code]).fetchone()
             if row:
@@ -281,7 +285,8 @@ class Changes:
     changed: dict[str, list[str]] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)
 
-    def note(self, kind: str, table: str, item) -> None:
+    def note(self, kind: str, table: str, item: object) -> None:
+        """Record `item` under `kind` (added, removed, changed) for `table`."""
         getattr(self, kind).setdefault(table, []).append(item)
 
 

@@ -35,6 +35,7 @@ class Scope:
     recipient: dict
 
     def params(self) -> dict:
+        """Return the named SQL parameters of this scope (schools as a JSON list, term, township)."""
         return {"s": json.dumps(list(self.school_ids)), "term": self.term_id, "tw": self.township_id}
 
 

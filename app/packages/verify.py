@@ -39,6 +39,7 @@ class OpenedPackage:
 
     @property
     def manifest_sha256(self) -> str:
+        """The SHA-256 of the exact manifest bytes (how an import is recognised again)."""
         return sha256_hex(self.manifest_bytes)
 
 
@@ -77,7 +78,7 @@ def open_package(path: str | Path) -> OpenedPackage:
     raw = path.read_bytes()
     try:
         return _open(path, raw)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError):
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, ValueError, OSError):
         raise PackageRefused("not_zip", f"文件“{path.name}”已损坏、不完整或不是数据包(zip)文件。"
                                         "请重新从学校复制一份。") from None
 

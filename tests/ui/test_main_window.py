@@ -7,9 +7,9 @@ from ui_helpers import column_texts, header_titles
 from ui.pages.overview_page import OverviewPage
 
 
-def test_four_pages_in_chinese_and_no_others(window):
-    assert window.page_titles() == ["学校概况", "学生", "教师", "设置"]
-    assert window.stack.count() == 4
+def test_pages_in_chinese_and_no_others(window):
+    assert window.page_titles() == ["学校概况", "学生", "教师", "数据交换", "设置"]
+    assert window.stack.count() == 5
 
 
 def test_status_bar_names_file_kind_term_and_user(window, school_session):

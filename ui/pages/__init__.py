@@ -1,6 +1,7 @@
 """The pages of the main window. A new page is one line in PAGES (a Page subclass)."""
 from __future__ import annotations
 
+from ui.pages.exchange_page import ExchangePage
 from ui.pages.overview_page import OverviewPage
 from ui.pages.page import Page
 from ui.pages.pupils_page import PupilsPage
@@ -11,5 +12,6 @@ PAGES: list[type[Page]] = [
     OverviewPage,
     PupilsPage,
     TeachersPage,
+    ExchangePage,
     SettingsPage,
 ]

@@ -1,0 +1,375 @@
+"""数据交换: signed data packages on a USB stick.
+
+A school exports its term to the chosen stick and imports the township's config package; a
+township (or county) imports the packages on a stick, dropped on the page or picked as files,
+sees accepted / duplicate / refused with the reason, registers schools' keys after comparing the
+fingerprint, and sends its config package down. All work is done by app.packages.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QStorageInfo
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from app.packages.config import NeedsConfirmation, export_config, import_config
+from app.packages.export import export_package
+from app.packages.format import FILE_NAME, PackageRefused
+from app.packages.signing import fingerprint_of_pem
+from app.packages.township_import import import_packages
+from app.packages.trust import register_key
+from app.queries.gui import list_terms
+from app.queries.township import package_status
+from app.services.schools import SCHOOL_TYPES
+from ui.dialogs.messages import confirm, inform, show_error, warn
+from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
+from ui.pages.page import Page
+from ui.session import Session
+
+STATUS_NAMES = {"accepted": "接受", "duplicate": "重复", "refused": "拒收"}
+
+
+def removable_drives() -> list[tuple[str, Path]]:
+    """Return (label, root) of the mounted, writable volumes that look like USB sticks: not the
+    system volume, and on Linux mounted under /media, /run/media or /mnt."""
+    system = Path(os.environ.get("SystemDrive", "C:") + "\\") if sys.platform == "win32" else Path("/")
+    drives = []
+    for volume in QStorageInfo.mountedVolumes():
+        if not (volume.isValid() and volume.isReady()) or volume.isReadOnly():
+            continue
+        root = Path(volume.rootPath())
+        if root == system:
+            continue
+        if sys.platform != "win32" and not str(root).startswith(("/media/", "/run/media/", "/mnt/")):
+            continue
+        free = volume.bytesAvailable() / 1024 ** 3
+        name = volume.displayName() or str(root)
+        drives.append((f"{name}({root},可用 {free:.1f} GB)", root))
+    return drives
+
+
+def _table(columns: list[Column], parent: QWidget) -> tuple[QTableView, SnapshotTableModel]:
+    model = SnapshotTableModel(columns, parent)
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.setWordWrap(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+    return table, model
+
+
+class ExchangePage(Page):
+    """The 数据交换 page."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(session, parent)
+        self.setAcceptDrops(True)
+        layout = QVBoxLayout(self)
+        heading = QLabel(self.tr("数据交换"))
+        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
+        layout.addWidget(heading)
+
+        where = QGroupBox(self.tr("U 盘"))
+        row = QHBoxLayout(where)
+        self.drive_combo = QComboBox()
+        self.drive_combo.setMinimumWidth(320)
+        row.addWidget(self.drive_combo, 1)
+        refresh = QPushButton(self.tr("刷新"))
+        refresh.clicked.connect(self.refresh_drives)
+        row.addWidget(refresh)
+        choose = QPushButton(self.tr("选择文件夹…"))
+        choose.clicked.connect(self.choose_folder)
+        row.addWidget(choose)
+        layout.addWidget(where)
+
+        actions = QGroupBox(self.tr("导出与导入"))
+        buttons = QHBoxLayout(actions)
+        self.term_combo = QComboBox()
+        self.export_button = QPushButton(self.tr("导出数据包到 U 盘"))
+        self.export_button.clicked.connect(self.export_to_drive)
+        if session.kind != "county":
+            buttons.addWidget(QLabel(self.tr("学期")))
+            buttons.addWidget(self.term_combo)
+            buttons.addWidget(self.export_button)
+        self.import_drive_button = QPushButton(self.tr("从 U 盘导入"))
+        self.import_drive_button.clicked.connect(self.import_from_drive)
+        self.import_files_button = QPushButton(self.tr("选择数据包文件…"))
+        self.import_files_button.clicked.connect(self.import_chosen_files)
+        self.register_button = QPushButton(self.tr("登记学校公钥…") if session.kind == "township"
+                                           else self.tr("登记乡镇公钥…"))
+        self.register_button.clicked.connect(self.register_chosen_key)
+        self.config_button = QPushButton(self.tr("导出配置包(下发学校)"))
+        self.config_button.clicked.connect(self.export_config_to_drive)
+        if session.is_township:
+            for button in (self.import_drive_button, self.import_files_button, self.register_button):
+                buttons.addWidget(button)
+            if session.kind == "township":
+                buttons.addWidget(self.config_button)
+        else:
+            self.import_files_button.setText(self.tr("导入乡镇配置包…"))
+            buttons.addWidget(self.import_files_button)
+        buttons.addStretch(1)
+        layout.addWidget(actions)
+
+        hint = QLabel(self.tr("也可以把数据包(.zip)直接拖到这里导入。") if session.is_township
+                      else self.tr("也可以把乡镇下发的配置包(.zip)直接拖到这里导入。"))
+        hint.setStyleSheet("color: #555;")
+        layout.addWidget(hint)
+
+        layout.addWidget(QLabel(self.tr("本次结果")))
+        self.result_columns = [
+            Column("file", self.tr("文件"), field_text("file")),
+            Column("status", self.tr("结果"), lambda r: STATUS_NAMES.get(r["status"], r["status"]), centered=True),
+            Column("sender", self.tr("来自"), field_text("sender")),
+            Column("term", self.tr("学期"), field_text("term"), centered=True),
+            Column("sequence", self.tr("序号"), field_text("sequence"), lambda r: r["sequence"] or 0, centered=True),
+            Column("message", self.tr("说明"), field_text("message")),
+        ]
+        self.results, self.results_model = _table(self.result_columns, self)
+        layout.addWidget(self.results, 2)
+
+        self.status_columns = [
+            Column("code", self.tr("代码"), field_text("code")),
+            Column("name", self.tr("学校"), field_text("name")),
+            Column("last", self.tr("最近数据包"), field_text("last"), lambda r: r["last_sequence"] or 0, centered=True),
+            Column("made", self.tr("制作时间"), field_text("made")),
+            Column("status", self.tr("情况"), field_text("status")),
+        ]
+        self.status_label = QLabel(self.tr("各校数据包接收情况"))
+        self.status_table, self.status_model = _table(self.status_columns, self)
+        if session.is_township:
+            layout.addWidget(self.status_label)
+            layout.addWidget(self.status_table, 2)
+        self.result_rows: list[dict] = []
+        self.chosen_folders: list[Path] = []
+        self.refresh_drives()
+
+    def page_title(self) -> str:
+        """Return the navigation title."""
+        return self.tr("数据交换")
+
+    def refresh(self) -> None:
+        """Reload the terms and (township) the package status per school."""
+        current = self.term_combo.currentData()
+        self.term_combo.clear()
+        for term in list_terms(self.session.db):
+            self.term_combo.addItem(term["name"], term["code"])
+        index = self.term_combo.findData(current) if current else self.term_combo.findText(self.session.term_name())
+        self.term_combo.setCurrentIndex(max(index, 0))
+        if self.session.is_township:
+            rows = [dict(r, last=f"第 {r['last_sequence']} 号({r['last_term']})" if r["last_sequence"] else "—",
+                         made=(r["last_made_at"] or "")[:16].replace("T", " "))
+                    for r in package_status(self.session.db)]
+            self.status_model.set_snapshot(TableSnapshot.build(rows, self.status_columns, ("code", "name")))
+
+    # --- the stick ---------------------------------------------------------------------------
+    def refresh_drives(self) -> None:
+        """List the removable drives again, then the folders the user chose."""
+        self.drive_combo.clear()
+        for label, root in removable_drives():
+            self.drive_combo.addItem(label, str(root))
+        for folder in self.chosen_folders:
+            self.drive_combo.addItem(str(folder), str(folder))
+        if self.drive_combo.count() == 0:
+            self.drive_combo.setPlaceholderText(self.tr("没有找到 U 盘:请插入 U 盘后点“刷新”,或选择文件夹"))
+
+    def choose_folder(self) -> None:
+        """Let the user pick any folder as the destination / source."""
+        folder = QFileDialog.getExistingDirectory(self, self.tr("选择文件夹"))
+        if folder:
+            self.set_folder(Path(folder))
+
+    def set_folder(self, folder: Path) -> None:
+        """Add `folder` to the list (kept across 刷新) and select it."""
+        if folder not in self.chosen_folders:
+            self.chosen_folders.append(folder)
+        self.refresh_drives()
+        self.drive_combo.setCurrentIndex(self.drive_combo.findData(str(folder)))
+
+    def _folder(self) -> Path | None:
+        value = self.drive_combo.currentData()
+        if not value:
+            warn(self, self.tr("没有 U 盘"), self.tr("请先插入 U 盘并点“刷新”,或点“选择文件夹…”。"))
+            return None
+        return Path(value)
+
+    def _passphrase(self) -> str | None:
+        text, ok = QInputDialog.getText(self, self.tr("管理员口令"), self.tr("签名需要管理员口令:"),
+                                        QLineEdit.EchoMode.Password)
+        return text if ok and text else None
+
+    # --- export ------------------------------------------------------------------------------
+    def export_to_drive(self) -> None:
+        """Export the chosen term to the stick in the background and report the file."""
+        folder = self._folder()
+        secret = self._passphrase() if folder else None
+        if not secret:
+            return
+        term = self.term_combo.currentData()
+        session = self.session
+
+        def work(control):
+            return export_package(session.worker_db(), session.actor, secret, folder, term_code=term,
+                                  progress=control.progress)
+
+        def done(result) -> None:
+            session.notify_changed()
+            inform(self, self.tr("导出完成"), self.tr("已写出并校验:{path}\n第 {seq} 号数据包,可以拔出 U 盘了。").format(
+                path=result.path, seq=result.sequence))
+
+        session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc),
+                          label=self.tr("正在导出数据包…"), parent=self)
+
+    def export_config_to_drive(self) -> None:
+        """Export the township's config package to the stick."""
+        folder = self._folder()
+        secret = self._passphrase() if folder else None
+        if not secret:
+            return
+        term = self.term_combo.currentData()
+        session = self.session
+
+        def work(control):
+            return export_config(session.worker_db(), session.actor, secret, folder, term_code=term,
+                                 progress=control.progress)
+
+        def done(result) -> None:
+            session.notify_changed()
+            inform(self, self.tr("导出完成"), self.tr("已写出并校验:{path}\n乡镇密钥指纹:{fp}").format(
+                path=result.path, fp=result.fingerprint))
+
+        session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc),
+                          label=self.tr("正在导出配置包…"), parent=self)
+
+    # --- import ------------------------------------------------------------------------------
+    def import_from_drive(self) -> None:
+        """Import every package at the top of the chosen stick."""
+        folder = self._folder()
+        if folder is None:
+            return
+        files = sorted(p for p in folder.glob("*.zip") if FILE_NAME.match(p.name) and not p.name.endswith("_config.zip"))
+        if not files:
+            inform(self, self.tr("没有数据包"), self.tr("“{folder}”中没有数据包文件。").format(folder=folder))
+            return
+        self.import_files(files)
+
+    def import_chosen_files(self) -> None:
+        """Let the user pick package files and import them."""
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("选择数据包"), "", self.tr("数据包 (*.zip)"))
+        if files:
+            self.import_files([Path(f) for f in files])
+
+    def import_files(self, files: list[Path]) -> None:
+        """Import `files` (data packages at a township, a config package at a school) and show the results."""
+        if not self.session.is_township:
+            for path in files:
+                self.import_config_file(path)
+            return
+        session = self.session
+
+        def work(control):
+            return import_packages(session.worker_db(), session.actor, files, progress=control.progress)
+
+        def done(results) -> None:
+            self.show_results([{"file": r.file, "status": r.status, "sender": r.sender_name or "",
+                                "term": r.term_code or "", "sequence": r.sequence, "message": r.message}
+                               for r in results])
+            session.notify_changed()
+
+        session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc),
+                          label=self.tr("正在检查并导入数据包…"), parent=self)
+
+    def import_config_file(self, path: Path, trust_new: bool = False) -> None:
+        """Import a config package at a school; the first time, ask to compare the fingerprint."""
+        try:
+            result = import_config(self.session.db, self.session.actor, path, trust_new=trust_new)
+        except NeedsConfirmation as need:
+            question = self.tr("第一次导入 {name}({code})的配置包。\n\n请与乡镇中心校电话核对密钥指纹:\n\n{fp}\n\n"
+                               "完全一致吗?").format(name=need.township_name, code=need.township_code,
+                                                  fp=need.fingerprint)
+            if confirm(self, self.tr("核对指纹"), question):
+                self.import_config_file(path, trust_new=True)
+            return
+        except PackageRefused as exc:
+            self.show_results([{"file": path.name, "status": "refused", "sender": "", "term": "", "sequence": None,
+                                "message": f"拒收:{exc.reason}"}])
+            return
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
+            show_error(self, exc)
+            return
+        self.show_results([{"file": result.file, "status": result.status, "sender": result.township_code,
+                            "term": "", "sequence": result.sequence, "message": result.message}])
+        self.session.notify_changed()
+
+    def show_results(self, rows: list[dict]) -> None:
+        """Put `rows` at the top of the results table."""
+        self.result_rows = rows + self.result_rows
+        self.results_model.set_snapshot(TableSnapshot.build(self.result_rows, self.result_columns, ()))
+
+    # --- keys --------------------------------------------------------------------------------
+    def register_chosen_key(self) -> None:
+        """Register a school's (county: a township's) public key after the user compared the fingerprint."""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择公钥文件"), "", self.tr("公钥 (*.pem)"))
+        if path:
+            self.register_key_file(Path(path))
+
+    def register_key_file(self, path: Path) -> None:
+        """Ask for the code (and name, type), show the fingerprint, register on 是."""
+        level = "school" if self.session.kind == "township" else "township"
+        what = self.tr("学校") if level == "school" else self.tr("乡镇")
+        try:
+            pem = path.read_bytes()
+            fingerprint = fingerprint_of_pem(pem)
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
+            show_error(self, exc)
+            return
+        code, ok = QInputDialog.getText(self, self.tr("登记公钥"), self.tr("{what}代码:").format(what=what))
+        if not ok or not code.strip():
+            return
+        name, school_type = None, None
+        if level == "school":
+            name, ok = QInputDialog.getText(self, self.tr("登记公钥"),
+                                            self.tr("学校名称(本数据库已有这所学校或留空时,由第一个数据包建立):"))
+            if ok and name.strip():
+                school_type, ok = QInputDialog.getItem(self, self.tr("登记公钥"), self.tr("学校类型:"),
+                                                       list(SCHOOL_TYPES), 0, False)
+                if not ok:
+                    return
+        question = self.tr("{what} {code} 的公钥指纹:\n\n{fp}\n\n请与对方电话逐组核对。完全一致吗?").format(
+            what=what, code=code.strip().upper(), fp=fingerprint)
+        if not confirm(self, self.tr("核对指纹"), question):
+            return
+        try:
+            result = register_key(self.session.db, self.session.actor, level=level, code=code, pem=pem,
+                                  name=(name or "").strip() or None, school_type=school_type)
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
+            show_error(self, exc)
+            return
+        inform(self, self.tr("已登记"), self.tr("已登记 {code} 的公钥(指纹 {fp})。").format(
+            code=code.strip().upper(), fp=result["fingerprint"]))
+        self.session.notify_changed()
+
+    # --- drag and drop -----------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        """Accept .zip files dragged onto the page."""
+        urls = event.mimeData().urls()
+        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith(".zip") for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        """Import the dropped packages."""
+        files = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        event.acceptProposedAction()
+        if files:
+            self.import_files(files)
