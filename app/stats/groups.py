@@ -132,8 +132,10 @@ def _order_statistics(values: np.ndarray, row_gid: np.ndarray, counts: np.ndarra
     """Return (median, max, min) per group, in hundredths, from one sort of (group, value) keys."""
     groups = len(counts)
     span = int(values.max()) + 1 if len(values) else 1
-    ordered = np.sort(row_gid * span + values)
-    ordered = ordered - np.repeat(np.arange(groups, dtype=np.int64), counts) * span
+    keys = row_gid * span + values
+    if groups * span < 2 ** 31:  # half the bytes to move: a county exam sorts about twice as fast
+        keys = keys.astype(np.int32)
+    ordered = np.sort(keys).astype(np.int64) - np.repeat(np.arange(groups, dtype=np.int64), counts) * span
     padded = np.append(ordered, 0)  # empty groups index something harmless; their figures are dropped
 
     def at(index: np.ndarray) -> np.ndarray:
