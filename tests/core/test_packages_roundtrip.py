@@ -318,3 +318,15 @@ def test_a_townships_package_nests_into_a_county(exported, township, tmp_path, m
     outcome = {r["file"]: r for r in json.loads(capsys.readouterr().out)}
     assert outcome[exported["packages"]["QSZ01"][1].name]["reason_code"] == "wrong_level"
     assert outcome[package.rsplit("/", 1)[1]]["status"] == "duplicate"
+
+
+def test_township_status_and_checks_on_the_command_line(township, capsys):
+    midterm = township.execute("SELECT id FROM exam WHERE name LIKE '%期中%'").fetchone()[0]
+    path = township.execute("PRAGMA database_list").fetchone()[2]
+    assert main(["township", "status", path, "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert [(s["code"], s["last_sequence"], s["status"]) for s in status] == [(c, 2, "正常") for c in CODES]
+    assert main(["township", "checks", path, "--exam", midterm]) == 0
+    out = capsys.readouterr().out
+    assert "同一学籍号在两所及以上学校在籍:0 个" in out and "走教教师同一时间排在两所学校:0 处" in out
+    assert "这次考试还没有成绩的学校:0 所" in out

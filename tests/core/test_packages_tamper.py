@@ -249,3 +249,22 @@ def test_a_school_database_refuses_data_packages(world, township):
         assert result.status == "refused" and result.reason_code == "wrong_database"
     finally:
         school.close()
+
+
+def test_after_a_key_is_replaced_the_old_key_is_refused(world, township, tmp_path, capsys):
+    from app.cli import main
+    from app.errors import ValidationError
+
+    fresh = setup.init_school(tmp_path / "reinstalled.sqlite", code=CODE, name="竹林教学点", type="教学点",
+                              passphrase="demo", township_code="QSZ", township_name="青山镇")
+    new_pem = own_public_pem(fresh)
+    fresh.close()
+    with pytest.raises(ValidationError, match="已登记另一把密钥"):
+        register_key(township, actor_for(township), level="school", code=CODE, pem=new_pem)
+    result = register_key(township, actor_for(township), level="school", code=CODE, pem=new_pem, replace=True)
+    assert result["replaced"] and result["fingerprint"] != result["replaced"]
+    refuse(township, world["skipped"], "wrong_key", "登记的密钥")
+    township.close()
+    assert main(["keys", "trusted", str(tmp_path / "township.sqlite"), "--json"]) == 0
+    keys = [k for k in json.loads(capsys.readouterr().out) if k["code"] == CODE]
+    assert [(k["fingerprint"], k["active"]) for k in keys] == [(result["fingerprint"], 1), (result["replaced"], 0)]
