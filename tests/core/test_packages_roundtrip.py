@@ -330,3 +330,24 @@ def test_township_status_and_checks_on_the_command_line(township, capsys):
     out = capsys.readouterr().out
     assert "同一学籍号在两所及以上学校在籍:0 个" in out and "走教教师同一时间排在两所学校:0 处" in out
     assert "这次考试还没有成绩的学校:0 所" in out
+
+
+def test_a_teacher_removed_at_home_but_still_timetabled_elsewhere_is_kept_inactive(exported, township, tmp_path):
+    school = open_database(shutil.copy(exported["root"] / "schools" / "QSZ01.sqlite", tmp_path / "s.sqlite"))
+    walker = school.execute("SELECT t.id, t.name FROM teacher t JOIN teacher_site ts ON ts.teacher_id = t.id"
+                            " WHERE t.school_id = ? ORDER BY t.staff_no LIMIT 1", [school_id("QSZ01")]).fetchone()
+    for sql in ("DELETE FROM timetable_slot WHERE teacher_id = ?", "DELETE FROM teaching_assignment WHERE teacher_id = ?",
+                "UPDATE class SET head_teacher_id = NULL WHERE head_teacher_id = ?", "DELETE FROM teacher WHERE id = ?"):
+        school.execute(sql, [walker[0]])
+    school.conn.commit()
+    package = export_package(school, actor_for(school), "demo", tmp_path)
+    school.close()
+    elsewhere = township.execute("SELECT COUNT(*) FROM timetable_slot WHERE teacher_id = ? AND school_id != ?",
+                                 [walker[0], school_id("QSZ01")]).fetchone()[0]
+    assert elsewhere > 0
+    result = import_package(township, actor_for(township), package.path)
+    assert result.status == "accepted"
+    assert result.summary["kept"] == [f"教师“{walker[1]}”已不在数据包中,但仍被其他数据引用,予以保留"]
+    assert township.execute("SELECT active FROM teacher WHERE id = ?", [walker[0]]).fetchone()[0] == 0
+    assert township.execute("SELECT COUNT(*) FROM timetable_slot WHERE teacher_id = ? AND school_id = ?",
+                            [walker[0], school_id("QSZ01")]).fetchone()[0] == 0
