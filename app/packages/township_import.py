@@ -71,9 +71,15 @@ def missing_sequences(db: Database, level: str, code: str, kind: str = "data") -
 
 
 def gap_text(gaps: list[int], kind: str = "data") -> str:
-    """Return “第 6 号数据包未收到” for the missing numbers (or '' when none)."""
+    """Return “第 6 号数据包未收到” for the missing numbers, runs joined (“第 1-4 号数据包未收到”), or ''."""
     what = "配置包" if kind == "config" else "数据包"
-    return ";".join(f"第 {n} 号{what}未收到" for n in gaps)
+    runs: list[list[int]] = []
+    for n in sorted(gaps):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ";".join(f"第 {a} 号{what}未收到" if a == b else f"第 {a}-{b} 号{what}未收到" for a, b in runs)
 
 
 def check_sequence(db: Database, package: OpenedPackage) -> dict | None:

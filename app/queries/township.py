@@ -5,6 +5,7 @@ import json
 
 from sqlite_utils import Database
 
+from app.packages.township_import import gap_text
 from app.services.schools import current_term, get_meta
 
 _ACTIVE = "('在读', '转入', '休学')"
@@ -46,7 +47,7 @@ def package_status(db: Database) -> list[dict]:
         elif not last:
             status = "尚未收到数据包"
         elif missing:
-            status = ";".join(f"第 {n} 号数据包未收到" for n in missing)
+            status = gap_text(missing)
         else:
             status = "正常"
         out.append({**unit, "fingerprint": keys.get(unit["code"]), "packages": len(got),

@@ -351,3 +351,12 @@ def test_a_teacher_removed_at_home_but_still_timetabled_elsewhere_is_kept_inacti
     assert township.execute("SELECT active FROM teacher WHERE id = ?", [walker[0]]).fetchone()[0] == 0
     assert township.execute("SELECT COUNT(*) FROM timetable_slot WHERE teacher_id = ? AND school_id = ?",
                             [walker[0], school_id("QSZ01")]).fetchone()[0] == 0
+
+
+def test_missing_numbers_read_as_ranges():
+    from app.packages.township_import import gap_text
+
+    assert gap_text([6]) == "第 6 号数据包未收到"
+    assert gap_text([1, 2, 3, 4, 6, 9, 8]) == "第 1-4 号数据包未收到;第 6 号数据包未收到;第 8-9 号数据包未收到"
+    assert gap_text([2], "config") == "第 2 号配置包未收到"
+    assert gap_text([]) == ""
