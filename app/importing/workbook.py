@@ -14,7 +14,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -251,7 +251,8 @@ def _is_note(row: tuple) -> bool:
 
 def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, required: Sequence[str] = (),
                 min_matches: int = 2, scan_rows: int = SCAN_ROWS, ignore_headers: Sequence[str] = ("序号",),
-                progress: Progress | None = None, cancelled: Cancelled | None = None) -> WorkbookTables:
+                progress: Progress | None = None, cancelled: Cancelled | None = None,
+                opener: Callable[[Path], AbstractContextManager[list[RawSheet]]] | None = None) -> WorkbookTables:
     """Read every sheet of `path`, find its header row and return its data rows by field.
 
     The header row is the row among the first `scan_rows` that names the most fields of
@@ -259,13 +260,14 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
     all empty, note rows (注:…, 合计…) and repeated header rows are skipped. A sheet whose header
     lacks a `required` field, or no sheet with a header at all, is a problem; a sheet without a
     header when other sheets have one (an instructions sheet) is only a warning.
+    `opener` replaces open_sheets (app.importing.fast_xlsx for large tables without dates).
     Returns WorkbookTables. Raises NotAWorkbook, ImportCancelled, FileNotFoundError.
     """
     path = Path(path)
     index = HeaderIndex(synonyms)
     result = WorkbookTables(path)
     headerless: list[str] = []
-    with open_sheets(path) as sheets:
+    with (opener or open_sheets)(path) as sheets:
         for number, sheet in enumerate(sheets):
             if sheet.hidden:
                 # Templates hide their drop-down lists (and sometimes old copies) in hidden sheets.

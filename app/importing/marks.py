@@ -1,0 +1,631 @@
+"""Importing exam marks from the workbooks teachers keep and townships send round.
+
+Layouts: one row per pupil with a column per subject (one sheet, one sheet per class, or one
+sheet per school), or one row per pupil and subject (科目 and 成绩 columns). Pupils are found by
+学籍号, else by name within their class (class written 三(2)班, 3.2, 302 …, in a 班级 column or
+as the sheet's name). Columns that are not marks (总分, 平均分, 名次, 备注, 序号 …) are ignored;
+a 总分 that disagrees with the row's marks is reported as a warning.
+
+`read_marks` reads and checks the whole file and writes nothing. `apply_marks` writes a plan
+without problems in one transaction: new marks in batches of `BATCH` rows, each batch with one
+audit entry naming the file, and each stored mark the file changes with its own audit entry
+(old → new). Marks the file repeats unchanged are not written at all, so importing the same file
+twice changes nothing. A new mark stores the pupil's class and grade at the time of the exam.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from app.db.writes import Actor, bulk_insert, update_row
+from app.errors import NotFound, Problem, ValidationError, invalid
+from app.importing.fast_xlsx import open_sheets_fast
+from app.importing.target_school import SchoolResolver
+from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
+                                    code_text, read_tables, sort_problems)
+from app.services.exams import find_exam
+from app.services.marks import parse_mark
+from app.services.permissions import require_mark_write
+from app.services.schools import current_term
+from app.services.subjects import SubjectIndex, list_subjects
+from app.validation.classnames import name_key, parse_class, parse_grade
+from app.validation.text import clean
+
+BATCH = 100_000
+
+BASE_HEADERS: dict[str, list[str]] = {
+    "student_no": ["学籍号", "全国学籍号", "学生学籍号", "学籍编号", "学号", "考号", "准考证号", "考生号"],
+    "name": ["姓名", "学生姓名", "考生姓名"],
+    "class": ["班级", "班别", "班级名称", "所在班级", "班"],
+    "grade": ["年级", "年级名称", "所在年级"],
+    "school": ["学校", "学校名称", "学校代码", "学校标识码", "所在学校"],
+    "subject": ["科目", "学科", "考试科目", "科目名称"],
+    "score": ["成绩", "分数", "得分", "考试成绩", "卷面成绩"],
+    "total": ["总分", "总成绩"],
+}
+# Columns found in mark books that are not marks: read past without a warning.
+IGNORED_HEADERS = ("序号", "编号", "平均分", "平均", "均分", "名次", "班级名次", "班名次", "年级名次", "级名次",
+                   "校名次", "乡镇名次", "排名", "班级排名", "年级排名", "总名次", "备注", "性别", "等级",
+                   "考场", "考场号", "座位号", "座号", "综合分", "综合得分")
+_SUFFIXES = ("成绩", "分数", "得分", "分", "科")
+# 综合分 is a composite score, not the subject 综合实践活动 (alias 综合): no suffixed forms for it.
+_NO_SUFFIX = {"综合"}
+# A row whose name cell says one of these holds figures for the whole sheet, not a pupil.
+_SUMMARY_WORDS = {"平均分", "平均", "均分", "合计", "总计", "小计", "最高分", "最低分", "及格率", "优秀率", "低分率",
+                  "及格人数", "优秀人数", "参考人数", "实考人数", "应考人数", "班级平均", "年级平均", "总分"}
+# What people write in a cell for a subject the pupil's grade does not sit.
+_NOT_APPLICABLE = {"/", "-", "—", "——", "无", "\\"}
+_LEFT = ("转出", "流失")
+
+
+@dataclass
+class MarksPlan:
+    """What importing a marks file would do, and every problem that stops it.
+
+    `inserts` holds new marks as (school_id, pupil_id, subject_id, class_id, grade, score, status);
+    `updates` one dict per stored mark the file changes (mark_id, pupil, subject, old, new, where).
+    """
+
+    exam_id: str
+    exam_name: str
+    file_name: str
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    inserts: list[tuple] = field(default_factory=list, repr=False)
+    updates: list[dict] = field(default_factory=list)
+    unchanged: int = 0
+    pupils: int = 0
+    rows: int = 0
+    rows_with_problems: int = 0
+
+    def summary(self) -> dict:
+        """Return the counts a user checks first: marks to add, update and leave unchanged, pupils
+        matched, data rows read, problems, rows with problems and warnings."""
+        return {"add": len(self.inserts), "update": len(self.updates), "unchanged": self.unchanged,
+                "pupils": self.pupils, "rows": self.rows, "problems": len(self.problems),
+                "rows_with_problems": self.rows_with_problems, "warnings": len(self.warnings)}
+
+    def describe(self, written: bool = False) -> str:
+        """Return the Chinese summary sentence ("将新增 … 条成绩 …" or "已新增 …")."""
+        s = self.summary()
+        verb = "已" if written else "将"
+        return (f"{verb}新增 {s['add']} 条成绩,更新 {s['update']} 条,未变 {s['unchanged']} 条"
+                f"(共 {s['pupils']} 名学生)。")
+
+    def to_dict(self) -> dict:
+        """Return the plan as JSON-able data (for --json): summary, exam, problems, warnings and the
+        changed marks (new marks are only counted)."""
+        return {"exam": {"id": self.exam_id, "name": self.exam_name}, "file": self.file_name,
+                "summary": self.summary(), "problems": [p.to_dict() for p in self.problems],
+                "warnings": [p.to_dict() for p in self.warnings],
+                "updates": [{k: v for k, v in u.items() if k != "mark_id"} for u in self.updates]}
+
+
+def mark_synonyms(subjects: Iterable[dict]) -> dict[str, list[str]]:
+    """Return the header synonyms of a marks file: the base columns plus one field per catalogue
+    subject, 'subject:<id>', written as its name, an alias, or either with 成绩/分数/得分/分/科."""
+    synonyms = {key: list(words) for key, words in BASE_HEADERS.items()}
+    for subject in subjects:
+        words = [subject["name"], *filter(None, subject["aliases"].split(","))]
+        suffixed = [w + s for w in words if w not in _NO_SUFFIX for s in _SUFFIXES]
+        synonyms[f"subject:{subject['id']}"] = [*words, *suffixed]
+    return synonyms
+
+
+def _year_start(date_text: str | None) -> int | None:
+    return int(date_text[:4]) if date_text else None
+
+
+class _Classes:
+    """The classes of the exam's academic year, found as people write them."""
+
+    def __init__(self, db: Database, year_id: str):
+        self.by_id: dict[str, dict] = {}
+        self._by_name: dict[tuple[str, str], dict] = {}
+        self._by_number: dict[tuple[str, int, int], dict] = {}
+        self._any_name: dict[str, list[dict]] = {}
+        self._any_number: dict[tuple[int, int], list[dict]] = {}
+        for row in db.query(
+                "SELECT c.id, c.school_id, c.name, c.number,"
+                " (SELECT group_concat(grade) FROM class_grade g WHERE g.class_id = c.id) AS grades"
+                " FROM class c WHERE c.academic_year_id = ?", [year_id]):
+            item = {**dict(row), "grades": sorted(int(g) for g in (row["grades"] or "").split(",") if g)}
+            self.by_id[item["id"]] = item
+            key = name_key(item["name"])
+            self._by_name[(item["school_id"], key)] = item
+            self._any_name.setdefault(key, []).append(item)
+            if len(item["grades"]) == 1:
+                number_key = (item["grades"][0], item["number"])
+                self._by_number.setdefault((item["school_id"], *number_key), item)
+                self._any_number.setdefault(number_key, []).append(item)
+
+    def find(self, text: object, school_id: str | None, grade_hint: int | None = None) -> list[dict]:
+        """Return the classes `text` may name (in `school_id`, or in any school when None)."""
+        key = name_key(text)
+        if school_id is not None:
+            found = self._by_name.get((school_id, key))
+            if found is None:
+                parsed = parse_class(text, grade_hint)
+                found = self._by_number.get((school_id, *parsed)) if parsed else None
+            return [found] if found else []
+        found_any = self._any_name.get(key)
+        if found_any:
+            return list(found_any)
+        parsed = parse_class(text, grade_hint)
+        return list(self._any_number.get(parsed, [])) if parsed else []
+
+
+class _Pupils:
+    """Every pupil, with the class and grade each had at the time of the exam."""
+
+    def __init__(self, db: Database, exam: dict, classes: _Classes):
+        years = {r[0]: _year_start(r[1]) for r in db.execute("SELECT id, start_date FROM academic_year")}
+        exam_year = years.get(exam["academic_year_id"])
+        try:
+            current_year = years.get(current_term(db)["academic_year_id"])
+        except NotFound:  # a database without a current term: no grade shift
+            current_year = exam_year
+        # Where the pupil's current class is of another year, their marks of the exam's year tell
+        # which class they were in then.
+        earlier: dict[str, tuple[str | None, int]] = {}
+        for pupil_id, class_id, grade in db.execute(
+                "SELECT m.pupil_id, m.class_id, m.grade FROM mark m JOIN exam e ON e.id = m.exam_id"
+                " JOIN term t ON t.id = e.term_id WHERE t.academic_year_id = ? GROUP BY m.pupil_id",
+                [exam["academic_year_id"]]):
+            earlier[pupil_id] = (class_id, grade)
+        self.info: dict[str, tuple] = {}
+        self.at_exam: dict[str, tuple[str | None, int]] = {}
+        self.by_no: dict[str, list[str]] = {}
+        self.in_class: dict[str, dict[str, list[str]]] = {}
+        self.in_school: dict[tuple[str, str], list[str]] = {}
+        self.anywhere: dict[str, list[str]] = {}
+        for pid, school_id, no, name, class_id, grade, status, class_year in db.execute(
+                "SELECT p.id, p.school_id, p.student_no, p.name, p.class_id, p.grade, p.status, c.academic_year_id"
+                " FROM pupil p LEFT JOIN class c ON c.id = p.class_id"):
+            key = clean(name)
+            self.info[pid] = (school_id, no, name, status)
+            if class_year == exam["academic_year_id"]:
+                then = (class_id, grade)
+            elif pid in earlier:
+                then = earlier[pid]
+            else:
+                shift = (years.get(class_year) or current_year or 0) - (exam_year or 0) if exam_year else 0
+                then = (None, grade - shift)
+            self.at_exam[pid] = then
+            self.by_no.setdefault(no, []).append(pid)
+            if then[0] is not None and then[0] in classes.by_id:
+                self.in_class.setdefault(then[0], {}).setdefault(key, []).append(pid)
+            self.in_school.setdefault((school_id, key), []).append(pid)
+            self.anywhere.setdefault(key, []).append(pid)
+
+    def name(self, pid: str) -> str:
+        return self.info[pid][2]
+
+
+def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
+               progress: Progress | None = None, cancelled: Cancelled | None = None) -> MarksPlan:
+    """Read and check a marks file (.xlsx, .xlsm or .csv) for one exam; write nothing.
+
+    `exam_id` is the exam's id (or its exact name, or the start of its id). `school_id` names the
+    school every row belongs to; without it, a township database takes a row's school from a 学校
+    column or the sheet's name, or finds the pupil by 学籍号 in any school. Returns a MarksPlan
+    whose problems are empty when the whole file can be imported. Raises NotAWorkbook for a file
+    that is not a workbook, NotFound for an unknown exam or school, ValidationError when the exam
+    reference matches several exams, ImportCancelled when `cancelled()` turns true,
+    FileNotFoundError.
+    """
+    exam = find_exam(db, exam_id)
+    resolver = SchoolResolver(db, school_id)
+    catalogue = list_subjects(db)
+    read_progress = (lambda f, m: progress(f * 0.7, m)) if progress else None
+    tables = read_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
+                         progress=read_progress, cancelled=cancelled, opener=open_sheets_fast)
+    plan = MarksPlan(exam_id=exam["id"], exam_name=exam["name"], file_name=Path(path).name,
+                     problems=[_header_problem(p) for p in tables.problems], warnings=list(tables.warnings))
+    planner = _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))
+    usable = planner.usable_tables(tables.tables)
+    total = max(sum(len(t.rows) for t in usable), 1)
+    done = 0
+    for table in usable:
+        planner.start_table(table)
+        for row in table.rows:
+            planner.plan_row(table, row)
+            done += 1
+            if done % 2000 == 0:
+                if cancelled is not None and cancelled():
+                    raise ImportCancelled()
+                if progress is not None:
+                    progress(0.7 + 0.3 * done / total, f"正在检查第 {done} 行")
+    planner.finish()
+    if progress is not None:
+        progress(1.0, "检查完毕")
+    return plan
+
+
+def _header_problem(problem: Problem) -> Problem:
+    """Say what a marks file needs where the generic reader found no header."""
+    if problem.message.startswith("找不到表头"):
+        return Problem("找不到表头:需要“学籍号”或“姓名”列,以及各科成绩列(如“语文”“数学”)或“科目”“成绩”两列。"
+                       "请检查列名是否写对。", sheet=problem.sheet, row=problem.row)
+    return problem
+
+
+class _Planner:
+    """Turns data rows into planned marks, keeping what is needed across rows (duplicates)."""
+
+    def __init__(self, db: Database, plan: MarksPlan, exam: dict, resolver: SchoolResolver,
+                 subjects: SubjectIndex):
+        self.db, self.plan, self.exam, self.resolver, self.subjects = db, plan, exam, resolver, subjects
+        self.exam_subjects = {s["subject_id"]: s for s in exam["subjects"]}
+        self.exam_grades = set(exam["grades"])
+        self.classes = _Classes(db, exam["academic_year_id"])
+        self.pupils = _Pupils(db, exam, self.classes)
+        self.existing: dict[tuple[str, str], tuple] = {
+            (r[1], r[2]): r for r in db.execute(
+                "SELECT id, pupil_id, subject_id, score, status, class_id, grade FROM mark WHERE exam_id = ?",
+                [exam["id"]])}
+        self.seen: dict[tuple[str, str], tuple[str, int]] = {}
+        self.matched: set[str] = set()
+        self.summary_rows: dict[str, list[int]] = {}
+        self.mismatched_classes: dict[str, list[int]] = {}
+        self.sheets: list[str] = []
+        # per table, set by start_table
+        self.subject_columns: list[tuple[str, dict | None]] = []
+        self.sheet_school: str | None = None
+        self.sheet_classes: list[dict] | None = None
+
+    # --- tables --------------------------------------------------------------------------------
+    def usable_tables(self, tables: list[Table]) -> list[Table]:
+        """Return the tables that hold pupils' marks; report the others (problem or warning)."""
+        usable, skipped = [], []
+        for table in tables:
+            self.sheets.append(table.sheet)
+            has_pupil = table.has("student_no") or table.has("name")
+            has_subjects = any(f.startswith("subject:") for f in table.headers)
+            long_form = table.has("subject") and table.has("score")
+            if has_pupil and (has_subjects or long_form):
+                usable.append(table)
+                continue
+            if not has_pupil:
+                message = "表头中没有“学籍号”或“姓名”列,不是学生成绩表。"
+            else:
+                message = "表头中没有成绩列:应有各科成绩列(如“语文”“数学”),或“科目”和“成绩”两列。"
+            skipped.append(Problem(message, sheet=table.sheet, row=table.header_row))
+        for problem in skipped:
+            if usable:
+                self.plan.warnings.append(Problem(problem.message + "这个工作表已跳过。", sheet=problem.sheet,
+                                                  row=problem.row, severity="warning"))
+            else:
+                self.plan.problems.append(Problem(problem.message + "请检查列名是否写对。", sheet=problem.sheet,
+                                                  row=problem.row))
+        return usable
+
+    def start_table(self, table: Table) -> None:
+        """Work out what holds for every row of `table`: subject columns, school, class."""
+        self.subject_columns = []
+        for field_name in table.headers:
+            if not field_name.startswith("subject:"):
+                continue
+            subject_id = field_name.split(":", 1)[1]
+            found = self.exam_subjects.get(subject_id)
+            if found is None:
+                self.plan.problems.append(Problem(
+                    f"科目“{table.column(field_name)}”不在考试“{self.exam['name']}”中(本次考试科目:"
+                    f"{'、'.join(s['name'] for s in self.exam['subjects'])})。请删去这一列,或先把该科目加入考试。",
+                    sheet=table.sheet, row=table.header_row, column=table.column(field_name), field="subject"))
+            self.subject_columns.append((field_name, found))
+        if table.has("subject") and table.has("score") and self.subject_columns:
+            self.plan.problems.append(Problem(
+                "这个工作表既有“科目”“成绩”两列,又有各科成绩列,无法判断按哪种格式读取。请只保留一种。",
+                sheet=table.sheet, row=table.header_row))
+        self.sheet_school = self.resolver.for_sheet(table.sheet)
+        self.sheet_classes = None
+        if not table.has("class"):
+            found = self.classes.find(table.sheet, self.sheet_school)
+            self.sheet_classes = found or None
+        if table.ignored_headers:
+            self.plan.warnings.append(Problem(f"这些列不会导入:{'、'.join(table.ignored_headers)}。",
+                                              sheet=table.sheet, row=table.header_row, severity="warning"))
+
+    # --- rows ----------------------------------------------------------------------------------
+    def plan_row(self, table: Table, row: DataRow) -> None:
+        raw = row.values
+        self.plan.rows += 1
+        if self._summary_row(table, raw, row):
+            return
+        check = RowCheck(table, row)
+        school_id = self.sheet_school
+        if table.has("school") and raw.get("school") is not None:
+            school_id, problem = self.resolver.for_row(table, row)
+            if problem is not None:
+                check.problems.append(problem)
+        classes = self._row_classes(check, table, raw, school_id)
+        pid = self._pupil(check, table, raw, school_id, classes)
+        marks: list[tuple] = []
+        if pid is not None:
+            marks = self._marks(check, table, raw, row, pid)
+        if check.problems:
+            self.plan.problems.extend(check.problems)
+            self.plan.rows_with_problems += 1
+            return
+        for subject_id, score, status in marks:
+            self._plan_mark(pid, subject_id, score, status, row)
+
+    def _summary_row(self, table: Table, raw: dict, row: DataRow) -> bool:
+        if raw.get("student_no") is not None:
+            return False
+        word = clean(raw.get("name"))
+        if word not in _SUMMARY_WORDS:
+            return False
+        self.summary_rows.setdefault(table.sheet, []).append(row.row)
+        return True
+
+    def _row_classes(self, check: RowCheck, table: Table, raw: dict, school_id: str | None) -> list[dict] | None:
+        """Return the classes the row's 班级 cell (or the sheet's name) may mean; None when not given."""
+        cell = raw.get("class")
+        if cell is None:
+            return self.sheet_classes
+        grade_hint = parse_grade(raw.get("grade")) if raw.get("grade") is not None else None
+        found = self.classes.find(cell, school_id, grade_hint)
+        if not found:
+            where = f"“{self.resolver.name(school_id)}”" if school_id and len(self.resolver.schools) > 1 else ""
+            if parse_class(cell, grade_hint) is None and not self.classes.find(cell, None, grade_hint):
+                check.add("class", f"班级“{clean(cell)}”无法识别。请写成“三(2)班”“3.2”或“302”的形式;"
+                          "复式班请写系统中的班级名称。", "class")
+            else:
+                check.add("class", f"{where}没有“{clean(cell)}”这个班({self.exam['term_name']})。"
+                          "请核对班级,或先在“学生”页导入名册。", "class")
+        return found
+
+    def _pupil(self, check: RowCheck, table: Table, raw: dict, school_id: str | None,
+               classes: list[dict] | None) -> str | None:
+        """Return the pupil the row is about, or None after recording why it is not known."""
+        try:
+            no = code_text(raw.get("student_no"))
+        except CellError as exc:
+            check.add("student_no", f"{exc}。")
+            return None
+        name = clean(raw.get("name"))
+        pupils = self.pupils
+        if no:
+            candidates = pupils.by_no.get(no, [])
+            if school_id is not None:
+                candidates = [p for p in candidates if pupils.info[p][0] == school_id]
+            if len(candidates) > 1:
+                staying = [p for p in candidates if pupils.info[p][3] not in _LEFT]
+                candidates = staying if len(staying) == 1 else candidates
+            if not candidates:
+                where = f"“{self.resolver.name(school_id)}”" if school_id and len(self.resolver.schools) > 1 else "数据库"
+                check.add("student_no", f"学籍号“{no}”不在{where}中。请核对学籍号,或先在“学生”页导入名册。")
+                return None
+            if len(candidates) > 1:
+                names = "、".join(self.resolver.name(pupils.info[p][0]) for p in candidates)
+                check.add("student_no", f"学籍号“{no}”在多所学校都有({names})。请在表中增加“学校”列。")
+                return None
+            pid = candidates[0]
+            stored_name = clean(pupils.name(pid))
+            if name and name != stored_name:
+                check.add("name", f"学籍号“{no}”在数据库中是“{pupils.name(pid)}”,表中姓名为“{name}”。"
+                          "请核对学籍号或姓名。")
+                return None
+            if classes and pupils.at_exam[pid][0] not in {c["id"] for c in classes}:
+                self.mismatched_classes.setdefault(table.sheet, []).append(check.row.row)
+            return pid
+        if not name:
+            check.add("name" if table.has("name") else "student_no", "学籍号和姓名都为空,无法确定是哪位学生。")
+            return None
+        if classes is not None:
+            if not classes:
+                return None  # the class problem is already recorded
+            pool = [p for c in classes for p in pupils.in_class.get(c["id"], {}).get(name, [])]
+            where = "、".join(self._class_label(c) for c in classes)
+        elif school_id is not None:
+            pool = pupils.in_school.get((school_id, name), [])
+            where = f"“{self.resolver.name(school_id)}”"
+        else:
+            pool = pupils.anywhere.get(name, [])
+            where = "数据库"
+        if not pool:
+            check.add("name", f"{where}中没有名为“{name}”的学生。请核对姓名和班级,或填写学籍号。")
+            return None
+        if len(pool) > 1:
+            numbers = "、".join(pupils.info[p][1] for p in pool)
+            check.add("name", f"{where}中有 {len(pool)} 名学生叫“{name}”(学籍号 {numbers}),无法区分。"
+                      "请在表中填写学籍号。")
+            return None
+        return pool[0]
+
+    def _class_label(self, item: dict) -> str:
+        if len(self.resolver.schools) > 1:
+            return f"{self.resolver.name(item['school_id'])}{item['name']}"
+        return item["name"]
+
+    def _marks(self, check: RowCheck, table: Table, raw: dict, row: DataRow, pid: str) -> list[tuple]:
+        """Return (subject_id, score, status) of every mark in the row; record each bad cell."""
+        grade = self.pupils.at_exam[pid][1]
+        if grade not in self.exam_grades:
+            check.add("student_no" if table.has("student_no") else "name",
+                      f"“{self.pupils.name(pid)}”是{grade}年级学生,考试“{self.exam['name']}”不考{grade}年级。")
+            return []
+        out: list[tuple] = []
+        if self.subject_columns:
+            examined = 0
+            for field_name, subject in self.subject_columns:
+                if subject is None:
+                    continue
+                examined += grade in subject["grades"]
+                mark = self._cell(check, field_name, raw.get(field_name), subject, grade)
+                if mark is not None:
+                    out.append((subject["subject_id"], *mark))
+            if len(out) == examined:
+                self._check_total(check, raw, out)
+        else:
+            written = raw.get("subject")
+            found = self.subjects.find(written) if written is not None else None
+            subject = self.exam_subjects.get(found["id"]) if found else None
+            if written is None:
+                check.add("subject", "科目为空。")
+            elif found is None:
+                check.add("subject", f"“{clean(written)}”不是科目名称。")
+            elif subject is None:
+                check.add("subject", f"科目“{found['name']}”不在考试“{self.exam['name']}”中。")
+            else:
+                mark = self._cell(check, "score", raw.get("score"), subject, grade)
+                if mark is not None:
+                    out.append((subject["subject_id"], *mark))
+        for subject_id, _, _ in out:
+            first = self.seen.get((pid, subject_id))
+            if first is not None:
+                what = "这名学生" if self.subject_columns else f"这名学生的{self.exam_subjects[subject_id]['name']}成绩"
+                check.add("student_no" if table.has("student_no") else "name",
+                          f"{what}在表中出现了两次(另见工作表“{first[0]}”第 {first[1]} 行)。"
+                          f"请删去重复的一行。", "pupil")
+                break
+        for subject_id, _, _ in out:
+            self.seen.setdefault((pid, subject_id), (row.sheet, row.row))
+        self.matched.add(pid)
+        return out
+
+    def _cell(self, check: RowCheck, field_name: str, value: object, subject: dict,
+              grade: int) -> tuple[float | None, str] | None:
+        """Return (score, status) of one cell, or None when it is to be skipped or is wrong."""
+        if grade not in subject["grades"]:
+            if value is None or clean(value) in _NOT_APPLICABLE:
+                return None
+            check.add(field_name, f"{grade}年级不考{subject['name']},这一格应为空。")
+            return None
+        full = subject["full_marks"]
+        if type(value) in (int, float):
+            score = float(value)
+            if 0 <= score <= full and (score * 2).is_integer():
+                return score, "正常"
+        try:
+            return parse_mark(value, full)
+        except ValidationError as exc:
+            check.add(field_name, exc.problems[0].message)
+            return None
+
+    def _check_total(self, check: RowCheck, raw: dict, marks: list[tuple]) -> None:
+        cell = raw.get("total")
+        if cell is None or not marks:
+            return
+        try:
+            total = float(clean(cell))
+        except ValueError:
+            return
+        added = sum(score for _, score, _ in marks if score is not None)
+        if abs(total - added) > 0.01:
+            self.plan.warnings.append(check.warning(
+                "total", f"总分 {total:g} 与各科成绩之和 {added:g} 不一致。总分列不会导入,请核对各科成绩。"))
+
+    def _plan_mark(self, pid: str, subject_id: str, score: float | None, status: str, row: DataRow) -> None:
+        stored = self.existing.get((pid, subject_id))
+        if stored is None:
+            class_id, grade = self.pupils.at_exam[pid]
+            self.plan.inserts.append((self.pupils.info[pid][0], pid, subject_id, class_id, grade, score, status))
+            return
+        mark_id, _, _, old_score, old_status, _, _ = stored
+        if old_status == status and old_score == score:
+            self.plan.unchanged += 1
+            return
+        school_id, no, name, _ = self.pupils.info[pid]
+        self.plan.updates.append({
+            "mark_id": mark_id, "school_id": school_id, "student_no": no, "name": name,
+            "subject": self.exam_subjects[subject_id]["name"], "sheet": row.sheet, "row": row.row,
+            "old": _mark_text(old_score, old_status), "new": _mark_text(score, status),
+            "score": score, "status": status})
+
+    # --- end -----------------------------------------------------------------------------------
+    def finish(self) -> None:
+        """Add the sheet-wide warnings, count the pupils and sort problems by place."""
+        plan = self.plan
+        for sheet, rows in self.summary_rows.items():
+            plan.warnings.append(Problem(f"第 {'、'.join(map(str, rows[:10]))} 行是统计行(平均分、合计等),没有导入。",
+                                         sheet=sheet, severity="warning"))
+        for sheet, rows in self.mismatched_classes.items():
+            shown = "、".join(map(str, rows[:10])) + (" 等" if len(rows) > 10 else "")
+            plan.warnings.append(Problem(
+                f"第 {shown} 行的班级与数据库中该生当时所在的班级不同;成绩按数据库中的班级记录。",
+                sheet=sheet, severity="warning"))
+        plan.warnings.extend(self.resolver.warnings())
+        if not plan.problems:
+            plan.warnings.extend(self._missing_pupils())
+        plan.pupils = len(self.matched)
+        sort_problems(plan.problems, self.sheets)
+        sort_problems(plan.warnings, self.sheets)
+
+    def _missing_pupils(self) -> list[Problem]:
+        """One warning per class in the file with pupils on its roster but not in the file."""
+        out = []
+        touched = {self.pupils.at_exam[p][0] for p in self.matched} - {None}
+        for class_id in sorted(touched, key=lambda c: self._class_label(self.classes.by_id[c])
+                               if c in self.classes.by_id else c):
+            if class_id not in self.classes.by_id:
+                continue
+            missing = sorted(self.pupils.name(p) for names in self.pupils.in_class.get(class_id, {}).values()
+                             for p in names if p not in self.matched and self.pupils.info[p][3] not in
+                             (*_LEFT, "休学"))
+            if missing:
+                shown = "、".join(missing[:5]) + (" 等" if len(missing) > 5 else "")
+                out.append(Problem(f"{self._class_label(self.classes.by_id[class_id])}有 {len(missing)} 名学生"
+                                   f"不在表中:{shown}。他们的成绩不会导入。", severity="warning"))
+        return out
+
+
+def _mark_text(score: float | None, status: str) -> str:
+    if status != "正常":
+        return status
+    return f"{score:g}" if score is not None else ""
+
+
+def apply_marks(db: Database, actor: Actor, plan: MarksPlan, *, progress: Progress | None = None) -> dict:
+    """Write a checked marks plan in one transaction.
+
+    New marks go in with one audit entry per batch of BATCH rows (one for any ordinary file),
+    naming the file and the exam; every stored mark the file changes is updated with its own
+    audit entry (old → new). Returns {"add", "update", "unchanged"}: what was written.
+    Raises ValidationError (nothing written) when the plan has problems or the database changed
+    since the file was read, PermissionDenied when the actor may not write one of the marks
+    (teachers: only classes and subjects they teach).
+    """
+    if plan.problems:
+        raise ValidationError(list(plan.problems))
+    groups = {(m[0], m[3], m[2]) for m in plan.inserts}
+    if plan.updates:
+        stored = {r[0]: r[1:] for r in _stored_groups(db, [u["mark_id"] for u in plan.updates])}
+        groups |= {stored[u["mark_id"]] for u in plan.updates if u["mark_id"] in stored}
+    for school_id, class_id, subject_id in sorted(groups, key=lambda g: tuple(x or "" for x in g)):
+        require_mark_write(db, actor, school_id, class_id, subject_id)
+    columns = ("school_id", "pupil_id", "subject_id", "class_id", "grade", "score", "status")
+    batches = max(1, -(-len(plan.inserts) // BATCH))
+    total = max(len(plan.inserts) + len(plan.updates), 1)
+    with db.atomic():
+        for number, start in enumerate(range(0, len(plan.inserts), BATCH), start=1):
+            rows = [{"exam_id": plan.exam_id, **dict(zip(columns, mark))} for mark in plan.inserts[start:start + BATCH]]
+            part = f"(第 {number}/{batches} 批)" if batches > 1 else ""
+            try:
+                bulk_insert(db, actor, "mark", rows,
+                            f"导入成绩{part}:文件“{plan.file_name}”,考试“{plan.exam_name}”,{len(rows)} 条")
+            except sqlite3.IntegrityError as exc:
+                raise invalid("读取文件之后,数据库中这次考试的成绩已被其他人修改。请重新读取文件后再导入"
+                              "(本次未写入任何数据)。") from exc
+            if progress is not None:
+                progress(min(start + BATCH, len(plan.inserts)) / total, f"已写入 {start + len(rows)} 条成绩")
+        for done, change in enumerate(plan.updates, start=1):
+            update_row(db, actor, "mark", change["mark_id"], {"score": change["score"], "status": change["status"]})
+            if progress is not None and done % 1000 == 0:
+                progress((len(plan.inserts) + done) / total, f"已更新 {done} 条成绩")
+    return {"add": len(plan.inserts), "update": len(plan.updates), "unchanged": plan.unchanged}
+
+
+def _stored_groups(db: Database, mark_ids: list[str]) -> list[tuple]:
+    out = []
+    for start in range(0, len(mark_ids), 500):
+        part = mark_ids[start:start + 500]
+        out += db.execute(f"SELECT id, school_id, class_id, subject_id FROM mark WHERE id IN "
+                          f"({', '.join('?' for _ in part)})", part).fetchall()
+    return out
