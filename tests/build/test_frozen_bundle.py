@@ -26,7 +26,7 @@ from app.db.migrations import program_schema_version
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE_SUFFIX = ".exe" if sys.platform == "win32" else ""
-
+BUILD_TIMEOUT_S = 1800
 RUN_TIMEOUT_S = 120
 # Output that means the bundle lacks something the program needs.
 MISSING = re.compile(
@@ -66,11 +66,42 @@ class Bundle:
         return {path.relative_to(self.root) for path in self.root.rglob("*") if path.is_file()}
 
 
+class _Summary:
+    """A plugin that prints what the build test measured at the end of the test run."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        """Print the measurements (build time, bundle size, start-up time) under "SchoolQ bundle"."""
+        terminalreporter.section("SchoolQ bundle")
+        for line in self.lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="module")
-def bundle(bundle_root) -> Bundle:
-    """The bundle, checked to hold both programs."""
-    built = Bundle(bundle_root)
-    assert built.cli.is_file() and built.gui.is_file(), f"the build did not produce both programs in {bundle_root}"
+def measurements(request) -> list[str]:
+    """Return the list of lines printed under "SchoolQ bundle" at the end of the test run."""
+    summary = _Summary()
+    request.config.pluginmanager.register(summary, "schoolq-bundle-summary")
+    return summary.lines
+
+
+@pytest.fixture(scope="module")
+def bundle(measurements) -> Bundle:
+    """Build dist/SchoolQ with installer/build.sh unless it is newer than every source file; return it.
+
+    The build installs PyInstaller (the 'build' extra) into this interpreter's environment when missing.
+    """
+    env = {**os.environ, "PYTHON": sys.executable}
+    result = subprocess.run(["bash", "installer/build.sh", "--if-stale"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"installer/build.sh failed (exit {result.returncode}):\n{output[-6000:]}"
+    measurements.extend(line for line in output.splitlines()
+                        if line.startswith(("Built ", "dist/SchoolQ is up to date", "Rebuilding")))
+    built = Bundle(ROOT / "dist" / "SchoolQ")
+    assert built.cli.is_file() and built.gui.is_file(), f"the build did not produce both programs:\n{output}"
     return built
 
 
@@ -83,12 +114,13 @@ def load_installer_module(name: str) -> ModuleType:
 
 
 def frozen_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """Return an environment like a school laptop's: no Python on PATH, no venv, a fresh home folder."""
+    """Return an environment like a school laptop's: nothing on PATH (no Python, no venv), a fresh home."""
     home = tmp_path / "home"
     (home / "runtime").mkdir(mode=0o700, parents=True, exist_ok=True)
+    (home / "empty-path").mkdir(exist_ok=True)
     keep = ("SYSTEMROOT", "WINDIR", "TEMP", "TMP", "LANG", "LC_ALL")
     env = {name: os.environ[name] for name in keep if name in os.environ}
-    env.update(PATH=os.pathsep.join(["/usr/bin", "/bin"]) if os.name != "nt" else os.environ["SYSTEMROOT"],
+    env.update(PATH=str(home / "empty-path") if os.name != "nt" else os.environ["SYSTEMROOT"],
                HOME=str(home), USERPROFILE=str(home), XDG_DATA_HOME=str(home / "data"),
                XDG_CONFIG_HOME=str(home / "config"), XDG_RUNTIME_DIR=str(home / "runtime"),
                QT_QPA_PLATFORM="offscreen")
