@@ -17,8 +17,8 @@ from app.db.migrations import known_migration_names
 
 
 def pytest_collect_file(file_path: Path, parent):
-    """Collect bench_*.py files as test modules."""
-    if file_path.name.startswith("bench_") and file_path.suffix == ".py":
+    """Collect bench_*.py files as test modules (pytest itself collects one named on the command line)."""
+    if file_path.name.startswith("bench_") and file_path.suffix == ".py" and not parent.session.isinitpath(file_path):
         return pytest.Module.from_parent(parent, path=file_path)
     return None
 
