@@ -3,10 +3,10 @@
 openpyxl spends several microseconds of Python on every cell; a county's exam workbook has about
 a million cells, which took longer than pandas.read_excel. This reader matches the cell shapes
 Excel, WPS and openpyxl write (shared or inline strings, numbers, booleans, formula results,
-styled empty cells) with regular expressions over the sheet XML, read in chunks so memory stays
-flat. A sheet with any other shape is read with the XML parser of app.packages.xlsx_reader
-instead. Number formats are not read, so a date cell comes back as its serial number: use this
-only for tables without dates (marks).
+styled empty cells) with regular expressions over the sheet XML, decoded a few megabytes at a
+time. A sheet with any other shape (namespace prefixes, unknown attributes) is read with the XML
+parser instead. Number formats are not read, so a date cell comes back as its serial number:
+use this only for tables without dates (marks).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from xml.etree.ElementTree import fromstring
+from xml.etree.ElementTree import fromstring, iterparse
 
 from app.importing.workbook import RawSheet, open_sheets
 from app.packages import xlsx_reader
@@ -72,6 +72,8 @@ def _row_values(inner: str, strings: list[str]) -> tuple:
     if len(cells) != inner.count("<c "):
         raise _Unreadable()
     if not cells:
+        if "<" in inner:
+            raise _Unreadable()
         return ()
     values: list = [None] * (_column(cells[-1][0]) + 1)
     for letters, kind, value, inline in cells:
@@ -116,7 +118,7 @@ def _regex_rows(book: zipfile.ZipFile, path: str, strings: list[str]) -> Iterato
                 start = text.find("<sheetData")
                 if start < 0:
                     if not data:
-                        return
+                        raise _Unreadable()  # e.g. <x:sheetData>: prefixed markup
                     rest = text + rest
                     continue
                 text = text[start:]
@@ -135,6 +137,50 @@ def _regex_rows(book: zipfile.ZipFile, path: str, strings: list[str]) -> Iterato
                 return
 
 
+def _parsed_value(cell, strings: list[str]) -> object:
+    kind = cell.get("t", "n")
+    if kind == "inlineStr":
+        return _escaped("".join(t.text or "" for t in cell.iter(f"{_MAIN}t")))
+    v = cell.find(f"{_MAIN}v")
+    if v is None or not v.text:
+        return None
+    if kind == "s":
+        return strings[int(v.text)]
+    if kind == "b":
+        return v.text == "1"
+    if kind in ("n", ""):
+        return _number(v.text)
+    return _escaped(v.text)
+
+
+def _escaped(text: str) -> str:
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def _parsed_rows(book: zipfile.ZipFile, path: str, strings: list[str]) -> Iterator[tuple]:
+    """Yield every row of the sheet with the XML parser (any markup, namespace prefixes included)."""
+    number = 0
+    row_tag, cell_tag = f"{_MAIN}row", f"{_MAIN}c"
+    with book.open(path) as handle:
+        for _, element in iterparse(handle, events=("end",)):
+            if element.tag != row_tag:
+                continue
+            target = int(element.get("r") or number + 1)
+            while number < target - 1:
+                number += 1
+                yield ()
+            number = target
+            values: list = []
+            for cell in element.iter(cell_tag):
+                ref = cell.get("r")
+                position = _column(ref.rstrip("0123456789")) if ref else len(values)
+                if position >= len(values):
+                    values.extend([None] * (position + 1 - len(values)))
+                values[position] = _parsed_value(cell, strings)
+            element.clear()
+            yield tuple(values)
+
+
 def _sheet_rows(book: zipfile.ZipFile, path: str, strings: list[str]) -> Iterator[tuple]:
     """Yield the rows of one sheet: by regular expressions when every cell has a known shape,
     else (from the start) with the XML parser."""
@@ -146,13 +192,7 @@ def _sheet_rows(book: zipfile.ZipFile, path: str, strings: list[str]) -> Iterato
     if rows is not None:
         yield from rows
         return
-    number = 0
-    for target, values in xlsx_reader.iter_rows(book, path, strings):
-        while number < target - 1:
-            number += 1
-            yield ()
-        number = target
-        yield tuple(values)
+    yield from _parsed_rows(book, path, strings)
 
 
 def _size(book: zipfile.ZipFile, path: str) -> int | None:
