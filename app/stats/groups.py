@@ -12,8 +12,8 @@ Cut-offs: pass ≥ pass line, excellent ≥ excellent line, low < low line (perc
 subject and grade). Bands: ten bands of 10 % of full marks, band k holds scores in [10k %, 10(k+1) %),
 the top band also holds full marks. The 三率一分 composite (0-100) comes from the active quality preset.
 Ranks are competition ranks (1, 2, 2, 4) among peer groups of the same level, subject and grade, on the
-composite; groups with n below the preset's minimum size are marked small_sample and not ranked, and a
-抽测 exam (sample test, 000 篇9) is never ranked.
+composite; groups with n below the preset's minimum size are marked small_sample and not ranked, a group
+without peers is not ranked, and a 抽测 exam (sample test, 000 篇9) is never ranked.
 """
 from __future__ import annotations
 
@@ -109,7 +109,8 @@ def _group_keys(cells: ExamCells, level: str, pooled: bool) -> np.ndarray:
 
 def _vector_ranks(peer: np.ndarray, value: np.ndarray, eligible: np.ndarray) -> tuple[list, list]:
     """Return (rank or None, number ranked) per group: competition ranks by `value`, descending,
-    among eligible groups with the same `peer` key; values equal to 9 decimals tie."""
+    among eligible groups with the same `peer` key; values equal to 9 decimals tie. A group with
+    no eligible peer but itself is not ranked."""
     rank = np.zeros(len(peer), np.int64)
     idx = np.flatnonzero(eligible)
     if len(idx):
@@ -124,8 +125,8 @@ def _vector_ranks(peer: np.ndarray, value: np.ndarray, eligible: np.ndarray) -> 
         rank[order] = tie_start - peer_start + 1
     _, peer_id = np.unique(peer, return_inverse=True)
     ranked_per_peer = np.bincount(peer_id.reshape(-1), weights=eligible.astype(np.float64))
-    rank_of = ranked_per_peer[peer_id.reshape(-1)].astype(np.int64)
-    return [r if r else None for r in rank.tolist()], rank_of.tolist()
+    rank_of = ranked_per_peer[peer_id.reshape(-1)].astype(np.int64).tolist()
+    return [r if r and of > 1 else None for r, of in zip(rank.tolist(), rank_of)], rank_of
 
 
 def _order_statistics(values: np.ndarray, row_gid: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, ...]:
