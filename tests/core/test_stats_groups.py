@@ -151,6 +151,7 @@ def test_grade_school_and_township_levels_pool_the_same_marks(tiny):
     township = _find(levels["township"], grade=None, subject="语文")
     assert (township["township_code"], township["school_code"]) == ("T1", None)
     assert township["mean"] == pytest.approx(school["mean"]) and township["n"] == school["n"]
+    assert township["rank"] is None and township["rank_of"] == 1  # nothing to compare it with
     assert _find(levels["township"], grade=4, subject="语文")["n"] == 12
 
 
