@@ -7,11 +7,13 @@ from ui.pages.page import Page
 from ui.pages.pupils_page import PupilsPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.teachers_page import TeachersPage
+from ui.pages.timetable_page import TimetablePage
 
 PAGES: list[type[Page]] = [
     OverviewPage,
     PupilsPage,
     TeachersPage,
+    TimetablePage,
     ExchangePage,
     SettingsPage,
 ]

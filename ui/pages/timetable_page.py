@@ -1,0 +1,510 @@
+"""课表: the week of a class, a teacher or a room; the compliance findings of the checker, each
+clickable to its cell; a summary per school; editing a cell, the daily slot plan and the
+curriculum plan; importing and printing timetables."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
+                               QSplitter, QTableView, QVBoxLayout, QWidget)
+
+from app.importing.workbook import ImportCancelled
+from app.queries.roster import list_schools
+from app.timetable.check import RULES, SEVERITY_NAMES, CheckResult, Finding, check_timetable
+from app.timetable.grids import Grid, class_grid, room_grid, rooms, teacher_grid
+from app.timetable.import_xlsx import apply_timetable, read_timetable
+from app.timetable.model import DAY_NAMES, TimetableData, load_timetable
+from ui.dialogs.messages import inform, show_error
+from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
+from ui.pages.page import Page
+from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
+from ui.session import Session
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+VIEWS = (("class", "班级课表"), ("teacher", "教师课表"), ("room", "教室课表"))
+SEVERITY_BRUSH = {"error": QColor("#f8d7d3"), "warning": QColor("#fff1c2")}
+QUIET_BRUSH = QColor("#eef2f6")
+
+
+@dataclass
+class Loaded:
+    """What one background load brings back: the school's timetable and the checker's result."""
+
+    school_id: str
+    data: TimetableData
+    result: CheckResult
+
+
+class GridModel(QAbstractTableModel):
+    """The week as a table: a row per slot, a column per day; cells coloured by their findings."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.grid: Grid | None = None
+        self.marks: dict[tuple[int, int], list[Finding]] = {}
+
+    def set_grid(self, grid: Grid | None, marks: dict[tuple[int, int], list[Finding]]) -> None:
+        """Show `grid`, marking cells (day, slot) that have findings."""
+        self.beginResetModel()
+        self.grid = grid
+        self.marks = marks
+        self.endResetModel()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        """Return the number of slots of the day."""
+        return 0 if parent.isValid() or self.grid is None else len(self.grid.rows)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        """Return the number of days shown."""
+        return 0 if parent.isValid() or self.grid is None else len(self.grid.days)
+
+    def cell(self, index: ModelIndex):
+        """Return (row, day, GridCell or None) at `index`."""
+        row = self.grid.rows[index.row()]
+        day = self.grid.days[index.column()]
+        return row, day, row.cells.get(day)
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Return a cell's lines, alignment, colour and the findings as tooltip."""
+        if not index.isValid() or self.grid is None:
+            return None
+        row, day, cell = self.cell(index)
+        found = self.marks.get((day, row.slot), [])
+        if role == Qt.ItemDataRole.DisplayRole:
+            if cell is None:
+                return "" if row.kind == "lesson" or index.column() else row.label
+            return "\n".join(([cell.note] if cell.note else []) + [line for line in cell.lines if line])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if found:
+                worst = "error" if any(f.severity == "error" for f in found) else "warning"
+                return QBrush(SEVERITY_BRUSH[worst])
+            if row.kind != "lesson":
+                return QBrush(QUIET_BRUSH)
+        if role == Qt.ItemDataRole.ToolTipRole and found:
+            return finding_lines(found)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Return the day names across and the slot labels (with times) down the side."""
+        if role != Qt.ItemDataRole.DisplayRole or self.grid is None:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return DAY_NAMES[self.grid.days[section]]
+        row = self.grid.rows[section]
+        return f"{row.label}\n{row.time}" if row.time else row.label
+
+
+def finding_columns() -> list[Column]:
+    """Return the columns of the findings table."""
+    order = {rule: i for i, rule in enumerate(RULES)}
+    return [
+        Column("severity", "严重程度", lambda f: SEVERITY_NAMES[f["severity"]],
+               lambda f: (f["severity"] != "error", f["order"]), centered=True, sample="严重程度"),
+        Column("rule", "规则", lambda f: RULES[f["rule"]], lambda f: (order[f["rule"]], f["order"]),
+               sample="非统考学科减课时"),
+        Column("where", "班级/教师", lambda f: f["where"], sample="一二年级复式班"),
+        Column("day", "星期", lambda f: DAY_NAMES.get(f["day"] or 0, ""), lambda f: (f["day"] or 0, f["order"]),
+               centered=True, sample="星期三"),
+        Column("period", "节次", lambda f: f["period_label"] or "", lambda f: (f["period"] or 0, f["order"]),
+               centered=True, sample="下午大课间"),
+        Column("message", "说明", lambda f: f["message"], lambda f: f["order"], sample="中" * 30),
+    ]
+
+
+def summary_columns() -> list[Column]:
+    """Return the columns of the per-school compliance summary."""
+    return [
+        Column("school_name", "学校", lambda s: s["school_name"], lambda s: s["school_code"]),
+        Column("timetables", "有课表的班", lambda s: f"{s['classes_with_timetable']}/{s['classes']}",
+               lambda s: s["classes_with_timetable"], centered=True, sample="有课表的班"),
+        Column("errors", "错误", lambda s: str(s["errors"]), lambda s: s["errors"], centered=True, sample="错误"),
+        Column("warnings", "提醒", lambda s: str(s["warnings"]), lambda s: s["warnings"], centered=True, sample="提醒"),
+    ]
+
+
+def _table(model, *, stretch_last: bool = True) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setSortingEnabled(True)
+    table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(stretch_last)
+    return table
+
+
+class TimetablePage(Page):
+    """The 课表 page."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(session, parent)
+        self.loaded: Loaded | None = None
+        self._generation = 0
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.school_combo = QComboBox()
+        self.school_combo.setMinimumContentsLength(10)
+        self.school_combo.currentIndexChanged.connect(lambda _i: self.reload())
+        bar.addWidget(self.school_combo)
+        self.view_combo = QComboBox()
+        for key, title in VIEWS:
+            self.view_combo.addItem(self.tr(title), key)
+        self.view_combo.currentIndexChanged.connect(self._fill_items)
+        bar.addWidget(self.view_combo)
+        self.item_combo = QComboBox()
+        self.item_combo.setMinimumContentsLength(12)
+        self.item_combo.currentIndexChanged.connect(self._show_grid)
+        bar.addWidget(self.item_combo)
+        self.check_button = QPushButton(self.tr("重新检查"))
+        self.check_button.clicked.connect(self.reload)
+        self.print_button = QPushButton(self.tr("打印…"))
+        menu = QMenu(self.print_button)
+        for text, scope in ((self.tr("当前课表"), "current"), (self.tr("全校各班课表"), "classes"),
+                            (self.tr("全校教师课表"), "teachers")):
+            action = QAction(text, menu)
+            action.triggered.connect(lambda _checked=False, s=scope: self.print_pdf(s))
+            menu.addAction(action)
+        self.print_button.setMenu(menu)
+        self.import_button = QPushButton(self.tr("导入…"))
+        self.import_button.clicked.connect(self.import_file)
+        self.day_plan_button = QPushButton(self.tr("作息时间…"))
+        self.day_plan_button.clicked.connect(self.edit_day_plan)
+        self.plan_button = QPushButton(self.tr("课程计划…"))
+        self.plan_button.clicked.connect(self.edit_plan)
+        for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
+                       self.plan_button):
+            bar.addWidget(button)
+        bar.addStretch(1)
+        self.status = QLabel()
+        bar.addWidget(self.status)
+        layout.addLayout(bar)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.grid_model = GridModel(self)
+        self.grid_view = QTableView()
+        self.grid_view.setModel(self.grid_model)
+        self.grid_view.setWordWrap(True)
+        self.grid_view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.grid_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.grid_view.doubleClicked.connect(self.edit_cell)
+        self.grid_view.setToolTip(self.tr("双击一格修改学科和教师"))
+        splitter.addWidget(self.grid_view)
+
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.summary_title = QLabel(self.tr("各校课表合规情况"))
+        self.summary_title.setStyleSheet("font-weight: bold;")
+        column.addWidget(self.summary_title)
+        self.summary_model = SnapshotTableModel(summary_columns(), self)
+        self.summary_table = _table(self.summary_model, stretch_last=False)
+        self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.summary_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.summary_table.clicked.connect(self._summary_clicked)
+        column.addWidget(self.summary_table, 1)
+        head = QHBoxLayout()
+        self.findings_title = QLabel()
+        self.findings_title.setStyleSheet("font-weight: bold;")
+        head.addWidget(self.findings_title)
+        head.addStretch(1)
+        self.severity_combo = QComboBox()
+        for text, value in ((self.tr("全部"), None), (self.tr("只看错误"), "error"), (self.tr("只看提醒"), "warning")):
+            self.severity_combo.addItem(text, value)
+        self.severity_combo.currentIndexChanged.connect(
+            lambda _i: self.findings_proxy.set_filter(severity=self.severity_combo.currentData()))
+        head.addWidget(self.severity_combo)
+        column.addLayout(head)
+        self.findings_model = SnapshotTableModel(finding_columns(), self)
+        self.findings_proxy = SnapshotFilterProxy(self)
+        self.findings_proxy.setSourceModel(self.findings_model)
+        self.findings_table = _table(self.findings_proxy)
+        self.findings_table.setWordWrap(True)
+        self.findings_table.clicked.connect(self._finding_clicked)
+        metrics = self.findings_table.fontMetrics()
+        for i, col in enumerate(finding_columns()[:-1]):
+            self.findings_table.setColumnWidth(i, metrics.horizontalAdvance(col.sample) + 20)
+        column.addWidget(self.findings_table, 3)
+        self.detail = QLabel()
+        self.detail.setObjectName("finding_detail")
+        self.detail.setWordWrap(True)
+        self.detail.setMinimumHeight(48)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.detail)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+        self._fill_schools()
+        self.import_button.setVisible(session.actor.role != "teacher")
+
+    def page_title(self) -> str:
+        """Return the navigation title."""
+        return self.tr("课表")
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def _fill_schools(self) -> None:
+        schools = list_schools(self.session.db)
+        self.school_combo.blockSignals(True)
+        self.school_combo.clear()
+        for school in schools:
+            self.school_combo.addItem(school["name"], school["id"])
+        preferred = self.session.actor.school_id
+        index = self.school_combo.findData(preferred) if preferred else 0
+        self.school_combo.setCurrentIndex(max(index, 0))
+        self.school_combo.blockSignals(False)
+        self.school_combo.setVisible(len(schools) > 1)
+        self.summary_title.setVisible(len(schools) > 1)
+        self.summary_table.setVisible(len(schools) > 1)
+
+    def school_id(self) -> str | None:
+        """Return the school shown."""
+        return self.school_combo.currentData()
+
+    def refresh(self) -> None:
+        """Read the school's timetable and check every school's, in the background."""
+        school_id = self.school_id()
+        if school_id is None:
+            self.status.setText(self.tr("数据库中还没有学校。"))
+            return
+        self._generation += 1
+        generation = self._generation
+        self.status.setText(self.tr("正在检查课表…"))
+        session = self.session
+
+        def work(_control) -> Loaded:
+            db = session.worker_db()
+            result = check_timetable(db, school_id=None if session.is_township else school_id)
+            return Loaded(school_id, load_timetable(db, None, school_id), result)
+
+        session.tasks.run(work, on_done=lambda loaded: self._loaded(generation, loaded),
+                          on_error=lambda exc: show_error(self, exc))
+
+    def _loaded(self, generation: int, loaded: Loaded) -> None:
+        if generation != self._generation:
+            return
+        self.loaded = loaded
+        result = loaded.result
+        self.summary_model.set_snapshot(TableSnapshot.build(result.schools, summary_columns(), ("school_name",)))
+        mine = [f for f in result.findings if f.touches(loaded.school_id)]
+        rows = [{**f.to_dict(), "order": i, "finding": f,
+                 "where": f.class_name or f.teacher or ""} for i, f in enumerate(mine)]
+        self.findings_model.set_snapshot(TableSnapshot.build(rows, finding_columns(), ("message", "where")))
+        self.detail.setText(self.tr("点击一条检查结果,可跳到课表中的位置。") if mine else "")
+        errors = sum(f.severity == "error" for f in mine)
+        self.findings_title.setText(self.tr("本校检查结果:错误 {e} 条,提醒 {w} 条").format(
+            e=errors, w=len(mine) - errors))
+        self.status.setText(self.tr("{term} · 课程计划 {basis}").format(
+            term=result.term["name"], basis=result.plan_basis.get(loaded.data.schools[loaded.school_id].code, "")))
+        self._fill_items()
+
+    def _fill_items(self) -> None:
+        if self.loaded is None:
+            return
+        data, school_id = self.loaded.data, self.loaded.school_id
+        view = self.view_combo.currentData()
+        current = self.item_combo.currentData()
+        self.item_combo.blockSignals(True)
+        self.item_combo.clear()
+        if view == "class":
+            for cls in sorted((c for c in data.classes.values() if c.school_id == school_id),
+                              key=lambda c: (c.grades, c.number, c.name)):
+                self.item_combo.addItem(cls.name, cls.id)
+        elif view == "teacher":
+            teaching = {s.teacher_id for s in data.slots if s.school_id == school_id}
+            for teacher in sorted((t for t in data.teachers.values()
+                                   if t.id in teaching or (t.school_id == school_id and t.active)),
+                                  key=lambda t: (t.school_id != school_id, t.staff_no)):
+                self.item_combo.addItem(f"{teacher.name}({teacher.staff_no})", teacher.id)
+        else:
+            for room in rooms(data, school_id):
+                self.item_combo.addItem(room, room)
+        index = self.item_combo.findData(current)
+        self.item_combo.setCurrentIndex(max(index, 0))
+        self.item_combo.blockSignals(False)
+        self._show_grid()
+
+    def _show_grid(self) -> None:
+        if self.loaded is None or self.item_combo.currentData() is None:
+            self.grid_model.set_grid(None, {})
+            return
+        data, school_id = self.loaded.data, self.loaded.school_id
+        key, view = self.item_combo.currentData(), self.view_combo.currentData()
+        findings = self.loaded.result.findings
+        marks: dict[tuple[int, int], list[Finding]] = {}
+        if view == "class":
+            grid = class_grid(data, key)
+            for finding in findings:
+                places = [(finding.class_id, finding.day, finding.period)] + [
+                    (r["class_id"], r["day"], r["period"]) for r in finding.related]
+                for class_id, day, slot in places:
+                    if class_id == key and day and slot:
+                        marks.setdefault((day, slot), []).append(finding)
+        elif view == "teacher":
+            grid = teacher_grid(data, key)
+            by_cell = {(cell_slot.class_id, cell_slot.day, cell_slot.slot): (row.slot, day)
+                       for row in grid.rows for day, cell in row.cells.items() for cell_slot in cell.slots}
+            for finding in findings:
+                if finding.teacher_id != key:
+                    continue
+                places = [(finding.class_id, finding.day, finding.period)] + [
+                    (r["class_id"], r["day"], r["period"]) for r in finding.related]
+                for place in places:
+                    if place in by_cell:
+                        slot, day = by_cell[place]
+                        marks.setdefault((day, slot), []).append(finding)
+        else:
+            grid = room_grid(data, school_id, key)
+        self.grid_model.set_grid(grid, marks)
+
+    # --- navigation ----------------------------------------------------------------------------
+
+    def _summary_clicked(self, index: QModelIndex) -> None:
+        row = self.summary_model.row_data(index.row())
+        position = self.school_combo.findData(row["school_id"])
+        if position >= 0:
+            self.school_combo.setCurrentIndex(position)
+
+    def _finding_clicked(self, index: QModelIndex) -> None:
+        finding = self.findings_proxy.row_data(index.row())["finding"]
+        self.detail.setText(finding_lines([finding]))
+        self.go_to(finding)
+
+    def go_to(self, finding: Finding) -> None:
+        """Show the class (or teacher) a finding is about and select its cell."""
+        if finding.class_id and finding.school_id == self.school_id():
+            self.view_combo.setCurrentIndex(self.view_combo.findData("class"))
+            self.item_combo.setCurrentIndex(self.item_combo.findData(finding.class_id))
+        elif finding.teacher_id:
+            self.view_combo.setCurrentIndex(self.view_combo.findData("teacher"))
+            self.item_combo.setCurrentIndex(max(self.item_combo.findData(finding.teacher_id), 0))
+        grid = self.grid_model.grid
+        if grid is None or not finding.day:
+            return
+        column = grid.days.index(finding.day) if finding.day in grid.days else 0
+        row = next((i for i, r in enumerate(grid.rows) if r.slot == finding.period), 0)
+        self.grid_view.setCurrentIndex(self.grid_model.index(row, column))
+        self.grid_view.scrollTo(self.grid_model.index(row, column))
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def edit_cell(self, index: QModelIndex) -> None:
+        """Open the cell dialog for a lesson cell of a class timetable."""
+        if self.loaded is None or self.view_combo.currentData() != "class" or not index.isValid():
+            return
+        row, day, cell = self.grid_model.cell(index)
+        if row.kind in ("大课间", "午休"):
+            return
+        class_id = self.item_combo.currentData()
+        current = cell.slots[0] if cell and cell.slots else None
+        cls = self.loaded.data.classes[class_id]
+        dialog = CellDialog(self.session, class_id=class_id, class_name=cls.name, school_id=cls.school_id, day=day,
+                            slot=row.slot, label=row.label,
+                            subject_id=self.loaded.data.subject_ids.get(current.subject) if current else None,
+                            teacher_id=current.teacher_id if current else None,
+                            room=current.room if current else None, parent=self)
+        if dialog.exec():
+            self.session.notify_changed()
+
+    def edit_day_plan(self) -> None:
+        """Open the daily slot plan of the school shown."""
+        if self.school_id() and DayPlanDialog(self.session, self.school_id(), self).exec():
+            self.session.notify_changed()
+
+    def edit_plan(self) -> None:
+        """Open the curriculum plan of the school shown."""
+        if not self.school_id():
+            return
+        dialog = PlanDialog(self.session, self.school_id(), self)
+        dialog.exec()
+        if dialog.changed:
+            self.session.notify_changed()
+
+    def import_file(self) -> None:
+        """Pick a timetable workbook and import it after the preview."""
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择课表文件"), str(Path.home()),
+                                              self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
+        if name:
+            self.import_path(Path(name))
+
+    def import_path(self, path: Path) -> None:
+        """Read `path` in the background, preview it, and write it when the user confirms."""
+        session = self.session
+        school_id = self.school_id()
+        try:
+            plan = session.tasks.run_modal(
+                lambda control: read_timetable(session.worker_db(), path, school_id=school_id,
+                                               progress=control.progress, cancelled=control.cancelled),
+                label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
+        except ImportCancelled:
+            return
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
+            show_error(self, exc)
+            return
+        if not TimetableImportDialog(plan, path.name, self).exec():
+            return
+        try:
+            result = session.tasks.run_modal(
+                lambda control: apply_timetable(session.worker_db(), session.actor, plan, progress=control.progress),
+                label=self.tr("正在导入课表…"), parent=self)
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
+            show_error(self, exc)
+            return
+        session.notify_changed()
+        inform(self, self.tr("导入完成"), self.tr("已导入 {n} 个班的 {lessons} 节课。").format(
+            n=result["classes"], lessons=result["lessons"]))
+
+    def print_pdf(self, scope: str) -> None:
+        """Write the current timetable, every class's or every teacher's as an A4 PDF."""
+        if self.loaded is None:
+            return
+        data, school_id = self.loaded.data, self.loaded.school_id
+        view, key = self.view_combo.currentData(), self.item_combo.currentData()
+        class_ids: list[str] = []
+        teacher_ids: list[str] = []
+        if scope == "classes":
+            class_ids = [c.id for c in sorted((c for c in data.classes.values() if c.school_id == school_id),
+                                              key=lambda c: (c.grades, c.number))]
+        elif scope == "teachers":
+            teaching = {s.teacher_id for s in data.slots if s.school_id == school_id}
+            teacher_ids = [t.id for t in sorted(data.teachers.values(), key=lambda t: t.staff_no)
+                           if t.school_id == school_id and t.id in teaching]
+        elif view == "class" and key:
+            class_ids = [key]
+        elif view == "teacher" and key:
+            teacher_ids = [key]
+        else:
+            inform(self, self.tr("打印"), self.tr("教室课表不单独打印,请打印班级或教师课表。"))
+            return
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("保存课表 PDF"), str(Path.home() / "课程表.pdf"),
+                                              self.tr("PDF 文件 (*.pdf)"))
+        if name:
+            self.write_pdf(Path(name), class_ids, teacher_ids)
+
+    def write_pdf(self, path: Path, class_ids: list[str], teacher_ids: list[str]) -> None:
+        """Write the chosen timetables to `path` in the background and say where they are."""
+        from app.timetable.pdf import timetables_pdf  # reportlab loads only when printing
+
+        session = self.session
+        school_id = self.school_id()
+        try:
+            session.tasks.run_modal(
+                lambda control: timetables_pdf(session.worker_db(), path, class_ids=class_ids,
+                                               teacher_ids=teacher_ids, school_id=school_id,
+                                               progress=control.progress),
+                label=self.tr("正在生成课表 PDF…"), parent=self)
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
+            show_error(self, exc)
+            return
+        inform(self, self.tr("已生成"), self.tr("课表已保存到:{path}").format(path=str(path)))
