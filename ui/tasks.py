@@ -3,7 +3,12 @@
 A task is a plain callable `fn(control)`; `control.progress(fraction, message)` and
 `control.cancelled()` are the plain callables core functions accept. The result or the exception
 comes back on the GUI thread through `on_done` / `on_error`. A progress dialog appears only when
-a task with a label lasts more than half a second, and its 取消 button sets `cancelled()`.
+a task with a label lasts more than half a second; its 取消 button sets `cancelled()`.
+
+The worker (a QThread) hands results and progress back through a queue and a field that a
+GUI-thread timer reads every 20 ms, not through cross-thread signals: the worker never touches
+a Qt object, so nothing of Qt's threading can go wrong there (PySide6 6.12.0 on Python 3.11
+crashed on queued signals to Python slots; pyproject keeps PySide6 below 6.12).
 
 `SyncTaskRunner` has the same interface and runs everything at once on the calling thread
 (tests use it so they stay deterministic).
@@ -17,10 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, QTimer, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer
+from PySide6.QtWidgets import QWidget
+
+from ui.widgets.progress_dialog import ProgressDialog
 
 PROGRESS_DELAY_MS = 500
+POLL_MS = 20
 
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
@@ -29,14 +37,13 @@ Failed = Callable[[BaseException], None]
 class TaskControl:
     """What a running task may call: report progress, ask whether the user cancelled."""
 
-    def __init__(self, report: Callable[[float, str], None] | None = None):
+    def __init__(self) -> None:
         self._cancel = threading.Event()
-        self._report = report
+        self.last_progress: tuple[float, str] | None = None
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Report how far the task is (0..1) and what it does now."""
-        if self._report is not None:
-            self._report(float(fraction), str(message))
+        self.last_progress = (float(fraction), str(message))
 
     def cancelled(self) -> bool:
         """Return True once the user pressed 取消."""
@@ -61,22 +68,19 @@ class _Job:
     label: str | None
     parent: QWidget | None
     cancellable: bool = False
-    dialog: QProgressDialog | None = None
-    timer: QTimer | None = None
-    finished: bool = False
-    last_progress: tuple[float, str] | None = None
+    dialog: ProgressDialog | None = None
+    due: bool = False
+    shown_progress: tuple[float, str] | None = None
     on_shown: Callable[[], None] | None = None
 
 
 class _Worker(QThread):
-    """Runs queued jobs one after another; results travel back by queued signals."""
-
-    finished_job = Signal(int, object, object)
-    progressed = Signal(int, float, str)
+    """Runs queued jobs one after another and puts (job id, result, error) in `done`."""
 
     def __init__(self) -> None:
         super().__init__()
         self.jobs: queue.Queue[_Job | None] = queue.Queue()
+        self.done: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
 
     def run(self) -> None:  # noqa: D102 - QThread entry point
         while True:
@@ -87,7 +91,7 @@ class _Worker(QThread):
                 result, error = job.fn(job.control), None
             except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
                 result, error = None, exc
-            self.finished_job.emit(job.job_id, result, error)
+            self.done.put((job.job_id, result, error))
 
 
 class TaskManager(QObject):
@@ -98,8 +102,9 @@ class TaskManager(QObject):
         self._ids = itertools.count(1)
         self._jobs: dict[int, _Job] = {}
         self._worker = _Worker()
-        self._worker.finished_job.connect(self._finished, Qt.ConnectionType.QueuedConnection)
-        self._worker.progressed.connect(self._progressed, Qt.ConnectionType.QueuedConnection)
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._drain)
         self._worker.start()
 
     def run(self, fn: Callable[[TaskControl], Any], *, on_done: Done | None = None,
@@ -112,15 +117,13 @@ class TaskManager(QObject):
         `cancellable` it has a 取消 button that makes `control.cancelled()` true.
         """
         job_id = next(self._ids)
-        control = TaskControl(lambda fraction, message: self._worker.progressed.emit(job_id, fraction, message))
-        job = _Job(job_id, fn, control, on_done, on_error, label, parent, cancellable)
+        job = _Job(job_id, fn, TaskControl(), on_done, on_error, label, parent, cancellable)
         self._jobs[job_id] = job
         if label is not None:
-            job.timer = QTimer(self)
-            job.timer.setSingleShot(True)
-            job.timer.timeout.connect(lambda: self._show_dialog(job_id))
-            job.timer.start(PROGRESS_DELAY_MS)
+            QTimer.singleShot(PROGRESS_DELAY_MS, self, lambda: self._show_dialog(job_id))
         self._worker.jobs.put(job)
+        if not self._poll.isActive():
+            self._poll.start()
         return job_id
 
     def run_modal(self, fn: Callable[[TaskControl], Any], *, label: str | None = None,
@@ -157,50 +160,42 @@ class TaskManager(QObject):
         """Let queued jobs finish, then stop the worker thread."""
         self._worker.jobs.put(None)
         self._worker.wait()
+        self._poll.stop()
 
     def _show_dialog(self, job_id: int) -> None:
         job = self._jobs.get(job_id)
-        if job is None or job.finished:
+        if job is None:
             return
-        dialog = QProgressDialog(job.label or "", self.tr("取消"), 0, 1000, job.parent)
-        dialog.setWindowTitle(self.tr("请稍候"))
-        dialog.setWindowModality(Qt.WindowModality.WindowModal if job.parent else Qt.WindowModality.ApplicationModal)
-        dialog.setMinimumDuration(0)
-        dialog.setAutoClose(False)
-        dialog.setAutoReset(False)
-        dialog.setMinimumWidth(380)
-        if job.cancellable:
-            dialog.canceled.connect(job.control.cancel)
-            dialog.canceled.connect(lambda: dialog.setLabelText(self.tr("正在取消…")))
-        else:
-            dialog.setCancelButton(None)
-        last = job.last_progress
-        if last is not None:
-            dialog.setValue(int(last[0] * 1000))
-            if last[1]:
-                dialog.setLabelText(f"{job.label}\n{last[1]}")
+        dialog = ProgressDialog(job.label or "", job.cancellable, job.parent)
+        dialog.canceled.connect(job.control.cancel)
         job.dialog = dialog
+        self._show_progress(job)
         dialog.show()
         if job.on_shown is not None:
             job.on_shown()
 
-    def _progressed(self, job_id: int, fraction: float, message: str) -> None:
-        job = self._jobs.get(job_id)
-        if job is None:
-            return
-        job.last_progress = (fraction, message)
-        if job.dialog is not None and not job.control.cancelled():
-            job.dialog.setValue(max(0, min(1000, int(fraction * 1000))))
-            if message:
-                job.dialog.setLabelText(f"{job.label}\n{message}")
+    def _show_progress(self, job: _Job) -> None:
+        last = job.control.last_progress
+        if job.dialog is not None and last is not None and last != job.shown_progress:
+            job.shown_progress = last
+            job.dialog.set_progress(*last)
+
+    def _drain(self) -> None:
+        for job in list(self._jobs.values()):
+            self._show_progress(job)
+        while True:
+            try:
+                job_id, result, error = self._worker.done.get_nowait()
+            except queue.Empty:
+                break
+            self._finished(job_id, result, error)
+        if not self._jobs:
+            self._poll.stop()
 
     def _finished(self, job_id: int, result: Any, error: BaseException | None) -> None:
         job = self._jobs.pop(job_id, None)
         if job is None:
             return
-        job.finished = True
-        if job.timer is not None:
-            job.timer.stop()
         if job.dialog is not None:
             job.dialog.close()
             job.dialog.deleteLater()

@@ -1,0 +1,82 @@
+"""设置: database facts, the school's details, the current term and new local accounts."""
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from app.services.schools import ensure_term
+from conftest import audit_rows
+from ui.dialogs.new_user_dialog import NewUserDialog
+from ui.pages.settings_page import SettingsPage
+from ui_helpers import column_texts, when_modal
+
+
+def test_database_facts_are_shown(window, small_school):
+    page = window.show_page(SettingsPage)
+    assert page.info_labels["path"].text() == str(small_school)
+    assert page.info_labels["kind"].text() == "学校数据库"
+    assert page.info_labels["version"].text() == "0.1.0"
+
+
+def test_an_admin_changes_the_school_name_and_periods(window, small_school):
+    page = window.show_page(SettingsPage)
+    assert page.school_name.text() == "溪水完全小学"
+    page.school_name.setText("溪水中心完小")
+    page.school_periods.setValue(7)
+    page.save_school()
+    assert page.school_status.text() == "已保存。"
+    db = Database(small_school)
+    try:
+        row = db.execute("SELECT name, daily_max_periods FROM school").fetchone()
+    finally:
+        db.close()
+    assert tuple(row) == ("溪水中心完小", 7)
+    assert audit_rows(small_school, "school")[-1]["action"] == "update"
+
+
+def test_an_empty_school_name_is_refused_under_the_field(window, small_school):
+    page = window.show_page(SettingsPage)
+    page.school_name.setText("  ")
+    page.save_school()
+    assert page.school_form.error_text("name") == "学校名称不能为空。"
+
+
+def test_choosing_another_term_updates_the_status_bar(window, school_session):
+    ensure_term(school_session.db, school_session.actor, 2025, 2)
+    page = window.show_page(SettingsPage)
+    page.refresh()
+    page.term_combo.setCurrentIndex(page.term_combo.findText("2025—2026 学年第二学期"))
+    page.set_term()
+    assert window.status_labels["term"].text() == "2025—2026 学年第二学期"
+    assert page.term_label.text() == "当前:2025—2026 学年第二学期"
+
+
+def test_creating_a_teacher_account_linked_to_a_teacher(window, small_school):
+    page = window.show_page(SettingsPage)
+
+    def fill(dialog: NewUserDialog) -> None:
+        dialog.username.setText("liming")
+        dialog.display_name.setText("李老师")
+        dialog.role.setCurrentIndex(dialog.role.findData("teacher"))
+        dialog.teacher.setCurrentIndex(dialog.teacher.findText("李明(T01)"))
+        dialog.passphrase.setText("pass1")
+        dialog.passphrase_again.setText("pass1")
+        dialog.accept()
+
+    errors = when_modal(fill)
+    page.new_user()
+    assert errors == []
+    assert "liming" in column_texts(page.users_table, "用户名")
+    row = column_texts(page.users_table, "用户名").index("liming")
+    assert column_texts(page.users_table, "角色")[row] == "教师"
+    assert column_texts(page.users_table, "对应教师")[row] == "李明"
+
+
+def test_a_school_admin_cannot_create_a_township_admin(window, school_session):
+    dialog = NewUserDialog(school_session, window)
+    roles = [dialog.role.itemData(i) for i in range(dialog.role.count())]
+    assert "township_admin" not in roles
+    dialog.username.setText("admin")
+    dialog.passphrase.setText("abcd")
+    dialog.passphrase_again.setText("abcd")
+    dialog.accept()
+    assert dialog.form.error_text("username") == "用户名“admin”已存在。"

@@ -1,0 +1,92 @@
+"""The background worker: results and errors come back on the GUI thread; a long task shows a
+progress dialog whose 取消 reaches the task."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from ui.widgets.progress_dialog import ProgressDialog
+
+from ui.tasks import TaskCancelled, TaskManager
+
+
+@pytest.fixture
+def manager(qapp):
+    tasks = TaskManager()
+    yield tasks
+    tasks.shutdown()
+
+
+def test_result_arrives_on_the_gui_thread(manager, qtbot):
+    seen = {}
+
+    def work(_control):
+        seen["worker"] = threading.current_thread() is not threading.main_thread()
+        return 6 * 7
+
+    def done(result):
+        seen["result"] = result
+        seen["gui"] = threading.current_thread() is threading.main_thread()
+
+    manager.run(work, on_done=done)
+    qtbot.waitUntil(lambda: "result" in seen, timeout=5000)
+    assert seen == {"worker": True, "result": 42, "gui": True}
+
+
+def test_an_exception_is_handed_to_on_error(manager, qtbot):
+    errors = []
+    manager.run(lambda _c: 1 / 0, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert isinstance(errors[0], ZeroDivisionError)
+
+
+def test_jobs_run_one_after_another_in_order(manager, qtbot):
+    order = []
+    for i in range(5):
+        manager.run(lambda _c, i=i: (time.sleep(0.01), order.append(i)))
+    done = []
+    manager.run(lambda _c: None, on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    assert order == [0, 1, 2, 3, 4]
+
+
+def test_run_modal_returns_the_result_or_raises(manager):
+    assert manager.run_modal(lambda _c: "好") == "好"
+    with pytest.raises(KeyError):
+        manager.run_modal(lambda _c: {}["missing"])
+
+
+def test_a_quick_job_shows_no_progress_dialog(manager):
+    manager.run_modal(lambda _c: time.sleep(0.05), label="正在计算…")
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, ProgressDialog) and w.isVisible()]
+
+
+def test_a_long_job_shows_progress_and_cancel_stops_it(manager, qtbot):
+    started = time.monotonic()
+    seen = {}
+
+    def long_job(control):
+        while not control.cancelled():
+            control.progress(0.25, "第 1 步")
+            if time.monotonic() - started > 10:
+                return "never cancelled"
+            time.sleep(0.02)
+        raise TaskCancelled()
+
+    def find_dialog():
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ProgressDialog) and w.isVisible()]
+        assert dialogs
+        seen["label"] = dialogs[0].labelText()
+        seen["after"] = time.monotonic() - started
+        dialogs[0].cancel()
+
+    errors = []
+    manager.run(long_job, label="正在生成…", cancellable=True, on_error=errors.append)
+    qtbot.waitUntil(find_dialog, timeout=5000)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert isinstance(errors[0], TaskCancelled)
+    assert seen["after"] >= 0.45  # not before half a second
+    assert seen["label"].startswith("正在生成…")
+    assert "第 1 步" in seen["label"]
