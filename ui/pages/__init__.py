@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ui.pages.exchange_page import ExchangePage
+from ui.pages.marks_page import MarksPage
 from ui.pages.overview_page import OverviewPage
 from ui.pages.page import Page
 from ui.pages.pupils_page import PupilsPage
@@ -13,6 +14,7 @@ PAGES: list[type[Page]] = [
     OverviewPage,
     PupilsPage,
     TeachersPage,
+    MarksPage,
     TimetablePage,
     ExchangePage,
     SettingsPage,

@@ -1,0 +1,261 @@
+"""考试成绩: typing, Enter / Tab, Q / M, pasting a block, red refusals, undo, permissions and import.
+
+What the grid saved is read back from the database file with plain SQL.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QEvent, QLocale, Qt
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from sqlite_utils import Database
+
+from app.db.database import open_database
+from app.db.writes import SYSTEM
+from app.services.exams import create_exam
+from app.services.marks import set_mark
+from app.services.users import verify_user
+from ui.dialogs.import_preview_dialog import ImportPreviewDialog
+from ui.pages.marks_page import MarksPage
+from ui.session import Session
+from ui_helpers import when_modal
+
+
+def class_id(db, school: str, name: str) -> str:
+    return db.execute("SELECT c.id FROM class c JOIN school s ON s.id = c.school_id JOIN academic_year y"
+                      " ON y.id = c.academic_year_id WHERE s.code = ? AND c.name = ? ORDER BY y.start_date DESC",
+                      [school, name]).fetchone()[0]
+
+
+@pytest.fixture
+def setup(demo_path):
+    """The demo township with a new, empty exam for grade 3: 语文 (100) and 数学 (120)."""
+    db = open_database(demo_path)
+    exam_id = create_exam(db, SYSTEM, name="三年级单元测试", type="单元", grades="3", subjects="语文:100,数学:120")
+    ids = {"exam": exam_id, "class": class_id(db, "QSZ01", "三(1)班"),
+           "school": db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]}
+    db.close()
+    return ids
+
+
+def open_page(demo_path, tasks, make_window, username: str, ids: dict) -> MarksPage:
+    db = open_database(demo_path)
+    session = Session(demo_path, db, verify_user(db, username, "demo"), tasks)
+    window = make_window(session)
+    window.activateWindow()
+    page = window.show_page(MarksPage)
+    page.select(ids["exam"], ids["class"], ids["school"])
+    page.table.setFocus()
+    return page
+
+
+@pytest.fixture
+def page(demo_path, tasks, make_window, setup, boxes):
+    return open_page(demo_path, tasks, make_window, "admin", setup)
+
+
+def stored(path, exam_id: str) -> dict[tuple[str, str], tuple]:
+    """{(学籍号, 科目): (score, status)} as the database file holds them."""
+    db = Database(path)
+    try:
+        return {(r[0], r[1]): (r[2], r[3]) for r in db.execute(
+            "SELECT p.student_no, s.name, m.score, m.status FROM mark m JOIN pupil p ON p.id = m.pupil_id"
+            " JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ?", [exam_id])}
+    finally:
+        db.close()
+
+
+def key_target(page: MarksPage):
+    """Return the open cell editor, else the grid: where a user's next key goes."""
+    return page.table.indexWidget(page.table.currentIndex()) or page.table
+
+
+def type_keys(page: MarksPage, text: str, end: Qt.Key | None = Qt.Key.Key_Return) -> None:
+    """Type like a user: the first key opens the cell's editor, the rest go into it."""
+    for ch in text:
+        target = key_target(page)
+        if ch.isascii():
+            QTest.keyClick(target, ch)
+        else:  # full-width digits and Chinese arrive as text (as from an input method)
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(target, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
+    if end is not None:
+        QTest.keyClick(key_target(page), end)
+    QApplication.processEvents()  # the editor commits Enter through a queued call
+
+
+def cell(page: MarksPage, row: int, column: int) -> str:
+    return page.model.index(row, column).data()
+
+
+def number(page: MarksPage, row: int) -> str:
+    return page.model.pupils[row]["student_no"]
+
+
+def test_grid_lists_the_class_in_pinyin_order_with_the_exams_subjects(page, demo_path, setup):
+    db = Database(demo_path)
+    expected = {r[0] for r in db.execute(
+        "SELECT student_no FROM pupil WHERE class_id = ? AND status IN ('在读', '转入')", [setup["class"]])}
+    db.close()
+    model = page.model
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == \
+        ["学籍号", "姓名", "语文", "数学(120)"]
+    assert {number(page, r) for r in range(model.rowCount())} == expected
+    names = [cell(page, r, 1) for r in range(model.rowCount())]
+    from PySide6.QtCore import QCollator
+    collator = QCollator(QLocale("zh_CN"))
+    assert all(collator.compare(a, b) <= 0 for a, b in zip(names, names[1:]))
+    assert page.count_label.text() == f"{len(expected)} 名学生,已录 0 / {2 * len(expected)} 格"
+
+
+def test_typing_a_score_and_enter_saves_it_and_moves_down(page, demo_path, setup):
+    page.select_cell(0, 2)
+    type_keys(page, "87.5")
+    assert page.table.currentIndex().row() == 1 and page.table.currentIndex().column() == 2
+    type_keys(page, "９０")
+    assert page.table.currentIndex().row() == 2
+    assert stored(demo_path, setup["exam"]) == {(number(page, 0), "语文"): (87.5, "正常"),
+                                                (number(page, 1), "语文"): (90.0, "正常")}
+    assert cell(page, 0, 2) == "87.5" and page.message.text().startswith("已保存:")
+    db = Database(demo_path)
+    entry = db.execute("SELECT username, action, new_value FROM audit_log WHERE table_name = 'mark'"
+                       " ORDER BY id DESC LIMIT 1").fetchone()
+    db.close()
+    assert entry[:2] == ("admin", "insert") and json.loads(entry[2])["score"] == 90.0
+
+
+def test_tab_moves_right_and_q_m_give_absent_and_exempt(page, demo_path, setup):
+    page.select_cell(3, 2)
+    type_keys(page, "66", end=Qt.Key.Key_Tab)
+    assert (page.table.currentIndex().row(), page.table.currentIndex().column()) == (3, 3)
+    QTest.keyClick(page.table, Qt.Key.Key_Q)      # 缺考, then down
+    QTest.keyClick(page.table, Qt.Key.Key_M)      # 免考, then down
+    type_keys(page, "缺考")                        # the word works as well
+    assert page.table.currentIndex().row() == 6
+    assert stored(demo_path, setup["exam"]) == {
+        (number(page, 3), "语文"): (66.0, "正常"), (number(page, 3), "数学"): (None, "缺考"),
+        (number(page, 4), "数学"): (None, "免考"), (number(page, 5), "数学"): (None, "缺考")}
+    assert [cell(page, r, 3) for r in (3, 4, 5)] == ["缺考", "免考", "缺考"]
+
+
+def test_an_out_of_range_score_turns_red_with_the_reason_and_is_not_saved(page, demo_path, setup):
+    page.select_cell(0, 3)
+    type_keys(page, "12", end=None)
+    editor = key_target(page)
+    assert editor is not page.table and "f8d7da" not in editor.styleSheet()
+    type_keys(page, "1", end=None)  # 121 > 120: red while typing, before Enter
+    assert "f8d7da" in editor.styleSheet() and "超过满分 120" in page.message.text()
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    QApplication.processEvents()
+    index = page.model.index(0, 3)
+    assert index.data() == "121"
+    assert index.data(Qt.ItemDataRole.BackgroundRole).color() == QColor("#f8d7da")
+    assert "分数 121 超过满分 120" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "分数 121 超过满分 120" in page.message.text()
+    assert "1 格有误未保存" in page.count_label.text()
+    assert stored(demo_path, setup["exam"]) == {}
+    page.select_cell(0, 3)
+    type_keys(page, "120")  # corrected: saved, no longer red
+    assert index.data(Qt.ItemDataRole.BackgroundRole) is None
+    assert stored(demo_path, setup["exam"]) == {(number(page, 0), "数学"): (120.0, "正常")}
+
+
+def test_pasting_a_block_from_excel_saves_every_cell_and_marks_bad_ones_red(page, demo_path, setup):
+    QApplication.clipboard().setText("80\t100.5\r\n缺考\t130\r\n 79 \t免考\r\n")
+    page.select_cell(1, 2)
+    QTest.keyClick(page.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert stored(demo_path, setup["exam"]) == {
+        (number(page, 1), "语文"): (80.0, "正常"), (number(page, 1), "数学"): (100.5, "正常"),
+        (number(page, 2), "语文"): (None, "缺考"),
+        (number(page, 3), "语文"): (79.0, "正常"), (number(page, 3), "数学"): (None, "免考")}
+    assert cell(page, 2, 3) == "130" and "超过满分 120" in page.model.invalid(2, 3)[1]
+    # One undo takes the whole paste back.
+    QTest.keyClick(page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert stored(demo_path, setup["exam"]) == {}
+
+
+def test_undo_writes_the_stored_value_back_and_redo_again(page, demo_path, setup):
+    db = open_database(demo_path)
+    pupil_id = page.model.pupils[0]["pupil_id"]
+    subject_id = page.model.subject_at(2)["subject_id"]
+    set_mark(db, SYSTEM, exam_id=setup["exam"], pupil_id=pupil_id, subject_id=subject_id, value=72)
+    db.close()
+    page.reload()
+    page.select_cell(0, 2)
+    assert cell(page, 0, 2) == "72"
+    type_keys(page, "27")
+    assert stored(demo_path, setup["exam"])[(number(page, 0), "语文")] == (27.0, "正常")
+    QTest.keyClick(page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert stored(demo_path, setup["exam"])[(number(page, 0), "语文")] == (72.0, "正常")
+    assert cell(page, 0, 2) == "72" and page.message.text().startswith("已撤销:")
+    page.redo_button.click()
+    assert stored(demo_path, setup["exam"])[(number(page, 0), "语文")] == (27.0, "正常")
+    db = Database(demo_path)
+    changes = [(json.loads(o)["score"], json.loads(n)["score"]) for o, n in db.execute(
+        "SELECT old_value, new_value FROM audit_log WHERE table_name = 'mark' AND action = 'update' ORDER BY id")]
+    db.close()
+    assert changes == [(72.0, 27.0), (27.0, 72.0), (72.0, 27.0)]
+
+
+def test_delete_clears_and_undo_brings_the_mark_back(page, demo_path, setup):
+    page.select_cell(0, 2)
+    type_keys(page, "55")
+    page.select_cell(0, 2)
+    QTest.keyClick(page.table, Qt.Key.Key_Delete)
+    assert stored(demo_path, setup["exam"]) == {} and cell(page, 0, 2) == ""
+    QTest.keyClick(page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert stored(demo_path, setup["exam"]) == {(number(page, 0), "语文"): (55.0, "正常")}
+
+
+def test_a_teacher_gets_a_chinese_refusal_outside_their_classes(demo_path, tasks, make_window, setup, boxes):
+    db = Database(demo_path)
+    taught = {r[0] for r in db.execute(
+        "SELECT s.name FROM teaching_assignment t JOIN app_user u ON u.teacher_id = t.teacher_id"
+        " JOIN subject s ON s.id = t.subject_id WHERE u.username = 'laoshi' AND t.class_id = ?", [setup["class"]])}
+    db.close()
+    page = open_page(demo_path, tasks, make_window, "laoshi", setup)
+    not_taught = [c for c in range(2, page.model.columnCount()) if page.model.subject_at(c)["name"] not in taught]
+    assert not_taught, "the demo teacher does not teach every subject of 三(1)班"
+    page.select_cell(0, not_taught[0])
+    type_keys(page, "88")
+    assert page.message.text() == "未保存:教师只能修改自己任教班级、任教学科的成绩。"
+    assert stored(demo_path, setup["exam"]) == {} and cell(page, 0, not_taught[0]) == ""
+
+
+def test_import_button_previews_and_imports_a_workbook(page, demo_path, setup, tmp_path, qtbot):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["学籍号", "姓名", "语文", "数学"])
+    pupils = page.model.pupils[:2]
+    sheet.append([pupils[0]["student_no"], pupils[0]["name"], 91, "缺考"])
+    sheet.append([pupils[1]["student_no"], pupils[1]["name"], "８８", 119.5])
+    path = tmp_path / "成绩.xlsx"
+    book.save(path)
+    seen = {}
+
+    def preview(dialog: ImportPreviewDialog) -> None:
+        seen["summary"] = dialog.summary_label.text()
+        seen["valid_hidden"] = dialog.valid_button.isHidden()
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+
+    errors = when_modal(preview)
+    page.import_path(path)
+    assert errors == []
+    assert seen == {"summary": "将新增 4 条成绩,更新 0 条,未变 0 条(共 2 名学生)。", "valid_hidden": True}
+    assert stored(demo_path, setup["exam"]) == {
+        (pupils[0]["student_no"], "语文"): (91.0, "正常"), (pupils[0]["student_no"], "数学"): (None, "缺考"),
+        (pupils[1]["student_no"], "语文"): (88.0, "正常"), (pupils[1]["student_no"], "数学"): (119.5, "正常")}
+    row = next(r for r in range(page.model.rowCount()) if number(page, r) == pupils[1]["student_no"])
+    assert cell(page, row, 3) == "119.5"
+
+
+def test_a_score_still_being_typed_is_saved_when_the_window_closes(page, demo_path, setup):
+    page.select_cell(2, 2)
+    type_keys(page, "64", end=None)
+    page.window().close()
+    assert stored(demo_path, setup["exam"]) == {(number(page, 2), "语文"): (64.0, "正常")}
