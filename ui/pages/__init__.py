@@ -9,6 +9,7 @@ from ui.pages.pupils_page import PupilsPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.teachers_page import TeachersPage
 from ui.pages.timetable_page import TimetablePage
+from ui.pages.workload_page import WorkloadPage
 
 PAGES: list[type[Page]] = [
     OverviewPage,
@@ -16,6 +17,7 @@ PAGES: list[type[Page]] = [
     TeachersPage,
     MarksPage,
     TimetablePage,
+    WorkloadPage,
     ExchangePage,
     SettingsPage,
 ]

@@ -1,0 +1,146 @@
+"""The 工作量与常规 page on the demo township: loads against the standard, the observation quota
+with a lesson recorded through the form, a routine check, and the adjustable standards."""
+from __future__ import annotations
+
+import pytest
+import shiboken6
+from PySide6.QtWidgets import QComboBox
+
+from app.db.database import open_database
+from app.services.users import verify_user
+from app.workload.compute import teacher_workloads
+from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
+from ui.pages.workload_page import WorkloadPage
+from ui.session import Session
+from ui_helpers import column_texts, when_modal
+
+
+def _session(path, user, tasks):
+    db = open_database(path)
+    return Session(path, db, verify_user(db, user, "demo"), tasks)
+
+
+@pytest.fixture
+def admin_page(demo_path, tasks, boxes, qapp, qtbot):
+    session = _session(demo_path, "admin", tasks)
+    page = WorkloadPage(session)
+    page.resize(1300, 760)
+    page.show()
+    qtbot.waitExposed(page)
+    yield page
+    page.close()
+    shiboken6.delete(page)
+    session.db.close()
+
+
+def _choose(combo: QComboBox, text: str) -> None:
+    combo.setCurrentIndex(combo.findText(text))
+
+
+def test_loads_status_filter_and_balance(admin_page):
+    db = admin_page.session.db
+    active = db.execute("SELECT COUNT(*) FROM teacher WHERE active = 1").fetchone()[0]
+    assert admin_page.page_title() == "工作量与常规"
+    assert not admin_page.settings_button.isHidden() and not admin_page.check_button.isHidden()
+    assert len(column_texts(admin_page.load_table, "姓名")) == active
+    loads = {t.staff_no: t for t in teacher_workloads(db).teachers}
+    shown = dict(zip(column_texts(admin_page.load_table, "工号"), column_texts(admin_page.load_table, "折算")))
+    assert shown == {no: f"{t.weighted:g}" for no, t in loads.items()}
+    _choose(admin_page.status_combo, "超标准")
+    assert set(column_texts(admin_page.load_table, "结论")) == {"超标准"}
+    assert len(column_texts(admin_page.load_table, "结论")) == sum(t.status == "over" for t in loads.values())
+    _choose(admin_page.balance_combo, "按学校")
+    groups = column_texts(admin_page.balance_table, "分组")
+    assert groups[-1] == "全体" and len(groups) == 7
+    central = [t.weighted for t in loads.values() if t.school_code == "QSZ01"]
+    assert column_texts(admin_page.balance_table, "人数")[groups.index("QSZ01")] == str(len(central))
+
+
+def test_record_an_observation_and_see_the_quota_move(admin_page):
+    _choose(admin_page.school_combo, "青山镇中心小学")
+    db = admin_page.session.db
+    principal, name = db.execute("SELECT t.id, t.name FROM teacher t JOIN teacher_role r ON r.teacher_id = t.id"
+                                 " JOIN school s ON s.id = t.school_id WHERE s.code = 'QSZ01' AND r.role = '校长'"
+                                 ).fetchone()
+    colleague = db.execute("SELECT t.id FROM teacher t JOIN school s ON s.id = t.school_id WHERE s.code = 'QSZ01'"
+                           " AND t.id != ? ORDER BY t.staff_no LIMIT 1", [principal]).fetchone()[0]
+    seen = {}
+
+    def fill(dialog):
+        assert isinstance(dialog, ObservationDialog)
+        dialog.observer.setCurrentIndex(dialog.observer.findData(principal))
+        dialog.teacher.setCurrentIndex(dialog.teacher.findData(colleague))
+        dialog.date.setText("2026-10-20")
+        dialog.save()                       # nothing rated yet: refused, the dialog stays
+        seen["refused"] = dialog.isVisible() and bool(dialog.scores_form.error_text("goal"))
+        for box in dialog.items.values():
+            box.setValue(box.maximum() - 1)
+        dialog.timing["talk_minutes"].setValue(25)
+        dialog.save()
+
+    errors = when_modal(fill)
+    admin_page.record_observation()
+    assert not errors and seen["refused"]
+    done = dict(zip(column_texts(admin_page.progress_table, "姓名"), column_texts(admin_page.progress_table, "已听")))
+    assert done[name] == "1"
+    assert column_texts(admin_page.observation_table, "听课人") == [name]
+    assert column_texts(admin_page.observation_table, "得分") == ["93"]
+    assert "超过 15 分钟" in column_texts(admin_page.observation_table, "课堂结构")[0]
+
+
+def test_record_a_routine_check(admin_page):
+    _choose(admin_page.school_combo, "油溪完全小学")
+    db = admin_page.session.db
+    teacher, name = db.execute("SELECT t.id, t.name FROM teacher t JOIN school s ON s.id = t.school_id"
+                               " WHERE s.name = '油溪完全小学' ORDER BY t.staff_no LIMIT 1").fetchone()
+
+    def fill(dialog):
+        assert isinstance(dialog, RoutineCheckDialog)
+        dialog.teacher.setCurrentIndex(dialog.teacher.findData(teacher))
+        dialog.date.setText("2026-11-02")
+        dialog.link.setCurrentIndex(dialog.link.findData("批"))
+        for box in dialog.items.values():
+            box.setValue(box.maximum())
+        dialog.save()
+
+    errors = when_modal(fill)
+    admin_page.tabs.setCurrentIndex(2)
+    admin_page.record_check()
+    assert not errors
+    row = column_texts(admin_page.routine_table, "姓名").index(name)
+    assert column_texts(admin_page.routine_table, "批")[row] == "1次 100分"
+    assert column_texts(admin_page.check_table, "环节") == ["批"]
+
+
+def test_adjusted_standard_shows_in_the_table(admin_page):
+    def raise_standard(dialog):
+        assert isinstance(dialog, WorkloadSettingsDialog)
+        dialog.boxes[("standard", "教学点")].setValue(30)
+        dialog.save()
+
+    errors = when_modal(raise_standard)
+    admin_page.edit_settings()
+    assert not errors
+    schools = column_texts(admin_page.load_table, "学校")
+    standards = column_texts(admin_page.load_table, "标准")
+    assert {s for school, s in zip(schools, standards) if school.endswith("教学点")} == {"30"}
+
+
+def test_a_teacher_records_only_as_observer(demo_path, tasks, boxes, qapp, qtbot):
+    session = _session(demo_path, "laoshi", tasks)
+    page = WorkloadPage(session)
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.remove_observation_button.isHidden() and page.check_button.isHidden()
+    assert page.settings_button.isHidden() and not page.observe_button.isHidden()
+
+    def look(dialog):
+        assert dialog.observer.currentData() == session.actor.teacher_id and not dialog.observer.isEnabled()
+        dialog.reject()
+
+    errors = when_modal(look)
+    page.record_observation()
+    assert not errors
+    page.close()
+    shiboken6.delete(page)
+    session.db.close()
