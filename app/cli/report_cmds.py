@@ -1,0 +1,46 @@
+"""`schoolq report`: print a report (考试质量分析报告, class, teacher, 成绩通知单, township summary) to a
+PDF or an .xlsx workbook, chosen by the file's extension."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from app.cli.common import add_db_argument, open_db
+from app.reports import KINDS, make_report
+from app.services.exams import find_exam
+
+
+def register(sub) -> None:
+    """Add the `report` command to the parser."""
+    kinds = ";".join(f"{k} {v}" for k, v in KINDS.items())
+    p = sub.add_parser("report", help="生成报表(PDF 或 Excel)", description=(
+        f"生成一次考试的报表,按 --out 的扩展名写成 PDF(A4,可直接打印)或 .xlsx。报表种类:{kinds}。"
+        "进步值与增值默认与上一次有共同学生的考试比较,可用 --baseline 指定基线考试。"))
+    add_db_argument(p)
+    p.add_argument("--kind", required=True, choices=list(KINDS), help="报表种类")
+    p.add_argument("--exam", required=True, help="考试编号或名称(schoolq exam list 可查)")
+    p.add_argument("--out", required=True, help="输出文件,扩展名 .pdf 或 .xlsx")
+    p.add_argument("--school", help="学校代码(数据库中有多所学校时,学校、班级、通知单报表需要)")
+    p.add_argument("--class", dest="class_name", help="班级,如 三(1)班 或 3.1(班级报告必填;通知单不填则全校)")
+    p.add_argument("--teacher", help="教师工号(教师报告必填)")
+    p.add_argument("--township", help="乡镇代码(乡镇汇总;默认本库的乡镇)")
+    p.add_argument("--baseline", help="基线考试编号或名称(默认:上一次有共同学生的考试)")
+    p.add_argument("--per-page", type=int, choices=(1, 2), default=2, help="成绩通知单每页几张(默认 2)")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args) -> int:
+    """Write the report; print where it went. Returns 0."""
+    started = time.perf_counter()
+    db = open_db(args)
+    try:
+        exam = find_exam(db, args.exam)
+        baseline = find_exam(db, args.baseline)["id"] if args.baseline else None
+        path = make_report(db, args.kind, exam["id"], Path(args.out), school=args.school, class_name=args.class_name,
+                           teacher=args.teacher, township=args.township, baseline=baseline,
+                           slips_per_page=args.per_page)
+    finally:
+        db.close()
+    size = path.stat().st_size / 1024
+    print(f"已生成{KINDS[args.kind]}:{path}({size:.0f} KB,用时 {time.perf_counter() - started:.1f} 秒)")
+    return 0

@@ -1,0 +1,154 @@
+"""Vector charts for reports (reportlab.graphics, sharp when printed): score-band bars, comparison
+bars (classes, or a class against its grade and the township), the trend over exams, and
+progress per school as horizontal bars. Each returns a Drawing sized to the page width."""
+from __future__ import annotations
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+
+from app.reports.common import register_font
+
+PALETTE = [colors.HexColor(c) for c in ("#1f4e79", "#e07b39", "#4e9a51", "#c0392b", "#7d5ba6", "#8c6d46",
+                                        "#d16fa6", "#6f6f6f", "#a8a232", "#2a9fb0")]
+BAND_LABELS = ["0-", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "90-100"]
+
+
+def _legend(drawing: Drawing, names: list[str]) -> None:
+    """Put the legend in one row under the title, items spaced by the longest name."""
+    legend = Legend()
+    legend.x, legend.y = 30, drawing.height - 17
+    legend.fontName, legend.fontSize = register_font(), 7.5
+    legend.dx, legend.dy = 7, 7
+    legend.columnMaximum = 1
+    legend.deltax = 14 + 8 * max([len(n) for n in names] + [2])
+    legend.deltay = 10
+    legend.alignment = "right"
+    legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], name) for i, name in enumerate(names)]
+    drawing.add(legend)
+
+
+def _drawing(width: float, height: float) -> Drawing:
+    """Return an empty drawing whose text starts in the CJK font (never the unembedded Helvetica)."""
+    drawing = Drawing(width, height)
+    drawing.initialFontName = register_font()
+    return drawing
+
+
+def _title(drawing: Drawing, text: str) -> None:
+    drawing.add(String(0, drawing.height - 10, text, fontName=register_font(), fontSize=9.5,
+                       fillColor=colors.HexColor("#333333")))
+
+
+def _style_axes(chart, font: str) -> None:
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.labels.fontName = font
+    chart.valueAxis.labels.fontSize = 8
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#dddddd")
+    chart.valueAxis.gridStrokeWidth = 0.4
+
+
+def grouped_bars(title: str, categories: list[str], series: dict[str, list[float | None]], *, width: float,
+                 height: float = 62 * mm, value_max: float = 100, unit: str = "%") -> Drawing:
+    """Return grouped vertical bars: one group per category, one bar per series (None leaves a
+    gap); values on a 0 to `value_max` axis labelled with `unit`."""
+    font = register_font()
+    drawing = _drawing(width, height)
+    _title(drawing, title)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 28, 28
+    chart.width, chart.height = width - 36, height - 60
+    chart.data = [[0 if v is None else v for v in values] for values in series.values()] or [[0] * len(categories)]
+    chart.categoryAxis.categoryNames = categories
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, value_max
+    chart.valueAxis.valueStep = next(step for step in (2, 5, 10, 20, 25, 50) if value_max / step <= 6)
+    chart.valueAxis.labelTextFormat = "%d" + unit.replace("%", "%%")
+    chart.barSpacing = 0.5
+    chart.groupSpacing = 6
+    chart.bars.strokeWidth = 0
+    for i in range(len(series)):
+        chart.bars[i].fillColor = PALETTE[i % len(PALETTE)]
+    _style_axes(chart, font)
+    if len(categories) > 8:
+        chart.categoryAxis.labels.angle = 30
+        chart.categoryAxis.labels.boxAnchor = "ne"
+    drawing.add(chart)
+    _legend(drawing, list(series))
+    return drawing
+
+
+def band_bars(title: str, bands: dict[str, list[int]], *, width: float, height: float = 60 * mm) -> Drawing:
+    """Return the score-band distribution of each subject: per band (percent of full marks), the
+    share of the counted pupils in that band."""
+    series = {}
+    for name, counts in bands.items():
+        total = sum(counts)
+        series[name] = [100.0 * c / total if total else None for c in counts]
+    top = max([v for values in series.values() for v in values if v is not None] or [10])
+    value_max = min(100, max(10, 10 * (int(top) // 10 + 1)))
+    drawing = grouped_bars(title, BAND_LABELS, series, width=width, height=height, value_max=value_max)
+    chart = next(c for c in drawing.contents if isinstance(c, VerticalBarChart))
+    chart.categoryAxis.labels.fontSize = 6.5
+    chart.groupSpacing = 3
+    return drawing
+
+
+def trend_lines(title: str, exams: list[str], series: dict[str, list[float | None]], *, width: float,
+                height: float = 62 * mm) -> Drawing:
+    """Return one line per series over the exams in order (values in percent; None breaks the line)."""
+    font = register_font()
+    drawing = _drawing(width, height)
+    _title(drawing, title)
+    chart = HorizontalLineChart()
+    chart.x, chart.y = 28, 30
+    chart.width, chart.height = width - 36, height - 62
+    chart.data = list(series.values()) or [[None] * len(exams)]
+    chart.categoryAxis.categoryNames = exams
+    values = [v for line in series.values() for v in line if v is not None]
+    low = max(0, 10 * (int(min(values or [0])) // 10 - 1))
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = low, 100, 10
+    chart.valueAxis.labelTextFormat = "%d%%"
+    chart.joinedLines = 1
+    for i in range(len(series)):
+        chart.lines[i].strokeColor = PALETTE[i % len(PALETTE)]
+        chart.lines[i].strokeWidth = 1.6
+    _style_axes(chart, font)
+    drawing.add(chart)
+    _legend(drawing, list(series))
+    return drawing
+
+
+def signed_bars(title: str, labels: list[str], values: list[float | None], *, width: float,
+                muted: list[bool] | None = None) -> Drawing:
+    """Return horizontal bars of signed values (gains green, losses red, muted ones grey), one per
+    label, top to bottom in the order given."""
+    font = register_font()
+    height = max(40 * mm, (len(labels) * 7 + 22) * mm * 0.9)
+    drawing = _drawing(width, height)
+    _title(drawing, title)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 95, 14
+    chart.width, chart.height = width - 110, height - 34
+    shown = [0 if v is None else v for v in values]
+    chart.data = [list(reversed(shown))]
+    chart.categoryAxis.categoryNames = list(reversed(labels))
+    span = max([abs(v) for v in shown] + [1.0])
+    step = 1 if span <= 5 else 2 if span <= 10 else 5 if span <= 25 else 10
+    bound = step * (int(span / step) + 1)
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = -bound, bound, step
+    chart.bars.strokeWidth = 0
+    muted = list(reversed(muted or [False] * len(values)))
+    for i, value in enumerate(chart.data[0]):
+        chart.bars[(0, i)].fillColor = (colors.HexColor("#b5b5b5") if muted[i] else
+                                        colors.HexColor("#4e9a51") if value >= 0 else colors.HexColor("#c0392b"))
+    _style_axes(chart, font)
+    chart.categoryAxis.labels.fontSize = 8.5
+    chart.categoryAxis.joinAxisMode = "left"  # names beside the bars' left edge, not across zero
+    chart.categoryAxis.visibleTicks = 0
+    drawing.add(chart)
+    return drawing

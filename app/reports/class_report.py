@@ -1,0 +1,165 @@
+"""Class report for the 班主任: the class against its grade in the school and the township in every
+subject, score bands, progress and value-added, the pupil list with scores, and the class's
+临界生 and 学困生. Pupils' scores and ranks are for teachers only (000 篇13, 篇15), so the report
+is marked 内部资料. Every figure comes from app.stats."""
+from __future__ import annotations
+
+import datetime as dt
+
+from reportlab.lib.pagesizes import A4
+from sqlite_utils import Database
+
+from app.reports import charts, findings
+from app.reports.common import (Cancelled, Progress, check, cutoff_text, exam_when, find_class, find_school,
+                                grade_name, make_stamp, policy_text, resolve_baseline)
+from app.reports.exam_school import (band_table, borderline_table, progress_table, remark, struggling_table,
+                                     value_added_table)
+from app.reports.figures import by_key, progress_or_note, township_reference
+from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text
+from app.reports.pdf import MARGIN_X
+from app.services.exams import get_exam
+from app.stats.groups import all_group_stats
+from app.stats.lists import borderline, struggling
+from app.stats.presets import active_preset
+from app.stats.progress import value_added
+from app.stats.pupils import pupil_results
+
+PAGE_WIDTH = A4[0] - 2 * MARGIN_X
+
+
+def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[tuple, dict], exam: dict,
+                     title: str = "本班与本校同年级、全乡同年级对比") -> Table:
+    """Return one row per grade and subject of the group beside its school grade and township grade."""
+    columns = [Column("年级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"), Column("及格率", "pct"),
+               Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"), Column("本校年级均分", "num"),
+               Column("本校年级及格率", "pct"), Column("全乡均分", "num"), Column("全乡及格率", "pct"),
+               Column("全乡班级名次", "int"), Column("参评班数", "int"), Column("备注")]
+    rows, muted = [], set()
+    for r in records:
+        key = (r["grade"], r["subject_code"])
+        g, t = grades.get(key, {}), town.get(key, {})
+        if r["small_sample"]:
+            muted.add(len(rows))
+        rows.append([grade_name(r["grade"]), r["subject"], r["n"], r["mean"], r["pass_rate"], r["excellent_rate"],
+                     r["low_rate"], r["composite"], g.get("mean"), g.get("pass_rate"), t.get("mean"),
+                     t.get("pass_rate"), r["rank"], r["rank_of"] if r["rank"] else None, remark(r, exam)])
+    return Table(title, columns, rows, sheet="对比", muted=muted,
+                 note="名次按三率一分综合分在全乡同年级同学科的班级中排列;样本过小的班不参加排名。")
+
+
+def pupil_table(pupils: list[dict], exam: dict, several_grades: bool) -> Table:
+    """Return the pupil list: each subject's score (or 缺考 / 免考 / 作弊), the total and the rank
+    of the total in the class (only for comparable totals)."""
+    present = {s["subject_code"] for p in pupils for s in p["subjects"]}
+    subjects = [s for s in exam["subjects"] if s["code"] in present]
+    columns = [Column("学籍号"), Column("姓名"), Column("年级")] + [Column(s["name"], "score") for s in subjects] + [
+        Column("总分", "score"), Column("班内名次", "int")]
+    rows = []
+    for p in pupils:
+        marks = {s["subject_code"]: s for s in p["subjects"]}
+        cells = []
+        for s in subjects:
+            mark = marks.get(s["code"])
+            cells.append(None if mark is None else mark["score"] if mark["status"] == "正常" else mark["status"])
+        rows.append([p["student_no"], p["name"], grade_name(p["grade"]), *cells, p["total"], p["total_rank_class"]])
+    unranked = ("有免考学科的学生总分不排名次(缺考按 0 分计入总分)" if exam["policy"] == "roster"
+                else "有缺考或免考学科的学生总分不排名次")
+    return Table("学生成绩一览", columns, rows, sheet="学生成绩",
+                 note="学生成绩和名次仅供班主任和任课教师使用,不得公开张贴或排名公布(000 篇13、篇15)。"
+                      f"{unranked};作弊按 0 分计。" + ("复式班按年级分别排名。" if several_grades else ""))
+
+
+def build(db: Database, exam_id: str, class_name: str, *, school_code: str | None = None,
+          baseline_id: str | None = None, made: dt.datetime | None = None, progress: Progress | None = None,
+          cancelled: Cancelled | None = None) -> Report:
+    """Return the class report of `class_name` in the school (the database's only school when no
+    code is given). Raises NotFound (exam, school, class, baseline), ValidationError, ReportCancelled."""
+    exam = get_exam(db, exam_id)
+    school = find_school(db, school_code)
+    klass = find_class(db, exam, school, class_name)
+    preset = active_preset(db, "quality")
+    min_size = int(preset["min_group_size"])
+    if progress:
+        progress(0.05, "正在统计三率一分")
+    levels = all_group_stats(db, exam_id, preset=preset)
+    own = [r for r in levels["class"] if r["class_id"] == klass["id"]]
+    grade_refs = by_key([r for r in levels["grade"] if r["school_code"] == school["code"]], "grade", "subject_code")
+    town = township_reference(levels, own[0]["township_code"])
+    check(cancelled)
+    if progress:
+        progress(0.2, "正在计算进步值与增值")
+    baseline = resolve_baseline(db, exam, baseline_id)
+    gains, gain_note = progress_or_note(db, exam, baseline, "class", preset)
+    gains = [p for p in gains if p["class_id"] == klass["id"]]
+    added = [] if gain_note else [r for r in value_added(db, exam_id, baseline["id"], "class", preset=preset)
+                                  if r["class_id"] == klass["id"]]
+    check(cancelled)
+    if progress:
+        progress(0.35, "正在整理学生名单")
+    pupils = pupil_results(db, exam_id, class_id=klass["id"], preset=preset)
+    main_codes = {s["code"] for s in exam["subjects"] if s["is_main"]} or {s["code"] for s in exam["subjects"]}
+    near = [r for r in borderline(db, exam_id, class_id=klass["id"], preset=preset) if r["subject_code"] in main_codes]
+    weak = struggling(db, exam_id, baseline["id"] if baseline else None, class_id=klass["id"], preset=preset)
+    check(cancelled)
+
+    items = [f"{klass['name']}本次 {len(pupils)} 名学生参加考试({policy_text(exam['policy'])})。"]
+    for grade in klass["grades"]:
+        mine = [r for r in own if r["grade"] == grade]
+        items += findings.comparison_findings(mine, {
+            "本校同年级": {c: r for (g, c), r in grade_refs.items() if g == grade},
+            "全乡同年级": {c: r for (g, c), r in town.items() if g == grade}},
+            prefix=grade_name(grade) if len(klass["grades"]) > 1 else "")
+    if gains:
+        items += findings.progress_findings([dict(p, label=p["subject"]) for p in gains], "label",
+                                            baseline["name"] if baseline else None)
+    if added:
+        items += findings.value_added_findings([dict(r, label=r["subject"]) for r in added], "label")
+    elif gain_note:
+        items.append(gain_note)
+    items.append(f"主科临界生 {len({r['pupil_id'] for r in near})} 人,学困生 {len(weak)} 人,名单见后。")
+    note = findings.small_sample_note([dict(r, label=f"{grade_name(r['grade'])}{r['subject']}") for r in own],
+                                      min_size=min_size)
+    if note:
+        items.append("本班" + note)
+
+    pictures = []
+    for grade in klass["grades"]:
+        mine = {r["subject_code"]: r for r in own if r["grade"] == grade}
+        shown = [s for s in exam["subjects"] if s["code"] in mine]
+        series = {
+            "本班": [100 * mine[s["code"]]["mean_pct"] if mine[s["code"]]["mean_pct"] is not None else None
+                   for s in shown],
+            "本校同年级": [100 * grade_refs[(grade, s["code"])]["mean_pct"] for s in shown],
+            "全乡同年级": [100 * town[(grade, s["code"])]["mean_pct"] if (grade, s["code"]) in town else None
+                      for s in shown]}
+        pictures.append(Chart([charts.grouped_bars(f"{grade_name(grade)}各学科平均分(占满分 %)",
+                                                   [s["name"] for s in shown], series, width=PAGE_WIDTH)],
+                              f"{klass['name']}{grade_name(grade)}与本校同年级、全乡同年级对比"))
+    sections = [
+        Section("一、主要发现", [Findings(items, title="")]),
+        Section("二、各学科对比", [comparison_table(own, grade_refs, town, exam), *pictures]),
+        Section("三、分数段", [band_table(own, title="本班各学科分数段人数")]),
+    ]
+    growth: list = []
+    if gain_note:
+        growth.append(Text(gain_note, "warning"))
+    else:
+        growth.append(Text(f"基线考试:{baseline['name']}({baseline['term_name']}),比较本班两次都参加考试的同一批学生。"))
+        growth.append(progress_table(gains, "年级", lambda p: grade_name(p["grade"])))
+        growth.append(value_added_table(added, "年级", lambda r: grade_name(r["grade"])))
+    sections.append(Section("四、进步值与增值评价", growth))
+    sections.append(Section("五、学生成绩一览(仅供教师使用)", [pupil_table(pupils, exam, len(klass["grades"]) > 1)], landscape=True))
+    lists: list = [borderline_table(near, float(preset["borderline_margin_pct"]))]
+    if baseline:
+        lists.append(struggling_table(weak, int(preset["struggling_min_subjects"]), baseline["name"]))
+    sections.append(Section("六、临界生与学困生", lists))
+    basis = [("学校", f"{school['name']}({school['code']})"), ("班级", klass["name"]), ("考试", exam["name"]),
+             ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
+             ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
+             ("评分方案", f"{preset.name}({preset.id},校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
+    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made)
+    basis.append(("数据校验", stamp.data_hash))
+    title = "班级质量分析报告"
+    return Report(kind="class", title=title, subtitle=f"{school['name']} {klass['name']} · {exam['name']}",
+                  header=f"{school['name']} {klass['name']} · {exam['name']}", stamp=stamp, sections=sections,
+                  basis=basis, confidential=True, file_title=f"{school['name']}{klass['name']}{exam['name']}{title}")

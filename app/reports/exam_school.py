@@ -1,0 +1,302 @@
+"""考试质量分析报告 for one school and exam: findings, the 三率一分 of the school, of every grade and
+subject (with n, the township mean and a rank that leaves small samples out), score bands, class
+comparison, progress against a baseline exam of the same pupils and value-added with 95 %
+intervals, and the 临界生 and 学困生 lists. Every figure comes from app.stats."""
+from __future__ import annotations
+
+import datetime as dt
+
+from reportlab.lib.pagesizes import A4
+from sqlite_utils import Database
+
+from app.errors import invalid
+from app.reports import charts, findings
+from app.reports.common import (Cancelled, Progress, check, cutoff_text, exam_when, find_school, grade_name,
+                                make_stamp, policy_text, resolve_baseline)
+from app.reports.figures import progress_or_note, township_reference, trend
+from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text
+from app.reports.pdf import MARGIN_X
+from app.services.exams import get_exam
+from app.stats.groups import NO_RANK_TYPES, all_group_stats
+from app.stats.lists import borderline, struggling
+from app.stats.presets import active_preset
+from app.stats.progress import value_added
+
+PAGE_WIDTH = A4[0] - 2 * MARGIN_X
+
+
+def remark(record: dict, exam: dict) -> str:
+    """Return the 备注 of a group row: 样本过小, 抽测不排名, or empty."""
+    if record["small_sample"]:
+        return "样本过小"
+    if exam["type"] in NO_RANK_TYPES:
+        return "抽测不排名"
+    return ""
+
+
+def va_verdict(record: dict) -> str:
+    """Return whether a value-added interval lies above, below or around 0."""
+    if record["small_sample"]:
+        return "样本过小"
+    if record["ci_low"] is None:
+        return "人数不足"
+    if record["ci_low"] > 0:
+        return "高于预期"
+    if record["ci_high"] < 0:
+        return "低于预期"
+    return "与预期相当"
+
+
+def _breaks(rows: list[list], column: int = 0) -> set[int]:
+    return {i for i in range(1, len(rows)) if rows[i][column] != rows[i - 1][column]}
+
+
+def overall_table(records: list[dict], town: dict[tuple, dict], title: str) -> Table:
+    """Return the table of one group's figures per subject beside the township (all grades pooled)."""
+    columns = [Column("学科"), Column("应考", "int"), Column("实考", "int"), Column("缺考", "int"),
+               Column("免考", "int"), Column("统计人数", "int"), Column("平均分", "num"), Column("标准差", "num"),
+               Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
+               Column("全乡平均分", "num"), Column("全乡及格率", "pct")]
+    rows = []
+    for r in records:
+        t = town.get((None, r["subject_code"]), {})
+        rows.append([r["subject"], r["n_roster"], r["n_sat"], r["n_absent"], r["n_exempt"], r["n"], r["mean"], r["sd"],
+                     r["pass_rate"], r["excellent_rate"], r["low_rate"], r["composite"], t.get("mean"),
+                     t.get("pass_rate")])
+    return Table(title, columns, rows, sheet="总体情况")
+
+
+def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Table:
+    """Return the 三率一分 per grade and subject with the township mean and the rank among schools."""
+    columns = [Column("年级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"), Column("标准差", "num"),
+               Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
+               Column("全乡平均分", "num"), Column("全乡及格率", "pct"), Column("名次", "int"), Column("参评校数", "int"),
+               Column("备注")]
+    rows, muted = [], set()
+    for r in records:
+        t = town.get((r["grade"], r["subject_code"]), {})
+        if r["small_sample"]:
+            muted.add(len(rows))
+        rows.append([grade_name(r["grade"]), r["subject"], r["n"], r["mean"], r["sd"], r["pass_rate"],
+                     r["excellent_rate"], r["low_rate"], r["composite"], t.get("mean"), t.get("pass_rate"), r["rank"],
+                     r["rank_of"] if r["rank"] else None, remark(r, exam)])
+    return Table("各年级各学科三率一分", columns, rows, sheet="各年级三率一分", muted=muted, breaks=_breaks(rows),
+                 note="名次按三率一分综合分在全乡同年级同学科的学校中排列;样本过小的组不参加排名。")
+
+
+def band_table(records: list[dict], title: str = "各年级各学科分数段人数", first: str = "年级") -> Table:
+    """Return the ten score bands (percent of full marks) per group and subject."""
+    labels = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "90-100%"]
+    columns = [Column(first), Column("学科"), Column("人数", "int")] + [Column(b, "int") for b in labels]
+    rows = []
+    for r in records:
+        head = grade_name(r["grade"]) if first == "年级" else r.get("class_name") or ""
+        rows.append([head, r["subject"], r["n"], *r["bands"]])
+    return Table(title, columns, rows, sheet="分数段", breaks=_breaks(rows),
+                 note="分数段按得分占满分的百分比划分,每段含下限不含上限,满分计入最高段。")
+
+
+def class_table(records: list[dict], grades: dict[tuple, dict], exam: dict) -> Table:
+    """Return every class × subject beside its grade mean in the school."""
+    columns = [Column("年级"), Column("班级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"),
+               Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
+               Column("比年级均分", "signed"), Column("备注")]
+    rows, muted = [], set()
+    for r in records:
+        g = grades.get((r["grade"], r["subject_code"]), {})
+        diff = r["mean"] - g["mean"] if r["mean"] is not None and g.get("mean") is not None else None
+        if r["small_sample"]:
+            muted.add(len(rows))
+        rows.append([grade_name(r["grade"]), r["class_name"], r["subject"], r["n"], r["mean"], r["pass_rate"],
+                     r["excellent_rate"], r["low_rate"], r["composite"], diff, remark(r, exam)])
+    return Table("班级对比", columns, rows, sheet="班级对比", muted=muted, breaks=_breaks(rows))
+
+
+def progress_table(records: list[dict], first: str, label) -> Table:
+    """Return 进步值 rows: the same pupils' figures now and in the baseline exam (means on a
+    100-point scale, rates), and the 进步值."""
+    columns = [Column(first), Column("学科"), Column("匹配人数", "int"), Column("本次均分", "num"),
+               Column("上次均分", "num"), Column("本次优秀率", "pct"), Column("上次优秀率", "pct"),
+               Column("本次合格率", "pct"), Column("上次合格率", "pct"), Column("进步值", "signed"), Column("备注")]
+    rows, muted = [], set()
+    for p in records:
+        if p["small_sample"]:
+            muted.add(len(rows))
+        rows.append([label(p), p["subject"], p["n"], p["current"]["mean"], p["baseline"]["mean"],
+                     p["current"]["excellent_rate"], p["baseline"]["excellent_rate"], p["current"]["pass_rate"],
+                     p["baseline"]["pass_rate"], p["progress"], "样本过小" if p["small_sample"] else ""])
+    return Table("进步值(同一批学生与基线考试相比)", columns, rows, sheet="进步值", muted=muted, breaks=_breaks(rows),
+                 note="进步值 = [(本次平均分 − 上次平均分) + (本次优秀率 − 上次优秀率) + (本次合格率 − 上次合格率)] ÷ 3"
+                      "(000 篇17);平均分折算为百分制,率以百分点计;只计两次都参加统计的学生。")
+
+
+def value_added_table(records: list[dict], first: str, label) -> Table:
+    """Return value-added rows with n and the 95 % interval."""
+    columns = [Column(first), Column("学科"), Column("人数", "int"), Column("增值(标准差)", "signed2"),
+               Column("95%下限", "signed2"), Column("95%上限", "signed2"), Column("判断")]
+    rows, muted = [], set()
+    for r in records:
+        if r["small_sample"]:
+            muted.add(len(rows))
+        rows.append([label(r), r["subject"], r["n"], r["value_added"], r["ci_low"], r["ci_high"], va_verdict(r)])
+    return Table("增值评价(95% 置信区间)", columns, rows, sheet="增值评价", muted=muted, breaks=_breaks(rows),
+                 note="增值:同年级同学科内,本次成绩(标准分)对基线成绩(标准分)作线性回归,一个组的增值是其学生残差的平均,"
+                      "单位为标准差;区间不含 0 才说明明显高于或低于预期。")
+
+
+def borderline_table(records: list[dict], margin: float) -> Table:
+    """Return 临界生 one row per pupil: the subjects just below the pass line and the excellent line."""
+    pupils: dict[str, dict] = {}
+    for r in records:
+        p = pupils.setdefault(r["pupil_id"], {"grade": r["grade"], "class": r["class_name"] or "", "name": r["name"],
+                                               "no": r["student_no"], "及格线": [], "优秀线": []})
+        p[r["line"]].append(f"{r['subject']} {r['score']:g}(差 {r['gap']:g})")
+    columns = [Column("班级"), Column("姓名"), Column("学籍号"), Column("接近及格线", "para"),
+               Column("接近优秀线", "para")]
+    ordered = sorted(pupils.values(), key=lambda p: (p["grade"], p["class"], p["no"]))
+    rows = [[p["class"], p["name"], p["no"], "、".join(p["及格线"]), "、".join(p["优秀线"])] for p in ordered]
+    return Table("临界生名单", columns, rows, sheet="临界生", breaks=_breaks(rows),
+                 note=f"临界生:主科得分低于及格线或优秀线,但差距不超过满分的 {margin:g}%。名单仅供教师培优补差使用,不得公开。")
+
+
+def struggling_table(records: list[dict], need: int, baseline_name: str) -> Table:
+    """Return 学困生: pupils below the pass line in `need` or more main subjects now and before."""
+    columns = [Column("班级"), Column("姓名"), Column("学籍号"), Column("本次不及格主科", "para"),
+               Column("上次不及格主科", "para")]
+    rows = [[r["class_name"] or "", r["name"], r["student_no"], "、".join(r["subjects_now"]),
+             "、".join(r["subjects_before"])] for r in records]
+    return Table("学困生名单", columns, rows, sheet="学困生", breaks=_breaks(rows),
+                 note=f"学困生:本次和上次({baseline_name})都有 {need} 科及以上主科低于及格线。缺考不作为依据。"
+                      "名单仅供教师使用,不得公开。")
+
+
+def build(db: Database, exam_id: str, *, school_code: str | None = None, baseline_id: str | None = None,
+          made: dt.datetime | None = None, progress: Progress | None = None,
+          cancelled: Cancelled | None = None) -> Report:
+    """Return the 考试质量分析报告 of one school (the database's only school when no code is given).
+
+    Raises NotFound (exam, school, baseline), ValidationError (no code in a database of several
+    schools, no marks of the school in the exam), ReportCancelled.
+    """
+    exam = get_exam(db, exam_id)
+    school = find_school(db, school_code)
+    preset = active_preset(db, "quality")
+    min_size = int(preset["min_group_size"])
+    if progress:
+        progress(0.05, "正在统计三率一分")
+    levels = all_group_stats(db, exam_id, preset=preset)
+    grades = [r for r in levels["grade"] if r["school_code"] == school["code"]]
+    if not grades:
+        raise invalid(f"{school['name']}在“{exam['name']}”中没有成绩,无法生成质量分析报告。", "school")
+    classes = [r for r in levels["class"] if r["school_code"] == school["code"]]
+    overall = [r for r in levels["school"] if r["school_code"] == school["code"]]
+    town = township_reference(levels, grades[0]["township_code"])
+    check(cancelled)
+    if progress:
+        progress(0.15, "正在计算进步值与增值")
+    baseline = resolve_baseline(db, exam, baseline_id)
+    gains, gain_note = progress_or_note(db, exam, baseline, "grade", preset)
+    gains = [p for p in gains if p["school_code"] == school["code"]]
+    added = [] if gain_note else [r for r in value_added(db, exam_id, baseline["id"], "class", preset=preset)
+                                  if r["school_code"] == school["code"]]
+    check(cancelled)
+    if progress:
+        progress(0.3, "正在整理临界生与学困生名单")
+    main_codes = {s["code"] for s in exam["subjects"] if s["is_main"]} or {s["code"] for s in exam["subjects"]}
+    near = [r for r in borderline(db, exam_id, school_id=school["id"], preset=preset)
+            if r["subject_code"] in main_codes]
+    weak = struggling(db, exam_id, baseline["id"] if baseline else None, school_id=school["id"], preset=preset)
+    labels, lines = trend(db, exam, preset, school_code=school["code"])
+    check(cancelled)
+    if progress:
+        progress(0.4, "正在撰写分析")
+
+    baseline_name = baseline["name"] if baseline else None
+    gain_by_key = {(p["grade"], p["subject_code"]): p for p in gains}
+    by_grade = {(r["grade"], r["subject_code"]): r for r in grades}
+    items = [f"{school['name']}本次共有 {max(r['n_roster'] for r in overall)} 名学生参加 {len(overall)} 个学科的考试"
+             f"({policy_text(exam['policy'])})。"]
+    counted = [r for r in overall if r["pass_rate"] is not None]
+    if counted:
+        best = max(counted, key=lambda r: r["pass_rate"])
+        worst = min(counted, key=lambda r: r["pass_rate"])
+        items.append(f"全校及格率最高的学科是{best['subject']}({findings.pct(best['pass_rate'])}),"
+                     f"最低的是{worst['subject']}({findings.pct(worst['pass_rate'])})。")
+    if baseline:
+        items.append(f"下文“较上次”指与基线考试“{baseline_name}”相比,只比较两次都参加考试的同一批学生。")
+    items += findings.pass_rate_findings(grades, town, gain_by_key)
+    items += findings.class_spread_findings(classes)
+    if added:
+        items += findings.value_added_findings(added)
+    elif gain_note:
+        items.append(gain_note)
+    need = int(preset["struggling_min_subjects"])
+    items.append(f"主科临界生 {len({r['pupil_id'] for r in near})} 人(距及格线或优秀线不超过满分的 "
+                 f"{preset['borderline_margin_pct']:g}%),学困生 {len(weak)} 人,名单见第六部分,请纳入培优补差计划。")
+    small = [dict(r, label=f"{grade_name(r['grade'])}{r['subject']}") for r in grades if r["small_sample"]]
+    small += [dict(r, label=f"{r['class_name']}{r['subject']}") for r in classes if r["small_sample"]]
+    note = findings.small_sample_note(small, min_size=min_size)
+    if note:
+        items.append(note)
+
+    sections = [Section("一、主要发现", [Findings(items, title="")])]
+    blocks: list = [overall_table(overall, town, "全校各学科总体情况")]
+    if len(labels) > 1:
+        blocks.append(Chart([charts.trend_lines("全校主科平均分(占满分的百分比)", labels, lines, width=PAGE_WIDTH)],
+                            "图 1 历次考试全校主科平均分走势(各次考试年级构成不同,仅看大势)"))
+    sections.append(Section("二、全校总体情况", blocks))
+    sections.append(Section("三、各年级各学科三率一分", [grade_table(grades, town, exam)]))
+    main = [s for s in exam["subjects"] if s["is_main"]] or exam["subjects"][:3]
+    pictures = []
+    for grade in sorted({r["grade"] for r in grades}):
+        bands = {s["name"]: by_grade[(grade, s["code"])]["bands"] for s in main if (grade, s["code"]) in by_grade}
+        band = charts.band_bars(f"{grade_name(grade)}主科分数段(占人数 %)", bands, width=PAGE_WIDTH / 2 - 4)
+        mine = [r for r in classes if r["grade"] == grade]
+        names = sorted({r["class_name"] for r in mine})
+        if len(names) > 1:
+            means = {(r["class_name"], r["subject_code"]): r["mean_pct"] for r in mine}
+            series = {n: [None if means.get((n, s["code"])) is None else 100 * means[(n, s["code"])] for s in main]
+                      for n in names}
+            compare = charts.grouped_bars(f"{grade_name(grade)}各班主科平均分(占满分 %)", [s["name"] for s in main],
+                                          series, width=PAGE_WIDTH / 2 - 4)
+            pictures.append(Chart([band, compare], f"{grade_name(grade)}:分数段分布与班级对比"))
+        else:
+            pictures.append(Chart([band], f"{grade_name(grade)}:分数段分布(本年级只有一个班,不作班级对比)"))
+    sections.append(Section("四、分数段与班级对比", [band_table(grades), *pictures,
+                                               class_table(classes, by_grade, exam)], new_page=True))
+    growth: list = []
+    if gain_note:
+        growth.append(Text(gain_note, "warning"))
+    else:
+        growth.append(Text(f"基线考试:{baseline_name}({baseline['term_name']})。比较的是两次都参加考试的同一批学生,"
+                           "年级按本次考试计。"))
+        growth.append(progress_table(gains, "年级", lambda p: grade_name(p["grade"])))
+        growth += [Findings(findings.progress_findings(
+            [dict(p, label=f"{grade_name(p['grade'])}{p['subject']}") for p in gains], "label", baseline_name),
+            title="")]
+        growth.append(value_added_table(added, "班级", lambda r: r["class_name"]))
+    sections.append(Section("五、进步值与增值评价", growth, new_page=True))
+    lists: list = [borderline_table(near, float(preset["borderline_margin_pct"]))]
+    if baseline:
+        lists.append(struggling_table(weak, need, baseline_name))
+    else:
+        lists.append(Text("没有可比的上次考试,无法认定学困生(需本次和上次都有多科主科不及格)。", "note"))
+    sections.append(Section("六、临界生与学困生名单(仅供教师使用)", lists, new_page=True))
+    sections.append(Section("附:指标说明", [Text(
+        f"平均分 = 总分 ÷ 统计人数;及格率、优秀率、低分率 = 相应人数 ÷ 统计人数。统计人数:{policy_text(exam['policy'])};"
+        "免考不计入,作弊按 0 分计入。综合分(三率一分)= 100 ×(平均分占满分比 × "
+        f"{preset['composite']['mean']:g} + 及格率 × {preset['composite']['pass_rate']:g} + 优秀率 × "
+        f"{preset['composite']['excellent_rate']:g} + (1 − 低分率) × {preset['composite']['not_low_rate']:g})。"
+        f"人数少于 {min_size} 的组为“样本过小”,数据仅供参考,不参加排名和比较。")]))
+    check(cancelled)
+    basis = [("学校", f"{school['name']}({school['code']},{school['type']})"), ("考试", exam["name"]),
+             ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
+             ("基线考试", f"{baseline_name}({baseline['term_name']})" if baseline else "无"),
+             ("评分方案", f"{preset.name}({preset.id},校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
+    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made)
+    basis.append(("数据校验", stamp.data_hash))
+    title = "考试质量分析报告"
+    return Report(kind="exam-school", title=title, subtitle=f"{school['name']} · {exam['name']}",
+                  header=f"{school['name']} · {exam['name']}", stamp=stamp, sections=sections, basis=basis,
+                  file_title=f"{school['name']}{exam['name']}{title}")
+

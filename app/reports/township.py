@@ -1,0 +1,287 @@
+"""Township summary across schools. Following 000 篇5 (承认差异看进步) progress per school comes first
+and the raw ranking second; 校本部 and 完小 / 教学点 are ranked in separate groups (the rank groups of
+the active 篇7 preset); small schools are flagged and left out of both rankings; schools missing
+data are listed; the central school's score follows the 60/40 preset of 000 篇20. Every figure comes
+from app.stats."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from reportlab.lib.pagesizes import A4
+from sqlite_utils import Database
+
+from app.errors import ValidationError, invalid
+from app.queries.township import schools_missing_exam
+from app.reports import charts, findings
+from app.reports.common import (Cancelled, Progress, check, cutoff_text, exam_when, grade_name, make_stamp,
+                                policy_text, resolve_baseline)
+from app.reports.figures import progress_or_note, trend
+from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text
+from app.reports.pdf import MARGIN_X
+from app.services.exams import get_exam
+from app.services.schools import get_meta
+from app.stats.groups import all_group_stats, competition_ranks
+from app.stats.presets import active_preset
+from app.stats.scoring import central_school_scores
+
+PAGE_WIDTH = A4[0] - 2 * MARGIN_X
+
+
+def find_township(db: Database, code: str | None) -> dict:
+    """Return the township with `code`, else the database's own (meta township_code) or its only one.
+
+    Raises ValidationError when none can be chosen.
+    """
+    rows = [dict(r) for r in db.query("SELECT * FROM township ORDER BY code")]
+    wanted = (code or get_meta(db, "township_code") or "").strip().upper()
+    for row in rows:
+        if row["code"].upper() == wanted:
+            return row
+    if not code and len(rows) == 1:
+        return rows[0]
+    known = "、".join(f"{r['code']} {r['name']}" for r in rows[:10]) or "(没有)"
+    raise invalid(f"请用 --township 指明乡镇代码(数据库中有:{known})。", "township")
+
+
+def data_status(db: Database, exam: dict, schools: list[dict], grade_records: list[dict]) -> list[dict]:
+    """Return one row per school: code, name, type, grades with marks, missing (grade, subject)
+    pairs among the grades it has classes in, and whether it has no marks at all (with the date of
+    its last data package)."""
+    absent = {r["code"]: r for r in schools_missing_exam(db, exam["id"])}
+    have: dict[str, set[tuple[int, str]]] = defaultdict(set)
+    for r in grade_records:
+        if r["n_roster"]:
+            have[r["school_code"]].add((r["grade"], r["subject_code"]))
+    expected: dict[str, set[int]] = defaultdict(set)
+    for code, grade in db.execute(
+            "SELECT s.code, g.grade FROM class c JOIN class_grade g ON g.class_id = c.id"
+            " JOIN school s ON s.id = c.school_id"
+            " WHERE c.academic_year_id = ? AND EXISTS (SELECT 1 FROM pupil p WHERE p.class_id = c.id)",
+            [exam["academic_year_id"]]):
+        if grade in exam["grades"]:
+            expected[code].add(grade)
+    out = []
+    for s in schools:
+        marked = sorted({g for g, _ in have[s["code"]]})
+        missing = []
+        for grade in sorted(expected[s["code"]] | set(marked)):
+            for subject in exam["subjects"]:
+                if grade in subject["grades"] and (grade, subject["code"]) not in have[s["code"]]:
+                    missing.append((grade, subject["name"]))
+        out.append({**s, "grades": marked, "missing": missing, "no_marks": s["code"] in absent or not marked,
+                    "last_package": absent.get(s["code"], {}).get("last_imported_at")})
+    return out
+
+
+def _missing_text(row: dict) -> str:
+    if row["no_marks"]:
+        when = f",最近一次收到数据包:{row['last_package'][:10]}" if row["last_package"] else ",尚未收到数据包"
+        return "没有本次考试的成绩" + when
+    if not row["missing"]:
+        return "完整"
+    by_grade: dict[int, list[str]] = defaultdict(list)
+    for grade, subject in row["missing"]:
+        by_grade[grade].append(subject)
+    return "缺:" + ";".join(f"{grade_name(g)}{'、'.join(names)}" for g, names in by_grade.items())
+
+
+def build(db: Database, exam_id: str, *, township_code: str | None = None, baseline_id: str | None = None,
+          made: dt.datetime | None = None, progress: Progress | None = None,
+          cancelled: Cancelled | None = None) -> Report:
+    """Return the township summary of an exam. Raises NotFound (exam, baseline), ValidationError (no
+    township chosen, no marks in the township), ReportCancelled."""
+    exam = get_exam(db, exam_id)
+    township = find_township(db, township_code)
+    preset = active_preset(db, "quality")
+    groups_preset = active_preset(db, "township_subject")
+    central_preset = active_preset(db, "central_school")
+    min_size = int(preset["min_group_size"])
+    schools = [dict(r) for r in db.query(
+        "SELECT code, name, type FROM school WHERE township_id = ? ORDER BY"
+        " CASE type WHEN '中心校本部' THEN 0 WHEN '完小' THEN 1 ELSE 2 END, code", [township["id"]])]
+    if progress:
+        progress(0.05, "正在统计各校三率一分")
+    levels = all_group_stats(db, exam_id, preset=preset)
+    codes = {s["code"] for s in schools}
+    grade_records = [r for r in levels["grade"] if r["school_code"] in codes]
+    school_records = [r for r in levels["school"] if r["school_code"] in codes]
+    if not school_records:
+        raise invalid(f"{township['name']}在“{exam['name']}”中没有任何成绩。", "exam")
+    town = [r for r in levels["township"] if r["township_code"] == township["code"] and r["grade"] is not None]
+    status = data_status(db, exam, schools, grade_records)
+    check(cancelled)
+    if progress:
+        progress(0.2, "正在计算各校进步值")
+    baseline = resolve_baseline(db, exam, baseline_id)
+    gains, gain_note = progress_or_note(db, exam, baseline, "school", preset)
+    gains = [p for p in gains if p["school_code"] in codes]
+    labels, lines = trend(db, exam, preset, township_code=township["code"])
+    check(cancelled)
+
+    group_names = ["、".join("校本部" if k == "中心校本部" else k for k in kinds) for kinds in groups_preset["rank_groups"]]
+    group_of = {kind: i for i, kinds in enumerate(groups_preset["rank_groups"]) for kind in kinds}
+    per_school: dict[str, dict] = {}
+    for s in schools:
+        mine = [r for r in school_records if r["school_code"] == s["code"] and r["n"]]
+        grades_mine = [r for r in grade_records if r["school_code"] == s["code"] and r["n"]]
+        small_groups = sum(r["small_sample"] for r in grades_mine)
+        n = max([r["n"] for r in mine] or [0])
+        mean = (lambda key: sum(r[key] for r in mine) / len(mine) if mine else None)  # noqa: E731
+        per_school[s["code"]] = {
+            **s, "group": group_of.get(s["type"], len(group_names)), "n": n, "small_groups": small_groups,
+            "groups": len(grades_mine), "small": bool(mine) and (n < min_size or 2 * small_groups >= len(grades_mine)),
+            "mean_pct": mean("mean_pct"), "pass_rate": mean("pass_rate"), "excellent_rate": mean("excellent_rate"),
+            "low_rate": mean("low_rate"), "composite": mean("composite"), "has_data": bool(mine)}
+    gains_by_school: dict[str, list[dict]] = defaultdict(list)
+    for p in gains:
+        gains_by_school[p["school_code"]].append(p)
+    for code, row in per_school.items():
+        mine = gains_by_school.get(code, [])
+        row["progress"] = sum(p["progress"] for p in mine) / len(mine) if mine else None
+        row["matched"] = max([p["n"] for p in mine] or [0])
+    for key, rank_key in (("progress", "progress_rank"), ("composite", "rank")):
+        by_group: dict[int, list[dict]] = defaultdict(list)
+        for row in per_school.values():
+            row[rank_key] = None
+            if row[key] is not None and not row["small"]:
+                by_group[row["group"]].append(row)
+        for members in by_group.values():
+            for row, rank in zip(members, competition_ranks([m[key] for m in members])):
+                row[rank_key], row[rank_key + "_of"] = rank, len(members)
+    scored = {c: r["composite"] for c, r in per_school.items() if r["composite"] is not None}
+    try:
+        central = [c for c in central_school_scores(db, scored, preset=central_preset)
+                   if c["township_code"] == township["code"]]
+    except ValidationError as exc:  # no central school with marks in this township
+        central, central_note = [], str(exc)
+    else:
+        central_note = ""
+
+    main = [s for s in exam["subjects"] if s["is_main"]] or exam["subjects"][:3]
+    ordered = sorted(per_school.values(), key=lambda r: (r["group"], r["progress_rank"] or 999, r["code"]))
+    items: list[str] = []
+    if gains:
+        items += findings.progress_findings([dict(r, label=r["name"], small_sample=r["small"]) for r in ordered
+                                             if r["progress"] is not None], "label", baseline["name"])
+    elif gain_note:
+        items.append(gain_note)
+    for g, name in enumerate(group_names):
+        ranked = [r for r in per_school.values() if r["group"] == g and r["rank"]]
+        if len(ranked) > 1:
+            best = min(ranked, key=lambda r: r["rank"])
+            items.append(f"{name}组按三率一分综合分,{best['name']}居首({best['composite']:.1f});"
+                         "综合分只作参考,评价学校先看进步。")
+    small = [r for r in per_school.values() if r["small"]]
+    if small:
+        items.append("、".join(f"{r['name']}(参考 {r['n']} 人,{r['small_groups']}/{r['groups']} 个年级学科组少于 "
+                              f"{min_size} 人)" for r in small) + " 为小规模学校(样本过小),列出数字,但不参加进步值和综合分排名。")
+    missing = [r for r in status if r["no_marks"] or r["missing"]]
+    if missing:
+        items.append("数据不完整的学校:" + ";".join(f"{r['name']}({_missing_text(r)})" for r in missing) + "。")
+    else:
+        items.append("全乡各校本次考试的成绩都已收齐。")
+    if central:
+        c = central[0]
+        items.append(f"中心小学得分 {c['score']:.1f} = 校本部 {c['central_score']:.1f} × "
+                     f"{central_preset['weights']['central']:g} + 村级学校平均 "
+                     f"{(c['village_mean'] or 0):.1f} × {central_preset['weights']['villages']:g}"
+                     f"({c['villages']} 所村级学校)。")
+
+    status_rows = [[r["name"], r["type"], per_school[r["code"]]["n"], "、".join(grade_name(g) for g in r["grades"]),
+                    _missing_text(r)] for r in status]
+    status_table = Table("各校数据情况", [Column("学校"), Column("类型"), Column("参考人数", "int"), Column("有成绩的年级", "para"),
+                                      Column("数据情况", "para")], status_rows, sheet="数据情况",
+                         muted={i for i, r in enumerate(status) if r["no_marks"]})
+    progress_columns = [Column("组别"), Column("学校"), Column("匹配人数", "int")] + [
+        Column(f"{s['name']}进步值", "signed") for s in main] + [Column("各科平均进步值", "signed"),
+                                                                Column("组内名次", "int"), Column("备注")]
+    progress_rows, muted = [], set()
+    for r in ordered:
+        mine = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], [])}
+        if r["small"]:
+            muted.add(len(progress_rows))
+        progress_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"],
+                              r["matched"], *[mine.get(s["code"]) for s in main], r["progress"], r["progress_rank"],
+                              "小规模,不排名" if r["small"] else ("无基线数据" if r["progress"] is None else "")])
+    progress_block: list = []
+    if gain_note:
+        progress_block.append(Text(gain_note, "warning"))
+    else:
+        progress_block += [
+            Text(f"基线考试:{baseline['name']}({baseline['term_name']})。各校与自己同一批学生的上次成绩相比,"
+                 "不做学校之间的横向结果对比(000 篇5)。"),
+            Table("各校进步值", progress_columns, progress_rows, sheet="各校进步值", muted=muted,
+                  breaks={i for i in range(1, len(progress_rows)) if progress_rows[i][0] != progress_rows[i - 1][0]},
+                  note="进步值(000 篇17)按学校全部年级合计;各科平均进步值为学校各学科进步值的平均;名次在组内排列。"),
+            Chart([charts.signed_bars("各校各科平均进步值", [r["name"] for r in ordered if r["progress"] is not None],
+                                      [r["progress"] for r in ordered if r["progress"] is not None], width=PAGE_WIDTH,
+                                      muted=[r["small"] for r in ordered if r["progress"] is not None])],
+                  "绿色为进步,红色为退步,灰色为小规模学校(不排名)")]
+    raw_ordered = sorted(per_school.values(), key=lambda r: (r["group"], r["rank"] or 999, r["code"]))
+    raw_rows, raw_muted = [], set()
+    for r in raw_ordered:
+        if r["small"] or not r["has_data"]:
+            raw_muted.add(len(raw_rows))
+        raw_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"], r["type"],
+                         r["n"], r["mean_pct"], r["pass_rate"], r["excellent_rate"], r["low_rate"], r["composite"],
+                         r["rank"], r.get("rank_of") if r["rank"] else None,
+                         "没有成绩" if not r["has_data"] else "小规模,不排名" if r["small"] else ""])
+    raw_table = Table("各校三率一分(各学科平均)与组内排名", [
+        Column("组别"), Column("学校"), Column("类型"), Column("参考人数", "int"), Column("平均得分率", "pct"),
+        Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
+        Column("组内名次", "int"), Column("参评校数", "int"), Column("备注")], raw_rows, sheet="各校三率一分",
+        muted=raw_muted, breaks={i for i in range(1, len(raw_rows)) if raw_rows[i][0] != raw_rows[i - 1][0]},
+        note="各项为学校各学科(全部年级合计)数值的平均;各校年级构成不同,排名只作参考。")
+    central_block: list = []
+    if central:
+        c = central[0]
+        central_block.append(Table("中心小学得分(000 篇20)", [
+            Column("中心校本部"), Column("校本部综合分", "num"), Column("村级学校数", "int"), Column("村级学校平均综合分", "num"),
+            Column("中心小学得分", "num")], [[per_school[c["central_school_code"]]["name"], c["central_score"],
+                                          c["villages"], c["village_mean"], c["score"]]], sheet="中心小学得分",
+            note=f"中心小学得分 = 校本部 × {central_preset['weights']['central']:g} + 辖区村级学校平均 × "
+                 f"{central_preset['weights']['villages']:g}(方案 {central_preset.id});此处各校得分取三率一分综合分,"
+                 "村级学校平均含小规模学校。"))
+    else:
+        central_block.append(Text(central_note or "没有中心校本部的成绩,无法计算中心小学得分。", "note"))
+    subjects = exam["subjects"]
+    figures = {(x["school_code"], x["subject_code"]): x for x in school_records}
+    wide = [Table(f"各校各学科{label}", [Column("学校")] + [Column(s["name"], kind) for s in subjects],
+                  [[r["name"], *[figures[(r["code"], s["code"])][key] if (r["code"], s["code"]) in figures else None
+                                 for s in subjects]] for r in raw_ordered], sheet=f"各校各学科{label}")
+            for label, key, kind in (("平均分", "mean", "num"), ("及格率", "pass_rate", "pct"),
+                                     ("优秀率", "excellent_rate", "pct"))]
+    town_rows = [[grade_name(r["grade"]), r["subject"], r["n"], r["mean"], r["sd"], r["pass_rate"], r["excellent_rate"],
+                  r["low_rate"], r["composite"], *r["bands"][5:]] for r in town]
+    town_table = Table("全乡各年级各学科三率一分", [
+        Column("年级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"), Column("标准差", "num"),
+        Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
+        Column("50-59%", "int"), Column("60-69%", "int"), Column("70-79%", "int"), Column("80-89%", "int"),
+        Column("90-100%", "int")], town_rows, sheet="全乡各年级",
+        breaks={i for i in range(1, len(town_rows)) if town_rows[i][0] != town_rows[i - 1][0]})
+    trend_block: list = []
+    if len(labels) > 1:
+        trend_block.append(Chart([charts.trend_lines("全乡主科平均分(占满分的百分比)", labels, lines, width=PAGE_WIDTH)],
+                                 "历次考试全乡主科平均分走势(各次考试年级构成不同,仅看大势)"))
+    sections = [
+        Section("一、主要发现", [Findings(items, title="")]),
+        Section("二、数据收齐情况", [status_table]),
+        Section("三、各校进步(先看进步)", progress_block),
+        Section("四、各校三率一分与排名(其次看结果)", [raw_table, *central_block]),
+        Section("五、各校各学科明细", wide, landscape=True),
+        Section("六、全乡各年级各学科", [town_table, *trend_block]),
+    ]
+    basis = [("乡镇", f"{township['name']}({township['code']})"), ("考试", exam["name"]), ("时间与类型", exam_when(exam)),
+             ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
+             ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
+             ("分组", " / ".join(group_names) + f"(方案 {groups_preset.id})"),
+             ("评分方案", f"{preset.name}({preset.id});{central_preset.name}({central_preset.id})"),
+             ("最小样本", f"{min_size} 人;参考人数少于此数、或半数以上年级学科组少于此数的学校为小规模学校")]
+    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, central_preset, groups_preset],
+                       made=made)
+    basis.append(("数据校验", stamp.data_hash))
+    title = "教学质量汇总报告"
+    return Report(kind="township", title=title, subtitle=f"{township['name']} · {exam['name']}",
+                  header=f"{township['name']} · {exam['name']}", stamp=stamp, sections=sections, basis=basis,
+                  file_title=f"{township['name']}{exam['name']}{title}")

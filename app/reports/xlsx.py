@@ -1,0 +1,225 @@
+"""Write a report model as an .xlsx workbook that opens cleanly in WPS, Excel and LibreOffice.
+
+Sheet 说明 holds the title, the basis of the report (exam, baseline, policy, presets with their
+hashes, the data hash, time made), the findings and the tables' notes (so that each table sheet
+holds nothing but its table). Every table gets its own sheet: the heading in
+row 1, frozen and repeated on every printed page, numbers stored as numbers with a number format
+(rates as fractions shown as percentages), column widths measured on the Chinese text, A4, fitted to
+the page width, landscape when the table is wide, and the school, exam and page numbers in the
+printed header and footer. Slips go on one sheet, one block per pupil with a page break after
+each (or every second) pupil, so each printed page holds only that pupil's 等级.
+"""
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from app import __version__
+from app.reports.common import Cancelled, Progress, check
+from app.reports.model import KINDS, Findings, Heading, Report, Table, Text, format_value
+
+FONT_NAME = "宋体"
+HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
+STRONG_FILL = PatternFill("solid", fgColor="DDE7F2")
+THIN = Side(style="thin", color="9AA7B4")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+MAX_WIDTH = 48
+
+
+def display_width(text: str) -> int:
+    """Return the width of `text` in Excel character units (a Chinese character counts 2)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "", title).strip() or "表"
+    base = base[:31]
+    name, n = base, 2
+    while name in taken:
+        suffix = f"({n})"
+        name, n = base[:31 - len(suffix)] + suffix, n + 1
+    taken.add(name)
+    return name
+
+
+def _page_setup(ws: Worksheet, report: Report, title: str, wide: bool) -> None:
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if wide else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.oddHeader.left.text = report.header
+    ws.oddHeader.right.text = title
+    if report.confidential:
+        ws.oddHeader.center.text = "内部资料 · 注意保密"
+    ws.oddFooter.left.text = report.stamp.footer()
+    ws.oddFooter.left.size = 7
+    ws.oddFooter.right.text = "第 &P 页 共 &N 页"
+
+
+def _table_sheet(ws: Worksheet, report: Report, table: Table) -> None:
+    font = Font(name=FONT_NAME, size=10)
+    head_font = Font(name=FONT_NAME, size=10, bold=True, color="FFFFFF")
+    muted_font = Font(name=FONT_NAME, size=10, color="8A8A8A")
+    widths = [display_width(c.label) for c in table.columns]
+    for j, column in enumerate(table.columns, start=1):
+        cell = ws.cell(row=1, column=j, value=column.label)
+        cell.font, cell.fill, cell.border = head_font, HEAD_FILL, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for i, row in enumerate(table.rows):
+        row_font = muted_font if i in table.muted else font
+        for j, (value, column) in enumerate(zip(row, table.columns), start=1):
+            cell = ws.cell(row=i + 2, column=j, value=value if value != "" else None)
+            cell.font, cell.border = row_font, BORDER
+            if i in table.strong:
+                cell.fill = STRONG_FILL
+            if KINDS[column.kind]:
+                cell.number_format = KINDS[column.kind]
+            elif column.kind == "para":
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            widths[j - 1] = max(widths[j - 1], display_width(format_value(value, column.kind)))
+    total = 0
+    for j, width in enumerate(widths, start=1):
+        width = min(MAX_WIDTH if table.columns[j - 1].kind != "para" else 40, width + 2)
+        ws.column_dimensions[get_column_letter(j)].width = width
+        total += width
+    ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
+    _page_setup(ws, report, table.title, wide=total > 95)
+
+
+def _about_sheet(ws: Worksheet, report: Report) -> None:
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["B"].width = 100
+    wrap = Alignment(wrap_text=True, vertical="top")
+    row = 1
+    ws.cell(row=row, column=1, value=report.title).font = Font(name=FONT_NAME, size=16, bold=True)
+    row += 1
+    ws.cell(row=row, column=1, value=report.subtitle).font = Font(name=FONT_NAME, size=10, color="666666")
+    row += 2
+    stamp = [("程序版本", f"SchoolQ {__version__}"),
+             ("方案校验", ";".join(f"{i}:{h}" for i, h in report.stamp.presets)),
+             ("数据校验", report.stamp.data_hash), ("生成时间", report.stamp.made)]
+    named = {label for label, _ in report.basis}
+    basis = list(report.basis) + [(label, value) for label, value in stamp if label not in named]
+    if report.confidential:
+        basis.insert(0, ("密级", "内部资料,注意保密"))
+    for label, value in basis:
+        ws.cell(row=row, column=1, value=label).font = Font(name=FONT_NAME, size=10, bold=True)
+        cell = ws.cell(row=row, column=2, value=value)
+        cell.font, cell.alignment = Font(name=FONT_NAME, size=10), wrap
+        row += 1
+    for section in report.sections:
+        texts: list[tuple[str, str]] = []
+        for block in section.blocks:
+            if isinstance(block, Heading):
+                texts.append(("heading", block.text))
+            elif isinstance(block, Text):
+                texts.append(("text", block.text))
+            elif isinstance(block, Findings):
+                texts += [("heading", block.title)] if block.title else []
+                texts += [("text", "• " + item) for item in block.items]
+        if not texts:
+            continue
+        row += 1
+        if section.title:
+            ws.cell(row=row, column=1, value=section.title).font = Font(name=FONT_NAME, size=12, bold=True)
+            row += 1
+        for style, text in texts:
+            cell = ws.cell(row=row, column=2 if style == "text" else 1, value=text)
+            cell.font = Font(name=FONT_NAME, size=10, bold=style == "heading")
+            cell.alignment = wrap
+            row += 1
+    notes = [t for t in report.tables() if t.note]
+    if notes:
+        row += 1
+        ws.cell(row=row, column=1, value="表格说明").font = Font(name=FONT_NAME, size=12, bold=True)
+        for table in notes:
+            row += 1
+            ws.cell(row=row, column=1, value=table.title).font = Font(name=FONT_NAME, size=10, bold=True)
+            cell = ws.cell(row=row, column=2, value=table.note)
+            cell.font, cell.alignment = Font(name=FONT_NAME, size=10), wrap
+    _page_setup(ws, report, "说明", wide=False)
+
+
+def _slips_sheet(ws: Worksheet, report: Report) -> None:
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 12
+    ws.column_dimensions["C"].width = 16
+    ws.column_dimensions["D"].width = 12
+    school, _, exam = report.header.partition(" · ")
+    font = Font(name=FONT_NAME, size=11)
+    row = 1
+    for number, slip in enumerate(report.slips(), start=1):
+        ws.cell(row=row, column=1, value="成绩通知单").font = Font(name=FONT_NAME, size=16, bold=True)
+        ws.cell(row=row + 1, column=1, value=f"{school} · {exam}").font = Font(name=FONT_NAME, size=10, color="666666")
+        ws.cell(row=row + 2, column=1, value=f"姓名:{slip.name}").font = font
+        ws.cell(row=row + 2, column=3, value=f"班级:{slip.class_name}").font = font
+        ws.cell(row=row + 3, column=1, value=f"学籍号:{slip.student_no}").font = font
+        row += 5
+        for j, label in enumerate(("学科", "等级", "学科", "等级"), start=1):
+            cell = ws.cell(row=row, column=j, value=label)
+            cell.font, cell.fill, cell.border = Font(name=FONT_NAME, size=11, bold=True), STRONG_FILL, BORDER
+        half = (len(slip.levels) + 1) // 2
+        for i in range(half):
+            pairs = [slip.levels[i]] + ([slip.levels[half + i]] if half + i < len(slip.levels) else [])
+            for k, (subject, level) in enumerate(pairs):
+                for j, value in ((1 + 2 * k, subject), (2 + 2 * k, level)):
+                    cell = ws.cell(row=row + 1 + i, column=j, value=value)
+                    cell.font, cell.border = font, BORDER
+        row += half + 2
+        ws.cell(row=row, column=1, value="班主任寄语:").font = font
+        row += 3
+        ws.cell(row=row, column=1, value="班主任签名:").font = font
+        ws.cell(row=row, column=3, value="家长签名:").font = font
+        row += 2
+        if number % report.slips_per_page == 0:
+            ws.row_breaks.append(Break(id=row - 1))
+        else:
+            ws.cell(row=row, column=1, value="- - - - - - - - 沿此线剪开 - - - - - - - -").font = Font(
+                name=FONT_NAME, size=8, color="666666")
+            row += 2
+    _page_setup(ws, report, "成绩通知单", wide=False)
+
+
+def write_xlsx(report: Report, path: str | Path, *, progress: Progress | None = None,
+               cancelled: Cancelled | None = None) -> Path:
+    """Write `report` as a workbook at `path` (written whole or not at all) and return the path.
+
+    Raises ReportCancelled when `cancelled()` turns true, OSError when the file cannot be written.
+    """
+    path = Path(path)
+    wb = Workbook()
+    wb.properties.creator = f"SchoolQ {__version__}"
+    wb.properties.title = report.file_title or report.title
+    about = wb.active
+    taken = {"说明"}
+    about.title = "说明"
+    _about_sheet(about, report)
+    if report.slips():
+        _slips_sheet(wb.create_sheet(_sheet_name("成绩通知单", taken)), report)
+    tables = report.tables()
+    for i, table in enumerate(tables):
+        check(cancelled)
+        _table_sheet(wb.create_sheet(_sheet_name(table.sheet or table.title, taken)), report, table)
+        if progress is not None:
+            progress(0.5 + 0.45 * (i + 1) / len(tables), f"正在写入“{table.title}”")
+    check(cancelled)
+    partial = path.with_name(path.name + ".part")
+    try:
+        wb.save(partial)
+        os.replace(partial, path)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return path

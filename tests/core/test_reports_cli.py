@@ -1,0 +1,60 @@
+"""`schoolq report`: PDF or workbook by the file's extension, the exam named by id or name, clear
+refusals, and a cancelled report leaves no file behind."""
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+
+from app.cli import main
+from app.reports import ReportCancelled, make_report
+from report_helpers import exam_ids, pages_text
+
+
+def test_report_to_pdf_and_xlsx(demo_path, demo_db, tmp_path, capsys):
+    exams = exam_ids(demo_db)
+    pdf = tmp_path / "油溪.pdf"
+    assert main(["report", str(demo_path), "--kind", "exam-school", "--exam", "2026—2027学年第一学期期中统考",
+                 "--school", "QSZ02", "--baseline", exams["期末"], "--out", str(pdf)]) == 0
+    assert "已生成考试质量分析报告" in capsys.readouterr().out
+    assert pdf.read_bytes()[:5] == b"%PDF-" and "油溪完全小学" in pages_text(pdf)[0]
+    xlsx = tmp_path / "slips.xlsx"
+    assert main(["report", str(demo_path), "--kind", "slips", "--exam", exams["统考"], "--school", "QSZ05",
+                 "--class", "二(1)班", "--out", str(xlsx)]) == 0
+    assert "成绩通知单" in load_workbook(xlsx).sheetnames
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--kind", "class", "--school", "QSZ01", "--out", "x.pdf"], "需要指明班级"),
+    (["--kind", "exam-school", "--out", "x.pdf"], "--school"),
+    (["--kind", "exam-school", "--school", "QSZ01", "--out", "x.docx"], ".pdf 或 .xlsx"),
+    (["--kind", "class", "--school", "QSZ05", "--class", "六(1)班", "--out", "x.pdf"], "参加考试的班级"),
+    (["--kind", "teacher", "--teacher", "NOBODY", "--out", "x.pdf"], "工号"),
+])
+def test_refusals_say_what_to_do(demo_path, demo_db, tmp_path, capsys, extra, message):
+    exams = exam_ids(demo_db)
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["report", str(demo_path), "--exam", exams["统考"]] + [
+        str(out / a) if a.startswith("x.") else a for a in extra]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+    assert not list(out.iterdir())
+
+
+def test_cancelled_report_writes_nothing(demo_db, tmp_path):
+    exams = exam_ids(demo_db)
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "cancelled.pdf"
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > 6  # let the figures be gathered, stop while the pages are laid out
+
+    with pytest.raises(ReportCancelled):
+        make_report(demo_db, "exam-school", exams["统考"], target, school="QSZ01", cancelled=cancelled)
+    assert not list(out.iterdir())
+    seen = []
+    make_report(demo_db, "township", exams["统考"], out / "town.xlsx", progress=lambda f, m: seen.append(f))
+    assert seen[-1] == 1.0 and seen == sorted(seen)
