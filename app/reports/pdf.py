@@ -17,8 +17,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, KeepTogether, NextPageTemplate, PageBreak,
-                                PageTemplate, Paragraph, Spacer)
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, KeepTogether, NextPageTemplate,
+                                PageBreak, PageTemplate, Paragraph, Spacer)
 from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle
 
@@ -278,14 +278,27 @@ def _slip(slip: Slip, report: Report, st: dict[str, ParagraphStyle], width: floa
     return box
 
 
-def _cut_line(width: float) -> RLTable:
-    line = RLTable([["沿此线剪开"]], colWidths=[width], rowHeights=[8 * mm])
-    line.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), register_font()), ("FONTSIZE", (0, 0), (-1, -1), 7),
-                              ("TEXTCOLOR", (0, 0), (-1, -1), GREY), ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
-                              ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                              ("LINEBELOW", (0, 0), (-1, 0), 0.6, GREY, None, (3, 3)),
-                              ("BOTTOMPADDING", (0, 0), (-1, -1), 4 * mm)]))
-    return line
+class _CutLine(Flowable):
+    """A dashed line across the frame between two slips, with 沿此线剪开 at its right end."""
+
+    def __init__(self, width: float) -> None:
+        super().__init__()
+        self.width, self.height = width, 9 * mm
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setStrokeColor(GREY)
+        canvas.setLineWidth(0.6)
+        canvas.setDash(4, 3)
+        canvas.line(0, self.height / 2, self.width - 18 * mm, self.height / 2)
+        canvas.setFont(register_font(), 7)
+        canvas.setFillColor(GREY)
+        canvas.drawRightString(self.width, self.height / 2 - 2.5, "沿此线剪开")
+        canvas.restoreState()
 
 
 def _story(report: Report, st: dict[str, ParagraphStyle]) -> list:
@@ -341,7 +354,7 @@ def _story(report: Report, st: dict[str, ParagraphStyle]) -> list:
                     story.append(PageBreak())
                     slips_on_page = 0
                 if slips_on_page:
-                    story.append(_cut_line(width))
+                    story.append(_CutLine(width))
                 height = slip_height if per_page == 2 else slip_height * 1.4
                 story.append(_slip(block, report, st, width, height))
                 slips_on_page += 1
