@@ -36,6 +36,7 @@ class NewUserDialog(QDialog):
             if role == "township_admin" and session.actor.role != "township_admin":
                 continue
             self.role.addItem(self.tr(name), role)
+        self.role.setCurrentIndex(self.role.findData("teacher"))
         self.school = self.form.add_field("school_id", self.tr("学校"), QComboBox())
         for school in list_schools(session.db):
             if session.actor.role == "township_admin" or school["id"] == session.actor.school_id:

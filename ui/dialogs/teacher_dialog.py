@@ -14,17 +14,11 @@ from ui.session import Session
 from ui.widgets.form import ProblemForm
 
 
-def _checkable_list(items: list[tuple[str, str]], checked: set[str], height: int = 110) -> QListWidget:
-    """Return a list of (label, key) items with check boxes; keys in `checked` start checked."""
-    widget = QListWidget()
-    for label, key in items:
-        item = QListWidgetItem(label)
-        item.setData(Qt.ItemDataRole.UserRole, key)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Checked if key in checked else Qt.CheckState.Unchecked)
-        widget.addItem(item)
-    widget.setMaximumHeight(height)
-    return widget
+def _fit_height(widget: QListWidget) -> None:
+    """Make the list tall enough to show all its items (at most 8 rows)."""
+    rows = min(8, max(1, widget.count()))
+    row_height = max(widget.sizeHintForRow(0), widget.fontMetrics().height() + 4)
+    widget.setFixedHeight(rows * row_height + 2 * widget.frameWidth() + 4)
 
 
 def checked_keys(widget: QListWidget) -> list[str]:
@@ -58,7 +52,7 @@ class TeacherDialog(QDialog):
         links = teacher_links(session.db, teacher["id"]) if teacher else {
             "subject_ids": [], "roles": [], "titles": [], "site_ids": []}
         self.setWindowTitle(self.tr("修改教师信息") if teacher else self.tr("新增教师"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
         layout = QVBoxLayout(self)
         self.form = ProblemForm()
         self.schools = list_schools(session.db)
@@ -84,13 +78,14 @@ class TeacherDialog(QDialog):
         self.active = self.form.add_field("active", self.tr("在岗"), QCheckBox(self.tr("在岗(调离、退休的教师取消勾选)")))
         self.active.setChecked(True)
         subjects = list_subjects(session.db)
-        self.subjects = self.form.add_field("subjects", self.tr("任教学科"), _checkable_list(
-            [(s["name"], s["name"]) for s in subjects], {s["name"] for s in subjects if s["id"] in links["subject_ids"]}))
+        subjects_widget, self.subjects = _box_grid(tuple(s["name"] for s in subjects),
+                                                   {s["name"] for s in subjects if s["id"] in links["subject_ids"]})
+        self.form.add_field("subjects", self.tr("任教学科"), subjects_widget)
         roles_widget, self.roles = _box_grid(ROLES, set(links["roles"]))
         self.form.add_field("roles", self.tr("职务"), roles_widget)
         titles_widget, self.titles = _box_grid(TITLES, set(links["titles"]))
         self.form.add_field("titles", self.tr("称号"), titles_widget)
-        self.sites = self.form.add_field("sites", self.tr("走教学校"), _checkable_list([], set()))
+        self.sites = self.form.add_field("sites", self.tr("走教学校"), QListWidget())
         self._site_ids = set(links["site_ids"])
         self.sites_hint = QLabel(self.tr("数据库中没有其他学校。"))
         self.sites_hint.setStyleSheet("color: #555;")
@@ -125,6 +120,7 @@ class TeacherDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if school["id"] in self._site_ids else Qt.CheckState.Unchecked)
             self.sites.addItem(item)
+        _fit_height(self.sites)
         self.sites.setVisible(self.sites.count() > 0)
         self.sites_hint.setVisible(self.sites.count() == 0)
 
@@ -134,7 +130,7 @@ class TeacherDialog(QDialog):
             "staff_no": self.staff_no.text(), "name": self.name.text(), "gender": self.gender.currentData(),
             "birth_date": self.birth_date.text(), "hire_date": self.hire_date.text(), "phone": self.phone.text(),
             "active": int(self.active.isChecked()),
-            "subjects": checked_keys(self.subjects),
+            "subjects": [name for name, box in self.subjects.items() if box.isChecked()],
             "roles": [role for role, box in self.roles.items() if box.isChecked()],
             "titles": [title for title, box in self.titles.items() if box.isChecked()],
             "sites": checked_keys(self.sites),

@@ -135,12 +135,15 @@ class SnapshotTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._snap.columns)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        """Return the display text, alignment or (ROW_ROLE) the row dict of a cell."""
+        """Return the display text (also the tooltip, for cut-off cells), alignment or (ROW_ROLE) the
+        row dict of a cell."""
         if not index.isValid():
             return None
         s = self._order[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._snap.display[s][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._snap.display[s][index.column()] or None
         if role == Qt.ItemDataRole.TextAlignmentRole and self._snap.columns[index.column()].centered:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == ROW_ROLE:
