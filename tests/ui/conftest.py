@@ -7,6 +7,7 @@ import os
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
 
 import datetime as dt  # noqa: E402
+import shutil  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -71,10 +72,10 @@ SMALL_PUPILS = [
 ]
 
 
-@pytest.fixture
-def small_school(tmp_path, boxes, qapp):
-    """A school database made with the services: 3 classes, 5 pupils, 2 teachers, admin 'admin'."""
-    path = tmp_path / "school.sqlite"
+@pytest.fixture(scope="session")
+def small_school_template(tmp_path_factory):
+    """A school database made once with the services: 3 classes, 5 pupils, 2 teachers, admin 'admin'."""
+    path = tmp_path_factory.mktemp("small-school") / "school.sqlite"
     db = setup.init_school(path, code="XS01", name="溪水完全小学", type="完小", passphrase=PASSPHRASE, today=TODAY)
     school = schools.school_by_code(db, "XS01")
     year_id = schools.current_term(db)["academic_year_id"]
@@ -91,6 +92,14 @@ def small_school(tmp_path, boxes, qapp):
     teachers.add_teacher(db, SYSTEM, school["id"], {"staff_no": "T02", "name": "赵丽", "gender": "女",
                                                     "subjects": ["数学"], "titles": ["骨干"]})
     db.close()
+    return path
+
+
+@pytest.fixture
+def small_school(small_school_template, tmp_path, boxes, qapp):
+    """A private copy of the small school database."""
+    path = tmp_path / "school.sqlite"
+    shutil.copyfile(small_school_template, path)
     return path
 
 
