@@ -1,0 +1,202 @@
+"""Report speed and memory on the demo township (seed 1): the 考试质量分析报告 of the central school
+(12 classes × 9 subjects, against last year's final), the township summary, and 成绩通知单 for 500
+pupils (the central school's 456 and the first of 油溪完全小学's), each as PDF, and the school report
+as .xlsx.
+
+Run: .venv/bin/python -m pytest -q -s tests/bench/bench_reports.py
+
+Targets from the issue: school report < 3 s, township summary < 5 s, 500 slips < 10 s, memory <
+300 MB. Figures are printed, not asserted. Peers measured in the same run, on the same rows:
+- plain reportlab: the school report's tables only, as plain string cells in one SimpleDocTemplate
+  (same font, header row repeated) — no charts, findings, styles, page stamp or page count pass;
+- plain openpyxl: the same tables' rows appended to sheets, no styles, widths or page setup.
+The ratio says what the presentation (and gathering the figures) costs over drawing bare tables.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+import reportlab
+from openpyxl import Workbook
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import Table as RLTable
+
+from app.db.database import open_database
+from app.demo import generate
+from app.reports import build_report, write_report
+from app.reports.common import register_font
+from app.reports.model import Report, Section, format_value
+
+RUNS = 3
+SLIPS = 500
+
+
+@pytest.fixture(scope="module")
+def township(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("bench-reports") / "township.sqlite"
+    generate(path, seed=1)
+    return path
+
+
+def _exams(db) -> dict[str, str]:
+    return {r[1]: r[0] for r in db.execute("SELECT id, type FROM exam")}
+
+
+def school_report(db, out: Path, suffix: str = ".pdf") -> Path:
+    exams = _exams(db)
+    report = build_report(db, "exam-school", exams["统考"], school="QSZ01", baseline=exams["期末"])
+    return write_report(report, out.with_suffix(suffix))
+
+
+def township_report(db, out: Path) -> Path:
+    exams = _exams(db)
+    return write_report(build_report(db, "township", exams["统考"], baseline=exams["期末"]), out)
+
+
+def slips_500(db, out: Path) -> Path:
+    exams = _exams(db)
+    parts = [build_report(db, "slips", exams["统考"], school=code) for code in ("QSZ01", "QSZ02")]
+    slips = [s for part in parts for s in part.slips()][:SLIPS]
+    assert len(slips) == SLIPS
+    first = parts[0]
+    report = Report(kind="slips", title=first.title, subtitle=first.subtitle, header=first.header, stamp=first.stamp,
+                    sections=[Section(None, slips)], cover=False)
+    return write_report(report, out)
+
+
+def plain_reportlab(report: Report, out: Path) -> Path:
+    """The peer: the same tables as bare string cells in the same font."""
+    font = register_font()
+    story = []
+    for table in report.tables():
+        rows = [[c.label for c in table.columns]] + [
+            [format_value(v, c.kind) for v, c in zip(row, table.columns)] for row in table.rows]
+        t = RLTable(rows, repeatRows=1)
+        t.setStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 7.5)])
+        story.append(t)
+    SimpleDocTemplate(str(out), pagesize=landscape(A4)).build(story)
+    return out
+
+
+def plain_openpyxl(report: Report, out: Path) -> Path:
+    """The peer: the same tables' rows appended to sheets, nothing else."""
+    wb = Workbook()
+    for i, table in enumerate(report.tables()):
+        ws = wb.create_sheet(f"表{i + 1}")
+        ws.append([c.label for c in table.columns])
+        for row in table.rows:
+            ws.append(row)
+    wb.save(out)
+    return out
+
+
+def _timed(fn, runs: int = RUNS) -> tuple[list[float], list[float]]:
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return walls, cpus
+
+
+def _peak(fn) -> float:
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2 ** 20
+
+
+# A fresh interpreter makes all three PDFs once, cold (imports, font loading); VmHWM is its peak
+# resident size, interpreter and libraries included.
+_CHILD = """
+import sys, time
+sys.path.insert(0, {here!r})
+from pathlib import Path
+started = time.perf_counter()
+from app.db.database import open_database
+import bench_reports
+db = open_database({path!r})
+out = Path({out!r})
+steps = []
+for name, fn in (("school", bench_reports.school_report), ("township", bench_reports.township_report),
+                 ("slips", bench_reports.slips_500)):
+    t = time.perf_counter()
+    fn(db, out / (name + ".pdf"))
+    steps.append(time.perf_counter() - t)
+print(" ".join(f"{{s:.2f}}" for s in steps), time.perf_counter() - started,
+      next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
+"""
+
+
+def _cold_child(path: Path, out: Path) -> tuple[list[float], float, float]:
+    code = _CHILD.format(here=str(Path(__file__).parent), path=str(path), out=str(out))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    *steps, total, rss = done.stdout.split()
+    return [float(s) for s in steps], float(total), int(rss) / 1024
+
+
+def test_report_speed_and_memory(township, tmp_path):
+    cold_steps, cold_total, rss = _cold_child(township, tmp_path)
+    db = open_database(township)
+    exams = _exams(db)
+    report = build_report(db, "exam-school", exams["统考"], school="QSZ01", baseline=exams["期末"])
+    pages = {}
+    jobs = {
+        "school": lambda: school_report(db, tmp_path / "school.pdf"),
+        "school_xlsx": lambda: school_report(db, tmp_path / "school", ".xlsx"),
+        "township": lambda: township_report(db, tmp_path / "township.pdf"),
+        "slips": lambda: slips_500(db, tmp_path / "slips.pdf"),
+        "build_only": lambda: build_report(db, "exam-school", exams["统考"], school="QSZ01", baseline=exams["期末"]),
+        "peer_pdf": lambda: plain_reportlab(report, tmp_path / "peer.pdf"),
+        "peer_xlsx": lambda: plain_openpyxl(report, tmp_path / "peer.xlsx"),
+    }
+    for fn in jobs.values():  # warm imports, fonts and the page cache
+        fn()
+    results = {name: _timed(fn) for name, fn in jobs.items()}
+    peaks = {name: _peak(jobs[name]) for name in ("school", "township", "slips")}
+    from pypdf import PdfReader
+
+    for name in ("school", "township", "slips"):
+        pages[name] = len(PdfReader(str(tmp_path / f"{name}.pdf")).pages)
+    tables = report.tables()
+    db.close()
+
+    med = statistics.median
+    wall = {name: med(r[0]) for name, r in results.items()}
+    cpu = {name: med(r[1]) for name, r in results.items()}
+    load = os.getloadavg()
+    print()
+    print(f"环境:Python {platform.python_version()},reportlab {reportlab.Version},{os.cpu_count()} 核,"
+          f"负载 {load[0]:.1f}/{load[1]:.1f}(墙钟时间受同机其他进程影响,CPU 时间更稳定)")
+    print(f"冷启动(新进程,含导入与字体加载):学校报告 {cold_steps[0]:.2f} s,乡镇汇总 {cold_steps[1]:.2f} s,"
+          f"通知单 {SLIPS} 份 {cold_steps[2]:.2f} s;合计 {cold_total:.2f} s,最大常驻内存 {rss:.0f} MB(目标 < 300 MB)")
+    print(f"预热后每项 {RUNS} 次,中位墙钟 / CPU:")
+    for name, label, target in (("school", f"中心校考试质量分析报告 PDF({pages['school']} 页)", 3.0),
+                                ("school_xlsx", "同一报告 .xlsx", 3.0),
+                                ("township", f"乡镇汇总 PDF({pages['township']} 页)", 5.0),
+                                ("slips", f"成绩通知单 {SLIPS} 份 PDF({pages['slips']} 页)", 10.0)):
+        verdict = "达到" if wall[name] < target else "未达到"
+        print(f"  {label}:{wall[name]:.2f} s / CPU {cpu[name]:.2f} s(目标 < {target:g} s,{verdict})")
+    print(f"  其中汇集数据(统计、进步值、增值、名单、数据校验):{wall['build_only']:.2f} s / CPU {cpu['build_only']:.2f} s")
+    rows = sum(len(t.rows) for t in tables)
+    print(f"同伴对照(同一批 {len(tables)} 张表、{rows} 行):")
+    print(f"  纯 reportlab 画裸表格(无图表、文字、样式、页眉页脚):{wall['peer_pdf']:.2f} s;"
+          f"本程序 PDF ÷ 同伴 = {wall['school'] / wall['peer_pdf']:.1f} 倍"
+          f"(只比排版:{(wall['school'] - wall['build_only']) / wall['peer_pdf']:.1f} 倍)")
+    print(f"  纯 openpyxl 逐行写入(无样式、列宽、打印设置):{wall['peer_xlsx']:.2f} s;"
+          f"本程序 .xlsx ÷ 同伴 = {wall['school_xlsx'] / wall['peer_xlsx']:.1f} 倍"
+          f"(只比写表:{(wall['school_xlsx'] - wall['build_only']) / wall['peer_xlsx']:.1f} 倍)")
+    print(f"  tracemalloc 峰值:学校报告 {peaks['school']:.0f} MB,乡镇汇总 {peaks['township']:.0f} MB,"
+          f"通知单 {peaks['slips']:.0f} MB")
