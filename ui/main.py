@@ -21,12 +21,13 @@ from types import TracebackType  # noqa: E402
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator  # noqa: E402
 from PySide6.QtGui import QFontDatabase  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from app.paths import font_path  # noqa: E402
 
 APP_DISPLAY_NAME = "乡村学校教学质量管理"
 SMOKE_QUIT_MS = 1000
+SMALL_SCREEN_WIDTH, SMALL_SCREEN_HEIGHT = 1400, 800
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -78,6 +79,16 @@ def create_application(argv: list[str]) -> QApplication:
     return app
 
 
+def show_main_window(window: QWidget) -> None:
+    """Show the main window, maximized on the small screens of old school laptops."""
+    screen = window.screen().availableGeometry() if window.screen() else None
+    if screen is not None and (screen.width() < SMALL_SCREEN_WIDTH or screen.height() < SMALL_SCREEN_HEIGHT):
+        window.setGeometry(screen)  # also where no window manager maximizes
+        window.showMaximized()
+    else:
+        window.show()
+
+
 def run_smoke(app: QApplication) -> int:
     """Open the demo as its administrator, show the window and every page, quit after ~1 s.
 
@@ -101,7 +112,7 @@ def run_smoke(app: QApplication) -> int:
     try:
         session = opening.open_demo_as_admin(tasks)
         window = MainWindow(session, tasks)
-        window.show()
+        show_main_window(window)
         QTimer.singleShot(0, lambda: print(f"first window: {time.perf_counter() - _STARTED:.2f} s", flush=True))
         pages = len(window.pages)
         for i in range(pages):
@@ -144,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         if session is None:
             return 0
         window = MainWindow(session, tasks)
-        window.show()
+        show_main_window(window)
         app.setQuitOnLastWindowClosed(True)
         code = app.exec()
         shiboken6.delete(window)  # while QApplication lives: PySide's exit clean-up may crash otherwise
