@@ -35,7 +35,7 @@ MISSING = re.compile(
     r"|cannot open shared object file|Fontconfig error|QFontDatabase|Cannot find font|找不到")
 # The first release with the v1 data format; an upgrade from it must open its database.
 FIRST_RELEASE = "97317e1"
-# Qt modules the program uses; any other Qt library in the bundle is dead weight.
+# Qt libraries the program does not use; any of them in the bundle is dead weight.
 QT_LIBRARIES_NOT_SHIPPED = ("WebEngine", "Quick", "Qml", "3D", "Multimedia", "Pdf", "VirtualKeyboard", "Charts",
                             "Designer", "Sql", "Test", "Bluetooth", "Positioning")
 
@@ -179,7 +179,9 @@ def test_bundle_leaves_out_unused_qt_tests_and_build_tools(bundle):
     assert unused == [], f"unused Qt libraries were collected: {unused}"
     bindings = {path.name.split(".")[0] for path in (bundle.internal / "PySide6").iterdir()
                 if path.name.startswith("Qt") and path.suffix in (".so", ".pyd")}
-    assert bindings == {"QtCore", "QtGui", "QtWidgets", "QtSvg"}
+    imported = {name for path in (ROOT / "ui").rglob("*.py")
+                for name in re.findall(r"PySide6\.(Qt\w+)", path.read_text(encoding="utf-8"))}
+    assert bindings == {"QtCore", "QtGui", "QtWidgets", "QtSvg"} | imported
 
     readers = pytest.importorskip("PyInstaller.archive.readers")
     for program, forbidden in ((bundle.gui, ()), (bundle.cli, ("PySide6", "shiboken6", "ui"))):
