@@ -7,7 +7,7 @@ import shiboken6
 from openpyxl import Workbook
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QLabel
+from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QInputDialog, QLabel
 
 from app.db.database import open_database
 from app.services.users import verify_user
@@ -144,18 +144,28 @@ def test_day_plan_dialog_keeps_problems_on_screen(page):
     assert not errors
 
 
-def test_plan_dialog_copies_then_edits(page, demo_session):
+def test_plan_dialog_copies_then_edits(page, demo_session, boxes, monkeypatch):
+    answers = iter([("地方课程", True), ("地方课程", True)])
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *args, **kwargs: next(answers)))
+
     def edit(dialog):
         assert isinstance(dialog, PlanDialog)
-        assert dialog.copy_button.isVisible() and not dialog.model.item(0, 2).isEditable()
+        assert dialog.copy_button.isVisible() and not dialog.model.item(0, 3).isEditable()
         dialog.copy()
-        maths = next(r for r in range(dialog.model.rowCount()) if dialog.model.item(r, 0).text() == "数学")
-        dialog.model.item(maths, 2).setText("5")   # grade 1 maths: 5 a week
+        rows = {dialog.model.item(r, 0).text(): r for r in range(dialog.model.rowCount())}
+        dialog.model.item(rows["数学"], 1).setText("数学、语文")   # 语文 already counts in its own line
+        QApplication.processEvents()
+        dialog.model.item(rows["数学"], 3).setText("5")           # grade 1 maths: 5 a week
+        QApplication.processEvents()
+        dialog.add()          # 地方课程 leaves the combined line only if taken out of it first: refused
         dialog.accept()
 
     errors = when_modal(edit)
     page.edit_plan()
     assert not errors
+    refusals = boxes.texts("warning")
+    assert any("已计入“语文”一行" in text for text in refusals)
+    assert any("已计入“劳动、综合实践活动、地方课程、校本课程”一行" in text for text in refusals)
     rules = set(column_texts(page.findings_table, "规则"))
     assert rules == {"课时少于计划"}   # 数学 is 统考: four periods instead of five is a warning
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
+                               QLineEdit, QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
 
 from app.errors import Problem, ValidationError
 from app.queries.roster import list_schools
@@ -14,7 +14,8 @@ from app.timetable.check import RULES, SEVERITY_NAMES, Finding
 from app.timetable.edit import (day_plan, preview_cell, set_cell, set_day_plan, set_travel_time, teachers_for_school,
                                 travel_times)
 from app.timetable.model import DAY_NAMES, KIND_NAMES
-from app.timetable.plans import copy_preset, delete_plan, format_band, school_plan, set_hours, update_line
+from app.timetable.plans import (add_line, copy_preset, delete_line, delete_plan, format_band, school_plan, set_hours,
+                                 update_line)
 from ui.dialogs.import_preview_dialog import problem_columns
 from ui.dialogs.messages import confirm, show_error
 from ui.models.table_model import SnapshotTableModel, TableSnapshot
@@ -262,15 +263,21 @@ class PlanDialog(QDialog):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         layout.addWidget(self.table, 1)
-        layout.addWidget(QLabel(self.tr("课时可写一个数(4)或一个范围(4-5);统考学科不得超过计划,非统考学科不得少于计划。")))
+        layout.addWidget(QLabel(self.tr("课时可写一个数(4)或一个范围(4-5);统考学科不得超过计划,非统考学科不得少于计划。"
+                                        "“包含学科”写一行计入的学科,如“语文、书法”。")))
         row = QHBoxLayout()
         self.copy_button = QPushButton(self.tr("复制为本校计划"))
         self.copy_button.clicked.connect(self.copy)
         self.reset_button = QPushButton(self.tr("恢复默认计划"))
         self.reset_button.clicked.connect(self.reset)
+        self.add_button = QPushButton(self.tr("增加一行…"))
+        self.add_button.setToolTip(self.tr("增加地方课程、校本课程等;一门学科只能计入一行"))
+        self.add_button.clicked.connect(self.add)
+        self.remove_button = QPushButton(self.tr("删除所选行"))
+        self.remove_button.clicked.connect(self.remove)
         close = QPushButton(self.tr("关闭"))
         close.clicked.connect(self.accept)
-        for button in (self.copy_button, self.reset_button):
+        for button in (self.copy_button, self.add_button, self.remove_button, self.reset_button):
             row.addWidget(button)
         row.addStretch(1)
         row.addWidget(close)
@@ -289,12 +296,17 @@ class PlanDialog(QDialog):
             basis=plan.basis(), source=plan.source))
         self.model.blockSignals(True)
         self.model.clear()
-        self.model.setHorizontalHeaderLabels([self.tr("科目"), self.tr("统考")]
+        self.model.setHorizontalHeaderLabels([self.tr("科目"), self.tr("包含学科"), self.tr("统考")]
                                              + [self.tr("{g}年级").format(g=g) for g in self.GRADES])
+        names = {s["code"]: s["name"] for s in list_subjects(self.session.db)}
         for line in plan.lines:
             name = QStandardItem(line.name)
             name.setEditable(False)
             name.setToolTip(line.note)
+            name.setData(line.item_id, Qt.ItemDataRole.UserRole)
+            members = QStandardItem("、".join(names.get(code, code) for code in line.subjects))
+            members.setEditable(own)
+            members.setData(line.item_id, Qt.ItemDataRole.UserRole)
             tested = QStandardItem()
             tested.setCheckable(own)
             tested.setEditable(False)
@@ -307,8 +319,8 @@ class PlanDialog(QDialog):
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 cell.setData((line.item_id, grade), Qt.ItemDataRole.UserRole)
                 cells.append(cell)
-            self.model.appendRow([name, tested, *cells])
-        totals = [QStandardItem(self.tr("合计")), QStandardItem("")]
+            self.model.appendRow([name, members, tested, *cells])
+        totals = [QStandardItem(self.tr("合计")), QStandardItem(""), QStandardItem("")]
         for grade in self.GRADES:
             low, high = plan.grade_total(grade)
             item = QStandardItem(format_band((low, high)) if high else "")
@@ -320,12 +332,15 @@ class PlanDialog(QDialog):
         self.model.blockSignals(False)
         self.table.resizeColumnsToContents()
         self.copy_button.setVisible(not own)
-        self.reset_button.setVisible(own)
+        for button in (self.reset_button, self.add_button, self.remove_button):
+            button.setVisible(own)
 
     def _edited(self, item: QStandardItem) -> None:
         data = item.data(Qt.ItemDataRole.UserRole)
         try:
             if item.column() == 1:
+                update_line(self.session.db, self.session.actor, data, subjects=item.text())
+            elif item.column() == 2:
                 update_line(self.session.db, self.session.actor, data,
                             tested=item.checkState() == Qt.CheckState.Checked)
             else:
@@ -336,6 +351,39 @@ class PlanDialog(QDialog):
         self.changed = True
         # The edited item belongs to the model being rebuilt: rebuild once its signal has returned.
         QTimer.singleShot(0, self, self.load)
+
+    def add(self) -> None:
+        """Ask for a name and the subjects it counts, and add the line to the school's plan."""
+        name, ok = QInputDialog.getText(self, self.tr("增加一行"), self.tr("名称(如 校本课程):"))
+        if not ok or not name.strip():
+            return
+        subjects, ok = QInputDialog.getText(self, self.tr("增加一行"), self.tr("包含学科(如 校本课程、心理健康):"),
+                                            text=name.strip())
+        if not ok:
+            return
+        try:
+            add_line(self.session.db, self.session.actor, self.school_id, name=name, subjects=subjects)
+        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
+            show_error(self, exc)
+            return
+        self.changed = True
+        self.load()
+
+    def remove(self) -> None:
+        """Remove the selected line from the school's plan (after asking)."""
+        rows = self.table.selectionModel().selectedRows() or self.table.selectionModel().selectedIndexes()
+        item = self.model.item(rows[0].row(), 0) if rows else None
+        item_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if not item_id or not confirm(self, self.tr("删除一行"),
+                                      self.tr("从本校课程计划中删除“{n}”吗?").format(n=item.text())):
+            return
+        try:
+            delete_line(self.session.db, self.session.actor, item_id)
+        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
+            show_error(self, exc)
+            return
+        self.changed = True
+        self.load()
 
     def copy(self) -> None:
         """Copy the default plan into the school."""
