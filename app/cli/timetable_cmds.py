@@ -24,6 +24,7 @@ def _school_argument(parser, required: bool = False) -> None:
 
 
 def register(sub) -> None:
+    """Add timetable, import-timetable, workload, observations and routine to the CLI."""
     group = sub.add_parser("timetable", help="课表:合规检查、课程计划、打印",
                            description="课表的合规检查(开齐开足、体育一小时、劳动课、教师冲突、走教路程等)、"
                                        "课程计划与打印。")
@@ -105,6 +106,7 @@ def _school_id(db, code: str | None) -> str | None:
 
 
 def cmd_check(args) -> int:
+    """schoolq timetable check: print the findings (a JSON list with --json)."""
     db = open_db(args)
     try:
         result = check_timetable(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
@@ -129,6 +131,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_print(args) -> int:
+    """schoolq timetable print: write class and teacher timetables as an A4 PDF."""
     from app.timetable.pdf import timetables_pdf  # reportlab loads only when printing
 
     db = open_db(args)
@@ -163,6 +166,7 @@ def cmd_print(args) -> int:
 
 
 def cmd_plan(args) -> int:
+    """schoolq timetable plan: show the plan a school follows; --copy makes it the school's own."""
     db = open_db(args)
     try:
         school = school_by_code(db, args.school)
@@ -187,6 +191,7 @@ def cmd_plan(args) -> int:
 
 
 def cmd_workload(args) -> int:
+    """schoolq workload: every teacher's load against the standard, or the balance figures."""
     db = open_db(args)
     try:
         result = teacher_workloads(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
@@ -230,13 +235,15 @@ def _print_balance(balance: dict) -> None:
 
 
 def cmd_observations(args) -> int:
-    db = open_db(args)
+    """schoolq observations: each observer's role, quota, lessons observed and pace."""
     try:
         as_of = parse_date(args.as_of) if args.as_of else None
-        rows = observation_progress(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
-                                    as_of=as_of)
     except ValueError:
         raise invalid(f"日期“{args.as_of}”无法识别,请写成 2026-11-16 的形式。") from None
+    db = open_db(args)
+    try:
+        rows = observation_progress(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
+                                    as_of=as_of)
     finally:
         db.close()
     if args.json:
@@ -252,6 +259,7 @@ def cmd_observations(args) -> int:
 
 
 def cmd_routine(args) -> int:
+    """schoolq routine: the term's routine checks per teacher and per school."""
     db = open_db(args)
     try:
         summary = routine_summary(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
@@ -270,6 +278,7 @@ def cmd_routine(args) -> int:
 
 
 def cmd_import_timetable(args) -> int:
+    """schoolq import-timetable: check a timetable file and write it when it has no problem."""
     from app.timetable.import_xlsx import apply_timetable, read_timetable  # openpyxl loads only when importing
 
     db = open_db(args)

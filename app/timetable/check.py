@@ -300,7 +300,8 @@ class _Checker:
                              f"({clock(times[id(before)][1])}下课)后,{clock(times[id(after)][0])}要在{b.name}上"
                              f"{b.label(after.slot)},中间只有 {gap} 分钟,两地路程需要 {need} 分钟。请调开这两节课。",
                              cls=self.data.classes.get(after.class_id), teacher_id=teacher_id, day=day,
-                             slot=after.slot, related=[self.where(before)], subject=self.data.subject_name(after.subject))
+                             slot=after.slot, related=[self.where(before)],
+                             subject=self.data.subject_name(after.subject))
         home = self.data.schools.get(teacher.school_id)
         if home is not None and len(distinct) > home.daily_max and self.data.in_focus(home.id):
             self.add("teacher_daily_max", home,
@@ -330,7 +331,8 @@ class _Checker:
         place = lambda w: (w["class_name"] if w["school_id"] == a["school_id"] == b["school_id"]  # noqa: E731
                            else f"{w['school_name']}{w['class_name']}")
         when = (f"{DAY_NAMES[first.day]}{a['period_label']}" if first.school_id == second.school_id
-                else f"{DAY_NAMES[first.day]}{a['school_name']}{a['period_label']}与{b['school_name']}{b['period_label']}")
+                else f"{DAY_NAMES[first.day]}{a['school_name']}{a['period_label']}"
+                     f"与{b['school_name']}{b['period_label']}")
         self.add("teacher_clash", self.data.schools[first.school_id],
                  f"{teacher.name} {when}同时安排在{place(a)}和{place(b)}上课。一位教师同一时间只能上一节课,请调开。",
                  cls=self.data.classes.get(first.class_id), teacher_id=teacher_id, day=first.day, slot=first.slot,

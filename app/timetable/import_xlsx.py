@@ -399,7 +399,8 @@ class _Reader:
                     self.plan.problems.append(Problem(f"“{written}”中的科目无法识别。请写成“语文 张三”或“语文(张三)”。",
                                                       sheet=sheet, row=index + 1, column=header_texts[col]))
                     continue
-                self.add(sheet, index + 1, header_texts[col], school, cls, days[col], slot, kind, subject, teacher, None)
+                self.add(sheet, index + 1, header_texts[col], school, cls, days[col], slot, kind, subject, teacher,
+                         None)
 
 
 def _title_texts(rows: list[tuple], start: int, header: int) -> list[str]:
@@ -461,7 +462,8 @@ def read_timetable(db: Database, path: str | Path, *, school_id: str | None = No
         plan.problems.append(Problem("文件中没有找到任何课。请检查是否选对了文件。"))
     sort_problems(plan.problems, [name for name, _ in sheets])
     sort_problems(plan.warnings, [name for name, _ in sheets])
-    plan.new_day_plans = sorted({lesson.school_id for lesson in plan.lessons if reader.school(lesson.school_id).default_plan})
+    plan.new_day_plans = sorted({lesson.school_id for lesson in plan.lessons
+                                 if reader.school(lesson.school_id).default_plan})
     if plan.classes:
         marks = ",".join("?" for _ in plan.classes)
         plan.replaced = db.execute(f"SELECT COUNT(*) FROM timetable_slot WHERE term_id = ? AND class_id IN ({marks})",
@@ -487,7 +489,8 @@ def apply_timetable(db: Database, actor: Actor, plan: TimetableImportPlan, progr
             ensure_day_plan(db, actor, school_id, term_id)
         replaced = 0
         for class_id in plan.classes:
-            for row in db.query("SELECT id FROM timetable_slot WHERE term_id = ? AND class_id = ?", [term_id, class_id]):
+            for row in db.query("SELECT id FROM timetable_slot WHERE term_id = ? AND class_id = ?",
+                                [term_id, class_id]):
                 delete_row(db, actor, "timetable_slot", row["id"])
                 replaced += 1
         for done, lesson in enumerate(plan.lessons, start=1):

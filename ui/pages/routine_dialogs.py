@@ -226,7 +226,8 @@ class WorkloadSettingsDialog(QDialog):
                   content["multigrade_add_per_extra_grade"], 2, 0.05, 2)
         names = {s["code"]: s["name"] for s in list_subjects(session.db)}
         for code, value in content["subject_coefficients"].items():
-            self._add(("subject_coefficients", code), self.tr("{s}系数").format(s=names.get(code, code)), value, 5, 0.05, 2)
+            self._add(("subject_coefficients", code), self.tr("{s}系数").format(s=names.get(code, code)), value, 5,
+                      0.05, 2)
         self._add(("default_subject_coefficient",), self.tr("其他学科系数"), content["default_subject_coefficient"], 5,
                   0.05, 2)
         for role, value in content["leader_min_periods"].items():

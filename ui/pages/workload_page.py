@@ -130,7 +130,8 @@ class Loaded:
     checks: list[dict]
 
 
-def _table(columns: list[Column], proxy: bool = False) -> tuple[QTableView, SnapshotTableModel, SnapshotFilterProxy | None]:
+def _table(columns: list[Column],
+           proxy: bool = False) -> tuple[QTableView, SnapshotTableModel, SnapshotFilterProxy | None]:
     model = SnapshotTableModel(columns)
     view = QTableView()
     model.setParent(view)
