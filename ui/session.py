@@ -5,9 +5,8 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from sqlite_utils import Database
 
-from app.db.database import open_database
+from app.db.database import Database, open_database
 from app.db.writes import ROLE_NAMES, Actor
 from app.paths import default_database_path
 from app.queries.roster import database_kind

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
-from sqlite_utils import Database
 
+from app.db.database import Database
 from app.db.writes import Actor
 from app.errors import Problem, ValidationError
 from app.services.users import verify_user

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout, QWidget)
-from sqlite_utils import Database
 
+from app.db.database import Database
 from app.errors import Problem, ValidationError
 from app.paths import user_data_dir
 from app.services.schools import SCHOOL_TYPES

@@ -1,8 +1,7 @@
 """The pupils table: its columns and the loader that runs on the worker."""
 from __future__ import annotations
 
-from sqlite_utils import Database
-
+from app.db.database import Database
 from app.queries.roster import list_pupils
 from app.services.pupils import FLAGS, STATUSES
 from app.validation.classnames import GRADE_NAMES

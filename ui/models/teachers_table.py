@@ -1,8 +1,7 @@
 """The teachers table: its columns and the loader that runs on the worker."""
 from __future__ import annotations
 
-from sqlite_utils import Database
-
+from app.db.database import Database
 from app.queries.roster import list_teachers
 from ui.models.table_model import Column, TableSnapshot, field_text
 

@@ -5,8 +5,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QWidget
-from sqlite_utils import Database
 
+from app.db.database import Database
 from app.importing.roster import apply_roster, read_roster
 from app.queries.roster import list_classes
 from app.services.pupils import STATUSES, delete_pupil

@@ -5,8 +5,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QWidget
-from sqlite_utils import Database
 
+from app.db.database import Database
 from app.importing.teachers import apply_teachers, read_teachers
 from app.services.teachers import delete_teacher
 from ui.dialogs.teacher_dialog import TeacherDialog
