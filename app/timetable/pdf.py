@@ -1,8 +1,8 @@
-"""Printable timetables: one A4 page per class or per teacher, in the CJK font shipped with the
-program, with a footer stamp naming the program version and when the page was made."""
+"""Printable timetables: one A4 page per class or per teacher, in the CJK font the reports use
+(app.reports.common), with a footer stamp naming the program version, the term and when the page
+was made."""
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,27 +11,16 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlite_utils import Database
 
 from app import __version__
 from app.errors import invalid
-from app.paths import font_path
+from app.reports.common import made_text, register_font
 from app.timetable.grids import Grid, class_grid, teacher_grid
 from app.timetable.model import DAY_NAMES, load_timetable
 
-FONT = "WQYMicroHei"
 Progress = Callable[[float, str], None]
-
-
-def register_font() -> str:
-    """Register the shipped WenQuanYi Micro Hei (TrueType outlines, subset on embedding) with
-    reportlab once; return its name."""
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(font_path()), subfontIndex=0))
-    return FONT
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -98,7 +87,7 @@ def _stamp(made: str, basis: str) -> Callable:
         canvas.saveState()
         canvas.setFont(register_font(), 8)
         canvas.setFillColor(colors.HexColor("#666666"))
-        text = f"SchoolQ {__version__} · {made} 生成" + (f" · {basis}" if basis else "")
+        text = f"SchoolQ {__version__} · " + (f"{basis} · " if basis else "") + f"{made} 生成"
         canvas.drawString(doc.leftMargin, 10 * mm, text)
         canvas.drawRightString(A4[0] - doc.rightMargin, 10 * mm, f"第 {doc.page} 页")
         canvas.restoreState()
@@ -131,7 +120,7 @@ def timetables_pdf(db: Database, path: str | Path, *, class_ids: list[str] = (),
                   _grid_table(grid, styles, doc.width, doc.height - 32 * mm)]
         if progress is not None:
             progress((number + 1) / len(grids), f"正在排版 {grid.title}")
-    made = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    made = made_text(None)
     stamp = _stamp(made, data.term["name"])
     doc.build(story, onFirstPage=stamp, onLaterPages=stamp)
     return path
