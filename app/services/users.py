@@ -9,7 +9,7 @@ import os
 from sqlite_utils import Database
 
 from app.db.writes import ROLES, Actor, insert_row
-from app.errors import NotFound, invalid
+from app.errors import NotFound, PermissionDenied, invalid
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -33,7 +33,15 @@ def check_passphrase(stored: str | None, passphrase: str) -> bool:
 def create_user(db: Database, actor: Actor, *, username: str, display_name: str, role: str,
                 school_id: str | None = None, teacher_id: str | None = None,
                 passphrase: str | None = None) -> str:
-    """Create a local user and return its id. Raises ValidationError for a bad name or role."""
+    """Create a local user and return its id.
+
+    A township administrator may create any account; a school administrator only accounts of their
+    own school below administrator (教务, 教师). Raises ValidationError for a bad name or role and
+    PermissionDenied otherwise.
+    """
+    if actor.role != "township_admin" and not (
+            actor.role == "school_admin" and school_id == actor.school_id and role in ("academic", "teacher")):
+        raise PermissionDenied("只有乡镇管理员,或本校管理员为本校教务和教师,才能新建账号。")
     username = username.strip()
     if not username:
         raise invalid("用户名不能为空。", "username")

@@ -162,3 +162,17 @@ def test_school_details_change_is_audited(demo_db):
         ({"daily_max_periods": 6}, {"daily_max_periods": 7})
     with pytest.raises(PermissionDenied):
         schools.update_school(demo_db, admin, schools.school_by_code(demo_db, "QSZ02")["id"], name="改名")
+
+
+def test_only_administrators_create_accounts(demo_db):
+    central = _central(demo_db)
+    school_admin = users.actor_for(demo_db, "xiaozhang")
+    teacher_id = demo_db.execute("SELECT id FROM teacher WHERE school_id = ? LIMIT 1", [central["id"]]).fetchone()[0]
+    users.create_user(demo_db, school_admin, username="t2", display_name="新教师", role="teacher",
+                      school_id=central["id"], teacher_id=teacher_id, passphrase="abcd")
+    assert users.verify_user(demo_db, "t2", "abcd").teacher_id == teacher_id
+    with pytest.raises(PermissionDenied):
+        users.create_user(demo_db, school_admin, username="boss", display_name="乡镇", role="township_admin")
+    with pytest.raises(PermissionDenied):
+        users.create_user(demo_db, users.actor_for(demo_db, "jiaowu"), username="t3", display_name="x",
+                          role="teacher", school_id=central["id"], teacher_id=teacher_id)
