@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from app.errors import invalid
-from app.reports.common import Cancelled, Progress, ReportCancelled, check
+from app.reports.control import Cancelled, Progress, ReportCancelled, check
 from app.reports.model import Report
 
 KINDS = {

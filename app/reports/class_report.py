@@ -10,8 +10,9 @@ from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.reports import charts, findings
-from app.reports.common import (Cancelled, Progress, check, cutoff_text, exam_when, find_class, find_school,
-                                grade_name, make_stamp, policy_text, resolve_baseline)
+from app.reports.common import (cutoff_text, exam_when, find_class, find_school, grade_name, make_stamp, policy_text,
+                                resolve_baseline)
+from app.reports.control import Cancelled, Progress, check
 from app.reports.exam_school import (band_table, borderline_table, progress_table, remark, struggling_table,
                                      value_added_table)
 from app.reports.figures import by_key, progress_or_note, township_reference

@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from sqlite_utils import Database
 
 from app import __version__
-from app.errors import NotFound, SchoolQError, invalid
+from app.errors import NotFound, invalid
 from app.paths import font_path
 from app.reports.model import Stamp
 from app.services.exams import get_exam
@@ -29,15 +29,6 @@ from app.stats.presets import Preset
 from app.validation.classnames import class_name, parse_class
 
 FONT = "WQYMicroHei"
-Progress = Callable[[float, str], None]
-Cancelled = Callable[[], bool]
-
-
-class ReportCancelled(SchoolQError):
-    """The user cancelled the report; no file was written."""
-
-    def __init__(self) -> None:
-        super().__init__("已取消生成报表,没有写入文件。")
 
 
 def register_font() -> str:
@@ -46,12 +37,6 @@ def register_font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, str(font_path()), subfontIndex=0))
     return FONT
-
-
-def check(cancelled: Cancelled | None) -> None:
-    """Raise ReportCancelled when `cancelled()` says so."""
-    if cancelled is not None and cancelled():
-        raise ReportCancelled()
 
 
 def made_text(made: dt.datetime | None) -> str:

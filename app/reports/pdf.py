@@ -24,7 +24,8 @@ from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle
 
 from app import __version__
-from app.reports.common import Cancelled, Progress, ReportCancelled, register_font
+from app.reports.common import register_font
+from app.reports.control import Cancelled, Progress, ReportCancelled
 from app.reports.model import Chart, Findings, Heading, Report, Slip, Table, Text, format_value
 
 MARGIN_X = 14 * mm

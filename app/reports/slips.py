@@ -10,7 +10,8 @@ import datetime as dt
 from sqlite_utils import Database
 
 from app.errors import invalid
-from app.reports.common import Cancelled, Progress, check, find_class, find_school, make_stamp
+from app.reports.common import find_class, find_school, make_stamp
+from app.reports.control import Cancelled, Progress, check
 from app.reports.model import Report, Section, Slip
 from app.services.exams import get_exam
 from app.stats.presets import active_preset

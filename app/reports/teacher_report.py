@@ -10,8 +10,9 @@ from sqlite_utils import Database
 
 from app.errors import invalid
 from app.reports import findings
-from app.reports.common import (Cancelled, Progress, check, cutoff_text, exam_when, find_school, find_teacher,
-                                grade_name, make_stamp, policy_text, resolve_baseline)
+from app.reports.common import (cutoff_text, exam_when, find_school, find_teacher, grade_name, make_stamp, policy_text,
+                                resolve_baseline)
+from app.reports.control import Cancelled, Progress, check
 from app.reports.exam_school import progress_table, remark, value_added_table
 from app.reports.figures import by_key, progress_or_note, township_reference
 from app.reports.model import Column, Findings, Report, Section, Table, Text

@@ -14,8 +14,8 @@ from sqlite_utils import Database
 from app.errors import ValidationError, invalid
 from app.queries.township import schools_missing_exam
 from app.reports import charts, findings
-from app.reports.common import (Cancelled, Progress, check, cutoff_text, exam_when, grade_name, make_stamp,
-                                policy_text, resolve_baseline)
+from app.reports.common import cutoff_text, exam_when, grade_name, make_stamp, policy_text, resolve_baseline
+from app.reports.control import Cancelled, Progress, check
 from app.reports.figures import progress_or_note, trend
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text
 from app.reports.pdf import MARGIN_X

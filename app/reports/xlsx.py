@@ -23,7 +23,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app import __version__
-from app.reports.common import Cancelled, Progress, check
+from app.reports.control import Cancelled, Progress, check
 from app.reports.model import KINDS, Findings, Heading, Report, Table, Text, format_value
 
 FONT_NAME = "宋体"

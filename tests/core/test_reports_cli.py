@@ -1,12 +1,16 @@
 """`schoolq report`: PDF or workbook by the file's extension, the exam named by id or name, clear
-refusals, and a cancelled report leaves no file behind."""
+refusals, a cancelled report leaves no file behind, and printing hands a PDF to `lp`."""
 from __future__ import annotations
+
+import sys
 
 import pytest
 from openpyxl import load_workbook
 
 from app.cli import main
+from app.errors import SchoolQError
 from app.reports import ReportCancelled, make_report
+from app.reports.printing import print_file
 from report_helpers import exam_ids, pages_text
 
 
@@ -58,3 +62,27 @@ def test_cancelled_report_writes_nothing(demo_db, tmp_path):
     seen = []
     make_report(demo_db, "township", exams["统考"], out / "town.xlsx", progress=lambda f, m: seen.append(f))
     assert seen[-1] == 1.0 and seen == sorted(seen)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows prints through the file's own program")
+def test_print_goes_to_lp(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "printed.txt"
+    lp = bin_dir / "lp"
+    lp.write_text(f"#!/bin/sh\necho \"$@\" >> {log}\n")
+    lp.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    pdf = tmp_path / "报表.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    assert print_file(pdf) == "已把“报表.pdf”交给默认打印机。"
+    assert log.read_text(encoding="utf-8").strip() == str(pdf)
+    workbook = tmp_path / "报表.xlsx"
+    workbook.write_bytes(b"PK")
+    with pytest.raises(SchoolQError, match="WPS"):
+        print_file(workbook)
+    with pytest.raises(FileNotFoundError):
+        print_file(tmp_path / "没有.pdf")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(SchoolQError, match="没有找到打印命令"):
+        print_file(pdf)

@@ -6,6 +6,7 @@ from ui.pages.marks_page import MarksPage
 from ui.pages.overview_page import OverviewPage
 from ui.pages.page import Page
 from ui.pages.pupils_page import PupilsPage
+from ui.pages.reports_page import ReportsPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.teachers_page import TeachersPage
 from ui.pages.timetable_page import TimetablePage
@@ -16,6 +17,7 @@ PAGES: list[type[Page]] = [
     PupilsPage,
     TeachersPage,
     MarksPage,
+    ReportsPage,
     TimetablePage,
     WorkloadPage,
     ExchangePage,

@@ -1,0 +1,139 @@
+"""The 报表 page on the demo township: choosing a report and its scope, making it in the background,
+opening it, the recent list across restarts, cancel, printing, and what a teacher may make."""
+from __future__ import annotations
+
+import pytest
+import shiboken6
+from pypdf import PdfReader
+from PySide6.QtGui import QDesktopServices
+
+from app.db.database import open_database
+from app.services.users import verify_user
+from ui.pages import reports_page
+from ui.pages.reports_page import ReportsPage
+from ui.session import Session
+from ui.tasks import TaskControl
+from ui_helpers import column_texts
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """Record what the page asks the system to open instead of opening it."""
+    urls = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: urls.append(url.toLocalFile()) or True)
+    return urls
+
+
+def _session(path, user, tasks):
+    db = open_database(path)
+    return Session(path, db, verify_user(db, user, "demo"), tasks)
+
+
+@pytest.fixture
+def make_page(demo_path, tasks, boxes, qapp, qtbot):
+    made = []
+
+    def make(user="admin"):
+        session = _session(demo_path, user, tasks)
+        page = ReportsPage(session)
+        page.resize(1100, 760)
+        page.show()
+        qtbot.waitExposed(page)
+        made.append(page)
+        return page
+
+    yield make
+    for page in made:
+        page.close()
+        db = page.session.db
+        shiboken6.delete(page)
+        db.close()
+
+
+def _choose(combo, text):
+    index = combo.findText(text)
+    assert index >= 0, f"{text!r} not in {[combo.itemText(i) for i in range(combo.count())]}"
+    combo.setCurrentIndex(index)
+
+
+def _texts(combo):
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def test_class_report_made_opened_and_listed(make_page, tmp_path, opened, demo_path):
+    page = make_page()
+    assert page.page_title() == "报表"
+    assert _texts(page.kind_combo) == ["考试质量分析报告", "班级质量报告(班主任)", "教师教学质量报告(内部资料)", "成绩通知单",
+                                       "乡镇教学质量汇总"]
+    assert page.exam_combo.currentText() == "2026—2027学年第一学期期中统考(2026-2027-1)"
+    _choose(page.kind_combo, "班级质量报告(班主任)")
+    _choose(page.school_combo, "油溪完全小学(QSZ02)")
+    assert _texts(page.class_combo) == ["一(1)班", "二(1)班", "三(1)班", "四(1)班", "五(1)班", "六(1)班"]
+    assert page.baseline_combo.itemText(0).startswith("自动")
+    _choose(page.class_combo, "四(1)班")
+    target = tmp_path / "油溪四1.pdf"
+    page.generate_to(target)
+    assert target.exists() and "油溪完全小学 四(1)班" in PdfReader(str(target)).pages[0].extract_text()
+    assert opened == [str(target)]
+    assert column_texts(page.recent_table, "内容") == ["油溪完全小学 四(1)班 · 2026—2027学年第一学期期中统考"]
+    assert column_texts(page.recent_table, "报表") == ["班级质量报告(班主任)"]
+    assert page.open_button.isEnabled()
+    page.open_selected_folder()
+    assert opened[-1] == str(tmp_path)
+    # the list survives a restart
+    again = make_page()
+    assert column_texts(again.recent_table, "文件") == [str(target.resolve())]
+
+
+def test_slips_of_a_whole_school_as_excel(make_page, tmp_path, opened):
+    page = make_page()
+    _choose(page.kind_combo, "成绩通知单")
+    _choose(page.school_combo, "竹林教学点(QSZ05)")
+    assert _texts(page.class_combo)[0] == "全校各班"
+    assert not page.form.isRowVisible(page.baseline_combo) and page.form.isRowVisible(page.per_page_combo)
+    _choose(page.format_combo, "Excel 表格(.xlsx)")
+    page.open_after.setChecked(False)
+    target = tmp_path / "竹林通知单.xlsx"
+    page.generate_to(target)
+    assert target.exists() and not opened
+    assert "已生成" in page.status.text()
+
+
+def test_township_summary_hides_the_school(make_page, tmp_path, opened):
+    page = make_page()
+    _choose(page.kind_combo, "乡镇教学质量汇总")
+    assert not page.form.isRowVisible(page.school_combo) and page.form.isRowVisible(page.baseline_combo)
+    page.generate_to(tmp_path / "乡镇.pdf")
+    assert "教学质量汇总报告" in PdfReader(str(tmp_path / "乡镇.pdf")).pages[0].extract_text()
+
+
+def test_cancel_leaves_no_file(make_page, tmp_path, monkeypatch, boxes):
+    page = make_page()
+    monkeypatch.setattr(TaskControl, "cancelled", lambda self: True)
+    page.generate_to(tmp_path / "取消.pdf")
+    assert not list(tmp_path.glob("取消*")) and page.status.text() == "已取消,没有生成文件。"
+    assert not boxes.shown and page.generate_button.isEnabled()
+
+
+def test_print_sends_the_selected_report(make_page, tmp_path, monkeypatch, boxes, opened):
+    page = make_page()
+    page.generate_to(tmp_path / "学校.pdf")
+    sent = []
+    monkeypatch.setattr(reports_page, "print_file", lambda path: sent.append(path) or "已把“学校.pdf”交给默认打印机。")
+    page.print_selected()
+    assert sent == [str((tmp_path / "学校.pdf").resolve())]
+    assert boxes.texts("information") == ["已把“学校.pdf”交给默认打印机。"]
+
+
+def test_a_teacher_makes_only_their_own_report(make_page, tmp_path, opened, boxes):
+    page = make_page("laoshi")
+    assert _texts(page.kind_combo) == ["教师教学质量报告(内部资料)", "班级质量报告(班主任)", "成绩通知单"]
+    assert _texts(page.teacher_combo) == ["姜琪怡(QSZ01005)"]
+    assert not page.form.isRowVisible(page.school_combo)
+    page.generate_to(tmp_path / "我的.pdf")
+    assert "内部资料" in PdfReader(str(tmp_path / "我的.pdf")).pages[0].extract_text()
+    _choose(page.kind_combo, "班级质量报告(班主任)")
+    assert page.class_combo.count() == 0  # not a 班主任 of any class
+    page.generate_to(tmp_path / "班级.pdf")
+    assert not (tmp_path / "班级.pdf").exists()
+    assert boxes.texts("warning") == ["这所学校没有参加这次考试的班级(或没有您担任班主任的班级)。"]

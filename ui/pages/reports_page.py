@@ -1,0 +1,378 @@
+"""报表: choose a report (考试质量分析报告, class, teacher, 成绩通知单, township summary) and its scope,
+make it as PDF or Excel in the background with a progress bar and 取消, then open or print it; the
+reports made lately are listed. All the work is app.reports'.
+
+Who may make what: a teacher only their own teacher report and the class report and slips of the
+classes they are 班主任 of (000 篇14: a teacher's results go to the teacher and their leaders); a
+school's staff the reports of their school; the township summary is for a township database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from app.queries.roster import list_schools
+from app.reports import KINDS, ReportCancelled, make_report
+from app.reports.choices import exam_classes, exam_teachers, recent_reports, remember_report
+from app.reports.printing import print_file
+from app.services.exams import list_exams
+from ui.dialogs.messages import inform, show_error, warn
+from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
+from ui.pages.page import Page
+from ui.session import Session
+
+AUTO = ""
+WHOLE_SCHOOL = "__school__"
+FORMATS = (("PDF(打印用)", ".pdf"), ("Excel 表格(.xlsx)", ".xlsx"))
+
+
+def recent_columns() -> list[Column]:
+    """Columns of the recent reports table."""
+    return [
+        Column("made", "生成时间", lambda r: r["made"].replace("T", " ")[:16], lambda r: r["made"],
+               sample="2026-11-20 09:30"),
+        Column("kind", "报表", lambda r: KINDS.get(r["kind"], r["kind"]), sample="考试质量分析报告"),
+        Column("title", "内容", field_text("title"), sample="中" * 18),
+        Column("path", "文件", field_text("path"), sample="中" * 20),
+    ]
+
+
+def safe_file_name(text: str) -> str:
+    """Return `text` without the characters Windows forbids in file names."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "", text) or "报表"
+
+
+class ReportsPage(Page):
+    """The 报表 page."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(session, parent)
+        self._exams: list[dict] = []
+        self._schools: dict[str, str] = {}
+        self._last_dir = Path.home()
+        layout = QVBoxLayout(self)
+        heading = QLabel(self.tr("报表"))
+        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
+        layout.addWidget(heading)
+
+        box = QGroupBox(self.tr("生成报表"))
+        form = self.form = QFormLayout(box)
+        self.kind_combo = QComboBox()
+        for kind in self._allowed_kinds():
+            self.kind_combo.addItem(self.tr(KINDS[kind]), kind)
+        self.exam_combo = QComboBox()
+        self.exam_combo.setMinimumContentsLength(24)
+        self.school_combo = QComboBox()
+        self.class_combo = QComboBox()
+        self.teacher_combo = QComboBox()
+        self.baseline_combo = QComboBox()
+        self.baseline_combo.setMinimumContentsLength(24)
+        self.per_page_combo = QComboBox()
+        self.per_page_combo.addItem(self.tr("每页 2 张(裁开发放)"), 2)
+        self.per_page_combo.addItem(self.tr("每页 1 张"), 1)
+        self.format_combo = QComboBox()
+        for text, suffix in FORMATS:
+            self.format_combo.addItem(self.tr(text), suffix)
+        self.open_after = QCheckBox(self.tr("生成后立即打开"))
+        self.open_after.setChecked(True)
+        self.rows: dict[str, QWidget] = {}
+        for key, label, widget in (("kind", "报表种类", self.kind_combo), ("exam", "考试", self.exam_combo),
+                                   ("school", "学校", self.school_combo), ("class", "班级", self.class_combo),
+                                   ("teacher", "教师", self.teacher_combo), ("baseline", "比较基线", self.baseline_combo),
+                                   ("per_page", "通知单排版", self.per_page_combo),
+                                   ("format", "文件格式", self.format_combo)):
+            form.addRow(self.tr(label), widget)
+            self.rows[key] = widget
+        buttons = QHBoxLayout()
+        self.generate_button = QPushButton(self.tr("生成…"))
+        self.generate_button.clicked.connect(self.generate)
+        buttons.addWidget(self.generate_button)
+        buttons.addWidget(self.open_after)
+        buttons.addStretch(1)
+        form.addRow(buttons)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #555;")
+        form.addRow(self.hint)
+        layout.addWidget(box)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        recent_head = QHBoxLayout()
+        title = QLabel(self.tr("最近生成的报表"))
+        title.setStyleSheet("font-weight: bold;")
+        recent_head.addWidget(title)
+        recent_head.addStretch(1)
+        self.open_button = QPushButton(self.tr("打开"))
+        self.open_button.clicked.connect(self.open_selected)
+        self.print_button = QPushButton(self.tr("打印"))
+        self.print_button.clicked.connect(self.print_selected)
+        self.folder_button = QPushButton(self.tr("打开所在文件夹"))
+        self.folder_button.clicked.connect(self.open_selected_folder)
+        for button in (self.open_button, self.print_button, self.folder_button):
+            recent_head.addWidget(button)
+        layout.addLayout(recent_head)
+        self.recent_model = SnapshotTableModel(recent_columns(), self)
+        self.recent_table = QTableView()
+        self.recent_table.setModel(self.recent_model)
+        self.recent_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.recent_table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.recent_table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.recent_table.setAlternatingRowColors(True)
+        self.recent_table.verticalHeader().hide()
+        header = self.recent_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(recent_columns()) - 1, QHeaderView.ResizeMode.Stretch)
+        self.recent_table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.recent_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        layout.addWidget(self.recent_table, 1)
+
+        self.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
+        self.exam_combo.currentIndexChanged.connect(lambda _i: self._fill_scopes())
+        self.school_combo.currentIndexChanged.connect(lambda _i: self._fill_scopes())
+
+    def page_title(self) -> str:
+        """Return the navigation title."""
+        return self.tr("报表")
+
+    # --- who may make what ---------------------------------------------------------------------
+
+    def _allowed_kinds(self) -> list[str]:
+        actor = self.session.actor
+        if actor.role == "teacher":
+            return ["teacher", "class", "slips"]
+        kinds = ["exam-school", "class", "teacher", "slips"]
+        if self.session.is_township and actor.role == "township_admin":
+            kinds.append("township")
+        return kinds
+
+    # --- filling the choosers ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the exams, schools and recent reports (quick reads on the GUI thread)."""
+        db = self.session.db
+        self._exams = [e for e in list_exams(db) if e["n_marks"]]
+        current = self.exam_combo.currentData()
+        self.exam_combo.blockSignals(True)
+        self.exam_combo.clear()
+        for exam in self._exams:
+            self.exam_combo.addItem(f"{exam['name']}({exam['term_code']})", exam["id"])
+        self.exam_combo.setCurrentIndex(max(0, self.exam_combo.findData(current)))
+        self.exam_combo.blockSignals(False)
+        own_school = self.session.actor.school_id
+        schools = [s for s in list_schools(db) if not own_school or s["id"] == own_school]
+        self._schools = {s["code"]: s["id"] for s in schools}
+        chosen = self.school_combo.currentData()
+        self.school_combo.blockSignals(True)
+        self.school_combo.clear()
+        for school in schools:
+            self.school_combo.addItem(f"{school['name']}({school['code']})", school["code"])
+        self.school_combo.setCurrentIndex(max(0, self.school_combo.findData(chosen)))
+        self.school_combo.blockSignals(False)
+        self._fill_scopes()
+        self._kind_changed()
+        self._load_recent()
+        if not self._exams:
+            self.status.setText(self.tr("还没有录入成绩的考试,无法生成报表。"))
+
+    def _school_id(self) -> str | None:
+        return self._schools.get(self.school_combo.currentData())
+
+    def _fill_scopes(self) -> None:
+        """Fill classes, teachers and baselines for the chosen exam and school."""
+        exam_id = self.exam_combo.currentData()
+        school_id = self._school_id()
+        actor = self.session.actor
+        self.class_combo.clear()
+        self.teacher_combo.clear()
+        self.baseline_combo.clear()
+        if not exam_id:
+            return
+        db = self.session.db
+        if self.kind_combo.currentData() == "slips" and actor.role != "teacher":
+            self.class_combo.addItem(self.tr("全校各班"), WHOLE_SCHOOL)
+        if school_id:
+            head = actor.teacher_id if actor.role == "teacher" else None
+            for klass in exam_classes(db, exam_id, school_id, head_teacher_id=head):
+                self.class_combo.addItem(klass["name"], klass["name"])
+            for teacher in exam_teachers(db, exam_id, school_id):
+                if actor.role != "teacher" or teacher["id"] == actor.teacher_id:
+                    self.teacher_combo.addItem(f"{teacher['name']}({teacher['staff_no']})", teacher["staff_no"])
+        self.baseline_combo.addItem(self.tr("自动:上一次有共同学生的考试"), AUTO)
+        exam = next(e for e in self._exams if e["id"] == exam_id)
+        for other in self._exams:
+            if (other["term_code"], other["date"] or "") < (exam["term_code"], exam["date"] or ""):
+                self.baseline_combo.addItem(f"{other['name']}({other['term_code']})", other["id"])
+
+    def _kind_changed(self) -> None:
+        kind = self.kind_combo.currentData()
+        shown = {"exam-school": {"school", "baseline"}, "class": {"school", "class", "baseline"},
+                 "teacher": {"school", "teacher", "baseline"}, "slips": {"school", "class", "per_page"},
+                 "township": {"baseline"}}.get(kind, set())
+        for key, widget in self.rows.items():
+            visible = key in ("kind", "exam", "format") or key in shown
+            if key == "school" and self.school_combo.count() <= 1:
+                visible = False
+            self.form.setRowVisible(widget, visible)
+        had_whole = self.class_combo.findData(WHOLE_SCHOOL) >= 0
+        if (kind == "slips") != had_whole:
+            self._fill_scopes()
+        hints = {
+            "exam-school": "三率一分、分数段、班级对比、进步值与增值、临界生与学困生名单,以及据此写出的分析。",
+            "class": "供班主任使用:本班与本校同年级、全乡同年级对比,学生成绩一览(内部资料)。",
+            "teacher": "内部资料:只发给教师本人和学校领导。含教学业绩得分、增值和进步值。",
+            "slips": "发给家长:每个学生一张,只有本人各科等级,没有分数和名次,留有班主任寄语栏。",
+            "township": "先看各校进步,再看三率一分排名;校本部与完小、教学点分组;小规模学校不排名;列出缺数据的学校。",
+        }
+        self.hint.setText(self.tr(hints.get(kind, "")))
+
+    def _load_recent(self) -> None:
+        self.recent_model.set_snapshot(TableSnapshot.build(recent_reports(), recent_columns(), ("title", "path")))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        chosen = self.selected_report() is not None
+        for button in (self.open_button, self.print_button, self.folder_button):
+            button.setEnabled(chosen)
+        self.generate_button.setEnabled(bool(self._exams))
+
+    # --- making a report -----------------------------------------------------------------------
+
+    def _scope(self) -> dict:
+        kind = self.kind_combo.currentData()
+        scope: dict = {"school": self.school_combo.currentData() if kind != "township" else None}
+        if kind in ("class", "slips"):
+            chosen = self.class_combo.currentData()
+            scope["class_name"] = None if chosen == WHOLE_SCHOOL else chosen
+        if kind == "teacher":
+            scope["teacher"] = self.teacher_combo.currentData()
+        if kind == "slips":
+            scope["slips_per_page"] = self.per_page_combo.currentData()
+        else:
+            scope["baseline"] = self.baseline_combo.currentData() or None
+        return scope
+
+    def _describe(self, kind: str, scope: dict) -> str:
+        exam = self.exam_combo.currentText().split("(")[0]
+        if kind == "township":
+            return exam
+        parts = [self.school_combo.currentText().split("(")[0]]
+        if kind in ("class", "slips"):
+            parts.append(self.class_combo.currentText())
+        if kind == "teacher":
+            parts.append(self.teacher_combo.currentText().split("(")[0])
+        return " ".join(parts) + " · " + exam
+
+    def missing_choice(self) -> str | None:
+        """Return what the user still has to choose for the selected kind, or None."""
+        kind = self.kind_combo.currentData()
+        if not self.exam_combo.currentData():
+            return self.tr("请先选择考试。")
+        if kind in ("class", "slips") and not self.class_combo.currentData():
+            return self.tr("这所学校没有参加这次考试的班级(或没有您担任班主任的班级)。")
+        if kind == "teacher" and not self.teacher_combo.currentData():
+            return self.tr("这所学校没有任教这次考试学科的教师。")
+        return None
+
+    def generate(self) -> None:
+        """Ask where to save the chosen report, then make it in the background."""
+        problem = self.missing_choice()
+        if problem:
+            warn(self, self.tr("无法生成"), problem)
+            return
+        kind = self.kind_combo.currentData()
+        suffix = self.format_combo.currentData()
+        name = safe_file_name(f"{self._describe(kind, self._scope())}{KINDS[kind]}") + suffix
+        filters = self.tr("PDF 文件 (*.pdf)") if suffix == ".pdf" else self.tr("Excel 文件 (*.xlsx)")
+        chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存报表"), str(self._last_dir / name), filters)
+        if chosen:
+            path = Path(chosen)
+            if path.suffix.lower() != suffix:
+                path = path.with_name(path.name + suffix)
+            self.generate_to(path)
+
+    def generate_to(self, path: Path) -> None:
+        """Make the chosen report into `path` on the worker, with progress and 取消."""
+        problem = self.missing_choice()
+        if problem:
+            warn(self, self.tr("无法生成"), problem)
+            return
+        kind = self.kind_combo.currentData()
+        exam_id = self.exam_combo.currentData()
+        scope = self._scope()
+        title = self._describe(kind, scope)
+        session = self.session
+        self._last_dir = path.parent
+        self.generate_button.setEnabled(False)
+        self.status.setText(self.tr("正在生成{kind}…").format(kind=KINDS[kind]))
+
+        def work(control):
+            return make_report(session.worker_db(), kind, exam_id, path, progress=control.progress,
+                               cancelled=control.cancelled, **scope)
+
+        session.tasks.run(work, on_done=lambda made: self._made(made, kind, title),
+                          on_error=self._failed, label=self.tr("正在生成{kind}…").format(kind=KINDS[kind]),
+                          parent=self, cancellable=True)
+
+    def _made(self, path: Path, kind: str, title: str) -> None:
+        self.generate_button.setEnabled(True)
+        try:
+            remember_report(path, kind, title, made=dt.datetime.now())
+        except OSError as exc:
+            show_error(self, exc)
+        self._load_recent()
+        self.recent_table.selectRow(0)
+        self.status.setText(self.tr("已生成:{path}").format(path=str(path)))
+        if self.open_after.isChecked():
+            self.open_path(path)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.generate_button.setEnabled(True)
+        if isinstance(exc, ReportCancelled):
+            self.status.setText(self.tr("已取消,没有生成文件。"))
+            return
+        self.status.setText("")
+        show_error(self, exc)
+
+    # --- recent reports ------------------------------------------------------------------------
+
+    def selected_report(self) -> dict | None:
+        """Return the recent report selected in the table, or None."""
+        rows = self.recent_table.selectionModel().selectedRows()
+        return self.recent_model.row_data(rows[0].row()) if rows else None
+
+    def open_path(self, path: Path) -> None:
+        """Open `path` with the system's viewer (PDF reader, WPS or Excel)."""
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            warn(self, self.tr("无法打开"), self.tr("系统没有能打开这个文件的程序:{path}").format(path=str(path)))
+
+    def open_selected(self) -> None:
+        """Open the selected recent report."""
+        report = self.selected_report()
+        if report:
+            self.open_path(Path(report["path"]))
+
+    def open_selected_folder(self) -> None:
+        """Open the folder that holds the selected recent report."""
+        report = self.selected_report()
+        if report:
+            self.open_path(Path(report["path"]).parent)
+
+    def print_selected(self) -> None:
+        """Send the selected recent report to the default printer."""
+        report = self.selected_report()
+        if not report:
+            return
+        try:
+            message = print_file(report["path"])
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
+            show_error(self, exc)
+            return
+        inform(self, self.tr("打印"), message)
