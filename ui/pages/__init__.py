@@ -6,6 +6,7 @@ from ui.pages.marks_page import MarksPage
 from ui.pages.overview_page import OverviewPage
 from ui.pages.page import Page
 from ui.pages.pupils_page import PupilsPage
+from ui.pages.quality_page import QualityPage
 from ui.pages.reports_page import ReportsPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.teachers_page import TeachersPage
@@ -17,6 +18,7 @@ PAGES: list[type[Page]] = [
     PupilsPage,
     TeachersPage,
     MarksPage,
+    QualityPage,
     ReportsPage,
     TimetablePage,
     WorkloadPage,

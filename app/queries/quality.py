@@ -1,0 +1,166 @@
+"""What the 质量分析 screen shows for one exam, gathered from the statistics engine in one go.
+
+`load_quality` reads the group figures at every level, the 平行编班 check, value-added against the
+previous exam of the same pupils, the pupil lists (for staff only) and the figures of the earlier
+exams that the cohort trend needs. Nothing here computes a statistic of its own: the numbers come
+from app.stats; this module only selects what a user may see.
+
+Who sees what (000 篇5, 篇13, 篇14, 篇15): ranks and pupil lists only for township and school
+administrators and 教务; a teacher sees group figures without ranks, no pupil, and value-added
+only for their own teaching. A user bound to one school sees that school and the township's
+figures (the reference), not the other schools.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.db.database import Database
+from app.db.writes import Actor
+from app.errors import ValidationError
+from app.queries.roster import list_schools
+from app.reports.figures import earlier_exams, exam_label
+from app.services.exams import get_exam
+from app.stats.balance import balance_check
+from app.stats.groups import all_group_stats
+from app.stats.lists import borderline, movers, previous_exam, struggling
+from app.stats.presets import Preset, active_preset
+from app.stats.progress import value_added
+
+STAFF_ROLES = ("township_admin", "school_admin", "academic")
+Progress = Callable[[float, str], None]
+Cancelled = Callable[[], bool]
+
+
+class LoadCancelled(Exception):
+    """Raised when the user cancelled loading."""
+
+
+def may_see_pupils(actor: Actor) -> bool:
+    """Return True when `actor` may see ranks, z-scores and pupil lists (staff roles only)."""
+    return actor.role in STAFF_ROLES
+
+
+@dataclass
+class QualityData:
+    """Everything the 质量分析 screen shows for one exam (see load_quality)."""
+
+    exam: dict
+    preset: Preset
+    staff: bool
+    levels: dict[str, list[dict]]
+    balance: list[dict]
+    baseline: dict | None
+    value_added_note: str
+    va_classes: list[dict] = field(default_factory=list)
+    va_teachers: list[dict] = field(default_factory=list)
+    lists: dict[str, list[dict]] = field(default_factory=dict)
+    lists_note: str = ""
+    history: list[tuple[dict, dict[str, list[dict]]]] = field(default_factory=list)
+
+    @property
+    def min_group_size(self) -> int:
+        """Return the preset's smallest group that is ranked."""
+        return int(self.preset.content.get("min_group_size", 0))
+
+
+def _step(progress: Progress | None, cancelled: Cancelled | None, fraction: float, message: str) -> None:
+    if cancelled is not None and cancelled():
+        raise LoadCancelled("已取消。")
+    if progress is not None:
+        progress(fraction, message)
+
+
+def _own(records: list[dict], school_code: str | None) -> list[dict]:
+    return records if school_code is None else [r for r in records if r.get("school_code") == school_code]
+
+
+def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress | None = None,
+                 cancelled: Cancelled | None = None) -> QualityData:
+    """Return the QualityData of `exam_id` as `actor` may see it.
+
+    Ranks are removed for a teacher, pupil lists are only read for staff, and a user bound to a
+    school gets only that school's records (plus the township's). Value-added compares with the
+    previous exam sharing pupils; when there is none, or no pupil in common, value_added_note says
+    why in Chinese. Raises NotFound for an unknown exam, LoadCancelled when `cancelled()` turns true.
+    """
+    staff = may_see_pupils(actor)
+    own_code = next((s["code"] for s in list_schools(db) if s["id"] == actor.school_id), None) \
+        if actor.school_id else None
+    _step(progress, cancelled, 0.05, "正在统计各班、各年级、各校的成绩")
+    exam = get_exam(db, exam_id)
+    preset = active_preset(db, "quality")
+    levels = all_group_stats(db, exam_id, preset=preset)
+    levels = {level: (records if level == "township" else _own(records, own_code)) for level, records in levels.items()}
+    if not staff:
+        levels = {level: [dict(r, rank=None, rank_of=None) for r in records] for level, records in levels.items()}
+    _step(progress, cancelled, 0.25, "正在检查平行编班")
+    balance = balance_check(db, exam_id, school_id=actor.school_id, preset=preset)
+    _step(progress, cancelled, 0.35, "正在计算增值")
+    baseline = previous_exam(db, exam_id)
+    va_classes: list[dict] = []
+    va_teachers: list[dict] = []
+    note = ""
+    if baseline is None:
+        note = "没有更早的、与本次考试有共同学生的考试,无法计算增值。"
+    else:
+        try:
+            va_classes = _own(value_added(db, exam_id, baseline["id"], "class", preset=preset), own_code)
+            va_teachers = _own(value_added(db, exam_id, baseline["id"], "teacher", preset=preset), own_code)
+        except ValidationError as exc:
+            note = str(exc)
+        if not staff:
+            va_teachers = [r for r in va_teachers if actor.teacher_id and r["teacher_id"] == actor.teacher_id]
+    lists: dict[str, list[dict]] = {}
+    lists_note = ""
+    if staff:
+        _step(progress, cancelled, 0.5, "正在整理临界生、学困生名单")
+        lists["borderline"] = borderline(db, exam_id, school_id=actor.school_id, preset=preset)
+        lists["struggling"] = struggling(db, exam_id, baseline["id"] if baseline else None,
+                                         school_id=actor.school_id, preset=preset)
+        if baseline is not None:
+            moved = movers(db, exam_id, baseline["id"], school_id=actor.school_id, preset=preset)
+            lists["risers"], lists["fallers"] = moved["risers"], moved["fallers"]
+        else:
+            lists["risers"], lists["fallers"] = [], []
+            lists_note = "没有更早的、与本次考试有共同学生的考试,无法列出进步、退步最大的学生和学困生。"
+    history = []
+    past_exams = [e for e in earlier_exams(db, exam) if e["id"] != exam_id]
+    for i, past in enumerate(past_exams):
+        _step(progress, cancelled, 0.8 + 0.2 * i / max(len(past_exams), 1), "正在读取历次考试")
+        past_levels = all_group_stats(db, past["id"], preset=preset)
+        history.append((past, {"grade": _own(past_levels["grade"], own_code), "township": past_levels["township"]}))
+    history.append((exam, {"grade": levels["grade"], "township": levels["township"]}))
+    return QualityData(exam, preset, staff, levels, balance, baseline, note, va_classes, va_teachers, lists,
+                       lists_note, history)
+
+
+def _start_year(exam: dict) -> int:
+    return int(str(exam["term_code"])[:4])
+
+
+def cohort_trend(data: QualityData, grade: int, subject_code: str, *, school_code: str | None = None,
+                 township_code: str | None = None) -> tuple[list[str], dict[str, list[float | None]]]:
+    """Return (exam labels, {平均分 / 及格率 / 优秀率: percent per exam}) of one cohort over the exams.
+
+    The cohort is the pupils in `grade` of the current exam: in an exam of an earlier school year
+    they were in a lower grade (one per year). Figures are of one school's grade, or of the
+    grade of the township `township_code` when `school_code` is None; exams the cohort did not write in that subject
+    are left out. The mean is given as a percent of full marks so papers of different full marks
+    compare.
+    """
+    labels: list[str] = []
+    series: dict[str, list[float | None]] = {"平均分(占满分%)": [], "及格率": [], "优秀率": []}
+    now = _start_year(data.exam)
+    for exam, levels in data.history:
+        then = grade - (now - _start_year(exam))
+        records = levels["grade"] if school_code else levels["township"]
+        found = [r for r in records if r["grade"] == then and r["subject_code"] == subject_code
+                 and (r["school_code"] == school_code if school_code else r["township_code"] == township_code)]
+        if not found or found[0]["n"] == 0:
+            continue
+        record = found[0]
+        labels.append(exam_label(exam))
+        for key, value in zip(series, (record["mean_pct"], record["pass_rate"], record["excellent_rate"])):
+            series[key].append(None if value is None else 100 * value)
+    return labels, series

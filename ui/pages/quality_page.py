@@ -1,0 +1,503 @@
+"""质量分析: the figures of an exam by class, grade, school or township (n always shown, 样本过小 in
+grey, rates as percentages), charts (score bands, class comparison, the cohort's trend over the
+exams), pupil lists (临界生, 学困生, 进步/退步最大), value-added per class and teacher with its 95 %
+interval, and the 平行编班 check per grade.
+
+One exam is read in the background (app.queries.quality.load_quality); changing the level or a
+filter only re-shows what was read. Ranks and pupil lists are for staff (管理员, 教务) only: a
+teacher's account gets neither (the loader removes them, and the page hides their column and tab).
+"""
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtSvgWidgets import QSvgWidget
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QTableView,
+                               QTabWidget, QVBoxLayout, QWidget)
+from reportlab.graphics import renderSVG
+from reportlab.graphics.shapes import Drawing
+
+from app.paths import font_path
+from app.queries.quality import LoadCancelled, QualityData, cohort_trend, load_quality, may_see_pupils
+from app.queries.roster import list_schools
+from app.reports import charts
+from app.reports.common import FONT
+from app.services.exams import POLICY_NAMES, list_exams
+from ui.dialogs.messages import show_error
+from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade_text, list_columns, stats_columns,
+                                         value_added_columns)
+from ui.models.table_model import Column, TableSnapshot
+from ui.pages.page import Page
+from ui.session import Session
+
+ALL = "__all__"
+LEVELS = (("class", "班级"), ("grade", "年级"), ("school", "学校"), ("township", "乡镇"))
+LISTS = (("borderline", "临界生"), ("struggling", "学困生"), ("risers", "进步最大"), ("fallers", "退步最大"))
+CHART_WIDTH = 430.0
+_font_family: str | None = None
+
+
+def chart_font_family() -> str:
+    """Return the family name Qt knows the bundled CJK font by (loading it once)."""
+    global _font_family
+    if _font_family is None:
+        font_id = QFontDatabase.addApplicationFont(str(font_path()))
+        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        _font_family = families[0] if families else "sans-serif"
+    return _font_family
+
+
+def drawing_svg(drawing: Drawing) -> bytes:
+    """Return a reportlab Drawing as SVG on a white ground, its text in the font Qt has loaded.
+
+    Qt's SVG renderer (SVG Tiny) does not know <clipPath>: it would paint the clip rectangle
+    black over the whole chart, so the clip (the drawing's own bounds) is left out; and it reads
+    reportlab's 'fill: None' as black, so that is written 'none'.
+    """
+    text = renderSVG.drawToString(drawing)
+    text = re.sub(r"<clipPath.*?</clipPath>", "", text, count=1, flags=re.DOTALL)
+    text = text.replace(' style="clip-path: url(#clip)"', "")
+    text = re.sub(r"(fill|stroke): None", r"\1: none", text)  # Qt takes 'None' for black
+    ground = f'<rect x="0" y="0" width="{drawing.width:g}" height="{drawing.height:g}" fill="white"/>'
+    text = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + ground, text, count=1)
+    return text.replace(f"font-family: {FONT}", f"font-family: '{chart_font_family()}'").encode("utf-8")
+
+
+class ChartView(QSvgWidget):
+    """A chart drawn from SVG, kept in proportion however the page is sized."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+        self.svg = b""
+        self.setMinimumSize(360, 170)
+
+    def show_drawing(self, drawing: Drawing | None) -> None:
+        """Show `drawing` (None: show nothing)."""
+        self.svg = b"" if drawing is None else drawing_svg(drawing)
+        self.load(self.svg)
+        self.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
+        self.setVisible(drawing is not None)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        """Return a size in proportion to the drawing, a little larger than its points."""
+        size = self.renderer().defaultSize()
+        if size.isEmpty():
+            return QSize(430, 200)
+        return QSize(int(size.width() * 1.35), int(size.height() * 1.35))
+
+
+def _table() -> tuple[QTableView, StatsTableModel]:
+    model = StatsTableModel([])
+    view = QTableView()
+    model.setParent(view)
+    view.setModel(model)
+    view.setSortingEnabled(True)
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view, model
+
+
+def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: list[Column]) -> None:
+    """Show `rows` under `columns`; when the columns changed, size them and forget the sort."""
+    changed = [c.key for c in model.snapshot.columns] != [c.key for c in columns]
+    if changed:
+        model.sort(-1)
+        view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    model.set_snapshot(TableSnapshot.build(rows, columns, ()))
+    if changed:
+        metrics = view.fontMetrics()
+        for i, column in enumerate(columns):
+            view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
+                                       metrics.horizontalAdvance(column.title)) + 14)
+
+
+class QualityPage(Page):
+    """The 质量分析 page."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(session, parent)
+        self.staff = may_see_pupils(session.actor)
+        self.data: QualityData | None = None
+        self._generation = 0
+        self._schools = list_schools(session.db)
+        if session.actor.school_id:
+            self._schools = [s for s in self._schools if s["id"] == session.actor.school_id] or self._schools
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.exam_combo = QComboBox()
+        self.exam_combo.setMinimumContentsLength(30)
+        self.exam_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.exam_combo.currentIndexChanged.connect(lambda _i: self.load_exam())
+        self.level_combo = QComboBox()
+        for key, name in LEVELS:
+            if key != "township" or session.is_township:
+                self.level_combo.addItem(self.tr(name), key)
+        self.school_combo = QComboBox()
+        self.school_combo.setMinimumContentsLength(8)
+        if len(self._schools) > 1:
+            self.school_combo.addItem(self.tr("全部学校"), ALL)
+        for school in self._schools:
+            self.school_combo.addItem(school["name"], school["code"])
+        self.school_combo.setEnabled(self.school_combo.count() > 1)
+        self.grade_combo = QComboBox()
+        self.subject_combo = QComboBox()
+        self.subject_combo.setMinimumContentsLength(6)
+        for label, widget in ((self.tr("考试"), self.exam_combo), (self.tr("层级"), self.level_combo),
+                              (self.tr("学校"), self.school_combo), (self.tr("年级"), self.grade_combo),
+                              (self.tr("学科"), self.subject_combo)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(widget)
+        for combo in (self.level_combo, self.school_combo, self.grade_combo, self.subject_combo):
+            combo.currentIndexChanged.connect(lambda _i: self.show_data())
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self._stats_tab()
+        self._chart_tab()
+        self.list_combo: QComboBox | None = None
+        if self.staff:
+            self._list_tab()
+        self._value_added_tab()
+        self._balance_tab()
+
+    def page_title(self) -> str:
+        """Return the navigation title."""
+        return self.tr("质量分析")
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _stats_tab(self) -> None:
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        self.stats_note = QLabel()
+        self.stats_note.setWordWrap(True)
+        column.addWidget(self.stats_note)
+        self.stats_table, self.stats_model = _table()
+        column.addWidget(self.stats_table, 1)
+        self.tabs.addTab(tab, self.tr("统计表"))
+
+    def _chart_tab(self) -> None:
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        inner = QWidget()
+        grid = QGridLayout(inner)
+        self.chart_note = QLabel()
+        self.chart_note.setWordWrap(True)
+        grid.addWidget(self.chart_note, 0, 0, 1, 2)
+        self.band_chart = ChartView()
+        self.compare_chart = ChartView()
+        self.trend_chart = ChartView()
+        grid.addWidget(self.band_chart, 1, 0)
+        grid.addWidget(self.compare_chart, 1, 1)
+        grid.addWidget(self.trend_chart, 2, 0)
+        self.trend_note = QLabel()
+        self.trend_note.setWordWrap(True)
+        self.trend_note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        grid.addWidget(self.trend_note, 2, 1)
+        grid.setRowStretch(3, 1)
+        scroll.setWidget(inner)
+        self.tabs.addTab(scroll, self.tr("图表"))
+
+    def _list_tab(self) -> None:
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        bar = QHBoxLayout()
+        self.list_combo = QComboBox()
+        for key, name in LISTS:
+            self.list_combo.addItem(self.tr(name), key)
+        self.list_combo.currentIndexChanged.connect(lambda _i: self.show_data())
+        bar.addWidget(self.list_combo)
+        self.list_note = QLabel()
+        self.list_note.setWordWrap(True)
+        bar.addWidget(self.list_note, 1)
+        column.addLayout(bar)
+        self.list_table, self.list_model = _table()
+        column.addWidget(self.list_table, 1)
+        self.tabs.addTab(tab, self.tr("学生名单"))
+
+    def _value_added_tab(self) -> None:
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        bar = QHBoxLayout()
+        self.va_combo = QComboBox()
+        self.va_combo.addItem(self.tr("按班级"), "class")
+        self.va_combo.addItem(self.tr("按教师") if self.staff else self.tr("本人任教"), "teacher")
+        self.va_combo.currentIndexChanged.connect(lambda _i: self.show_data())
+        bar.addWidget(self.va_combo)
+        self.va_note = QLabel()
+        self.va_note.setWordWrap(True)
+        bar.addWidget(self.va_note, 1)
+        column.addLayout(bar)
+        self.va_table, self.va_model = _table()
+        column.addWidget(self.va_table, 1)
+        self.tabs.addTab(tab, self.tr("增值评价"))
+
+    def _balance_tab(self) -> None:
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        self.balance_note = QLabel()
+        self.balance_note.setWordWrap(True)
+        column.addWidget(self.balance_note)
+        self.balance_table, self.balance_model = _table()
+        column.addWidget(self.balance_table, 1)
+        self.tabs.addTab(tab, self.tr("平行编班"))
+
+    # --- choices -------------------------------------------------------------------------------
+
+    def _choice(self, combo: QComboBox) -> object | None:
+        value = combo.currentData()
+        return None if value in (None, ALL) else value
+
+    def school_code(self) -> str | None:
+        """Return the school chosen (None: every school)."""
+        value = self._choice(self.school_combo)
+        return None if value is None else str(value)
+
+    def grade(self) -> int | None:
+        """Return the grade chosen (None: every grade)."""
+        value = self._choice(self.grade_combo)
+        return None if value is None else int(value)
+
+    def subject_code(self) -> str | None:
+        """Return the subject chosen (None: every subject)."""
+        value = self._choice(self.subject_combo)
+        return None if value is None else str(value)
+
+    def level(self) -> str:
+        """Return the level shown: class, grade, school or township."""
+        return str(self.level_combo.currentData())
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """List the exams with marks (keeping the one chosen) and read the chosen exam again."""
+        current = self.exam_combo.currentData()
+        exams = [e for e in list_exams(self.session.db) if e["n_marks"]]
+        self.exam_combo.blockSignals(True)
+        self.exam_combo.clear()
+        for exam in exams:
+            self.exam_combo.addItem(exam["name"], exam["id"])
+            self.exam_combo.setItemData(self.exam_combo.count() - 1, exam["term_name"], Qt.ItemDataRole.ToolTipRole)
+        index = self.exam_combo.findData(current) if current is not None else 0
+        self.exam_combo.setCurrentIndex(max(index, 0))
+        self.exam_combo.blockSignals(False)
+        self.load_exam()
+
+    def load_exam(self) -> None:
+        """Read the chosen exam's figures in the background, then show them."""
+        self._generation += 1
+        generation = self._generation
+        exam_id = self.exam_combo.currentData()
+        if exam_id is None:
+            self.data = None
+            self.status.setText(self.tr("还没有录入成绩的考试。请先在“考试成绩”页录入或导入成绩。"))
+            self.show_data()
+            return
+        session = self.session
+        self.status.setText(self.tr("正在统计…"))
+
+        def work(control) -> QualityData:
+            return load_quality(session.worker_db(), exam_id, session.actor, progress=control.progress,
+                                cancelled=control.cancelled)
+
+        def failed(exc: BaseException) -> None:
+            if generation != self._generation:
+                return
+            if isinstance(exc, LoadCancelled):
+                self.status.setText(self.tr("已取消统计。重新选择考试即可再次统计。"))
+                return
+            self.status.setText("")
+            show_error(self, exc)
+
+        session.tasks.run(work, on_done=lambda data: self._loaded(generation, data), on_error=failed,
+                          label=self.tr("正在统计考试成绩…"), parent=self, cancellable=True)
+
+    def _loaded(self, generation: int, data: QualityData) -> None:
+        if generation != self._generation:
+            return
+        self.data = data
+        exam = data.exam
+        self._fill(self.grade_combo, self.tr("全部年级"), [(grade_text(g), g) for g in exam["grades"]])
+        self._fill(self.subject_combo, self.tr("全部学科"), [(s["name"], s["code"]) for s in exam["subjects"]])
+        self.status.setText(self.tr("{name}:{policy};分数线按满分的百分比(优秀、及格、低分),"
+                                    "人数少于 {n} 的组为“样本过小”(灰色),不参加排名。").format(
+            name=exam["name"], policy=POLICY_NAMES.get(exam["policy"], exam["policy"]), n=data.min_group_size))
+        self.show_data()
+
+    def _fill(self, combo: QComboBox, all_text: str, items: list[tuple[str, object]]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(all_text, ALL)
+        for text, value in items:
+            combo.addItem(text, value)
+        index = combo.findData(current) if current is not None else 0
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
+
+    # --- showing -------------------------------------------------------------------------------
+
+    def _keep(self, rows: list[dict], *, school: bool = True, grade: bool = True, subject: bool = True) -> list[dict]:
+        school_code, grade_value, subject_code = self.school_code(), self.grade(), self.subject_code()
+        return [r for r in rows
+                if (not school or school_code is None or r.get("school_code") == school_code)
+                and (not grade or grade_value is None or r.get("grade") == grade_value)
+                and (not subject or subject_code is None or r.get("subject_code") == subject_code)]
+
+    def show_data(self) -> None:
+        """Show the loaded exam under the chosen level and filters (nothing is read again)."""
+        data = self.data
+        several = self.school_code() is None and len(self._schools) > 1
+        level = self.level()
+        if data is None:
+            for view, model in self._tables():
+                _show(view, model, [], [])
+            for chart in (self.band_chart, self.compare_chart, self.trend_chart):
+                chart.show_drawing(None)
+            return
+        order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
+        records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
+        records = self._keep(records, school=level != "township", grade=level != "school")
+        _show(self.stats_table, self.stats_model, records,
+              stats_columns(level, ranks=self.staff, schools=several))
+        small = sum(1 for r in records if r["small_sample"])
+        self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small))
+        self._show_charts(data)
+        if self.list_combo is not None:
+            self._show_list(data, several)
+        self._show_value_added(data, several)
+        self._show_balance(data, several)
+
+    def _tables(self) -> list[tuple[QTableView, StatsTableModel]]:
+        tables = [(self.stats_table, self.stats_model), (self.va_table, self.va_model),
+                  (self.balance_table, self.balance_model)]
+        if self.list_combo is not None:
+            tables.append((self.list_table, self.list_model))
+        return tables
+
+    def _show_list(self, data: QualityData, several: bool) -> None:
+        kind = str(self.list_combo.currentData())
+        rows = self._keep(data.lists.get(kind, []), subject=kind == "borderline")
+        _show(self.list_table, self.list_model, rows, list_columns(kind, schools=several))
+        preset = data.preset.content
+        explain = {
+            "borderline": self.tr("成绩在及格线或优秀线以下、差距不超过满分 {m}% 的学生(每科每条线一行)。").format(
+                m=preset.get("borderline_margin_pct")),
+            "struggling": self.tr("本次和上次考试都有至少 {k} 门主科不及格的学生(缺考不算)。").format(
+                k=preset.get("struggling_min_subjects")),
+            "risers": self.tr("与上次考试相比,成绩(相对同年级、扣除回归效应后)进步最大的学生,每个年级 {c} 名。").format(
+                c=preset.get("movers_count")),
+            "fallers": self.tr("与上次考试相比,成绩(相对同年级、扣除回归效应后)退步最大的学生,每个年级 {c} 名。").format(
+                c=preset.get("movers_count")),
+        }[kind]
+        note = data.lists_note if kind in ("risers", "fallers", "struggling") and data.lists_note else ""
+        self.list_note.setText(self.tr("{n} 人次。").format(n=len(rows)) + explain + (" " + note if note else "")
+                               + self.tr(" 名单仅供培优补差,不得公布。"))
+
+    def _show_value_added(self, data: QualityData, several: bool) -> None:
+        by = str(self.va_combo.currentData())
+        rows = data.va_classes if by == "class" else data.va_teachers
+        rows = self._keep(rows, grade=by == "class")
+        _show(self.va_table, self.va_model, rows, value_added_columns(by, schools=several))
+        if data.value_added_note:
+            self.va_note.setText(data.value_added_note)
+            return
+        self.va_note.setText(self.tr(
+            "与“{base}”相比,只算两次都有成绩的学生。增值 = 学生本次成绩比按上次成绩预期的高出多少(以同年级标准差计);"
+            "95% 区间不含 0 才说明高于或低于预期。").format(base=data.baseline["name"]))
+
+    def _show_balance(self, data: QualityData, several: bool) -> None:
+        rows = []
+        for check in self._keep(data.balance, subject=False):
+            verdict = ";".join(check["reasons"]) if check["flagged"] else self.tr("均衡")
+            for cls in check["classes"]:
+                rows.append({**cls, "school_code": check["school_code"], "school_name": check["school_name"],
+                             "grade": check["grade"], "mean_spread": check["mean_spread"],
+                             "sd_spread": check["sd_spread"], "flagged": check["flagged"], "verdict": verdict})
+        _show(self.balance_table, self.balance_model, rows, balance_columns(schools=several))
+        flagged = [c for c in self._keep(data.balance, subject=False) if c["flagged"]]
+        spec = data.preset.content.get("balance", {})
+        self.balance_note.setText(self.tr(
+            "按本次考试各科平均成绩(占满分%)比较同校同年级各班;班级均分差或标准差之差超过 {m} 个百分点即提示不均衡(红色)。"
+            "需要关注的年级:{n} 个。").format(m=spec.get("mean_spread_pct"), n=len(flagged)))
+
+    # --- charts --------------------------------------------------------------------------------
+
+    def chart_choice(self) -> tuple[int, dict] | None:
+        """Return the (grade, subject) the charts show: the chosen ones, else the first of the exam
+        that has figures; None when the exam has none."""
+        data = self.data
+        if data is None:
+            return None
+        grades = [self.grade()] if self.grade() is not None else data.exam["grades"]
+        subjects = [s for s in data.exam["subjects"] if self.subject_code() in (None, s["code"])]
+        have = {(r["grade"], r["subject_code"]) for r in data.levels["township"]}
+        for grade in grades:
+            for subject in subjects:
+                if (grade, subject["code"]) in have:
+                    return grade, subject
+        return None
+
+    def _show_charts(self, data: QualityData) -> None:
+        choice = self.chart_choice()
+        if choice is None:
+            for chart in (self.band_chart, self.compare_chart, self.trend_chart):
+                chart.show_drawing(None)
+            self.chart_note.setText(self.tr("所选年级和学科没有成绩。"))
+            self.trend_note.setText("")
+            return
+        grade, subject = choice
+        school_code = self.school_code()
+        school = next((s for s in self._schools if s["code"] == school_code), None)
+        what = f"{grade_text(grade)}{subject['name']}"
+        township = data.levels["township"]
+        town_code = school["township_code"] if school else (township[0]["township_code"] if township else None)
+        town = [r for r in township if r["grade"] == grade and r["subject_code"] == subject["code"]
+                and r["township_code"] == town_code]
+        grades = [r for r in data.levels["grade"] if r["grade"] == grade and r["subject_code"] == subject["code"]]
+        bands: dict[str, list[int]] = {}
+        mine = [r for r in grades if r["school_code"] == school_code]
+        if mine:
+            bands[f"{mine[0]['school_name']}(n={mine[0]['n']})"] = mine[0]["bands"]
+        if town:
+            bands[f"{town[0]['township_name']}(n={town[0]['n']})"] = town[0]["bands"]
+        self.band_chart.show_drawing(charts.band_bars(f"{what}分数段分布(占计分人数 %)", bands, width=CHART_WIDTH)
+                                     if bands else None)
+        if school_code:
+            groups = [r for r in data.levels["class"] if r["grade"] == grade and r["subject_code"] == subject["code"]
+                      and r["school_code"] == school_code]
+            names = [r["class_name"] for r in groups]
+            title = f"{what}各班对比"
+        else:
+            groups = grades
+            names = [r["school_name"] for r in groups]
+            title = f"{what}各校对比"
+        labels = [f"{name}{'*' if r['small_sample'] else ''}(n={r['n']})" for name, r in zip(names, groups)]
+        series = {"平均分(占满分%)": [None if r["mean_pct"] is None else 100 * r["mean_pct"] for r in groups],
+                  "及格率": [None if r["pass_rate"] is None else 100 * r["pass_rate"] for r in groups],
+                  "优秀率": [None if r["excellent_rate"] is None else 100 * r["excellent_rate"] for r in groups]}
+        self.compare_chart.show_drawing(charts.grouped_bars(title, labels, series, width=CHART_WIDTH)
+                                        if len(groups) > 1 else None)
+        exams, lines = cohort_trend(data, grade, subject["code"], school_code=school_code, township_code=town_code)
+        self.trend_chart.show_drawing(charts.trend_lines(f"{what}:这批学生历次考试", exams, lines, width=CHART_WIDTH)
+                                      if len(exams) > 1 else None)
+        where = school["name"] if school else (town[0]["township_name"] if town else "")
+        self.chart_note.setText(self.tr("{where} {what}(在上方选择年级、学科和学校即可切换)。"
+                                        "带 * 的组样本过小,仅供参考。").format(where=where, what=what))
+        self.trend_note.setText(self.tr(
+            "走势图跟踪的是同一批学生:往年的考试取他们当年所在的年级。只比较大势,各次试卷难度不同。")
+            if len(exams) > 1 else self.tr("这批学生只有本次考试有{s}成绩,暂无走势。").format(s=subject["name"]))
+        if len(groups) <= 1:
+            self.trend_note.setText(self.trend_note.text() + self.tr(" 本年级只有一个班,不作班级对比。"))
