@@ -3,9 +3,13 @@ of the data read, time made), finding the school / class / teacher a report is a
 baseline exam it compares with.
 
 The data hash is the sha256 of every exam definition the report reads (subjects, full marks,
-cut-offs, policy) and of every mark of those exams with its pupil's 学籍号, name, school, class and
-grade, in a fixed order; a report made twice from unchanged data names the same hash, and a changed
-mark, name or cut-off changes it.
+cut-offs, policy) and of every mark of those exams at the schools it covers, with the pupil's 学籍号,
+name, school, class and grade, in a fixed order; a report made twice from unchanged data names the
+same hash, and a changed mark, name or cut-off changes it. A school's, class's or teacher's report
+covers every school of the township(s) involved, since it compares with the township: in a
+township database that is all its data. Slips cover their own school (a 等级 depends only on the
+pupil's own marks). In a county database ranks among all its schools are not covered: hashing a
+whole county's marks would cost seconds for every report.
 """
 from __future__ import annotations
 
@@ -50,18 +54,30 @@ def _exam_definition(exam: dict) -> dict:
                       "cutoffs": {str(g): c for g, c in sorted(s["cutoffs"].items())}} for s in exam["subjects"]]}
 
 
-def data_hash(db: Database, exam_ids: Iterable[str], *, school_id: str | None = None,
+def township_schools(db: Database, school_ids: Iterable[str]) -> list[str]:
+    """Return the ids of every school in the townships of `school_ids` (a school without a township
+    stands for itself)."""
+    wanted = list(set(school_ids))
+    marks = ",".join("?" * len(wanted))
+    return sorted({r[0] for r in db.execute(
+        f"SELECT s.id FROM school s WHERE s.id IN ({marks}) OR s.township_id IN"
+        f" (SELECT township_id FROM school WHERE id IN ({marks}) AND township_id IS NOT NULL)", wanted * 2)})
+
+
+def data_hash(db: Database, exam_ids: Iterable[str], *, school_ids: Iterable[str] | None = None,
               extra: Iterable[tuple] = ()) -> str:
-    """Return the sha256 (hex) of the exams' definitions and marks (of one school if given), with
-    each mark's pupil 学籍号, name, school, class and grade, plus any `extra` rows. Raises NotFound."""
+    """Return the sha256 (hex) of the exams' definitions and marks (of the schools in `school_ids`,
+    else of all), with each mark's pupil 学籍号, name, school, class and grade, plus any `extra` rows.
+    Raises NotFound."""
     digest = hashlib.sha256()
+    schools = sorted(set(school_ids)) if school_ids is not None else None
     for exam_id in sorted(set(exam_ids)):
         exam = get_exam(db, exam_id)
         digest.update(json.dumps(_exam_definition(exam), ensure_ascii=False, sort_keys=True).encode("utf-8"))
         where, args = "m.exam_id = ?", [exam_id]
-        if school_id:
-            where += " AND m.school_id = ?"
-            args.append(school_id)
+        if schools is not None:
+            where += f" AND m.school_id IN ({','.join('?' * len(schools))})"
+            args += schools
         rows = db.execute(
             "SELECT p.student_no, p.name, s.code, IFNULL(c.name, ''), m.grade, sj.code, m.status, IFNULL(m.score, '')"
             " FROM mark m JOIN pupil p ON p.id = m.pupil_id JOIN school s ON s.id = m.school_id"
@@ -74,10 +90,11 @@ def data_hash(db: Database, exam_ids: Iterable[str], *, school_id: str | None = 
 
 
 def make_stamp(db: Database, exam_ids: Iterable[str], presets: Iterable[Preset], *, made: dt.datetime | None = None,
-               school_id: str | None = None, extra: Iterable[tuple] = ()) -> Stamp:
-    """Return the footer stamp of a report reading `exam_ids` under `presets`."""
+               school_ids: Iterable[str] | None = None, extra: Iterable[tuple] = ()) -> Stamp:
+    """Return the footer stamp of a report reading `exam_ids` (marks of `school_ids`, else all)
+    under `presets`."""
     return Stamp(version=__version__, presets=[(p.id, p.hash) for p in presets],
-                 data_hash=data_hash(db, exam_ids, school_id=school_id, extra=extra), made=made_text(made))
+                 data_hash=data_hash(db, exam_ids, school_ids=school_ids, extra=extra), made=made_text(made))
 
 
 def find_school(db: Database, code: str | None) -> dict:

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from app.errors import invalid
 from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_school, grade_name, make_stamp, policy_text,
-                                resolve_baseline)
+                                resolve_baseline, township_schools)
 from app.reports.control import Cancelled, Progress, check
 from app.reports.figures import progress_or_note, township_reference, trend
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text
@@ -294,7 +294,8 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
              ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
              ("基线考试", f"{baseline_name}({baseline['term_name']})" if baseline else "无"),
              ("评分方案", f"{preset.name}({preset.id},校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
-    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made)
+    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
+                       school_ids=township_schools(db, [school["id"]]))
     basis.append(("数据校验", stamp.data_hash))
     title = "考试质量分析报告"
     return Report(kind="exam-school", title=title, subtitle=f"{school['name']} · {exam['name']}",

@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from app.errors import invalid
 from app.reports import findings
 from app.reports.common import (cutoff_text, exam_when, find_school, find_teacher, grade_name, make_stamp, policy_text,
-                                resolve_baseline)
+                                resolve_baseline, township_schools)
 from app.reports.control import Cancelled, Progress, check
 from app.reports.exam_school import progress_table, remark, value_added_table
 from app.reports.figures import by_key, progress_or_note, township_reference
@@ -25,10 +25,11 @@ from app.stats.scoring import teacher_scores
 
 def assignments(db: Database, exam: dict, teacher_id: str) -> list[dict]:
     """Return the teacher's teaching assignments in the exam's term that the exam examined:
-    class_id, class_name, subject_id, subject_code, subject."""
+    class_id, class_name, number, school_id (the class's), subject_id, subject_code, subject."""
     examined = {s["subject_id"] for s in exam["subjects"]}
     rows = [dict(r) for r in db.query(
-        "SELECT a.class_id, c.name AS class_name, c.number, a.subject_id, s.code AS subject_code, s.name AS subject"
+        "SELECT a.class_id, c.name AS class_name, c.number, c.school_id, a.subject_id, s.code AS subject_code,"
+        " s.name AS subject"
         " FROM teaching_assignment a JOIN class c ON c.id = a.class_id JOIN subject s ON s.id = a.subject_id"
         " WHERE a.term_id = ? AND a.teacher_id = ? ORDER BY c.number, c.name, s.sort_order",
         [exam["term_id"], teacher_id])]
@@ -173,6 +174,7 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
              ("最小样本", f"{min_size} 人"), ("密级", "内部资料:只发给教师本人和学校领导(000 篇14)")]
     extra = [(a["class_name"], a["subject_code"]) for a in taught]
     stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, teacher_preset], made=made,
+                       school_ids=township_schools(db, [teacher["school_id"]] + [a["school_id"] for a in taught]),
                        extra=extra)
     basis.append(("数据校验", stamp.data_hash))
     title = "教师教学质量报告"

@@ -279,7 +279,8 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
              ("评分方案", f"{preset.name}({preset.id});{central_preset.name}({central_preset.id})"),
              ("最小样本", f"{min_size} 人;参考人数少于此数、或半数以上年级学科组少于此数的学校为小规模学校")]
     stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, central_preset, groups_preset],
-                       made=made)
+                       made=made, school_ids=[r[0] for r in db.execute("SELECT id FROM school WHERE township_id = ?",
+                                                                       [township["id"]])])
     basis.append(("数据校验", stamp.data_hash))
     title = "教学质量汇总报告"
     return Report(kind="township", title=title, subtitle=f"{township['name']} · {exam['name']}",
