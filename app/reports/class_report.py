@@ -117,6 +117,8 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
         items += findings.value_added_findings([dict(r, label=r["subject"]) for r in added], "label")
     elif gain_note:
         items.append(gain_note)
+    elif not gains:
+        items.append(findings.NO_COMMON_PUPILS)
     items.append(f"主科临界生 {len({r['pupil_id'] for r in near})} 人,学困生 {len(weak)} 人,名单见后。")
     note = findings.small_sample_note([dict(r, label=f"{grade_name(r['grade'])}{r['subject']}") for r in own],
                                       min_size=min_size)

@@ -15,6 +15,7 @@ RATE_STEP = 0.05       # a 5-percentage-point difference in a rate is worth a se
 MEAN_STEP = 0.05       # so is a difference of 5 % of full marks in a mean
 MAX_ITEMS = 8          # pass-rate sentences in one report
 MAX_SPREAD = 4         # class-gap sentences in one report
+NO_COMMON_PUPILS = "这些班级的学生在基线考试中没有成绩(如一年级新生),无法计算进步值和增值。"
 
 
 def points(diff: float) -> str:

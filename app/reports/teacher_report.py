@@ -125,9 +125,11 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
              "全乡同年级": {c: r for (g, c), r in town.items() if g == grade}})
     all_small = score is not None and all(c["n"] < min_size for c in score["classes"])
     if score is None:
-        scope = "、".join(map(str, teacher_preset["grades"]))
-        items.append(f"所任班级和学科不在“{teacher_preset.name}”的计分范围({scope} 年级的"
-                     f"{'、'.join(teacher_preset['subjects'])})内,未计算教学业绩得分。")
+        names = {s["code"]: s["name"] for s in exam["subjects"]}
+        grades = "、".join(grade_name(g) for g in teacher_preset["grades"])
+        subjects = "、".join(names.get(code, code) for code in teacher_preset["subjects"])
+        items.append(f"所任班级和学科不在“{teacher_preset.name}”的计分范围({grades}的{subjects})内,"
+                     "未计算教学业绩得分。")
     elif all_small:
         items.append(f"教学业绩得分 {score['score']:.1f};所任班级都少于 {min_size} 人(样本过小),"
                      "得分仅供参考,不列段内名次和档次。")
@@ -139,6 +141,8 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
         items += findings.value_added_findings([dict(r, label="") for r in added], "label")
     elif gain_note:
         items.append(gain_note)
+    elif not gains:
+        items.append(findings.NO_COMMON_PUPILS)
     if gains:
         items += findings.progress_findings([dict(p, label=f"{class_label(p, several)}{p['subject']}") for p in gains],
                                             "label", baseline["name"] if baseline else None)

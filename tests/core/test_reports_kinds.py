@@ -71,6 +71,9 @@ def test_teacher_report_is_confidential_and_scores_by_the_preset(demo):
     pdf = write_report(report, folder / "teacher.pdf")
     pages = _flat(pages_text(pdf))
     assert all("内部资料 · 注意保密" in p for p in pages)
+    png = render_page(pdf, 1, folder / "teacher-p1.png")
+    if png is not None:
+        assert ink_share(png) > 0.02
     text = "\n".join(pages_text(pdf))
     class_id, class_name, grade = db.execute(
         "SELECT a.class_id, c.name, MIN(g.grade) FROM teaching_assignment a JOIN class c ON c.id = a.class_id"
