@@ -148,3 +148,11 @@ def test_charts_render_for_the_chosen_grade_and_subject(open_page):
     black = [p for p in pixels if p.red() + p.green() + p.blue() < 30]
     assert len(navy) > len(pixels) / 100  # the first series' bars are drawn (#1f4e79)
     assert len(black) < len(pixels) / 20  # not painted over in black
+
+
+def test_a_school_without_marks_says_what_to_do(window):
+    page = window.show_page(QualityPage)
+    assert page.exam_combo.count() == 0
+    assert "考试成绩" in page.status.text()  # points to the page where marks are entered
+    assert page.stats_model.rowCount() == 0
+    assert not page.band_chart.isVisible()

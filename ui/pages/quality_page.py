@@ -17,6 +17,7 @@ from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 from reportlab.graphics import renderSVG
+from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing
 
 from app.paths import font_path
@@ -63,6 +64,20 @@ def drawing_svg(drawing: Drawing) -> bytes:
     ground = f'<rect x="0" y="0" width="{drawing.width:g}" height="{drawing.height:g}" fill="white"/>'
     text = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + ground, text, count=1)
     return text.replace(f"font-family: {FONT}", f"font-family: '{chart_font_family()}'").encode("utf-8")
+
+
+def comparison_bars(title: str, labels: list[str], series: dict[str, list[float | None]]) -> Drawing:
+    """Return grouped bars per group (charts.grouped_bars); when the names would not fit side by
+    side they are slanted, with room made for them below the bars."""
+    drawing = charts.grouped_bars(title, labels, series, width=CHART_WIDTH)
+    chart = next(c for c in drawing.contents if isinstance(c, VerticalBarChart))
+    if sum(len(label) for label in labels) * 6.5 > chart.width:
+        room = 6 * max(len(label) for label in labels) * 0.55
+        chart.y += room
+        chart.height -= room
+        chart.categoryAxis.labels.angle = 30
+        chart.categoryAxis.labels.boxAnchor = "ne"
+    return drawing
 
 
 class ChartView(QSvgWidget):
@@ -488,8 +503,7 @@ class QualityPage(Page):
         series = {"平均分(占满分%)": [None if r["mean_pct"] is None else 100 * r["mean_pct"] for r in groups],
                   "及格率": [None if r["pass_rate"] is None else 100 * r["pass_rate"] for r in groups],
                   "优秀率": [None if r["excellent_rate"] is None else 100 * r["excellent_rate"] for r in groups]}
-        self.compare_chart.show_drawing(charts.grouped_bars(title, labels, series, width=CHART_WIDTH)
-                                        if len(groups) > 1 else None)
+        self.compare_chart.show_drawing(comparison_bars(title, labels, series) if len(groups) > 1 else None)
         exams, lines = cohort_trend(data, grade, subject["code"], school_code=school_code, township_code=town_code)
         self.trend_chart.show_drawing(charts.trend_lines(f"{what}:这批学生历次考试", exams, lines, width=CHART_WIDTH)
                                       if len(exams) > 1 else None)
