@@ -15,7 +15,7 @@ from app.reports.common import (cutoff_text, exam_when, find_school, grade_name,
                                 resolve_baseline, township_schools)
 from app.reports.control import Cancelled, Progress, check
 from app.reports.figures import progress_or_note, township_reference, trend
-from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text
+from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, pct
 from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.stats.groups import NO_RANK_TYPES, all_group_stats
@@ -221,8 +221,8 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     if counted:
         best = max(counted, key=lambda r: r["pass_rate"])
         worst = min(counted, key=lambda r: r["pass_rate"])
-        items.append(f"全校及格率最高的学科是{best['subject']}({findings.pct(best['pass_rate'])}),"
-                     f"最低的是{worst['subject']}({findings.pct(worst['pass_rate'])})。")
+        items.append(f"全校及格率最高的学科是{best['subject']}({pct(best['pass_rate'])}),"
+                     f"最低的是{worst['subject']}({pct(worst['pass_rate'])})。")
     if baseline:
         items.append(f"下文“较上次”指与基线考试“{baseline_name}”相比,只比较两次都参加考试的同一批学生。")
     items += findings.pass_rate_findings(grades, town, gain_by_key)

@@ -151,9 +151,11 @@ class Stamp:
     data_hash: str
     made: str
 
-    def footer(self) -> str:
-        """Return the one-line footer text."""
-        presets = " ".join(f"{pid}#{phash[:8]}" for pid, phash in self.presets)
+    def footer(self, presets_elsewhere: bool = False) -> str:
+        """Return the one-line footer text; with `presets_elsewhere` the presets are only referred
+        to the workbook's 说明 sheet (where they are named with their full hashes)."""
+        presets = ("见“说明”表" if presets_elsewhere else
+                   " ".join(f"{pid}#{phash[:8]}" for pid, phash in self.presets))
         return f"SchoolQ {self.version} · 评分方案 {presets} · 数据校验 {self.data_hash[:12]} · {self.made} 生成"
 
 

@@ -11,6 +11,7 @@ each (or every second) pupil, so each printed page holds only that pupil's 等�
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -59,10 +60,13 @@ def _page_setup(ws: Worksheet, report: Report, title: str, wide: bool) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.7
     ws.oddHeader.left.text = report.header
-    ws.oddHeader.right.text = title
-    if report.confidential:
-        ws.oddHeader.center.text = "内部资料 · 注意保密"
-    ws.oddFooter.left.text = report.stamp.footer()
+    # the mark goes with the title on the right: a long school and exam on the left would run
+    # into a centred one
+    ws.oddHeader.right.text = f"【内部资料 · 注意保密】{title}" if report.confidential else title
+    footer = report.stamp.footer()
+    if len(footer) > 100:  # several presets: leave the page number its room
+        footer = report.stamp.footer(presets_elsewhere=True)
+    ws.oddFooter.left.text = footer
     ws.oddFooter.left.size = 7
     ws.oddFooter.right.text = "第 &P 页 共 &N 页"
 
@@ -98,15 +102,40 @@ def _table_sheet(ws: Worksheet, report: Report, table: Table) -> None:
     _page_setup(ws, report, table.title, wide=total > 95)
 
 
+ABOUT_WIDTHS = (20, 72)  # columns A and B of 说明: together they fit A4 portrait without shrinking
+
+
+def _put(ws: Worksheet, row: int, column: int, text: str, *, size: float = 10, bold: bool = False,
+         colour: str | None = None) -> int:
+    """Write wrapped `text` in a cell of 说明 and return how many lines it takes in that column
+    (Excel and LibreOffice do not grow a row for wrapped text written by a program)."""
+    cell = ws.cell(row=row, column=column, value=text)
+    cell.font = Font(name=FONT_NAME, size=size, bold=bold, color=colour)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    # measured in LibreOffice: at 10 pt a Chinese character (or full-width punctuation) prints about
+    # 1.4 units wide and a digit 0.75; a little more is allowed for the fonts of WPS and Excel
+    units = sum(1.5 if unicodedata.east_asian_width(ch) in "WFA" else 0.8 for ch in text) * size / 10
+    return max(1, math.ceil(units / (ABOUT_WIDTHS[column - 1] - 1)))
+
+
+def _line(ws: Worksheet, row: int, label: str | None, text: str | None, **style) -> int:
+    """Write one row of 说明 (a label in A, text in B) with its height set; return the next row."""
+    lines = 1
+    if label:
+        lines = max(lines, _put(ws, row, 1, label, bold=True, **style))
+    if text:
+        lines = max(lines, _put(ws, row, 2, text))
+    ws.row_dimensions[row].height = 15 * lines + 2
+    return row + 1
+
+
 def _about_sheet(ws: Worksheet, report: Report) -> None:
-    ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 100
-    wrap = Alignment(wrap_text=True, vertical="top")
-    row = 1
-    ws.cell(row=row, column=1, value=report.title).font = Font(name=FONT_NAME, size=16, bold=True)
-    row += 1
-    ws.cell(row=row, column=1, value=report.subtitle).font = Font(name=FONT_NAME, size=10, color="666666")
-    row += 2
+    for letter, width in zip("AB", ABOUT_WIDTHS):
+        ws.column_dimensions[letter].width = width
+    ws.cell(row=1, column=1, value=report.title).font = Font(name=FONT_NAME, size=16, bold=True)
+    ws.row_dimensions[1].height = 24
+    ws.cell(row=2, column=1, value=report.subtitle).font = Font(name=FONT_NAME, size=10, color="666666")
+    row = 4
     stamp = [("程序版本", f"SchoolQ {__version__}"),
              ("方案校验", ";".join(f"{i}:{h}" for i, h in report.stamp.presets)),
              ("数据校验", report.stamp.data_hash), ("生成时间", report.stamp.made)]
@@ -115,48 +144,35 @@ def _about_sheet(ws: Worksheet, report: Report) -> None:
     if report.confidential:
         basis.insert(0, ("密级", "内部资料,注意保密"))
     for label, value in basis:
-        ws.cell(row=row, column=1, value=label).font = Font(name=FONT_NAME, size=10, bold=True)
-        cell = ws.cell(row=row, column=2, value=value)
-        cell.font, cell.alignment = Font(name=FONT_NAME, size=10), wrap
-        row += 1
+        row = _line(ws, row, label, value)
     for section in report.sections:
-        texts: list[tuple[str, str]] = []
+        texts: list[tuple[str | None, str | None]] = []
         for block in section.blocks:
             if isinstance(block, Heading):
-                texts.append(("heading", block.text))
+                texts.append((block.text, None))
             elif isinstance(block, Text):
-                texts.append(("text", block.text))
+                texts.append((None, block.text))
             elif isinstance(block, Findings):
-                texts += [("heading", block.title)] if block.title else []
-                texts += [("text", "• " + item) for item in block.items]
+                texts += [(block.title, None)] if block.title else []
+                texts += [(None, "• " + item) for item in block.items]
         if not texts:
             continue
         row += 1
         if section.title:
-            ws.cell(row=row, column=1, value=section.title).font = Font(name=FONT_NAME, size=12, bold=True)
-            row += 1
-        for style, text in texts:
-            cell = ws.cell(row=row, column=2 if style == "text" else 1, value=text)
-            cell.font = Font(name=FONT_NAME, size=10, bold=style == "heading")
-            cell.alignment = wrap
-            row += 1
+            row = _line(ws, row, section.title, None, size=12)
+        for label, text in texts:
+            row = _line(ws, row, label, text)
     notes = [t for t in report.tables() if t.note]
     if notes:
-        row += 1
-        ws.cell(row=row, column=1, value="表格说明").font = Font(name=FONT_NAME, size=12, bold=True)
+        row = _line(ws, row + 1, "表格说明", None, size=12)
         for table in notes:
-            row += 1
-            ws.cell(row=row, column=1, value=table.title).font = Font(name=FONT_NAME, size=10, bold=True)
-            cell = ws.cell(row=row, column=2, value=table.note)
-            cell.font, cell.alignment = Font(name=FONT_NAME, size=10), wrap
+            row = _line(ws, row, table.title, table.note)
     _page_setup(ws, report, "说明", wide=False)
 
 
 def _slips_sheet(ws: Worksheet, report: Report) -> None:
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 12
-    ws.column_dimensions["C"].width = 16
-    ws.column_dimensions["D"].width = 12
+    for letter, width in zip("ABCD", (24, 16, 24, 16)):
+        ws.column_dimensions[letter].width = width
     school, _, exam = report.header.partition(" · ")
     font = Font(name=FONT_NAME, size=11)
     row = 1
