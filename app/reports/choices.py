@@ -39,6 +39,12 @@ def exam_teachers(db: Database, exam_id: str, school_id: str) -> list[dict]:
         " WHERE e.id = ? AND c.school_id = ? ORDER BY t.staff_no", [exam_id, school_id])]
 
 
+def townships(db: Database) -> list[dict]:
+    """Return the townships that have schools: id, code, name, in code order."""
+    return [dict(r) for r in db.query("SELECT t.id, t.code, t.name FROM township t WHERE EXISTS"
+                                      " (SELECT 1 FROM school s WHERE s.township_id = t.id) ORDER BY t.code")]
+
+
 def _recent_path() -> Path:
     return user_data_dir() / RECENT_FILE
 

@@ -207,7 +207,7 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     near = [r for r in borderline(db, exam_id, school_id=school["id"], preset=preset)
             if r["subject_code"] in main_codes]
     weak = struggling(db, exam_id, baseline["id"] if baseline else None, school_id=school["id"], preset=preset)
-    labels, lines = trend(db, exam, preset, school_code=school["code"])
+    labels, lines = trend(db, exam, preset, levels, school_code=school["code"])
     check(cancelled)
     if progress:
         progress(0.4, "正在撰写分析")

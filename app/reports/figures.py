@@ -57,10 +57,12 @@ def earlier_exams(db: Database, exam: dict, *, school_id: str | None = None) -> 
     return [get_exam(db, i) for i in reversed(ids[:MAX_TREND_EXAMS])]
 
 
-def trend(db: Database, exam: dict, preset: Preset, *, school_code: str | None = None,
+def trend(db: Database, exam: dict, preset: Preset, levels: dict[str, list[dict]], *,
+          school_code: str | None = None,
           township_code: str | None = None) -> tuple[list[str], dict[str, list[float | None]]]:
     """Return (exam labels, {subject: mean as percent of full marks per exam}) over the earlier
-    exams, for the main subjects of `exam`, of one school (all grades) or one township."""
+    exams, for the main subjects of `exam`, of one school (all grades) or one township; `levels`
+    are the figures of `exam` itself, already computed."""
     school_id = None
     if school_code:
         row = db.execute("SELECT id FROM school WHERE code = ?", [school_code]).fetchone()
@@ -68,9 +70,10 @@ def trend(db: Database, exam: dict, preset: Preset, *, school_code: str | None =
     exams = earlier_exams(db, exam, school_id=school_id)
     subjects = [s for s in exam["subjects"] if s["is_main"]] or exam["subjects"][:3]
     series: dict[str, list[float | None]] = {s["name"]: [] for s in subjects}
+    level = "school" if school_code else "township"
     for past in exams:
-        level = "school" if school_code else "township"
-        records = [r for r in group_stats(db, past["id"], level, preset=preset) if r["grade"] is None and (
+        figures = levels[level] if past["id"] == exam["id"] else group_stats(db, past["id"], level, preset=preset)
+        records = [r for r in figures if r["grade"] is None and (
             r["school_code"] == school_code if school_code else r["township_code"] == township_code)]
         found = {r["subject_code"]: r for r in records}
         for s in subjects:

@@ -41,7 +41,7 @@ def find_township(db: Database, code: str | None) -> dict:
     if not code and len(rows) == 1:
         return rows[0]
     known = "、".join(f"{r['code']} {r['name']}" for r in rows[:10]) or "(没有)"
-    raise invalid(f"请用 --township 指明乡镇代码(数据库中有:{known})。", "township")
+    raise invalid(f"请指明乡镇(命令行用 --township 乡镇代码;数据库中有:{known})。", "township")
 
 
 def data_status(db: Database, exam: dict, schools: list[dict], grade_records: list[dict]) -> list[dict]:
@@ -116,7 +116,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     baseline = resolve_baseline(db, exam, baseline_id)
     gains, gain_note = progress_or_note(db, exam, baseline, "school", preset)
     gains = [p for p in gains if p["school_code"] in codes]
-    labels, lines = trend(db, exam, preset, township_code=township["code"])
+    labels, lines = trend(db, exam, preset, levels, township_code=township["code"])
     check(cancelled)
 
     group_names = ["、".join("校本部" if k == "中心校本部" else k for k in kinds) for kinds in groups_preset["rank_groups"]]

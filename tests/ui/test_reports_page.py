@@ -103,8 +103,10 @@ def test_township_summary_hides_the_school(make_page, tmp_path, opened):
     page = make_page()
     _choose(page.kind_combo, "乡镇教学质量汇总")
     assert not page.form.isRowVisible(page.school_combo) and page.form.isRowVisible(page.baseline_combo)
+    assert not page.form.isRowVisible(page.township_combo)  # the demo holds one township
     page.generate_to(tmp_path / "乡镇.pdf")
     assert "教学质量汇总报告" in PdfReader(str(tmp_path / "乡镇.pdf")).pages[0].extract_text()
+    assert column_texts(page.recent_table, "内容") == ["青山镇 · 2026—2027学年第一学期期中统考"]
 
 
 def test_cancel_leaves_no_file(make_page, tmp_path, monkeypatch, boxes):

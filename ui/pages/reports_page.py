@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from app.queries.roster import list_schools
 from app.reports import KINDS, ReportCancelled, make_report
-from app.reports.choices import exam_classes, exam_teachers, recent_reports, remember_report
+from app.reports.choices import exam_classes, exam_teachers, recent_reports, remember_report, townships
 from app.reports.printing import print_file
 from app.services.exams import list_exams
 from ui.dialogs.messages import inform, show_error, warn
@@ -69,6 +69,7 @@ class ReportsPage(Page):
         self.exam_combo = QComboBox()
         self.exam_combo.setMinimumContentsLength(24)
         self.school_combo = QComboBox()
+        self.township_combo = QComboBox()
         self.class_combo = QComboBox()
         self.teacher_combo = QComboBox()
         self.baseline_combo = QComboBox()
@@ -83,7 +84,8 @@ class ReportsPage(Page):
         self.open_after.setChecked(True)
         self.rows: dict[str, QWidget] = {}
         for key, label, widget in (("kind", "报表种类", self.kind_combo), ("exam", "考试", self.exam_combo),
-                                   ("school", "学校", self.school_combo), ("class", "班级", self.class_combo),
+                                   ("school", "学校", self.school_combo), ("township", "乡镇", self.township_combo),
+                                   ("class", "班级", self.class_combo),
                                    ("teacher", "教师", self.teacher_combo), ("baseline", "比较基线", self.baseline_combo),
                                    ("per_page", "通知单排版", self.per_page_combo),
                                    ("format", "文件格式", self.format_combo)):
@@ -176,6 +178,11 @@ class ReportsPage(Page):
             self.school_combo.addItem(f"{school['name']}({school['code']})", school["code"])
         self.school_combo.setCurrentIndex(max(0, self.school_combo.findData(chosen)))
         self.school_combo.blockSignals(False)
+        chosen = self.township_combo.currentData()
+        self.township_combo.clear()
+        for township in townships(db):
+            self.township_combo.addItem(f"{township['name']}({township['code']})", township["code"])
+        self.township_combo.setCurrentIndex(max(0, self.township_combo.findData(chosen)))
         self._fill_scopes()
         self._kind_changed()
         self._load_recent()
@@ -215,10 +222,11 @@ class ReportsPage(Page):
         kind = self.kind_combo.currentData()
         shown = {"exam-school": {"school", "baseline"}, "class": {"school", "class", "baseline"},
                  "teacher": {"school", "teacher", "baseline"}, "slips": {"school", "class", "per_page"},
-                 "township": {"baseline"}}.get(kind, set())
+                 "township": {"township", "baseline"}}.get(kind, set())
         for key, widget in self.rows.items():
             visible = key in ("kind", "exam", "format") or key in shown
-            if key == "school" and self.school_combo.count() <= 1:
+            if (key == "school" and self.school_combo.count() <= 1) or (
+                    key == "township" and self.township_combo.count() <= 1):
                 visible = False
             self.form.setRowVisible(widget, visible)
         had_whole = self.class_combo.findData(WHOLE_SCHOOL) >= 0
@@ -248,6 +256,8 @@ class ReportsPage(Page):
     def _scope(self) -> dict:
         kind = self.kind_combo.currentData()
         scope: dict = {"school": self.school_combo.currentData() if kind != "township" else None}
+        if kind == "township":
+            scope["township"] = self.township_combo.currentData()
         if kind in ("class", "slips"):
             chosen = self.class_combo.currentData()
             scope["class_name"] = None if chosen == WHOLE_SCHOOL else chosen
@@ -262,7 +272,7 @@ class ReportsPage(Page):
     def _describe(self, kind: str, scope: dict) -> str:
         exam = self.exam_combo.currentText().split("(")[0]
         if kind == "township":
-            return exam
+            return f"{self.township_combo.currentText().split('(')[0]} · {exam}"
         parts = [self.school_combo.currentText().split("(")[0]]
         if kind in ("class", "slips"):
             parts.append(self.class_combo.currentText())
