@@ -139,7 +139,7 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
                                                    [s["name"] for s in shown], series, width=PAGE_WIDTH)],
                               f"{klass['name']}{grade_name(grade)}与本校同年级、全乡同年级对比"))
     sections = [
-        Section("一、主要发现", [Findings(items, title="")]),
+        Section("一、主要发现", [Findings(items)]),
         Section("二、各学科对比", [comparison_table(own, grade_refs, town, exam), *pictures]),
         Section("三、分数段", [band_table(own, title="本班各学科分数段人数")]),
     ]

@@ -240,7 +240,7 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     if note:
         items.append(note)
 
-    sections = [Section("一、主要发现", [Findings(items, title="")])]
+    sections = [Section("一、主要发现", [Findings(items)])]
     blocks: list = [overall_table(overall, town, "全校各学科总体情况")]
     if len(labels) > 1:
         blocks.append(Chart([charts.trend_lines("全校主科平均分(占满分的百分比)", labels, lines, width=PAGE_WIDTH)],
@@ -272,9 +272,8 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
         growth.append(Text(f"基线考试:{baseline_name}({baseline['term_name']})。比较的是两次都参加考试的同一批学生,"
                            "年级按本次考试计。"))
         growth.append(progress_table(gains, "年级", lambda p: grade_name(p["grade"])))
-        growth += [Findings(findings.progress_findings(
-            [dict(p, label=f"{grade_name(p['grade'])}{p['subject']}") for p in gains], "label", baseline_name),
-            title="")]
+        growth.append(Findings(findings.progress_findings(
+            [dict(p, label=f"{grade_name(p['grade'])}{p['subject']}") for p in gains], "label", baseline_name)))
         growth.append(value_added_table(added, "班级", lambda r: r["class_name"]))
     sections.append(Section("五、进步值与增值评价", growth, new_page=True))
     lists: list = [borderline_table(near, float(preset["borderline_margin_pct"]))]

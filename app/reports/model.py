@@ -58,23 +58,14 @@ def pct(value: float | None) -> str:
 
 @dataclass
 class Column:
-    """One table column: its heading, how values are shown, and an optional fixed width in mm."""
+    """One table column: its heading and how its values are shown (a key of KINDS)."""
 
     label: str
     kind: str = "text"
-    width_mm: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(self.kind)
-
-
-@dataclass
-class Heading:
-    """A section or sub-section heading (level 1 or 2)."""
-
-    text: str
-    level: int = 2
 
 
 @dataclass
@@ -87,26 +78,23 @@ class Text:
 
 @dataclass
 class Findings:
-    """Written findings, one sentence per item."""
+    """Written findings, one sentence per item (printed as a bulleted list)."""
 
     items: list[str]
-    title: str = "主要发现"
 
 
 @dataclass
 class Table:
     """A table with a title; `sheet` names its worksheet in the workbook. Rows listed in `muted`
-    (small samples) print in grey, rows in `strong` (totals, reference rows) shaded, and a rule is
-    drawn above the rows in `breaks` (where a new grade starts)."""
+    (small samples) print in grey, and a rule is drawn above the rows in `breaks` (where a new
+    grade starts)."""
 
     title: str
     columns: list[Column]
     rows: list[list[Any]]
     sheet: str | None = None
     muted: set[int] = field(default_factory=set)
-    strong: set[int] = field(default_factory=set)
     note: str | None = None
-    font_size: float | None = None
     breaks: set[int] = field(default_factory=set)
 
 

@@ -26,7 +26,7 @@ from reportlab.platypus import TableStyle
 from app import __version__
 from app.reports.common import register_font
 from app.reports.control import Cancelled, Progress, ReportCancelled
-from app.reports.model import Chart, Findings, Heading, Report, Slip, Table, Text, format_value
+from app.reports.model import Chart, Findings, Report, Slip, Table, Text, format_value
 
 MARGIN_X = 14 * mm
 MARGIN_TOP = 18 * mm
@@ -35,7 +35,7 @@ NUMERIC = ("int", "score", "num", "num2", "pct", "signed", "signed2")
 INK = colors.HexColor("#1f4e79")
 GREY = colors.HexColor("#666666")
 STRIPE = colors.HexColor("#f2f5f9")
-STRONG = colors.HexColor("#dde7f2")
+HEAD_TINT = colors.HexColor("#dde7f2")
 RED = colors.HexColor("#b00020")
 
 
@@ -55,7 +55,6 @@ def styles() -> dict[str, ParagraphStyle]:
         "title": style("title", 18, 24, alignment=TA_CENTER, spaceAfter=2 * mm),
         "subtitle": style("subtitle", 10.5, 15, alignment=TA_CENTER, textColor=GREY, spaceAfter=4 * mm),
         "h1": style("h1", 14, 19, textColor=INK, spaceBefore=5 * mm, spaceAfter=2.5 * mm, keepWithNext=1),
-        "h2": style("h2", 11.5, 16, textColor=INK, spaceBefore=3.5 * mm, spaceAfter=1.5 * mm, keepWithNext=1),
         "h3": style("h3", 10, 14, spaceBefore=2.5 * mm, spaceAfter=1.2 * mm),
         "body": style("body", 10, 15.5, spaceAfter=1.5 * mm),
         "bullet": style("bullet", 10, 15.5, leftIndent=5 * mm, bulletIndent=1 * mm, spaceAfter=1 * mm),
@@ -64,10 +63,6 @@ def styles() -> dict[str, ParagraphStyle]:
         "caption": style("caption", 8.5, 12, alignment=TA_CENTER, textColor=GREY, spaceAfter=3 * mm),
         "cell": style("cell", 8.5, 10.5, alignment=TA_LEFT),
         "basis": style("basis", 8.5, 12),
-        "slip_title": style("slip_title", 17, 22, alignment=TA_CENTER),
-        "slip_sub": style("slip_sub", 10, 14, alignment=TA_CENTER, textColor=GREY),
-        "slip": style("slip", 11, 17),
-        "slip_small": style("slip_small", 8.5, 12, textColor=GREY),
     }
 
 
@@ -172,7 +167,7 @@ def _table(block: Table, width: float, st: dict[str, ParagraphStyle], is_landsca
     font shrinks (down to 6.5 pt) and then the columns are scaled, text wrapping where needed.
     """
     font = register_font()
-    size = block.font_size or (8 if is_landscape else 8.5)
+    size = 8 if is_landscape else 8.5
     texts = [[format_value(v, c.kind) for v, c in zip(row, block.columns)] for row in block.rows]
     pad = 6
     longest = []
@@ -180,14 +175,8 @@ def _table(block: Table, width: float, st: dict[str, ParagraphStyle], is_landsca
         longest.append(max([_unit_width(column.label)] + [_unit_width(t[i]) for t in texts]))
 
     def natural(size: float) -> list[float]:
-        widths = []
-        for i, column in enumerate(block.columns):
-            if column.width_mm:
-                widths.append(column.width_mm * mm)
-            else:
-                w = longest[i] * size + pad
-                widths.append(min(w, 70 * mm) if column.kind == "para" else w)
-        return widths
+        return [min(longest[i] * size + pad, 70 * mm) if column.kind == "para" else longest[i] * size + pad
+                for i, column in enumerate(block.columns)]
 
     widths = natural(size)
     while sum(widths) > width and size > 6.5:
@@ -222,8 +211,6 @@ def _table(block: Table, width: float, st: dict[str, ParagraphStyle], is_landsca
     for i, column in enumerate(block.columns):
         if column.kind in NUMERIC:
             commands.append(("ALIGN", (i, 1), (i, -1), "RIGHT"))
-    for r in sorted(block.strong):
-        commands.append(("BACKGROUND", (0, r + 1), (-1, r + 1), STRONG))
     for r in sorted(block.breaks):
         if r:
             commands.append(("LINEABOVE", (0, r + 1), (-1, r + 1), 1.1, INK))
@@ -306,7 +293,7 @@ class _SlipBox(Flowable):
         grid_top = y - 3.5 * mm
         rows = [("学科", "等级", "学科", "等级")] + [
             slip.levels[i] + (slip.levels[half + i] if half + i < len(slip.levels) else ("", "")) for i in range(half)]
-        canvas.setFillColor(STRONG)
+        canvas.setFillColor(HEAD_TINT)
         canvas.rect(left, grid_top - row_height, inner, row_height, stroke=0, fill=1)
         canvas.setStrokeColor(colors.HexColor("#7a8797"))
         bottom = grid_top - row_height * len(rows)
@@ -393,9 +380,7 @@ def _story(report: Report, st: dict[str, ParagraphStyle]) -> list:
         if section.title:
             story += [CondPageBreak(45 * mm), Paragraph(_escape(section.title), st["h1"])]
         for block in section.blocks:
-            if isinstance(block, Heading):
-                story.append(Paragraph(_escape(block.text), st["h1" if block.level == 1 else "h2"]))
-            elif isinstance(block, Text):
+            if isinstance(block, Text):
                 if block.style == "warning":
                     box = RLTable([[Paragraph(_escape(block.text), st["warning"])]], colWidths=[width])
                     box.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), register_font()),
@@ -404,8 +389,6 @@ def _story(report: Report, st: dict[str, ParagraphStyle]) -> list:
                 else:
                     story.append(Paragraph(_escape(block.text), st[block.style]))
             elif isinstance(block, Findings):
-                if block.title:
-                    story.append(Paragraph(_escape(block.title), st["h2"]))
                 story += [Paragraph(_escape(item), st["bullet"], bulletText="•") for item in block.items]
             elif isinstance(block, Table):
                 story += _table(block, width, st, is_landscape)

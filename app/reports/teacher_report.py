@@ -147,7 +147,7 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
         items += findings.progress_findings([dict(p, label=f"{class_label(p, several)}{p['subject']}") for p in gains],
                                             "label", baseline["name"] if baseline else None)
 
-    sections = [Section("一、主要发现", [Findings(items, title="")]),
+    sections = [Section("一、主要发现", [Findings(items)]),
                 Section("二、任教班级成绩", [taught_table(own, grade_refs, town, exam, several)])]
     merit: list = [Text(f"方案:{teacher_preset.name}(校验 {teacher_preset.hash[:16]})。{teacher_preset['source']}",
                         "note")]

@@ -265,7 +265,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
         trend_block.append(Chart([charts.trend_lines("全乡主科平均分(占满分的百分比)", labels, lines, width=PAGE_WIDTH)],
                                  "历次考试全乡主科平均分走势(各次考试年级构成不同,仅看大势)"))
     sections = [
-        Section("一、主要发现", [Findings(items, title="")]),
+        Section("一、主要发现", [Findings(items)]),
         Section("二、数据收齐情况", [status_table]),
         Section("三、各校进步(先看进步)", progress_block),
         Section("四、各校三率一分与排名(其次看结果)", [raw_table, *central_block]),

@@ -25,11 +25,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app import __version__
 from app.reports.control import Cancelled, Progress, check
-from app.reports.model import KINDS, Findings, Heading, Report, Table, Text, format_value
+from app.reports.model import KINDS, Findings, Report, Table, Text, format_value
 
 FONT_NAME = "宋体"
 HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
-STRONG_FILL = PatternFill("solid", fgColor="DDE7F2")
+SLIP_HEAD_FILL = PatternFill("solid", fgColor="DDE7F2")
 THIN = Side(style="thin", color="9AA7B4")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 MAX_WIDTH = 48
@@ -85,8 +85,6 @@ def _table_sheet(ws: Worksheet, report: Report, table: Table) -> None:
         for j, (value, column) in enumerate(zip(row, table.columns), start=1):
             cell = ws.cell(row=i + 2, column=j, value=value if value != "" else None)
             cell.font, cell.border = row_font, BORDER
-            if i in table.strong:
-                cell.fill = STRONG_FILL
             if KINDS[column.kind]:
                 cell.number_format = KINDS[column.kind]
             elif column.kind == "para":
@@ -148,12 +146,9 @@ def _about_sheet(ws: Worksheet, report: Report) -> None:
     for section in report.sections:
         texts: list[tuple[str | None, str | None]] = []
         for block in section.blocks:
-            if isinstance(block, Heading):
-                texts.append((block.text, None))
-            elif isinstance(block, Text):
+            if isinstance(block, Text):
                 texts.append((None, block.text))
             elif isinstance(block, Findings):
-                texts += [(block.title, None)] if block.title else []
                 texts += [(None, "• " + item) for item in block.items]
         if not texts:
             continue
@@ -185,7 +180,7 @@ def _slips_sheet(ws: Worksheet, report: Report) -> None:
         row += 5
         for j, label in enumerate(("学科", "等级", "学科", "等级"), start=1):
             cell = ws.cell(row=row, column=j, value=label)
-            cell.font, cell.fill, cell.border = Font(name=FONT_NAME, size=11, bold=True), STRONG_FILL, BORDER
+            cell.font, cell.fill, cell.border = Font(name=FONT_NAME, size=11, bold=True), SLIP_HEAD_FILL, BORDER
         half = (len(slip.levels) + 1) // 2
         for i in range(half):
             pairs = [slip.levels[i]] + ([slip.levels[half + i]] if half + i < len(slip.levels) else [])
