@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import itertools
 import json
 import random
 import uuid
@@ -150,19 +151,28 @@ def set_links(db: Database, actor: Actor, table: str, owner_column: str, owner_i
     return True
 
 
-def bulk_insert(db: Database, actor: Actor, table: str, rows: list[dict], note: str) -> int:
-    """Insert many rows at once (generated or imported data), with one audit entry naming the count."""
-    if not rows:
-        return 0
+def bulk_insert(db: Database, actor: Actor, table: str, rows: Iterable[dict], note: str, *,
+                chunk: int = 10_000) -> int:
+    """Insert many rows at once (generated or imported data), with one audit entry naming the count.
+
+    `rows` may be a list or any iterable of dicts with the same keys; it is written `chunk` rows
+    at a time, so a generator keeps memory flat however many rows it yields. Returns the count.
+    """
     stamp = now()
-    prepared = [{"id": r.get("id") or new_id(), **r, "created_at": stamp, "updated_at": stamp}
-                if "id" in r or _has_id(db, table) else dict(r) for r in rows]
-    columns = list(prepared[0])
-    sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)})")
-    db.conn.executemany(sql, [[r[c] for c in columns] for r in prepared])
-    audit(db, actor, "bulk", table, None, None, {"rows": len(prepared)}, None, note)
-    return len(prepared)
+    sql, columns, total = "", [], 0
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, chunk)):
+        prepared = [{"id": r.get("id") or new_id(), **r, "created_at": stamp, "updated_at": stamp}
+                    if "id" in r or _has_id(db, table) else dict(r) for r in batch]
+        if not columns:
+            columns = list(prepared[0])
+            sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+                   f"VALUES ({', '.join('?' for _ in columns)})")
+        db.conn.executemany(sql, [[r[c] for c in columns] for r in prepared])
+        total += len(prepared)
+    if total:
+        audit(db, actor, "bulk", table, None, None, {"rows": total}, None, note)
+    return total
 
 
 _ID_TABLES: dict[str, bool] = {}

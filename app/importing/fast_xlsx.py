@@ -182,17 +182,19 @@ def _parsed_rows(book: zipfile.ZipFile, path: str, strings: list[str]) -> Iterat
 
 
 def _sheet_rows(book: zipfile.ZipFile, path: str, strings: list[str]) -> Iterator[tuple]:
-    """Yield the rows of one sheet: by regular expressions when every cell has a known shape,
-    else (from the start) with the XML parser."""
-    # Try the fast way over the whole sheet first, so a late odd cell cannot leave rows half read.
+    """Yield the rows of one sheet by regular expressions; from the first row they cannot read
+    on, the XML parser takes over (it reads the rows before it the same way, and skips them)."""
+    done = 0
     try:
-        rows = list(_regex_rows(book, path, strings))
-    except (_Unreadable, UnicodeDecodeError, ValueError, IndexError):
-        rows = None
-    if rows is not None:
-        yield from rows
+        for row in _regex_rows(book, path, strings):
+            yield row
+            done += 1
         return
-    yield from _parsed_rows(book, path, strings)
+    except (_Unreadable, UnicodeDecodeError, ValueError, IndexError):
+        pass
+    for number, row in enumerate(_parsed_rows(book, path, strings)):
+        if number >= done:
+            yield row
 
 
 def _size(book: zipfile.ZipFile, path: str) -> int | None:

@@ -350,3 +350,20 @@ def test_cli_dry_run_import_and_refusal_exit_codes(demo_path, tmp_path, capsys):
     db = open_database(demo_path)
     assert {v for v in stored(db, exam_id).values()} == {(90.0, "正常"), (91.0, "正常")}
     db.close()
+
+
+def test_schools_of_the_same_name_in_a_county_are_told_apart_by_the_pupils(demo_db, exam, tmp_path):
+    """Counties have a 观音阁完全小学 in more than one township: the 学校 column names both."""
+    demo_db.execute("UPDATE school SET name = '油溪完全小学' WHERE code = 'QSZ03'")
+    two = class_pupils(demo_db, "QSZ02", "三(1)班")[:2]
+    three = class_pupils(demo_db, "QSZ03", "三(1)班")[:2]
+    rows = [["学校", "学籍号", "班级", "姓名", "语文", "数学", "英语"],
+            ["油溪完全小学", two[0][0], "三(1)班", two[0][1], 61, 62, 63],
+            ["油溪完全小学", three[0][0], "三(1)班", three[0][1], 71, 72, 73],
+            ["油溪完全小学", None, "三(1)班", three[1][1], 81, 82, 83]]
+    plan = read_marks(demo_db, write_xlsx(tmp_path / "county.xlsx", {"成绩": rows}), exam)
+    assert plan.problems == []
+    apply_marks(demo_db, SYSTEM, plan)
+    marks = stored(demo_db, exam)
+    assert (marks[(two[0][0], "语文")], marks[(three[0][0], "数学")], marks[(three[1][0], "英语")]) == \
+        ((61.0, "正常"), (72.0, "正常"), (83.0, "正常"))

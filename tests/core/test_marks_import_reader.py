@@ -128,3 +128,10 @@ def test_csv_and_non_workbooks_go_through_the_ordinary_reader(tmp_path):
     path = tmp_path / "成绩.csv"
     path.write_bytes("姓名,语文\n张三,87\n".encode("gbk"))
     assert read_all(open_sheets_fast, path) == [("成绩", False, [("姓名", "语文"), ("张三", "87")])]
+
+
+def test_an_odd_cell_half_way_hands_the_rest_of_the_sheet_to_the_xml_parser(tmp_path):
+    odd = _SHEET.replace('<c r="B4">', '<c r="B4" cm="1">')  # an attribute the fast path does not know
+    path = hand_made(tmp_path / "odd.xlsx", odd)
+    assert read_all(open_sheets_fast, path) == [("成绩", False, EXPECTED_ROWS)]
+    assert read_all(open_sheets_fast, path) == read_all(open_sheets, path)
