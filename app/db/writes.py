@@ -9,9 +9,10 @@ import contextvars
 import datetime as dt
 import itertools
 import json
+import os
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -62,6 +63,16 @@ def new_id() -> str:
 
 
 _NAMESPACE = uuid.UUID("6f1d8a52-3c4e-4b7a-9a53-5c0de5c0a1e5")
+
+
+def new_ids(count: int) -> list[str]:
+    """Return `count` new row ids, each as new_id would give it (UUID4 strings); for large counts
+    several times faster than calling new_id `count` times."""
+    if _rng.get() is not None:
+        return [new_id() for _ in range(count)]
+    raw = os.urandom(16 * count).hex()
+    return [f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+            for h in (raw[i:i + 32] for i in range(0, 32 * count, 32))]
 
 
 def stable_id(kind: str, code: str) -> str:
@@ -151,25 +162,37 @@ def set_links(db: Database, actor: Actor, table: str, owner_column: str, owner_i
     return True
 
 
-def bulk_insert(db: Database, actor: Actor, table: str, rows: Iterable[dict], note: str, *,
-                chunk: int = 10_000) -> int:
-    """Insert many rows at once (generated or imported data), with one audit entry naming the count.
+def bulk_insert(db: Database, actor: Actor, table: str, rows: list[dict], note: str) -> int:
+    """Insert many rows at once (generated or imported data), with one audit entry naming the count."""
+    if not rows:
+        return 0
+    stamp = now()
+    prepared = [{"id": r.get("id") or new_id(), **r, "created_at": stamp, "updated_at": stamp}
+                if "id" in r or _has_id(db, table) else dict(r) for r in rows]
+    columns = list(prepared[0])
+    sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+           f"VALUES ({', '.join('?' for _ in columns)})")
+    db.conn.executemany(sql, [[r[c] for c in columns] for r in prepared])
+    audit(db, actor, "bulk", table, None, None, {"rows": len(prepared)}, None, note)
+    return len(prepared)
 
-    `rows` may be a list or any iterable of dicts with the same keys; it is written `chunk` rows
-    at a time, so a generator keeps memory flat however many rows it yields. Returns the count.
+
+def bulk_insert_tuples(db: Database, actor: Actor, table: str, columns: Sequence[str], rows: Iterable[Sequence],
+                       note: str) -> int:
+    """Insert many rows given as tuples in `columns` order (ids included: see new_ids) into a
+    table with timestamps, all with the same created_at/updated_at; one audit entry names the
+    count. Returns the count.
+
+    The way in for hundreds of thousands of rows (a county's marks): no dict per row, and rows
+    stream from any iterable straight into SQLite.
     """
     stamp = now()
-    sql, columns, total = "", [], 0
-    iterator = iter(rows)
-    while batch := list(itertools.islice(iterator, chunk)):
-        prepared = [{"id": r.get("id") or new_id(), **r, "created_at": stamp, "updated_at": stamp}
-                    if "id" in r or _has_id(db, table) else dict(r) for r in batch]
-        if not columns:
-            columns = list(prepared[0])
-            sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
-                   f"VALUES ({', '.join('?' for _ in columns)})")
-        db.conn.executemany(sql, [[r[c] for c in columns] for r in prepared])
-        total += len(prepared)
+    count = itertools.count()
+    names = [*columns, "created_at", "updated_at"]
+    sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) "
+           f"VALUES ({', '.join('?' for _ in names)})")
+    db.conn.executemany(sql, ((*row, stamp, stamp) for row, _ in zip(rows, count)))
+    total = next(count)
     if total:
         audit(db, actor, "bulk", table, None, None, {"rows": total}, None, note)
     return total

@@ -88,6 +88,9 @@ def test_a_messy_workbook_imports_exactly_the_marks_written(demo_db, exam, tmp_p
     assert (after[0] - before[0], after[1] - before[1]) == (18, 1)
     entry = demo_db.execute("SELECT action, table_name, username, note FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     assert entry[:3] == ("bulk", "mark", "system") and "十一月单元测试成绩.xlsx" in entry[3]
+    # Each new mark has its own id and its time stamps.
+    assert demo_db.execute("SELECT COUNT(DISTINCT id), COUNT(created_at), COUNT(updated_at) FROM mark"
+                           " WHERE exam_id = ?", [exam]).fetchone() == (18, 18, 18)
 
 
 def test_each_mark_keeps_the_pupils_school_class_and_grade(demo_db, exam, tmp_path):
@@ -367,3 +370,18 @@ def test_schools_of_the_same_name_in_a_county_are_told_apart_by_the_pupils(demo_
     marks = stored(demo_db, exam)
     assert (marks[(two[0][0], "语文")], marks[(three[0][0], "数学")], marks[(three[1][0], "英语")]) == \
         ((61.0, "正常"), (72.0, "正常"), (83.0, "正常"))
+
+
+def test_ids_handed_out_in_bulk_are_distinct_uuid4_and_follow_the_demo_seed():
+    import uuid
+
+    from app.db.writes import deterministic, new_ids
+
+    ids = new_ids(5000)
+    assert len(set(ids)) == 5000
+    assert all(uuid.UUID(i).version == 4 and uuid.UUID(i).variant == uuid.RFC_4122 and str(uuid.UUID(i)) == i
+               for i in ids)
+    with deterministic(7, "2026-01-01T00:00:00+00:00"):
+        first = new_ids(3)
+    with deterministic(7, "2026-01-01T00:00:00+00:00"):
+        assert new_ids(3) == first
