@@ -1,0 +1,185 @@
+"""Marks import speed on the county demo: one exam's marks (~60,000 pupils × 9 subjects) from one .xlsx.
+
+Run: .venv/bin/python -m pytest -q -s tests/bench/bench_marks_import.py   (pandas: the `bench` extra)
+
+The county midterm is exported once to an .xlsx beside the cached county database (one row per
+pupil: 学校, 班级, 学籍号, 姓名, nine subjects, 总分; written by openpyxl's write-only mode, as many
+programs export). Each measured run is a fresh interpreter on a fresh copy of the database:
+ours reads and checks the whole file (what --dry-run does) and then writes it into a new exam
+in one transaction; pandas.read_excel reads the same file. Beside them, the same marks are
+inserted with SQLite alone (same order, ids and page cache, no file, no checks): the floor for
+the write. Printed: wall times (best and every run), the ratios, and peak resident memory
+(VmHWM) with the resident size after imports. The figures are printed, not asserted; the
+imported marks are checked equal to the exported ones.
+
+What to expect: reading and checking the file takes about half of pandas.read_excel's time;
+writing half a million marks into a database that already holds a million and a half, through
+five indexes and foreign keys, takes longer than reading, and about as long as SQLite alone
+takes for it, so the whole import is slower than pandas merely reading the file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pandas")
+RUNS = 2
+SUBJECT_ORDER = "ORDER BY s.sort_order"
+
+
+def export_exam(county: Path) -> tuple[Path, str, int]:
+    """Return (the cached .xlsx of the county midterm, the exam's subjects as create_exam text,
+    the number of marks written); the file is built once, next to the database."""
+    from openpyxl import Workbook
+
+    conn = sqlite3.connect(county)
+    exam_id = conn.execute("SELECT id FROM exam WHERE type = '统考' ORDER BY date DESC LIMIT 1").fetchone()[0]
+    subjects = conn.execute(f"SELECT s.id, s.name, es.full_marks, es.grades FROM exam_subject es JOIN subject s"
+                            f" ON s.id = es.subject_id WHERE es.exam_id = ? {SUBJECT_ORDER}", [exam_id]).fetchall()
+    spec = ",".join(f"{name}:{full:g}" + (f":{grades.replace(',', '/')}" if grades else "")
+                    for _, name, full, grades in subjects)
+    count = conn.execute("SELECT COUNT(*) FROM mark WHERE exam_id = ?", [exam_id]).fetchone()[0]
+    path = county.with_name(county.stem + "-midterm.xlsx")
+    if path.exists():
+        conn.close()
+        return path, spec, count
+    column = {sid: i for i, (sid, *_rest) in enumerate(subjects)}
+    rows: dict[str, list] = {}
+    for pupil_id, school, class_name, no, name, subject_id, score, status in conn.execute(
+            "SELECT m.pupil_id, sc.name, c.name, p.student_no, p.name, m.subject_id, m.score, m.status FROM mark m"
+            " JOIN pupil p ON p.id = m.pupil_id JOIN school sc ON sc.id = m.school_id JOIN class c ON c.id = m.class_id"
+            " WHERE m.exam_id = ? ORDER BY sc.code, c.name, p.student_no", [exam_id]):
+        row = rows.setdefault(pupil_id, [school, class_name, no, name] + [None] * len(subjects) + [0.0])
+        row[4 + column[subject_id]] = score if status == "正常" else status
+        row[-1] += score or 0
+    conn.close()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("期中统考成绩")
+    sheet.append(["2026—2027学年第一学期期中统考成绩汇总"])
+    sheet.append(["学校", "班级", "学籍号", "姓名", *[name for _, name, _, _ in subjects], "总分"])
+    for row in rows.values():
+        sheet.append(row)
+    building = path.with_suffix(".building.xlsx")
+    book.save(building)
+    building.rename(path)
+    return path, spec, count
+
+
+_HWM = 'next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("{key}")) / 1024'
+_OURS = f"""
+import json, time
+from app.db.database import open_database
+from app.db.writes import SYSTEM
+from app.importing.marks import apply_marks, read_marks
+from app.services.exams import create_exam
+db = open_database({{db!r}})
+exam_id = create_exam(db, SYSTEM, name="基准测试统考", type="统考", grades="1-6", subjects={{spec!r}})
+after_imports = {_HWM.format(key="VmRSS")}
+start = time.perf_counter()
+plan = read_marks(db, {{xlsx!r}}, exam_id)
+read = time.perf_counter()
+result = apply_marks(db, SYSTEM, plan)
+done = time.perf_counter()
+db.close()
+print(json.dumps({{{{"read": read - start, "apply": done - read, "added": result["add"], "problems": len(plan.problems),
+                  "warnings": len(plan.warnings), "rss0": after_imports, "hwm": {_HWM.format(key="VmHWM")},
+                  "exam_id": exam_id}}}}))
+"""
+# The same marks inserted with nothing but SQLite: the floor for writing them (same page cache, order, ids).
+_FLOOR = """
+import json, time
+from app.db.database import open_database
+from app.db.writes import SYSTEM, new_ids
+from app.services.exams import create_exam
+db = open_database({db!r})
+exam_id = create_exam(db, SYSTEM, name="基准测试统考", type="统考", grades="1-6", subjects={spec!r})
+rows = db.execute("SELECT school_id, pupil_id, subject_id, class_id, grade, score, status FROM mark"
+                  " WHERE exam_id = ? ORDER BY pupil_id, subject_id", [{source!r}]).fetchall()
+ids = sorted(new_ids(len(rows)))
+db.execute("PRAGMA cache_size = -131072")
+start = time.perf_counter()
+db.conn.execute("BEGIN")
+db.conn.executemany("INSERT INTO mark (id, school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status,"
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'x', 'x')",
+                    ((i, r[0], exam_id, *r[1:]) for i, r in zip(ids, rows)))
+db.conn.execute("COMMIT")
+done = time.perf_counter()
+print(json.dumps({{"write": done - start, "rows": len(rows)}}))
+"""
+_PANDAS = f"""
+import json, time
+import pandas as pd
+after_imports = {_HWM.format(key="VmRSS")}
+start = time.perf_counter()
+frame = pd.read_excel({{xlsx!r}}, header=1)
+done = time.perf_counter()
+print(json.dumps({{{{"read": done - start, "rows": len(frame), "rss0": after_imports, "hwm": {_HWM.format(key="VmHWM")}}}}}))
+"""
+
+
+def _child(code: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_marks_import_speed_against_pandas(county_demo, tmp_path):
+    """Print our import time (read + check, then write) and pandas.read_excel's on the same file."""
+    xlsx, spec, exported = export_exam(county_demo)
+    ours, theirs = [], []
+    for run in range(RUNS):
+        copy = tmp_path / f"county-{run}.sqlite"
+        shutil.copy(county_demo, copy)
+        ours.append(_child(_OURS.format(db=str(copy), xlsx=str(xlsx), spec=spec)))
+        theirs.append(_child(_PANDAS.format(xlsx=str(xlsx))))
+        if run < RUNS - 1:
+            copy.unlink()
+
+    # The imported marks are the exported ones, mark for mark.
+    conn = sqlite3.connect(copy)
+    source = conn.execute("SELECT id FROM exam WHERE type = '统考' AND name != '基准测试统考'"
+                          " ORDER BY date DESC LIMIT 1").fetchone()[0]
+    floor_copy = tmp_path / "county-floor.sqlite"
+    shutil.copy(county_demo, floor_copy)
+    floor = _child(_FLOOR.format(db=str(floor_copy), spec=spec, source=source))
+    floor_copy.unlink()
+    differ = conn.execute(
+        "SELECT COUNT(*) FROM mark a LEFT JOIN mark b ON b.exam_id = ? AND b.pupil_id = a.pupil_id"
+        " AND b.subject_id = a.subject_id AND b.class_id IS a.class_id AND b.grade = a.grade"
+        " AND b.status = a.status AND b.score IS a.score WHERE a.exam_id = ? AND b.id IS NULL",
+        [ours[-1]["exam_id"], source]).fetchone()[0]
+    pupils, rows = conn.execute("SELECT (SELECT COUNT(*) FROM pupil), (SELECT COUNT(*) FROM school)").fetchone()
+    conn.close()
+    assert all(r["problems"] == 0 and r["added"] == exported for r in ours) and differ == 0
+    assert all(r["rows"] == theirs[0]["rows"] for r in theirs)
+
+    total = [r["read"] + r["apply"] for r in ours]
+    read_only = [r["read"] for r in ours]
+    pandas = [r["read"] for r in theirs]
+    load = os.getloadavg()
+    size = xlsx.stat().st_size / 2 ** 20
+    print()
+    print(f"县级演示库:{rows} 所学校,{pupils} 名学生。导出的期中统考成绩表:{theirs[0]['rows']} 行 × "
+          f"{4 + spec.count(',') + 2} 列,{exported} 条成绩,{size:.1f} MB(openpyxl 只写模式,内联字符串)。")
+    print(f"环境:Python {platform.python_version()},SQLite {sqlite3.sqlite_version},{os.cpu_count()} 核,"
+          f"负载 {load[0]:.1f}/{load[1]:.1f};每项 {RUNS} 次,每次新进程、新数据库副本。")
+    fmt = lambda values: "、".join(f"{v:.2f}" for v in values)  # noqa: E731
+    print(f"  本程序 导入(读取检查 + 写入一个事务):最好 {min(total):.2f} s(各次 {fmt(total)})")
+    print(f"    其中 读取检查(--dry-run 所做):最好 {min(read_only):.2f} s;写入 {min(r['apply'] for r in ours):.2f} s;"
+          f"提醒 {ours[0]['warnings']} 条")
+    print(f"    对照:只用 SQLite 插入同样 {floor['rows']} 条(同样顺序、缓存与 id,不读文件、不检查):{floor['write']:.2f} s")
+    print(f"  pandas.read_excel(openpyxl):最好 {min(pandas):.2f} s(各次 {fmt(pandas)})")
+    print(f"  倍数:pandas 读取 ÷ 本程序完整导入 = {min(pandas) / min(total):.1f} 倍;"
+          f"÷ 本程序读取检查 = {min(pandas) / min(read_only):.1f} 倍")
+    print(f"  内存峰值(VmHWM,含解释器与库):本程序 {max(r['hwm'] for r in ours):.0f} MB"
+          f"(导入库后 {ours[0]['rss0']:.0f} MB),pandas {max(r['hwm'] for r in theirs):.0f} MB"
+          f"(导入库后 {theirs[0]['rss0']:.0f} MB)")
