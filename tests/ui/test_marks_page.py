@@ -259,3 +259,31 @@ def test_a_score_still_being_typed_is_saved_when_the_window_closes(page, demo_pa
     type_keys(page, "64", end=None)
     page.window().close()
     assert stored(demo_path, setup["exam"]) == {(number(page, 2), "语文"): (64.0, "正常")}
+
+
+def test_a_file_with_a_problem_is_previewed_with_where_and_cannot_be_imported(page, demo_path, setup, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "三(1)班"
+    sheet.append(["学籍号", "姓名", "语文", "数学"])
+    pupil = page.model.pupils[0]
+    sheet.append([pupil["student_no"], pupil["name"], 101, 100])
+    path = tmp_path / "错.xlsx"
+    book.save(path)
+    seen = {}
+
+    def preview(dialog: ImportPreviewDialog) -> None:
+        seen["problems"] = dialog.problem_texts()
+        seen["head"] = dialog.problem_label.text()
+        seen["buttons"] = (dialog.import_button.isEnabled(), dialog.valid_button.isHidden())
+        dialog.reject()
+
+    errors = when_modal(preview)
+    page.import_path(path)
+    assert errors == []
+    assert seen == {"problems": [["三(1)班", "2", "语文", "分数 101 超过满分 100。"]],
+                    "head": "发现 1 个问题(涉及 1 行)。成绩表只能整份导入:请在表格中改正后重新导入。",
+                    "buttons": (False, True)}
+    assert stored(demo_path, setup["exam"]) == {}

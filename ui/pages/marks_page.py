@@ -541,6 +541,10 @@ class MarksPage(Page):
         dialog = ImportPreviewDialog(plan, self.tr("考试成绩"), path.name, self)
         dialog.summary_label.setText(plan.describe())
         dialog.valid_button.setVisible(False)  # marks go in only when the whole file is right
+        if plan.problems:
+            dialog.problem_label.setText(self.tr("发现 {n} 个问题(涉及 {rows} 行)。成绩表只能整份导入:"
+                                                 "请在表格中改正后重新导入。").format(
+                n=len(plan.problems), rows=plan.rows_with_problems))
         if not dialog.exec() or dialog.choice != IMPORT_ALL:
             return
         try:
