@@ -8,6 +8,7 @@ from sqlite_utils import Database
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import invalid
 from app.services.permissions import require_mark_write
+from app.services.schools import current_term
 from app.validation.text import clean
 
 STATUS_WORDS = {"缺考": "缺考", "缺": "缺考", "免考": "免考", "免": "免考", "作弊": "作弊"}
@@ -36,6 +37,24 @@ def parse_mark(value: object, full_marks: float) -> tuple[float | None, str]:
     return score, "正常"
 
 
+def placement_at_exam(db: Database, pupil: dict, exam_id: str) -> tuple[str | None, int]:
+    """Return (class id, grade) the pupil had when the exam was sat.
+
+    Taken from the pupil's other marks in that exam when there are any; otherwise the current class and
+    grade, moved back one grade per school year for an exam of an earlier year (class then unknown).
+    """
+    row = db.execute("SELECT class_id, grade FROM mark WHERE exam_id = ? AND pupil_id = ? LIMIT 1",
+                     [exam_id, pupil["id"]]).fetchone()
+    if row:
+        return row[0], row[1]
+    exam_year = db.execute("SELECT t.code FROM exam e JOIN term t ON t.id = e.term_id WHERE e.id = ?",
+                           [exam_id]).fetchone()
+    years_back = int(current_term(db)["code"][:4]) - int(exam_year[0][:4]) if exam_year else 0
+    if years_back <= 0:
+        return pupil["class_id"], pupil["grade"]
+    return None, pupil["grade"] - years_back
+
+
 def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject_id: str,
              value: object) -> dict | None:
     """Record one pupil's mark in one exam subject; `value` as typed (None or '' clears it).
@@ -49,11 +68,12 @@ def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject
     if subject is None:
         raise invalid("该考试没有这个科目。")
     full_marks, grades = subject
-    if grades and str(pupil["grade"]) not in grades.split(","):
-        raise invalid(f"该考试的这一科目不考 {pupil['grade']} 年级。")
-    if not db.execute("SELECT 1 FROM exam_grade WHERE exam_id = ? AND grade = ?", [exam_id, pupil["grade"]]).fetchone():
-        raise invalid(f"该考试不含 {pupil['grade']} 年级。")
-    require_mark_write(db, actor, pupil["school_id"], pupil["class_id"], subject_id)
+    class_id, grade = placement_at_exam(db, pupil, exam_id)
+    if grades and str(grade) not in grades.split(","):
+        raise invalid(f"该考试的这一科目不考 {grade} 年级。")
+    if not db.execute("SELECT 1 FROM exam_grade WHERE exam_id = ? AND grade = ?", [exam_id, grade]).fetchone():
+        raise invalid(f"该考试不含 {grade} 年级。")
+    require_mark_write(db, actor, pupil["school_id"], class_id or pupil["class_id"], subject_id)
     existing = db.execute("SELECT id FROM mark WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
                           [exam_id, pupil_id, subject_id]).fetchone()
     if value is None or clean(value) == "":
@@ -69,5 +89,5 @@ def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject
         else:
             mark_id = insert_row(db, actor, "mark", {
                 "school_id": pupil["school_id"], "exam_id": exam_id, "pupil_id": pupil_id, "subject_id": subject_id,
-                "class_id": pupil["class_id"], "grade": pupil["grade"], "score": score, "status": status})
+                "class_id": class_id, "grade": grade, "score": score, "status": status})
     return get_row(db, "mark", mark_id)

@@ -176,3 +176,13 @@ def test_only_administrators_create_accounts(demo_db):
     with pytest.raises(PermissionDenied):
         users.create_user(demo_db, users.actor_for(demo_db, "jiaowu"), username="t3", display_name="x",
                           role="teacher", school_id=central["id"], teacher_id=teacher_id)
+
+
+def test_last_years_mark_keeps_last_years_class_and_grade(demo_db, system):
+    exam_id = demo_db.execute("SELECT id FROM exam WHERE type = '期末'").fetchone()[0]
+    mark = next(iter(demo_db.query(
+        "SELECT m.*, p.grade AS now_grade FROM mark m JOIN pupil p ON p.id = m.pupil_id"
+        " WHERE m.exam_id = ? AND m.status = '正常' LIMIT 1", [exam_id])))
+    row = marks.set_mark(demo_db, system, exam_id=exam_id, pupil_id=mark["pupil_id"], subject_id=mark["subject_id"],
+                         value="61")
+    assert (row["score"], row["grade"], row["class_id"]) == (61.0, mark["now_grade"] - 1, mark["class_id"])
