@@ -34,3 +34,17 @@ def test_bad_school_code_leaves_no_file(tmp_path, monkeypatch, capsys):
 def test_info_on_a_missing_file(tmp_path, capsys):
     assert main(["info", str(tmp_path / "nope.sqlite")]) == 2
     assert "找不到" in capsys.readouterr().err
+
+
+def test_output_cut_short_by_a_pager_is_not_an_error(tmp_path, demo_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SCHOOLQ_DATA_DIR": str(tmp_path)}
+    reader = subprocess.Popen([sys.executable, "-m", "app", "info", str(demo_path), "--json"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env)
+    reader.stdout.close()  # like `| head -0`: nobody reads what is printed
+    assert reader.wait(timeout=60) == 0
+    assert b"Traceback" not in reader.stderr.read()
+    assert not (tmp_path / "schoolq-error.log").exists()
