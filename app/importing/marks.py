@@ -24,7 +24,6 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, bulk_insert_tuples, new_ids, update_row
 from app.errors import NotFound, Problem, ValidationError, invalid
-from app.importing.fast_xlsx import open_sheets_fast
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
                                     code_text, read_tables, sort_problems)
@@ -226,7 +225,7 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
     catalogue = list_subjects(db)
     read_progress = (lambda f, m: progress(f * 0.7, m)) if progress else None
     tables = read_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
-                         progress=read_progress, cancelled=cancelled, opener=open_sheets_fast)
+                         progress=read_progress, cancelled=cancelled)
     plan = MarksPlan(exam_id=exam["id"], exam_name=exam["name"], file_name=Path(path).name,
                      problems=[_header_problem(p) for p in tables.problems], warnings=list(tables.warnings))
     planner = _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))

@@ -1,4 +1,4 @@
-"""Reading tables out of the workbooks people really have: .xlsx from Excel or WPS, and CSV.
+"""Reading tables out of the workbooks people really have: .xlsx/.xls/.ods from Excel or WPS, and CSV.
 
 Real files put a merged title and blank rows above the header, decorate header cells with
 “(必填)”, “*” or line breaks, add notes under the data, and let Excel turn long numbers into
@@ -14,12 +14,12 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from app.errors import Problem, SchoolQError
 from app.validation.text import clean, clean_code
@@ -32,7 +32,7 @@ _PROGRESS_EVERY = 2000
 
 
 class NotAWorkbook(SchoolQError):
-    """The file is not an .xlsx workbook or a CSV text file the program can read."""
+    """The file is not a workbook (.xlsx, .xls, .ods) or a CSV text file the program can read."""
 
 
 class ImportCancelled(SchoolQError):
@@ -112,24 +112,20 @@ class RawSheet:
 
 @contextmanager
 def open_sheets(path: str | Path):
-    """Open a workbook or CSV file and yield its sheets as a list of RawSheet (rows read lazily).
+    """Open a workbook or CSV file and yield its sheets as a list of RawSheet.
 
-    .xlsx/.xlsm are read with openpyxl in read-only, values-only mode; .csv/.txt/.tsv are decoded
-    as UTF-8 (with or without BOM), else GB18030 (a superset of GBK). Raises NotAWorkbook for an
-    old .xls, an HTML page saved as .xls, or any file that is neither; FileNotFoundError when the
+    .xlsx/.xlsm, old .xls and .ods are read with calamine, whatever their name says (see
+    sheet_rows for the cell values); .csv/.txt/.tsv are decoded as UTF-8 (with or without BOM),
+    else GB18030 (a superset of GBK). Raises NotAWorkbook for a password-protected or damaged
+    workbook, an HTML page saved as .xls, or any file that is neither; FileNotFoundError when the
     file is missing.
     """
     path = Path(path)
     with open(path, "rb") as handle:
         head = handle.read(4096)
-    if head.startswith(_ZIP):
-        with _xlsx_sheets(path) as sheets:
-            yield sheets
+    if head.startswith((_ZIP, _OLE)):
+        yield _workbook_sheets(path, head)
         return
-    if head.startswith(_OLE):
-        raise NotAWorkbook(
-            f"“{path.name}”是旧版 Excel 97-2003(.xls)格式或设置了打开密码,本程序读不了。"
-            "请在 WPS/Excel 中打开它,另存为 .xlsx(不设密码)后再导入。")
     if re.match(rb"\s*<(!doctype\s+html|html|table|\?xml)", head, re.IGNORECASE):
         raise NotAWorkbook(
             f"“{path.name}”实际上是网页(HTML/XML)格式,不是真正的 Excel 工作簿。"
@@ -140,27 +136,58 @@ def open_sheets(path: str | Path):
     raise _not_a_workbook(path)
 
 
-@contextmanager
-def _xlsx_sheets(path: Path):
-    handle = open(path, "rb")
+def _workbook_sheets(path: Path, head: bytes) -> list[RawSheet]:
+    """Return every worksheet (chart sheets have no cells) with its cells loaded."""
     try:
-        # A file object, not the name: openpyxl would refuse a real .xlsx that is misnamed .xls.
-        workbook = load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any zip that openpyxl cannot read is "not a workbook"
-        handle.close()
+        # The content, not the name, tells the format: a real .xlsx misnamed .xls is still read.
+        with open(path, "rb") as handle:
+            book = CalamineWorkbook.from_filelike(handle)
+        try:
+            sheets = []
+            for meta in book.sheets_metadata:
+                if meta.typ != SheetTypeEnum.WorkSheet:
+                    continue
+                sheet = book.get_sheet_by_name(meta.name)
+                size = sheet.end[0] + 1 if sheet.end else 0
+                sheets.append(RawSheet(meta.name, size, sheet_rows(sheet),
+                                       hidden=meta.visible != SheetVisibleEnum.Visible))
+            return sheets
+        finally:
+            book.close()
+    except CalamineError as exc:
+        if head.startswith(_OLE):
+            raise NotAWorkbook(
+                f"“{path.name}”设置了打开密码或已损坏,本程序读不了。"
+                "请在 WPS/Excel 中打开它,另存为 .xlsx(不设密码)后再导入。") from exc
         raise _not_a_workbook(path) from exc
-    try:
-        sheets = []
-        for sheet in workbook.worksheets:
-            size = sheet.max_row
-            # WPS and some generators write a wrong <dimension>; without a reset only part is read.
-            sheet.reset_dimensions()
-            sheets.append(RawSheet(sheet.title, size, sheet.iter_rows(min_row=1, values_only=True),
-                                   hidden=sheet.sheet_state != "visible"))
-        yield sheets
-    finally:
-        workbook.close()
-        handle.close()
+
+
+# Excel keeps 15 significant digits; an integral number below this is exact as an int.
+_EXACT_INT = 10 ** 15
+
+
+def _plain(value: object) -> object:
+    if value == "":
+        return None
+    if value.__class__ is float and value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
+        return int(value)
+    return value
+
+
+def sheet_rows(sheet: CalamineSheet) -> Iterator[tuple]:
+    """Yield every row of a calamine sheet from row 1 and column A, as a tuple of cell values.
+
+    Values are as a spreadsheet shows them: str, bool, int for a whole number (92, as openpyxl
+    gives it; a float at or above 10^15 stays a float so code_text can see its lost digits), float,
+    date/datetime/time for a date- or time-formatted cell, None for an empty cell. A merged range
+    holds its value in its top-left cell only. Formula cells give their last computed result.
+    """
+    if sheet.start is None:
+        return
+    # iter_rows starts at row 1 but at the first column that has a value.
+    left = (None,) * sheet.start[1]
+    for cells in sheet.iter_rows():
+        yield left + tuple(_plain(value) for value in cells)
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -251,8 +278,7 @@ def _is_note(row: tuple) -> bool:
 
 def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, required: Sequence[str] = (),
                 min_matches: int = 2, scan_rows: int = SCAN_ROWS, ignore_headers: Sequence[str] = ("序号",),
-                progress: Progress | None = None, cancelled: Cancelled | None = None,
-                opener: Callable[[Path], AbstractContextManager[list[RawSheet]]] | None = None) -> WorkbookTables:
+                progress: Progress | None = None, cancelled: Cancelled | None = None) -> WorkbookTables:
     """Read every sheet of `path`, find its header row and return its data rows by field.
 
     The header row is the row among the first `scan_rows` that names the most fields of
@@ -260,14 +286,13 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
     all empty, note rows (注:…, 合计…) and repeated header rows are skipped. A sheet whose header
     lacks a `required` field, or no sheet with a header at all, is a problem; a sheet without a
     header when other sheets have one (an instructions sheet) is only a warning.
-    `opener` replaces open_sheets (app.importing.fast_xlsx for large tables without dates).
     Returns WorkbookTables. Raises NotAWorkbook, ImportCancelled, FileNotFoundError.
     """
     path = Path(path)
     index = HeaderIndex(synonyms)
     result = WorkbookTables(path)
     headerless: list[str] = []
-    with (opener or open_sheets)(path) as sheets:
+    with open_sheets(path) as sheets:
         for number, sheet in enumerate(sheets):
             if sheet.hidden:
                 # Templates hide their drop-down lists (and sometimes old copies) in hidden sheets.

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import io
 import zipfile
-import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from xml.etree.ElementTree import ParseError
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+from python_calamine import CalamineError, CalamineWorkbook
 
 from app.errors import Problem
+from app.importing.workbook import sheet_rows
 from app.packages.format import MAX_XLSX_UNPACKED, PackageRefused
-from app.packages.xlsx_reader import iter_rows, shared_strings, sheet_paths
-from app.packages.xlsx_writer import HEADER, HEADER_GREY, SheetData, write_xlsx
 
 
 @dataclass(frozen=True)
@@ -156,22 +158,47 @@ def _shown(col: Col, value: object) -> object:
     return value
 
 
-def _sheet_data(sheet: Sheet, rows: list[dict]) -> SheetData:
-    columns = sheet.columns
-    return SheetData(name=sheet.name, header=[c.header for c in columns],
-                     header_styles=[HEADER_GREY if c.kind == "id" else HEADER for c in columns],
-                     widths=[c.width for c in columns],
-                     rows=([_shown(c, row.get(c.key)) for c in columns] for row in rows))
+def _write_row(worksheet: Worksheet, row: int, values: Iterable[object]) -> None:
+    """Write one row cell by cell with the writer for its type: text is always text (an id or a
+    学籍号 never becomes a number, a formula or a link), numbers are numbers, empty cells stay empty."""
+    for column, value in enumerate(values):
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool):
+            worksheet.write_boolean(row, column, value)
+        elif isinstance(value, (int, float)):
+            worksheet.write_number(row, column, value)
+        else:
+            worksheet.write_string(row, column, str(value))
 
 
 def write_workbook(rows: dict[str, list[dict]], notes: list[tuple[str, object]]) -> bytes:
     """Return the bytes of data.xlsx holding `rows` (sheet name → row dicts keyed by column key) and
     a 说明 sheet of (label, value) lines followed by what every sheet holds."""
-    sheets = [_sheet_data(sheet, rows.get(sheet.name, [])) for sheet in SHEETS]
+    buffer = io.BytesIO()
+    # in_memory: no temporary files, and a third faster than constant_memory for a term of marks
+    # (30,000 rows: about 3 s against 5 s) at a peak no higher than building the XML by hand.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"title": "教学质量管理数据包", "author": "SchoolQ"})
+    header = book.add_format({"bold": True, "font_name": "宋体"})
+    header_grey = book.add_format({"bold": True, "font_name": "宋体", "bg_color": "#EEEEEE"})
+    for sheet in SHEETS:
+        worksheet = book.add_worksheet(sheet.name)
+        for index, col in enumerate(sheet.columns):
+            worksheet.set_column(index, index, col.width)
+            worksheet.write_string(0, index, col.header, header_grey if col.kind == "id" else header)
+        worksheet.freeze_panes(1, 0)
+        for number, row in enumerate(rows.get(sheet.name, []), start=1):
+            _write_row(worksheet, number, (_shown(c, row.get(c.key)) for c in sheet.columns))
     lines = [[label, value] for label, value in notes] + [[], ["工作表", "内容"]]
     lines += [[sheet.name, f"{sheet.note}(共 {len(rows.get(sheet.name, []))} 行)"] for sheet in SHEETS]
-    sheets.append(SheetData(name="说明", header=[], rows=lines, widths=[16, 90], freeze_header=False))
-    return write_xlsx(sheets, title="教学质量管理数据包")
+    worksheet = book.add_worksheet("说明")
+    worksheet.set_column(0, 0, 16)
+    worksheet.set_column(1, 1, 90)
+    for number, line in enumerate(lines):
+        _write_row(worksheet, number, line)
+    book.close()
+    return buffer.getvalue()
 
 
 @dataclass
@@ -256,25 +283,31 @@ def read_workbook(data: bytes) -> tuple[dict[str, list[ReadRow]], list[Problem]]
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
-            if sum(info.file_size for info in book.infolist()) > MAX_XLSX_UNPACKED:
-                raise PackageRefused("too_large", "data.xlsx 解压后过大,疑似恶意文件,已拒绝。")
-            paths = sheet_paths(book)
-            strings = shared_strings(book)
-            return _read_sheets(book, paths, strings)
-    except (zipfile.BadZipFile, KeyError, ValueError, IndexError, ParseError, EOFError, zlib.error):
+            unpacked = sum(info.file_size for info in book.infolist())
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise PackageRefused("bad_data", "data.xlsx 已损坏,无法读取。") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise PackageRefused("too_large", "data.xlsx 解压后过大,疑似恶意文件,已拒绝。")
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        try:
+            return _read_sheets(book)
+        finally:
+            book.close()
+    except CalamineError:
         raise PackageRefused("bad_data", "data.xlsx 已损坏,无法读取。") from None
 
 
-def _read_sheets(book: zipfile.ZipFile, paths: dict[str, str],
-                 strings: list[str]) -> tuple[dict[str, list[ReadRow]], list[Problem]]:
+def _read_sheets(book: CalamineWorkbook) -> tuple[dict[str, list[ReadRow]], list[Problem]]:
     problems: list[Problem] = []
     out: dict[str, list[ReadRow]] = {}
+    names = set(book.sheet_names)
     for sheet in SHEETS:
-        if sheet.name not in paths:
+        if sheet.name not in names:
             problems.append(Problem("缺少这个工作表。", sheet=sheet.name))
             continue
-        rows = iter_rows(book, paths[sheet.name], strings)
-        first = next(rows, (1, []))[1]
+        rows = enumerate(sheet_rows(book.get_sheet_by_name(sheet.name)), start=1)
+        first = next(rows, (1, ()))[1]
         header = [str(h).strip() if h is not None else "" for h in first]
         positions = {}
         for col in sheet.columns:
@@ -289,7 +322,7 @@ def _read_sheets(book: zipfile.ZipFile, paths: dict[str, str],
         found = out.setdefault(sheet.name, [])
         plan = [(key, position, sheet.column(key)) for key, position in positions.items()]
         for number, cells in rows:
-            if not any(c not in (None, "") for c in cells):
+            if all(c is None for c in cells):
                 continue
             values = {}
             width = len(cells)

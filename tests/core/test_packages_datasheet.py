@@ -1,0 +1,41 @@
+"""data.xlsx as a person opens it and as the township reads it back."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+
+from app.packages.datasheet import read_workbook, write_workbook
+
+PUPIL = {"student_no": "0012345", "name": "张\x01三 _x0041_", "gender": "男", "birth_date": "=1+1",
+         "id_number": "http://example.cn", "grade": 3, "boarding": 1, "status": "在读", "id": "p-1",
+         "school_id": "s-1", "class_id": "c-1"}
+
+
+def test_text_stays_text_and_numbers_stay_numbers_through_a_round_trip():
+    data = write_workbook({"学生": [PUPIL]}, [("发送单位", "竹林教学点(QSZ05)")])
+    rows, problems = read_workbook(data)
+    assert problems == []
+    read = rows["学生"][0]
+    assert read.row == 2
+    # A leading zero, a control character, a literal “_x0041_”, text that looks like a formula or
+    # a link: all come back exactly as stored.
+    assert {k: read.values[k] for k in ("student_no", "name", "birth_date", "id_number")} == {
+        "student_no": "0012345", "name": "张\x01三 _x0041_", "birth_date": "=1+1", "id_number": "http://example.cn"}
+    assert (read.values["grade"], read.values["boarding"], read.values["id"]) == (3, 1, "p-1")
+
+
+def test_header_is_bold_ids_grey_and_frozen_and_cells_typed_for_people():
+    book = load_workbook(io.BytesIO(write_workbook({"学生": [PUPIL]}, [("发送单位", "竹林教学点(QSZ05)")])))
+    sheet = book["学生"]
+    header = [c for c in sheet[1]]
+    assert [c.value for c in header[:3]] == ["学籍号", "姓名", "性别"]
+    assert all(c.font.b for c in header)
+    grey = {c.value for c in header if c.fill.fgColor.rgb == "FFEEEEEE"}
+    assert grey == {"学生ID", "学校ID", "班级ID"}
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["A"].width > sheet.column_dimensions["B"].width  # 学籍号 wider than 姓名
+    values = {h.value: c.value for h, c in zip(header, sheet[2])}
+    assert values["学籍号"] == "0012345" and values["年级"] == 3 and values["寄宿"] == "是"
+    assert values["出生日期"] == "=1+1" and sheet["D2"].data_type == "s"  # text, not a formula
+    assert book["说明"]["A1"].value == "发送单位" and book["说明"]["B1"].value == "竹林教学点(QSZ05)"
