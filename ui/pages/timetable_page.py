@@ -153,7 +153,8 @@ class TimetablePage(Page):
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.school_combo = QComboBox()
-        self.school_combo.setMinimumContentsLength(10)
+        # Counted in "x" widths: 16 hold a school name of eight Chinese characters even when the bar is crowded.
+        self.school_combo.setMinimumContentsLength(16)
         self.school_combo.currentIndexChanged.connect(lambda _i: self.reload())
         bar.addWidget(self.school_combo)
         self.view_combo = QComboBox()
