@@ -336,7 +336,9 @@ def test_a_teacher_removed_at_home_but_still_timetabled_elsewhere_is_kept_inacti
     school = open_database(shutil.copy(exported["root"] / "schools" / "QSZ01.sqlite", tmp_path / "s.sqlite"))
     walker = school.execute("SELECT t.id, t.name FROM teacher t JOIN teacher_site ts ON ts.teacher_id = t.id"
                             " WHERE t.school_id = ? ORDER BY t.staff_no LIMIT 1", [school_id("QSZ01")]).fetchone()
-    for sql in ("DELETE FROM timetable_slot WHERE teacher_id = ?", "DELETE FROM teaching_assignment WHERE teacher_id = ?",
+    for sql in ("DELETE FROM lesson_observation WHERE teacher_id = ?1 OR observer_id = ?1",
+                "DELETE FROM routine_check WHERE teacher_id = ?1 OR checker_id = ?1",
+                "DELETE FROM timetable_slot WHERE teacher_id = ?", "DELETE FROM teaching_assignment WHERE teacher_id = ?",
                 "UPDATE class SET head_teacher_id = NULL WHERE head_teacher_id = ?", "DELETE FROM teacher WHERE id = ?"):
         school.execute(sql, [walker[0]])
     school.conn.commit()
