@@ -2,7 +2,6 @@
 checks recorded per teacher, and the term summary per teacher and per school."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import statistics
 from collections import defaultdict
@@ -11,10 +10,10 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row
 from app.errors import Problem, ValidationError
-from app.routine.observations import band_name, require_routine_write, term_of_date
+from app.routine.observations import band_name, dated_in_term, require_routine_write
 from app.services.schools import current_term
 from app.timetable.presets import Preset, effective
-from app.validation.text import clean, parse_date
+from app.validation.text import clean
 
 LINKS = ("备", "讲", "批", "辅", "考", "思", "研")
 
@@ -40,20 +39,8 @@ def record_check(db: Database, actor: Actor, values: dict) -> str:
         problems.append(Problem("所选检查人不在教师名册中。", field="checker_id"))
     if checker_id and teacher and checker_id == teacher[0]:
         problems.append(Problem("检查人和被检查教师不能是同一人。", field="checker_id"))
-    try:
-        day = parse_date(values.get("date"))
-    except ValueError as exc:
-        day = None
-        problems.append(Problem(f"检查日期“{exc}”无法识别,请写成 2026-10-15 的形式。", field="date"))
-    term = None
-    if day is None and not any(p.field == "date" for p in problems):
-        problems.append(Problem("请填写检查日期。", field="date"))
-    elif day is not None:
-        if day > dt.date.today():
-            problems.append(Problem("检查日期不能晚于今天。", field="date"))
-        term = term_of_date(db, day)
-        if term is None:
-            problems.append(Problem(f"{day.isoformat()} 不在任何学期之内,请检查日期。", field="date"))
+    day, term, more = dated_in_term(db, values.get("date"), "检查日期")
+    problems += more
     link = clean(values.get("link"))
     scores: dict = {}
     total = 0.0

@@ -33,6 +33,26 @@ def term_of_date(db: Database, day: dt.date) -> dict | None:
     return rows[0] if rows else None
 
 
+
+def dated_in_term(db: Database, value: object, label: str) -> tuple[dt.date | None, dict | None, list[Problem]]:
+    """Read the date of a record (听课, 常规检查): returns (date, its term, problems on field 'date').
+
+    The date must be given, readable, not in the future and inside a term of the database.
+    """
+    try:
+        day = parse_date(value)
+    except ValueError as exc:
+        return None, None, [Problem(f"{label}“{exc}”无法识别,请写成 2026-10-15 的形式。", field="date")]
+    if day is None:
+        return None, None, [Problem(f"请填写{label}。", field="date")]
+    problems = []
+    if day > dt.date.today():
+        problems.append(Problem(f"{label}不能晚于今天。", field="date"))
+    term = term_of_date(db, day)
+    if term is None:
+        problems.append(Problem(f"{day.isoformat()} 不在任何学期之内,请检查日期。", field="date"))
+    return day, term, problems
+
 def band_name(score: float | None, bands: list[dict]) -> str:
     """Return the band (优/良/合格/待改进) a score falls in, '' for None."""
     if score is None:
@@ -114,20 +134,8 @@ def _check(db: Database, values: dict) -> tuple[dict, list[Problem]]:
         problems.append(Problem("请选择授课教师。", field="teacher_id"))
     if observer and teacher and observer[0] == teacher[0]:
         problems.append(Problem("听课人和授课教师不能是同一人。", field="teacher_id"))
-    try:
-        day = parse_date(values.get("date"))
-    except ValueError as exc:
-        day = None
-        problems.append(Problem(f"听课日期“{exc}”无法识别,请写成 2026-10-15 的形式。", field="date"))
-    term = None
-    if day is None and not any(p.field == "date" for p in problems):
-        problems.append(Problem("请填写听课日期。", field="date"))
-    elif day is not None:
-        if day > dt.date.today():
-            problems.append(Problem("听课日期不能晚于今天。", field="date"))
-        term = term_of_date(db, day)
-        if term is None:
-            problems.append(Problem(f"{day.isoformat()} 不在任何学期之内,请检查日期。", field="date"))
+    day, term, more = dated_in_term(db, values.get("date"), "听课日期")
+    problems += more
     school_id = teacher[1] if teacher else None
     class_id = values.get("class_id") or None
     if class_id:
