@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, update_row
 from app.errors import Problem, ValidationError, invalid
+from app.importing.plan import ImportPlan
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
                                     code_text, date_value, read_tables, sort_problems, year_month)
@@ -80,36 +81,20 @@ class PlannedPupil:
 
 
 @dataclass
-class RosterPlan:
+class RosterPlan(ImportPlan):
     """What importing a roster file would do, and every problem that stops it."""
 
-    rows: list[PlannedPupil]
-    problems: list[Problem]
-    warnings: list[Problem]
-    new_classes: list[str]
+    new_classes: list[str] = field(default_factory=list)
     academic_year_id: str = ""
-    skipped_rows: int = 0
     class_specs: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False)
 
-    def summary(self) -> dict:
-        """Return the counts a user checks first: rows to add, update and leave unchanged (rows
-        without problems), problems, rows with problems and classes to create."""
-        counts = {"add": 0, "update": 0, "unchanged": 0}
-        bad = self.skipped_rows
-        for row in self.rows:
-            if row.ok:
-                counts[row.action] += 1
-            else:
-                bad += 1
-        return {**counts, "problems": len(self.problems), "rows_with_problems": bad,
-                "new_classes": len(self.new_classes), "warnings": len(self.warnings)}
+    def extra_summary(self) -> dict:
+        """Adds how many classes importing creates."""
+        return {"new_classes": len(self.new_classes)}
 
-    def to_dict(self) -> dict:
-        """Return the whole plan as JSON-able data (for --json and the GUI)."""
-        return {"summary": self.summary(), "new_classes": list(self.new_classes),
-                "problems": [p.to_dict() for p in self.problems],
-                "warnings": [p.to_dict() for p in self.warnings],
-                "rows": [r.to_dict() for r in self.rows]}
+    def extra_dict(self) -> dict:
+        """Adds the names of the classes importing creates."""
+        return {"new_classes": list(self.new_classes)}
 
 
 class _Classes:

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, set_links, update_row
 from app.errors import Problem, ValidationError, invalid
+from app.importing.plan import ImportPlan
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
                                     code_text, date_value, read_tables, sort_problems, year_month)
@@ -83,30 +84,8 @@ class PlannedTeacher:
 
 
 @dataclass
-class TeacherPlan:
+class TeacherPlan(ImportPlan):
     """What importing a teacher file would do, and every problem that stops it."""
-
-    rows: list[PlannedTeacher]
-    problems: list[Problem]
-    warnings: list[Problem]
-    skipped_rows: int = 0
-
-    def summary(self) -> dict:
-        """Return counts: teachers to add, update, leave unchanged (rows without problems),
-        problems and rows with problems."""
-        counts = {"add": 0, "update": 0, "unchanged": 0}
-        bad = self.skipped_rows
-        for row in self.rows:
-            if row.ok:
-                counts[row.action] += 1
-            else:
-                bad += 1
-        return {**counts, "problems": len(self.problems), "rows_with_problems": bad, "warnings": len(self.warnings)}
-
-    def to_dict(self) -> dict:
-        """Return the whole plan as JSON-able data (for --json and the GUI)."""
-        return {"summary": self.summary(), "problems": [p.to_dict() for p in self.problems],
-                "warnings": [p.to_dict() for p in self.warnings], "rows": [r.to_dict() for r in self.rows]}
 
 
 def read_teachers(db: Database, path, *, school_id: str | None = None, progress: Progress | None = None,
