@@ -210,27 +210,17 @@ class ExchangePage(Page):
     # --- export ------------------------------------------------------------------------------
     def export_to_drive(self) -> None:
         """Export the chosen term to the stick in the background and report the file."""
-        folder = self._folder()
-        secret = self._passphrase() if folder else None
-        if not secret:
-            return
-        term = self.term_combo.currentData()
-        session = self.session
-
-        def work(control):
-            return export_package(session.worker_db(), session.actor, secret, folder, term_code=term,
-                                  progress=control.progress)
-
-        def done(result) -> None:
-            session.notify_changed()
-            inform(self, self.tr("导出完成"), self.tr("已写出并校验:{path}\n第 {seq} 号数据包,可以拔出 U 盘了。").format(
-                path=result.path, seq=result.sequence))
-
-        session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc),
-                          label=self.tr("正在导出数据包…"), parent=self)
+        self._export(export_package, self.tr("正在导出数据包…"),
+                     lambda r: self.tr("已写出并校验:{path}\n第 {seq} 号数据包,可以拔出 U 盘了。").format(
+                         path=r.path, seq=r.sequence))
 
     def export_config_to_drive(self) -> None:
         """Export the township's config package to the stick."""
+        self._export(export_config, self.tr("正在导出配置包…"),
+                     lambda r: self.tr("已写出并校验:{path}\n乡镇密钥指纹:{fp}").format(path=r.path, fp=r.fingerprint))
+
+    def _export(self, exporter, label: str, message) -> None:
+        """Ask for the folder and passphrase, run `exporter` in the background, report `message(result)`."""
         folder = self._folder()
         secret = self._passphrase() if folder else None
         if not secret:
@@ -239,16 +229,14 @@ class ExchangePage(Page):
         session = self.session
 
         def work(control):
-            return export_config(session.worker_db(), session.actor, secret, folder, term_code=term,
-                                 progress=control.progress)
+            return exporter(session.worker_db(), session.actor, secret, folder, term_code=term,
+                            progress=control.progress)
 
         def done(result) -> None:
             session.notify_changed()
-            inform(self, self.tr("导出完成"), self.tr("已写出并校验:{path}\n乡镇密钥指纹:{fp}").format(
-                path=result.path, fp=result.fingerprint))
+            inform(self, self.tr("导出完成"), message(result))
 
-        session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc),
-                          label=self.tr("正在导出配置包…"), parent=self)
+        session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc), label=label, parent=self)
 
     # --- import ------------------------------------------------------------------------------
     def import_from_drive(self) -> None:
