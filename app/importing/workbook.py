@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils.datetime import from_excel
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from app.errors import Problem, SchoolQError
@@ -458,6 +457,9 @@ def date_value(value: object) -> object:
         return match.group(1) if match else value
     if isinstance(value, (int, float)) and not isinstance(value, bool) \
             and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+        # Imported here: openpyxl is needed only for this rare case, and importing it costs the GUI's start.
+        from openpyxl.utils.datetime import from_excel
+
         return from_excel(value).date()
     return value
 
