@@ -75,6 +75,17 @@ def new_ids(count: int) -> list[str]:
             for h in (raw[i:i + 32] for i in range(0, 32 * count, 32))]
 
 
+# Tables whose id SQLite generates from other columns (a mark is its exam, pupil and subject; see
+# migrations.MARK_ID_SQL): the id is never written, and is known before the row is.
+DERIVED_IDS = {"mark": ("exam_id", "pupil_id", "subject_id")}
+
+
+def derived_id(table: str, values: dict) -> str | None:
+    """Return the id SQLite gives a row of `table` with `values`, or None for tables with ordinary ids."""
+    columns = DERIVED_IDS.get(table)
+    return "/".join(values[c] for c in columns) if columns else None
+
+
 def stable_id(kind: str, code: str) -> str:
     """Return the id every database gives the thing of `kind` with natural key `code` when it is
     first created (subjects, terms, townships, schools), so that a school's database and the
@@ -115,15 +126,19 @@ def get_row(db: Database, table: str, row_id: str) -> dict:
 
 
 def insert_row(db: Database, actor: Actor, table: str, values: dict) -> str:
-    """Insert a row with a new id and timestamps, audit it, and return its id."""
+    """Insert a row with a new id (or its derived one, see DERIVED_IDS) and timestamps, audit it,
+    and return its id."""
     stamp = now()
-    row = {"id": values.get("id") or new_id(), **values, "created_at": stamp, "updated_at": stamp}
-    row["id"] = row["id"] or new_id()
+    rid = derived_id(table, values)
+    row = {"id": values.get("id") or new_id(), **values} if rid is None else dict(values)
+    row.update(created_at=stamp, updated_at=stamp)
+    if rid is None:
+        row["id"] = rid = row["id"] or new_id()
     columns = ", ".join(f"[{c}]" for c in row)
     marks = ", ".join("?" for _ in row)
     db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
-    audit(db, actor, "insert", table, row["id"], None, values, row.get("school_id"))
-    return row["id"]
+    audit(db, actor, "insert", table, rid, None, values, row.get("school_id"))
+    return rid
 
 
 def update_row(db: Database, actor: Actor, table: str, row_id: str, changes: dict) -> dict:
@@ -167,8 +182,12 @@ def bulk_insert(db: Database, actor: Actor, table: str, rows: list[dict], note: 
     if not rows:
         return 0
     stamp = now()
-    prepared = [{"id": r.get("id") or new_id(), **r, "created_at": stamp, "updated_at": stamp}
-                if "id" in r or _has_id(db, table) else dict(r) for r in rows]
+    if table in DERIVED_IDS:
+        prepared = [{**{k: v for k, v in r.items() if k != "id"}, "created_at": stamp, "updated_at": stamp}
+                    for r in rows]
+    else:
+        prepared = [{"id": r.get("id") or new_id(), **r, "created_at": stamp, "updated_at": stamp}
+                    if "id" in r or _has_id(db, table) else dict(r) for r in rows]
     columns = list(prepared[0])
     sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
            f"VALUES ({', '.join('?' for _ in columns)})")
@@ -179,7 +198,8 @@ def bulk_insert(db: Database, actor: Actor, table: str, rows: list[dict], note: 
 
 def bulk_insert_tuples(db: Database, actor: Actor, table: str, columns: Sequence[str], rows: Iterable[Sequence],
                        note: str) -> int:
-    """Insert many rows given as tuples in `columns` order (ids included: see new_ids) into a
+    """Insert many rows given as tuples in `columns` order (ids included, see new_ids, except for
+    DERIVED_IDS tables) into a
     table with timestamps, all with the same created_at/updated_at; one audit entry names the
     count. Returns the count.
 

@@ -185,7 +185,9 @@ _SCHOOL_COPY = [
     ("exam", "SELECT * FROM t.exam"),
     ("exam_grade", "SELECT * FROM t.exam_grade"),
     ("exam_subject", "SELECT * FROM t.exam_subject"),
-    ("mark", "SELECT * FROM t.mark WHERE school_id = ?1"),
+    # mark's id is generated (not a stored column), so its stored columns are named.
+    ("mark", "SELECT school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status, created_at, updated_at"
+             " FROM t.mark WHERE school_id = ?1"),
     ("teaching_assignment", "SELECT * FROM t.teaching_assignment WHERE school_id = ?1"),
     ("timetable_period", "SELECT * FROM t.timetable_period WHERE school_id = ?1"),
     ("timetable_slot", "SELECT * FROM t.timetable_slot WHERE school_id = ?1"),

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from app.db.writes import Actor, bulk_insert, delete_row, insert_row, set_links, stable_id, update_row
+from app.db.writes import (DERIVED_IDS, Actor, bulk_insert, delete_row, derived_id, insert_row, set_links, stable_id,
+                           update_row)
 from app.errors import Problem
 from app.packages.datasheet import ReadRow
 from app.packages.format import Manifest, PackageRefused
@@ -120,7 +121,9 @@ def build_snapshot(db: Database, actor: Actor, manifest: Manifest, sheets: dict[
     term = manifest.term_code
 
     def add(table: str, row: ReadRow, values: dict, own: bool = True) -> None:
-        rid = row.values["id"]
+        # A mark is known by its exam, pupil and subject, whatever 成绩ID the sender's version wrote.
+        keyed = table in DERIVED_IDS and all(values.get(c) for c in DERIVED_IDS[table])
+        rid = derived_id(table, values) if keyed else row.values["id"]
         if rid in snap.table(table):
             snap.problems.append(row.problem("id", f"ID {rid} 在本表中重复出现。"))
             return

@@ -5,7 +5,7 @@ import re
 
 from sqlite_utils import Database
 
-from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
+from app.db.writes import Actor, delete_row, derived_id, get_row, insert_row, update_row
 from app.errors import invalid
 from app.services.permissions import require_mark_write
 from app.services.schools import current_term
@@ -74,20 +74,19 @@ def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject
     if not db.execute("SELECT 1 FROM exam_grade WHERE exam_id = ? AND grade = ?", [exam_id, grade]).fetchone():
         raise invalid(f"该考试不含 {grade} 年级。")
     require_mark_write(db, actor, pupil["school_id"], class_id or pupil["class_id"], subject_id)
-    existing = db.execute("SELECT id FROM mark WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
-                          [exam_id, pupil_id, subject_id]).fetchone()
+    mark_id = derived_id("mark", {"exam_id": exam_id, "pupil_id": pupil_id, "subject_id": subject_id})
+    existing = db.execute("SELECT 1 FROM mark WHERE id = ?", [mark_id]).fetchone()
     if value is None or clean(value) == "":
         if existing:
             with db.atomic():
-                delete_row(db, actor, "mark", existing[0])
+                delete_row(db, actor, "mark", mark_id)
         return None
     score, status = parse_mark(value, full_marks)
     with db.atomic():
         if existing:
-            update_row(db, actor, "mark", existing[0], {"score": score, "status": status})
-            mark_id = existing[0]
+            update_row(db, actor, "mark", mark_id, {"score": score, "status": status})
         else:
-            mark_id = insert_row(db, actor, "mark", {
+            insert_row(db, actor, "mark", {
                 "school_id": pupil["school_id"], "exam_id": exam_id, "pupil_id": pupil_id, "subject_id": subject_id,
                 "class_id": class_id, "grade": grade, "score": score, "status": status})
     return get_row(db, "mark", mark_id)

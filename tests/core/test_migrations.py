@@ -5,6 +5,7 @@ import hashlib
 import sqlite3
 
 import pytest
+from sqlite_utils import Database
 
 from app.db import migrations as mig
 from app.db.database import open_database, schema_version
@@ -77,3 +78,46 @@ def test_missing_file_is_not_created_silently(tmp_path):
     with pytest.raises(FileNotFoundError):
         open_database(tmp_path / "missing.sqlite")
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_marks_from_version_4_keep_their_values_and_audit_trail(tmp_path):
+    """A database written before marks were known by exam/pupil/subject: after the upgrade every mark
+    is there with the same score, its id is the triple, and the audit entries that named the old
+    random ids (an update, an insert, and a mark since deleted) name the new ones."""
+    path = tmp_path / "old.sqlite"
+    old = Database(path)
+    mig.migrations.apply(old, stop_before="m005_mark_identified_by_exam_pupil_subject")
+    stamp = "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'"
+    for sql in ("INSERT INTO meta VALUES ('kind', 'school')",
+                f"INSERT INTO school (id, code, name, type, created_at, updated_at) VALUES ('S', 'S1', '青山小学', '完小', {stamp})",
+                f"INSERT INTO academic_year VALUES ('Y', '2025-2026', '2025-09-01', '2026-08-31', {stamp})",
+                f"INSERT INTO term VALUES ('T', '2025-2026-1', 'Y', 1, '第一学期', '2025-09-01', '2026-01-31', {stamp})",
+                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('YW', 'yw', '语文', {stamp})",
+                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('SX', 'sx', '数学', {stamp})",
+                f"INSERT INTO exam (id, name, type, scope, term_id, created_at, updated_at)"
+                f" VALUES ('E', '期中', '期中', '校', 'T', {stamp})",
+                f"INSERT INTO pupil (id, school_id, student_no, name, gender, grade, created_at, updated_at)"
+                f" VALUES ('P', 'S', 'G1', '张三', '男', 3, {stamp})",
+                f"INSERT INTO mark (id, school_id, exam_id, pupil_id, subject_id, grade, score, status, created_at,"
+                f" updated_at) VALUES ('uuid-yw', 'S', 'E', 'P', 'YW', 3, 88.5, '正常', {stamp})",
+                f"INSERT INTO mark (id, school_id, exam_id, pupil_id, subject_id, grade, score, status, created_at,"
+                f" updated_at) VALUES ('uuid-sx', 'S', 'E', 'P', 'SX', 3, NULL, '缺考', {stamp})"):
+        old.execute(sql)
+    audit = ("INSERT INTO audit_log (at, username, action, table_name, row_id, old_value, new_value)"
+             " VALUES ('2026-01-02', 'jiaowu', ?, 'mark', ?, ?, ?)")
+    old.execute(audit, ["insert", "uuid-yw", None, '{"exam_id": "E", "pupil_id": "P", "subject_id": "YW"}'])
+    old.execute(audit, ["update", "uuid-sx", '{"score": 70}', '{"score": null, "status": "缺考"}'])
+    old.execute(audit, ["delete", "uuid-gone", '{"id": "uuid-gone", "exam_id": "E", "pupil_id": "P",'
+                                               ' "subject_id": "KX", "score": 60}', None])
+    old.conn.commit()
+    old.close()
+
+    db = open_database(path)
+    assert sorted(db.execute("SELECT id, score, status FROM mark").fetchall()) == [
+        ("E/P/SX", None, "缺考"), ("E/P/YW", 88.5, "正常")]
+    assert db.execute("SELECT action, row_id FROM audit_log ORDER BY id").fetchall() == [
+        ("insert", "E/P/YW"), ("update", "E/P/SX"), ("delete", "E/P/KX")]
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute(f"INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, grade, score, status, created_at,"
+                   f" updated_at) VALUES ('S', 'E', 'P', 'YW', 3, 90, '正常', {stamp})")
+    assert len(list(tmp_path.glob("old.v4-*.bak.sqlite"))) == 1
