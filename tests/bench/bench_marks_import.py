@@ -93,23 +93,22 @@ print(json.dumps({{{{"read": read - start, "apply": done - read, "added": result
                   "warnings": len(plan.warnings), "rss0": after_imports, "hwm": {_HWM.format(key="VmHWM")},
                   "exam_id": exam_id}}}}))
 """
-# The same marks inserted with nothing but SQLite: the floor for writing them (same page cache, order, ids).
+# The same marks inserted with nothing but SQLite: the floor for writing them (same page cache and order).
 _FLOOR = """
 import json, time
 from app.db.database import open_database
-from app.db.writes import SYSTEM, new_ids
+from app.db.writes import SYSTEM
 from app.services.exams import create_exam
 db = open_database({db!r})
 exam_id = create_exam(db, SYSTEM, name="基准测试统考", type="统考", grades="1-6", subjects={spec!r})
 rows = db.execute("SELECT school_id, pupil_id, subject_id, class_id, grade, score, status FROM mark"
                   " WHERE exam_id = ? ORDER BY pupil_id, subject_id", [{source!r}]).fetchall()
-ids = sorted(new_ids(len(rows)))
 db.execute("PRAGMA cache_size = -131072")
 start = time.perf_counter()
 db.conn.execute("BEGIN")
-db.conn.executemany("INSERT INTO mark (id, school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'x', 'x')",
-                    ((i, r[0], exam_id, *r[1:]) for i, r in zip(ids, rows)))
+db.conn.executemany("INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status,"
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'x', 'x')",
+                    ((r[0], exam_id, *r[1:]) for r in rows))
 db.conn.execute("COMMIT")
 done = time.perf_counter()
 print(json.dumps({{"write": done - start, "rows": len(rows)}}))

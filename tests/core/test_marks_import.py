@@ -50,7 +50,10 @@ def exam(demo_db) -> str:
                        subjects="语文:100,数学:100,英语:120")
 
 
-def test_a_messy_workbook_imports_exactly_the_marks_written(demo_db, exam, tmp_path):
+@pytest.mark.parametrize("statement_rows", [2000, 5], ids=["one-statement", "several-statements"])
+def test_a_messy_workbook_imports_exactly_the_marks_written(demo_db, exam, tmp_path, monkeypatch, statement_rows):
+    # With 5 rows per INSERT statement the 18 marks go in as three full statements and a shorter one.
+    monkeypatch.setattr("app.db.writes.BULK_ROWS", statement_rows)
     a = class_pupils(demo_db, "QSZ01", "三(1)班")[:4]
     b = class_pupils(demo_db, "QSZ02", "三(1)班")[:2]
     rows = [
