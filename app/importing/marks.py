@@ -187,9 +187,11 @@ class _Pupils:
         self.in_class: dict[str, dict[str, list[str]]] = {}
         self.in_school: dict[tuple[str, str], list[str]] = {}
         self.anywhere: dict[str, list[str]] = {}
+        self.key: dict[str, str] = {}  # the name as clean() gives it
         for pid, school_id, no, name, class_id, grade, status, class_year in rows:
             key = clean(name)
             self.info[pid] = (school_id, no, name, status)
+            self.key[pid] = key
             if class_year == exam["academic_year_id"]:
                 then = (class_id, grade)
             elif pid in earlier:
@@ -291,6 +293,9 @@ class _Planner:
             for key in {clean(school["code"]).upper(), clean(school["name"]).upper()}:
                 self._school_keys[key] = (*self._school_keys.get(key, ()), school_id)
         self.sheet_classes: list[dict] | None = None
+        # What a row's 学校 / 班级 cell was found to mean: a county file repeats each a thousand times.
+        self._schools_by_cell: dict[object, tuple[str, ...]] = {}
+        self._classes_by_cell: dict[tuple, list[dict]] = {}
 
     # --- tables --------------------------------------------------------------------------------
     def usable_tables(self, tables: list[Table]) -> list[Table]:
@@ -364,6 +369,12 @@ class _Planner:
             self.plan.problems.extend(check.problems)
             self.plan.rows_with_problems += 1
             return
+        if pid not in self.existing:  # nothing stored yet for this pupil: every mark is new
+            school_id = self.pupils.info[pid][0]
+            class_id, grade = self.pupils.at_exam[pid]
+            self.plan.inserts.extend([(school_id, pid, subject_id, class_id, grade, score, status)
+                                      for subject_id, score, status in marks])
+            return
         for subject_id, score, status in marks:
             self._plan_mark(pid, subject_id, score, status, row)
 
@@ -393,6 +404,9 @@ class _Planner:
         if len(self.resolver.schools) == 1:
             self.resolver.for_row(table, row)  # a name that is not this school's: one warning per sheet
             return self.sheet_schools
+        known = self._schools_by_cell.get(cell)
+        if known is not None:
+            return known
         named = self._schools_named(cell)
         if not named:
             check.add("school", f"学校“{clean(cell)}”不在这个数据库中。请核对学校名称或代码。")
@@ -401,6 +415,7 @@ class _Planner:
             check.add("school", f"这一行属于“{clean(cell)}”,但导入时选择的学校是“{self.resolver.name(self.resolver.fixed)}”。"
                       "请只导入本校的行,或导入时不选学校。")
             return None
+        self._schools_by_cell[cell] = named
         return named
 
     def _find_classes(self, text: object, schools: tuple[str, ...] | None, grade_hint: int | None) -> list[dict]:
@@ -419,9 +434,15 @@ class _Planner:
         cell = raw.get("class")
         if cell is None:
             return self.sheet_classes
+        memo = (cell, schools, raw.get("grade"))
+        known = self._classes_by_cell.get(memo)
+        if known is not None:
+            return known
         grade_hint = parse_grade(raw.get("grade")) if raw.get("grade") is not None else None
         found = self._find_classes(cell, schools, grade_hint)
-        if not found:
+        if found:
+            self._classes_by_cell[memo] = found
+        else:
             where = self._where(schools, "")
             if parse_class(cell, grade_hint) is None and not self.classes.find(cell, None, grade_hint):
                 check.add("class", f"班级“{clean(cell)}”无法识别。请写成“三(2)班”“3.2”或“302”的形式;"
@@ -457,8 +478,7 @@ class _Planner:
                 check.add("student_no", f"学籍号“{no}”在多所学校都有({names})。请在表中增加“学校”列。")
                 return None
             pid = candidates[0]
-            stored_name = clean(pupils.name(pid))
-            if name and name != stored_name:
+            if name and name != pupils.key[pid]:
                 check.add("name", f"学籍号“{no}”在数据库中是“{pupils.name(pid)}”,表中姓名为“{name}”。"
                           "请核对学籍号或姓名。")
                 return None
@@ -507,8 +527,15 @@ class _Planner:
             for field_name, subject in self.subject_columns:
                 if subject is None:
                     continue
-                examined += grade in subject["grades"]
-                mark = self._cell(check, field_name, raw.get(field_name), subject, grade)
+                value = raw.get(field_name)
+                if grade in subject["grades"]:
+                    examined += 1
+                    # The common case, a number in range in half points, without a call.
+                    if value.__class__ in (int, float) and 0 <= value <= subject["full_marks"] \
+                            and (value.__class__ is int or (value * 2).is_integer()):
+                        out.append((subject["subject_id"], float(value), "正常"))
+                        continue
+                mark = self._cell(check, field_name, value, subject, grade)
                 if mark is not None:
                     out.append((subject["subject_id"], *mark))
             if len(out) == examined:

@@ -166,10 +166,11 @@ _EXACT_INT = 10 ** 15
 
 
 def _plain(value: object) -> object:
-    if value == "":
+    kind = value.__class__
+    if kind is float:
+        return int(value) if value.is_integer() and -_EXACT_INT < value < _EXACT_INT else value
+    if kind is str and not value:
         return None
-    if value.__class__ is float and value.is_integer() and -_EXACT_INT < value < _EXACT_INT:
-        return int(value)
     return value
 
 
@@ -186,7 +187,7 @@ def sheet_rows(sheet: CalamineSheet) -> Iterator[tuple]:
     # iter_rows starts at row 1 but at the first column that has a value.
     left = (None,) * sheet.start[1]
     for cells in sheet.iter_rows():
-        yield left + tuple(_plain(value) for value in cells)
+        yield left + tuple(map(_plain, cells))
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -268,6 +269,13 @@ _NOTE_PREFIXES = ("注", "说明", "备注", "填表", "制表", "审核", "合�
 
 def _is_note(row: tuple) -> bool:
     """A note under the data: one or two filled cells, the first starting like 注: or 合计."""
+    if len(row) - row.count(None) > 2:  # a data row: stop at its third filled cell
+        count = 0
+        for v in row:
+            if v is not None and (v.__class__ is not str or v.strip()):
+                count += 1
+                if count > 2:
+                    return False
     filled = [v for v in row if v is not None and str(v).strip()]
     if not filled or len(filled) > 2:
         return False

@@ -16,6 +16,8 @@ def clean(value: object) -> str:
     """
     if value is None:
         return ""
+    if value.__class__ is str and value.isascii():  # nothing to fold: only the spaces go
+        return "".join(value.split())
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value))
