@@ -77,3 +77,15 @@ def open_database(path: str | Path, *, create: bool = False) -> Database:
             _backup(path, db.conn, len(applied))
         migrations.apply(db)
     return db
+
+
+def open_writer(db: Database) -> Database | None:
+    """Return a second connection to the file `db` is open on, set up the same way, that any one
+    thread at a time may use: for writing on a worker thread while `db` goes on reading. Returns
+    None for a database that is not a file (in memory), which a second connection cannot see."""
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    if not path:
+        return None
+    writer = Database(sqlite3.connect(path, check_same_thread=False))
+    _configure(writer)
+    return writer

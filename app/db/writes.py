@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from app.errors import NotFound
 
-# Rows per INSERT statement in bulk_insert_tuples (fewer where SQLite allows fewer parameters).
+# Rows per INSERT statement of BulkInsert (fewer where SQLite allows fewer parameters).
 BULK_ROWS = 2000
 
 ROLES = ("township_admin", "school_admin", "academic", "teacher")
@@ -204,28 +204,50 @@ def bulk_insert_tuples(db: Database, actor: Actor, table: str, columns: Sequence
                        note: str) -> int:
     """Insert many rows given as tuples in `columns` order (ids included, see new_ids, except for
     DERIVED_IDS tables) into a table with timestamps, all with the same created_at/updated_at; one
-    audit entry names the count. Returns the count.
-
-    The way in for hundreds of thousands of rows (a county's marks): no dict per row, rows stream
-    from any iterable, and they go in as multi-row INSERT … VALUES statements of up to
-    BULK_ROWS rows each, which SQLite runs in one call: half the time executemany takes to hand
-    over the same rows one by one.
+    audit entry names the count. Returns the count. See BulkInsert, which this is in one go.
     """
-    stamp = now()
-    names = [*columns, "created_at", "updated_at"]
-    per_row = f"({', '.join('?' for _ in columns)}, ?, ?)"
-    head = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) VALUES "
-    size = max(1, min(BULK_ROWS, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names)))
-    full = head + ", ".join([per_row] * size)
-    total = 0
-    source = iter(rows)
-    while chunk := list(itertools.islice(source, size)):
-        params = [value for row in chunk for value in (*row, stamp, stamp)]
-        db.conn.execute(full if len(chunk) == size else head + ", ".join([per_row] * len(chunk)), params)
-        total += len(chunk)
-    if total:
-        audit(db, actor, "bulk", table, None, None, {"rows": total}, None, note)
-    return total
+    insert = BulkInsert(db, actor, table, columns, note)
+    insert.add(rows)
+    return insert.done()
+
+
+class BulkInsert:
+    """Hundreds of thousands of rows into one table, batch by batch, audited once with the total.
+
+    The way in for a county's marks: no dict per row, rows stream from any iterable, and they go
+    in as multi-row INSERT … VALUES statements of up to BULK_ROWS rows, each of which SQLite runs
+    in one call (half the time executemany takes to hand over the same rows one by one, and the
+    interpreter lock is free while SQLite works, so another thread can go on reading a file).
+    Rows are tuples in `columns` order (ids included, see new_ids, except for DERIVED_IDS tables);
+    all get the same created_at/updated_at. Call add() for each batch (from one thread at a time)
+    and done() once, in the same transaction, for the audit entry naming the count.
+    """
+
+    def __init__(self, db: Database, actor: Actor, table: str, columns: Sequence[str], note: str):
+        self.db, self.actor, self.table, self.note = db, actor, table, note
+        self.count = 0
+        self._stamp = now()
+        names = [*columns, "created_at", "updated_at"]
+        self._one = f"({', '.join('?' for _ in columns)}, ?, ?)"
+        self._head = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) VALUES "
+        self._size = max(1, min(BULK_ROWS, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names)))
+        self._full = self._head + ", ".join([self._one] * self._size)
+
+    def add(self, rows: Iterable[Sequence]) -> None:
+        """Insert `rows` now."""
+        stamp, size = self._stamp, self._size
+        source = iter(rows)
+        while chunk := list(itertools.islice(source, size)):
+            params = [value for row in chunk for value in (*row, stamp, stamp)]
+            sql = self._full if len(chunk) == size else self._head + ", ".join([self._one] * len(chunk))
+            self.db.conn.execute(sql, params)
+            self.count += len(chunk)
+
+    def done(self) -> int:
+        """Write the audit entry (when any row went in) and return the number of rows inserted."""
+        if self.count:
+            audit(self.db, self.actor, "bulk", self.table, None, None, {"rows": self.count}, None, self.note)
+        return self.count
 
 
 _ID_TABLES: dict[str, bool] = {}
