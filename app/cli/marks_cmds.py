@@ -6,7 +6,8 @@ Exit code 0 when the file was written (or a --dry-run found no problem), 2 when 
 from __future__ import annotations
 
 from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
-from app.importing.marks import apply_marks, read_marks
+from app.importing.marks import read_marks
+from app.importing.marks_write import import_marks
 from app.importing.workbook import NotAWorkbook
 from app.services.schools import school_by_code
 
@@ -36,7 +37,10 @@ def cmd_import_marks(args) -> int:
     try:
         school_id = school_by_code(db, args.school)["id"] if args.school else None
         try:
-            plan = read_marks(db, args.file, args.exam, school_id=school_id)
+            if args.dry_run:
+                plan, result = read_marks(db, args.file, args.exam, school_id=school_id), None
+            else:
+                plan, result = import_marks(db, acting_user(db, args), args.file, args.exam, school_id=school_id)
         except NotAWorkbook as exc:
             if not args.json:
                 raise
@@ -44,11 +48,7 @@ def cmd_import_marks(args) -> int:
                                      "severity": "error", "message": str(exc)}], "written": False})
             return 2
         refused = bool(plan.problems)
-        written = False
-        result = None
-        if not refused and not args.dry_run:
-            result = apply_marks(db, acting_user(db, args), plan)
-            written = True
+        written = result is not None
     finally:
         db.close()
     if args.json:

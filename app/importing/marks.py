@@ -6,36 +6,31 @@ sheet per school), or one row per pupil and subject (科目 and 成绩 columns).
 as the sheet's name). Columns that are not marks (总分, 平均分, 名次, 备注, 序号 …) are ignored;
 a 总分 that disagrees with the row's marks is reported as a warning.
 
-`read_marks` reads and checks the whole file and writes nothing. `apply_marks` writes a plan
-without problems in one transaction: all new marks with one audit entry naming the file, and
-each stored mark the file changes with its own audit entry (old → new). Marks the file repeats unchanged are not written at all, so importing the same file
-twice changes nothing. A new mark stores the pupil's class and grade at the time of the exam.
+`read_marks` reads and checks the whole file and writes nothing; app.importing.marks_write
+writes what it found. Marks the file repeats unchanged are not written at all, so importing the
+same file twice changes nothing. A new mark stores the pupil's class and grade at the time of the
+exam.
 """
 from __future__ import annotations
 
-import gc
-import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from app.db.writes import Actor, bulk_insert_tuples, derived_id, update_row
-from app.errors import NotFound, Problem, ValidationError, invalid
+from app.db.writes import derived_id
+from app.errors import NotFound, Problem, ValidationError
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
                                     code_text, read_tables, sort_problems)
 from app.services.exams import find_exam
 from app.services.marks import parse_mark
-from app.services.permissions import require_mark_write
 from app.services.schools import current_term
 from app.services.subjects import SubjectIndex, list_subjects
 from app.validation.classnames import name_key, parse_class, parse_grade
 from app.validation.text import clean
 
-WRITE_CACHE_MB = 128
 
 BASE_HEADERS: dict[str, list[str]] = {
     "student_no": ["学籍号", "全国学籍号", "学生学籍号", "学籍编号", "学号", "考号", "准考证号", "考生号"],
@@ -60,6 +55,8 @@ _SUMMARY_WORDS = {"平均分", "平均", "均分", "合计", "总计", "小计",
 # What people write in a cell for a subject the pupil's grade does not sit.
 _NOT_APPLICABLE = {"/", "-", "—", "——", "无", "\\"}
 _LEFT = ("转出", "流失")
+# read_marks hands its sink the new marks of every this many rows.
+SINK_ROWS = 2000
 
 
 @dataclass
@@ -211,7 +208,8 @@ class _Pupils:
 
 
 def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
-               progress: Progress | None = None, cancelled: Cancelled | None = None) -> MarksPlan:
+               progress: Progress | None = None, cancelled: Cancelled | None = None,
+               sink: Callable[[list[tuple]], None] | None = None) -> MarksPlan:
     """Read and check a marks file (.xlsx, .xlsm or .csv) for one exam; write nothing.
 
     `exam_id` is the exam's id (or its exact name, or the start of its id). `school_id` names the
@@ -221,6 +219,9 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
     that is not a workbook, NotFound for an unknown exam or school, ValidationError when the exam
     reference matches several exams, ImportCancelled when `cancelled()` turns true,
     FileNotFoundError.
+
+    `sink`, when given, is handed each batch of new marks (as in MarksPlan.inserts) as soon as it
+    is checked, until the first problem turns up (see marks_write.import_marks).
     """
     exam = find_exam(db, exam_id)
     resolver = SchoolResolver(db, school_id)
@@ -233,7 +234,7 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
     planner = _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))
     usable = planner.usable_tables(tables.tables)
     total = max(sum(len(t.rows) for t in usable), 1)
-    done = 0
+    done = sent = 0
     for table in usable:
         planner.start_table(table)
         for index, row in enumerate(table.rows):
@@ -245,6 +246,11 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
                     raise ImportCancelled()
                 if progress is not None:
                     progress(0.7 + 0.3 * done / total, f"正在检查第 {done} 行")
+            if sink is not None and done % SINK_ROWS == 0 and not plan.problems:
+                sink(plan.inserts[sent:])
+                sent = len(plan.inserts)
+    if sink is not None and not plan.problems and sent < len(plan.inserts):
+        sink(plan.inserts[sent:])
     planner.finish()
     if progress is not None:
         progress(1.0, "检查完毕")
@@ -657,83 +663,3 @@ def _mark_text(score: float | None, status: str) -> str:
     if status != "正常":
         return status
     return f"{score:g}" if score is not None else ""
-
-
-def apply_marks(db: Database, actor: Actor, plan: MarksPlan, *, progress: Progress | None = None) -> dict:
-    """Write a checked marks plan in one transaction.
-
-    New marks go in through bulk_insert_tuples with one audit entry for the file (naming it, the exam
-    and the count); every stored mark the file changes is updated with its own audit entry
-    (old → new). Returns {"add", "update", "unchanged"}: what was written.
-    Raises ValidationError (nothing written) when the plan has problems or the database changed
-    since the file was read, PermissionDenied when the actor may not write one of the marks
-    (teachers: only classes and subjects they teach).
-    """
-    if plan.problems:
-        raise ValidationError(list(plan.problems))
-    groups = {(m[0], m[3], m[2]) for m in plan.inserts}
-    if plan.updates:
-        stored = {r[0]: r[1:] for r in _stored_groups(db, [u["mark_id"] for u in plan.updates])}
-        groups |= {stored[u["mark_id"]] for u in plan.updates if u["mark_id"] in stored}
-    for school_id, class_id, subject_id in sorted(groups, key=lambda g: tuple(x or "" for x in g)):
-        require_mark_write(db, actor, school_id, class_id, subject_id)
-    total = max(len(plan.inserts) + len(plan.updates), 1)
-    with _bulk_write(db), db.atomic():
-        try:
-            bulk_insert_tuples(db, actor, "mark", _MARK_COLUMNS, _mark_rows(plan, progress, total),
-                               f"导入成绩:文件“{plan.file_name}”,考试“{plan.exam_name}”,{len(plan.inserts)} 条")
-        except sqlite3.IntegrityError as exc:
-            raise invalid("读取文件之后,数据库中这次考试的成绩已被其他人修改。请重新读取文件后再导入"
-                          "(本次未写入任何数据)。") from exc
-        for done, change in enumerate(plan.updates, start=1):
-            update_row(db, actor, "mark", change["mark_id"], {"score": change["score"], "status": change["status"]})
-            if progress is not None and done % 1000 == 0:
-                progress((len(plan.inserts) + done) / total, f"已更新 {done} 条成绩")
-    return {"add": len(plan.inserts), "update": len(plan.updates), "unchanged": plan.unchanged}
-
-
-_MARK_COLUMNS = ("school_id", "exam_id", "pupil_id", "subject_id", "class_id", "grade", "score", "status")
-
-
-def _mark_rows(plan: MarksPlan, progress: Progress | None, total: int) -> Iterator[tuple]:
-    """Yield the new mark rows (_MARK_COLUMNS) in (pupil, subject) order, reporting progress.
-
-    In this order the unique index on the mark's id (exam/pupil/subject) is filled front to back,
-    instead of at random places all over the file.
-    """
-    exam_id = plan.exam_id
-    marks = sorted(plan.inserts, key=lambda m: (m[1], m[2]))
-    for done, (school_id, pupil_id, subject_id, class_id, grade, score, status) in enumerate(marks, start=1):
-        yield school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status
-        if progress is not None and done % 10_000 == 0:
-            progress(done / total, f"已写入 {done} 条成绩")
-
-
-@contextmanager
-def _bulk_write(db: Database):
-    """Within the block: a page cache of WRITE_CACHE_MB and no cyclic garbage collection.
-
-    With SQLite's default 2 MB cache, inserting a county's half a million marks rewrites each
-    index page many times (the new rows land all over five indexes); 128 MB roughly halves the
-    time. The rows written are plain tuples and dicts without cycles, so pausing the collector
-    only saves it from walking them again and again.
-    """
-    old = db.execute("PRAGMA cache_size").fetchone()[0]
-    db.execute(f"PRAGMA cache_size = {-WRITE_CACHE_MB * 1024}")
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-        db.execute(f"PRAGMA cache_size = {old}")
-
-
-def _stored_groups(db: Database, mark_ids: list[str]) -> list[tuple]:
-    out = []
-    for start in range(0, len(mark_ids), 500):
-        part = mark_ids[start:start + 500]
-        out += db.execute(f"SELECT id, school_id, class_id, subject_id FROM mark WHERE id IN "
-                          f"({', '.join('?' for _ in part)})", part).fetchall()
-    return out

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplic
                                QTableView, QVBoxLayout, QWidget)
 
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.importing.marks import apply_marks, read_marks
+from app.importing.marks import read_marks
+from app.importing.marks_write import apply_marks
 from app.importing.workbook import ImportCancelled
 from app.queries.marks import exam_classes, marks_grid
 from app.queries.roster import list_schools

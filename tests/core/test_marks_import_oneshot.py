@@ -1,0 +1,135 @@
+"""Importing a marks file in one go, as `schoolq import-marks` does: the new marks are written while
+the rest of the file is still being checked, yet the import is still all or nothing.
+
+The file holds every third- and fourth-grade pupil of the demo township; each mark is worked out
+by the test from the pupil's place in the file, and what is stored is read back with plain SQL.
+With SINK_ROWS at 40 the file's ~280 rows reach the database in several batches before the end of
+the file has been checked.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from app.db.writes import SYSTEM
+from app.errors import PermissionDenied, ValidationError
+from app.importing import marks_write
+from app.importing.marks_write import import_marks
+from app.services.exams import create_exam
+from app.services.users import actor_for
+from test_import_helpers import write_xlsx
+from test_marks_import import counts, stored
+
+SUBJECTS = (("语文", 100), ("数学", 100), ("英语", 120))
+
+
+@pytest.fixture
+def exam(demo_db) -> str:
+    return create_exam(demo_db, SYSTEM, name="期中统考", type="统考", grades="3,4",
+                       subjects=",".join(f"{name}:{full}" for name, full in SUBJECTS))
+
+
+@pytest.fixture
+def batches(monkeypatch) -> list[int]:
+    """Send new marks to the writer every 40 rows; return the sizes of the batches it was given."""
+    monkeypatch.setattr("app.importing.marks.SINK_ROWS", 40)
+    sizes: list[int] = []
+    put = marks_write._WriterThread.put
+
+    def counting_put(self, rows):
+        sizes.append(len(rows))
+        put(self, rows)
+
+    monkeypatch.setattr(marks_write._WriterThread, "put", counting_put)
+    return sizes
+
+
+def township_file(db, path, *, last_row: list | None = None):
+    """Write the township's grade 3-4 pupils (学校, 班级, 学籍号, 姓名, 语文, 数学, 英语) with marks
+    that follow from each row's position; return (path, {(学籍号, 科目): (score, status)})."""
+    pupils = db.execute(
+        "SELECT s.name, c.name, p.student_no, p.name FROM pupil p JOIN class c ON c.id = p.class_id"
+        " JOIN school s ON s.id = p.school_id JOIN academic_year y ON y.id = c.academic_year_id"
+        " WHERE y.code = '2026-2027' AND p.grade IN (3, 4) AND p.status IN ('在读', '转入')"
+        " ORDER BY s.code, c.name, p.student_no").fetchall()
+    rows = [["学校", "班级", "学籍号", "姓名", *(name for name, _ in SUBJECTS)]]
+    expected = {}
+    for i, (school, class_name, no, name) in enumerate(pupils):
+        cells = [(i * 7) % 101, "缺考" if i % 50 == 3 else (i * 13) % 100 + 0.5, (i * 11) % 121]
+        rows.append([school, class_name, no, name, *cells])
+        for (subject, _), cell in zip(SUBJECTS, cells):
+            expected[(no, subject)] = (None, "缺考") if cell == "缺考" else (float(cell), "正常")
+    if last_row is not None:
+        rows.append(last_row)
+    return write_xlsx(path, {"期中统考成绩": rows}, title="青山镇期中统考成绩汇总"), expected
+
+
+def test_written_while_checked_the_marks_are_exactly_the_files(demo_db, exam, tmp_path, batches):
+    path, expected = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    before = counts(demo_db)
+    plan, result = import_marks(demo_db, SYSTEM, path, exam)
+    assert plan.problems == []
+    assert result == {"add": len(expected), "update": 0, "unchanged": 0}
+    assert len(batches) > 3 and sum(batches) == len(expected)
+    assert stored(demo_db, exam) == expected
+    after = counts(demo_db)
+    assert (after[0] - before[0], after[1] - before[1]) == (len(expected), 1)
+    note = demo_db.execute("SELECT note FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert "期中统考.xlsx" in note and f"{len(expected)} 条" in note
+    # The same file again changes nothing.
+    plan, result = import_marks(demo_db, SYSTEM, path, exam)
+    assert result == {"add": 0, "update": 0, "unchanged": len(expected)}
+    assert counts(demo_db) == after
+
+
+def test_a_problem_in_the_last_row_leaves_nothing_written(demo_db, exam, tmp_path, batches):
+    path, _ = township_file(demo_db, tmp_path / "期中统考.xlsx",
+                            last_row=["青山镇中心小学", "三(1)班", "G000000000000", "查无此人", 90, 90, 90])
+    before = counts(demo_db)
+    plan, result = import_marks(demo_db, SYSTEM, path, exam)
+    assert result is None and len(batches) > 3
+    assert [p.message for p in plan.problems] == ["学籍号“G000000000000”不在“青山镇中心小学”中。请核对学籍号,或先在“学生”页导入名册。"]
+    assert counts(demo_db) == before
+    # The transaction is over: another connection can write at once.
+    other = sqlite3.connect(demo_db.conn.execute("PRAGMA database_list").fetchone()[2], timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    other.rollback()
+    other.close()
+
+
+def test_a_teacher_importing_a_class_not_taught_writes_nothing(demo_db, exam, tmp_path, batches):
+    path, _ = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    before = counts(demo_db)
+    with pytest.raises(PermissionDenied, match="任教"):
+        import_marks(demo_db, actor_for(demo_db, "laoshi"), path, exam)
+    assert counts(demo_db) == before
+
+
+def test_a_database_busy_with_another_write_is_refused_in_chinese(demo_db, exam, tmp_path):
+    path, _ = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    before = counts(demo_db)
+    other = sqlite3.connect(demo_db.conn.execute("PRAGMA database_list").fetchone()[2])
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(ValidationError, match="正在被另一个程序写入"):
+            import_marks(demo_db, SYSTEM, path, exam)
+    finally:
+        other.rollback()
+        other.close()
+    assert counts(demo_db) == before
+
+
+def test_a_new_mark_naming_a_pupil_not_in_the_database_is_refused(demo_db, exam):
+    """What foreign keys would check row by row, import_marks checks once per id before committing."""
+    school_id, pupil_id, class_id = demo_db.execute(
+        "SELECT school_id, id, class_id FROM pupil WHERE grade = 3 AND class_id IS NOT NULL LIMIT 1").fetchone()
+    subject_id = demo_db.execute("SELECT id FROM subject WHERE name = '语文'").fetchone()[0]
+    good = (school_id, pupil_id, subject_id, class_id, 3, 80.0, "正常")
+    marks_write._check_references(demo_db, exam, [good])
+    for wrong in ((school_id, "no-such-pupil", subject_id, class_id, 3, 80.0, "正常"),
+                  (school_id, pupil_id, subject_id, "no-such-class", 3, 80.0, "正常")):
+        with pytest.raises(ValidationError, match="已被其他人修改"):
+            marks_write._check_references(demo_db, exam, [good, wrong])
+    with pytest.raises(ValidationError):
+        marks_write._check_references(demo_db, "no-such-exam", [good])
