@@ -92,8 +92,8 @@ if {{dry!r}}:
     plan, result = read_marks(db, {{xlsx!r}}, exam_id), {{{{"add": None}}}}
 else:
     plan, result = import_marks(db, SYSTEM, {{xlsx!r}}, exam_id)
+db.close()  # as the command does before it returns: the write-ahead log is folded in by then
 done = time.perf_counter()
-db.close()
 print(json.dumps({{{{"time": done - start, "added": result["add"], "planned": len(plan.inserts),
                   "problems": len(plan.problems), "warnings": len(plan.warnings), "rss0": after_imports,
                   "hwm": {_HWM.format(key="VmHWM")}, "exam_id": exam_id}}}}))
