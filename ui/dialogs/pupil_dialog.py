@@ -1,42 +1,26 @@
 """Add or edit one pupil: every field, checked by app.services.pupils, problems shown by the fields."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QGridLayout, QLineEdit, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLineEdit, QWidget
 
-from app.errors import PermissionDenied, Problem, ValidationError
-from app.queries.roster import list_classes, list_schools
+from app.queries.roster import list_classes
 from app.services.pupils import FLAGS, STATUSES, add_pupil, update_pupil
 from app.validation.classnames import GRADE_NAMES
-from ui.dialogs.messages import show_error
+from ui.dialogs.record_dialog import RecordDialog
 from ui.session import Session
-from ui.widgets.form import ProblemForm
 
 
-class PupilDialog(QDialog):
+class PupilDialog(RecordDialog):
     """The 学生 form. With `pupil` None it adds a pupil to `school_id`; otherwise it edits `pupil`
     (a row of list_pupils). Accept writes through the service and closes only on success."""
 
+    missing_school = "请先选择学生所在的学校(数据库中还没有学校时,请先添加学校)。"
+
     def __init__(self, session: Session, pupil: dict | None = None, school_id: str | None = None,
                  parent: QWidget | None = None):
-        super().__init__(parent)
-        self.session = session
-        self.pupil = pupil
-        self.pupil_id: str | None = pupil["id"] if pupil else None
+        super().__init__(session, pupil, school_id, parent)
         self.setWindowTitle(self.tr("修改学生信息") if pupil else self.tr("新增学生"))
         self.setMinimumWidth(520)
-        layout = QVBoxLayout(self)
-        self.form = ProblemForm()
-
-        self.school = QComboBox()
-        for school in list_schools(session.db):
-            self.school.addItem(school["name"], school["id"])
-        wanted = pupil["school_id"] if pupil else school_id
-        if wanted is not None and self.school.findData(wanted) >= 0:
-            self.school.setCurrentIndex(self.school.findData(wanted))
-        self.school.setEnabled(pupil is None)
-        if session.is_township:
-            self.form.add_field("school_id", self.tr("学校"), self.school)
 
         self.student_no = self.form.add_field("student_no", self.tr("学籍号"), QLineEdit())
         self.name = self.form.add_field("name", self.tr("姓名"), QLineEdit())
@@ -69,13 +53,7 @@ class PupilDialog(QDialog):
         self.status_date.setPlaceholderText(self.tr("状态不是“在读”时填写,默认今天"))
         self.enrol_date = self.form.add_field("enrol_date", self.tr("入学日期"), QLineEdit())
         self.enrol_date.setPlaceholderText(self.tr("可不填"))
-        layout.addWidget(self.form)
-
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("保存"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.finish()
 
         self.school.currentIndexChanged.connect(self._fill_classes)
         self.klass.currentIndexChanged.connect(self._class_chosen)
@@ -128,23 +106,10 @@ class PupilDialog(QDialog):
             "enrol_date": self.enrol_date.text(),
         }
 
-    def accept(self) -> None:
-        """Write the pupil; on refusal show each problem by its field and keep the dialog open."""
-        session = self.session
-        try:
-            if self.pupil_id is None:
-                school_id = self.school.currentData()
-                if school_id is None:
-                    self.form.show_problems([Problem(self.tr("请先选择学生所在的学校(数据库中还没有学校时,请先添加学校)。"),
-                                                     field="school_id")])
-                    return
-                self.pupil_id = add_pupil(session.db, session.actor, school_id, self.values())
-            else:
-                update_pupil(session.db, session.actor, self.pupil_id, self.values())
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except PermissionDenied as exc:
-            show_error(self, exc)
-            return
-        super().accept()
+    def create_record(self, school_id: str) -> str:
+        """Add the pupil to `school_id`."""
+        return add_pupil(self.session.db, self.session.actor, school_id, self.values())
+
+    def save_changes(self) -> None:
+        """Save the edited pupil."""
+        update_pupil(self.session.db, self.session.actor, self.record_id, self.values())

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QGridLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+                               QWidget)
 
-from app.errors import PermissionDenied, Problem, ValidationError
-from app.queries.roster import list_schools
 from app.services.subjects import list_subjects
 from app.services.teachers import ROLES, TITLES, add_teacher, teacher_links, update_teacher
-from ui.dialogs.messages import show_error
+from ui.dialogs.record_dialog import RecordDialog
 from ui.session import Session
-from ui.widgets.form import ProblemForm
 
 
 def _fit_height(widget: QListWidget) -> None:
@@ -40,31 +37,19 @@ def _box_grid(labels: tuple[str, ...], checked: set[str], columns: int = 4) -> t
     return widget, boxes
 
 
-class TeacherDialog(QDialog):
+class TeacherDialog(RecordDialog):
     """The 教师 form. With `teacher` None it adds a teacher to `school_id`; otherwise it edits
     `teacher` (a row of list_teachers). Accept writes through the service, closing only on success."""
 
+    missing_school = "请先选择教师所在的学校。"
+
     def __init__(self, session: Session, teacher: dict | None = None, school_id: str | None = None,
                  parent: QWidget | None = None):
-        super().__init__(parent)
-        self.session = session
-        self.teacher_id: str | None = teacher["id"] if teacher else None
+        super().__init__(session, teacher, school_id, parent)
         links = teacher_links(session.db, teacher["id"]) if teacher else {
             "subject_ids": [], "roles": [], "titles": [], "site_ids": []}
         self.setWindowTitle(self.tr("修改教师信息") if teacher else self.tr("新增教师"))
         self.setMinimumWidth(640)
-        layout = QVBoxLayout(self)
-        self.form = ProblemForm()
-        self.schools = list_schools(session.db)
-        self.school = QComboBox()
-        for school in self.schools:
-            self.school.addItem(school["name"], school["id"])
-        wanted = teacher["school_id"] if teacher else school_id
-        if wanted is not None and self.school.findData(wanted) >= 0:
-            self.school.setCurrentIndex(self.school.findData(wanted))
-        self.school.setEnabled(teacher is None)
-        if session.is_township:
-            self.form.add_field("school_id", self.tr("学校"), self.school)
         self.staff_no = self.form.add_field("staff_no", self.tr("工号"), QLineEdit())
         self.name = self.form.add_field("name", self.tr("姓名"), QLineEdit())
         self.gender = self.form.add_field("gender", self.tr("性别"), QComboBox())
@@ -90,12 +75,7 @@ class TeacherDialog(QDialog):
         self.sites_hint = QLabel(self.tr("数据库中没有其他学校。"))
         self.sites_hint.setStyleSheet("color: #555;")
         self.form.add_row("", self.sites_hint)
-        layout.addWidget(self.form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("保存"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.finish()
         self.school.currentIndexChanged.connect(self._fill_sites)
         self._fill_sites()
         if teacher:
@@ -136,22 +116,10 @@ class TeacherDialog(QDialog):
             "sites": checked_keys(self.sites),
         }
 
-    def accept(self) -> None:
-        """Write the teacher; on refusal show each problem by its field and keep the dialog open."""
-        session = self.session
-        try:
-            if self.teacher_id is None:
-                school_id = self.school.currentData()
-                if school_id is None:
-                    self.form.show_problems([Problem(self.tr("请先选择教师所在的学校。"), field="school_id")])
-                    return
-                self.teacher_id = add_teacher(session.db, session.actor, school_id, self.values())
-            else:
-                update_teacher(session.db, session.actor, self.teacher_id, self.values())
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except PermissionDenied as exc:
-            show_error(self, exc)
-            return
-        super().accept()
+    def create_record(self, school_id: str) -> str:
+        """Add the teacher to `school_id`."""
+        return add_teacher(self.session.db, self.session.actor, school_id, self.values())
+
+    def save_changes(self) -> None:
+        """Save the edited teacher."""
+        update_teacher(self.session.db, self.session.actor, self.record_id, self.values())
