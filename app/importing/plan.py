@@ -1,9 +1,46 @@
 """What an import would do: the rows it plans, the problems that stop it and the warnings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
 
-from app.errors import Problem
+from app.errors import Problem, ValidationError
+from app.importing.workbook import Table
+
+
+@dataclass
+class PlannedRow:
+    """One data row of a roster or teacher file and what importing it would do.
+
+    `action` is 'add', 'update' or 'unchanged'; `values` are the cleaned fields; `changes` maps
+    each changed field to [old, new]; `ok` is False when the row has a problem and will not be
+    imported. A kind of row names its stored record's id field in ID_FIELD (pupil_id, teacher_id).
+    """
+
+    ID_FIELD: ClassVar[str] = "id"
+    sheet: str
+    row: int
+    action: str
+    values: dict
+    changes: dict = field(default_factory=dict)
+    school_id: str | None = None
+    ok: bool = True
+
+    def to_dict(self) -> dict:
+        """Return the row as JSON-able data."""
+        return {"sheet": self.sheet, "row": self.row, "action": self.action, "ok": self.ok,
+                self.ID_FIELD: getattr(self, self.ID_FIELD), "school_id": self.school_id, "values": self.values,
+                "changes": self.changes}
+
+
+def column_of(field_name: str | None, table: Table, columns: Mapping[str, tuple[str, ...]]) -> str | None:
+    """Return the file field whose column a service's problem about `field_name` points at: the
+    first of `columns[field_name]` (else the field itself) that the table has."""
+    for candidate in columns.get(field_name or "", (field_name,)):
+        if candidate and table.has(candidate):
+            return candidate
+    return None
 
 
 @dataclass
@@ -36,6 +73,19 @@ class ImportPlan:
                 bad += 1
         return {**counts, "problems": len(self.problems), "rows_with_problems": bad, "warnings": len(self.warnings),
                 **self.extra_summary()}
+
+    def rows_to_write(self, accept_valid_rows: bool) -> tuple[list, list]:
+        """Return (the rows without problems, those of them that add or change a record).
+        Raises ValidationError when the plan has problems and accept_valid_rows is False."""
+        if self.problems and not accept_valid_rows:
+            raise ValidationError(list(self.problems))
+        rows = [r for r in self.rows if r.ok]
+        return rows, [r for r in rows if r.action != "unchanged"]
+
+    def written(self, rows: list, todo: list) -> dict:
+        """Return {"add", "update", "unchanged", "skipped"} for what rows_to_write gave was written."""
+        return {"add": sum(r.action == "add" for r in todo), "update": sum(r.action == "update" for r in todo),
+                "unchanged": sum(r.action == "unchanged" for r in rows), "skipped": self.summary()["rows_with_problems"]}
 
     def to_dict(self) -> dict:
         """Return the whole plan as JSON-able data (for --json and the GUI)."""

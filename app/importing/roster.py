@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, update_row
-from app.errors import Problem, ValidationError, invalid
-from app.importing.plan import ImportPlan
+from app.errors import Problem, invalid
+from app.importing.plan import ImportPlan, PlannedRow, column_of
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
                                     code_text, date_value, read_tables, sort_problems, year_month)
@@ -55,29 +56,14 @@ _STATUSES = {"在校": "在读", "在籍": "在读", "正常": "在读", "辍学
 
 
 @dataclass
-class PlannedPupil:
-    """One data row of the file and what importing it would do.
+class PlannedPupil(PlannedRow):
+    """One data row and what importing it would do (see PlannedRow); `values` also hold
+    `class_name` for display, `changes` name the class, and `new_class` is the (grade, number)
+    of a class importing creates for the pupil."""
 
-    `action` is 'add', 'update' or 'unchanged'; `values` are the cleaned pupil fields (plus
-    `class_name` for display); `changes` maps each changed field to [old, new] (the class by
-    name); `ok` is False when the row has a problem and will not be imported.
-    """
-
-    sheet: str
-    row: int
-    action: str
-    values: dict
+    ID_FIELD: ClassVar[str] = "pupil_id"
     pupil_id: str | None = None
-    changes: dict = field(default_factory=dict)
-    school_id: str | None = None
     new_class: tuple[int, int] | None = None
-    ok: bool = True
-
-    def to_dict(self) -> dict:
-        """Return the row as JSON-able data."""
-        return {"sheet": self.sheet, "row": self.row, "action": self.action, "ok": self.ok,
-                "pupil_id": self.pupil_id, "school_id": self.school_id, "values": self.values,
-                "changes": self.changes}
 
 
 @dataclass
@@ -407,10 +393,7 @@ _COLUMN_OF_FIELD = {"class_id": ("class",), "grade": ("grade", "class"), "birth_
 
 def _column_of(field_name: str | None, table: Table) -> str | None:
     """Return the file field whose column a check_pupil problem about `field_name` points at."""
-    for candidate in _COLUMN_OF_FIELD.get(field_name or "", (field_name,)):
-        if candidate and table.has(candidate):
-            return candidate
-    return None
+    return column_of(field_name, table, _COLUMN_OF_FIELD)
 
 
 def apply_roster(db: Database, actor: Actor, plan: RosterPlan, *, accept_valid_rows: bool = False,
@@ -423,10 +406,7 @@ def apply_roster(db: Database, actor: Actor, plan: RosterPlan, *, accept_valid_r
     Raises ValidationError (nothing written) when the plan has problems and accept_valid_rows is
     False, or when the database changed since the file was read; PermissionDenied.
     """
-    if plan.problems and not accept_valid_rows:
-        raise ValidationError(list(plan.problems))
-    rows = [r for r in plan.rows if r.ok]
-    todo = [r for r in rows if r.action != "unchanged"]
+    rows, todo = plan.rows_to_write(accept_valid_rows)
     for school_id in sorted({r.school_id for r in todo}):
         require_roster_write(actor, school_id)
     created: list[str] = []
@@ -452,9 +432,7 @@ def apply_roster(db: Database, actor: Actor, plan: RosterPlan, *, accept_valid_r
                 _update(db, actor, planned, values)
             if progress is not None and done % 1000 == 0:
                 progress(done / len(todo), f"已写入 {done} 名学生")
-    return {"add": sum(r.action == "add" for r in todo), "update": sum(r.action == "update" for r in todo),
-            "unchanged": sum(r.action == "unchanged" for r in rows),
-            "skipped": plan.summary()["rows_with_problems"], "new_classes": created}
+    return {**plan.written(rows, todo), "new_classes": created}
 
 
 def _insert(db: Database, actor: Actor, planned: PlannedPupil, values: dict) -> None:

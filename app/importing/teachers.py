@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, set_links, update_row
-from app.errors import Problem, ValidationError, invalid
-from app.importing.plan import ImportPlan
+from app.errors import Problem, invalid
+from app.importing.plan import ImportPlan, PlannedRow, column_of
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
                                     code_text, date_value, read_tables, sort_problems, year_month)
@@ -58,29 +59,13 @@ _SUBJECT_SUFFIX = re.compile(r"(教师|老师)$")
 
 
 @dataclass
-class PlannedTeacher:
-    """One data row and what importing it would do.
+class PlannedTeacher(PlannedRow):
+    """One data row and what importing it would do (see PlannedRow); `values` hold the lists as
+    names (subjects, roles, titles, sites), `links` the ids to store."""
 
-    `action` is 'add', 'update' or 'unchanged'; `values` are the cleaned teacher fields with the
-    lists as names (subjects, roles, titles, sites); `links` hold the ids to store; `changes`
-    maps each changed field or list to [old, new]; `ok` is False when the row has a problem.
-    """
-
-    sheet: str
-    row: int
-    action: str
-    values: dict
+    ID_FIELD: ClassVar[str] = "teacher_id"
     teacher_id: str | None = None
-    changes: dict = field(default_factory=dict)
-    school_id: str | None = None
     links: dict = field(default_factory=dict)
-    ok: bool = True
-
-    def to_dict(self) -> dict:
-        """Return the row as JSON-able data."""
-        return {"sheet": self.sheet, "row": self.row, "action": self.action, "ok": self.ok,
-                "teacher_id": self.teacher_id, "school_id": self.school_id, "values": self.values,
-                "changes": self.changes}
 
 
 @dataclass
@@ -323,10 +308,7 @@ _COLUMN_OF_FIELD = {"roles": ("roles", "head_teacher"), "titles": ("titles", "ra
 
 
 def _column_of(field_name: str | None, table: Table) -> str | None:
-    for candidate in _COLUMN_OF_FIELD.get(field_name or "", (field_name,)):
-        if candidate and table.has(candidate):
-            return candidate
-    return None
+    return column_of(field_name, table, _COLUMN_OF_FIELD)
 
 
 def apply_teachers(db: Database, actor: Actor, plan: TeacherPlan, *, accept_valid_rows: bool = False,
@@ -338,10 +320,7 @@ def apply_teachers(db: Database, actor: Actor, plan: TeacherPlan, *, accept_vali
     Raises ValidationError (nothing written) when refused or when the database changed since the
     file was read; PermissionDenied.
     """
-    if plan.problems and not accept_valid_rows:
-        raise ValidationError(list(plan.problems))
-    rows = [r for r in plan.rows if r.ok]
-    todo = [r for r in rows if r.action != "unchanged"]
+    rows, todo = plan.rows_to_write(accept_valid_rows)
     for school_id in sorted({r.school_id for r in todo}):
         require_roster_write(actor, school_id)
     with db.atomic():
@@ -362,5 +341,4 @@ def apply_teachers(db: Database, actor: Actor, plan: TeacherPlan, *, accept_vali
                           planned.school_id)
             if progress is not None:
                 progress(done / len(todo), f"已写入 {done} 名教师")
-    return {"add": sum(r.action == "add" for r in todo), "update": sum(r.action == "update" for r in todo),
-            "unchanged": sum(r.action == "unchanged" for r in rows), "skipped": plan.summary()["rows_with_problems"]}
+    return plan.written(rows, todo)
