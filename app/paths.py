@@ -23,6 +23,11 @@ def font_path() -> Path:
     return resource_path("fonts", "wqy-microhei.ttc")
 
 
+def icon_path() -> Path:
+    """Return the program's icon (SVG, drawn by Qt's svg image plugin)."""
+    return resource_path("icons", "schoolq.svg")
+
+
 def user_data_dir() -> Path:
     """Return the folder that holds the user's databases, created if missing.
 

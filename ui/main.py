@@ -20,10 +20,10 @@ from types import TracebackType  # noqa: E402
 
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator  # noqa: E402
-from PySide6.QtGui import QFontDatabase  # noqa: E402
+from PySide6.QtGui import QFontDatabase, QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
-from app.paths import font_path  # noqa: E402
+from app.paths import font_path, icon_path  # noqa: E402
 
 APP_DISPLAY_NAME = "乡村学校教学质量管理"
 SMOKE_QUIT_MS = 1000
@@ -74,6 +74,7 @@ def create_application(argv: list[str]) -> QApplication:
     app.setOrganizationName("SchoolQ")
     app.setApplicationName("SchoolQ")
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setWindowIcon(QIcon(str(icon_path())))
     install_font(app)
     app._schoolq_translators = install_translations(app)  # noqa: SLF001 - keeps them alive
     return app

@@ -52,6 +52,18 @@ def test_the_shipped_font_and_qt_chinese_translation_are_installed(qapp):
     assert buttons.button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
 
 
+def test_every_window_carries_the_program_icon(qapp):
+    """The icon is drawn from the shipped SVG: the title bar and task bar show it, not a blank."""
+    from ui.main import create_application
+
+    app = create_application([])
+    image = app.windowIcon().pixmap(64, 64).toImage()
+    assert not image.isNull() and image.width() == 64
+    # The green tile fills the corner area, the white book the middle.
+    assert image.pixelColor(6, 32).name() == "#1f7a4d"
+    assert image.pixelColor(12, 25).name() == "#ffffff"
+
+
 def test_login_refuses_a_wrong_passphrase_and_accepts_the_right_one(small_school, owned):
     from app.db.database import open_database
 
