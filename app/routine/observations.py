@@ -11,6 +11,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import PermissionDenied, Problem, ValidationError
+from app.queries.roster import list_teachers
 from app.services.schools import current_term
 from app.timetable.presets import Preset, effective
 from app.validation.text import clean, parse_date
@@ -124,6 +125,45 @@ def structure_notes(form: dict, ratings: dict) -> list[str]:
     return notes
 
 
+def _teaches_class(db: Database, teacher_id: str, home_school_id: str, class_id: str, class_school_id: str,
+                   term_id: str | None) -> bool:
+    """Whether the teacher gives lessons in the class: it is at their own school or a school they
+    travel to (走教, teacher_site), or they have a teaching assignment for it in the term."""
+    if class_school_id == home_school_id or db.execute("SELECT 1 FROM teacher_site WHERE teacher_id = ?"
+                                                       " AND school_id = ?", [teacher_id, class_school_id]).fetchone():
+        return True
+    return term_id is not None and db.execute(
+        "SELECT 1 FROM teaching_assignment WHERE teacher_id = ? AND class_id = ? AND term_id = ?",
+        [teacher_id, class_id, term_id]).fetchone() is not None
+
+
+def lesson_classes(db: Database, teacher_id: str, term: dict | None = None) -> list[dict]:
+    """Return the classes whose lessons by `teacher_id` may be recorded, as record_observation
+    accepts them: the classes of the term's (default current) academic year at the teacher's own
+    school and at the schools they travel to (走教), and any class they have a teaching assignment
+    for in the term. Each row: id, name, school_id, school_code, school_name; the teacher's own
+    school first, then by school code, first grade and number."""
+    term = term or current_term(db)
+    return [dict(r) for r in db.query(
+        "SELECT c.id, c.name, c.school_id, s.code AS school_code, s.name AS school_name FROM class c"
+        " JOIN school s ON s.id = c.school_id JOIN teacher t ON t.id = :teacher"
+        " WHERE (c.academic_year_id = :year AND (c.school_id = t.school_id OR c.school_id IN"
+        "   (SELECT school_id FROM teacher_site WHERE teacher_id = :teacher)))"
+        " OR c.id IN (SELECT class_id FROM teaching_assignment WHERE teacher_id = :teacher AND term_id = :term)"
+        " ORDER BY c.school_id != t.school_id, s.code,"
+        " (SELECT MIN(grade) FROM class_grade WHERE class_id = c.id), c.number, c.name",
+        {"teacher": teacher_id, "year": term["academic_year_id"], "term": term["id"]})]
+
+
+def lesson_teachers(db: Database, school_id: str) -> list[dict]:
+    """Return the active teachers who give lessons at `school_id`: its own teachers, then the 走教
+    teachers of other schools who travel to it (rows as list_teachers gives them)."""
+    visiting = {r[0] for r in db.execute("SELECT teacher_id FROM teacher_site WHERE school_id = ?", [school_id])}
+    own = [t for t in list_teachers(db, school_id) if t["active"]]
+    others = [t for t in list_teachers(db) if t["active"] and t["id"] in visiting and t["school_id"] != school_id]
+    return own + others
+
+
 def _check(db: Database, values: dict) -> tuple[dict, list[Problem]]:
     problems: list[Problem] = []
     observer = db.execute("SELECT id, school_id FROM teacher WHERE id = ?", [values.get("observer_id")]).fetchone()
@@ -136,12 +176,22 @@ def _check(db: Database, values: dict) -> tuple[dict, list[Problem]]:
         problems.append(Problem("听课人和授课教师不能是同一人。", field="teacher_id"))
     day, term, more = dated_in_term(db, values.get("date"), "听课日期")
     problems += more
+    # The record belongs to the school where the lesson was given: the class's school, which for a
+    # 走教 teacher may be a 教学点 they travel to (as their teaching assignments and timetable do);
+    # the teacher's own school when no class is named.
     school_id = teacher[1] if teacher else None
     class_id = values.get("class_id") or None
     if class_id:
-        cls = db.execute("SELECT school_id FROM class WHERE id = ?", [class_id]).fetchone()
-        if cls is None or cls[0] != school_id:
-            problems.append(Problem("所选班级不是授课教师所在学校的班级。", field="class_id"))
+        cls = db.execute("SELECT c.school_id, s.name FROM class c JOIN school s ON s.id = c.school_id"
+                         " WHERE c.id = ?", [class_id]).fetchone()
+        if cls is None:
+            problems.append(Problem("所选班级不在班级名册中。", field="class_id"))
+        elif teacher and not _teaches_class(db, teacher[0], teacher[1], class_id, cls[0],
+                                            term["id"] if term else None):
+            problems.append(Problem(f"所选班级在“{cls[1]}”,授课教师{teacher[2]}不在该校任教(既不是本校,也不是走教学校,"
+                                    "本学期也没有这个班的任课安排),请检查班级或授课教师。", field="class_id"))
+        else:
+            school_id = cls[0]
     subject_id = values.get("subject_id") or None
     if subject_id and not db.execute("SELECT 1 FROM subject WHERE id = ?", [subject_id]).fetchone():
         problems.append(Problem("所选学科不在学科目录中。", field="subject_id"))
@@ -162,13 +212,29 @@ def _check(db: Database, values: dict) -> tuple[dict, list[Problem]]:
     return row, problems
 
 
+def _require_lesson_write(db: Database, actor: Actor, school_id: str) -> None:
+    """require_routine_write for the school an observation belongs to, saying which school that is
+    when a school's administrator or 教务 reaches for a lesson given at another school."""
+    try:
+        require_routine_write(actor, school_id)
+    except PermissionDenied:
+        if actor.role not in ("school_admin", "academic"):
+            raise
+        name = db.execute("SELECT name FROM school WHERE id = ?", [school_id]).fetchone()[0]
+        raise PermissionDenied(f"这节课是在“{name}”上的,听课记录归该校:请由该校管理员、教务或乡镇管理员登记。") from None
+
+
 def record_observation(db: Database, actor: Actor, values: dict) -> str:
     """Validate and record one observed lesson; return its id.
 
     `values`: observer_id, teacher_id, date, class_id, subject_id, form_id (default: the first
-    form), ratings {item key: points or minutes}, notes. The score is stored out of 100 and the
-    form is recorded with the preset it came from. A teacher account may record only lessons it
-    observed itself. Raises ValidationError listing every problem, PermissionDenied.
+    form), ratings {item key: points or minutes}, notes. The class must be one the teacher gives
+    lessons in (lesson_classes): at their own school, at a school they travel to (走教), or with a
+    teaching assignment this term. The record belongs to the school where the lesson was given
+    (the class's school; the teacher's own school when no class is named), and only that school's
+    administrator or 教务, or a township administrator, may record it; a teacher account may record
+    only lessons it observed itself. The score is stored out of 100 and the form is recorded with
+    the preset it came from. Raises ValidationError listing every problem, PermissionDenied.
     """
     row, problems = _check(db, values)
     if problems:
@@ -176,16 +242,17 @@ def record_observation(db: Database, actor: Actor, values: dict) -> str:
     if not (actor.role == "teacher" and actor.teacher_id == row["observer_id"]
             and actor.school_id == db.execute("SELECT school_id FROM teacher WHERE id = ?",
                                               [row["observer_id"]]).fetchone()[0]):
-        require_routine_write(actor, row["school_id"])
+        _require_lesson_write(db, actor, row["school_id"])
     with db.atomic():
         return insert_row(db, actor, "lesson_observation", row)
 
 
 def update_observation(db: Database, actor: Actor, observation_id: str, changes: dict) -> dict:
     """Apply changes to a recorded observation (same fields as record_observation); return what
-    changed. Raises ValidationError, NotFound, PermissionDenied."""
+    changed; moving it to a class at another school needs the right to record there too.
+    Raises ValidationError, NotFound, PermissionDenied."""
     old = get_row(db, "lesson_observation", observation_id)
-    require_routine_write(actor, old["school_id"])
+    _require_lesson_write(db, actor, old["school_id"])
     merged = {k: old[k] for k in ("observer_id", "teacher_id", "class_id", "subject_id", "date", "notes")}
     merged["ratings"] = json.loads(old["ratings"] or "{}")
     merged["form_id"] = (old["form_id"] or "").rsplit("/", 1)[-1] or None
@@ -193,6 +260,8 @@ def update_observation(db: Database, actor: Actor, observation_id: str, changes:
     row, problems = _check(db, merged)
     if problems:
         raise ValidationError(problems)
+    if row["school_id"] != old["school_id"]:
+        _require_lesson_write(db, actor, row["school_id"])
     with db.atomic():
         return update_row(db, actor, "lesson_observation", observation_id, row)
 
@@ -200,7 +269,7 @@ def update_observation(db: Database, actor: Actor, observation_id: str, changes:
 def delete_observation(db: Database, actor: Actor, observation_id: str) -> None:
     """Delete an observation entered by mistake (audited). Raises NotFound, PermissionDenied."""
     old = get_row(db, "lesson_observation", observation_id)
-    require_routine_write(actor, old["school_id"])
+    _require_lesson_write(db, actor, old["school_id"])
     with db.atomic():
         delete_row(db, actor, "lesson_observation", observation_id)
 
@@ -208,12 +277,13 @@ def delete_observation(db: Database, actor: Actor, observation_id: str) -> None:
 def list_observations(db: Database, *, school_id: str | None = None, observer_id: str | None = None,
                       term: dict | None = None) -> list[dict]:
     """Return the observations of the term (default current), newest first, with names, score,
-    band and lesson-structure remarks."""
+    band and lesson-structure remarks. With `school_id`: the lessons given at the school, and those
+    its teachers observed or gave elsewhere (a 走教 teacher's lessons at a 教学点)."""
     term = term or current_term(db)
     where, args = ["o.term_id = ?"], [term["id"]]
     if school_id:
-        where.append("(o.school_id = ? OR b.school_id = ?)")
-        args += [school_id, school_id]
+        where.append("(o.school_id = ? OR b.school_id = ? OR t.school_id = ?)")
+        args += [school_id, school_id, school_id]
     if observer_id:
         where.append("o.observer_id = ?")
         args.append(observer_id)

@@ -9,11 +9,12 @@ import math
 import pytest
 
 from app.cli import main
-from app.db.writes import SYSTEM
+from app.db.writes import SYSTEM, insert_row
 from app.errors import PermissionDenied, ValidationError
 from app.routine.checks import record_check, routine_summary
-from app.routine.observations import list_observations, observation_progress, record_observation
-from app.services.users import actor_for
+from app.routine.observations import (delete_observation, lesson_classes, lesson_teachers, list_observations,
+                                      observation_progress, record_observation, update_observation)
+from app.services.users import actor_for, create_user
 from app.timetable.presets import shipped
 
 FULL = {"goal": 9, "content": 13, "structure": 18, "method": 12, "participation": 14, "practice": 13, "effect": 9}
@@ -24,6 +25,10 @@ def _teacher(db, school, role=None, exclude=()):
                       " AND (? IS NULL OR t.id IN (SELECT teacher_id FROM teacher_role WHERE role = ?))"
                       " ORDER BY t.staff_no", [school, role, role]).fetchall()
     return next(r[0] for r in rows if r[0] not in exclude)
+
+
+def _school(db, code):
+    return db.execute("SELECT id FROM school WHERE code = ?", [code]).fetchone()[0]
 
 
 def _observe(db, actor, observer, teacher, day="2026-10-15", **more):
@@ -72,6 +77,100 @@ def test_who_may_record_observations(demo_db):
     _observe(demo_db, jiaowu, _teacher(demo_db, "QSZ01", "校长"), colleague)
     with pytest.raises(PermissionDenied):
         _observe(demo_db, jiaowu, _teacher(demo_db, "QSZ02", "校长"), _teacher(demo_db, "QSZ02", "班主任"))
+
+
+def _itinerant_at_point(db):
+    """A 走教 teacher of the demo (home: the central school), a 教学点 they travel to, and a class there."""
+    teacher, home, point, name = db.execute(
+        "SELECT t.id, t.school_id, ts.school_id, x.name FROM teacher t JOIN teacher_site ts ON ts.teacher_id = t.id"
+        " JOIN school x ON x.id = ts.school_id WHERE x.type = '教学点' ORDER BY t.staff_no, x.code").fetchone()
+    cls = db.execute("SELECT id FROM class WHERE school_id = ? AND academic_year_id = (SELECT academic_year_id"
+                     " FROM term WHERE code = '2026-2027-1') ORDER BY number, name", [point]).fetchone()[0]
+    return teacher, home, point, name, cls
+
+
+def test_itinerant_teacher_observed_at_a_teaching_point(demo_db):
+    teacher, home, point, _name, cls = _itinerant_at_point(demo_db)
+    assert demo_db.execute("SELECT code FROM school WHERE id = ?", [home]).fetchone()[0] == "QSZ01"
+    principal = _teacher(demo_db, "QSZ01", "校长")
+    point_code = demo_db.execute("SELECT code FROM school WHERE id = ?", [point]).fetchone()[0]
+    point_head = _teacher(demo_db, point_code, "中层")
+    as_of = dt.date(2026, 11, 16)
+    before = {r.teacher_id: r.done for r in observation_progress(demo_db, as_of=as_of)}
+    by_principal = _observe(demo_db, SYSTEM, principal, teacher, class_id=cls)
+    by_head = _observe(demo_db, SYSTEM, point_head, teacher, day="2026-10-22", class_id=cls)
+    # The records belong to the 教学点 where the lessons were given, as the teacher's assignments there do.
+    assert {r[0] for r in demo_db.execute("SELECT school_id FROM lesson_observation WHERE id IN (?, ?)",
+                                          [by_principal, by_head])} == {point}
+    progress = {r.teacher_id: r for r in observation_progress(demo_db, as_of=as_of)}
+    assert progress[principal].done == before.get(principal, 0) + 1
+    assert progress[point_head].done == before.get(point_head, 0) + 1 and progress[point_head].quota == 20
+    # Both lessons are listed for the teacher's own school and for the 教学点, with the class named.
+    for school in (home, point):
+        mine = [r for r in list_observations(demo_db, school_id=school) if r["teacher_id"] == teacher]
+        assert {r["id"] for r in mine} >= {by_principal, by_head}
+    row = next(r for r in list_observations(demo_db) if r["id"] == by_head)
+    assert row["class_name"] and row["school_code"] == point_code
+
+
+def test_class_where_the_teacher_does_not_teach_is_refused(demo_db):
+    teacher, _home, _point, _name, _cls = _itinerant_at_point(demo_db)
+    village = demo_db.execute("SELECT c.id, s.name FROM class c JOIN school s ON s.id = c.school_id"
+                              " JOIN term tm ON tm.academic_year_id = c.academic_year_id"
+                              " WHERE s.code = 'QSZ02' AND tm.code = '2026-2027-1' ORDER BY c.number LIMIT 1"
+                              ).fetchone()
+    counts = lambda: [demo_db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: E731
+                      for t in ("lesson_observation", "audit_log")]
+    before = counts()
+    with pytest.raises(ValidationError) as caught:
+        _observe(demo_db, SYSTEM, _teacher(demo_db, "QSZ01", "校长"), teacher, class_id=village[0])
+    problem, = caught.value.problems
+    assert problem.field == "class_id" and village[1] in problem.message and "不在该校任教" in problem.message
+    assert counts() == before
+    # A teaching assignment for that class this term makes it one of the teacher's lessons.
+    term = demo_db.execute("SELECT id FROM term WHERE code = '2026-2027-1'").fetchone()[0]
+    subject = demo_db.execute("SELECT id FROM subject WHERE id NOT IN (SELECT subject_id FROM teaching_assignment"
+                              " WHERE class_id = ? AND term_id = ?)", [village[0], term]).fetchone()[0]
+    insert_row(demo_db, SYSTEM, "teaching_assignment", {
+        "school_id": demo_db.execute("SELECT school_id FROM class WHERE id = ?", [village[0]]).fetchone()[0],
+        "term_id": term, "teacher_id": teacher, "class_id": village[0], "subject_id": subject, "weekly_periods": 2})
+    assert village[0] in {c["id"] for c in lesson_classes(demo_db, teacher)}
+    _observe(demo_db, SYSTEM, _teacher(demo_db, "QSZ01", "校长"), teacher, class_id=village[0])
+
+
+def test_lesson_choices_follow_where_the_teacher_teaches(demo_db):
+    teacher, home, _point, _name, _cls = _itinerant_at_point(demo_db)
+    sites = {r[0] for r in demo_db.execute("SELECT school_id FROM teacher_site WHERE teacher_id = ?", [teacher])}
+    year = demo_db.execute("SELECT academic_year_id FROM term WHERE code = '2026-2027-1'").fetchone()[0]
+    expected = {r[0] for r in demo_db.execute("SELECT id FROM class WHERE academic_year_id = ? AND school_id IN"
+                                              " (SELECT value FROM json_each(?))", [year, json.dumps([home, *sites])])}
+    classes = lesson_classes(demo_db, teacher)
+    assert {c["id"] for c in classes} == expected and classes[0]["school_id"] == home
+    for site in sites:
+        assert teacher in {t["id"] for t in lesson_teachers(demo_db, site)}
+    assert teacher not in {t["id"] for t in lesson_teachers(demo_db, _school(demo_db, "QSZ02"))}
+
+
+def test_who_may_record_a_lesson_at_a_teaching_point(demo_db):
+    teacher, _home, point, name, cls = _itinerant_at_point(demo_db)
+    principal = _teacher(demo_db, "QSZ01", "校长")
+    jiaowu = actor_for(demo_db, "jiaowu")                          # 教务 of the central school
+    with pytest.raises(PermissionDenied) as caught:
+        _observe(demo_db, jiaowu, principal, teacher, class_id=cls)
+    assert name in str(caught.value)
+    _observe(demo_db, jiaowu, principal, teacher)                   # no class named: the teacher's own school
+    create_user(demo_db, SYSTEM, username="dian", display_name="教学点", role="school_admin", school_id=point,
+                passphrase="demo")
+    create_user(demo_db, SYSTEM, username="wanxiao", display_name="完小", role="academic",
+                school_id=_school(demo_db, "QSZ02"), passphrase="demo")
+    obs_id = _observe(demo_db, actor_for(demo_db, "dian"), principal, teacher, class_id=cls)
+    with pytest.raises(PermissionDenied):
+        _observe(demo_db, actor_for(demo_db, "wanxiao"), principal, teacher, class_id=cls)
+    with pytest.raises(PermissionDenied):
+        delete_observation(demo_db, jiaowu, obs_id)
+    with pytest.raises(PermissionDenied):                          # moving a lesson to a class of its own
+        update_observation(demo_db, actor_for(demo_db, "dian"), obs_id, {"class_id": None})
+    delete_observation(demo_db, actor_for(demo_db, "dian"), obs_id)
 
 
 def test_quota_progress_by_role_and_term_pace(demo_db):

@@ -88,6 +88,44 @@ def test_record_an_observation_and_see_the_quota_move(admin_page):
     assert "超过 15 分钟" in column_texts(admin_page.observation_table, "课堂结构")[0]
 
 
+def test_an_itinerant_teachers_lesson_at_a_teaching_point(admin_page):
+    db = admin_page.session.db
+    teacher, name, point, point_name = db.execute(
+        "SELECT t.id, t.name, x.id, x.name FROM teacher t JOIN teacher_site ts ON ts.teacher_id = t.id"
+        " JOIN school x ON x.id = ts.school_id ORDER BY t.staff_no, x.code").fetchone()
+    point_class, class_name = db.execute(
+        "SELECT id, name FROM class WHERE school_id = ? AND academic_year_id = (SELECT academic_year_id FROM term"
+        " WHERE code = '2026-2027-1') ORDER BY (SELECT MIN(grade) FROM class_grade WHERE class_id = id), number",
+        [point]).fetchone()
+    head = db.execute("SELECT t.id FROM teacher t JOIN teacher_role r ON r.teacher_id = t.id"
+                      " WHERE t.school_id = ? AND r.role = '中层'", [point]).fetchone()[0]
+    _choose(admin_page.school_combo, point_name)
+    seen = {}
+
+    def fill(dialog):
+        assert isinstance(dialog, ObservationDialog)
+        dialog.teacher.setCurrentIndex(dialog.teacher.findData(teacher))     # comes to this 教学点 to teach
+        seen["classes"] = [dialog.cls.itemText(i) for i in range(dialog.cls.count())]
+        dialog.observer.setCurrentIndex(dialog.observer.findData(head))
+        dialog.cls.setCurrentIndex(dialog.cls.findData(point_class))
+        dialog.date.setText("2026-10-21")
+        for box in dialog.items.values():
+            box.setValue(box.maximum())
+        dialog.save()
+
+    errors = when_modal(fill)
+    admin_page.record_observation()
+    assert not errors
+    # The 走教 teacher's classes at every school they teach at, named with their school when elsewhere.
+    home = db.execute("SELECT s.name FROM teacher t JOIN school s ON s.id = t.school_id WHERE t.id = ?",
+                      [teacher]).fetchone()[0]
+    assert seen["classes"][1] == class_name
+    assert any(c.endswith(f"({home})") for c in seen["classes"])
+    rows = list(zip(column_texts(admin_page.observation_table, "授课教师"),
+                    column_texts(admin_page.observation_table, "班级")))
+    assert (name, class_name) in rows
+
+
 def test_record_a_routine_check(admin_page):
     _choose(admin_page.school_combo, "油溪完全小学")
     db = admin_page.session.db

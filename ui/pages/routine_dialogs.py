@@ -9,9 +9,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QSpinBox, QVBoxLayout, QWidget)
 
 from app.errors import ValidationError
-from app.queries.roster import list_classes, list_teachers
+from app.queries.roster import list_teachers
 from app.routine.checks import LINKS, record_check, routine_sheets
-from app.routine.observations import observation_form, record_observation
+from app.routine.observations import lesson_classes, lesson_teachers, observation_form, record_observation
 from app.services.schools import SCHOOL_TYPES
 from app.services.subjects import list_subjects
 from app.timetable.presets import reset
@@ -55,11 +55,14 @@ def _teacher_combo(teachers: list[dict], empty: str | None = None) -> QComboBox:
 
 class ObservationDialog(QDialog):
     """One observed lesson: who observed whom, when, which class and subject, the points of each
-    item of the form and the minutes of teacher talk and pupil practice."""
+    item of the form and the minutes of teacher talk and pupil practice. The teachers offered are
+    those who give lessons at the school (its own and the 走教 teachers who come), and the classes
+    those of the chosen teacher, at every school they teach at."""
 
     def __init__(self, session: Session, school_id: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
+        self.school_id = school_id
         self.setWindowTitle(self.tr("登记听课"))
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
@@ -69,12 +72,12 @@ class ObservationDialog(QDialog):
         if session.actor.role == "teacher":
             self.observer.setCurrentIndex(max(self.observer.findData(session.actor.teacher_id), 0))
             self.observer.setEnabled(False)
-        self.teacher = self.form.add_field("teacher_id", self.tr("授课教师"), _teacher_combo(teachers))
+        self.teacher = self.form.add_field("teacher_id", self.tr("授课教师"),
+                                           _teacher_combo(lesson_teachers(session.db, school_id)))
         self.date = self.form.add_field("date", self.tr("日期"), QLineEdit(dt.date.today().isoformat()))
         self.cls = self.form.add_field("class_id", self.tr("班级"), QComboBox())
-        self.cls.addItem(self.tr("(不填)"), None)
-        for cls in list_classes(session.db, school_id):
-            self.cls.addItem(cls["name"], cls["id"])
+        self.teacher.currentIndexChanged.connect(lambda _i: self._fill_classes())
+        self._fill_classes()
         self.subject = self.form.add_field("subject_id", self.tr("学科"), QComboBox())
         self.subject.addItem(self.tr("(不填)"), None)
         for subject in list_subjects(session.db):
@@ -98,6 +101,18 @@ class ObservationDialog(QDialog):
         self.notes = QLineEdit()
         self.form.add_row(self.tr("评语"), self.notes)
         layout.addWidget(_buttons(self, self.save))
+
+    def _fill_classes(self) -> None:
+        """Offer the classes the chosen teacher gives lessons in, this school's first; those at
+        another school (a 走教 teacher's other schools) carry the school's name."""
+        self.cls.clear()
+        self.cls.addItem(self.tr("(不填)"), None)
+        teacher_id = self.teacher.currentData()
+        classes = lesson_classes(self.session.db, teacher_id) if teacher_id else []
+        for cls in sorted(classes, key=lambda c: c["school_id"] != self.school_id):
+            name = cls["name"] if cls["school_id"] == self.school_id else \
+                self.tr("{cls}({school})").format(cls=cls["name"], school=cls["school_name"])
+            self.cls.addItem(name, cls["id"])
 
     def values(self) -> dict:
         """Return the typed values in the shape record_observation takes."""
