@@ -23,13 +23,11 @@ def routine_sheets(db: Database, school_id: str | None = None) -> Preset:
     return effective(db, "routine", school_id)
 
 
-def record_check(db: Database, actor: Actor, values: dict) -> str:
-    """Validate and record one routine check; return its id.
-
-    `values`: teacher_id, checker_id (optional), date, link (one of 备讲批辅考思研), scores
-    {item key: points}, notes. Every item of the link's sheet needs 0 to its maximum; the total
-    is their sum. Raises ValidationError listing every problem, PermissionDenied.
-    """
+def check_row(db: Database, values: dict, presets: dict[str, Preset] | None = None) -> dict:
+    """Return the row record_check would write for `values` (no id yet), after the same checks,
+    for a caller that writes many checks at once (the demo). `presets` (school id → routine preset)
+    is filled and reused across calls. Raises ValidationError listing every problem; permissions
+    are the caller's to check."""
     problems: list[Problem] = []
     teacher = db.execute("SELECT id, school_id FROM teacher WHERE id = ?", [values.get("teacher_id")]).fetchone()
     if teacher is None:
@@ -44,7 +42,13 @@ def record_check(db: Database, actor: Actor, values: dict) -> str:
     link = clean(values.get("link"))
     scores: dict = {}
     total = 0.0
-    preset = routine_sheets(db, teacher[1] if teacher else None)
+    school_id = teacher[1] if teacher else None
+    if presets is not None and school_id in presets:
+        preset = presets[school_id]
+    else:
+        preset = routine_sheets(db, school_id)
+        if presets is not None:
+            presets[school_id] = preset
     sheet = preset.content["links"].get(link)
     if link not in LINKS or sheet is None:
         problems.append(Problem(f"检查环节应为 {'、'.join(LINKS)} 之一。", field="link"))
@@ -64,13 +68,24 @@ def record_check(db: Database, actor: Actor, values: dict) -> str:
             total += number
     if problems:
         raise ValidationError(problems)
-    require_routine_write(actor, teacher[1])
-    with db.atomic():
-        return insert_row(db, actor, "routine_check", {
-            "school_id": teacher[1], "term_id": term["id"], "teacher_id": teacher[0], "checker_id": checker_id,
+    return {"school_id": school_id, "term_id": term["id"], "teacher_id": teacher[0], "checker_id": checker_id,
             "date": day.isoformat(), "link": link, "sheet_id": f"{preset.basis()}/{link}",
             "scores": json.dumps(scores, ensure_ascii=False, sort_keys=True), "total": total,
-            "notes": clean(values.get("notes")) or None})
+            "notes": clean(values.get("notes")) or None}
+
+
+def record_check(db: Database, actor: Actor, values: dict) -> str:
+    """Validate and record one routine check; return its id.
+
+    `values`: teacher_id, checker_id (optional), date, link (one of 备讲批辅考思研), scores
+    {item key: points}, notes. Every item of the link's sheet needs 0 to its maximum; the total
+    is their sum. The check belongs to the teacher's school. Raises ValidationError listing every
+    problem, PermissionDenied.
+    """
+    row = check_row(db, values)
+    require_routine_write(actor, row["school_id"])
+    with db.atomic():
+        return insert_row(db, actor, "routine_check", row)
 
 
 def delete_check(db: Database, actor: Actor, check_id: str) -> None:

@@ -64,9 +64,11 @@ def band_name(score: float | None, bands: list[dict]) -> str:
     return ""
 
 
-def observation_form(db: Database, school_id: str | None, form_id: str | None = None) -> tuple[Preset, dict]:
-    """Return (the observation preset in force, the form `form_id` or its first form)."""
-    preset = effective(db, "observation", school_id)
+def observation_form(db: Database, school_id: str | None, form_id: str | None = None,
+                     preset: Preset | None = None) -> tuple[Preset, dict]:
+    """Return (the observation preset in force for `school_id` — `preset` when the caller already
+    holds it — and its form `form_id` or its first form). Raises ValidationError for an unknown form."""
+    preset = preset or effective(db, "observation", school_id)
     forms = preset.content["forms"]
     form = next((f for f in forms if f["id"] == form_id), None) if form_id else forms[0]
     if form is None:
@@ -164,7 +166,7 @@ def lesson_teachers(db: Database, school_id: str) -> list[dict]:
     return own + others
 
 
-def _check(db: Database, values: dict) -> tuple[dict, list[Problem]]:
+def _check(db: Database, values: dict, presets: dict[str, Preset] | None = None) -> tuple[dict, list[Problem]]:
     problems: list[Problem] = []
     observer = db.execute("SELECT id, school_id FROM teacher WHERE id = ?", [values.get("observer_id")]).fetchone()
     teacher = db.execute("SELECT id, school_id, name FROM teacher WHERE id = ?", [values.get("teacher_id")]).fetchone()
@@ -198,7 +200,10 @@ def _check(db: Database, values: dict) -> tuple[dict, list[Problem]]:
     row: dict = {}
     if school_id:
         try:
-            preset, form = observation_form(db, school_id, values.get("form_id"))
+            preset, form = observation_form(db, school_id, values.get("form_id"),
+                                            presets.get(school_id) if presets is not None else None)
+            if presets is not None:
+                presets[school_id] = preset
         except ValidationError as exc:
             problems += exc.problems
         else:
@@ -210,6 +215,17 @@ def _check(db: Database, values: dict) -> tuple[dict, list[Problem]]:
                    "ratings": json.dumps(ratings, ensure_ascii=False, sort_keys=True), "score": score,
                    "notes": clean(values.get("notes")) or None}
     return row, problems
+
+
+def observation_row(db: Database, values: dict, presets: dict[str, Preset] | None = None) -> dict:
+    """Return the row record_observation would write for `values` (no id yet), after the same
+    checks, for a caller that writes many observations at once (the demo). `presets` (school id →
+    observation preset) is filled and reused across calls. Raises ValidationError listing every
+    problem; permissions are the caller's to check."""
+    row, problems = _check(db, values, presets)
+    if problems:
+        raise ValidationError(problems)
+    return row
 
 
 def _require_lesson_write(db: Database, actor: Actor, school_id: str) -> None:
@@ -236,9 +252,7 @@ def record_observation(db: Database, actor: Actor, values: dict) -> str:
     only lessons it observed itself. The score is stored out of 100 and the form is recorded with
     the preset it came from. Raises ValidationError listing every problem, PermissionDenied.
     """
-    row, problems = _check(db, values)
-    if problems:
-        raise ValidationError(problems)
+    row = observation_row(db, values)
     if not (actor.role == "teacher" and actor.teacher_id == row["observer_id"]
             and actor.school_id == db.execute("SELECT school_id FROM teacher WHERE id = ?",
                                               [row["observer_id"]]).fetchone()[0]):
