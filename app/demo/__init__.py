@@ -3,8 +3,9 @@
 `generate()` writes a township database holding six schools — a central school, two 完小 and three
 教学点 with 复式 classes — with teachers (three of them 走教), pupils with realistic flags and
 status changes, last year's final and two exams this term with correlated marks, teaching
-assignments and timetables. With `school_dbs` it also writes each school's own database, sharing
-the same stable row ids, so the USB round trip can be shown end to end. Passphrase: demo.
+assignments and timetables, and this term's lesson observations and routine checks so far. With
+`school_dbs` it also writes each school's own database, sharing the same stable row ids, so the
+USB round trip can be shown end to end. Passphrase: demo.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlite_utils import Database
 
 from app.db.writes import SYSTEM, audit, bulk_insert, deterministic
 from app.demo.layout import CURRENT_YEAR, PREVIOUS_YEAR, DemoTownship, build_townships, make_pupils, staff_schools
+from app.demo.routine import seed_routine
 from app.demo.scores import make_marks
 from app.demo.timetable import DAY_PLAN, build_timetable
 from app.errors import invalid
@@ -115,6 +117,8 @@ def _populate(db: Database, rng: random.Random, scale: str, report: Progress) ->
         report(0.8, "写入成绩")
         bulk_insert(db, SYSTEM, "mark", marks, "演示数据:成绩")
         _demo_users(db, townships[0])
+        report(0.9, "写入听课与教学常规检查")
+        seed_routine(db, rng, townships, assignments, subject_ids, current_term, DEMO_TODAY)
     report(0.95, "整理数据库")
     db.execute("ANALYZE")
 
@@ -167,13 +171,18 @@ def _demo_users(db: Database, township: DemoTownship) -> None:
 
 # Rows a school's own database takes from the township database, in foreign-key order.
 # Each query selects from the attached township database `t`; ? is the school id.
+# Teachers of other schools named by the school's observations and checks (a central school's
+# leader observing at a 教学点, the central 教导主任 checking its teachers) come along as well.
+_NAMED = ("SELECT observer_id FROM t.lesson_observation WHERE school_id = ?1 UNION SELECT teacher_id"
+          " FROM t.lesson_observation WHERE school_id = ?1 UNION SELECT checker_id FROM t.routine_check"
+          " WHERE school_id = ?1")
 _SCHOOL_COPY = [
     ("school", "SELECT * FROM t.school WHERE id != ?1 AND (id IN (SELECT x.school_id FROM t.teacher x"
                " JOIN t.teacher_site ts ON ts.teacher_id = x.id WHERE ts.school_id = ?1)"
                " OR id IN (SELECT ts.school_id FROM t.teacher_site ts JOIN t.teacher x ON x.id = ts.teacher_id"
-               " WHERE x.school_id = ?1))"),
+               f" WHERE x.school_id = ?1) OR id IN (SELECT school_id FROM t.teacher WHERE id IN ({_NAMED})))"),
     ("teacher", "SELECT * FROM t.teacher WHERE school_id = ?1 OR id IN"
-                " (SELECT teacher_id FROM t.teacher_site WHERE school_id = ?1)"),
+                f" (SELECT teacher_id FROM t.teacher_site WHERE school_id = ?1) OR id IN ({_NAMED})"),
     ("teacher_subject", "SELECT * FROM t.teacher_subject WHERE teacher_id IN (SELECT id FROM main.teacher)"),
     ("teacher_role", "SELECT * FROM t.teacher_role WHERE teacher_id IN (SELECT id FROM main.teacher)"),
     ("teacher_title", "SELECT * FROM t.teacher_title WHERE teacher_id IN (SELECT id FROM main.teacher)"),
@@ -191,6 +200,8 @@ _SCHOOL_COPY = [
     ("teaching_assignment", "SELECT * FROM t.teaching_assignment WHERE school_id = ?1"),
     ("timetable_period", "SELECT * FROM t.timetable_period WHERE school_id = ?1"),
     ("timetable_slot", "SELECT * FROM t.timetable_slot WHERE school_id = ?1"),
+    ("lesson_observation", "SELECT * FROM t.lesson_observation WHERE school_id = ?1"),
+    ("routine_check", "SELECT * FROM t.routine_check WHERE school_id = ?1"),
 ]
 
 

@@ -90,10 +90,13 @@ def test_same_seed_same_data_other_seed_other_data(tmp_path):
     generate(tmp_path / "c.sqlite", seed=8)
     sql = ("SELECT p.id, p.name, p.student_no, m.score FROM mark m JOIN pupil p ON p.id = m.pupil_id"
            " ORDER BY m.id LIMIT 500")
+    routine = ("SELECT id, observer_id, teacher_id, class_id, date, ratings, score, notes FROM lesson_observation"
+               " UNION ALL SELECT id, checker_id, teacher_id, link, date, scores, total, notes FROM routine_check"
+               " ORDER BY 1")
     dumps = []
     for name in ("a", "b", "c"):
         db = open_database(tmp_path / f"{name}.sqlite")
-        dumps.append(_q(db, sql))
+        dumps.append((_q(db, sql), _q(db, routine)))
         db.close()
     assert dumps[0] == dumps[1]
     assert dumps[0] != dumps[2]
@@ -104,7 +107,8 @@ def test_school_databases_hold_exactly_their_school(demo_dir, demo_db):
         own = open_database(demo_dir / "schools" / f"{school['code']}.sqlite")
         try:
             assert own.execute("SELECT value FROM meta WHERE key = 'kind'").fetchone()[0] == "school"
-            for table in ("pupil", "mark", "timetable_slot", "teaching_assignment"):
+            for table in ("pupil", "mark", "timetable_slot", "teaching_assignment", "lesson_observation",
+                          "routine_check"):
                 ours = demo_db.execute(f"SELECT COUNT(*), TOTAL(rowid) FROM {table} WHERE school_id = ?",
                                        [school["id"]]).fetchone()[0]
                 assert own.execute(f"SELECT COUNT(*) FROM {table} WHERE school_id = ?",

@@ -38,6 +38,8 @@ OWNED = {
     "teaching_assignment": "school_id = ?",
     "timetable_period": "school_id = ?",
     "timetable_slot": "school_id = ?",
+    "lesson_observation": "school_id = ?",
+    "routine_check": "school_id = ?",
 }
 
 

@@ -9,6 +9,7 @@ import math
 import pytest
 
 from app.cli import main
+from app.db.database import open_database
 from app.db.writes import SYSTEM, insert_row
 from app.errors import PermissionDenied, ValidationError
 from app.routine.checks import record_check, routine_summary
@@ -39,10 +40,13 @@ def _observe(db, actor, observer, teacher, day="2026-10-15", **more):
 def test_record_observation_scores_and_audits(demo_db):
     principal = _teacher(demo_db, "QSZ01", "校长")
     teacher = _teacher(demo_db, "QSZ01", "班主任")
+    before = demo_db.execute("SELECT COUNT(*) FROM lesson_observation WHERE observer_id = ?", [principal]).fetchone()[0]
     obs_id = _observe(demo_db, SYSTEM, principal, teacher,
                       ratings={**FULL, "talk_minutes": 22, "practice_minutes": 10}, notes="  讲得多 ")
-    row, = list_observations(demo_db, observer_id=principal)
-    assert row["id"] == obs_id and row["score"] == sum(FULL.values()) == 88
+    rows = list_observations(demo_db, observer_id=principal)
+    assert len(rows) == before + 1 and {r["observer_id"] for r in rows} == {principal}
+    row, = [r for r in rows if r["id"] == obs_id]
+    assert row["score"] == sum(FULL.values()) == 88
     assert row["band"] == "良" and row["notes"] == "讲得多"
     assert row["structure"] == ["教师讲授时间(分钟) 22,超过 15 分钟", "学生练习时间(分钟) 10,不足 15 分钟"]
     assert row["form_id"].startswith("observation-default@1#") and row["form_id"].endswith("/classroom")
@@ -51,6 +55,7 @@ def test_record_observation_scores_and_audits(demo_db):
 
 
 def test_observation_problems_name_their_fields(demo_db):
+    before = demo_db.execute("SELECT COUNT(*) FROM lesson_observation").fetchone()[0]
     principal = _teacher(demo_db, "QSZ01", "校长")
     other_school_class = demo_db.execute("SELECT c.id FROM class c JOIN school s ON s.id = c.school_id"
                                          " WHERE s.code = 'QSZ02' LIMIT 1").fetchone()[0]
@@ -63,7 +68,7 @@ def test_observation_problems_name_their_fields(demo_db):
     with pytest.raises(ValidationError) as caught:
         _observe(demo_db, SYSTEM, principal, _teacher(demo_db, "QSZ01", "班主任"), day="2019-03-01")
     assert "不在任何学期" in str(caught.value)
-    assert demo_db.execute("SELECT COUNT(*) FROM lesson_observation").fetchone()[0] == 0
+    assert demo_db.execute("SELECT COUNT(*) FROM lesson_observation").fetchone()[0] == before
 
 
 def test_who_may_record_observations(demo_db):
@@ -176,20 +181,24 @@ def test_who_may_record_a_lesson_at_a_teaching_point(demo_db):
 def test_quota_progress_by_role_and_term_pace(demo_db):
     term, = demo_db.query("SELECT * FROM term WHERE code = '2026-2027-1'")
     start, end = (dt.date.fromisoformat(term[k]) for k in ("start_date", "end_date"))
-    as_of = dt.date(2026, 11, 16)
+    # Late in the term, so the pace asks for more than the demo's leaders have observed so far.
+    as_of = dt.date(2026, 12, 31)
     share = (as_of - start).days / (end - start).days
     quotas = shipped("observation")["quotas"]
     principal = _teacher(demo_db, "QSZ01", "校长")
     vice = _teacher(demo_db, "QSZ01", "副校长")
     teacher = _teacher(demo_db, "QSZ01", "班主任", exclude=(vice,))
+    done = dict(demo_db.execute("SELECT observer_id, COUNT(*) FROM lesson_observation WHERE term_id = ?"
+                                " GROUP BY observer_id", [term["id"]]).fetchall())
     needed = math.floor(quotas["校长"] * share)
-    for n in range(needed):
+    assert done.get(principal, 0) < needed and done.get(vice, 0) + 1 < math.floor(25 * share)
+    for n in range(needed - done.get(principal, 0)):
         _observe(demo_db, SYSTEM, principal, teacher, day=(start + dt.timedelta(days=10 + n)).isoformat())
     _observe(demo_db, SYSTEM, vice, teacher)
     rows = {r.teacher_id: r for r in observation_progress(demo_db, as_of=as_of)}
     assert (rows[principal].role, rows[principal].quota, rows[principal].done) == ("校长", 30, needed)
     assert rows[principal].expected_by_now == needed and not rows[principal].behind
-    assert (rows[vice].role, rows[vice].quota, rows[vice].done) == ("副校长", 25, 1)
+    assert (rows[vice].role, rows[vice].quota, rows[vice].done) == ("副校长", 25, done.get(vice, 0) + 1)
     assert rows[vice].behind and rows[vice].expected_by_now == math.floor(25 * share)
     # Every leader with a quota is listed, with the quota of their most demanding role.
     expected = {}
@@ -205,6 +214,11 @@ def test_routine_checks_and_summary(demo_db):
     sheets = shipped("routine")["links"]
     checker = _teacher(demo_db, "QSZ02", "教导主任")
     teacher = _teacher(demo_db, "QSZ02", "班主任", exclude=(checker,))
+    # What the demo already holds for this teacher and school.
+    held = demo_db.execute("SELECT link, total FROM routine_check WHERE teacher_id = ?", [teacher]).fetchall()
+    school_checks, school_checked = demo_db.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT teacher_id) FROM routine_check r JOIN school s ON s.id = r.school_id"
+        " WHERE s.code = 'QSZ02'").fetchone()
     scores = {item["key"]: item["max"] - 2 for item in sheets["批"]["items"]}
     record_check(demo_db, SYSTEM, {"teacher_id": teacher, "checker_id": checker, "date": "2026-10-20", "link": "批",
                                    "scores": scores})
@@ -225,13 +239,17 @@ def test_routine_checks_and_summary(demo_db):
     summary = routine_summary(demo_db)
     row = next(t for t in summary["teachers"] if t["teacher_id"] == teacher)
     first = 100 - 2 * len(sheets["批"]["items"])
-    assert row["checks"] == 3 and row["links"]["批"] == {"count": 2, "mean": (first + 100) / 2}
-    assert row["mean"] == round((first + 100 + 100) / 3, 1)
-    # 备 asks for two checks a term, 批 for two: only 备 of those two is short; the untouched links are all missing.
-    assert row["missing_links"] == [link for link, sheet in sheets.items()
-                                    if {"批": 2, "备": 1}.get(link, 0) < sheet["checks_per_term"]]
+    pi = [total for link, total in held if link == "批"] + [first, 100]
+    assert row["checks"] == len(held) + 3
+    assert row["links"]["批"] == {"count": len(pi), "mean": round(sum(pi) / len(pi), 1)}
+    everything = [total for _link, total in held] + [first, 100, 100]
+    assert row["mean"] == round(sum(everything) / len(everything), 1)
+    # 备 and 批 ask for two checks a term, the others for one: a link is missing while it has fewer.
+    counts = {link: sum(1 for held_link, _ in held if held_link == link) + {"批": 2, "备": 1}.get(link, 0)
+              for link in sheets}
+    assert row["missing_links"] == [link for link, sheet in sheets.items() if counts[link] < sheet["checks_per_term"]]
     school = next(s for s in summary["schools"] if s["school_code"] == "QSZ02")
-    assert (school["checks"], school["teachers_checked"]) == (3, 1)
+    assert (school["checks"], school["teachers_checked"]) == (school_checks + 3, school_checked + (not held))
     assert school["teachers"] == demo_db.execute("SELECT COUNT(*) FROM teacher t JOIN school s ON s.id = t.school_id"
                                                  " WHERE s.code = 'QSZ02'").fetchone()[0]
 
@@ -243,4 +261,52 @@ def test_cli_observations_and_routine(demo_path, capsys):
     assert {r["role"] for r in rows} >= {"校长", "副校长", "教导主任"}
     assert main(["routine", str(demo_path), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert len(summary["schools"]) == 6 and all(s["checks"] == 0 for s in summary["schools"])
+    db = open_database(demo_path)
+    held = dict(db.execute("SELECT s.code, COUNT(r.id) FROM school s LEFT JOIN routine_check r ON r.school_id = s.id"
+                           " AND r.term_id = (SELECT id FROM term WHERE code = '2026-2027-1') GROUP BY s.code"))
+    done = dict(db.execute("SELECT observer_id, COUNT(*) FROM lesson_observation GROUP BY observer_id"))
+    db.close()
+    assert len(summary["schools"]) == 6 and {s["school_code"]: s["checks"] for s in summary["schools"]} == held
+    assert all(r["done"] == done.get(r["teacher_id"], 0) for r in rows)
+
+
+# The per-term quotas of 000 篇1 (domain.md), written out here so the test does not lean on the preset.
+QUOTAS = {"校长": 30, "副校长": 25, "教导主任": 25, "中层": 20, "教研组长": 15, "年级组长": 15}
+
+
+def test_demo_holds_observations_and_routine_checks(demo_db):
+    term = dict(next(iter(demo_db.query("SELECT * FROM term WHERE code = '2026-2027-1'"))))
+    observations = [dict(r) for r in demo_db.query("SELECT * FROM lesson_observation")]
+    checks = [dict(r) for r in demo_db.query("SELECT * FROM routine_check")]
+    assert len(observations) >= 50 and len(checks) >= 100
+    assert {r["term_id"] for r in observations + checks} == {term["id"]}
+    assert all(term["start_date"] <= r["date"] <= "2026-11-16" for r in observations + checks)
+    # Quotas from each observer's roles, lessons counted from the rows.
+    quota: dict[str, int] = {}
+    for teacher_id, role in demo_db.execute("SELECT teacher_id, role FROM teacher_role"):
+        quota[teacher_id] = max(quota.get(teacher_id, 0), QUOTAS.get(role, 0))
+    done: dict[str, int] = {}
+    for row in observations:
+        done[row["observer_id"]] = done.get(row["observer_id"], 0) + 1
+    assert all(quota.get(observer, 0) > 0 for observer in done)       # only leaders with a quota observe
+    assert any(done.get(t, 0) < q for t, q in quota.items() if q)
+    assert any(done.get(t, 0) > q for t, q in quota.items() if q)
+    # Every lesson was given where the teacher teaches, and some by a 走教 teacher at a 教学点.
+    home = dict(demo_db.execute("SELECT id, school_id FROM teacher"))
+    places = {teacher_id: {school} for teacher_id, school in home.items()}
+    for teacher_id, site in demo_db.execute("SELECT teacher_id, school_id FROM teacher_site"):
+        places[teacher_id].add(site)
+    class_school = dict(demo_db.execute("SELECT id, school_id FROM class"))
+    assert all(class_school[r["class_id"]] == r["school_id"] in places[r["teacher_id"]] for r in observations)
+    assert any(r["school_id"] != home[r["teacher_id"]] for r in observations)
+    assert all(0 <= r["score"] <= 100 for r in observations) and len({r["score"] for r in observations}) > 10
+    # Routine checks: all seven links, most teachers, totals the sum of their items within the sheet.
+    sheets = shipped("routine")["links"]
+    assert {r["link"] for r in checks} == set(sheets)
+    teachers = demo_db.execute("SELECT COUNT(*) FROM teacher WHERE active = 1").fetchone()[0]
+    assert len({r["teacher_id"] for r in checks}) >= 0.75 * teachers
+    for row in checks:
+        scores = json.loads(row["scores"])
+        assert set(scores) == {item["key"] for item in sheets[row["link"]]["items"]}
+        assert row["total"] == sum(scores.values()) <= sum(item["max"] for item in sheets[row["link"]]["items"])
+        assert row["checker_id"] != row["teacher_id"]

@@ -64,6 +64,12 @@ def test_record_an_observation_and_see_the_quota_move(admin_page):
                                  ).fetchone()
     colleague = db.execute("SELECT t.id FROM teacher t JOIN school s ON s.id = t.school_id WHERE s.code = 'QSZ01'"
                            " AND t.id != ? ORDER BY t.staff_no LIMIT 1", [principal]).fetchone()[0]
+    # What the demo already holds: the principal's lessons, and the records the central school lists.
+    held = db.execute("SELECT COUNT(*) FROM lesson_observation WHERE observer_id = ?", [principal]).fetchone()[0]
+    known = {r[0] for r in db.execute(
+        "SELECT o.id FROM lesson_observation o JOIN teacher b ON b.id = o.observer_id"
+        " JOIN teacher t ON t.id = o.teacher_id JOIN school s ON s.code = 'QSZ01'"
+        " WHERE s.id IN (o.school_id, b.school_id, t.school_id)")}
     seen = {}
 
     def fill(dialog):
@@ -82,10 +88,13 @@ def test_record_an_observation_and_see_the_quota_move(admin_page):
     admin_page.record_observation()
     assert not errors and seen["refused"]
     done = dict(zip(column_texts(admin_page.progress_table, "姓名"), column_texts(admin_page.progress_table, "已听")))
-    assert done[name] == "1"
-    assert column_texts(admin_page.observation_table, "听课人") == [name]
-    assert column_texts(admin_page.observation_table, "得分") == ["93"]
-    assert "超过 15 分钟" in column_texts(admin_page.observation_table, "课堂结构")[0]
+    assert done[name] == str(held + 1)
+    model = admin_page.observation_model
+    assert model.rowCount() == len(known) + 1
+    new, = [r for r in range(model.rowCount()) if model.row_data(r)["id"] not in known]
+    assert column_texts(admin_page.observation_table, "听课人")[new] == name
+    assert column_texts(admin_page.observation_table, "得分")[new] == "93"
+    assert "超过 15 分钟" in column_texts(admin_page.observation_table, "课堂结构")[new]
 
 
 def test_an_itinerant_teachers_lesson_at_a_teaching_point(admin_page):
@@ -131,6 +140,11 @@ def test_record_a_routine_check(admin_page):
     db = admin_page.session.db
     teacher, name = db.execute("SELECT t.id, t.name FROM teacher t JOIN school s ON s.id = t.school_id"
                                " WHERE s.name = '油溪完全小学' ORDER BY t.staff_no LIMIT 1").fetchone()
+    # What the demo already holds: the teacher's 批 checks, and the school's checks.
+    marked = [r[0] for r in db.execute("SELECT total FROM routine_check WHERE teacher_id = ? AND link = '批'",
+                                       [teacher])]
+    known = {r[0] for r in db.execute("SELECT r.id FROM routine_check r JOIN school s ON s.id = r.school_id"
+                                      " WHERE s.name = '油溪完全小学'")}
 
     def fill(dialog):
         assert isinstance(dialog, RoutineCheckDialog)
@@ -146,8 +160,14 @@ def test_record_a_routine_check(admin_page):
     admin_page.record_check()
     assert not errors
     row = column_texts(admin_page.routine_table, "姓名").index(name)
-    assert column_texts(admin_page.routine_table, "批")[row] == "1次 100分"
-    assert column_texts(admin_page.check_table, "环节") == ["批"]
+    totals = [*marked, 100]
+    mean = round(sum(totals) / len(totals), 1)
+    assert column_texts(admin_page.routine_table, "批")[row] == f"{len(totals)}次 {mean:g}分"
+    model = admin_page.check_model
+    assert model.rowCount() == len(known) + 1
+    new, = [r for r in range(model.rowCount()) if model.row_data(r)["id"] not in known]
+    assert column_texts(admin_page.check_table, "环节")[new] == "批"
+    assert column_texts(admin_page.check_table, "教师")[new] == name
 
 
 def test_adjusted_standard_shows_in_the_table(admin_page):
