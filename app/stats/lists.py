@@ -73,12 +73,16 @@ def previous_exam(db: Database, exam_id: str) -> dict | None:
     return None
 
 
-def _below_pass(db: Database, exam: dict, main: set[str]) -> dict[str, list[str]]:
-    """Return {pupil_id: names of main subjects with a real score below the pass line}."""
+def _below_pass(db: Database, exam: dict, main: set[str], pupils: tuple[str, list]) -> dict[str, list[str]]:
+    """Return {pupil_id: names of main subjects with a real score below the pass line}, for the pupils
+    chosen by `pupils` (an " AND pupil_id IN (…)" condition and its args, or ("", []) for all), each
+    pupil's subjects in the order of idx_mark_stats as they always were."""
     specs = {s["subject_id"]: s for s in exam["subjects"] if s["subject_id"] in main}
     out: dict[str, list[str]] = defaultdict(list)
-    for pid, sid, grade, score in db.execute("SELECT pupil_id, subject_id, grade, score FROM mark"
-                                             " WHERE exam_id = ? AND status = '正常'", [exam["id"]]):
+    where, args = pupils
+    for pid, sid, grade, score in db.execute(
+            f"SELECT pupil_id, subject_id, grade, score FROM mark WHERE exam_id = ? AND status = '正常'{where}"
+            " ORDER BY school_id, class_id, grade, subject_id", [exam["id"], *args]):
         spec = specs.get(sid)
         if spec is None:
             continue
@@ -106,7 +110,14 @@ def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, 
         return []
     main = {s["subject_id"] for s in exam["subjects"] if s["is_main"]} & \
         {s["subject_id"] for s in before["subjects"] if s["is_main"]}
-    now, then = _below_pass(db, exam, main), _below_pass(db, before, main)
+    # Only the pupils of the school or class are looked at, but each with every mark of the exam
+    # wherever it was written (a pupil who changed school keeps the earlier exam's marks).
+    pupils: tuple[str, list] = ("", [])
+    if school_id or class_id:
+        column = "school_id" if school_id else "class_id"
+        pupils = (f" AND pupil_id IN (SELECT pupil_id FROM mark WHERE exam_id = ? AND {column} = ?)",
+                  [exam_id, school_id or class_id])
+    now, then = _below_pass(db, exam, main, pupils), _below_pass(db, before, main, pupils)
     wanted = {pid for pid, names in now.items() if len(names) >= need and len(then.get(pid, [])) >= need}
     out = []
     for pupil in pupil_results(db, exam_id, school_id=school_id, class_id=class_id, preset=chosen):
@@ -129,9 +140,8 @@ def movers(db: Database, exam_id: str, baseline_exam_id: str, *, school_id: str 
     chosen = resolve(db, "quality", preset)
     count = int(chosen["movers_count"] if count is None else count)
     per_pupil: dict[str, list[dict]] = defaultdict(list)
-    for row in residuals(db, exam_id, baseline_exam_id):
-        if school_id is None or row["school_id"] == school_id:
-            per_pupil[row["pupil_id"]].append(row)
+    for row in residuals(db, exam_id, baseline_exam_id, school_ids=None if school_id is None else [school_id]):
+        per_pupil[row["pupil_id"]].append(row)
     info = {p["pupil_id"]: p for p in pupil_results(db, exam_id, school_id=school_id, preset=chosen)}
     by_grade: dict[int, list[dict]] = defaultdict(list)
     for pid, rows in per_pupil.items():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 
 from sqlite_utils import Database
@@ -27,6 +28,7 @@ from app.errors import invalid
 from app.services.exams import get_exam
 from app.stats.groups import LEVELS
 from app.stats.presets import Preset, resolve
+from app.stats.scope import school_condition, schools_in
 
 
 def _beta_cf(a: float, b: float, x: float) -> float:
@@ -81,12 +83,27 @@ def t_quantile(p: float, df: int) -> float:
     return (low + high) / 2.0
 
 
-def _marks(db: Database, exam_id: str) -> list[tuple]:
+# A mark's id is its exam, pupil and subject (app.db.migrations.MARK_ID_SQL), so the same pupil's mark
+# of the same subject in the baseline exam is one lookup in the unique index idx_mark_id.
+_BASELINE_JOIN = "JOIN mark b ON b.id = ? || '/' || m.pupil_id || '/' || m.subject_id"
+# Schools in table order, then each school's marks in the order of idx_mark_stats: the order the marks
+# were always summed in. Fixing it makes a group's figures the same to the last bit whether the
+# whole database or only the group's school is read.
+_ORDER = " ORDER BY s.rowid, m.class_id, m.grade, m.subject_id, m.status, m.score, m.rowid"
+
+
+def _paired_marks(db: Database, exam_id: str, baseline_exam_id: str, scope: tuple[str, list]):
+    """Yield every mark of `exam_id` at the schools of `scope` (see app.stats.scope) that has a mark
+    of the same pupil and subject in the baseline exam: pupil_id, subject_id, school_id, school code,
+    school name, township code, class_id, class name, class number, grade, status, score, then the
+    baseline mark's grade, status and score."""
+    where, args = scope
     return db.execute(
         "SELECT m.pupil_id, m.subject_id, m.school_id, s.code, s.name, IFNULL(t.code, ''), m.class_id, c.name,"
-        " IFNULL(c.number, 0), m.grade, m.status, m.score FROM mark m JOIN school s ON s.id = m.school_id"
-        " LEFT JOIN township t ON t.id = s.township_id LEFT JOIN class c ON c.id = m.class_id"
-        " WHERE m.exam_id = ?", [exam_id]).fetchall()
+        " IFNULL(c.number, 0), m.grade, m.status, m.score, b.grade, b.status, b.score"
+        " FROM mark m JOIN school s ON s.id = m.school_id LEFT JOIN township t ON t.id = s.township_id"
+        f" LEFT JOIN class c ON c.id = m.class_id {_BASELINE_JOIN} WHERE m.exam_id = ?{where}{_ORDER}",
+        [baseline_exam_id, exam_id, *args])
 
 
 def _counted(status: str, score: float | None, policy: str) -> float | None:
@@ -96,6 +113,16 @@ def _counted(status: str, score: float | None, policy: str) -> float | None:
     if status == "作弊" or (status == "缺考" and policy == "roster"):
         return 0.0
     return None
+
+
+def _counted_pair(row: tuple, specs: dict, now_policy: str, then_policy: str) -> tuple[float, float] | None:
+    """Return what a paired mark (see _paired_marks) counts as now and in the baseline exam, or None
+    when its subject is not in both exams or either mark is left out."""
+    if row[1] not in specs:
+        return None
+    value = _counted(row[10], row[11], now_policy)
+    old_value = _counted(row[13], row[14], then_policy)
+    return None if value is None or old_value is None else (value, old_value)
 
 
 def _check_pair(db: Database, exam_id: str, baseline_exam_id: str) -> tuple[dict, dict]:
@@ -109,54 +136,60 @@ def _check_pair(db: Database, exam_id: str, baseline_exam_id: str) -> tuple[dict
 
 
 def _level_key(level: str, row: tuple) -> tuple:
-    _, _, school_id, _, _, township, class_id, _, _, grade, _, _ = row
+    school_id, township, class_id, grade = row[2], row[5], row[6], row[9]
     return {"class": (school_id, class_id, grade), "grade": (school_id, None, grade),
             "school": (school_id, None, None), "township": (township, None, grade)}[level]
 
 
 def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: str = "class", *,
                     preset: Preset | str | None = None, min_size: int | None = None,
-                    policy: str | None = None) -> list[dict]:
+                    policy: str | None = None, school_ids: Iterable[str] | None = None,
+                    township_id: str | None = None) -> list[dict]:
     """Return the 进步值 of every group of `level` and subject, over the pupils matched in both exams.
 
     Each exam counts its pupils under its own denominator policy unless `policy` (sat / roster)
-    is given for both.
+    is given for both. With `school_ids` and / or `township_id` only the groups at those schools
+    are read and returned, each with exactly the figures it has without them (a pupil's baseline
+    mark counts wherever it was written); a township's figures need all its schools, so at the
+    township level only `township_id` may narrow.
 
     Each record: level, township_code, school_code, school_name, grade, class_id, class_name,
     subject, subject_code, n (matched pupils), current and baseline {mean (100-point scale),
     excellent_rate, pass_rate} (rates 0-1), progress (points), small_sample, exam_id,
     baseline_exam_id, preset_id, preset_hash. Raises NotFound, ValidationError (same exam, baseline
-    later than the exam, unknown level, no pupil in common).
+    later than the exam, unknown level, school_ids at the township level, no pupil in common).
     """
     if level not in LEVELS:
         raise invalid(f"统计层级“{level}”不对:只能是 {' / '.join(LEVELS)}。", "level")
     if policy not in (None, "sat", "roster"):
         raise invalid(f"统计口径“{policy}”不对:只能是 sat 或 roster。", "policy")
+    if level == "township" and school_ids is not None:
+        raise invalid("乡镇层级的进步值要用全乡各校的学生,只能按乡镇选择范围,不能只选几所学校。", "school_ids")
     chosen = resolve(db, "quality", preset)
     min_size = int(chosen["min_group_size"] if min_size is None else min_size)
     current, baseline = _check_pair(db, exam_id, baseline_exam_id)
     base_specs = {s["subject_id"]: s for s in baseline["subjects"]}
     specs = {s["subject_id"]: s for s in current["subjects"] if s["subject_id"] in base_specs}
-    before: dict[tuple[str, str], tuple[float, int]] = {}
-    for pid, sid, *_, grade, status, score in _marks(db, baseline_exam_id):
-        value = _counted(status, score, policy or baseline["policy"])
-        if sid in specs and value is not None:
-            before[(pid, sid)] = (value, grade)
+    now_policy, then_policy = policy or current["policy"], policy or baseline["policy"]
     groups: dict[tuple, dict] = {}
-    for row in _marks(db, exam_id):
-        pid, sid, _, scode, sname, township, class_id, cname, cnum, grade, status, score = row
-        value = _counted(status, score, policy or current["policy"])
-        if sid not in specs or value is None or (pid, sid) not in before:
+    for row in _paired_marks(db, exam_id, baseline_exam_id, school_condition(school_ids, township_id)):
+        counted = _counted_pair(row, specs, now_policy, then_policy)
+        if counted is None:
             continue
+        _, sid, _, scode, sname, township, class_id, cname, cnum, grade, _, _, old_grade, _, _ = row
         key = (_level_key(level, row), sid)
         group = groups.get(key)
         if group is None:
             group = groups[key] = {"identity": (township, scode, sname, class_id, cname, cnum, grade), "now": [],
                                    "then": []}
-        old_value, old_grade = before[(pid, sid)]
-        group["now"].append(_judge(value, specs[sid], grade))
-        group["then"].append(_judge(old_value, base_specs[sid], old_grade))
+        group["now"].append(_judge(counted[0], specs[sid], grade))
+        group["then"].append(_judge(counted[1], base_specs[sid], old_grade))
     if not groups:
+        # Outside the scope the two exams may still share pupils: then the scope simply has no group.
+        scoped = school_ids is not None or township_id is not None
+        if scoped and any(_counted_pair(row, specs, now_policy, then_policy) is not None
+                          for row in _paired_marks(db, exam_id, baseline_exam_id, ("", []))):
+            return []
         raise invalid(f"“{current['name']}”与“{baseline['name']}”没有共同的学生和学科,无法计算进步值。", "baseline")
     order = {s["subject_id"]: i for i, s in enumerate(current["subjects"])}
     out = []
@@ -199,31 +232,50 @@ def _standardise(values: list[float]) -> list[float] | None:
     return None if sd == 0 else [(v - mean) / sd for v in values]
 
 
-def residuals(db: Database, exam_id: str, baseline_exam_id: str) -> list[dict]:
+def residuals(db: Database, exam_id: str, baseline_exam_id: str, *, school_ids: Iterable[str] | None = None,
+              township_id: str | None = None) -> list[dict]:
     """Return one row per pupil and subject with a real score in both exams: pupil_id, subject_id,
     school_id, class_id, grade (current), z_now, z_then, residual (of the within-grade least-squares
     fit of z_now on z_then). Grades with fewer than 3 such pupils, or no spread, are left out.
-    Raises NotFound, ValidationError (same exam, baseline later).
+
+    The fit is always over every such pupil of the grade in the database; `school_ids` and / or
+    `township_id` only choose whose rows are returned (the same rows, with the same values, as
+    without them). Raises NotFound, ValidationError (same exam, baseline later).
     """
-    current, _ = _check_pair(db, exam_id, baseline_exam_id)
-    before = {(pid, sid): score for pid, sid, *_, status, score in _marks(db, baseline_exam_id) if status == "正常"}
-    cells: dict[tuple[int, str], list[tuple]] = defaultdict(list)
-    for pid, sid, school_id, _, _, _, class_id, _, _, grade, status, score in _marks(db, exam_id):
-        if status == "正常" and (pid, sid) in before:
-            cells[(grade, sid)].append((pid, sid, school_id, class_id, grade, score, before[(pid, sid)]))
+    _check_pair(db, exam_id, baseline_exam_id)
+    return _residual_rows(db, exam_id, baseline_exam_id, schools_in(db, school_ids, township_id))
+
+
+def _residual_rows(db: Database, exam_id: str, baseline_exam_id: str, inside: set[str] | None) -> list[dict]:
+    """Return the residuals (see residuals) of the pupils at the schools `inside` (None: all).
+
+    Only the scores of each grade and subject go into the fit, read in one pass over the pairs of
+    real scores (the database does the matching); a row is built only for a pupil inside."""
+    cells: dict[tuple[int, str], tuple[list[float], list[float], list[tuple]]] = {}
+    for pid, sid, school_id, class_id, grade, now, then in db.execute(
+            "SELECT m.pupil_id, m.subject_id, m.school_id, m.class_id, m.grade, m.score, b.score"
+            f" FROM mark m JOIN school s ON s.id = m.school_id {_BASELINE_JOIN}"
+            f" WHERE m.exam_id = ? AND m.status = '正常' AND b.status = '正常'{_ORDER}", [baseline_exam_id, exam_id]):
+        cell = cells.get((grade, sid))
+        if cell is None:
+            cell = cells[(grade, sid)] = ([], [], [])
+        if inside is None or school_id in inside:
+            cell[2].append((len(cell[0]), pid, sid, school_id, class_id, grade))
+        cell[0].append(now)
+        cell[1].append(then)
     out = []
-    for members in cells.values():
-        if len(members) < 3:
+    for now, then, members in cells.values():
+        if len(now) < 3 or not members:
             continue
-        z_now = _standardise([m[5] for m in members])
-        z_then = _standardise([m[6] for m in members])
+        z_now = _standardise(now)
+        z_then = _standardise(then)
         if z_now is None or z_then is None:
             continue
-        n = len(members)
-        slope = sum(a * b for a, b in zip(z_now, z_then)) / n  # z's have mean 0 and variance 1
-        for m, zn, zt in zip(members, z_now, z_then):
-            out.append({"pupil_id": m[0], "subject_id": m[1], "school_id": m[2], "class_id": m[3], "grade": m[4],
-                        "z_now": zn, "z_then": zt, "residual": zn - slope * zt})
+        slope = sum(a * b for a, b in zip(z_now, z_then)) / len(now)  # z's have mean 0 and variance 1
+        for i, pid, sid, school_id, class_id, grade in members:
+            out.append({"pupil_id": pid, "subject_id": sid, "school_id": school_id, "class_id": class_id,
+                        "grade": grade, "z_now": z_now[i], "z_then": z_then[i],
+                        "residual": z_now[i] - slope * z_then[i]})
     return out
 
 
@@ -239,14 +291,18 @@ def _interval(values: list[float]) -> dict:
 
 
 def value_added(db: Database, exam_id: str, baseline_exam_id: str, by: str = "class", *,
-                preset: Preset | str | None = None, min_size: int | None = None) -> list[dict]:
+                preset: Preset | str | None = None, min_size: int | None = None,
+                school_ids: Iterable[str] | None = None, township_id: str | None = None) -> list[dict]:
     """Return value-added per class (by='class') or per teacher (by='teacher') and subject.
 
     Class records: school_code, class_id, class_name, grade, subject, subject_code, n, value_added
     (mean residual, in standard deviations), se, ci_low, ci_high (95 %), small_sample. Teacher records
     have teacher_id, teacher_name, school_code and classes (names) instead of the class fields; a
-    teacher's pupils of all their classes in that subject are pooled. Raises NotFound,
-    ValidationError (unknown `by`, same exam, baseline later).
+    teacher's pupils of all their classes in that subject are pooled. With `school_ids` and / or
+    `township_id` only the classes at those schools are returned (teachers: those all of whose classes
+    of the subject are there), each with exactly the figures it has without them: the residuals still
+    come from the fit over the whole grade (see residuals). Raises NotFound, ValidationError (unknown
+    `by`, same exam, baseline later).
     """
     if by not in ("class", "teacher"):
         raise invalid("增值评价只能按班级(class)或教师(teacher)统计。", "by")
@@ -255,7 +311,9 @@ def value_added(db: Database, exam_id: str, baseline_exam_id: str, by: str = "cl
     exam = get_exam(db, exam_id)
     subjects = {s["subject_id"]: s for s in exam["subjects"]}
     order = {s["subject_id"]: i for i, s in enumerate(exam["subjects"])}
-    rows = residuals(db, exam_id, baseline_exam_id)
+    _check_pair(db, exam_id, baseline_exam_id)
+    inside = schools_in(db, school_ids, township_id)
+    rows = _residual_rows(db, exam_id, baseline_exam_id, inside)
     classes = {r[0]: r[1:] for r in db.execute(
         "SELECT c.id, c.name, c.number, s.code FROM class c JOIN school s ON s.id = c.school_id")}
     groups: dict[tuple, list[float]] = defaultdict(list)
@@ -272,9 +330,14 @@ def value_added(db: Database, exam_id: str, baseline_exam_id: str, by: str = "cl
         teachers = {r[0]: r[1:] for r in db.execute(
             "SELECT t.id, t.name, s.code FROM teacher t JOIN school s ON s.id = t.school_id")}
         taught: dict[tuple, list[str]] = defaultdict(list)
-        for teacher, class_id, subject_id in db.execute(
-                "SELECT teacher_id, class_id, subject_id FROM teaching_assignment WHERE term_id = ?", [exam["term_id"]]):
+        elsewhere = set()  # (teacher, subject) with a class outside the scope: their pool is incomplete
+        for teacher, class_id, subject_id, school_id in db.execute(
+                "SELECT a.teacher_id, a.class_id, a.subject_id, c.school_id FROM teaching_assignment a"
+                " LEFT JOIN class c ON c.id = a.class_id WHERE a.term_id = ?", [exam["term_id"]]):
             taught[(teacher, subject_id)].append(classes.get(class_id, ("",))[0])
+            if inside is not None and school_id not in inside:
+                elsewhere.add((teacher, subject_id))
+        groups = {key: values for key, values in groups.items() if key not in elsewhere}
     out = []
     for key, values in groups.items():
         subject_id = key[-1]

@@ -1,5 +1,6 @@
-"""Helpers for the report tests: read a PDF's text page by page and its fonts, render a page to
-PNG, and work out group figures from the marks with plain SQL (independently of app.stats)."""
+"""Helpers for the report and statistics tests: read a PDF's text page by page and its fonts, render
+a page to PNG, work out group figures from the marks with plain SQL (independently of app.stats),
+and make a pupil have changed school between two exams."""
 from __future__ import annotations
 
 import shutil
@@ -100,3 +101,25 @@ def roster_figures(db, exam_id: str, subject: str, *, school: str | None = None,
     n = len(values)
     return {"n": n, "mean": sum(values) / n, "pass_rate": sum(v >= 60 for v in values) / n,
             "excellent_rate": sum(v >= 85 for v in values) / n}
+
+
+def move_pupil_back(db, exam_id: str, baseline_id: str, *, school: str = "QSZ01", grade: int = 4,
+                    to: str = "QSZ02", struggling: bool = False) -> str:
+    """Return a pupil of `school` (in `grade` in exam `exam_id`) whose marks of the earlier exam
+    `baseline_id` are now written at `to`, in a class of that school's grade then: a pupil who
+    changed school between the two exams. With `struggling`, one with two main subjects below 60
+    in both exams."""
+    below = ("(SELECT COUNT(*) FROM mark x JOIN subject j ON j.id = x.subject_id WHERE x.exam_id = {} AND"
+             " x.pupil_id = a.pupil_id AND j.is_main AND x.status = '正常' AND x.score < 60) >= 2")
+    extra = f" AND {below.format('a.exam_id')} AND {below.format('b.exam_id')}" if struggling else ""
+    pupil_id, old_grade = db.execute(
+        "SELECT a.pupil_id, b.grade FROM mark a JOIN mark b ON b.pupil_id = a.pupil_id AND b.subject_id = a.subject_id"
+        " JOIN school s ON s.id = a.school_id WHERE a.exam_id = ? AND b.exam_id = ? AND s.code = ? AND a.grade = ?"
+        f" AND a.status = '正常' AND b.status = '正常'{extra} ORDER BY a.pupil_id LIMIT 1",
+        [exam_id, baseline_id, school, grade]).fetchone()
+    school_id, class_id = db.execute(
+        "SELECT m.school_id, m.class_id FROM mark m JOIN school s ON s.id = m.school_id WHERE m.exam_id = ?"
+        " AND s.code = ? AND m.grade = ? LIMIT 1", [baseline_id, to, old_grade]).fetchone()
+    db.execute("UPDATE mark SET school_id = ?, class_id = ? WHERE exam_id = ? AND pupil_id = ?",
+               [school_id, class_id, baseline_id, pupil_id])
+    return pupil_id

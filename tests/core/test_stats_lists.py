@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from app.stats.lists import borderline, movers, previous_exam, struggling
 from app.stats.progress import residuals
+from report_helpers import move_pupil_back
 
 
 def _exams(db):
@@ -68,3 +69,31 @@ def test_risers_and_fallers_are_the_extremes_of_each_grade(demo_db):
         fallers = [r["change"] for r in lists["fallers"] if r["grade"] == grade]
         assert risers == everyone[:5]
         assert fallers == sorted(everyone[-5:])
+
+
+def test_lists_of_one_school_are_those_of_the_whole_database(demo_db):
+    exams = _exams(demo_db)
+    # A struggling pupil of the central school wrote last year's final at 油溪完全小学: still struggling.
+    moved = move_pupil_back(demo_db, exams["统考"], exams["期末"], grade=5, struggling=True)
+    school_id = demo_db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
+    everyone = struggling(demo_db, exams["统考"], exams["期末"])
+    mine = struggling(demo_db, exams["统考"], exams["期末"], school_id=school_id)
+    assert mine == [r for r in everyone if r["school_code"] == "QSZ01"]
+    assert moved in {r["pupil_id"] for r in mine}
+    class_id = next(r["class_id"] for r in mine if r["pupil_id"] == moved)
+    assert struggling(demo_db, exams["统考"], exams["期末"], class_id=class_id) == \
+        [r for r in everyone if r["class_id"] == class_id]
+
+    rows = residuals(demo_db, exams["统考"], exams["期末"])
+    assert residuals(demo_db, exams["统考"], exams["期末"], school_ids=[school_id]) == \
+        [r for r in rows if r["school_id"] == school_id]
+    # Risers and fallers of the school, worked out from the residuals of the whole database.
+    per_pupil = defaultdict(list)
+    for row in rows:
+        if row["school_id"] == school_id:
+            per_pupil[row["pupil_id"]].append(row["residual"])
+    lists = movers(demo_db, exams["统考"], exams["期末"], school_id=school_id, count=3)
+    for record in lists["risers"] + lists["fallers"]:
+        assert record["change"] == sum(per_pupil[record["pupil_id"]]) / len(per_pupil[record["pupil_id"]])
+    best = max(per_pupil, key=lambda p: sum(per_pupil[p]) / len(per_pupil[p]))
+    assert best in {r["pupil_id"] for r in lists["risers"]}

@@ -7,8 +7,11 @@ import statistics
 
 import pytest
 
+from app.db.writes import SYSTEM
 from app.errors import ValidationError
+from app.services.schools import create_township
 from app.stats.progress import progress_values, t_quantile, value_added
+from report_helpers import move_pupil_back
 
 
 def _exams(db):
@@ -60,8 +63,8 @@ def test_progress_needs_an_earlier_exam(demo_db):
         progress_values(demo_db, exams["统考"], exams["统考"])
 
 
-def _residuals(db, now_id, then_id, subject, grade):
-    rows = [r for r in _pairs(db, now_id, then_id, subject, " AND a.grade = ?", [grade])
+def _residuals(db, now_id, then_id, subject, grade, where="", args=()):
+    rows = [r for r in _pairs(db, now_id, then_id, subject, " AND a.grade = ?" + where, [grade, *args])
             if r[3] == "正常" and r[5] == "正常"]
     now = [r[4] for r in rows]
     then = [r[6] for r in rows]
@@ -118,3 +121,86 @@ def test_t_quantiles_match_the_printed_table():
     for df, value in table.items():
         assert t_quantile(0.975, df) == pytest.approx(value, abs=5e-4)
     assert t_quantile(0.95, 10) == pytest.approx(1.812, abs=5e-4)
+
+
+def _school(db, code):
+    return db.execute("SELECT id, township_id FROM school WHERE code = ?", [code]).fetchone()
+
+
+def test_progress_of_one_school_reads_only_its_groups_with_the_same_figures(demo_db):
+    exams = _exams(demo_db)
+    moved = move_pupil_back(demo_db, exams["统考"], exams["期末"])  # last year at 油溪完全小学 (QSZ02)
+    school_id, township_id = _school(demo_db, "QSZ01")
+    for level in ("class", "grade", "school"):
+        everyone = progress_values(demo_db, exams["统考"], exams["期末"], level)
+        mine = progress_values(demo_db, exams["统考"], exams["期末"], level, school_ids=[school_id])
+        assert mine == [r for r in everyone if r["school_code"] == "QSZ01"] and mine
+    # The pupil who moved is compared with the mark written at the other school, as without a scope.
+    rows = _pairs(demo_db, exams["统考"], exams["期末"], "语文",
+                  " AND a.grade = 4 AND a.school_id = ? AND b.status != '免考' AND a.status != '免考'", [school_id])
+    assert moved in {r[0] for r in rows}
+    value = lambda status, score: score if status == "正常" else 0.0  # noqa: E731 - both exams: roster
+    now, then = [value(r[3], r[4]) for r in rows], [value(r[5], r[6]) for r in rows]
+    expected = ((statistics.mean(now) - statistics.mean(then))
+                + 100 * (sum(v >= 85 for v in now) - sum(v >= 85 for v in then)) / len(rows)
+                + 100 * (sum(v >= 60 for v in now) - sum(v >= 60 for v in then)) / len(rows)) / 3
+    record = next(r for r in progress_values(demo_db, exams["统考"], exams["期末"], "grade", school_ids=[school_id])
+                  if r["grade"] == 4 and r["subject"] == "语文")
+    assert record["n"] == len(rows) and record["progress"] == pytest.approx(expected)
+    # A township's figures need all its schools: by township, the same records; by school, refused.
+    other = create_township(demo_db, SYSTEM, code="HSZ", name="红山镇")
+    demo_db.execute("UPDATE school SET township_id = ? WHERE code IN ('QSZ04', 'QSZ05')", [other])
+    for level in ("school", "township"):
+        everyone = progress_values(demo_db, exams["统考"], exams["期末"], level)
+        for township, code in ((township_id, "QSZ"), (other, "HSZ")):
+            mine = progress_values(demo_db, exams["统考"], exams["期末"], level, township_id=township)
+            assert mine == [r for r in everyone if r["township_code"] == code] and mine
+    with pytest.raises(ValidationError):
+        progress_values(demo_db, exams["统考"], exams["期末"], "township", school_ids=[school_id])
+    # A scope without any matched pupil has no group (the exams still share pupils elsewhere).
+    assert progress_values(demo_db, exams["统考"], exams["期末"], "class", school_ids=[]) == []
+
+
+def test_value_added_of_one_school_keeps_the_fit_over_the_whole_grade(demo_db):
+    exams = _exams(demo_db)
+    move_pupil_back(demo_db, exams["统考"], exams["期末"])
+    school_id, township_id = _school(demo_db, "QSZ01")
+    everyone = value_added(demo_db, exams["统考"], exams["期末"], "class")
+    mine = value_added(demo_db, exams["统考"], exams["期末"], "class", school_ids=[school_id])
+    assert mine == [r for r in everyone if r["school_code"] == "QSZ01"] and mine
+    assert value_added(demo_db, exams["统考"], exams["期末"], "class", township_id=township_id) == everyone
+    # Independently: the residuals of the fit over every 4th-grade 语文 pupil of the township.
+    whole = _residuals(demo_db, exams["统考"], exams["期末"], "语文", 4)
+    for record in (r for r in mine if r["grade"] == 4 and r["subject"] == "语文"):
+        values = [res for _, class_id, res in whole if class_id == record["class_id"]]
+        assert record["n"] == len(values) and record["value_added"] == pytest.approx(statistics.mean(values), abs=1e-12)
+    school_only = _residuals(demo_db, exams["统考"], exams["期末"], "语文", 4, " AND a.school_id = ?", [school_id])
+    first = next(r for r in mine if r["grade"] == 4 and r["subject"] == "语文")
+    fitted_alone = statistics.mean(res for _, class_id, res in school_only if class_id == first["class_id"])
+    assert abs(first["value_added"] - fitted_alone) > 1e-6  # a fit over the school alone would differ
+
+
+def test_value_added_of_a_teacher_needs_every_school_they_teach_at(demo_db):
+    exams = _exams(demo_db)
+    # 高天浩 (QSZ01003) teaches 英语 at the central school and, 走教, at three 教学点.
+    teacher_id = demo_db.execute("SELECT id FROM teacher WHERE staff_no = 'QSZ01003'").fetchone()[0]
+    sites = [r[0] for r in demo_db.execute(
+        "SELECT DISTINCT c.school_id FROM teaching_assignment a JOIN class c ON c.id = a.class_id"
+        " JOIN exam e ON e.term_id = a.term_id WHERE e.id = ? AND a.teacher_id = ?", [exams["统考"], teacher_id])]
+    assert len(sites) == 4
+    everyone = value_added(demo_db, exams["统考"], exams["期末"], "teacher")
+    theirs = [r for r in everyone if r["teacher_id"] == teacher_id]
+    scoped = value_added(demo_db, exams["统考"], exams["期末"], "teacher", school_ids=sites)
+    assert [r for r in scoped if r["teacher_id"] == teacher_id] == theirs and theirs
+    # At the central school alone: every teacher all of whose classes of the subject are there, not
+    # 高天浩 (their pool would be incomplete).
+    central = _school(demo_db, "QSZ01")[0]
+    schools_of: dict[tuple, set] = {}
+    for teacher, subject, school in demo_db.execute(
+            "SELECT a.teacher_id, s.code, c.school_id FROM teaching_assignment a JOIN class c ON c.id = a.class_id"
+            " JOIN subject s ON s.id = a.subject_id JOIN exam e ON e.term_id = a.term_id WHERE e.id = ?",
+            [exams["统考"]]):
+        schools_of.setdefault((teacher, subject), set()).add(school)
+    at_one = value_added(demo_db, exams["统考"], exams["期末"], "teacher", school_ids=[central])
+    assert at_one == [r for r in everyone if schools_of[(r["teacher_id"], r["subject_code"])] == {central}] and at_one
+    assert teacher_id not in {r["teacher_id"] for r in at_one}
