@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 
 from sqlite_utils import Database
 
@@ -38,14 +39,38 @@ def grade_level(score: float, full_marks: float, cuts: dict, good_pct: float) ->
     return "待提高"
 
 
-def _population(db: Database, exam: dict) -> dict[tuple, tuple[int, float, float]]:
-    """Return {(unit, grade, subject_id): (n, mean, population sd)} of the real scores."""
+def _population(scores: Iterable[tuple]) -> dict[tuple, tuple[int, float, float]]:
+    """Return {(unit, grade, subject_id): (n, mean, population sd)} of real scores given as (unit,
+    grade, subject_id, score). The sums are exactly rounded (math.fsum), so they do not depend on the
+    order the scores come in: the same unit gives the same figures whether it is read alone or with
+    every other."""
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    for unit, grade, subject_id, score in scores:
+        groups[(unit, grade, subject_id)].append(score)
+    out = {}
+    for key, values in groups.items():
+        n = len(values)
+        mean = math.fsum(values) / n
+        square = math.fsum(v * v for v in values) / n
+        out[key] = (n, mean, math.sqrt(max(0.0, square - mean * mean)))
+    return out
+
+
+def _unit_scores(db: Database, exam: dict, school_id: str, grade: int | None) -> list[tuple]:
+    """Return (unit, grade, subject_id, score) of the real scores of the unit `school_id` belongs to
+    under the exam's scope (its school, its township, or the whole database), of one grade if given."""
     unit = {"校": "m.school_id", "乡": "IFNULL(s.township_id, '')", "县": "''"}[exam["scope"]]
-    rows = db.execute(
-        f"SELECT {unit}, m.grade, m.subject_id, COUNT(*), AVG(m.score), AVG(m.score * m.score)"
-        " FROM mark m JOIN school s ON s.id = m.school_id WHERE m.exam_id = ? AND m.status = '正常'"
-        f" GROUP BY {unit}, m.grade, m.subject_id", [exam["id"]]).fetchall()
-    return {(u, g, sid): (n, mean, math.sqrt(max(0.0, square - mean * mean))) for u, g, sid, n, mean, square in rows}
+    where, args = "", [exam["id"]]
+    if exam["scope"] == "校":
+        where, args = " AND m.school_id = ?", [*args, school_id]
+    elif exam["scope"] == "乡":
+        where = " AND IFNULL(s.township_id, '') = (SELECT IFNULL(township_id, '') FROM school WHERE id = ?)"
+        args.append(school_id)
+    if grade is not None:
+        where += " AND m.grade = ?"
+        args.append(int(grade))
+    return db.execute(f"SELECT {unit}, m.grade, m.subject_id, m.score FROM mark m JOIN school s ON s.id = m.school_id"
+                      f" WHERE m.exam_id = ? AND m.status = '正常'{where}", args).fetchall()
 
 
 def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, class_id: str | None = None,
@@ -64,7 +89,6 @@ def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, c
     good_pct = float(chosen["good_pct"])
     subjects = {s["subject_id"]: s for s in exam["subjects"]}
     order = {s["subject_id"]: i for i, s in enumerate(exam["subjects"])}
-    population = _population(db, exam)
     where, args = ["m.exam_id = ?"], [exam_id]
     if class_id and not school_id:
         row = db.execute("SELECT school_id FROM class WHERE id = ?", [class_id]).fetchone()
@@ -80,6 +104,11 @@ def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, c
         " m.class_id, c.name, IFNULL(c.number, 0), m.grade, m.subject_id, m.status, m.score"
         " FROM mark m JOIN pupil p ON p.id = m.pupil_id JOIN school s ON s.id = m.school_id"
         f" LEFT JOIN class c ON c.id = m.class_id WHERE {' AND '.join(where)}", args).fetchall()
+    # z compares with the exam's whole scope: read the unit of the school, or (without a school) it
+    # is all in the rows already read.
+    scope = exam["scope"]
+    population = _population(_unit_scores(db, exam, school_id, grade) if school_id else (
+        ({"校": r[4], "乡": r[6], "县": ""}[scope], r[10], r[11], r[13]) for r in rows if r[12] == "正常"))
 
     pupils: dict[str, dict] = {}
     for pid, student_no, name, gender, sid, scode, township, cid, cname, cnum, g, subject_id, status, score in rows:

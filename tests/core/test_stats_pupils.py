@@ -97,3 +97,24 @@ def test_parents_see_levels_only(demo_db):
     assert set(view) == {"name", "class_name", "grade", "subjects"}
     assert all(set(s) == {"subject", "level"} for s in view["subjects"])
     assert {s["level"] for s in view["subjects"]} <= {"优秀", "良好", "合格", "待提高", "缺考", "免考", "作弊"}
+
+
+@pytest.mark.parametrize("scope", ["校", "乡", "县"])
+def test_one_school_reads_only_its_own_population_with_the_same_z(demo_db, scope):
+    exam_id = _exam(demo_db)
+    demo_db.execute("UPDATE exam SET scope = ? WHERE id = ?", [scope, exam_id])
+    # Marks such as 87.7, whose sums depend on the order they are added in unless exactly rounded.
+    demo_db.execute("UPDATE mark SET score = score - 0.3 WHERE exam_id = ? AND status = '正常' AND score >= 1",
+                    [exam_id])
+    school_id = demo_db.execute("SELECT id FROM school WHERE code = 'QSZ02'").fetchone()[0]
+    mine = pupil_results(demo_db, exam_id, school_id=school_id)
+    assert mine == [p for p in pupil_results(demo_db, exam_id) if p["school_id"] == school_id] and mine
+    # z against the exam's population: the school's own 4th-grade 数学 papers, or the township's (the
+    # demo database is one township, so 乡 and 县 are the same papers).
+    where = " AND m.school_id = ?" if scope == "校" else ""
+    papers = [r[0] for r in demo_db.execute(
+        "SELECT m.score FROM mark m JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ? AND m.grade = 4"
+        f" AND s.name = '数学' AND m.status = '正常'{where}", [exam_id, *([school_id] if where else [])])]
+    mean, sd = statistics.mean(papers), statistics.pstdev(papers)
+    marks = [s for p in mine if p["grade"] == 4 for s in p["subjects"] if s["subject"] == "数学" and s["z"] is not None]
+    assert marks and all(s["z"] == pytest.approx((s["score"] - mean) / sd) for s in marks)
