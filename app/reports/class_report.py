@@ -90,10 +90,11 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
     if progress:
         progress(0.2, "正在计算进步值与增值")
     baseline = resolve_baseline(db, exam, baseline_id)
-    gains, gain_note = progress_or_note(db, exam, baseline, "class", preset)
+    mine = [school["id"]]
+    gains, gain_note = progress_or_note(db, exam, baseline, "class", preset, school_ids=mine)
     gains = [p for p in gains if p["class_id"] == klass["id"]]
-    added = [] if gain_note else [r for r in value_added(db, exam_id, baseline["id"], "class", preset=preset)
-                                  if r["class_id"] == klass["id"]]
+    added = [] if gain_note else [r for r in value_added(db, exam_id, baseline["id"], "class", preset=preset,
+                                                         school_ids=mine) if r["class_id"] == klass["id"]]
     check(cancelled)
     if progress:
         progress(0.35, "正在整理学生名单")

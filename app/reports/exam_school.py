@@ -196,10 +196,9 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     if progress:
         progress(0.15, "正在计算进步值与增值")
     baseline = resolve_baseline(db, exam, baseline_id)
-    gains, gain_note = progress_or_note(db, exam, baseline, "grade", preset)
-    gains = [p for p in gains if p["school_code"] == school["code"]]
-    added = [] if gain_note else [r for r in value_added(db, exam_id, baseline["id"], "class", preset=preset)
-                                  if r["school_code"] == school["code"]]
+    mine = [school["id"]]
+    gains, gain_note = progress_or_note(db, exam, baseline, "grade", preset, school_ids=mine)
+    added = [] if gain_note else value_added(db, exam_id, baseline["id"], "class", preset=preset, school_ids=mine)
     check(cancelled)
     if progress:
         progress(0.3, "正在整理临界生与学困生名单")

@@ -24,12 +24,14 @@ def township_reference(levels: dict[str, list[dict]], township_code: str | None)
     return by_key([r for r in levels["township"] if r["township_code"] == township_code], "grade", "subject_code")
 
 
-def progress_or_note(db: Database, exam: dict, baseline: dict | None, level: str, preset: Preset) -> tuple[list, str]:
-    """Return (progress records of `level`, "") or ([], why there are none)."""
+def progress_or_note(db: Database, exam: dict, baseline: dict | None, level: str, preset: Preset,
+                     **scope) -> tuple[list, str]:
+    """Return (progress records of `level`, "") or ([], why there are none); `scope` (school_ids,
+    township_id) narrows the groups read as in progress_values."""
     if baseline is None:
         return [], "没有更早的、与本次考试有共同学生的考试,无法计算进步值和增值。"
     try:
-        return progress_values(db, exam["id"], baseline["id"], level, preset=preset), ""
+        return progress_values(db, exam["id"], baseline["id"], level, preset=preset, **scope), ""
     except ValidationError as exc:
         return [], str(exc)
 

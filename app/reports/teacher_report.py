@@ -107,10 +107,11 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
     if progress:
         progress(0.2, "正在计算业绩得分、进步值与增值")
     baseline = resolve_baseline(db, exam, baseline_id)
-    gains, gain_note = progress_or_note(db, exam, baseline, "class", preset)
+    sites = [a["school_id"] for a in taught]  # a 走教 teacher's classes may be at several schools
+    gains, gain_note = progress_or_note(db, exam, baseline, "class", preset, school_ids=sites)
     gains = [p for p in gains if (p["class_id"], p["subject_code"]) in pairs]
-    added = [] if gain_note else [r for r in value_added(db, exam_id, baseline["id"], "teacher", preset=preset)
-                                  if r["teacher_id"] == teacher["id"]]
+    added = [] if gain_note else [r for r in value_added(db, exam_id, baseline["id"], "teacher", preset=preset,
+                                                         school_ids=sites) if r["teacher_id"] == teacher["id"]]
     scores = teacher_scores(db, exam_id, baseline["id"] if baseline and not gain_note else None,
                             preset=teacher_preset)
     score = next((s for s in scores if s["teacher_id"] == teacher["id"]), None)

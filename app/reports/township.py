@@ -114,8 +114,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     if progress:
         progress(0.2, "正在计算各校进步值")
     baseline = resolve_baseline(db, exam, baseline_id)
-    gains, gain_note = progress_or_note(db, exam, baseline, "school", preset)
-    gains = [p for p in gains if p["school_code"] in codes]
+    gains, gain_note = progress_or_note(db, exam, baseline, "school", preset, township_id=township["id"])
     labels, lines = trend(db, exam, preset, levels, township_code=township["code"])
     check(cancelled)
 

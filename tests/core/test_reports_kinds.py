@@ -12,7 +12,9 @@ from openpyxl import load_workbook
 from app.db.writes import SYSTEM
 from app.errors import NotFound, ValidationError
 from app.reports import build_report, write_report
+from app.services.schools import create_township
 from app.stats.presets import copy_preset, edit_preset, set_active_preset
+from app.stats.progress import progress_values
 from report_helpers import copy_demo, exam_ids, ink_share, line_with, pages_text, render_page, roster_figures
 
 MADE = dt.datetime(2026, 11, 20, 9, 30)
@@ -173,3 +175,30 @@ def test_township_lists_missing_and_small_schools_unranked(demo_db, tmp_path):
     ranked = sorted(r["组内名次"] for r in raw.values() if r["组别"] != "校本部" and r["组内名次"])
     assert ranked == list(range(1, len(ranked) + 1)) and len(ranked) <= 3
     assert "竹林教学点(参考" in text and "不参加进步值和综合分排名" in text
+
+
+def test_township_progress_of_one_township_of_two(demo_db):
+    exams = exam_ids(demo_db)
+    other = create_township(demo_db, SYSTEM, code="HSZ", name="红山镇")
+    demo_db.execute("UPDATE school SET township_id = ? WHERE code IN ('QSZ04', 'QSZ05')", [other])
+    report = build_report(demo_db, "township", exams["统考"], township="QSZ", baseline=exams["期末"], made=MADE)
+    table = next(t for t in report.tables() if t.title == "各校进步值")
+    labels = [c.label for c in table.columns]
+    rows = {row[1]: dict(zip(labels, row)) for row in table.rows}
+    assert set(rows) == {"青山镇中心小学", "油溪完全小学", "乌龙完全小学", "观音阁教学点"}
+    everyone = progress_values(demo_db, exams["统考"], exams["期末"], "school")
+    for name, row in rows.items():
+        mine = {r["subject"]: r for r in everyone if r["school_name"] == name}
+        assert row["匹配人数"] == max(r["n"] for r in mine.values())
+        assert row["语文进步值"] == mine["语文"]["progress"] and row["数学进步值"] == mine["数学"]["progress"]
+    # Independently: 油溪完全小学's 语文 over all its grades, the same pupils in both exams (roster policy).
+    pairs = demo_db.execute(
+        "SELECT a.status, a.score, b.status, b.score FROM mark a JOIN mark b ON b.pupil_id = a.pupil_id"
+        " AND b.subject_id = a.subject_id JOIN subject s ON s.id = a.subject_id JOIN school sc ON sc.id = a.school_id"
+        " WHERE a.exam_id = ? AND b.exam_id = ? AND s.name = '语文' AND sc.code = 'QSZ02'"
+        " AND a.status != '免考' AND b.status != '免考'", [exams["统考"], exams["期末"]]).fetchall()
+    now = [x if s == "正常" else 0.0 for s, x, _, _ in pairs]
+    then = [x if s == "正常" else 0.0 for _, _, s, x in pairs]
+    expected = ((sum(now) - sum(then)) / len(pairs) + 100 * (sum(v >= 85 for v in now) - sum(v >= 85 for v in then))
+                / len(pairs) + 100 * (sum(v >= 60 for v in now) - sum(v >= 60 for v in then)) / len(pairs)) / 3
+    assert rows["油溪完全小学"]["语文进步值"] == pytest.approx(expected)

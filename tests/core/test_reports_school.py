@@ -14,6 +14,7 @@ from app.db.writes import SYSTEM
 from app.reports import build_report, write_report
 from app.services.marks import set_mark
 from app.stats.presets import active_preset
+from app.stats.progress import progress_values, value_added
 from report_helpers import (copy_demo, exam_ids, fonts, ink_share, line_with, pages_text, render_page,
                             roster_figures)
 
@@ -67,6 +68,19 @@ def test_progress_value_in_the_pdf_is_recomputed_from_both_exams(made):
     progress = ((m1 - m0) + 100 * (e1 - e0) + 100 * (p1 - p0)) / 3
     text = "\n".join(made["pages"])
     assert line_with(text, "四年级", "语文", f" {len(pairs)} ", f"{m1:.1f}", f"{m0:.1f}", f"{progress:+.1f}")
+
+
+def test_progress_and_value_added_are_those_of_the_whole_database(made):
+    # The report reads only its school's groups; the figures are those computed over every school.
+    db, exams = made["db"], made["exams"]
+    tables = {t.title: t for t in made["report"].tables()}
+    gains = [r for r in progress_values(db, exams["统考"], exams["期末"], "grade") if r["school_code"] == "QSZ01"]
+    assert [(row[1], row[2], row[3], row[4], row[9]) for row in tables["进步值(同一批学生与基线考试相比)"].rows] == \
+        [(g["subject"], g["n"], g["current"]["mean"], g["baseline"]["mean"], g["progress"]) for g in gains]
+    added = [r for r in value_added(db, exams["统考"], exams["期末"], "class") if r["school_code"] == "QSZ01"]
+    assert [tuple(row[:6]) for row in tables["增值评价(95% 置信区间)"].rows] == \
+        [(r["class_name"], r["subject"], r["n"], r["value_added"], r["ci_low"], r["ci_high"]) for r in added]
+    assert gains and added
 
 
 def test_every_page_has_header_and_stamp(made):
