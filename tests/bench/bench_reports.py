@@ -11,11 +11,21 @@ Targets from the issue: school report < 3 s, township summary < 5 s, 500 slips <
   (same font, header row repeated) — no charts, findings, styles, page stamp or page count pass;
 - plain openpyxl: the same tables' rows appended to sheets, no styles, widths or page setup.
 The ratio says what the presentation (and gathering the figures) costs over drawing bare tables.
+
+On the county demo (conftest.county_demo, copied first: opening a database may change it), the same
+report for one school, 青山镇中心小学 T0101 (18 classes, about 800 pupils), and the summary of its
+township T01. A report on one school reads only that school's marks for 进步值 and the pupil lists, and
+for value-added the matched scores of the whole grade (the regression's population) but builds rows
+only for the school. Peer measured in the same run: the same central school's report (QSZ01) on the
+demo township, a database with 1/70 of the marks; the ratio says what the county's size still costs.
+Beside it, the two calls the report once made without a scope (进步值 and value-added of every
+school, then kept the school's) against the scoped ones.
 """
 from __future__ import annotations
 
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -38,6 +48,7 @@ from app.reports.model import Report, Section, format_value
 
 RUNS = 3
 SLIPS = 500
+COUNTY_SCHOOL, COUNTY_TOWNSHIP = "T0101", "T01"
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +211,110 @@ def test_report_speed_and_memory(township, tmp_path):
           f"(只比写表:{(wall['school_xlsx'] - wall['build_only']) / wall['peer_xlsx']:.1f} 倍)")
     print(f"  tracemalloc 峰值:学校报告 {peaks['school']:.0f} MB,乡镇汇总 {peaks['township']:.0f} MB,"
           f"通知单 {peaks['slips']:.0f} MB")
+
+
+@pytest.fixture(scope="module")
+def county(county_demo, tmp_path_factory) -> Path:
+    """A private copy of the cached county demo (the cache itself is never opened for writing)."""
+    path = tmp_path_factory.mktemp("bench-county") / "county.sqlite"
+    shutil.copy(county_demo, path)
+    return path
+
+
+def county_school_report(db, out: Path) -> Path:
+    exams = _exams(db)
+    report = build_report(db, "exam-school", exams["统考"], school=COUNTY_SCHOOL, baseline=exams["期末"])
+    return write_report(report, out)
+
+
+def county_township_report(db, out: Path) -> Path:
+    exams = _exams(db)
+    report = build_report(db, "township", exams["统考"], township=COUNTY_TOWNSHIP, baseline=exams["期末"])
+    return write_report(report, out)
+
+
+# One report in a fresh interpreter, cold; VmHWM is that process's peak resident size.
+_ONE_CHILD = """
+import sys, time
+sys.path.insert(0, {here!r})
+from pathlib import Path
+from app.db.database import open_database
+import bench_reports
+db = open_database({path!r})
+started = time.perf_counter()
+getattr(bench_reports, {fn!r})(db, Path({out!r}))
+print(time.perf_counter() - started,
+      next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
+"""
+
+
+def _one_cold(fn: str, path: Path, out: Path) -> tuple[float, float]:
+    code = _ONE_CHILD.format(here=str(Path(__file__).parent), fn=fn, path=str(path), out=str(out))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    seconds, rss = done.stdout.split()
+    return float(seconds), int(rss) / 1024
+
+
+def test_one_school_report_on_the_county(county, township, tmp_path):
+    from app.stats.progress import progress_values, value_added
+
+    cold = {name: [_one_cold(fn, path, tmp_path / f"{name}.pdf") for _ in range(2)]
+            for name, fn, path in (("county", "county_school_report", county),
+                                   ("peer", "school_report", township),
+                                   ("county_township", "county_township_report", county))}
+    db, small = open_database(county), open_database(township)
+    exams = _exams(db)
+    school_id = db.execute("SELECT id FROM school WHERE code = ?", [COUNTY_SCHOOL]).fetchone()[0]
+    size = db.execute("SELECT (SELECT COUNT(*) FROM school), (SELECT COUNT(*) FROM pupil),"
+                      " (SELECT COUNT(*) FROM mark)").fetchone()
+    small_marks = small.execute("SELECT COUNT(*) FROM mark").fetchone()[0]
+    mine = [d.execute("SELECT COUNT(DISTINCT m.pupil_id) FROM mark m JOIN school s ON s.id = m.school_id"
+                       " WHERE m.exam_id = ? AND s.code = ?", [_exams(d)["统考"], code]).fetchone()[0]
+            for d, code in ((db, COUNTY_SCHOOL), (small, "QSZ01"))]
+    jobs = {
+        "county": lambda: county_school_report(db, tmp_path / "county.pdf"),
+        "peer": lambda: school_report(small, tmp_path / "peer.pdf"),
+        "county_township": lambda: county_township_report(db, tmp_path / "county-township.pdf"),
+        "scoped_stats": lambda: (
+            progress_values(db, exams["统考"], exams["期末"], "grade", school_ids=[school_id]),
+            value_added(db, exams["统考"], exams["期末"], "class", school_ids=[school_id])),
+        "unscoped_stats": lambda: (
+            [r for r in progress_values(db, exams["统考"], exams["期末"], "grade") if r["school_code"] == COUNTY_SCHOOL],
+            [r for r in value_added(db, exams["统考"], exams["期末"], "class") if r["school_code"] == COUNTY_SCHOOL]),
+    }
+    for fn in jobs.values():  # warm imports, fonts and the page cache
+        fn()
+    results = {name: _timed(fn) for name, fn in jobs.items()}
+    scoped, unscoped = jobs["scoped_stats"](), jobs["unscoped_stats"]()
+    assert scoped == unscoped and scoped[0] and scoped[1]
+    peaks = {name: _peak(jobs[name]) for name in ("county", "peer", "county_township")}
+    db.close()
+    small.close()
+
+    best = {name: min(r[0]) for name, r in results.items()}
+    med = {name: statistics.median(r[0]) for name, r in results.items()}
+    cpu = {name: statistics.median(r[1]) for name, r in results.items()}
+    load = os.getloadavg()
+    print()
+    print(f"县级演示库:{size[0]} 所学校,{size[1]} 名学生,{size[2]} 条成绩;对照乡镇演示库 {small_marks} 条成绩。"
+          f"学校:县 {COUNTY_SCHOOL}(本次 {mine[0]} 名学生),对照 QSZ01({mine[1]} 名学生)。")
+    print(f"环境:Python {platform.python_version()},{os.cpu_count()} 核,负载 {load[0]:.1f}/{load[1]:.1f}"
+          "(墙钟时间受同机其他进程影响)")
+    print("冷启动(新进程打开数据库后首次生成,含字体加载;各 2 次取最好),最大常驻内存 VmHWM(含解释器与库):")
+    for name, label in (("county", f"县库 {COUNTY_SCHOOL} 考试质量分析报告 PDF"),
+                        ("peer", "对照:乡镇库 QSZ01 同一报告 PDF"),
+                        ("county_township", f"县库 {COUNTY_TOWNSHIP} 乡镇汇总 PDF")):
+        runs = cold[name]
+        print(f"  {label}:{min(t for t, _ in runs):.2f} s,{max(m for _, m in runs):.0f} MB")
+    print(f"预热后每项 {RUNS} 次,墙钟最好 / 中位,CPU 中位:")
+    for name, label in (("county", f"县库 {COUNTY_SCHOOL} 报告"), ("peer", "对照 乡镇库 QSZ01 报告"),
+                        ("county_township", f"县库 {COUNTY_TOWNSHIP} 乡镇汇总"),
+                        ("scoped_stats", "  其中 进步值 + 增值,只读本校"),
+                        ("unscoped_stats", "  同样两项不限范围、算全县再筛选(报表原来的调用方式)")):
+        print(f"  {label}:{best[name]:.2f} / {med[name]:.2f} s,CPU {cpu[name]:.2f} s")
+    print(f"  倍数:县库报告 ÷ 对照乡镇库报告 = {med['county'] / med['peer']:.1f} 倍"
+          f"(学生数之比 {mine[0] / mine[1]:.1f},全库成绩数之比 {size[2] / small_marks:.0f});"
+          f"读全县再筛选 ÷ 只读本校 = {med['unscoped_stats'] / med['scoped_stats']:.1f} 倍(结果相同)")
+    print(f"  tracemalloc 峰值:县库报告 {peaks['county']:.0f} MB,对照 {peaks['peer']:.0f} MB,"
+          f"县库乡镇汇总 {peaks['county_township']:.0f} MB")
