@@ -75,6 +75,16 @@ def _own(records: list[dict], school_code: str | None) -> list[dict]:
     return records if school_code is None else [r for r in records if r.get("school_code") == school_code]
 
 
+def _teaching_schools(db: Database, school_id: str | None, term_id: str) -> list[str] | None:
+    """Return the schools where the teachers of `school_id` teach in the term (theirs and the 教学点
+    they go to), or None for no school (every school)."""
+    if school_id is None:
+        return None
+    return [school_id] + [r[0] for r in db.execute(
+        "SELECT DISTINCT c.school_id FROM teaching_assignment a JOIN teacher t ON t.id = a.teacher_id"
+        " JOIN class c ON c.id = a.class_id WHERE t.school_id = ? AND a.term_id = ?", [school_id, term_id])]
+
+
 def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress | None = None,
                  cancelled: Cancelled | None = None) -> QualityData:
     """Return the QualityData of `exam_id` as `actor` may see it.
@@ -105,8 +115,13 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress
         note = "没有更早的、与本次考试有共同学生的考试,无法计算增值。"
     else:
         try:
-            va_classes = _own(value_added(db, exam_id, baseline["id"], "class", preset=preset), own_code)
-            va_teachers = _own(value_added(db, exam_id, baseline["id"], "teacher", preset=preset), own_code)
+            # A user bound to a school reads only the pupils of that school, and for its teachers those
+            # of every school they teach at (走教); each grade's regression is still over all schools.
+            mine = [actor.school_id] if actor.school_id else None
+            va_classes = value_added(db, exam_id, baseline["id"], "class", preset=preset, school_ids=mine)
+            va_teachers = _own(value_added(db, exam_id, baseline["id"], "teacher", preset=preset,
+                                           school_ids=_teaching_schools(db, actor.school_id, exam["term_id"])),
+                               own_code)
         except ValidationError as exc:
             note = str(exc)
         if not staff:

@@ -38,3 +38,21 @@ def test_cohort_trend_follows_the_pupils_into_the_next_grade(demo_db):
         " WHERE m.exam_id = ? AND s.code = 'QSZ01' AND sj.code = 'yw' AND m.grade = 2", [final["id"]]).fetchall()
     counted = [(score or 0.0) / full for status, score, full in rows if status != "免考"]
     assert abs(series["平均分(占满分%)"][0] - 100 * sum(counted) / len(counted)) < 1e-9
+
+
+def test_a_school_sees_its_own_value_added_including_its_teachers_who_go_to_a_teaching_point(demo_db):
+    exam = find_exam(demo_db, MIDTERM)
+    jiaowu = actor_for(demo_db, "jiaowu")
+    seen = load_quality(demo_db, exam["id"], jiaowu)
+    everyone = load_quality(demo_db, exam["id"], actor_for(demo_db, "admin"))
+    code = demo_db.execute("SELECT code FROM school WHERE id = ?", [jiaowu.school_id]).fetchone()[0]
+    # worked out without the scope: the whole township's figures, then this school's classes
+    assert seen.va_classes == [r for r in everyone.va_classes if r["school_code"] == code]
+    assert seen.va_teachers == [r for r in everyone.va_teachers if r["school_code"] == code]
+    # this school's 走教 teachers keep their figure, pooled over the teaching point's class too
+    roaming = {r[0] for r in demo_db.execute(
+        "SELECT DISTINCT t.id FROM teacher t JOIN teaching_assignment a ON a.teacher_id = t.id"
+        " JOIN class c ON c.id = a.class_id WHERE t.school_id = ? AND c.school_id <> t.school_id",
+        [jiaowu.school_id])}
+    with_figure = roaming & {r["teacher_id"] for r in everyone.va_teachers}
+    assert with_figure and with_figure <= {r["teacher_id"] for r in seen.va_teachers}
