@@ -299,3 +299,23 @@ def test_frozen_gui_keeps_data_in_the_users_data_folder(bundle, tmp_path):
     assert (data / "demo-township.sqlite").is_file()
     assert_no_error_log(data)
     assert not list(bundle.root.rglob("*.sqlite"))
+
+
+def test_windows_icon_holds_every_size_drawn_from_the_svg(tmp_path):
+    from PIL import Image
+
+    icon = load_installer_module("windows_icon")
+    path = icon.write_ico(ROOT / "resources" / "icons" / "schoolq.svg", tmp_path / "schoolq.ico")
+    with Image.open(path) as ico:
+        assert ico.format == "ICO"
+        assert ico.info["sizes"] == {(s, s) for s in icon.ICO_SIZES}
+    for size in (16, 32, 256):
+        with Image.open(path) as ico:
+            ico.size = (size, size)
+            frame = ico.convert("RGBA")
+        assert frame.size == (size, size)
+        assert frame.getpixel((0, 0))[3] == 0  # rounded corner: transparent
+        r, g, b, a = frame.getpixel((size // 12, size // 2))  # the green border (#1f7a4d)
+        assert a == 255 and g > r + 40 and g > b + 20
+        r, g, b, a = frame.getpixel((size * 3 // 10, size * 7 // 20))  # the white page
+        assert min(r, g, b) > 200
