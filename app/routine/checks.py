@@ -98,7 +98,8 @@ def delete_check(db: Database, actor: Actor, check_id: str) -> None:
 
 def list_checks(db: Database, *, school_id: str | None = None, teacher_id: str | None = None,
                 term: dict | None = None) -> list[dict]:
-    """Return the routine checks of the term (default current), newest first, with names."""
+    """Return the routine checks of the term (default current), newest first, with names (the
+    teacher's, the checker's, and the school's: school_code, school_name)."""
     term = term or current_term(db)
     where, args = ["r.term_id = ?"], [term["id"]]
     if school_id:
@@ -108,7 +109,8 @@ def list_checks(db: Database, *, school_id: str | None = None, teacher_id: str |
         where.append("r.teacher_id = ?")
         args.append(teacher_id)
     return [{**dict(r), "scores": json.loads(r["scores"] or "{}")} for r in db.query(
-        "SELECT r.*, t.name AS teacher_name, t.staff_no, s.code AS school_code, c.name AS checker_name"
+        "SELECT r.*, t.name AS teacher_name, t.staff_no, s.code AS school_code, s.name AS school_name,"
+        " c.name AS checker_name"
         " FROM routine_check r JOIN teacher t ON t.id = r.teacher_id JOIN school s ON s.id = r.school_id"
         f" LEFT JOIN teacher c ON c.id = r.checker_id WHERE {' AND '.join(where)}"
         " ORDER BY r.date DESC, r.created_at DESC", args)]

@@ -290,9 +290,10 @@ def delete_observation(db: Database, actor: Actor, observation_id: str) -> None:
 
 def list_observations(db: Database, *, school_id: str | None = None, observer_id: str | None = None,
                       term: dict | None = None) -> list[dict]:
-    """Return the observations of the term (default current), newest first, with names, score,
-    band and lesson-structure remarks. With `school_id`: the lessons given at the school, and those
-    its teachers observed or gave elsewhere (a 走教 teacher's lessons at a 教学点)."""
+    """Return the observations of the term (default current), newest first, with names (the school
+    where the lesson was given: school_code, school_name), score, band and lesson-structure
+    remarks. With `school_id`: the lessons given at the school, and those its teachers observed or
+    gave elsewhere (a 走教 teacher's lessons at a 教学点)."""
     term = term or current_term(db)
     where, args = ["o.term_id = ?"], [term["id"]]
     if school_id:
@@ -302,7 +303,8 @@ def list_observations(db: Database, *, school_id: str | None = None, observer_id
         where.append("o.observer_id = ?")
         args.append(observer_id)
     rows = db.query(
-        "SELECT o.*, b.name AS observer_name, t.name AS teacher_name, s.code AS school_code, c.name AS class_name,"
+        "SELECT o.*, b.name AS observer_name, t.name AS teacher_name, s.code AS school_code, s.name AS school_name,"
+        " c.name AS class_name,"
         " sj.name AS subject_name FROM lesson_observation o JOIN teacher b ON b.id = o.observer_id"
         " JOIN teacher t ON t.id = o.teacher_id JOIN school s ON s.id = o.school_id"
         " LEFT JOIN class c ON c.id = o.class_id LEFT JOIN subject sj ON sj.id = o.subject_id"

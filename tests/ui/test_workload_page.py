@@ -131,8 +131,9 @@ def test_an_itinerant_teachers_lesson_at_a_teaching_point(admin_page):
     assert seen["classes"][1] == class_name
     assert any(c.endswith(f"({home})") for c in seen["classes"])
     rows = list(zip(column_texts(admin_page.observation_table, "授课教师"),
-                    column_texts(admin_page.observation_table, "班级")))
-    assert (name, class_name) in rows
+                    column_texts(admin_page.observation_table, "班级"),
+                    column_texts(admin_page.observation_table, "学校")))
+    assert (name, class_name, point_name) in rows  # given at the 教学点, whatever the teacher's home school
 
 
 def test_record_a_routine_check(admin_page):
@@ -168,6 +169,7 @@ def test_record_a_routine_check(admin_page):
     new, = [r for r in range(model.rowCount()) if model.row_data(r)["id"] not in known]
     assert column_texts(admin_page.check_table, "环节")[new] == "批"
     assert column_texts(admin_page.check_table, "教师")[new] == name
+    assert column_texts(admin_page.check_table, "学校")[new] == "油溪完全小学"
 
 
 def test_adjusted_standard_shows_in_the_table(admin_page):

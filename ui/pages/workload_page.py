@@ -79,6 +79,7 @@ def observation_columns() -> list[Column]:
     """Columns of the observation records table."""
     return [
         Column("date", "日期", field_text("date"), sample="2026-10-15"),
+        Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"], sample="中" * 8),
         Column("observer_name", "听课人", field_text("observer_name")),
         Column("teacher_name", "授课教师", field_text("teacher_name")),
         Column("class_name", "班级", field_text("class_name")),
@@ -111,6 +112,7 @@ def check_columns() -> list[Column]:
     """Columns of the routine check records table."""
     return [
         Column("date", "日期", field_text("date"), sample="2026-10-15"),
+        Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"], sample="中" * 8),
         Column("teacher_name", "教师", field_text("teacher_name")),
         Column("link", "环节", field_text("link"), centered=True, sample="环节"),
         Column("total", "得分", lambda r: _number(r["total"]), lambda r: r["total"] or 0, centered=True, sample="得分"),
