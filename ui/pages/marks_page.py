@@ -29,8 +29,8 @@ from ui.dialogs.messages import inform, show_error
 from ui.models.marks_grid_model import SHORTHANDS, Mark, MarksGridModel, mark_text, typed_value
 from ui.pages.page import Page
 from ui.session import Session
+from ui.widgets.choosers import SchoolCombo, chosen, refill
 
-ALL = "__all__"
 KEY_HELP = ("输入分数后按 Enter 到下一名学生,Tab 到下一科;Q = 缺考,M = 免考(也可输入“缺考”“免考”“作弊”);"
             "Delete 清除;从 Excel/WPS 复制一块成绩后按 Ctrl+V 粘贴;Ctrl+Z 撤销,Ctrl+Y 重做。"
             "每一格输入后立即保存,并记录修改人。")
@@ -169,7 +169,7 @@ class MarksPage(Page):
         choose = QHBoxLayout()
         self.exam_combo = QComboBox()
         self.exam_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.school_combo = QComboBox()
+        self.school_combo = SchoolCombo()
         self.school_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.school_combo.setVisible(session.is_township)
         self.class_combo = QComboBox()
@@ -250,42 +250,20 @@ class MarksPage(Page):
     # --- choosing exam, class and subjects -------------------------------------------------------
     def refresh(self) -> None:
         """Refill the exam, school and class lists (keeping the choice) and reload the grid."""
-        current = self.exam_combo.currentData()
-        self.exam_combo.blockSignals(True)
-        self.exam_combo.clear()
-        for exam in list_exams(self.session.db):
-            self.exam_combo.addItem(exam["name"], exam["id"])
-            self.exam_combo.setItemData(self.exam_combo.count() - 1, exam["term_name"], Qt.ItemDataRole.ToolTipRole)
-        index = self.exam_combo.findData(current) if current is not None else 0
-        self.exam_combo.setCurrentIndex(max(index, 0))
-        self.exam_combo.blockSignals(False)
+        refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in list_exams(self.session.db)])
         if self.exam_combo.count() == 0:
             self.say(self.tr("还没有考试。请先设置考试(命令行:schoolq exam create),再录入成绩。"), error=True)
         self._fill_schools()
 
     def _fill_schools(self) -> None:
-        current = self.school_combo.currentData()
-        self.school_combo.blockSignals(True)
-        self.school_combo.clear()
-        for school in list_schools(self.session.db):
-            if self.session.actor.school_id in (None, school["id"]):
-                self.school_combo.addItem(school["name"], school["id"])
-        index = self.school_combo.findData(current) if current is not None else 0
-        self.school_combo.setCurrentIndex(max(index, 0))
-        self.school_combo.blockSignals(False)
+        own = self.session.actor.school_id
+        self.school_combo.fill(s for s in list_schools(self.session.db) if own in (None, s["id"]))
         self._fill_classes()
 
     def _fill_classes(self) -> None:
-        current = self.class_combo.currentData()
-        self.class_combo.blockSignals(True)
-        self.class_combo.clear()
-        exam_id, school_id = self.exam_id(), self.school_combo.currentData()
-        if exam_id is not None and school_id is not None:
-            for row in exam_classes(self.session.db, exam_id, school_id):
-                self.class_combo.addItem(row["name"], row["id"])
-        index = self.class_combo.findData(current) if current is not None else 0
-        self.class_combo.setCurrentIndex(max(index, 0))
-        self.class_combo.blockSignals(False)
+        exam_id, school_id = self.exam_id(), self.school_combo.school()
+        classes = exam_classes(self.session.db, exam_id, school_id) if exam_id and school_id else []
+        refill(self.class_combo, [(row["name"], row["id"]) for row in classes])
         self._load_grid()
 
     def _exam_changed(self) -> None:
@@ -333,22 +311,15 @@ class MarksPage(Page):
         self.say("")
 
     def _fill_subjects(self) -> None:
-        current = self.subject_combo.currentData()
-        self.subject_combo.blockSignals(True)
-        self.subject_combo.clear()
-        self.subject_combo.addItem(self.tr("全部科目"), ALL)
-        for subject in (self._grid or {}).get("subjects", []):
-            self.subject_combo.addItem(subject["name"], subject["subject_id"])
-        index = self.subject_combo.findData(current) if current is not None else 0
-        self.subject_combo.setCurrentIndex(max(index, 0))
-        self.subject_combo.blockSignals(False)
+        refill(self.subject_combo, [(s["name"], s["subject_id"]) for s in (self._grid or {}).get("subjects", [])],
+               all_text=self.tr("全部科目"))
         self._subjects_changed()
 
     def _subjects_changed(self) -> None:
         if self._grid is None:
             return
-        chosen = self.subject_combo.currentData()
-        self.model.set_grid(self._grid, None if chosen in (None, ALL) else {chosen})
+        subject = chosen(self.subject_combo)
+        self.model.set_grid(self._grid, None if subject is None else {subject})
         self.table.setColumnWidth(0, self.table.fontMetrics().horizontalAdvance("G000000000000000000") + 16)
         self.table.setColumnWidth(1, self.table.fontMetrics().horizontalAdvance("中中中中") + 16)
         if self.model.rowCount() and self.model.columnCount() > 2:
@@ -528,7 +499,7 @@ class MarksPage(Page):
         """Read `path` for the chosen exam in the background, preview it, and import it when the
         whole file is accepted and the user confirms."""
         session, exam_id = self.session, self.exam_id()
-        school_id = session.actor.school_id or (None if session.is_township else self.school_combo.currentData())
+        school_id = session.actor.school_id or (None if session.is_township else self.school_combo.school())
         try:
             plan = session.tasks.run_modal(
                 lambda control: read_marks(session.worker_db(), path, exam_id, school_id=school_id,

@@ -13,8 +13,9 @@ from app.services.pupils import STATUSES, delete_pupil
 from ui.dialogs.pupil_dialog import PupilDialog
 from ui.models.pupils_table import load_pupils, pupil_columns
 from ui.models.table_model import TableSnapshot
-from ui.pages.roster_page import ALL, RosterPage
+from ui.pages.roster_page import RosterPage
 from ui.session import Session
+from ui.widgets.choosers import ALL, chosen, refill
 
 ENROLLED = frozenset({"在读", "转入"})
 
@@ -49,27 +50,18 @@ class PupilsPage(RosterPage):
 
     def school_filter_changed(self, school_id: str | None) -> None:
         """Offer the classes of the chosen school (of the only school in a school database)."""
-        current = self.class_combo.currentData()
-        self.class_combo.blockSignals(True)
-        self.class_combo.clear()
-        self.class_combo.addItem(self.tr("全部班级"), ALL)
         school = school_id or (None if self.session.is_township else self.default_school_id())
-        if school is not None:
-            for row in list_classes(self.session.db, school):
-                self.class_combo.addItem(row["name"], row["id"])
-        index = self.class_combo.findData(current) if current is not None else 0
-        self.class_combo.setCurrentIndex(max(index, 0))
+        classes = list_classes(self.session.db, school) if school is not None else []
+        refill(self.class_combo, [(row["name"], row["id"]) for row in classes], all_text=self.tr("全部班级"))
         self.class_combo.setEnabled(self.class_combo.count() > 1)
-        self.class_combo.blockSignals(False)
         self._class_changed()
 
     def _class_changed(self) -> None:
-        value = self.class_combo.currentData()
-        self.proxy.set_filter(class_id=None if value in (None, ALL) else value)
+        self.proxy.set_filter(class_id=chosen(self.class_combo))
 
     def _status_changed(self) -> None:
-        value = self.status_combo.currentData()
-        self.proxy.set_filter(status=None if value in (None, ALL) else ENROLLED if value == "enrolled" else value)
+        value = chosen(self.status_combo)
+        self.proxy.set_filter(status=ENROLLED if value == "enrolled" else value)
 
     def make_dialog(self, row: dict | None) -> PupilDialog:
         """Return the add (row None) or edit dialog."""

@@ -32,8 +32,8 @@ from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade
 from ui.models.table_model import Column, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Session
+from ui.widgets.choosers import SchoolCombo, chosen, refill
 
-ALL = "__all__"
 LEVELS = (("class", "班级"), ("grade", "年级"), ("school", "学校"), ("township", "乡镇"))
 LISTS = (("borderline", "临界生"), ("struggling", "学困生"), ("risers", "进步最大"), ("fallers", "退步最大"))
 CHART_WIDTH = 430.0
@@ -155,12 +155,8 @@ class QualityPage(Page):
         for key, name in LEVELS:
             if key != "township" or session.is_township:
                 self.level_combo.addItem(self.tr(name), key)
-        self.school_combo = QComboBox()
-        self.school_combo.setMinimumContentsLength(8)
-        if len(self._schools) > 1:
-            self.school_combo.addItem(self.tr("全部学校"), ALL)
-        for school in self._schools:
-            self.school_combo.addItem(school["name"], school["code"])
+        self.school_combo = SchoolCombo()
+        self.school_combo.fill(self._schools, everyone=len(self._schools) > 1, key="code")
         self.school_combo.setEnabled(self.school_combo.count() > 1)
         self.grade_combo = QComboBox()
         self.subject_combo = QComboBox()
@@ -271,23 +267,19 @@ class QualityPage(Page):
 
     # --- choices -------------------------------------------------------------------------------
 
-    def _choice(self, combo: QComboBox) -> object | None:
-        value = combo.currentData()
-        return None if value in (None, ALL) else value
-
     def school_code(self) -> str | None:
         """Return the school chosen (None: every school)."""
-        value = self._choice(self.school_combo)
+        value = chosen(self.school_combo)
         return None if value is None else str(value)
 
     def grade(self) -> int | None:
         """Return the grade chosen (None: every grade)."""
-        value = self._choice(self.grade_combo)
+        value = chosen(self.grade_combo)
         return None if value is None else int(value)
 
     def subject_code(self) -> str | None:
         """Return the subject chosen (None: every subject)."""
-        value = self._choice(self.subject_combo)
+        value = chosen(self.subject_combo)
         return None if value is None else str(value)
 
     def level(self) -> str:
@@ -298,16 +290,8 @@ class QualityPage(Page):
 
     def refresh(self) -> None:
         """List the exams with marks (keeping the one chosen) and read the chosen exam again."""
-        current = self.exam_combo.currentData()
-        exams = [e for e in list_exams(self.session.db) if e["n_marks"]]
-        self.exam_combo.blockSignals(True)
-        self.exam_combo.clear()
-        for exam in exams:
-            self.exam_combo.addItem(exam["name"], exam["id"])
-            self.exam_combo.setItemData(self.exam_combo.count() - 1, exam["term_name"], Qt.ItemDataRole.ToolTipRole)
-        index = self.exam_combo.findData(current) if current is not None else 0
-        self.exam_combo.setCurrentIndex(max(index, 0))
-        self.exam_combo.blockSignals(False)
+        refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in list_exams(self.session.db)
+                                 if e["n_marks"]])
         self.load_exam()
 
     def load_exam(self) -> None:
@@ -344,23 +328,12 @@ class QualityPage(Page):
             return
         self.data = data
         exam = data.exam
-        self._fill(self.grade_combo, self.tr("全部年级"), [(grade_text(g), g) for g in exam["grades"]])
-        self._fill(self.subject_combo, self.tr("全部学科"), [(s["name"], s["code"]) for s in exam["subjects"]])
+        refill(self.grade_combo, [(grade_text(g), g) for g in exam["grades"]], all_text=self.tr("全部年级"))
+        refill(self.subject_combo, [(s["name"], s["code"]) for s in exam["subjects"]], all_text=self.tr("全部学科"))
         self.status.setText(self.tr("{name}:{policy};分数线按满分的百分比(优秀、及格、低分),"
                                     "人数少于 {n} 的组为“样本过小”(灰色),不参加排名。").format(
             name=exam["name"], policy=POLICY_NAMES.get(exam["policy"], exam["policy"]), n=data.min_group_size))
         self.show_data()
-
-    def _fill(self, combo: QComboBox, all_text: str, items: list[tuple[str, object]]) -> None:
-        current = combo.currentData()
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem(all_text, ALL)
-        for text, value in items:
-            combo.addItem(text, value)
-        index = combo.findData(current) if current is not None else 0
-        combo.setCurrentIndex(max(index, 0))
-        combo.blockSignals(False)
 
     # --- showing -------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from ui.dialogs.messages import inform, show_error, warn
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Session
+from ui.widgets.choosers import SchoolCombo, refill
 
 AUTO = ""
 WHOLE_SCHOOL = "__school__"
@@ -68,7 +69,7 @@ class ReportsPage(Page):
             self.kind_combo.addItem(self.tr(KINDS[kind]), kind)
         self.exam_combo = QComboBox()
         self.exam_combo.setMinimumContentsLength(24)
-        self.school_combo = QComboBox()
+        self.school_combo = SchoolCombo(min_chars=0)
         self.township_combo = QComboBox()
         self.class_combo = QComboBox()
         self.teacher_combo = QComboBox()
@@ -161,23 +162,11 @@ class ReportsPage(Page):
         """Reload the exams, schools and recent reports (quick reads on the GUI thread)."""
         db = self.session.db
         self._exams = [e for e in list_exams(db) if e["n_marks"]]
-        current = self.exam_combo.currentData()
-        self.exam_combo.blockSignals(True)
-        self.exam_combo.clear()
-        for exam in self._exams:
-            self.exam_combo.addItem(f"{exam['name']}({exam['term_code']})", exam["id"])
-        self.exam_combo.setCurrentIndex(max(0, self.exam_combo.findData(current)))
-        self.exam_combo.blockSignals(False)
+        refill(self.exam_combo, [(f"{e['name']}({e['term_code']})", e["id"]) for e in self._exams])
         own_school = self.session.actor.school_id
         schools = [s for s in list_schools(db) if not own_school or s["id"] == own_school]
         self._schools = {s["code"]: s["id"] for s in schools}
-        chosen = self.school_combo.currentData()
-        self.school_combo.blockSignals(True)
-        self.school_combo.clear()
-        for school in schools:
-            self.school_combo.addItem(f"{school['name']}({school['code']})", school["code"])
-        self.school_combo.setCurrentIndex(max(0, self.school_combo.findData(chosen)))
-        self.school_combo.blockSignals(False)
+        self.school_combo.fill(schools, key="code", label=lambda school: f"{school['name']}({school['code']})")
         chosen = self.township_combo.currentData()
         self.township_combo.clear()
         for township in townships(db):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
 from app.importing.workbook import ImportCancelled
@@ -14,8 +14,7 @@ from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Session
-
-ALL = "__all__"
+from ui.widgets.choosers import SchoolCombo
 
 
 class RosterPage(Page):
@@ -36,8 +35,7 @@ class RosterPage(Page):
         self.search.setMinimumWidth(200)
         self.search.textChanged.connect(lambda text: self.proxy.set_filter(text=text))
         self.filters.addWidget(self.search)
-        self.school_combo = QComboBox()
-        self.school_combo.setMinimumContentsLength(8)
+        self.school_combo = SchoolCombo()
         self.school_combo.currentIndexChanged.connect(self._school_changed)
         self.filters.addWidget(self.school_combo)
         self.school_combo.setVisible(session.is_township)
@@ -104,15 +102,7 @@ class RosterPage(Page):
         self._update_buttons()
 
     def _fill_schools(self) -> None:
-        current = self.school_combo.currentData()
-        self.school_combo.blockSignals(True)
-        self.school_combo.clear()
-        self.school_combo.addItem(self.tr("全部学校"), ALL)
-        for school in list_schools(self.session.db):
-            self.school_combo.addItem(school["name"], school["id"])
-        index = self.school_combo.findData(current) if current is not None else 0
-        self.school_combo.setCurrentIndex(max(index, 0))
-        self.school_combo.blockSignals(False)
+        self.school_combo.fill(list_schools(self.session.db), everyone=True)
         self._school_changed()
 
     def _school_changed(self) -> None:
@@ -125,8 +115,7 @@ class RosterPage(Page):
 
     def selected_school_filter(self) -> str | None:
         """Return the school chosen in the filter (None for all schools)."""
-        value = self.school_combo.currentData()
-        return None if value in (None, ALL) else value
+        return self.school_combo.school()
 
     def default_school_id(self) -> str | None:
         """Return the school new rows and imports belong to: the filtered school, the actor's

@@ -12,8 +12,9 @@ from app.services.teachers import delete_teacher
 from ui.dialogs.teacher_dialog import TeacherDialog
 from ui.models.table_model import TableSnapshot
 from ui.models.teachers_table import load_teachers, teacher_columns
-from ui.pages.roster_page import ALL, RosterPage
+from ui.pages.roster_page import RosterPage
 from ui.session import Session
+from ui.widgets.choosers import ALL, chosen
 
 
 class TeachersPage(RosterPage):
@@ -40,8 +41,7 @@ class TeachersPage(RosterPage):
         return load_teachers(db, self.session.is_township)
 
     def _active_changed(self) -> None:
-        value = self.active_combo.currentData()
-        self.proxy.set_filter(active=None if value in (None, ALL) else value)
+        self.proxy.set_filter(active=chosen(self.active_combo))
 
     def make_dialog(self, row: dict | None) -> TeacherDialog:
         """Return the add (row None) or edit dialog."""

@@ -23,6 +23,7 @@ from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableMode
 from ui.pages.page import Page
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
 from ui.session import Session
+from ui.widgets.choosers import SchoolCombo
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 VIEWS = (("class", "班级课表"), ("teacher", "教师课表"), ("room", "教室课表"))
@@ -152,9 +153,8 @@ class TimetablePage(Page):
         self._generation = 0
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.school_combo = QComboBox()
         # Counted in "x" widths: 16 hold a school name of eight Chinese characters even when the bar is crowded.
-        self.school_combo.setMinimumContentsLength(16)
+        self.school_combo = SchoolCombo(min_chars=16)
         self.school_combo.currentIndexChanged.connect(lambda _i: self.reload())
         bar.addWidget(self.school_combo)
         self.view_combo = QComboBox()
@@ -257,21 +257,14 @@ class TimetablePage(Page):
 
     def _fill_schools(self) -> None:
         schools = list_schools(self.session.db)
-        self.school_combo.blockSignals(True)
-        self.school_combo.clear()
-        for school in schools:
-            self.school_combo.addItem(school["name"], school["id"])
-        preferred = self.session.actor.school_id
-        index = self.school_combo.findData(preferred) if preferred else 0
-        self.school_combo.setCurrentIndex(max(index, 0))
-        self.school_combo.blockSignals(False)
+        self.school_combo.fill(schools, preferred=self.session.actor.school_id)
         self.school_combo.setVisible(len(schools) > 1)
         self.summary_title.setVisible(len(schools) > 1)
         self.summary_table.setVisible(len(schools) > 1)
 
     def school_id(self) -> str | None:
         """Return the school shown."""
-        return self.school_combo.currentData()
+        return self.school_combo.school()
 
     def refresh(self) -> None:
         """Read the school's timetable and check every school's, in the background."""

@@ -18,8 +18,7 @@ from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableMode
 from ui.pages.page import Page
 from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
 from ui.session import Session
-
-ALL = "__all__"
+from ui.widgets.choosers import SchoolCombo
 
 
 def _number(value: float | None) -> str:
@@ -169,8 +168,7 @@ class WorkloadPage(Page):
         self._generation = 0
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.school_combo = QComboBox()
-        self.school_combo.setMinimumContentsLength(10)
+        self.school_combo = SchoolCombo(min_chars=10)
         self.school_combo.currentIndexChanged.connect(lambda _i: self.reload())
         bar.addWidget(self.school_combo)
         bar.addStretch(1)
@@ -280,22 +278,12 @@ class WorkloadPage(Page):
 
     def _fill_schools(self) -> None:
         schools = list_schools(self.session.db)
-        self.school_combo.blockSignals(True)
-        self.school_combo.clear()
-        if len(schools) > 1:
-            self.school_combo.addItem(self.tr("全部学校"), ALL)
-        for school in schools:
-            self.school_combo.addItem(school["name"], school["id"])
-        preferred = self.session.actor.school_id
-        index = self.school_combo.findData(preferred) if preferred else 0
-        self.school_combo.setCurrentIndex(max(index, 0))
-        self.school_combo.blockSignals(False)
+        self.school_combo.fill(schools, everyone=len(schools) > 1, preferred=self.session.actor.school_id)
         self.school_combo.setVisible(len(schools) > 1)
 
     def school_id(self) -> str | None:
         """Return the school chosen (None: every school)."""
-        value = self.school_combo.currentData()
-        return None if value in (None, ALL) else value
+        return self.school_combo.school()
 
     # --- loading -------------------------------------------------------------------------------
 
