@@ -5,7 +5,6 @@ import json
 
 import pytest
 
-from app.db.writes import Actor
 from app.errors import PermissionDenied, ValidationError
 from app.services import classes, marks, pupils, schools, teachers, users
 
