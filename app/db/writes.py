@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of, numbers_by_id
+from app.db.migrations import MARK_KEYS
 from app.errors import NotFound
 
 # Rows per INSERT statement of BulkInsert (fewer where SQLite allows fewer parameters).
@@ -84,6 +86,36 @@ def new_ids(count: int) -> list[str]:
 DERIVED_IDS = {"mark": ("exam_id", "pupil_id", "subject_id")}
 
 
+# Tables whose rows also store the integer key (<kind>_number.no) of each row an id column refers to,
+# as <column without _id>_no (see migrations.m006): written here with the ids, never read back.
+KEYED = {"mark": MARK_KEYS}
+
+
+def _number(column: str) -> str:
+    return f"{column[:-3]}_no"
+
+
+def _where_id(table: str, row_id: str) -> tuple[str, list]:
+    """Return (condition, args) finding the row of `table` with id `row_id`: by its integer keys
+    for DERIVED_IDS tables (their text id has no index), else by id."""
+    columns = DERIVED_IDS.get(table)
+    if columns is None:
+        return "id = ?", [row_id]
+    parts = str(row_id).split("/")
+    if len(parts) != len(columns):
+        return "0", []
+    kinds = dict(KEYED[table])
+    return " AND ".join(f"[{_number(c)}] = {number_of(kinds[c])}" for c in columns), parts
+
+
+def _readable(table: str, row: dict) -> dict:
+    """Return `row` without the integer keys a KEYED table stores."""
+    if table not in KEYED:
+        return row
+    numbers = {_number(c) for c, _ in KEYED[table]}
+    return {k: v for k, v in row.items() if k not in numbers}
+
+
 def derived_id(table: str, values: dict) -> str | None:
     """Return the id SQLite gives a row of `table` with `values`, or None for tables with ordinary ids."""
     columns = DERIVED_IDS.get(table)
@@ -123,10 +155,17 @@ def audit(db: Database, actor: Actor, action: str, table: str, row_id: str | Non
 
 def get_row(db: Database, table: str, row_id: str) -> dict:
     """Return the row of `table` with id `row_id`. Raises NotFound."""
-    rows = list(db.query(f"SELECT * FROM [{table}] WHERE id = ?", [row_id]))
+    where, args = _where_id(table, row_id)
+    rows = list(db.query(f"SELECT * FROM [{table}] WHERE {where}", args))
     if not rows:
         raise NotFound(f"找不到记录({table} {row_id}),它可能已被删除。")
-    return rows[0]
+    return _readable(table, rows[0])
+
+
+def row_exists(db: Database, table: str, row_id: str) -> bool:
+    """Return True when `table` has a row with id `row_id`."""
+    where, args = _where_id(table, row_id)
+    return db.execute(f"SELECT 1 FROM [{table}] WHERE {where}", args).fetchone() is not None
 
 
 def insert_row(db: Database, actor: Actor, table: str, values: dict) -> str:
@@ -138,9 +177,12 @@ def insert_row(db: Database, actor: Actor, table: str, values: dict) -> str:
     row.update(created_at=stamp, updated_at=stamp)
     if rid is None:
         row["id"] = rid = row["id"] or new_id()
-    columns = ", ".join(f"[{c}]" for c in row)
-    marks = ", ".join("?" for _ in row)
-    db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+    names, slots, args = [f"[{c}]" for c in row], ["?" for _ in row], list(row.values())
+    for column, kind in KEYED.get(table, ()):
+        names.append(f"[{_number(column)}]")
+        slots.append(number_of(kind))
+        args.append(row.get(column))
+    db.execute(f"INSERT INTO [{table}] ({', '.join(names)}) VALUES ({', '.join(slots)})", args)
     audit(db, actor, "insert", table, rid, None, values, row.get("school_id"))
     return rid
 
@@ -151,9 +193,14 @@ def update_row(db: Database, actor: Actor, table: str, row_id: str, changes: dic
     diff = {k: v for k, v in changes.items() if old.get(k) != v}
     if not diff:
         return {}
-    assignments = ", ".join(f"[{c}] = ?" for c in diff)
-    db.execute(f"UPDATE [{table}] SET {assignments}, updated_at = ? WHERE id = ?",
-               [*diff.values(), now(), row_id])
+    assignments, args = [f"[{c}] = ?" for c in diff], list(diff.values())
+    for column, kind in KEYED.get(table, ()):
+        if column in diff:
+            assignments.append(f"[{_number(column)}] = {number_of(kind)}")
+            args.append(diff[column])
+    where, where_args = _where_id(table, row_id)
+    db.execute(f"UPDATE [{table}] SET {', '.join(assignments)}, updated_at = ? WHERE {where}",
+               [*args, now(), *where_args])
     audit(db, actor, "update", table, row_id, {k: old[k] for k in diff}, diff, old.get("school_id"))
     return diff
 
@@ -161,7 +208,8 @@ def update_row(db: Database, actor: Actor, table: str, row_id: str, changes: dic
 def delete_row(db: Database, actor: Actor, table: str, row_id: str) -> dict:
     """Delete a row, audit its last content, and return that content."""
     old = get_row(db, table, row_id)
-    db.execute(f"DELETE FROM [{table}] WHERE id = ?", [row_id])
+    where, args = _where_id(table, row_id)
+    db.execute(f"DELETE FROM [{table}] WHERE {where}", args)
     audit(db, actor, "delete", table, row_id, old, None, old.get("school_id"))
     return old
 
@@ -193,9 +241,11 @@ def bulk_insert(db: Database, actor: Actor, table: str, rows: list[dict], note: 
         prepared = [{"id": r.get("id") or new_id(), **r, "created_at": stamp, "updated_at": stamp}
                     if "id" in r or _has_id(db, table) else dict(r) for r in rows]
     columns = list(prepared[0])
-    sql = (f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
-           f"VALUES ({', '.join('?' for _ in columns)})")
-    db.conn.executemany(sql, [[r[c] for c in columns] for r in prepared])
+    keyed = KEYED.get(table, ())
+    names = [f"[{c}]" for c in columns] + [f"[{_number(c)}]" for c, _ in keyed]
+    slots = ["?" for _ in columns] + [number_of(kind) for _, kind in keyed]
+    sql = f"INSERT INTO [{table}] ({', '.join(names)}) VALUES ({', '.join(slots)})"
+    db.conn.executemany(sql, [[r[c] for c in columns] + [r.get(c) for c, _ in keyed] for r in prepared])
     audit(db, actor, "bulk", table, None, None, {"rows": len(prepared)}, None, note)
     return len(prepared)
 
@@ -221,24 +271,37 @@ class BulkInsert:
     Rows are tuples in `columns` order (ids included, see new_ids, except for DERIVED_IDS tables);
     all get the same created_at/updated_at. Call add() for each batch (from one thread at a time)
     and done() once, in the same transaction, for the audit entry naming the count.
+
+    For a KEYED table the integer keys are looked up in memory: the <kind>_number tables are read
+    once, when the BulkInsert is made (inside the transaction that writes), and a row naming an id
+    they do not hold raises sqlite3.IntegrityError, as a foreign key would.
     """
 
     def __init__(self, db: Database, actor: Actor, table: str, columns: Sequence[str], note: str):
         self.db, self.actor, self.table, self.note = db, actor, table, note
         self.count = 0
         self._stamp = now()
-        names = [*columns, "created_at", "updated_at"]
-        self._one = f"({', '.join('?' for _ in columns)}, ?, ?)"
+        keyed = KEYED.get(table, ())
+        self._keys = [(list(columns).index(column), numbers_by_id(db, kind)) for column, kind in keyed]
+        names = [*columns, "created_at", "updated_at", *(_number(c) for c, _ in keyed)]
+        self._one = f"({', '.join('?' for _ in names)})"
         self._head = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) VALUES "
         self._size = max(1, min(BULK_ROWS, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names)))
         self._full = self._head + ", ".join([self._one] * self._size)
 
     def add(self, rows: Iterable[Sequence]) -> None:
         """Insert `rows` now."""
-        stamp, size = self._stamp, self._size
+        stamp, size, keys = self._stamp, self._size, self._keys
         source = iter(rows)
         while chunk := list(itertools.islice(source, size)):
-            params = [value for row in chunk for value in (*row, stamp, stamp)]
+            if keys:
+                try:
+                    params = [value for row in chunk
+                              for value in (*row, stamp, stamp, *(row[i] and numbers[row[i]] for i, numbers in keys))]
+                except KeyError as exc:
+                    raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed: {exc}") from exc
+            else:
+                params = [value for row in chunk for value in (*row, stamp, stamp)]
             sql = self._full if len(chunk) == size else self._head + ", ".join([self._one] * len(chunk))
             self.db.conn.execute(sql, params)
             self.count += len(chunk)

@@ -194,9 +194,17 @@ _SCHOOL_COPY = [
     ("exam", "SELECT * FROM t.exam"),
     ("exam_grade", "SELECT * FROM t.exam_grade"),
     ("exam_subject", "SELECT * FROM t.exam_subject"),
-    # mark's id is generated (not a stored column), so its stored columns are named.
-    ("mark", "SELECT school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status, created_at, updated_at"
-             " FROM t.mark WHERE school_id = ?1"),
+    # mark's id is generated (not a stored column), so its stored columns are named; its integer keys
+    # are this database's own (see app.db.writes.KEYED).
+    ("mark", "(school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status, created_at, updated_at,"
+             " school_no, exam_no, pupil_no, subject_no, class_no)"
+             " SELECT school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status, created_at, updated_at,"
+             " (SELECT no FROM main.school_number WHERE id = m.school_id),"
+             " (SELECT no FROM main.exam_number WHERE id = m.exam_id),"
+             " (SELECT no FROM main.pupil_number WHERE id = m.pupil_id),"
+             " (SELECT no FROM main.subject_number WHERE id = m.subject_id),"
+             " (SELECT no FROM main.class_number WHERE id = m.class_id)"
+             " FROM t.mark m WHERE school_id = ?1"),
     ("teaching_assignment", "SELECT * FROM t.teaching_assignment WHERE school_id = ?1"),
     ("timetable_period", "SELECT * FROM t.timetable_period WHERE school_id = ?1"),
     ("timetable_slot", "SELECT * FROM t.timetable_slot WHERE school_id = ?1"),

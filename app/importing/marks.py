@@ -174,8 +174,9 @@ class _Pupils:
         earlier: dict[str, tuple[str | None, int]] = {}
         if any(row[7] != exam["academic_year_id"] for row in rows):
             for pupil_id, class_id, grade in db.execute(
-                    "SELECT m.pupil_id, m.class_id, m.grade FROM mark m JOIN exam e ON e.id = m.exam_id"
-                    " JOIN term t ON t.id = e.term_id WHERE t.academic_year_id = ? GROUP BY m.pupil_id",
+                    "SELECT m.pupil_id, m.class_id, m.grade FROM exam e JOIN term t ON t.id = e.term_id"
+                    " JOIN exam_number n ON n.id = e.id JOIN mark m ON m.exam_no = n.no"
+                    " WHERE t.academic_year_id = ? GROUP BY m.pupil_id",
                     [exam["academic_year_id"]]):
                 earlier[pupil_id] = (class_id, grade)
         self.info: dict[str, tuple] = {}
@@ -282,7 +283,8 @@ class _Planner:
         words = {w: w for w in ("正常", "缺考", "免考", "作弊")}
         self.existing: dict[str, dict[str, tuple[float | None, str]]] = {}
         for pupil_id, subject_id, score, status in db.execute(
-                "SELECT pupil_id, subject_id, score, status FROM mark WHERE exam_id = ?", [exam["id"]]):
+                "SELECT pupil_id, subject_id, score, status FROM mark"
+                " WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)", [exam["id"]]):
             self.existing.setdefault(pupil_ids.get(pupil_id, pupil_id), {})[subject_ids.get(subject_id, subject_id)] = \
                 (score, words.get(status, status))
         # Where each pupil's marks were seen in the file: [(sheet, row, subject ids)].

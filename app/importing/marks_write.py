@@ -14,7 +14,6 @@ check and the write.
 from __future__ import annotations
 
 import gc
-import json
 import queue
 import sqlite3
 import threading
@@ -83,7 +82,8 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
         with _bulk_write(writer):
             # Foreign keys are not looked up row by row (a quarter of SQLite's work here): every id
             # a new mark names was read from this database inside the transaction that writes it,
-            # which no one else can change meanwhile, and _check_references checks them once each.
+            # which no one else can change meanwhile, and BulkInsert finds each one's integer key
+            # in the tables it read in that transaction (an unknown id is refused).
             writer.execute("PRAGMA foreign_keys = OFF")
             try:
                 writer.execute("BEGIN IMMEDIATE")
@@ -120,28 +120,11 @@ def _import_streaming(db: Database, writer: Database, actor: Actor, path, exam: 
         writer.conn.rollback()
         return plan, None
     _check_groups(db, actor, _update_groups(db, plan) - checked)
-    _check_references(writer, exam["id"], plan.inserts)
     insert.note = _note(plan.file_name, plan.exam_name, len(plan.inserts))
     insert.done()
     _apply_updates(writer, actor, plan, None, 1)
     writer.conn.commit()
     return plan, {"add": len(plan.inserts), "update": len(plan.updates), "unchanged": plan.unchanged}
-
-
-# The tables the columns of a new mark (as in MarksPlan.inserts) refer to.
-_REFERENCES = ((0, "school"), (1, "pupil"), (2, "subject"), (3, "class"))
-
-
-def _check_references(db: Database, exam_id: str, marks: list[tuple]) -> None:
-    """Raise ValidationError unless the exam and every school, pupil, subject and class the new
-    marks name are in the database: what foreign keys would have checked, once per id."""
-    missing = 0 if db.execute("SELECT 1 FROM exam WHERE id = ?", [exam_id]).fetchone() else 1
-    for column, table in _REFERENCES:
-        ids = json.dumps(sorted({m[column] for m in marks if m[column] is not None}))
-        missing += db.execute(f"SELECT COUNT(*) FROM json_each(?) WHERE value NOT IN (SELECT id FROM [{table}])",
-                              [ids]).fetchone()[0]
-    if missing:
-        raise invalid(_CHANGED_MEANWHILE)
 
 
 class _WriterThread:
@@ -191,13 +174,13 @@ def _check_groups(db: Database, actor: Actor, groups: set[tuple]) -> None:
 
 def _update_groups(db: Database, plan: MarksPlan) -> set[tuple]:
     """Return the (school, class, subject) of every stored mark the plan changes."""
-    ids = [u["mark_id"] for u in plan.updates]
-    out = set()
-    for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
-        out.update(tuple(r) for r in db.execute(
-            f"SELECT school_id, class_id, subject_id FROM mark WHERE id IN ({', '.join('?' for _ in part)})", part))
-    return out
+    ids = {u["mark_id"] for u in plan.updates}
+    if not ids:
+        return set()
+    return {tuple(r[1:]) for r in db.execute(
+        "SELECT id, school_id, class_id, subject_id FROM mark"
+        " WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)",
+        [plan.exam_id]) if r[0] in ids}
 
 
 def _apply_updates(db: Database, actor: Actor, plan: MarksPlan, progress: Progress | None, total: int) -> None:
@@ -208,14 +191,9 @@ def _apply_updates(db: Database, actor: Actor, plan: MarksPlan, progress: Progre
 
 
 def _mark_rows(plan: MarksPlan, progress: Progress | None, total: int) -> Iterator[tuple]:
-    """Yield the new mark rows (_MARK_COLUMNS) in (pupil, subject) order, reporting progress.
-
-    In this order the unique index on the mark's id (exam/pupil/subject) is filled front to back,
-    instead of at random places all over the file.
-    """
+    """Yield the new mark rows (_MARK_COLUMNS) in the order of the file, reporting progress."""
     exam_id = plan.exam_id
-    marks = sorted(plan.inserts, key=lambda m: (m[1], m[2]))
-    for done, (school_id, pupil_id, subject_id, class_id, grade, score, status) in enumerate(marks, start=1):
+    for done, (school_id, pupil_id, subject_id, class_id, grade, score, status) in enumerate(plan.inserts, start=1):
         yield school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status
         if progress is not None and done % 10_000 == 0:
             progress(done / total, f"已写入 {done} 条成绩")

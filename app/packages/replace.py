@@ -320,7 +320,8 @@ def apply_snapshot(db: Database, actor: Actor, snap: Snapshot, manifest: Manifes
         "pupil": (f"x.school_id IN ({marks})", own_schools),
         "pupil_status_change": (f"x.school_id IN ({marks})", own_schools),
         "exam": (f"{exam_owner} AND x.term_id = ?", [*exam_args, term_id]),
-        "mark": (f"x.school_id IN ({marks}) AND x.exam_id IN (SELECT id FROM exam WHERE term_id = ?)",
+        "mark": (f"x.school_id IN ({marks}) AND x.exam_no IN (SELECT n.no FROM exam_number n"
+                 " JOIN exam e ON e.id = n.id WHERE e.term_id = ?)",
                  [*own_schools, term_id]),
         **{t: (f"x.school_id IN ({marks}) AND x.term_id = ?", [*own_schools, term_id]) for _, t in TERM_TABLES
            if t != "mark"},

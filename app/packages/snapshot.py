@@ -107,8 +107,9 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                                                   " FROM teacher_site WHERE teacher_id IN"
                                                   " (SELECT value FROM json_each(:t))", p)
     p["x"] = json.dumps(sorted(school_ids))
-    exams = _ids(db, f"SELECT e.id FROM exam e WHERE {_OWN_EXAM} UNION SELECT m.exam_id FROM mark m"
-                     f" JOIN exam e ON e.id = m.exam_id WHERE m.school_id IN ({_OWN}) AND e.term_id = :term", p)
+    exams = _ids(db, f"SELECT e.id FROM exam e WHERE {_OWN_EXAM} UNION SELECT m.exam_id FROM exam e"
+                     " JOIN exam_number n ON n.id = e.id JOIN mark m ON m.exam_no = n.no"
+                     f" WHERE m.school_id IN ({_OWN}) AND e.term_id = :term", p)
     p["e"] = json.dumps(sorted(exams))
     out = {
         "学校": _rows(db, "SELECT s.code, s.name, s.type, t.code AS township_code, s.address, s.daily_max_periods,"
@@ -144,7 +145,8 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
         "考试": _exam_rows(db, p),
         "成绩": _rows(db, "SELECT e.name AS exam_name, p.student_no, p.name AS pupil_name, m.grade, c.name AS class_name,"
                         " sj.name AS subject, m.score, m.status, m.id, m.school_id, m.exam_id, m.pupil_id, m.class_id"
-                        " FROM mark m JOIN exam e ON e.id = m.exam_id JOIN pupil p ON p.id = m.pupil_id"
+                        " FROM exam e JOIN exam_number n ON n.id = e.id JOIN mark m ON m.exam_no = n.no"
+                        " JOIN pupil p ON p.id = m.pupil_id"
                         " JOIN subject sj ON sj.id = m.subject_id LEFT JOIN class c ON c.id = m.class_id"
                         f" WHERE m.school_id IN ({_OWN}) AND e.term_id = :term"
                         " ORDER BY e.date, e.name, m.school_id, m.grade, c.number, c.name, p.student_no, sj.sort_order", p),

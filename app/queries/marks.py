@@ -54,13 +54,16 @@ def marks_grid(db: Database, exam_id: str, class_id: str) -> dict:
             grade_then[pupil_id] = grade
     else:
         for pupil_id, grade in db.execute(
-                "SELECT m.pupil_id, m.grade FROM mark m JOIN exam e ON e.id = m.exam_id JOIN term t ON t.id = e.term_id"
+                "SELECT m.pupil_id, m.grade FROM exam e JOIN term t ON t.id = e.term_id"
+                " JOIN exam_number n ON n.id = e.id JOIN mark m ON m.exam_no = n.no"
                 " WHERE m.class_id = ? AND t.academic_year_id = ? GROUP BY m.pupil_id",
                 [class_id, klass["academic_year_id"]]):
             grade_then[pupil_id] = grade
     marks: dict[str, dict[str, tuple]] = {}
     for pupil_id, subject_id, score, status, grade in db.execute(
-            "SELECT pupil_id, subject_id, score, status, grade FROM mark WHERE exam_id = ? AND class_id = ?",
+            "SELECT pupil_id, subject_id, score, status, grade FROM mark"
+            " WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)"
+            " AND class_no = (SELECT no FROM class_number WHERE id = ?)",
             [exam_id, class_id]):
         marks.setdefault(pupil_id, {})[subject_id] = (score, status)
         grade_then[pupil_id] = grade

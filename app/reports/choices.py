@@ -23,8 +23,10 @@ def exam_classes(db: Database, exam_id: str, school_id: str, head_teacher_id: st
     if head_teacher_id:
         where, args = " AND c.head_teacher_id = ?", [*args, head_teacher_id]
     return [dict(r) for r in db.query(
-        "SELECT c.id, c.name, MIN(m.grade) AS grade, c.head_teacher_id FROM class c JOIN mark m ON m.class_id = c.id"
-        f" WHERE m.exam_id = ? AND c.school_id = ?{where} GROUP BY c.id ORDER BY MIN(m.grade), c.number, c.name",
+        "SELECT c.id, c.name, MIN(m.grade) AS grade, c.head_teacher_id FROM class c JOIN class_number n ON n.id = c.id"
+        " JOIN mark m ON m.class_no = n.no AND m.school_no = (SELECT no FROM school_number WHERE id = c.school_id)"
+        f" WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = ?) AND c.school_id = ?{where}"
+        " GROUP BY c.id ORDER BY MIN(m.grade), c.number, c.name",
         args)]
 
 

@@ -74,7 +74,7 @@ def data_hash(db: Database, exam_ids: Iterable[str], *, school_ids: Iterable[str
     for exam_id in sorted(set(exam_ids)):
         exam = get_exam(db, exam_id)
         digest.update(json.dumps(_exam_definition(exam), ensure_ascii=False, sort_keys=True).encode("utf-8"))
-        where, args = "m.exam_id = ?", [exam_id]
+        where, args = "m.exam_no = (SELECT no FROM exam_number WHERE id = ?)", [exam_id]
         if schools is not None:
             where += f" AND m.school_id IN ({','.join('?' * len(schools))})"
             args += schools
@@ -119,8 +119,10 @@ def find_class(db: Database, exam: dict, school: dict, written: str) -> dict:
     Raises NotFound listing the classes that sat the exam.
     """
     rows = [dict(r) for r in db.query(
-        "SELECT c.id, c.name, c.number, MIN(m.grade) AS grade FROM class c JOIN mark m ON m.class_id = c.id"
-        " WHERE m.exam_id = ? AND c.school_id = ? GROUP BY c.id ORDER BY MIN(m.grade), c.number",
+        "SELECT c.id, c.name, c.number, MIN(m.grade) AS grade FROM class c JOIN class_number n ON n.id = c.id"
+        " JOIN mark m ON m.class_no = n.no AND m.school_no = (SELECT no FROM school_number WHERE id = c.school_id)"
+        " WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = ?) AND c.school_id = ?"
+        " GROUP BY c.id ORDER BY MIN(m.grade), c.number",
         [exam["id"], school["id"]])]
     text = (written or "").strip()
     parsed = parse_class(text)
@@ -130,7 +132,8 @@ def find_class(db: Database, exam: dict, school: dict, written: str) -> dict:
     for row in rows:
         if row["name"] in wanted or row["id"] == text:
             row["grades"] = [g for (g,) in db.execute(
-                "SELECT DISTINCT grade FROM mark WHERE exam_id = ? AND class_id = ? ORDER BY grade",
+                "SELECT DISTINCT grade FROM mark WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)"
+                " AND class_no = (SELECT no FROM class_number WHERE id = ?) ORDER BY grade",
                 [exam["id"], row["id"]])]
             return row
     names = "、".join(r["name"] for r in rows) or "(没有)"

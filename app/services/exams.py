@@ -384,7 +384,7 @@ def list_exams(db: Database, term: str | None = None) -> list[dict]:
         "   AS grades_text,"
         " (SELECT group_concat(name, '、') FROM (SELECT sj.name FROM exam_subject es JOIN subject sj"
         "   ON sj.id = es.subject_id WHERE es.exam_id = e.id ORDER BY sj.sort_order)) AS subjects_text,"
-        " (SELECT COUNT(*) FROM mark m WHERE m.exam_id = e.id) AS n_marks"
+        " (SELECT COUNT(*) FROM mark m WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = e.id)) AS n_marks"
         f" FROM exam e JOIN term t ON t.id = e.term_id LEFT JOIN school s ON s.id = e.school_id {where}"
         " ORDER BY t.code DESC, IFNULL(e.date, '') DESC, e.name", args))
     out = []

@@ -5,7 +5,7 @@ import re
 
 from sqlite_utils import Database
 
-from app.db.writes import Actor, delete_row, derived_id, get_row, insert_row, update_row
+from app.db.writes import Actor, delete_row, derived_id, get_row, insert_row, row_exists, update_row
 from app.errors import invalid
 from app.services.permissions import require_mark_write
 from app.services.schools import current_term
@@ -43,7 +43,8 @@ def placement_at_exam(db: Database, pupil: dict, exam_id: str) -> tuple[str | No
     Taken from the pupil's other marks in that exam when there are any; otherwise the current class and
     grade, moved back one grade per school year for an exam of an earlier year (class then unknown).
     """
-    row = db.execute("SELECT class_id, grade FROM mark WHERE exam_id = ? AND pupil_id = ? LIMIT 1",
+    row = db.execute("SELECT class_id, grade FROM mark WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)"
+                     " AND pupil_no = (SELECT no FROM pupil_number WHERE id = ?) LIMIT 1",
                      [exam_id, pupil["id"]]).fetchone()
     if row:
         return row[0], row[1]
@@ -75,7 +76,7 @@ def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject
         raise invalid(f"该考试不含 {grade} 年级。")
     require_mark_write(db, actor, pupil["school_id"], class_id or pupil["class_id"], subject_id)
     mark_id = derived_id("mark", {"exam_id": exam_id, "pupil_id": pupil_id, "subject_id": subject_id})
-    existing = db.execute("SELECT 1 FROM mark WHERE id = ?", [mark_id]).fetchone()
+    existing = row_exists(db, "mark", mark_id)
     if value is None or clean(value) == "":
         if existing:
             with db.atomic():

@@ -34,9 +34,9 @@ def _pupil_scores(db: Database, exam: dict, subject: str | None, school_id: str 
         if found is None or found["id"] not in specs:
             raise invalid(f"考试“{exam['name']}”没有科目“{subject}”。", "subject")
         wanted = found["id"]
-    where, args = ["m.exam_id = ?", "m.status = '正常'"], [exam["id"]]
+    where, args = ["m.exam_no = (SELECT no FROM exam_number WHERE id = ?)", "m.status = '正常'"], [exam["id"]]
     if school_id:
-        where.append("m.school_id = ?")
+        where.append("m.school_no = (SELECT no FROM school_number WHERE id = ?)")
         args.append(school_id)
     if grade is not None:
         where.append("m.grade = ?")

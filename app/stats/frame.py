@@ -3,7 +3,8 @@
 A *cell* is one school × class × grade × subject (a 复式 class gives one cell per grade). Marks are
 kept as integers in hundredths of a point; the statuses are negative codes, so one int64 array holds
 the whole exam. SQLite concatenates each cell's marks (group_concat over the covering index
-idx_mark_stats) and numpy parses the lot at once: far cheaper than one Python tuple per mark.
+idx_mark_stats, by the integer keys of app.db.keys) and numpy parses the lot at once: far cheaper
+than one Python tuple per mark.
 """
 from __future__ import annotations
 
@@ -12,17 +13,19 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlite_utils import Database
 
+from app.db.keys import ids_by_number, number_of
 from app.services.exams import get_exam
 
 ABSENT, EXEMPT, CHEAT = -1, -2, -3
 
 # A score is never negative and is NULL exactly when the status is not 正常 (CHECK in the schema),
 # so the status is only looked at for the few marks without a score.
+# The cells are read by the integer keys (app.db.keys), which the index holds, and named afterwards.
 _CELLS_SQL = (
-    "SELECT school_id, class_id, grade, subject_id, COUNT(*),"
+    "SELECT school_no, class_no, grade, subject_no, COUNT(*),"
     " group_concat(IFNULL(CAST(score * 100 + 0.5 AS INTEGER),"
     " CASE status WHEN '缺考' THEN -1 WHEN '免考' THEN -2 ELSE -3 END))"
-    " FROM mark WHERE exam_id = ? GROUP BY school_id, class_id, grade, subject_id")
+    f" FROM mark WHERE exam_no = {number_of('exam')} GROUP BY school_no, class_no, grade, subject_no")
 
 
 @dataclass
@@ -79,12 +82,15 @@ def load_cells(db: Database, exam_id: str) -> ExamCells:
     classes = [dict(r) for r in db.query("SELECT id, name, number, school_id FROM class ORDER BY number, name")]
     class_index = {c["id"]: i for i, c in enumerate(classes)}
 
-    rows = [r for r in db.execute(_CELLS_SQL, [exam_id]).fetchall() if r[3] in subject_index]
+    school_of = {no: school_index[i] for no, i in ids_by_number(db, "school").items() if i in school_index}
+    class_of = {no: class_index.get(i, -1) for no, i in ids_by_number(db, "class").items()}
+    subject_of = {no: subject_index[i] for no, i in ids_by_number(db, "subject").items() if i in subject_index}
+    rows = [r for r in db.execute(_CELLS_SQL, [exam_id]).fetchall() if r[3] in subject_of]
     n = len(rows)
-    school = np.fromiter((school_index[r[0]] for r in rows), np.int64, n)
-    klass = np.fromiter((class_index.get(r[1], -1) if r[1] else -1 for r in rows), np.int64, n)
+    school = np.fromiter((school_of[r[0]] for r in rows), np.int64, n)
+    klass = np.fromiter((class_of.get(r[1], -1) for r in rows), np.int64, n)
     grade = np.fromiter((r[2] for r in rows), np.int64, n)
-    subject = np.fromiter((subject_index[r[3]] for r in rows), np.int64, n)
+    subject = np.fromiter((subject_of[r[3]] for r in rows), np.int64, n)
     count = np.fromiter((r[4] for r in rows), np.int64, n)
     codes = np.fromstring(",".join(r[5] for r in rows), sep=",", dtype=np.int64) if n else np.zeros(0, np.int64)
     if len(codes) != int(count.sum()):

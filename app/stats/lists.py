@@ -66,8 +66,10 @@ def previous_exam(db: Database, exam_id: str) -> dict | None:
             " AND (t.code < ? OR (t.code = ? AND IFNULL(e.date, '') < ?))"
             " ORDER BY t.code DESC, IFNULL(e.date, '') DESC", [exam_id, exam["term_code"], exam["term_code"],
                                                                 exam["date"] or ""]):
-        shared = db.execute("SELECT 1 FROM mark a JOIN mark b ON b.pupil_id = a.pupil_id WHERE a.exam_id = ?"
-                            " AND b.exam_id = ? LIMIT 1", [exam_id, row["id"]]).fetchone()
+        shared = db.execute("SELECT 1 FROM mark a JOIN mark b ON b.pupil_no = a.pupil_no"
+                            " WHERE a.exam_no = (SELECT no FROM exam_number WHERE id = ?)"
+                            " AND b.exam_no = (SELECT no FROM exam_number WHERE id = ?) LIMIT 1",
+                            [exam_id, row["id"]]).fetchone()
         if shared:
             return get_exam(db, row["id"])
     return None
@@ -81,7 +83,8 @@ def _below_pass(db: Database, exam: dict, main: set[str], pupils: tuple[str, lis
     out: dict[str, list[str]] = defaultdict(list)
     where, args = pupils
     for pid, sid, grade, score in db.execute(
-            f"SELECT pupil_id, subject_id, grade, score FROM mark WHERE exam_id = ? AND status = '正常'{where}"
+            "SELECT pupil_id, subject_id, grade, score FROM mark"
+            f" WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?) AND status = '正常'{where}"
             " ORDER BY school_id, class_id, grade, subject_id", [exam["id"], *args]):
         spec = specs.get(sid)
         if spec is None:
@@ -114,8 +117,10 @@ def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, 
     # wherever it was written (a pupil who changed school keeps the earlier exam's marks).
     pupils: tuple[str, list] = ("", [])
     if school_id or class_id:
-        column = "school_id" if school_id else "class_id"
-        pupils = (f" AND pupil_id IN (SELECT pupil_id FROM mark WHERE exam_id = ? AND {column} = ?)",
+        kind = "school" if school_id else "class"
+        pupils = (" AND pupil_no IN (SELECT pupil_no FROM mark"
+                  " WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)"
+                  f" AND {kind}_no = (SELECT no FROM {kind}_number WHERE id = ?))",
                   [exam_id, school_id or class_id])
     now, then = _below_pass(db, exam, main, pupils), _below_pass(db, before, main, pupils)
     wanted = {pid for pid, names in now.items() if len(names) >= need and len(then.get(pid, [])) >= need}

@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.errors import invalid
 from app.services.exams import get_exam
 from app.stats.groups import LEVELS
@@ -83,9 +84,11 @@ def t_quantile(p: float, df: int) -> float:
     return (low + high) / 2.0
 
 
-# A mark's id is its exam, pupil and subject (app.db.migrations.MARK_ID_SQL), so the same pupil's mark
-# of the same subject in the baseline exam is one lookup in the unique index idx_mark_id.
-_BASELINE_JOIN = "JOIN mark b ON b.id = ? || '/' || m.pupil_id || '/' || m.subject_id"
+# The same pupil's mark of the same subject in the baseline exam: one lookup in the unique index of
+# the integer keys (app.db.keys); the marks of the exam are found the same way.
+_BASELINE_JOIN = (f"JOIN mark b ON b.exam_no = {number_of('exam')} AND b.pupil_no = m.pupil_no"
+                  " AND b.subject_no = m.subject_no")
+_OF_EXAM = f"m.exam_no = {number_of('exam')}"
 # Schools in table order, then each school's marks in the order of idx_mark_stats: the order the marks
 # were always summed in. Fixing it makes a group's figures the same to the last bit whether the
 # whole database or only the group's school is read.
@@ -102,7 +105,7 @@ def _paired_marks(db: Database, exam_id: str, baseline_exam_id: str, scope: tupl
         "SELECT m.pupil_id, m.subject_id, m.school_id, s.code, s.name, IFNULL(t.code, ''), m.class_id, c.name,"
         " IFNULL(c.number, 0), m.grade, m.status, m.score, b.grade, b.status, b.score"
         " FROM mark m JOIN school s ON s.id = m.school_id LEFT JOIN township t ON t.id = s.township_id"
-        f" LEFT JOIN class c ON c.id = m.class_id {_BASELINE_JOIN} WHERE m.exam_id = ?{where}{_ORDER}",
+        f" LEFT JOIN class c ON c.id = m.class_id {_BASELINE_JOIN} WHERE {_OF_EXAM}{where}{_ORDER}",
         [baseline_exam_id, exam_id, *args])
 
 
@@ -255,7 +258,7 @@ def _residual_rows(db: Database, exam_id: str, baseline_exam_id: str, inside: se
     for pid, sid, school_id, class_id, grade, now, then in db.execute(
             "SELECT m.pupil_id, m.subject_id, m.school_id, m.class_id, m.grade, m.score, b.score"
             f" FROM mark m JOIN school s ON s.id = m.school_id {_BASELINE_JOIN}"
-            f" WHERE m.exam_id = ? AND m.status = '正常' AND b.status = '正常'{_ORDER}", [baseline_exam_id, exam_id]):
+            f" WHERE {_OF_EXAM} AND m.status = '正常' AND b.status = '正常'{_ORDER}", [baseline_exam_id, exam_id]):
         cell = cells.get((grade, sid))
         if cell is None:
             cell = cells[(grade, sid)] = ([], [], [])

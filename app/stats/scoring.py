@@ -131,7 +131,7 @@ def _top_counts(db: Database, exam_id: str, top_n: int) -> dict[tuple, int]:
     for township, school_code, grade, code, score in db.execute(
             "SELECT IFNULL(s.township_id, ''), s.code, m.grade, sj.code, m.score FROM mark m"
             " JOIN school s ON s.id = m.school_id JOIN subject sj ON sj.id = m.subject_id"
-            " WHERE m.exam_id = ? AND m.status = '正常'", [exam_id]):
+            " WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = ?) AND m.status = '正常'", [exam_id]):
         groups[(township, grade, code)].append((score, school_code))
     out: dict[tuple, int] = defaultdict(int)
     for (_, grade, code), members in groups.items():

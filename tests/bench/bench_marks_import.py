@@ -16,10 +16,10 @@ size after imports. The figures are printed, not asserted; the imported marks ar
 to the exported ones.
 
 What to expect: the import takes about as long as SQLite alone takes to write the marks, since
-reading and checking (about a third of that) happen while it writes. Whether that is below
-pandas.read_excel's time depends on the machine: SQLite's part is maintaining the mark table's
-three indexes, whose keys are text ids (36-character UUIDs); on one 2-core machine pandas took
-14–17 s and the import 16 s, on another pandas 8.1 s, the import 11 s and SQLite alone 9.9 s.
+reading and checking happen while it writes, and both are below pandas.read_excel's time for
+merely reading the file. SQLite's part is mostly maintaining the mark table's three indexes, which
+hold integer keys (app.db.keys): with the 36-character uuids they held before (schema v5) the
+import took 11 s here against pandas' 8 s.
 """
 from __future__ import annotations
 
@@ -100,7 +100,8 @@ print(json.dumps({{{{"time": done - start, "added": result["add"], "planned": le
                   "problems": len(plan.problems), "warnings": len(plan.warnings), "rss0": after_imports,
                   "hwm": {_HWM.format(key="VmHWM")}, "exam_id": exam_id}}}}))
 """
-# The same marks inserted with nothing but SQLite: the floor for writing them (same page cache and order).
+# The same marks inserted with nothing but SQLite: the floor for writing them (same page cache, order of
+# the file, integer keys at hand, no foreign-key lookups).
 _FLOOR = """
 import json, time
 from app.db.database import open_database
@@ -108,14 +109,20 @@ from app.db.writes import SYSTEM
 from app.services.exams import create_exam
 db = open_database({db!r})
 exam_id = create_exam(db, SYSTEM, name="基准测试统考", type="统考", grades="1-6", subjects={spec!r})
-rows = db.execute("SELECT school_id, pupil_id, subject_id, class_id, grade, score, status FROM mark"
-                  " WHERE exam_id = ? ORDER BY pupil_id, subject_id", [{source!r}]).fetchall()
+exam_no = db.execute("SELECT no FROM exam_number WHERE id = ?", [exam_id]).fetchone()[0]
+rows = db.execute("SELECT m.school_id, m.pupil_id, m.subject_id, m.class_id, m.grade, m.score, m.status,"
+                  " m.school_no, m.pupil_no, m.subject_no, m.class_no FROM mark m JOIN school sc ON sc.id = m.school_id"
+                  " JOIN class c ON c.id = m.class_id JOIN pupil p ON p.id = m.pupil_id"
+                  " JOIN subject s ON s.id = m.subject_id"
+                  " WHERE m.exam_id = ? ORDER BY sc.code, c.name, p.student_no, s.sort_order", [{source!r}]).fetchall()
 db.execute("PRAGMA cache_size = -131072")
+db.execute("PRAGMA foreign_keys = OFF")
 start = time.perf_counter()
 db.conn.execute("BEGIN")
 db.conn.executemany("INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'x', 'x')",
-                    ((r[0], exam_id, *r[1:]) for r in rows))
+                    " created_at, updated_at, school_no, exam_no, pupil_no, subject_no, class_no)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'x', 'x', ?, ?, ?, ?, ?)",
+                    ((r[0], exam_id, *r[1:7], r[7], exam_no, *r[8:]) for r in rows))
 db.conn.execute("COMMIT")
 done = time.perf_counter()
 print(json.dumps({{"write": done - start, "rows": len(rows)}}))

@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from app.db.writes import SYSTEM
+from app.db.writes import SYSTEM, BulkInsert
 from app.errors import PermissionDenied, ValidationError
 from app.importing import marks_write
 from app.importing.marks_write import import_marks
@@ -121,15 +121,19 @@ def test_a_database_busy_with_another_write_is_refused_in_chinese(demo_db, exam,
 
 
 def test_a_new_mark_naming_a_pupil_not_in_the_database_is_refused(demo_db, exam):
-    """What foreign keys would check row by row, import_marks checks once per id before committing."""
+    """What foreign keys would check row by row, the bulk insert checks once per id: against the
+    integer keys it read in the writing transaction."""
     school_id, pupil_id, class_id = demo_db.execute(
         "SELECT school_id, id, class_id FROM pupil WHERE grade = 3 AND class_id IS NOT NULL LIMIT 1").fetchone()
     subject_id = demo_db.execute("SELECT id FROM subject WHERE name = '语文'").fetchone()[0]
-    good = (school_id, pupil_id, subject_id, class_id, 3, 80.0, "正常")
-    marks_write._check_references(demo_db, exam, [good])
-    for wrong in ((school_id, "no-such-pupil", subject_id, class_id, 3, 80.0, "正常"),
-                  (school_id, pupil_id, subject_id, "no-such-class", 3, 80.0, "正常")):
-        with pytest.raises(ValidationError, match="已被其他人修改"):
-            marks_write._check_references(demo_db, exam, [good, wrong])
-    with pytest.raises(ValidationError):
-        marks_write._check_references(demo_db, "no-such-exam", [good])
+    before = counts(demo_db)
+    insert = BulkInsert(demo_db, SYSTEM, "mark", marks_write._MARK_COLUMNS, "测试")
+    for wrong in ((school_id, exam, "no-such-pupil", subject_id, class_id, 3, 80.0, "正常"),
+                  (school_id, exam, pupil_id, subject_id, "no-such-class", 3, 80.0, "正常"),
+                  (school_id, "no-such-exam", pupil_id, subject_id, class_id, 3, 80.0, "正常")):
+        with pytest.raises(sqlite3.IntegrityError):
+            insert.add([wrong])
+    assert counts(demo_db) == before
+    insert.add([(school_id, exam, pupil_id, subject_id, class_id, 3, 80.0, "正常")])
+    assert demo_db.execute("SELECT score FROM mark WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
+                           [exam, pupil_id, subject_id]).fetchone()[0] == 80.0

@@ -121,3 +121,75 @@ def test_marks_from_version_4_keep_their_values_and_audit_trail(tmp_path):
         db.execute(f"INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, grade, score, status, created_at,"
                    f" updated_at) VALUES ('S', 'E', 'P', 'YW', 3, 90, '正常', {stamp})")
     assert len(list(tmp_path.glob("old.v4-*.bak.sqlite"))) == 1
+
+
+def keys_disagreeing(db) -> int:
+    """Return how many marks have an integer key that names another row than their id does."""
+    return db.execute(
+        "SELECT COUNT(*) FROM mark m"
+        " LEFT JOIN school_number s ON s.no = m.school_no LEFT JOIN exam_number e ON e.no = m.exam_no"
+        " LEFT JOIN pupil_number p ON p.no = m.pupil_no LEFT JOIN subject_number j ON j.no = m.subject_no"
+        " LEFT JOIN class_number c ON c.no = m.class_no"
+        " WHERE s.id IS NOT m.school_id OR e.id IS NOT m.exam_id OR p.id IS NOT m.pupil_id"
+        " OR j.id IS NOT m.subject_id OR c.id IS NOT m.class_id").fetchone()[0]
+
+
+def test_marks_from_version_5_are_indexed_by_integer_keys_that_follow_their_rows(tmp_path):
+    """After the upgrade every mark keeps its values and its id, and carries the numbers of its
+    school, exam, pupil, subject and class; new rows get numbers, and deleting a pupil or an exam
+    still takes its marks with it."""
+    from app.db.writes import SYSTEM, delete_row, insert_row, update_row
+
+    path = tmp_path / "v5.sqlite"
+    old = Database(path)
+    mig.migrations.apply(old, stop_before="m006_marks_indexed_by_integer_keys")
+    stamp = "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'"
+    for sql in ("INSERT INTO meta VALUES ('kind', 'school')",
+                f"INSERT INTO school (id, code, name, type, created_at, updated_at) VALUES ('S', 'S1', '青山小学', '完小', {stamp})",
+                f"INSERT INTO academic_year VALUES ('Y', '2025-2026', '2025-09-01', '2026-08-31', {stamp})",
+                f"INSERT INTO term VALUES ('T', '2025-2026-1', 'Y', 1, '第一学期', '2025-09-01', '2026-01-31', {stamp})",
+                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('YW', 'yw', '语文', {stamp})",
+                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('SX', 'sx', '数学', {stamp})",
+                f"INSERT INTO class (id, school_id, academic_year_id, name, number, created_at, updated_at)"
+                f" VALUES ('C', 'S', 'Y', '三(1)班', 1, {stamp})",
+                f"INSERT INTO exam (id, name, type, scope, term_id, created_at, updated_at)"
+                f" VALUES ('E', '期中', '期中', '校', 'T', {stamp})",
+                f"INSERT INTO pupil (id, school_id, student_no, name, gender, grade, created_at, updated_at)"
+                f" VALUES ('P', 'S', 'G1', '张三', '男', 3, {stamp})",
+                f"INSERT INTO pupil (id, school_id, student_no, name, gender, grade, created_at, updated_at)"
+                f" VALUES ('Q', 'S', 'G2', '李四', '女', 3, {stamp})",
+                f"INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status,"
+                f" created_at, updated_at) VALUES ('S', 'E', 'P', 'YW', 'C', 3, 88.5, '正常', {stamp})",
+                f"INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status,"
+                f" created_at, updated_at) VALUES ('S', 'E', 'Q', 'SX', NULL, 3, NULL, '缺考', {stamp})"):
+        old.execute(sql)
+    old.conn.commit()
+    old.close()
+
+    db = open_database(path)
+    assert sorted(db.execute("SELECT id, class_id, score, status FROM mark").fetchall()) == [
+        ("E/P/YW", "C", 88.5, "正常"), ("E/Q/SX", None, None, "缺考")]
+    assert keys_disagreeing(db) == 0
+    assert len(list(tmp_path.glob("v5.v5-*.bak.sqlite"))) == 1
+    with db.atomic():  # a new pupil is numbered as it is added; marks written by the program carry the numbers
+        insert_row(db, SYSTEM, "pupil", {"id": "R", "school_id": "S", "student_no": "G3", "name": "王五",
+                                         "gender": "男", "grade": 3})
+        insert_row(db, SYSTEM, "mark", {"school_id": "S", "exam_id": "E", "pupil_id": "R", "subject_id": "YW",
+                                        "class_id": None, "grade": 3, "score": 70.0, "status": "正常"})
+        update_row(db, SYSTEM, "mark", "E/R/YW", {"class_id": "C", "score": 71.0})
+    assert db.execute("SELECT class_id, score FROM mark WHERE id = 'E/R/YW'").fetchone() == ("C", 71.0)
+    assert keys_disagreeing(db) == 0
+    with pytest.raises(sqlite3.IntegrityError):  # still one mark per exam, pupil and subject
+        insert_row(db, SYSTEM, "mark", {"school_id": "S", "exam_id": "E", "pupil_id": "R", "subject_id": "YW",
+                                        "class_id": None, "grade": 3, "score": 50.0, "status": "正常"})
+    with db.atomic():
+        delete_row(db, SYSTEM, "pupil", "Q")  # takes Q's mark with it
+    assert sorted(r[0] for r in db.execute("SELECT id FROM mark")) == ["E/P/YW", "E/R/YW"]
+    with db.atomic():
+        delete_row(db, SYSTEM, "exam", "E")
+    assert db.execute("SELECT COUNT(*) FROM mark").fetchone()[0] == 0
+    plan = " ".join(str(r[-1]) for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT school_no, class_no, grade, subject_no, COUNT(*) FROM mark"
+        " WHERE exam_no = 1 GROUP BY school_no, class_no, grade, subject_no"))
+    assert "COVERING INDEX idx_mark_stats" in plan  # the statistics read the index alone
+    db.close()
