@@ -76,7 +76,7 @@ def data_hash(db: Database, exam_ids: Iterable[str], *, school_ids: Iterable[str
         digest.update(json.dumps(_exam_definition(exam), ensure_ascii=False, sort_keys=True).encode("utf-8"))
         where, args = "m.exam_no = (SELECT no FROM exam_number WHERE id = ?)", [exam_id]
         if schools is not None:
-            where += f" AND m.school_id IN ({','.join('?' * len(schools))})"
+            where += f" AND m.school_no IN (SELECT no FROM school_number WHERE id IN ({','.join('?' * len(schools))}))"
             args += schools
         rows = db.execute(
             "SELECT p.student_no, p.name, s.code, IFNULL(c.name, ''), m.grade, sj.code, m.status, IFNULL(m.score, '')"
