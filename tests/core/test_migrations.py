@@ -80,28 +80,38 @@ def test_missing_file_is_not_created_silently(tmp_path):
     assert not (tmp_path / "missing.sqlite").exists()
 
 
+STAMP = "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'"
+
+
+def _old_school(path, stop_before: str) -> Database:
+    """Return a school database at the schema before migration `stop_before`, holding a school, a
+    school year with its first term, 语文 and 数学, and the midterm exam (ids S, Y, T, YW, SX, E)."""
+    old = Database(path)
+    mig.migrations.apply(old, stop_before=stop_before)
+    for sql in ("INSERT INTO meta VALUES ('kind', 'school')",
+                f"INSERT INTO school (id, code, name, type, created_at, updated_at) VALUES ('S', 'S1', '青山小学', '完小', {STAMP})",
+                f"INSERT INTO academic_year VALUES ('Y', '2025-2026', '2025-09-01', '2026-08-31', {STAMP})",
+                f"INSERT INTO term VALUES ('T', '2025-2026-1', 'Y', 1, '第一学期', '2025-09-01', '2026-01-31', {STAMP})",
+                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('YW', 'yw', '语文', {STAMP})",
+                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('SX', 'sx', '数学', {STAMP})",
+                f"INSERT INTO exam (id, name, type, scope, term_id, created_at, updated_at)"
+                f" VALUES ('E', '期中', '期中', '校', 'T', {STAMP})"):
+        old.execute(sql)
+    return old
+
+
 def test_marks_from_version_4_keep_their_values_and_audit_trail(tmp_path):
     """A database written before marks were known by exam/pupil/subject: after the upgrade every mark
     is there with the same score, its id is the triple, and the audit entries that named the old
     random ids (an update, an insert, and a mark since deleted) name the new ones."""
     path = tmp_path / "old.sqlite"
-    old = Database(path)
-    mig.migrations.apply(old, stop_before="m005_mark_identified_by_exam_pupil_subject")
-    stamp = "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'"
-    for sql in ("INSERT INTO meta VALUES ('kind', 'school')",
-                f"INSERT INTO school (id, code, name, type, created_at, updated_at) VALUES ('S', 'S1', '青山小学', '完小', {stamp})",
-                f"INSERT INTO academic_year VALUES ('Y', '2025-2026', '2025-09-01', '2026-08-31', {stamp})",
-                f"INSERT INTO term VALUES ('T', '2025-2026-1', 'Y', 1, '第一学期', '2025-09-01', '2026-01-31', {stamp})",
-                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('YW', 'yw', '语文', {stamp})",
-                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('SX', 'sx', '数学', {stamp})",
-                f"INSERT INTO exam (id, name, type, scope, term_id, created_at, updated_at)"
-                f" VALUES ('E', '期中', '期中', '校', 'T', {stamp})",
-                f"INSERT INTO pupil (id, school_id, student_no, name, gender, grade, created_at, updated_at)"
-                f" VALUES ('P', 'S', 'G1', '张三', '男', 3, {stamp})",
+    old = _old_school(path, "m005_mark_identified_by_exam_pupil_subject")
+    for sql in (f"INSERT INTO pupil (id, school_id, student_no, name, gender, grade, created_at, updated_at)"
+                f" VALUES ('P', 'S', 'G1', '张三', '男', 3, {STAMP})",
                 f"INSERT INTO mark (id, school_id, exam_id, pupil_id, subject_id, grade, score, status, created_at,"
-                f" updated_at) VALUES ('uuid-yw', 'S', 'E', 'P', 'YW', 3, 88.5, '正常', {stamp})",
+                f" updated_at) VALUES ('uuid-yw', 'S', 'E', 'P', 'YW', 3, 88.5, '正常', {STAMP})",
                 f"INSERT INTO mark (id, school_id, exam_id, pupil_id, subject_id, grade, score, status, created_at,"
-                f" updated_at) VALUES ('uuid-sx', 'S', 'E', 'P', 'SX', 3, NULL, '缺考', {stamp})"):
+                f" updated_at) VALUES ('uuid-sx', 'S', 'E', 'P', 'SX', 3, NULL, '缺考', {STAMP})"):
         old.execute(sql)
     audit = ("INSERT INTO audit_log (at, username, action, table_name, row_id, old_value, new_value)"
              " VALUES ('2026-01-02', 'jiaowu', ?, 'mark', ?, ?, ?)")
@@ -119,7 +129,7 @@ def test_marks_from_version_4_keep_their_values_and_audit_trail(tmp_path):
         ("insert", "E/P/YW"), ("update", "E/P/SX"), ("delete", "E/P/KX")]
     with pytest.raises(sqlite3.IntegrityError):
         db.execute(f"INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, grade, score, status, created_at,"
-                   f" updated_at) VALUES ('S', 'E', 'P', 'YW', 3, 90, '正常', {stamp})")
+                   f" updated_at) VALUES ('S', 'E', 'P', 'YW', 3, 90, '正常', {STAMP})")
     assert len(list(tmp_path.glob("old.v4-*.bak.sqlite"))) == 1
 
 
@@ -141,27 +151,17 @@ def test_marks_from_version_5_are_indexed_by_integer_keys_that_follow_their_rows
     from app.db.writes import SYSTEM, delete_row, insert_row, update_row
 
     path = tmp_path / "v5.sqlite"
-    old = Database(path)
-    mig.migrations.apply(old, stop_before="m006_marks_indexed_by_integer_keys")
-    stamp = "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00'"
-    for sql in ("INSERT INTO meta VALUES ('kind', 'school')",
-                f"INSERT INTO school (id, code, name, type, created_at, updated_at) VALUES ('S', 'S1', '青山小学', '完小', {stamp})",
-                f"INSERT INTO academic_year VALUES ('Y', '2025-2026', '2025-09-01', '2026-08-31', {stamp})",
-                f"INSERT INTO term VALUES ('T', '2025-2026-1', 'Y', 1, '第一学期', '2025-09-01', '2026-01-31', {stamp})",
-                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('YW', 'yw', '语文', {stamp})",
-                f"INSERT INTO subject (id, code, name, created_at, updated_at) VALUES ('SX', 'sx', '数学', {stamp})",
-                f"INSERT INTO class (id, school_id, academic_year_id, name, number, created_at, updated_at)"
-                f" VALUES ('C', 'S', 'Y', '三(1)班', 1, {stamp})",
-                f"INSERT INTO exam (id, name, type, scope, term_id, created_at, updated_at)"
-                f" VALUES ('E', '期中', '期中', '校', 'T', {stamp})",
+    old = _old_school(path, "m006_marks_indexed_by_integer_keys")
+    for sql in (f"INSERT INTO class (id, school_id, academic_year_id, name, number, created_at, updated_at)"
+                f" VALUES ('C', 'S', 'Y', '三(1)班', 1, {STAMP})",
                 f"INSERT INTO pupil (id, school_id, student_no, name, gender, grade, created_at, updated_at)"
-                f" VALUES ('P', 'S', 'G1', '张三', '男', 3, {stamp})",
+                f" VALUES ('P', 'S', 'G1', '张三', '男', 3, {STAMP})",
                 f"INSERT INTO pupil (id, school_id, student_no, name, gender, grade, created_at, updated_at)"
-                f" VALUES ('Q', 'S', 'G2', '李四', '女', 3, {stamp})",
+                f" VALUES ('Q', 'S', 'G2', '李四', '女', 3, {STAMP})",
                 f"INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status,"
-                f" created_at, updated_at) VALUES ('S', 'E', 'P', 'YW', 'C', 3, 88.5, '正常', {stamp})",
+                f" created_at, updated_at) VALUES ('S', 'E', 'P', 'YW', 'C', 3, 88.5, '正常', {STAMP})",
                 f"INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status,"
-                f" created_at, updated_at) VALUES ('S', 'E', 'Q', 'SX', NULL, 3, NULL, '缺考', {stamp})"):
+                f" created_at, updated_at) VALUES ('S', 'E', 'Q', 'SX', NULL, 3, NULL, '缺考', {STAMP})"):
         old.execute(sql)
     old.conn.commit()
     old.close()
