@@ -20,15 +20,15 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from app.db.writes import derived_id
-from app.errors import NotFound, Problem, ValidationError
+from app.errors import Problem, ValidationError
+from app.importing.marks_pupils import ExamClasses, ExamPupils
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
                                     code_text, read_tables, sort_problems)
 from app.services.exams import find_exam
 from app.services.marks import parse_mark
-from app.services.schools import current_term
 from app.services.subjects import SubjectIndex, list_subjects
-from app.validation.classnames import name_key, parse_class, parse_grade
+from app.validation.classnames import parse_class, parse_grade
 from app.validation.text import clean
 
 
@@ -113,101 +113,6 @@ def mark_synonyms(subjects: Iterable[dict]) -> dict[str, list[str]]:
     return synonyms
 
 
-def _year_start(date_text: str | None) -> int | None:
-    return int(date_text[:4]) if date_text else None
-
-
-class _Classes:
-    """The classes of the exam's academic year, found as people write them."""
-
-    def __init__(self, db: Database, year_id: str):
-        self.by_id: dict[str, dict] = {}
-        self._by_name: dict[tuple[str, str], dict] = {}
-        self._by_number: dict[tuple[str, int, int], dict] = {}
-        self._any_name: dict[str, list[dict]] = {}
-        self._any_number: dict[tuple[int, int], list[dict]] = {}
-        for row in db.query(
-                "SELECT c.id, c.school_id, c.name, c.number,"
-                " (SELECT group_concat(grade) FROM class_grade g WHERE g.class_id = c.id) AS grades"
-                " FROM class c WHERE c.academic_year_id = ?", [year_id]):
-            item = {**dict(row), "grades": sorted(int(g) for g in (row["grades"] or "").split(",") if g)}
-            self.by_id[item["id"]] = item
-            key = name_key(item["name"])
-            self._by_name[(item["school_id"], key)] = item
-            self._any_name.setdefault(key, []).append(item)
-            if len(item["grades"]) == 1:
-                number_key = (item["grades"][0], item["number"])
-                self._by_number.setdefault((item["school_id"], *number_key), item)
-                self._any_number.setdefault(number_key, []).append(item)
-
-    def find(self, text: object, school_id: str | None, grade_hint: int | None = None) -> list[dict]:
-        """Return the classes `text` may name (in `school_id`, or in any school when None)."""
-        key = name_key(text)
-        if school_id is not None:
-            found = self._by_name.get((school_id, key))
-            if found is None:
-                parsed = parse_class(text, grade_hint)
-                found = self._by_number.get((school_id, *parsed)) if parsed else None
-            return [found] if found else []
-        found_any = self._any_name.get(key)
-        if found_any:
-            return list(found_any)
-        parsed = parse_class(text, grade_hint)
-        return list(self._any_number.get(parsed, [])) if parsed else []
-
-
-class _Pupils:
-    """Every pupil, with the class and grade each had at the time of the exam."""
-
-    def __init__(self, db: Database, exam: dict, classes: _Classes):
-        years = {r[0]: _year_start(r[1]) for r in db.execute("SELECT id, start_date FROM academic_year")}
-        exam_year = years.get(exam["academic_year_id"])
-        try:
-            current_year = years.get(current_term(db)["academic_year_id"])
-        except NotFound:  # a database without a current term: no grade shift
-            current_year = exam_year
-        rows = db.execute(
-            "SELECT p.id, p.school_id, p.student_no, p.name, p.class_id, p.grade, p.status, c.academic_year_id"
-            " FROM pupil p LEFT JOIN class c ON c.id = p.class_id").fetchall()
-        # Where a pupil's current class is of another year, their marks of the exam's year tell
-        # which class they were in then (read only when some pupil needs it: an earlier exam).
-        earlier: dict[str, tuple[str | None, int]] = {}
-        if any(row[7] != exam["academic_year_id"] for row in rows):
-            for pupil_id, class_id, grade in db.execute(
-                    "SELECT m.pupil_id, m.class_id, m.grade FROM exam e JOIN term t ON t.id = e.term_id"
-                    " JOIN exam_number n ON n.id = e.id JOIN mark m ON m.exam_no = n.no"
-                    " WHERE t.academic_year_id = ? GROUP BY m.pupil_id",
-                    [exam["academic_year_id"]]):
-                earlier[pupil_id] = (class_id, grade)
-        self.info: dict[str, tuple] = {}
-        self.at_exam: dict[str, tuple[str | None, int]] = {}
-        self.by_no: dict[str, list[str]] = {}
-        self.in_class: dict[str, dict[str, list[str]]] = {}
-        self.in_school: dict[tuple[str, str], list[str]] = {}
-        self.anywhere: dict[str, list[str]] = {}
-        self.key: dict[str, str] = {}  # the name as clean() gives it
-        for pid, school_id, no, name, class_id, grade, status, class_year in rows:
-            key = clean(name)
-            self.info[pid] = (school_id, no, name, status)
-            self.key[pid] = key
-            if class_year == exam["academic_year_id"]:
-                then = (class_id, grade)
-            elif pid in earlier:
-                then = earlier[pid]
-            else:
-                shift = (years.get(class_year) or current_year or 0) - (exam_year or 0) if exam_year else 0
-                then = (None, grade - shift)
-            self.at_exam[pid] = then
-            self.by_no.setdefault(no, []).append(pid)
-            if then[0] is not None and then[0] in classes.by_id:
-                self.in_class.setdefault(then[0], {}).setdefault(key, []).append(pid)
-            self.in_school.setdefault((school_id, key), []).append(pid)
-            self.anywhere.setdefault(key, []).append(pid)
-
-    def name(self, pid: str) -> str:
-        return self.info[pid][2]
-
-
 def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
                progress: Progress | None = None, cancelled: Cancelled | None = None,
                sink: Callable[[list[tuple]], None] | None = None) -> MarksPlan:
@@ -274,8 +179,8 @@ class _Planner:
         self.db, self.plan, self.exam, self.resolver, self.subjects = db, plan, exam, resolver, subjects
         self.exam_subjects = {s["subject_id"]: s for s in exam["subjects"]}
         self.exam_grades = set(exam["grades"])
-        self.classes = _Classes(db, exam["academic_year_id"])
-        self.pupils = _Pupils(db, exam, self.classes)
+        self.classes = ExamClasses(db, exam["academic_year_id"])
+        self.pupils = ExamPupils(db, exam, self.classes)
         # The exam's stored marks, {pupil: {subject: (score, status)}}, with the ids and words
         # shared with the pupil list: a county's half a million marks then take ~60 MB, not 300.
         pupil_ids = {pid: pid for pid in self.pupils.info}
