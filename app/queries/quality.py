@@ -26,6 +26,7 @@ from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, movers, previous_exam, struggling
 from app.stats.presets import Preset, active_preset
 from app.stats.progress import value_added
+from app.stats.pupils import pupil_results
 
 STAFF_ROLES = ("township_admin", "school_admin", "academic")
 Progress = Callable[[float, str], None]
@@ -130,11 +131,12 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress
     lists_note = ""
     if staff:
         _step(progress, cancelled, 0.5, "正在整理临界生、学困生名单")
-        lists["borderline"] = borderline(db, exam_id, school_id=actor.school_id, preset=preset)
+        results = pupil_results(db, exam_id, school_id=actor.school_id, preset=preset)  # read once for all lists
+        lists["borderline"] = borderline(db, exam_id, school_id=actor.school_id, preset=preset, results=results)
         lists["struggling"] = struggling(db, exam_id, baseline["id"] if baseline else None,
-                                         school_id=actor.school_id, preset=preset)
+                                         school_id=actor.school_id, preset=preset, results=results)
         if baseline is not None:
-            moved = movers(db, exam_id, baseline["id"], school_id=actor.school_id, preset=preset)
+            moved = movers(db, exam_id, baseline["id"], school_id=actor.school_id, preset=preset, results=results)
             lists["risers"], lists["fallers"] = moved["risers"], moved["fallers"]
         else:
             lists["risers"], lists["fallers"] = [], []

@@ -100,8 +100,10 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
         progress(0.35, "正在整理学生名单")
     pupils = pupil_results(db, exam_id, class_id=klass["id"], preset=preset)
     main_codes = {s["code"] for s in exam["subjects"] if s["is_main"]} or {s["code"] for s in exam["subjects"]}
-    near = [r for r in borderline(db, exam_id, class_id=klass["id"], preset=preset) if r["subject_code"] in main_codes]
-    weak = struggling(db, exam_id, baseline["id"] if baseline else None, class_id=klass["id"], preset=preset)
+    near = [r for r in borderline(db, exam_id, class_id=klass["id"], preset=preset, results=pupils)
+            if r["subject_code"] in main_codes]
+    weak = struggling(db, exam_id, baseline["id"] if baseline else None, class_id=klass["id"], preset=preset,
+                      results=pupils)
     check(cancelled)
 
     items = [f"{klass['name']}本次 {len(pupils)} 名学生参加考试({policy_text(exam['policy'])})。"]

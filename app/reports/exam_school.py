@@ -22,6 +22,7 @@ from app.stats.groups import NO_RANK_TYPES, all_group_stats
 from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
+from app.stats.pupils import pupil_results
 
 PAGE_WIDTH = A4[0] - 2 * MARGIN_X
 
@@ -203,9 +204,11 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     if progress:
         progress(0.3, "正在整理临界生与学困生名单")
     main_codes = {s["code"] for s in exam["subjects"] if s["is_main"]} or {s["code"] for s in exam["subjects"]}
-    near = [r for r in borderline(db, exam_id, school_id=school["id"], preset=preset)
+    results = pupil_results(db, exam_id, school_id=school["id"], preset=preset)  # read once for both lists
+    near = [r for r in borderline(db, exam_id, school_id=school["id"], preset=preset, results=results)
             if r["subject_code"] in main_codes]
-    weak = struggling(db, exam_id, baseline["id"] if baseline else None, school_id=school["id"], preset=preset)
+    weak = struggling(db, exam_id, baseline["id"] if baseline else None, school_id=school["id"], preset=preset,
+                      results=results)
     labels, lines = trend(db, exam, preset, levels, school_code=school["code"])
     check(cancelled)
     if progress:

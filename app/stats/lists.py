@@ -26,8 +26,9 @@ _PUPIL_KEYS = ("pupil_id", "student_no", "name", "gender", "school_code", "class
 
 def borderline(db: Database, exam_id: str, *, school_id: str | None = None, class_id: str | None = None,
                grade: int | None = None, margin_pct: float | None = None,
-               preset: Preset | str | None = None) -> list[dict]:
+               preset: Preset | str | None = None, results: list[dict] | None = None) -> list[dict]:
     """Return 临界生: one record per pupil, subject and line (及格线 / 优秀线) the score is just below.
+    `results`: pupil_results of the same exam, school, class and grade, when the caller has them.
 
     Each record: the pupil fields (pupil_id, student_no, name, gender, school_code, class_id,
     class_name, grade), subject, subject_code, score, line, cut (the line in points), gap (points
@@ -41,7 +42,9 @@ def borderline(db: Database, exam_id: str, *, school_id: str | None = None, clas
     exam = get_exam(db, exam_id)
     specs = {s["subject_id"]: s for s in exam["subjects"]}
     out = []
-    for pupil in pupil_results(db, exam_id, school_id=school_id, class_id=class_id, grade=grade, preset=chosen):
+    if results is None:
+        results = pupil_results(db, exam_id, school_id=school_id, class_id=class_id, grade=grade, preset=chosen)
+    for pupil in results:
         for mark in pupil["subjects"]:
             if mark["status"] != "正常":
                 continue
@@ -97,9 +100,10 @@ def _below_pass(db: Database, exam: dict, main: set[str], pupils: tuple[str, lis
 
 def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, *, school_id: str | None = None,
                class_id: str | None = None, min_subjects: int | None = None,
-               preset: Preset | str | None = None) -> list[dict]:
+               preset: Preset | str | None = None, results: list[dict] | None = None) -> list[dict]:
     """Return 学困生: pupils below the pass line in at least `min_subjects` main subjects in this
     exam and in the previous one (the latest earlier exam sharing pupils, unless given).
+    `results`: pupil_results of the same exam, school and class, when the caller has them.
 
     Each record: the pupil fields (class and grade of this exam), subjects_now, subjects_before
     (names), exam_id, previous_exam_id, preset_id, preset_hash. Empty when there is no previous
@@ -125,7 +129,9 @@ def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, 
     now, then = _below_pass(db, exam, main, pupils), _below_pass(db, before, main, pupils)
     wanted = {pid for pid, names in now.items() if len(names) >= need and len(then.get(pid, [])) >= need}
     out = []
-    for pupil in pupil_results(db, exam_id, school_id=school_id, class_id=class_id, preset=chosen):
+    if results is None:
+        results = pupil_results(db, exam_id, school_id=school_id, class_id=class_id, preset=chosen)
+    for pupil in results:
         if pupil["pupil_id"] in wanted:
             out.append({**{k: pupil[k] for k in _PUPIL_KEYS}, "subjects_now": now[pupil["pupil_id"]],
                         "subjects_before": then[pupil["pupil_id"]], "exam_id": exam_id,
@@ -134,9 +140,11 @@ def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, 
 
 
 def movers(db: Database, exam_id: str, baseline_exam_id: str, *, school_id: str | None = None,
-           count: int | None = None, preset: Preset | str | None = None) -> dict[str, list[dict]]:
+           count: int | None = None, preset: Preset | str | None = None,
+           results: list[dict] | None = None) -> dict[str, list[dict]]:
     """Return {"risers": [...], "fallers": [...]}: per grade, the `count` pupils (default from the
     preset) with the highest and the lowest mean residual against the baseline exam.
+    `results`: pupil_results of the same exam and school, when the caller has them.
 
     Each record: the pupil fields, change (mean residual, in standard deviations), z_now and z_then
     (means over the same subjects), subjects (how many), preset_id, preset_hash. Raises NotFound,
@@ -147,7 +155,9 @@ def movers(db: Database, exam_id: str, baseline_exam_id: str, *, school_id: str 
     per_pupil: dict[str, list[dict]] = defaultdict(list)
     for row in residuals(db, exam_id, baseline_exam_id, school_ids=None if school_id is None else [school_id]):
         per_pupil[row["pupil_id"]].append(row)
-    info = {p["pupil_id"]: p for p in pupil_results(db, exam_id, school_id=school_id, preset=chosen)}
+    if results is None:
+        results = pupil_results(db, exam_id, school_id=school_id, preset=chosen)
+    info = {p["pupil_id"]: p for p in results}
     by_grade: dict[int, list[dict]] = defaultdict(list)
     for pid, rows in per_pupil.items():
         if pid not in info:
