@@ -23,3 +23,9 @@ def ids_by_number(db: Database, kind: str) -> dict[int, str]:
 def numbers_by_id(db: Database, kind: str) -> dict[str, int]:
     """Return {id: number} of every `kind` row."""
     return dict(db.execute(f"SELECT id, no FROM [{kind}_number]").fetchall())
+
+
+def numbers_in(kind: str, ids_sql: str) -> str:
+    """Return the SQL of the numbers of the `kind` rows whose ids are in `ids_sql` (a list of
+    placeholders, or a query of ids)."""
+    return f"(SELECT no FROM [{kind}_number] WHERE id IN ({ids_sql}))"

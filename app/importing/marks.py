@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
 from app.importing.marks_pupils import ExamClasses, ExamPupils
@@ -189,7 +190,7 @@ class _Planner:
         self.existing: dict[str, dict[str, tuple[float | None, str]]] = {}
         for pupil_id, subject_id, score, status in db.execute(
                 "SELECT pupil_id, subject_id, score, status FROM mark"
-                " WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)", [exam["id"]]):
+                f" WHERE exam_no = {number_of('exam')}", [exam["id"]]):
             self.existing.setdefault(pupil_ids.get(pupil_id, pupil_id), {})[subject_ids.get(subject_id, subject_id)] = \
                 (score, words.get(status, status))
         # Where each pupil's marks were seen in the file: [(sheet, row, subject ids)].

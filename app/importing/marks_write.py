@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from sqlite_utils import Database
 
 from app.db.database import open_writer
+from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
 from app.importing.marks import MarksPlan, read_marks
@@ -179,7 +180,7 @@ def _update_groups(db: Database, plan: MarksPlan) -> set[tuple]:
         return set()
     return {tuple(r[1:]) for r in db.execute(
         "SELECT id, school_id, class_id, subject_id FROM mark"
-        " WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)",
+        f" WHERE exam_no = {number_of('exam')}",
         [plan.exam_id]) if r[0] in ids}
 
 

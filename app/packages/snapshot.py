@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from app.db.keys import numbers_in
 from app.errors import NotFound, invalid
 from app.packages.datasheet import format_cutoffs
 from app.services.schools import current_term, get_meta
@@ -109,7 +110,7 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
     p["x"] = json.dumps(sorted(school_ids))
     exams = _ids(db, f"SELECT e.id FROM exam e WHERE {_OWN_EXAM} UNION SELECT m.exam_id FROM exam e"
                      " JOIN exam_number n ON n.id = e.id JOIN mark m ON m.exam_no = n.no"
-                     f" WHERE m.school_no IN (SELECT no FROM school_number WHERE id IN ({_OWN}))"
+                     f" WHERE m.school_no IN {numbers_in('school', _OWN)}"
                      " AND e.term_id = :term", p)
     p["e"] = json.dumps(sorted(exams))
     out = {
@@ -149,7 +150,7 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                         " FROM exam e JOIN exam_number n ON n.id = e.id JOIN mark m ON m.exam_no = n.no"
                         " JOIN pupil p ON p.id = m.pupil_id"
                         " JOIN subject sj ON sj.id = m.subject_id LEFT JOIN class c ON c.id = m.class_id"
-                        f" WHERE m.school_no IN (SELECT no FROM school_number WHERE id IN ({_OWN}))"
+                        f" WHERE m.school_no IN {numbers_in('school', _OWN)}"
                         " AND e.term_id = :term"
                         " ORDER BY e.date, e.name, m.school_id, m.grade, c.number, c.name, p.student_no, sj.sort_order", p),
         "任课": _rows(db, "SELECT tm.code AS term_code, t.name AS teacher_name, c.name AS class_name, sj.name AS subject,"

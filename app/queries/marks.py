@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.errors import NotFound
 from app.queries.roster import list_classes
 from app.services.exams import get_exam
@@ -62,8 +63,8 @@ def marks_grid(db: Database, exam_id: str, class_id: str) -> dict:
     marks: dict[str, dict[str, tuple]] = {}
     for pupil_id, subject_id, score, status, grade in db.execute(
             "SELECT pupil_id, subject_id, score, status, grade FROM mark"
-            " WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)"
-            " AND class_no = (SELECT no FROM class_number WHERE id = ?)",
+            f" WHERE exam_no = {number_of('exam')}"
+            f" AND class_no = {number_of('class')}",
             [exam_id, class_id]):
         marks.setdefault(pupil_id, {})[subject_id] = (score, status)
         grade_then[pupil_id] = grade

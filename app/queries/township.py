@@ -5,6 +5,7 @@ import json
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.packages.township_import import gap_text
 from app.services.schools import current_term, get_meta
 
@@ -80,8 +81,8 @@ def schools_missing_exam(db: Database, exam_id: str) -> list[dict]:
         " JOIN term tm ON tm.academic_year_id = c.academic_year_id JOIN exam e ON e.term_id = tm.id"
         " WHERE e.id = :exam AND g.grade IN (SELECT grade FROM exam_grade WHERE exam_id = :exam)"
         " AND (e.school_id IS NULL OR e.school_id = s.id)"
-        " AND NOT EXISTS (SELECT 1 FROM mark m WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = :exam)"
-        " AND m.school_no = (SELECT no FROM school_number WHERE id = s.id))"
+        f" AND NOT EXISTS (SELECT 1 FROM mark m WHERE m.exam_no = {number_of('exam', ':exam')}"
+        f" AND m.school_no = {number_of('school', 's.id')})"
         " GROUP BY s.id ORDER BY CASE s.type WHEN '中心校本部' THEN 0 WHEN '完小' THEN 1 ELSE 2 END, s.code",
         {"exam": exam_id})]
 

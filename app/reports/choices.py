@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.paths import user_data_dir
 
 RECENT_FILE = "recent-reports.json"
@@ -24,8 +25,8 @@ def exam_classes(db: Database, exam_id: str, school_id: str, head_teacher_id: st
         where, args = " AND c.head_teacher_id = ?", [*args, head_teacher_id]
     return [dict(r) for r in db.query(
         "SELECT c.id, c.name, MIN(m.grade) AS grade, c.head_teacher_id FROM class c JOIN class_number n ON n.id = c.id"
-        " JOIN mark m ON m.class_no = n.no AND m.school_no = (SELECT no FROM school_number WHERE id = c.school_id)"
-        f" WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = ?) AND c.school_id = ?{where}"
+        f" JOIN mark m ON m.class_no = n.no AND m.school_no = {number_of('school', 'c.school_id')}"
+        f" WHERE m.exam_no = {number_of('exam')} AND c.school_id = ?{where}"
         " GROUP BY c.id ORDER BY MIN(m.grade), c.number, c.name",
         args)]
 

@@ -23,6 +23,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from sqlite_utils import Database
 
 from app import __version__
+from app.db.keys import number_of, numbers_in
 from app.errors import NotFound, invalid
 from app.paths import font_path
 from app.reports.model import Stamp
@@ -74,9 +75,9 @@ def data_hash(db: Database, exam_ids: Iterable[str], *, school_ids: Iterable[str
     for exam_id in sorted(set(exam_ids)):
         exam = get_exam(db, exam_id)
         digest.update(json.dumps(_exam_definition(exam), ensure_ascii=False, sort_keys=True).encode("utf-8"))
-        where, args = "m.exam_no = (SELECT no FROM exam_number WHERE id = ?)", [exam_id]
+        where, args = f"m.exam_no = {number_of('exam')}", [exam_id]
         if schools is not None:
-            where += f" AND m.school_no IN (SELECT no FROM school_number WHERE id IN ({','.join('?' * len(schools))}))"
+            where += f" AND m.school_no IN {numbers_in('school', ','.join('?' * len(schools)))}"
             args += schools
         rows = db.execute(
             "SELECT p.student_no, p.name, s.code, IFNULL(c.name, ''), m.grade, sj.code, m.status, IFNULL(m.score, '')"
@@ -120,8 +121,8 @@ def find_class(db: Database, exam: dict, school: dict, written: str) -> dict:
     """
     rows = [dict(r) for r in db.query(
         "SELECT c.id, c.name, c.number, MIN(m.grade) AS grade FROM class c JOIN class_number n ON n.id = c.id"
-        " JOIN mark m ON m.class_no = n.no AND m.school_no = (SELECT no FROM school_number WHERE id = c.school_id)"
-        " WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = ?) AND c.school_id = ?"
+        f" JOIN mark m ON m.class_no = n.no AND m.school_no = {number_of('school', 'c.school_id')}"
+        f" WHERE m.exam_no = {number_of('exam')} AND c.school_id = ?"
         " GROUP BY c.id ORDER BY MIN(m.grade), c.number",
         [exam["id"], school["id"]])]
     text = (written or "").strip()
@@ -132,8 +133,8 @@ def find_class(db: Database, exam: dict, school: dict, written: str) -> dict:
     for row in rows:
         if row["name"] in wanted or row["id"] == text:
             row["grades"] = [g for (g,) in db.execute(
-                "SELECT DISTINCT grade FROM mark WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)"
-                " AND class_no = (SELECT no FROM class_number WHERE id = ?) ORDER BY grade",
+                f"SELECT DISTINCT grade FROM mark WHERE exam_no = {number_of('exam')}"
+                f" AND class_no = {number_of('class')} ORDER BY grade",
                 [exam["id"], row["id"]])]
             return row
     names = "、".join(r["name"] for r in rows) or "(没有)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.errors import ValidationError
 from app.services.exams import get_exam
 from app.stats.groups import group_stats
@@ -48,11 +49,11 @@ def earlier_exams(db: Database, exam: dict, *, school_id: str | None = None) -> 
     school if given), oldest first, at most MAX_TREND_EXAMS."""
     where, args = "", [exam["term_code"], exam["term_code"], exam["date"] or ""]
     if school_id:
-        where, args = " AND m.school_no = (SELECT no FROM school_number WHERE id = ?)", [*args, school_id]
+        where, args = f" AND m.school_no = {number_of('school')}", [*args, school_id]
     ids = [r[0] for r in db.execute(
         "SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id"
         " WHERE (t.code < ? OR (t.code = ? AND IFNULL(e.date, '') <= ?))"
-        " AND EXISTS (SELECT 1 FROM mark m WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = e.id)"
+        f" AND EXISTS (SELECT 1 FROM mark m WHERE m.exam_no = {number_of('exam', 'e.id')}"
         f"{where})"
         " ORDER BY t.code DESC, IFNULL(e.date, '') DESC", args)]
     if exam["id"] not in ids:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.db.writes import Actor, get_row, insert_row, set_links, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
 from app.services import schools as school_service
@@ -384,7 +385,7 @@ def list_exams(db: Database, term: str | None = None) -> list[dict]:
         "   AS grades_text,"
         " (SELECT group_concat(name, '、') FROM (SELECT sj.name FROM exam_subject es JOIN subject sj"
         "   ON sj.id = es.subject_id WHERE es.exam_id = e.id ORDER BY sj.sort_order)) AS subjects_text,"
-        " (SELECT COUNT(*) FROM mark m WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = e.id)) AS n_marks"
+        f" (SELECT COUNT(*) FROM mark m WHERE m.exam_no = {number_of('exam', 'e.id')}) AS n_marks"
         f" FROM exam e JOIN term t ON t.id = e.term_id LEFT JOIN school s ON s.id = e.school_id {where}"
         " ORDER BY t.code DESC, IFNULL(e.date, '') DESC, e.name", args))
     out = []

@@ -5,6 +5,7 @@ import re
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.db.writes import Actor, delete_row, derived_id, get_row, insert_row, row_exists, update_row
 from app.errors import invalid
 from app.services.permissions import require_mark_write
@@ -43,8 +44,8 @@ def placement_at_exam(db: Database, pupil: dict, exam_id: str) -> tuple[str | No
     Taken from the pupil's other marks in that exam when there are any; otherwise the current class and
     grade, moved back one grade per school year for an exam of an earlier year (class then unknown).
     """
-    row = db.execute("SELECT class_id, grade FROM mark WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)"
-                     " AND pupil_no = (SELECT no FROM pupil_number WHERE id = ?) LIMIT 1",
+    row = db.execute(f"SELECT class_id, grade FROM mark WHERE exam_no = {number_of('exam')}"
+                     f" AND pupil_no = {number_of('pupil')} LIMIT 1",
                      [exam_id, pupil["id"]]).fetchone()
     if row:
         return row[0], row[1]

@@ -6,6 +6,7 @@ import re
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import Problem, ValidationError, invalid
 from app.services.permissions import require_roster_write
@@ -174,7 +175,7 @@ def delete_pupil(db: Database, actor: Actor, pupil_id: str) -> None:
     """Delete a pupil entered by mistake. A pupil with marks cannot be deleted: mark them 转出 instead."""
     old = get_row(db, "pupil", pupil_id)
     require_roster_write(actor, old["school_id"])
-    marks = db.execute("SELECT COUNT(*) FROM mark WHERE pupil_no = (SELECT no FROM pupil_number WHERE id = ?)",
+    marks = db.execute(f"SELECT COUNT(*) FROM mark WHERE pupil_no = {number_of('pupil')}",
                        [pupil_id]).fetchone()[0]
     if marks:
         raise invalid(f"学生“{old['name']}”已有 {marks} 条成绩,不能删除;如已离校,请把学籍状态改为“转出”或“流失”。")

@@ -18,6 +18,7 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.errors import invalid
 from app.services.exams import get_exam
 from app.services.subjects import SubjectIndex
@@ -34,9 +35,9 @@ def _pupil_scores(db: Database, exam: dict, subject: str | None, school_id: str 
         if found is None or found["id"] not in specs:
             raise invalid(f"考试“{exam['name']}”没有科目“{subject}”。", "subject")
         wanted = found["id"]
-    where, args = ["m.exam_no = (SELECT no FROM exam_number WHERE id = ?)", "m.status = '正常'"], [exam["id"]]
+    where, args = [f"m.exam_no = {number_of('exam')}", "m.status = '正常'"], [exam["id"]]
     if school_id:
-        where.append("m.school_no = (SELECT no FROM school_number WHERE id = ?)")
+        where.append(f"m.school_no = {number_of('school')}")
         args.append(school_id)
     if grade is not None:
         where.append("m.grade = ?")

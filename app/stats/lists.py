@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.errors import invalid
 from app.services.exams import get_exam
 from app.stats.presets import Preset, resolve
@@ -70,8 +71,8 @@ def previous_exam(db: Database, exam_id: str) -> dict | None:
             " ORDER BY t.code DESC, IFNULL(e.date, '') DESC", [exam_id, exam["term_code"], exam["term_code"],
                                                                 exam["date"] or ""]):
         shared = db.execute("SELECT 1 FROM mark a JOIN mark b ON b.pupil_no = a.pupil_no"
-                            " WHERE a.exam_no = (SELECT no FROM exam_number WHERE id = ?)"
-                            " AND b.exam_no = (SELECT no FROM exam_number WHERE id = ?) LIMIT 1",
+                            f" WHERE a.exam_no = {number_of('exam')}"
+                            f" AND b.exam_no = {number_of('exam')} LIMIT 1",
                             [exam_id, row["id"]]).fetchone()
         if shared:
             return get_exam(db, row["id"])
@@ -87,7 +88,7 @@ def _below_pass(db: Database, exam: dict, main: set[str], pupils: tuple[str, lis
     where, args = pupils
     for pid, sid, grade, score in db.execute(
             "SELECT pupil_id, subject_id, grade, score FROM mark"
-            f" WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?) AND status = '正常'{where}"
+            f" WHERE exam_no = {number_of('exam')} AND status = '正常'{where}"
             " ORDER BY school_id, class_id, grade, subject_id", [exam["id"], *args]):
         spec = specs.get(sid)
         if spec is None:
@@ -123,8 +124,8 @@ def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, 
     if school_id or class_id:
         kind = "school" if school_id else "class"
         pupils = (" AND pupil_no IN (SELECT pupil_no FROM mark"
-                  " WHERE exam_no = (SELECT no FROM exam_number WHERE id = ?)"
-                  f" AND {kind}_no = (SELECT no FROM {kind}_number WHERE id = ?))",
+                  f" WHERE exam_no = {number_of('exam')}"
+                  f" AND {kind}_no = {number_of(kind)})",
                   [exam_id, school_id or class_id])
     now, then = _below_pass(db, exam, main, pupils), _below_pass(db, before, main, pupils)
     wanted = {pid for pid, names in now.items() if len(names) >= need and len(then.get(pid, [])) >= need}

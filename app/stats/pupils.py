@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.services.exams import get_exam
 from app.stats.groups import competition_ranks
 from app.stats.presets import Preset, resolve
@@ -62,7 +63,7 @@ def _unit_scores(db: Database, exam: dict, school_id: str, grade: int | None) ->
     unit = {"校": "m.school_id", "乡": "IFNULL(s.township_id, '')", "县": "''"}[exam["scope"]]
     where, args = "", [exam["id"]]
     if exam["scope"] == "校":
-        where, args = " AND m.school_no = (SELECT no FROM school_number WHERE id = ?)", [*args, school_id]
+        where, args = f" AND m.school_no = {number_of('school')}", [*args, school_id]
     elif exam["scope"] == "乡":
         where = " AND IFNULL(s.township_id, '') = (SELECT IFNULL(township_id, '') FROM school WHERE id = ?)"
         args.append(school_id)
@@ -70,7 +71,7 @@ def _unit_scores(db: Database, exam: dict, school_id: str, grade: int | None) ->
         where += " AND m.grade = ?"
         args.append(int(grade))
     return db.execute(f"SELECT {unit}, m.grade, m.subject_id, m.score FROM mark m JOIN school s ON s.id = m.school_id"
-                      " WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = ?)"
+                      f" WHERE m.exam_no = {number_of('exam')}"
                       f" AND m.status = '正常'{where}", args).fetchall()
 
 
@@ -90,12 +91,12 @@ def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, c
     good_pct = float(chosen["good_pct"])
     subjects = {s["subject_id"]: s for s in exam["subjects"]}
     order = {s["subject_id"]: i for i, s in enumerate(exam["subjects"])}
-    where, args = ["m.exam_no = (SELECT no FROM exam_number WHERE id = ?)"], [exam_id]
+    where, args = [f"m.exam_no = {number_of('exam')}"], [exam_id]
     if class_id and not school_id:
         row = db.execute("SELECT school_id FROM class WHERE id = ?", [class_id]).fetchone()
         school_id = row[0] if row else None
     if school_id:
-        where.append("m.school_no = (SELECT no FROM school_number WHERE id = ?)")
+        where.append(f"m.school_no = {number_of('school')}")
         args.append(school_id)
     if grade is not None:
         where.append("m.grade = ?")

@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
+from app.db.keys import number_of
 from app.errors import invalid
 from app.services.exams import get_exam
 from app.services.schools import current_term
@@ -131,7 +132,7 @@ def _top_counts(db: Database, exam_id: str, top_n: int) -> dict[tuple, int]:
     for township, school_code, grade, code, score in db.execute(
             "SELECT IFNULL(s.township_id, ''), s.code, m.grade, sj.code, m.score FROM mark m"
             " JOIN school s ON s.id = m.school_id JOIN subject sj ON sj.id = m.subject_id"
-            " WHERE m.exam_no = (SELECT no FROM exam_number WHERE id = ?) AND m.status = '正常'", [exam_id]):
+            f" WHERE m.exam_no = {number_of('exam')} AND m.status = '正常'", [exam_id]):
         groups[(township, grade, code)].append((score, school_code))
     out: dict[tuple, int] = defaultdict(int)
     for (_, grade, code), members in groups.items():
