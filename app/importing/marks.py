@@ -65,7 +65,8 @@ class MarksPlan:
     """What importing a marks file would do, and every problem that stops it.
 
     `inserts` holds new marks as (school_id, pupil_id, subject_id, class_id, grade, score, status);
-    `updates` one dict per stored mark the file changes (mark_id, pupil, subject, old, new, where).
+    `updates` one dict per stored mark the file changes (mark_id, pupil, subject, old, new, where,
+    and group: the stored mark's school, class and subject, which decide who may change it).
     """
 
     exam_id: str
@@ -100,7 +101,7 @@ class MarksPlan:
         return {"exam": {"id": self.exam_id, "name": self.exam_name}, "file": self.file_name,
                 "summary": self.summary(), "problems": [p.to_dict() for p in self.problems],
                 "warnings": [p.to_dict() for p in self.warnings],
-                "updates": [{k: v for k, v in u.items() if k != "mark_id"} for u in self.updates]}
+                "updates": [{k: v for k, v in u.items() if k not in ("mark_id", "group")} for u in self.updates]}
 
 
 def mark_synonyms(subjects: Iterable[dict]) -> dict[str, list[str]]:
@@ -182,17 +183,17 @@ class _Planner:
         self.exam_grades = set(exam["grades"])
         self.classes = ExamClasses(db, exam["academic_year_id"])
         self.pupils = ExamPupils(db, exam, self.classes)
-        # The exam's stored marks, {pupil: {subject: (score, status)}}, with the ids and words
-        # shared with the pupil list: a county's half a million marks then take ~60 MB, not 300.
-        pupil_ids = {pid: pid for pid in self.pupils.info}
-        subject_ids = {sid: sid for sid in self.exam_subjects}
-        words = {w: w for w in ("正常", "缺考", "免考", "作弊")}
-        self.existing: dict[str, dict[str, tuple[float | None, str]]] = {}
-        for pupil_id, subject_id, score, status in db.execute(
-                "SELECT pupil_id, subject_id, score, status FROM mark"
+        # The exam's stored marks, {pupil: {subject: (score, status, school, class)}}, with the ids
+        # and words shared (one string each): a county's half a million marks then take ~60 MB, not 300.
+        shared = {pid: pid for pid in self.pupils.info} | {sid: sid for sid in self.exam_subjects} | \
+            {w: w for w in ("正常", "缺考", "免考", "作弊")}
+        self.existing: dict[str, dict[str, tuple[float | None, str, str, str | None]]] = {}
+        for pupil_id, subject_id, score, status, school_id, class_id in db.execute(
+                "SELECT pupil_id, subject_id, score, status, school_id, class_id FROM mark"
                 f" WHERE exam_no = {number_of('exam')}", [exam["id"]]):
-            self.existing.setdefault(pupil_ids.get(pupil_id, pupil_id), {})[subject_ids.get(subject_id, subject_id)] = \
-                (score, words.get(status, status))
+            self.existing.setdefault(shared.get(pupil_id, pupil_id), {})[shared.get(subject_id, subject_id)] = \
+                (score, shared.get(status, status), shared.setdefault(school_id, school_id),
+                 shared.setdefault(class_id, class_id))
         # Where each pupil's marks were seen in the file: [(sheet, row, subject ids)].
         self.seen: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
         self.matched: set[str] = set()
@@ -518,7 +519,7 @@ class _Planner:
             class_id, grade = self.pupils.at_exam[pid]
             self.plan.inserts.append((self.pupils.info[pid][0], pid, subject_id, class_id, grade, score, status))
             return
-        old_score, old_status = stored
+        old_score, old_status, mark_school, mark_class = stored
         if old_status == status and old_score == score:
             self.plan.unchanged += 1
             return
@@ -528,7 +529,7 @@ class _Planner:
             "school_id": school_id, "student_no": no, "name": name,
             "subject": self.exam_subjects[subject_id]["name"], "sheet": row.sheet, "row": row.row,
             "old": _mark_text(old_score, old_status), "new": _mark_text(score, status),
-            "score": score, "status": status})
+            "score": score, "status": status, "group": (mark_school, mark_class, subject_id)})
 
     # --- end -----------------------------------------------------------------------------------
     def finish(self) -> None:

@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from sqlite_utils import Database
 
 from app.db.database import open_writer
-from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
 from app.importing.marks import MarksPlan, read_marks
@@ -51,7 +50,7 @@ def apply_marks(db: Database, actor: Actor, plan: MarksPlan, *, progress: Progre
     """
     if plan.problems:
         raise ValidationError(list(plan.problems))
-    _check_groups(db, actor, {(m[0], m[3], m[2]) for m in plan.inserts} | _update_groups(db, plan))
+    _check_groups(db, actor, {(m[0], m[3], m[2]) for m in plan.inserts} | _update_groups(plan))
     total = max(len(plan.inserts) + len(plan.updates), 1)
     with _bulk_write(db), db.atomic():
         insert = BulkInsert(db, actor, "mark", _MARK_COLUMNS, _note(plan.file_name, plan.exam_name,
@@ -120,7 +119,7 @@ def _import_streaming(db: Database, writer: Database, actor: Actor, path, exam: 
     if plan.problems:
         writer.conn.rollback()
         return plan, None
-    _check_groups(db, actor, _update_groups(db, plan) - checked)
+    _check_groups(db, actor, _update_groups(plan) - checked)
     insert.note = _note(plan.file_name, plan.exam_name, len(plan.inserts))
     insert.done()
     _apply_updates(writer, actor, plan, None, 1)
@@ -173,15 +172,9 @@ def _check_groups(db: Database, actor: Actor, groups: set[tuple]) -> None:
         require_mark_write(db, actor, school_id, class_id, subject_id)
 
 
-def _update_groups(db: Database, plan: MarksPlan) -> set[tuple]:
+def _update_groups(plan: MarksPlan) -> set[tuple]:
     """Return the (school, class, subject) of every stored mark the plan changes."""
-    ids = {u["mark_id"] for u in plan.updates}
-    if not ids:
-        return set()
-    return {tuple(r[1:]) for r in db.execute(
-        "SELECT id, school_id, class_id, subject_id FROM mark"
-        f" WHERE exam_no = {number_of('exam')}",
-        [plan.exam_id]) if r[0] in ids}
+    return {u["group"] for u in plan.updates}
 
 
 def _apply_updates(db: Database, actor: Actor, plan: MarksPlan, progress: Progress | None, total: int) -> None:

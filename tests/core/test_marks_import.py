@@ -327,6 +327,30 @@ def test_a_teacher_may_only_import_marks_of_classes_and_subjects_taught(demo_db,
     assert counts(demo_db) == before
 
 
+def test_a_teacher_may_only_change_stored_marks_of_classes_and_subjects_taught(demo_db, exam, tmp_path):
+    """The marks are already stored (written by the 教务): the file only changes them."""
+    teacher = actor_for(demo_db, "laoshi")
+    class_name, subject = demo_db.execute(
+        "SELECT c.name, s.name FROM teaching_assignment t JOIN class c ON c.id = t.class_id"
+        " JOIN subject s ON s.id = t.subject_id WHERE t.teacher_id = ? AND c.name LIKE '三%'",
+        [teacher.teacher_id]).fetchone()
+    other = "数学" if subject != "数学" else "语文"
+    pupils = class_pupils(demo_db, "QSZ01", class_name)
+    first = [["学籍号", "姓名", subject, other]] + [[no, name, 70, 70] for no, name in pupils]
+    apply_marks(demo_db, SYSTEM, read_marks(demo_db, write_xlsx(tmp_path / "first.xlsx", {"s": first}), exam))
+    own = [["学籍号", "姓名", subject]] + [[no, name, 71] for no, name in pupils]
+    plan = read_marks(demo_db, write_xlsx(tmp_path / "own.xlsx", {"s": own}), exam)
+    assert not plan.inserts and len(plan.updates) == len(pupils)
+    apply_marks(demo_db, teacher, plan)
+    assert {v for (no, s), v in stored(demo_db, exam).items() if s == subject} == {(71.0, "正常")}
+    rows = [["学籍号", "姓名", other]] + [[no, name, 71] for no, name in pupils]
+    plan = read_marks(demo_db, write_xlsx(tmp_path / "other.xlsx", {"s": rows}), exam)
+    assert not plan.inserts and len(plan.updates) == len(pupils)
+    before = stored(demo_db, exam)
+    with pytest.raises(PermissionDenied, match="任教"):
+        apply_marks(demo_db, teacher, plan)
+    assert stored(demo_db, exam) == before
+
 def school(db, code: str) -> str:
     return db.execute("SELECT id FROM school WHERE code = ?", [code]).fetchone()[0]
 
