@@ -10,6 +10,11 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 
+def number_column(id_column: str) -> str:
+    """Return the column of a mark holding the number for its id column ("pupil_id" -> "pupil_no")."""
+    return f"{id_column[:-3]}_no"
+
+
 def number_of(kind: str, placeholder: str = "?") -> str:
     """Return the SQL of the number of the `kind` row whose id is `placeholder` (NULL if none)."""
     return f"(SELECT no FROM [{kind}_number] WHERE id = {placeholder})"

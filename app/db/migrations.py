@@ -360,7 +360,7 @@ def m004_package_keys_and_logs(db: Database) -> None:
 # idx_mark_id (unique) stands for the old UNIQUE (exam_id, pupil_id, subject_id), and
 # idx_mark_stats (exam_id first) for the dropped idx_mark_exam_subject.
 MARK_ID_SQL = "exam_id || '/' || pupil_id || '/' || subject_id"
-_MARK_COLUMNS = "school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status, created_at, updated_at"
+MARK_STORED_COLUMNS = "school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status, created_at, updated_at"
 _M005 = [
     f"""CREATE TABLE mark_new (
         id TEXT GENERATED ALWAYS AS ({MARK_ID_SQL}) VIRTUAL,
@@ -373,7 +373,7 @@ _M005 = [
         status TEXT NOT NULL DEFAULT '正常' CHECK (status IN ('正常', '缺考', '免考', '作弊')),
         {_STAMPS},
         CHECK ((status = '正常') = (score IS NOT NULL)))""",
-    f"INSERT INTO mark_new ({_MARK_COLUMNS}) SELECT {_MARK_COLUMNS} FROM mark ORDER BY exam_id, pupil_id, subject_id",
+    f"INSERT INTO mark_new ({MARK_STORED_COLUMNS}) SELECT {MARK_STORED_COLUMNS} FROM mark ORDER BY exam_id, pupil_id, subject_id",
     # The audit trail keeps following each mark: entries that named the old uuid name the new id,
     # found through the mark itself or, for a deleted mark, through the row the entry recorded.
     """UPDATE audit_log SET row_id = COALESCE(
@@ -437,8 +437,8 @@ def _m006_statements() -> list[str]:
         {numbers},
         CHECK ((status = '正常') = (score IS NOT NULL)),
         CHECK ((class_id IS NULL) = (class_no IS NULL)))""",
-        f"INSERT INTO mark_new ({_MARK_COLUMNS}, {', '.join(c[:-3] + '_no' for c, _ in MARK_KEYS)})"
-        f" SELECT {', '.join('m.' + c for c in _MARK_COLUMNS.split(', '))}, "
+        f"INSERT INTO mark_new ({MARK_STORED_COLUMNS}, {', '.join(c[:-3] + '_no' for c, _ in MARK_KEYS)})"
+        f" SELECT {', '.join('m.' + c for c in MARK_STORED_COLUMNS.split(', '))}, "
         + ", ".join(f"(SELECT no FROM {kind}_number WHERE id = m.{column})" for column, kind in MARK_KEYS)
         + " FROM mark m ORDER BY m.exam_id, m.school_id, m.class_id, m.pupil_id, m.subject_id",
         "DROP TABLE mark",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from app.db.keys import number_of, numbers_by_id
+from app.db.keys import number_column, number_of, numbers_by_id
 from app.db.migrations import MARK_KEYS
 from app.errors import NotFound
 
@@ -91,10 +91,6 @@ DERIVED_IDS = {"mark": ("exam_id", "pupil_id", "subject_id")}
 KEYED = {"mark": MARK_KEYS}
 
 
-def _number(column: str) -> str:
-    return f"{column[:-3]}_no"
-
-
 def _where_id(table: str, row_id: str) -> tuple[str, list]:
     """Return (condition, args) finding the row of `table` with id `row_id`: by its integer keys
     for DERIVED_IDS tables (their text id has no index), else by id."""
@@ -105,14 +101,14 @@ def _where_id(table: str, row_id: str) -> tuple[str, list]:
     if len(parts) != len(columns):
         return "0", []
     kinds = dict(KEYED[table])
-    return " AND ".join(f"[{_number(c)}] = {number_of(kinds[c])}" for c in columns), parts
+    return " AND ".join(f"[{number_column(c)}] = {number_of(kinds[c])}" for c in columns), parts
 
 
 def _readable(table: str, row: dict) -> dict:
     """Return `row` without the integer keys a KEYED table stores."""
     if table not in KEYED:
         return row
-    numbers = {_number(c) for c, _ in KEYED[table]}
+    numbers = {number_column(c) for c, _ in KEYED[table]}
     return {k: v for k, v in row.items() if k not in numbers}
 
 
@@ -179,7 +175,7 @@ def insert_row(db: Database, actor: Actor, table: str, values: dict) -> str:
         row["id"] = rid = row["id"] or new_id()
     names, slots, args = [f"[{c}]" for c in row], ["?" for _ in row], list(row.values())
     for column, kind in KEYED.get(table, ()):
-        names.append(f"[{_number(column)}]")
+        names.append(f"[{number_column(column)}]")
         slots.append(number_of(kind))
         args.append(row.get(column))
     db.execute(f"INSERT INTO [{table}] ({', '.join(names)}) VALUES ({', '.join(slots)})", args)
@@ -196,7 +192,7 @@ def update_row(db: Database, actor: Actor, table: str, row_id: str, changes: dic
     assignments, args = [f"[{c}] = ?" for c in diff], list(diff.values())
     for column, kind in KEYED.get(table, ()):
         if column in diff:
-            assignments.append(f"[{_number(column)}] = {number_of(kind)}")
+            assignments.append(f"[{number_column(column)}] = {number_of(kind)}")
             args.append(diff[column])
     where, where_args = _where_id(table, row_id)
     db.execute(f"UPDATE [{table}] SET {', '.join(assignments)}, updated_at = ? WHERE {where}",
@@ -242,7 +238,7 @@ def bulk_insert(db: Database, actor: Actor, table: str, rows: list[dict], note: 
                     if "id" in r or _has_id(db, table) else dict(r) for r in rows]
     columns = list(prepared[0])
     keyed = KEYED.get(table, ())
-    names = [f"[{c}]" for c in columns] + [f"[{_number(c)}]" for c, _ in keyed]
+    names = [f"[{c}]" for c in columns] + [f"[{number_column(c)}]" for c, _ in keyed]
     slots = ["?" for _ in columns] + [number_of(kind) for _, kind in keyed]
     sql = f"INSERT INTO [{table}] ({', '.join(names)}) VALUES ({', '.join(slots)})"
     db.conn.executemany(sql, [[r[c] for c in columns] + [r.get(c) for c, _ in keyed] for r in prepared])
@@ -283,7 +279,7 @@ class BulkInsert:
         self._stamp = now()
         keyed = KEYED.get(table, ())
         self._keys = [(list(columns).index(column), numbers_by_id(db, kind)) for column, kind in keyed]
-        names = [*columns, "created_at", "updated_at", *(_number(c) for c, _ in keyed)]
+        names = [*columns, "created_at", "updated_at", *(number_column(c) for c, _ in keyed)]
         self._one = f"({', '.join('?' for _ in names)})"
         self._head = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) VALUES "
         self._size = max(1, min(BULK_ROWS, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names)))

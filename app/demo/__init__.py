@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from app.db.keys import number_column, number_of
+from app.db.migrations import MARK_KEYS, MARK_STORED_COLUMNS
 from app.db.writes import SYSTEM, audit, bulk_insert, deterministic
 from app.demo.layout import CURRENT_YEAR, PREVIOUS_YEAR, DemoTownship, build_townships, make_pupils, staff_schools
 from app.demo.routine import seed_routine
@@ -195,15 +197,9 @@ _SCHOOL_COPY = [
     ("exam_grade", "SELECT * FROM t.exam_grade"),
     ("exam_subject", "SELECT * FROM t.exam_subject"),
     # mark's id is generated (not a stored column), so its stored columns are named; its integer keys
-    # are this database's own (see app.db.writes.KEYED).
-    ("mark", "(school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status, created_at, updated_at,"
-             " school_no, exam_no, pupil_no, subject_no, class_no)"
-             " SELECT school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status, created_at, updated_at,"
-             " (SELECT no FROM main.school_number WHERE id = m.school_id),"
-             " (SELECT no FROM main.exam_number WHERE id = m.exam_id),"
-             " (SELECT no FROM main.pupil_number WHERE id = m.pupil_id),"
-             " (SELECT no FROM main.subject_number WHERE id = m.subject_id),"
-             " (SELECT no FROM main.class_number WHERE id = m.class_id)"
+    # are this database's own (main's <kind>_number tables come first in SQLite's name lookup).
+    ("mark", f"({MARK_STORED_COLUMNS}, {', '.join(number_column(c) for c, _ in MARK_KEYS)})"
+             f" SELECT {MARK_STORED_COLUMNS}, {', '.join(number_of(kind, 'm.' + c) for c, kind in MARK_KEYS)}"
              " FROM t.mark m WHERE school_id = ?1"),
     ("teaching_assignment", "SELECT * FROM t.teaching_assignment WHERE school_id = ?1"),
     ("timetable_period", "SELECT * FROM t.timetable_period WHERE school_id = ?1"),
