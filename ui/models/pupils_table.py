@@ -5,7 +5,7 @@ from app.db.database import Database
 from app.queries.roster import list_pupils
 from app.services.pupils import FLAGS, STATUSES
 from app.validation.classnames import GRADE_NAMES
-from ui.models.table_model import Column, TableSnapshot, field_text, flag_text
+from ui.models.table_model import Column, TableSnapshot, field_text, flag_text, school_column
 
 SEARCH_KEYS = ("name", "student_no")
 
@@ -33,8 +33,7 @@ def pupil_columns(township: bool, class_order: dict[str, int] | None = None) -> 
                sample="状态"),
     ]
     if township:
-        columns.insert(0, Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"],
-                                 sample="青山镇中心小学"))
+        columns.insert(0, school_column())
     return columns
 
 

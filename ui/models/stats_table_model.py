@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.validation.classnames import GRADE_NAMES
-from ui.models.table_model import Column, ModelIndex, SnapshotTableModel, field_text, flag_text
+from ui.models.table_model import (Column, ModelIndex, SnapshotTableModel, field_text, flag_text,
+                                    school_column)
 
 MUTED_BACKGROUND = QColor("#e6e6e6")
 MUTED_TEXT = QColor("#6b6b6b")
@@ -52,11 +53,6 @@ def _grade_column() -> Column:
                   centered=True, sample="全部年级")
 
 
-def _school_column() -> Column:
-    return Column("school_name", "学校", field_text("school_name"), lambda r: r.get("school_code") or "",
-                  sample="青山镇中心小学")
-
-
 def rank_text(row: dict) -> str:
     """Return '3/7' (rank among its peers), or why a group is not ranked."""
     if row.get("rank") is not None:
@@ -73,7 +69,7 @@ def stats_columns(level: str, *, ranks: bool, schools: bool) -> list[Column]:
     if level == "township":
         columns.append(Column("township_name", "乡镇", field_text("township_name"), sample="青山镇"))
     elif schools or level == "school":
-        columns.append(_school_column())
+        columns.append(school_column())
     if level != "school":
         columns.append(_grade_column())
     if level == "class":
@@ -96,7 +92,7 @@ def stats_columns(level: str, *, ranks: bool, schools: bool) -> list[Column]:
 
 
 def _pupil_columns(schools: bool) -> list[Column]:
-    columns = [_school_column()] if schools else []
+    columns = [school_column()] if schools else []
     return columns + [
         Column("class_name", "班级", field_text("class_name"), sample="三四年级复式班"),
         Column("student_no", "学籍号", field_text("student_no"), sample="G433127202005234193"),
@@ -152,7 +148,7 @@ def interval_text(row: dict) -> str:
 
 def value_added_columns(by: str, *, schools: bool) -> list[Column]:
     """Return the columns of the value-added table, per class (by='class') or teacher."""
-    columns = [_school_column()] if schools else []
+    columns = [school_column()] if schools else []
     if by == "class":
         columns += [_grade_column(), Column("class_name", "班级", field_text("class_name"), sample="三四年级复式班")]
     else:
@@ -172,7 +168,7 @@ def value_added_columns(by: str, *, schools: bool) -> list[Column]:
 
 def balance_columns(*, schools: bool) -> list[Column]:
     """Return the columns of the 平行编班 check: one row per class, its grade's spread and verdict."""
-    columns = [_school_column()] if schools else []
+    columns = [school_column()] if schools else []
     return columns + [
         _grade_column(),
         Column("class_name", "班级", field_text("class_name"), sample="三四年级复式班"),

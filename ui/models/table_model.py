@@ -44,6 +44,13 @@ def field_text(key: str) -> Callable[[dict], str]:
     return lambda row: "" if row.get(key) is None else str(row[key])
 
 
+def school_column() -> Column:
+    """Return the 学校 column tables share: the school's name, sorted by its code, wide enough for
+    a seven-character name such as 青山镇中心小学."""
+    return Column("school_name", "学校", field_text("school_name"), lambda r: r.get("school_code") or "",
+                  sample="青山镇中心小学")
+
+
 def flag_text(key: str) -> Callable[[dict], str]:
     """Return a function showing a 0/1 flag as 是 or nothing."""
     return lambda row: "是" if row.get(key) else ""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from app.db.database import Database
 from app.queries.roster import list_teachers
-from ui.models.table_model import Column, TableSnapshot, field_text
+from ui.models.table_model import Column, TableSnapshot, field_text, school_column
 
 SEARCH_KEYS = ("name", "staff_no", "subjects")
 
@@ -22,8 +22,7 @@ def teacher_columns(township: bool) -> list[Column]:
                centered=True, sample="不在岗"),
     ]
     if township:
-        columns.insert(0, Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"],
-                                 sample="青山镇中心小学"))
+        columns.insert(0, school_column())
     return columns
 
 

@@ -14,7 +14,8 @@ from app.routine.checks import LINKS, delete_check, list_checks, routine_summary
 from app.routine.observations import ObserverProgress, delete_observation, list_observations, observation_progress
 from app.workload.compute import STATUS_NAMES, WorkloadResult, teacher_workloads
 from ui.dialogs.messages import confirm, show_error, warn
-from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot, field_text
+from ui.models.table_model import (Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot, field_text,
+                                    school_column)
 from ui.pages.page import Page
 from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
 from ui.session import Session
@@ -28,7 +29,7 @@ def _number(value: float | None) -> str:
 def load_columns() -> list[Column]:
     """Columns of the per-teacher workload table."""
     return [
-        Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"]),
+        school_column(),
         Column("staff_no", "工号", field_text("staff_no")),
         Column("name", "姓名", field_text("name"), sample="欧阳中中"),
         Column("roles", "职务", lambda r: "、".join(r["roles"]), sample="教导主任、班主任"),
@@ -78,7 +79,7 @@ def observation_columns() -> list[Column]:
     """Columns of the observation records table."""
     return [
         Column("date", "日期", field_text("date"), sample="2026-10-15"),
-        Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"], sample="中" * 8),
+        school_column(),
         Column("observer_name", "听课人", field_text("observer_name")),
         Column("teacher_name", "授课教师", field_text("teacher_name")),
         Column("class_name", "班级", field_text("class_name")),
@@ -111,7 +112,7 @@ def check_columns() -> list[Column]:
     """Columns of the routine check records table."""
     return [
         Column("date", "日期", field_text("date"), sample="2026-10-15"),
-        Column("school_name", "学校", field_text("school_name"), lambda r: r["school_code"], sample="中" * 8),
+        school_column(),
         Column("teacher_name", "教师", field_text("teacher_name")),
         Column("link", "环节", field_text("link"), centered=True, sample="环节"),
         Column("total", "得分", lambda r: _number(r["total"]), lambda r: r["total"] or 0, centered=True, sample="得分"),
@@ -194,6 +195,7 @@ class WorkloadPage(Page):
         bar = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("按姓名、工号或学科筛选"))
+        self.search.setMinimumWidth(220)  # the whole hint shows
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda text: self.load_proxy.set_filter(text=text))
         bar.addWidget(self.search)
