@@ -30,8 +30,8 @@ import pytest
 from app.cli import main
 from app.db.database import open_database
 from app.db.writes import SYSTEM
-from app.importing.marks import read_marks
-from app.importing.marks_write import apply_marks
+from app.marks.reading import read_marks
+from app.marks.writing import apply_marks
 from app.services import classes, exams, pupils
 from app.services.setup import init_school
 from app.stats.groups import group_stats
