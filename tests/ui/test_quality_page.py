@@ -104,7 +104,7 @@ def test_teaching_point_classes_are_marked_small_and_not_ranked(open_page):
         assert (flag == "是") == (n < 10)  # the default preset's smallest ranked group is 10
         background = model.index(row, 0).data(Qt.ItemDataRole.BackgroundRole)
         if flag:
-            assert rank == "不排名"
+            assert rank == "样本过小"
             assert background is not None and background.color() == QColor("#e6e6e6")
         else:
             assert background is None
