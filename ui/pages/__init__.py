@@ -1,6 +1,7 @@
 """The pages of the main window. A new page is one line in PAGES (a Page subclass)."""
 from __future__ import annotations
 
+from ui.pages.assignments_page import AssignmentsPage
 from ui.pages.exams_page import ExamsPage
 from ui.pages.exchange_page import ExchangePage
 from ui.pages.marks_page import MarksPage
@@ -18,6 +19,7 @@ PAGES: list[type[Page]] = [
     OverviewPage,
     PupilsPage,
     TeachersPage,
+    AssignmentsPage,
     ExamsPage,
     MarksPage,
     QualityPage,
