@@ -13,8 +13,8 @@ from app.cli import main
 from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.errors import PermissionDenied, ValidationError
-from app.importing.marks import read_marks
-from app.importing.marks_write import apply_marks
+from app.marks.reading import read_marks
+from app.marks.writing import apply_marks
 from app.importing.workbook import NotAWorkbook
 from app.services import pupils as pupil_service
 from app.services.exams import create_exam

@@ -14,8 +14,8 @@ import pytest
 
 from app.db.writes import SYSTEM, BulkInsert
 from app.errors import PermissionDenied, ValidationError
-from app.importing import marks_write
-from app.importing.marks_write import import_marks
+from app.marks import writing as marks_write
+from app.marks.writing import import_marks
 from app.services.exams import create_exam
 from app.services.users import actor_for
 from test_import_helpers import write_xlsx
@@ -33,7 +33,7 @@ def exam(demo_db) -> str:
 @pytest.fixture
 def batches(monkeypatch) -> list[int]:
     """Send new marks to the writer every 40 rows; return the sizes of the batches it was given."""
-    monkeypatch.setattr("app.importing.marks.SINK_ROWS", 40)
+    monkeypatch.setattr("app.marks.reading.SINK_ROWS", 40)
     sizes: list[int] = []
     put = marks_write._WriterThread.put
 

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from app.db.database import open_writer
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
-from app.importing.marks import MarksPlan, read_marks
+from app.marks.reading import MarksPlan, read_marks
 from app.importing.workbook import Progress
 from app.services.exams import find_exam
 from app.services.permissions import require_mark_write

@@ -6,7 +6,7 @@ sheet per school), or one row per pupil and subject (科目 and 成绩 columns).
 as the sheet's name). Columns that are not marks (总分, 平均分, 名次, 备注, 序号 …) are ignored;
 a 总分 that disagrees with the row's marks is reported as a warning.
 
-`read_marks` reads and checks the whole file and writes nothing; app.importing.marks_write
+`read_marks` reads and checks the whole file and writes nothing; app.marks.writing
 writes what it found. Marks the file repeats unchanged are not written at all, so importing the
 same file twice changes nothing. A new mark stores the pupil's class and grade at the time of the
 exam.
@@ -22,12 +22,12 @@ from sqlite_utils import Database
 from app.db.keys import number_of
 from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
-from app.importing.marks_pupils import ExamClasses, ExamPupils
+from app.marks.pupils import ExamClasses, ExamPupils
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
                                     code_text, read_tables, sort_problems)
 from app.services.exams import find_exam
-from app.services.marks import parse_mark
+from app.marks.entry import parse_mark
 from app.services.subjects import SubjectIndex, list_subjects
 from app.validation.classnames import parse_class, parse_grade
 from app.validation.text import clean
@@ -129,7 +129,7 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
     FileNotFoundError.
 
     `sink`, when given, is handed each batch of new marks (as in MarksPlan.inserts) as soon as it
-    is checked, until the first problem turns up (see marks_write.import_marks).
+    is checked, until the first problem turns up (see app.marks.writing.import_marks).
     """
     exam = find_exam(db, exam_id)
     resolver = SchoolResolver(db, school_id)
