@@ -9,7 +9,7 @@ from app.db.writes import SYSTEM
 from app.errors import PermissionDenied, ValidationError
 from app.services import classes, exams, pupils, schools, setup, users
 from app.services.exam_edit import count_marks, delete_exam, update_exam
-from app.services.marks import set_mark
+from app.marks.entry import set_mark
 
 
 @pytest.fixture
