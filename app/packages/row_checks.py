@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from app.errors import ValidationError
 from app.packages.datasheet import SHEET
-from app.services.marks import parse_mark
+from app.marks.entry import parse_mark
 from app.services.pupils import STATUSES
 from app.validation.idcard import id_problem
 
