@@ -252,7 +252,7 @@ class MarksPage(Page):
         """Refill the exam, school and class lists (keeping the choice) and reload the grid."""
         refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in list_exams(self.session.db)])
         if self.exam_combo.count() == 0:
-            self.say(self.tr("还没有考试。请先设置考试(命令行:schoolq exam create),再录入成绩。"), error=True)
+            self.say(self.tr("还没有考试。请先在“考试设置”页点“新建考试…”,再录入成绩。"), error=True)
         self._fill_schools()
 
     def _fill_schools(self) -> None:
