@@ -24,11 +24,12 @@ from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
 from app.marks.pupils import ExamClasses, ExamPupils
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
-                                    code_text, read_tables, sort_problems)
+from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, read_tables, sort_problems
+from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.services.exams import find_exam
 from app.marks.entry import parse_mark
 from app.services.subjects import SubjectIndex, list_subjects
+from app.stats.roster import missing_marks
 from app.validation.classnames import parse_class, parse_grade
 from app.validation.text import clean
 
@@ -119,7 +120,7 @@ def mark_synonyms(subjects: Iterable[dict]) -> dict[str, list[str]]:
 
 
 def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
-               progress: Progress | None = None, cancelled: Cancelled | None = None) -> MarksPlan:
+               progress: Progress | None = None, cancelled: CancelCheck | None = None) -> MarksPlan:
     """Read and check a marks file (.xlsx, .xlsm or .csv) for one exam; write nothing.
 
     `exam_id` is the exam's id (or its exact name, or the start of its id). `school_id` names the
@@ -127,7 +128,7 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
     column or the sheet's name, or finds the pupil by 学籍号 in any school. Returns a MarksPlan
     whose problems are empty when the whole file can be imported. Raises NotAWorkbook for a file
     that is not a workbook, NotFound for an unknown exam or school, ValidationError when the exam
-    reference matches several exams, ImportCancelled when `cancelled()` turns true,
+    reference matches several exams, Cancelled when `cancelled()` turns true,
     FileNotFoundError.
     """
     plan, batches = check_marks(db, path, exam_id, school_id=school_id, progress=progress, cancelled=cancelled)
@@ -138,7 +139,7 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
 
 def check_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
                 progress: Progress | None = None,
-                cancelled: Cancelled | None = None) -> tuple[MarksPlan, Iterator[list[tuple]]]:
+                cancelled: CancelCheck | None = None) -> tuple[MarksPlan, Iterator[list[tuple]]]:
     """Start reading and checking a marks file: the first step of every marks import.
 
     Returns (plan, batches). Iterating `batches` reads and checks the file; it yields the new marks
@@ -153,10 +154,10 @@ def check_marks(db: Database, path, exam_id: str, *, school_id: str | None = Non
 
 
 def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: SchoolResolver,
-                     progress: Progress | None, cancelled: Cancelled | None) -> Iterator[list[tuple]]:
+                     progress: Progress | None, cancelled: CancelCheck | None) -> Iterator[list[tuple]]:
     """The body of check_marks: read the tables, plan every row, yield the new marks in batches."""
     catalogue = list_subjects(db)
-    read_progress = (lambda f, m: progress(f * 0.7, m)) if progress else None
+    read_progress = scaled(progress, 0, 0.7)
     tables = read_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
                          progress=read_progress, cancelled=cancelled)
     plan.problems.extend(_header_problem(p) for p in tables.problems)
@@ -173,7 +174,7 @@ def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: 
             done += 1
             if done % 2000 == 0:
                 if cancelled is not None and cancelled():
-                    raise ImportCancelled()
+                    raise Cancelled()
                 if progress is not None:
                     progress(0.7 + 0.3 * done / total, f"正在检查第 {done} 行")
             if done % BATCH_ROWS == 0 and not plan.problems:
@@ -573,20 +574,29 @@ class _Planner:
         sort_problems(plan.warnings, self.sheets)
 
     def _missing_pupils(self) -> list[Problem]:
-        """One warning per class in the file with pupils on its roster but not in the file."""
-        out = []
+        """One warning per class in the file listing the pupils on its roster on the exam date (not
+        免考) who still have no mark once the file is in: under the roster basis they count as 缺考 = 0."""
+        planned = {(row[1], row[2]) for row in self.plan.inserts}
         touched = {self.pupils.at_exam[p][0] for p in self.matched} - {None}
-        for class_id in sorted(touched, key=lambda c: self._class_label(self.classes.by_id[c])
-                               if c in self.classes.by_id else c):
+        names = {s["subject_id"]: s["name"] for s in self.exam["subjects"]}
+        by_class: dict[str, dict[str, list]] = {}
+        schools = {row[0] for row in self.plan.inserts} | {u["school_id"] for u in self.plan.updates}
+        for item in missing_marks(self.db, self.exam, reporting=schools):
+            if item.exempt or item.class_id not in touched or (item.pupil_id, item.subject_id) in planned:
+                continue
+            pupil = by_class.setdefault(item.class_id, {}).setdefault(item.pupil_id, [item, []])
+            pupil[1].append(names[item.subject_id])
+        out = []
+        for class_id, pupils in by_class.items():
             if class_id not in self.classes.by_id:
                 continue
-            missing = sorted(self.pupils.name(p) for names in self.pupils.in_class.get(class_id, {}).values()
-                             for p in names if p not in self.matched and self.pupils.info[p][3] not in
-                             (*_LEFT, "休学"))
-            if missing:
-                shown = "、".join(missing[:5]) + (" 等" if len(missing) > 5 else "")
-                out.append(Problem(f"{self._class_label(self.classes.by_id[class_id])}有 {len(missing)} 名学生"
-                                   f"不在表中:{shown}。他们的成绩不会导入。", severity="warning"))
+            shown = "、".join(f"{item.name}({item.student_no}" + ("" if len(subjects) == len(names) else
+                                                                   f",缺{'、'.join(subjects)}") + ")"
+                             for item, subjects in list(pupils.values())[:20])
+            more = f" 等 {len(pupils)} 人" if len(pupils) > 20 else ""
+            out.append(Problem(f"{self._class_label(self.classes.by_id[class_id])}:名册上有 {len(pupils)} 名学生没有成绩"
+                               f"(考试当天在班、未免考;按应考人数统计时计为缺考 0 分):{shown}{more}。",
+                               severity="warning"))
         return out
 
 
