@@ -30,9 +30,56 @@ def register(tsub) -> None:
     add_user_argument(p)
     p.set_defaults(func=cmd_generate)
 
+    p = tsub.add_parser("export-fet", help="把排课所需数据导出为 FET 文件",
+                        description="导出 FET 6 可以打开并排课的 .fet 文件:教师、班级、学科、任课(每节一个活动,备注中"
+                                    "带 SchoolQ 的任课编号)、教师每天最多节数、不能上课时间、小学不留空节、同一学科每天节数、"
+                                    "锁定的课;各校区作为楼宇,走教路程换算为教师换楼之间的最少空节。")
+    add_db_argument(p)
+    _scope_arguments(p)
+    p.add_argument("--out", required=True, metavar="FILE.fet", help="写出的 .fet 文件")
+    p.set_defaults(func=cmd_export_fet)
+
+    p = tsub.add_parser("import-fet", help="导入 FET 排好的课表",
+                        description="读入 fet-cl 为 SchoolQ 导出的文件排好后写出的 *_data_and_timetable.fet,经课表检查"
+                                    "没有错误才写入(一个事务,留有审计记录)。其他学校自己做的 .fet 文件不能导入。")
+    add_db_argument(p)
+    p.add_argument("file", metavar="FILE.fet", help="fet-cl 写出的 *_data_and_timetable.fet")
+    p.add_argument("--dry-run", action="store_true", help="只检查并显示结果,不写入")
+    add_json_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_import_fet)
+
 
 def _school_ids(db, args) -> list[str]:
     return [s["id"] for s in scope_schools(db, args.school, args.township)]
+
+
+def cmd_export_fet(args) -> int:
+    """schoolq timetable export-fet: write the problem as a .fet file."""
+    from app.timetable.generate import export_fet_file
+
+    db = open_db(args)
+    try:
+        counts = export_fet_file(db, _school_ids(db, args), term_by_code(db, args.term), args.out)
+    finally:
+        db.close()
+    print(f"已写出 {args.out}:{counts['classes']} 个班,{counts['teachers']} 位教师,{counts['activities']} 个活动"
+          f"(每节课一个);{counts['building_changes']} 位走教教师设置了换校区之间的最少空节。")
+    return 0
+
+
+def cmd_import_fet(args) -> int:
+    """schoolq timetable import-fet: read FET's timetable, check it, write unless --dry-run."""
+    from app.timetable.generate import import_fet_file, save_generated
+
+    db = open_db(args)
+    try:
+        actor = None if args.dry_run else acting_user(db, args)
+        result = import_fet_file(db, args.file)
+        written = save_generated(db, actor, result) if result.ok() and not args.dry_run else None
+    finally:
+        db.close()
+    return _report(args, result, written, "导入")
 
 
 def cmd_generate(args) -> int:
@@ -49,12 +96,17 @@ def cmd_generate(args) -> int:
             written = save_generated(db, actor, result)
     finally:
         db.close()
+    return _report(args, result, written, "排课")
+
+
+def _report(args, result, written: dict | None, verb: str) -> int:
+    """Print (or emit as JSON) a generated or imported timetable's outcome; return the exit code."""
     if args.json:
         emit_json({**result.to_dict(), "written": written})
         return 0 if result.ok() else 2
     if not result.ok():
         if result.lessons is not None:
-            print("排出的课表没有通过课表检查,未写入:")
+            print(f"{verb}的课表没有通过课表检查,未写入:")
             for finding in result.errors():
                 print(f"  {finding.message}")
         else:
@@ -63,8 +115,10 @@ def cmd_generate(args) -> int:
                 print(f"  {line}")
         return 2
     m = result.metrics
-    print(f"排课完成:{len(result.problem.scope)} 所学校,{len(result.classes())} 个班,{len(result.lessons or [])} 节课;"
-          f"首个可行课表用时 {result.outcome.first_seconds:.2f} 秒,共 {result.outcome.seconds:.1f} 秒。")
+    timing = "" if result.outcome.first_seconds is None else \
+        f";首个可行课表用时 {result.outcome.first_seconds:.2f} 秒,共 {result.outcome.seconds:.1f} 秒"
+    print(f"{verb}完成:{len(result.problem.scope)} 所学校,{len(result.classes())} 个班,{len(result.lessons or [])} 节课"
+          f"{timing}。")
     print(f"硬性违规 0 条;软约束得分 {m['score']}(越小越好);教师空节 {m['teacher_gap']} 节,学生空节 {m['pupil_gap']} 节。")
     print("  " + ",".join(f"{COMPONENT_NAMES[k]} {m[k]}" for k in COMPONENT_NAMES))
     warnings = [f for f in result.findings if f.severity != "error"]

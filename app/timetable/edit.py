@@ -266,6 +266,14 @@ def set_locked(db: Database, actor: Actor, *, class_id: str, day: int, slot: int
     return True
 
 
+def locked_cells(db: Database, school_id: str, term_id: str | None = None) -> set[tuple[str, int, int]]:
+    """Return the (class id, day, slot) cells of a school whose lessons are locked for 自动排课."""
+    term = _term(db, term_id)
+    return {(r[0], r[1], r[2]) for r in db.execute(
+        "SELECT class_id, day, slot FROM timetable_slot WHERE school_id = ? AND term_id = ? AND locked = 1",
+        [school_id, term["id"]])}
+
+
 def set_unavailable(db: Database, actor: Actor, *, teacher_id: str, day: int, slot: int | None = None,
                     unavailable: bool = True, reason: str | None = None, term_id: str | None = None) -> bool:
     """Record that a teacher cannot teach on `day` at `slot` (numbered as in the teacher's own

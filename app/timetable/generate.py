@@ -10,12 +10,14 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, insert_row
 from app.errors import Problem as InputProblem
 from app.errors import ValidationError
+from app.timetable.fet import export_fet, load_fet_scope, read_fet_timetable
 from app.timetable.check import Finding, rules_lookup, run_checks
 from app.timetable.model import Slot, TimetableData
 from app.timetable.permissions import require_timetable_write
@@ -35,6 +37,7 @@ class Generated:
     findings: list[Finding] = field(default_factory=list)
     metrics: dict[str, int] = field(default_factory=dict)
     explanation: list[str] = field(default_factory=list)
+    timetable: TimetableData | None = None
 
     @property
     def lessons(self) -> list[Slot] | None:
@@ -68,12 +71,12 @@ class Generated:
 
 
 def check_lessons(problem: Problem, data: TimetableData, plans: dict, rules, lessons: list[Slot],
-                  classes: set[str]) -> list[Finding]:
+                  classes: set[str]) -> tuple[list[Finding], TimetableData]:
     """Return the checker's findings about the scope's schools when `classes` have `lessons`
-    instead of their stored timetable."""
+    instead of their stored timetable, and that timetable (to show it before it is saved)."""
     slots = [s for s in data.slots if s.class_id not in classes] + [s for s in lessons if s.class_id in classes]
     checked = dataclasses.replace(data, slots=slots, focus=set(problem.scope))
-    return [f for f in run_checks(checked, plans, rules) if any(f.touches(s) for s in problem.scope)]
+    return [f for f in run_checks(checked, plans, rules) if any(f.touches(s) for s in problem.scope)], checked
 
 
 def generate(db: Database, school_ids: list[str], term: dict, *, time_limit: float = 30.0, seed: int = 0,
@@ -98,7 +101,7 @@ def generate(db: Database, school_ids: list[str], term: dict, *, time_limit: flo
             result.explanation = explain(problem, plans, seconds=min(20.0, max(5.0, time_limit)), seed=seed) or [
                 f"在 {time_limit:g} 秒内没有找到满足全部硬性要求的课表,也没能找出相互冲突的要求。请延长排课时间再试。"]
         return result
-    result.findings = check_lessons(problem, data, plans, rules, outcome.lessons, result.classes())
+    result.findings, result.timetable = check_lessons(problem, data, plans, rules, outcome.lessons, result.classes())
     result.metrics = measure(problem, outcome.lessons)
     return result
 
@@ -132,3 +135,25 @@ def save_generated(db: Database, actor: Actor, result: Generated) -> dict:
                 "slot": slot.slot, "subject_id": subject_ids[slot.subject], "teacher_id": slot.teacher_id,
                 "room": slot.room})
     return {"classes": len(classes), "lessons": len(new), "replaced": replaced}
+
+
+def export_fet_file(db: Database, school_ids: list[str], term: dict, path: str | Path) -> dict:
+    """Write the generation problem of `school_ids` in `term` as a FET file; return the counts
+    of app.timetable.fet.export_fet. Raises NotFound."""
+    problem, _, _ = load_problem(db, school_ids, term)
+    return export_fet(problem, path)
+
+
+def import_fet_file(db: Database, path: str | Path) -> Generated:
+    """Read a timetable FET solved (fet-cl's *_data_and_timetable.fet for a file SchoolQ
+    exported) and judge it like a generated one: the checker's findings and the soft counts.
+    Writes nothing (see save_generated). Raises ValidationError (not such a file, assignments
+    changed since the export)."""
+    term, school_ids = load_fet_scope(db, path)
+    problem, data, plans = load_problem(db, school_ids, term)
+    lessons = read_fet_timetable(problem, path)
+    result = Generated(problem, Outcome(lessons, "FET", None, 0.0))
+    result.findings, result.timetable = check_lessons(problem, data, plans, rules_lookup(db, list(data.schools)),
+                                                      lessons, result.classes())
+    result.metrics = measure(problem, lessons)
+    return result

@@ -12,19 +12,45 @@ so CP-SAT can name a set of them that cannot hold together (see app.timetable.so
 """
 from __future__ import annotations
 
+import importlib.util
+import sys
 import threading
 import time
+import types
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from ortools.sat.python import cp_model
 
 from app.timetable.model import Slot
 from app.timetable.solver.metrics import afternoon, itinerant_sites, teacher_places
 from app.timetable.solver.problem import Problem
 
 Cell = tuple[int, int]
+
+
+def _import_cp_model() -> types.ModuleType:
+    """Return ortools' cp_model module.
+
+    cp_model imports pandas only for its pandas helpers (new_*_series, values() of a Series), which
+    SchoolQ never calls; the frozen bundle leaves pandas out (installer/schoolq.spec, about 60 MB).
+    Without pandas, a stand-in holding the two names cp_model's annotations read (Index, Series)
+    is registered for the import and removed afterwards, so nothing else sees a pandas module.
+    """
+    if importlib.util.find_spec("pandas") is not None:
+        from ortools.sat.python import cp_model as module
+        return module
+    stand_in = types.ModuleType("pandas")
+    stand_in.Index = type("Index", (), {})  # type: ignore[attr-defined]
+    stand_in.Series = type("Series", (), {})  # type: ignore[attr-defined]
+    sys.modules["pandas"] = stand_in
+    try:
+        from ortools.sat.python import cp_model as module
+    finally:
+        del sys.modules["pandas"]
+    return module
+
+
+cp_model = _import_cp_model()
 
 
 @dataclass
@@ -79,22 +105,16 @@ class Model:
         self.class_fixed: dict[tuple[str, int, int], Slot] = {}
         self.teacher_fixed: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
         self.room_fixed: set[tuple[str, str, int, int]] = set()
-        matched: dict[int, int] = defaultdict(int)
         for slot in p.fixed:
             if slot.school_id in p.scope:
                 self.class_fixed[(slot.class_id, slot.day, slot.slot)] = slot
                 if slot.room:
                     self.room_fixed.add((slot.school_id, slot.room, slot.day, slot.slot))
-                for index, activity in enumerate(p.activities):
-                    if (slot.class_id in activity.classes and slot.subject == activity.subject
-                            and slot.teacher_id in activity.teachers and matched[index] < activity.count):
-                        matched[index] += 1
-                        break
             if slot.teacher_id and slot.subject:
                 places = self.teacher_fixed[(slot.teacher_id, slot.day)]
                 if (slot.school_id, slot.slot) not in places:
                     places.append((slot.school_id, slot.slot))
-        self.remaining = {i: a.count - matched[i] for i, a in enumerate(p.activities)}
+        self.remaining = dict(enumerate(p.remaining()))
 
     def _variables(self) -> None:
         p = self.problem

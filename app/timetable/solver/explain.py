@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ortools.sat.python import cp_model
-
 from app.timetable.plans import Plan, format_band
-from app.timetable.solver.cpsat import Model
+from app.timetable.solver.cpsat import Model, cp_model
 from app.timetable.solver.problem import Problem
 
 NUMBERS = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九"}

@@ -72,6 +72,20 @@ class Problem:
     unavailable: dict[str, set[tuple[int, int | None]]] = field(default_factory=dict)
     class_daily_max: dict[str, int] = field(default_factory=dict)
 
+    def remaining(self) -> list[int]:
+        """Return, per activity, the lessons left to place once the locked lessons of the scope
+        that match it (same class, subject and teacher) are counted."""
+        left = [a.count for a in self.activities]
+        for slot in self.fixed:
+            if slot.school_id not in self.scope:
+                continue
+            for index, activity in enumerate(self.activities):
+                if (left[index] > 0 and slot.class_id in activity.classes and slot.subject == activity.subject
+                        and slot.teacher_id in activity.teachers):
+                    left[index] -= 1
+                    break
+        return left
+
     def travel_minutes(self, school_a: str, school_b: str) -> int:
         """Return the travel time between two sites (the preset's default when not set)."""
         return self.travel.get(frozenset((school_a, school_b)), self.default_travel)
@@ -217,3 +231,10 @@ def _rooms(data: TimetableData, scope: set[str]) -> dict[tuple[str, str], str]:
         users[(data.classes[class_id].school_id if class_id in data.classes else "", room)].add(class_id)
     return {key: room for key, room in single.items()
             if key[0] in data.classes and len(users[(data.classes[key[0]].school_id, room)]) > 1}
+
+
+def township_schools(db: Database, school_id: str) -> list[str]:
+    """Return the ids of the schools in the same township as `school_id` (itself included), by code."""
+    return [r[0] for r in db.execute(
+        "SELECT id FROM school WHERE township_id = (SELECT township_id FROM school WHERE id = ?) ORDER BY code",
+        [school_id])] or [school_id]
