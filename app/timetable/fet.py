@@ -213,7 +213,7 @@ def _time_constraints(root: ET.Element, space: ET.Element, problem: Problem, nam
         teacher = problem.teachers[tid]
         home = teacher.school_id if teacher.school_id in problem.rules else min(problem.scope)
         _constraint(time, "ConstraintTeacherMaxHoursDaily", ("Teacher_Name", names.teachers[tid]),
-                    ("Maximum_Hours_Daily", problem.rules[home].teacher_daily_max))
+                    ("Maximum_Hours_Daily", problem.daily_max(tid)))
         for day, slot in problem.unavailable.get(tid, ()):
             if day not in names.days:
                 continue
@@ -226,7 +226,8 @@ def _time_constraints(root: ET.Element, space: ET.Element, problem: Problem, nam
     for cid, cls in sorted(problem.classes.items(), key=lambda kv: names.classes[kv[0]]):
         slots = problem.schools[cls.school_id].lesson_slots()
         closed = [(names.days[d], names.hours[h]) for d in problem.days for h in range(len(slots), len(names.hours))]
-        closed += [(names.days[d], names.hours[slots.index(s)]) for d, s in problem.blocked.get(cls.school_id, ())
+        closed += [(names.days[d], names.hours[slots.index(s)])
+                   for d, s in problem.blocked.get(cls.school_id, set()) | problem.class_blocked.get(cid, set())
                    if d in names.days and s in slots]
         if closed:
             _constraint(time, "ConstraintStudentsSetNotAvailableTimes", ("Students", names.classes[cid]),

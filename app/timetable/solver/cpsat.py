@@ -64,6 +64,7 @@ class Outcome:
     seconds: float
     history: list[tuple[float, int]] = field(default_factory=list)
     stopped: bool = False
+    snapshots: list[tuple[float, list[Slot]]] = field(default_factory=list)
 
 
 class Model:
@@ -122,7 +123,8 @@ class Model:
         for index, activity in enumerate(p.activities):
             cells = {}
             for day, slot in cells_of[activity.school_id]:
-                if any((c, day, slot) in self.class_fixed for c in activity.classes):
+                if any((c, day, slot) in self.class_fixed or (day, slot) in p.class_blocked.get(c, ())
+                       for c in activity.classes):
                     continue
                 if activity.room and (activity.school_id, activity.room, day, slot) in self.room_fixed:
                     continue
@@ -226,9 +228,7 @@ class Model:
 
     def _teacher_rules(self, teacher_id: str, indexes: list[int]) -> None:
         p, m = self.problem, self.model
-        teacher = p.teachers.get(teacher_id)
-        home = teacher.school_id if teacher and teacher.school_id in p.rules else p.activities[indexes[0]].school_id
-        daily_max = p.rules[home].teacher_daily_max
+        daily_max = p.daily_max(teacher_id)
         for day in p.days:
             places: dict[tuple[str, int], list] = defaultdict(list)
             for index in indexes:
@@ -309,7 +309,7 @@ class Model:
         w = p.weights()
         for class_id, indexes in self.by_class.items():
             cls = p.classes[class_id]
-            cells = p.cells(cls.school_id)
+            cells = p.class_cells(class_id)
             for day in p.days:
                 items = []
                 for d, slot in cells:
@@ -387,10 +387,12 @@ class Model:
         for index, activity in enumerate(p.activities):
             for (day, slot), var in self.x[index].items():
                 if value(var):
+                    # Several classes taught together share a room name, which the checker reads as one lesson.
+                    room = activity.room or (f"合班 {activity.id}" if len(activity.classes) > 1 else None)
                     for number, class_id in enumerate(activity.classes):
                         teacher = activity.teachers[min(number, len(activity.teachers) - 1)]
                         out.append(Slot(f"{activity.id}:{day}:{slot}:{number}", activity.school_id, class_id, day,
-                                        slot, activity.subject, teacher, activity.room))
+                                        slot, activity.subject, teacher, room))
         return out
 
 
@@ -402,12 +404,15 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.report = report
         self.history: list[tuple[float, int]] = []
         self.best: list[Slot] | None = None
+        self.snapshots: list[tuple[float, list[Slot]]] | None = None
 
     def on_solution_callback(self) -> None:
         seconds = time.perf_counter() - self.started
         score = int(self.objective_value)
         self.history.append((seconds, score))
         self.best = self.model.lessons(self.boolean_value)
+        if self.snapshots is not None:
+            self.snapshots.append((seconds, self.best))
         if self.report is not None:
             self.report(seconds, score)
 
@@ -422,11 +427,13 @@ def _solver(seconds: float, seed: int, workers: int) -> cp_model.CpSolver:
 
 def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers: int = 2,
           stop: threading.Event | None = None, report: Callable[[float, int], None] | None = None,
-          model: Model | None = None) -> Outcome:
+          model: Model | None = None, first_only: bool = False, keep: bool = False) -> Outcome:
     """Solve `problem`: phase 1 looks for any timetable meeting the hard rules, phase 2 improves
     it for the soft rules until `time_limit` seconds in all, or until `stop` is set (the best
     timetable found so far is kept). `report(seconds, score)` is called at each better
-    timetable; `model` is the problem's Model when already built. Returns an Outcome (lessons
+    timetable; `model` is the problem's Model when already built. `first_only` stops after phase
+    1; `keep` keeps every better timetable with its time (Outcome.snapshots, for the benchmark).
+    Returns an Outcome (lessons
     None when no timetable was found: INFEASIBLE, or UNKNOWN when time ran out or the run was
     stopped first)."""
     started = time.perf_counter()
@@ -443,14 +450,16 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
     best = model.lessons(first.boolean_value)
     hint_values = {var.index: first.boolean_value(var) for cells in model.x.values() for var in cells.values()}
     history: list[tuple[float, int]] = []
+    snapshots = [(first_seconds, best)] if keep else []
     left = time_limit - first_seconds
-    if model.penalties and left > 0.2 and not stop.is_set():
+    if model.penalties and left > 0.2 and not stop.is_set() and not first_only:
         for cells in model.x.values():
             for var in cells.values():
                 model.model.add_hint(var, hint_values[var.index])
         objective = model.objective()
         model.model.minimize(objective)
         progress = _Progress(model, started, report)
+        progress.snapshots = snapshots if keep else None
         second = _solver(left, seed, workers)
         watch = _Watch(stop, second)
         second.solve(model.model, progress)
@@ -458,7 +467,8 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
         history = progress.history
         if progress.best is not None:
             best = progress.best
-    return Outcome(best, name, first_seconds, time.perf_counter() - started, history, stopped=stop.is_set())
+    return Outcome(best, name, first_seconds, time.perf_counter() - started, history, stopped=stop.is_set(),
+                   snapshots=snapshots)
 
 
 class _Watch:

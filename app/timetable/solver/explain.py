@@ -75,7 +75,7 @@ def capacity_problems(problem: Problem, model: Model) -> list[str]:
     days = len(problem.days)
     for class_id, indexes in model.by_class.items():
         cls = problem.classes[class_id]
-        cells = problem.cells(cls.school_id)
+        cells = problem.class_cells(class_id)
         fixed = sum(1 for (c, _, _), s in model.class_fixed.items() if c == class_id)
         need = sum(model.remaining[i] for i in indexes) + fixed
         if need > len(cells):
@@ -110,10 +110,7 @@ def capacity_problems(problem: Problem, model: Model) -> list[str]:
 
 
 def _teacher_capacity(problem: Problem, model: Model, teacher_id: str, indexes: list[int]) -> list[str]:
-    teacher = problem.teachers.get(teacher_id)
-    home = teacher.school_id if teacher and teacher.school_id in problem.rules else \
-        problem.activities[indexes[0]].school_id
-    daily_max = problem.rules[home].teacher_daily_max
+    daily_max = problem.daily_max(teacher_id)
     need = sum(model.remaining[i] for i in indexes) + sum(len(v) for (t, _), v in model.teacher_fixed.items()
                                                            if t == teacher_id)
     sites = sorted({problem.activities[i].school_id for i in indexes}
@@ -141,9 +138,7 @@ def _describe(problem: Problem, group: tuple) -> str:
     if kind == "travel":
         return f"走教教师 {_teacher_name(problem, rest[0])} 在校区之间往返所需的路程时间"
     if kind == "teacher_daily":
-        teacher = problem.teachers.get(rest[0])
-        home = teacher.school_id if teacher and teacher.school_id in problem.rules else next(iter(problem.scope))
-        return f"{_teacher_name(problem, rest[0])} 每天最多 {problem.rules[home].teacher_daily_max} 节"
+        return f"{_teacher_name(problem, rest[0])} 每天最多 {problem.daily_max(rest[0])} 节"
     if kind == "unavailable":
         return f"{_teacher_name(problem, rest[0])} 登记的不能上课时间"
     if kind == "subject_daily":

@@ -68,7 +68,7 @@ def measure(problem: Problem, lessons: list[Slot]) -> dict[str, int]:
         if slot.subject in rules.morning_subjects and afternoon(problem, slot.school_id, slot.slot):
             counts["main_afternoon"] += 1
     for class_id, cls in problem.classes.items():
-        cells = problem.cells(cls.school_id)
+        cells = problem.class_cells(class_id)
         for day in problem.days:
             order = [slot for d, slot in cells if d == day]
             taken = class_cells.get((class_id, day), set())

@@ -71,6 +71,8 @@ class Problem:
     required: list[tuple[str, int, int, str]] = field(default_factory=list)
     unavailable: dict[str, set[tuple[int, int | None]]] = field(default_factory=dict)
     class_daily_max: dict[str, int] = field(default_factory=dict)
+    class_blocked: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    teacher_max: dict[str, int] = field(default_factory=dict)
 
     def remaining(self) -> list[int]:
         """Return, per activity, the lessons left to place once the locked lessons of the scope
@@ -103,6 +105,19 @@ class Problem:
         school = self.schools[school_id]
         blocked = self.blocked.get(school_id, set())
         return [(day, slot) for day in self.days for slot in school.lesson_slots() if (day, slot) not in blocked]
+
+    def class_cells(self, class_id: str) -> list[tuple[int, int]]:
+        """Return the cells of a class's school that the class can have a lesson in."""
+        closed = self.class_blocked.get(class_id, set())
+        return [cell for cell in self.cells(self.classes[class_id].school_id) if cell not in closed]
+
+    def daily_max(self, teacher_id: str) -> int:
+        """Return the most lessons a teacher may give a day (the rule of the teacher's own school)."""
+        if teacher_id in self.teacher_max:
+            return self.teacher_max[teacher_id]
+        teacher = self.teachers.get(teacher_id)
+        home = teacher.school_id if teacher and teacher.school_id in self.rules else min(self.scope)
+        return self.rules[home].teacher_daily_max
 
     def times(self, school_id: str, slot: int) -> tuple[int, int] | None:
         """Return (start, end) minutes of a school's slot, or None when its time is not set."""
