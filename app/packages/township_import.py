@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,10 +25,10 @@ from app.packages.replace import LABELS, DETAIL_LIMIT, Changes, Snapshot, apply_
 from app.packages.signing import public_key_from_pem
 from app.packages.trust import trusted_key
 from app.packages.verify import OpenedPackage, check_signature, open_package
+from app.progress import Progress, no_progress
 from app.services import schools
 from app.services.permissions import require_township_admin
 
-Progress = Callable[[float, str], None]
 # What each kind of database accepts: a township takes schools' packages, a county townships'.
 ACCEPTS = {"township": "school", "county": "township"}
 LEVEL_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
@@ -115,7 +115,7 @@ def verify_sender(db: Database, package: OpenedPackage, level: str, own_code: st
     key = trusted_key(db, level, m.sender_code)
     if key is None:
         raise PackageRefused("unknown_sender", f"{LEVEL_NAMES[level]} {m.sender_code}({m.sender_name})尚未登记公钥,"
-                                               "请先核对指纹并登记(schoolq township register)。")
+                                               "请先在“数据交换”页点“登记学校公钥…”,与对方电话核对指纹后登记。")
     if m.fingerprint != key["fingerprint"]:
         raise PackageRefused("wrong_key", f"数据包的签名密钥(指纹 {m.fingerprint})不是 {m.sender_code} 登记的密钥"
                                           f"(指纹 {key['fingerprint']}),已拒绝。")
@@ -213,11 +213,11 @@ def import_package(db: Database, actor: Actor, path: str | Path) -> ImportResult
     try:
         if kind not in ACCEPTS:
             raise PackageRefused("wrong_database", "学校数据库不能导入学校数据包:请在乡镇数据库中导入"
-                                                   "(学校导入乡镇下发的配置包请用 schoolq import-config)。")
+                                                   "(学校导入乡镇下发的配置包,请在学校数据库的“数据交换”页导入)。")
         package = open_package(path)
         m = package.manifest
         if m.kind != "data":
-            raise PackageRefused("wrong_kind", "这是乡镇下发给学校的配置包,应在学校数据库中用 schoolq import-config 导入。")
+            raise PackageRefused("wrong_kind", "这是乡镇下发给学校的配置包,应在学校数据库的“数据交换”页导入。")
         verify_sender(db, package, ACCEPTS[kind], _own_code(db, kind))
         earlier = check_sequence(db, package)
         if earlier is not None:
@@ -253,7 +253,7 @@ def import_packages(db: Database, actor: Actor, paths: Iterable[str | Path],
 
     Raises PermissionDenied; a file that cannot be imported is a refused result, never an exception.
     """
-    report = progress or (lambda fraction, message: None)
+    report = progress or no_progress
     ordered = sorted((Path(p) for p in paths), key=_order)
     results = []
     for index, path in enumerate(ordered):

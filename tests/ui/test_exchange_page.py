@@ -2,20 +2,21 @@
 comparing the fingerprint, import by button and by drag and drop, see why a package was refused."""
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog
 
 from app.db.database import open_database
 from app.services import setup
 from app.services.users import verify_user
 from ui.pages.exchange_page import ExchangePage, removable_drives
 from ui.session import Session
-from ui_helpers import column_texts
+from ui_helpers import column_texts, when_modal
 
 
 @pytest.fixture
@@ -97,14 +98,25 @@ def test_township_registers_imports_and_sees_duplicates_and_refusals(school_page
     usb = tmp_path / "usb"
     usb.mkdir()
     package = _export(school_page, usb, answers, boxes)
-    pem = tmp_path / "QSZ05.pem"
-    pem.write_text(school_page.session.db.execute("SELECT public_pem FROM school_key").fetchone()[0], encoding="ascii")
+    written = school_page.export_key_to(usb)
+    assert [p.name for p in written] == ["QSZ05.pem", "QSZ05_密钥登记表.pdf"]
     fingerprint = school_page.session.db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
+    assert school_page.own_fingerprint.text() == fingerprint
+    assert fingerprint in boxes.shown[-1][2]
+    assert re.fullmatch(r"(\d{5} ){7}\d{5}", fingerprint)
 
-    answers += ["QSZ05", "竹林教学点", "教学点"]
-    township_page.register_key_file(pem)
-    question = [text for kind, _t, text in boxes.shown if kind == "question"][-1]
-    assert fingerprint in question and "QSZ05" in question
+    def compare_and_register(dialog):
+        assert dialog.fingerprint.text() == fingerprint  # what the school reads out on the phone
+        assert dialog.code.text() == "QSZ05"  # taken from the file name
+        assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+        dialog.name.setText("竹林教学点")
+        dialog.type.setCurrentText("教学点")
+        dialog.compared.setChecked(True)
+        dialog.accept()
+
+    errors = when_modal(compare_and_register)
+    township_page.register_key_file(usb / "QSZ05.pem")
+    assert not errors
     assert boxes.shown[-1][:2] == ("information", "已登记")
     assert column_texts(township_page.status_table, "代码") == ["QSZ05"]
     assert column_texts(township_page.status_table, "情况") == ["尚未收到数据包"]
@@ -160,3 +172,41 @@ def test_a_school_confirms_the_township_fingerprint_before_the_first_config(scho
 
 def test_the_system_volume_is_never_offered_as_a_stick():
     assert all(str(root) not in ("/", "C:\\") for _label, root in removable_drives())
+
+
+def _pem(tmp_path, name):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = tmp_path / name
+    path.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return path
+
+
+def test_register_dialog_refuses_a_bad_file_and_asks_before_replacing_a_key(township_page, tmp_path, owned):
+    from ui.dialogs.register_key_dialog import RegisterKeyDialog
+
+    junk = tmp_path / "QSZ07.pem"
+    junk.write_text("这不是公钥", encoding="utf-8")
+    dialog = owned(RegisterKeyDialog(township_page.session, junk))
+    assert dialog.form.error_text("pubkey") and dialog.pem is None
+    dialog.compared.setChecked(True)
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+
+    first = owned(RegisterKeyDialog(township_page.session, _pem(tmp_path, "QSZ07.pem")))
+    first.name.setText("石门村小学")
+    first.type.setCurrentText("完小")
+    first.compared.setChecked(True)
+    first.accept()
+    assert first.result() == 1 and first.result_["created"]
+
+    second = owned(RegisterKeyDialog(township_page.session, _pem(tmp_path, "qsz07.pem")))
+    assert "石门村小学" in second.known.text() and first.result_["fingerprint"] in second.known.text()
+    assert not second.name.isEnabled() and not second.replace.isHidden()
+    second.compared.setChecked(True)
+    second.accept()
+    assert second.result() == 0 and "停用旧密钥" in second.form.error_text("pubkey")
+    second.replace.setChecked(True)
+    second.accept()
+    assert second.result() == 1 and second.result_["replaced"] == first.result_["fingerprint"]

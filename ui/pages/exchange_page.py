@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QStorageInfo
+from PySide6.QtCore import QStorageInfo, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 from app.packages.config import NeedsConfirmation, export_config, import_config
 from app.packages.export import export_package
 from app.packages.format import FILE_NAME, PackageRefused
-from app.packages.signing import fingerprint_of_pem
+from app.packages.registration_sheet import owner, write_registration_sheet
+from app.packages.signing import own_key, write_public_key
 from app.packages.township_import import import_packages
-from app.packages.trust import register_key
 from app.queries.gui import list_terms
 from app.queries.township import package_status
-from app.services.schools import SCHOOL_TYPES
+from app.errors import NotFound
 from ui.dialogs.messages import confirm, inform, show_error, warn
+from ui.dialogs.register_key_dialog import RegisterKeyDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Session
@@ -120,6 +121,21 @@ class ExchangePage(Page):
         buttons.addStretch(1)
         layout.addWidget(actions)
 
+        key_box = QGroupBox(self.tr("本单位签名密钥"))
+        key_row = QHBoxLayout(key_box)
+        key_row.addWidget(QLabel(self.tr("指纹:")))
+        self.own_fingerprint = QLabel()
+        self.own_fingerprint.setObjectName("own_fingerprint")
+        self.own_fingerprint.setStyleSheet("font-size: 16px; font-weight: bold; font-family: monospace;")
+        self.own_fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        key_row.addWidget(self.own_fingerprint, 1)
+        self.export_key_button = QPushButton(self.tr("导出本校公钥到 U 盘") if session.kind == "school"
+                                             else self.tr("导出本单位公钥到 U 盘"))
+        self.export_key_button.setToolTip(self.tr("写出公钥文件(.pem)和可打印的密钥登记表(PDF),交给上级登记"))
+        self.export_key_button.clicked.connect(self.export_key_to_drive)
+        key_row.addWidget(self.export_key_button)
+        layout.addWidget(key_box)
+
         hint = QLabel(self.tr("也可以把数据包(.zip)直接拖到这里导入。") if session.is_township
                       else self.tr("也可以把乡镇下发的配置包(.zip)直接拖到这里导入。"))
         hint.setStyleSheet("color: #555;")
@@ -165,6 +181,12 @@ class ExchangePage(Page):
             self.term_combo.addItem(term["name"], term["code"])
         index = self.term_combo.findData(current) if current else self.term_combo.findText(self.session.term_name())
         self.term_combo.setCurrentIndex(max(index, 0))
+        try:
+            self.own_fingerprint.setText(own_key(self.session.db)["fingerprint"])
+            self.export_key_button.setEnabled(True)
+        except NotFound:
+            self.own_fingerprint.setText(self.tr("(本数据库没有签名密钥)"))
+            self.export_key_button.setEnabled(False)
         if self.session.is_township:
             rows = [dict(r, last=f"第 {r['last_sequence']} 号({r['last_term']})" if r["last_sequence"] else "—",
                          made=(r["last_made_at"] or "")[:16].replace("T", " "))
@@ -306,45 +328,42 @@ class ExchangePage(Page):
     # --- keys --------------------------------------------------------------------------------
     def register_chosen_key(self) -> None:
         """Register a school's (county: a township's) public key after the user compared the fingerprint."""
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择公钥文件"), "", self.tr("公钥 (*.pem)"))
-        if path:
-            self.register_key_file(Path(path))
+        self.register_key_file()
 
-    def register_key_file(self, path: Path) -> None:
-        """Ask for the code (and name, type), show the fingerprint, register on 是."""
-        level = "school" if self.session.kind == "township" else "township"
-        what = self.tr("学校") if level == "school" else self.tr("乡镇")
+    def register_key_file(self, path: Path | None = None) -> RegisterKeyDialog:
+        """Open 登记公钥 (on `path` when given); return the dialog after it closed."""
+        dialog = RegisterKeyDialog(self.session, path, self)
+        if dialog.exec() and dialog.result_ is not None:
+            result = dialog.result_
+            text = self.tr("已登记 {code} 的公钥(指纹 {fp})。").format(code=dialog.code.text().strip().upper(),
+                                                                   fp=result["fingerprint"])
+            if result["unchanged"]:
+                text = self.tr("这把密钥此前已登记,没有改动。")
+            elif result["replaced"]:
+                text += self.tr("\n已停用旧密钥(指纹 {fp})。").format(fp=result["replaced"])
+            inform(self, self.tr("已登记"), text)
+            self.session.notify_changed()
+        return dialog
+
+    def export_key_to_drive(self) -> None:
+        """Write the public key (CODE.pem) and the printable registration sheet to the stick."""
+        folder = self._folder()
+        if folder is not None:
+            self.export_key_to(folder)
+
+    def export_key_to(self, folder: Path) -> list[Path]:
+        """Write CODE.pem and CODE_密钥登记表.pdf into `folder`; report them and the fingerprint."""
+        code = owner(self.session.db)["code"] or "key"
         try:
-            pem = path.read_bytes()
-            fingerprint = fingerprint_of_pem(pem)
+            pem, fingerprint = write_public_key(self.session.db, folder / f"{code}.pem")
+            sheet = write_registration_sheet(self.session.db, folder / f"{code}_密钥登记表.pdf")
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
-            return
-        code, ok = QInputDialog.getText(self, self.tr("登记公钥"), self.tr("{what}代码:").format(what=what))
-        if not ok or not code.strip():
-            return
-        name, school_type = None, None
-        if level == "school":
-            name, ok = QInputDialog.getText(self, self.tr("登记公钥"),
-                                            self.tr("学校名称(本数据库已有这所学校或留空时,由第一个数据包建立):"))
-            if ok and name.strip():
-                school_type, ok = QInputDialog.getItem(self, self.tr("登记公钥"), self.tr("学校类型:"),
-                                                       list(SCHOOL_TYPES), 0, False)
-                if not ok:
-                    return
-        question = self.tr("{what} {code} 的公钥指纹:\n\n{fp}\n\n请与对方电话逐组核对。完全一致吗?").format(
-            what=what, code=code.strip().upper(), fp=fingerprint)
-        if not confirm(self, self.tr("核对指纹"), question):
-            return
-        try:
-            result = register_key(self.session.db, self.session.actor, level=level, code=code, pem=pem,
-                                  name=(name or "").strip() or None, school_type=school_type)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
-            return
-        inform(self, self.tr("已登记"), self.tr("已登记 {code} 的公钥(指纹 {fp})。").format(
-            code=code.strip().upper(), fp=result["fingerprint"]))
-        self.session.notify_changed()
+            return []
+        inform(self, self.tr("已导出公钥"), self.tr(
+            "已写出:\n{pem}\n{sheet}\n\n请把公钥文件交给上级登记,并在电话中念出指纹:\n{fp}").format(
+            pem=pem, sheet=sheet, fp=fingerprint))
+        return [pem, sheet]
 
     # --- drag and drop -----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
