@@ -16,7 +16,8 @@ import xlsxwriter
 from sqlite_utils import Database
 
 from app.errors import Problem
-from app.importing.workbook import Cancelled, Progress, read_tables
+from app.importing.workbook import read_tables
+from app.progress import CancelCheck, Progress
 from app.services.assignments import Key, Wanted, assignment_grid, plan_assignments
 from app.services.subjects import SubjectIndex
 from app.validation.text import clean
@@ -58,10 +59,10 @@ def _teacher_finder(teachers: list[dict]):
 
 
 def read_assignments(db: Database, path: str | Path, school_id: str, term_id: str,
-                     progress: Progress | None = None, cancelled: Cancelled | None = None) -> AssignmentPlan:
+                     progress: Progress | None = None, cancelled: CancelCheck | None = None) -> AssignmentPlan:
     """Read a 任课表 workbook and return the plan of what importing it would change (nothing is written).
 
-    Raises NotAWorkbook, FileNotFoundError, ImportCancelled.
+    Raises NotAWorkbook, FileNotFoundError, Cancelled.
     """
     grid = assignment_grid(db, school_id, term_id)
     index = SubjectIndex.load(db)

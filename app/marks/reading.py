@@ -24,8 +24,8 @@ from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
 from app.marks.pupils import ExamClasses, ExamPupils
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
-                                    code_text, read_tables, sort_problems)
+from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, read_tables, sort_problems
+from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.services.exams import find_exam
 from app.marks.entry import parse_mark
 from app.services.subjects import SubjectIndex, list_subjects
@@ -119,7 +119,7 @@ def mark_synonyms(subjects: Iterable[dict]) -> dict[str, list[str]]:
 
 
 def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
-               progress: Progress | None = None, cancelled: Cancelled | None = None) -> MarksPlan:
+               progress: Progress | None = None, cancelled: CancelCheck | None = None) -> MarksPlan:
     """Read and check a marks file (.xlsx, .xlsm or .csv) for one exam; write nothing.
 
     `exam_id` is the exam's id (or its exact name, or the start of its id). `school_id` names the
@@ -127,7 +127,7 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
     column or the sheet's name, or finds the pupil by 学籍号 in any school. Returns a MarksPlan
     whose problems are empty when the whole file can be imported. Raises NotAWorkbook for a file
     that is not a workbook, NotFound for an unknown exam or school, ValidationError when the exam
-    reference matches several exams, ImportCancelled when `cancelled()` turns true,
+    reference matches several exams, Cancelled when `cancelled()` turns true,
     FileNotFoundError.
     """
     plan, batches = check_marks(db, path, exam_id, school_id=school_id, progress=progress, cancelled=cancelled)
@@ -138,7 +138,7 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
 
 def check_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
                 progress: Progress | None = None,
-                cancelled: Cancelled | None = None) -> tuple[MarksPlan, Iterator[list[tuple]]]:
+                cancelled: CancelCheck | None = None) -> tuple[MarksPlan, Iterator[list[tuple]]]:
     """Start reading and checking a marks file: the first step of every marks import.
 
     Returns (plan, batches). Iterating `batches` reads and checks the file; it yields the new marks
@@ -153,10 +153,10 @@ def check_marks(db: Database, path, exam_id: str, *, school_id: str | None = Non
 
 
 def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: SchoolResolver,
-                     progress: Progress | None, cancelled: Cancelled | None) -> Iterator[list[tuple]]:
+                     progress: Progress | None, cancelled: CancelCheck | None) -> Iterator[list[tuple]]:
     """The body of check_marks: read the tables, plan every row, yield the new marks in batches."""
     catalogue = list_subjects(db)
-    read_progress = (lambda f, m: progress(f * 0.7, m)) if progress else None
+    read_progress = scaled(progress, 0, 0.7)
     tables = read_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
                          progress=read_progress, cancelled=cancelled)
     plan.problems.extend(_header_problem(p) for p in tables.problems)
@@ -173,7 +173,7 @@ def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: 
             done += 1
             if done % 2000 == 0:
                 if cancelled is not None and cancelled():
-                    raise ImportCancelled()
+                    raise Cancelled()
                 if progress is not None:
                     progress(0.7 + 0.3 * done / total, f"正在检查第 {done} 行")
             if done % BATCH_ROWS == 0 and not plan.problems:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFileDialog, 
 
 from app.errors import PermissionDenied, ValidationError
 from app.importing.assignments import AssignmentPlan, read_assignments, write_template
-from app.importing.workbook import ImportCancelled
+from app.progress import Cancelled
 from app.queries.gui import list_terms
 from app.queries.roster import list_schools
 from app.services.assignments import Wanted, assignment_grid, set_assignments
@@ -315,7 +315,7 @@ class AssignmentsPage(Page):
                 lambda control: read_assignments(session.worker_db(), path, school_id, term_id,
                                                  progress=control.progress, cancelled=control.cancelled),
                 label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except ImportCancelled:
+        except Cancelled:
             return
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
