@@ -22,13 +22,13 @@ from app.db.writes import Actor, delete_row, insert_row
 from app.errors import Problem, ValidationError
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import RowCheck, open_sheets, read_tables, sort_problems
+from app.presets import effective
 from app.progress import CancelCheck, Cancelled, Progress
 from app.services.schools import current_term
 from app.services.subjects import SubjectIndex
 from app.timetable.edit import ensure_day_plan
 from app.timetable.model import DAY_NAMES, KIND_NAMES
 from app.timetable.permissions import require_timetable_write
-from app.timetable.presets import effective
 from app.validation.classnames import cn_number, name_key, parse_class
 from app.validation.text import clean, formula_problem, text_problem
 
