@@ -288,7 +288,7 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
                        school_ids=township_schools(db, [school["id"]]))
     basis.append(("数据校验", stamp.data_hash))
     title = "考试质量分析报告"
-    return Report(kind="exam-school", title=title, subtitle=f"{school['name']} · {exam['name']}",
+    return Report(kind="exam-school", title=title, confidential=True, subtitle=f"{school['name']} · {exam['name']}",
                   header=f"{school['name']} · {exam['name']}", stamp=stamp, sections=sections, basis=basis,
                   file_title=f"{school['name']}{exam['name']}{title}")
 

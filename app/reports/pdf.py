@@ -27,6 +27,7 @@ from app import __version__
 from app.progress import CancelCheck, Cancelled, Progress
 from app.reports.common import register_font
 from app.reports.model import Chart, Findings, Report, Slip, Table, Text, format_value
+from app.stats.vocabulary import CONFIDENTIAL
 
 MARGIN_X = 14 * mm
 MARGIN_TOP = 18 * mm
@@ -120,7 +121,9 @@ class _Document(BaseDocTemplate):
         if self.report.confidential:
             canvas.setFillColor(RED)
             canvas.setFont(font, 9)
-            canvas.drawCentredString(width / 2, height - 6.5 * mm, "【内部资料 · 注意保密】")
+            canvas.drawCentredString(width / 2, height - 6.5 * mm, f"【{CONFIDENTIAL}】")
+            canvas.setFont(font, 7.5)
+            canvas.drawCentredString(width / 2, 1.8 * mm, f"【{CONFIDENTIAL}】")
         canvas.setStrokeColor(colors.HexColor("#9aa7b4"))
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN_X, height - 12.8 * mm, width - MARGIN_X, height - 12.8 * mm)

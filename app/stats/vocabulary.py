@@ -56,6 +56,9 @@ FIGURES: dict[str, Figure] = {f.key: f for f in _TABLE}
 BASIS_WORDS = {"sat": "按实考人数(缺考不计入)", "roster": "按应考人数(名册全员,缺考计 0 分)"}
 BASIS_SHORT = {"sat": "实考", "roster": "应考"}
 NO_BASELINE = "无基线"
+# Printed in the header and the footer of every output that names pupils with their scores (000
+# 篇13, 篇15: pupils' scores and ranks are not published).
+CONFIDENTIAL = "内部资料 · 不得公开"
 SMALL_SAMPLE = "样本过小"
 
 

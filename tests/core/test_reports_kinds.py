@@ -72,7 +72,7 @@ def test_teacher_report_is_confidential_and_scores_by_the_preset(demo):
     report = build_report(db, "teacher", exams["统考"], teacher=staff_no, baseline=exams["期末"], made=MADE)
     pdf = write_report(report, folder / "teacher.pdf")
     pages = _flat(pages_text(pdf))
-    assert all("内部资料 · 注意保密" in p for p in pages)
+    assert all(p.count("内部资料 · 不得公开") == 2 for p in pages)  # header and footer
     png = render_page(pdf, 1, folder / "teacher-p1.png")
     if png is not None:
         assert ink_share(png) > 0.02
