@@ -106,7 +106,7 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress
     va_teachers: list[dict] = []
     note = ""
     if baseline is None:
-        note = "没有更早的、与本次考试有共同学生的考试,无法计算增值。"
+        note = "没有更早的同类考试(同一批学生、同一范围)作基线,无法计算增值;可以选择基线考试。"
     else:
         try:
             # A user bound to a school reads only the pupils of that school, and for its teachers those
@@ -133,7 +133,7 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress
             lists["risers"], lists["fallers"] = moved["risers"], moved["fallers"]
         else:
             lists["risers"], lists["fallers"] = [], []
-            lists_note = "没有更早的、与本次考试有共同学生的考试,无法列出进步、退步最大的学生和学困生。"
+            lists_note = "没有更早的同类考试作基线,无法列出进步、退步最大的学生和学困生。"
     history = []
     past_exams = [e for e in earlier_exams(db, exam) if e["id"] != exam_id]
     for i, past in enumerate(past_exams):

@@ -24,7 +24,7 @@ from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
-from app.stats.vocabulary import SMALL_SAMPLE, value_added_verdict
+from app.stats.vocabulary import NO_BASELINE, SMALL_SAMPLE, value_added_verdict
 
 PAGE_WIDTH = A4[0] - 2 * MARGIN_X
 
@@ -108,14 +108,18 @@ def progress_table(records: list[dict], first: str, label) -> Table:
     100-point scale, rates), and the 进步值."""
     columns = [Column(first), Column("学科"), Column("匹配人数", "int"), Column("本次均分", "num"),
                Column("上次均分", "num"), Column("本次优秀率", "pct"), Column("上次优秀率", "pct"),
-               Column("本次合格率", "pct"), Column("上次合格率", "pct"), Column("进步值", "signed"), Column("备注")]
+               Column("本次合格率", "pct"), Column("上次合格率", "pct"), figure_column("progress"), Column("备注")]
     rows, muted = [], set()
     for p in records:
         if p["small_sample"]:
             muted.add(len(rows))
+        if p.get("no_baseline"):
+            rows.append([label(p), p["subject"], None, None, None, None, None, None, None, NO_BASELINE,
+                         "不在基线考试中"])
+            continue
         rows.append([label(p), p["subject"], p["n"], p["current"]["mean"], p["baseline"]["mean"],
                      p["current"]["excellent_rate"], p["baseline"]["excellent_rate"], p["current"]["pass_rate"],
-                     p["baseline"]["pass_rate"], p["progress"], "样本过小" if p["small_sample"] else ""])
+                     p["baseline"]["pass_rate"], p["progress"], SMALL_SAMPLE if p["small_sample"] else ""])
     return Table("进步值(同一批学生与基线考试相比)", columns, rows, sheet="进步值", muted=muted, breaks=_breaks(rows),
                  note="进步值 = [(本次平均分 − 上次平均分) + (本次优秀率 − 上次优秀率) + (本次合格率 − 上次合格率)] ÷ 3"
                       "(000 篇17);平均分折算为百分制,率以百分点计;只计两次都参加统计的学生。")

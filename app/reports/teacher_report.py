@@ -21,6 +21,7 @@ from app.stats.groups import all_group_stats
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.ranking import rank_refusal
+from app.stats.vocabulary import NO_BASELINE
 from app.stats.scoring import teacher_scores
 
 
@@ -67,15 +68,17 @@ def score_table(score: dict, own: list[dict], several_schools: bool) -> Table:
     """Return the class items of the teacher's 教学业绩得分 (each matched to its class record by class
     name, grade, subject, n and mean to name the school)."""
     columns = [Column("班级"), Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"),
-               Column("优生率", "pct"), figure_column("pass_rate"), Column("进步值", "signed"), Column("班级得分", "num")]
+               Column("优生率", "pct"), figure_column("pass_rate"), figure_column("progress"), Column("班级得分", "num")]
     rows = []
     for c in score["classes"]:
         match = next((r for r in own if (r["class_name"], r["grade"], r["subject"], r["n"], r["mean"]) ==
                       (c["class_name"], c["grade"], c["subject"], c["n"], c["mean"])), None)
         label = class_label(match, several_schools) if match else c["class_name"]
         rows.append([label, grade_name(c["grade"]), c["subject"], c["n"], c["mean"], c["excellent_rate"],
-                     c["pass_rate"], c["progress"], c["score"]])
-    return Table("教学业绩得分各班明细", columns, rows, sheet="业绩得分")
+                     c["pass_rate"], NO_BASELINE if c["progress"] is None else c["progress"], c["score"]])
+    mean_term = "平均分占满分的百分比" if score["mean_term"] == "percent" else "原始平均分(百分制试卷)"
+    return Table("教学业绩得分各班明细", columns, rows, sheet="业绩得分",
+                 note=f"平均分一项取{mean_term};“{NO_BASELINE}”:该班该科不在基线考试中,没有进步值(不按 0 计)。")
 
 
 def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None = None,

@@ -26,6 +26,7 @@ from app.stats.groups import all_group_stats
 from app.stats.presets import active_preset
 from app.stats.ranking import COMPARISONS, comparison, comparison_groups, exam_may_rank, rank_refusal, rank_schools
 from app.stats.roster import pupils_without_marks
+from app.stats.vocabulary import NO_BASELINE
 from app.stats.scoring import central_school_scores
 
 PAGE_WIDTH = A4[0] - 2 * MARGIN_X
@@ -140,7 +141,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     for p in gains:
         gains_by_school[p["school_code"]].append(p)
     for code, row in per_school.items():
-        mine = gains_by_school.get(code, [])
+        mine = [p for p in gains_by_school.get(code, []) if p["progress"] is not None]
         row["progress"] = sum(p["progress"] for p in mine) / len(mine) if mine else None
         row["matched"] = max([p["n"] for p in mine] or [0])
     rank_schools(exam, list(per_school.values()), "progress", preset, rank_key="progress_rank")
@@ -203,13 +204,13 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
         [Column("组内名次", "int")] if ranked else []) + [Column("备注")]
     progress_rows, muted = [], set()
     for r in ordered:
-        mine = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], [])}
+        mine = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], []) if not p.get("no_baseline")}
         if r["small"]:
             muted.add(len(progress_rows))
         progress_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"],
-                              r["matched"], *[mine.get(s["code"]) for s in main], r["progress"],
+                              r["matched"], *[mine.get(s["code"], NO_BASELINE) for s in main], r["progress"],
                               *([r["progress_rank"]] if ranked else []),
-                              "小规模,不排名" if r["small"] else ("无基线" if r["progress"] is None else "")])
+                              "小规模,不排名" if r["small"] else (NO_BASELINE if r["progress"] is None else "")])
     progress_block: list = []
     if gain_note:
         progress_block.append(Text(gain_note, "warning"))

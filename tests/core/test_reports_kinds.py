@@ -102,7 +102,14 @@ def test_teacher_report_is_confidential_and_scores_by_the_preset(demo):
         mean = sum(sat) / len(sat)
         excellent, passed = sum(v >= 85 for v in sat) / len(sat), sum(v >= 60 for v in sat) / len(sat)
         assert item["平均分"] == pytest.approx(mean)
-        assert item["班级得分"] == pytest.approx(0.5 * mean + 30 * excellent + 20 * passed + item["进步值"])
+        # A subject the baseline (last year's 期末) did not examine in that grade has no 进步值: 无基线, not 0.
+        examined_then = db.execute(
+            "SELECT COUNT(*) FROM mark m JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ? AND s.name = ?"
+            " AND m.grade = ?", [exams["期末"], item["学科"], "一二三四五六".index(item["年级"][0])]).fetchone()[0]
+        if not examined_then:
+            assert item["进步值"] == "无基线"
+        gain = 0.0 if item["进步值"] == "无基线" else item["进步值"]
+        assert item["班级得分"] == pytest.approx(0.5 * mean + 30 * excellent + 20 * passed + gain)
 
 
 def test_teacher_without_examined_classes_is_refused(demo_db):
