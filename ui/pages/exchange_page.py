@@ -21,7 +21,7 @@ from app.packages.export import export_package
 from app.packages.format import FILE_NAME, PackageRefused
 from app.packages.registration_sheet import owner, write_registration_sheet
 from app.packages.signing import own_key, write_public_key
-from app.packages.township_import import import_packages
+from app.packages.township_import import import_packages, shrink_text
 from app.queries.gui import list_terms
 from app.queries.township import package_status
 from app.errors import NotFound
@@ -278,8 +278,10 @@ class ExchangePage(Page):
         if files:
             self.import_files([Path(f) for f in files])
 
-    def import_files(self, files: list[Path]) -> None:
-        """Import `files` (data packages at a township, a config package at a school) and show the results."""
+    def import_files(self, files: list[Path], accept_shrink: bool = False) -> None:
+        """Import `files` (data packages at a township, a config package at a school) and show the
+        results; a package that would remove much of its school's data is imported only after the
+        user confirmed the counts."""
         if not self.session.is_township:
             for path in files:
                 self.import_config_file(path)
@@ -287,16 +289,31 @@ class ExchangePage(Page):
         session = self.session
 
         def work(control):
-            return import_packages(session.worker_db(), session.actor, files, progress=control.progress)
+            return import_packages(session.worker_db(), session.actor, files, progress=control.progress,
+                                   accept_shrink=accept_shrink)
 
         def done(results) -> None:
             self.show_results([{"file": r.file, "status": r.status, "sender": r.sender_name or "",
                                 "term": r.term_code or "", "sequence": r.sequence, "message": r.message}
                                for r in results])
             session.notify_changed()
+            held = [r for r in results if r.reason_code == "shrink"]
+            if held and self.confirm_shrink(held):
+                by_name = {p.name: p for p in files}
+                self.import_files([by_name[r.file] for r in held], accept_shrink=True)
 
         session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc),
                           label=self.tr("正在检查并导入数据包…"), parent=self)
+
+    def confirm_shrink(self, held: list) -> bool:
+        """Ask whether the packages in `held` (results refused for removing much data) should be
+        imported all the same, showing each one's counts; return True for 是."""
+        lines = [self.tr("{name}({code})第 {seq} 号:{counts}").format(
+            name=r.sender_name, code=r.sender_code, seq=r.sequence, counts=shrink_text(r.summary["shrink"]))
+            for r in held]
+        question = self.tr("下列数据包会删除本数据库中该校的大部分学生或成绩:\n\n{lines}\n\n"
+                           "学校确实删除了这些数据吗?如不确定,请先与学校核对。确认导入吗?").format(lines="\n".join(lines))
+        return confirm(self, self.tr("数据包将删除大量数据"), question)
 
     def import_config_file(self, path: Path, trust_new: bool = False) -> None:
         """Import a config package at a school; the first time, ask to compare the fingerprint."""
