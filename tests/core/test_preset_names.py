@@ -18,3 +18,18 @@ def test_seed_numbers_are_written_as_the_document_people_know():
     assert text == ("“带足节次”(《提升教育教学质量实施方案》篇7),平衡(政策文件);政策文件要求七个环节;"
                     "《提升教育教学质量实施方案》篇13、篇15")
     assert "000" not in text
+
+
+def test_stored_utc_times_are_shown_in_local_time_to_the_minute(monkeypatch):
+    import time
+
+    from app.timestamps import shown
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert shown("2026-12-07T00:12:25+00:00") == "2026-12-07 08:12"
+        assert shown(None) == "" and shown("昨天") == "昨天"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
