@@ -197,15 +197,19 @@ class TimetablePage(Page):
             action.triggered.connect(lambda _checked=False, run=slot: run())
             fet_menu.addAction(action)
         self.fet_button.setMenu(fet_menu)
-        for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
-                       self.plan_button, self.generate_button, self.fet_button):
-            bar.addWidget(button)
-        bar.addStretch(1)
-        layout.addLayout(bar)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #555;")
-        layout.addWidget(self.status)
+        bar.addWidget(self.status, 1)
+        layout.addLayout(bar)
+        # The seven buttons get a row of their own: beside the choosers they made the window wider
+        # than a 1024-pixel screen.
+        actions = QHBoxLayout()
+        for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
+                       self.plan_button, self.generate_button, self.fet_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.grid_model = GridModel(self)
