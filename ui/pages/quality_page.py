@@ -32,7 +32,7 @@ from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade
                                          value_added_columns)
 from ui.models.table_model import Column, TableSnapshot
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 
 LEVELS = (("class", "班级"), ("grade", "年级"), ("school", "学校"), ("township", "乡镇"))
@@ -137,6 +137,8 @@ def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: l
 
 class QualityPage(Page):
     """The 质量分析 page."""
+
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
