@@ -24,7 +24,7 @@ from ui.dialogs.messages import inform, show_error
 from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -153,6 +153,8 @@ def _table(model, *, stretch_last: bool = True) -> QTableView:
 
 class TimetablePage(Page):
     """The 课表 page."""
+
+    depends_on = Changed.ROSTER | Changed.ASSIGNMENTS | Changed.TIMETABLE | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -430,12 +432,12 @@ class TimetablePage(Page):
                             teacher_id=current.teacher_id if current else None,
                             room=current.room if current else None, parent=self)
         if dialog.exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def edit_day_plan(self) -> None:
         """Open the daily slot plan of the school shown."""
         if self.school_id() and DayPlanDialog(self.session, self.school_id(), self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def edit_plan(self) -> None:
         """Open the curriculum plan of the school shown."""
@@ -444,7 +446,7 @@ class TimetablePage(Page):
         dialog = PlanDialog(self.session, self.school_id(), self)
         dialog.exec()
         if dialog.changed:
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def import_file(self) -> None:
         """Pick a timetable workbook and import it after the preview."""
@@ -476,7 +478,7 @@ class TimetablePage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
             return
-        session.notify_changed()
+        session.notify_changed(Changed.TIMETABLE)
         inform(self, self.tr("导入完成"), self.tr("已导入 {n} 个班的 {lessons} 节课。").format(
             n=result["classes"], lessons=result["lessons"]))
 
@@ -551,7 +553,7 @@ class TimetablePage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
             return
-        session.notify_changed()
+        session.notify_changed(Changed.TIMETABLE)
 
     def auto_schedule(self) -> None:
         """Open 自动排课 for the school shown (or its township)."""
@@ -562,7 +564,7 @@ class TimetablePage(Page):
         dialog = GenerateDialog(self.session, self.school_id(), self)
         dialog.exec()
         if dialog.saved:
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def export_fet(self) -> None:
         """Write the school's (or township's) generation problem as a .fet file."""
@@ -576,4 +578,4 @@ class TimetablePage(Page):
         from ui.pages.timetable_generate import import_fet_dialog
 
         if self.school_id() and import_fet_dialog(self, self.session, self.school_id()):
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)

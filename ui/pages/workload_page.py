@@ -19,7 +19,7 @@ from ui.models.table_model import (Column, SnapshotFilterProxy, SnapshotTableMod
                                     school_column)
 from ui.pages.page import Page
 from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
 
 
@@ -163,6 +163,8 @@ def _table(columns: list[Column],
 
 class WorkloadPage(Page):
     """The 工作量与常规 page."""
+
+    depends_on = Changed.ROSTER | Changed.ASSIGNMENTS | Changed.TIMETABLE | Changed.ROUTINE | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -364,19 +366,19 @@ class WorkloadPage(Page):
     def edit_settings(self) -> None:
         """Open the workload weights and standards."""
         if WorkloadSettingsDialog(self.session, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.SETTINGS)
 
     def record_observation(self) -> None:
         """Open the observation form for the school chosen."""
         school_id = self._school_for_entry()
         if school_id and ObservationDialog(self.session, school_id, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.ROUTINE)
 
     def record_check(self) -> None:
         """Open the routine check form for the school chosen."""
         school_id = self._school_for_entry()
         if school_id and RoutineCheckDialog(self.session, school_id, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.ROUTINE)
 
     def _selected(self, table: QTableView, model: SnapshotTableModel) -> dict | None:
         rows = table.selectionModel().selectedRows()
@@ -393,7 +395,7 @@ class WorkloadPage(Page):
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ROUTINE)
 
     def remove_check(self) -> None:
         """Delete the selected routine check (after asking)."""
@@ -406,4 +408,4 @@ class WorkloadPage(Page):
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ROUTINE)
