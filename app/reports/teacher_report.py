@@ -9,6 +9,7 @@ import datetime as dt
 from sqlite_utils import Database
 
 from app.errors import invalid
+from app.preset_names import display_name, readable
 from app.progress import CancelCheck, Progress, check
 from app.reports import findings
 from app.reports.common import (cutoff_text, exam_when, find_school, find_teacher, grade_name, make_stamp, policy_text,
@@ -21,8 +22,8 @@ from app.stats.groups import all_group_stats
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.ranking import rank_refusal
-from app.stats.vocabulary import NO_BASELINE
 from app.stats.scoring import teacher_scores
+from app.stats.vocabulary import NO_BASELINE, cite
 
 
 def assignments(db: Database, exam: dict, teacher_id: str) -> list[dict]:
@@ -155,7 +156,8 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
     sections = [Section("一、主要发现", [Findings(items)]),
                 Section("二、任教班级成绩", [taught_table(own, grade_refs, town, exam, several)])]
     method = f"{rank_refusal(exam)}:只计得分,不排段内位次、不分档。" if rank_refusal(exam) else teacher_preset["source"]
-    merit: list = [Text(f"方案:{teacher_preset.name}(校验 {teacher_preset.hash[:16]})。{method}", "note")]
+    merit: list = [Text(f"方案:{display_name(teacher_preset.name)}(校验 {teacher_preset.hash[:16]})。{readable(method)}",
+                        "note")]
     if score is not None:
         rank = (f"{refusal},不排名" if refusal else
                 f"{score['band_scope']}{score['stage']}第 {score['rank_in_stage']} / {score['stage_size']} 位,"
@@ -180,8 +182,8 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
              ("考试", exam["name"]), ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])),
              ("分数线", cutoff_text(exam)),
              ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
-             ("评分方案", f"{preset.name}({preset.id});{teacher_preset.name}({teacher_preset.id})"),
-             ("最小样本", f"{min_size} 人"), ("密级", "内部资料:只发给教师本人和学校领导(000 篇14)")]
+             ("评分方案", f"{display_name(preset.name)};{display_name(teacher_preset.name)}"),
+             ("最小样本", f"{min_size} 人"), ("密级", f"内部资料:只发给教师本人和学校领导({cite(preset, '篇14')})")]
     extra = [(a["class_name"], a["subject_code"]) for a in taught]
     stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, teacher_preset], made=made,
                        school_ids=township_schools(db, [teacher["school_id"]] + [a["school_id"] for a in taught]),

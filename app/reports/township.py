@@ -1,9 +1,8 @@
 """Township summary across schools. Following 000 篇5 (承认差异看进步) progress per school comes first
 and the raw ranking second; schools are compared as the quality preset says (app.stats.ranking: no
 ranking, 校本部 apart from 完小 / 教学点 by default, or one list), never for a 抽测; small schools are
-flagged and left out of both rankings; schools missing
-data are listed; the central school's score follows the 60/40 preset of 000 篇20. Every figure comes
-from app.stats."""
+flagged and left out of both rankings; schools missing data and pupils without a mark are listed;
+the central school's score follows the 60/40 preset of 000 篇20. Every figure comes from app.stats."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +11,7 @@ from collections import defaultdict
 from sqlite_utils import Database
 
 from app.errors import ValidationError, invalid
+from app.preset_names import display_name
 from app.progress import CancelCheck, Progress, check
 from app.queries.township import schools_missing_exam
 from app.reports import charts, findings
@@ -25,8 +25,8 @@ from app.stats.groups import all_group_stats
 from app.stats.presets import active_preset
 from app.stats.ranking import COMPARISONS, comparison, comparison_groups, exam_may_rank, rank_refusal, rank_schools
 from app.stats.roster import pupils_without_marks
-from app.stats.vocabulary import NO_BASELINE
 from app.stats.scoring import central_school_scores
+from app.stats.vocabulary import NO_BASELINE, cite
 
 
 def find_township(db: Database, code: str | None) -> dict:
@@ -108,7 +108,8 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     school_records = [r for r in levels["school"] if r["school_code"] in codes]
     if not school_records:
         raise invalid(f"{township['name']}在“{exam['name']}”中没有任何成绩。", "exam")
-    town = [r for r in levels["township"] if r["township_code"] == township["code"] and r["grade"] is not None]
+    town = [r for r in levels["township"] if r["township_code"] == township["code"] and r["grade"] is not None
+            and r["grades"] is None]
     status = data_status(db, exam, schools, grade_records)
     check(cancelled)
     if progress:
@@ -124,8 +125,8 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     ranked = mode != "none" and exam_may_rank(exam)
     per_school: dict[str, dict] = {}
     for s in schools:
-        mine = [r for r in school_records if r["school_code"] == s["code"] and r["n"]]
-        grades_mine = [r for r in grade_records if r["school_code"] == s["code"] and r["n"]]
+        mine = [r for r in school_records if r["school_code"] == s["code"] and r["n"] and r["grades"] is None]
+        grades_mine = [r for r in grade_records if r["school_code"] == s["code"] and r["n"] and r["grades"] is None]
         small_groups = sum(r["small_sample"] for r in grades_mine)
         n = max([r["n"] for r in mine] or [0])
         mean = (lambda key: sum(r[key] for r in mine) / len(mine) if mine else None)  # noqa: E731
@@ -214,7 +215,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     else:
         progress_block += [
             Text(f"基线考试:{baseline['name']}({baseline['term_name']})。各校与自己同一批学生的上次成绩相比,"
-                 "不做学校之间的横向结果对比(000 篇5)。"),
+                 f"不做学校之间的横向结果对比({cite(preset, '篇5')})。"),
             Table("各校进步值", progress_columns, progress_rows, sheet="各校进步值", muted=muted,
                   breaks={i for i in range(1, len(progress_rows)) if progress_rows[i][0] != progress_rows[i - 1][0]},
                   note="进步值按学校全部年级合计;各科平均进步值为学校各学科进步值的平均;"
@@ -243,12 +244,12 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     central_block: list = []
     if central:
         c = central[0]
-        central_block.append(Table("中心小学得分(000 篇20)", [
+        central_block.append(Table("中心小学得分", [
             Column("中心校本部"), Column("校本部综合分", "num"), Column("村级学校数", "int"), Column("村级学校平均综合分", "num"),
             Column("中心小学得分", "num")], [[per_school[c["central_school_code"]]["name"], c["central_score"],
                                           c["villages"], c["village_mean"], c["score"]]], sheet="中心小学得分",
             note=f"中心小学得分 = 校本部 × {central_preset['weights']['central']:g} + 辖区村级学校平均 × "
-                 f"{central_preset['weights']['villages']:g}(方案 {central_preset.id});此处各校得分取三率一分综合分,"
+                 f"{central_preset['weights']['villages']:g}({cite(preset, '篇20')});此处各校得分取三率一分综合分,"
                  "村级学校平均含小规模学校。"))
     else:
         central_block.append(Text(central_note or "没有中心校本部的成绩,无法计算中心小学得分。", "note"))
@@ -285,7 +286,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
              ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
              ("学校比较", rank_refusal(exam) or f"{COMPARISONS[mode]}"
               + (f":{' / '.join(group_names)}" if mode == "groups" else "")),
-             ("评分方案", f"{preset.name};{central_preset.name}"),
+             ("评分方案", f"{display_name(preset.name)};{display_name(central_preset.name)}"),
              ("最小样本", f"{min_size} 人;参考人数少于此数、或半数以上年级学科组少于此数的学校为小规模学校")]
     stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, central_preset],
                        made=made, school_ids=[r[0] for r in db.execute("SELECT id FROM school WHERE township_id = ?",

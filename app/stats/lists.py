@@ -47,7 +47,7 @@ def borderline(db: Database, exam_id: str, *, school_id: str | None = None, clas
         results = pupil_results(db, exam_id, school_id=school_id, class_id=class_id, grade=grade, preset=chosen)
     for pupil in results:
         for mark in pupil["subjects"]:
-            if mark["status"] != "正常":
+            if mark["status"] != "正常" or mark["graded"]:
                 continue
             spec = specs[mark["subject_id"]]
             cuts = spec["cutoffs"].get(pupil["grade"], spec["default_cutoffs"])

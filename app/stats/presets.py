@@ -185,7 +185,8 @@ CHOICES = {"school_comparison": (("none", "groups", "one_list"), "quality"),
            "mean_term": (("points", "percent"), "teacher_composite")}
 _FIXED = {"id", "version", "kind", "source", "based_on", "based_on_hash", "note", "name", "denominator",
           "grades", "subjects", "stages", "rank_groups", "policy_by_exam_type", "autumn_roster_types",
-          "school_comparison", "band_scope", "mean_term"}
+          "school_comparison", "band_scope", "mean_term", "graded_subjects",
+          "policy_names"}
 
 
 def _set_number(content: dict, path: str, value: object) -> list[Problem]:

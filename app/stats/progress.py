@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from app.db.keys import number_of
 from app.errors import invalid
 from app.services.exams import get_exam
+from app.stats.graded import is_graded
 from app.stats.groups import LEVELS
 from app.stats.presets import Preset, resolve
 from app.stats.scope import school_condition, schools_in
@@ -174,7 +175,8 @@ def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: st
     min_size = int(chosen["min_group_size"] if min_size is None else min_size)
     current, baseline = _check_pair(db, exam_id, baseline_exam_id)
     base_specs = {s["subject_id"]: s for s in baseline["subjects"]}
-    specs = {s["subject_id"]: s for s in current["subjects"] if s["subject_id"] in base_specs}
+    specs = {s["subject_id"]: s for s in current["subjects"]
+             if s["subject_id"] in base_specs and not is_graded(s) and not is_graded(base_specs[s["subject_id"]])}
     now_policy, then_policy = policy or current["policy"], policy or baseline["policy"]
     groups: dict[tuple, dict] = {}
     for row in _paired_marks(db, exam_id, baseline_exam_id, school_condition(school_ids, township_id)):
@@ -228,7 +230,7 @@ def _without_baseline(level: str, groups: dict, current: dict, order: dict, exam
     out = []
     for key, (township, scode, sname, class_id, cname, cnum, _) in identities.items():
         for spec in current["subjects"]:
-            if (key, spec["subject_id"]) in groups or (key[2] is not None and key[2] not in spec["grades"]):
+            if is_graded(spec) or (key, spec["subject_id"]) in groups or (key[2] is not None and key[2] not in spec["grades"]):
                 continue
             out.append({
                 "level": level, "township_code": township or None,
@@ -348,6 +350,7 @@ def value_added(db: Database, exam_id: str, baseline_exam_id: str, by: str = "cl
     rows = _residual_rows(db, exam_id, baseline_exam_id, inside)
     classes = {r[0]: r[1:] for r in db.execute(
         "SELECT c.id, c.name, c.number, s.code FROM class c JOIN school s ON s.id = c.school_id")}
+    rows = [r for r in rows if not is_graded(subjects.get(r["subject_id"], {}))]  # levels have no residual
     groups: dict[tuple, list[float]] = defaultdict(list)
     if by == "class":
         for r in rows:

@@ -52,7 +52,8 @@ def teacher_scores(db: Database, exam_id: str, baseline_exam_id: str | None = No
     exam = get_exam(db, exam_id)
     policy = exam["policy"] if chosen["denominator"] == "exam" else chosen["denominator"]
     records = [r for r in group_stats(db, exam_id, "class", policy=policy, min_size=1)
-               if r["grade"] in chosen["grades"] and r["subject_code"] in chosen["subjects"] and r["n"]]
+               if r["grade"] in chosen["grades"] and r["subject_code"] in chosen["subjects"] and r["n"]
+               and r["grades"] is None]
     progress = {}
     if baseline_exam_id:
         for p in progress_values(db, exam_id, baseline_exam_id, "class", min_size=1, policy=policy):
@@ -172,7 +173,7 @@ def township_subject_scores(db: Database, exam_id: str, *, preset: Preset | str 
     school_ids = {r[1]: r[0] for r in db.execute("SELECT id, code FROM school")}
     items = []
     for r in group_stats(db, exam_id, "grade", min_size=1):
-        if not r["n"]:
+        if not r["n"] or r["grades"] is not None:  # graded subjects have no 人均分 or 优秀率
             continue
         items.append({
             "township_code": r["township_code"], "school_code": r["school_code"], "school_name": r["school_name"],

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.stats.presets import Preset, active_preset
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -60,6 +62,15 @@ NO_BASELINE = "无基线"
 # 篇13, 篇15: pupils' scores and ranks are not published).
 CONFIDENTIAL = "内部资料 · 不得公开"
 SMALL_SAMPLE = "样本过小"
+
+
+def cite(preset: Preset | None, piece: str) -> str:
+    """Return how a printed output names a policy document: 《乡镇教学质量考核奖惩方案》 for '篇7', from
+    the quality preset's policy_names (the shipped default preset when `preset` is None); never an
+    internal number like '000 篇7'."""
+    chosen = preset if preset is not None else active_preset(None, "quality")
+    name = chosen.content.get("policy_names", {}).get(piece)
+    return f"《{name}》" if name else "有关政策文件"
 
 
 def label(key: str) -> str:

@@ -92,7 +92,8 @@ def test_every_page_has_header_and_stamp(made):
         flat = re.sub(r"\s+", " ", text)
         assert f"{SCHOOL} · 2026—2027学年第一学期期中统考" in flat
         assert f"第 {number} 页 共 {len(pages)} 页" in flat
-        assert f"SchoolQ {__version__}" in flat and f"{preset.id}#{preset.hash[:8]}" in flat
+        # The preset is named by its content hash, never by its internal id.
+        assert f"SchoolQ {__version__}" in flat and f"方案校验 {preset.hash[:8]}" in flat and preset.id not in flat
         assert stamp.data_hash[:12] in flat and "2026-11-20 09:30" in flat
     first = re.sub(r"\s+", " ", pages[0])
     assert "考试质量分析报告" in first and "基线考试" in first and stamp.data_hash in first

@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.errors import ValidationError
 from app.marks.entry import parse_mark
+from app.stats.graded import level_name
 from app.validation.text import clean
 from ui.models.table_model import pinyin_collator
 
@@ -29,14 +30,15 @@ _NOT_EXAMINED = QColor("#e6e6e6")
 _STATUS_TEXT = QColor("#1f4e79")
 
 
-def mark_text(mark: Mark) -> str:
-    """Return a stored mark as the grid shows it: 87, 87.5, 缺考 … ('' for none)."""
+def mark_text(mark: Mark, levels: tuple[str, ...] | None = None) -> str:
+    """Return a stored mark as the grid shows it: 87, 87.5, 缺考 …, or the level (A, 优秀 …) of a
+    graded subject whose `levels` are given ('' for none)."""
     if mark is None:
         return ""
     score, status = mark
     if status != "正常" or score is None:
         return status
-    return f"{score:g}"
+    return (level_name(score, levels) or f"{score:g}") if levels else f"{score:g}"
 
 
 def typed_value(value: object) -> str:
@@ -102,7 +104,7 @@ class MarksGridModel(QAbstractTableModel):
         if subject is None:
             return None, "这一列不能录入成绩。"
         try:
-            return parse_mark(text, subject["full_marks"]), None
+            return parse_mark(text, subject["full_marks"], subject.get("levels")), None
         except ValidationError as exc:
             return None, exc.problems[0].message
 
@@ -158,9 +160,13 @@ class MarksGridModel(QAbstractTableModel):
             if subject is None:
                 return ("学籍号", "姓名")[section]
             full = subject["full_marks"]
+            if subject.get("levels"):
+                return f"{subject['name']}(等级)"
             return subject["name"] if full == 100 else f"{subject['name']}({full:g})"
         if role == Qt.ItemDataRole.ToolTipRole and subject is not None:
-            return f"满分 {subject['full_marks']:g};考试年级:{'、'.join(map(str, subject['grades']))}"
+            what = (f"等级评价:{' / '.join(subject['levels'])}" if subject.get("levels")
+                    else f"满分 {subject['full_marks']:g}")
+            return f"{what};考试年级:{'、'.join(map(str, subject['grades']))}"
         return None
 
     def flags(self, index: ModelIndex) -> Qt.ItemFlag:
@@ -182,7 +188,8 @@ class MarksGridModel(QAbstractTableModel):
             return None
         refused = self._invalid.get((row, column))
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return refused[0] if refused else mark_text(self.stored(row, column))
+            subject = self.subject_at(column)
+            return refused[0] if refused else mark_text(self.stored(row, column), subject and subject.get("levels"))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -299,7 +299,8 @@ class QualityPage(Page):
         records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
         records = self._keep(records, school=level != "township", grade=level != "school")
         _show(self.stats_table, self.stats_model, records,
-              stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several))
+              stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several,
+                            graded=any(r.get("grades") for r in records)))
         small = sum(1 for r in records if r["small_sample"])
         refusal = rank_refusal(data.exam)
         self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small)
@@ -399,9 +400,9 @@ class QualityPage(Page):
         grades = [r for r in data.levels["grade"] if r["grade"] == grade and r["subject_code"] == subject["code"]]
         bands: dict[str, list[int]] = {}
         mine = [r for r in grades if r["school_code"] == school_code]
-        if mine:
+        if mine and mine[0]["bands"] is not None:  # a graded subject has levels, not score bands
             bands[f"{mine[0]['school_name']}(n={mine[0]['n']})"] = mine[0]["bands"]
-        if town and self.session.is_township:
+        if town and town[0]["bands"] is not None and self.session.is_township:
             # A school's own database holds only that school: its "township" is the school again.
             bands[f"{town[0]['township_name']}(n={town[0]['n']})"] = town[0]["bands"]
         if bands:
