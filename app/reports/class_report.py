@@ -19,6 +19,7 @@ from app.reports.figures import by_key, progress_or_note, township_reference
 from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
+from app.stats.graded import is_graded
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
@@ -139,7 +140,7 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
     pictures = []
     for grade in klass["grades"]:
         mine = {r["subject_code"]: r for r in own if r["grade"] == grade}
-        shown = [s for s in exam["subjects"] if s["code"] in mine]
+        shown = [s for s in exam["subjects"] if s["code"] in mine and not is_graded(s)]
         series = {
             "本班": [100 * mine[s["code"]]["mean_pct"] if mine[s["code"]]["mean_pct"] is not None else None
                    for s in shown],

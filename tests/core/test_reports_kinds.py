@@ -144,10 +144,12 @@ def test_township_progress_first_groups_apart_and_central_score(demo):
     assert {r["组别"] for r in raw} == {"校本部", "完小、教学点"}
     assert [r["组内名次"] for r in raw if r["组别"] == "校本部"] == [1]
     assert sorted(r["组内名次"] for r in raw if r["组别"] == "完小、教学点") == [1, 2, 3, 4, 5]
-    # 平均得分率 of a school = mean over its subjects of the school's mean ÷ full marks (roster policy)
+    # 平均得分率 of a school = mean over its scored subjects of the school's mean ÷ full marks (roster
+    # policy); the 等级 subjects (音乐、美术、体育) have no mean.
     subjects = [r[0] for r in db.execute("SELECT DISTINCT s.name FROM mark m JOIN subject s ON s.id = m.subject_id"
                                          " JOIN school sc ON sc.id = m.school_id WHERE m.exam_id = ?"
-                                         " AND sc.code = 'QSZ02'", [exams["统考"]])]
+                                         " AND sc.code = 'QSZ02' AND s.name NOT IN ('音乐', '美术', '体育与健康')",
+                                         [exams["统考"]])]
     expected = sum(roster_figures(db, exams["统考"], s, school="QSZ02")["mean"] for s in subjects) / len(subjects) / 100
     assert next(r for r in raw if r["学校"] == "油溪完全小学")["平均得分率"] == pytest.approx(expected)
     central = _sheet(wb, "中心小学得分")[0]

@@ -56,7 +56,7 @@ def _class_with_absentee(demo_path) -> dict:
         class_id, class_name, grade = db.execute(
             "SELECT c.id, c.name, m.grade FROM mark m JOIN class c ON c.id = m.class_id"
             " JOIN school s ON s.id = m.school_id JOIN subject sj ON sj.id = m.subject_id"
-            " WHERE m.exam_id = ? AND s.code = 'QSZ01' AND sj.name = '语文' AND m.status = '缺考'"
+            " WHERE m.exam_id = ? AND s.code = 'QSZ01' AND sj.name = '语文' AND m.status = '缺考' AND m.grade >= 3"
             " ORDER BY c.name LIMIT 1", [exam_id]).fetchone()
         full, pass_pct = db.execute(
             "SELECT es.full_marks, IFNULL(co.pass_pct, es.pass_pct) FROM exam_subject es"
