@@ -79,13 +79,14 @@ def _teaching_schools(db: Database, school_id: str | None, term_id: str) -> list
         " JOIN class c ON c.id = a.class_id WHERE t.school_id = ? AND a.term_id = ?", [school_id, term_id])]
 
 
-def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress | None = None,
-                 cancelled: CancelCheck | None = None) -> QualityData:
+def load_quality(db: Database, exam_id: str, actor: Actor, *, baseline_id: str | None = None,
+                 progress: Progress | None = None, cancelled: CancelCheck | None = None) -> QualityData:
     """Return the QualityData of `exam_id` as `actor` may see it.
 
     Ranks are removed for a teacher, pupil lists are only read for staff, and a user bound to a
-    school gets only that school's records (plus the township's). Value-added compares with the
-    previous exam sharing pupils; when there is none, or no pupil in common, value_added_note says
+    school gets only that school's records (plus the township's). Value-added and the pupil lists
+    compare with `baseline_id`, else the previous exam of the same kind and scope for the same pupils
+    (app.stats.lists.previous_exam); when there is none, or no pupil in common, value_added_note says
     why in Chinese. Raises NotFound for an unknown exam, Cancelled when `cancelled()` turns true.
     """
     staff = may_see_pupils(actor)
@@ -101,7 +102,7 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress
     _step(progress, cancelled, 0.25, "正在检查平行编班")
     balance = balance_check(db, exam_id, school_id=actor.school_id, preset=preset)
     _step(progress, cancelled, 0.35, "正在计算增值")
-    baseline = previous_exam(db, exam_id)
+    baseline = get_exam(db, baseline_id) if baseline_id else previous_exam(db, exam_id)
     va_classes: list[dict] = []
     va_teachers: list[dict] = []
     note = ""

@@ -190,3 +190,16 @@ def test_a_school_database_does_not_show_itself_again_as_the_township(demo_dir, 
     names = page.band_chart.series_names
     assert len(names) == 1 and names[0].startswith("青山镇中心小学(n=")
     db.close()
+
+
+def test_the_baseline_is_the_previous_unified_test_and_can_be_changed(open_page):
+    page = open_page("admin")
+    texts = [page.baseline_combo.itemText(i) for i in range(page.baseline_combo.count())]
+    assert texts[0] == "默认:上一次同类考试"
+    assert "2025—2026学年第二学期期末统考" in texts and "2026年秋季十月月考(非同类考试)" in texts
+    assert "基线考试:2025—2026学年第二学期期末统考" in page.status.text()
+    index = page.baseline_combo.findText("2026年秋季十月月考(非同类考试)")
+    page.baseline_combo.setCurrentIndex(index)
+    page.baseline_combo.activated.emit(index)
+    assert "基线考试:2026年秋季十月月考" in page.status.text()
+    assert page.data.baseline["type"] == "月考"
