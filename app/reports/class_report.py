@@ -14,7 +14,7 @@ from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_class, find_school, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
 from app.reports.exam_school import (band_table, borderline_table, graded_table, progress_table, remark,
-                                     struggling_table, value_added_table)
+                                     roster_table, struggling_table, value_added_table)
 from app.reports.figures import by_key, progress_or_note, township_reference
 from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
@@ -152,7 +152,8 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
                               f"{klass['name']}{grade_name(grade)}与本校同年级、全乡同年级对比"))
     sections = [
         Section("一、主要发现", [Findings(items)]),
-        Section("二、各学科对比", [comparison_table([r for r in own if r["grades"] is None], grade_refs, town, exam),
+        Section("二、各学科对比", [roster_table(own, "年级", lambda r: grade_name(r["grade"])),
+                             comparison_table([r for r in own if r["grades"] is None], grade_refs, town, exam),
                              *filter(None, [graded_table(own)]), *pictures]),
         Section("三、分数段", [band_table(own, title="本班各学科分数段人数")]),
     ]

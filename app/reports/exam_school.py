@@ -53,6 +53,17 @@ def overall_table(records: list[dict], town: dict[tuple, dict], title: str) -> T
     return Table(title, columns, rows, sheet="总体情况")
 
 
+def roster_table(records: list[dict], first: str, label) -> Table:
+    """Return who counted per group and subject: 名册 / 有成绩 / 缺考 (of them 未上表: on the roster
+    without a mark) / 免考 and the 统计人数 the figures divide by."""
+    rows = [[label(r), r["subject"], r["n_roster"], r["n_sat"], r["n_absent"], r["n_missing"], r["n_exempt"], r["n"]]
+            for r in records]
+    return Table("名册、有成绩与缺考人数", [Column(first), Column("学科"), *(figure_column(k) for k in (
+        "n_roster", "n_sat", "n_absent", "n_missing", "n_exempt", "n"))], rows, sheet="名册与缺考", breaks=_breaks(rows),
+        note="名册为考试当天在班的学生;没有成绩的学生记为缺考(“未上表”为名册上有、成绩表中没有的),"
+             "按应考人数统计时计 0 分。")
+
+
 def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Table:
     """Return the 三率一分 per grade and subject with the township mean and the rank among schools
     (no rank column when the exam may not be ranked)."""

@@ -14,7 +14,7 @@ from app.progress import CancelCheck, Progress, check
 from app.reports import findings
 from app.reports.common import (cutoff_text, exam_when, find_school, find_teacher, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
-from app.reports.exam_school import progress_table, remark, value_added_table
+from app.reports.exam_school import progress_table, remark, roster_table, value_added_table
 from app.reports.figures import by_key, progress_or_note, township_reference
 from app.reports.model import Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
@@ -154,7 +154,8 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
                                             "label", baseline["name"] if baseline else None)
 
     sections = [Section("一、主要发现", [Findings(items)]),
-                Section("二、任教班级成绩", [taught_table(own, grade_refs, town, exam, several)])]
+                Section("二、任教班级成绩", [roster_table(own, "班级", lambda r: class_label(r, several)),
+                                         taught_table(own, grade_refs, town, exam, several)])]
     method = f"{rank_refusal(exam)}:只计得分,不排段内位次、不分档。" if rank_refusal(exam) else teacher_preset["source"]
     merit: list = [Text(f"方案:{display_name(teacher_preset.name)}(校验 {teacher_preset.hash[:16]})。{readable(method)}",
                         "note")]

@@ -185,10 +185,14 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
                      f"{(c['village_mean'] or 0):.1f} × {central_preset['weights']['villages']:g}"
                      f"({c['villages']} 所村级学校)。")
 
-    status_rows = [[r["name"], r["type"], per_school[r["code"]]["n"], "、".join(grade_name(g) for g in r["grades"]),
-                    _missing_text(r)] for r in status]
-    status_table = Table("各校数据情况", [Column("学校"), Column("类型"), figure_column("n_sat", "有成绩人数"), Column("有成绩的年级", "para"),
-                                      Column("数据情况", "para")], status_rows, sheet="数据情况",
+    counted = {code: [r for r in school_records if r["school_code"] == code] for code in per_school}
+    status_rows = [[r["name"], r["type"], *(max([x[k] for x in counted[r["code"]]] or [0])
+                                             for k in ("n_roster", "n_sat", "n_absent")),
+                    "、".join(grade_name(g) for g in r["grades"]), _missing_text(r)] for r in status]
+    status_table = Table("各校数据情况", [Column("学校"), Column("类型"), figure_column("n_roster"), figure_column("n_sat"),
+                                      figure_column("n_absent"), Column("有成绩的年级", "para"), Column("数据情况", "para")],
+                         status_rows, sheet="数据情况",
+                         note="名册、有成绩、缺考为人数最多的学科的人数(各学科考的年级不同)。",
                          muted={i for i, r in enumerate(status) if r["no_marks"]})
     without = [c for c in pupils_without_marks(db, exam) if c["school_id"] in {s["id"] for s in schools}]
     without_table = Table("名册上有、没有成绩的学生(按班级)", [

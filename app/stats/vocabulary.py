@@ -34,6 +34,7 @@ _TABLE = [
     Figure("n_exempt", "免考", "人", "int"),
     Figure("n_cheat", "作弊", "人", "int"),
     Figure("n", "统计人数", "人", "int"),
+    Figure("roster_counts", "名册/有成绩/缺考", "人", "text"),
     Figure("total", "总分", "分", "num"),
     Figure("mean", "平均分", "分", "num", rankable=True),
     Figure("sd", "标准差", "分", "num"),
@@ -113,6 +114,11 @@ def roster_counts_text(record: dict) -> str:
     text = (f"{label('n_roster')} {record['n_roster']} / {label('n_sat')} {record['n_sat']} / "
             f"{label('n_absent')} {record['n_absent']}")
     return text + (f" / {label('n_exempt')} {record['n_exempt']}" if record.get("n_exempt") else "")
+
+
+def roster_counts_short(record: dict) -> str:
+    """Return '12/10/2': 名册 / 有成绩 / 缺考 of a group, for a table column (see roster_counts_text)."""
+    return f"{record['n_roster']}/{record['n_sat']}/{record['n_absent']}"
 
 
 def value_added_verdict(record: dict) -> str:
