@@ -11,7 +11,7 @@ from app.errors import PermissionDenied, SchoolQError
 from app.services import backups
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
-from ui.session import Session
+from ui.session import Changed, Session
 
 
 def _size(info: dict) -> str:
@@ -112,7 +112,7 @@ class BackupBox(QGroupBox):
             show_error(self, exc)
             return
         inform(self, self.tr("已保存"), self.tr("备份设置已保存。"))
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.SETTINGS)
 
     def backup_now(self) -> None:
         """Write a backup on the worker and say where it is."""
@@ -159,5 +159,5 @@ class BackupBox(QGroupBox):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ALL)
         inform(self, self.tr("已恢复"), self.tr("已从备份恢复。恢复前的数据另存为:\n{kept}").format(kept=result["kept"]))
