@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from typing import cast
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +168,8 @@ _EXACT_INT = 10 ** 15
 def _plain(value: object) -> object:
     kind = value.__class__
     if kind is float:
-        return int(value) if value.is_integer() and -_EXACT_INT < value < _EXACT_INT else value
+        number = cast(float, value)
+        return int(number) if number.is_integer() and -_EXACT_INT < number < _EXACT_INT else value
     if kind is str and not value:
         return None
     return value
@@ -507,8 +509,8 @@ def year_month(value: object) -> tuple[int, tuple[int, ...]] | None:
     if not match:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    months = (month, month * 10) if isinstance(value, float) and month == 1 else (month,)
-    months = tuple(m for m in months if 1 <= m <= 12)
+    written = (month, month * 10) if isinstance(value, float) and month == 1 else (month,)
+    months = tuple(m for m in written if 1 <= m <= 12)
     return (year, months) if months else None
 
 

@@ -59,7 +59,8 @@ def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Tab
                figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
                figure_column("mean", "全乡平均分"), figure_column("pass_rate", "全乡及格率"),
                *([figure_column("rank"), Column("参评校数", "int")] if ranked else []), Column("备注")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         t = town.get((r["grade"], r["subject_code"]), {})
         if r["small_sample"]:
@@ -89,7 +90,8 @@ def class_table(records: list[dict], grades: dict[tuple, dict], exam: dict) -> T
     columns = [Column("年级"), Column("班级"), Column("学科"), figure_column("n"), figure_column("mean"),
                figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
                Column("比年级均分", "signed"), Column("备注")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         g = grades.get((r["grade"], r["subject_code"]), {})
         diff = r["mean"] - g["mean"] if r["mean"] is not None and g.get("mean") is not None else None
@@ -106,7 +108,8 @@ def progress_table(records: list[dict], first: str, label) -> Table:
     columns = [Column(first), Column("学科"), Column("匹配人数", "int"), Column("本次均分", "num"),
                Column("上次均分", "num"), Column("本次优秀率", "pct"), Column("上次优秀率", "pct"),
                Column("本次合格率", "pct"), Column("上次合格率", "pct"), Column("进步值", "signed"), Column("备注")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for p in records:
         if p["small_sample"]:
             muted.add(len(rows))
@@ -122,7 +125,8 @@ def value_added_table(records: list[dict], first: str, label) -> Table:
     """Return value-added rows with n and the 95 % interval."""
     columns = [Column(first), Column("学科"), figure_column("n"), Column("增值(标准差)", "signed2"),
                Column("95%下限", "signed2"), Column("95%上限", "signed2"), Column("判断")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         if r["small_sample"]:
             muted.add(len(rows))

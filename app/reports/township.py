@@ -198,13 +198,14 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     progress_columns = [Column("组别"), Column("学校"), Column("匹配人数", "int")] + [
         Column(f"{s['name']}进步值", "signed") for s in main] + [Column("各科平均进步值", "signed")] + (
         [Column("组内名次", "int")] if ranked else []) + [Column("备注")]
-    progress_rows, muted = [], set()
+    progress_rows: list[list] = []
+    muted: set[int] = set()
     for r in ordered:
-        mine = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], [])}
+        subject_gains = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], [])}
         if r["small"]:
             muted.add(len(progress_rows))
         progress_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"],
-                              r["matched"], *[mine.get(s["code"]) for s in main], r["progress"],
+                              r["matched"], *[subject_gains.get(s["code"]) for s in main], r["progress"],
                               *([r["progress_rank"]] if ranked else []),
                               "小规模,不排名" if r["small"] else ("无基线" if r["progress"] is None else "")])
     progress_block: list = []
@@ -223,7 +224,8 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
                                       muted=[r["small"] for r in ordered if r["progress"] is not None])],
                   "绿色为进步,红色为退步,灰色为小规模学校(不排名)")]
     raw_ordered = sorted(per_school.values(), key=lambda r: (r["group"], r["rank"] or 999, r["code"]))
-    raw_rows, raw_muted = [], set()
+    raw_rows: list[list] = []
+    raw_muted: set[int] = set()
     for r in raw_ordered:
         if r["small"] or not r["has_data"]:
             raw_muted.add(len(raw_rows))
