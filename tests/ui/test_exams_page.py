@@ -44,6 +44,14 @@ def test_create_exam_in_the_dialog(window, school_session, owned, small_school):
     assert [r["action"] for r in audit_rows(small_school, "exam")] == ["insert"]
 
 
+def test_basis_follows_the_exam_type(school_session, owned):
+    dialog = owned(ExamDialog(school_session))
+    dialog.type.setCurrentText("单元")
+    assert dialog.policy.currentData() == "sat"
+    dialog.type.setCurrentText("期末")
+    assert dialog.policy.currentData() == "roster"  # 000 篇9: absent = 0 in unified and term exams
+
+
 def test_problems_show_under_their_fields_and_nothing_is_written(school_session, owned):
     dialog = _new_exam(school_session, owned, name="", grades=[])
     dialog.date.setDate(QDate(2026, 5, 1))  # outside 2025—2026 第一学期

@@ -158,3 +158,35 @@ def test_a_school_without_marks_says_what_to_do(window):
     assert "考试成绩" in page.status.text()  # points to the page where marks are entered
     assert page.stats_model.rowCount() == 0
     assert not page.band_chart.isVisible()
+
+
+def test_township_lists_and_value_added_name_the_school(open_page):
+    page = open_page("admin")
+    assert page.list_model.rowCount() > 0 and page.va_model.rowCount() > 0
+    for table in (page.list_table, page.va_table):
+        schools = column_texts(table, "学校")
+        assert "" not in schools and "青山镇中心小学" in schools
+
+
+def test_grade_filter_is_off_at_school_level(open_page):
+    page = open_page("admin")
+    _choose(page.grade_combo, "三年级")
+    _choose(page.level_combo, "学校")
+    assert not page.grade_combo.isEnabled() and page.grade_combo.currentText() == "全部年级"
+    _choose(page.level_combo, "年级")
+    assert page.grade_combo.isEnabled()
+    _choose(page.grade_combo, "三年级")
+    assert set(column_texts(page.stats_table, "年级")) == {"三年级"}
+
+
+def test_a_school_database_does_not_show_itself_again_as_the_township(demo_dir, make_window, tasks, boxes):
+    path = demo_dir / "schools" / "QSZ01.sqlite"
+    db = open_database(path)
+    session = Session(path, db, verify_user(db, "admin", "demo"), tasks)
+    page = make_window(session).show_page(QualityPage)
+    page.exam_combo.setCurrentIndex(page.exam_combo.findText(MIDTERM, Qt.MatchFlag.MatchStartsWith))
+    _choose(page.grade_combo, "三年级")
+    _choose(page.subject_combo, "语文")
+    assert "青山镇中心小学".encode() in page.band_chart.svg
+    assert "青山镇(n=".encode() not in page.band_chart.svg
+    db.close()

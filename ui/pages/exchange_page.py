@@ -24,6 +24,7 @@ from app.packages.signing import own_key, write_public_key
 from app.packages.township_import import import_packages, shrink_text
 from app.queries.gui import list_terms
 from app.queries.township import package_status
+from app.timestamps import shown
 from app.errors import NotFound
 from ui.dialogs.messages import confirm, inform, show_error, warn
 from ui.dialogs.register_key_dialog import RegisterKeyDialog
@@ -191,7 +192,7 @@ class ExchangePage(Page):
             self.export_key_button.setEnabled(False)
         if self.session.is_township:
             rows = [dict(r, last=f"第 {r['last_sequence']} 号({r['last_term']})" if r["last_sequence"] else "—",
-                         made=(r["last_made_at"] or "")[:16].replace("T", " "))
+                         made=shown(r["last_made_at"]))
                     for r in package_status(self.session.db)]
             self.status_model.set_snapshot(TableSnapshot.build(rows, self.status_columns, ("code", "name")))
 

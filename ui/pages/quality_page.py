@@ -94,6 +94,7 @@ class QualityPage(Page):
                               (self.tr("学科"), self.subject_combo)):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
+        self.level_combo.currentIndexChanged.connect(lambda _i: self._level_changed())
         for combo in (self.level_combo, self.school_combo, self.grade_combo, self.subject_combo):
             combo.currentIndexChanged.connect(lambda _i: self.show_data())
         bar.addStretch(1)
@@ -260,6 +261,22 @@ class QualityPage(Page):
 
     # --- showing -------------------------------------------------------------------------------
 
+    def _named(self, rows: list[dict]) -> list[dict]:
+        """Return `rows` with school_name filled from their school_code (pupil lists and value-added
+        rows carry only the code)."""
+        names = {s["code"]: s["name"] for s in self._schools}
+        return [r if r.get("school_name") else dict(r, school_name=names.get(r.get("school_code"), "")) for r in rows]
+
+    def _level_changed(self) -> None:
+        """At 层级 = 学校 the figures cover every grade: the 年级 filter is off (and says so)."""
+        whole_school = self.level() == "school"
+        if whole_school and self.grade_combo.currentIndex() != 0:
+            self.grade_combo.blockSignals(True)
+            self.grade_combo.setCurrentIndex(0)
+            self.grade_combo.blockSignals(False)
+        self.grade_combo.setEnabled(not whole_school)
+        self.grade_combo.setToolTip(self.tr("层级为“学校”时统计全校各年级合计,不按年级筛选") if whole_school else "")
+
     def _keep(self, rows: list[dict], *, school: bool = True, grade: bool = True, subject: bool = True) -> list[dict]:
         school_code, grade_value, subject_code = self.school_code(), self.grade(), self.subject_code()
         return [r for r in rows
@@ -302,7 +319,7 @@ class QualityPage(Page):
 
     def _show_list(self, data: QualityData, several: bool) -> None:
         kind = str(self.list_combo.currentData())
-        rows = self._keep(data.lists.get(kind, []), subject=kind == "borderline")
+        rows = self._named(self._keep(data.lists.get(kind, []), subject=kind == "borderline"))
         _show(self.list_table, self.list_model, rows, list_columns(kind, schools=several))
         preset = data.preset.content
         explain = {
@@ -322,7 +339,7 @@ class QualityPage(Page):
     def _show_value_added(self, data: QualityData, several: bool) -> None:
         by = str(self.va_combo.currentData())
         rows = data.va_classes if by == "class" else data.va_teachers
-        rows = self._keep(rows, grade=by == "class")
+        rows = self._named(self._keep(rows, grade=by == "class"))
         _show(self.va_table, self.va_model, rows, value_added_columns(by, schools=several))
         if data.value_added_note:
             self.va_note.setText(data.value_added_note)
@@ -384,7 +401,8 @@ class QualityPage(Page):
         mine = [r for r in grades if r["school_code"] == school_code]
         if mine:
             bands[f"{mine[0]['school_name']}(n={mine[0]['n']})"] = mine[0]["bands"]
-        if town:
+        if town and self.session.is_township:
+            # A school's own database holds only that school: its "township" is the school again.
             bands[f"{town[0]['township_name']}(n={town[0]['n']})"] = town[0]["bands"]
         if bands:
             self.band_chart.show_bands(f"{what}分数段分布(占计分人数 %)", bands)

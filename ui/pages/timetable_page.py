@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
+from app.preset_names import basis_name
 from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.timetable.check import RULES, SEVERITY_NAMES, CheckResult, Finding, check_timetable
@@ -198,13 +199,19 @@ class TimetablePage(Page):
             action.triggered.connect(lambda _checked=False, run=slot: run())
             fet_menu.addAction(action)
         self.fet_button.setMenu(fet_menu)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #555;")
+        bar.addWidget(self.status, 1)
+        layout.addLayout(bar)
+        # The seven buttons get a row of their own: beside the choosers they made the window wider
+        # than a 1024-pixel screen.
+        actions = QHBoxLayout()
         for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
                        self.plan_button, self.generate_button, self.fet_button):
-            bar.addWidget(button)
-        bar.addStretch(1)
-        self.status = QLabel()
-        bar.addWidget(self.status)
-        layout.addLayout(bar)
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.grid_model = GridModel(self)
@@ -313,8 +320,9 @@ class TimetablePage(Page):
         errors = sum(f.severity == "error" for f in mine)
         self.findings_title.setText(self.tr("本校检查结果:错误 {e} 条,提醒 {w} 条").format(
             e=errors, w=len(mine) - errors))
-        self.status.setText(self.tr("{term} · 课程计划 {basis}").format(
-            term=result.term["name"], basis=result.plan_basis.get(loaded.data.schools[loaded.school_id].code, "")))
+        basis = result.plan_basis.get(loaded.data.schools[loaded.school_id].code, "")
+        self.status.setText(self.tr("{term} · 课程计划:{name}").format(term=result.term["name"], name=basis_name(basis)))
+        self.status.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis=basis))
         self._fill_items()
 
     def _fill_items(self) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
+from app.preset_names import basis_name
 from app.queries.roster import list_schools
 from app.routine.checks import LINKS, delete_check, list_checks, routine_summary
 from app.routine.observations import ObserverProgress, delete_observation, list_observations, observation_progress
@@ -173,9 +174,10 @@ class WorkloadPage(Page):
         self.school_combo = SchoolCombo(min_chars=10)
         self.school_combo.currentIndexChanged.connect(lambda _i: self.reload())
         bar.addWidget(self.school_combo)
-        bar.addStretch(1)
         self.status = QLabel()
-        bar.addWidget(self.status)
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.status, 1)
         layout.addLayout(bar)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
@@ -320,8 +322,10 @@ class WorkloadPage(Page):
                 notes.append(self.tr("按任课安排(无课表)"))
             rows.append({**teacher.to_dict(), "note": ";".join(notes)})
         self.load_model.set_snapshot(TableSnapshot.build(rows, load_columns(), ("name", "staff_no", "main_subject")))
-        self.status.setText(self.tr("{term} · 折算依据 {basis}").format(
-            term=result.term["name"], basis="、".join(sorted(set(result.basis.values())))))
+        bases = sorted(set(result.basis.values()))
+        self.status.setText(self.tr("{term} · 折算依据:{names}").format(
+            term=result.term["name"], names="、".join(dict.fromkeys(basis_name(b) for b in bases))))
+        self.status.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis="、".join(bases)))
         self._show_balance()
         progress = [{**p.to_dict(), "order": i} for i, p in enumerate(loaded.progress)]
         self.progress_model.set_snapshot(TableSnapshot.build(progress, progress_columns(), ()))
