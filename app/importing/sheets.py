@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -98,7 +98,8 @@ _EXACT_INT = 10 ** 15
 def _plain(value: object) -> object:
     kind = value.__class__
     if kind is float:
-        return int(value) if value.is_integer() and -_EXACT_INT < value < _EXACT_INT else value
+        number = cast(float, value)
+        return int(number) if number.is_integer() and -_EXACT_INT < number < _EXACT_INT else value
     if kind is str and not value:
         return None
     return value

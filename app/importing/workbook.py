@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from typing import cast
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -440,8 +441,8 @@ def year_month(value: object) -> tuple[int, tuple[int, ...]] | None:
     if not match:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    months = (month, month * 10) if isinstance(value, float) and month == 1 else (month,)
-    months = tuple(m for m in months if 1 <= m <= 12)
+    written = (month, month * 10) if isinstance(value, float) and month == 1 else (month,)
+    months = tuple(m for m in written if 1 <= m <= 12)
     return (year, months) if months else None
 
 

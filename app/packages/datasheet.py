@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass
 
 import xlsxwriter
@@ -139,7 +140,7 @@ SHEET = {s.name: s for s in SHEETS}
 REQUIRED_IDS = {"id"}
 
 
-def _shown(col: Col, value: object) -> object:
+def _shown(col: Col, value: Any) -> object:
     if value is None or value == "":
         return None
     if col.kind == "flag":
@@ -261,14 +262,15 @@ def format_cutoffs(lines: list[tuple[int, float, float, float]]) -> str | None:
 
 def parse_cutoffs(text: str) -> list[tuple[int, float, float, float]]:
     """Return the (grade, excellent, pass, low) lines of `format_cutoffs` text. Raises ValueError."""
-    lines = []
+    lines: list[tuple[int, float, float, float]] = []
     for part in filter(None, text.split(";")):
         grade, _, rest = part.partition(":")
         numbers = rest.split("/")
         if not grade.isdigit() or len(numbers) != 3:
             raise ValueError("分年级分数线应写作“年级:优秀/及格/低分”,用分号分开")
         try:
-            lines.append((int(grade), *(float(n) for n in numbers)))
+            excellent, passing, low = (float(n) for n in numbers)
+            lines.append((int(grade), excellent, passing, low))
         except ValueError:
             raise ValueError("分年级分数线中的分数线应为数字") from None
     return lines
