@@ -14,7 +14,6 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from typing import cast
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -51,12 +51,13 @@ def shared_strings(archive: Archive) -> list[str]:
     strings: list[str] = []
     if part is None:
         return strings
-    state = {"text": [], "in_t": False, "phonetic": 0}
+    pieces: list[str] = []
+    state = {"in_t": False, "phonetic": 0}
 
     def start(name: str, attributes: dict) -> None:
         tag = _local(name)
         if tag == "si":
-            state["text"] = []
+            pieces.clear()
         elif tag == "rPh":
             state["phonetic"] += 1
         elif tag == "t" and not state["phonetic"]:
@@ -65,7 +66,7 @@ def shared_strings(archive: Archive) -> list[str]:
     def end(name: str) -> None:
         tag = _local(name)
         if tag == "si":
-            strings.append(_unescape("".join(state["text"])))
+            strings.append(_unescape("".join(pieces)))
         elif tag == "rPh":
             state["phonetic"] -= 1
         elif tag == "t":
@@ -73,7 +74,7 @@ def shared_strings(archive: Archive) -> list[str]:
 
     def text(data: str) -> None:
         if state["in_t"]:
-            state["text"].append(data)
+            pieces.append(data)
 
     parser = xml_parser()
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
