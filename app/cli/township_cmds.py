@@ -49,6 +49,8 @@ def register(sub) -> None:
                                      "有拒收时 2。")
     add_db_argument(p)
     p.add_argument("files", nargs="+", metavar="FILE", help="数据包 .zip 文件")
+    p.add_argument("--accept-shrink", action="store_true",
+                   help="确认导入会删除该校两成以上学生或成绩的数据包(不加时这样的包暂不导入,并显示数量)")
     add_json_argument(p)
     add_user_argument(p)
     p.set_defaults(func=cmd_import)
@@ -133,7 +135,7 @@ def cmd_import(args) -> int:
     """Import package files; return 0 when all were accepted or duplicates, 2 when any was refused."""
     db = open_db(args)
     try:
-        results = import_packages(db, acting_user(db, args), args.files)
+        results = import_packages(db, acting_user(db, args), args.files, accept_shrink=args.accept_shrink)
     finally:
         db.close()
     refused = any(r.status == "refused" for r in results)

@@ -5,6 +5,7 @@ Cut-offs are percentages of full marks. Each exam subject carries its own (defau
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 
@@ -15,6 +16,7 @@ from app.db.writes import Actor, get_row, insert_row, set_links, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
 from app.services import schools as school_service
 from app.services.subjects import SubjectIndex
+from app.stats.presets import active_preset
 from app.validation.text import clean, parse_date
 
 EXAM_TYPES = ("单元", "月考", "期中", "期末", "统考", "抽测", "毕业考")
@@ -82,6 +84,14 @@ def parse_subjects(text: str) -> list[dict]:
     return specs
 
 
+def default_policy(db: Database, exam_type: str) -> str:
+    """Return the denominator policy (sat / roster) the active quality preset gives `exam_type`:
+    by default roster (应考, 000 篇9 "全员参与…缺考一律按0分") for 统考/期中/期末/抽测/毕业考 and sat
+    for 单元/月考."""
+    chosen = active_preset(db, "quality").content.get("policy_by_exam_type", {})
+    return chosen.get(exam_type, "roster" if exam_type in ("统考", "期中", "期末", "抽测", "毕业考") else "sat")
+
+
 def _check_cutoffs(excellent: object, passing: object, low: object, where: str, field: str) -> list[Problem]:
     try:
         values = [float(v) for v in (excellent, passing, low)]  # type: ignore[arg-type]
@@ -132,20 +142,11 @@ def _exam_school(db: Database, actor: Actor, scope: str, school: str | None) -> 
     return None, None
 
 
-def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Iterable[int] | str,
-                subjects: list[dict] | str, scope: str | None = None, term: str | None = None,
-                date: object = None, policy: str = "sat", school: str | None = None,
-                cutoffs: dict | None = None) -> str:
-    """Create an exam with its grades and subjects and return its id.
+def check_exam_header(*, name: str, type: str, policy: str, grades: Iterable[int] | str, date: object,
+                      term_row: dict) -> tuple[str, list[int], dt.date | None, list[Problem]]:
+    """Check an exam's name, type, policy, grades and date (within `term_row`'s dates when known).
 
-    `subjects` is text as on the command line ('语文:100,英语:100:3-6') or a list of dicts with
-    subject (name, code or alias), full_marks (default 100), optional grades (the grades that sit
-    this subject) and optional excellent_pct / pass_pct / low_pct. `cutoffs` gives the same three
-    percentages for every subject without its own. `term` is a term code (default: current term);
-    `scope` defaults to 校 in a school database, 乡 in a township database and 县 in a county one.
-
-    Raises ValidationError listing every problem (each with its field), PermissionDenied when the
-    actor may not set up an exam of this scope.
+    Returns (cleaned name, sorted grades, date or None, problems each naming its field).
     """
     problems: list[Problem] = []
     name = (name or "").strip()
@@ -155,11 +156,6 @@ def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Ite
         problems.append(Problem("考试名称太长(最多 60 个字)。", field="name"))
     if type not in EXAM_TYPES:
         problems.append(Problem(f"考试类型“{type}”不对,只能是 {' / '.join(EXAM_TYPES)}。", field="type"))
-    if scope is None:
-        kind = school_service.get_meta(db, "kind", "school")
-        scope = {"school": "校", "township": "乡", "county": "县"}.get(kind or "school", "校")
-    if scope not in SCOPES:
-        problems.append(Problem(f"考试范围“{scope}”不对,只能是 校 / 乡 / 县。", field="scope"))
     if policy not in POLICIES:
         problems.append(Problem(f"统计口径“{policy}”不对:sat 按实考人数,roster 按应考人数(缺考计 0 分)。",
                                 field="policy"))
@@ -172,11 +168,6 @@ def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Ite
         problems += exc.problems
     except (TypeError, ValueError):
         problems.append(Problem("考试年级应为 1-9 的整数。", field="grades"))
-    term_row: dict = {}
-    try:
-        term_row = _resolve_term(db, term)
-    except (ValidationError, NotFound) as exc:
-        problems += exc.problems if isinstance(exc, ValidationError) else [Problem(str(exc), field="term")]
     day = None
     try:
         day = parse_date(date)
@@ -185,12 +176,48 @@ def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Ite
     if day and term_row.get("start_date") and not term_row["start_date"] <= day.isoformat() <= term_row["end_date"]:
         problems.append(Problem(f"考试日期 {day.isoformat()} 不在学期 {term_row['code']}({term_row['start_date']}"
                                 f" 至 {term_row['end_date']})内。", field="date"))
+    return name, exam_grades, day, problems
+
+
+def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Iterable[int] | str,
+                subjects: list[dict] | str, scope: str | None = None, term: str | None = None,
+                date: object = None, policy: str | None = None, school: str | None = None,
+                cutoffs: dict | None = None) -> str:
+    """Create an exam with its grades and subjects and return its id.
+
+    `subjects` is text as on the command line ('语文:100,英语:100:3-6') or a list of dicts with
+    subject (name, code or alias), full_marks (default 100), optional grades (the grades that sit
+    this subject) and optional excellent_pct / pass_pct / low_pct. `cutoffs` gives the same three
+    percentages for every subject without its own. `term` is a term code (default: current term);
+    `scope` defaults to 校 in a school database, 乡 in a township database and 县 in a county one.
+    `policy` (sat / roster) defaults to the active quality preset's choice for the exam type
+    (default_policy).
+
+    Raises ValidationError listing every problem (each with its field), PermissionDenied when the
+    actor may not set up an exam of this scope.
+    """
+    problems: list[Problem] = []
+    if scope is None:
+        kind = school_service.get_meta(db, "kind", "school")
+        scope = {"school": "校", "township": "乡", "county": "县"}.get(kind or "school", "校")
+    if scope not in SCOPES:
+        problems.append(Problem(f"考试范围“{scope}”不对,只能是 校 / 乡 / 县。", field="scope"))
+    if policy is None:
+        policy = default_policy(db, type)
+    term_row: dict = {}
+    try:
+        term_row = _resolve_term(db, term)
+    except (ValidationError, NotFound) as exc:
+        problems += exc.problems if isinstance(exc, ValidationError) else [Problem(str(exc), field="term")]
+    name, exam_grades, day, header_problems = check_exam_header(name=name, type=type, policy=policy, grades=grades,
+                                                                date=date, term_row=term_row)
+    problems += header_problems
     default_cuts = dict(DEFAULT_CUTOFFS)
     if cutoffs:
         default_cuts.update({k: cutoffs[k] for k in DEFAULT_CUTOFFS if k in cutoffs})
         problems += _check_cutoffs(default_cuts["excellent_pct"], default_cuts["pass_pct"], default_cuts["low_pct"],
                                    "考试", "cutoffs")
-    subject_rows = _check_subjects(db, subjects, exam_grades, default_cuts, problems)
+    subject_rows = check_subjects(db, subjects, exam_grades, default_cuts, problems)
     if problems:
         raise ValidationError(problems)
     school_id, township_id = _exam_school(db, actor, scope, school)
@@ -209,8 +236,10 @@ def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Ite
     return exam_id
 
 
-def _check_subjects(db: Database, subjects: list[dict] | str, exam_grades: list[int], default_cuts: dict,
-                    problems: list[Problem]) -> list[dict]:
+def check_subjects(db: Database, subjects: list[dict] | str, exam_grades: list[int], default_cuts: dict,
+                   problems: list[Problem]) -> list[dict]:
+    """Check subject specs (see create_exam) against the exam's grades; append each problem to
+    `problems` and return the exam_subject rows (subject_id, full_marks, grades, cut-offs) of the good ones."""
     try:
         specs = parse_subjects(subjects) if isinstance(subjects, str) else list(subjects or [])
     except ValidationError as exc:
@@ -268,7 +297,7 @@ def set_cutoffs(db: Database, actor: Actor, exam_id: str, subject: str, *, excel
     examined, cut-offs out of order), PermissionDenied.
     """
     exam = get_row(db, "exam", exam_id)
-    _require_exam_admin(actor, exam)
+    require_exam_admin(actor, exam)
     found = SubjectIndex.load(db).find(subject)
     if found is None:
         raise invalid(f"没有名为“{subject}”的科目。", "subject")
@@ -296,12 +325,13 @@ def set_cutoffs(db: Database, actor: Actor, exam_id: str, subject: str, *, excel
                                                   **values})
 
 
-def _require_exam_admin(actor: Actor, exam: dict) -> None:
+def require_exam_admin(actor: Actor, exam: dict) -> None:
+    """Raise PermissionDenied unless the actor set up `exam` (or is the township administrator)."""
     if actor.role == "township_admin":
         return
     if exam["school_id"] and actor.role in ("school_admin", "academic") and actor.school_id == exam["school_id"]:
         return
-    raise PermissionDenied("只有设置这次考试的管理员(乡镇统考为乡镇管理员)可以修改它的分数线。")
+    raise PermissionDenied("只有设置这次考试的学校管理员或教务(乡镇统考为乡镇管理员)可以修改它。")
 
 
 def exam_grades(db: Database, exam_id: str) -> list[int]:

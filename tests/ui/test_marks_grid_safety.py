@@ -6,6 +6,7 @@ What the grid saved is read back from the database file with plain SQL.
 """
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
@@ -14,8 +15,24 @@ from PySide6.QtWidgets import QApplication
 from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.services.exams import create_exam
-from test_marks_page import class_id, number, open_page, page, refocus, setup, stored, type_keys  # noqa: F401
+from test_marks_page import class_id, number, open_page, refocus, stored, type_keys
 from ui_helpers import when_modal
+
+
+@pytest.fixture
+def setup(demo_path):
+    """The demo township with a new, empty exam for grade 3: 语文 (100) and 数学 (120)."""
+    db = open_database(demo_path)
+    exam_id = create_exam(db, SYSTEM, name="三年级单元测试", type="单元", grades="3", subjects="语文:100,数学:120")
+    ids = {"exam": exam_id, "class": class_id(db, "QSZ01", "三(1)班"),
+           "school": db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]}
+    db.close()
+    return ids
+
+
+@pytest.fixture
+def page(demo_path, tasks, make_window, setup, boxes):
+    return open_page(demo_path, tasks, make_window, "admin", setup)
 
 
 def accept_preview(seen: dict) -> list[BaseException]:

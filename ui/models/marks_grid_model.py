@@ -3,7 +3,7 @@ exam subject, then the pupil's 总分.
 
 The model shows what is stored and what was typed but refused (in red, with the reason as
 tooltip); it never writes. An edit is handed to the page through `edit_requested`, which
-validates it, saves it with app.services.marks.set_mark and puts it on the undo stack. Cells the
+validates it, saves it with app.marks.entry.set_mark and puts it on the undo stack. Cells the
 user may not change (a teacher's classes and subjects they do not teach) are grey and not
 editable. A score below the pass line shows red, one at or above the excellent line green
 (app.stats.pupil_marks decides, with the exam's cut-offs).
@@ -16,7 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from app.errors import ValidationError
-from app.services.marks import parse_mark
+from app.marks.entry import parse_mark
 from app.stats.pupil_marks import is_scored, mark_band, pupil_total
 from app.validation.text import clean
 from ui.models.table_model import pinyin_collator
@@ -72,7 +72,7 @@ class MarksGridModel(QAbstractTableModel):
 
     # --- loading -------------------------------------------------------------------------------
     def set_grid(self, grid: dict, subject_ids: set[str] | None = None, writable: set[str] | None = None) -> None:
-        """Show app.queries.marks.marks_grid's result; pupils in pinyin order of their names.
+        """Show app.marks.grid.marks_grid's result; pupils in pinyin order of their names.
         `subject_ids` limits the columns to those subjects (None: all); `writable` the subjects
         whose cells may be changed (None: all)."""
         self.beginResetModel()

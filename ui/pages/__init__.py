@@ -1,6 +1,9 @@
 """The pages of the main window. A new page is one line in PAGES (a Page subclass)."""
 from __future__ import annotations
 
+from ui.pages.assignments_page import AssignmentsPage
+from ui.pages.classes_page import ClassesPage
+from ui.pages.exams_page import ExamsPage
 from ui.pages.exchange_page import ExchangePage
 from ui.pages.marks_page import MarksPage
 from ui.pages.overview_page import OverviewPage
@@ -15,8 +18,11 @@ from ui.pages.workload_page import WorkloadPage
 
 PAGES: list[type[Page]] = [
     OverviewPage,
+    ClassesPage,
     PupilsPage,
     TeachersPage,
+    AssignmentsPage,
+    ExamsPage,
     MarksPage,
     QualityPage,
     ReportsPage,

@@ -5,11 +5,11 @@ last pupil, to the first pupil of the next subject), Tab to the next subject; Q 
 免考 (the words 缺考 / 免考 / 作弊 may be typed too); Delete clears (more than one mark only after
 asking); Ctrl+V pastes a block copied from Excel or WPS; Ctrl+C copies; Ctrl+Z undoes, Ctrl+Y (or
 Ctrl+Shift+Z) redoes, also after switching to another class. Every accepted cell is saved at once
-through app.services.marks.set_mark (validated, permission-checked, audited); a refused entry
+through app.marks.entry.set_mark (validated, permission-checked, audited); a refused entry
 stays red with the reason and is not saved.
 
 A pasted block that holds 学籍号 or names goes to the pupils it names, whatever their order in the
-grid (app.importing.paste_block); a block of bare scores goes by position, after a preview. Both
+grid (app.marks.paste); a block of bare scores goes by position, after a preview. Both
 show which marks change from what to what before anything is written.
 """
 from __future__ import annotations
@@ -22,14 +22,14 @@ from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplic
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.importing.marks import read_marks
-from app.importing.paste_block import PasteMatch, match_block
-from app.importing.marks_write import apply_marks
-from app.importing.workbook import ImportCancelled
-from app.queries.marks import exam_classes, marks_grid
+from app.marks.entry import set_mark
+from app.marks.grid import exam_classes, marks_grid
+from app.marks.paste import PasteMatch, match_block
+from app.marks.reading import read_marks
+from app.marks.writing import apply_marks
+from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.services.exams import list_exams
-from app.services.marks import set_mark
 from app.services.permissions import mark_write_subjects
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, ImportPreviewDialog
 from ui.dialogs.mark_changes_dialog import MarkChangesDialog
@@ -96,7 +96,6 @@ class MarksPage(Page):
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
-        self._generation = 0
         self._grid: dict | None = None
         self._writable: set[str] | None = None
         self._dirty = False
@@ -190,7 +189,7 @@ class MarksPage(Page):
         """Refill the exam, school and class lists (keeping the choice) and reload the grid."""
         refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in list_exams(self.session.db)])
         if self.exam_combo.count() == 0:
-            self.say(self.tr("还没有考试。请先设置考试(命令行:schoolq exam create),再录入成绩。"), error=True)
+            self.say(self.tr("还没有考试。请先在“考试设置”页点“新建考试…”,再录入成绩。"), error=True)
         self._fill_schools()
 
     def _fill_schools(self) -> None:
@@ -229,9 +228,8 @@ class MarksPage(Page):
         # switching class still takes back what was typed in the other class.
         self.commit_pending()
         exam_id, class_id = self.exam_id(), self.class_combo.currentData()
-        self._generation += 1
-        generation = self._generation
         if exam_id is None or class_id is None:
+            self.session.tasks.cancel(self)
             self._grid = None
             self.model.set_grid({"subjects": [], "pupils": []})
             self._fill_subjects()
@@ -243,12 +241,10 @@ class MarksPage(Page):
             grid = marks_grid(db, exam_id, class_id)
             return grid, mark_write_subjects(db, session.actor, grid["class"]["school_id"], class_id)
 
-        session.tasks.run(load, on_done=lambda loaded: self._loaded(generation, *loaded),
-                          on_error=lambda exc: show_error(self, exc))
+        session.tasks.run(load, on_done=lambda loaded: self._loaded(*loaded),
+                          on_error=lambda exc: show_error(self, exc), key=self)
 
-    def _loaded(self, generation: int, grid: dict, writable: set[str] | None) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, grid: dict, writable: set[str] | None) -> None:
         self._grid = grid
         self._writable = writable
         self._fill_subjects()
@@ -525,7 +521,7 @@ class MarksPage(Page):
                 lambda control: read_marks(session.worker_db(), path, exam_id, school_id=school_id,
                                            progress=control.progress, cancelled=control.cancelled),
                 label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except ImportCancelled:
+        except Cancelled:
             return
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
