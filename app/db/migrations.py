@@ -454,3 +454,28 @@ def _m006_statements() -> list[str]:
 def m006_marks_indexed_by_integer_keys(db: Database) -> None:
     for statement in _m006_statements():
         db.execute(statement)
+
+
+@migration
+def m007_timetable_generation_inputs(db: Database) -> None:
+    # A lesson the user placed by hand and wants kept when the timetable is generated again.
+    db.execute("ALTER TABLE timetable_slot ADD COLUMN locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1))")
+    # A teacher who cannot teach at a time (a whole day when slot is NULL); slots are numbered as
+    # in the daily slot plan of the teacher's own school.
+    db.execute(f"""CREATE TABLE teacher_unavailable (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        teacher_id TEXT NOT NULL REFERENCES teacher(id) ON DELETE CASCADE,
+        day INTEGER NOT NULL CHECK (day BETWEEN 1 AND 7), slot INTEGER,
+        reason TEXT,
+        {_STAMPS},
+        UNIQUE (term_id, teacher_id, day, slot))""")
+    # A school event on one day at one slot (升旗, 集会: no lessons; or 班会: every class has that
+    # subject there).
+    db.execute(f"""CREATE TABLE timetable_fixed (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        day INTEGER NOT NULL CHECK (day BETWEEN 1 AND 7), slot INTEGER NOT NULL,
+        label TEXT NOT NULL, subject_id TEXT REFERENCES subject(id),
+        {_STAMPS},
+        UNIQUE (school_id, term_id, day, slot))""")

@@ -24,9 +24,10 @@ from app.db.writes import Actor, insert_row, now, update_row
 from app.errors import SchoolQError, invalid
 from app.packages import datasheet, snapshot
 from app.packages.format import (DATA_MEMBER, FORMAT_NAME, FORMAT_VERSION, KEY_MEMBER, MANIFEST, SIGNATURE,
-                                 PackageRefused, encode_manifest, package_file_name, sha256_hex, shipped_presets)
+                                 PackageRefused, encode_manifest, package_file_name, sha256_hex)
 from app.packages.signing import own_key, public_key_from_pem, sign, unlock_private_key
 from app.packages.verify import check_signature, open_package
+from app.presets import presets_used
 from app.progress import Progress, no_progress
 from app.services.permissions import require_school_admin, require_township_admin
 
@@ -164,7 +165,7 @@ def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, 
         "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "kind": kind,
         "schema_version": schema_version(db), "program_version": __version__,
         "sender": sender, "recipient": recipient, "term": term, "sequence": sequence, "created_at": now(),
-        "key_fingerprint": key_row["fingerprint"], "presets": shipped_presets(),
+        "key_fingerprint": key_row["fingerprint"], "presets": presets_used(db),
         "local_scoring_presets": local_scoring_presets(db), **extra,
         "members": {name: {"size": len(data), "sha256": sha256_hex(data)} for name, data in sorted(members.items())},
     }
