@@ -188,3 +188,34 @@ def test_a_fushi_class_shows_each_pupils_grade_and_the_pupil_columns_stay_in_vie
     assert frozen.isVisible() or not page.isVisible()
     assert [frozen.isColumnHidden(c) for c in range(model.columnCount())] == [False] * 3 + [True] * 3
     assert frozen.width() == sum(page.table.columnWidth(c) for c in range(3))
+
+
+def test_an_import_shows_which_stored_marks_change_from_what_to_what(page, demo_path, setup, tmp_path):
+    from openpyxl import Workbook
+
+    pupils = page.model.pupils
+    page.select_cell(0, 2)
+    type_keys(page, "72")  # stored before the import: 72, to become 91
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "三(1)班"
+    sheet.append(["学籍号", "姓名", "语文", "数学"])
+    sheet.append([pupils[0]["student_no"], pupils[0]["name"], 91, 100])
+    sheet.append([pupils[1]["student_no"], pupils[1]["name"], 80, 90])
+    path = tmp_path / "成绩.xlsx"
+    book.save(path)
+    seen = {}
+
+    def preview(dialog) -> None:
+        model = dialog.changes_model
+        seen["changes"] = [[model.index(r, c).data() for c in range(model.columnCount())]
+                           for r in range(model.rowCount())]
+        seen["summary"] = dialog.summary_label.text()
+        dialog.import_button.click()
+
+    errors = when_modal(preview)
+    page.import_path(path)
+    assert errors == []
+    assert seen["summary"] == "将新增 3 条成绩,更新 1 条,未变 0 条(共 2 名学生)。"
+    assert seen["changes"] == [["三(1)班 第 2 行", pupils[0]["student_no"], pupils[0]["name"], "语文", "72", "91"]]
+    assert stored(demo_path, setup["exam"])[(pupils[0]["student_no"], "语文")] == (91.0, "正常")

@@ -8,17 +8,32 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QHeaderView, QLabel, QPushB
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 
 
-def change_columns() -> list[Column]:
-    """Return the columns of the changes table: 行, 学籍号, 姓名, 科目, 原成绩, 新成绩."""
+def change_columns(line_title: str = "行") -> list[Column]:
+    """Return the columns of the changes table: 行 (or `line_title`), 学籍号, 姓名, 科目, 原成绩, 新成绩."""
     return [
-        Column("line", "行", field_text("line"), lambda r: (r.get("line") or 0, r["order"]), centered=True,
-               sample="1000"),
+        Column("line", line_title, field_text("line"), lambda r: r["order"], centered=True, sample="Sheet1 第 1000 行"),
         Column("student_no", "学籍号", field_text("student_no"), sample="G000000000000000000"),
         Column("name", "姓名", field_text("name")),
         Column("subject", "科目", field_text("subject")),
         Column("old", "原成绩", field_text("old"), lambda r: r["order"], centered=True, sample="原成绩"),
         Column("new", "新成绩", field_text("new"), lambda r: r["order"], centered=True, sample="新成绩"),
     ]
+
+
+def changes_table(changes: list[dict], line_title: str = "行") -> tuple[QTableView, SnapshotTableModel]:
+    """Return a read-only table of `changes` (dicts with line, student_no, name, subject, old, new)
+    in the order given, and its model (a child of the table)."""
+    table = QTableView()
+    columns = change_columns(line_title)
+    model = SnapshotTableModel(columns, table)
+    model.set_snapshot(TableSnapshot.build([{**c, "order": i} for i, c in enumerate(changes)], columns, ()))
+    table.setModel(model)
+    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table, model
 
 
 class MarkChangesDialog(QDialog):
@@ -42,16 +57,7 @@ class MarkChangesDialog(QDialog):
         self.problem_label.setVisible(bool(problems))
         layout.addWidget(self.problem_label)
         self.problems = problems
-        self.table = QTableView()
-        columns = change_columns()
-        self.model = SnapshotTableModel(columns, self.table)
-        self.model.set_snapshot(TableSnapshot.build([{**c, "order": i} for i, c in enumerate(changes)], columns, ()))
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table, self.model = changes_table(changes)
         self.table.setVisible(bool(changes))
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()

@@ -32,7 +32,7 @@ from app.queries.roster import list_schools
 from app.services.exams import list_exams
 from app.services.permissions import mark_write_subjects
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, ImportPreviewDialog
-from ui.dialogs.mark_changes_dialog import MarkChangesDialog
+from ui.dialogs.mark_changes_dialog import MarkChangesDialog, changes_table
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.marks_grid_model import Mark, MarksGridModel, mark_text, typed_value
 from ui.pages.page import Page
@@ -501,6 +501,18 @@ class MarksPage(Page):
             self.session.notify_changed()
 
     # --- import ----------------------------------------------------------------------------------
+    def _show_import_changes(self, dialog: ImportPreviewDialog, updates: list[dict]) -> None:
+        """Add to the preview which stored marks the file changes, from what to what."""
+        changes = [{"line": self.tr("{sheet} 第 {row} 行").format(sheet=u["sheet"], row=u["row"]),
+                    "student_no": u["student_no"], "name": u["name"], "subject": u["subject"],
+                    "old": u["old"], "new": u["new"]} for u in updates]
+        note = QLabel(self.tr("以下 {n} 条已有成绩将被改写(原成绩 → 新成绩),请核对:").format(n=len(changes)))
+        note.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        table, dialog.changes_model = changes_table(changes, self.tr("位置"))
+        layout = dialog.layout()
+        layout.insertWidget(layout.count() - 1, note)
+        layout.insertWidget(layout.count() - 1, table, 3)
+
     def import_file(self) -> None:
         """Pick a marks workbook, then preview and import it (see import_path)."""
         if self.exam_id() is None:
@@ -529,6 +541,8 @@ class MarksPage(Page):
         dialog = ImportPreviewDialog(plan, self.tr("考试成绩"), path.name, self)
         dialog.summary_label.setText(plan.describe())
         dialog.valid_button.setVisible(False)  # marks go in only when the whole file is right
+        if plan.updates and not plan.problems:
+            self._show_import_changes(dialog, plan.updates)
         if plan.problems:
             dialog.problem_label.setText(self.tr("发现 {n} 个问题(涉及 {rows} 行)。成绩表只能整份导入:"
                                                  "请在表格中改正后重新导入。").format(

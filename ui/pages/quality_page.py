@@ -174,6 +174,9 @@ class QualityPage(Page):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.tabs = QTabWidget()
+        self._tab_widgets: dict[str, QWidget] = {}
+        self._fresh: set[int] = set()
+        self.tabs.currentChanged.connect(self._show_tab)
         layout.addWidget(self.tabs, 1)
         self._stats_tab()
         self._chart_tab()
@@ -197,6 +200,7 @@ class QualityPage(Page):
         column.addWidget(self.stats_note)
         self.stats_table, self.stats_model = _table()
         column.addWidget(self.stats_table, 1)
+        self._tab_widgets["stats"] = tab
         self.tabs.addTab(tab, self.tr("统计表"))
 
     def _chart_tab(self) -> None:
@@ -219,6 +223,7 @@ class QualityPage(Page):
         grid.addWidget(self.trend_note, 2, 1)
         grid.setRowStretch(3, 1)
         scroll.setWidget(inner)
+        self._tab_widgets["charts"] = scroll
         self.tabs.addTab(scroll, self.tr("图表"))
 
     def _list_tab(self) -> None:
@@ -236,6 +241,7 @@ class QualityPage(Page):
         column.addLayout(bar)
         self.list_table, self.list_model = _table()
         column.addWidget(self.list_table, 1)
+        self._tab_widgets["lists"] = tab
         self.tabs.addTab(tab, self.tr("学生名单"))
 
     def _value_added_tab(self) -> None:
@@ -253,6 +259,7 @@ class QualityPage(Page):
         column.addLayout(bar)
         self.va_table, self.va_model = _table()
         column.addWidget(self.va_table, 1)
+        self._tab_widgets["value_added"] = tab
         self.tabs.addTab(tab, self.tr("增值评价"))
 
     def _balance_tab(self) -> None:
@@ -263,6 +270,7 @@ class QualityPage(Page):
         column.addWidget(self.balance_note)
         self.balance_table, self.balance_model = _table()
         column.addWidget(self.balance_table, 1)
+        self._tab_widgets["balance"] = tab
         self.tabs.addTab(tab, self.tr("平行编班"))
 
     # --- choices -------------------------------------------------------------------------------
@@ -342,26 +350,61 @@ class QualityPage(Page):
     def show_data(self) -> None:
         """Show the loaded exam under the chosen level and filters (nothing is read again)."""
         data = self.data
-        several = self.school_code() is None and len(self._schools) > 1
-        level = self.level()
         if data is None:
             for view, model in self._tables():
                 _show(view, model, [], [])
             for chart in (self.band_chart, self.compare_chart, self.trend_chart):
                 chart.show_drawing(None)
             return
-        order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
-        records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
-        records = self._keep(records, school=level != "township", grade=level != "school")
-        _show(self.stats_table, self.stats_model, records,
-              stats_columns(level, ranks=self.staff, schools=several))
-        small = sum(1 for r in records if r["small_sample"])
-        self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small))
-        self._show_charts(data)
-        if self.list_combo is not None:
+        # Only the tab in view is built now; the others when they are opened (building a hidden
+        # 100,000-row pupil list on every filter change froze a county database for seconds).
+        self._fresh = set()
+        self._show_tab(self.tabs.currentIndex())
+
+    def _show_tab(self, index: int) -> None:
+        """Build the tab at `index` for the loaded exam and filters, unless it already shows them."""
+        data = self.data
+        if data is None or index in self._fresh or index < 0:
+            return
+        self._fresh.add(index)
+        several = self.school_code() is None and len(self._schools) > 1
+        tab = self.tabs.widget(index)
+        if tab is self._tab_widgets["stats"]:
+            level = self.level()
+            order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
+            records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
+            records = self._keep(records, school=level != "township", grade=level != "school")
+            _show(self.stats_table, self.stats_model, records,
+                  stats_columns(level, ranks=self.staff, schools=several))
+            small = sum(1 for r in records if r["small_sample"])
+            self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small))
+        elif tab is self._tab_widgets["charts"]:
+            self._show_charts(data)
+        elif tab is self._tab_widgets.get("lists"):
             self._show_list(data, several)
-        self._show_value_added(data, several)
-        self._show_balance(data, several)
+        elif tab is self._tab_widgets["value_added"]:
+            self._show_value_added(data, several)
+        elif tab is self._tab_widgets["balance"]:
+            self._show_balance(data, several)
+
+    def focus_on(self, exam_id: str, school_code: str | None, grade: int | None, subject_code: str | None,
+                 tab: str = "统计表", list_kind: str | None = None) -> None:
+        """Show one exam with the school, grade and subject chosen and the tab titled `tab` open
+        (the 考试概览 page opens its details here); `list_kind` picks the 学生名单 list."""
+        if self.exam_combo.findData(exam_id) < 0:
+            self.reload()
+        self.exam_combo.setCurrentIndex(self.exam_combo.findData(exam_id))
+        for combo, value in ((self.school_combo, school_code), (self.grade_combo, grade),
+                             (self.subject_combo, subject_code)):
+            found = combo.findData(value) if value is not None else 0
+            combo.setCurrentIndex(max(found, 0))
+        if school_code is not None and self.level_combo.findData("class") >= 0:
+            self.level_combo.setCurrentIndex(self.level_combo.findData("class"))
+        if list_kind is not None and self.list_combo is not None:
+            self.list_combo.setCurrentIndex(self.list_combo.findData(list_kind))
+        titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        if tab in titles:
+            self.tabs.setCurrentIndex(titles.index(tab))
 
     def _tables(self) -> list[tuple[QTableView, StatsTableModel]]:
         tables = [(self.stats_table, self.stats_model), (self.va_table, self.va_model),
