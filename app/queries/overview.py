@@ -7,7 +7,8 @@ subjects that need attention; and how many pupils are 临界生 and 学困生. E
 app.stats; this module only picks and compares them.
 
 "Needs attention" is read off the figures, not a new statistic: a group whose 平均分 (as a share of
-full marks) and 及格率 are both below the reference's, ordered by how far below the 及格率 is.
+full marks) and 及格率 are both below the reference's (the township's; for a class in a school's
+own database, its grade's), ordered by how far below the 及格率 is.
 """
 from __future__ import annotations
 
@@ -53,9 +54,10 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
 
     {"exam", "unit": {kind: school|township, code, name}, "rows": [per grade and subject: grade,
     subject, subject_code, subject_id, full_marks, n, the FIGURES, bands (10 counts), small_sample,
-    reference (the township's record or None), targets {metric: value}, below (bool)}],
+    reference (the township's record, None when
+    the township has no other school here), targets {metric: value}, below (bool)}],
     "attention": [{kind: 班级|学校, name, school_code, class_id, grade, subject, subject_code, pass_rate,
-    reference_pass_rate, mean_pct, reference_mean_pct}], "groups": {(grade, subject_code): [records
+    reference_pass_rate, mean_pct, reference_mean_pct, against: 乡 or 年级}], "groups": {(grade, subject_code): [records
     of the classes (school) or schools (township)]}, "trend": {(grade, subject_code): (labels,
     {平均分(占满分%), 及格率, 优秀率: percents})}, "counts": {临界生, 学困生} (None for a teacher),
     "preset": the quality preset's name}. Raises NotFound (exam), Cancelled.
@@ -78,11 +80,14 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
         town_code = next(iter(township_codes))
     town = {(r["grade"], r["subject_code"]): r for r in levels["township"]
             if r["township_code"] == town_code and r["grade"] is not None}
+    # In a school's own database the township holds that school alone: its figures would be the
+    # school's again, so there is no reference.
+    alone = len({r["school_code"] for r in levels["grade"] if r["township_code"] == town_code}) <= 1
     if school is not None:
         unit = {"kind": "school", "code": school[0], "name": school[1]}
         mine = [r for r in levels["grade"] if r["school_code"] == school[0]]
         groups_of = [r for r in levels["class"] if r["school_code"] == school[0]]
-        reference = town
+        reference = {} if alone else town
     else:
         name = next((r["township_name"] for r in levels["township"] if r["township_code"] == town_code), "全部学校")
         unit = {"kind": "township", "code": town_code, "name": name}
@@ -107,8 +112,11 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
     for g in groups_of:
         groups.setdefault((g["grade"], g["subject_code"]), []).append(g)
     attention = []
+    own = {(r["grade"], r["subject_code"]): r for r in mine}
     for g in groups_of:
-        ref = town.get((g["grade"], g["subject_code"]))
+        key = (g["grade"], g["subject_code"])
+        # A class is compared with the township, or (in a school's own database) with its grade.
+        ref = (reference.get(key) or own.get(key)) if school is not None else town.get(key)
         if g["small_sample"] or not _below(g, ref):
             continue
         attention.append({"kind": "班级" if school is not None else "学校",
@@ -116,7 +124,7 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
                           "school_code": g["school_code"], "class_id": g.get("class_id"), "grade": g["grade"],
                           "subject": g["subject"], "subject_code": g["subject_code"], "pass_rate": g["pass_rate"],
                           "reference_pass_rate": ref["pass_rate"], "mean_pct": g["mean_pct"],
-                          "reference_mean_pct": ref["mean_pct"]})
+                          "reference_mean_pct": ref["mean_pct"], "against": "年级" if ref is own.get(key) else "乡"})
     attention.sort(key=lambda a: a["pass_rate"] - a["reference_pass_rate"])
     trend = _trend(db, exam, preset, unit, town_code, progress, cancelled)
     counts = None

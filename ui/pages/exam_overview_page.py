@@ -20,6 +20,7 @@ from app.queries.quality import may_see_pupils
 from app.queries.roster import list_schools
 from app.services.exams import list_exams
 from ui.dialogs.messages import show_error
+from ui.dialogs.score_table_dialog import ScoreTableDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Session
@@ -74,7 +75,7 @@ def attention_columns() -> list[Column]:
     """Return the columns of the attention table."""
     return [Column("name", "班级/学校", lambda r: r["name"] or "", sample="青山镇中心小学"),
             Column("what", "年级学科", lambda r: f"{r['grade']}年级{r['subject']}", sample="3年级道德与法治"),
-            Column("pass", "及格率", lambda r: f"{_pct(r['pass_rate'])}(乡 {_pct(r['reference_pass_rate'])})",
+            Column("pass", "及格率", lambda r: f"{_pct(r['pass_rate'])}({r['against']} {_pct(r['reference_pass_rate'])})",
                    lambda r: r["pass_rate"] - r["reference_pass_rate"], sample="100.0%(乡 100.0%)")]
 
 
@@ -116,6 +117,10 @@ class ExamOverviewPage(Page):
         self.exam_combo.currentIndexChanged.connect(lambda _i: self.load())
         self.school_combo.currentIndexChanged.connect(lambda _i: self.load())
         bar.addStretch(1)
+        self.score_table_button = QPushButton(self.tr("一分一段表…"))
+        self.score_table_button.setToolTip(self.tr("所选年级、学科每个分数的人数和此分及以上的人数,可导出 Excel"))
+        self.score_table_button.clicked.connect(lambda: self.open_score_table())
+        bar.addWidget(self.score_table_button)
         self.count_buttons: dict[str, QPushButton] = {}
         if may_see_pupils(session.actor):
             for name in ("临界生", "学困生"):
@@ -136,7 +141,7 @@ class ExamOverviewPage(Page):
         self.figures_table.setToolTip(self.tr("选中一行,下方图表随之切换;双击打开质量分析"))
         top.addWidget(self.figures_table, 3)
         side = QVBoxLayout()
-        self.attention_label = QLabel(self.tr("需要关注(平均分和及格率都低于乡镇):"))
+        self.attention_label = QLabel(self.tr("需要关注:"))
         self.attention_label.setWordWrap(True)
         side.addWidget(self.attention_label)
         self.attention_table, self.attention_model = _table(attention_columns())
@@ -221,7 +226,7 @@ class ExamOverviewPage(Page):
                 text = self.tr("{unit}(各校汇总)· {exam}:{n} 个年级学科。在“学校”中选一所学校,可与乡镇对比。").format(
                     unit=data["unit"]["name"], exam=data["exam"]["name"], n=len(rows))
             self.status.setText(text)
-            self.attention_label.setText(self.tr("需要关注的{kind}(平均分和及格率都低于乡镇):{n} 个").format(
+            self.attention_label.setText(self.tr("需要关注的{kind}(平均分和及格率都低于乡镇或本校同年级):{n} 个").format(
                 kind="班级" if data["unit"]["kind"] == "school" else "学校", n=len(attention)))
         if rows:
             self.figures_table.selectRow(0)
@@ -284,6 +289,19 @@ class ExamOverviewPage(Page):
         return [100 * b / total for b in record["bands"]]
 
     # --- going to the detail -------------------------------------------------------------------
+    def open_score_table(self) -> ScoreTableDialog | None:
+        """Open the 一分一段表 of the chosen grade and subject for the school or township shown."""
+        data = self.data
+        if data is None:
+            return None
+        row = self.chosen_row() or {}
+        school_id = chosen(self.school_combo) if data["unit"]["kind"] == "school" else None
+        schools = [school_id] if school_id else None
+        dialog = ScoreTableDialog(self.session, data["exam"], schools, data["unit"]["name"], row.get("grade"),
+                                  row.get("subject_id"), self)
+        dialog.open()
+        return dialog
+
     def _quality_page(self):  # noqa: ANN202 - a QualityPage; imported late, pages import each other
         from ui.pages.quality_page import QualityPage
 
