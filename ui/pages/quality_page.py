@@ -22,7 +22,7 @@ from reportlab.graphics.shapes import Drawing
 
 from app.paths import font_path
 from app.progress import Cancelled
-from app.queries.quality import QualityData, cohort_trend, load_quality, may_see_pupils
+from app.queries.quality import QualityData, cohort_trend, load_part, load_quality, may_see_pupils
 from app.queries.roster import list_schools
 from app.reports import charts
 from app.reports.common import FONT
@@ -39,6 +39,8 @@ from ui.widgets.choosers import SchoolCombo, chosen, refill
 LEVELS = (("class", "班级"), ("grade", "年级"), ("school", "学校"), ("township", "乡镇"))
 LISTS = (("borderline", "临界生"), ("struggling", "学困生"), ("risers", "进步最大"), ("fallers", "退步最大"))
 CHART_WIDTH = 430.0
+# The part of the figures (app.queries.quality.PARTS) each tab needs besides the group figures.
+_TAB_PARTS = {"charts": "history", "lists": "lists", "value_added": "value_added", "balance": "balance"}
 _font_family: str | None = None
 
 
@@ -177,6 +179,7 @@ class QualityPage(Page):
         self.tabs = QTabWidget()
         self._tab_widgets: dict[str, QWidget] = {}
         self._fresh: set[int] = set()
+        self._loading: set[str] = set()
         self.tabs.currentChanged.connect(self._show_tab)
         layout.addWidget(self.tabs, 1)
         self._stats_tab()
@@ -316,7 +319,8 @@ class QualityPage(Page):
         self.status.setText(self.tr("正在统计…"))
 
         def work(control) -> QualityData:
-            return load_quality(session.worker_db(), exam_id, session.actor, progress=control.progress,
+            # The group figures only: each other tab reads its part when it is first opened.
+            return load_quality(session.worker_db(), exam_id, session.actor, parts=(), progress=control.progress,
                                 cancelled=control.cancelled)
 
         def failed(exc: BaseException) -> None:
@@ -334,10 +338,14 @@ class QualityPage(Page):
         exam = data.exam
         refill(self.grade_combo, [(grade_text(g), g) for g in exam["grades"]], all_text=self.tr("全部年级"))
         refill(self.subject_combo, [(s["name"], s["code"]) for s in exam["subjects"]], all_text=self.tr("全部学科"))
+        self._loaded_note(data)
+        self.show_data()
+
+    def _loaded_note(self, data: QualityData) -> None:
+        exam = data.exam
         self.status.setText(self.tr("{name}:{policy};分数线按满分的百分比(优秀、及格、低分),"
                                     "人数少于 {n} 的组为“样本过小”(灰色),不参加排名。").format(
             name=exam["name"], policy=POLICY_NAMES.get(exam["policy"], exam["policy"]), n=data.min_group_size))
-        self.show_data()
 
     # --- showing -------------------------------------------------------------------------------
 
@@ -367,9 +375,13 @@ class QualityPage(Page):
         data = self.data
         if data is None or index in self._fresh or index < 0:
             return
+        tab = self.tabs.widget(index)
+        part = next((p for key, p in _TAB_PARTS.items() if self._tab_widgets.get(key) is tab), None)
+        if part is not None and part not in data.loaded:
+            self._load_part(data, part)
+            return
         self._fresh.add(index)
         several = self.school_code() is None and len(self._schools) > 1
-        tab = self.tabs.widget(index)
         if tab is self._tab_widgets["stats"]:
             level = self.level()
             order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
@@ -389,6 +401,34 @@ class QualityPage(Page):
             self._show_value_added(data, several)
         elif tab is self._tab_widgets["balance"]:
             self._show_balance(data, several)
+
+    def _load_part(self, data: QualityData, part: str) -> None:
+        """Read one part of the exam's figures in the background, then show the tab in view."""
+        if part in self._loading:
+            return
+        self._loading.add(part)
+        session = self.session
+        self.status.setText(self.tr("正在统计…"))
+
+        def done(fields: dict) -> None:
+            self._loading.discard(part)
+            if self.data is not data:
+                return
+            for name, value in fields.items():
+                setattr(data, name, value)
+            data.loaded.add(part)
+            self._loaded_note(data)
+            self._show_tab(self.tabs.currentIndex())
+
+        def failed(exc: BaseException) -> None:
+            self._loading.discard(part)
+            if not isinstance(exc, Cancelled):
+                show_error(self, exc)
+
+        session.tasks.run(lambda control: load_part(session.worker_db(), data, part, session.actor,
+                                                    progress=control.progress, cancelled=control.cancelled),
+                          on_done=done, on_error=failed, label=self.tr("正在统计…"), parent=self, cancellable=True,
+                          key=(self, part))
 
     def focus_on(self, exam_id: str, school_code: str | None, grade: int | None, subject_code: str | None,
                  tab: str = "统计表", list_kind: str | None = None) -> None:
