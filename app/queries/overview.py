@@ -16,7 +16,7 @@ from app.db.database import Database
 from app.db.writes import Actor
 from app.progress import CancelCheck, Progress, check
 from app.queries.quality import may_see_pupils
-from app.reports.figures import earlier_exams, exam_label
+from app.queries.history import earlier_exams, exam_label
 from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, previous_exam, struggling

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.progress import CancelCheck, Progress, check
@@ -16,8 +15,8 @@ from app.reports.common import (cutoff_text, exam_when, find_class, find_school,
 from app.reports.exam_school import (band_table, borderline_table, progress_table, remark, struggling_table,
                                      value_added_table)
 from app.reports.figures import by_key, progress_or_note, township_reference
+from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
-from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, struggling
@@ -25,8 +24,6 @@ from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
-
-PAGE_WIDTH = A4[0] - 2 * MARGIN_X
 
 
 def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[tuple, dict], exam: dict,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.errors import invalid
@@ -15,8 +14,8 @@ from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_school, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
 from app.reports.figures import progress_or_note, township_reference, trend
+from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column, pct
-from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, struggling
@@ -25,8 +24,6 @@ from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
 from app.stats.vocabulary import SMALL_SAMPLE, value_added_verdict
-
-PAGE_WIDTH = A4[0] - 2 * MARGIN_X
 
 
 def remark(record: dict, exam: dict) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.errors import ValidationError, invalid
@@ -18,8 +17,8 @@ from app.queries.township import schools_missing_exam
 from app.reports import charts, findings
 from app.reports.common import cutoff_text, exam_when, grade_name, make_stamp, policy_text, resolve_baseline
 from app.reports.figures import progress_or_note, trend
+from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
-from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.services.schools import get_meta
 from app.stats.groups import all_group_stats
@@ -27,8 +26,6 @@ from app.stats.presets import active_preset
 from app.stats.ranking import COMPARISONS, comparison, comparison_groups, exam_may_rank, rank_refusal, rank_schools
 from app.stats.roster import pupils_without_marks
 from app.stats.scoring import central_school_scores
-
-PAGE_WIDTH = A4[0] - 2 * MARGIN_X
 
 
 def find_township(db: Database, code: str | None) -> dict:

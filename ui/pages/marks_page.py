@@ -36,7 +36,7 @@ from ui.dialogs.mark_changes_dialog import MarkChangesDialog, changes_table
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.marks_grid_model import Mark, MarksGridModel, mark_text, typed_value
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 from ui.widgets.marks_grid_view import MarkDelegate, MarksGridView
 
@@ -93,6 +93,8 @@ class MarkCommand(QUndoCommand):
 
 class MarksPage(Page):
     """The 考试成绩 page."""
+
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -498,7 +500,7 @@ class MarksPage(Page):
         super().hideEvent(event)
         if self._dirty:
             self._dirty = False
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.MARKS)
 
     # --- import ----------------------------------------------------------------------------------
     def _show_import_changes(self, dialog: ImportPreviewDialog, updates: list[dict]) -> None:
@@ -556,6 +558,6 @@ class MarksPage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
             return
-        session.notify_changed()
+        session.notify_changed(Changed.MARKS)
         inform(self, self.tr("导入完成"), self.tr("导入完成:新增 {add} 条成绩,更新 {update} 条,未变 {unchanged} 条。").format(
             **result))
