@@ -23,7 +23,7 @@ from ui.dialogs.messages import show_error
 from ui.dialogs.score_table_dialog import ScoreTableDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.chart import ChartData, ChartWidget
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 
@@ -94,6 +94,8 @@ def _table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
 
 class ExamOverviewPage(Page):
     """The 考试概览 page."""
+
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)

@@ -5,8 +5,8 @@ last pupil, to the first pupil of the next subject), Tab to the next subject; Q 
 免考 (the words 缺考 / 免考 / 作弊 may be typed too); Delete clears (more than one mark only after
 asking); Ctrl+V pastes a block copied from Excel or WPS; Ctrl+C copies; Ctrl+Z undoes, Ctrl+Y (or
 Ctrl+Shift+Z) redoes, also after switching to another class. Every accepted cell is saved at once
-through app.marks.entry.set_mark (validated, permission-checked, audited); a refused entry
-stays red with the reason and is not saved.
+through app.marks.entry.set_mark (validated, permission-checked, audited) on the background
+worker, a pasted block in one task; a refused entry stays red with the reason and is not saved.
 
 A pasted block that holds 学籍号 or names goes to the pupils it names, whatever their order in the
 grid (app.marks.paste); a block of bare scores goes by position, after a preview. Both
@@ -339,19 +339,16 @@ class MarksPage(Page):
                 model.clear_invalid(row, column)
                 continue
             todo.append((row, column, mark))
-        saved = 0
-        if todo and label:
+        cells_todo = [(model.pupils[row]["pupil_id"], model.subject_at(column)["subject_id"], mark)
+                      for row, column, mark in todo]
+        olds = [model.stored(row, column) for row, column, _ in todo]
+        saved = self.write_many(exam_id, cells_todo)
+        if saved and label:
             self.undo_stack.beginMacro(label)
-        for row, column, mark in todo:
-            pupil_id = model.pupils[row]["pupil_id"]
-            subject_id = model.subject_at(column)["subject_id"]
-            old = model.stored(row, column)
-            if not self.write(exam_id, pupil_id, subject_id, mark):
-                break
-            saved += 1
+        for (row, column, mark), old, (pupil_id, subject_id, _) in list(zip(todo, olds, cells_todo))[:saved]:
             what = f"{self._cell_label(row, column)} {mark_text(old) or '空'} → {mark_text(mark) or '空'}"
             self.undo_stack.push(MarkCommand(self, exam_id, pupil_id, subject_id, old, mark, what))
-        if todo and label:
+        if saved and label:
             self.undo_stack.endMacro()
         if refused:
             more = self.tr("(另有 {n} 格)").format(n=len(refused) - 1) if len(refused) > 1 else ""
@@ -361,18 +358,37 @@ class MarksPage(Page):
                      self.tr("已保存:") + self.undo_stack.command(self.undo_stack.index() - 1).text())
 
     def write(self, exam_id: str, pupil_id: str, subject_id: str, mark: Mark) -> bool:
-        """Save one mark through set_mark and show it; on a refusal (no permission, exam changed)
-        show the reason in Chinese under the grid and return False."""
-        try:
-            row = set_mark(self.session.db, self.session.actor, exam_id=exam_id, pupil_id=pupil_id,
-                           subject_id=subject_id, value=_value(mark))
-        except (PermissionDenied, ValidationError, NotFound) as exc:
-            self.say(self.tr("未保存:") + str(exc), error=True)
-            return False
-        self._dirty = True
+        """Save one mark (see write_many); return False when it was refused."""
+        return self.write_many(exam_id, [(pupil_id, subject_id, mark)]) == 1
+
+    def write_many(self, exam_id: str, cells: list[tuple[str, str, Mark]]) -> int:
+        """Save marks (pupil_id, subject_id, mark) through set_mark, one after the other on the
+        background worker (the window keeps repainting meanwhile), and show them; stop at the first
+        refusal (no permission, exam changed) and show its reason in Chinese under the grid. Return
+        how many were saved."""
+        if not cells:
+            return 0
+        session = self.session
+
+        def save(_control: object) -> tuple[list[dict | None], BaseException | None]:
+            rows: list[dict | None] = []
+            for pupil_id, subject_id, mark in cells:
+                try:
+                    rows.append(set_mark(session.worker_db(), session.actor, exam_id=exam_id, pupil_id=pupil_id,
+                                         subject_id=subject_id, value=_value(mark)))
+                except (PermissionDenied, ValidationError, NotFound) as exc:
+                    return rows, exc
+            return rows, None
+
+        rows, refusal = session.tasks.run_modal(save)
+        if refusal is not None:
+            self.say(self.tr("未保存:") + str(refusal), error=True)
+        if rows:
+            self._dirty = True
         if exam_id == self.exam_id():
-            self.model.store(pupil_id, subject_id, None if row is None else (row["score"], row["status"]))
-        return True
+            for (pupil_id, subject_id, _), row in zip(cells, rows):
+                self.model.store(pupil_id, subject_id, None if row is None else (row["score"], row["status"]))
+        return len(rows)
 
     def paste(self) -> None:
         """Paste the clipboard's block from the current cell on (one value fills the selection)."""
