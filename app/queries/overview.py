@@ -21,6 +21,7 @@ from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, previous_exam, struggling
 from app.stats.presets import Preset, active_preset
+from app.stats.pupils import pupil_results
 
 FIGURES = ("mean", "mean_pct", "pass_rate", "excellent_rate", "low_rate", "composite")
 TREND_EXAMS = 5
@@ -132,8 +133,10 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
         if progress:
             progress(0.8, "正在统计临界生、学困生")
         base = previous_exam(db, exam_id)
-        near = borderline(db, exam_id, school_id=school_id, preset=preset)
-        weak = struggling(db, exam_id, base["id"] if base else None, school_id=school_id, preset=preset)
+        results = pupil_results(db, exam_id, school_id=school_id, preset=preset)  # read once for both
+        near = borderline(db, exam_id, school_id=school_id, preset=preset, results=results)
+        weak = struggling(db, exam_id, base["id"] if base else None, school_id=school_id, preset=preset,
+                          results=results)
         counts = {"临界生": len({p["pupil_id"] for p in near}), "学困生": len({p["pupil_id"] for p in weak})}
     return {"exam": exam, "unit": unit, "rows": rows, "attention": attention, "groups": groups, "trend": trend,
             "counts": counts, "preset": preset.name}

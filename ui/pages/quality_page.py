@@ -24,6 +24,7 @@ from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade
 from ui.models.table_model import Column, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Changed, Session
+from ui.tasks import SyncTaskRunner, TaskManager
 from ui.widgets.charts import ChartView
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 
@@ -49,18 +50,34 @@ def _table() -> tuple[QTableView, StatsTableModel]:
     return view, model
 
 
-def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: list[Column]) -> None:
-    """Show `rows` under `columns`; when the columns changed, size them and forget the sort."""
-    changed = [c.key for c in model.snapshot.columns] != [c.key for c in columns]
-    if changed:
-        model.sort(-1)
-        view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    model.set_snapshot(TableSnapshot.build(rows, columns, ()))
-    if changed:
-        metrics = view.fontMetrics()
-        for i, column in enumerate(columns):
-            view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
-                                       metrics.horizontalAdvance(column.title)) + 14)
+# Tables with more rows than this are built on the worker (100,000 pupils on a county database
+# took seconds of the GUI thread).
+BIG_TABLE = 2000
+
+
+def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: list[Column],
+          tasks: TaskManager | SyncTaskRunner | None = None) -> None:
+    """Show `rows` under `columns`; when the columns changed, size them and forget the sort. With
+    `tasks` (the session's TaskManager) a big table is built in the background and shown when ready."""
+    def put(snap: TableSnapshot) -> None:
+        changed = [c.key for c in model.snapshot.columns] != [c.key for c in columns]
+        if changed:
+            model.sort(-1)
+            view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        model.set_snapshot(snap)
+        if changed:
+            metrics = view.fontMetrics()
+            for i, column in enumerate(columns):
+                view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
+                                           metrics.horizontalAdvance(column.title)) + 14)
+
+    key = ("table", id(model))
+    if tasks is None or len(rows) <= BIG_TABLE:
+        if tasks is not None:
+            tasks.cancel(key)  # a bigger table still being built must not replace this one
+        put(TableSnapshot.build(rows, columns, ()))
+        return
+    tasks.run(lambda _control: TableSnapshot.build(rows, columns, ()), on_done=put, key=key)
 
 
 class QualityPage(Page):
@@ -332,7 +349,8 @@ class QualityPage(Page):
             records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
             records = self._keep(records, school=level != "township", grade=level != "school")
             _show(self.stats_table, self.stats_model, records,
-                  stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several))
+                  stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several),
+                  self.session.tasks)
             small = sum(1 for r in records if r["small_sample"])
             refusal = rank_refusal(data.exam)
             self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small)
@@ -403,7 +421,7 @@ class QualityPage(Page):
     def _show_list(self, data: QualityData, several: bool) -> None:
         kind = str(self.list_combo.currentData())
         rows = self._named(self._keep(data.lists.get(kind, []), subject=kind == "borderline"))
-        _show(self.list_table, self.list_model, rows, list_columns(kind, schools=several))
+        _show(self.list_table, self.list_model, rows, list_columns(kind, schools=several), self.session.tasks)
         preset = data.preset.content
         explain = {
             "borderline": self.tr("成绩在及格线或优秀线以下、差距不超过满分 {m}% 的学生(每科每条线一行)。").format(
@@ -423,7 +441,7 @@ class QualityPage(Page):
         by = str(self.va_combo.currentData())
         rows = data.va_classes if by == "class" else data.va_teachers
         rows = self._named(self._keep(rows, grade=by == "class"))
-        _show(self.va_table, self.va_model, rows, value_added_columns(by, schools=several))
+        _show(self.va_table, self.va_model, rows, value_added_columns(by, schools=several), self.session.tasks)
         if data.value_added_note:
             self.va_note.setText(data.value_added_note)
             return
