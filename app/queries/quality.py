@@ -108,9 +108,11 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, 
     baseline = get_exam(db, baseline_id) if baseline_id else previous_exam(db, exam_id)
     data = QualityData(exam, preset, staff, levels, [], baseline, "")
     for i, part in enumerate(parts):
-        for name, value in load_part(db, data, part, actor, cancelled=cancelled,
-                                     progress=None if progress is None else
-                                     lambda f, m, i=i: progress(0.3 + 0.7 * (i + f) / len(parts), m)).items():
+        def step(fraction: float, message: str, i: int = i) -> None:
+            if progress is not None:
+                progress(0.3 + 0.7 * (i + fraction) / len(parts), message)
+
+        for name, value in load_part(db, data, part, actor, cancelled=cancelled, progress=step).items():
             setattr(data, name, value)
         data.loaded.add(part)
     return data
