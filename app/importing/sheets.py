@@ -17,7 +17,7 @@ from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, Shee
 
 from app.importing.limits import NotAWorkbook
 from app.importing.ods_scan import check_ods
-from app.importing.xls_scan import check_xls
+from app.importing.xls_scan import check_xls, damaged as xls_damaged
 from app.importing.xlsx_cells import CarefulBook
 from app.importing.xlsx_scan import damaged, inspect_xlsx
 
@@ -80,9 +80,7 @@ def workbook_sheets(handle: BinaryIO, file_name: str, head: bytes) -> list[RawSh
             book.close()
     except CalamineError as exc:
         if head.startswith(OLE_MAGIC):
-            raise NotAWorkbook(
-                f"“{file_name}”设置了打开密码或已损坏,本程序读不了。"
-                "请在 WPS/Excel 中打开它,另存为 .xlsx(不设密码)后再导入。") from exc
+            raise xls_damaged(file_name) from exc
         raise not_a_workbook(file_name) from exc
 
 

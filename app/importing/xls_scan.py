@@ -10,14 +10,20 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from app.importing.limits import MAX_COLUMNS, MAX_DENSE_CELLS, MAX_FILE_BYTES, MAX_ROWS, range_too_large, too_far
-from app.importing.xlsx_scan import damaged
+from app.importing.limits import (MAX_COLUMNS, MAX_DENSE_CELLS, MAX_FILE_BYTES, MAX_ROWS, NotAWorkbook,
+                                  range_too_large, too_far)
 
 _END = 0xFFFFFFFE
 _FREE = 0xFFFFFFFF
 # Records holding one cell (row u16, column u16 first), MULRK (a run of cells) and DIMENSIONS.
 _CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6, 0x0201}
 _MULRK, _DIMENSIONS, _BOF, _BOUNDSHEET, _FILEPASS = 0x00BD, 0x0200, 0x0809, 0x0085, 0x002F
+
+
+def damaged(file_name: str) -> NotAWorkbook:
+    """Return the refusal of an .xls that cannot be read (damaged, or encrypted by a password)."""
+    return NotAWorkbook(f"“{file_name}”设置了打开密码或已损坏,本程序读不了。"
+                        "请在 WPS/Excel 中打开它,另存为 .xlsx(不设密码)后再导入。")
 
 
 class _Compound:
