@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from app.db.database import Database
 from app.db.writes import Actor
 from app.errors import ValidationError
-from app.progress import CancelCheck, Progress, check
+from app.progress import CancelCheck, Progress, check, scaled
 from app.queries.history import earlier_exams, exam_label
 from app.queries.roster import list_schools
 from app.services.exams import get_exam
@@ -108,11 +108,8 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, 
     baseline = get_exam(db, baseline_id) if baseline_id else previous_exam(db, exam_id)
     data = QualityData(exam, preset, staff, levels, [], baseline, "")
     for i, part in enumerate(parts):
-        def step(fraction: float, message: str, i: int = i) -> None:
-            if progress is not None:
-                progress(0.3 + 0.7 * (i + fraction) / len(parts), message)
-
-        for name, value in load_part(db, data, part, actor, cancelled=cancelled, progress=step).items():
+        share = scaled(progress, 0.3 + 0.7 * i / len(parts), 0.3 + 0.7 * (i + 1) / len(parts))
+        for name, value in load_part(db, data, part, actor, cancelled=cancelled, progress=share).items():
             setattr(data, name, value)
         data.loaded.add(part)
     return data
