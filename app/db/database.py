@@ -123,7 +123,12 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     uri = path.resolve().as_uri()
     if read_only_place(path) and not Path(f"{path}-shm").exists():
         # Without a -shm file beside it that could be created, SQLite cannot open a WAL database
-        # read-only; nobody can be writing a file on a read-only medium, so it may be read as is.
+        # read-only; nobody can be writing a file on a read-only medium, so it may be read as is,
+        # unless its last changes are still in a -wal file, which would then be ignored.
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise ReadOnlyMedia(f"只读:“{path.name}”的最后一些改动还在旁边的“{wal.name}”文件里,在只读位置无法读取。"
+                                "请把这两个文件一起复制到本地磁盘后再打开。")
         return sqlite3.connect(f"{uri}?immutable=1", uri=True)
     return sqlite3.connect(f"{uri}?mode=ro", uri=True)
 
