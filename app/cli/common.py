@@ -26,9 +26,21 @@ def add_json_argument(parser) -> None:
     parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
 
+# Commands that only read: their database is opened read-only, so they work on a write-protected
+# stick and can never change it.
+READ_ONLY_COMMANDS = frozenset(f"app.cli.{name}" for name in (
+    "setup_cmds.cmd_info", "exam_cmds.cmd_list", "stats_cmds.cmd_stats", "report_cmds.cmd_report",
+    "keys_cmds.cmd_fingerprint", "keys_cmds.cmd_export_public", "keys_cmds.cmd_sheet", "keys_cmds.cmd_trusted",
+    "package_cmds.cmd_list", "timetable_cmds.cmd_check", "timetable_cmds.cmd_print", "timetable_cmds.cmd_workload",
+    "timetable_cmds.cmd_observations", "timetable_cmds.cmd_routine", "township_cmds.cmd_status",
+    "township_cmds.cmd_checks"))
+
+
 def open_db(args) -> Database:
-    """Open the database named by args.db (it must exist)."""
-    return open_database(args.db)
+    """Open the database named by args.db (it must exist): read-only for READ_ONLY_COMMANDS."""
+    func = getattr(args, "func", None)
+    command = f"{func.__module__}.{func.__name__}" if func else ""
+    return open_database(args.db, readonly=command in READ_ONLY_COMMANDS)
 
 
 def acting_user(db: Database, args) -> Actor:

@@ -2,16 +2,13 @@
 
 Shipped presets live in resources/presets/scoring/*.json and are read-only. A user copies one into
 the database (table scoring_preset) and edits its numbers there; the copy's id is the new row id.
-The hash is the sha256 of the canonical JSON of the whole preset (sorted keys, no spaces, UTF-8),
-so every result that names (preset_id, preset_hash) names exactly the numbers that produced it.
+Each is an app.presets.Preset, hashed by app.presets.content_hash like every other preset.
 """
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlite_utils import Database
@@ -19,6 +16,7 @@ from sqlite_utils import Database
 from app.db.writes import Actor, insert_row, new_id, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
 from app.paths import resource_path
+from app.presets import Preset, canonical_json, content_hash, make_preset
 from app.services.schools import get_meta, set_meta
 
 KINDS = {
@@ -35,38 +33,8 @@ DEFAULTS = {
 }
 
 
-@dataclass(frozen=True)
-class Preset:
-    """One scoring preset: its id, kind, name, content (the whole JSON) and content hash."""
-
-    id: str
-    kind: str
-    name: str
-    content: dict
-    hash: str
-    shipped: bool
-
-    def __getitem__(self, key: str):
-        return self.content[key]
-
-    def stamp(self) -> dict:
-        """Return {"preset_id", "preset_hash"} to record beside a result."""
-        return {"preset_id": self.id, "preset_hash": self.hash}
-
-
-def canonical_json(content: dict) -> str:
-    """Return the canonical JSON text of a preset (sorted keys, compact, Chinese kept)."""
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def content_hash(content: dict) -> str:
-    """Return the sha256 hex digest of the canonical JSON of `content`."""
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
-
-
 def _make(content: dict, shipped: bool) -> Preset:
-    return Preset(id=content["id"], kind=content["kind"], name=content["name"], content=content,
-                  hash=content_hash(content), shipped=shipped)
+    return make_preset(content, scope="shipped" if shipped else "database")
 
 
 @lru_cache(maxsize=1)

@@ -7,12 +7,12 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
+from app.presets import effective
 from app.services.schools import current_term
 from app.timetable.check import Finding, check_timetable, rules_lookup, run_checks
 from app.timetable.model import KIND_NAMES, PERIOD_KINDS, Slot, clock, load_timetable, parse_clock
-from app.timetable.plans import school_plans
 from app.timetable.permissions import require_timetable_write
-from app.timetable.presets import effective
+from app.timetable.plans import school_plans
 from app.validation.text import clean
 
 NO_LESSON_KINDS = ("大课间", "午休")

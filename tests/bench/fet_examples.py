@@ -20,9 +20,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.presets import Preset, make_preset, shipped
 from app.timetable.model import ClassInfo, Period, SchoolInfo, Slot, TeacherInfo, TimetableData
 from app.timetable.plans import Plan
-from app.timetable.presets import Preset, shipped
 from app.timetable.solver.problem import Activity, Problem, Rules
 
 SCHOOL = "fet"
@@ -130,7 +130,7 @@ def translate(path: Path) -> Translated:
                       subject_names={a.subject: a.subject for a in activities})
     _constraints(root, problem, leaves, day_no, hour_no, dropped)
     content = {**shipped("timetable"), "pe_daily_minutes": 0, "labour_min_weekly": 0, "labour_share_of_practice": 0}
-    preset = Preset("timetable", content, "fet-example", 1, "", "shipped")
+    preset = make_preset({**content, "id": "fet-example", "version": 1}, "timetable")
     data = TimetableData(term=problem.term, schools={SCHOOL: school}, classes=classes, teachers=teachers, slots=[],
                          subject_names=problem.subject_names, subject_ids={}, travel={}, focus={SCHOOL})
     plans = {SCHOOL: Plan("FET", "", [], "fet", 1, "")}

@@ -9,12 +9,12 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QSpinBox, QVBoxLayout, QWidget)
 
 from app.errors import ValidationError
+from app.presets import reset
 from app.queries.roster import list_teachers
 from app.routine.checks import LINKS, record_check, routine_sheets
 from app.routine.observations import lesson_classes, lesson_teachers, observation_form, record_observation
 from app.services.schools import SCHOOL_TYPES
 from app.services.subjects import list_subjects
-from app.timetable.presets import reset
 from app.workload.settings import save_workload_preset, workload_preset
 from ui.dialogs.messages import show_error
 from ui.session import Session

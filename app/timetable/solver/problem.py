@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from app.errors import NotFound
+from app.presets import Preset, shipped
 from app.timetable.check import rules_lookup
 from app.timetable.model import ClassInfo, SchoolInfo, Slot, TeacherInfo, TimetableData, load_timetable
 from app.timetable.plans import Plan, school_plans
-from app.timetable.presets import Preset, shipped
 
 
 @dataclass(frozen=True)
