@@ -27,7 +27,7 @@ from app.services.classes import create_class
 from app.services.setup import init_township
 from app.services.teachers import add_teacher
 from app.timetable.check import check_timetable
-from app.timetable.edit import ensure_day_plan, set_locked, set_travel_time, set_unavailable
+from app.timetable.edit import ensure_day_plan, set_travel_time, set_unavailable
 from app.timetable.generate import generate, save_generated
 from app.timetable.model import term_by_code
 from app.timetable.plans import copy_preset, set_hours
@@ -119,6 +119,23 @@ def test_one_teacher_teaching_point_with_two_grades_in_one_class(town):
     assert sorted(sum(1 for s in lessons if s.day == d) for d in range(1, 6))[-1] == 6
 
 
+def test_events_and_unavailability_set_on_the_command_line_are_kept(town, capsys):
+    path = str(Path(town.conn.execute("PRAGMA database_list").fetchone()[2]))
+    for args in (["event", path, "--school", "XTZ05", "--day", "1", "--slot", "2", "--label", "升旗"],
+                 ["event", path, "--school", "XTZ05", "--day", "5", "--slot", "9", "--label", "班会",
+                  "--subject", "综合实践活动"],
+                 ["unavailable", path, "--teacher", "E01", "--day", "3", "--slot", "8", "--reason", "送教"]):
+        assert main(["timetable", *args]) == 0, capsys.readouterr()
+    assert main(["timetable", "event", path, "--school", "XTZ05", "--day", "1", "--slot", "4", "--label", "集会"]) == 2
+    assert "不是上课时段" in capsys.readouterr().err
+    school = _ids(town, "school")["XTZ05"]
+    result = generate(town, [school], term_by_code(town, None), time_limit=60, seed=5, improve=False)
+    assert result.ok(), result.explanation
+    cells = {(s.day, s.slot): s.subject for s in result.lessons}
+    assert (1, 2) not in cells and cells[(5, 9)] == "zh" and (3, 8) not in cells
+    assert sorted(s for d, s in cells if d == 1) == LESSONS[1:1 + sum(1 for d, _ in cells if d == 1)]
+
+
 def test_itinerant_teacher_across_three_sites_fits_only_with_the_travel_time(town):
     term = term_by_code(town, None)
     school = _ids(town, "school")
@@ -169,7 +186,16 @@ def test_demo_township_generated_timetable_passes_the_checker(demo_path, capsys)
         class_id, day, slot = db.execute("SELECT class_id, day, slot FROM timetable_slot LIMIT 1").fetchone()
         kept = db.execute("SELECT subject_id, teacher_id FROM timetable_slot WHERE class_id = ? AND day = ? AND slot = ?",
                           [class_id, day, slot]).fetchone()
-        set_locked(db, SYSTEM, class_id=class_id, day=day, slot=slot, locked=True)
+        cls, school = db.execute("SELECT c.name, s.code FROM class c JOIN school s ON s.id = c.school_id"
+                                 " WHERE c.id = ?", [class_id]).fetchone()
+    finally:
+        db.close()
+    lock = ["timetable", "lock", str(demo_path), "--school", school, "--class", cls, "--day", str(day), "--slot", str(slot)]
+    assert main(lock) == 0 and "已锁定" in capsys.readouterr().out
+    assert main([*lock[:3], "--school", school, "--class", "九(9)班", *lock[7:]]) == 2
+    assert "没有班级“九(9)班”" in capsys.readouterr().err
+    db = open_database(demo_path)
+    try:
         everything = [r[0] for r in db.execute("SELECT id FROM school")]
         result = generate(db, everything, term_by_code(db, None), time_limit=120, seed=2, improve=False)
         assert result.ok(), result.explanation
