@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "app.cli.keys_cmds",
     "app.cli.package_cmds",
     "app.cli.township_cmds",
+    "app.cli.backup_cmds",
 ]
 
 log = logging.getLogger("schoolq")

@@ -27,6 +27,7 @@ from app.queries.roster import list_schools
 from app.reports import charts
 from app.reports.common import FONT
 from app.services.exams import POLICY_NAMES, list_exams
+from app.stats.ranking import exam_may_rank, rank_refusal
 from ui.dialogs.messages import show_error
 from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade_text, list_columns, stats_columns,
                                          value_added_columns)
@@ -354,9 +355,11 @@ class QualityPage(Page):
         records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
         records = self._keep(records, school=level != "township", grade=level != "school")
         _show(self.stats_table, self.stats_model, records,
-              stats_columns(level, ranks=self.staff, schools=several))
+              stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several))
         small = sum(1 for r in records if r["small_sample"])
-        self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small))
+        refusal = rank_refusal(data.exam)
+        self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small)
+                                + (f"{refusal}。" if refusal else ""))
         self._show_charts(data)
         if self.list_combo is not None:
             self._show_list(data, several)
