@@ -72,6 +72,8 @@ class SchoolDatabase(Database):
     the write lock is taken before anything is read, so a check and the write it allows see the
     same data, and a busy database is waited for (boundedly) at the start, never half-way."""
 
+    safety_copy: Path | None = None  # the copy open_database made before migrating, if any
+
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
         """Run the block in one transaction (a savepoint when one is open); see begin_immediate."""

@@ -29,6 +29,7 @@ from app.packages.verify import OpenedPackage, check_signature, open_package
 from app.progress import Progress, no_progress
 from app.services import schools
 from app.services.permissions import require_township_admin
+from app.timestamps import shown
 
 # What each kind of database accepts: a township takes schools' packages, a county townships'.
 ACCEPTS = {"township": "school", "county": "township"}
@@ -311,7 +312,7 @@ def import_package(db: Database, actor: Actor, path: str | Path, *, accept_shrin
             summary, gaps = _apply(db, actor, kind, package, accept_shrink)
         except _Duplicate as dup:
             earlier = dup.earlier
-            return ImportResult(path.name, "duplicate", f"重复:{m.describe()}已于 {earlier['created_at']} 导入过,"
+            return ImportResult(path.name, "duplicate", f"重复:{m.describe()}已于 {shown(earlier['created_at'])} 导入过,"
                                 "本次未做任何改动。", None, m.sender_code, m.sender_name, m.term_code, m.sequence,
                                 json.loads(earlier["changes"]), missing_sequences(db, m.level, m.sender_code))
         except sqlite3.IntegrityError as exc:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.progress import CancelCheck, Progress, check
@@ -16,8 +15,8 @@ from app.reports.common import (cutoff_text, exam_when, find_class, find_school,
 from app.reports.exam_school import (band_table, borderline_table, progress_table, remark, struggling_table,
                                      value_added_table)
 from app.reports.figures import by_key, progress_or_note, township_reference
+from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
-from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, struggling
@@ -25,8 +24,6 @@ from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
-
-PAGE_WIDTH = A4[0] - 2 * MARGIN_X
 
 
 def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[tuple, dict], exam: dict,
@@ -38,7 +35,8 @@ def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[
                figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"), figure_column("mean", "本校年级均分"),
                Column("本校年级及格率", "pct"), Column("全乡均分", "num"), figure_column("pass_rate", "全乡及格率"),
                *([Column("全乡班级名次", "int"), Column("参评班数", "int")] if ranked else []), Column("备注")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         key = (r["grade"], r["subject_code"])
         g, t = grades.get(key, {}), town.get(key, {})
@@ -138,10 +136,10 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
 
     pictures = []
     for grade in klass["grades"]:
-        mine = {r["subject_code"]: r for r in own if r["grade"] == grade}
-        shown = [s for s in exam["subjects"] if s["code"] in mine]
+        by_subject = {r["subject_code"]: r for r in own if r["grade"] == grade}
+        shown = [s for s in exam["subjects"] if s["code"] in by_subject]
         series = {
-            "本班": [100 * mine[s["code"]]["mean_pct"] if mine[s["code"]]["mean_pct"] is not None else None
+            "本班": [100 * by_subject[s["code"]]["mean_pct"] if by_subject[s["code"]]["mean_pct"] is not None else None
                    for s in shown],
             "本校同年级": [100 * grade_refs[(grade, s["code"])]["mean_pct"] for s in shown],
             "全乡同年级": [100 * town[(grade, s["code"])]["mean_pct"] if (grade, s["code"]) in town else None

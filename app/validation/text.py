@@ -40,7 +40,8 @@ _DATE_PATTERNS = [
 
 def parse_date(value: object) -> dt.date | None:
     """Return the date in `value` (a date, datetime or text like 2015-03-08, 2015/3/8, 2015年3月8日,
-    20150308), or None when the cell is empty. Raises ValueError when text is not a date."""
+    20150308), or None when the cell is empty. Raises ValueError (whose text is the cell's text) when
+    it is not a date, also for 2015-13-01 or 2015-02-30."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -54,7 +55,10 @@ def parse_date(value: object) -> dt.date | None:
         match = pattern.match(text)
         if match:
             year, month, day = (int(g) for g in match.groups())
-            return dt.date(year, month, day)
+            try:
+                return dt.date(year, month, day)
+            except ValueError:  # 2015-13-01: say the text, never Python's "month must be in 1..12"
+                raise ValueError(text) from None
     raise ValueError(text)
 
 

@@ -9,6 +9,7 @@ from app.services.exams import list_exams
 from ui.dialogs.exam_dialog import ExamDialog
 from ui.pages.exams_page import ExamsPage
 from ui.pages.marks_page import MarksPage
+from ui.session import Changed
 
 
 def _new_exam(session, owned, **kwargs):
@@ -37,10 +38,18 @@ def test_create_exam_in_the_dialog(window, school_session, owned, small_school):
     exams = list_exams(school_session.db)
     assert [(e["name"], e["type"], e["date"], e["grades"], e["subjects"]) for e in exams] == [
         ("期中考试", "期中", "2025-11-12", [3, 4], ["语文", "数学"])]
-    school_session.notify_changed()
+    school_session.notify_changed(Changed.ALL)
     assert column_texts(page.table, "考试名称") == ["期中考试"]
     assert column_texts(page.table, "科目") == ["语文、数学"]
     assert [r["action"] for r in audit_rows(small_school, "exam")] == ["insert"]
+
+
+def test_basis_follows_the_exam_type(school_session, owned):
+    dialog = owned(ExamDialog(school_session))
+    dialog.type.setCurrentText("单元")
+    assert dialog.policy.currentData() == "sat"
+    dialog.type.setCurrentText("期末")
+    assert dialog.policy.currentData() == "roster"  # 000 篇9: absent = 0 in unified and term exams
 
 
 def test_problems_show_under_their_fields_and_nothing_is_written(school_session, owned):
@@ -70,7 +79,9 @@ def test_edit_then_delete_exam(window, school_session, owned, boxes, small_schoo
     exam = list_exams(school_session.db)[0]
     assert exam["name"] == "期中质量检测" and exam["subjects"] == ["语文", "数学", "英语"]
     page = window.show_page(ExamsPage)
+    assert not page.delete_button.isEnabled()  # nothing chosen yet
     page.table.selectRow(0)
+    assert page.delete_button.isEnabled() and page.edit_button.isEnabled()
     page.delete_exam()
     assert "期中质量检测" in boxes.texts("question")[-1]
     assert list_exams(school_session.db) == []
@@ -84,3 +95,22 @@ def test_a_teacher_sees_exams_but_cannot_set_them_up(school_session, make_window
     page = make_window(school_session).show_page(ExamsPage)
     assert not page.new_button.isEnabled() and not page.delete_button.isEnabled()
     assert "教务" in page.hint.text()
+
+
+def test_a_school_cannot_change_the_townships_unified_exam(make_window, demo_dir, tasks, boxes):
+    from app.db.database import open_database
+    from app.services.users import verify_user
+    from ui.session import Session
+
+    path = demo_dir / "schools" / "QSZ01.sqlite"
+    db = open_database(path)
+    session = Session(path, db, verify_user(db, "admin", "demo"), tasks)
+    try:
+        page = make_window(session).show_page(ExamsPage)
+        scopes = column_texts(page.table, "范围")
+        row = scopes.index("乡镇统考")
+        page.table.selectRow(row)
+        assert not page.edit_button.isEnabled() and not page.delete_button.isEnabled()
+        assert page.new_button.isEnabled()
+    finally:
+        db.close()

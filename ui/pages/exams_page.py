@@ -9,13 +9,15 @@ from ui.dialogs.exam_dialog import ExamDialog
 from ui.dialogs.messages import confirm, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 
 SCOPE_NAMES = {"校": "本校", "乡": "乡镇统考", "县": "县统考"}
 
 
 class ExamsPage(Page):
     """The 考试设置 page: who may set up exams (管理员, 教务) creates, changes and deletes them here."""
+
+    depends_on = Changed.EXAMS | Changed.MARKS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -59,6 +61,7 @@ class ExamsPage(Page):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _index: self.edit_exam())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         layout.addWidget(self.table, 1)
 
     def page_title(self) -> str:
@@ -75,14 +78,28 @@ class ExamsPage(Page):
         self.model.set_snapshot(TableSnapshot.build(exams, self.columns, ()))
         self.table.resizeColumnsToContents()
         allowed = self.may_set_up()
-        for button in (self.new_button, self.edit_button, self.delete_button):
-            button.setEnabled(allowed)
+        self.new_button.setEnabled(allowed)
+        self._selection_changed()
         if not allowed:
             self.hint.setText(self.tr("考试由学校管理员或教务设置;您可以查看。"))
         elif not exams:
             self.hint.setText(self.tr("还没有考试:点“新建考试…”设置名称、年级、科目和满分,然后到“考试成绩”页录入成绩。"))
         else:
             self.hint.setText(self.tr("双击一行修改。乡镇统考由乡镇设置,随配置包下发,学校不能修改。"))
+
+    def may_change(self, exam: dict) -> bool:
+        """Return True when the user may change or delete `exam`: the township administrator any,
+        a school's administrator or 教务 only their school's own exams (a 乡镇统考 comes down from the
+        township)."""
+        actor = self.session.actor
+        return actor.role == "township_admin" or (
+            actor.role in ("school_admin", "academic") and exam["school_id"] is not None
+            and exam["school_id"] == actor.school_id)
+
+    def _selection_changed(self) -> None:
+        exam = self.selected()
+        for button in (self.edit_button, self.delete_button):
+            button.setEnabled(exam is not None and self.may_change(exam))
 
     def selected(self) -> dict | None:
         """Return the selected exam row, or None."""
@@ -92,12 +109,12 @@ class ExamsPage(Page):
     def new_exam(self) -> None:
         """Open 新建考试; reload after it was saved."""
         if ExamDialog(self.session, None, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.EXAMS)
 
     def edit_exam(self) -> None:
         """Open 修改考试 for the selected exam."""
         exam = self.selected()
-        if exam is None or not self.may_set_up():
+        if exam is None or not self.may_change(exam):
             return
         try:
             dialog = ExamDialog(self.session, exam["id"], self)
@@ -105,7 +122,7 @@ class ExamsPage(Page):
             show_error(self, exc)
             return
         if dialog.exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.EXAMS)
 
     def delete_exam(self) -> None:
         """Delete the selected exam (and its marks, after asking) through app.services.exam_edit."""
@@ -123,4 +140,4 @@ class ExamsPage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.EXAMS | Changed.MARKS)

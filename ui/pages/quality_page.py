@@ -9,23 +9,13 @@ teacher's account gets neither (the loader removes them, and the page hides thei
 """
 from __future__ import annotations
 
-import re
-
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtSvgWidgets import QSvgWidget
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
-from reportlab.graphics import renderSVG
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing
 
-from app.paths import font_path
 from app.progress import Cancelled
-from app.queries.quality import QualityData, cohort_trend, load_quality, may_see_pupils
+from app.queries.quality import QualityData, cohort_trend, load_part, load_quality, may_see_pupils
 from app.queries.roster import list_schools
-from app.reports import charts
-from app.reports.common import FONT
 from app.services.exams import POLICY_NAMES, list_exams
 from app.stats.ranking import exam_may_rank, rank_refusal
 from ui.dialogs.messages import show_error
@@ -33,77 +23,15 @@ from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade
                                          value_added_columns)
 from ui.models.table_model import Column, TableSnapshot
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
+from ui.tasks import SyncTaskRunner, TaskManager
+from ui.widgets.charts import ChartView
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 
 LEVELS = (("class", "班级"), ("grade", "年级"), ("school", "学校"), ("township", "乡镇"))
 LISTS = (("borderline", "临界生"), ("struggling", "学困生"), ("risers", "进步最大"), ("fallers", "退步最大"))
-CHART_WIDTH = 430.0
-_font_family: str | None = None
-
-
-def chart_font_family() -> str:
-    """Return the family name Qt knows the bundled CJK font by (loading it once)."""
-    global _font_family
-    if _font_family is None:
-        font_id = QFontDatabase.addApplicationFont(str(font_path()))
-        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-        _font_family = families[0] if families else "sans-serif"
-    return _font_family
-
-
-def drawing_svg(drawing: Drawing) -> bytes:
-    """Return a reportlab Drawing as SVG on a white ground, its text in the font Qt has loaded.
-
-    Qt's SVG renderer (SVG Tiny) does not know <clipPath>: it would paint the clip rectangle
-    black over the whole chart, so the clip (the drawing's own bounds) is left out; and it reads
-    reportlab's 'fill: None' as black, so that is written 'none'.
-    """
-    text = renderSVG.drawToString(drawing)
-    text = re.sub(r"<clipPath.*?</clipPath>", "", text, count=1, flags=re.DOTALL)
-    text = text.replace(' style="clip-path: url(#clip)"', "")
-    text = re.sub(r"(fill|stroke): None", r"\1: none", text)  # Qt takes 'None' for black
-    ground = f'<rect x="0" y="0" width="{drawing.width:g}" height="{drawing.height:g}" fill="white"/>'
-    text = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + ground, text, count=1)
-    return text.replace(f"font-family: {FONT}", f"font-family: '{chart_font_family()}'").encode("utf-8")
-
-
-def comparison_bars(title: str, labels: list[str], series: dict[str, list[float | None]]) -> Drawing:
-    """Return grouped bars per group (charts.grouped_bars); when the names would not fit side by
-    side they are slanted, with room made for them below the bars."""
-    drawing = charts.grouped_bars(title, labels, series, width=CHART_WIDTH)
-    chart = next(c for c in drawing.contents if isinstance(c, VerticalBarChart))
-    if sum(len(label) for label in labels) * 6.5 > chart.width:
-        room = 6 * max(len(label) for label in labels) * 0.55
-        chart.y += room
-        chart.height -= room
-        chart.categoryAxis.labels.angle = 30
-        chart.categoryAxis.labels.boxAnchor = "ne"
-    return drawing
-
-
-class ChartView(QSvgWidget):
-    """A chart drawn from SVG, kept in proportion however the page is sized."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
-        self.svg = b""
-        self.setMinimumSize(360, 170)
-
-    def show_drawing(self, drawing: Drawing | None) -> None:
-        """Show `drawing` (None: show nothing)."""
-        self.svg = b"" if drawing is None else drawing_svg(drawing)
-        self.load(self.svg)
-        self.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
-        self.setVisible(drawing is not None)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        """Return a size in proportion to the drawing, a little larger than its points."""
-        size = self.renderer().defaultSize()
-        if size.isEmpty():
-            return QSize(430, 200)
-        return QSize(int(size.width() * 1.35), int(size.height() * 1.35))
+# The part of the figures (app.queries.quality.PARTS) each tab needs besides the group figures.
+_TAB_PARTS = {"charts": "history", "lists": "lists", "value_added": "value_added", "balance": "balance"}
 
 
 def _table() -> tuple[QTableView, StatsTableModel]:
@@ -122,22 +50,40 @@ def _table() -> tuple[QTableView, StatsTableModel]:
     return view, model
 
 
-def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: list[Column]) -> None:
-    """Show `rows` under `columns`; when the columns changed, size them and forget the sort."""
-    changed = [c.key for c in model.snapshot.columns] != [c.key for c in columns]
-    if changed:
-        model.sort(-1)
-        view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    model.set_snapshot(TableSnapshot.build(rows, columns, ()))
-    if changed:
-        metrics = view.fontMetrics()
-        for i, column in enumerate(columns):
-            view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
-                                       metrics.horizontalAdvance(column.title)) + 14)
+# Tables with more rows than this are built on the worker (100,000 pupils on a county database
+# took seconds of the GUI thread).
+BIG_TABLE = 2000
+
+
+def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: list[Column],
+          tasks: TaskManager | SyncTaskRunner | None = None) -> None:
+    """Show `rows` under `columns`; when the columns changed, size them and forget the sort. With
+    `tasks` (the session's TaskManager) a big table is built in the background and shown when ready."""
+    def put(snap: TableSnapshot) -> None:
+        changed = [c.key for c in model.snapshot.columns] != [c.key for c in columns]
+        if changed:
+            model.sort(-1)
+            view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        model.set_snapshot(snap)
+        if changed:
+            metrics = view.fontMetrics()
+            for i, column in enumerate(columns):
+                view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
+                                           metrics.horizontalAdvance(column.title)) + 14)
+
+    key = ("table", id(model))
+    if tasks is None or len(rows) <= BIG_TABLE:
+        if tasks is not None:
+            tasks.cancel(key)  # a bigger table still being built must not replace this one
+        put(TableSnapshot.build(rows, columns, ()))
+        return
+    tasks.run(lambda _control: TableSnapshot.build(rows, columns, ()), on_done=put, key=key)
 
 
 class QualityPage(Page):
     """The 质量分析 page."""
+
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -167,6 +113,7 @@ class QualityPage(Page):
                               (self.tr("学科"), self.subject_combo)):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
+        self.level_combo.currentIndexChanged.connect(lambda _i: self._level_changed())
         for combo in (self.level_combo, self.school_combo, self.grade_combo, self.subject_combo):
             combo.currentIndexChanged.connect(lambda _i: self.show_data())
         bar.addStretch(1)
@@ -175,6 +122,10 @@ class QualityPage(Page):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.tabs = QTabWidget()
+        self._tab_widgets: dict[str, QWidget] = {}
+        self._fresh: set[int] = set()
+        self._loading: set[str] = set()
+        self.tabs.currentChanged.connect(self._show_tab)
         layout.addWidget(self.tabs, 1)
         self._stats_tab()
         self._chart_tab()
@@ -198,6 +149,7 @@ class QualityPage(Page):
         column.addWidget(self.stats_note)
         self.stats_table, self.stats_model = _table()
         column.addWidget(self.stats_table, 1)
+        self._tab_widgets["stats"] = tab
         self.tabs.addTab(tab, self.tr("统计表"))
 
     def _chart_tab(self) -> None:
@@ -220,6 +172,7 @@ class QualityPage(Page):
         grid.addWidget(self.trend_note, 2, 1)
         grid.setRowStretch(3, 1)
         scroll.setWidget(inner)
+        self._tab_widgets["charts"] = scroll
         self.tabs.addTab(scroll, self.tr("图表"))
 
     def _list_tab(self) -> None:
@@ -237,6 +190,7 @@ class QualityPage(Page):
         column.addLayout(bar)
         self.list_table, self.list_model = _table()
         column.addWidget(self.list_table, 1)
+        self._tab_widgets["lists"] = tab
         self.tabs.addTab(tab, self.tr("学生名单"))
 
     def _value_added_tab(self) -> None:
@@ -254,6 +208,7 @@ class QualityPage(Page):
         column.addLayout(bar)
         self.va_table, self.va_model = _table()
         column.addWidget(self.va_table, 1)
+        self._tab_widgets["value_added"] = tab
         self.tabs.addTab(tab, self.tr("增值评价"))
 
     def _balance_tab(self) -> None:
@@ -264,6 +219,7 @@ class QualityPage(Page):
         column.addWidget(self.balance_note)
         self.balance_table, self.balance_model = _table()
         column.addWidget(self.balance_table, 1)
+        self._tab_widgets["balance"] = tab
         self.tabs.addTab(tab, self.tr("平行编班"))
 
     # --- choices -------------------------------------------------------------------------------
@@ -308,7 +264,8 @@ class QualityPage(Page):
         self.status.setText(self.tr("正在统计…"))
 
         def work(control) -> QualityData:
-            return load_quality(session.worker_db(), exam_id, session.actor, progress=control.progress,
+            # The group figures only: each other tab reads its part when it is first opened.
+            return load_quality(session.worker_db(), exam_id, session.actor, parts=(), progress=control.progress,
                                 cancelled=control.cancelled)
 
         def failed(exc: BaseException) -> None:
@@ -326,12 +283,32 @@ class QualityPage(Page):
         exam = data.exam
         refill(self.grade_combo, [(grade_text(g), g) for g in exam["grades"]], all_text=self.tr("全部年级"))
         refill(self.subject_combo, [(s["name"], s["code"]) for s in exam["subjects"]], all_text=self.tr("全部学科"))
+        self._loaded_note(data)
+        self.show_data()
+
+    def _loaded_note(self, data: QualityData) -> None:
+        exam = data.exam
         self.status.setText(self.tr("{name}:{policy};分数线按满分的百分比(优秀、及格、低分),"
                                     "人数少于 {n} 的组为“样本过小”(灰色),不参加排名。").format(
             name=exam["name"], policy=POLICY_NAMES.get(exam["policy"], exam["policy"]), n=data.min_group_size))
-        self.show_data()
 
     # --- showing -------------------------------------------------------------------------------
+
+    def _named(self, rows: list[dict]) -> list[dict]:
+        """Return `rows` with school_name filled from their school_code (pupil lists and value-added
+        rows carry only the code)."""
+        names = {s["code"]: s["name"] for s in self._schools}
+        return [r if r.get("school_name") else dict(r, school_name=names.get(r.get("school_code"), "")) for r in rows]
+
+    def _level_changed(self) -> None:
+        """At 层级 = 学校 the figures cover every grade: the 年级 filter is off (and says so)."""
+        whole_school = self.level() == "school"
+        if whole_school and self.grade_combo.currentIndex() != 0:
+            self.grade_combo.blockSignals(True)
+            self.grade_combo.setCurrentIndex(0)
+            self.grade_combo.blockSignals(False)
+        self.grade_combo.setEnabled(not whole_school)
+        self.grade_combo.setToolTip(self.tr("层级为“学校”时统计全校各年级合计,不按年级筛选") if whole_school else "")
 
     def _keep(self, rows: list[dict], *, school: bool = True, grade: bool = True, subject: bool = True) -> list[dict]:
         school_code, grade_value, subject_code = self.school_code(), self.grade(), self.subject_code()
@@ -343,28 +320,96 @@ class QualityPage(Page):
     def show_data(self) -> None:
         """Show the loaded exam under the chosen level and filters (nothing is read again)."""
         data = self.data
-        several = self.school_code() is None and len(self._schools) > 1
-        level = self.level()
         if data is None:
             for view, model in self._tables():
                 _show(view, model, [], [])
             for chart in (self.band_chart, self.compare_chart, self.trend_chart):
-                chart.show_drawing(None)
+                chart.clear_chart()
             return
-        order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
-        records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
-        records = self._keep(records, school=level != "township", grade=level != "school")
-        _show(self.stats_table, self.stats_model, records,
-              stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several))
-        small = sum(1 for r in records if r["small_sample"])
-        refusal = rank_refusal(data.exam)
-        self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small)
-                                + (f"{refusal}。" if refusal else ""))
-        self._show_charts(data)
-        if self.list_combo is not None:
+        # Only the tab in view is built now; the others when they are opened (building a hidden
+        # 100,000-row pupil list on every filter change froze a county database for seconds).
+        self._fresh = set()
+        self._show_tab(self.tabs.currentIndex())
+
+    def _show_tab(self, index: int) -> None:
+        """Build the tab at `index` for the loaded exam and filters, unless it already shows them."""
+        data = self.data
+        if data is None or index in self._fresh or index < 0:
+            return
+        tab = self.tabs.widget(index)
+        part = next((p for key, p in _TAB_PARTS.items() if self._tab_widgets.get(key) is tab), None)
+        if part is not None and part not in data.loaded:
+            self._load_part(data, part)
+            return
+        self._fresh.add(index)
+        several = self.school_code() is None and len(self._schools) > 1
+        if tab is self._tab_widgets["stats"]:
+            level = self.level()
+            order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
+            records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
+            records = self._keep(records, school=level != "township", grade=level != "school")
+            _show(self.stats_table, self.stats_model, records,
+                  stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several),
+                  self.session.tasks)
+            small = sum(1 for r in records if r["small_sample"])
+            refusal = rank_refusal(data.exam)
+            self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small)
+                                    + (f"{refusal}。" if refusal else ""))
+        elif tab is self._tab_widgets["charts"]:
+            self._show_charts(data)
+        elif tab is self._tab_widgets.get("lists"):
             self._show_list(data, several)
-        self._show_value_added(data, several)
-        self._show_balance(data, several)
+        elif tab is self._tab_widgets["value_added"]:
+            self._show_value_added(data, several)
+        elif tab is self._tab_widgets["balance"]:
+            self._show_balance(data, several)
+
+    def _load_part(self, data: QualityData, part: str) -> None:
+        """Read one part of the exam's figures in the background, then show the tab in view."""
+        if part in self._loading:
+            return
+        self._loading.add(part)
+        session = self.session
+        self.status.setText(self.tr("正在统计…"))
+
+        def done(fields: dict) -> None:
+            self._loading.discard(part)
+            if self.data is not data:
+                return
+            for name, value in fields.items():
+                setattr(data, name, value)
+            data.loaded.add(part)
+            self._loaded_note(data)
+            self._show_tab(self.tabs.currentIndex())
+
+        def failed(exc: BaseException) -> None:
+            self._loading.discard(part)
+            if not isinstance(exc, Cancelled):
+                show_error(self, exc)
+
+        session.tasks.run(lambda control: load_part(session.worker_db(), data, part, session.actor,
+                                                    progress=control.progress, cancelled=control.cancelled),
+                          on_done=done, on_error=failed, label=self.tr("正在统计…"), parent=self, cancellable=True,
+                          key=(self, part))
+
+    def focus_on(self, exam_id: str, school_code: str | None, grade: int | None, subject_code: str | None,
+                 tab: str = "统计表", list_kind: str | None = None) -> None:
+        """Show one exam with the school, grade and subject chosen and the tab titled `tab` open
+        (the 考试概览 page opens its details here); `list_kind` picks the 学生名单 list."""
+        if self.exam_combo.findData(exam_id) < 0:
+            self.reload()
+        self.exam_combo.setCurrentIndex(self.exam_combo.findData(exam_id))
+        for combo, value in ((self.school_combo, school_code), (self.grade_combo, grade),
+                             (self.subject_combo, subject_code)):
+            found = combo.findData(value) if value is not None else 0
+            combo.setCurrentIndex(max(found, 0))
+        if school_code is not None and self.level_combo.findData("class") >= 0:
+            self.level_combo.setCurrentIndex(self.level_combo.findData("class"))
+        if list_kind is not None and self.list_combo is not None:
+            self.list_combo.setCurrentIndex(self.list_combo.findData(list_kind))
+        titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        if tab in titles:
+            self.tabs.setCurrentIndex(titles.index(tab))
 
     def _tables(self) -> list[tuple[QTableView, StatsTableModel]]:
         tables = [(self.stats_table, self.stats_model), (self.va_table, self.va_model),
@@ -375,8 +420,8 @@ class QualityPage(Page):
 
     def _show_list(self, data: QualityData, several: bool) -> None:
         kind = str(self.list_combo.currentData())
-        rows = self._keep(data.lists.get(kind, []), subject=kind == "borderline")
-        _show(self.list_table, self.list_model, rows, list_columns(kind, schools=several))
+        rows = self._named(self._keep(data.lists.get(kind, []), subject=kind == "borderline"))
+        _show(self.list_table, self.list_model, rows, list_columns(kind, schools=several), self.session.tasks)
         preset = data.preset.content
         explain = {
             "borderline": self.tr("成绩在及格线或优秀线以下、差距不超过满分 {m}% 的学生(每科每条线一行)。").format(
@@ -395,8 +440,8 @@ class QualityPage(Page):
     def _show_value_added(self, data: QualityData, several: bool) -> None:
         by = str(self.va_combo.currentData())
         rows = data.va_classes if by == "class" else data.va_teachers
-        rows = self._keep(rows, grade=by == "class")
-        _show(self.va_table, self.va_model, rows, value_added_columns(by, schools=several))
+        rows = self._named(self._keep(rows, grade=by == "class"))
+        _show(self.va_table, self.va_model, rows, value_added_columns(by, schools=several), self.session.tasks)
         if data.value_added_note:
             self.va_note.setText(data.value_added_note)
             return
@@ -440,7 +485,7 @@ class QualityPage(Page):
         choice = self.chart_choice()
         if choice is None:
             for chart in (self.band_chart, self.compare_chart, self.trend_chart):
-                chart.show_drawing(None)
+                chart.clear_chart()
             self.chart_note.setText(self.tr("所选年级和学科没有成绩。"))
             self.trend_note.setText("")
             return
@@ -457,10 +502,13 @@ class QualityPage(Page):
         mine = [r for r in grades if r["school_code"] == school_code]
         if mine:
             bands[f"{mine[0]['school_name']}(n={mine[0]['n']})"] = mine[0]["bands"]
-        if town:
+        if town and self.session.is_township:
+            # A school's own database holds only that school: its "township" is the school again.
             bands[f"{town[0]['township_name']}(n={town[0]['n']})"] = town[0]["bands"]
-        self.band_chart.show_drawing(charts.band_bars(f"{what}分数段分布(占计分人数 %)", bands, width=CHART_WIDTH)
-                                     if bands else None)
+        if bands:
+            self.band_chart.show_bands(f"{what}分数段分布(占计分人数 %)", bands)
+        else:
+            self.band_chart.clear_chart()
         if school_code:
             groups = [r for r in data.levels["class"] if r["grade"] == grade and r["subject_code"] == subject["code"]
                       and r["school_code"] == school_code]
@@ -474,10 +522,15 @@ class QualityPage(Page):
         series = {"平均分(占满分%)": [None if r["mean_pct"] is None else 100 * r["mean_pct"] for r in groups],
                   "及格率": [None if r["pass_rate"] is None else 100 * r["pass_rate"] for r in groups],
                   "优秀率": [None if r["excellent_rate"] is None else 100 * r["excellent_rate"] for r in groups]}
-        self.compare_chart.show_drawing(comparison_bars(title, labels, series) if len(groups) > 1 else None)
+        if len(groups) > 1:
+            self.compare_chart.show_bars(title, labels, series)
+        else:
+            self.compare_chart.clear_chart()
         exams, lines = cohort_trend(data, grade, subject["code"], school_code=school_code, township_code=town_code)
-        self.trend_chart.show_drawing(charts.trend_lines(f"{what}:这批学生历次考试", exams, lines, width=CHART_WIDTH)
-                                      if len(exams) > 1 else None)
+        if len(exams) > 1:
+            self.trend_chart.show_trend(f"{what}:这批学生历次考试", exams, lines)
+        else:
+            self.trend_chart.clear_chart()
         where = school["name"] if school else (town[0]["township_name"] if town else "")
         self.chart_note.setText(self.tr("{where} {what}(在上方选择年级、学科和学校即可切换)。"
                                         "带 * 的组样本过小,仅供参考。").format(where=where, what=what))

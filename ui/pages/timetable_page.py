@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
+from app.preset_names import basis_name
 from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.timetable.check import RULES, SEVERITY_NAMES, CheckResult, Finding, check_timetable
@@ -23,7 +24,7 @@ from ui.dialogs.messages import inform, show_error
 from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -153,6 +154,8 @@ def _table(model, *, stretch_last: bool = True) -> QTableView:
 class TimetablePage(Page):
     """The 课表 page."""
 
+    depends_on = Changed.ROSTER | Changed.ASSIGNMENTS | Changed.TIMETABLE | Changed.SETTINGS
+
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         self.loaded: Loaded | None = None
@@ -196,13 +199,19 @@ class TimetablePage(Page):
             action.triggered.connect(lambda _checked=False, run=slot: run())
             fet_menu.addAction(action)
         self.fet_button.setMenu(fet_menu)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #555;")
+        bar.addWidget(self.status, 1)
+        layout.addLayout(bar)
+        # The seven buttons get a row of their own: beside the choosers they made the window wider
+        # than a 1024-pixel screen.
+        actions = QHBoxLayout()
         for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
                        self.plan_button, self.generate_button, self.fet_button):
-            bar.addWidget(button)
-        bar.addStretch(1)
-        self.status = QLabel()
-        bar.addWidget(self.status)
-        layout.addLayout(bar)
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.grid_model = GridModel(self)
@@ -311,8 +320,9 @@ class TimetablePage(Page):
         errors = sum(f.severity == "error" for f in mine)
         self.findings_title.setText(self.tr("本校检查结果:错误 {e} 条,提醒 {w} 条").format(
             e=errors, w=len(mine) - errors))
-        self.status.setText(self.tr("{term} · 课程计划 {basis}").format(
-            term=result.term["name"], basis=result.plan_basis.get(loaded.data.schools[loaded.school_id].code, "")))
+        basis = result.plan_basis.get(loaded.data.schools[loaded.school_id].code, "")
+        self.status.setText(self.tr("{term} · 课程计划:{name}").format(term=result.term["name"], name=basis_name(basis)))
+        self.status.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis=basis))
         self._fill_items()
 
     def _fill_items(self) -> None:
@@ -422,12 +432,12 @@ class TimetablePage(Page):
                             teacher_id=current.teacher_id if current else None,
                             room=current.room if current else None, parent=self)
         if dialog.exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def edit_day_plan(self) -> None:
         """Open the daily slot plan of the school shown."""
         if self.school_id() and DayPlanDialog(self.session, self.school_id(), self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def edit_plan(self) -> None:
         """Open the curriculum plan of the school shown."""
@@ -436,7 +446,7 @@ class TimetablePage(Page):
         dialog = PlanDialog(self.session, self.school_id(), self)
         dialog.exec()
         if dialog.changed:
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def import_file(self) -> None:
         """Pick a timetable workbook and import it after the preview."""
@@ -468,7 +478,7 @@ class TimetablePage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
             return
-        session.notify_changed()
+        session.notify_changed(Changed.TIMETABLE)
         inform(self, self.tr("导入完成"), self.tr("已导入 {n} 个班的 {lessons} 节课。").format(
             n=result["classes"], lessons=result["lessons"]))
 
@@ -543,7 +553,7 @@ class TimetablePage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
             return
-        session.notify_changed()
+        session.notify_changed(Changed.TIMETABLE)
 
     def auto_schedule(self) -> None:
         """Open 自动排课 for the school shown (or its township)."""
@@ -554,7 +564,7 @@ class TimetablePage(Page):
         dialog = GenerateDialog(self.session, self.school_id(), self)
         dialog.exec()
         if dialog.saved:
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def export_fet(self) -> None:
         """Write the school's (or township's) generation problem as a .fet file."""
@@ -568,4 +578,4 @@ class TimetablePage(Page):
         from ui.pages.timetable_generate import import_fet_dialog
 
         if self.school_id() and import_fet_dialog(self, self.session, self.school_id()):
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
