@@ -106,11 +106,21 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, 
     data = QualityData(exam, preset, staff, levels, [], previous_exam(db, exam_id), "")
     for i, part in enumerate(parts):
         for name, value in load_part(db, data, part, actor, cancelled=cancelled,
-                                     progress=None if progress is None else
-                                     lambda f, m, i=i: progress(0.3 + 0.7 * (i + f) / len(parts), m)).items():
+                                     progress=_part_progress(progress, i, len(parts))).items():
             setattr(data, name, value)
         data.loaded.add(part)
     return data
+
+
+def _part_progress(progress: Progress | None, index: int, count: int) -> Progress | None:
+    """Return a progress callable for part `index` of `count`, reporting within 30-100 % of the whole."""
+    if progress is None:
+        return None
+    outer = progress
+
+    def step(fraction: float, message: str = "") -> None:
+        outer(0.3 + 0.7 * (index + fraction) / count, message)
+    return step
 
 
 def _own_code(db: Database, actor: Actor) -> str | None:
