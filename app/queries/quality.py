@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from app.db.database import Database
 from app.db.writes import Actor
 from app.errors import ValidationError
-from app.progress import CancelCheck, Progress, check
+from app.progress import CancelCheck, Progress, check, scaled
 from app.queries.history import earlier_exams, exam_label
 from app.queries.roster import list_schools
 from app.services.exams import get_exam
@@ -105,22 +105,12 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, 
         levels = {level: [dict(r, rank=None, rank_of=None) for r in records] for level, records in levels.items()}
     data = QualityData(exam, preset, staff, levels, [], previous_exam(db, exam_id), "")
     for i, part in enumerate(parts):
-        for name, value in load_part(db, data, part, actor, cancelled=cancelled,
-                                     progress=_part_progress(progress, i, len(parts))).items():
+        share = scaled(progress, 0.3 + 0.7 * i / len(parts), 0.3 + 0.7 * (i + 1) / len(parts))
+        for name, value in load_part(db, data, part, actor, cancelled=cancelled, progress=share).items():
             setattr(data, name, value)
         data.loaded.add(part)
     return data
 
-
-def _part_progress(progress: Progress | None, index: int, count: int) -> Progress | None:
-    """Return a progress callable for part `index` of `count`, reporting within 30-100 % of the whole."""
-    if progress is None:
-        return None
-    outer = progress
-
-    def step(fraction: float, message: str = "") -> None:
-        outer(0.3 + 0.7 * (index + fraction) / count, message)
-    return step
 
 
 def _own_code(db: Database, actor: Actor) -> str | None:
