@@ -40,7 +40,10 @@ def open_db(args) -> Database:
     """Open the database named by args.db (it must exist): read-only for READ_ONLY_COMMANDS."""
     func = getattr(args, "func", None)
     command = f"{func.__module__}.{func.__name__}" if func else ""
-    return open_database(args.db, readonly=command in READ_ONLY_COMMANDS)
+    db = open_database(args.db, readonly=command in READ_ONLY_COMMANDS)
+    if db.safety_copy:
+        print(f"数据库已升级到本程序的数据结构;升级前的副本:{db.safety_copy}", file=sys.stderr)
+    return db
 
 
 def acting_user(db: Database, args) -> Actor:
