@@ -485,3 +485,13 @@ def m007_timetable_generation_inputs(db: Database) -> None:
         label TEXT NOT NULL, subject_id TEXT REFERENCES subject(id),
         {_STAMPS},
         UNIQUE (school_id, term_id, day, slot))""")
+
+
+@migration
+def m008_graded_exam_subjects(db: Database) -> None:
+    # An exam subject is assessed by score (分数) or by grade (等级, app.stats.graded): a graded
+    # subject's levels, best first ("A/B/C"); its marks store the level's position (1 = best) as
+    # the score and its full marks are the number of levels.
+    db.execute("ALTER TABLE exam_subject ADD COLUMN assessment TEXT NOT NULL DEFAULT '分数'"
+               " CHECK (assessment IN ('分数', '等级'))")
+    db.execute("ALTER TABLE exam_subject ADD COLUMN levels TEXT")
