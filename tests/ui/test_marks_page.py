@@ -337,3 +337,23 @@ def test_a_file_with_a_problem_is_previewed_with_where_and_cannot_be_imported(pa
                     "head": "发现 1 个问题(涉及 1 行)。成绩表只能整份导入:请在表格中改正后重新导入。",
                     "buttons": (False, True)}
     assert stored(demo_path, setup["exam"]) == {}
+
+
+def test_a_graded_subject_takes_a_level_typed_in_the_grid(demo_path, tasks, make_window, boxes):
+    db = open_database(demo_path)
+    exam_id = create_exam(db, SYSTEM, name="三年级音乐考查", type="单元", grades="3", subjects="语文:100,音乐:等级")
+    ids = {"exam": exam_id, "class": class_id(db, "QSZ01", "三(1)班"),
+           "school": db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]}
+    db.close()
+    page = open_page(demo_path, tasks, make_window, "admin", ids)
+    model = page.model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    music = headers.index("音乐(等级)")
+    page.select_cell(0, music)
+    type_keys(page, "b")
+    assert stored(demo_path, exam_id) == {(number(page, 0), "音乐"): (2.0, "正常")}
+    assert cell(page, 0, music) == "B"
+    page.select_cell(1, music)
+    type_keys(page, "95")  # a score is not a level
+    assert (number(page, 1), "音乐") not in stored(demo_path, exam_id)
+    assert "A / B / C" in model.index(1, music).data(Qt.ItemDataRole.ToolTipRole)
