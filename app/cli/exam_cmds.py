@@ -5,7 +5,7 @@ import sys
 
 from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
 from app.services import exams
-from app.services.exam_limits import limit_warnings
+from app.services.exam_limits import exam_limit_warnings
 
 
 def register(sub) -> None:
@@ -63,9 +63,7 @@ def cmd_create(args) -> int:
         exam_id = exams.create_exam(db, acting_user(db, args), name=args.name, type=args.type, grades=args.grades,
                                     subjects=args.subjects, scope=args.scope, term=args.term, date=args.date,
                                     policy=args.policy, school=args.school, cutoffs=cutoffs or None)
-        exam = exams.get_exam(db, exam_id)
-        warnings = limit_warnings(db, type=exam["type"], grades=exam["grades"], term_id=exam["term_id"],
-                                  school_id=exam["school_id"], township_id=exam["township_id"], exclude_exam_id=exam_id)
+        warnings = exam_limit_warnings(db, exam_id)
     finally:
         db.close()
     if args.json:

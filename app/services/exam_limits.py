@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
+from app.services.exams import get_exam
 from app.stats.presets import active_preset
 
 UNIFIED_TYPES = ("统考", "期中", "期末", "毕业考")
@@ -89,3 +90,11 @@ def unified_exam_counts(db: Database, term_id: str) -> list[dict]:
         out.append({"school_code": code, "school_name": name, "grade": grade, "count": count, "limit": most,
                     "over": count > most})
     return sorted(out, key=lambda r: (r["school_code"], r["grade"]))
+
+
+def exam_limit_warnings(db: Database, exam_id: str) -> list[str]:
+    """Return limit_warnings for a stored exam (its type, grades, term and scope), the same check
+    `schoolq exam create` prints and the exam dialog shows after saving. Raises NotFound."""
+    exam = get_exam(db, exam_id)
+    return limit_warnings(db, type=exam["type"], grades=exam["grades"], term_id=exam["term_id"],
+                          school_id=exam["school_id"], township_id=exam["township_id"], exclude_exam_id=exam_id)

@@ -136,3 +136,20 @@ def test_music_is_graded_by_default_and_saved_as_levels(school_session, owned):
     assert again.subjects.cellWidget(row, 1).currentText().startswith("等级")
     again.accept()
     assert again.result() == 1
+
+
+def test_a_second_unified_exam_for_grade_one_warns_with_the_rule(school_session, owned, boxes):
+    """篇13: grades 1–2 sit at most one unified exam a term. The first 期中 for grade 1 saves quietly;
+    a 期末 in the same term saves too, then says the rule and the grade (the township sees the count)."""
+    first = _new_exam(school_session, owned, name="一年级期中", grades=[1])
+    first.accept()
+    assert first.result() == 1 and first.limit_warnings == [] and boxes.shown == []
+    second = _new_exam(school_session, owned, name="一年级期末", grades=[1])
+    second.type.setCurrentText("期末")
+    second.date.setDate(QDate(2026, 1, 10))
+    second.accept()
+    assert second.result() == 1
+    [(kind, title, text)] = boxes.shown
+    assert kind == "warning" and title == "统一考试次数提醒"
+    assert "1年级本学期已有 1 次统一考试" in text and "一二年级每学期至多 1 次统一考试" in text
+    assert len(list_exams(school_session.db)) == 2

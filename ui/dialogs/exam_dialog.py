@@ -13,12 +13,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialog
 from app.errors import PermissionDenied, ValidationError
 from app.queries.gui import list_terms
 from app.services.exam_edit import update_exam
+from app.services.exam_limits import exam_limit_warnings
 from app.services.exams import (DEFAULT_CUTOFFS, EXAM_TYPES, POLICY_NAMES, create_exam, default_policy, get_exam,
                                 parse_grades)
 from app.services.schools import current_term
 from app.services.subjects import list_subjects
 from app.stats.graded import GRADED, SCORED, graded_by_default
-from ui.dialogs.messages import show_error
+from ui.dialogs.messages import show_error, warn
 from ui.session import Session
 from ui.widgets.form import ProblemForm
 
@@ -222,4 +223,8 @@ class ExamDialog(QDialog):
         except PermissionDenied as exc:
             show_error(self, exc)
             return
+        self.limit_warnings = exam_limit_warnings(db, self.exam_id)
+        if self.limit_warnings:
+            warn(self, self.tr("统一考试次数提醒"),
+                 self.tr("考试已保存。请注意:") + "\n\n" + "\n".join(self.limit_warnings))
         super().accept()
