@@ -252,3 +252,30 @@ def test_register_dialog_refuses_a_bad_file_and_asks_before_replacing_a_key(town
     second.replace.setChecked(True)
     second.accept()
     assert second.result() == 1 and second.result_["replaced"] == first.result_["fingerprint"]
+
+
+def test_township_checks_list_a_pupil_left_off_the_marks(demo_path, tasks, boxes, owned, qtbot):
+    """A school sent its midterm marks without one pupil of its roster: the township's 数据核查 names
+    that pupil under the school and class, missing every subject (缺考 = 0 under the roster basis)."""
+    db = open_database(demo_path)
+    exam_id, exam_name = db.execute("SELECT id, name FROM exam WHERE type = '统考' AND policy = 'roster'"
+                                    " ORDER BY date DESC LIMIT 1").fetchone()
+    pupil_id, name, student_no, school, klass = db.execute(
+        "SELECT p.id, p.name, p.student_no, s.name, c.name FROM mark m JOIN pupil p ON p.id = m.pupil_id"
+        " JOIN school s ON s.id = m.school_id JOIN class c ON c.id = m.class_id"
+        " WHERE m.exam_id = ? AND p.status = '在读' AND p.pe_exempt = 0 ORDER BY p.student_no LIMIT 1",
+        [exam_id]).fetchone()
+    with db.conn:
+        db.execute("DELETE FROM mark WHERE exam_id = ? AND pupil_id = ?", [exam_id, pupil_id])
+    db.close()
+    session = _session(demo_path, tasks)
+    page = owned(ExchangePage(session))
+    page.show()
+    dialog = page.show_checks()  # a child of the page: closed with it
+    dialog.exam.setCurrentIndex(dialog.exam.findText(exam_name))
+    dialog.run_checks()
+    text = dialog.text.toPlainText()
+    assert "同一学籍号在两所及以上学校在籍" in text and "走教教师同一时间排在两所学校" in text
+    line = next(line for line in text.splitlines() if f"{name}({student_no}" in line)
+    assert line.strip().startswith(f"{school} {klass}:")
+    session.db.close()

@@ -26,6 +26,7 @@ from app.queries.gui import list_terms
 from app.queries.township import package_status
 from app.timestamps import shown
 from app.errors import NotFound
+from ui.dialogs.checks_dialog import ChecksDialog
 from ui.dialogs.messages import confirm, inform, show_error, warn
 from ui.dialogs.register_key_dialog import RegisterKeyDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
@@ -165,8 +166,15 @@ class ExchangePage(Page):
         ]
         self.status_label = QLabel(self.tr("各校数据包接收情况"))
         self.status_table, self.status_model = _table(self.status_columns, self)
+        self.checks_button = QPushButton(self.tr("数据核查…"))
+        self.checks_button.setToolTip(self.tr("同一学籍号在两校、走教冲突、统一考试次数、某次考试缺成绩的学校和学生"))
+        self.checks_button.clicked.connect(self.show_checks)
         if session.is_township:
-            layout.addWidget(self.status_label)
+            status_row = QHBoxLayout()
+            status_row.addWidget(self.status_label)
+            status_row.addStretch(1)
+            status_row.addWidget(self.checks_button)
+            layout.addLayout(status_row)
             layout.addWidget(self.status_table, 2)
         self.result_rows: list[dict] = []
         self.chosen_folders: list[Path] = []
@@ -346,6 +354,12 @@ class ExchangePage(Page):
         self.results_model.set_snapshot(TableSnapshot.build(self.result_rows, self.result_columns, ()))
 
     # --- keys --------------------------------------------------------------------------------
+    def show_checks(self) -> ChecksDialog:
+        """Open the township's 数据核查 dialog (not modal) and return it."""
+        dialog = ChecksDialog(self.session, self)
+        dialog.show()
+        return dialog
+
     def register_chosen_key(self) -> None:
         """Register a school's (county: a township's) public key after the user compared the fingerprint."""
         self.register_key_file()
