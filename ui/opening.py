@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 from app.db.database import open_database
 from app.errors import SchoolQError
 from app.paths import default_database_path, user_data_dir
-from app.services.users import verify_user
+from app.services.users import login
 from ui.dialogs.login_dialog import LoginDialog
 from ui.dialogs.messages import show_error
 from ui.dialogs.new_school_dialog import NewSchoolDialog
@@ -117,7 +117,7 @@ def open_demo_as_admin(tasks: Tasks) -> Session:
     """
     path = ensure_demo(tasks)
     db = open_database(path)
-    return Session(path, db, verify_user(db, DEMO_USER, DEMO_PASSPHRASE), tasks)
+    return Session(path, db, login(db, DEMO_USER, DEMO_PASSPHRASE), tasks)
 
 
 def create_school(tasks: Tasks, parent: QWidget | None = None) -> Session | None:
@@ -126,7 +126,7 @@ def create_school(tasks: Tasks, parent: QWidget | None = None) -> Session | None
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.db is None or dialog.path is None:
         return None
     remember(dialog.path)
-    return Session(dialog.path, dialog.db, verify_user(dialog.db, "admin", dialog.passphrase), tasks)
+    return Session(dialog.path, dialog.db, login(dialog.db, "admin", dialog.passphrase), tasks)
 
 
 def choose_and_open(tasks: Tasks, parent: QWidget | None = None) -> Session | None:

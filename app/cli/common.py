@@ -1,17 +1,23 @@
-"""Helpers shared by the CLI command modules."""
+"""Helpers shared by the CLI command modules: arguments, the passphrase, and `with_db`, the one way a
+command opens its database (and, when it writes, proves who is acting)."""
 from __future__ import annotations
 
 import getpass
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from app.db.database import open_database
 from app.db.writes import Actor
 from app.errors import invalid
-from app.services.users import actor_for
+from app.services.keys import new_recovery_code, own_key
+from app.services.passphrases import check_new_passphrase
+from app.services.users import actor_for, login
 
 
 def add_db_argument(parser) -> None:
@@ -19,27 +25,17 @@ def add_db_argument(parser) -> None:
 
 
 def add_user_argument(parser) -> None:
-    parser.add_argument("--user", help="以哪个本地账号的身份操作(默认:数据库的管理员)")
+    parser.add_argument("--user", help="以哪个本地账号的身份操作(默认:数据库的管理员);口令来自提示或 SCHOOLQ_PASSPHRASE")
 
 
 def add_json_argument(parser) -> None:
     parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
 
-def open_db(args) -> Database:
-    """Open the database named by args.db (it must exist)."""
-    return open_database(args.db)
-
-
-def acting_user(db: Database, args) -> Actor:
-    """Return the Actor for --user, or the database's administrator."""
-    return actor_for(db, getattr(args, "user", None))
-
-
 def passphrase(prompt: str = "管理员口令:", confirm: bool = False) -> str:
     """Return the passphrase from SCHOOLQ_PASSPHRASE or an interactive prompt.
 
-    Raises ValidationError when neither is available (no terminal).
+    Raises ValidationError when neither is available (no terminal) or the two entries differ.
     """
     value = os.environ.get("SCHOOLQ_PASSPHRASE")
     if value:
@@ -50,6 +46,61 @@ def passphrase(prompt: str = "管理员口令:", confirm: bool = False) -> str:
     if confirm and getpass.getpass("再输入一次:") != value:
         raise invalid("两次输入的口令不一致。")
     return value
+
+
+@dataclass(frozen=True)
+class Session:
+    """An open database and, for a writing command, the authenticated account and its passphrase
+    (which also unlocks the signing key when the account is the administrator)."""
+
+    db: Database
+    actor: Actor | None = None
+    passphrase: str | None = None
+
+
+@contextmanager
+def with_db(args, *, write: bool) -> Iterator[Session]:
+    """Open the database named by args.db (it must exist); for `write`, authenticate the acting
+    account (--user, default the database's administrator) with its passphrase from
+    SCHOOLQ_PASSPHRASE or a prompt; yield the Session and close the database afterwards (sealing
+    the audit chain of the session).
+
+    Raises ValidationError when no passphrase can be had or it is wrong (the CLI exits 2, nothing
+    written), NotFound for an unknown account, FileNotFoundError for a missing file.
+    """
+    db = open_database(args.db)
+    actor = secret = None
+    try:
+        if write:
+            username = getattr(args, "user", None) or actor_for(db).username
+            secret = passphrase(f"账号“{username}”的口令:")
+            actor = login(db, username, secret)
+        yield Session(db, actor, secret)
+    finally:
+        db.close()
+
+
+def new_database(path: str, what: str, create: Callable[[str], Database]) -> int:
+    """Create a database with `create(passphrase)` under a new administrator passphrase (asked
+    twice, or SCHOOLQ_PASSPHRASE; at least 8 characters), print its key fingerprint and the
+    recovery code for the printed recovery sheet; return the exit code 0.
+
+    Raises ValidationError (weak or mismatched passphrase, bad input: nothing is created).
+    """
+    secret = check_new_passphrase(passphrase("为管理员设置口令(至少 8 个字符):", confirm=True))
+    db = create(secret)
+    try:
+        actor = actor_for(db)
+        code = new_recovery_code(db, actor, secret)
+        fingerprint = own_key(db)["fingerprint"]
+    finally:
+        db.close()
+    print(f"已创建{what}:{path}")
+    print(f"管理员账号:{actor.username};签名密钥指纹:{fingerprint}")
+    print(f"恢复码:{code}")
+    print("请把恢复码抄在纸上(或用 schoolq keys recovery-sheet 打印恢复单)锁好保存:忘记管理员口令时,"
+          "只有它能重设口令并保住签名密钥。")
+    return 0
 
 
 def emit_json(value: object) -> None:

@@ -454,3 +454,20 @@ def _m006_statements() -> list[str]:
 def m006_marks_indexed_by_integer_keys(db: Database) -> None:
     for statement in _m006_statements():
         db.execute(statement)
+
+
+# Accounts remember failed log-ins (each one makes the next try wait longer) and can be locked by
+# their administrator; a locked account cannot log in until it is unlocked. The signing key keeps a
+# second encrypted copy under the recovery code printed at set-up (app.services.keys).
+_M007 = [
+    "ALTER TABLE school_key ADD COLUMN private_recovery_encrypted TEXT",
+    "ALTER TABLE app_user ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE app_user ADD COLUMN last_failed_at TEXT",
+    "ALTER TABLE app_user ADD COLUMN locked INTEGER NOT NULL DEFAULT 0",
+]
+
+
+@migration
+def m007_account_lockout(db: Database) -> None:
+    for statement in _M007:
+        db.execute(statement)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from app.db.database import open_database
 from app.services import setup
-from app.services.users import verify_user
+from app.services.users import login
 from ui.pages.exchange_page import ExchangePage, removable_drives
 from ui.session import Session
 from ui_helpers import column_texts
@@ -33,7 +33,7 @@ def answers(monkeypatch):
 
 def _session(path: Path, tasks) -> Session:
     db = open_database(path)
-    return Session(path, db, verify_user(db, "admin", "demo"), tasks)
+    return Session(path, db, login(db, "admin", "demo"), tasks)
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def school_page(demo_dir, tasks, boxes, owned, qtbot):
 @pytest.fixture
 def township_page(tmp_path, tasks, boxes, owned, qtbot):
     path = tmp_path / "qsz.sqlite"
-    setup.init_township(path, code="QSZ", name="青山镇", passphrase="demo").close()
+    setup.init_township(path, code="QSZ", name="青山镇", passphrase="demo", demo=True).close()
     session = _session(path, tasks)
     page = owned(ExchangePage(session))
     page.show()

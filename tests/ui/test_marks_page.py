@@ -17,7 +17,7 @@ from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.services.exams import create_exam
 from app.services.marks import set_mark
-from app.services.users import verify_user
+from app.services.users import login
 from ui.dialogs.import_preview_dialog import ImportPreviewDialog
 from ui.pages.marks_page import MarksPage
 from ui.session import Session
@@ -43,7 +43,7 @@ def setup(demo_path):
 
 def open_page(demo_path, tasks, make_window, username: str, ids: dict) -> MarksPage:
     db = open_database(demo_path)
-    session = Session(demo_path, db, verify_user(db, username, "demo"), tasks)
+    session = Session(demo_path, db, login(db, username, "demo"), tasks)
     window = make_window(session)
     window.activateWindow()
     page = window.show_page(MarksPage)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 from sqlite_utils import Database
 
 from app.db.database import open_database
-from app.services.users import verify_user
+from app.services.users import login
 from ui.pages.quality_page import QualityPage
 from ui.session import Session
 from ui_helpers import column_texts, header_titles
@@ -21,7 +21,7 @@ def open_page(demo_path, make_window, tasks, boxes):
     """Return a function that logs `user` into the demo township and shows the 质量分析 page."""
     def open_as(user: str = "admin") -> QualityPage:
         db = open_database(demo_path)
-        session = Session(demo_path, db, verify_user(db, user, "demo"), tasks)
+        session = Session(demo_path, db, login(db, user, "demo"), tasks)
         window = make_window(session)
         page = window.show_page(QualityPage)
         page.exam_combo.setCurrentIndex(page.exam_combo.findText(MIDTERM, Qt.MatchFlag.MatchStartsWith))

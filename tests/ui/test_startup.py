@@ -112,17 +112,23 @@ def test_new_school_dialog_checks_the_passphrase_twice_then_creates_the_database
         dialog.type.setCurrentText("教学点")
         dialog.path_edit.setText(str(target))
         dialog.passphrase_edit.setText("abcd1")
-        dialog.passphrase_again.setText("abcd2")
+        dialog.passphrase_again.setText("abcd1")
+        dialog.accept()
+        seen["short"] = dialog.form.error_text("passphrase")
+        dialog.passphrase_edit.setText("河西教学点2026")
+        dialog.passphrase_again.setText("河西教学点2027")
         dialog.accept()
         seen["mismatch"] = dialog.form.error_text("passphrase_again")
         seen["file_after_mismatch"] = target.exists()
-        dialog.passphrase_again.setText("abcd1")
+        dialog.passphrase_again.setText("河西教学点2026")
         dialog.accept()
 
     errors = when_modal(fill)
     session = opening.create_school(tasks)
     assert errors == []
-    assert seen == {"mismatch": "两次输入的口令不一致。", "file_after_mismatch": False}
+    assert seen == {"short": "口令至少需要 8 个字符(现在 5 个):它保护签名私钥和学生信息。可以用一句好记的话,如“青山小学2026好”。",
+                    "mismatch": "两次输入的口令不一致。", "file_after_mismatch": False}
+    assert [kind for kind, _title, text in boxes.shown if "恢复码" in text] == ["information"]
     try:
         assert session.actor.username == "admin" and session.actor.role == "school_admin"
         assert session.kind == "school"
