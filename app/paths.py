@@ -23,6 +23,11 @@ def font_path() -> Path:
     return resource_path("fonts", "wqy-microhei.ttc")
 
 
+def manual_path() -> Path:
+    """Return the Chinese manual (HTML) that 帮助 › 使用说明 shows."""
+    return resource_path("help", "manual.html")
+
+
 def icon_path() -> Path:
     """Return the program's icon (SVG, drawn by Qt's svg image plugin)."""
     return resource_path("icons", "schoolq.svg")

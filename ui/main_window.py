@@ -11,6 +11,7 @@ from app.db.database import schema_version
 from app.db.migrations import program_schema_version
 from app.paths import user_data_dir
 from ui import opening
+from ui.dialogs.help_dialog import HelpDialog
 from ui.pages import PAGES
 from ui.pages.page import Page
 from ui.session import Session
@@ -32,6 +33,7 @@ class MainWindow(QMainWindow):
         self.tasks = tasks
         self.session: Session | None = None
         self.pages: list[Page] = []
+        self.manual: HelpDialog | None = None
         self.resize(1200, 720)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -72,6 +74,10 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         help_menu = self.menuBar().addMenu(self.tr("帮助(&H)"))
+        manual = QAction(self.tr("使用说明"), self)
+        manual.setShortcut(QKeySequence.StandardKey.HelpContents)
+        manual.triggered.connect(self.show_manual)
+        help_menu.addAction(manual)
         about = QAction(self.tr("关于"), self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
@@ -143,6 +149,14 @@ class MainWindow(QMainWindow):
             "<p>数据文件夹:{folder}</p>"
             "<p>完全离线运行;数据只保存在本机。</p>").format(
             version=__version__, program=program_schema_version(), db=db_version, folder=str(user_data_dir()))
+
+    def show_manual(self) -> HelpDialog:
+        """帮助 › 使用说明: show the manual beside the window; return the dialog."""
+        if self.manual is None:
+            self.manual = HelpDialog(self)
+        self.manual.show()
+        self.manual.raise_()
+        return self.manual
 
     def about(self) -> None:
         """帮助 › 关于"""

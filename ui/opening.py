@@ -10,13 +10,14 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 from app.db.database import open_database
 from app.errors import SchoolQError
 from app.paths import default_database_path, user_data_dir
+from app.progress import Cancelled
 from app.services.users import login
 from ui.dialogs.login_dialog import LoginDialog
 from ui.dialogs.messages import show_error
 from ui.dialogs.new_school_dialog import NewSchoolDialog
 from ui.dialogs.welcome_dialog import DEMO, NEW, OPEN, WelcomeDialog
 from ui.session import Session, is_demo_path
-from ui.tasks import SyncTaskRunner, TaskCancelled, TaskControl, TaskManager
+from ui.tasks import SyncTaskRunner, TaskControl, TaskManager
 
 Tasks = TaskManager | SyncTaskRunner
 LAST_DATABASE = "last_database"
@@ -66,7 +67,7 @@ def open_path(path: Path, tasks: Tasks, parent: QWidget | None = None) -> Sessio
 def ensure_demo(tasks: Tasks, parent: QWidget | None = None) -> Path:
     """Return the demo township's path, generating it first (in the background) when missing.
 
-    Raises TaskCancelled when the user cancels, or whatever the generator raised; a half-written
+    Raises Cancelled when the user cancels, or whatever the generator raised; a half-written
     file is never left behind.
     """
     path = default_database_path()
@@ -83,7 +84,7 @@ def ensure_demo(tasks: Tasks, parent: QWidget | None = None) -> Path:
     def build(control: TaskControl) -> None:
         def progress(fraction: float, message: str) -> None:
             if control.cancelled():
-                raise TaskCancelled()
+                raise Cancelled()
             control.progress(fraction, message)
 
         remove_partial()
@@ -102,7 +103,7 @@ def open_demo(tasks: Tasks, parent: QWidget | None = None) -> Session | None:
     """Open the demo township (generating it on first use) and log in; None when cancelled."""
     try:
         path = ensure_demo(tasks, parent)
-    except TaskCancelled:
+    except Cancelled:
         return None
     except Exception as exc:  # noqa: BLE001 - shown as a Chinese message, logged when unexpected
         show_error(parent, exc)

@@ -3,7 +3,10 @@
 A task is a plain callable `fn(control)`; `control.progress(fraction, message)` and
 `control.cancelled()` are the plain callables core functions accept. The result or the exception
 comes back on the GUI thread through `on_done` / `on_error`. A progress dialog appears only when
-a task with a label lasts more than half a second; its 取消 button sets `cancelled()`.
+a task with a label lasts more than half a second; its 取消 button sets `cancelled()`. A task run
+with a `key` replaces the earlier task of that key: the earlier one is cancelled (not started, if
+still queued) and its callbacks are never called, so a page that reloads on every change of a
+combo box shows only the last load's result.
 
 The worker (a QThread) hands results and progress back through a queue and a field that a
 GUI-thread timer reads every 20 ms, not through cross-thread signals: the worker never touches
@@ -18,7 +21,7 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +57,6 @@ class TaskControl:
         self._cancel.set()
 
 
-class TaskCancelled(Exception):
-    """Raised by a task that noticed `control.cancelled()` and stopped."""
-
-
 @dataclass
 class _Job:
     job_id: int
@@ -72,6 +71,8 @@ class _Job:
     due: bool = False
     shown_progress: tuple[float, str] | None = None
     on_shown: Callable[[], None] | None = None
+    key: Hashable | None = None
+    superseded: bool = False
 
 
 class _Worker(QThread):
@@ -87,6 +88,9 @@ class _Worker(QThread):
             job = self.jobs.get()
             if job is None:
                 return
+            if job.superseded:  # replaced by a newer job of the same key before it started
+                self.done.put((job.job_id, None, None))
+                continue
             try:
                 result, error = job.fn(job.control), None
             except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
@@ -101,6 +105,7 @@ class TaskManager(QObject):
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._jobs: dict[int, _Job] = {}
+        self._keyed: dict[Hashable, int] = {}
         self._worker = _Worker()
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
@@ -109,15 +114,20 @@ class TaskManager(QObject):
 
     def run(self, fn: Callable[[TaskControl], Any], *, on_done: Done | None = None,
             on_error: Failed | None = None, label: str | None = None, parent: QWidget | None = None,
-            cancellable: bool = False) -> int:
+            cancellable: bool = False, key: Hashable | None = None) -> int:
         """Queue `fn(control)` on the worker and return the job id.
 
         `on_done(result)` or `on_error(exception)` is called later on the GUI thread. With a
         `label`, a progress dialog appears if the job is still running after 0.5 s; with
-        `cancellable` it has a 取消 button that makes `control.cancelled()` true.
+        `cancellable` it has a 取消 button that makes `control.cancelled()` true. With a `key`, the
+        job replaces the unfinished job of the same key: that one's `control.cancelled()` turns
+        true, it is skipped if it has not started, and its callbacks are dropped.
         """
         job_id = next(self._ids)
-        job = _Job(job_id, fn, TaskControl(), on_done, on_error, label, parent, cancellable)
+        job = _Job(job_id, fn, TaskControl(), on_done, on_error, label, parent, cancellable, key=key)
+        if key is not None:
+            self._supersede(self._keyed.get(key))
+            self._keyed[key] = job_id
         self._jobs[job_id] = job
         if label is not None:
             QTimer.singleShot(PROGRESS_DELAY_MS, self, lambda: self._show_dialog(job_id))
@@ -162,6 +172,16 @@ class TaskManager(QObject):
         self._worker.wait()
         self._poll.stop()
 
+    def cancel(self, key: Hashable) -> None:
+        """Cancel the unfinished job of `key`, if any, as a newer job of that key would."""
+        self._supersede(self._keyed.get(key))
+
+    def _supersede(self, job_id: int | None) -> None:
+        job = self._jobs.get(job_id) if job_id is not None else None
+        if job is not None:
+            job.superseded = True
+            job.control.cancel()
+
     def _show_dialog(self, job_id: int) -> None:
         job = self._jobs.get(job_id)
         if job is None:
@@ -196,9 +216,13 @@ class TaskManager(QObject):
         job = self._jobs.pop(job_id, None)
         if job is None:
             return
+        if job.key is not None and self._keyed.get(job.key) == job_id:
+            del self._keyed[job.key]
         if job.dialog is not None:
             job.dialog.close()
             job.dialog.deleteLater()
+        if job.superseded:
+            return
         if error is not None:
             if job.on_error is not None:
                 job.on_error(error)
@@ -213,8 +237,9 @@ class SyncTaskRunner(QObject):
 
     def run(self, fn: Callable[[TaskControl], Any], *, on_done: Done | None = None,
             on_error: Failed | None = None, label: str | None = None, parent: QWidget | None = None,
-            cancellable: bool = False) -> int:
-        """Run `fn(control)` now and call `on_done` or `on_error`; return 0."""
+            cancellable: bool = False, key: Hashable | None = None) -> int:
+        """Run `fn(control)` now and call `on_done` or `on_error`; return 0 (a `key` changes
+        nothing: each job is done before the next can start)."""
         try:
             result = fn(TaskControl())
         except Exception as exc:  # noqa: BLE001 - handed to on_error like the real worker does
@@ -230,6 +255,9 @@ class SyncTaskRunner(QObject):
                   parent: QWidget | None = None, cancellable: bool = False) -> Any:
         """Run `fn(control)` now and return its result (or raise its exception)."""
         return fn(TaskControl())
+
+    def cancel(self, key: Hashable) -> None:
+        """Nothing is ever left unfinished, so there is nothing to cancel."""
 
     def shutdown(self) -> None:
         """Nothing runs in the background, so there is nothing to stop."""

@@ -6,8 +6,8 @@ Exit code 0 when the file was written (or a --dry-run found no problem), 2 when 
 from __future__ import annotations
 
 from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
-from app.importing.marks import read_marks
-from app.importing.marks_write import import_marks
+from app.marks.reading import read_marks
+from app.marks.writing import import_marks
 from app.importing.workbook import NotAWorkbook
 from app.services.schools import school_by_code
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -24,20 +23,20 @@ from app.demo.routine import seed_routine
 from app.demo.scores import make_marks
 from app.demo.timetable import DAY_PLAN, build_timetable
 from app.errors import invalid
+from app.progress import Progress, no_progress
 from app.services import schools, setup, users
 from app.services.passphrases import DEMO_PASSPHRASE
 from app.services.subjects import list_subjects
 
 DEMO_TODAY = dt.date(2026, 11, 16)
 DEMO_CLOCK = "2026-11-16T08:00:00+00:00"
-Progress = Callable[[float, str], None]
 
 
 def generate(path: str | Path, *, seed: int = 1, scale: str = "township", school_dbs: str | Path | None = None,
              progress: Progress | None = None) -> dict:
     """Write the demo database at `path` (which must not exist) and return a summary dict
     (path, counts, school_dbs). Raises ValidationError when the file exists or the scale is unknown."""
-    report = progress or (lambda fraction, message: None)
+    report = progress or no_progress
     path = Path(path)
     if scale not in ("township", "county"):
         raise invalid(f"未知的规模“{scale}”,只能是 township 或 county。")

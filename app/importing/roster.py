@@ -21,8 +21,9 @@ from app.db.writes import Actor, insert_row, update_row
 from app.errors import Problem, invalid
 from app.importing.plan import ImportPlan, PlannedRow, column_of
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
-                                    code_text, date_value, read_tables, sort_problems, year_month)
+from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, date_value, read_tables,
+                                    sort_problems, year_month)
+from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.services.classes import create_class
 from app.services.permissions import require_roster_write
 from app.services.pupils import EDITABLE, check_pupil
@@ -132,18 +133,18 @@ class _Pupils:
 
 
 def read_roster(db: Database, path, *, school_id: str | None = None, progress: Progress | None = None,
-                cancelled: Cancelled | None = None) -> RosterPlan:
+                cancelled: CancelCheck | None = None) -> RosterPlan:
     """Read and check a roster file (.xlsx, .xlsm or .csv); write nothing.
 
     `school_id` names the school every row belongs to; without it, a township database takes
     each row's school from a 学校 column or from the sheet's name. Returns a RosterPlan whose
     problems are empty when the whole file can be imported. Raises NotAWorkbook for a file that
     is not a workbook, NotFound when `school_id` is unknown or no current term is set,
-    ImportCancelled when `cancelled()` turns true, FileNotFoundError.
+    Cancelled when `cancelled()` turns true, FileNotFoundError.
     """
     resolver = SchoolResolver(db, school_id)
     year_id = current_term(db)["academic_year_id"]
-    read_progress = (lambda f, m: progress(f * 0.6, m)) if progress else None
+    read_progress = scaled(progress, 0, 0.6)
     tables = read_tables(path, ROSTER_HEADERS, required=REQUIRED, progress=read_progress, cancelled=cancelled)
     plan = RosterPlan(rows=[], problems=list(tables.problems), warnings=list(tables.warnings), new_classes=[],
                       academic_year_id=year_id)
@@ -164,7 +165,7 @@ def read_roster(db: Database, path, *, school_id: str | None = None, progress: P
             done += 1
             if done % 1000 == 0:
                 if cancelled is not None and cancelled():
-                    raise ImportCancelled()
+                    raise Cancelled()
                 if progress is not None:
                     progress(0.6 + 0.4 * done / total, f"正在检查第 {done} 行")
     planner.finish()

@@ -20,8 +20,9 @@ from app.db.writes import Actor, insert_row, set_links, update_row
 from app.errors import Problem, invalid
 from app.importing.plan import ImportPlan, PlannedRow, column_of
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
-                                    code_text, date_value, read_tables, sort_problems, year_month)
+from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, date_value, read_tables,
+                                    sort_problems, year_month)
+from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.services.permissions import require_roster_write
 from app.services.subjects import SubjectIndex
 from app.services.teachers import ROLES, check_teacher, split_list, teacher_links
@@ -74,15 +75,15 @@ class TeacherPlan(ImportPlan):
 
 
 def read_teachers(db: Database, path, *, school_id: str | None = None, progress: Progress | None = None,
-                  cancelled: Cancelled | None = None) -> TeacherPlan:
+                  cancelled: CancelCheck | None = None) -> TeacherPlan:
     """Read and check a teacher list (.xlsx, .xlsm or .csv); write nothing.
 
     The school of each row comes from `school_id`, a 学校 column, the sheet's name, or the
     database's only school. Returns a TeacherPlan whose problems are empty when everything can be
-    imported. Raises NotAWorkbook, NotFound (unknown `school_id`), ImportCancelled, FileNotFoundError.
+    imported. Raises NotAWorkbook, NotFound (unknown `school_id`), Cancelled, FileNotFoundError.
     """
     resolver = SchoolResolver(db, school_id)
-    read_progress = (lambda f, m: progress(f * 0.8, m)) if progress else None
+    read_progress = scaled(progress, 0, 0.8)
     tables = read_tables(path, TEACHER_HEADERS, required=REQUIRED, progress=read_progress, cancelled=cancelled)
     plan = TeacherPlan(rows=[], problems=list(tables.problems), warnings=list(tables.warnings))
     planner = _Planner(db, plan, resolver)
@@ -97,7 +98,7 @@ def read_teachers(db: Database, path, *, school_id: str | None = None, progress:
                                          sheet=table.sheet, row=table.header_row, severity="warning"))
         for row in table.rows:
             if cancelled is not None and cancelled():
-                raise ImportCancelled()
+                raise Cancelled()
             planner.plan_row(table, row)
     plan.warnings.extend(resolver.warnings())
     sheets = [r.sheet for r in plan.rows]

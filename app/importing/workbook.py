@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +21,9 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from app.errors import Problem, SchoolQError
+from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.validation.text import clean, clean_code
 
-Progress = Callable[[float, str], None]
-Cancelled = Callable[[], bool]
 
 SCAN_ROWS = 20
 _PROGRESS_EVERY = 2000
@@ -32,13 +31,6 @@ _PROGRESS_EVERY = 2000
 
 class NotAWorkbook(SchoolQError):
     """The file is not a workbook (.xlsx, .xls, .ods) or a CSV text file the program can read."""
-
-
-class ImportCancelled(SchoolQError):
-    """The user cancelled reading or importing a file; nothing was written."""
-
-    def __init__(self) -> None:
-        super().__init__("已取消导入,未写入任何数据。")
 
 
 class CellError(ValueError):
@@ -285,7 +277,7 @@ def _is_note(row: tuple) -> bool:
 
 def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, required: Sequence[str] = (),
                 min_matches: int = 2, scan_rows: int = SCAN_ROWS, ignore_headers: Sequence[str] = ("序号",),
-                progress: Progress | None = None, cancelled: Cancelled | None = None) -> WorkbookTables:
+                progress: Progress | None = None, cancelled: CancelCheck | None = None) -> WorkbookTables:
     """Read every sheet of `path`, find its header row and return its data rows by field.
 
     The header row is the row among the first `scan_rows` that names the most fields of
@@ -293,7 +285,7 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
     all empty, note rows (注:…, 合计…) and repeated header rows are skipped. A sheet whose header
     lacks a `required` field, or no sheet with a header at all, is a problem; a sheet without a
     header when other sheets have one (an instructions sheet) is only a warning.
-    Returns WorkbookTables. Raises NotAWorkbook, ImportCancelled, FileNotFoundError.
+    Returns WorkbookTables. Raises NotAWorkbook, Cancelled, FileNotFoundError.
     """
     path = Path(path)
     index = HeaderIndex(synonyms)
@@ -309,7 +301,7 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
                         sheet=sheet.name, severity="warning"))
                 continue
             table, had_data = _read_sheet(sheet, index, min_matches, scan_rows, ignore_headers,
-                                          _sheet_progress(progress, number, len(sheets)), cancelled)
+                                          scaled(progress, number / len(sheets), (number + 1) / len(sheets)), cancelled)
             if table is None:
                 if had_data:
                     headerless.append(sheet.name)
@@ -337,15 +329,9 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
     return result
 
 
-def _sheet_progress(progress: Progress | None, number: int, count: int) -> Progress | None:
-    if progress is None:
-        return None
-    return lambda fraction, message: progress((number + fraction) / max(count, 1), message)
-
-
 def _read_sheet(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows: int,
                 ignore_headers: Sequence[str], progress: Progress | None,
-                cancelled: Cancelled | None) -> tuple[Table | None, bool]:
+                cancelled: CancelCheck | None) -> tuple[Table | None, bool]:
     """Return (the sheet's table or None when no header was found, whether the sheet had any data)."""
     best, scanned, had_data = _find_header(sheet, index, min_matches, scan_rows)
     if best is None:
@@ -371,7 +357,7 @@ def _read_sheet(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows
     for number, row in rows_after_header():
         if number % _PROGRESS_EVERY == 0:
             if cancelled is not None and cancelled():
-                raise ImportCancelled()
+                raise Cancelled()
             if progress is not None:
                 fraction = min(number / sheet.size, 0.99) if sheet.size else 0.5
                 progress(fraction, f"正在读取工作表“{sheet.name}”第 {number} 行")

@@ -8,7 +8,6 @@ first time, once a person has compared the fingerprint; every later package must
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,10 +22,10 @@ from app.packages.signing import fingerprint_of_pem, public_key_from_pem, unlock
 from app.packages.township_import import check_sequence, gap_text, missing_sequences
 from app.packages.trust import trusted_key
 from app.packages.verify import check_signature, open_package
+from app.progress import Progress
 from app.services import schools
 from app.services.permissions import require_school_admin, require_township_admin
 
-Progress = Callable[[float, str], None]
 _STAMPS = ("created_at", "updated_at")
 
 

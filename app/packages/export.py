@@ -12,7 +12,6 @@ import contextlib
 import io
 import os
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +27,9 @@ from app.packages.format import (DATA_MEMBER, FORMAT_NAME, FORMAT_VERSION, KEY_M
                                  PackageRefused, encode_manifest, package_file_name, sha256_hex, shipped_presets)
 from app.packages.signing import own_key, public_key_from_pem, sign, unlock_private_key
 from app.packages.verify import check_signature, open_package
+from app.progress import Progress, no_progress
 from app.services.permissions import require_school_admin, require_township_admin
 
-Progress = Callable[[float, str], None]
 
 
 class ExportFailed(SchoolQError):
@@ -155,7 +154,7 @@ def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, 
     Reserves the sequence number (committed, never reused), writes and verifies.
     Raises ValidationError (folder missing, existing file), ExportFailed.
     """
-    report = progress or (lambda fraction, message: None)
+    report = progress or no_progress
     folder = check_folder(folder)
     key_row = own_key(db)
     public_pem = key_row["public_pem"]
@@ -196,7 +195,7 @@ def export_package(db: Database, actor: Actor, passphrase: str, folder: str | Pa
     Raises ValidationError (wrong passphrase, unknown term, folder missing, file exists),
     PermissionDenied, NotFound (database without school or key), ExportFailed.
     """
-    report = progress or (lambda fraction, message: None)
+    report = progress or no_progress
     scope = snapshot.sender_scope(db, term_code)
     if scope.level == "school":
         require_school_admin(actor, scope.school_ids[0])

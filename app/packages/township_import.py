@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,10 +25,10 @@ from app.packages.replace import LABELS, DETAIL_LIMIT, Changes, Snapshot, apply_
 from app.packages.signing import public_key_from_pem
 from app.packages.trust import trusted_key
 from app.packages.verify import OpenedPackage, check_signature, open_package
+from app.progress import Progress, no_progress
 from app.services import schools
 from app.services.permissions import require_township_admin
 
-Progress = Callable[[float, str], None]
 # What each kind of database accepts: a township takes schools' packages, a county townships'.
 ACCEPTS = {"township": "school", "county": "township"}
 LEVEL_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
@@ -253,7 +253,7 @@ def import_packages(db: Database, actor: Actor, paths: Iterable[str | Path],
 
     Raises PermissionDenied; a file that cannot be imported is a refused result, never an exception.
     """
-    report = progress or (lambda fraction, message: None)
+    report = progress or no_progress
     ordered = sorted((Path(p) for p in paths), key=_order)
     results = []
     for index, path in enumerate(ordered):

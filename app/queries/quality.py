@@ -12,12 +12,12 @@ figures (the reference), not the other schools.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.db.database import Database
 from app.db.writes import Actor
 from app.errors import ValidationError
+from app.progress import CancelCheck, Progress, check
 from app.queries.roster import list_schools
 from app.reports.figures import earlier_exams, exam_label
 from app.services.exams import get_exam
@@ -29,12 +29,6 @@ from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 
 STAFF_ROLES = ("township_admin", "school_admin", "academic")
-Progress = Callable[[float, str], None]
-Cancelled = Callable[[], bool]
-
-
-class LoadCancelled(Exception):
-    """Raised when the user cancelled loading."""
 
 
 def may_see_pupils(actor: Actor) -> bool:
@@ -65,9 +59,8 @@ class QualityData:
         return int(self.preset.content.get("min_group_size", 0))
 
 
-def _step(progress: Progress | None, cancelled: Cancelled | None, fraction: float, message: str) -> None:
-    if cancelled is not None and cancelled():
-        raise LoadCancelled("已取消。")
+def _step(progress: Progress | None, cancelled: CancelCheck | None, fraction: float, message: str) -> None:
+    check(cancelled)
     if progress is not None:
         progress(fraction, message)
 
@@ -87,13 +80,13 @@ def _teaching_schools(db: Database, school_id: str | None, term_id: str) -> list
 
 
 def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress | None = None,
-                 cancelled: Cancelled | None = None) -> QualityData:
+                 cancelled: CancelCheck | None = None) -> QualityData:
     """Return the QualityData of `exam_id` as `actor` may see it.
 
     Ranks are removed for a teacher, pupil lists are only read for staff, and a user bound to a
     school gets only that school's records (plus the township's). Value-added compares with the
     previous exam sharing pupils; when there is none, or no pupil in common, value_added_note says
-    why in Chinese. Raises NotFound for an unknown exam, LoadCancelled when `cancelled()` turns true.
+    why in Chinese. Raises NotFound for an unknown exam, Cancelled when `cancelled()` turns true.
     """
     staff = may_see_pupils(actor)
     own_code = next((s["code"] for s in list_schools(db) if s["id"] == actor.school_id), None) \

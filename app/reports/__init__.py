@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from app.errors import invalid
-from app.reports.control import Cancelled, Progress, ReportCancelled, check
+from app.progress import CancelCheck, Cancelled, Progress, check
 from app.reports.model import Report
 
 KINDS = {
@@ -29,13 +29,13 @@ def build_report(db: Database, kind: str, exam_id: str, *, school: str | None = 
                  teacher: str | None = None, township: str | None = None, baseline: str | None = None,
                  slips_per_page: int = 2,
                  made: dt.datetime | None = None, progress: Progress | None = None,
-                 cancelled: Cancelled | None = None) -> Report:
+                 cancelled: CancelCheck | None = None) -> Report:
     """Return the report model of `kind` for an exam (see KINDS). `school` is a school code,
     `class_name` a class as written (三(1)班, 3.1), `teacher` a 工号, `township` a township code
     (default: the database's own), `baseline` an exam id (default: the latest earlier exam sharing
     pupils), `slips_per_page` 1 or 2.
 
-    Raises ValidationError (unknown kind, missing scope), NotFound, ReportCancelled.
+    Raises ValidationError (unknown kind, missing scope), NotFound, Cancelled.
     """
     from app.reports import class_report, exam_school, slips, teacher_report
     from app.reports import township as township_report
@@ -63,10 +63,10 @@ def build_report(db: Database, kind: str, exam_id: str, *, school: str | None = 
 
 
 def write_report(report: Report, path: str | Path, *, progress: Progress | None = None,
-                 cancelled: Cancelled | None = None) -> Path:
+                 cancelled: CancelCheck | None = None) -> Path:
     """Write `report` to `path` as PDF or xlsx by the file's extension and return the path.
 
-    Raises ValidationError for another extension, ReportCancelled, OSError.
+    Raises ValidationError for another extension, Cancelled, OSError.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -83,7 +83,7 @@ def write_report(report: Report, path: str | Path, *, progress: Progress | None 
 
 
 def make_report(db: Database, kind: str, exam_id: str, path: str | Path, *, progress: Progress | None = None,
-                cancelled: Cancelled | None = None, **scope) -> Path:
+                cancelled: CancelCheck | None = None, **scope) -> Path:
     """Build the report of `kind` (see build_report for `scope`) and write it to `path` (.pdf or
     .xlsx); return the path. Raises as build_report and write_report."""
     suffix = Path(path).suffix.lower()
@@ -96,4 +96,4 @@ def make_report(db: Database, kind: str, exam_id: str, path: str | Path, *, prog
     return written
 
 
-__all__ = ["FORMATS", "KINDS", "ReportCancelled", "build_report", "make_report", "write_report"]
+__all__ = ["FORMATS", "KINDS", "Cancelled", "build_report", "make_report", "write_report"]

@@ -9,10 +9,10 @@ import datetime as dt
 from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
+from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_class, find_school, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
-from app.reports.control import Cancelled, Progress, check
 from app.reports.exam_school import (band_table, borderline_table, progress_table, remark, struggling_table,
                                      value_added_table)
 from app.reports.figures import by_key, progress_or_note, township_reference
@@ -72,9 +72,9 @@ def pupil_table(pupils: list[dict], exam: dict, several_grades: bool) -> Table:
 
 def build(db: Database, exam_id: str, class_name: str, *, school_code: str | None = None,
           baseline_id: str | None = None, made: dt.datetime | None = None, progress: Progress | None = None,
-          cancelled: Cancelled | None = None) -> Report:
+          cancelled: CancelCheck | None = None) -> Report:
     """Return the class report of `class_name` in the school (the database's only school when no
-    code is given). Raises NotFound (exam, school, class, baseline), ValidationError, ReportCancelled."""
+    code is given). Raises NotFound (exam, school, class, baseline), ValidationError, Cancelled."""
     exam = get_exam(db, exam_id)
     school = find_school(db, school_code)
     klass = find_class(db, exam, school, class_name)

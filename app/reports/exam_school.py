@@ -10,10 +10,10 @@ from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.errors import invalid
+from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_school, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
-from app.reports.control import Cancelled, Progress, check
 from app.reports.figures import progress_or_note, township_reference, trend
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, pct
 from app.reports.pdf import MARGIN_X
@@ -174,11 +174,11 @@ def struggling_table(records: list[dict], need: int, baseline_name: str) -> Tabl
 
 def build(db: Database, exam_id: str, *, school_code: str | None = None, baseline_id: str | None = None,
           made: dt.datetime | None = None, progress: Progress | None = None,
-          cancelled: Cancelled | None = None) -> Report:
+          cancelled: CancelCheck | None = None) -> Report:
     """Return the 考试质量分析报告 of one school (the database's only school when no code is given).
 
     Raises NotFound (exam, school, baseline), ValidationError (no code in a database of several
-    schools, no marks of the school in the exam), ReportCancelled.
+    schools, no marks of the school in the exam), Cancelled.
     """
     exam = get_exam(db, exam_id)
     school = find_school(db, school_code)

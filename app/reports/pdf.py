@@ -24,8 +24,8 @@ from reportlab.platypus import Table as RLTable
 from reportlab.platypus import TableStyle
 
 from app import __version__
+from app.progress import CancelCheck, Cancelled, Progress
 from app.reports.common import register_font
-from app.reports.control import Cancelled, Progress, ReportCancelled
 from app.reports.model import Chart, Findings, Report, Slip, Table, Text, format_value
 
 MARGIN_X = 14 * mm
@@ -94,7 +94,7 @@ class _Document(BaseDocTemplate):
     honours cancel after each flowable."""
 
     def __init__(self, path: str, report: Report, flowables: int, progress: Progress | None,
-                 cancelled: Cancelled | None) -> None:
+                 cancelled: CancelCheck | None) -> None:
         super().__init__(path, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
                          bottomMargin=MARGIN_BOTTOM, title=report.file_title or report.title,
                          author=f"SchoolQ {__version__}", subject=report.header, creator=f"SchoolQ {__version__}",
@@ -140,7 +140,7 @@ class _Document(BaseDocTemplate):
     def afterFlowable(self, flowable) -> None:  # noqa: N802 - reportlab's name
         self._done += 1
         if self._cancelled is not None and self._cancelled():
-            raise ReportCancelled()
+            raise Cancelled()
         if self._progress is not None and self._done % 20 == 0:
             self._progress(min(0.99, 0.5 + 0.5 * self._done / self._count), "正在排版")
 
@@ -415,10 +415,10 @@ def _story(report: Report, st: dict[str, ParagraphStyle]) -> list:
 
 
 def write_pdf(report: Report, path: str | Path, *, progress: Progress | None = None,
-              cancelled: Cancelled | None = None) -> Path:
+              cancelled: CancelCheck | None = None) -> Path:
     """Draw `report` into the PDF file `path` (written whole or not at all) and return the path.
 
-    Raises ReportCancelled when `cancelled()` turns true (the partial file is removed), OSError
+    Raises Cancelled when `cancelled()` turns true (the partial file is removed), OSError
     when the file cannot be written.
     """
     path = Path(path)

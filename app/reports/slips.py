@@ -10,8 +10,8 @@ import datetime as dt
 from sqlite_utils import Database
 
 from app.errors import invalid
+from app.progress import CancelCheck, Progress, check
 from app.reports.common import find_class, find_school, make_stamp
-from app.reports.control import Cancelled, Progress, check
 from app.reports.model import Report, Section, Slip
 from app.services.exams import get_exam
 from app.stats.presets import active_preset
@@ -27,10 +27,10 @@ def legend(exam: dict, good_pct: float) -> str:
 
 def build(db: Database, exam_id: str, *, school_code: str | None = None, class_name: str | None = None,
           per_page: int = 2, made: dt.datetime | None = None, progress: Progress | None = None,
-          cancelled: Cancelled | None = None) -> Report:
+          cancelled: CancelCheck | None = None) -> Report:
     """Return the slips of one class (or of every class of the school when no class is named), in
     class and 学籍号 order. Raises NotFound (exam, school, class), ValidationError (per_page not 1 or
-    2, no pupil), ReportCancelled."""
+    2, no pupil), Cancelled."""
     if per_page not in (1, 2):
         raise invalid("每页只能印 1 张或 2 张成绩通知单。", "per_page")
     exam = get_exam(db, exam_id)

@@ -9,10 +9,10 @@ import datetime as dt
 from sqlite_utils import Database
 
 from app.errors import invalid
+from app.progress import CancelCheck, Progress, check
 from app.reports import findings
 from app.reports.common import (cutoff_text, exam_when, find_school, find_teacher, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
-from app.reports.control import Cancelled, Progress, check
 from app.reports.exam_school import progress_table, remark, value_added_table
 from app.reports.figures import by_key, progress_or_note, township_reference
 from app.reports.model import Column, Findings, Report, Section, Table, Text
@@ -79,10 +79,10 @@ def score_table(score: dict, own: list[dict], several_schools: bool) -> Table:
 
 def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None = None,
           baseline_id: str | None = None, made: dt.datetime | None = None, progress: Progress | None = None,
-          cancelled: Cancelled | None = None) -> Report:
+          cancelled: CancelCheck | None = None) -> Report:
     """Return the confidential report of the teacher with 工号 `staff_no` (in the school if a code is
     given). Raises NotFound (exam, school, teacher, baseline), ValidationError (the teacher taught
-    no examined class and subject), ReportCancelled."""
+    no examined class and subject), Cancelled."""
     exam = get_exam(db, exam_id)
     school = find_school(db, school_code) if school_code else None
     teacher = find_teacher(db, staff_no, school)

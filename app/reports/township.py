@@ -12,10 +12,10 @@ from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.errors import ValidationError, invalid
+from app.progress import CancelCheck, Progress, check
 from app.queries.township import schools_missing_exam
 from app.reports import charts, findings
 from app.reports.common import cutoff_text, exam_when, grade_name, make_stamp, policy_text, resolve_baseline
-from app.reports.control import Cancelled, Progress, check
 from app.reports.figures import progress_or_note, trend
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text
 from app.reports.pdf import MARGIN_X
@@ -88,9 +88,9 @@ def _missing_text(row: dict) -> str:
 
 def build(db: Database, exam_id: str, *, township_code: str | None = None, baseline_id: str | None = None,
           made: dt.datetime | None = None, progress: Progress | None = None,
-          cancelled: Cancelled | None = None) -> Report:
+          cancelled: CancelCheck | None = None) -> Report:
     """Return the township summary of an exam. Raises NotFound (exam, baseline), ValidationError (no
-    township chosen, no marks in the township), ReportCancelled."""
+    township chosen, no marks in the township), Cancelled."""
     exam = get_exam(db, exam_id)
     township = find_township(db, township_code)
     preset = active_preset(db, "quality")

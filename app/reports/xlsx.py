@@ -24,7 +24,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app import __version__
-from app.reports.control import Cancelled, Progress, check
+from app.progress import CancelCheck, Progress, check
 from app.reports.model import KINDS, Findings, Report, Table, Text, format_value
 
 FONT_NAME = "宋体"
@@ -204,10 +204,10 @@ def _slips_sheet(ws: Worksheet, report: Report) -> None:
 
 
 def write_xlsx(report: Report, path: str | Path, *, progress: Progress | None = None,
-               cancelled: Cancelled | None = None) -> Path:
+               cancelled: CancelCheck | None = None) -> Path:
     """Write `report` as a workbook at `path` (written whole or not at all) and return the path.
 
-    Raises ReportCancelled when `cancelled()` turns true, OSError when the file cannot be written.
+    Raises Cancelled when `cancelled()` turns true, OSError when the file cannot be written.
     """
     path = Path(path)
     wb = Workbook()

@@ -5,6 +5,7 @@ Cut-offs are percentages of full marks. Each exam subject carries its own (defau
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 
@@ -132,6 +133,43 @@ def _exam_school(db: Database, actor: Actor, scope: str, school: str | None) -> 
     return None, None
 
 
+def check_exam_header(*, name: str, type: str, policy: str, grades: Iterable[int] | str, date: object,
+                      term_row: dict) -> tuple[str, list[int], dt.date | None, list[Problem]]:
+    """Check an exam's name, type, policy, grades and date (within `term_row`'s dates when known).
+
+    Returns (cleaned name, sorted grades, date or None, problems each naming its field).
+    """
+    problems: list[Problem] = []
+    name = (name or "").strip()
+    if not name:
+        problems.append(Problem("考试名称不能为空。", field="name"))
+    elif len(name) > 60:
+        problems.append(Problem("考试名称太长(最多 60 个字)。", field="name"))
+    if type not in EXAM_TYPES:
+        problems.append(Problem(f"考试类型“{type}”不对,只能是 {' / '.join(EXAM_TYPES)}。", field="type"))
+    if policy not in POLICIES:
+        problems.append(Problem(f"统计口径“{policy}”不对:sat 按实考人数,roster 按应考人数(缺考计 0 分)。",
+                                field="policy"))
+    exam_grades: list[int] = []
+    try:
+        exam_grades = parse_grades(grades) if isinstance(grades, str) else sorted({int(g) for g in grades})
+        if not exam_grades or any(not 1 <= g <= 9 for g in exam_grades):
+            problems.append(Problem("考试年级应为 1-9 年级中的一个或多个。", field="grades"))
+    except ValidationError as exc:
+        problems += exc.problems
+    except (TypeError, ValueError):
+        problems.append(Problem("考试年级应为 1-9 的整数。", field="grades"))
+    day = None
+    try:
+        day = parse_date(date)
+    except ValueError:
+        problems.append(Problem(f"考试日期“{date}”不是日期,请写作 2026-11-12。", field="date"))
+    if day and term_row.get("start_date") and not term_row["start_date"] <= day.isoformat() <= term_row["end_date"]:
+        problems.append(Problem(f"考试日期 {day.isoformat()} 不在学期 {term_row['code']}({term_row['start_date']}"
+                                f" 至 {term_row['end_date']})内。", field="date"))
+    return name, exam_grades, day, problems
+
+
 def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Iterable[int] | str,
                 subjects: list[dict] | str, scope: str | None = None, term: str | None = None,
                 date: object = None, policy: str = "sat", school: str | None = None,
@@ -148,49 +186,25 @@ def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Ite
     actor may not set up an exam of this scope.
     """
     problems: list[Problem] = []
-    name = (name or "").strip()
-    if not name:
-        problems.append(Problem("考试名称不能为空。", field="name"))
-    elif len(name) > 60:
-        problems.append(Problem("考试名称太长(最多 60 个字)。", field="name"))
-    if type not in EXAM_TYPES:
-        problems.append(Problem(f"考试类型“{type}”不对,只能是 {' / '.join(EXAM_TYPES)}。", field="type"))
     if scope is None:
         kind = school_service.get_meta(db, "kind", "school")
         scope = {"school": "校", "township": "乡", "county": "县"}.get(kind or "school", "校")
     if scope not in SCOPES:
         problems.append(Problem(f"考试范围“{scope}”不对,只能是 校 / 乡 / 县。", field="scope"))
-    if policy not in POLICIES:
-        problems.append(Problem(f"统计口径“{policy}”不对:sat 按实考人数,roster 按应考人数(缺考计 0 分)。",
-                                field="policy"))
-    exam_grades: list[int] = []
-    try:
-        exam_grades = parse_grades(grades) if isinstance(grades, str) else sorted({int(g) for g in grades})
-        if not exam_grades or any(not 1 <= g <= 9 for g in exam_grades):
-            problems.append(Problem("考试年级应为 1-9 年级中的一个或多个。", field="grades"))
-    except ValidationError as exc:
-        problems += exc.problems
-    except (TypeError, ValueError):
-        problems.append(Problem("考试年级应为 1-9 的整数。", field="grades"))
     term_row: dict = {}
     try:
         term_row = _resolve_term(db, term)
     except (ValidationError, NotFound) as exc:
         problems += exc.problems if isinstance(exc, ValidationError) else [Problem(str(exc), field="term")]
-    day = None
-    try:
-        day = parse_date(date)
-    except ValueError:
-        problems.append(Problem(f"考试日期“{date}”不是日期,请写作 2026-11-12。", field="date"))
-    if day and term_row.get("start_date") and not term_row["start_date"] <= day.isoformat() <= term_row["end_date"]:
-        problems.append(Problem(f"考试日期 {day.isoformat()} 不在学期 {term_row['code']}({term_row['start_date']}"
-                                f" 至 {term_row['end_date']})内。", field="date"))
+    name, exam_grades, day, header_problems = check_exam_header(name=name, type=type, policy=policy, grades=grades,
+                                                                date=date, term_row=term_row)
+    problems += header_problems
     default_cuts = dict(DEFAULT_CUTOFFS)
     if cutoffs:
         default_cuts.update({k: cutoffs[k] for k in DEFAULT_CUTOFFS if k in cutoffs})
         problems += _check_cutoffs(default_cuts["excellent_pct"], default_cuts["pass_pct"], default_cuts["low_pct"],
                                    "考试", "cutoffs")
-    subject_rows = _check_subjects(db, subjects, exam_grades, default_cuts, problems)
+    subject_rows = check_subjects(db, subjects, exam_grades, default_cuts, problems)
     if problems:
         raise ValidationError(problems)
     school_id, township_id = _exam_school(db, actor, scope, school)
@@ -209,8 +223,10 @@ def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Ite
     return exam_id
 
 
-def _check_subjects(db: Database, subjects: list[dict] | str, exam_grades: list[int], default_cuts: dict,
-                    problems: list[Problem]) -> list[dict]:
+def check_subjects(db: Database, subjects: list[dict] | str, exam_grades: list[int], default_cuts: dict,
+                   problems: list[Problem]) -> list[dict]:
+    """Check subject specs (see create_exam) against the exam's grades; append each problem to
+    `problems` and return the exam_subject rows (subject_id, full_marks, grades, cut-offs) of the good ones."""
     try:
         specs = parse_subjects(subjects) if isinstance(subjects, str) else list(subjects or [])
     except ValidationError as exc:
@@ -268,7 +284,7 @@ def set_cutoffs(db: Database, actor: Actor, exam_id: str, subject: str, *, excel
     examined, cut-offs out of order), PermissionDenied.
     """
     exam = get_row(db, "exam", exam_id)
-    _require_exam_admin(actor, exam)
+    require_exam_admin(actor, exam)
     found = SubjectIndex.load(db).find(subject)
     if found is None:
         raise invalid(f"没有名为“{subject}”的科目。", "subject")
@@ -296,12 +312,13 @@ def set_cutoffs(db: Database, actor: Actor, exam_id: str, subject: str, *, excel
                                                   **values})
 
 
-def _require_exam_admin(actor: Actor, exam: dict) -> None:
+def require_exam_admin(actor: Actor, exam: dict) -> None:
+    """Raise PermissionDenied unless the actor set up `exam` (or is the township administrator)."""
     if actor.role == "township_admin":
         return
     if exam["school_id"] and actor.role in ("school_admin", "academic") and actor.school_id == exam["school_id"]:
         return
-    raise PermissionDenied("只有设置这次考试的管理员(乡镇统考为乡镇管理员)可以修改它的分数线。")
+    raise PermissionDenied("只有设置这次考试的学校管理员或教务(乡镇统考为乡镇管理员)可以修改它。")
 
 
 def exam_grades(db: Database, exam_id: str) -> list[int]:

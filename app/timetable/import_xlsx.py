@@ -21,8 +21,8 @@ from sqlite_utils import Database
 from app.db.writes import Actor, delete_row, insert_row
 from app.errors import Problem, ValidationError
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import (Cancelled, ImportCancelled, Progress, RowCheck, open_sheets, read_tables,
-                                    sort_problems)
+from app.importing.workbook import RowCheck, open_sheets, read_tables, sort_problems
+from app.progress import CancelCheck, Cancelled, Progress
 from app.services.schools import current_term
 from app.services.subjects import SubjectIndex
 from app.timetable.edit import ensure_day_plan
@@ -291,7 +291,7 @@ class _Reader:
 
     # --- long form ------------------------------------------------------------------------------
 
-    def read_long(self, path: Path, progress: Progress | None, cancelled: Cancelled | None) -> None:
+    def read_long(self, path: Path, progress: Progress | None, cancelled: CancelCheck | None) -> None:
         tables = read_tables(path, LONG_HEADERS, required=("class", "day", "period", "subject"),
                              progress=progress, cancelled=cancelled)
         self.plan.problems += tables.problems
@@ -434,13 +434,13 @@ def _is_grid(sheets: list[tuple[str, list[tuple]]]) -> bool:
 
 
 def read_timetable(db: Database, path: str | Path, *, school_id: str | None = None, term: dict | None = None,
-                   progress: Progress | None = None, cancelled: Cancelled | None = None) -> TimetableImportPlan:
+                   progress: Progress | None = None, cancelled: CancelCheck | None = None) -> TimetableImportPlan:
     """Read and check a timetable file (.xlsx or .csv, long or grid form); write nothing.
 
     `school_id` names the school every timetable belongs to; without it a township database takes
     the school from a 学校 column, the sheet's name or a grid's title. Returns a plan whose
     problems are empty when the whole file can be imported. Raises NotAWorkbook, NotFound (unknown
-    school, no current term), ImportCancelled, FileNotFoundError.
+    school, no current term), Cancelled, FileNotFoundError.
     """
     path = Path(path)
     term = term or current_term(db)
@@ -449,7 +449,7 @@ def read_timetable(db: Database, path: str | Path, *, school_id: str | None = No
         sheets = []
         for sheet in raw:
             if cancelled is not None and cancelled():
-                raise ImportCancelled()
+                raise Cancelled()
             sheets.append((sheet.name, [tuple(r) for r in sheet.rows]))
     grid = _is_grid(sheets)
     plan = TimetableImportPlan(form="grid" if grid else "long", term=dict(term))

@@ -16,11 +16,11 @@ from sqlite_utils import Database
 
 from app import __version__
 from app.errors import invalid
+from app.progress import Progress
 from app.reports.common import made_text, register_font
 from app.timetable.grids import Grid, class_grid, teacher_grid
 from app.timetable.model import DAY_NAMES, load_timetable
 
-Progress = Callable[[float, str], None]
 
 
 def _styles() -> dict[str, ParagraphStyle]:

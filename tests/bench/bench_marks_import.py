@@ -82,8 +82,8 @@ _OURS = f"""
 import json, time
 from app.db.database import open_database
 from app.db.writes import SYSTEM
-from app.importing.marks import read_marks
-from app.importing.marks_write import import_marks
+from app.marks.reading import read_marks
+from app.marks.writing import import_marks
 from app.services.exams import create_exam
 db = open_database({{db!r}})
 exam_id = create_exam(db, SYSTEM, name="基准测试统考" + ("(试运行)" if {{dry!r}} else ""), type="统考",

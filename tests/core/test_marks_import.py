@@ -13,8 +13,9 @@ from app.cli import main
 from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.errors import PermissionDenied, ValidationError
-from app.importing.marks import read_marks
-from app.importing.marks_write import apply_marks
+from app.marks.reading import read_marks
+from app.marks.entry import set_mark
+from app.marks.writing import apply_marks
 from app.importing.workbook import NotAWorkbook
 from app.services import pupils as pupil_service
 from app.services.exams import create_exam
@@ -195,6 +196,63 @@ def test_reimport_changes_nothing_and_a_changed_cell_updates_one_mark_audited(de
     assert counts(demo_db) == (before[0], before[1] + 1)
     old, new = demo_db.execute("SELECT old_value, new_value FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     assert json.loads(old) == {"score": 76.0, "status": "正常"} and json.loads(new) == {"score": None, "status": "缺考"}
+
+
+def test_apply_refuses_when_another_user_changed_a_previewed_mark(demo_db, demo_path, exam, tmp_path):
+    # The preview says 数学 50 → 80; meanwhile a colleague at another window enters 95 for that
+    # pupil, and 语文 for a pupil the file adds. Applying the preview must not overwrite 95 with 80.
+    pupils = class_pupils(demo_db, "QSZ05", "三(1)班")[:3]
+    first = [["学籍号", "姓名", "数学"]] + [[no, name, 50] for no, name in pupils]
+    apply_marks(demo_db, SYSTEM, read_marks(demo_db, write_xlsx(tmp_path / "first.xlsx", {"s": first}), exam))
+    second = [["学籍号", "姓名", "语文", "数学"]] + [[no, name, 70, 80] for no, name in pupils]
+    plan = read_marks(demo_db, write_xlsx(tmp_path / "second.xlsx", {"s": second}), exam)
+    assert [(u["name"], u["old"], u["new"]) for u in plan.updates] == [(n, "50", "80") for _, n in pupils]
+
+    other = open_database(demo_path)  # the colleague's own connection
+    try:
+        pupil_id = other.execute("SELECT id FROM pupil WHERE student_no = ?", [pupils[0][0]]).fetchone()[0]
+        set_mark(other, SYSTEM, exam_id=exam, pupil_id=pupil_id, subject_id=subject_id(other, "数学"), value=95)
+    finally:
+        other.close()
+    before = counts(demo_db)
+    with pytest.raises(ValidationError) as refused:
+        apply_marks(demo_db, SYSTEM, plan)
+    message = str(refused.value.problems[0].message)
+    assert f"{pupils[0][1]}(学籍号 {pupils[0][0]})的数学成绩(预览时为 50,现为 95)" in message
+    assert "未写入任何数据" in message
+    assert counts(demo_db) == before
+    assert stored(demo_db, exam)[(pupils[0][0], "数学")] == (95.0, "正常")
+    assert stored(demo_db, exam)[(pupils[1][0], "数学")] == (50.0, "正常")
+    assert (pupils[0][0], "语文") not in stored(demo_db, exam)
+
+    # Read again, the preview shows 95 → 80; applying that writes every mark of the file.
+    plan = read_marks(demo_db, write_xlsx(tmp_path / "second.xlsx", {"s": second}), exam)
+    assert [(u["old"], u["new"]) for u in plan.updates] == [("95", "80"), ("50", "80"), ("50", "80")]
+    assert apply_marks(demo_db, SYSTEM, plan) == {"add": 3, "update": 3, "unchanged": 0}
+    assert {k: v for k, v in stored(demo_db, exam).items() if k[0] == pupils[0][0]} == \
+        {(pupils[0][0], "数学"): (80.0, "正常"), (pupils[0][0], "语文"): (70.0, "正常")}
+
+
+def test_apply_refuses_a_mark_another_user_entered_where_the_preview_adds_one(demo_db, demo_path, exam, tmp_path):
+    pupils = class_pupils(demo_db, "QSZ05", "三(1)班")[:2]
+    rows = [["学籍号", "姓名", "英语"]] + [[no, name, 100] for no, name in pupils]
+    plan = read_marks(demo_db, write_xlsx(tmp_path / "e.xlsx", {"s": rows}), exam)
+    assert plan.summary()["add"] == 2
+    other = open_database(demo_path)
+    try:
+        pupil_id = other.execute("SELECT id FROM pupil WHERE student_no = ?", [pupils[1][0]]).fetchone()[0]
+        set_mark(other, SYSTEM, exam_id=exam, pupil_id=pupil_id, subject_id=subject_id(other, "英语"), value="缺考")
+    finally:
+        other.close()
+    with pytest.raises(ValidationError, match=f"{pupils[1][1]}(.学籍号 {pupils[1][0]}.)的英语成绩"
+                                              "(.预览时没有成绩,现为 缺考.)"):
+        apply_marks(demo_db, SYSTEM, plan)
+    assert (pupils[0][0], "英语") not in stored(demo_db, exam)
+
+
+def subject_id(db, name: str) -> str:
+    """Return the id of the catalogue subject called `name`."""
+    return db.execute("SELECT id FROM subject WHERE name = ?", [name]).fetchone()[0]
 
 
 def test_last_years_exam_stores_last_years_class_and_grade(demo_db, tmp_path):

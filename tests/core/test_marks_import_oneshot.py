@@ -3,7 +3,7 @@ the rest of the file is still being checked, yet the import is still all or noth
 
 The file holds every third- and fourth-grade pupil of the demo township; each mark is worked out
 by the test from the pupil's place in the file, and what is stored is read back with plain SQL.
-With SINK_ROWS at 40 the file's ~280 rows reach the database in several batches before the end of
+With BATCH_ROWS at 40 the file's ~280 rows reach the database in several batches before the end of
 the file has been checked.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 
 from app.db.writes import SYSTEM, BulkInsert
 from app.errors import PermissionDenied, ValidationError
-from app.importing import marks_write
-from app.importing.marks_write import import_marks
+from app.marks import writing as marks_write
+from app.marks.writing import import_marks
 from app.services.exams import create_exam
 from app.services.users import actor_for
 from test_import_helpers import write_xlsx
@@ -33,7 +33,7 @@ def exam(demo_db) -> str:
 @pytest.fixture
 def batches(monkeypatch) -> list[int]:
     """Send new marks to the writer every 40 rows; return the sizes of the batches it was given."""
-    monkeypatch.setattr("app.importing.marks.SINK_ROWS", 40)
+    monkeypatch.setattr("app.marks.reading.BATCH_ROWS", 40)
     sizes: list[int] = []
     put = marks_write._WriterThread.put
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from app.db.writes import SYSTEM
 from app.errors import ValidationError
-from app.importing.marks import read_marks
-from app.importing.marks_write import apply_marks
+from app.marks.reading import read_marks
+from app.marks.writing import apply_marks
 from app.services.exams import create_exam
 from test_import_helpers import write_csv, write_xlsx
 

@@ -16,7 +16,8 @@ from app.packages.signing import own_public_pem
 from app.packages.township_import import import_package
 from app.queries import township as views
 from app.db.writes import update_row
-from app.services import marks, pupils
+from app.marks import entry as marks
+from app.services import pupils
 from app.services.users import actor_for
 from app.stats.groups import group_stats
 from test_migrations import keys_disagreeing

@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 
 from app.cli import main
 from app.errors import SchoolQError
-from app.reports import ReportCancelled, make_report
+from app.progress import Cancelled
+from app.reports import make_report
 from app.reports.printing import print_file
 from report_helpers import exam_ids, pages_text
 
@@ -56,7 +57,7 @@ def test_cancelled_report_writes_nothing(demo_db, tmp_path):
         calls.append(1)
         return len(calls) > 6  # let the figures be gathered, stop while the pages are laid out
 
-    with pytest.raises(ReportCancelled):
+    with pytest.raises(Cancelled):
         make_report(demo_db, "exam-school", exams["统考"], target, school="QSZ01", cancelled=cancelled)
     assert not list(out.iterdir())
     seen = []

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from app import __version__
 from app.db.writes import SYSTEM
 from app.reports import build_report, write_report
-from app.services.marks import set_mark
+from app.marks.entry import set_mark
 from app.stats.presets import active_preset
 from app.stats.progress import progress_values, value_added
 from report_helpers import (copy_demo, exam_ids, fonts, ink_share, line_with, pages_text, render_page,

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from app.errors import PermissionDenied, ValidationError
-from app.services import classes, marks, pupils, schools, teachers, users
+from app.marks import entry as marks
+from app.services import classes, pupils, schools, teachers, users
 
 
 def _audit(db, table, row_id):

@@ -20,7 +20,7 @@ from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.paths import resource_path
 from app.services import classes, exams, pupils
-from app.services.marks import set_mark
+from app.marks.entry import set_mark
 from app.services.setup import init_school
 from app.stats.groups import all_group_stats, competition_ranks, group_stats
 

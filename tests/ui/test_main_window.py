@@ -8,9 +8,9 @@ from ui.pages.overview_page import OverviewPage
 
 
 def test_pages_in_chinese_and_no_others(window):
-    assert window.page_titles() == ["学校概况", "学生", "教师", "考试成绩", "质量分析", "报表", "课表", "工作量与常规",
-                                    "数据交换", "设置"]
-    assert window.stack.count() == 10
+    assert window.page_titles() == ["学校概况", "学生", "教师", "任课", "考试设置", "考试成绩", "质量分析", "报表", "课表",
+                                    "工作量与常规", "数据交换", "设置"]
+    assert window.stack.count() == 12
 
 
 def test_status_bar_names_file_kind_term_and_user(window, school_session):
@@ -25,7 +25,16 @@ def test_menus_offer_open_new_demo_quit_and_about(window):
     menus = {action.text(): [a.text() for a in action.menu().actions() if a.text()]
              for action in window.menuBar().actions()}
     assert menus["文件(&F)"] == ["打开数据库…", "新建学校数据库…", "打开演示乡镇", "退出"]
-    assert menus["帮助(&H)"] == ["关于"]
+    assert menus["帮助(&H)"] == ["使用说明", "关于"]
+
+
+def test_manual_opens_in_the_program_with_the_four_roles(window):
+    manual = window.show_manual()
+    text = manual.browser.toPlainText()
+    for role in ("教学点负责人", "教务", "乡镇管理员", "教师"):
+        assert role in text
+    assert "命令行" in text and "schoolq " not in text  # it says no command line is needed, and names none
+    assert manual.isVisible() and manual.width() <= 1024 and manual.height() <= 768
 
 
 def test_about_names_version_schema_and_data_folder(window, boxes, tmp_path):

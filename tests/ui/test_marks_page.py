@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.services.exams import create_exam
-from app.services.marks import set_mark
+from app.marks.entry import set_mark
 from app.services.users import login
 from ui.dialogs.import_preview_dialog import ImportPreviewDialog
 from ui.pages.marks_page import MarksPage

@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from ui.widgets.progress_dialog import ProgressDialog
 
-from ui.tasks import TaskCancelled, TaskManager
+from app.progress import Cancelled
+from ui.tasks import TaskManager
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def test_a_long_job_shows_progress_and_cancel_stops_it(manager, qtbot):
             if time.monotonic() - started > 10:
                 return "never cancelled"
             time.sleep(0.02)
-        raise TaskCancelled()
+        raise Cancelled()
 
     def find_dialog():
         dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, ProgressDialog) and w.isVisible()]
@@ -86,7 +87,34 @@ def test_a_long_job_shows_progress_and_cancel_stops_it(manager, qtbot):
     manager.run(long_job, label="正在生成…", cancellable=True, on_error=errors.append)
     qtbot.waitUntil(find_dialog, timeout=5000)
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
-    assert isinstance(errors[0], TaskCancelled)
+    assert isinstance(errors[0], Cancelled)
     assert seen["after"] >= 0.45  # not before half a second
     assert seen["label"].startswith("正在生成…")
     assert "第 1 步" in seen["label"]
+
+
+def test_a_job_with_the_same_key_replaces_the_earlier_one(manager, qtbot):
+    # A page reloads three times in a row (the user turns a combo box): the first load is running,
+    # the second is still queued. Only the last load's result reaches the page; the running one is
+    # told to stop and the queued one never runs.
+    ran, shown, failed, first = [], [], [], []
+    release = threading.Event()
+
+    def load(name):
+        def work(control):
+            ran.append(name)
+            if name == "第一次":
+                release.wait(5)
+                first.append("told to stop" if control.cancelled() else "not told")
+            return name
+        return work
+
+    manager.run(load("第一次"), key="load", on_done=shown.append, on_error=failed.append)
+    qtbot.waitUntil(lambda: ran == ["第一次"], timeout=5000)
+    manager.run(load("第二次"), key="load", on_done=shown.append, on_error=failed.append)
+    manager.run(load("第三次"), key="load", on_done=shown.append, on_error=failed.append)
+    manager.run(load("别的页面"), key="other", on_done=shown.append)
+    release.set()
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=5000)
+    assert shown == ["第三次", "别的页面"] and failed == []
+    assert ran == ["第一次", "第三次", "别的页面"] and first == ["told to stop"]

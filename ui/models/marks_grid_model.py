@@ -2,7 +2,7 @@
 
 The model shows what is stored and what was typed but refused (in red, with the reason as
 tooltip); it never writes. An edit is handed to the page through `edit_requested`, which
-validates it, saves it with app.services.marks.set_mark and puts it on the undo stack.
+validates it, saves it with app.marks.entry.set_mark and puts it on the undo stack.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from app.errors import ValidationError
-from app.services.marks import parse_mark
+from app.marks.entry import parse_mark
 from app.validation.text import clean
 from ui.models.table_model import pinyin_collator
 
@@ -59,7 +59,7 @@ class MarksGridModel(QAbstractTableModel):
 
     # --- loading -------------------------------------------------------------------------------
     def set_grid(self, grid: dict, subject_ids: set[str] | None = None) -> None:
-        """Show app.queries.marks.marks_grid's result; pupils in pinyin order of their names.
+        """Show app.marks.grid.marks_grid's result; pupils in pinyin order of their names.
         `subject_ids` limits the columns to those subjects (None: all)."""
         self.beginResetModel()
         self.subjects = [s for s in grid["subjects"] if subject_ids is None or s["subject_id"] in subject_ids]

@@ -1,6 +1,8 @@
 """The pages of the main window. A new page is one line in PAGES (a Page subclass)."""
 from __future__ import annotations
 
+from ui.pages.assignments_page import AssignmentsPage
+from ui.pages.exams_page import ExamsPage
 from ui.pages.exchange_page import ExchangePage
 from ui.pages.marks_page import MarksPage
 from ui.pages.overview_page import OverviewPage
@@ -17,6 +19,8 @@ PAGES: list[type[Page]] = [
     OverviewPage,
     PupilsPage,
     TeachersPage,
+    AssignmentsPage,
+    ExamsPage,
     MarksPage,
     QualityPage,
     ReportsPage,

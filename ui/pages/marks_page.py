@@ -3,7 +3,7 @@
 Keys (also shown on the page): type a score and press Enter to go to the next pupil, Tab to the
 next subject; Q gives 缺考 and M 免考 (the words 缺考 / 免考 / 作弊 may be typed too); Delete
 clears; Ctrl+V pastes a block copied from Excel or WPS; Ctrl+C copies; Ctrl+Z / Ctrl+Y undo and
-redo. Every accepted cell is saved at once through app.services.marks.set_mark (validated,
+redo. Every accepted cell is saved at once through app.marks.entry.set_mark (validated,
 permission-checked, audited); a refused entry stays red with the reason and is not saved.
 """
 from __future__ import annotations
@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplic
                                QTableView, QVBoxLayout, QWidget)
 
 from app.errors import NotFound, PermissionDenied, ValidationError
-from app.importing.marks import read_marks
-from app.importing.marks_write import apply_marks
-from app.importing.workbook import ImportCancelled
-from app.queries.marks import exam_classes, marks_grid
+from app.marks.reading import read_marks
+from app.marks.writing import apply_marks
+from app.marks.grid import exam_classes, marks_grid
+from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.services.exams import list_exams
-from app.services.marks import set_mark
+from app.marks.entry import set_mark
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, ImportPreviewDialog
 from ui.dialogs.messages import inform, show_error
 from ui.models.marks_grid_model import SHORTHANDS, Mark, MarksGridModel, mark_text, typed_value
@@ -160,7 +160,6 @@ class MarksPage(Page):
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
-        self._generation = 0
         self._grid: dict | None = None
         self._dirty = False
         self.undo_stack = QUndoStack(self)
@@ -252,7 +251,7 @@ class MarksPage(Page):
         """Refill the exam, school and class lists (keeping the choice) and reload the grid."""
         refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in list_exams(self.session.db)])
         if self.exam_combo.count() == 0:
-            self.say(self.tr("还没有考试。请先设置考试(命令行:schoolq exam create),再录入成绩。"), error=True)
+            self.say(self.tr("还没有考试。请先在“考试设置”页点“新建考试…”,再录入成绩。"), error=True)
         self._fill_schools()
 
     def _fill_schools(self) -> None:
@@ -290,9 +289,8 @@ class MarksPage(Page):
         self.commit_pending()
         self.undo_stack.clear()
         exam_id, class_id = self.exam_id(), self.class_combo.currentData()
-        self._generation += 1
-        generation = self._generation
         if exam_id is None or class_id is None:
+            self.session.tasks.cancel(self)
             self._grid = None
             self.model.set_grid({"subjects": [], "pupils": []})
             self._fill_subjects()
@@ -300,12 +298,9 @@ class MarksPage(Page):
         session = self.session
         self.count_label.setText(self.tr("正在加载…"))
         session.tasks.run(lambda _control: marks_grid(session.worker_db(), exam_id, class_id),
-                          on_done=lambda grid: self._loaded(generation, grid),
-                          on_error=lambda exc: show_error(self, exc))
+                          on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
-    def _loaded(self, generation: int, grid: dict) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, grid: dict) -> None:
         self._grid = grid
         self._fill_subjects()
         self.say("")
@@ -505,7 +500,7 @@ class MarksPage(Page):
                 lambda control: read_marks(session.worker_db(), path, exam_id, school_id=school_id,
                                            progress=control.progress, cancelled=control.cancelled),
                 label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except ImportCancelled:
+        except Cancelled:
             return
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)

@@ -21,7 +21,8 @@ from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing
 
 from app.paths import font_path
-from app.queries.quality import LoadCancelled, QualityData, cohort_trend, load_quality, may_see_pupils
+from app.progress import Cancelled
+from app.queries.quality import QualityData, cohort_trend, load_quality, may_see_pupils
 from app.queries.roster import list_schools
 from app.reports import charts
 from app.reports.common import FONT
@@ -141,7 +142,6 @@ class QualityPage(Page):
         super().__init__(session, parent)
         self.staff = may_see_pupils(session.actor)
         self.data: QualityData | None = None
-        self._generation = 0
         self._schools = list_schools(session.db)
         if session.actor.school_id:
             self._schools = [s for s in self._schools if s["id"] == session.actor.school_id] or self._schools
@@ -296,10 +296,9 @@ class QualityPage(Page):
 
     def load_exam(self) -> None:
         """Read the chosen exam's figures in the background, then show them."""
-        self._generation += 1
-        generation = self._generation
         exam_id = self.exam_combo.currentData()
         if exam_id is None:
+            self.session.tasks.cancel(self)
             self.data = None
             self.status.setText(self.tr("还没有录入成绩的考试。请先在“考试成绩”页录入或导入成绩。"))
             self.show_data()
@@ -312,20 +311,16 @@ class QualityPage(Page):
                                 cancelled=control.cancelled)
 
         def failed(exc: BaseException) -> None:
-            if generation != self._generation:
-                return
-            if isinstance(exc, LoadCancelled):
+            if isinstance(exc, Cancelled):
                 self.status.setText(self.tr("已取消统计。重新选择考试即可再次统计。"))
                 return
             self.status.setText("")
             show_error(self, exc)
 
-        session.tasks.run(work, on_done=lambda data: self._loaded(generation, data), on_error=failed,
-                          label=self.tr("正在统计考试成绩…"), parent=self, cancellable=True)
+        session.tasks.run(work, on_done=self._loaded, on_error=failed, label=self.tr("正在统计考试成绩…"),
+                          parent=self, cancellable=True, key=self)
 
-    def _loaded(self, generation: int, data: QualityData) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, data: QualityData) -> None:
         self.data = data
         exam = data.exam
         refill(self.grade_combo, [(grade_text(g), g) for g in exam["grades"]], all_text=self.tr("全部年级"))

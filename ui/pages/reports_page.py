@@ -17,8 +17,9 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QTableView, QVBoxLayout, QWidget)
 
+from app.progress import Cancelled
 from app.queries.roster import list_schools
-from app.reports import KINDS, ReportCancelled, make_report
+from app.reports import KINDS, make_report
 from app.reports.choices import exam_classes, exam_teachers, recent_reports, remember_report, townships
 from app.reports.printing import print_file
 from app.services.exams import list_exams
@@ -334,7 +335,7 @@ class ReportsPage(Page):
 
     def _failed(self, exc: BaseException) -> None:
         self.generate_button.setEnabled(True)
-        if isinstance(exc, ReportCancelled):
+        if isinstance(exc, Cancelled):
             self.status.setText(self.tr("已取消,没有生成文件。"))
             return
         self.status.setText("")

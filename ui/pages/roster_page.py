@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
-from app.importing.workbook import ImportCancelled
+from app.progress import Cancelled
 from app.queries.roster import list_schools
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, IMPORT_VALID, ImportPreviewDialog
 from ui.dialogs.messages import confirm, inform, show_error
@@ -27,7 +27,6 @@ class RosterPage(Page):
 
     def __init__(self, session: Session, columns: list[Column], parent: QWidget | None = None):
         super().__init__(session, parent)
-        self._generation = 0
         layout = QVBoxLayout(self)
         self.filters = QHBoxLayout()
         self.search = QLineEdit()
@@ -87,16 +86,11 @@ class RosterPage(Page):
     def refresh(self) -> None:
         """Reload the filter lists now and the table in the background."""
         self._fill_schools()
-        self._generation += 1
-        generation = self._generation
         self.count_label.setText(self.tr("正在加载…"))
         self.session.tasks.run(lambda _control: self.load(self.session.worker_db()),
-                               on_done=lambda snap: self._loaded(generation, snap),
-                               on_error=lambda exc: show_error(self, exc))
+                               on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
-    def _loaded(self, generation: int, snap: TableSnapshot) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, snap: TableSnapshot) -> None:
         self.model.set_snapshot(snap)
         self._update_count()
         self._update_buttons()
@@ -195,7 +189,7 @@ class RosterPage(Page):
                 lambda control: read(session.worker_db(), path, school_id=school_id, progress=control.progress,
                                      cancelled=control.cancelled),
                 label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except ImportCancelled:
+        except Cancelled:
             return
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)

@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
-from app.importing.workbook import ImportCancelled
+from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.timetable.check import RULES, SEVERITY_NAMES, CheckResult, Finding, check_timetable
 from app.timetable.grids import Grid, class_grid, room_grid, rooms, teacher_grid
@@ -150,7 +150,6 @@ class TimetablePage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         self.loaded: Loaded | None = None
-        self._generation = 0
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         # Counted in "x" widths: 16 hold a school name of eight Chinese characters even when the bar is crowded.
@@ -272,8 +271,6 @@ class TimetablePage(Page):
         if school_id is None:
             self.status.setText(self.tr("数据库中还没有学校。"))
             return
-        self._generation += 1
-        generation = self._generation
         self.status.setText(self.tr("正在检查课表…"))
         session = self.session
 
@@ -282,12 +279,9 @@ class TimetablePage(Page):
             result = check_timetable(db, school_id=None if session.is_township else school_id)
             return Loaded(school_id, load_timetable(db, None, school_id), result)
 
-        session.tasks.run(work, on_done=lambda loaded: self._loaded(generation, loaded),
-                          on_error=lambda exc: show_error(self, exc))
+        session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
-    def _loaded(self, generation: int, loaded: Loaded) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
         result = loaded.result
         self.summary_model.set_snapshot(TableSnapshot.build(result.schools, summary_columns(), ("school_name",)))
@@ -441,7 +435,7 @@ class TimetablePage(Page):
                 lambda control: read_timetable(session.worker_db(), path, school_id=school_id,
                                                progress=control.progress, cancelled=control.cancelled),
                 label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except ImportCancelled:
+        except Cancelled:
             return
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)

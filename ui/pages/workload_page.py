@@ -166,7 +166,6 @@ class WorkloadPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         self.loaded: Loaded | None = None
-        self._generation = 0
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.school_combo = SchoolCombo(min_chars=10)
@@ -291,8 +290,6 @@ class WorkloadPage(Page):
 
     def refresh(self) -> None:
         """Compute workload, observation progress and routine summaries in the background."""
-        self._generation += 1
-        generation = self._generation
         school_id = self.school_id()
         session = self.session
         self.status.setText(self.tr("正在统计…"))
@@ -305,12 +302,9 @@ class WorkloadPage(Page):
                           routine_summary(db, school_id=school_id),
                           list_checks(db, school_id=school_id))
 
-        session.tasks.run(work, on_done=lambda loaded: self._loaded(generation, loaded),
-                          on_error=lambda exc: show_error(self, exc))
+        session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
-    def _loaded(self, generation: int, loaded: Loaded) -> None:
-        if generation != self._generation:
-            return
+    def _loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
         result = loaded.workload
         rows = []

@@ -1,8 +1,11 @@
 """Writing the marks a checked file holds: after a preview (apply_marks), or in one go (import_marks).
 
-Either way the whole file goes in as one transaction or not at all: all new marks with one audit
-entry naming the file, the exam and the count, and every stored mark the file changes with its
-own audit entry (old → new).
+Both are the one marks pipeline: app.marks.reading.check_marks reads and checks the file into a
+MarksPlan, and this module writes the plan. The GUI previews the plan and writes it once the user
+agrees (apply_marks, which first makes sure no stored mark differs from what the preview showed);
+the CLI writes while it reads (import_marks). Either way the whole file goes in as one transaction
+or not at all: all new marks with one audit entry naming the file, the exam and the count, and every
+stored mark the file changes with its own audit entry (old → new).
 
 import_marks is what `schoolq import-marks` does. It writes the new marks from a second
 connection on a worker thread while the rest of the file is still being read and checked, and
@@ -23,15 +26,17 @@ from contextlib import contextmanager
 from sqlite_utils import Database
 
 from app.db.database import open_writer
+from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
-from app.importing.marks import MarksPlan, read_marks
+from app.marks.reading import MarksPlan, check_marks, mark_text, read_marks
 from app.importing.workbook import Progress
 from app.services.exams import find_exam
 from app.services.permissions import require_mark_write
 
 WRITE_CACHE_MB = 128
 _MARK_COLUMNS = ("school_id", "exam_id", "pupil_id", "subject_id", "class_id", "grade", "score", "status")
+_SHOWN_CHANGES = 5
 _CHANGED_MEANWHILE = ("读取文件之后,数据库中这次考试的成绩已被其他人修改。请重新读取文件后再导入"
                       "(本次未写入任何数据)。")
 
@@ -44,15 +49,17 @@ def apply_marks(db: Database, actor: Actor, plan: MarksPlan, *, progress: Progre
     """Write a checked marks plan in one transaction.
 
     Returns {"add", "update", "unchanged"}: what was written.
-    Raises ValidationError (nothing written) when the plan has problems or the database changed
-    since the file was read, PermissionDenied when the actor may not write one of the marks
-    (teachers: only classes and subjects they teach).
+    Raises ValidationError (nothing written) when the plan has problems or when, since the file was
+    read, someone changed a stored mark the plan changes or stored one it adds (the message names
+    the pupil, the subject, what the preview showed and what is stored now); PermissionDenied when
+    the actor may not write one of the marks (teachers: only classes and subjects they teach).
     """
     if plan.problems:
         raise ValidationError(list(plan.problems))
     _check_groups(db, actor, {(m[0], m[3], m[2]) for m in plan.inserts} | _update_groups(plan))
     total = max(len(plan.inserts) + len(plan.updates), 1)
     with _bulk_write(db), db.atomic():
+        _require_unchanged(db, plan)
         insert = BulkInsert(db, actor, "mark", _MARK_COLUMNS, _note(plan.file_name, plan.exam_name,
                                                                    len(plan.inserts)))
         try:
@@ -105,15 +112,13 @@ def _import_streaming(db: Database, writer: Database, actor: Actor, path, exam: 
     insert = BulkInsert(writer, actor, "mark", _MARK_COLUMNS, "")
     stream = _WriterThread(insert, exam["id"])
     checked: set[tuple] = set()
-
-    def sink(rows: list[tuple]) -> None:
-        groups = {(m[0], m[3], m[2]) for m in rows} - checked
-        _check_groups(db, actor, groups)
-        checked.update(groups)
-        stream.put(rows)
-
     try:
-        plan = read_marks(db, path, exam["id"], school_id=school_id, sink=sink)
+        plan, batches = check_marks(db, path, exam["id"], school_id=school_id)
+        for rows in batches:
+            groups = {(m[0], m[3], m[2]) for m in rows} - checked
+            _check_groups(db, actor, groups)
+            checked.update(groups)
+            stream.put(rows)
     finally:
         stream.finish()
     if plan.problems:
@@ -164,6 +169,38 @@ class _WriterThread:
                                 for school_id, pupil_id, subject_id, class_id, grade, score, status in rows)
             except BaseException as exc:  # handed to the reading thread by put() and finish()
                 self.error = exc
+
+
+def _require_unchanged(db: Database, plan: MarksPlan) -> None:
+    """Raise ValidationError unless the exam's stored marks are still what `plan` was made against:
+    each mark it changes holds the old value the preview showed, and none it adds is stored yet."""
+    stored = {(pupil_id, subject_id): (score, status) for pupil_id, subject_id, score, status in db.execute(
+        f"SELECT pupil_id, subject_id, score, status FROM mark WHERE exam_no = {number_of('exam')}", [plan.exam_id])}
+    changed = [(u["key"], u["old"], stored[u["key"]] if u["key"] in stored else None)
+               for u in plan.updates if stored.get(u["key"]) != u["stored"]]
+    if stored:
+        changed += [((pupil_id, subject_id), "", stored[(pupil_id, subject_id)])
+                    for _, pupil_id, subject_id, *_ in plan.inserts if (pupil_id, subject_id) in stored]
+    if not changed:
+        return
+    names = _pupil_names(db, {key[0] for key, _, _ in changed[:_SHOWN_CHANGES]})
+    subjects = dict(db.execute("SELECT id, name FROM subject").fetchall())
+    lines = []
+    for (pupil_id, subject_id), old, now in changed[:_SHOWN_CHANGES]:
+        previewed = f"预览时为 {old}" if old else "预览时没有成绩"
+        current = f"现为 {mark_text(*now)}" if now is not None else "现已被删除"
+        lines.append(f"{names.get(pupil_id, pupil_id)}的{subjects.get(subject_id, subject_id)}成绩"
+                     f"({previewed},{current})")
+    more = f"等 {len(changed)} 条" if len(changed) > _SHOWN_CHANGES else ""
+    raise invalid(f"预览之后,其他用户修改了这次考试的成绩:{';'.join(lines)}{more}。"
+                  "请重新读取文件、核对后再导入(本次未写入任何数据)。")
+
+
+def _pupil_names(db: Database, pupil_ids: set[str]) -> dict[str, str]:
+    """Return {pupil id: "name(学籍号 …)"} for the given pupils."""
+    ids = sorted(pupil_ids)
+    rows = db.execute(f"SELECT id, name, student_no FROM pupil WHERE id IN ({', '.join('?' * len(ids))})", ids)
+    return {pid: f"{name}(学籍号 {no})" for pid, name, no in rows}
 
 
 def _check_groups(db: Database, actor: Actor, groups: set[tuple]) -> None:

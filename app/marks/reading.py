@@ -6,14 +6,14 @@ sheet per school), or one row per pupil and subject (科目 and 成绩 columns).
 as the sheet's name). Columns that are not marks (总分, 平均分, 名次, 备注, 序号 …) are ignored;
 a 总分 that disagrees with the row's marks is reported as a warning.
 
-`read_marks` reads and checks the whole file and writes nothing; app.importing.marks_write
-writes what it found. Marks the file repeats unchanged are not written at all, so importing the
+`check_marks` reads and checks the whole file and writes nothing (`read_marks`: the same, to the
+end); app.marks.writing writes what it found. Marks the file repeats unchanged are not written at all, so importing the
 same file twice changes nothing. A new mark stores the pupil's class and grade at the time of the
 exam.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,12 +22,12 @@ from sqlite_utils import Database
 from app.db.keys import number_of
 from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
-from app.importing.marks_pupils import ExamClasses, ExamPupils
+from app.marks.pupils import ExamClasses, ExamPupils
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import (Cancelled, CellError, DataRow, ImportCancelled, Progress, RowCheck, Table,
-                                    code_text, read_tables, sort_problems)
+from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, read_tables, sort_problems
+from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.services.exams import find_exam
-from app.services.marks import parse_mark
+from app.marks.entry import parse_mark
 from app.services.subjects import SubjectIndex, list_subjects
 from app.validation.classnames import parse_class, parse_grade
 from app.validation.text import clean
@@ -56,8 +56,10 @@ _SUMMARY_WORDS = {"平均分", "平均", "均分", "合计", "总计", "小计",
 # What people write in a cell for a subject the pupil's grade does not sit.
 _NOT_APPLICABLE = {"/", "-", "—", "——", "无", "\\"}
 _LEFT = ("转出", "流失")
-# read_marks hands its sink the new marks of every this many rows.
-SINK_ROWS = 2000
+# What an update holds for writing it, not for showing it (left out of --json).
+_INTERNAL = ("mark_id", "group", "key", "stored")
+# check_marks yields the new marks of every this many rows.
+BATCH_ROWS = 2000
 
 
 @dataclass
@@ -65,8 +67,9 @@ class MarksPlan:
     """What importing a marks file would do, and every problem that stops it.
 
     `inserts` holds new marks as (school_id, pupil_id, subject_id, class_id, grade, score, status);
-    `updates` one dict per stored mark the file changes (mark_id, pupil, subject, old, new, where,
-    and group: the stored mark's school, class and subject, which decide who may change it).
+    `updates` one dict per stored mark the file changes (mark_id, pupil, subject, old, new, where;
+    group: the stored mark's school, class and subject, which decide who may change it; key:
+    (pupil_id, subject_id); stored: the (score, status) the plan was made against).
     """
 
     exam_id: str
@@ -101,7 +104,7 @@ class MarksPlan:
         return {"exam": {"id": self.exam_id, "name": self.exam_name}, "file": self.file_name,
                 "summary": self.summary(), "problems": [p.to_dict() for p in self.problems],
                 "warnings": [p.to_dict() for p in self.warnings],
-                "updates": [{k: v for k, v in u.items() if k not in ("mark_id", "group")} for u in self.updates]}
+                "updates": [{k: v for k, v in u.items() if k not in _INTERNAL} for u in self.updates]}
 
 
 def mark_synonyms(subjects: Iterable[dict]) -> dict[str, list[str]]:
@@ -116,8 +119,7 @@ def mark_synonyms(subjects: Iterable[dict]) -> dict[str, list[str]]:
 
 
 def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
-               progress: Progress | None = None, cancelled: Cancelled | None = None,
-               sink: Callable[[list[tuple]], None] | None = None) -> MarksPlan:
+               progress: Progress | None = None, cancelled: CancelCheck | None = None) -> MarksPlan:
     """Read and check a marks file (.xlsx, .xlsm or .csv) for one exam; write nothing.
 
     `exam_id` is the exam's id (or its exact name, or the start of its id). `school_id` names the
@@ -125,20 +127,40 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
     column or the sheet's name, or finds the pupil by 学籍号 in any school. Returns a MarksPlan
     whose problems are empty when the whole file can be imported. Raises NotAWorkbook for a file
     that is not a workbook, NotFound for an unknown exam or school, ValidationError when the exam
-    reference matches several exams, ImportCancelled when `cancelled()` turns true,
+    reference matches several exams, Cancelled when `cancelled()` turns true,
     FileNotFoundError.
+    """
+    plan, batches = check_marks(db, path, exam_id, school_id=school_id, progress=progress, cancelled=cancelled)
+    for _ in batches:
+        pass
+    return plan
 
-    `sink`, when given, is handed each batch of new marks (as in MarksPlan.inserts) as soon as it
-    is checked, until the first problem turns up (see marks_write.import_marks).
+
+def check_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
+                progress: Progress | None = None,
+                cancelled: CancelCheck | None = None) -> tuple[MarksPlan, Iterator[list[tuple]]]:
+    """Start reading and checking a marks file: the first step of every marks import.
+
+    Returns (plan, batches). Iterating `batches` reads and checks the file; it yields the new marks
+    (as in MarksPlan.inserts) of every BATCH_ROWS rows as soon as they are checked, for as long as no
+    problem has turned up, so a writer can store them while the rest is read (see
+    app.marks.writing.import_marks). Once the iteration ends, `plan` is complete. Raises (here: an
+    unknown exam; while iterating: the rest) what read_marks raises.
     """
     exam = find_exam(db, exam_id)
-    resolver = SchoolResolver(db, school_id)
+    plan = MarksPlan(exam_id=exam["id"], exam_name=exam["name"], file_name=Path(path).name)
+    return plan, _checked_batches(db, path, exam, plan, SchoolResolver(db, school_id), progress, cancelled)
+
+
+def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: SchoolResolver,
+                     progress: Progress | None, cancelled: CancelCheck | None) -> Iterator[list[tuple]]:
+    """The body of check_marks: read the tables, plan every row, yield the new marks in batches."""
     catalogue = list_subjects(db)
-    read_progress = (lambda f, m: progress(f * 0.7, m)) if progress else None
+    read_progress = scaled(progress, 0, 0.7)
     tables = read_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
                          progress=read_progress, cancelled=cancelled)
-    plan = MarksPlan(exam_id=exam["id"], exam_name=exam["name"], file_name=Path(path).name,
-                     problems=[_header_problem(p) for p in tables.problems], warnings=list(tables.warnings))
+    plan.problems.extend(_header_problem(p) for p in tables.problems)
+    plan.warnings.extend(tables.warnings)
     planner = _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))
     usable = planner.usable_tables(tables.tables)
     total = max(sum(len(t.rows) for t in usable), 1)
@@ -151,18 +173,17 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
             done += 1
             if done % 2000 == 0:
                 if cancelled is not None and cancelled():
-                    raise ImportCancelled()
+                    raise Cancelled()
                 if progress is not None:
                     progress(0.7 + 0.3 * done / total, f"正在检查第 {done} 行")
-            if sink is not None and done % SINK_ROWS == 0 and not plan.problems:
-                sink(plan.inserts[sent:])
+            if done % BATCH_ROWS == 0 and not plan.problems:
+                yield plan.inserts[sent:]
                 sent = len(plan.inserts)
-    if sink is not None and not plan.problems and sent < len(plan.inserts):
-        sink(plan.inserts[sent:])
+    if not plan.problems and sent < len(plan.inserts):
+        yield plan.inserts[sent:]
     planner.finish()
     if progress is not None:
         progress(1.0, "检查完毕")
-    return plan
 
 
 def _header_problem(problem: Problem) -> Problem:
@@ -528,8 +549,9 @@ class _Planner:
             "mark_id": derived_id("mark", {"exam_id": self.exam["id"], "pupil_id": pid, "subject_id": subject_id}),
             "school_id": school_id, "student_no": no, "name": name,
             "subject": self.exam_subjects[subject_id]["name"], "sheet": row.sheet, "row": row.row,
-            "old": _mark_text(old_score, old_status), "new": _mark_text(score, status),
-            "score": score, "status": status, "group": (mark_school, mark_class, subject_id)})
+            "old": mark_text(old_score, old_status), "new": mark_text(score, status),
+            "score": score, "status": status, "group": (mark_school, mark_class, subject_id),
+            "key": (pid, subject_id), "stored": (old_score, old_status)})
 
     # --- end -----------------------------------------------------------------------------------
     def finish(self) -> None:
@@ -568,7 +590,8 @@ class _Planner:
         return out
 
 
-def _mark_text(score: float | None, status: str) -> str:
+def mark_text(score: float | None, status: str) -> str:
+    """Return a stored mark as people write it: 87.5, 缺考, or "" for none."""
     if status != "正常":
         return status
     return f"{score:g}" if score is not None else ""

@@ -1,0 +1,86 @@
+"""考试设置: a new school sets up, changes and deletes an exam in the window, never on the command line."""
+from __future__ import annotations
+
+from PySide6.QtCore import QDate
+
+from conftest import audit_rows
+from ui_helpers import column_texts
+from app.services.exams import list_exams
+from ui.dialogs.exam_dialog import ExamDialog
+from ui.pages.exams_page import ExamsPage
+from ui.pages.marks_page import MarksPage
+
+
+def _new_exam(session, owned, **kwargs):
+    dialog = owned(ExamDialog(session))
+    dialog.name.setText(kwargs.get("name", "期中考试"))
+    dialog.type.setCurrentText("期中")
+    dialog.date.setDate(QDate(2025, 11, 12))
+    dialog.set_grades(kwargs.get("grades", [3, 4]))
+    dialog.set_subject("英语", checked=False)
+    dialog.set_subject("数学", full_marks=120)
+    return dialog
+
+
+def test_new_school_is_sent_to_the_exam_page_not_the_command_line(window):
+    marks = window.show_page(MarksPage)
+    assert "命令行" not in marks.message.text() and "schoolq" not in marks.message.text()
+    assert "考试设置" in marks.message.text()
+
+
+def test_create_exam_in_the_dialog(window, school_session, owned, small_school):
+    page = window.show_page(ExamsPage)
+    assert page.new_button.isEnabled()
+    dialog = _new_exam(school_session, owned)
+    dialog.accept()
+    assert dialog.result() == 1
+    exams = list_exams(school_session.db)
+    assert [(e["name"], e["type"], e["date"], e["grades"], e["subjects"]) for e in exams] == [
+        ("期中考试", "期中", "2025-11-12", [3, 4], ["语文", "数学"])]
+    school_session.notify_changed()
+    assert column_texts(page.table, "考试名称") == ["期中考试"]
+    assert column_texts(page.table, "科目") == ["语文、数学"]
+    assert [r["action"] for r in audit_rows(small_school, "exam")] == ["insert"]
+
+
+def test_problems_show_under_their_fields_and_nothing_is_written(school_session, owned):
+    dialog = _new_exam(school_session, owned, name="", grades=[])
+    dialog.date.setDate(QDate(2026, 5, 1))  # outside 2025—2026 第一学期
+    dialog.set_subject("科学", grades="3-x")
+    dialog.accept()
+    assert "科学" in dialog.form.error_text("subjects")
+    dialog.set_subject("科学", checked=False)
+    dialog.accept()
+    assert dialog.result() == 0
+    assert "不能为空" in dialog.form.error_text("name")
+    assert "年级" in dialog.form.error_text("grades")
+    assert "不在学期" in dialog.form.error_text("date")
+    assert list_exams(school_session.db) == []
+
+
+def test_edit_then_delete_exam(window, school_session, owned, boxes, small_school):
+    _new_exam(school_session, owned).accept()
+    exam_id = list_exams(school_session.db)[0]["id"]
+    dialog = owned(ExamDialog(school_session, exam_id))
+    assert dialog.name.text() == "期中考试" and not dialog.term.isEnabled()
+    assert dialog.subjects.cellWidget(1, 1).value() == 120  # 数学, as saved
+    dialog.name.setText("期中质量检测")
+    dialog.set_subject("英语", grades="4")
+    dialog.accept()
+    exam = list_exams(school_session.db)[0]
+    assert exam["name"] == "期中质量检测" and exam["subjects"] == ["语文", "数学", "英语"]
+    page = window.show_page(ExamsPage)
+    page.table.selectRow(0)
+    page.delete_exam()
+    assert "期中质量检测" in boxes.texts("question")[-1]
+    assert list_exams(school_session.db) == []
+    assert [r["action"] for r in audit_rows(small_school, "exam")] == ["insert", "update", "delete"]
+
+
+def test_a_teacher_sees_exams_but_cannot_set_them_up(school_session, make_window):
+    from dataclasses import replace
+
+    school_session.actor = replace(school_session.actor, role="teacher")
+    page = make_window(school_session).show_page(ExamsPage)
+    assert not page.new_button.isEnabled() and not page.delete_button.isEnabled()
+    assert "教务" in page.hint.text()

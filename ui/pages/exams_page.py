@@ -1,0 +1,126 @@
+"""考试设置: the exams of every term, with 新建 / 修改 / 删除 through app.services (no command line)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
+
+from app.services.exam_edit import count_marks, delete_exam
+from app.services.exams import list_exams
+from ui.dialogs.exam_dialog import ExamDialog
+from ui.dialogs.messages import confirm, show_error
+from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
+from ui.pages.page import Page
+from ui.session import Session
+
+SCOPE_NAMES = {"校": "本校", "乡": "乡镇统考", "县": "县统考"}
+
+
+class ExamsPage(Page):
+    """The 考试设置 page: who may set up exams (管理员, 教务) creates, changes and deletes them here."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(session, parent)
+        layout = QVBoxLayout(self)
+        heading = QLabel(self.tr("考试设置"))
+        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
+        layout.addWidget(heading)
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton(self.tr("新建考试…"))
+        self.new_button.clicked.connect(self.new_exam)
+        self.edit_button = QPushButton(self.tr("修改…"))
+        self.edit_button.clicked.connect(self.edit_exam)
+        self.delete_button = QPushButton(self.tr("删除…"))
+        self.delete_button.clicked.connect(self.delete_exam)
+        for button in (self.new_button, self.edit_button, self.delete_button):
+            buttons.addWidget(button)
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #555;")
+        buttons.addWidget(self.hint, 1)
+        layout.addLayout(buttons)
+        self.columns = [
+            Column("term_name", self.tr("学期"), field_text("term_name"), lambda r: r["term_code"]),
+            Column("name", self.tr("考试名称"), field_text("name"), sample="2026年秋季期中考试"),
+            Column("type", self.tr("类型"), field_text("type"), centered=True),
+            Column("scope", self.tr("范围"), lambda r: SCOPE_NAMES.get(r["scope"], r["scope"]), centered=True),
+            Column("date", self.tr("日期"), lambda r: r["date"] or self.tr("未定"), lambda r: r["date"] or "",
+                   centered=True),
+            Column("grades", self.tr("年级"), lambda r: "、".join(f"{g}年级" for g in r["grades"])),
+            Column("subjects", self.tr("科目"), lambda r: "、".join(r["subjects"])),
+            Column("n_marks", self.tr("已录成绩"), field_text("n_marks"), lambda r: r["n_marks"], centered=True),
+        ]
+        self.model = SnapshotTableModel(self.columns, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _index: self.edit_exam())
+        layout.addWidget(self.table, 1)
+
+    def page_title(self) -> str:
+        """Return the navigation title."""
+        return self.tr("考试设置")
+
+    def may_set_up(self) -> bool:
+        """Return True when the user may set up exams (administrators and 教务)."""
+        return self.session.actor.role in ("township_admin", "school_admin", "academic")
+
+    def refresh(self) -> None:
+        """Reload the exams, newest term first."""
+        exams = list_exams(self.session.db)
+        self.model.set_snapshot(TableSnapshot.build(exams, self.columns, ()))
+        self.table.resizeColumnsToContents()
+        allowed = self.may_set_up()
+        for button in (self.new_button, self.edit_button, self.delete_button):
+            button.setEnabled(allowed)
+        if not allowed:
+            self.hint.setText(self.tr("考试由学校管理员或教务设置;您可以查看。"))
+        elif not exams:
+            self.hint.setText(self.tr("还没有考试:点“新建考试…”设置名称、年级、科目和满分,然后到“考试成绩”页录入成绩。"))
+        else:
+            self.hint.setText(self.tr("双击一行修改。乡镇统考由乡镇设置,随配置包下发,学校不能修改。"))
+
+    def selected(self) -> dict | None:
+        """Return the selected exam row, or None."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_data(rows[0].row()) if rows else None
+
+    def new_exam(self) -> None:
+        """Open 新建考试; reload after it was saved."""
+        if ExamDialog(self.session, None, self).exec():
+            self.session.notify_changed()
+
+    def edit_exam(self) -> None:
+        """Open 修改考试 for the selected exam."""
+        exam = self.selected()
+        if exam is None or not self.may_set_up():
+            return
+        try:
+            dialog = ExamDialog(self.session, exam["id"], self)
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
+            show_error(self, exc)
+            return
+        if dialog.exec():
+            self.session.notify_changed()
+
+    def delete_exam(self) -> None:
+        """Delete the selected exam (and its marks, after asking) through app.services.exam_edit."""
+        exam = self.selected()
+        if exam is None:
+            return
+        marks = count_marks(self.session.db, exam["id"])
+        question = self.tr("确定删除考试“{name}”吗?").format(name=exam["name"])
+        if marks:
+            question += self.tr("\n\n这次考试已录入 {n} 条成绩,会一并删除,且不能恢复。").format(n=marks)
+        if not confirm(self, self.tr("删除考试"), question):
+            return
+        try:
+            delete_exam(self.session.db, self.session.actor, exam["id"])
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
+            show_error(self, exc)
+            return
+        self.session.notify_changed()
