@@ -192,7 +192,7 @@ def teacher_session(school_session, small_school):
     teacher = list_teachers(school_session.db)[0]
     create_user(school_session.db, school_session.actor, username="li", display_name="李老师", role="teacher",
                 school_id=teacher["school_id"], teacher_id=teacher["id"], passphrase="pass1word")
-    school_session.actor = login(school_session.db, "li", "pass1")
+    school_session.actor = login(school_session.db, "li", "pass1word")
     return school_session
 
 
