@@ -22,8 +22,9 @@ def register(sub) -> None:
     c.add_argument("--date", help="考试日期,如 2026-11-12")
     c.add_argument("--scope", choices=exams.SCOPES, help="考试范围(默认:学校库为 校,乡镇库为 乡,县级库为 县)")
     c.add_argument("--school", help="校级考试所属学校代码(乡镇库中设置校级考试时需要)")
-    c.add_argument("--policy", choices=exams.POLICIES, default="sat",
-                   help="统计口径:sat 按实考人数(默认);roster 按应考人数,缺考按 0 分计")
+    c.add_argument("--policy", choices=exams.POLICIES,
+                   help="统计口径:sat 按实考人数;roster 按应考人数(名册全员,缺考按 0 分计)。默认按考试类型:"
+                        "统考/期中/期末/抽测/毕业考为 roster,单元/月考为 sat(评分方案中可改)")
     c.add_argument("--excellent", type=float, help="优秀线(满分的百分比,默认 85)")
     c.add_argument("--pass", dest="pass_pct", type=float, help="及格线(满分的百分比,默认 60)")
     c.add_argument("--low", type=float, help="低分线(满分的百分比,默认 40)")

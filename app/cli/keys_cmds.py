@@ -1,11 +1,10 @@
 """`schoolq keys …`: the database's signing key (fingerprint, public key file) and the keys it trusts."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.packages.registration_sheet import write_recovery_sheet, write_registration_sheet
-from app.packages.signing import own_key
+from app.packages.signing import own_key, write_public_key
 from app.packages.trust import list_trusted
 from app.queries.roster import database_kind
 from app.services.keys import new_recovery_code
@@ -65,12 +64,9 @@ def cmd_fingerprint(args) -> int:
 def cmd_export_public(args) -> int:
     """Write this database's public key to --out; return the exit code."""
     with with_db(args, write=False) as session:
-        db = session.db
-        key = own_key(db)
-    out = Path(args.out)
-    out.write_text(key["public_pem"], encoding="ascii")
+        out, fingerprint = write_public_key(session.db, args.out)
     print(f"已导出公钥:{out}")
-    print(f"指纹:{key['fingerprint']}")
+    print(f"指纹:{fingerprint}")
     return 0
 
 

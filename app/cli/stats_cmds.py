@@ -5,7 +5,9 @@ import unicodedata
 
 from app.cli.common import add_db_argument, add_json_argument, emit_json, with_db
 from app.services.exams import find_exam
+from app.stats.presets import resolve
 from app.stats.groups import LEVEL_NAMES, LEVELS, group_stats
+from app.stats.vocabulary import BASIS_WORDS, format_figure, label, rank_text
 
 
 def register(sub) -> None:
@@ -48,14 +50,6 @@ def format_table(headers: list[str], rows: list[list[str]], right_from: int) -> 
     return "\n".join(lines)
 
 
-def _num(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 def cmd_stats(args) -> int:
     """Print the group figures of one exam at one level, as a Chinese table or JSON. Returns the
     exit code."""
@@ -64,6 +58,7 @@ def cmd_stats(args) -> int:
         exam = find_exam(db, args.exam)
         records = group_stats(db, exam["id"], args.level, preset=args.preset, policy=args.policy,
                               min_size=args.min_size)
+        preset_name = resolve(db, "quality", args.preset).name
     if args.grade is not None:
         records = [r for r in records if r["grade"] == args.grade]
     if args.subject:
@@ -75,26 +70,27 @@ def cmd_stats(args) -> int:
         return 0
     policy = records[0]["policy"] if records else (args.policy or exam["policy"])
     print(f"{exam['name']}({exam['term_code']})— {LEVEL_NAMES[args.level]}统计,"
-          f"{'按应考人数(缺考计 0 分)' if policy == 'roster' else '按实考人数'};免考不计入,作弊按 0 分计入。")
+          f"{BASIS_WORDS[policy]};免考不计入,作弊按 0 分计入。")
     if not records:
         print("没有符合条件的成绩。")
         return 0
-    headers = ["单位", "年级", "学科", "应考", "实考", "缺考", "免考", "统计人数", "平均分", "标准差", "中位数",
-               "最高", "最低", "及格率", "优秀率", "低分率", "综合分", "名次"]
+    keys = ["n_roster", "n_sat", "n_absent", "n_exempt", "n", "mean", "sd", "median", "max", "min", "pass_rate",
+            "excellent_rate", "low_rate", "composite"]
+    headers = ["单位", "年级", "学科", *(label(k) for k in keys), label("rank")]
     rows = []
     for r in records:
         unit = r["township_name"] if r["level"] == "township" else r["school_name"]
         if r["class_name"]:
             unit = f"{unit} {r['class_name']}"
-        rank = f"{r['rank']}/{r['rank_of']}" if r["rank"] else ("样本过小" if r["small_sample"] else "—")
         rows.append([unit or "—", "全部" if r["grade"] is None else f"{r['grade']}年级", r["subject"],
-                     str(r["n_roster"]), str(r["n_sat"]), str(r["n_absent"]), str(r["n_exempt"]), str(r["n"]),
-                     _num(r["mean"]), _num(r["sd"]), _num(r["median"]), _num(r["max"]), _num(r["min"]),
-                     _pct(r["pass_rate"]), _pct(r["excellent_rate"]), _pct(r["low_rate"]), _num(r["composite"]),
-                     rank])
+                     *(format_figure(k, r[k]) for k in keys), rank_text(r)])
     print(format_table(headers, rows, right_from=3))
     small = sum(1 for r in records if r["small_sample"])
     if small:
         print(f"注:{small} 个组人数少于最小样本,标为“样本过小”,不参加排名,数据仅供参考。")
-    print(f"评分方案:{records[0]['preset_id']}(内容校验 {records[0]['preset_hash'][:12]})")
+    missing = sum(r["n_missing"] for r in records)
+    if missing:
+        print(f"注:缺考中有 {missing} 人次是名册上有、成绩表中没有的学生(考试当天在班);"
+              f"{'按应考人数统计,计 0 分。' if policy == 'roster' else '按实考人数统计,不计入。'}")
+    print(f"评分方案:{preset_name}(内容校验 {records[0]['preset_hash'][:12]})")
     return 0

@@ -48,6 +48,8 @@ def register(sub) -> None:
                                      "有拒收时 2。")
     add_db_argument(p)
     p.add_argument("files", nargs="+", metavar="FILE", help="数据包 .zip 文件")
+    p.add_argument("--accept-shrink", action="store_true",
+                   help="确认导入会删除该校两成以上学生或成绩的数据包(不加时这样的包暂不导入,并显示数量)")
     add_json_argument(p)
     add_user_argument(p)
     p.set_defaults(func=cmd_import)
@@ -120,8 +122,7 @@ def cmd_register(args) -> int:
 def cmd_import(args) -> int:
     """Import package files; return 0 when all were accepted or duplicates, 2 when any was refused."""
     with with_db(args, write=True) as session:
-        db = session.db
-        results = import_packages(db, session.actor, args.files)
+        results = import_packages(session.db, session.actor, args.files, accept_shrink=args.accept_shrink)
     refused = any(r.status == "refused" for r in results)
     if args.json:
         emit_json([r.to_dict() for r in results])

@@ -29,6 +29,7 @@ from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.services.exams import find_exam
 from app.marks.entry import parse_mark
 from app.services.subjects import SubjectIndex, list_subjects
+from app.stats.roster import missing_marks
 from app.validation.classnames import parse_class, parse_grade
 from app.validation.text import clean
 
@@ -573,20 +574,29 @@ class _Planner:
         sort_problems(plan.warnings, self.sheets)
 
     def _missing_pupils(self) -> list[Problem]:
-        """One warning per class in the file with pupils on its roster but not in the file."""
-        out = []
+        """One warning per class in the file listing the pupils on its roster on the exam date (not
+        免考) who still have no mark once the file is in: under the roster basis they count as 缺考 = 0."""
+        planned = {(row[1], row[2]) for row in self.plan.inserts}
         touched = {self.pupils.at_exam[p][0] for p in self.matched} - {None}
-        for class_id in sorted(touched, key=lambda c: self._class_label(self.classes.by_id[c])
-                               if c in self.classes.by_id else c):
+        names = {s["subject_id"]: s["name"] for s in self.exam["subjects"]}
+        by_class: dict[str, dict[str, list]] = {}
+        schools = {row[0] for row in self.plan.inserts} | {u["school_id"] for u in self.plan.updates}
+        for item in missing_marks(self.db, self.exam, reporting=schools):
+            if item.exempt or item.class_id not in touched or (item.pupil_id, item.subject_id) in planned:
+                continue
+            pupil = by_class.setdefault(item.class_id, {}).setdefault(item.pupil_id, [item, []])
+            pupil[1].append(names[item.subject_id])
+        out = []
+        for class_id, pupils in by_class.items():
             if class_id not in self.classes.by_id:
                 continue
-            missing = sorted(self.pupils.name(p) for names in self.pupils.in_class.get(class_id, {}).values()
-                             for p in names if p not in self.matched and self.pupils.info[p][3] not in
-                             (*_LEFT, "休学"))
-            if missing:
-                shown = "、".join(missing[:5]) + (" 等" if len(missing) > 5 else "")
-                out.append(Problem(f"{self._class_label(self.classes.by_id[class_id])}有 {len(missing)} 名学生"
-                                   f"不在表中:{shown}。他们的成绩不会导入。", severity="warning"))
+            shown = "、".join(f"{item.name}({item.student_no}" + ("" if len(subjects) == len(names) else
+                                                                   f",缺{'、'.join(subjects)}") + ")"
+                             for item, subjects in list(pupils.values())[:20])
+            more = f" 等 {len(pupils)} 人" if len(pupils) > 20 else ""
+            out.append(Problem(f"{self._class_label(self.classes.by_id[class_id])}:名册上有 {len(pupils)} 名学生没有成绩"
+                               f"(考试当天在班、未免考;按应考人数统计时计为缺考 0 分):{shown}{more}。",
+                               severity="warning"))
         return out
 
 

@@ -3,8 +3,10 @@
 The rows of data.xlsx are checked first (every row of the sender's own data belongs to one of its
 schools and to the package's term, every id it refers to is in the package), then each table is
 brought to the snapshot: rows missing from it are deleted, changed rows updated (old → new in the
-audit log), new rows inserted. Reference rows (another school's 走教 teacher, a unified exam) are
-only added when missing, never changed. Returns a summary of what changed, for the import log.
+audit log), new rows inserted. Reference rows (another school's 走教 teacher, a unified exam) must
+already be in this database: they are read, never written, and a school is never created from
+another school's package (a school registered here but not yet imported is recorded from the
+reference row, so the 走教 links to it are kept). Returns a summary of what changed, for the import log.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from app.db.writes import (DERIVED_IDS, Actor, bulk_insert, delete_row, derived_
 from app.errors import Problem
 from app.packages.datasheet import ReadRow
 from app.packages.format import Manifest, PackageRefused
+from app.packages.row_checks import check_values
 from app.services.schools import ensure_term
 
 # The columns of each table a package carries, in the order rows are written.
@@ -61,6 +64,7 @@ class Snapshot:
     cutoffs: dict[str, list[tuple]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     where: dict[tuple[str, str], ReadRow] = field(default_factory=dict)
+    adopted: set[str] = field(default_factory=set)  # reference rows written all the same (see _schools, _exams)
 
     def table(self, name: str) -> dict[str, dict]:
         """Return the rows of table `name` (id → values), creating the entry."""
@@ -184,6 +188,8 @@ def build_snapshot(db: Database, actor: Actor, manifest: Manifest, sheets: dict[
                 v["term_id"] = need_term(row)
             add(table, row, {k: v.get(k) for k in COLUMNS[table]})
     _check_references(snap, own_schools, manifest)
+    check_reference_rows(db, snap, township_id)
+    check_values(db, snap)
     return snap
 
 
@@ -202,17 +208,33 @@ def _schools(snap: Snapshot, res: _Resolver, manifest: Manifest, rows: list[Read
             snap.problems.append(row.problem("own", f"数据包来自 {manifest.sender_code},却包含学校 {v['code']} 的数据。"))
         if mine and manifest.level == "township" and v.get("township_code") != manifest.sender_code:
             snap.problems.append(row.problem("own", f"学校 {v['code']} 不属于乡镇 {manifest.sender_code}。"))
-        existing = res.db.execute("SELECT id FROM school WHERE code = ?", [v["code"]]).fetchone()
+        existing = res.db.execute("SELECT id, township_id FROM school WHERE code = ?", [v["code"]]).fetchone()
         if existing and existing[0] != v["id"]:
             snap.problems.append(row.problem("id", f"学校 {v['code']} 在本数据库中的 ID 与数据包不同,无法对应。"))
+        if mine and existing and township_id and existing[1] != township_id:
+            snap.problems.append(row.problem("own", f"学校 {v['code']} 在本数据库中属于另一个乡镇,"
+                                                    f"{manifest.sender_code} 的数据包不能改动它。"))
+        registered = not mine and not existing and _registered(res.db, v["code"])
+        if not mine and not existing and not registered:
+            # A school this database does not know is never created from another school's
+            # package: registering it (`township register`) or its own package brings it in.
+            continue
         values = {k: v.get(k) for k in COLUMNS["school"] if k != "township_id"}
-        values["township_id"] = township_id if mine else res.townships.get(v.get("township_code") or "")
+        values["township_id"] = township_id if mine or registered else res.townships.get(v.get("township_code") or "")
         add("school", row, values, mine)
+        if registered:
+            snap.adopted.add(v["id"])
         if mine:
             own_schools.add(v["id"])
     if manifest.level == "school" and len(own_schools) != 1:
         snap.problems.append(Problem(f"“学校”表应恰有一行本校({manifest.sender_code})数据。", sheet="学校"))
     return own_schools
+
+
+def _registered(db: Database, code: str) -> bool:
+    """Return True when this database registered a key for the school `code` (one of its schools)."""
+    return db.execute("SELECT 1 FROM trusted_key WHERE level = 'school' AND code = ? AND active = 1",
+                      [code]).fetchone() is not None
 
 
 def _exams(snap: Snapshot, res: _Resolver, manifest: Manifest, rows: list[ReadRow], own_schools: set[str],
@@ -276,7 +298,31 @@ def _check_references(snap: Snapshot, own_schools: set[str], manifest: Manifest)
     for rid in snap.table("teacher"):
         school = snap.table("teacher")[rid]["school_id"]
         if school not in ids.get("school", set()):
-            snap.problems.append(snap.where[("teacher", rid)].problem("school_id", "教师所属学校不在数据包的“学校”表中。"))
+            snap.problems.append(snap.where[("teacher", rid)].problem("school_id", "教师所属学校不在数据包的“学校”表中,"
+                                                                                "或是本数据库中没有的外校。"))
+
+
+def check_reference_rows(db: Database, snap: Snapshot, township_id: str | None) -> None:
+    """Add a problem for every reference row (本包数据=否: another school's teacher, an exam) this
+    database does not already hold with the same owner: a package only changes its own school's
+    rows, so such a row would have to be created in another school's name. The one exception is a
+    unified exam of the receiving township itself (no school, this township), which a township
+    database rebuilt from its schools' packages learns from them."""
+    for table, key, owner, label in (("teacher", "name", "school_id", "教师"), ("exam", "name", "school_id", "考试")):
+        own = snap.own.get(table, set())
+        for rid, values in snap.table(table).items():
+            if rid in own:
+                continue
+            found = db.execute(f"SELECT [{owner}] FROM [{table}] WHERE id = ?", [rid]).fetchone()
+            receivers = (table == "exam" and values.get("school_id") is None and township_id is not None
+                         and values.get("township_id") == township_id)
+            if found is None and receivers:
+                snap.adopted.add(rid)
+            elif found is None or found[0] != values.get(owner):
+                where = snap.where[(table, rid)]
+                snap.problems.append(where.problem(
+                    "own", f"{label}“{values.get(key)}”不属于本包的学校(本包数据=否),本数据库中也没有这条记录:"
+                           "数据包只能改动发送学校自己的数据。请先导入它所属学校的数据包。"))
 
 
 @dataclass
@@ -400,7 +446,7 @@ def _upsert(db: Database, actor: Actor, table: str, snap: Snapshot, current: dic
             if diff:
                 update_row(db, actor, table, rid, diff)
                 changes.note("changed", table, rid)
-        elif rid in own or not db.execute(f"SELECT 1 FROM [{table}] WHERE id = ?", [rid]).fetchone():
+        elif rid in own or rid in snap.adopted:
             new_rows.append({"id": rid, **values})
             changes.note("added", table, rid)
     bulk_insert(db, actor, table, new_rows, note)

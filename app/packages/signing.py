@@ -1,6 +1,8 @@
 """The database's own signing key, public keys read from PEM files, signing and checking signatures."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -13,6 +15,17 @@ from app.services.keys import fingerprint, own_key, unlock
 def own_public_pem(db: Database) -> str:
     """Return the PEM text (SubjectPublicKeyInfo) of this database's public key. Raises NotFound."""
     return own_key(db)["public_pem"]
+
+
+def write_public_key(db: Database, path: str | Path) -> tuple[Path, str]:
+    """Write this database's public key (PEM) to `path`; return (path, fingerprint).
+
+    Raises NotFound when the database has no key, OSError when the file cannot be written.
+    """
+    key = own_key(db)
+    path = Path(path)
+    path.write_text(key["public_pem"], encoding="ascii")
+    return path, key["fingerprint"]
 
 
 def unlock_private_key(db: Database, passphrase: str) -> Ed25519PrivateKey:

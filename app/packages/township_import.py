@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from app.db.keys import numbers_in
 from app.db.writes import Actor, insert_row
 from app.errors import PermissionDenied, SchoolQError, ValidationError
 from app.packages.datasheet import read_workbook
@@ -47,7 +48,7 @@ class ImportResult:
     term_code: str | None = None
     sequence: int | None = None
     summary: dict = field(default_factory=dict)
-    gaps: list[int] = field(default_factory=list)
+    gaps: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Return the result as plain data (for --json and the GUI table)."""
@@ -58,28 +59,53 @@ def _own_code(db: Database, kind: str) -> str | None:
     return schools.get_meta(db, "township_code" if kind == "township" else "county_code")
 
 
+# A package numbered more than this above the last one accepted from its sender is refused: a
+# school exports a few packages a term, so a jump of hundreds is a forged or broken number, and
+# accepting it would make every later genuine package look older than it.
+MAX_SEQUENCE_STEP = 500
+# A package that would remove more than this share of its school's pupils, or of the school's
+# marks of the term, is held until a person confirms it (an emptied school is a mistake far more
+# often than a fact).
+SHRINK_SHARE = 0.2
+
+
 def imported_sequences(db: Database, level: str, code: str, kind: str = "data") -> list[int]:
     """Return the sequence numbers of the packages already accepted from one sender, ascending."""
     return [r[0] for r in db.execute("SELECT sequence FROM package_import WHERE kind = ? AND sender_level = ?"
                                      " AND sender_code = ? ORDER BY sequence", [kind, level, code]).fetchall()]
 
 
-def missing_sequences(db: Database, level: str, code: str, kind: str = "data") -> list[int]:
-    """Return the sequence numbers below the highest imported one that never arrived (第 N 号未收到)."""
-    seen = imported_sequences(db, level, code, kind)
-    return [n for n in range(1, (max(seen) if seen else 0) + 1) if n not in set(seen)]
+def plausible_sequences(seen: Iterable[int]) -> list[int]:
+    """Return the numbers of `seen` (ascending) that follow the one before within MAX_SEQUENCE_STEP:
+    a number stored by an older program after an absurd jump (10^12) is left out, so it neither
+    makes later packages look old nor turns into billions of “missing” numbers."""
+    kept: list[int] = []
+    for number in sorted(seen):
+        if number - (kept[-1] if kept else 0) <= MAX_SEQUENCE_STEP:
+            kept.append(number)
+    return kept
 
 
-def gap_text(gaps: list[int], kind: str = "data") -> str:
-    """Return “第 6 号数据包未收到” for the missing numbers, runs joined (“第 1-4 号数据包未收到”), or ''."""
+def gap_ranges(seen: Iterable[int]) -> list[tuple[int, int]]:
+    """Return the runs (first, last) of numbers below the highest plausible one in `seen` that never
+    arrived, as ranges (never one entry per number)."""
+    gaps, previous = [], 0
+    for number in plausible_sequences(seen):
+        if number > previous + 1:
+            gaps.append((previous + 1, number - 1))
+        previous = max(previous, number)
+    return gaps
+
+
+def missing_sequences(db: Database, level: str, code: str, kind: str = "data") -> list[tuple[int, int]]:
+    """Return the runs (first, last) of sequence numbers that never arrived from one sender (第 N 号未收到)."""
+    return gap_ranges(imported_sequences(db, level, code, kind))
+
+
+def gap_text(gaps: Iterable[tuple[int, int]], kind: str = "data") -> str:
+    """Return “第 6 号数据包未收到” for each missing run (“第 1-4 号数据包未收到”), joined by “;”, or ''."""
     what = "配置包" if kind == "config" else "数据包"
-    runs: list[list[int]] = []
-    for n in sorted(gaps):
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    return ";".join(f"第 {a} 号{what}未收到" if a == b else f"第 {a}-{b} 号{what}未收到" for a, b in runs)
+    return ";".join(f"第 {a} 号{what}未收到" if a == b else f"第 {a}-{b} 号{what}未收到" for a, b in gaps)
 
 
 def check_sequence(db: Database, package: OpenedPackage) -> dict | None:
@@ -95,10 +121,14 @@ def check_sequence(db: Database, package: OpenedPackage) -> dict | None:
             return same[0]
         raise PackageRefused("sequence_conflict", f"已导入过 {m.sender_code} 的第 {m.sequence} 号包,但内容不同。"
                                                   "发送方的数据库可能从备份恢复过:请对方重新导出一个新序号的数据包。")
-    newest = max((r["sequence"] for r in rows), default=0)
+    newest = max(plausible_sequences(r["sequence"] for r in rows), default=0)
     if m.sequence < newest:
         raise PackageRefused("old_sequence", f"这是第 {m.sequence} 号包,比已导入的第 {newest} 号更旧;导入它会用旧数据"
                                              "覆盖新数据,已拒绝。")
+    if m.sequence > newest + MAX_SEQUENCE_STEP:
+        last = f"上一个收到的是第 {newest} 号" if newest else "此前没有收到过它的数据包"
+        raise PackageRefused("sequence_jump", f"这是第 {m.sequence} 号包,{last},序号跳得太多(一次最多 "
+                                              f"{MAX_SEQUENCE_STEP} 个),疑似伪造或损坏,已拒绝。")
     return None
 
 
@@ -115,7 +145,7 @@ def verify_sender(db: Database, package: OpenedPackage, level: str, own_code: st
     key = trusted_key(db, level, m.sender_code)
     if key is None:
         raise PackageRefused("unknown_sender", f"{LEVEL_NAMES[level]} {m.sender_code}({m.sender_name})尚未登记公钥,"
-                                               "请先核对指纹并登记(schoolq township register)。")
+                                               "请先在“数据交换”页点“登记学校公钥…”,与对方电话核对指纹后登记。")
     if m.fingerprint != key["fingerprint"]:
         raise PackageRefused("wrong_key", f"数据包的签名密钥(指纹 {m.fingerprint})不是 {m.sender_code} 登记的密钥"
                                           f"(指纹 {key['fingerprint']}),已拒绝。")
@@ -176,7 +206,43 @@ def _sender_township(db: Database, actor: Actor, kind: str, package: OpenedPacka
                                    county=m.sender.get("county") or m.recipient.get("name"))
 
 
-def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage) -> tuple[dict, list[int]]:
+class ShrinkHeld(PackageRefused):
+    """The package would remove more than SHRINK_SHARE of the school's pupils or of its marks of the
+    term; `counts` says how many: {pupils_before, pupils_removed, marks_before, marks_removed}."""
+
+    def __init__(self, counts: dict):
+        self.counts = counts
+        super().__init__("shrink", shrink_text(counts) + "为防误操作未导入。核对无误后请确认导入"
+                                                        "(命令行加 --accept-shrink)。")
+
+
+def shrink_text(counts: dict) -> str:
+    """Return “将删除 120 名学生中的 120 名、3,000 条成绩中的 3,000 条。” for ShrinkHeld counts."""
+    parts = [f"{counts[f'{what}_before']:,} {unit}{label}中的 {counts[f'{what}_removed']:,} {unit if what == 'marks' else '名'}"
+             for what, unit, label in (("pupils", "名", "学生"), ("marks", "条", "成绩"))
+             if counts[f"{what}_removed"]]
+    return "这个数据包将删除本数据库中该校" + "、".join(parts) + "。"
+
+
+def shrinkage(db: Database, snap: Snapshot, term_id: str) -> dict | None:
+    """Return the counts of a ShrinkHeld when replacing by `snap` removes more than SHRINK_SHARE of
+    the sender's pupils, or of its marks of the term, else None."""
+    own = sorted(snap.own.get("school", set()))
+    marks = ",".join("?" for _ in own) or "NULL"
+    pupils = [r[0] for r in db.execute(f"SELECT id FROM pupil WHERE school_id IN ({marks})", own)]
+    stored = [r[0] for r in db.execute(
+        f"SELECT id FROM mark WHERE school_no IN {numbers_in('school', marks)}"
+        f" AND exam_no IN (SELECT n.no FROM exam_number n JOIN exam e ON e.id = n.id WHERE e.term_id = ?)",
+        [*own, term_id])]
+    counts = {"pupils_before": len(pupils), "pupils_removed": len(set(pupils) - set(snap.table("pupil"))),
+              "marks_before": len(stored), "marks_removed": len(set(stored) - set(snap.table("mark")))}
+    if any(counts[f"{w}_removed"] > SHRINK_SHARE * counts[f"{w}_before"] for w in ("pupils", "marks")):
+        return counts
+    return None
+
+
+def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage,
+           accept_shrink: bool = False) -> tuple[dict, list[tuple[int, int]]]:
     m = package.manifest
     sheets, problems = read_workbook(package.members[DATA_XLSX])
     if problems:
@@ -188,6 +254,9 @@ def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage) -> tup
         if snap.problems:
             raise PackageRefused("bad_data", "数据包中的数据有误:" + ";".join(str(p) for p in snap.problems[:5]))
         term_id = db.execute("SELECT id FROM term WHERE code = ?", [m.term_code]).fetchone()[0]
+        held = shrinkage(db, snap, term_id)
+        if held and not accept_shrink:
+            raise ShrinkHeld(held)
         changes = apply_snapshot(db, actor, snap, m, term_id, township_id, note)
         summary = _summary(snap, changes)
         own = sorted(snap.own.get("school", set()))
@@ -201,8 +270,11 @@ def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage) -> tup
     return summary, missing_sequences(db, m.level, m.sender_code)
 
 
-def import_package(db: Database, actor: Actor, path: str | Path) -> ImportResult:
+def import_package(db: Database, actor: Actor, path: str | Path, *, accept_shrink: bool = False) -> ImportResult:
     """Import one package file; return its ImportResult (refusals are results, not exceptions).
+
+    A package that would remove more than SHRINK_SHARE of its school's pupils or marks is refused
+    with reason_code "shrink" and the counts in summary["shrink"] unless `accept_shrink`.
 
     Raises PermissionDenied when the actor is not a township (or county) administrator.
     """
@@ -213,11 +285,11 @@ def import_package(db: Database, actor: Actor, path: str | Path) -> ImportResult
     try:
         if kind not in ACCEPTS:
             raise PackageRefused("wrong_database", "学校数据库不能导入学校数据包:请在乡镇数据库中导入"
-                                                   "(学校导入乡镇下发的配置包请用 schoolq import-config)。")
+                                                   "(学校导入乡镇下发的配置包,请在学校数据库的“数据交换”页导入)。")
         package = open_package(path)
         m = package.manifest
         if m.kind != "data":
-            raise PackageRefused("wrong_kind", "这是乡镇下发给学校的配置包,应在学校数据库中用 schoolq import-config 导入。")
+            raise PackageRefused("wrong_kind", "这是乡镇下发给学校的配置包,应在学校数据库的“数据交换”页导入。")
         verify_sender(db, package, ACCEPTS[kind], _own_code(db, kind))
         earlier = check_sequence(db, package)
         if earlier is not None:
@@ -225,7 +297,7 @@ def import_package(db: Database, actor: Actor, path: str | Path) -> ImportResult
                                 "本次未做任何改动。", None, m.sender_code, m.sender_name, m.term_code, m.sequence,
                                 json.loads(earlier["changes"]), missing_sequences(db, m.level, m.sender_code))
         try:
-            summary, gaps = _apply(db, actor, kind, package)
+            summary, gaps = _apply(db, actor, kind, package, accept_shrink)
         except sqlite3.IntegrityError as exc:
             raise PackageRefused("bad_data", f"数据包中的数据与本数据库的约束冲突({exc}),已拒绝。") from None
         except ValidationError as exc:
@@ -234,7 +306,8 @@ def import_package(db: Database, actor: Actor, path: str | Path) -> ImportResult
         m = package.manifest if package else None
         return ImportResult(path.name, "refused", f"拒收:{exc.reason}", exc.code,
                             m.sender_code if m else None, m.sender_name if m else None,
-                            m.term_code if m else None, m.sequence if m else None)
+                            m.term_code if m else None, m.sequence if m else None,
+                            {"shrink": exc.counts} if isinstance(exc, ShrinkHeld) else {})
     message = f"已导入:{m.describe()}。{summary_text(summary)}。"
     if gaps:
         message += gap_text(gaps) + "。"
@@ -248,8 +321,9 @@ def _order(path: Path) -> tuple:
 
 
 def import_packages(db: Database, actor: Actor, paths: Iterable[str | Path],
-                    progress: Progress | None = None) -> list[ImportResult]:
-    """Import several package files, each school's in sequence order; return one result per file.
+                    progress: Progress | None = None, *, accept_shrink: bool = False) -> list[ImportResult]:
+    """Import several package files, each school's in sequence order; return one result per file
+    (`accept_shrink` as for import_package).
 
     Raises PermissionDenied; a file that cannot be imported is a refused result, never an exception.
     """
@@ -259,7 +333,7 @@ def import_packages(db: Database, actor: Actor, paths: Iterable[str | Path],
     for index, path in enumerate(ordered):
         report(index / max(len(ordered), 1), f"导入 {path.name}")
         try:
-            results.append(import_package(db, actor, path))
+            results.append(import_package(db, actor, path, accept_shrink=accept_shrink))
         except PermissionDenied:
             raise
         except SchoolQError as exc:

@@ -61,7 +61,7 @@ def register_key(db: Database, actor: Actor, *, level: str, code: str, pem: byte
         return {"fingerprint": fp, "replaced": None, "created": False, "unchanged": True}
     if old and not replace:
         raise invalid(f"{code} 已登记另一把密钥(指纹 {old['fingerprint']})。如确认对方重新安装了程序、换了密钥,"
-                      "请核对新指纹后加 --replace 重新登记。", "pubkey")
+                      "请核对新指纹后选择“停用旧密钥”重新登记。", "pubkey")
     created = False
     with db.atomic():
         if old:

@@ -6,7 +6,7 @@ import json
 from sqlite_utils import Database
 
 from app.db.keys import number_of
-from app.packages.township_import import gap_text
+from app.packages.township_import import gap_ranges, gap_text
 from app.services.schools import current_term, get_meta
 
 _ACTIVE = "('在读', '转入', '休学')"
@@ -21,7 +21,7 @@ def sender_level(db: Database) -> str:
 def package_status(db: Database) -> list[dict]:
     """Return one row per school (per township at a county): code, name, type, registered key
     fingerprint, packages received, last sequence, its term and the time it was made and imported,
-    the numbers never received (missing) and a Chinese status line. Schools first by type, then code."""
+    the runs (first, last) of numbers never received (missing) and a Chinese status line. Schools first by type, then code."""
     level = sender_level(db)
     keys = {r["code"]: r["fingerprint"] for r in db.query(
         "SELECT code, fingerprint FROM trusted_key WHERE level = ? AND active = 1", [level])}
@@ -41,8 +41,7 @@ def package_status(db: Database) -> list[dict]:
     for unit in units:
         got = imports.get(unit["code"], [])
         last = got[-1] if got else None
-        seen = {r["sequence"] for r in got}
-        missing = [n for n in range(1, (last["sequence"] if last else 0) + 1) if n not in seen]
+        missing = gap_ranges(r["sequence"] for r in got)
         if unit["code"] not in keys:
             status = "未登记公钥"
         elif not last:

@@ -16,7 +16,7 @@ from app.reports.common import (cutoff_text, exam_when, find_class, find_school,
 from app.reports.exam_school import (band_table, borderline_table, progress_table, remark, struggling_table,
                                      value_added_table)
 from app.reports.figures import by_key, progress_or_note, township_reference
-from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text
+from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
 from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
@@ -31,9 +31,9 @@ PAGE_WIDTH = A4[0] - 2 * MARGIN_X
 def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[tuple, dict], exam: dict,
                      title: str = "本班与本校同年级、全乡同年级对比") -> Table:
     """Return one row per grade and subject of the group beside its school grade and township grade."""
-    columns = [Column("年级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"), Column("及格率", "pct"),
-               Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"), Column("本校年级均分", "num"),
-               Column("本校年级及格率", "pct"), Column("全乡均分", "num"), Column("全乡及格率", "pct"),
+    columns = [Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("pass_rate"),
+               figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"), figure_column("mean", "本校年级均分"),
+               Column("本校年级及格率", "pct"), Column("全乡均分", "num"), figure_column("pass_rate", "全乡及格率"),
                Column("全乡班级名次", "int"), Column("参评班数", "int"), Column("备注")]
     rows, muted = [], set()
     for r in records:

@@ -15,7 +15,7 @@ from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_school, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
 from app.reports.figures import progress_or_note, township_reference, trend
-from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, pct
+from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column, pct
 from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.stats.groups import NO_RANK_TYPES, all_group_stats
@@ -23,6 +23,7 @@ from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
+from app.stats.vocabulary import value_added_verdict
 
 PAGE_WIDTH = A4[0] - 2 * MARGIN_X
 
@@ -36,29 +37,16 @@ def remark(record: dict, exam: dict) -> str:
     return ""
 
 
-def va_verdict(record: dict) -> str:
-    """Return whether a value-added interval lies above, below or around 0."""
-    if record["small_sample"]:
-        return "样本过小"
-    if record["ci_low"] is None:
-        return "人数不足"
-    if record["ci_low"] > 0:
-        return "高于预期"
-    if record["ci_high"] < 0:
-        return "低于预期"
-    return "与预期相当"
-
-
 def _breaks(rows: list[list], column: int = 0) -> set[int]:
     return {i for i in range(1, len(rows)) if rows[i][column] != rows[i - 1][column]}
 
 
 def overall_table(records: list[dict], town: dict[tuple, dict], title: str) -> Table:
     """Return the table of one group's figures per subject beside the township (all grades pooled)."""
-    columns = [Column("学科"), Column("应考", "int"), Column("实考", "int"), Column("缺考", "int"),
-               Column("免考", "int"), Column("统计人数", "int"), Column("平均分", "num"), Column("标准差", "num"),
-               Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
-               Column("全乡平均分", "num"), Column("全乡及格率", "pct")]
+    columns = [Column("学科"), figure_column("n_roster"), figure_column("n_sat"), figure_column("n_absent"),
+               figure_column("n_exempt"), figure_column("n"), figure_column("mean"), figure_column("sd"),
+               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+               figure_column("mean", "全乡平均分"), figure_column("pass_rate", "全乡及格率")]
     rows = []
     for r in records:
         t = town.get((None, r["subject_code"]), {})
@@ -70,9 +58,9 @@ def overall_table(records: list[dict], town: dict[tuple, dict], title: str) -> T
 
 def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Table:
     """Return the 三率一分 per grade and subject with the township mean and the rank among schools."""
-    columns = [Column("年级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"), Column("标准差", "num"),
-               Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
-               Column("全乡平均分", "num"), Column("全乡及格率", "pct"), Column("名次", "int"), Column("参评校数", "int"),
+    columns = [Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("sd"),
+               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+               figure_column("mean", "全乡平均分"), figure_column("pass_rate", "全乡及格率"), figure_column("rank"), Column("参评校数", "int"),
                Column("备注")]
     rows, muted = [], set()
     for r in records:
@@ -89,7 +77,7 @@ def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Tab
 def band_table(records: list[dict], title: str = "各年级各学科分数段人数", first: str = "年级") -> Table:
     """Return the ten score bands (percent of full marks) per group and subject."""
     labels = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "90-100%"]
-    columns = [Column(first), Column("学科"), Column("人数", "int")] + [Column(b, "int") for b in labels]
+    columns = [Column(first), Column("学科"), figure_column("n")] + [Column(b, "int") for b in labels]
     rows = []
     for r in records:
         head = grade_name(r["grade"]) if first == "年级" else r.get("class_name") or ""
@@ -100,8 +88,8 @@ def band_table(records: list[dict], title: str = "各年级各学科分数段人
 
 def class_table(records: list[dict], grades: dict[tuple, dict], exam: dict) -> Table:
     """Return every class × subject beside its grade mean in the school."""
-    columns = [Column("年级"), Column("班级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"),
-               Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
+    columns = [Column("年级"), Column("班级"), Column("学科"), figure_column("n"), figure_column("mean"),
+               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
                Column("比年级均分", "signed"), Column("备注")]
     rows, muted = [], set()
     for r in records:
@@ -134,13 +122,13 @@ def progress_table(records: list[dict], first: str, label) -> Table:
 
 def value_added_table(records: list[dict], first: str, label) -> Table:
     """Return value-added rows with n and the 95 % interval."""
-    columns = [Column(first), Column("学科"), Column("人数", "int"), Column("增值(标准差)", "signed2"),
+    columns = [Column(first), Column("学科"), figure_column("n"), Column("增值(标准差)", "signed2"),
                Column("95%下限", "signed2"), Column("95%上限", "signed2"), Column("判断")]
     rows, muted = [], set()
     for r in records:
         if r["small_sample"]:
             muted.add(len(rows))
-        rows.append([label(r), r["subject"], r["n"], r["value_added"], r["ci_low"], r["ci_high"], va_verdict(r)])
+        rows.append([label(r), r["subject"], r["n"], r["value_added"], r["ci_low"], r["ci_high"], value_added_verdict(r)])
     return Table("增值评价(95% 置信区间)", columns, rows, sheet="增值评价", muted=muted, breaks=_breaks(rows),
                  note="增值:同年级同学科内,本次成绩(标准分)对基线成绩(标准分)作线性回归,一个组的增值是其学生残差的平均,"
                       "单位为标准差;区间不含 0 才说明明显高于或低于预期。")

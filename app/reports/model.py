@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.stats.vocabulary import FIGURES
+
 # How a column's values are shown: (PDF text, Excel number format).
 KINDS = {
     "text": None,
@@ -66,6 +68,13 @@ class Column:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(self.kind)
+
+
+def figure_column(key: str, title: str | None = None) -> Column:
+    """Return the column of figure `key` with the label and format of the one figure table
+    (app.stats.vocabulary); `title` replaces the label (e.g. 全乡平均分). Raises KeyError."""
+    figure = FIGURES[key]
+    return Column(title or figure.label, figure.format if figure.format in KINDS else "text")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from app.reports.common import (cutoff_text, exam_when, find_school, find_teache
                                 resolve_baseline, township_schools)
 from app.reports.exam_school import progress_table, remark, value_added_table
 from app.reports.figures import by_key, progress_or_note, township_reference
-from app.reports.model import Column, Findings, Report, Section, Table, Text
+from app.reports.model import Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
 from app.stats.presets import active_preset
@@ -46,9 +46,9 @@ def taught_table(records: list[dict], grades: dict[tuple, dict], town: dict[tupl
                  several_schools: bool) -> Table:
     """Return the teacher's class × subject figures beside the grade of the class's own school and
     the township grade."""
-    columns = [Column("班级"), Column("年级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"),
-               Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
-               Column("所在校年级均分", "num"), Column("全乡均分", "num"), Column("全乡及格率", "pct"), Column("备注")]
+    columns = [Column("班级"), Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"),
+               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+               Column("所在校年级均分", "num"), Column("全乡均分", "num"), figure_column("pass_rate", "全乡及格率"), Column("备注")]
     rows, muted = [], set()
     for r in records:
         g = grades.get((r["school_code"], r["grade"], r["subject_code"]), {})
@@ -65,8 +65,8 @@ def taught_table(records: list[dict], grades: dict[tuple, dict], town: dict[tupl
 def score_table(score: dict, own: list[dict], several_schools: bool) -> Table:
     """Return the class items of the teacher's 教学业绩得分 (each matched to its class record by class
     name, grade, subject, n and mean to name the school)."""
-    columns = [Column("班级"), Column("年级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"),
-               Column("优生率", "pct"), Column("及格率", "pct"), Column("进步值", "signed"), Column("班级得分", "num")]
+    columns = [Column("班级"), Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"),
+               Column("优生率", "pct"), figure_column("pass_rate"), Column("进步值", "signed"), Column("班级得分", "num")]
     rows = []
     for c in score["classes"]:
         match = next((r for r in own if (r["class_name"], r["grade"], r["subject"], r["n"], r["mean"]) ==

@@ -17,7 +17,7 @@ from app.queries.township import schools_missing_exam
 from app.reports import charts, findings
 from app.reports.common import cutoff_text, exam_when, grade_name, make_stamp, policy_text, resolve_baseline
 from app.reports.figures import progress_or_note, trend
-from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text
+from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
 from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.services.schools import get_meta
@@ -228,7 +228,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
                          "没有成绩" if not r["has_data"] else "小规模,不排名" if r["small"] else ""])
     raw_table = Table("各校三率一分(各学科平均)与组内排名", [
         Column("组别"), Column("学校"), Column("类型"), Column("参考人数", "int"), Column("平均得分率", "pct"),
-        Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
+        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
         Column("组内名次", "int"), Column("参评校数", "int"), Column("备注")], raw_rows, sheet="各校三率一分",
         muted=raw_muted, breaks={i for i in range(1, len(raw_rows)) if raw_rows[i][0] != raw_rows[i - 1][0]},
         note="各项为学校各学科(全部年级合计)数值的平均;各校年级构成不同,排名只作参考。")
@@ -254,8 +254,8 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     town_rows = [[grade_name(r["grade"]), r["subject"], r["n"], r["mean"], r["sd"], r["pass_rate"], r["excellent_rate"],
                   r["low_rate"], r["composite"], *r["bands"][5:]] for r in town]
     town_table = Table("全乡各年级各学科三率一分", [
-        Column("年级"), Column("学科"), Column("人数", "int"), Column("平均分", "num"), Column("标准差", "num"),
-        Column("及格率", "pct"), Column("优秀率", "pct"), Column("低分率", "pct"), Column("综合分", "num"),
+        Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("sd"),
+        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
         Column("50-59%", "int"), Column("60-69%", "int"), Column("70-79%", "int"), Column("80-89%", "int"),
         Column("90-100%", "int")], town_rows, sheet="全乡各年级",
         breaks={i for i in range(1, len(town_rows)) if town_rows[i][0] != town_rows[i - 1][0]})

@@ -75,9 +75,57 @@ def delete_class(db: Database, actor: Actor, class_id: str) -> None:
     count = db.execute("SELECT COUNT(*) FROM pupil WHERE class_id = ?", [class_id]).fetchone()[0]
     if count:
         raise invalid(f"班级“{row['name']}”还有 {count} 名学生,不能删除。")
+    if _used_by_records(db, class_id):
+        raise invalid(f"班级“{row['name']}”已有成绩、课表或听课记录,不能删除(这些记录要保留它的班级)。")
     with db.atomic():
         set_links(db, actor, "class_grade", "class_id", class_id, "grade", [], row["school_id"])
         delete_row(db, actor, "class", class_id)
+
+
+def _used_by_records(db: Database, class_id: str) -> bool:
+    """Return True when marks, timetable slots or lesson observations name the class."""
+    return any(db.execute(sql, [class_id]).fetchone() for sql in (
+        "SELECT 1 FROM mark WHERE class_id = ? LIMIT 1", "SELECT 1 FROM timetable_slot WHERE class_id = ? LIMIT 1",
+        "SELECT 1 FROM lesson_observation WHERE class_id = ? LIMIT 1"))
+
+
+def merge_classes(db: Database, actor: Actor, source_id: str, target_id: str) -> dict:
+    """Move every pupil of class `source_id` into `target_id` (same school and year); the target
+    takes the source's grades too (a 复式 class of at most three grades). The source's teaching
+    assignments move with it where the target has none for that term and subject. The source is
+    deleted when nothing else refers to it; a class with marks or timetable records stays, empty,
+    so that old results keep their class.
+
+    Returns {"pupils": moved, "grades": the target's grades, "deleted": bool}. Raises
+    ValidationError (different school or year, same class, more than three grades), PermissionDenied.
+    """
+    source, target = get_row(db, "class", source_id), get_row(db, "class", target_id)
+    require_roster_write(actor, target["school_id"])
+    if source_id == target_id:
+        raise invalid("请选择另一个班级。", "target")
+    if (source["school_id"], source["academic_year_id"]) != (target["school_id"], target["academic_year_id"]):
+        raise invalid("只能合并同一学校、同一学年的班级。", "target")
+    grades = sorted(set(class_grades(db, source_id)) | set(class_grades(db, target_id)))
+    if len(grades) > 3:
+        raise invalid(f"合并后有 {len(grades)} 个年级,复式班最多三个年级。", "target")
+    used = _used_by_records(db, source_id)
+    with db.atomic():
+        if grades != class_grades(db, target_id):
+            set_links(db, actor, "class_grade", "class_id", target_id, "grade", grades, target["school_id"])
+        pupils = [r[0] for r in db.execute("SELECT id FROM pupil WHERE class_id = ?", [source_id])]
+        for pupil_id in pupils:
+            update_row(db, actor, "pupil", pupil_id, {"class_id": target_id})
+        for row in db.query("SELECT id, term_id, subject_id FROM teaching_assignment WHERE class_id = ?", [source_id]):
+            taken = db.execute("SELECT 1 FROM teaching_assignment WHERE class_id = ? AND term_id = ? AND subject_id = ?",
+                               [target_id, row["term_id"], row["subject_id"]]).fetchone()
+            if taken:
+                delete_row(db, actor, "teaching_assignment", row["id"])
+            else:
+                update_row(db, actor, "teaching_assignment", row["id"], {"class_id": target_id})
+        if not used:
+            set_links(db, actor, "class_grade", "class_id", source_id, "grade", [], source["school_id"])
+            delete_row(db, actor, "class", source_id)
+    return {"pupils": len(pupils), "grades": grades, "deleted": not used}
 
 
 def class_grades(db: Database, class_id: str) -> list[int]:

@@ -16,6 +16,7 @@ from app.db.writes import Actor, get_row, insert_row, set_links, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
 from app.services import schools as school_service
 from app.services.subjects import SubjectIndex
+from app.stats.presets import active_preset
 from app.validation.text import clean, parse_date
 
 EXAM_TYPES = ("单元", "月考", "期中", "期末", "统考", "抽测", "毕业考")
@@ -81,6 +82,14 @@ def parse_subjects(text: str) -> list[dict]:
     if not specs:
         raise invalid("没有填写考试科目,例如 语文:100,数学:100。", "subjects")
     return specs
+
+
+def default_policy(db: Database, exam_type: str) -> str:
+    """Return the denominator policy (sat / roster) the active quality preset gives `exam_type`:
+    by default roster (应考, 000 篇9 "全员参与…缺考一律按0分") for 统考/期中/期末/抽测/毕业考 and sat
+    for 单元/月考."""
+    chosen = active_preset(db, "quality").content.get("policy_by_exam_type", {})
+    return chosen.get(exam_type, "roster" if exam_type in ("统考", "期中", "期末", "抽测", "毕业考") else "sat")
 
 
 def _check_cutoffs(excellent: object, passing: object, low: object, where: str, field: str) -> list[Problem]:
@@ -172,7 +181,7 @@ def check_exam_header(*, name: str, type: str, policy: str, grades: Iterable[int
 
 def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Iterable[int] | str,
                 subjects: list[dict] | str, scope: str | None = None, term: str | None = None,
-                date: object = None, policy: str = "sat", school: str | None = None,
+                date: object = None, policy: str | None = None, school: str | None = None,
                 cutoffs: dict | None = None) -> str:
     """Create an exam with its grades and subjects and return its id.
 
@@ -181,6 +190,8 @@ def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Ite
     this subject) and optional excellent_pct / pass_pct / low_pct. `cutoffs` gives the same three
     percentages for every subject without its own. `term` is a term code (default: current term);
     `scope` defaults to 校 in a school database, 乡 in a township database and 县 in a county one.
+    `policy` (sat / roster) defaults to the active quality preset's choice for the exam type
+    (default_policy).
 
     Raises ValidationError listing every problem (each with its field), PermissionDenied when the
     actor may not set up an exam of this scope.
@@ -191,6 +202,8 @@ def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Ite
         scope = {"school": "校", "township": "乡", "county": "县"}.get(kind or "school", "校")
     if scope not in SCOPES:
         problems.append(Problem(f"考试范围“{scope}”不对,只能是 校 / 乡 / 县。", field="scope"))
+    if policy is None:
+        policy = default_policy(db, type)
     term_row: dict = {}
     try:
         term_row = _resolve_term(db, term)

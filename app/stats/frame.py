@@ -2,7 +2,8 @@
 
 A *cell* is one school × class × grade × subject (a 复式 class gives one cell per grade). Marks are
 kept as integers in hundredths of a point; the statuses are negative codes, so one int64 array holds
-the whole exam. SQLite concatenates each cell's marks (group_concat over the covering index
+the whole exam. Pupils on the roster without a mark (app.stats.roster) are added to their cells as
+MISSING (or EXEMPT for 体育免修), so every figure knows the whole class. SQLite concatenates each cell's marks (group_concat over the covering index
 idx_mark_stats, by the integer keys of app.db.keys) and numpy parses the lot at once: far cheaper
 than one Python tuple per mark.
 """
@@ -15,8 +16,10 @@ from sqlite_utils import Database
 
 from app.db.keys import ids_by_number, number_of
 from app.services.exams import get_exam
+from app.stats.presets import Preset
+from app.stats.roster import missing_marks
 
-ABSENT, EXEMPT, CHEAT = -1, -2, -3
+ABSENT, EXEMPT, CHEAT, MISSING = -1, -2, -3, -4
 
 # A score is never negative and is NULL exactly when the status is not 正常 (CHECK in the schema),
 # so the status is only looked at for the few marks without a score.
@@ -32,7 +35,7 @@ _CELLS_SQL = (
 class ExamCells:
     """An exam's marks as arrays. Per cell: school, class (-1 none), grade, subject (indexes into the
     lists) and count of marks; `codes` holds the marks cell after cell, each in hundredths of a point
-    or ABSENT / EXEMPT / CHEAT. Cut-offs and full marks per cell are in hundredths of a point."""
+    or ABSENT / EXEMPT / CHEAT / MISSING (on the roster, no mark). Cut-offs and full marks per cell are in hundredths of a point."""
 
     exam: dict
     subjects: list[dict]
@@ -63,8 +66,10 @@ class ExamCells:
         return self._row_cell
 
 
-def load_cells(db: Database, exam_id: str) -> ExamCells:
-    """Return the marks of `exam_id` as ExamCells. Raises NotFound for an unknown exam.
+def load_cells(db: Database, exam_id: str, preset: Preset | None = None) -> ExamCells:
+    """Return the marks of `exam_id` as ExamCells, with the roster's pupils without a mark as MISSING
+    (the roster date follows `preset`, default the active quality preset). Raises NotFound for an
+    unknown exam.
 
     Marks of a subject no longer in the exam are left out (they have no full marks to judge them by).
     """
@@ -95,6 +100,9 @@ def load_cells(db: Database, exam_id: str) -> ExamCells:
     codes = np.fromstring(",".join(r[5] for r in rows), sep=",", dtype=np.int64) if n else np.zeros(0, np.int64)
     if len(codes) != int(count.sum()):
         raise ValueError("成绩数据读取不完整")
+    school, klass, grade, subject, count, codes = _with_missing(
+        missing_marks(db, exam, preset), school_index, class_index, subject_index,
+        school, klass, grade, subject, count, codes)
 
     # Full marks and cut-offs per (subject, grade), then looked up for every cell at once.
     # percent × points = hundredths of a point: 60 % of 100 is 6000 hundredths, exactly.
@@ -109,3 +117,34 @@ def load_cells(db: Database, exam_id: str) -> ExamCells:
     return ExamCells(exam=exam, subjects=subjects, schools=schools, townships=townships, classes=classes,
                      school=school, klass=klass, grade=grade, subject=subject, count=count, codes=codes,
                      full_h=full_h, excellent_h=excellent_h, pass_h=pass_h, low_h=low_h)
+
+
+def _with_missing(missing, school_index: dict, class_index: dict, subject_index: dict, school: np.ndarray,
+                  klass: np.ndarray, grade: np.ndarray, subject: np.ndarray, count: np.ndarray,
+                  codes: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return the cell arrays with one MISSING (or EXEMPT) code per roster pupil without a mark,
+    in the pupil's cell (a new cell when the class has no mark in that subject)."""
+    if not missing:
+        return school, klass, grade, subject, count, codes
+    cell_of = {key: i for i, key in enumerate(zip(school.tolist(), klass.tolist(), grade.tolist(), subject.tolist()))}
+    extra: dict[int, list[int]] = {}
+    new_keys: list[tuple[int, int, int, int]] = []
+    for item in missing:
+        if item.school_id not in school_index or item.subject_id not in subject_index:
+            continue
+        key = (school_index[item.school_id], class_index.get(item.class_id, -1), item.grade,
+               subject_index[item.subject_id])
+        if key not in cell_of:
+            cell_of[key] = len(count) + len(new_keys)
+            new_keys.append(key)
+        extra.setdefault(cell_of[key], []).append(EXEMPT if item.exempt else MISSING)
+    if not extra:
+        return school, klass, grade, subject, count, codes
+    segments = np.split(codes, np.cumsum(count)[:-1]) if len(count) else []
+    n_cells = len(count) + len(new_keys)
+    parts = [np.concatenate((segments[i] if i < len(count) else np.zeros(0, np.int64),
+                             np.array(extra.get(i, []), np.int64))) for i in range(n_cells)]
+    new = np.array(new_keys, np.int64).reshape(-1, 4)
+    return (np.concatenate((school, new[:, 0])), np.concatenate((klass, new[:, 1])),
+            np.concatenate((grade, new[:, 2])), np.concatenate((subject, new[:, 3])),
+            np.array([len(p) for p in parts], np.int64), np.concatenate(parts) if parts else codes)

@@ -2,11 +2,13 @@
 
 Who counts (the denominator policy of the exam, see ../shared/domain.md):
 - 免考 is left out of every figure under both policies (it is still counted in n_roster and n_exempt).
-- 缺考: under `sat` it is left out; under `roster` it counts as a score of 0.
+- 缺考: under `sat` it is left out; under `roster` it counts as a score of 0. A pupil on the class
+  roster on the roster date without any mark (app.stats.roster) is 缺考 too (n_missing of n_absent):
+  leaving a pupil off the marks sheet never raises a figure.
 - 作弊: the pupil sat the paper and it was voided, so it counts as a score of 0 under both policies
   (n_sat includes it). Leaving it out would reward marking weak papers 作弊.
 So n = n_sat (sat) or n_sat + n_absent (roster), with n_sat = those who wrote the paper (正常 + 作弊),
-and n_roster = every pupil with a mark row = n_sat + n_absent + n_exempt.
+and n_roster = every pupil on the roster = n_sat + n_absent + n_exempt (名册 N = 有成绩 M + 缺考 K + 免考).
 
 Cut-offs: pass ≥ pass line, excellent ≥ excellent line, low < low line (percent of full marks, per exam,
 subject and grade). Bands: ten bands of 10 % of full marks, band k holds scores in [10k %, 10(k+1) %),
@@ -23,7 +25,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from app.errors import invalid
-from app.stats.frame import ABSENT, CHEAT, EXEMPT, ExamCells, load_cells
+from app.stats.frame import ABSENT, CHEAT, EXEMPT, MISSING, ExamCells, load_cells
 from app.stats.presets import Preset, resolve
 
 LEVELS = ("class", "grade", "school", "township")
@@ -56,7 +58,8 @@ class _RowView:
         normal = codes >= 0
         self.n_cells = cells.n_cells
         self.row_cell = row_cell
-        self.absent = codes == ABSENT
+        self.missing = codes == MISSING
+        self.absent = (codes == ABSENT) | self.missing
         self.exempt = codes == EXEMPT
         self.cheat = codes == CHEAT
         self.included = normal | self.cheat | (self.absent if policy == "roster" else False)
@@ -79,6 +82,7 @@ def _cell_sums(view: _RowView) -> dict[str, np.ndarray]:
     sums = {
         "n_roster": np.bincount(cell, minlength=n),
         "n_absent": count(view.absent),
+        "n_missing": count(view.missing),
         "n_exempt": count(view.exempt),
         "n_cheat": count(view.cheat),
         "n": count(view.included),
@@ -151,7 +155,7 @@ def _order_statistics(values: np.ndarray, row_gid: np.ndarray, counts: np.ndarra
 _RECORD_KEYS = (
     "level", "exam_id", "township_code", "township_name", "school_code", "school_name", "school_type", "grade",
     "class_id", "class_name", "subject", "subject_code", "full_marks", "policy", "n_roster", "n_sat", "n_absent",
-    "n_exempt", "n_cheat", "n", "total", "mean", "sd", "median", "max", "min", "pass_count", "excellent_count",
+    "n_missing", "n_exempt", "n_cheat", "n", "total", "mean", "sd", "median", "max", "min", "pass_count", "excellent_count",
     "low_count", "pass_rate", "excellent_rate", "low_rate", "bands", "mean_pct", "composite", "small_sample", "rank",
     "rank_of", "preset_id", "preset_hash")
 _FIGURES = ("total", "mean", "sd", "median", "max", "min", "pass_rate", "excellent_rate", "low_rate", "mean_pct",
@@ -190,8 +194,8 @@ def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled:
     eligible = (counts > 0) & (rank_small | (counts >= min_size)) & (cells.exam["type"] not in NO_RANK_TYPES)
     ranks, ranks_of = _vector_ranks(peer, np.nan_to_num(composite), eligible)
 
-    ints = {k: agg[k].astype(np.int64) for k in ("n_roster", "n_absent", "n_exempt", "n_cheat", "pass", "excellent",
-                                                 "low")}
+    ints = {k: agg[k].astype(np.int64) for k in ("n_roster", "n_absent", "n_missing", "n_exempt", "n_cheat", "pass",
+                                                 "excellent", "low")}
     schools = [cells.schools[i] for i in cells.school[first_cell].tolist()]
     townships = [cells.townships[s["township"]] if s["township"] >= 0 else None for s in schools]
     specs = [cells.subjects[i] for i in subject_of.tolist()]
@@ -205,7 +209,8 @@ def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled:
         "full_marks": full.tolist(), "policy": [policy] * groups,
         "n_roster": ints["n_roster"].tolist(),
         "n_sat": (ints["n_roster"] - ints["n_absent"] - ints["n_exempt"]).tolist(),
-        "n_absent": ints["n_absent"].tolist(), "n_exempt": ints["n_exempt"].tolist(),
+        "n_absent": ints["n_absent"].tolist(), "n_missing": ints["n_missing"].tolist(),
+        "n_exempt": ints["n_exempt"].tolist(),
         "n_cheat": ints["n_cheat"].tolist(), "n": counts.tolist(),
         "pass_count": ints["pass"].tolist(), "excellent_count": ints["excellent"].tolist(),
         "low_count": ints["low"].tolist(),
@@ -229,7 +234,11 @@ def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled:
     for key in _FIGURES:
         for g in empty:  # nobody counted: no figures rather than NaN
             columns[key][g] = None
-    return [dict(zip(_RECORD_KEYS, row)) for row in zip(*(columns[k] for k in _RECORD_KEYS))]
+    records = [dict(zip(_RECORD_KEYS, row)) for row in zip(*(columns[k] for k in _RECORD_KEYS))]
+    if policy == "sat":
+        # A group whose whole roster lacks a mark has no figure under the sat basis: nothing to show.
+        records = [r for r in records if r["n_sat"] or r["n_missing"] + r["n_exempt"] < r["n_roster"]]
+    return records
 
 
 def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, preset: Preset,
@@ -263,8 +272,8 @@ def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Pre
     grade), school (all grades of a school together, grade None), township (township × grade, then
     township × all grades with grade None). Each record holds level, exam_id, township_code/name,
     school_code/name/type (None at township level), grade, class_id/class_name (None above class
-    level), subject, subject_code, full_marks, policy, n_roster, n_sat, n_absent, n_exempt, n_cheat,
-    n (the denominator), total, mean, sd (population), median, max, min, pass/excellent/low counts
+    level), subject, subject_code, full_marks, policy, n_roster (名册), n_sat (有成绩: wrote the paper),
+    n_absent (缺考, including n_missing: on the roster without a mark), n_exempt, n_cheat, n (the denominator), total, mean, sd (population), median, max, min, pass/excellent/low counts
     and rates (fractions 0-1), bands (10 counts), mean_pct, composite (三率一分, 0-100),
     small_sample, rank and rank_of, preset_id and preset_hash. Figures are None when n is 0.
 
@@ -272,7 +281,7 @@ def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Pre
     Raises NotFound (exam, preset), ValidationError (level, policy, preset of another kind).
     """
     chosen = resolve(db, "quality", preset)
-    cells = load_cells(db, exam_id)
+    cells = load_cells(db, exam_id, chosen)
     return group_stats_from_cells(cells, [level], preset=chosen, policy=policy, min_size=min_size,
                                   include_small_in_ranks=include_small_in_ranks)[level]
 
@@ -281,5 +290,5 @@ def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None =
                     min_size: int | None = None) -> dict[str, list[dict]]:
     """Return {level: records} for all four levels, reading the marks once (see group_stats)."""
     chosen = resolve(db, "quality", preset)
-    cells = load_cells(db, exam_id)
+    cells = load_cells(db, exam_id, chosen)
     return group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)

@@ -207,7 +207,7 @@ def edit_preset(db: Database, actor: Actor, preset_id: str, changes: dict[str, o
 
 
 _FIXED = {"id", "version", "kind", "source", "based_on", "based_on_hash", "note", "name", "denominator",
-          "grades", "subjects", "stages", "rank_groups"}
+          "grades", "subjects", "stages", "rank_groups", "policy_by_exam_type", "autumn_roster_types"}
 
 
 def _set_number(content: dict, path: str, value: object) -> list[Problem]:
@@ -293,6 +293,12 @@ def validate(content: dict) -> list[Problem]:
         weights = [v for k, v in content.get(group, {}).items() if k != "note"]
         if weights and all(isinstance(v, (int, float)) for v in weights) and abs(sum(weights) - 1) > 1e-6:
             problems.append(Problem(f"{_LABELS[group]}之和应为 100%,现在是 {sum(weights) * 100:g}%。", field=group))
+    if kind == "quality":
+        chosen = {k: v for k, v in content.get("policy_by_exam_type", {}).items() if k != "note"}
+        if any(v not in ("sat", "roster") for v in chosen.values()):
+            problems.append(Problem("各考试类型的统计口径只能是 sat(实考)或 roster(应考)。", field="policy_by_exam_type"))
+        if not isinstance(content.get("autumn_roster_types", []), list):
+            problems.append(Problem("按秋季入学名册统计的考试类型应为一个列表。", field="autumn_roster_types"))
     if kind == "teacher_composite":
         bands = content.get("bands", [])
         if not bands or abs(sum(b.get("share", 0) for b in bands) - 1) > 1e-6:

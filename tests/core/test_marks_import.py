@@ -172,7 +172,9 @@ def test_pupils_of_a_class_missing_from_the_file_are_named_in_a_warning(demo_db,
     rows = [["学籍号", "姓名", "语文", "数学", "英语"]] + [[no, name, 1, 2, 3] for no, name in pupils[1:]]
     plan = read_marks(demo_db, write_xlsx(tmp_path / "m.xlsx", {"竹林": rows}), exam)
     assert plan.problems == []
-    assert [w.message for w in plan.warnings] == [f"竹林教学点三(1)班有 1 名学生不在表中:{pupils[0][1]}。他们的成绩不会导入。"]
+    assert [w.message for w in plan.warnings] == [
+        f"竹林教学点三(1)班:名册上有 1 名学生没有成绩(考试当天在班、未免考;按应考人数统计时计为缺考 0 分):"
+        f"{pupils[0][1]}({pupils[0][0]})。"]
 
 
 def test_reimport_changes_nothing_and_a_changed_cell_updates_one_mark_audited(demo_db, exam, tmp_path):

@@ -25,8 +25,8 @@ MEMBERS = ("data.xlsx", "manifest.json", "manifest.sig", "school.pem")
 
 @pytest.fixture(scope="module")
 def world(demo_template, tmp_path_factory):
-    """A fresh township with QSZ05 registered and its packages 1 (last term) and 2, 3 (this term)
-    imported except 2; QSZ06's packages (registered too); a school of another township."""
+    """A fresh township with QSZ01 and QSZ05 registered and QSZ05's packages 1 (last term) and 2, 3
+    (this term) imported except 2; QSZ06's packages (registered too); a school of another township."""
     root = tmp_path_factory.mktemp("tamper")
     shutil.copytree(demo_template / "schools", root / "schools")
     usb = root / "usb"
@@ -40,6 +40,13 @@ def world(demo_template, tmp_path_factory):
         packages[code] = [export_package(db, actor_for(db), "demo", usb, term_code=term).path
                           for term in ("2025-2026-2", "2026-2027-1", "2026-2027-1")]
         db.close()
+    # QSZ05's 走教 teachers come from the central school, whose own package must be in first.
+    central = open_database(root / "schools" / "QSZ01.sqlite")
+    register_key(township, admin, level="school", code="QSZ01", pem=own_public_pem(central))
+    for term in ("2025-2026-2", "2026-2027-1"):
+        path = export_package(central, actor_for(central), "demo", usb, term_code=term).path
+        assert import_package(township, admin, path).status == "accepted"
+    central.close()
     for path in (packages[CODE][0], packages[CODE][2]):
         assert import_package(township, admin, path).status == "accepted"
     township.close()

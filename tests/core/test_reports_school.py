@@ -140,7 +140,7 @@ def test_workbook_numbers_equal_the_marks(made):
     rows = {(r[0], r[1]): dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
     f = roster_figures(db, exams["统考"], "数学", school="QSZ01", grade=3)
     row = rows[("三年级", "数学")]
-    assert row["人数"] == f["n"] and isinstance(row["人数"], int)
+    assert row["统计人数"] == f["n"] and isinstance(row["统计人数"], int)
     assert row["平均分"] == pytest.approx(f["mean"]) and row["及格率"] == pytest.approx(f["pass_rate"])
     assert row["优秀率"] == pytest.approx(f["excellent_rate"])
     assert ws.freeze_panes == "A2" and ws.print_title_rows == "$1:$1"

@@ -204,8 +204,10 @@ def test_a_group_where_nobody_counts_has_no_figures(tiny):
     pupil_id = db.execute("SELECT pupil_id FROM mark WHERE exam_id = ? AND grade = 3 LIMIT 1", [exam_id]).fetchone()[0]
     subject_id = db.execute("SELECT id FROM subject WHERE name = '语文'").fetchone()[0]
     set_mark(db, SYSTEM, exam_id=other, pupil_id=pupil_id, subject_id=subject_id, value="缺考")
+    # 三(1)班 has nine pupils: one marked 缺考, eight not on the sheet (缺考 too); 三(2)班 has no mark
+    # at all and so no figures under the sat basis.
     [record] = group_stats(db, other, "class", min_size=1)
-    assert (record["n_roster"], record["n_absent"], record["n"]) == (1, 1, 0)
+    assert (record["n_roster"], record["n_absent"], record["n_missing"], record["n"]) == (9, 9, 8, 0)
     assert record["mean"] is None and record["composite"] is None and record["rank"] is None
     assert record["bands"] == [0] * 10
 

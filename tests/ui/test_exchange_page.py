@@ -2,20 +2,25 @@
 comparing the fingerprint, import by button and by drag and drop, see why a package was refused."""
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog
 
 from app.db.database import open_database
+from app.packages import snapshot
+from app.packages.export import export_package
+from app.packages.signing import own_public_pem
+from app.packages.trust import register_key
 from app.services import setup
-from app.services.users import login
+from app.services.users import actor_for, login
 from ui.pages.exchange_page import ExchangePage, removable_drives
 from ui.session import Session
-from ui_helpers import column_texts
+from ui_helpers import column_texts, when_modal
 
 
 @pytest.fixture
@@ -97,28 +102,45 @@ def test_township_registers_imports_and_sees_duplicates_and_refusals(school_page
     usb = tmp_path / "usb"
     usb.mkdir()
     package = _export(school_page, usb, answers, boxes)
-    pem = tmp_path / "QSZ05.pem"
-    pem.write_text(school_page.session.db.execute("SELECT public_pem FROM school_key").fetchone()[0], encoding="ascii")
+    written = school_page.export_key_to(usb)
+    assert [p.name for p in written] == ["QSZ05.pem", "QSZ05_密钥登记表.pdf"]
     fingerprint = school_page.session.db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
+    assert school_page.own_fingerprint.text() == fingerprint
+    assert fingerprint in boxes.shown[-1][2]
+    assert re.fullmatch(r"(\d{5} ){7}\d{5}", fingerprint)
 
-    answers += ["QSZ05", "竹林教学点", "教学点"]
-    township_page.register_key_file(pem)
-    question = [text for kind, _t, text in boxes.shown if kind == "question"][-1]
-    assert fingerprint in question and "QSZ05" in question
+    def compare_and_register(dialog):
+        assert dialog.fingerprint.text() == fingerprint  # what the school reads out on the phone
+        assert dialog.code.text() == "QSZ05"  # taken from the file name
+        assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+        dialog.name.setText("竹林教学点")
+        dialog.type.setCurrentText("教学点")
+        dialog.compared.setChecked(True)
+        dialog.accept()
+
+    errors = when_modal(compare_and_register)
+    township_page.register_key_file(usb / "QSZ05.pem")
+    assert not errors
     assert boxes.shown[-1][:2] == ("information", "已登记")
     assert column_texts(township_page.status_table, "代码") == ["QSZ05"]
     assert column_texts(township_page.status_table, "情况") == ["尚未收到数据包"]
 
+    # 竹林's 走教 teachers come from the central school, whose package must arrive first (a package
+    # never creates another school's teachers); the township registered it earlier.
+    central = open_database(demo_dir / "schools" / "QSZ01.sqlite")
+    register_key(township_page.session.db, township_page.session.actor, level="school", code="QSZ01",
+                 pem=own_public_pem(central))
+    export_package(central, actor_for(central), "demo", usb)
+    central.close()
     township_page.set_folder(usb)
     township_page.import_drive_button.click()
-    assert column_texts(township_page.results, "结果") == ["接受"]
-    assert column_texts(township_page.results, "来自") == ["竹林教学点"]
-    assert "学生 新增 30" in column_texts(township_page.results, "说明")[0]
-    # 竹林's 走教 teachers come from the central school, which is now known but has sent nothing.
+    assert column_texts(township_page.results, "结果") == ["接受", "接受"]
+    assert column_texts(township_page.results, "来自") == ["青山镇中心小学", "竹林教学点"]
+    assert "学生 新增 30" in column_texts(township_page.results, "说明")[1]
     status = dict(zip(column_texts(township_page.status_table, "代码"),
                       zip(column_texts(township_page.status_table, "最近数据包"),
                           column_texts(township_page.status_table, "情况"))))
-    assert status == {"QSZ05": ("第 1 号(2026-2027-1)", "正常"), "QSZ01": ("—", "未登记公钥")}
+    assert status == {"QSZ05": ("第 1 号(2026-2027-1)", "正常"), "QSZ01": ("第 1 号(2026-2027-1)", "正常")}
 
     assert _drop(township_page, [package])
     assert column_texts(township_page.results, "结果")[0] == "重复"
@@ -130,6 +152,38 @@ def test_township_registers_imports_and_sees_duplicates_and_refusals(school_page
     notes = tmp_path / "notes.txt"
     notes.write_text("x", encoding="utf-8")
     assert not _drop(township_page, [notes])
+
+
+def test_a_package_emptying_the_school_waits_for_the_clerks_confirmation(school_page, township_page, tmp_path,
+                                                                          boxes, monkeypatch, demo_dir):
+    school, township = school_page.session.db, township_page.session
+    first, usb = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    usb.mkdir()
+    central = open_database(demo_dir / "schools" / "QSZ01.sqlite")
+    for db, code in ((central, "QSZ01"), (school, "QSZ05")):
+        register_key(township.db, township.actor, level="school", code=code, pem=own_public_pem(db))
+        export_package(db, actor_for(db), "demo", first)
+    central.close()
+    township_page.import_files(sorted(first.glob("*.zip")))
+    assert column_texts(township_page.results, "结果") == ["接受", "接受"]
+    collect = snapshot.collect
+
+    def empty(db, scope):
+        return {**collect(db, scope), "学生": [], "学籍异动": [], "成绩": []}
+    monkeypatch.setattr(snapshot, "collect", empty)
+    package = export_package(school, actor_for(school), "demo", usb).path
+    boxes.answer_yes = False
+    township_page.import_files([package])
+    question = [text for kind, _t, text in boxes.shown if kind == "question"][-1]
+    assert "将删除本数据库中该校30 名学生中的 30 名" in question and "确认导入吗" in question
+    assert column_texts(township_page.results, "结果")[0] == "拒收"
+    pupils = "SELECT COUNT(*) FROM pupil WHERE school_id = (SELECT id FROM school WHERE code = 'QSZ05')"
+    assert township.db.execute(pupils).fetchone()[0] == 30
+    boxes.answer_yes = True
+    township_page.import_files([package])
+    assert column_texts(township_page.results, "结果")[:3] == ["接受", "拒收", "拒收"]
+    assert township.db.execute(pupils).fetchone()[0] == 0
 
 
 def test_a_school_confirms_the_township_fingerprint_before_the_first_config(school_page, demo_dir, tmp_path, tasks,
@@ -160,3 +214,41 @@ def test_a_school_confirms_the_township_fingerprint_before_the_first_config(scho
 
 def test_the_system_volume_is_never_offered_as_a_stick():
     assert all(str(root) not in ("/", "C:\\") for _label, root in removable_drives())
+
+
+def _pem(tmp_path, name):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    path = tmp_path / name
+    path.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return path
+
+
+def test_register_dialog_refuses_a_bad_file_and_asks_before_replacing_a_key(township_page, tmp_path, owned):
+    from ui.dialogs.register_key_dialog import RegisterKeyDialog
+
+    junk = tmp_path / "QSZ07.pem"
+    junk.write_text("这不是公钥", encoding="utf-8")
+    dialog = owned(RegisterKeyDialog(township_page.session, junk))
+    assert dialog.form.error_text("pubkey") and dialog.pem is None
+    dialog.compared.setChecked(True)
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+
+    first = owned(RegisterKeyDialog(township_page.session, _pem(tmp_path, "QSZ07.pem")))
+    first.name.setText("石门村小学")
+    first.type.setCurrentText("完小")
+    first.compared.setChecked(True)
+    first.accept()
+    assert first.result() == 1 and first.result_["created"]
+
+    second = owned(RegisterKeyDialog(township_page.session, _pem(tmp_path, "qsz07.pem")))
+    assert "石门村小学" in second.known.text() and first.result_["fingerprint"] in second.known.text()
+    assert not second.name.isEnabled() and not second.replace.isHidden()
+    second.compared.setChecked(True)
+    second.accept()
+    assert second.result() == 0 and "停用旧密钥" in second.form.error_text("pubkey")
+    second.replace.setChecked(True)
+    second.accept()
+    assert second.result() == 1 and second.result_["replaced"] == first.result_["fingerprint"]

@@ -82,12 +82,12 @@ def test_class_figures_are_those_of_the_marks(open_page, demo_path):
     _choose(page.school_combo, "青山镇中心小学")
     _choose(page.subject_combo, "语文")
     row = _row(page, 班级=expected["class_name"], 学科="语文")
-    assert row["平均分"] == f"{expected['mean']:.2f}"
+    assert row["平均分"] == f"{expected['mean']:.1f}"
     assert row["及格率"] == f"{100 * expected['pass_rate']:.1f}%"
-    assert row["计分人数"] == str(expected["n"])
+    assert row["统计人数"] == str(expected["n"])
     assert row["缺考"] == str(expected["absent"])
     assert row["样本过小"] == ""
-    assert row["排名"].count("/") == 1  # ranked among the township's classes of that grade
+    assert row["名次"].count("/") == 1  # ranked among the township's classes of that grade
     assert "学生名单" in [page.tabs.tabText(i) for i in range(page.tabs.count())]
 
 
@@ -96,15 +96,15 @@ def test_teaching_point_classes_are_marked_small_and_not_ranked(open_page):
     _choose(page.level_combo, "班级")
     _choose(page.school_combo, "竹林教学点")
     small = column_texts(page.stats_table, "样本过小")
-    counted = [int(n) for n in column_texts(page.stats_table, "计分人数")]
-    ranks = column_texts(page.stats_table, "排名")
+    counted = [int(n) for n in column_texts(page.stats_table, "统计人数")]
+    ranks = column_texts(page.stats_table, "名次")
     model = page.stats_table.model()
     assert "是" in small and "" in small  # 二(1)班 has 5 pupils, the other classes 12
     for row, (flag, n, rank) in enumerate(zip(small, counted, ranks)):
         assert (flag == "是") == (n < 10)  # the default preset's smallest ranked group is 10
         background = model.index(row, 0).data(Qt.ItemDataRole.BackgroundRole)
         if flag:
-            assert rank == "不排名"
+            assert rank == "样本过小"
             assert background is not None and background.color() == QColor("#e6e6e6")
         else:
             assert background is None
@@ -116,8 +116,8 @@ def test_teaching_point_classes_are_marked_small_and_not_ranked(open_page):
 def test_teacher_sees_figures_without_ranks_or_pupil_lists(open_page):
     page = open_page("laoshi")
     titles = header_titles(page.stats_table)
-    assert "排名" not in titles
-    assert "平均分" in titles and "计分人数" in titles
+    assert "名次" not in titles
+    assert "平均分" in titles and "统计人数" in titles
     tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
     assert "学生名单" not in tabs
     assert "统计表" in tabs and "图表" in tabs
@@ -126,7 +126,7 @@ def test_teacher_sees_figures_without_ranks_or_pupil_lists(open_page):
     assert page.stats_model.rowCount() > 0
     _choose(page.level_combo, "学校")
     assert set(column_texts(page.stats_table, "学校")) == {"青山镇中心小学"}
-    assert "排名" not in header_titles(page.stats_table)
+    assert "名次" not in header_titles(page.stats_table)
 
 
 def test_charts_render_for_the_chosen_grade_and_subject(open_page):

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
+from app.stats.vocabulary import SMALL_SAMPLE, format_figure, label, rank_text, value_added_verdict
 from app.validation.classnames import GRADE_NAMES
 from ui.models.table_model import (Column, ModelIndex, SnapshotTableModel, field_text, flag_text,
                                     school_column)
@@ -48,18 +49,16 @@ def _rate(key: str, title: str) -> Column:
                   lambda r: (r.get(key) is None, r.get(key) or 0), centered=True, sample="100.0%")
 
 
+def _figure(key: str) -> Column:
+    """Return the column of figure `key` as the one figure table names and formats it."""
+    return Column(key, label(key), lambda r: "" if r.get(key) is None else format_figure(key, r.get(key)),
+                  lambda r: (r.get(key) is None, r.get(key) or 0), centered=True,
+                  sample=max(label(key), "100.0%", key=len))
+
+
 def _grade_column() -> Column:
     return Column("grade", "年级", lambda r: grade_text(r.get("grade")), lambda r: r.get("grade") or 0,
                   centered=True, sample="全部年级")
-
-
-def rank_text(row: dict) -> str:
-    """Return '3/7' (rank among its peers), or why a group is not ranked."""
-    if row.get("rank") is not None:
-        return f"{row['rank']}/{row['rank_of']}"
-    if row.get("small_sample"):
-        return "不排名"
-    return ""
 
 
 def stats_columns(level: str, *, ranks: bool, schools: bool) -> list[Column]:
@@ -76,17 +75,13 @@ def stats_columns(level: str, *, ranks: bool, schools: bool) -> list[Column]:
         columns.append(Column("class_name", "班级", field_text("class_name"), sample="三四年级复式班"))
     columns += [
         Column("subject", "学科", field_text("subject"), lambda r: r.get("subject_order", 0), sample="道德与法治"),
-        _count("n_roster", "应考"), _count("n_sat", "参考"), _count("n_absent", "缺考"), _count("n_exempt", "免考"),
-        _count("n", "计分人数"),
-        _num("mean", "平均分"), _num("sd", "标准差"), _num("median", "中位数"),
-        _num("max", "最高分", 1, "100.0"), _num("min", "最低分", 1, "100.0"),
-        _rate("excellent_rate", "优秀率"), _rate("pass_rate", "及格率"), _rate("low_rate", "低分率"),
-        _num("composite", "三率一分", 1, "三率一分"),
-        Column("small_sample", "样本过小", flag_text("small_sample"), lambda r: not r.get("small_sample"),
-               centered=True, sample="样本过小"),
+        *(_figure(k) for k in ("n_roster", "n_sat", "n_absent", "n_exempt", "n", "mean", "sd", "median", "max",
+                               "min", "excellent_rate", "pass_rate", "low_rate", "composite")),
+        Column("small_sample", SMALL_SAMPLE, flag_text("small_sample"), lambda r: not r.get("small_sample"),
+               centered=True, sample=SMALL_SAMPLE),
     ]
     if ranks:
-        columns.append(Column("rank", "排名", rank_text, lambda r: (r.get("rank") is None, r.get("rank") or 0),
+        columns.append(Column("rank", label("rank"), rank_text, lambda r: (r.get("rank") is None, r.get("rank") or 0),
                               centered=True, sample="不排名"))
     return columns
 
@@ -128,17 +123,6 @@ def list_columns(kind: str, *, schools: bool) -> list[Column]:
     ]
 
 
-def va_verdict(row: dict) -> str:
-    """Return what the 95 % interval says: 高于预期 / 低于预期 when it excludes 0, else 与预期相当."""
-    if row.get("ci_low") is None or row.get("ci_high") is None:
-        return "人数太少,无法判断"
-    if row["ci_low"] > 0:
-        return "高于预期"
-    if row["ci_high"] < 0:
-        return "低于预期"
-    return "与预期相当"
-
-
 def interval_text(row: dict) -> str:
     """Return the 95 % interval as '[-0.14, 0.12]' ('' when there is none)."""
     if row.get("ci_low") is None or row.get("ci_high") is None:
@@ -157,10 +141,10 @@ def value_added_columns(by: str, *, schools: bool) -> list[Column]:
     return columns + [
         Column("subject", "学科", field_text("subject"), sample="道德与法治"),
         _count("n", "人数"),
-        _num("value_added", "增值(标准差)", 2, "增值(标准差)"),
+        _num("value_added", label("value_added"), 2, label("value_added")),
         Column("interval", "95% 区间", interval_text, lambda r: r.get("ci_low") or 0, centered=True,
                sample="[-0.14, -0.12]"),
-        Column("verdict", "结论", va_verdict, centered=True, sample="人数太少,无法判断"),
+        Column("verdict", "结论", value_added_verdict, centered=True, sample="与预期相当"),
         Column("small_sample", "样本过小", flag_text("small_sample"), lambda r: not r.get("small_sample"),
                centered=True, sample="样本过小"),
     ]

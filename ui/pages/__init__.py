@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ui.pages.assignments_page import AssignmentsPage
+from ui.pages.classes_page import ClassesPage
 from ui.pages.exams_page import ExamsPage
 from ui.pages.exchange_page import ExchangePage
 from ui.pages.marks_page import MarksPage
@@ -17,6 +18,7 @@ from ui.pages.workload_page import WorkloadPage
 
 PAGES: list[type[Page]] = [
     OverviewPage,
+    ClassesPage,
     PupilsPage,
     TeachersPage,
     AssignmentsPage,

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QStorageInfo
+from PySide6.QtCore import QStorageInfo, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
@@ -19,13 +19,14 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 from app.packages.config import NeedsConfirmation, export_config, import_config
 from app.packages.export import export_package
 from app.packages.format import FILE_NAME, PackageRefused
-from app.packages.signing import fingerprint_of_pem
-from app.packages.township_import import import_packages
-from app.packages.trust import register_key
+from app.packages.registration_sheet import owner, write_registration_sheet
+from app.packages.signing import own_key, write_public_key
+from app.packages.township_import import import_packages, shrink_text
 from app.queries.gui import list_terms
 from app.queries.township import package_status
-from app.services.schools import SCHOOL_TYPES
+from app.errors import NotFound
 from ui.dialogs.messages import confirm, inform, show_error, warn
+from ui.dialogs.register_key_dialog import RegisterKeyDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Session
@@ -120,6 +121,21 @@ class ExchangePage(Page):
         buttons.addStretch(1)
         layout.addWidget(actions)
 
+        key_box = QGroupBox(self.tr("本单位签名密钥"))
+        key_row = QHBoxLayout(key_box)
+        key_row.addWidget(QLabel(self.tr("指纹:")))
+        self.own_fingerprint = QLabel()
+        self.own_fingerprint.setObjectName("own_fingerprint")
+        self.own_fingerprint.setStyleSheet("font-size: 16px; font-weight: bold; font-family: monospace;")
+        self.own_fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        key_row.addWidget(self.own_fingerprint, 1)
+        self.export_key_button = QPushButton(self.tr("导出本校公钥到 U 盘") if session.kind == "school"
+                                             else self.tr("导出本单位公钥到 U 盘"))
+        self.export_key_button.setToolTip(self.tr("写出公钥文件(.pem)和可打印的密钥登记表(PDF),交给上级登记"))
+        self.export_key_button.clicked.connect(self.export_key_to_drive)
+        key_row.addWidget(self.export_key_button)
+        layout.addWidget(key_box)
+
         hint = QLabel(self.tr("也可以把数据包(.zip)直接拖到这里导入。") if session.is_township
                       else self.tr("也可以把乡镇下发的配置包(.zip)直接拖到这里导入。"))
         hint.setStyleSheet("color: #555;")
@@ -165,6 +181,12 @@ class ExchangePage(Page):
             self.term_combo.addItem(term["name"], term["code"])
         index = self.term_combo.findData(current) if current else self.term_combo.findText(self.session.term_name())
         self.term_combo.setCurrentIndex(max(index, 0))
+        try:
+            self.own_fingerprint.setText(own_key(self.session.db)["fingerprint"])
+            self.export_key_button.setEnabled(True)
+        except NotFound:
+            self.own_fingerprint.setText(self.tr("(本数据库没有签名密钥)"))
+            self.export_key_button.setEnabled(False)
         if self.session.is_township:
             rows = [dict(r, last=f"第 {r['last_sequence']} 号({r['last_term']})" if r["last_sequence"] else "—",
                          made=(r["last_made_at"] or "")[:16].replace("T", " "))
@@ -256,8 +278,10 @@ class ExchangePage(Page):
         if files:
             self.import_files([Path(f) for f in files])
 
-    def import_files(self, files: list[Path]) -> None:
-        """Import `files` (data packages at a township, a config package at a school) and show the results."""
+    def import_files(self, files: list[Path], accept_shrink: bool = False) -> None:
+        """Import `files` (data packages at a township, a config package at a school) and show the
+        results; a package that would remove much of its school's data is imported only after the
+        user confirmed the counts."""
         if not self.session.is_township:
             for path in files:
                 self.import_config_file(path)
@@ -265,16 +289,31 @@ class ExchangePage(Page):
         session = self.session
 
         def work(control):
-            return import_packages(session.worker_db(), session.actor, files, progress=control.progress)
+            return import_packages(session.worker_db(), session.actor, files, progress=control.progress,
+                                   accept_shrink=accept_shrink)
 
         def done(results) -> None:
             self.show_results([{"file": r.file, "status": r.status, "sender": r.sender_name or "",
                                 "term": r.term_code or "", "sequence": r.sequence, "message": r.message}
                                for r in results])
             session.notify_changed()
+            held = [r for r in results if r.reason_code == "shrink"]
+            if held and self.confirm_shrink(held):
+                by_name = {p.name: p for p in files}
+                self.import_files([by_name[r.file] for r in held], accept_shrink=True)
 
         session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc),
                           label=self.tr("正在检查并导入数据包…"), parent=self)
+
+    def confirm_shrink(self, held: list) -> bool:
+        """Ask whether the packages in `held` (results refused for removing much data) should be
+        imported all the same, showing each one's counts; return True for 是."""
+        lines = [self.tr("{name}({code})第 {seq} 号:{counts}").format(
+            name=r.sender_name, code=r.sender_code, seq=r.sequence, counts=shrink_text(r.summary["shrink"]))
+            for r in held]
+        question = self.tr("下列数据包会删除本数据库中该校的大部分学生或成绩:\n\n{lines}\n\n"
+                           "学校确实删除了这些数据吗?如不确定,请先与学校核对。确认导入吗?").format(lines="\n".join(lines))
+        return confirm(self, self.tr("数据包将删除大量数据"), question)
 
     def import_config_file(self, path: Path, trust_new: bool = False) -> None:
         """Import a config package at a school; the first time, ask to compare the fingerprint."""
@@ -306,45 +345,42 @@ class ExchangePage(Page):
     # --- keys --------------------------------------------------------------------------------
     def register_chosen_key(self) -> None:
         """Register a school's (county: a township's) public key after the user compared the fingerprint."""
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择公钥文件"), "", self.tr("公钥 (*.pem)"))
-        if path:
-            self.register_key_file(Path(path))
+        self.register_key_file()
 
-    def register_key_file(self, path: Path) -> None:
-        """Ask for the code (and name, type), show the fingerprint, register on 是."""
-        level = "school" if self.session.kind == "township" else "township"
-        what = self.tr("学校") if level == "school" else self.tr("乡镇")
+    def register_key_file(self, path: Path | None = None) -> RegisterKeyDialog:
+        """Open 登记公钥 (on `path` when given); return the dialog after it closed."""
+        dialog = RegisterKeyDialog(self.session, path, self)
+        if dialog.exec() and dialog.result_ is not None:
+            result = dialog.result_
+            text = self.tr("已登记 {code} 的公钥(指纹 {fp})。").format(code=dialog.code.text().strip().upper(),
+                                                                   fp=result["fingerprint"])
+            if result["unchanged"]:
+                text = self.tr("这把密钥此前已登记,没有改动。")
+            elif result["replaced"]:
+                text += self.tr("\n已停用旧密钥(指纹 {fp})。").format(fp=result["replaced"])
+            inform(self, self.tr("已登记"), text)
+            self.session.notify_changed()
+        return dialog
+
+    def export_key_to_drive(self) -> None:
+        """Write the public key (CODE.pem) and the printable registration sheet to the stick."""
+        folder = self._folder()
+        if folder is not None:
+            self.export_key_to(folder)
+
+    def export_key_to(self, folder: Path) -> list[Path]:
+        """Write CODE.pem and CODE_密钥登记表.pdf into `folder`; report them and the fingerprint."""
+        code = owner(self.session.db)["code"] or "key"
         try:
-            pem = path.read_bytes()
-            fingerprint = fingerprint_of_pem(pem)
+            pem, fingerprint = write_public_key(self.session.db, folder / f"{code}.pem")
+            sheet = write_registration_sheet(self.session.db, folder / f"{code}_密钥登记表.pdf")
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
-            return
-        code, ok = QInputDialog.getText(self, self.tr("登记公钥"), self.tr("{what}代码:").format(what=what))
-        if not ok or not code.strip():
-            return
-        name, school_type = None, None
-        if level == "school":
-            name, ok = QInputDialog.getText(self, self.tr("登记公钥"),
-                                            self.tr("学校名称(本数据库已有这所学校或留空时,由第一个数据包建立):"))
-            if ok and name.strip():
-                school_type, ok = QInputDialog.getItem(self, self.tr("登记公钥"), self.tr("学校类型:"),
-                                                       list(SCHOOL_TYPES), 0, False)
-                if not ok:
-                    return
-        question = self.tr("{what} {code} 的公钥指纹:\n\n{fp}\n\n请与对方电话逐组核对。完全一致吗?").format(
-            what=what, code=code.strip().upper(), fp=fingerprint)
-        if not confirm(self, self.tr("核对指纹"), question):
-            return
-        try:
-            result = register_key(self.session.db, self.session.actor, level=level, code=code, pem=pem,
-                                  name=(name or "").strip() or None, school_type=school_type)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
-            return
-        inform(self, self.tr("已登记"), self.tr("已登记 {code} 的公钥(指纹 {fp})。").format(
-            code=code.strip().upper(), fp=result["fingerprint"]))
-        self.session.notify_changed()
+            return []
+        inform(self, self.tr("已导出公钥"), self.tr(
+            "已写出:\n{pem}\n{sheet}\n\n请把公钥文件交给上级登记,并在电话中念出指纹:\n{fp}").format(
+            pem=pem, sheet=sheet, fp=fingerprint))
+        return [pem, sheet]
 
     # --- drag and drop -----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API

@@ -15,8 +15,9 @@ from app.queries.gui import list_terms
 from app.queries.roster import list_schools, list_teachers
 from app.services.schools import SCHOOL_TYPES, current_term, set_current_term, update_school
 from app.services.users import list_users
-from ui.dialogs.messages import show_error
+from ui.dialogs.messages import inform, show_error
 from ui.dialogs.new_user_dialog import NewUserDialog
+from ui.dialogs.start_term_dialog import StartTermDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Session
@@ -82,6 +83,9 @@ class SettingsPage(Page):
         term_row.addWidget(self.term_combo)
         term_row.addWidget(self.term_button)
         term_row.addWidget(self.term_label, 1)
+        self.new_term_button = QPushButton(self.tr("开始新学期…"))
+        self.new_term_button.clicked.connect(self.start_new_term)
+        term_row.addWidget(self.new_term_button)
         layout.addWidget(term_box)
 
         users_box = QGroupBox(self.tr("本地账号"))
@@ -141,6 +145,7 @@ class SettingsPage(Page):
         self.term_combo.setCurrentIndex(max(self.term_combo.findData(now), 0))
         self.term_label.setText(self.tr("当前:{name}").format(name=session.term_name()))
         self.term_button.setEnabled(session.is_admin)
+        self.new_term_button.setEnabled(session.is_admin)
 
         schools = {s["id"]: s["name"] for s in self._schools}
         teachers = {t["id"]: t["name"] for t in list_teachers(db)}
@@ -204,6 +209,22 @@ class SettingsPage(Page):
             return
         set_current_term(self.session.db, self.session.actor, term_id)
         self.session.notify_changed()
+
+    def start_new_term(self) -> None:
+        """Open 开始新学期 (with the 升年级 preview at the start of a school year)."""
+        try:
+            dialog = StartTermDialog(self.session, self)
+        except Exception as exc:  # noqa: BLE001 - e.g. no current term: a Chinese message box
+            show_error(self, exc)
+            return
+        if dialog.exec() and dialog.result_:
+            result = dialog.result_
+            text = self.tr("已开始新学期。")
+            if result["classes"] or result["graduates"]:
+                text += self.tr("升年级:新建 {c} 个班级,{p} 名学生升级,{g} 名学生毕业离校。").format(
+                    c=result["classes"], p=result["pupils"], g=result["graduates"])
+            self.session.notify_changed()
+            inform(self, self.tr("开始新学期"), text)
 
     def new_user(self) -> None:
         """Open 新建账号; the list reloads after an account was created."""

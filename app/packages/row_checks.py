@@ -1,0 +1,151 @@
+"""The values of a package's own rows pass the checks an import of the same data passes.
+
+A package is signed by a school, but what it carries was typed by people and may come from an
+older or altered program: a mark of 9999 or −50, a name of 40,000 characters or one that starts a
+formula is refused here as it would be in a roster or marks workbook, located by sheet, row and
+column of data.xlsx.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlite_utils import Database
+
+from app.errors import ValidationError
+from app.packages.datasheet import SHEET
+from app.marks.entry import parse_mark
+from app.services.pupils import STATUSES
+from app.validation.idcard import id_problem
+
+# Longest text a package may carry in a column that is not a name or a number (notes, ratings).
+TEXT_LIMIT = 2000
+NAME_LIMIT = 20
+CODE_LIMIT = 30
+MARK_STATUSES = ("正常", "缺考", "免考", "作弊")
+# Control characters (C0, DEL, C1) and the invisible direction overrides that make text read
+# differently from what it holds.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_FORMULA = ("=", "+", "-", "@")
+_STUDENT_NO = re.compile(r"[A-Z0-9]{4,30}")
+
+
+def text_problem(value: object, limit: int = TEXT_LIMIT) -> str | None:
+    """Return why text `value` may not be stored (hidden control characters, longer than `limit`),
+    or None when it may."""
+    if not isinstance(value, str):
+        return None
+    if _HIDDEN.search(value):
+        return "含有控制字符或不可见的方向控制符"
+    if len(value) > limit:
+        return f"长度 {len(value)} 字,超过上限 {limit} 字"
+    return None
+
+
+def name_problem(value: object) -> str | None:
+    """Return why `value` is not a person's name as the roster and teacher imports accept it, or None."""
+    name = "" if value is None else str(value)
+    if not name:
+        return "姓名不能为空"
+    if name.startswith(_FORMULA):
+        return f"姓名“{name[:NAME_LIMIT]}”以 = + - @ 开头,会被表格软件当作公式"
+    reason = text_problem(name, NAME_LIMIT)
+    if reason:
+        return f"姓名{reason}"
+    if re.search(r"\d", name):
+        return f"姓名“{name}”不像人名(不能含数字)"
+    return None
+
+
+def _full_marks(db: Database, snap) -> dict[tuple[str, str], float]:
+    """Return the full marks of every (exam, subject) the package's marks may name."""
+    full = {(v["exam_id"], v["subject_id"]): v["full_marks"] for v in snap.table("exam_subject").values()}
+    exams = sorted({v["exam_id"] for v in snap.table("mark").values()} - {e for e, _ in full})
+    for start in range(0, len(exams), 500):
+        chunk = exams[start:start + 500]
+        for exam_id, subject_id, marks in db.execute(
+                f"SELECT exam_id, subject_id, full_marks FROM exam_subject WHERE exam_id IN"
+                f" ({','.join('?' for _ in chunk)})", chunk).fetchall():
+            full.setdefault((exam_id, subject_id), marks)
+    return full
+
+
+def _check_marks(db: Database, snap) -> None:
+    full = _full_marks(db, snap)
+    for rid, values in snap.table("mark").items():
+        row = snap.where[("mark", rid)]
+        status, score = values.get("status"), values.get("score")
+        if status not in MARK_STATUSES:
+            snap.problems.append(row.problem("status", f"成绩状态“{status}”应为 {' / '.join(MARK_STATUSES)} 之一。"))
+        elif status != "正常":
+            if score is not None:
+                snap.problems.append(row.problem("score", f"状态为“{status}”的成绩不应有分数。"))
+        elif score is None:
+            snap.problems.append(row.problem("score", "成绩为空:应有分数,或状态为缺考、免考、作弊。"))
+        else:
+            limit = full.get((values.get("exam_id"), values.get("subject_id")))
+            if limit is None:
+                snap.problems.append(row.problem("subject", "这次考试没有这个科目。"))
+                continue
+            try:
+                parse_mark(f"{score:g}", limit)
+            except ValidationError as exc:
+                snap.problems.append(row.problem("score", str(exc)))
+
+
+def check_values(db: Database, snap) -> None:
+    """Add to `snap.problems` every own row's value that an import of the same data would refuse:
+    names (empty, too long, digits, formulas, control characters), 学籍号, 身份证号, 性别, 年级,
+    学籍状态, marks outside 0 … full marks or not a whole or half point, and every other text over
+    its length limit or holding control characters. Reference rows are never written, so they are
+    not checked."""
+    # Own ids in the order of their rows, so problems read top to bottom.
+    own = {table: [rid for rid in snap.table(table) if rid in ids] for table, ids in snap.own.items()}
+    for table, name_key in (("pupil", "name"), ("teacher", "name")):
+        for rid in own.get(table, ()):
+            values, row = snap.table(table)[rid], snap.where[(table, rid)]
+            reason = name_problem(values.get(name_key))
+            if reason:
+                snap.problems.append(row.problem(name_key, reason + "。"))
+            if values.get("gender") not in ("男", "女"):
+                snap.problems.append(row.problem("gender", "性别应为“男”或“女”。"))
+    for rid in own.get("pupil", ()):
+        values, row = snap.table("pupil")[rid], snap.where[("pupil", rid)]
+        if not _STUDENT_NO.fullmatch(str(values.get("student_no") or "")):
+            snap.problems.append(row.problem("student_no", "学籍号只能由大写字母和数字组成(4-30 位)。"))
+        if values.get("id_number"):
+            reason = id_problem(str(values["id_number"]))
+            if reason:
+                snap.problems.append(row.problem("id_number", reason + "。"))
+        if not isinstance(values.get("grade"), int) or not 1 <= values["grade"] <= 9:
+            snap.problems.append(row.problem("grade", "年级应为 1 到 9。"))
+        if values.get("status") not in STATUSES:
+            snap.problems.append(row.problem("status", f"学籍状态只能是 {' / '.join(STATUSES)}。"))
+    for rid in own.get("teacher", ()):
+        values, row = snap.table("teacher")[rid], snap.where[("teacher", rid)]
+        for key in ("staff_no", "phone"):
+            reason = text_problem(values.get(key), CODE_LIMIT)
+            if reason:
+                snap.problems.append(row.problem(key, reason + "。"))
+        if not values.get("staff_no"):
+            snap.problems.append(row.problem("staff_no", "工号不能为空。"))
+    for table, ids in own.items():
+        if table in ("mark", "exam_subject"):
+            continue
+        rows = snap.table(table)
+        for rid in ids:
+            values = rows[rid]
+            for key, value in values.items():
+                if key in ("name", "staff_no", "phone") and table in ("pupil", "teacher"):
+                    continue
+                limit = NAME_LIMIT * 3 if key == "name" else TEXT_LIMIT
+                reason = text_problem(value, limit)
+                if reason:
+                    where = snap.where[(table, rid)]
+                    snap.problems.append(where.problem(_sheet_key(where, key), reason + "。"))
+    _check_marks(db, snap)
+
+
+def _sheet_key(row, key: str) -> str:
+    """Return the column key of row's sheet that holds table column `key` (ids end in _id on both)."""
+    keys = {c.key for c in SHEET[row.sheet].columns}
+    return key if key in keys else "id"

@@ -1,0 +1,125 @@
+"""The one table of figure names: key, Chinese label, unit, format and whether it may carry a rank.
+
+The GUI, the CLI, the PDFs and the workbooks take their column titles and number formats from here,
+so the same figure has the same name everywhere (名册 / 有成绩 / 缺考, 统计人数, 综合分, 名次 …).
+Formats are those of app.reports.model: int (a count), num (one decimal), num2 (two decimals), pct
+(a fraction shown as a percentage), signed / signed2 (with a sign), text.
+
+Also here, once: the words for the two denominator bases and the value-added verdict.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure: its record key, Chinese label, unit ('人', '分', '%', ''), format and whether a
+    group may be ranked on it."""
+
+    key: str
+    label: str
+    unit: str
+    format: str
+    rankable: bool = False
+
+
+_TABLE = [
+    Figure("n_roster", "名册", "人", "int"),
+    Figure("n_sat", "有成绩", "人", "int"),
+    Figure("n_absent", "缺考", "人", "int"),
+    Figure("n_missing", "未上表", "人", "int"),
+    Figure("n_exempt", "免考", "人", "int"),
+    Figure("n_cheat", "作弊", "人", "int"),
+    Figure("n", "统计人数", "人", "int"),
+    Figure("total", "总分", "分", "num"),
+    Figure("mean", "平均分", "分", "num", rankable=True),
+    Figure("sd", "标准差", "分", "num"),
+    Figure("median", "中位数", "分", "num"),
+    Figure("max", "最高分", "分", "num"),
+    Figure("min", "最低分", "分", "num"),
+    Figure("pass_rate", "及格率", "%", "pct", rankable=True),
+    Figure("excellent_rate", "优秀率", "%", "pct", rankable=True),
+    Figure("low_rate", "低分率", "%", "pct", rankable=True),
+    Figure("mean_pct", "平均分占满分", "%", "pct"),
+    Figure("composite", "综合分", "分", "num", rankable=True),
+    Figure("rank", "名次", "", "int"),
+    Figure("rank_of", "参评数", "", "int"),
+    Figure("grades", "等级分布", "", "text"),
+    Figure("progress", "进步值", "分", "signed", rankable=True),
+    Figure("value_added", "增值(标准差)", "", "signed2"),
+    Figure("score", "成绩", "分", "score"),
+    Figure("level", "等级", "", "text"),
+]
+FIGURES: dict[str, Figure] = {f.key: f for f in _TABLE}
+
+BASIS_WORDS = {"sat": "按实考人数(缺考不计入)", "roster": "按应考人数(名册全员,缺考计 0 分)"}
+BASIS_SHORT = {"sat": "实考", "roster": "应考"}
+NO_BASELINE = "无基线"
+NOT_RANKED = "不排名"
+SMALL_SAMPLE = "样本过小"
+
+
+def label(key: str) -> str:
+    """Return the Chinese label of figure `key`. Raises KeyError for an unknown key."""
+    return FIGURES[key].label
+
+
+def format_figure(key: str, value: object) -> str:
+    """Return `value` of figure `key` as printed ('—' for None): counts as integers, scores with one
+    decimal (means and standard deviations two), rates as percentages with one decimal."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        return value
+    kind = FIGURES[key].format
+    if kind == "int":
+        return str(int(value))  # type: ignore[call-overload]
+    if kind == "pct":
+        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    if kind == "num2":
+        return f"{float(value):.2f}"  # type: ignore[arg-type]
+    if kind == "signed":
+        return f"{float(value):+.1f}"  # type: ignore[arg-type]
+    if kind == "signed2":
+        return f"{float(value):+.2f}"  # type: ignore[arg-type]
+    if kind == "score":
+        return f"{float(value):g}"  # type: ignore[arg-type]
+    if isinstance(value, dict):
+        return grades_text(value)
+    return f"{float(value):.1f}"  # type: ignore[arg-type]
+
+
+def grades_text(grades: dict[str, int]) -> str:
+    """Return a 等级 distribution as 'A 12 · B 20 · C 3'."""
+    return " · ".join(f"{k} {v}" for k, v in grades.items())
+
+
+def roster_counts_text(record: dict) -> str:
+    """Return '名册 12 / 有成绩 10 / 缺考 2' (and '/ 免考 1' when there are exempt pupils)."""
+    text = (f"{label('n_roster')} {record['n_roster']} / {label('n_sat')} {record['n_sat']} / "
+            f"{label('n_absent')} {record['n_absent']}")
+    return text + (f" / {label('n_exempt')} {record['n_exempt']}" if record.get("n_exempt") else "")
+
+
+def value_added_verdict(record: dict) -> str:
+    """Return what a value-added 95 % interval says: 样本过小 for a small group, 人数不足 without an
+    interval, 高于预期 / 低于预期 when it excludes 0, else 与预期相当."""
+    if record.get("small_sample"):
+        return SMALL_SAMPLE
+    if record.get("ci_low") is None or record.get("ci_high") is None:
+        return "人数不足"
+    if record["ci_low"] > 0:
+        return "高于预期"
+    if record["ci_high"] < 0:
+        return "低于预期"
+    return "与预期相当"
+
+
+def rank_text(record: dict) -> str:
+    """Return '3/7' (rank among its peers), or why a group carries no rank ('样本过小', '不排名')."""
+    if record.get("rank") is not None:
+        return f"{record['rank']}/{record['rank_of']}"
+    if record.get("small_sample"):
+        return SMALL_SAMPLE
+    return NOT_RANKED if record.get("rank_note") else "—"
