@@ -34,7 +34,7 @@ def world(demo_template, tmp_path_factory):
     shutil.copytree(demo_template / "schools", root / "schools")
     usb = root / "usb"
     usb.mkdir()
-    township = setup.init_township(root / "township.sqlite", code="QSZ", name="青山镇", passphrase="demo")
+    township = setup.init_township(root / "township.sqlite", code="QSZ", name="青山镇", passphrase="demo", demo=True)
     admin = actor_for(township)
     for code in ("QSZ01", CODE):
         db = open_database(root / "schools" / f"{code}.sqlite")

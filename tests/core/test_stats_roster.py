@@ -70,7 +70,7 @@ def _independent(values: list, roster_size: int, basis: str) -> dict:
 
 @pytest.fixture
 def school(tmp_path):
-    db = init_school(tmp_path / "s.sqlite", code="S1", name="甲村小学", type="完小", passphrase="demo",
+    db = init_school(tmp_path / "s.sqlite", code="S1", name="甲村小学", type="完小", passphrase="demo", demo=True,
                      township_code="T1", township_name="甲乡", today=dt.date(2026, 11, 1))
     school_id = db.execute("SELECT id FROM school").fetchone()[0]
     year = db.execute("SELECT academic_year_id FROM term").fetchone()[0]
