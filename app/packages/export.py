@@ -28,7 +28,7 @@ from app.packages.format import (DATA_MEMBER, FORMAT_NAME, FORMAT_VERSION, KEY_M
 from app.packages.signing import own_key, public_key_from_pem, sign, unlock_private_key
 from app.packages.verify import check_signature, open_package
 from app.progress import Progress, no_progress
-from app.services.permissions import require_school_admin, require_township_admin
+from app.services.permissions import require_database_admin, require_school_admin, require_township_admin
 
 
 
@@ -152,8 +152,10 @@ def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, 
     """Sign and write a package of `kind` whose data member holds `payload`; return the ExportResult.
 
     Reserves the sequence number (committed, never reused), writes and verifies.
-    Raises ValidationError (folder missing, existing file), ExportFailed.
+    Raises PermissionDenied unless the actor administers the database, ValidationError (folder
+    missing, existing file), ExportFailed.
     """
+    require_database_admin(db, actor)
     report = progress or no_progress
     folder = check_folder(folder)
     key_row = own_key(db)
