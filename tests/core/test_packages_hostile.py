@@ -176,6 +176,7 @@ def test_a_package_emptying_the_school_is_held_until_confirmed(township, school,
                                         "marks_before": marks, "marks_removed": marks}
     db_path = township.execute("PRAGMA database_list").fetchone()[2]
     township.close()
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     assert main(["township", "import", db_path, str(path)]) == 2
     assert "--accept-shrink" in capsys.readouterr().err
     assert main(["township", "import", db_path, str(path), "--accept-shrink"]) == 0

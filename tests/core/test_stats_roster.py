@@ -152,7 +152,8 @@ def test_the_pupils_without_a_mark_are_listed_by_class(school):
                                                                      ("卫十二", ["语文", "数学"])]
 
 
-def test_cli_import_and_stats_show_roster_marks_and_absent(school, capsys):
+def test_cli_import_and_stats_show_roster_marks_and_absent(school, monkeypatch, capsys):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db, exam_id, path, db_path = school
     db.close()
     assert main(["import-marks", str(db_path), str(path), "--exam", exam_id]) == 0
