@@ -26,6 +26,15 @@ Invoke-Checked $python @("-m", "PyInstaller", "--noconfirm", "--clean", "--log-l
     "--distpath", "dist", "--workpath", "build\pyinstaller", "installer\schoolq.spec")
 Write-Host ("Built dist\SchoolQ in {0:N0} s." -f ((Get-Date) - $started).TotalSeconds)
 
+# ortools (自动排课) links against the Visual C++ runtime; the laptops have no Visual C++ installer, so the
+# bundle must carry these DLLs (PyInstaller copies them from the build machine's System32).
+$runtime = @("msvcp140.dll", "vcruntime140.dll", "vcruntime140_1.dll")
+$missing = $runtime | Where-Object { -not (Get-ChildItem -Path dist\SchoolQ -Recurse -Filter $_ -ErrorAction SilentlyContinue) }
+if ($missing) {
+    throw ("dist\SchoolQ lacks the Visual C++ runtime DLLs ortools needs: $($missing -join ', '). " +
+           "Install the Microsoft Visual C++ Redistributable 2015-2022 (x64) on the build machine and build again.")
+}
+
 # Check the frozen programs against a throw-away data folder, never the builder's own.
 $check = Join-Path $env:TEMP ("schoolq-build-check-" + [guid]::NewGuid())
 New-Item -ItemType Directory -Path $check | Out-Null
@@ -33,6 +42,8 @@ $env:SCHOOLQ_DATA_DIR = $check
 try {
     Invoke-Checked dist\SchoolQ\schoolq.exe @("demo", (Join-Path $check "check.sqlite"))
     Invoke-Checked dist\SchoolQ\schoolq.exe @("info", (Join-Path $check "check.sqlite"))
+    Invoke-Checked dist\SchoolQ\schoolq.exe @("timetable", "generate", (Join-Path $check "check.sqlite"), "--dry-run",
+        "--time-limit", "5")
     # schoolq-gui.exe is a windowed program: wait for it and read its exit code.
     $gui = Start-Process -FilePath dist\SchoolQ\schoolq-gui.exe -ArgumentList "--smoke" -Wait -PassThru
     if ($gui.ExitCode -ne 0) { throw "schoolq-gui.exe --smoke failed with exit code $($gui.ExitCode); see $check" }

@@ -13,6 +13,12 @@ mode="${1:-gui}"
 system_packages=(python3-venv libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
   libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0
   libfontconfig1 libdbus-1-3 poppler-utils openssl xvfb)
+# FET's command-line solver: the tests solve a .fet file SchoolQ exports and import it back; the
+# benchmark compares 自动排课 with it on FET's own example files (fet-data).
+case "$mode" in
+  test)  system_packages+=(fet) ;;
+  bench) system_packages+=(fet fet-data) ;;
+esac
 
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()

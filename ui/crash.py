@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 from types import TracebackType
@@ -17,13 +18,20 @@ def log_path() -> Path:
     return user_data_dir() / LOG_NAME
 
 
-def log_exception(exc: BaseException) -> Path:
-    """Append `exc` with its traceback to the error log; return the log's path."""
-    path = log_path()
+def log_exception(exc: BaseException) -> Path | None:
+    """Append `exc` with its traceback to the error log; return the log's path. When the data
+    folder cannot be written (a read-only or full disk) the log goes to the system's temporary
+    folder; None when no log could be written anywhere (never an error of its own)."""
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')}\n{text}\n")
-    return path
+    for where in (log_path, lambda: Path(tempfile.gettempdir()) / LOG_NAME):
+        try:
+            path = where()
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')}\n{text}\n")
+            return path
+        except OSError:
+            continue
+    return None
 
 
 def install_excepthook() -> None:

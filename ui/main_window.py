@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(index)
         return self.pages[index]
 
-    def update_status(self) -> None:
+    def update_status(self, _changed: object = None) -> None:
         """Show the database file, its kind, the current term and the user in the status bar."""
         session = self.session
         if session is None:

@@ -21,6 +21,7 @@ from ui.tasks import SyncTaskRunner, TaskControl, TaskManager
 
 Tasks = TaskManager | SyncTaskRunner
 LAST_DATABASE = "last_database"
+LAST_USERS = "last_user"
 DEMO_USER, DEMO_PASSPHRASE = "admin", "demo"
 
 
@@ -48,6 +49,24 @@ def remember(path: Path) -> None:
     store.sync()
 
 
+def last_user(path: Path) -> str:
+    """Return the user name that last logged in to the database at `path` ('' when none yet)."""
+    return str(settings().value(f"{LAST_USERS}/{_user_key(path)}", "") or "")
+
+
+def remember_user(path: Path, username: str) -> None:
+    """Remember `username` as the one to offer next time the database at `path` is opened."""
+    store = settings()
+    store.setValue(f"{LAST_USERS}/{_user_key(path)}", username)
+    store.sync()
+
+
+def _user_key(path: Path) -> str:
+    """Return the settings key of a database: its resolved path, without the characters an ini key
+    cannot hold (a database's users are remembered per file)."""
+    return "".join(ch if ch.isalnum() else "_" for ch in str(Path(path).resolve()))
+
+
 def open_path(path: Path, tasks: Tasks, parent: QWidget | None = None) -> Session | None:
     """Open the database at `path` and log in; return the session, or None (cancelled or refused,
     with the reason shown)."""
@@ -56,11 +75,12 @@ def open_path(path: Path, tasks: Tasks, parent: QWidget | None = None) -> Sessio
     except (SchoolQError, OSError) as exc:
         show_error(parent, exc)
         return None
-    dialog = LoginDialog(db, path, demo=is_demo_path(path), parent=parent)
+    dialog = LoginDialog(db, path, demo=is_demo_path(path), username=last_user(path), parent=parent)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.actor is None:
         db.close()
         return None
     remember(path)
+    remember_user(path, dialog.actor.username)
     return Session(path, db, dialog.actor, tasks)
 
 

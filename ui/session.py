@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from enum import Flag, auto
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -16,15 +17,31 @@ from ui.tasks import SyncTaskRunner, TaskManager
 KIND_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
 
 
+class Changed(Flag):
+    """What a write changed (after Anki's OpChanges): a page reloads only when something it shows
+    changed. Combine with |; ALL after a package import or a change of the current term."""
+
+    ROSTER = auto()       # schools, classes, pupils, teachers
+    EXAMS = auto()        # exam definitions (subjects, grades, full marks)
+    MARKS = auto()
+    ASSIGNMENTS = auto()  # 任课: who teaches which class and subject
+    TIMETABLE = auto()    # the timetable, day plans and curriculum plans
+    ROUTINE = auto()      # observations and routine checks
+    SETTINGS = auto()     # terms, users, keys, presets and rule sets
+    PACKAGES = auto()     # the logs of packages written and read
+    ALL = ROSTER | EXAMS | MARKS | ASSIGNMENTS | TIMETABLE | ROUTINE | SETTINGS | PACKAGES
+
+
 class Session(QObject):
     """One open database and who works in it.
 
     `db` belongs to the GUI thread; a background task gets its own connection from
-    `worker_db()` (SQLite connections stay on the thread that opened them). Pages listen to
-    `data_changed` and reload after any write.
+    `worker_db()` (SQLite connections stay on the thread that opened them). After a write the
+    page calls `notify_changed(what)`; `data_changed` carries that Changed to every page, and a
+    page whose `depends_on` it touches reloads.
     """
 
-    data_changed = Signal()
+    data_changed = Signal(object)
 
     def __init__(self, path: Path, db: Database, actor: Actor, tasks: TaskManager | SyncTaskRunner):
         super().__init__()
@@ -88,9 +105,9 @@ class Session(QObject):
             self._worker_dbs.append(db)
         return db
 
-    def notify_changed(self) -> None:
-        """Tell every page that data changed (they reload)."""
-        self.data_changed.emit()
+    def notify_changed(self, changed: Changed) -> None:
+        """Tell every page what data changed (pages depending on it reload)."""
+        self.data_changed.emit(changed)
 
     def close(self) -> None:
         """Close the GUI connection and, on the worker, the worker's connection."""

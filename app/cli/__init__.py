@@ -10,9 +10,14 @@ import importlib
 import logging
 import os
 import sys
+import tempfile
 import traceback
+from pathlib import Path
 
 from app import __version__
+from app.db import database
+from app.db.database import set_busy_notice
+from app.db.media import explain
 from app.errors import SchoolQError, ValidationError
 from app.paths import user_data_dir
 
@@ -28,6 +33,7 @@ COMMAND_MODULES = [
     "app.cli.keys_cmds",
     "app.cli.package_cmds",
     "app.cli.township_cmds",
+    "app.cli.backup_cmds",
 ]
 
 log = logging.getLogger("schoolq")
@@ -43,11 +49,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _log_crash() -> str:
-    path = user_data_dir() / "schoolq-error.log"
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(traceback.format_exc() + "\n")
-    return str(path)
+def _log_crash() -> str | None:
+    """Append the current traceback to the error log in the data folder (or, when that folder
+    cannot be written, in the system's temporary folder); return the log's path, or None when
+    no log could be written at all."""
+    text = traceback.format_exc() + "\n"
+    for folder in (user_data_dir, lambda: Path(tempfile.gettempdir())):
+        try:
+            path = folder() / "schoolq-error.log"
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(text)
+            return str(path)
+        except OSError:
+            continue
+    return None
+
+
+def _busy_notice() -> None:
+    print(f"数据库正被另一个程序使用,正在等待它结束(最多 {database.BUSY_WAIT_SECONDS:g} 秒)……", file=sys.stderr,
+          flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     args = build_parser().parse_args(argv)
+    set_busy_notice(_busy_notice)
     try:
         result = args.func(args)
         return int(result or 0)
@@ -78,7 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
-    except Exception:  # noqa: BLE001 - the user gets a sentence, the log gets the traceback
+    except Exception as exc:  # noqa: BLE001 - the user gets a sentence, the log gets the traceback
+        reason = explain(exc, getattr(args, "db", None))
+        if reason is not None:  # a full disk, a write-protected stick, a busy file: said as such
+            print(f"错误:{reason}", file=sys.stderr)
+            return 2
         where = _log_crash()
-        print(f"程序内部错误,操作未完成。详细信息已记录到 {where},请把该文件交给技术支持。", file=sys.stderr)
+        if where is None:
+            print("程序内部错误,操作未完成(错误日志也无法写入)。", file=sys.stderr)
+        else:
+            print(f"程序内部错误,操作未完成。详细信息已记录到 {where},请把该文件交给技术支持。", file=sys.stderr)
         return 1
+    finally:
+        set_busy_notice(None)

@@ -59,16 +59,17 @@ class Session:
 
 
 @contextmanager
-def with_db(args, *, write: bool) -> Iterator[Session]:
-    """Open the database named by args.db (it must exist); for `write`, authenticate the acting
-    account (--user, default the database's administrator) with its passphrase from
+def with_db(args, *, write: bool, readonly: bool | None = None) -> Iterator[Session]:
+    """Open the database named by args.db (it must exist; read-only unless `write` or `readonly`
+    is False, so a command that only reads works on a write-protected stick and cannot change
+    the file); for `write`, authenticate the acting account (--user, default the database's administrator) with its passphrase from
     SCHOOLQ_PASSPHRASE or a prompt; yield the Session and close the database afterwards (sealing
     the audit chain of the session).
 
     Raises ValidationError when no passphrase can be had or it is wrong (the CLI exits 2, nothing
     written), NotFound for an unknown account, FileNotFoundError for a missing file.
     """
-    db = open_database(args.db)
+    db = open_database(args.db, readonly=not write if readonly is None else readonly)
     actor = secret = None
     try:
         if write:

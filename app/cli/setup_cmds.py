@@ -64,7 +64,7 @@ def cmd_recover(args) -> int:
     if not code:
         raise invalid("需要恢复码:请设置环境变量 SCHOOLQ_RECOVERY_CODE,或在终端中运行以输入。")
     new = check_new_passphrase(passphrase("新的管理员口令(至少 8 个字符):", confirm=True))
-    with with_db(args, write=False) as session:
+    with with_db(args, write=False, readonly=False) as session:
         recover_account(session.db, args.user, code, new)
     print(f"已为账号 {args.user} 设置新口令,签名密钥已改由新口令保护。请重新打印恢复单(schoolq keys recovery-sheet)。")
     return 0

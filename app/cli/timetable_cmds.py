@@ -2,6 +2,7 @@
 timetable check / plan / print, import-timetable, workload, observations, routine."""
 from __future__ import annotations
 
+from app.cli import generate_cmds
 from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.errors import invalid
 from app.routine.checks import LINKS, routine_summary
@@ -61,6 +62,8 @@ def register(sub) -> None:
     add_json_argument(p)
     add_user_argument(p)
     p.set_defaults(func=cmd_plan)
+
+    generate_cmds.register(tsub)
 
     p = sub.add_parser("import-timetable", help="从 Excel/CSV 导入课表",
                        description="导入课表:长表(学校、班级、星期、节次、科目、教师 各一列,每行一节课)或打印用的"

@@ -15,7 +15,9 @@ from app.packages.township_import import import_packages
 from app.packages.trust import register_key
 from app.queries import township as views
 from app.services import setup
+from app.services.exams import find_exam
 from app.services.schools import SCHOOL_TYPES, current_term
+from app.stats.roster import pupils_without_marks
 
 
 def register(sub) -> None:
@@ -175,6 +177,7 @@ def cmd_checks(args) -> int:
                   "itinerant_clashes": views.itinerant_clashes(db, current_term(db)["id"])}
         if args.exam:
             report["missing_for_exam"] = views.schools_missing_exam(db, args.exam)
+            report["pupils_without_marks"] = pupils_without_marks(db, find_exam(db, args.exam))
     if args.json:
         emit_json(report)
         return 0
@@ -195,4 +198,10 @@ def cmd_checks(args) -> int:
         print(f"这次考试还没有成绩的学校:{len(missing)} 所")
         for s in missing:
             print(f"  {s['code']} {s['name']}(最近导入:{s['last_imported_at'] or '从未'})")
+        without = report["pupils_without_marks"]
+        print(f"名册上有、却没有成绩的学生(考试当天在班,未免考;按应考统计计缺考 0 分):"
+              f"{sum(len(c['pupils']) for c in without)} 人")
+        for c in without:
+            print(f"  {c['school_name']} {c['class_name']}:" + "、".join(
+                f"{p['name']}({p['student_no']},缺{'、'.join(p['subjects'])})" for p in c["pupils"]))
     return 0

@@ -1,23 +1,103 @@
-"""Open a SchoolQ database: WAL, foreign keys, migrations with a safety copy, newer schema refused."""
+"""Open a SchoolQ database: WAL, foreign keys, migrations with a safety copy, newer schema refused;
+read-only where the command only reads; every write transaction started with BEGIN IMMEDIATE and a
+bounded wait for another program's write to finish."""
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import sqlite3
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from app.db.copies import SAFETY_KEEP, safety_copy
+from app.db.media import BUSY, DatabaseBusy, ReadOnlyMedia, explain, read_only_place
 from app.db.migrations import MIGRATION_SET, known_migration_names, migrations, program_schema_version
 from app.errors import NotADatabase, SchemaTooNew
 
 MIGRATIONS_TABLE = "_sqlite_migrations"
+# How long a write waits for another program's write to finish before it is refused, and after how
+# long the user is told that it is waiting.
+BUSY_WAIT_SECONDS = 60.0
+BUSY_NOTICE_SECONDS = 1.0
+# SQLite's own wait on a lock, for the statements that are not BEGIN IMMEDIATE.
+BUSY_TIMEOUT_MS = 1000
+_SQLITE_NOTADB, _SQLITE_CORRUPT = 26, 11
+_busy_notices: list[Callable[[], None]] = []
 
 
-def _configure(db: Database) -> None:
-    with db.ensure_autocommit_on():
-        db.execute("PRAGMA journal_mode=WAL")
+def set_busy_notice(notice: Callable[[], None] | None) -> None:
+    """Call `notice()` (once per wait) when a write has waited BUSY_NOTICE_SECONDS for another
+    program; None removes it. The CLI prints a line on stderr."""
+    _busy_notices.clear()
+    if notice is not None:
+        _busy_notices.append(notice)
+
+
+def begin_immediate(db: Database) -> None:
+    """Start a write transaction on `db` now (BEGIN IMMEDIATE), waiting up to BUSY_WAIT_SECONDS for
+    another program's write to end; the busy notice is given once the wait passes BUSY_NOTICE_SECONDS.
+
+    Raises DatabaseBusy when the lock is still held after the wait (nothing was written), or what
+    `explain` makes of another failure (DiskFull, ReadOnlyMedia).
+    """
+    conn = db.conn
+    started = time.monotonic()
+    told = False
+    try:
+        while True:
+            waited = time.monotonic() - started
+            step = BUSY_NOTICE_SECONDS - waited if not told else BUSY_WAIT_SECONDS - waited
+            conn.execute(f"PRAGMA busy_timeout = {max(int(step * 1000), 0)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                reason = explain(exc)
+                if not isinstance(reason, DatabaseBusy):
+                    raise (reason or exc) from exc
+                if time.monotonic() - started >= BUSY_WAIT_SECONDS:
+                    raise DatabaseBusy(BUSY) from None
+                if not told:
+                    told = True
+                    for notice in _busy_notices:
+                        notice()
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+class SchoolDatabase(Database):
+    """A sqlite-utils Database whose outermost atomic() block is a BEGIN IMMEDIATE transaction:
+    the write lock is taken before anything is read, so a check and the write it allows see the
+    same data, and a busy database is waited for (boundedly) at the start, never half-way."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """Run the block in one transaction (a savepoint when one is open); see begin_immediate."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        begin_immediate(self)
+        try:
+            yield self
+        except BaseException:
+            self.conn.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.conn.rollback()
+            raise (explain(exc) or exc) from exc
+
+
+def _configure(db: Database, readonly: bool = False) -> None:
+    if not readonly:
+        with db.ensure_autocommit_on():
+            db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=5000")
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def applied_migrations(db: Database) -> list[str]:
@@ -33,50 +113,85 @@ def schema_version(db: Database) -> int:
     return len(applied_migrations(db))
 
 
-def _backup(path: Path, conn: sqlite3.Connection, version: int) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}.v{version}-{stamp}.bak{path.suffix}")
-    dest = sqlite3.connect(target)
-    try:
-        conn.backup(dest)
-    finally:
-        dest.close()
-    return target
+def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+    """Return a connection to `path`: read-only (mode=ro, or immutable when nothing beside the file
+    can be written, as on a write-protected stick) or read-write."""
+    if not readonly:
+        return sqlite3.connect(path)
+    uri = path.resolve().as_uri()
+    if read_only_place(path) and not Path(f"{path}-shm").exists():
+        # Without a -shm file beside it that could be created, SQLite cannot open a WAL database
+        # read-only; nobody can be writing a file on a read-only medium, so it may be read as is.
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+    return sqlite3.connect(f"{uri}?mode=ro", uri=True)
 
 
-def open_database(path: str | Path, *, create: bool = False) -> Database:
+def _opening_error(path: Path, exc: sqlite3.Error) -> Exception:
+    """Return the error to raise for `exc` met while opening `path`."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_SQLITE_NOTADB, _SQLITE_CORRUPT) or "not a database" in str(exc):
+        return NotADatabase(f"“{path.name}”不是本程序的数据库文件(无法以 SQLite 打开)。")
+    return explain(exc, path) or exc
+
+
+def open_database(path: str | Path, *, create: bool = False, readonly: bool = False) -> Database:
     """Open (or with create=True, create) the database at `path` and bring its schema up to date.
 
-    Before any migration runs on an existing file, a consistent copy is written beside it
-    (`NAME.vN-TIMESTAMP.bak.sqlite`). Returns a sqlite-utils Database with foreign keys on.
+    With readonly=True the file is opened read-only (it may be on a write-protected stick) and never
+    changed; a database that needs migrating is then opened for writing, or refused (ReadOnlyMedia)
+    when it cannot be written. Before any migration runs on an existing file, a consistent copy is
+    written beside it (`NAME.vN-TIMESTAMP.bak.sqlite`, the newest SAFETY_KEEP kept; the path is in
+    `db.safety_copy`). Returns a Database whose atomic() blocks start with BEGIN IMMEDIATE.
     Raises NotADatabase for a file that is not a SchoolQ database, SchemaTooNew for one written by
-    a newer program, FileNotFoundError when the file is missing and create is False.
+    a newer program, FileNotFoundError when the file is missing and create is False, DiskFull,
+    ReadOnlyMedia or DatabaseBusy when the disk or another program is in the way.
     """
     path = Path(path)
     existed = path.exists() and path.stat().st_size > 0
     if not existed and not create:
         raise FileNotFoundError(f"找不到数据库文件:{path}")
+    readonly = readonly and existed
+    db = None
     try:
-        db = Database(path)
+        db = SchoolDatabase(_connect(path, readonly))
         tables = set(db.table_names())
-    except sqlite3.DatabaseError as exc:
-        raise NotADatabase(f"“{path.name}”不是本程序的数据库文件(无法以 SQLite 打开)。") from exc
-    if existed and "meta" not in tables:
-        db.close()
-        raise NotADatabase(f"“{path.name}”不是本程序的数据库文件。")
-    applied = applied_migrations(db)
-    unknown = [name for name in applied if name not in known_migration_names()]
-    if unknown:
-        db.close()
-        raise SchemaTooNew(
-            f"数据库“{path.name}”由更新版本的程序创建(数据结构版本 {len(applied)},本程序支持 "
-            f"{program_schema_version()})。为保护数据,本程序不会打开它,请升级程序后再打开。")
-    _configure(db)
-    if migrations.pending(db):
-        if existed:
-            _backup(path, db.conn, len(applied))
-        migrations.apply(db)
+        if existed and "meta" not in tables:
+            raise NotADatabase(f"“{path.name}”不是本程序的数据库文件。")
+        applied = applied_migrations(db)
+        unknown = [name for name in applied if name not in known_migration_names()]
+        if unknown:
+            raise SchemaTooNew(
+                f"数据库“{path.name}”由更新版本的程序创建(数据结构版本 {len(applied)},本程序支持 "
+                f"{program_schema_version()})。为保护数据,本程序不会打开它,请升级程序后再打开。")
+        _configure(db, readonly)
+        db.safety_copy = None
+        if migrations.pending(db):
+            if readonly:
+                db.close()
+                if read_only_place(path):
+                    raise ReadOnlyMedia(f"数据库“{path.name}”需要升级数据结构才能打开,但它所在的位置只读。"
+                                        "请先把它复制到本地磁盘。")
+                return open_database(path)
+            if existed:
+                db.safety_copy = safety_copy(db.conn, path, len(applied), keep=SAFETY_KEEP)
+            migrations.apply(db)
+    except sqlite3.Error as exc:
+        if db is not None:
+            db.close()
+        raise _opening_error(path, exc) from exc
+    except BaseException:
+        if db is not None:
+            db.close()
+        raise
     return db
+
+
+def remove_database(path: str | Path) -> None:
+    """Delete the database file at `path` with its -wal, -shm and -journal files (a partial file
+    left by a creation that failed, e.g. on a full disk, so that a retry is not blocked)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def open_writer(db: Database) -> Database | None:
@@ -86,6 +201,6 @@ def open_writer(db: Database) -> Database | None:
     path = db.conn.execute("PRAGMA database_list").fetchone()[2]
     if not path:
         return None
-    writer = Database(sqlite3.connect(path, check_same_thread=False))
+    writer = SchoolDatabase(sqlite3.connect(path, check_same_thread=False))
     _configure(writer)
     return writer

@@ -456,10 +456,35 @@ def m006_marks_indexed_by_integer_keys(db: Database) -> None:
         db.execute(statement)
 
 
+@migration
+def m007_timetable_generation_inputs(db: Database) -> None:
+    # A lesson the user placed by hand and wants kept when the timetable is generated again.
+    db.execute("ALTER TABLE timetable_slot ADD COLUMN locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1))")
+    # A teacher who cannot teach at a time (a whole day when slot is NULL); slots are numbered as
+    # in the daily slot plan of the teacher's own school.
+    db.execute(f"""CREATE TABLE teacher_unavailable (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        teacher_id TEXT NOT NULL REFERENCES teacher(id) ON DELETE CASCADE,
+        day INTEGER NOT NULL CHECK (day BETWEEN 1 AND 7), slot INTEGER,
+        reason TEXT,
+        {_STAMPS},
+        UNIQUE (term_id, teacher_id, day, slot))""")
+    # A school event on one day at one slot (升旗, 集会: no lessons; or 班会: every class has that
+    # subject there).
+    db.execute(f"""CREATE TABLE timetable_fixed (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        day INTEGER NOT NULL CHECK (day BETWEEN 1 AND 7), slot INTEGER NOT NULL,
+        label TEXT NOT NULL, subject_id TEXT REFERENCES subject(id),
+        {_STAMPS},
+        UNIQUE (school_id, term_id, day, slot))""")
+
+
 # Accounts remember failed log-ins (each one makes the next try wait longer) and can be locked by
 # their administrator; a locked account cannot log in until it is unlocked. The signing key keeps a
 # second encrypted copy under the recovery code printed at set-up (app.services.keys).
-_M007 = [
+_M008 = [
     "ALTER TABLE school_key ADD COLUMN private_recovery_encrypted TEXT",
     "ALTER TABLE app_user ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE app_user ADD COLUMN last_failed_at TEXT",
@@ -468,6 +493,6 @@ _M007 = [
 
 
 @migration
-def m007_account_lockout(db: Database) -> None:
-    for statement in _M007:
+def m008_account_lockout(db: Database) -> None:
+    for statement in _M008:
         db.execute(statement)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from app.db.database import remove_database
 from app.db.keys import number_column, number_of
 from app.db.migrations import MARK_KEYS, MARK_STORED_COLUMNS
 from app.db.writes import SYSTEM, audit, bulk_insert, deterministic
@@ -50,15 +51,15 @@ def generate(path: str | Path, *, seed: int = 1, scale: str = "township", school
                                      today=DEMO_TODAY, demo=True)
         else:
             db = setup.init_county(path, code="QSX", name="青山县", passphrase=DEMO_PASSPHRASE, today=DEMO_TODAY, demo=True)
+        written: list[Path] = []
         try:
             _populate(db, rng, scale, report)
-            written = []
             if school_dbs is not None:
-                written = _write_school_dbs(db, Path(school_dbs), report)
+                _write_school_dbs(db, Path(school_dbs), report, written)
         except BaseException:
             db.close()
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
+            for partial in (path, *written):
+                remove_database(partial)
             raise
         db.close()
     report(1.0, "完成")
@@ -208,11 +209,12 @@ _SCHOOL_COPY = [
 ]
 
 
-def _write_school_dbs(db: Database, folder: Path, report: Progress) -> list[Path]:
+def _write_school_dbs(db: Database, folder: Path, report: Progress, written: list[Path]) -> None:
+    """Write each school's own database into `folder`, appending each path to `written` as soon as
+    its file exists (so that a failure can remove every partial one)."""
     folder.mkdir(parents=True, exist_ok=True)
     source = Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
     township = dict(next(iter(db.query("SELECT * FROM township LIMIT 1"))))
-    written = []
     school_rows = list(db.query("SELECT * FROM school ORDER BY code"))
     for index, school in enumerate(school_rows):
         report(0.85 + 0.1 * index / len(school_rows), f"写出学校数据库 {school['name']}")
@@ -220,6 +222,7 @@ def _write_school_dbs(db: Database, folder: Path, report: Progress) -> list[Path
         own = setup.init_school(target, code=school["code"], name=school["name"], type=school["type"],
                                 passphrase=DEMO_PASSPHRASE, township_code=township["code"],
                                 township_name=township["name"], today=DEMO_TODAY, demo=True)
+        written.append(target)
         try:
             schools.ensure_term(own, SYSTEM, PREVIOUS_YEAR, 2)
             own.execute("ATTACH DATABASE ? AS t", [str(source)])
@@ -233,5 +236,3 @@ def _write_school_dbs(db: Database, folder: Path, report: Progress) -> list[Path
             own.execute("DETACH DATABASE t")
         finally:
             own.close()
-        written.append(target)
-    return written

@@ -26,7 +26,7 @@ from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_te
 from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.services.classes import create_class
 from app.services.permissions import require_roster_write
-from app.services.pupils import EDITABLE, check_pupil
+from app.services.pupils import EDITABLE, check_pupil, g_number_birth_warning
 from app.services.schools import current_term
 from app.validation.classnames import class_name, name_key, parse_class, parse_grade
 from app.validation.idcard import birth_date_of, id_problem
@@ -221,6 +221,9 @@ class _Planner:
             for p in problems:
                 if p.field not in check.failed:
                     check.add(_column_of(p.field, table), p.message, p.field)
+            birth_warning = g_number_birth_warning(values) if "birth_date" in given else None
+            if birth_warning and not check.problems:
+                self.plan.warnings.append(check.warning("birth_date", birth_warning))
         else:
             values = {"student_no": student_no, "name": clean(raw.get("name"))}
         values["class_name"] = self._class_label(values.get("class_id"), planned)

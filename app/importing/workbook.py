@@ -20,17 +20,15 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from app.errors import Problem, SchoolQError
+from app.errors import Problem
+from app.importing.limits import MAX_COLUMNS, MAX_CSV_FIELD, MAX_FILE_BYTES, MAX_ROWS, FileTooLarge, NotAWorkbook
 from app.progress import CancelCheck, Cancelled, Progress, scaled
-from app.validation.text import clean, clean_code
-
+from app.validation.text import clean, clean_code, text_problem
 
 SCAN_ROWS = 20
+# The longest text any imported cell may hold; each field has a tighter limit of its own.
+TEXT_LIMIT = 500
 _PROGRESS_EVERY = 2000
-
-
-class NotAWorkbook(SchoolQError):
-    """The file is not a workbook (.xlsx, .xls, .ods) or a CSV text file the program can read."""
 
 
 class CellError(ValueError):
@@ -39,11 +37,13 @@ class CellError(ValueError):
 
 @dataclass
 class DataRow:
-    """One data row: where it is and the raw cell value of every mapped field (None when empty)."""
+    """One data row: where it is and the raw cell value of every mapped field (None when empty);
+    `bad_text` maps a field to why its text cannot be stored (too long, invisible characters)."""
 
     sheet: str
     row: int
     values: dict[str, object]
+    bad_text: dict[str, str] | None = None
 
 
 @dataclass
@@ -85,6 +85,7 @@ class WorkbookTables:
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _not_a_workbook(path: Path) -> NotAWorkbook:
@@ -107,13 +108,19 @@ def open_sheets(path: str | Path):
 
     .xlsx/.xlsm, old .xls and .ods are read with calamine, whatever their name says (see
     sheet_rows for the cell values); .csv/.txt/.tsv are decoded as UTF-8 (with or without BOM),
-    else GB18030 (a superset of GBK). Raises NotAWorkbook for a password-protected or damaged
+    UTF-16 with a BOM (Excel's “Unicode 文本”), else GB18030 (a superset of GBK). Nothing beyond
+    the limits of app.importing.limits is loaded. Raises FileTooLarge (also while the rows are
+    read) for a file, sheet or field beyond them; NotAWorkbook for a password-protected or damaged
     workbook, an HTML page saved as .xls, or any file that is neither; FileNotFoundError when the
     file is missing.
     """
     path = Path(path)
     with open(path, "rb") as handle:
         head = handle.read(4096)
+        size = handle.seek(0, 2)
+    if size > MAX_FILE_BYTES:
+        raise FileTooLarge(f"“{path.name}”有 {size / 1024 / 1024:.0f} MB,超过了可导入的 {MAX_FILE_BYTES // 1024 // 1024} MB。"
+                           "名单、成绩表和课表远没有这么大:请只保留要导入的工作表,删除图片后另存,再导入。")
     if head.startswith((_ZIP, _OLE)):
         yield _workbook_sheets(path, head)
         return
@@ -121,7 +128,7 @@ def open_sheets(path: str | Path):
         raise NotAWorkbook(
             f"“{path.name}”实际上是网页(HTML/XML)格式,不是真正的 Excel 工作簿。"
             "请在 WPS/Excel 中打开它,另存为 .xlsx 后再导入。")
-    if path.suffix.lower() in _TEXT_SUFFIXES and b"\x00" not in head:
+    if path.suffix.lower() in _TEXT_SUFFIXES and (head.startswith(_UTF16_BOMS) or b"\x00" not in head):
         yield [_csv_sheet(path)]
         return
     raise _not_a_workbook(path)
@@ -183,11 +190,13 @@ def sheet_rows(sheet: CalamineSheet) -> Iterator[tuple]:
 
 
 def decode_text(data: bytes, name: str) -> str:
-    """Return the text of a CSV file: UTF-8 (BOM or not) when it decodes strictly, else GB18030.
+    """Return the text of a CSV file: UTF-16 when it starts with a UTF-16 BOM, UTF-8 (BOM or not)
+    when it decodes strictly, else GB18030.
 
-    Raises NotAWorkbook when neither encoding fits.
+    Raises NotAWorkbook when no encoding fits.
     """
-    for encoding in ("utf-8-sig", "gb18030"):
+    encodings = ("utf-16",) if data.startswith(_UTF16_BOMS) else ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -201,9 +210,31 @@ def _csv_sheet(path: Path) -> RawSheet:
     delimiter = max((",", "\t", ";"), key=first_line.count)
     if first_line.count(delimiter) == 0:
         delimiter = ","
-    rows = (tuple(cell if cell != "" else None for cell in row)
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return RawSheet(path.stem, text.count("\n") + 1, rows)
+    return RawSheet(path.stem, text.count("\n") + 1, _csv_rows(text, delimiter, path.name))
+
+
+def _csv_rows(text: str, delimiter: str, name: str) -> Iterator[tuple]:
+    """Yield the records of CSV text as tuples (None for an empty field). Raises FileTooLarge naming
+    the record (its row number as read_tables counts it) for a field over MAX_CSV_FIELD characters,
+    a record of more than MAX_COLUMNS fields or more than MAX_ROWS records."""
+    csv.field_size_limit(MAX_CSV_FIELD)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FileTooLarge(
+                f"“{name}”第 {number} 行无法按 CSV 读取:有一格超过 {MAX_CSV_FIELD // 1024} KB,或引号没有配对。"
+                "请在 WPS/Excel 中打开检查这一行,另存为 .xlsx 后再导入。") from exc
+        if len(row) > MAX_COLUMNS or number > MAX_ROWS:
+            raise FileTooLarge(
+                f"“{name}”第 {number} 行超出了本程序能读的范围(最多 {MAX_ROWS} 行、每行 {MAX_COLUMNS} 列)。"
+                "请只保留要导入的数据后再导入。")
+        yield tuple(cell if cell != "" else None for cell in row)
 
 
 # --- headers ---------------------------------------------------------------------------------------
@@ -369,7 +400,13 @@ def _read_sheet(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows
             continue
         if all(isinstance(values[f], str) and normalize_header(values[f]) == key for f, key in repeat_check):
             continue
-        table.rows.append(DataRow(sheet.name, number, values))
+        data = DataRow(sheet.name, number, values)
+        for key, value in values.items():
+            if value.__class__ is str and (len(value) > TEXT_LIMIT or not value.isprintable()):
+                problem = text_problem(value, TEXT_LIMIT)
+                if problem is not None:
+                    data.bad_text = {**(data.bad_text or {}), key: problem}
+        table.rows.append(data)
     if progress is not None:
         progress(1.0, f"已读取工作表“{sheet.name}”")
     return table, True
@@ -482,6 +519,8 @@ class RowCheck:
         self.table, self.row = table, row
         self.problems: list[Problem] = []
         self.failed: set[str] = set()
+        for file_field, message in (row.bad_text or {}).items():
+            self.add(file_field, message)
 
     def add(self, file_field: str | None, message: str, field_name: str | None = None) -> None:
         """Record a problem in the column of `file_field`; `field_name` (default the same) is what

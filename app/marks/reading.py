@@ -22,12 +22,12 @@ from sqlite_utils import Database
 from app.db.keys import number_of
 from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
-from app.marks.pupils import ExamClasses, ExamPupils
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, read_tables, sort_problems
+from app.marks.entry import parse_mark
+from app.marks.pupils import ExamClasses, ExamPupils
 from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.services.exams import find_exam
-from app.marks.entry import parse_mark
 from app.services.subjects import SubjectIndex, list_subjects
 from app.stats.roster import missing_marks
 from app.validation.classnames import parse_class, parse_grade

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from app.db.database import open_writer
+from app.db.database import begin_immediate, open_writer
 from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
@@ -77,8 +77,8 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
 
     Returns (the plan, what was written as apply_marks gives it), or (the plan, None) when the
     plan has problems: then nothing is written. Raises what read_marks raises, PermissionDenied
-    (nothing written) when the actor may not write one of the marks, and ValidationError when the
-    database is busy with another program's write.
+    (nothing written) when the actor may not write one of the marks, and DatabaseBusy when another
+    program's write still holds the database after the bounded wait.
     """
     exam = find_exam(db, exam_id)
     writer = open_writer(db)
@@ -92,11 +92,7 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
             # which no one else can change meanwhile, and BulkInsert finds each one's integer key
             # in the tables it read in that transaction (an unknown id is refused).
             writer.execute("PRAGMA foreign_keys = OFF")
-            try:
-                writer.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise invalid("数据库正在被另一个程序写入(例如打开着的 SchoolQ 窗口正在保存)。"
-                              "请稍后再导入(本次未写入任何数据)。") from exc
+            begin_immediate(writer)
             try:
                 return _import_streaming(db, writer, actor, path, exam, school_id)
             except BaseException:

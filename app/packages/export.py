@@ -20,13 +20,15 @@ from sqlite_utils import Database
 
 from app import __version__
 from app.db.database import schema_version
+from app.db.media import explain
 from app.db.writes import Actor, insert_row, now, update_row
 from app.errors import SchoolQError, invalid
 from app.packages import datasheet, snapshot
 from app.packages.format import (DATA_MEMBER, FORMAT_NAME, FORMAT_VERSION, KEY_MEMBER, MANIFEST, SIGNATURE,
-                                 PackageRefused, encode_manifest, package_file_name, sha256_hex, shipped_presets)
+                                 PackageRefused, encode_manifest, package_file_name, sha256_hex)
 from app.packages.signing import own_key, public_key_from_pem, sign, unlock_private_key
 from app.packages.verify import check_signature, open_package
+from app.presets import presets_used
 from app.progress import Progress, no_progress
 from app.services.permissions import require_database_admin, require_school_admin, require_township_admin
 
@@ -125,24 +127,45 @@ def write_verified(folder: Path, file_name: str, data: bytes, public_pem: str) -
         _write_temp(temp, data)
         _publish(temp, final)
     except OSError as exc:
-        temp.unlink(missing_ok=True)
-        raise ExportFailed(f"写入“{folder}”失败({exc.strerror or exc}):U 盘可能已拔出、已满或写保护。"
+        with contextlib.suppress(OSError):  # a write-protected stick refuses the clean-up too
+            temp.unlink(missing_ok=True)
+        reason = explain(exc, folder)
+        raise ExportFailed(f"{reason}未留下完整的数据包。" if reason else
+                           f"写入“{folder}”失败({exc.strerror or exc}):U 盘可能已拔出、已满或写保护。"
                            "未留下完整的数据包,请检查后重新导出。") from exc
     try:
         check_signature(open_package(final), public_key_from_pem(public_pem))
         if final.read_bytes() != data:
             raise PackageRefused("hash_mismatch", "读回的文件与写入的内容不同。")
     except (PackageRefused, OSError) as exc:
-        final.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            final.unlink(missing_ok=True)
         raise ExportFailed(f"写入后读回校验失败({exc}):U 盘可能有坏块或已拔出。已删除这个文件,请换一个 U 盘重新导出。") from exc
     return final
 
 
 def check_folder(folder: str | Path) -> Path:
-    """Return `folder` as a Path. Raises ValidationError when it is not an existing folder."""
+    """Return `folder` as a Path once a small file could be written there and removed (before a
+    sequence number is reserved, so a write-protected or full stick costs none).
+
+    Raises ValidationError when it is not an existing folder, ReadOnlyMedia or DiskFull when it
+    cannot be written.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise invalid(f"导出位置“{folder}”不存在或不是文件夹(U 盘是否已插好?)。", "out")
+    probe = folder / f".schoolq-probe-{os.getpid()}.tmp"
+    try:
+        with open(probe, "wb") as handle:
+            handle.write(b"\0" * 4096)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise explain(exc, folder) or ExportFailed(
+            f"无法写入“{folder}”({exc.strerror or exc}),没有导出,也没有占用序号。") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
     return folder
 
 
@@ -153,7 +176,7 @@ def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, 
 
     Reserves the sequence number (committed, never reused), writes and verifies.
     Raises PermissionDenied unless the actor administers the database, ValidationError (folder
-    missing, existing file), ExportFailed.
+    missing, existing file), ReadOnlyMedia, DiskFull, ExportFailed.
     """
     require_database_admin(db, actor)
     report = progress or no_progress
@@ -166,7 +189,7 @@ def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, 
         "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "kind": kind,
         "schema_version": schema_version(db), "program_version": __version__,
         "sender": sender, "recipient": recipient, "term": term, "sequence": sequence, "created_at": now(),
-        "key_fingerprint": key_row["fingerprint"], "presets": shipped_presets(),
+        "key_fingerprint": key_row["fingerprint"], "presets": presets_used(db),
         "local_scoring_presets": local_scoring_presets(db), **extra,
         "members": {name: {"size": len(data), "sha256": sha256_hex(data)} for name, data in sorted(members.items())},
     }

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 
 from app.errors import SchoolQError
-from app.paths import resource_path
 
 FORMAT_NAME = "schoolq-package"
 FORMAT_VERSION = 1
@@ -158,30 +157,3 @@ def parse_manifest(data: bytes) -> Manifest:
     return Manifest(raw=raw, kind=raw["kind"], level=sender["level"], sender_code=code, sender_name=name,
                     term_code=term["code"], sequence=sequence, created_at=raw["created_at"],
                     fingerprint=raw["key_fingerprint"], members=members)
-
-
-def content_hash(content: object) -> str:
-    """Return the SHA-256 of `content` as canonical JSON (sorted keys, compact, UTF-8): the hash the
-    statistics and timetable modules record beside every result a preset produced."""
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return sha256_hex(text.encode("utf-8"))
-
-
-def shipped_presets() -> list[dict]:
-    """Return kind, file, id, version, content hash and file SHA-256 of every scoring and curriculum
-    preset shipped in resources/presets (sorted), so a package names exactly which rules its sender had."""
-    found = []
-    root = resource_path("presets")
-    for folder in ("scoring", "curriculum"):
-        for path in sorted((root / folder).glob("*.json")):
-            data = path.read_bytes()
-            try:
-                content = json.loads(data.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                continue
-            if not isinstance(content, dict):
-                continue
-            found.append({"kind": folder, "file": f"{folder}/{path.name}", "id": str(content.get("id") or path.stem),
-                          "version": content.get("version"), "sha256": content_hash(content),
-                          "file_sha256": sha256_hex(data)})
-    return found

@@ -29,6 +29,7 @@ from app.packages.verify import OpenedPackage, check_signature, open_package
 from app.progress import Progress, no_progress
 from app.services import schools
 from app.services.permissions import require_township_admin
+from app.timestamps import shown
 
 # What each kind of database accepts: a township takes schools' packages, a county townships'.
 ACCEPTS = {"township": "school", "county": "township"}
@@ -206,6 +207,14 @@ def _sender_township(db: Database, actor: Actor, kind: str, package: OpenedPacka
                                    county=m.sender.get("county") or m.recipient.get("name"))
 
 
+class _Duplicate(Exception):
+    """The package was imported (by another program) while this import waited for the database."""
+
+    def __init__(self, earlier: dict):
+        super().__init__(earlier["file_name"])
+        self.earlier = earlier
+
+
 class ShrinkHeld(PackageRefused):
     """The package would remove more than SHRINK_SHARE of the school's pupils or of its marks of the
     term; `counts` says how many: {pupils_before, pupils_removed, marks_before, marks_removed}."""
@@ -249,6 +258,11 @@ def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage,
         raise PackageRefused("bad_data", "data.xlsx 内容不完整:" + ";".join(str(p) for p in problems[:5]))
     note = f"导入数据包 {package.path.name}"
     with db.atomic():
+        # Again under the write lock: another import (a second window, a second command) may have
+        # taken this package while this one waited.
+        earlier = check_sequence(db, package)
+        if earlier is not None:
+            raise _Duplicate(earlier)
         township_id = _sender_township(db, actor, kind, package)
         snap = build_snapshot(db, actor, m, sheets, township_id)
         if snap.problems:
@@ -292,12 +306,15 @@ def import_package(db: Database, actor: Actor, path: str | Path, *, accept_shrin
             raise PackageRefused("wrong_kind", "这是乡镇下发给学校的配置包,应在学校数据库的“数据交换”页导入。")
         verify_sender(db, package, ACCEPTS[kind], _own_code(db, kind))
         earlier = check_sequence(db, package)
-        if earlier is not None:
-            return ImportResult(path.name, "duplicate", f"重复:{m.describe()}已于 {earlier['created_at']} 导入过,"
+        try:
+            if earlier is not None:
+                raise _Duplicate(earlier)
+            summary, gaps = _apply(db, actor, kind, package, accept_shrink)
+        except _Duplicate as dup:
+            earlier = dup.earlier
+            return ImportResult(path.name, "duplicate", f"重复:{m.describe()}已于 {shown(earlier['created_at'])} 导入过,"
                                 "本次未做任何改动。", None, m.sender_code, m.sender_name, m.term_code, m.sequence,
                                 json.loads(earlier["changes"]), missing_sequences(db, m.level, m.sender_code))
-        try:
-            summary, gaps = _apply(db, actor, kind, package, accept_shrink)
         except sqlite3.IntegrityError as exc:
             raise PackageRefused("bad_data", f"数据包中的数据与本数据库的约束冲突({exc}),已拒绝。") from None
         except ValidationError as exc:

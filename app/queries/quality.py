@@ -18,8 +18,8 @@ from app.db.database import Database
 from app.db.writes import Actor
 from app.errors import ValidationError
 from app.progress import CancelCheck, Progress, check
+from app.queries.history import earlier_exams, exam_label
 from app.queries.roster import list_schools
-from app.reports.figures import earlier_exams, exam_label
 from app.services.exams import get_exam
 from app.stats.balance import balance_check
 from app.stats.groups import all_group_stats

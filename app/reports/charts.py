@@ -10,11 +10,11 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 
+from app.reports.chart_data import BAND_LABELS, band_shares, trend_floor
 from app.reports.common import register_font
 
 PALETTE = [colors.HexColor(c) for c in ("#1f4e79", "#e07b39", "#4e9a51", "#c0392b", "#7d5ba6", "#8c6d46",
                                         "#d16fa6", "#6f6f6f", "#a8a232", "#2a9fb0")]
-BAND_LABELS = ["0-", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "90-100"]
 
 
 def _legend(drawing: Drawing, names: list[str]) -> None:
@@ -85,12 +85,7 @@ def grouped_bars(title: str, categories: list[str], series: dict[str, list[float
 def band_bars(title: str, bands: dict[str, list[int]], *, width: float, height: float = 60 * mm) -> Drawing:
     """Return the score-band distribution of each subject: per band (percent of full marks), the
     share of the counted pupils in that band."""
-    series = {}
-    for name, counts in bands.items():
-        total = sum(counts)
-        series[name] = [100.0 * c / total if total else None for c in counts]
-    top = max([v for values in series.values() for v in values if v is not None] or [10])
-    value_max = min(100, max(10, 10 * (int(top) // 10 + 1)))
+    series, value_max = band_shares(bands)
     drawing = grouped_bars(title, BAND_LABELS, series, width=width, height=height, value_max=value_max)
     chart = next(c for c in drawing.contents if isinstance(c, VerticalBarChart))
     chart.categoryAxis.labels.fontSize = 6.5
@@ -109,9 +104,7 @@ def trend_lines(title: str, exams: list[str], series: dict[str, list[float | Non
     chart.width, chart.height = width - 36, height - 62
     chart.data = list(series.values()) or [[None] * len(exams)]
     chart.categoryAxis.categoryNames = exams
-    values = [v for line in series.values() for v in line if v is not None]
-    low = max(0, 10 * (int(min(values or [0])) // 10 - 1))
-    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = low, 100, 10
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = trend_floor(series), 100, 10
     chart.valueAxis.labelTextFormat = "%d%%"
     chart.joinedLines = 1
     for i in range(len(series)):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.progress import CancelCheck, Progress, check
@@ -16,25 +15,26 @@ from app.reports.common import (cutoff_text, exam_when, find_class, find_school,
 from app.reports.exam_school import (band_table, borderline_table, progress_table, remark, struggling_table,
                                      value_added_table)
 from app.reports.figures import by_key, progress_or_note, township_reference
+from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
-from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
-
-PAGE_WIDTH = A4[0] - 2 * MARGIN_X
+from app.stats.ranking import exam_may_rank, rank_refusal
 
 
 def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[tuple, dict], exam: dict,
                      title: str = "本班与本校同年级、全乡同年级对比") -> Table:
-    """Return one row per grade and subject of the group beside its school grade and township grade."""
+    """Return one row per grade and subject of the group beside its school grade and township grade
+    (and its rank among the township's classes when the exam may be ranked)."""
+    ranked = exam_may_rank(exam)
     columns = [Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("pass_rate"),
                figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"), figure_column("mean", "本校年级均分"),
                Column("本校年级及格率", "pct"), Column("全乡均分", "num"), figure_column("pass_rate", "全乡及格率"),
-               Column("全乡班级名次", "int"), Column("参评班数", "int"), Column("备注")]
+               *([Column("全乡班级名次", "int"), Column("参评班数", "int")] if ranked else []), Column("备注")]
     rows, muted = [], set()
     for r in records:
         key = (r["grade"], r["subject_code"])
@@ -43,9 +43,11 @@ def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[
             muted.add(len(rows))
         rows.append([grade_name(r["grade"]), r["subject"], r["n"], r["mean"], r["pass_rate"], r["excellent_rate"],
                      r["low_rate"], r["composite"], g.get("mean"), g.get("pass_rate"), t.get("mean"),
-                     t.get("pass_rate"), r["rank"], r["rank_of"] if r["rank"] else None, remark(r, exam)])
+                     t.get("pass_rate"), *([r["rank"], r["rank_of"] if r["rank"] else None] if ranked else []),
+                     remark(r, exam)])
     return Table(title, columns, rows, sheet="对比", muted=muted,
-                 note="名次按三率一分综合分在全乡同年级同学科的班级中排列;样本过小的班不参加排名。")
+                 note="名次按三率一分综合分在全乡同年级同学科的班级中排列;样本过小的班不参加排名。" if ranked
+                 else f"{rank_refusal(exam)}。")
 
 
 def pupil_table(pupils: list[dict], exam: dict, several_grades: bool) -> Table:
@@ -53,8 +55,9 @@ def pupil_table(pupils: list[dict], exam: dict, several_grades: bool) -> Table:
     of the total in the class (only for comparable totals)."""
     present = {s["subject_code"] for p in pupils for s in p["subjects"]}
     subjects = [s for s in exam["subjects"] if s["code"] in present]
+    ranked = exam_may_rank(exam)
     columns = [Column("学籍号"), Column("姓名"), Column("年级")] + [Column(s["name"], "score") for s in subjects] + [
-        Column("总分", "score"), Column("班内名次", "int")]
+        Column("总分", "score"), *([Column("班内名次", "int")] if ranked else [])]
     rows = []
     for p in pupils:
         marks = {s["subject_code"]: s for s in p["subjects"]}
@@ -62,12 +65,14 @@ def pupil_table(pupils: list[dict], exam: dict, several_grades: bool) -> Table:
         for s in subjects:
             mark = marks.get(s["code"])
             cells.append(None if mark is None else mark["score"] if mark["status"] == "正常" else mark["status"])
-        rows.append([p["student_no"], p["name"], grade_name(p["grade"]), *cells, p["total"], p["total_rank_class"]])
+        rows.append([p["student_no"], p["name"], grade_name(p["grade"]), *cells, p["total"],
+                     *([p["total_rank_class"]] if ranked else [])])
     unranked = ("有免考学科的学生总分不排名次(缺考按 0 分计入总分)" if exam["policy"] == "roster"
                 else "有缺考或免考学科的学生总分不排名次")
     return Table("学生成绩一览", columns, rows, sheet="学生成绩",
-                 note="学生成绩和名次仅供班主任和任课教师使用,不得公开张贴或排名公布(000 篇13、篇15)。"
-                      f"{unranked};作弊按 0 分计。" + ("复式班按年级分别排名。" if several_grades else ""))
+                 note=("学生成绩和名次仅供班主任和任课教师使用,不得公开张贴或排名公布(000 篇13、篇15)。"
+                       f"{unranked};作弊按 0 分计。" + ("复式班按年级分别排名。" if several_grades else "")) if ranked
+                 else f"学生成绩仅供班主任和任课教师使用,不得公开张贴。作弊按 0 分计;{rank_refusal(exam)}。")
 
 
 def build(db: Database, exam_id: str, class_name: str, *, school_code: str | None = None,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.errors import invalid
@@ -15,26 +14,22 @@ from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_school, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
 from app.reports.figures import progress_or_note, township_reference, trend
+from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column, pct
-from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
-from app.stats.groups import NO_RANK_TYPES, all_group_stats
+from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
-from app.stats.vocabulary import value_added_verdict
-
-PAGE_WIDTH = A4[0] - 2 * MARGIN_X
+from app.stats.ranking import exam_may_rank, rank_refusal
+from app.stats.vocabulary import SMALL_SAMPLE, value_added_verdict
 
 
 def remark(record: dict, exam: dict) -> str:
-    """Return the 备注 of a group row: 样本过小, 抽测不排名, or empty."""
-    if record["small_sample"]:
-        return "样本过小"
-    if exam["type"] in NO_RANK_TYPES:
-        return "抽测不排名"
-    return ""
+    """Return the 备注 of a group row: why it carries no rank (抽测不排名, 样本过小, app.stats.ranking),
+    or empty."""
+    return rank_refusal(exam) or (SMALL_SAMPLE if record["small_sample"] else "")
 
 
 def _breaks(rows: list[list], column: int = 0) -> set[int]:
@@ -57,21 +52,24 @@ def overall_table(records: list[dict], town: dict[tuple, dict], title: str) -> T
 
 
 def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Table:
-    """Return the 三率一分 per grade and subject with the township mean and the rank among schools."""
+    """Return the 三率一分 per grade and subject with the township mean and the rank among schools
+    (no rank column when the exam may not be ranked)."""
+    ranked = exam_may_rank(exam)
     columns = [Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("sd"),
                figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
-               figure_column("mean", "全乡平均分"), figure_column("pass_rate", "全乡及格率"), figure_column("rank"), Column("参评校数", "int"),
-               Column("备注")]
+               figure_column("mean", "全乡平均分"), figure_column("pass_rate", "全乡及格率"),
+               *([figure_column("rank"), Column("参评校数", "int")] if ranked else []), Column("备注")]
     rows, muted = [], set()
     for r in records:
         t = town.get((r["grade"], r["subject_code"]), {})
         if r["small_sample"]:
             muted.add(len(rows))
         rows.append([grade_name(r["grade"]), r["subject"], r["n"], r["mean"], r["sd"], r["pass_rate"],
-                     r["excellent_rate"], r["low_rate"], r["composite"], t.get("mean"), t.get("pass_rate"), r["rank"],
-                     r["rank_of"] if r["rank"] else None, remark(r, exam)])
+                     r["excellent_rate"], r["low_rate"], r["composite"], t.get("mean"), t.get("pass_rate"),
+                     *([r["rank"], r["rank_of"] if r["rank"] else None] if ranked else []), remark(r, exam)])
     return Table("各年级各学科三率一分", columns, rows, sheet="各年级三率一分", muted=muted, breaks=_breaks(rows),
-                 note="名次按三率一分综合分在全乡同年级同学科的学校中排列;样本过小的组不参加排名。")
+                 note="名次按三率一分综合分在全乡同年级同学科的学校中排列;样本过小的组不参加排名。" if ranked
+                 else f"{rank_refusal(exam)}。")
 
 
 def band_table(records: list[dict], title: str = "各年级各学科分数段人数", first: str = "年级") -> Table:

@@ -26,11 +26,9 @@ from reportlab.platypus import TableStyle
 from app import __version__
 from app.progress import CancelCheck, Cancelled, Progress
 from app.reports.common import register_font
+from app.reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X
 from app.reports.model import Chart, Findings, Report, Slip, Table, Text, format_value
 
-MARGIN_X = 14 * mm
-MARGIN_TOP = 18 * mm
-MARGIN_BOTTOM = 16 * mm
 NUMERIC = ("int", "score", "num", "num2", "pct", "signed", "signed2")
 INK = colors.HexColor("#1f4e79")
 GREY = colors.HexColor("#666666")

@@ -20,6 +20,7 @@ from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
+from app.stats.ranking import rank_refusal
 from app.stats.scoring import teacher_scores
 
 
@@ -125,18 +126,18 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
             {"所在校同年级": {c: r for (s, g, c), r in grade_refs.items() if (s, g) == (code, grade)},
              "全乡同年级": {c: r for (g, c), r in town.items() if g == grade}})
     all_small = score is not None and all(c["n"] < min_size for c in score["classes"])
+    refusal = rank_refusal(exam) or (f"所任班级都少于 {min_size} 人(样本过小),得分仅供参考" if all_small else None)
     if score is None:
         names = {s["code"]: s["name"] for s in exam["subjects"]}
         grades = "、".join(grade_name(g) for g in teacher_preset["grades"])
         subjects = "、".join(names.get(code, code) for code in teacher_preset["subjects"])
         items.append(f"所任班级和学科不在“{teacher_preset.name}”的计分范围({grades}的{subjects})内,"
                      "未计算教学业绩得分。")
-    elif all_small:
-        items.append(f"教学业绩得分 {score['score']:.1f};所任班级都少于 {min_size} 人(样本过小),"
-                     "得分仅供参考,不列段内名次和档次。")
+    elif refusal:
+        items.append(f"教学业绩得分 {score['score']:.1f};{refusal},不列段内名次和档次。")
     else:
         items.append(f"教学业绩得分 {score['score']:.1f}(各班平均 {score['base_score']:.1f} × 权重 {score['weight']:g}),"
-                     f"在{score['stage']} {score['stage_size']} 位教师中列第 {score['rank_in_stage']} 位,"
+                     f"在{score['band_scope']}{score['stage']} {score['stage_size']} 位教师中列第 {score['rank_in_stage']} 位,"
                      f"{score['band']} 档(加 {score['bonus']:g} 分)。")
     if added:
         items += findings.value_added_findings([dict(r, label="") for r in added], "label")
@@ -150,16 +151,17 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
 
     sections = [Section("一、主要发现", [Findings(items)]),
                 Section("二、任教班级成绩", [taught_table(own, grade_refs, town, exam, several)])]
-    merit: list = [Text(f"方案:{teacher_preset.name}(校验 {teacher_preset.hash[:16]})。{teacher_preset['source']}",
-                        "note")]
+    method = f"{rank_refusal(exam)}:只计得分,不排段内位次、不分档。" if rank_refusal(exam) else teacher_preset["source"]
+    merit: list = [Text(f"方案:{teacher_preset.name}(校验 {teacher_preset.hash[:16]})。{method}", "note")]
     if score is not None:
-        rank = ("样本过小,不排名" if all_small else
-                f"{score['stage']}第 {score['rank_in_stage']} / {score['stage_size']} 位,{score['band']} 档,加 "
-                f"{score['bonus']:g} 分")
+        rank = (f"{refusal},不排名" if refusal else
+                f"{score['band_scope']}{score['stage']}第 {score['rank_in_stage']} / {score['stage_size']} 位,"
+                f"{score['band']} 档,加 {score['bonus']:g} 分")
         reasons = "、".join(score["weight_reasons"]) or "无"
         merit += [score_table(score, own, several), Table("教学业绩得分汇总", [Column("项目"), Column("数值", "para")], [
             ["各班得分平均", f"{score['base_score']:.2f}"], ["权重", f"{score['weight']:g}(原因:{reasons})"],
-            ["教学业绩得分", f"{score['score']:.2f}"], ["段内名次与档次", rank]], sheet="得分汇总")]
+            ["教学业绩得分", f"{score['score']:.2f}"], ["段内名次与档次" if not refusal else "名次", rank]],
+            sheet="得分汇总")]
     else:
         merit.append(Text("所任班级和学科不在该方案的计分范围内,未计算教学业绩得分。", "body"))
     sections.append(Section("三、教学业绩得分", merit))

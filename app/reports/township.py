@@ -1,6 +1,7 @@
 """Township summary across schools. Following 000 篇5 (承认差异看进步) progress per school comes first
-and the raw ranking second; 校本部 and 完小 / 教学点 are ranked in separate groups (the rank groups of
-the active 篇7 preset); small schools are flagged and left out of both rankings; schools missing
+and the raw ranking second; schools are compared as the quality preset says (app.stats.ranking: no
+ranking, 校本部 apart from 完小 / 教学点 by default, or one list), never for a 抽测; small schools are
+flagged and left out of both rankings; schools missing
 data are listed; the central school's score follows the 60/40 preset of 000 篇20. Every figure comes
 from app.stats."""
 from __future__ import annotations
@@ -8,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from reportlab.lib.pagesizes import A4
 from sqlite_utils import Database
 
 from app.errors import ValidationError, invalid
@@ -17,15 +17,15 @@ from app.queries.township import schools_missing_exam
 from app.reports import charts, findings
 from app.reports.common import cutoff_text, exam_when, grade_name, make_stamp, policy_text, resolve_baseline
 from app.reports.figures import progress_or_note, trend
+from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
-from app.reports.pdf import MARGIN_X
 from app.services.exams import get_exam
 from app.services.schools import get_meta
-from app.stats.groups import all_group_stats, competition_ranks
+from app.stats.groups import all_group_stats
 from app.stats.presets import active_preset
+from app.stats.ranking import COMPARISONS, comparison, comparison_groups, exam_may_rank, rank_refusal, rank_schools
+from app.stats.roster import pupils_without_marks
 from app.stats.scoring import central_school_scores
-
-PAGE_WIDTH = A4[0] - 2 * MARGIN_X
 
 
 def find_township(db: Database, code: str | None) -> dict:
@@ -94,11 +94,10 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     exam = get_exam(db, exam_id)
     township = find_township(db, township_code)
     preset = active_preset(db, "quality")
-    groups_preset = active_preset(db, "township_subject")
     central_preset = active_preset(db, "central_school")
     min_size = int(preset["min_group_size"])
     schools = [dict(r) for r in db.query(
-        "SELECT code, name, type FROM school WHERE township_id = ? ORDER BY"
+        "SELECT id, code, name, type FROM school WHERE township_id = ? ORDER BY"
         " CASE type WHEN '中心校本部' THEN 0 WHEN '完小' THEN 1 ELSE 2 END, code", [township["id"]])]
     if progress:
         progress(0.05, "正在统计各校三率一分")
@@ -118,8 +117,10 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     labels, lines = trend(db, exam, preset, levels, township_code=township["code"])
     check(cancelled)
 
-    group_names = ["、".join("校本部" if k == "中心校本部" else k for k in kinds) for kinds in groups_preset["rank_groups"]]
-    group_of = {kind: i for i, kinds in enumerate(groups_preset["rank_groups"]) for kind in kinds}
+    groups = comparison_groups(preset)
+    group_names = ["、".join("校本部" if k == "中心校本部" else k for k in kinds) for kinds in groups]
+    mode = comparison(preset)
+    ranked = mode != "none" and exam_may_rank(exam)
     per_school: dict[str, dict] = {}
     for s in schools:
         mine = [r for r in school_records if r["school_code"] == s["code"] and r["n"]]
@@ -128,7 +129,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
         n = max([r["n"] for r in mine] or [0])
         mean = (lambda key: sum(r[key] for r in mine) / len(mine) if mine else None)  # noqa: E731
         per_school[s["code"]] = {
-            **s, "group": group_of.get(s["type"], len(group_names)), "n": n, "small_groups": small_groups,
+            **s, "n": n, "small_groups": small_groups,
             "groups": len(grades_mine), "small": bool(mine) and (n < min_size or 2 * small_groups >= len(grades_mine)),
             "mean_pct": mean("mean_pct"), "pass_rate": mean("pass_rate"), "excellent_rate": mean("excellent_rate"),
             "low_rate": mean("low_rate"), "composite": mean("composite"), "has_data": bool(mine)}
@@ -139,15 +140,8 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
         mine = gains_by_school.get(code, [])
         row["progress"] = sum(p["progress"] for p in mine) / len(mine) if mine else None
         row["matched"] = max([p["n"] for p in mine] or [0])
-    for key, rank_key in (("progress", "progress_rank"), ("composite", "rank")):
-        by_group: dict[int, list[dict]] = defaultdict(list)
-        for row in per_school.values():
-            row[rank_key] = None
-            if row[key] is not None and not row["small"]:
-                by_group[row["group"]].append(row)
-        for members in by_group.values():
-            for row, rank in zip(members, competition_ranks([m[key] for m in members])):
-                row[rank_key], row[rank_key + "_of"] = rank, len(members)
+    rank_schools(exam, list(per_school.values()), "progress", preset, rank_key="progress_rank")
+    rank_schools(exam, list(per_school.values()), "composite", preset)
     scored = {c: r["composite"] for c, r in per_school.items() if r["composite"] is not None}
     try:
         central = [c for c in central_school_scores(db, scored, preset=central_preset)
@@ -166,11 +160,13 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     elif gain_note:
         items.append(gain_note)
     for g, name in enumerate(group_names):
-        ranked = [r for r in per_school.values() if r["group"] == g and r["rank"]]
-        if len(ranked) > 1:
-            best = min(ranked, key=lambda r: r["rank"])
+        leaders = [r for r in per_school.values() if r["group"] == g and r["rank"]]
+        if len(leaders) > 1:
+            best = min(leaders, key=lambda r: r["rank"])
             items.append(f"{name}组按三率一分综合分,{best['name']}居首({best['composite']:.1f});"
                          "综合分只作参考,评价学校先看进步。")
+    if not ranked:
+        items.append(f"{rank_refusal(exam) or COMPARISONS[mode]}:各校数字只与自己的过去比较。")
     small = [r for r in per_school.values() if r["small"]]
     if small:
         items.append("、".join(f"{r['name']}(参考 {r['n']} 人,{r['small_groups']}/{r['groups']} 个年级学科组少于 "
@@ -189,20 +185,28 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
 
     status_rows = [[r["name"], r["type"], per_school[r["code"]]["n"], "、".join(grade_name(g) for g in r["grades"]),
                     _missing_text(r)] for r in status]
-    status_table = Table("各校数据情况", [Column("学校"), Column("类型"), Column("参考人数", "int"), Column("有成绩的年级", "para"),
+    status_table = Table("各校数据情况", [Column("学校"), Column("类型"), figure_column("n_sat", "有成绩人数"), Column("有成绩的年级", "para"),
                                       Column("数据情况", "para")], status_rows, sheet="数据情况",
                          muted={i for i, r in enumerate(status) if r["no_marks"]})
+    without = [c for c in pupils_without_marks(db, exam) if c["school_id"] in {s["id"] for s in schools}]
+    without_table = Table("名册上有、没有成绩的学生(按班级)", [
+        Column("学校"), Column("班级"), figure_column("n_missing", "人数"), Column("学生(缺哪些科)", "para")],
+        [[c["school_name"], c["class_name"], len(c["pupils"]), "、".join(
+            f"{p['name']}({'、'.join(p['subjects'])})" for p in c["pupils"])] for c in without],
+        sheet="没有成绩的学生",
+        note="考试当天在班、未免考的学生;按应考人数统计时计为缺考 0 分,不能因为没有上表而不计。")
     progress_columns = [Column("组别"), Column("学校"), Column("匹配人数", "int")] + [
-        Column(f"{s['name']}进步值", "signed") for s in main] + [Column("各科平均进步值", "signed"),
-                                                                Column("组内名次", "int"), Column("备注")]
+        Column(f"{s['name']}进步值", "signed") for s in main] + [Column("各科平均进步值", "signed")] + (
+        [Column("组内名次", "int")] if ranked else []) + [Column("备注")]
     progress_rows, muted = [], set()
     for r in ordered:
         mine = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], [])}
         if r["small"]:
             muted.add(len(progress_rows))
         progress_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"],
-                              r["matched"], *[mine.get(s["code"]) for s in main], r["progress"], r["progress_rank"],
-                              "小规模,不排名" if r["small"] else ("无基线数据" if r["progress"] is None else "")])
+                              r["matched"], *[mine.get(s["code"]) for s in main], r["progress"],
+                              *([r["progress_rank"]] if ranked else []),
+                              "小规模,不排名" if r["small"] else ("无基线" if r["progress"] is None else "")])
     progress_block: list = []
     if gain_note:
         progress_block.append(Text(gain_note, "warning"))
@@ -212,7 +216,8 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
                  "不做学校之间的横向结果对比(000 篇5)。"),
             Table("各校进步值", progress_columns, progress_rows, sheet="各校进步值", muted=muted,
                   breaks={i for i in range(1, len(progress_rows)) if progress_rows[i][0] != progress_rows[i - 1][0]},
-                  note="进步值(000 篇17)按学校全部年级合计;各科平均进步值为学校各学科进步值的平均;名次在组内排列。"),
+                  note="进步值按学校全部年级合计;各科平均进步值为学校各学科进步值的平均;"
+                       + ("名次在组内排列。" if ranked else "不排名。")),
             Chart([charts.signed_bars("各校各科平均进步值", [r["name"] for r in ordered if r["progress"] is not None],
                                       [r["progress"] for r in ordered if r["progress"] is not None], width=PAGE_WIDTH,
                                       muted=[r["small"] for r in ordered if r["progress"] is not None])],
@@ -224,14 +229,16 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
             raw_muted.add(len(raw_rows))
         raw_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"], r["type"],
                          r["n"], r["mean_pct"], r["pass_rate"], r["excellent_rate"], r["low_rate"], r["composite"],
-                         r["rank"], r.get("rank_of") if r["rank"] else None,
+                         *([r["rank"], r.get("rank_of") if r["rank"] else None] if ranked else []),
                          "没有成绩" if not r["has_data"] else "小规模,不排名" if r["small"] else ""])
-    raw_table = Table("各校三率一分(各学科平均)与组内排名", [
-        Column("组别"), Column("学校"), Column("类型"), Column("参考人数", "int"), Column("平均得分率", "pct"),
+    raw_table = Table("各校三率一分(各学科平均)" + ("与组内排名" if ranked else ""), [
+        Column("组别"), Column("学校"), Column("类型"), figure_column("n"), Column("平均得分率", "pct"),
         figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
-        Column("组内名次", "int"), Column("参评校数", "int"), Column("备注")], raw_rows, sheet="各校三率一分",
-        muted=raw_muted, breaks={i for i in range(1, len(raw_rows)) if raw_rows[i][0] != raw_rows[i - 1][0]},
-        note="各项为学校各学科(全部年级合计)数值的平均;各校年级构成不同,排名只作参考。")
+        *([Column("组内名次", "int"), Column("参评校数", "int")] if ranked else []), Column("备注")], raw_rows,
+        sheet="各校三率一分", muted=raw_muted,
+        breaks={i for i in range(1, len(raw_rows)) if raw_rows[i][0] != raw_rows[i - 1][0]},
+        note="各项为学校各学科(全部年级合计)数值的平均;各校年级构成不同,"
+             + ("排名只作参考。" if ranked else f"本次不排名({rank_refusal(exam) or COMPARISONS[mode]})。"))
     central_block: list = []
     if central:
         c = central[0]
@@ -265,19 +272,21 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
                                  "历次考试全乡主科平均分走势(各次考试年级构成不同,仅看大势)"))
     sections = [
         Section("一、主要发现", [Findings(items)]),
-        Section("二、数据收齐情况", [status_table]),
+        Section("二、数据收齐情况", [status_table, without_table] if without else
+                [status_table, Text("各校名册上的学生都有成绩。", "note")]),
         Section("三、各校进步(先看进步)", progress_block),
-        Section("四、各校三率一分与排名(其次看结果)", [raw_table, *central_block]),
+        Section("四、各校三率一分" + ("与排名" if ranked else "") + "(其次看结果)", [raw_table, *central_block]),
         Section("五、各校各学科明细", wide, landscape=True),
         Section("六、全乡各年级各学科", [town_table, *trend_block]),
     ]
     basis = [("乡镇", f"{township['name']}({township['code']})"), ("考试", exam["name"]), ("时间与类型", exam_when(exam)),
              ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
              ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
-             ("分组", " / ".join(group_names) + f"(方案 {groups_preset.id})"),
-             ("评分方案", f"{preset.name}({preset.id});{central_preset.name}({central_preset.id})"),
+             ("学校比较", rank_refusal(exam) or f"{COMPARISONS[mode]}"
+              + (f":{' / '.join(group_names)}" if mode == "groups" else "")),
+             ("评分方案", f"{preset.name};{central_preset.name}"),
              ("最小样本", f"{min_size} 人;参考人数少于此数、或半数以上年级学科组少于此数的学校为小规模学校")]
-    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, central_preset, groups_preset],
+    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, central_preset],
                        made=made, school_ids=[r[0] for r in db.execute("SELECT id FROM school WHERE township_id = ?",
                                                                        [township["id"]])])
     basis.append(("数据校验", stamp.data_hash))

@@ -10,9 +10,9 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row
 from app.errors import Problem, ValidationError
+from app.presets import Preset, effective
 from app.routine.observations import band_name, dated_in_term, require_routine_write
 from app.services.schools import current_term
-from app.timetable.presets import Preset, effective
 from app.validation.text import clean
 
 LINKS = ("备", "讲", "批", "辅", "考", "思", "研")

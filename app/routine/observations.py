@@ -11,9 +11,9 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import PermissionDenied, Problem, ValidationError
+from app.presets import Preset, effective
 from app.queries.roster import list_teachers
 from app.services.schools import current_term
-from app.timetable.presets import Preset, effective
 from app.validation.text import clean, parse_date
 
 

@@ -11,7 +11,7 @@ from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import Problem, ValidationError, invalid
 from app.services.permissions import require_roster_write
 from app.validation.idcard import birth_date_of, gender_of, id_problem
-from app.validation.text import clean, clean_code, parse_date, parse_flag
+from app.validation.text import clean, clean_code, parse_date, parse_flag, person_name_problem, shown
 
 STATUSES = ("在读", "转入", "转出", "休学", "流失")
 FLAGS = {"boarding": "寄宿", "left_behind": "留守", "migrant": "随迁", "disabled": "残疾", "pe_exempt": "体育免修"}
@@ -21,6 +21,36 @@ FIELD_NAMES = {
     **FLAGS,
 }
 EDITABLE = tuple(FIELD_NAMES)
+
+
+_G_NUMBER = re.compile(r"G\d{17}[\dX]")
+
+
+def g_number_problem(student_no: str) -> str | None:
+    """Return why a 全国学籍号 of the form G + 18 characters is wrong, or None.
+
+    Such a number is G followed by the pupil's ID number, so its last character is a GB 11643
+    check digit and its digits 7–14 a real birth date; other 学籍号 forms are not checked here.
+    """
+    if not _G_NUMBER.fullmatch(student_no):
+        return None
+    reason = id_problem(student_no[1:])
+    return f"全国学籍号“{student_no}”是 G 加身份证件号,其中的{reason}。" if reason else None
+
+
+def g_number_birth_warning(values: dict) -> str | None:
+    """Return a warning when the birth date inside a G-form 全国学籍号 differs from 出生日期, else None.
+
+    `values` are check_pupil's clean values (student_no, birth_date as ISO text or None).
+    """
+    student_no, birth = values.get("student_no") or "", values.get("birth_date")
+    if not birth or not _G_NUMBER.fullmatch(student_no) or id_problem(student_no[1:]):
+        return None
+    inside = birth_date_of(student_no[1:]).isoformat()
+    if inside == birth:
+        return None
+    return (f"全国学籍号“{student_no}”中的出生日期是 {inside},与出生日期 {birth} 不一致。"
+            "请核对出生日期;如学籍号有误,请到学籍系统更正。")
 
 
 def check_pupil(db: Database, school_id: str, values: dict, pupil_id: str | None = None,
@@ -42,7 +72,9 @@ def check_pupil(db: Database, school_id: str, values: dict, pupil_id: str | None
     if not student_no:
         bad("student_no", "学籍号不能为空。")
     elif not re.fullmatch(r"[A-Z0-9]{4,30}", student_no):
-        bad("student_no", f"学籍号“{student_no}”只能由字母和数字组成(4-30 位)。")
+        bad("student_no", f"学籍号“{shown(student_no)}”只能由字母和数字组成(4-30 位)。")
+    elif g_number_problem(student_no):
+        bad("student_no", g_number_problem(student_no))
     else:
         other = db.execute("SELECT id, name FROM pupil WHERE school_id = ? AND student_no = ?",
                            [school_id, student_no]).fetchone()
@@ -53,8 +85,8 @@ def check_pupil(db: Database, school_id: str, values: dict, pupil_id: str | None
     name = clean(values.get("name")).replace(".", "·").replace("•", "·")
     if not name:
         bad("name", "姓名不能为空。")
-    elif len(name) > 20 or re.search(r"\d", name):
-        bad("name", f"姓名“{name}”不像人名(不能含数字,最多 20 个字)。")
+    elif person_name_problem(name):
+        bad("name", person_name_problem(name))
     out["name"] = name
 
     id_number = clean_code(values.get("id_number")) or None

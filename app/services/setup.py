@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from app import __version__
-from app.db.database import open_database
+from app.db.database import open_database, remove_database
 from app.db.writes import SYSTEM
 from app.errors import invalid
 from app.services import keys, schools, subjects, users
@@ -23,23 +23,21 @@ def _check_passphrase(passphrase: str, demo: bool) -> None:
     check_new_passphrase(passphrase)
 
 
-def _fresh(path: Path) -> Database:
+def _create(path: Path, fill: Callable[[Database], None]) -> Database:
+    """Create the database at `path`, fill it in one transaction, and remove the file (with its
+    -wal/-shm) if anything fails, a full disk included, so that a retry finds no partial file."""
     if path.exists() and path.stat().st_size > 0:
         raise invalid(f"文件“{path}”已存在。为防止覆盖数据,请换一个文件名。")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return open_database(path, create=True)
-
-
-def _create(path: Path, fill: Callable[[Database], None]) -> Database:
-    """Create the database at `path`, fill it in one transaction, and remove the file if that fails."""
-    db = _fresh(path)
+    db = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = open_database(path, create=True)
         with db.atomic():
             fill(db)
-    except Exception:
-        db.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+    except BaseException:
+        if db is not None:
+            db.close()
+        remove_database(path)
         raise
     return db
 

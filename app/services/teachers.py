@@ -10,7 +10,7 @@ from app.db.writes import Actor, delete_row, get_row, insert_row, set_links, upd
 from app.errors import Problem, ValidationError, invalid
 from app.services.permissions import require_roster_write
 from app.services.subjects import SubjectIndex
-from app.validation.text import clean, clean_code, parse_date
+from app.validation.text import clean, clean_code, code_problem, parse_date, person_name_problem, phone_text
 
 ROLES = ("校长", "副校长", "教导主任", "中层", "教研组长", "年级组长", "班主任")
 TITLES = ("骨干", "学科带头人")
@@ -39,6 +39,8 @@ def check_teacher(db: Database, school_id: str, values: dict, teacher_id: str | 
     staff_no = clean_code(values.get("staff_no"))
     if not staff_no:
         bad("staff_no", "工号不能为空。")
+    elif code_problem(staff_no, "工号"):
+        bad("staff_no", code_problem(staff_no, "工号"))
     else:
         other = db.execute("SELECT id, name FROM teacher WHERE school_id = ? AND staff_no = ?",
                            [school_id, staff_no]).fetchone()
@@ -48,8 +50,8 @@ def check_teacher(db: Database, school_id: str, values: dict, teacher_id: str | 
     name = clean(values.get("name"))
     if not name:
         bad("name", "姓名不能为空。")
-    elif len(name) > 20 or re.search(r"\d", name):
-        bad("name", f"姓名“{name}”不像人名。")
+    elif person_name_problem(name):
+        bad("name", person_name_problem(name))
     row["name"] = name
     gender = clean(values.get("gender"))
     if gender not in ("男", "女"):
@@ -64,7 +66,9 @@ def check_teacher(db: Database, school_id: str, values: dict, teacher_id: str | 
         if day and day > dt.date.today():
             bad(field, f"{FIELD_NAMES[field]}不能晚于今天。")
         row[field] = day.isoformat() if day else None
-    row["phone"] = clean(values.get("phone")) or None
+    row["phone"], phone_problem = phone_text(values.get("phone"))
+    if phone_problem:
+        bad("phone", phone_problem)
     row["active"] = int(values.get("active", 1) not in (0, False, "0"))
 
     subjects = subjects or SubjectIndex.load(db)

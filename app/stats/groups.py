@@ -15,7 +15,7 @@ subject and grade). Bands: ten bands of 10 % of full marks, band k holds scores 
 the top band also holds full marks. The 三率一分 composite (0-100) comes from the active quality preset.
 Ranks are competition ranks (1, 2, 2, 4) among peer groups of the same level, subject and grade, on the
 composite; groups with n below the preset's minimum size are marked small_sample and not ranked, a group
-without peers is not ranked, and a 抽测 exam (sample test, 000 篇9) is never ranked.
+without peers is not ranked, and a 抽测 exam (sample test, 000 篇9) is never ranked (app.stats.ranking).
 """
 from __future__ import annotations
 
@@ -27,26 +27,10 @@ from sqlite_utils import Database
 from app.errors import invalid
 from app.stats.frame import ABSENT, CHEAT, EXEMPT, MISSING, ExamCells, load_cells
 from app.stats.presets import Preset, resolve
+from app.stats.ranking import exam_may_rank
 
 LEVELS = ("class", "grade", "school", "township")
 LEVEL_NAMES = {"class": "班级", "grade": "年级", "school": "学校", "township": "乡镇"}
-NO_RANK_TYPES = ("抽测",)
-
-
-def competition_ranks(values: list[float | None], descending: bool = True) -> list[int | None]:
-    """Return competition ranks (1, 2, 2, 4) of `values`; None values get None.
-
-    Values equal to 9 decimal places tie.
-    """
-    keyed = [(round(v, 9), i) for i, v in enumerate(values) if v is not None]
-    keyed.sort(key=lambda item: -item[0] if descending else item[0])
-    ranks: list[int | None] = [None] * len(values)
-    previous, previous_rank = None, 0
-    for position, (value, i) in enumerate(keyed, start=1):
-        if value != previous:
-            previous, previous_rank = value, position
-        ranks[i] = previous_rank
-    return ranks
 
 
 class _RowView:
@@ -191,7 +175,7 @@ def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled:
             agg["total_h"] / 100.0, mean_h / 100.0, np.sqrt(ss / counts) / 100.0, median_h / 100.0, max_h / 100.0,
             min_h / 100.0, rates["pass"], rates["excellent"], rates["low"], mean_h / 100.0 / full, composite)))
     peer = subject_of * 10 + (0 if pooled else cells.grade[first_cell])
-    eligible = (counts > 0) & (rank_small | (counts >= min_size)) & (cells.exam["type"] not in NO_RANK_TYPES)
+    eligible = (counts > 0) & (rank_small | (counts >= min_size)) & exam_may_rank(cells.exam)
     ranks, ranks_of = _vector_ranks(peer, np.nan_to_num(composite), eligible)
 
     ints = {k: agg[k].astype(np.int64) for k in ("n_roster", "n_absent", "n_missing", "n_exempt", "n_cheat", "pass",

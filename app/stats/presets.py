@@ -2,16 +2,13 @@
 
 Shipped presets live in resources/presets/scoring/*.json and are read-only. A user copies one into
 the database (table scoring_preset) and edits its numbers there; the copy's id is the new row id.
-The hash is the sha256 of the canonical JSON of the whole preset (sorted keys, no spaces, UTF-8),
-so every result that names (preset_id, preset_hash) names exactly the numbers that produced it.
+Each is an app.presets.Preset, hashed by app.presets.content_hash like every other preset.
 """
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlite_utils import Database
@@ -19,6 +16,7 @@ from sqlite_utils import Database
 from app.db.writes import Actor, insert_row, new_id, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
 from app.paths import resource_path
+from app.presets import Preset, canonical_json, content_hash, make_preset
 from app.services.schools import get_meta, set_meta
 
 KINDS = {
@@ -35,38 +33,8 @@ DEFAULTS = {
 }
 
 
-@dataclass(frozen=True)
-class Preset:
-    """One scoring preset: its id, kind, name, content (the whole JSON) and content hash."""
-
-    id: str
-    kind: str
-    name: str
-    content: dict
-    hash: str
-    shipped: bool
-
-    def __getitem__(self, key: str):
-        return self.content[key]
-
-    def stamp(self) -> dict:
-        """Return {"preset_id", "preset_hash"} to record beside a result."""
-        return {"preset_id": self.id, "preset_hash": self.hash}
-
-
-def canonical_json(content: dict) -> str:
-    """Return the canonical JSON text of a preset (sorted keys, compact, Chinese kept)."""
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def content_hash(content: dict) -> str:
-    """Return the sha256 hex digest of the canonical JSON of `content`."""
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
-
-
 def _make(content: dict, shipped: bool) -> Preset:
-    return Preset(id=content["id"], kind=content["kind"], name=content["name"], content=content,
-                  hash=content_hash(content), shipped=shipped)
+    return make_preset(content, scope="shipped" if shipped else "database")
 
 
 @lru_cache(maxsize=1)
@@ -176,7 +144,7 @@ def edit_preset(db: Database, actor: Actor, preset_id: str, changes: dict[str, o
     """Change numbers of a preset copied into the database; return the edited preset.
 
     `changes` maps a dotted path to a new number, e.g. {"composite.mean": 0.5, "bands.0.bonus": 22}
-    (also "name" to rename). All changes are checked together, so weights may be moved between
+    (also "name" to rename, and the choices of CHOICES, e.g. {"school_comparison": "none"}). All changes are checked together, so weights may be moved between
     items as long as they still sum to 1. Raises NotFound, PermissionDenied, ValidationError
     (shipped preset, unknown path, not a number, out of range, weights not summing to 1).
     """
@@ -195,6 +163,11 @@ def edit_preset(db: Database, actor: Actor, preset_id: str, changes: dict[str, o
                 problems.append(Problem(f"已有名为“{new_name}”的评分方案。", field="name"))
             content["name"] = new_name
             continue
+        if path in CHOICES:
+            if CHOICES[path][1] != content["kind"]:
+                problems.append(Problem(f"方案中没有“{path}”这一项。", field=path))
+            content[path] = str(value)
+            continue
         problems += _set_number(content, path, value)
     if not problems:
         problems = validate(content)
@@ -206,8 +179,12 @@ def edit_preset(db: Database, actor: Actor, preset_id: str, changes: dict[str, o
     return _make(content, shipped=False)
 
 
+# Settings of a preset that are a choice among words, not a number: key -> (choices, preset kind).
+CHOICES = {"school_comparison": (("none", "groups", "one_list"), "quality"),
+           "band_scope": (("school", "township"), "teacher_composite")}
 _FIXED = {"id", "version", "kind", "source", "based_on", "based_on_hash", "note", "name", "denominator",
-          "grades", "subjects", "stages", "rank_groups", "policy_by_exam_type", "autumn_roster_types"}
+          "grades", "subjects", "stages", "rank_groups", "policy_by_exam_type", "autumn_roster_types",
+          "school_comparison", "band_scope"}
 
 
 def _set_number(content: dict, path: str, value: object) -> list[Problem]:
@@ -297,6 +274,9 @@ def validate(content: dict) -> list[Problem]:
         chosen = {k: v for k, v in content.get("policy_by_exam_type", {}).items() if k != "note"}
         if any(v not in ("sat", "roster") for v in chosen.values()):
             problems.append(Problem("各考试类型的统计口径只能是 sat(实考)或 roster(应考)。", field="policy_by_exam_type"))
+        if content.get("school_comparison", "groups") not in ("none", "groups", "one_list"):
+            problems.append(Problem("学校之间的比较只能是 none(不排名)、groups(分组排名)或 one_list(一起排名)。",
+                                    field="school_comparison"))
         if not isinstance(content.get("autumn_roster_types", []), list):
             problems.append(Problem("按秋季入学名册统计的考试类型应为一个列表。", field="autumn_roster_types"))
     if kind == "teacher_composite":
@@ -306,6 +286,8 @@ def validate(content: dict) -> list[Problem]:
         for i, band in enumerate(bands):
             if not 0 <= band.get("share", -1) <= 1 or not 0 <= band.get("bonus", -1) <= 100:
                 problems.append(Problem(f"第 {i + 1} 档的比例应在 0-1 之间,加分应在 0-100 之间。", field=f"bands.{i}"))
+        if content.get("band_scope", "school") not in ("school", "township"):
+            problems.append(Problem("A/B/C 档的划分范围只能是 school(本校)或 township(全乡镇)。", field="band_scope"))
         counts = content.get("multi_class_counts", {})
         if any(not isinstance(v, int) or v < 1 for v in counts.values()):
             problems.append(Problem("各学科计权重的班级数应为正整数。", field="multi_class_counts"))

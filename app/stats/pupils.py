@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from app.db.keys import number_of
 from app.services.exams import get_exam
-from app.stats.groups import competition_ranks
+from app.stats.ranking import competition_ranks, exam_may_rank
 from app.stats.presets import Preset, resolve
 
 LEVEL_WORDS = ("优秀", "良好", "合格", "待提高")
@@ -133,7 +133,7 @@ def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, c
             "status": status, "score": score, "z": z, "t": None if z is None else 50 + 10 * z,
             "rank_class": None, "rank_grade": None,
             "level": grade_level(score, full, cuts, good_pct) if status == "正常" else None})
-    _rank_pupils(list(pupils.values()), exam["policy"])
+    _rank_pupils(list(pupils.values()), exam["policy"], ranked=exam_may_rank(exam))
     out = []
     for pupil in sorted(pupils.values(), key=lambda p: p.pop("_sort")):
         if class_id and pupil["class_id"] != class_id:
@@ -146,7 +146,9 @@ def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, c
     return out
 
 
-def _rank_pupils(pupils: list[dict], policy: str) -> None:
+def _rank_pupils(pupils: list[dict], policy: str, ranked: bool) -> None:
+    """Set each pupil's total and, when `ranked` (app.stats.ranking: never for a 抽测), the ranks of
+    every mark and of the total in class and grade."""
     by_class: dict[tuple, list[tuple[dict, dict]]] = defaultdict(list)
     by_grade: dict[tuple, list[tuple[dict, dict]]] = defaultdict(list)
     totals_class: dict[tuple, list[dict]] = defaultdict(list)
@@ -160,11 +162,13 @@ def _rank_pupils(pupils: list[dict], policy: str) -> None:
                 by_grade[(pupil["school_id"], pupil["grade"], mark["subject_id"])].append((pupil, mark))
             elif mark["status"] == "免考" or (mark["status"] == "缺考" and policy == "sat"):
                 rankable = False
-        pupil["total"], pupil["total_rankable"] = total, rankable
+        pupil["total"], pupil["total_rankable"] = total, rankable and ranked
         pupil["total_rank_class"] = pupil["total_rank_grade"] = None
-        if rankable:
+        if rankable and ranked:
             totals_class[(pupil["class_id"], pupil["grade"])].append(pupil)
             totals_grade[(pupil["school_id"], pupil["grade"])].append(pupil)
+    if not ranked:
+        return
     for groups, field in ((by_class, "rank_class"), (by_grade, "rank_grade")):
         for members in groups.values():
             for (_, mark), rank in zip(members, competition_ranks([m["score"] for _, m in members])):

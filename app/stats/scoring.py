@@ -18,9 +18,10 @@ from app.db.keys import number_of
 from app.errors import invalid
 from app.services.exams import get_exam
 from app.services.schools import current_term
-from app.stats.groups import competition_ranks, group_stats
+from app.stats.groups import group_stats
 from app.stats.presets import Preset, resolve
 from app.stats.progress import progress_values
+from app.stats.ranking import competition_ranks, exam_may_rank
 
 
 def _band(rank: int, count: int, bands: list[dict]) -> dict:
@@ -41,7 +42,9 @@ def teacher_scores(db: Database, exam_id: str, baseline_exam_id: str | None = No
     Each record: teacher_id, teacher_name, school_code, stage (低段/中段/高段), classes (each with
     class_name, grade, subject, n, mean, excellent_rate, pass_rate, progress, score), base_score
     (mean of the class scores), weight and weight_reasons, score (base × weight), rank_in_stage,
-    band, bonus, has_baseline, preset_id, preset_hash. Without a baseline exam, or for a class and
+    stage_size, band, bonus (the three None for a 抽测, which is never ranked), band_scope (本校: ranked
+    within the teacher's school and stage, the default; 全乡镇 when the preset's band_scope says
+    township), has_baseline, preset_id, preset_hash. Without a baseline exam, or for a class and
     subject none of whose pupils sat it in the baseline exam, the 进步值 is 0.
     Raises NotFound, ValidationError.
     """
@@ -97,16 +100,21 @@ def teacher_scores(db: Database, exam_id: str, baseline_exam_id: str | None = No
                     "stage": stage_of.get(max(c["grade"] for c in classes)), "classes": classes, "base_score": base,
                     "weight": weight, "weight_reasons": reasons, "score": base * weight,
                     "has_baseline": bool(baseline_exam_id), **chosen.stamp()})
-    by_stage: dict[str | None, list[dict]] = defaultdict(list)
+    # 篇17's bands are a school's own scheme: drawn within one school unless the preset says township.
+    township_wide = chosen.content.get("band_scope", "school") == "township"
+    by_stage: dict[tuple, list[dict]] = defaultdict(list)
     for record in out:
-        by_stage[record["stage"]].append(record)
+        by_stage[(None if township_wide else record["school_code"], record["stage"])].append(record)
+    ranked = exam_may_rank(exam)
     for members in by_stage.values():
         for record, rank in zip(members, competition_ranks([m["score"] for m in members])):
-            band = _band(rank, len(members), chosen["bands"])
-            record.update({"rank_in_stage": rank, "stage_size": len(members), "band": band["name"],
-                           "bonus": band["bonus"]})
-    out.sort(key=lambda r: (list(chosen["stages"]).index(r["stage"]) if r["stage"] in chosen["stages"] else 9,
-                            r["rank_in_stage"]))
+            band = _band(rank, len(members), chosen["bands"]) if ranked else {"name": None, "bonus": None}
+            record.update({"rank_in_stage": rank if ranked else None, "stage_size": len(members),
+                           "band": band["name"], "bonus": band["bonus"],
+                           "band_scope": "全乡镇" if township_wide else "本校"})
+    out.sort(key=lambda r: (r["school_code"] if not township_wide else "",
+                            list(chosen["stages"]).index(r["stage"]) if r["stage"] in chosen["stages"] else 9,
+                            r["rank_in_stage"] or 0, -r["score"]))
     return out
 
 

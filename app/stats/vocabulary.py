@@ -56,7 +56,6 @@ FIGURES: dict[str, Figure] = {f.key: f for f in _TABLE}
 BASIS_WORDS = {"sat": "按实考人数(缺考不计入)", "roster": "按应考人数(名册全员,缺考计 0 分)"}
 BASIS_SHORT = {"sat": "实考", "roster": "应考"}
 NO_BASELINE = "无基线"
-NOT_RANKED = "不排名"
 SMALL_SAMPLE = "样本过小"
 
 
@@ -117,9 +116,9 @@ def value_added_verdict(record: dict) -> str:
 
 
 def rank_text(record: dict) -> str:
-    """Return '3/7' (rank among its peers), or why a group carries no rank ('样本过小', '不排名')."""
+    """Return '3/7' (rank among its peers), 样本过小 for a small group, else '—' (no peer)."""
     if record.get("rank") is not None:
         return f"{record['rank']}/{record['rank_of']}"
     if record.get("small_sample"):
         return SMALL_SAMPLE
-    return NOT_RANKED if record.get("rank_note") else "—"
+    return "—"

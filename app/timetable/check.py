@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlite_utils import Database
 
+from app.presets import Preset, content_hash, effective, effective_many
 from app.timetable.model import DAY_NAMES, ClassInfo, SchoolInfo, Slot, TimetableData, clock, load_timetable
 from app.timetable.plans import Plan, format_band, school_plans
-from app.timetable.presets import Preset, effective, effective_many
 
 RULES = {
     "subject_missing": "科目未开设",
@@ -405,7 +405,7 @@ def check_timetable(db: Database, *, school_id: str | None = None, term: dict | 
         def rules(sid: str) -> Preset:
             preset = base(sid)
             content = {**preset.content, "travel_minutes": travel_minutes}
-            return Preset(preset.kind, content, preset.preset_id, preset.version, preset.content_hash, preset.scope)
+            return replace(preset, content=content, hash=content_hash(content))  # names the numbers used
     findings = run_checks(data, plans, rules)
     if school_id is not None:
         findings = [f for f in findings if f.touches(school_id)]

@@ -7,12 +7,12 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
+from app.presets import effective
 from app.services.schools import current_term
 from app.timetable.check import Finding, check_timetable, rules_lookup, run_checks
 from app.timetable.model import KIND_NAMES, PERIOD_KINDS, Slot, clock, load_timetable, parse_clock
-from app.timetable.plans import school_plans
 from app.timetable.permissions import require_timetable_write
-from app.timetable.presets import effective
+from app.timetable.plans import school_plans
 from app.validation.text import clean
 
 NO_LESSON_KINDS = ("大课间", "午休")
@@ -245,3 +245,83 @@ def set_travel_time(db: Database, actor: Actor, school_a: str, school_b: str, mi
         else:
             insert_row(db, actor, "site_travel", {"school_a": low, "school_b": high, "minutes": int(minutes)})
 
+
+
+def set_locked(db: Database, actor: Actor, *, class_id: str, day: int, slot: int, locked: bool,
+               term_id: str | None = None) -> bool:
+    """Lock (or unlock) the lesson in one cell of a class timetable, so 自动排课 keeps it where it
+    is; audited. Returns whether anything changed. Raises NotFound (no lesson there),
+    PermissionDenied."""
+    term = _term(db, term_id)
+    cls = get_row(db, "class", class_id)
+    require_timetable_write(actor, cls["school_id"])
+    row = db.execute("SELECT id, locked FROM timetable_slot WHERE term_id = ? AND class_id = ? AND day = ? AND slot = ?",
+                     [term["id"], class_id, day, slot]).fetchone()
+    if row is None:
+        raise NotFound(f"{cls['name']}这个时段没有课,无法锁定。")
+    if bool(row[1]) == bool(locked):
+        return False
+    with db.atomic():
+        update_row(db, actor, "timetable_slot", row[0], {"locked": int(bool(locked))})
+    return True
+
+
+def locked_cells(db: Database, school_id: str, term_id: str | None = None) -> set[tuple[str, int, int]]:
+    """Return the (class id, day, slot) cells of a school whose lessons are locked for 自动排课."""
+    term = _term(db, term_id)
+    return {(r[0], r[1], r[2]) for r in db.execute(
+        "SELECT class_id, day, slot FROM timetable_slot WHERE school_id = ? AND term_id = ? AND locked = 1",
+        [school_id, term["id"]])}
+
+
+def set_unavailable(db: Database, actor: Actor, *, teacher_id: str, day: int, slot: int | None = None,
+                    unavailable: bool = True, reason: str | None = None, term_id: str | None = None) -> bool:
+    """Record that a teacher cannot teach on `day` at `slot` (numbered as in the teacher's own
+    school's daily slot plan; None: the whole day), or clear it; 自动排课 then leaves that time
+    free. Audited. Returns whether anything changed. Raises ValidationError, NotFound,
+    PermissionDenied."""
+    term = _term(db, term_id)
+    teacher = get_row(db, "teacher", teacher_id)
+    require_timetable_write(actor, teacher["school_id"])
+    if not 1 <= int(day) <= 7:
+        raise invalid("星期应在 1 到 7 之间。", "day")
+    existing = db.execute("SELECT id FROM teacher_unavailable WHERE term_id = ? AND teacher_id = ? AND day = ?"
+                          " AND slot IS ?", [term["id"], teacher_id, int(day), slot]).fetchone()
+    with db.atomic():
+        if unavailable and not existing:
+            insert_row(db, actor, "teacher_unavailable", {
+                "school_id": teacher["school_id"], "term_id": term["id"], "teacher_id": teacher_id, "day": int(day),
+                "slot": slot, "reason": clean(reason) or None})
+            return True
+        if not unavailable and existing:
+            delete_row(db, actor, "teacher_unavailable", existing[0])
+            return True
+    return False
+
+
+def set_fixed_event(db: Database, actor: Actor, *, school_id: str, day: int, slot: int, label: str | None,
+                    subject_id: str | None = None, term_id: str | None = None) -> None:
+    """Fix a school event at `day` and `slot` for every class: without a subject no lesson goes
+    there (升旗, 集会); with one (班会) every class has that subject there. An empty label
+    removes the event. Audited. Raises ValidationError, PermissionDenied."""
+    require_timetable_write(actor, school_id)
+    term = _term(db, term_id)
+    label = clean(label)
+    existing = db.execute("SELECT id FROM timetable_fixed WHERE school_id = ? AND term_id = ? AND day = ? AND slot = ?",
+                          [school_id, term["id"], day, slot]).fetchone()
+    if label:
+        kind = db.execute("SELECT kind FROM timetable_period WHERE school_id = ? AND term_id = ? AND slot = ?",
+                          [school_id, term["id"], slot]).fetchone()
+        if kind is None or kind[0] != "lesson":
+            raise invalid(f"第 {slot} 个时段不是上课时段,不需要设置固定活动。", "slot")
+        if not 1 <= int(day) <= 7:
+            raise invalid("星期应在 1 到 7 之间。", "day")
+    with db.atomic():
+        if not label:
+            if existing:
+                delete_row(db, actor, "timetable_fixed", existing[0])
+        elif existing:
+            update_row(db, actor, "timetable_fixed", existing[0], {"label": label, "subject_id": subject_id})
+        else:
+            insert_row(db, actor, "timetable_fixed", {"school_id": school_id, "term_id": term["id"], "day": int(day),
+                                                      "slot": int(slot), "label": label, "subject_id": subject_id})

@@ -22,15 +22,15 @@ from app.db.writes import Actor, delete_row, insert_row
 from app.errors import Problem, ValidationError
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import RowCheck, open_sheets, read_tables, sort_problems
+from app.presets import effective
 from app.progress import CancelCheck, Cancelled, Progress
 from app.services.schools import current_term
 from app.services.subjects import SubjectIndex
 from app.timetable.edit import ensure_day_plan
 from app.timetable.model import DAY_NAMES, KIND_NAMES
 from app.timetable.permissions import require_timetable_write
-from app.timetable.presets import effective
 from app.validation.classnames import cn_number, name_key, parse_class
-from app.validation.text import clean
+from app.validation.text import clean, formula_problem, text_problem
 
 LONG_HEADERS: dict[str, list[str]] = {
     "school": ["学校", "学校名称", "学校代码", "校名"],
@@ -50,6 +50,7 @@ _DAY_RE = re.compile(r"^(?:星期|周|礼拜)?([一二三四五六日天七1-7])
 _EN_DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 _LESSON_RE = re.compile(r"第?([一二三四五六七八九十\d]{1,3})节?(?:课)?$")
 _TITLE_WORDS = ("课程表", "课表", "作息时间表", "班级名称", "班级", "名称", ":", ":")
+ROOM_LIMIT = 30
 
 
 def parse_day(text: object) -> int | None:
@@ -262,6 +263,11 @@ class _Reader:
         if kind in ("大课间", "午休"):
             problem(f"{KIND_NAMES[kind]}时间不能排课。")
             return
+        room = clean(room) or None
+        why = room and (text_problem(room, ROOM_LIMIT) or formula_problem(room, "教室"))
+        if why:
+            problem(why if why.startswith("教室") else f"教室{why}")
+            return
         teacher = None
         if teacher_text:
             teacher, why = school.find_teacher(teacher_text)
@@ -287,7 +293,7 @@ class _Reader:
             sheet=sheet, row=row, column=column, school_id=school.id, class_id=cls["id"], class_name=cls["name"],
             day=day, slot=slot, subject_id=subject["id"], subject=subject["name"],
             teacher_id=teacher["id"] if teacher else None, teacher=teacher["name"] if teacher else None,
-            room=clean(room) or None))
+            room=room))
 
     # --- long form ------------------------------------------------------------------------------
 

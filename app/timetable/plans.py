@@ -16,10 +16,10 @@ from sqlite_utils import Database
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import NotFound, Problem, ValidationError, invalid
 from app.paths import resource_path
+from app.presets import content_hash
 from app.services.subjects import SubjectIndex
 from app.services.teachers import split_list
 from app.timetable.permissions import require_timetable_write
-from app.timetable.presets import content_hash
 from app.validation.text import clean
 
 DEFAULT_PRESET = "curriculum-zhejiang-2023"

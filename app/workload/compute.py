@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass, field
 
 from sqlite_utils import Database
 
+from app.presets import Preset, effective_many
 from app.services.schools import current_term
 from app.timetable.model import ClassInfo, TimetableData, load_timetable
-from app.timetable.presets import Preset, effective_many
 
 STATUS_NAMES = {"over": "超标准", "under": "低于标准", "ok": "正常"}
 

@@ -5,9 +5,9 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor
 from app.errors import Problem, ValidationError
+from app.presets import Preset, effective, store
 from app.services.schools import SCHOOL_TYPES
 from app.services.teachers import ROLES
-from app.timetable.presets import Preset, effective, store
 
 
 def _number(value: object) -> float | None:

@@ -221,6 +221,13 @@ def test_frozen_cli_builds_and_describes_the_demo_township(bundle, tmp_path):
     assert described["schema_version"] == program_schema_version()
     assert_no_error_log(data)
 
+    # 自动排课 needs ortools' CP-SAT frozen, without pandas (left out of the bundle).
+    generated = run(bundle.cli, "timetable", "generate", str(db), "--dry-run", "--time-limit", "4", env=env,
+                    cwd=tmp_path).stdout
+    assert "硬性违规 0 条" in generated and "学生空节 0 节" in generated, generated
+    assert not any(path.parts[0] == "pandas" for path in (p.relative_to(bundle.internal)
+                                                         for p in bundle.internal.rglob("*")) if path.parts)
+
 
 def test_frozen_cli_opens_a_database_made_from_the_source_tree(bundle, demo_path, tmp_path):
     described = info(bundle, demo_path, tmp_path)

@@ -96,13 +96,22 @@ def test_manifest_names_school_term_sequence_key_and_presets(school, usb):
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", manifest["created_at"])
     key = school.execute("SELECT fingerprint FROM school_key WHERE private_pem_encrypted IS NOT NULL").fetchone()[0]
     assert manifest["key_fingerprint"] == key and re.fullmatch(r"(\d{5} ){7}\d{5}", key)
-    shipped = sorted(p.stem for p in resource_path("presets", "scoring").glob("*.json"))
-    listed = sorted(p["id"] for p in manifest["presets"] if p["kind"] == "scoring")
-    assert listed == shipped and shipped
-    for preset in manifest["presets"]:
-        content = json.loads(resource_path("presets", preset["file"]).read_text(encoding="utf-8"))
+    # Every preset the school works with: the four scoring kinds' defaults, the curriculum plan and
+    # the four rule sets, each hashed as its shipped file's canonical JSON.
+    files = {("quality", "sanlv-yifen-default"): "scoring/sanlv-yifen-default.json",
+             ("teacher_composite", "teacher-000-17"): "scoring/teacher-000-17.json",
+             ("township_subject", "township-000-7"): "scoring/township-000-7.json",
+             ("central_school", "central-000-20"): "scoring/central-000-20.json",
+             ("curriculum", "curriculum-zhejiang-2023"): "curriculum/zhejiang-2023.json",
+             ("timetable", None): "timetable.json", ("workload", None): "workload.json",
+             ("observation", None): "observation.json", ("routine", None): "routine.json"}
+    listed = {p["kind"]: p for p in manifest["presets"]}
+    assert len(listed) == len(manifest["presets"]) == 9
+    for (kind, preset_id), file in files.items():
+        content = json.loads(resource_path("presets", file).read_text(encoding="utf-8"))
         canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-        assert preset["sha256"] == hashlib.sha256(canonical).hexdigest()
+        assert listed[kind]["id"] == (preset_id or content["id"]) and listed[kind]["scope"] == "shipped"
+        assert listed[kind]["sha256"] == hashlib.sha256(canonical).hexdigest()
 
 
 def test_data_xlsx_is_readable_with_numbers_as_numbers(school, usb):

@@ -4,6 +4,7 @@ the township holds exactly what it held before; `township status` and later impo
 from __future__ import annotations
 
 import shutil
+import threading
 
 import pytest
 
@@ -195,3 +196,26 @@ def test_a_few_pupils_leaving_is_not_held(township, school, tmp_path, monkeypatc
     result = import_package(township, actor_for(township), signed(school, tmp_path, monkeypatch, one_less))
     assert result.status == "accepted", result.message
     assert result.summary["counts"]["pupil"]["removed"] == 1
+
+
+def test_two_imports_at_once_both_end_correctly(township, school, tmp_path, monkeypatch):
+    """Two windows (or commands) import the same stick at the same moment: one waits for the other,
+    then finds the package already there; neither fails."""
+    path = signed(school, tmp_path, monkeypatch)
+    db_path = township.execute("PRAGMA database_list").fetchone()[2]
+    results: list = []
+
+    def run() -> None:
+        db = open_database(db_path)
+        try:
+            results.append(import_package(db, actor_for(db), path))
+        finally:
+            db.close()
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status for r in results) == ["accepted", "duplicate"], [r.message for r in results]
+    assert township.execute("SELECT COUNT(*) FROM package_import WHERE sender_code = ? AND sequence = 2",
+                            [CODE]).fetchone()[0] == 1

@@ -169,7 +169,7 @@ def test_a_later_package_replaces_the_term_and_the_log_says_what_changed(exporte
                                    " JOIN academic_year y ON y.id = c.academic_year_id WHERE y.code = '2026-2027'"
                                    " ORDER BY c.name LIMIT 1")))
     leaver = next(iter(school.query("SELECT id, name FROM pupil WHERE status = '在读' ORDER BY student_no LIMIT 1")))
-    pupils.add_pupil(school, actor, sid, {"student_no": "G430000201501019999", "name": "新来生", "gender": "女",
+    pupils.add_pupil(school, actor, sid, {"student_no": "G430000201501019991", "name": "新来生", "gender": "女",
                                           "grade": klass["grade"], "class_id": klass["id"], "status": "在读"})
     pupils.update_pupil(school, actor, leaver["id"], {"status": "转出", "status_date": "2026-11-20"})
     mark = next(iter(school.query(
@@ -192,7 +192,7 @@ def test_a_later_package_replaces_the_term_and_the_log_says_what_changed(exporte
     result = import_package(township, actor_for(township), third.path)
     assert result.status == "accepted", result.message
     summary = result.summary
-    assert summary["pupils_added"] == ["新来生(G430000201501019999)"]
+    assert summary["pupils_added"] == ["新来生(G430000201501019991)"]
     assert summary["marks_changed"] == 1
     assert summary["teachers_changed"] == [f"{teacher['name']}" + next(
         f"({r[0]})" for r in township.execute("SELECT staff_no FROM teacher WHERE id = ?", [teacher["id"]]))]
@@ -225,15 +225,15 @@ def test_a_pupil_deleted_at_the_school_disappears_at_the_township(exported, town
                                    " JOIN academic_year y ON y.id = c.academic_year_id WHERE y.code = '2026-2027'"
                                    " LIMIT 1")))
     pid = pupils.add_pupil(school, actor, school_id("QSZ06"), {
-        "student_no": "G430000201501018888", "name": "录错生", "gender": "男", "grade": klass["grade"],
+        "student_no": "G430000201501018884", "name": "录错生", "gender": "男", "grade": klass["grade"],
         "class_id": klass["id"], "status": "在读"})
     first = export_package(school, actor, "demo", usb)
     pupils.delete_pupil(school, actor, pid)
     second = export_package(school, actor, "demo", usb)
     school.close()
-    assert import_package(township, actor_for(township), first.path).summary["pupils_added"] == ["录错生(G430000201501018888)"]
+    assert import_package(township, actor_for(township), first.path).summary["pupils_added"] == ["录错生(G430000201501018884)"]
     result = import_package(township, actor_for(township), second.path)
-    assert result.summary["pupils_removed"] == ["录错生(G430000201501018888)"]
+    assert result.summary["pupils_removed"] == ["录错生(G430000201501018884)"]
     assert township.execute("SELECT COUNT(*) FROM pupil WHERE id = ?", [pid]).fetchone()[0] == 0
 
 

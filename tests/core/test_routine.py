@@ -16,7 +16,7 @@ from app.routine.checks import record_check, routine_summary
 from app.routine.observations import (delete_observation, lesson_classes, lesson_teachers, list_observations,
                                       observation_progress, record_observation, update_observation)
 from app.services.users import actor_for, create_user
-from app.timetable.presets import shipped
+from app.presets import shipped
 
 FULL = {"goal": 9, "content": 13, "structure": 18, "method": 12, "participation": 14, "practice": 13, "effect": 9}
 

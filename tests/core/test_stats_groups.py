@@ -22,7 +22,8 @@ from app.paths import resource_path
 from app.services import classes, exams, pupils
 from app.marks.entry import set_mark
 from app.services.setup import init_school
-from app.stats.groups import all_group_stats, competition_ranks, group_stats
+from app.stats.groups import all_group_stats, group_stats
+from app.stats.ranking import competition_ranks
 
 NAMES = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
 CHINESE_A = [100, 85, 60, 40, 39.5, "缺考", "免考", "作弊", 0]

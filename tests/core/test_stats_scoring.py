@@ -108,9 +108,11 @@ def test_teacher_composite_of_000_17(demo_db):
         assert record["score"] == pytest.approx(record["base_score"] * record["weight"])
     # A 教学点 head teacher teaches both 语文 and 数学: two main subjects, weight 1.1.
     assert any("任教 2 个主科" in " ".join(r["weight_reasons"]) and r["weight"] == 1.1 for r in result.values())
+    # 篇17's bands are drawn within one school and stage (the default band_scope).
     stages = defaultdict(list)
     for record in result.values():
-        stages[record["stage"]].append(record)
+        stages[(record["school_code"], record["stage"])].append(record)
+        assert record["band_scope"] == "本校"
     for members in stages.values():
         n = len(members)
         bands = [r["band"] for r in sorted(members, key=lambda r: -r["score"])]

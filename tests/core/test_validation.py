@@ -45,3 +45,20 @@ def test_cleaning_full_width_digits_and_spaces():
     assert clean_code(123456.0) == "123456"
     assert parse_date("2015年3月8日").isoformat() == "2015-03-08"
     assert parse_date("20150308").isoformat() == "2015-03-08"
+
+
+def test_impossible_dates_are_refused_in_chinese_naming_the_text(tmp_path):
+    from app.services.setup import init_school
+    from app.services.teachers import check_teacher
+
+    for text in ("2015-13-01", "2015-02-30", "2015年0月8日"):
+        with pytest.raises(ValueError) as caught:
+            parse_date(text)
+        assert str(caught.value) == text
+    db = init_school(tmp_path / "s.sqlite", code="S1", name="甲校", type="完小", passphrase="secret-pass")
+    _row, _links, problems = check_teacher(db, "S", {"staff_no": "T1", "name": "李明", "gender": "男",
+                                                     "birth_date": "1980-13-01"})
+    message = next(p.message for p in problems if p.field == "birth_date")
+    assert message == "出生日期“1980-13-01”无法识别,请写成 2010-09-01 的形式。"
+    assert "month" not in message
+    db.close()

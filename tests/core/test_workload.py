@@ -2,12 +2,13 @@
 preset says, judged against the standard; leaders below their minimum are named."""
 from __future__ import annotations
 
+import hashlib
 import json
 import statistics
 
 from app.cli import main
 from app.db.writes import SYSTEM
-from app.timetable.presets import content_hash, shipped, store
+from app.presets import content_hash, shipped, store
 from app.workload.compute import teacher_workloads
 
 PRESET = shipped("workload")
@@ -140,8 +141,23 @@ def test_saving_weights_validates_them(demo_db):
         save_workload_preset(demo_db, actor_for(demo_db, "jiaowu"), content)
     saved = save_workload_preset(demo_db, SYSTEM, content)
     assert saved.scope == "database" and saved.content["standard"]["教学点"] == 24
-    assert workload_preset(demo_db).content_hash == saved.content_hash != content_hash(PRESET)
+    assert workload_preset(demo_db).hash == saved.hash != content_hash(PRESET)
     point = demo_db.execute("SELECT staff_no FROM teacher t JOIN school s ON s.id = t.school_id"
                             " WHERE s.type = '教学点' LIMIT 1").fetchone()[0]
     assert _by_staff_no(teacher_workloads(demo_db))[point].standard == 24
     assert demo_db.execute("SELECT COUNT(*) FROM audit_log WHERE table_name = 'preset_setting'").fetchone()[0] == 1
+
+
+def test_packages_record_the_adjusted_workload_preset_a_school_works_with(demo_db):
+    from app.presets import presets_used
+
+    school_id, code = demo_db.execute("SELECT id, code FROM school WHERE code = 'QSZ05'").fetchone()
+    content = json.loads(json.dumps(PRESET))
+    content["standard"]["教学点"] = 22
+    store(demo_db, SYSTEM, "workload", content, school_id)
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    workload = [p for p in presets_used(demo_db) if p["kind"] == "workload"]
+    # Every other school still works with the shipped file; 竹林 with its own copy, named by its code.
+    assert sorted((p["scope"], p.get("school")) for p in workload) == [("school", code), ("shipped", None)]
+    own = next(p for p in workload if p["scope"] == "school")
+    assert own["sha256"] == hashlib.sha256(canonical).hexdigest()

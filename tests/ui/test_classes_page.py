@@ -5,6 +5,7 @@ from ui.dialogs.class_dialog import ClassDialog
 from ui.dialogs.start_term_dialog import StartTermDialog
 from ui.pages.classes_page import ClassesPage
 from ui.pages.settings_page import SettingsPage
+from ui.session import Changed
 from ui_helpers import column_texts, when_modal
 
 
@@ -22,7 +23,7 @@ def test_new_multi_grade_class_gets_its_usual_name(window, school_session, owned
     assert dialog.name.text() == "一二年级复式班"
     dialog.accept()
     assert dialog.result() == 1
-    school_session.notify_changed()
+    school_session.notify_changed(Changed.ALL)
     assert column_texts(page.table, "班级")[0] == "一二年级复式班"
     assert column_texts(page.table, "年级")[0] == "1年级、2年级"
 

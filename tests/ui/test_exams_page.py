@@ -9,6 +9,7 @@ from app.services.exams import list_exams
 from ui.dialogs.exam_dialog import ExamDialog
 from ui.pages.exams_page import ExamsPage
 from ui.pages.marks_page import MarksPage
+from ui.session import Changed
 
 
 def _new_exam(session, owned, **kwargs):
@@ -37,10 +38,18 @@ def test_create_exam_in_the_dialog(window, school_session, owned, small_school):
     exams = list_exams(school_session.db)
     assert [(e["name"], e["type"], e["date"], e["grades"], e["subjects"]) for e in exams] == [
         ("期中考试", "期中", "2025-11-12", [3, 4], ["语文", "数学"])]
-    school_session.notify_changed()
+    school_session.notify_changed(Changed.ALL)
     assert column_texts(page.table, "考试名称") == ["期中考试"]
     assert column_texts(page.table, "科目") == ["语文、数学"]
     assert [r["action"] for r in audit_rows(small_school, "exam")] == ["insert"]
+
+
+def test_basis_follows_the_exam_type(school_session, owned):
+    dialog = owned(ExamDialog(school_session))
+    dialog.type.setCurrentText("单元")
+    assert dialog.policy.currentData() == "sat"
+    dialog.type.setCurrentText("期末")
+    assert dialog.policy.currentData() == "roster"  # 000 篇9: absent = 0 in unified and term exams
 
 
 def test_problems_show_under_their_fields_and_nothing_is_written(school_session, owned):

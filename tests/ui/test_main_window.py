@@ -56,3 +56,41 @@ def test_overview_counts_and_school_table(window):
     # boarding: 张伟 and 王芳; left-behind: 阿依古丽 and 王芳
     assert [column_texts(page.table, t)[0] for t in ("类型", "班级", "学生", "寄宿", "留守", "流失", "教师")] == [
         "完小", "3", "5", "2", "2", "0", "2"]
+
+
+def test_a_write_reloads_only_the_pages_that_show_what_it_changed(window, school_session):
+    # Recording a lesson observation touches 工作量与常规 only; entering marks touches the pages
+    # that show marks (成绩, 质量分析, 报表, 概况) but not the timetable or the workload page.
+    from ui.pages.marks_page import MarksPage
+    from ui.pages.overview_page import OverviewPage
+    from ui.pages.quality_page import QualityPage
+    from ui.pages.timetable_page import TimetablePage
+    from ui.pages.workload_page import WorkloadPage
+    from ui.session import Changed
+
+    window.show_page(OverviewPage)
+    reloaded = []
+    for page in window.pages:
+        page._stale = False
+        page.refresh = lambda page=page: reloaded.append(type(page).__name__)
+    school_session.notify_changed(Changed.ROUTINE)
+    stale = {type(p).__name__ for p in window.pages if p._stale}
+    assert stale == {"WorkloadPage"} and reloaded == []
+    for page in window.pages:
+        page._stale = False
+    school_session.notify_changed(Changed.MARKS)
+    stale = {type(p).__name__ for p in window.pages if p._stale}
+    assert {MarksPage.__name__, QualityPage.__name__} <= stale
+    assert not stale & {TimetablePage.__name__, WorkloadPage.__name__}
+    assert reloaded == ["OverviewPage"]  # the page on screen reloads at once
+
+
+def test_every_write_in_the_gui_says_what_it_changed():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "ui"
+    bare = [f"{path.relative_to(root)}:{n}" for path in root.rglob("*.py")
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r"notify_changed\(\s*\)", line)]
+    assert bare == []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,7 +70,7 @@ def test_login_refuses_a_wrong_passphrase_and_accepts_the_right_one(small_school
 
     db = open_database(small_school)
     try:
-        dialog = owned(LoginDialog(db, small_school))
+        dialog = owned(LoginDialog(db, small_school, username="admin"))
         assert dialog.username.text() == "admin"
         assert dialog.findChild(type(dialog.form.general), "demo_hint") is None
         dialog.passphrase.setText("wrong")
@@ -81,6 +82,39 @@ def test_login_refuses_a_wrong_passphrase_and_accepts_the_right_one(small_school
         assert dialog.actor is not None and dialog.actor.role == "school_admin"
     finally:
         db.close()
+
+
+def test_login_remembers_the_last_user_of_each_database(small_school, tasks, boxes, tmp_path):
+    from app.db.database import open_database
+    from app.db.writes import SYSTEM
+    from app.services.users import create_user
+
+    db = open_database(small_school)
+    teacher = db.execute("SELECT id, school_id FROM teacher WHERE staff_no = 'T01'").fetchone()
+    create_user(db, SYSTEM, username="liming", display_name="李明", role="teacher", school_id=teacher[1],
+                teacher_id=teacher[0], passphrase="liming-pass1")
+    db.close()
+    other = tmp_path / "other.sqlite"
+    shutil.copyfile(small_school, other)
+    seen = []
+
+    def log_in_as(username, passphrase):
+        def act(dialog):
+            seen.append(dialog.username.text())
+            dialog.username.setText(username)
+            dialog.passphrase.setText(passphrase)
+            dialog.accept()
+        return act
+
+    for username, passphrase in (("liming", "liming-pass1"), ("admin", PASSPHRASE)):
+        when_modal(log_in_as(username, passphrase))
+        opening.open_path(small_school, tasks).close()
+    when_modal(log_in_as("admin", PASSPHRASE))
+    opening.open_path(other, tasks).close()
+    when_modal(lambda dialog: (seen.append(dialog.username.text()), dialog.reject()))
+    assert opening.open_path(small_school, tasks) is None
+    # Nothing remembered at first (no "admin" offered to a teacher), then each database's own last user.
+    assert seen == ["", "liming", "", "admin"]
 
 
 def test_login_to_the_demo_shows_its_passphrase(small_school, owned):

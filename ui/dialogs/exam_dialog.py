@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialog
 from app.errors import PermissionDenied, ValidationError
 from app.queries.gui import list_terms
 from app.services.exam_edit import update_exam
-from app.services.exams import DEFAULT_CUTOFFS, EXAM_TYPES, POLICY_NAMES, create_exam, get_exam, parse_grades
+from app.services.exams import (DEFAULT_CUTOFFS, EXAM_TYPES, POLICY_NAMES, create_exam, default_policy, get_exam,
+                                parse_grades)
 from app.services.schools import current_term
 from app.services.subjects import list_subjects
 from ui.dialogs.messages import show_error
@@ -121,7 +122,8 @@ class ExamDialog(QDialog):
                 current = None
             self.term.setCurrentIndex(max(self.term.findData(current), 0))
             self.date.setDate(self.date.minimumDate())
-            self.policy.setCurrentIndex(self.policy.findData("sat"))
+            self.type.currentTextChanged.connect(self._default_policy)
+            self._default_policy()
             for row, subject in enumerate(self._catalogue):
                 if subject["is_main"] and subject["code"] in ("yw", "sx", "yy"):
                     self.subjects.item(row, SUBJECT).setCheckState(Qt.CheckState.Checked)
@@ -145,6 +147,10 @@ class ExamDialog(QDialog):
                 self.subjects.cellWidget(row, GRADES).setText(",".join(map(str, spec["grades"])))
             for column, key in CUT_KEYS.items():
                 self.subjects.cellWidget(row, column).setValue(spec["default_cutoffs"][key])
+
+    def _default_policy(self) -> None:
+        """Offer the statistics basis the quality preset gives the chosen exam type (a new exam only)."""
+        self.policy.setCurrentIndex(max(self.policy.findData(default_policy(self.session.db, self.type.currentText())), 0))
 
     def set_grades(self, grades: list[int]) -> None:
         """Tick exactly `grades`."""

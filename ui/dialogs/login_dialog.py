@@ -13,9 +13,11 @@ from ui.widgets.form import ProblemForm
 
 
 class LoginDialog(QDialog):
-    """Asks for user name and passphrase; `actor` holds the verified user after accept."""
+    """Asks for user name and passphrase; `actor` holds the verified user after accept. The name
+    field starts with `username` (the last user of this database), else empty (admin in the demo)."""
 
-    def __init__(self, db: Database, path: Path, *, demo: bool = False, parent: QWidget | None = None):
+    def __init__(self, db: Database, path: Path, *, demo: bool = False, username: str = "",
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.db = db
         self.actor: Actor | None = None
@@ -26,7 +28,7 @@ class LoginDialog(QDialog):
         intro.setToolTip(str(path))
         layout.addWidget(intro)
         self.form = ProblemForm()
-        self.username = self.form.add_field("username", self.tr("用户名"), QLineEdit("admin"))
+        self.username = self.form.add_field("username", self.tr("用户名"), QLineEdit(username or ("admin" if demo else "")))
         self.passphrase = self.form.add_field("passphrase", self.tr("口令"), QLineEdit())
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         layout.addWidget(self.form)
@@ -40,7 +42,7 @@ class LoginDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.passphrase.setFocus()
+        (self.passphrase if self.username.text() else self.username).setFocus()
 
     def accept(self) -> None:
         """Verify the user; stay open with the problem shown when the passphrase is wrong."""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.db.media import explain
 from app.errors import NotADatabase, NotFound, PermissionDenied, SchemaTooNew, SchoolQError, ValidationError
 from ui.crash import log_exception
 
@@ -50,7 +51,12 @@ def error_text(exc: BaseException) -> tuple[str, str]:
         return _tr("找不到文件"), _tr("找不到文件:") + str(exc.filename or exc)
     if isinstance(exc, PermissionError):
         return _tr("无法访问文件"), _tr("没有权限读写文件:") + str(exc.filename or exc) + _tr("。请检查文件是否被其他程序(如 WPS、Excel)打开。")
+    reason = explain(exc)
+    if reason is not None:  # a full disk, a write-protected stick, a busy file: said as such
+        return _tr("操作未完成"), str(reason)
     where = log_exception(exc)
+    if where is None:
+        return _tr("程序内部错误"), _tr("操作未完成(错误日志也无法写入)。")
     return _tr("程序内部错误"), _tr("操作未完成。详细信息已记录到:\n") + str(where) + _tr("\n请把该文件交给技术支持。")
 
 

@@ -15,7 +15,7 @@ from app.packages.trust import register_key, trusted_key
 from app.services.schools import SCHOOL_TYPES
 from ui.dialogs.messages import show_error
 from ui.session import Session
-from ui.widgets.form import ERROR_STYLE, ProblemForm
+from ui.widgets.form import ProblemForm
 
 FINGERPRINT_STYLE = "font-size: 20px; font-weight: bold; font-family: monospace; letter-spacing: 1px;"
 
@@ -72,11 +72,6 @@ class RegisterKeyDialog(QDialog):
         self.replace = QCheckBox(self.tr("对方重新安装了程序、换了密钥:停用旧密钥,改用这把"))
         self.replace.hide()
         layout.addWidget(self.replace)
-        self.warning = QLabel()
-        self.warning.setWordWrap(True)
-        self.warning.setStyleSheet(ERROR_STYLE)
-        self.warning.hide()
-        layout.addWidget(self.warning)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登记"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))

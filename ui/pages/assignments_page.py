@@ -25,7 +25,7 @@ from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.assignment_grid_model import AssignmentGridModel
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, refill
 from ui.widgets.form import ERROR_STYLE
 
@@ -139,6 +139,8 @@ class AssignmentPreviewDialog(QDialog):
 
 class AssignmentsPage(Page):
     """The 任课 page."""
+
+    depends_on = Changed.ROSTER | Changed.ASSIGNMENTS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -271,7 +273,7 @@ class AssignmentsPage(Page):
         except PermissionDenied as exc:
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ASSIGNMENTS)
         self.load_grid()
         self.say(self.tr("已保存:新增 {a} 处,修改 {c} 处,取消 {r} 处任课。").format(
             a=counts["added"], c=counts["changed"], r=counts["removed"]))
@@ -328,7 +330,7 @@ class AssignmentsPage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
-        session.notify_changed()
+        session.notify_changed(Changed.ASSIGNMENTS)
         self.load_grid()
         self.say(self.tr("已导入:新增 {a} 处,修改 {c} 处,取消 {r} 处任课。").format(
             a=counts["added"], c=counts["changed"], r=counts["removed"]))

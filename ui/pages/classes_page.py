@@ -12,12 +12,14 @@ from ui.dialogs.class_dialog import ClassDialog
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
 
 
 class ClassesPage(Page):
     """The 班级 page."""
+
+    depends_on = Changed.ROSTER | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -116,14 +118,14 @@ class ClassesPage(Page):
     def new_class(self) -> None:
         """Open 新建班级."""
         if self.year_id and ClassDialog(self.session, self.school_combo.school(), self.year_id, None, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.ROSTER)
 
     def edit_class(self) -> None:
         """Open 修改班级 for the selected class."""
         row = self.selected()
         if row is not None and self.may_edit() and ClassDialog(self.session, row["school_id"], row["academic_year_id"],
                                                                row, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.ROSTER)
 
     def merge_class(self) -> None:
         """Merge the selected class into another one the user picks."""
@@ -150,7 +152,7 @@ class ClassesPage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ROSTER | Changed.MARKS | Changed.ASSIGNMENTS | Changed.TIMETABLE)
         text = self.tr("已把 {n} 名学生并入“{b}”。").format(n=result["pupils"], b=target["name"])
         text += self.tr("原班级已删除。") if result["deleted"] else self.tr("原班级已有成绩或课表记录,保留为空班级。")
         inform(self, self.tr("合并完成"), text)
@@ -165,4 +167,4 @@ class ClassesPage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ROSTER | Changed.ASSIGNMENTS | Changed.TIMETABLE)

@@ -9,13 +9,15 @@ from ui.dialogs.exam_dialog import ExamDialog
 from ui.dialogs.messages import confirm, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 
 SCOPE_NAMES = {"校": "本校", "乡": "乡镇统考", "县": "县统考"}
 
 
 class ExamsPage(Page):
     """The 考试设置 page: who may set up exams (管理员, 教务) creates, changes and deletes them here."""
+
+    depends_on = Changed.EXAMS | Changed.MARKS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -92,7 +94,7 @@ class ExamsPage(Page):
     def new_exam(self) -> None:
         """Open 新建考试; reload after it was saved."""
         if ExamDialog(self.session, None, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.EXAMS)
 
     def edit_exam(self) -> None:
         """Open 修改考试 for the selected exam."""
@@ -105,7 +107,7 @@ class ExamsPage(Page):
             show_error(self, exc)
             return
         if dialog.exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.EXAMS)
 
     def delete_exam(self) -> None:
         """Delete the selected exam (and its marks, after asking) through app.services.exam_edit."""
@@ -123,4 +125,4 @@ class ExamsPage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.EXAMS | Changed.MARKS)

@@ -24,12 +24,13 @@ from app.packages.signing import own_key, write_public_key
 from app.packages.township_import import import_packages, shrink_text
 from app.queries.gui import list_terms
 from app.queries.township import package_status
+from app.timestamps import shown
 from app.errors import NotFound
 from ui.dialogs.messages import confirm, inform, show_error, warn
 from ui.dialogs.register_key_dialog import RegisterKeyDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 
 STATUS_NAMES = {"accepted": "接受", "duplicate": "重复", "refused": "拒收"}
 
@@ -70,6 +71,8 @@ def _table(columns: list[Column], parent: QWidget) -> tuple[QTableView, Snapshot
 
 class ExchangePage(Page):
     """The 数据交换 page."""
+
+    depends_on = Changed.ROSTER | Changed.SETTINGS | Changed.PACKAGES
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -189,7 +192,7 @@ class ExchangePage(Page):
             self.export_key_button.setEnabled(False)
         if self.session.is_township:
             rows = [dict(r, last=f"第 {r['last_sequence']} 号({r['last_term']})" if r["last_sequence"] else "—",
-                         made=(r["last_made_at"] or "")[:16].replace("T", " "))
+                         made=shown(r["last_made_at"]))
                     for r in package_status(self.session.db)]
             self.status_model.set_snapshot(TableSnapshot.build(rows, self.status_columns, ("code", "name")))
 
@@ -255,7 +258,7 @@ class ExchangePage(Page):
                             progress=control.progress)
 
         def done(result) -> None:
-            session.notify_changed()
+            session.notify_changed(Changed.PACKAGES)
             inform(self, self.tr("导出完成"), message(result))
 
         session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc), label=label, parent=self)
@@ -296,7 +299,7 @@ class ExchangePage(Page):
             self.show_results([{"file": r.file, "status": r.status, "sender": r.sender_name or "",
                                 "term": r.term_code or "", "sequence": r.sequence, "message": r.message}
                                for r in results])
-            session.notify_changed()
+            session.notify_changed(Changed.ALL)
             held = [r for r in results if r.reason_code == "shrink"]
             if held and self.confirm_shrink(held):
                 by_name = {p.name: p for p in files}
@@ -335,7 +338,7 @@ class ExchangePage(Page):
             return
         self.show_results([{"file": result.file, "status": result.status, "sender": result.township_code,
                             "term": "", "sequence": result.sequence, "message": result.message}])
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.EXAMS | Changed.SETTINGS | Changed.TIMETABLE)
 
     def show_results(self, rows: list[dict]) -> None:
         """Put `rows` at the top of the results table."""
@@ -359,7 +362,7 @@ class ExchangePage(Page):
             elif result["replaced"]:
                 text += self.tr("\n已停用旧密钥(指纹 {fp})。").format(fp=result["replaced"])
             inform(self, self.tr("已登记"), text)
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.SETTINGS)
         return dialog
 
     def export_key_to_drive(self) -> None:

@@ -28,7 +28,7 @@ from ui.dialogs.import_preview_dialog import IMPORT_ALL, ImportPreviewDialog
 from ui.dialogs.messages import inform, show_error
 from ui.models.marks_grid_model import SHORTHANDS, Mark, MarksGridModel, mark_text, typed_value
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 
 KEY_HELP = ("输入分数后按 Enter 到下一名学生,Tab 到下一科;Q = 缺考,M = 免考(也可输入“缺考”“免考”“作弊”);"
@@ -157,6 +157,8 @@ class MarksGridView(QTableView):
 
 class MarksPage(Page):
     """The 考试成绩 page."""
+
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -477,7 +479,7 @@ class MarksPage(Page):
         super().hideEvent(event)
         if self._dirty:
             self._dirty = False
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.MARKS)
 
     # --- import ----------------------------------------------------------------------------------
     def import_file(self) -> None:
@@ -521,6 +523,6 @@ class MarksPage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
             return
-        session.notify_changed()
+        session.notify_changed(Changed.MARKS)
         inform(self, self.tr("导入完成"), self.tr("导入完成:新增 {add} 条成绩,更新 {update} 条,未变 {unchanged} 条。").format(
             **result))

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHeaderView, QLabel, QTableVi
 from app.queries.roster import counts, school_overview
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 
 CARD_STYLE = ("QFrame#card { background: #f4f7fb; border: 1px solid #d5dde8; border-radius: 6px; }"
               " QLabel#card_value { font-size: 24px; font-weight: bold; color: #1f4e79; }"
@@ -16,6 +16,8 @@ CARD_STYLE = ("QFrame#card { background: #f4f7fb; border: 1px solid #d5dde8; bor
 
 class OverviewPage(Page):
     """Counts a user checks first (schools, classes, pupils, teachers …) and a table per school."""
+
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.SETTINGS
 
     CARDS = (("schools", "学校"), ("classes", "班级"), ("pupils", "在籍学生"), ("teachers", "在岗教师"),
              ("itinerant_teachers", "走教教师"), ("multigrade_classes", "复式班"), ("exams", "考试"),

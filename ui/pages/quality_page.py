@@ -9,100 +9,26 @@ teacher's account gets neither (the loader removes them, and the page hides thei
 """
 from __future__ import annotations
 
-import re
-
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtSvgWidgets import QSvgWidget
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QScrollArea, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
-from reportlab.graphics import renderSVG
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing
 
-from app.paths import font_path
 from app.progress import Cancelled
 from app.queries.quality import QualityData, cohort_trend, load_quality, may_see_pupils
 from app.queries.roster import list_schools
-from app.reports import charts
-from app.reports.common import FONT
 from app.services.exams import POLICY_NAMES, list_exams
+from app.stats.ranking import exam_may_rank, rank_refusal
 from ui.dialogs.messages import show_error
 from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade_text, list_columns, stats_columns,
                                          value_added_columns)
 from ui.models.table_model import Column, TableSnapshot
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
+from ui.widgets.charts import ChartView
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 
 LEVELS = (("class", "班级"), ("grade", "年级"), ("school", "学校"), ("township", "乡镇"))
 LISTS = (("borderline", "临界生"), ("struggling", "学困生"), ("risers", "进步最大"), ("fallers", "退步最大"))
-CHART_WIDTH = 430.0
-_font_family: str | None = None
-
-
-def chart_font_family() -> str:
-    """Return the family name Qt knows the bundled CJK font by (loading it once)."""
-    global _font_family
-    if _font_family is None:
-        font_id = QFontDatabase.addApplicationFont(str(font_path()))
-        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
-        _font_family = families[0] if families else "sans-serif"
-    return _font_family
-
-
-def drawing_svg(drawing: Drawing) -> bytes:
-    """Return a reportlab Drawing as SVG on a white ground, its text in the font Qt has loaded.
-
-    Qt's SVG renderer (SVG Tiny) does not know <clipPath>: it would paint the clip rectangle
-    black over the whole chart, so the clip (the drawing's own bounds) is left out; and it reads
-    reportlab's 'fill: None' as black, so that is written 'none'.
-    """
-    text = renderSVG.drawToString(drawing)
-    text = re.sub(r"<clipPath.*?</clipPath>", "", text, count=1, flags=re.DOTALL)
-    text = text.replace(' style="clip-path: url(#clip)"', "")
-    text = re.sub(r"(fill|stroke): None", r"\1: none", text)  # Qt takes 'None' for black
-    ground = f'<rect x="0" y="0" width="{drawing.width:g}" height="{drawing.height:g}" fill="white"/>'
-    text = re.sub(r"(<svg[^>]*>)", lambda m: m.group(1) + ground, text, count=1)
-    return text.replace(f"font-family: {FONT}", f"font-family: '{chart_font_family()}'").encode("utf-8")
-
-
-def comparison_bars(title: str, labels: list[str], series: dict[str, list[float | None]]) -> Drawing:
-    """Return grouped bars per group (charts.grouped_bars); when the names would not fit side by
-    side they are slanted, with room made for them below the bars."""
-    drawing = charts.grouped_bars(title, labels, series, width=CHART_WIDTH)
-    chart = next(c for c in drawing.contents if isinstance(c, VerticalBarChart))
-    if sum(len(label) for label in labels) * 6.5 > chart.width:
-        room = 6 * max(len(label) for label in labels) * 0.55
-        chart.y += room
-        chart.height -= room
-        chart.categoryAxis.labels.angle = 30
-        chart.categoryAxis.labels.boxAnchor = "ne"
-    return drawing
-
-
-class ChartView(QSvgWidget):
-    """A chart drawn from SVG, kept in proportion however the page is sized."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
-        self.svg = b""
-        self.setMinimumSize(360, 170)
-
-    def show_drawing(self, drawing: Drawing | None) -> None:
-        """Show `drawing` (None: show nothing)."""
-        self.svg = b"" if drawing is None else drawing_svg(drawing)
-        self.load(self.svg)
-        self.renderer().setAspectRatioMode(Qt.AspectRatioMode.KeepAspectRatio)
-        self.setVisible(drawing is not None)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        """Return a size in proportion to the drawing, a little larger than its points."""
-        size = self.renderer().defaultSize()
-        if size.isEmpty():
-            return QSize(430, 200)
-        return QSize(int(size.width() * 1.35), int(size.height() * 1.35))
 
 
 def _table() -> tuple[QTableView, StatsTableModel]:
@@ -138,6 +64,8 @@ def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: l
 class QualityPage(Page):
     """The 质量分析 page."""
 
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
+
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         self.staff = may_see_pupils(session.actor)
@@ -166,6 +94,7 @@ class QualityPage(Page):
                               (self.tr("学科"), self.subject_combo)):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
+        self.level_combo.currentIndexChanged.connect(lambda _i: self._level_changed())
         for combo in (self.level_combo, self.school_combo, self.grade_combo, self.subject_combo):
             combo.currentIndexChanged.connect(lambda _i: self.show_data())
         bar.addStretch(1)
@@ -332,6 +261,22 @@ class QualityPage(Page):
 
     # --- showing -------------------------------------------------------------------------------
 
+    def _named(self, rows: list[dict]) -> list[dict]:
+        """Return `rows` with school_name filled from their school_code (pupil lists and value-added
+        rows carry only the code)."""
+        names = {s["code"]: s["name"] for s in self._schools}
+        return [r if r.get("school_name") else dict(r, school_name=names.get(r.get("school_code"), "")) for r in rows]
+
+    def _level_changed(self) -> None:
+        """At 层级 = 学校 the figures cover every grade: the 年级 filter is off (and says so)."""
+        whole_school = self.level() == "school"
+        if whole_school and self.grade_combo.currentIndex() != 0:
+            self.grade_combo.blockSignals(True)
+            self.grade_combo.setCurrentIndex(0)
+            self.grade_combo.blockSignals(False)
+        self.grade_combo.setEnabled(not whole_school)
+        self.grade_combo.setToolTip(self.tr("层级为“学校”时统计全校各年级合计,不按年级筛选") if whole_school else "")
+
     def _keep(self, rows: list[dict], *, school: bool = True, grade: bool = True, subject: bool = True) -> list[dict]:
         school_code, grade_value, subject_code = self.school_code(), self.grade(), self.subject_code()
         return [r for r in rows
@@ -348,15 +293,17 @@ class QualityPage(Page):
             for view, model in self._tables():
                 _show(view, model, [], [])
             for chart in (self.band_chart, self.compare_chart, self.trend_chart):
-                chart.show_drawing(None)
+                chart.clear_chart()
             return
         order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
         records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
         records = self._keep(records, school=level != "township", grade=level != "school")
         _show(self.stats_table, self.stats_model, records,
-              stats_columns(level, ranks=self.staff, schools=several))
+              stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several))
         small = sum(1 for r in records if r["small_sample"])
-        self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small))
+        refusal = rank_refusal(data.exam)
+        self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small)
+                                + (f"{refusal}。" if refusal else ""))
         self._show_charts(data)
         if self.list_combo is not None:
             self._show_list(data, several)
@@ -372,7 +319,7 @@ class QualityPage(Page):
 
     def _show_list(self, data: QualityData, several: bool) -> None:
         kind = str(self.list_combo.currentData())
-        rows = self._keep(data.lists.get(kind, []), subject=kind == "borderline")
+        rows = self._named(self._keep(data.lists.get(kind, []), subject=kind == "borderline"))
         _show(self.list_table, self.list_model, rows, list_columns(kind, schools=several))
         preset = data.preset.content
         explain = {
@@ -392,7 +339,7 @@ class QualityPage(Page):
     def _show_value_added(self, data: QualityData, several: bool) -> None:
         by = str(self.va_combo.currentData())
         rows = data.va_classes if by == "class" else data.va_teachers
-        rows = self._keep(rows, grade=by == "class")
+        rows = self._named(self._keep(rows, grade=by == "class"))
         _show(self.va_table, self.va_model, rows, value_added_columns(by, schools=several))
         if data.value_added_note:
             self.va_note.setText(data.value_added_note)
@@ -437,7 +384,7 @@ class QualityPage(Page):
         choice = self.chart_choice()
         if choice is None:
             for chart in (self.band_chart, self.compare_chart, self.trend_chart):
-                chart.show_drawing(None)
+                chart.clear_chart()
             self.chart_note.setText(self.tr("所选年级和学科没有成绩。"))
             self.trend_note.setText("")
             return
@@ -454,10 +401,13 @@ class QualityPage(Page):
         mine = [r for r in grades if r["school_code"] == school_code]
         if mine:
             bands[f"{mine[0]['school_name']}(n={mine[0]['n']})"] = mine[0]["bands"]
-        if town:
+        if town and self.session.is_township:
+            # A school's own database holds only that school: its "township" is the school again.
             bands[f"{town[0]['township_name']}(n={town[0]['n']})"] = town[0]["bands"]
-        self.band_chart.show_drawing(charts.band_bars(f"{what}分数段分布(占计分人数 %)", bands, width=CHART_WIDTH)
-                                     if bands else None)
+        if bands:
+            self.band_chart.show_bands(f"{what}分数段分布(占计分人数 %)", bands)
+        else:
+            self.band_chart.clear_chart()
         if school_code:
             groups = [r for r in data.levels["class"] if r["grade"] == grade and r["subject_code"] == subject["code"]
                       and r["school_code"] == school_code]
@@ -471,10 +421,15 @@ class QualityPage(Page):
         series = {"平均分(占满分%)": [None if r["mean_pct"] is None else 100 * r["mean_pct"] for r in groups],
                   "及格率": [None if r["pass_rate"] is None else 100 * r["pass_rate"] for r in groups],
                   "优秀率": [None if r["excellent_rate"] is None else 100 * r["excellent_rate"] for r in groups]}
-        self.compare_chart.show_drawing(comparison_bars(title, labels, series) if len(groups) > 1 else None)
+        if len(groups) > 1:
+            self.compare_chart.show_bars(title, labels, series)
+        else:
+            self.compare_chart.clear_chart()
         exams, lines = cohort_trend(data, grade, subject["code"], school_code=school_code, township_code=town_code)
-        self.trend_chart.show_drawing(charts.trend_lines(f"{what}:这批学生历次考试", exams, lines, width=CHART_WIDTH)
-                                      if len(exams) > 1 else None)
+        if len(exams) > 1:
+            self.trend_chart.show_trend(f"{what}:这批学生历次考试", exams, lines)
+        else:
+            self.trend_chart.clear_chart()
         where = school["name"] if school else (town[0]["township_name"] if town else "")
         self.chart_note.setText(self.tr("{where} {what}(在上方选择年级、学科和学校即可切换)。"
                                         "带 * 的组样本过小,仅供参考。").format(where=where, what=what))

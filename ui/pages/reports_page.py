@@ -26,7 +26,7 @@ from app.services.exams import list_exams
 from ui.dialogs.messages import inform, show_error, warn
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, refill
 
 AUTO = ""
@@ -52,6 +52,8 @@ def safe_file_name(text: str) -> str:
 
 class ReportsPage(Page):
     """The 报表 page."""
+
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)

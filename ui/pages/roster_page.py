@@ -13,7 +13,7 @@ from ui.dialogs.import_preview_dialog import IMPORT_ALL, IMPORT_VALID, ImportPre
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
 
 
@@ -24,6 +24,8 @@ class RosterPage(Page):
     `remove(row)`, `remove_question(row)`, `import_functions() -> (read, apply)` and
     `import_title()`.
     """
+
+    depends_on = Changed.ROSTER | Changed.SETTINGS
 
     def __init__(self, session: Session, columns: list[Column], parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -147,7 +149,7 @@ class RosterPage(Page):
         """Open the add dialog; the page reloads when something was written."""
         dialog = self.make_dialog(None)
         if dialog.exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.ROSTER)
 
     def edit_selected(self) -> None:
         """Open the edit dialog for the selected row."""
@@ -156,7 +158,7 @@ class RosterPage(Page):
             return
         dialog = self.make_dialog(row)
         if dialog.exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.ROSTER)
 
     def remove_selected(self) -> None:
         """Ask, then delete the selected row through the service; errors are shown in Chinese."""
@@ -170,7 +172,7 @@ class RosterPage(Page):
         except Exception as exc:  # noqa: BLE001 - every refusal is shown as a message
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ROSTER)
 
     def import_file(self) -> None:
         """Pick a spreadsheet, read it in the background, preview, then apply what the user chose."""
@@ -206,7 +208,7 @@ class RosterPage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
             return
-        session.notify_changed()
+        session.notify_changed(Changed.ROSTER)
         inform(self, self.tr("导入完成"), self.describe_import(result))
 
     def describe_import(self, result: dict) -> str:

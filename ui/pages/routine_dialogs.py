@@ -5,16 +5,17 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFrame, QGroupBox, QLabel,
+                               QLineEdit, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
+from app.preset_names import display_name, readable
 from app.errors import ValidationError
+from app.presets import reset
 from app.queries.roster import list_teachers
 from app.routine.checks import LINKS, record_check, routine_sheets
 from app.routine.observations import lesson_classes, lesson_teachers, observation_form, record_observation
 from app.services.schools import SCHOOL_TYPES
 from app.services.subjects import list_subjects
-from app.timetable.presets import reset
 from app.workload.settings import save_workload_preset, workload_preset
 from ui.dialogs.messages import show_error
 from ui.session import Session
@@ -95,8 +96,11 @@ class ObservationDialog(QDialog):
         self.scores_form = scores
         inner = QVBoxLayout(group)
         inner.addWidget(scores)
-        inner.addWidget(QLabel(self.tr("讲授不宜超过 15 分钟,练习不宜少于 15 分钟(评价表来源:{basis})").format(
-            basis=preset.basis())))
+        timing_note = QLabel(self.tr("讲授不宜超过 15 分钟,练习不宜少于 15 分钟(评价表:{name})").format(
+            name=display_name(preset.content.get("name", ""))))
+        timing_note.setWordWrap(True)
+        timing_note.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis=preset.basis()))
+        inner.addWidget(timing_note)
         layout.addWidget(group)
         self.notes = QLineEdit()
         self.form.add_row(self.tr("评语"), self.notes)
@@ -222,11 +226,19 @@ class WorkloadSettingsDialog(QDialog):
         content = self.content
         self.setWindowTitle(self.tr("工作量系数与标准"))
         self.setMinimumWidth(520)
-        layout = QVBoxLayout(self)
-        source = QLabel(self.tr("当前:{basis}({scope})\n{source}").format(
-            basis=preset.basis(), scope={"shipped": self.tr("默认"), "database": self.tr("本数据库已调整"),
-                                         "school": self.tr("本校已调整")}[preset.scope], source=content["source"]))
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        layout = QVBoxLayout(body)
+        source = QLabel(self.tr("当前:{name}({scope})\n{source}").format(
+            name=display_name(content.get("name", "")), scope={"shipped": self.tr("默认"), "database": self.tr("本数据库已调整"),
+                                         "school": self.tr("本校已调整")}[preset.scope], source=readable(content["source"])))
         source.setWordWrap(True)
+        source.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis=preset.basis()))
         layout.addWidget(source)
         self.form = ProblemForm()
         self.boxes: dict[tuple, QDoubleSpinBox] = {}
@@ -254,7 +266,9 @@ class WorkloadSettingsDialog(QDialog):
         self.reset_button = buttons.addButton(self.tr("恢复默认"), QDialogButtonBox.ButtonRole.ResetRole)
         self.reset_button.clicked.connect(self.reset)
         self.reset_button.setEnabled(preset.scope != "shipped")
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)
+        # Twenty-odd rows are taller than a 768-pixel screen: they scroll, the buttons stay visible.
+        self.resize(600, min(640, body.sizeHint().height() + 60))
 
     def _add(self, path: tuple, label: str, value: float, maximum: float, step: float = 1.0,
              decimals: int = 1) -> None:

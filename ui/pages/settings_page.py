@@ -20,12 +20,14 @@ from ui.dialogs.new_user_dialog import NewUserDialog
 from ui.dialogs.start_term_dialog import StartTermDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.form import ProblemForm
 
 
 class SettingsPage(Page):
     """The 设置 page."""
+
+    depends_on = Changed.ROSTER | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
@@ -196,7 +198,7 @@ class SettingsPage(Page):
         except PermissionDenied as exc:
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ROSTER | Changed.SETTINGS)
         self.school_status.setText(self.tr("已保存。") if changed else self.tr("没有改动。"))
 
     def set_term(self) -> None:
@@ -208,7 +210,7 @@ class SettingsPage(Page):
             show_error(self, PermissionDenied(self.tr("只有管理员可以更改当前学期。")))
             return
         set_current_term(self.session.db, self.session.actor, term_id)
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ALL)
 
     def start_new_term(self) -> None:
         """Open 开始新学期 (with the 升年级 preview at the start of a school year)."""
@@ -223,10 +225,10 @@ class SettingsPage(Page):
             if result["classes"] or result["graduates"]:
                 text += self.tr("升年级:新建 {c} 个班级,{p} 名学生升级,{g} 名学生毕业离校。").format(
                     c=result["classes"], p=result["pupils"], g=result["graduates"])
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.ALL)
             inform(self, self.tr("开始新学期"), text)
 
     def new_user(self) -> None:
         """Open 新建账号; the list reloads after an account was created."""
         if NewUserDialog(self.session, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.SETTINGS)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
                                QLineEdit, QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
 
+from app.preset_names import display_name, readable
 from app.errors import Problem, ValidationError
 from app.queries.roster import list_schools
 from app.services.subjects import list_subjects
@@ -291,9 +292,10 @@ class PlanDialog(QDialog):
         plan = school_plan(self.session.db, self.school_id)
         self.plan = plan
         own = plan.plan_id is not None
-        self.source.setText(self.tr("{kind}:{name}({basis})\n来源:{source}").format(
-            kind=self.tr("本校课程计划") if own else self.tr("默认计划(只读,复制后可修改)"), name=plan.name,
-            basis=plan.basis(), source=plan.source))
+        self.source.setText(self.tr("{kind}:{name}\n来源:{source}").format(
+            kind=self.tr("本校课程计划") if own else self.tr("默认计划(只读,复制后可修改)"), name=display_name(plan.name),
+            source=readable(plan.source)))
+        self.source.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis=plan.basis()))
         self.model.blockSignals(True)
         self.model.clear()
         self.model.setHorizontalHeaderLabels([self.tr("科目"), self.tr("包含学科"), self.tr("统考")]

@@ -12,17 +12,19 @@ from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
+from app.preset_names import basis_name
 from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.timetable.check import RULES, SEVERITY_NAMES, CheckResult, Finding, check_timetable
 from app.timetable.grids import Grid, class_grid, room_grid, rooms, teacher_grid
 from app.timetable.import_xlsx import apply_timetable, read_timetable
+from app.timetable.edit import locked_cells
 from app.timetable.model import DAY_NAMES, TimetableData, load_timetable
 from ui.dialogs.messages import inform, show_error
 from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -38,6 +40,7 @@ class Loaded:
     school_id: str
     data: TimetableData
     result: CheckResult
+    locked: set[tuple[str, int, int]]
 
 
 class GridModel(QAbstractTableModel):
@@ -47,12 +50,15 @@ class GridModel(QAbstractTableModel):
         super().__init__(parent)
         self.grid: Grid | None = None
         self.marks: dict[tuple[int, int], list[Finding]] = {}
+        self.locked: set[tuple[int, int]] = set()
 
-    def set_grid(self, grid: Grid | None, marks: dict[tuple[int, int], list[Finding]]) -> None:
-        """Show `grid`, marking cells (day, slot) that have findings."""
+    def set_grid(self, grid: Grid | None, marks: dict[tuple[int, int], list[Finding]],
+                 locked: set[tuple[int, int]] | None = None) -> None:
+        """Show `grid`, marking cells (day, slot) that have findings and those locked for 自动排课."""
         self.beginResetModel()
         self.grid = grid
         self.marks = marks
+        self.locked = locked or set()
         self.endResetModel()
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
@@ -78,7 +84,8 @@ class GridModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if cell is None:
                 return "" if row.kind == "lesson" or index.column() else row.label
-            return "\n".join(([cell.note] if cell.note else []) + [line for line in cell.lines if line])
+            lock = [self.tr("(锁定)")] if (day, row.slot) in self.locked else []
+            return "\n".join(([cell.note] if cell.note else []) + [line for line in cell.lines if line] + lock)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -147,6 +154,8 @@ def _table(model, *, stretch_last: bool = True) -> QTableView:
 class TimetablePage(Page):
     """The 课表 page."""
 
+    depends_on = Changed.ROSTER | Changed.ASSIGNMENTS | Changed.TIMETABLE | Changed.SETTINGS
+
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         self.loaded: Loaded | None = None
@@ -181,13 +190,28 @@ class TimetablePage(Page):
         self.day_plan_button.clicked.connect(self.edit_day_plan)
         self.plan_button = QPushButton(self.tr("课程计划…"))
         self.plan_button.clicked.connect(self.edit_plan)
-        for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
-                       self.plan_button):
-            bar.addWidget(button)
-        bar.addStretch(1)
+        self.generate_button = QPushButton(self.tr("自动排课…"))
+        self.generate_button.clicked.connect(self.auto_schedule)
+        self.fet_button = QPushButton(self.tr("FET…"))
+        fet_menu = QMenu(self.fet_button)
+        for text, slot in ((self.tr("导出 FET 文件…"), self.export_fet), (self.tr("导入 FET 排好的课表…"), self.import_fet)):
+            action = QAction(text, fet_menu)
+            action.triggered.connect(lambda _checked=False, run=slot: run())
+            fet_menu.addAction(action)
+        self.fet_button.setMenu(fet_menu)
         self.status = QLabel()
-        bar.addWidget(self.status)
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #555;")
+        bar.addWidget(self.status, 1)
         layout.addLayout(bar)
+        # The seven buttons get a row of their own: beside the choosers they made the window wider
+        # than a 1024-pixel screen.
+        actions = QHBoxLayout()
+        for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
+                       self.plan_button, self.generate_button, self.fet_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.addLayout(actions)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.grid_model = GridModel(self)
@@ -198,7 +222,9 @@ class TimetablePage(Page):
         self.grid_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.grid_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.grid_view.doubleClicked.connect(self.edit_cell)
-        self.grid_view.setToolTip(self.tr("双击一格修改学科和教师"))
+        self.grid_view.setToolTip(self.tr("双击一格修改学科和教师;右键可锁定这节课,自动排课时保持不动"))
+        self.grid_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.grid_view.customContextMenuRequested.connect(self._cell_menu)
         splitter.addWidget(self.grid_view)
 
         side = QWidget()
@@ -246,7 +272,8 @@ class TimetablePage(Page):
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
         self._fill_schools()
-        self.import_button.setVisible(session.actor.role != "teacher")
+        for button in (self.import_button, self.generate_button, self.fet_button):
+            button.setVisible(session.actor.role != "teacher")
 
     def page_title(self) -> str:
         """Return the navigation title."""
@@ -277,7 +304,7 @@ class TimetablePage(Page):
         def work(_control) -> Loaded:
             db = session.worker_db()
             result = check_timetable(db, school_id=None if session.is_township else school_id)
-            return Loaded(school_id, load_timetable(db, None, school_id), result)
+            return Loaded(school_id, load_timetable(db, None, school_id), result, locked_cells(db, school_id))
 
         session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
@@ -293,8 +320,9 @@ class TimetablePage(Page):
         errors = sum(f.severity == "error" for f in mine)
         self.findings_title.setText(self.tr("本校检查结果:错误 {e} 条,提醒 {w} 条").format(
             e=errors, w=len(mine) - errors))
-        self.status.setText(self.tr("{term} · 课程计划 {basis}").format(
-            term=result.term["name"], basis=result.plan_basis.get(loaded.data.schools[loaded.school_id].code, "")))
+        basis = result.plan_basis.get(loaded.data.schools[loaded.school_id].code, "")
+        self.status.setText(self.tr("{term} · 课程计划:{name}").format(term=result.term["name"], name=basis_name(basis)))
+        self.status.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis=basis))
         self._fill_items()
 
     def _fill_items(self) -> None:
@@ -354,7 +382,8 @@ class TimetablePage(Page):
                         marks.setdefault((day, slot), []).append(finding)
         else:
             grid = room_grid(data, school_id, key)
-        self.grid_model.set_grid(grid, marks)
+        locked = {(d, s) for c, d, s in self.loaded.locked if c == key} if view == "class" else set()
+        self.grid_model.set_grid(grid, marks, locked)
 
     # --- navigation ----------------------------------------------------------------------------
 
@@ -403,12 +432,12 @@ class TimetablePage(Page):
                             teacher_id=current.teacher_id if current else None,
                             room=current.room if current else None, parent=self)
         if dialog.exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def edit_day_plan(self) -> None:
         """Open the daily slot plan of the school shown."""
         if self.school_id() and DayPlanDialog(self.session, self.school_id(), self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def edit_plan(self) -> None:
         """Open the curriculum plan of the school shown."""
@@ -417,7 +446,7 @@ class TimetablePage(Page):
         dialog = PlanDialog(self.session, self.school_id(), self)
         dialog.exec()
         if dialog.changed:
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def import_file(self) -> None:
         """Pick a timetable workbook and import it after the preview."""
@@ -449,7 +478,7 @@ class TimetablePage(Page):
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
             show_error(self, exc)
             return
-        session.notify_changed()
+        session.notify_changed(Changed.TIMETABLE)
         inform(self, self.tr("导入完成"), self.tr("已导入 {n} 个班的 {lessons} 节课。").format(
             n=result["classes"], lessons=result["lessons"]))
 
@@ -496,3 +525,57 @@ class TimetablePage(Page):
             show_error(self, exc)
             return
         inform(self, self.tr("已生成"), self.tr("课表已保存到:{path}").format(path=str(path)))
+
+    # --- 自动排课, locking and FET ---------------------------------------------------------------
+
+    def _cell_menu(self, point) -> None:
+        index = self.grid_view.indexAt(point)
+        if self.loaded is None or self.view_combo.currentData() != "class" or not index.isValid():
+            return
+        row, day, cell = self.grid_model.cell(index)
+        if cell is None or not cell.slots or self.session.actor.role == "teacher":
+            return
+        class_id = self.item_combo.currentData()
+        locked = (class_id, day, row.slot) in self.loaded.locked
+        menu = QMenu(self)
+        action = menu.addAction(self.tr("取消锁定") if locked else self.tr("锁定这节课(自动排课时不动)"))
+        if menu.exec(self.grid_view.viewport().mapToGlobal(point)) is action:
+            self.lock_cell(class_id, day, row.slot, not locked)
+
+    def lock_cell(self, class_id: str, day: int, slot: int, locked: bool) -> None:
+        """Lock or unlock the lesson in one cell of a class timetable."""
+        from app.timetable.edit import set_locked
+
+        session = self.session
+        try:
+            session.tasks.run_modal(lambda _c: set_locked(session.worker_db(), session.actor, class_id=class_id,
+                                                          day=day, slot=slot, locked=locked), parent=self)
+        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
+            show_error(self, exc)
+            return
+        session.notify_changed(Changed.TIMETABLE)
+
+    def auto_schedule(self) -> None:
+        """Open 自动排课 for the school shown (or its township)."""
+        from ui.pages.timetable_generate import GenerateDialog  # loads ortools only when asked
+
+        if not self.school_id():
+            return
+        dialog = GenerateDialog(self.session, self.school_id(), self)
+        dialog.exec()
+        if dialog.saved:
+            self.session.notify_changed(Changed.TIMETABLE)
+
+    def export_fet(self) -> None:
+        """Write the school's (or township's) generation problem as a .fet file."""
+        from ui.pages.timetable_generate import export_fet_dialog
+
+        if self.school_id():
+            export_fet_dialog(self, self.session, self.school_id())
+
+    def import_fet(self) -> None:
+        """Read a timetable FET made for a file SchoolQ exported; show it with its score, then save."""
+        from ui.pages.timetable_generate import import_fet_dialog
+
+        if self.school_id() and import_fet_dialog(self, self.session, self.school_id()):
+            self.session.notify_changed(Changed.TIMETABLE)

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
+from app.preset_names import basis_name
 from app.queries.roster import list_schools
 from app.routine.checks import LINKS, delete_check, list_checks, routine_summary
 from app.routine.observations import ObserverProgress, delete_observation, list_observations, observation_progress
@@ -18,7 +19,7 @@ from ui.models.table_model import (Column, SnapshotFilterProxy, SnapshotTableMod
                                     school_column)
 from ui.pages.page import Page
 from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
-from ui.session import Session
+from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
 
 
@@ -163,6 +164,8 @@ def _table(columns: list[Column],
 class WorkloadPage(Page):
     """The 工作量与常规 page."""
 
+    depends_on = Changed.ROSTER | Changed.ASSIGNMENTS | Changed.TIMETABLE | Changed.ROUTINE | Changed.SETTINGS
+
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         self.loaded: Loaded | None = None
@@ -171,9 +174,10 @@ class WorkloadPage(Page):
         self.school_combo = SchoolCombo(min_chars=10)
         self.school_combo.currentIndexChanged.connect(lambda _i: self.reload())
         bar.addWidget(self.school_combo)
-        bar.addStretch(1)
         self.status = QLabel()
-        bar.addWidget(self.status)
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.status, 1)
         layout.addLayout(bar)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
@@ -318,8 +322,10 @@ class WorkloadPage(Page):
                 notes.append(self.tr("按任课安排(无课表)"))
             rows.append({**teacher.to_dict(), "note": ";".join(notes)})
         self.load_model.set_snapshot(TableSnapshot.build(rows, load_columns(), ("name", "staff_no", "main_subject")))
-        self.status.setText(self.tr("{term} · 折算依据 {basis}").format(
-            term=result.term["name"], basis="、".join(sorted(set(result.basis.values())))))
+        bases = sorted(set(result.basis.values()))
+        self.status.setText(self.tr("{term} · 折算依据:{names}").format(
+            term=result.term["name"], names="、".join(dict.fromkeys(basis_name(b) for b in bases))))
+        self.status.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis="、".join(bases)))
         self._show_balance()
         progress = [{**p.to_dict(), "order": i} for i, p in enumerate(loaded.progress)]
         self.progress_model.set_snapshot(TableSnapshot.build(progress, progress_columns(), ()))
@@ -360,19 +366,19 @@ class WorkloadPage(Page):
     def edit_settings(self) -> None:
         """Open the workload weights and standards."""
         if WorkloadSettingsDialog(self.session, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.SETTINGS)
 
     def record_observation(self) -> None:
         """Open the observation form for the school chosen."""
         school_id = self._school_for_entry()
         if school_id and ObservationDialog(self.session, school_id, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.ROUTINE)
 
     def record_check(self) -> None:
         """Open the routine check form for the school chosen."""
         school_id = self._school_for_entry()
         if school_id and RoutineCheckDialog(self.session, school_id, self).exec():
-            self.session.notify_changed()
+            self.session.notify_changed(Changed.ROUTINE)
 
     def _selected(self, table: QTableView, model: SnapshotTableModel) -> dict | None:
         rows = table.selectionModel().selectedRows()
@@ -389,7 +395,7 @@ class WorkloadPage(Page):
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ROUTINE)
 
     def remove_check(self) -> None:
         """Delete the selected routine check (after asking)."""
@@ -402,4 +408,4 @@ class WorkloadPage(Page):
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
-        self.session.notify_changed()
+        self.session.notify_changed(Changed.ROUTINE)

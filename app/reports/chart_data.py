@@ -1,0 +1,24 @@
+"""What the charts of the reports and of the 质量分析 screen show, worked out once: score-band shares
+and the value axes. Plain numbers; the PDF draws them with reportlab (app.reports.charts), the
+screen with pyqtgraph (ui.widgets.charts)."""
+from __future__ import annotations
+
+BAND_LABELS = ["0-", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "90-100"]
+
+
+def band_shares(bands: dict[str, list[int]]) -> tuple[dict[str, list[float | None]], float]:
+    """Return (series, value_max) of a score-band chart: per group, the percent of its counted
+    pupils in each band (None for a group without pupils), and the top of the value axis (the next
+    ten above the largest share, 10 to 100)."""
+    series: dict[str, list[float | None]] = {}
+    for name, counts in bands.items():
+        total = sum(counts)
+        series[name] = [100.0 * c / total if total else None for c in counts]
+    top = max([v for values in series.values() for v in values if v is not None] or [10])
+    return series, min(100, max(10, 10 * (int(top) // 10 + 1)))
+
+
+def trend_floor(series: dict[str, list[float | None]]) -> float:
+    """Return the bottom of a trend chart's percent axis: the ten below the lowest value, at least 0."""
+    values = [v for line in series.values() for v in line if v is not None]
+    return max(0, 10 * (int(min(values or [0])) // 10 - 1))

@@ -1,0 +1,491 @@
+"""The timetable as an OR-Tools CP-SAT model, solved in two phases: any timetable meeting every
+hard rule as fast as possible, then, from that one, a better one for the soft rules until the
+time limit or 停止. The solver runs with 2 workers and a fixed seed, so a run can be repeated.
+
+One boolean per activity and lesson cell says "a lesson of this activity is here". Hard: the
+hours of each activity exactly; a class, teacher or shared room in one place at a time; a
+teacher's lessons at two sites on one day far enough apart in time to travel; at most N lessons a
+day per teacher; a subject at most once a day (twice for 语文/数学) per class; the PE lessons a day
+the preset asks for; no gaps for primary classes; fixed events; unavailability; locked lessons.
+With `explain`, the groups of rules that may conflict are each switched by an assumption literal,
+so CP-SAT can name a set of them that cannot hold together (see app.timetable.solver.explain).
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import time
+import types
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.timetable.model import Slot
+from app.timetable.solver.metrics import afternoon, itinerant_sites, teacher_places
+from app.timetable.solver.problem import Problem
+
+Cell = tuple[int, int]
+
+
+def _import_cp_model() -> types.ModuleType:
+    """Return ortools' cp_model module.
+
+    cp_model imports pandas only for its pandas helpers (new_*_series, values() of a Series), which
+    SchoolQ never calls; the frozen bundle leaves pandas out (installer/schoolq.spec, about 60 MB).
+    Without pandas, a stand-in holding the two names cp_model's annotations read (Index, Series)
+    is registered for the import and removed afterwards, so nothing else sees a pandas module.
+    """
+    if importlib.util.find_spec("pandas") is not None:
+        from ortools.sat.python import cp_model as module
+        return module
+    stand_in = types.ModuleType("pandas")
+    stand_in.Index = type("Index", (), {})  # type: ignore[attr-defined]
+    stand_in.Series = type("Series", (), {})  # type: ignore[attr-defined]
+    sys.modules["pandas"] = stand_in
+    try:
+        from ortools.sat.python import cp_model as module
+    finally:
+        del sys.modules["pandas"]
+    return module
+
+
+cp_model = _import_cp_model()
+
+
+@dataclass
+class Outcome:
+    """What a run found: the lessons (None when none was found), the CP-SAT status name, the time
+    to the first valid timetable, the whole time, and the best objective after each solution."""
+
+    lessons: list[Slot] | None
+    status: str
+    first_seconds: float | None
+    seconds: float
+    history: list[tuple[float, int]] = field(default_factory=list)
+    stopped: bool = False
+    snapshots: list[tuple[float, list[Slot]]] = field(default_factory=list)
+
+
+class Model:
+    """The CP-SAT model of a Problem; `groups` maps each assumption literal to what it switches
+    (only with explain=True)."""
+
+    def __init__(self, problem: Problem, explain: bool = False):
+        self.problem = problem
+        self.model = cp_model.CpModel()
+        self.explain = explain
+        self.groups: dict[int, tuple] = {}
+        self.x: dict[int, dict[Cell, cp_model.IntVar]] = {}
+        self.remaining: dict[int, int] = {}
+        self.penalties: list[tuple[int, object]] = []
+        self._fixed_index()
+        self._variables()
+        self._hard()
+        self._soft()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def switch(self, *what: object) -> list:
+        """Return [literal] enforcing a group of constraints (a new assumption with explain), else []."""
+        if not self.explain:
+            return []
+        if what not in self._switches:
+            literal = self.model.new_bool_var(str(what))
+            self._switches[what] = literal
+            self.groups[literal.index] = what
+        return [self._switches[what]]
+
+    def assumptions(self) -> list:
+        """Return the assumption literals of every switched group (explain=True)."""
+        return list(self._switches.values())
+
+    def _fixed_index(self) -> None:
+        p = self.problem
+        self._switches: dict[tuple, cp_model.IntVar] = {}
+        self.class_fixed: dict[tuple[str, int, int], Slot] = {}
+        self.teacher_fixed: dict[tuple[str, int], list[tuple[str, int]]] = defaultdict(list)
+        self.room_fixed: set[tuple[str, str, int, int]] = set()
+        for slot in p.fixed:
+            if slot.school_id in p.scope:
+                self.class_fixed[(slot.class_id, slot.day, slot.slot)] = slot
+                if slot.room:
+                    self.room_fixed.add((slot.school_id, slot.room, slot.day, slot.slot))
+            if slot.teacher_id and slot.subject:
+                places = self.teacher_fixed[(slot.teacher_id, slot.day)]
+                if (slot.school_id, slot.slot) not in places:
+                    places.append((slot.school_id, slot.slot))
+        self.remaining = dict(enumerate(p.remaining()))
+
+    def _variables(self) -> None:
+        p = self.problem
+        cells_of = {sid: p.cells(sid) for sid in p.scope}
+        for index, activity in enumerate(p.activities):
+            cells = {}
+            for day, slot in cells_of[activity.school_id]:
+                if any((c, day, slot) in self.class_fixed or (day, slot) in p.class_blocked.get(c, ())
+                       for c in activity.classes):
+                    continue
+                if activity.room and (activity.school_id, activity.room, day, slot) in self.room_fixed:
+                    continue
+                if any(p.conflict(place, (activity.school_id, slot)) for t in activity.teachers
+                       for place in self.teacher_fixed.get((t, day), ())):
+                    continue
+                cells[(day, slot)] = self.model.new_bool_var(f"x{index}_{day}_{slot}")
+            self.x[index] = cells
+            for teacher_id in activity.teachers:
+                self._unavailable(index, teacher_id)
+
+    def _unavailable(self, index: int, teacher_id: str) -> None:
+        p = self.problem
+        away = p.unavailable.get(teacher_id)
+        if not away:
+            return
+        teacher = p.teachers.get(teacher_id)
+        home = teacher.school_id if teacher and teacher.school_id in p.schools else None
+        school_id = p.activities[index].school_id
+        for (day, slot), var in self.x[index].items():
+            hit = False
+            for away_day, away_slot in away:
+                if away_day != day:
+                    continue
+                if away_slot is None or home is None:
+                    hit = hit or away_slot is None or away_slot == slot
+                else:
+                    hit = hit or (home == school_id and away_slot == slot) or (
+                        home != school_id and p.conflict((home, away_slot), (school_id, slot))
+                        and p.times(home, away_slot) is not None)
+            if hit:
+                self.model.add(var == 0).only_enforce_if(self.switch("unavailable", teacher_id))
+
+    # --- hard rules -----------------------------------------------------------------------
+
+    def _hard(self) -> None:
+        p, m = self.problem, self.model
+        for index, activity in enumerate(p.activities):
+            m.add(sum(self.x[index].values()) == max(0, self.remaining[index]))
+        by_class: dict[str, list[int]] = defaultdict(list)
+        by_teacher: dict[str, list[int]] = defaultdict(list)
+        by_room: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for index, activity in enumerate(p.activities):
+            for class_id in activity.classes:
+                by_class[class_id].append(index)
+            for teacher_id in activity.teachers:
+                by_teacher[teacher_id].append(index)
+            if activity.room:
+                by_room[(activity.school_id, activity.room)].append(index)
+        self.by_class, self.by_teacher = by_class, by_teacher
+        for indexes in list(by_class.values()) + list(by_room.values()):
+            self._at_most_one_per_cell(indexes)
+        for class_id, indexes in by_class.items():
+            self._class_rules(class_id, indexes)
+        for teacher_id, indexes in by_teacher.items():
+            self._teacher_rules(teacher_id, indexes)
+        for school_id, day, slot, code in p.required:
+            for class_id, cls in p.classes.items():
+                if cls.school_id != school_id or (class_id, day, slot) in self.class_fixed:
+                    continue
+                here = [self.x[i][(day, slot)] for i in by_class.get(class_id, ())
+                        if p.activities[i].subject == code and (day, slot) in self.x[i]]
+                m.add(sum(here) == 1).only_enforce_if(self.switch("required", class_id, code))
+
+    def _at_most_one_per_cell(self, indexes: list[int]) -> None:
+        cells: dict[Cell, list] = defaultdict(list)
+        for index in indexes:
+            for cell, var in self.x[index].items():
+                cells[cell].append(var)
+        for variables in cells.values():
+            if len(variables) > 1:
+                self.model.add_at_most_one(variables)
+
+    def _class_rules(self, class_id: str, indexes: list[int]) -> None:
+        p, m = self.problem, self.model
+        cls = p.classes[class_id]
+        rules = p.rules[cls.school_id]
+        fixed_day: dict[tuple[str, int], int] = defaultdict(int)
+        for (c, day, _), slot in self.class_fixed.items():
+            if c == class_id and slot.subject:
+                fixed_day[(slot.subject, day)] += 1
+        subjects = {p.activities[i].subject for i in indexes}
+        for day in p.days:
+            for code in subjects:
+                here = [v for i in indexes if p.activities[i].subject == code
+                        for (d, _), v in self.x[i].items() if d == day]
+                limit = rules.subject_daily.get(code, 1) - fixed_day[(code, day)]
+                if len(here) > limit:
+                    m.add(sum(here) <= limit).only_enforce_if(self.switch("subject_daily", class_id, code))
+            if rules.pe_lessons_per_day:
+                pe = [v for i in indexes if p.activities[i].subject in rules.pe_subjects
+                      for (d, _), v in self.x[i].items() if d == day]
+                need = rules.pe_lessons_per_day - sum(n for (c, d), n in fixed_day.items()
+                                                      if d == day and c in rules.pe_subjects)
+                if need > 0:
+                    m.add(sum(pe) >= need).only_enforce_if(self.switch("pe", class_id))
+            limit = p.class_daily_max.get(class_id)
+            if limit is not None:
+                here = [v for i in indexes for (d, _), v in self.x[i].items() if d == day]
+                m.add(sum(here) <= limit).only_enforce_if(self.switch("class_daily", class_id))
+
+    def _teacher_rules(self, teacher_id: str, indexes: list[int]) -> None:
+        p, m = self.problem, self.model
+        daily_max = p.daily_max(teacher_id)
+        for day in p.days:
+            places: dict[tuple[str, int], list] = defaultdict(list)
+            for index in indexes:
+                school_id = p.activities[index].school_id
+                for (d, slot), var in self.x[index].items():
+                    if d == day:
+                        places[(school_id, slot)].append(var)
+            for variables in places.values():
+                if len(variables) > 1:
+                    m.add_at_most_one(variables)
+            keys = sorted(places)
+            if len({s for s, _ in keys}) > 1:
+                switch = self.switch("travel", teacher_id)
+                for a_index, first in enumerate(keys):
+                    for second in keys[a_index + 1:]:
+                        if first[0] != second[0] and p.conflict(first, second):
+                            m.add(sum(places[first]) + sum(places[second]) <= 1).only_enforce_if(switch)
+            fixed = len(self.teacher_fixed.get((teacher_id, day), ()))
+            total = [v for variables in places.values() for v in variables]
+            if len(total) + fixed > daily_max:
+                m.add(sum(total) <= daily_max - fixed).only_enforce_if(self.switch("teacher_daily", teacher_id))
+
+    # --- occupancy, gaps and the soft rules -------------------------------------------------
+
+    def _occupancy(self, terms: list, constant: int) -> object:
+        """Return a 0/1 value for a position: a constant, a variable, or a new variable equal to a sum."""
+        if constant:
+            return 1
+        if not terms:
+            return 0
+        if len(terms) == 1:
+            return terms[0]
+        var = self.model.new_bool_var("")
+        self.model.add(sum(terms) == var)
+        return var
+
+    def _either(self, first: object, second: object) -> object:
+        """Return a 0/1 value that is 1 when either is: a constant when one is a constant."""
+        if isinstance(first, int) and isinstance(second, int):
+            return max(first, second)
+        if isinstance(first, int):
+            return 1 if first else second
+        if isinstance(second, int):
+            return 1 if second else first
+        var = self.model.new_bool_var("")
+        self.model.add_max_equality(var, [first, second])
+        return var
+
+    def _gaps(self, items: list, hard: bool, switch: list) -> list:
+        """Constrain or count the empty positions between the first and last taken one of a day.
+        Returns the 0/1 gap terms (empty when hard)."""
+        m = self.model
+        if sum(1 for i in items if not isinstance(i, int) or i) < 2:
+            return []
+        before, running = [], 0
+        for item in items:
+            before.append(running)
+            running = self._either(running, item)
+        after, running = [0] * len(items), 0
+        for position in range(len(items) - 1, -1, -1):
+            after[position] = running
+            running = self._either(running, items[position])
+        gaps = []
+        for position in range(1, len(items) - 1):
+            b, a, o = before[position], after[position], items[position]
+            if any(isinstance(v, int) and v == k for v, k in ((o, 1), (b, 0), (a, 0))):
+                continue
+            if hard:
+                m.add(b + a - o <= 1).only_enforce_if(switch)
+            else:
+                gap = m.new_bool_var("")
+                m.add(gap >= b + a - o - 1)
+                gaps.append(gap)
+        return gaps
+
+    def _soft(self) -> None:
+        p, m = self.problem, self.model
+        w = p.weights()
+        for class_id, indexes in self.by_class.items():
+            cls = p.classes[class_id]
+            cells = p.class_cells(class_id)
+            for day in p.days:
+                items = []
+                for d, slot in cells:
+                    if d != day:
+                        continue
+                    terms = [self.x[i][(d, slot)] for i in indexes if (d, slot) in self.x[i]]
+                    items.append(self._occupancy(terms, int((class_id, d, slot) in self.class_fixed)))
+                hard = class_id in p.gapless
+                for gap in self._gaps(items, hard, self.switch("gapless", class_id) if hard else []):
+                    self.penalties.append((w.get("pupil_gap", 0), gap))
+                if items and not isinstance(items[0], int):
+                    self.penalties.append((w.get("late_start", 0), 1 - items[0]))
+            for code in {p.activities[i].subject for i in indexes}:
+                if p.rules[cls.school_id].subject_daily.get(code, 1) < 2:
+                    continue
+                for day in p.days:
+                    here = [v for i in indexes if p.activities[i].subject == code
+                            for (d, _), v in self.x[i].items() if d == day]
+                    if len(here) > 1:
+                        twice = m.new_int_var(0, len(here), "")
+                        m.add(twice >= sum(here) - 1)
+                        self.penalties.append((w.get("subject_twice", 0), twice))
+        for index, activity in enumerate(p.activities):
+            if activity.subject in p.rules[activity.school_id].morning_subjects:
+                for (_, slot), var in self.x[index].items():
+                    if afternoon(p, activity.school_id, slot):
+                        self.penalties.append((w.get("main_afternoon", 0), var))
+        for teacher_id, indexes in self.by_teacher.items():
+            self._teacher_soft(teacher_id, indexes, w)
+
+    def _teacher_soft(self, teacher_id: str, indexes: list[int], w: dict[str, int]) -> None:
+        p, m = self.problem, self.model
+        positions = teacher_places(p, teacher_id, [pl for (t, _), pls in self.teacher_fixed.items()
+                                                   if t == teacher_id for pl in pls])
+        sites = itinerant_sites(p, teacher_id)
+        loads = []
+        for day in p.days:
+            fixed = set(self.teacher_fixed.get((teacher_id, day), ()))
+            at: dict[tuple[str, int], list] = defaultdict(list)
+            for index in indexes:
+                school_id = p.activities[index].school_id
+                for (d, slot), var in self.x[index].items():
+                    if d == day:
+                        at[(school_id, slot)].append(var)
+            items = [self._occupancy([v for place in position for v in at.get(place, ())],
+                                     int(any(place in fixed for place in position))) for position in positions]
+            for gap in self._gaps(items, False, []):
+                self.penalties.append((w.get("teacher_gap", 0), gap))
+            loads.append(sum(v for variables in at.values() for v in variables) + len(fixed))
+            if len(sites) > 1:
+                for school_id in sites:
+                    here = [v for (s, _), variables in at.items() if s == school_id for v in variables]
+                    if any(s == school_id for s, _ in fixed):
+                        self.penalties.append((w.get("itinerant_day", 0), 1))
+                    elif here:
+                        used = m.new_bool_var("")
+                        m.add_max_equality(used, here)
+                        self.penalties.append((w.get("itinerant_day", 0), used))
+        if w.get("daily_spread") and len(loads) > 1:
+            top = m.new_int_var(0, 20, "")
+            bottom = m.new_int_var(0, 20, "")
+            for load in loads:
+                m.add(top >= load)
+                m.add(bottom <= load)
+            self.penalties.append((w["daily_spread"], top - bottom))
+
+    def objective(self) -> object:
+        """Return the weighted sum of the soft rules."""
+        return sum(weight * term for weight, term in self.penalties if weight)
+
+    def lessons(self, value: Callable[[object], int]) -> list[Slot]:
+        """Return the placed lessons (the fixed ones of the scope included) given a value reader."""
+        p = self.problem
+        out = [s for s in p.fixed if s.school_id in p.scope]
+        for index, activity in enumerate(p.activities):
+            for (day, slot), var in self.x[index].items():
+                if value(var):
+                    # Several classes taught together share a room name, which the checker reads as one lesson.
+                    room = activity.room or (f"合班 {activity.id}" if len(activity.classes) > 1 else None)
+                    for number, class_id in enumerate(activity.classes):
+                        teacher = activity.teachers[min(number, len(activity.teachers) - 1)]
+                        out.append(Slot(f"{activity.id}:{day}:{slot}:{number}", activity.school_id, class_id, day,
+                                        slot, activity.subject, teacher, room))
+        return out
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, model: Model, started: float, report: Callable[[float, int], None] | None):
+        super().__init__()
+        self.model = model
+        self.started = started
+        self.report = report
+        self.history: list[tuple[float, int]] = []
+        self.best: list[Slot] | None = None
+        self.snapshots: list[tuple[float, list[Slot]]] | None = None
+
+    def on_solution_callback(self) -> None:
+        seconds = time.perf_counter() - self.started
+        score = int(self.objective_value)
+        self.history.append((seconds, score))
+        self.best = self.model.lessons(self.boolean_value)
+        if self.snapshots is not None:
+            self.snapshots.append((seconds, self.best))
+        if self.report is not None:
+            self.report(seconds, score)
+
+
+def _solver(seconds: float, seed: int, workers: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, seconds)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    return solver
+
+
+def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers: int = 2,
+          stop: threading.Event | None = None, report: Callable[[float, int], None] | None = None,
+          model: Model | None = None, first_only: bool = False, keep: bool = False) -> Outcome:
+    """Solve `problem`: phase 1 looks for any timetable meeting the hard rules, phase 2 improves
+    it for the soft rules until `time_limit` seconds in all, or until `stop` is set (the best
+    timetable found so far is kept). `report(seconds, score)` is called at each better
+    timetable; `model` is the problem's Model when already built. `first_only` stops after phase
+    1; `keep` keeps every better timetable with its time (Outcome.snapshots, for the benchmark).
+    Returns an Outcome (lessons
+    None when no timetable was found: INFEASIBLE, or UNKNOWN when time ran out or the run was
+    stopped first)."""
+    started = time.perf_counter()
+    model = model or Model(problem)
+    stop = stop or threading.Event()
+    first = _solver(time_limit, seed, workers)
+    watch = _Watch(stop, first)
+    status = first.solve(model.model)
+    watch.done()
+    name = first.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Outcome(None, name, None, time.perf_counter() - started, stopped=stop.is_set())
+    first_seconds = time.perf_counter() - started
+    best = model.lessons(first.boolean_value)
+    hint_values = {var.index: first.boolean_value(var) for cells in model.x.values() for var in cells.values()}
+    history: list[tuple[float, int]] = []
+    snapshots = [(first_seconds, best)] if keep else []
+    left = time_limit - first_seconds
+    if model.penalties and left > 0.2 and not stop.is_set() and not first_only:
+        for cells in model.x.values():
+            for var in cells.values():
+                model.model.add_hint(var, hint_values[var.index])
+        objective = model.objective()
+        model.model.minimize(objective)
+        progress = _Progress(model, started, report)
+        progress.snapshots = snapshots if keep else None
+        second = _solver(left, seed, workers)
+        watch = _Watch(stop, second)
+        second.solve(model.model, progress)
+        watch.done()
+        history = progress.history
+        if progress.best is not None:
+            best = progress.best
+    return Outcome(best, name, first_seconds, time.perf_counter() - started, history, stopped=stop.is_set(),
+                   snapshots=snapshots)
+
+
+class _Watch:
+    """Stops a running CP-SAT search when an Event is set (the GUI's 停止)."""
+
+    def __init__(self, stop: threading.Event, solver: cp_model.CpSolver):
+        self.finished = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(stop, solver), daemon=True)
+        self.thread.start()
+
+    def _run(self, stop: threading.Event, solver: cp_model.CpSolver) -> None:
+        while not self.finished.is_set():
+            if stop.wait(0.1):
+                solver.stop_search()
+                return
+
+    def done(self) -> None:
+        """Let the watching thread end."""
+        self.finished.set()
+        self.thread.join()
