@@ -125,6 +125,12 @@ def expected_triggers(db: Database) -> dict[str, str]:
     return wanted
 
 
+def recording(db: Database) -> bool:
+    """Return True when `db` has the record's tables (opened for writing by this program once)."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_chain'").fetchone() \
+        is not None
+
+
 def max_seq(db: Database) -> int:
     """Return the number of the newest change_log entry (0 when none)."""
     return db.execute("SELECT COALESCE(MAX(seq), 0) FROM change_log").fetchone()[0]

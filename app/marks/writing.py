@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from app.db.database import begin_immediate, open_writer
+from app.db.database import open_writer
 from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
@@ -92,7 +92,7 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
             # which no one else can change meanwhile, and BulkInsert finds each one's integer key
             # in the tables it read in that transaction (an unknown id is refused).
             writer.execute("PRAGMA foreign_keys = OFF")
-            begin_immediate(writer)
+            writer.begin_write()
             try:
                 return _import_streaming(db, writer, actor, path, exam, school_id)
             except BaseException:
@@ -124,7 +124,7 @@ def _import_streaming(db: Database, writer: Database, actor: Actor, path, exam: 
     insert.note = _note(plan.file_name, plan.exam_name, len(plan.inserts))
     insert.done()
     _apply_updates(writer, actor, plan, None, 1)
-    writer.conn.commit()
+    writer.commit_write()
     return plan, {"add": len(plan.inserts), "update": len(plan.updates), "unchanged": plan.unchanged}
 
 

@@ -34,6 +34,9 @@ def verify(db: Database) -> list[dict]:
     """Return the findings of audit_chain.verify as dicts, each change described in words
     (`text`): table, row, what it was and what it became, when. Empty: the record is whole and
     nothing was changed outside the program. Raises NotFound when the database has no key."""
+    if not audit_chain.recording(db):
+        return [{"kind": "none", "message": "这个数据库还没有审计记录:用本版程序以可写方式打开一次(如登录或导入)后,"
+                                            "数据库开始自己记录每一处修改。", "at": None, "changes": []}]
     findings = audit_chain.verify(db, _public_key(db))
     columns = {}
     for finding in findings:

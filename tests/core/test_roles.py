@@ -16,10 +16,11 @@ import pytest
 import app.marks
 import app.services
 from app.db.database import open_database
-from app.db.writes import Actor
+from app.db.writes import SYSTEM, Actor
 from app.errors import PermissionDenied
 from app.marks.entry import set_mark
 from app.services.assignments import Wanted
+from app.services.backups import set_auto_settings
 from app.services.users import actor_for
 
 # Modules searched besides app.services and app.marks: the functions named in issue 13.
@@ -70,6 +71,7 @@ def world(demo_template, tmp_path_factory):
         "exam": one("SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id ORDER BY t.code DESC LIMIT 1"),
         "subject": one("SELECT id FROM subject WHERE name = '语文'"),
     }
+    set_auto_settings(db, SYSTEM, True, 3)        # so that backup_if_due has a backup to write
     eve = Actor(username="eve", role="teacher", school_id=other, teacher_id=stranger, display_name="外校教师")
     yield db, ids, eve
     db.close()
@@ -81,6 +83,11 @@ def _calls(ids: dict, tmp_path) -> dict:
     pem = "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtB+xA4ouKyg+JDM=\n-----END PUBLIC KEY-----\n"
     plan = MarksPlan(exam_id=ids["exam"], exam_name="x", file_name="x.xlsx")
     return {
+        "app.services.backups.make_backup": lambda f, db, a: f(db, a, tmp_path),
+        "app.services.backups.restore_backup": lambda f, db, a: f(db, a, tmp_path / "none.sqlite"),
+        "app.services.backups.set_auto_settings": lambda f, db, a: f(db, a, True, 3),
+        "app.services.backups.backup_if_due": lambda f, db, a: f(db, a),
+        "app.services.audit.sign_session_end": lambda f, db, a: f(db, a, "demo"),
         "app.services.assignments.set_assignments": lambda f, db, a: f(
             db, a, ids["school"], ids["term"], {(ids["class"], ids["subject"]): Wanted(ids["teacher"], 5)}),
         "app.services.classes.create_class": lambda f, db, a: f(db, a, school_id=ids["school"],

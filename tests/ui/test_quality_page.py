@@ -182,7 +182,7 @@ def test_grade_filter_is_off_at_school_level(open_page):
 def test_a_school_database_does_not_show_itself_again_as_the_township(demo_dir, make_window, tasks, boxes):
     path = demo_dir / "schools" / "QSZ01.sqlite"
     db = open_database(path)
-    session = Session(path, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(path, db, login(db, "admin", "demo"), tasks)
     page = make_window(session).show_page(QualityPage)
     page.exam_combo.setCurrentIndex(page.exam_combo.findText(MIDTERM, Qt.MatchFlag.MatchStartsWith))
     _choose(page.grade_combo, "三年级")
