@@ -11,7 +11,7 @@ import shiboken6
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from app.db.database import open_database
-from app.services.users import verify_user
+from app.services.users import login
 from app.timetable.check import check_timetable
 from ui.pages.timetable_generate import GenerateDialog
 from ui.pages.timetable_page import TimetablePage
@@ -25,7 +25,7 @@ SHOTS = Path("/tmp/schoolq-shots")
 @pytest.fixture
 def demo_session(demo_path, tasks, boxes, qapp):
     db = open_database(demo_path)
-    session = Session(demo_path, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
     yield session
     db.close()
 
