@@ -262,6 +262,12 @@ def seal(db: Database, boundary: int, *, as_outside: bool = False) -> None:
         _append(db, max(boundary, last) + 1, top, "program")
 
 
+def seal_pending(db: Database) -> None:
+    """Seal every entry not yet in a batch (all made outside the program) as an outside batch."""
+    with db.atomic():
+        seal(db, max_seq(db))
+
+
 def head_message(chain_seq: int, hash_: str) -> bytes:
     """Return the bytes a head signature signs."""
     return f"schoolq-audit-head|{chain_seq}|{hash_}".encode("ascii")

@@ -152,3 +152,53 @@ def test_a_chain_cut_back_below_its_signed_head_is_reported(school, capsys):
     code, report = _verify(path, capsys)
     assert code == 2
     assert any(f["kind"] == "head" and "被截断或重写" in f["message"] for f in report["findings"])
+
+
+def test_the_township_flags_a_package_whose_chain_was_edited_outside_or_does_not_continue(demo_dir, tmp_path):
+    from app.packages.export import export_package
+    from app.packages.signing import own_public_pem
+    from app.packages.township_import import import_package
+    from app.packages.trust import register_key
+    from app.services import setup
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    township = setup.init_township(tmp_path / "t.sqlite", code="QSZ", name="青山镇", passphrase="demo", demo=True)
+    admin = actor_for(township)
+    path = demo_dir / "schools" / "QSZ01.sqlite"
+    school = open_database(path)
+    register_key(township, admin, level="school", code="QSZ01", pem=own_public_pem(school))
+    first = export_package(school, actor_for(school), "demo", usb).path
+    school.close()
+    result = import_package(township, admin, first)
+    assert result.status == "accepted" and "审计记录提醒" not in result.message
+    conn = sqlite3.connect(path)
+    mark = _a_mark(conn)
+    conn.close()
+    _shell(path, f"UPDATE mark SET score = 100 WHERE exam_id = '{mark['exam_id']}' AND pupil_id = '{mark['pupil_id']}'"
+                 f" AND subject_id = '{mark['subject_id']}';")
+    school = open_database(path)
+    second = export_package(school, actor_for(school), "demo", usb).path
+    school.close()
+    result = import_package(township, admin, second)
+    assert result.status == "accepted"
+    assert "审计记录提醒:发送方数据库有 1 批修改不是用本程序做的" in result.message
+    # Someone rewrites the school's record from batch 1 on (and could recompute every hash): the next
+    # package's chain no longer continues from the one the township accepted.
+    _shell(path, "DROP TRIGGER audit_guard_audit_chain_delete; DROP TRIGGER audit_guard_change_log_delete;"
+                 " DELETE FROM change_log WHERE seq > (SELECT last FROM audit_chain WHERE seq = 1);"
+                 " DELETE FROM audit_chain WHERE seq > 1;")
+    school = open_database(path)
+    set_mark(school, actor_for(school, "admin"), **_a_mark(school), value=61)
+    third = export_package(school, actor_for(school), "demo", usb).path
+    school.close()
+    result = import_package(township, admin, third)
+    assert result.status == "accepted" and "审计记录没有接着上一个数据包" in result.message
+    township.close()
+
+
+def _a_mark(db) -> dict:
+    exam_id, pupil_id, subject_id = db.execute(
+        "SELECT m.exam_id, m.pupil_id, m.subject_id FROM mark m JOIN exam e ON e.id = m.exam_id"
+        " JOIN term t ON t.id = e.term_id WHERE m.status = '正常' ORDER BY t.code DESC, m.pupil_id LIMIT 1").fetchone()
+    return {"exam_id": exam_id, "pupil_id": pupil_id, "subject_id": subject_id}

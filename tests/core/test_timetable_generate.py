@@ -163,7 +163,8 @@ def test_a_plan_one_period_too_large_is_named(demo_db):
                for line in result.explanation), result.explanation
 
 
-def test_demo_township_generated_timetable_passes_the_checker(demo_path, capsys):
+def test_demo_township_generated_timetable_passes_the_checker(demo_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db = open_database(demo_path)
     try:
         class_id, day, slot = db.execute("SELECT class_id, day, slot FROM timetable_slot LIMIT 1").fetchone()
@@ -208,7 +209,8 @@ def test_solver_imports_without_pandas_as_in_the_frozen_bundle(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("fet-cl") is None, reason="FET (fet-cl) is not installed: apt-get install fet")
-def test_fet_file_solved_by_fet_cl_comes_back_as_a_checked_timetable(town, tmp_path, capsys):
+def test_fet_file_solved_by_fet_cl_comes_back_as_a_checked_timetable(town, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     # FET counts travel in whole hours (a free hour between two sites here), so 韦建国's packed
     # Thursday and Friday do not fit FET; free on every day, his week does.
     wei = town.execute("SELECT id FROM teacher WHERE name = '韦建国'").fetchone()[0]
