@@ -186,8 +186,9 @@ def test_a_write_started_while_another_ends_soon_waits_and_succeeds(demo_dir, tm
     path = school_db(demo_dir, tmp_path)
     other = sqlite3.connect(path, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
-    # Long enough to outlast the log-in (scrypt, ~0.3 s) the command does before it writes.
-    release = threading.Timer(4.0, lambda: (other.rollback(), other.close()))
+    # Long enough to outlast the log-in the command does before it writes (scrypt: 0.3 s, 1.5 s on a
+    # loaded machine).
+    release = threading.Timer(6.0, lambda: (other.rollback(), other.close()))
     release.start()
     try:
         assert main(["exam", "create", str(path), "--name", "单元测试", "--type", "单元", "--grades", "3",
