@@ -207,3 +207,20 @@ def test_an_unexpected_error_shows_a_short_chinese_message_and_is_logged(monkeyp
     assert "Traceback" not in text and str(log_path()) in text
     assert "RuntimeError: boom in a slot" in log_path().read_text(encoding="utf-8")
     assert QApplication.instance() is qapp
+
+
+def test_closing_an_administrators_session_signs_the_audit_record(small_school, tasks, boxes):
+    from app.db.database import open_database
+    from app.services.audit import verify
+    from app.services.users import login
+    from ui.session import Session
+
+    db = open_database(small_school)
+    session = Session(small_school, db, login(db, "admin", PASSPHRASE), tasks, passphrase=PASSPHRASE)
+    session.close()
+    check = open_database(small_school, readonly=True)
+    try:
+        heads = check.execute("SELECT COUNT(*) FROM audit_head").fetchone()[0]
+        assert heads == 1 and verify(check) == []
+    finally:
+        check.close()

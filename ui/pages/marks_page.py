@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QHideEvent, QKeyEvent, QKeySequence, QShowEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QComboBox, QFileDialog,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QStyledItemDelegate,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QStyledItemDelegate,
                                QTableView, QVBoxLayout, QWidget)
 
 from app.errors import NotFound, PermissionDenied, ValidationError
@@ -25,6 +25,7 @@ from app.queries.roster import list_schools
 from app.services.exams import list_exams
 from app.marks.entry import set_mark
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, ImportPreviewDialog
+from ui.dialogs.mark_history_dialog import MarkHistoryDialog
 from ui.dialogs.messages import inform, show_error
 from ui.models.marks_grid_model import SHORTHANDS, Mark, MarksGridModel, mark_text, typed_value
 from ui.pages.page import Page
@@ -233,6 +234,8 @@ class MarksPage(Page):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultSectionSize(72)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._cell_menu)
         layout.addWidget(self.table, 1)
 
         bottom = QHBoxLayout()
@@ -412,6 +415,21 @@ class MarksPage(Page):
         if where is not None:
             self.model.set_stored(*where, None if row is None else (row["score"], row["status"]))
         return True
+
+    def _cell_menu(self, position) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid() or not self.model.examined(index.row(), index.column()):
+            return
+        menu = QMenu(self)
+        menu.addAction(self.tr("修改记录…"), lambda: self.show_history(index.row(), index.column()))
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def show_history(self, row: int, column: int) -> MarkHistoryDialog:
+        """Show who changed the mark in this cell, when, and from what to what; return the dialog."""
+        dialog = MarkHistoryDialog(self.session.db, self.exam_id(), self.model.pupils[row]["pupil_id"],
+                                   self.model.subject_at(column)["subject_id"], self._cell_label(row, column), self)
+        dialog.open()
+        return dialog
 
     def paste(self) -> None:
         """Paste the clipboard's block from the current cell on (one value fills the selection)."""
