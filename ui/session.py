@@ -13,7 +13,7 @@ from app.db.writes import ROLE_NAMES, Actor
 from app.errors import SchoolQError
 from app.paths import default_database_path
 from app.queries.roster import database_kind
-from app.services.audit import sign_session_end
+from app.services.audit import chain_head, sign_session_end
 from app.services.schools import current_term, get_meta
 from ui.tasks import SyncTaskRunner, TaskManager
 
@@ -57,6 +57,7 @@ class Session(QObject):
         # An administrator's passphrase, kept for this session only: closing it signs the audit
         # chain's head with the database's key (app.services.audit.sign_session_end).
         self._passphrase = passphrase if actor.role in ("township_admin", "school_admin") else None
+        self._started = chain_head(db)
         self.tasks = tasks
         self._local = threading.local()
         self._worker_dbs: list[Database] = []
@@ -130,7 +131,7 @@ class Session(QObject):
             self.tasks.run_modal(close_worker)
         if self._passphrase:
             try:
-                sign_session_end(self.db, self.actor, self._passphrase)
+                sign_session_end(self.db, self.actor, self._passphrase, self._started)
             except SchoolQError:
                 log.warning("会话结束时未能签名审计记录", exc_info=True)  # e.g. a read-only or full disk
             self._passphrase = None

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from app.db.database import open_database
 from app.db.writes import Actor
 from app.errors import invalid
-from app.services.audit import sign_session_end
+from app.services.audit import chain_head, sign_session_end
 from app.services.keys import new_recovery_code, own_key
 from app.services.passphrases import check_new_passphrase
 from app.services.users import actor_for, login
@@ -65,8 +65,8 @@ def with_db(args, *, write: bool, readonly: bool | None = None) -> Iterator[Sess
     is False, so a command that only reads works on a write-protected stick and cannot change the
     file); for `write`, authenticate the acting account (--user, default the database's
     administrator) with its passphrase from SCHOOLQ_PASSPHRASE or a prompt; yield the Session; when
-    it ends without an error, an administrator's session signs the audit chain's head; the
-    database is closed in any case.
+    it ends without an error and changed something, an administrator's session signs the audit
+    chain's head; the database is closed in any case.
 
     Raises ValidationError when no passphrase can be had or it is wrong (the CLI exits 2, nothing
     written), NotFound for an unknown account, FileNotFoundError for a missing file.
@@ -78,9 +78,10 @@ def with_db(args, *, write: bool, readonly: bool | None = None) -> Iterator[Sess
             username = getattr(args, "user", None) or actor_for(db).username
             secret = passphrase(f"账号“{username}”的口令:")
             actor = login(db, username, secret)
+        started = chain_head(db)
         yield Session(db, actor, secret)
         if actor is not None and secret and actor.role in ("township_admin", "school_admin"):
-            sign_session_end(db, actor, secret)
+            sign_session_end(db, actor, secret, started)
     finally:
         db.close()
 

@@ -12,11 +12,20 @@ from app.services import keys
 from app.services.permissions import require_database_admin
 
 
-def sign_session_end(db: Database, actor: Actor, passphrase: str) -> bool:
+def chain_head(db: Database) -> dict | None:
+    """Return the audit chain's head now (None for a database without the record): what a session
+    notes when it starts, to tell at its end whether it changed anything."""
+    return audit_chain.head(db) if audit_chain.recording(db) else None
+
+
+def sign_session_end(db: Database, actor: Actor, passphrase: str, started: dict | None = None) -> bool:
     """Sign the audit chain's head with the database's key (opened with `passphrase`) as an
-    administrator's session ends. Returns False, signing nothing, when the database has no key or
-    the passphrase does not open it. Raises PermissionDenied unless the actor administers the database."""
+    administrator's session ends. Returns False, signing nothing, when the session changed nothing
+    (the head is still `started`, see chain_head), the database has no key or the passphrase does
+    not open it. Raises PermissionDenied unless the actor administers the database."""
     require_database_admin(db, actor)
+    if not audit_chain.recording(db) or (started is not None and audit_chain.head(db) == started):
+        return False
     try:
         private = keys.unlock(db, passphrase)
         fingerprint = keys.own_key(db)["fingerprint"]

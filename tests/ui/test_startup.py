@@ -215,8 +215,15 @@ def test_closing_an_administrators_session_signs_the_audit_record(small_school, 
     from app.services.users import login
     from ui.session import Session
 
+    from app.services.schools import update_school
+
     db = open_database(small_school)
     session = Session(small_school, db, login(db, "admin", PASSPHRASE), tasks, passphrase=PASSPHRASE)
+    session.close()                                  # nothing changed: nothing to sign
+    db = open_database(small_school)
+    assert db.execute("SELECT COUNT(*) FROM audit_head").fetchone()[0] == 0
+    session = Session(small_school, db, login(db, "admin", PASSPHRASE), tasks, passphrase=PASSPHRASE)
+    update_school(db, session.actor, session.actor.school_id, address="河西村 1 号")
     session.close()
     check = open_database(small_school, readonly=True)
     try:
