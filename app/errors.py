@@ -35,6 +35,7 @@ class Problem:
         return f"{where}:{self.message}" if where else self.message
 
     def to_dict(self) -> dict:
+        """Return the problem as JSON-able data (sheet, row, column, field, severity, message)."""
         return {
             "sheet": self.sheet,
             "row": self.row,

@@ -39,7 +39,12 @@ def scaled(progress: Progress | None, start: float, end: float) -> Progress:
     if progress is None:
         return no_progress
     span = end - start
-    return lambda fraction, message="": progress(start + span * fraction, message)
+    report = progress
+
+    def part(fraction: float, message: str = "") -> None:
+        report(start + span * fraction, message)
+
+    return part
 
 
 def check(cancelled: CancelCheck | None, message: str = _CANCELLED) -> None:

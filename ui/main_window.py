@@ -9,9 +9,12 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
 from app import __version__
 from app.db.database import schema_version
 from app.db.migrations import program_schema_version
+from app.errors import PermissionDenied
 from app.paths import user_data_dir
+from app.services.backups import backup_if_due
 from ui import opening
 from ui.dialogs.help_dialog import HelpDialog
+from ui.dialogs.messages import show_error
 from ui.pages import PAGES
 from ui.pages.page import Page
 from ui.session import Session
@@ -99,6 +102,21 @@ class MainWindow(QMainWindow):
         self.update_status()
         if old is not None:
             old.close()
+        self.backup_if_due(session)
+
+    def backup_if_due(self, session: Session) -> None:
+        """Write the automatic daily backup on the worker when it is switched on and due (设置)."""
+        def work(_control):
+            try:
+                return backup_if_due(session.worker_db(), session.actor)
+            except PermissionDenied:  # only the administrator's sessions back up
+                return None
+
+        def done(path) -> None:
+            if path is not None:
+                self.statusBar().showMessage(self.tr("已自动备份到 {path}").format(path=path), 15000)
+
+        session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc))
 
     def page_titles(self) -> list[str]:
         """Return the navigation titles, in order."""

@@ -154,10 +154,10 @@ def cmd_print(args) -> int:
         teacher_ids = [t.id for t in sorted(teachers, key=lambda t: t.staff_no) if t.id in teaching] \
             if args.all_teachers else []
         for name in args.teachers:
-            found = [t.id for t in teachers if name in (t.name, t.staff_no)]
-            if len(found) != 1:
-                raise invalid(f"本校没有{'唯一的' if found else ''}教师“{name}”,请写工号。")
-            teacher_ids.append(found[0])
+            named = [t.id for t in teachers if name in (t.name, t.staff_no)]
+            if len(named) != 1:
+                raise invalid(f"本校没有{'唯一的' if named else ''}教师“{name}”,请写工号。")
+            teacher_ids.append(named[0])
         path = timetables_pdf(db, args.out, class_ids=class_ids, teacher_ids=teacher_ids, term=term,
                               school_id=school_id)
     print(f"已写出 {len(class_ids) + len(teacher_ids)} 页课表:{path}")

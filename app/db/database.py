@@ -80,6 +80,8 @@ class SchoolDatabase(Database):
 
     _boundary = 0
 
+    safety_copy: Path | None = None  # the copy open_database made before migrating, if any
+
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
         """Run the block in one transaction (a savepoint when one is open); see begin_write."""

@@ -2,6 +2,11 @@
 
 New migrations go at the end of this file, decorated with @migration, named mNNN_what.
 
+The list is the order of the decorated functions in this file, not of their names: m001, m003,
+m002, m004 … is frozen that way, because databases in the field applied m003 before m002 and record
+the names in that order (applied_migrations); swapping them now would make those databases look
+unknown to the program. The number in a name is only a label.
+
 Every table that travels between sites has a TEXT uuid primary key `id`, `created_at` and
 `updated_at` (UTC ISO 8601). Rows that belong to a school carry `school_id`, so one schema serves
 a school's own database and a township database holding many schools.
@@ -286,6 +291,7 @@ _M003 = [
 ]
 
 
+# m003 before m002: the order databases in the field applied them in (see the top of this file).
 @migration
 def m003_timetable_plans_workload_routine(db: Database) -> None:
     for statement in _M003:

@@ -246,17 +246,6 @@ def bulk_insert(db: Database, actor: Actor, table: str, rows: list[dict], note: 
     return len(prepared)
 
 
-def bulk_insert_tuples(db: Database, actor: Actor, table: str, columns: Sequence[str], rows: Iterable[Sequence],
-                       note: str) -> int:
-    """Insert many rows given as tuples in `columns` order (ids included, see new_ids, except for
-    DERIVED_IDS tables) into a table with timestamps, all with the same created_at/updated_at; one
-    audit entry names the count. Returns the count. See BulkInsert, which this is in one go.
-    """
-    insert = BulkInsert(db, actor, table, columns, note)
-    insert.add(rows)
-    return insert.done()
-
-
 class BulkInsert:
     """Hundreds of thousands of rows into one table, batch by batch, audited once with the total.
 

@@ -7,7 +7,7 @@ from app.db.writes import new_id
 
 # key, name, type, scope, term key, date, policy, grade shift (-1: last year's grades), subjects
 # (code, grades the subject is examined in or None for all).
-EXAMS = [
+EXAMS: list[tuple[str, str, str, str, str, str, str, int, list[tuple[str, tuple[int, ...] | None]]]] = [
     ("prev_final", "2025—2026学年第二学期期末统考", "期末", "乡", "prev", "2026-07-02", "roster", -1,
      [("yw", None), ("sx", None), ("yy", (3, 4, 5)), ("kx", (3, 4, 5))]),
     ("october", "2026年秋季十月月考", "月考", "乡", "cur", "2026-10-16", "sat", 0,

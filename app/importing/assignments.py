@@ -85,6 +85,10 @@ def read_assignments(db: Database, path: str | Path, school_id: str, term_id: st
                 plan.warnings.append(Problem(f"“{extra}”不是学科名称,这一列没有导入。", sheet=table.sheet,
                                              row=table.header_row, column=extra, severity="warning"))
         for data in table.rows:
+            for field_name, message in (data.bad_text or {}).items():
+                plan.problems.append(Problem(message, sheet=table.sheet, row=data.row, column=table.column(field_name)))
+            if data.bad_text:
+                continue
             class_name = clean(data.values.get("class"))
             column = table.column("class")
             if not class_name:

@@ -65,3 +65,11 @@ def too_many_cells(file_name: str, sheet: str, row: int, column: int) -> FileToo
     return FileTooLarge(
         f"“{file_name}”的单元格太多(到工作表“{sheet}”的单元格 {cell_name(row, column)} 已超过 {MAX_CELLS} 个),"
         "不像名单或成绩表。请只保留要导入的工作表和数据后再导入。")
+
+
+def range_too_large(file_name: str, sheet: str, row: int, column: int) -> FileTooLarge:
+    """Return the refusal of a sheet whose used range, A1 to the 0-based cell (row, column), spans
+    more than MAX_DENSE_CELLS cells in a format read only as a whole grid (.ods)."""
+    return FileTooLarge(
+        f"“{file_name}”的工作表“{sheet}”从 A1 一直用到单元格 {cell_name(row, column)},范围太大"
+        f"(超过 {MAX_DENSE_CELLS} 个单元格)。请在 WPS/Excel 中删除远处多余的内容,另存为 .xlsx 后再导入。")

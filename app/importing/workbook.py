@@ -18,10 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
-
 from app.errors import Problem
 from app.importing.limits import MAX_COLUMNS, MAX_CSV_FIELD, MAX_FILE_BYTES, MAX_ROWS, FileTooLarge, NotAWorkbook
+from app.importing.sheets import OLE_MAGIC, ZIP_MAGIC, RawSheet, not_a_workbook, workbook_sheets
 from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.validation.text import clean, clean_code, text_problem
 
@@ -82,24 +81,12 @@ class WorkbookTables:
 
 # --- opening files -------------------------------------------------------------------------------
 
-_ZIP = b"PK\x03\x04"
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _not_a_workbook(path: Path) -> NotAWorkbook:
-    return NotAWorkbook(f"“{path.name}”不是 Excel 工作簿或 CSV 文件,请在 WPS/Excel 中另存为 .xlsx 后再导入。")
-
-
-@dataclass
-class RawSheet:
-    """A sheet as rows of plain cell values; `size` is the row count the file claims (may be None)."""
-
-    name: str
-    size: int | None
-    rows: Iterator[tuple]
-    hidden: bool = False
+    return not_a_workbook(path.name)
 
 
 @contextmanager
@@ -121,8 +108,9 @@ def open_sheets(path: str | Path):
     if size > MAX_FILE_BYTES:
         raise FileTooLarge(f"“{path.name}”有 {size / 1024 / 1024:.0f} MB,超过了可导入的 {MAX_FILE_BYTES // 1024 // 1024} MB。"
                            "名单、成绩表和课表远没有这么大:请只保留要导入的工作表,删除图片后另存,再导入。")
-    if head.startswith((_ZIP, _OLE)):
-        yield _workbook_sheets(path, head)
+    if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        with open(path, "rb") as handle:
+            yield workbook_sheets(handle, path.name, head)
         return
     if re.match(rb"\s*<(!doctype\s+html|html|table|\?xml)", head, re.IGNORECASE):
         raise NotAWorkbook(
@@ -132,61 +120,6 @@ def open_sheets(path: str | Path):
         yield [_csv_sheet(path)]
         return
     raise _not_a_workbook(path)
-
-
-def _workbook_sheets(path: Path, head: bytes) -> list[RawSheet]:
-    """Return every worksheet (chart sheets have no cells) with its cells loaded."""
-    try:
-        # The content, not the name, tells the format: a real .xlsx misnamed .xls is still read.
-        with open(path, "rb") as handle:
-            book = CalamineWorkbook.from_filelike(handle)
-        try:
-            sheets = []
-            for meta in book.sheets_metadata:
-                if meta.typ != SheetTypeEnum.WorkSheet:
-                    continue
-                sheet = book.get_sheet_by_name(meta.name)
-                size = sheet.end[0] + 1 if sheet.end else 0
-                sheets.append(RawSheet(meta.name, size, sheet_rows(sheet),
-                                       hidden=meta.visible != SheetVisibleEnum.Visible))
-            return sheets
-        finally:
-            book.close()
-    except CalamineError as exc:
-        if head.startswith(_OLE):
-            raise NotAWorkbook(
-                f"“{path.name}”设置了打开密码或已损坏,本程序读不了。"
-                "请在 WPS/Excel 中打开它,另存为 .xlsx(不设密码)后再导入。") from exc
-        raise _not_a_workbook(path) from exc
-
-
-# Excel keeps 15 significant digits; an integral number below this is exact as an int.
-_EXACT_INT = 10 ** 15
-
-
-def _plain(value: object) -> object:
-    kind = value.__class__
-    if kind is float:
-        return int(value) if value.is_integer() and -_EXACT_INT < value < _EXACT_INT else value
-    if kind is str and not value:
-        return None
-    return value
-
-
-def sheet_rows(sheet: CalamineSheet) -> Iterator[tuple]:
-    """Yield every row of a calamine sheet from row 1 and column A, as a tuple of cell values.
-
-    Values are as a spreadsheet shows them: str, bool, int for a whole number (92, as openpyxl
-    gives it; a float at or above 10^15 stays a float so code_text can see its lost digits), float,
-    date/datetime/time for a date- or time-formatted cell, None for an empty cell. A merged range
-    holds its value in its top-left cell only. Formula cells give their last computed result.
-    """
-    if sheet.start is None:
-        return
-    # iter_rows starts at row 1 but at the first column that has a value.
-    left = (None,) * sheet.start[1]
-    for cells in sheet.iter_rows():
-        yield left + tuple(map(_plain, cells))
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -507,8 +440,8 @@ def year_month(value: object) -> tuple[int, tuple[int, ...]] | None:
     if not match:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    months = (month, month * 10) if isinstance(value, float) and month == 1 else (month,)
-    months = tuple(m for m in months if 1 <= m <= 12)
+    written = (month, month * 10) if isinstance(value, float) and month == 1 else (month,)
+    months = tuple(m for m in written if 1 <= m <= 12)
     return (year, months) if months else None
 
 

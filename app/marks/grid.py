@@ -28,8 +28,8 @@ def marks_grid(db: Database, exam_id: str, class_id: str) -> dict:
     """Return what the entry grid shows for one class in one exam.
 
     {"exam": {id, name, policy, term_name}, "class": {id, name, school_id, grades},
-    "subjects": [{subject_id, name, full_marks, grades}] (the exam's subjects examined in one of
-    the class's grades, catalogue order), "pupils": [{pupil_id, student_no, name, grade, status,
+    "subjects": [the exam's subjects examined in one of the class's grades, catalogue order, as
+    app.services.exams.exam_subjects gives them (subject_id, name, full_marks, grades, cut-offs …)], "pupils": [{pupil_id, student_no, name, grade, status,
     marks: {subject_id: (score, status)}}]}. The pupils are those in the class at the time of the
     exam: for a class of the current year its enrolled pupils, for an earlier year's class the
     pupils with marks in it that year; plus anyone with a mark of this exam in the class.
@@ -45,8 +45,7 @@ def marks_grid(db: Database, exam_id: str, class_id: str) -> dict:
         raise NotFound("找不到这个班级,它可能已被删除。")
     klass = found[0]
     class_grades = sorted(int(g) for g in (klass["grades"] or "").split(",") if g)
-    subjects = [{"subject_id": s["subject_id"], "name": s["name"], "full_marks": s["full_marks"], "grades": s["grades"]}
-                for s in exam["subjects"] if set(s["grades"]) & set(class_grades)]
+    subjects = [dict(s) for s in exam["subjects"] if set(s["grades"]) & set(class_grades)]
     this_year = klass["academic_year_id"] == current_term(db)["academic_year_id"]
     grade_then: dict[str, int] = {}
     if this_year:

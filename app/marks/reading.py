@@ -14,7 +14,6 @@ exam.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -25,6 +24,7 @@ from app.errors import Problem, ValidationError
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, read_tables, sort_problems
 from app.marks.entry import parse_mark
+from app.marks.plan import MarksPlan, mark_text
 from app.marks.pupils import ExamClasses, ExamPupils
 from app.progress import CancelCheck, Cancelled, Progress, scaled
 from app.services.exams import find_exam
@@ -57,55 +57,8 @@ _SUMMARY_WORDS = {"平均分", "平均", "均分", "合计", "总计", "小计",
 # What people write in a cell for a subject the pupil's grade does not sit.
 _NOT_APPLICABLE = {"/", "-", "—", "——", "无", "\\"}
 _LEFT = ("转出", "流失")
-# What an update holds for writing it, not for showing it (left out of --json).
-_INTERNAL = ("mark_id", "group", "key", "stored")
 # check_marks yields the new marks of every this many rows.
 BATCH_ROWS = 2000
-
-
-@dataclass
-class MarksPlan:
-    """What importing a marks file would do, and every problem that stops it.
-
-    `inserts` holds new marks as (school_id, pupil_id, subject_id, class_id, grade, score, status);
-    `updates` one dict per stored mark the file changes (mark_id, pupil, subject, old, new, where;
-    group: the stored mark's school, class and subject, which decide who may change it; key:
-    (pupil_id, subject_id); stored: the (score, status) the plan was made against).
-    """
-
-    exam_id: str
-    exam_name: str
-    file_name: str
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    inserts: list[tuple] = field(default_factory=list, repr=False)
-    updates: list[dict] = field(default_factory=list)
-    unchanged: int = 0
-    pupils: int = 0
-    rows: int = 0
-    rows_with_problems: int = 0
-
-    def summary(self) -> dict:
-        """Return the counts a user checks first: marks to add, update and leave unchanged, pupils
-        matched, data rows read, problems, rows with problems and warnings."""
-        return {"add": len(self.inserts), "update": len(self.updates), "unchanged": self.unchanged,
-                "pupils": self.pupils, "rows": self.rows, "problems": len(self.problems),
-                "rows_with_problems": self.rows_with_problems, "warnings": len(self.warnings)}
-
-    def describe(self, written: bool = False) -> str:
-        """Return the Chinese summary sentence ("将新增 … 条成绩 …" or "已新增 …")."""
-        s = self.summary()
-        verb = "已" if written else "将"
-        return (f"{verb}新增 {s['add']} 条成绩,更新 {s['update']} 条,未变 {s['unchanged']} 条"
-                f"(共 {s['pupils']} 名学生)。")
-
-    def to_dict(self) -> dict:
-        """Return the plan as JSON-able data (for --json): summary, exam, problems, warnings and the
-        changed marks (new marks are only counted)."""
-        return {"exam": {"id": self.exam_id, "name": self.exam_name}, "file": self.file_name,
-                "summary": self.summary(), "problems": [p.to_dict() for p in self.problems],
-                "warnings": [p.to_dict() for p in self.warnings],
-                "updates": [{k: v for k, v in u.items() if k not in _INTERNAL} for u in self.updates]}
 
 
 def mark_synonyms(subjects: Iterable[dict]) -> dict[str, list[str]]:
@@ -469,7 +422,7 @@ class _Planner:
                     examined += 1
                     # The common case, a number in range in half points, without a call.
                     if value.__class__ in (int, float) and 0 <= value <= subject["full_marks"] \
-                            and (value.__class__ is int or (value * 2).is_integer()):
+                            and (value.__class__ is int or float(value * 2).is_integer()):
                         out.append((subject["subject_id"], float(value), "正常"))
                         continue
                 mark = self._cell(check, field_name, value, subject, grade)
@@ -512,7 +465,7 @@ class _Planner:
             check.add(field_name, f"{grade}年级不考{subject['name']},这一格应为空。")
             return None
         full = subject["full_marks"]
-        if type(value) in (int, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             score = float(value)
             if 0 <= score <= full and (score * 2).is_integer():
                 return score, "正常"
@@ -598,10 +551,3 @@ class _Planner:
                                f"(考试当天在班、未免考;按应考人数统计时计为缺考 0 分):{shown}{more}。",
                                severity="warning"))
         return out
-
-
-def mark_text(score: float | None, status: str) -> str:
-    """Return a stored mark as people write it: 87.5, 缺考, or "" for none."""
-    if status != "正常":
-        return status
-    return f"{score:g}" if score is not None else ""

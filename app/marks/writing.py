@@ -29,7 +29,8 @@ from app.db.database import open_writer
 from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
-from app.marks.reading import MarksPlan, check_marks, mark_text, read_marks
+from app.marks.plan import MarksPlan, mark_text
+from app.marks.reading import check_marks, read_marks
 from app.importing.workbook import Progress
 from app.services.exams import find_exam
 from app.services.permissions import require_mark_write
@@ -163,7 +164,7 @@ class _WriterThread:
             try:
                 self.insert.add((school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status)
                                 for school_id, pupil_id, subject_id, class_id, grade, score, status in rows)
-            except BaseException as exc:  # handed to the reading thread by put() and finish()
+            except BaseException as exc:  # noqa: BLE001 - handed to the reading thread by put() and finish()
                 self.error = exc
 
 

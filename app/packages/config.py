@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -186,7 +187,7 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
                                                       "public_pem": package.key_pem.decode("ascii"),
                                                       "fingerprint": fingerprint, "active": 1})
             township_id = _link_township(db, actor, school, m)
-            summary = {"exams": _apply_exams(db, actor, content.get("exams", []), township_id, note),
+            summary: dict[str, Any] = {"exams": _apply_exams(db, actor, content.get("exams", []), township_id, note),
                        "scoring_presets": _apply_presets(db, actor, content.get("scoring_presets", []), note),
                        "curriculum_plan": _apply_plan(db, actor, school, content.get("curriculum_plans", []), note)}
             insert_row(db, actor, "package_import", {

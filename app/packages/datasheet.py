@@ -9,14 +9,14 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
-from python_calamine import CalamineError, CalamineWorkbook
-
 from app.errors import Problem
-from app.importing.workbook import sheet_rows
+from app.importing.limits import FileTooLarge, NotAWorkbook
+from app.importing.sheets import RawSheet, open_workbook_bytes
 from app.packages.format import MAX_XLSX_UNPACKED, PackageRefused
 
 
@@ -140,7 +140,7 @@ SHEET = {s.name: s for s in SHEETS}
 REQUIRED_IDS = {"id"}
 
 
-def _shown(col: Col, value: object) -> object:
+def _shown(col: Col, value: Any) -> object:
     if value is None or value == "":
         return None
     if col.kind == "flag":
@@ -262,14 +262,15 @@ def format_cutoffs(lines: list[tuple[int, float, float, float]]) -> str | None:
 
 def parse_cutoffs(text: str) -> list[tuple[int, float, float, float]]:
     """Return the (grade, excellent, pass, low) lines of `format_cutoffs` text. Raises ValueError."""
-    lines = []
+    lines: list[tuple[int, float, float, float]] = []
     for part in filter(None, text.split(";")):
         grade, _, rest = part.partition(":")
         numbers = rest.split("/")
         if not grade.isdigit() or len(numbers) != 3:
             raise ValueError("分年级分数线应写作“年级:优秀/及格/低分”,用分号分开")
         try:
-            lines.append((int(grade), *(float(n) for n in numbers)))
+            excellent, passing, low = (float(n) for n in numbers)
+            lines.append((int(grade), excellent, passing, low))
         except ValueError:
             raise ValueError("分年级分数线中的分数线应为数字") from None
     return lines
@@ -278,8 +279,9 @@ def parse_cutoffs(text: str) -> list[tuple[int, float, float, float]]:
 def read_workbook(data: bytes) -> tuple[dict[str, list[ReadRow]], list[Problem]]:
     """Return the rows of every data sheet (sheet name → ReadRow list) and the problems found.
 
-    Raises PackageRefused when the bytes are not a readable workbook, or would unpack to more than
-    MAX_XLSX_UNPACKED bytes.
+    The workbook is read as every import reads one (app.importing.sheets: archive and sheet limits,
+    sparse sheets cell by cell). Raises PackageRefused when the bytes are not a readable workbook
+    or go beyond those limits (or unpack to more than MAX_XLSX_UNPACKED bytes).
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
@@ -289,24 +291,22 @@ def read_workbook(data: bytes) -> tuple[dict[str, list[ReadRow]], list[Problem]]
     if unpacked > MAX_XLSX_UNPACKED:
         raise PackageRefused("too_large", "data.xlsx 解压后过大,疑似恶意文件,已拒绝。")
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        try:
-            return _read_sheets(book)
-        finally:
-            book.close()
-    except CalamineError:
+        with open_workbook_bytes(data, "data.xlsx") as sheets:
+            return _read_sheets({sheet.name: sheet for sheet in sheets})
+    except FileTooLarge as exc:
+        raise PackageRefused("too_large", str(exc)) from None
+    except NotAWorkbook:
         raise PackageRefused("bad_data", "data.xlsx 已损坏,无法读取。") from None
 
 
-def _read_sheets(book: CalamineWorkbook) -> tuple[dict[str, list[ReadRow]], list[Problem]]:
+def _read_sheets(book: dict[str, RawSheet]) -> tuple[dict[str, list[ReadRow]], list[Problem]]:
     problems: list[Problem] = []
     out: dict[str, list[ReadRow]] = {}
-    names = set(book.sheet_names)
     for sheet in SHEETS:
-        if sheet.name not in names:
+        if sheet.name not in book:
             problems.append(Problem("缺少这个工作表。", sheet=sheet.name))
             continue
-        rows = enumerate(sheet_rows(book.get_sheet_by_name(sheet.name)), start=1)
+        rows = enumerate(book[sheet.name].rows, start=1)
         first = next(rows, (1, ()))[1]
         header = [str(h).strip() if h is not None else "" for h in first]
         positions = {}

@@ -12,48 +12,20 @@ import re
 from sqlite_utils import Database
 
 from app.errors import ValidationError
-from app.packages.datasheet import SHEET
 from app.marks.entry import parse_mark
-from app.services.pupils import STATUSES
+from app.packages.datasheet import SHEET
+from app.services.pupils import STATUSES, g_number_problem
 from app.validation.idcard import id_problem
+from app.validation.text import code_problem, formula_problem, person_name_problem, phone_text, text_problem
 
-# Longest text a package may carry in a column that is not a name or a number (notes, ratings).
+# Longest text a package may carry in a column that is not a name, a code or a number (notes, the
+# ratings of an observation), and in the names of classes, exams and schools.
 TEXT_LIMIT = 2000
-NAME_LIMIT = 20
-CODE_LIMIT = 30
+TITLE_LIMIT = 60
 MARK_STATUSES = ("正常", "缺考", "免考", "作弊")
-# Control characters (C0, DEL, C1) and the invisible direction overrides that make text read
-# differently from what it holds.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_FORMULA = ("=", "+", "-", "@")
 _STUDENT_NO = re.compile(r"[A-Z0-9]{4,30}")
-
-
-def text_problem(value: object, limit: int = TEXT_LIMIT) -> str | None:
-    """Return why text `value` may not be stored (hidden control characters, longer than `limit`),
-    or None when it may."""
-    if not isinstance(value, str):
-        return None
-    if _HIDDEN.search(value):
-        return "含有控制字符或不可见的方向控制符"
-    if len(value) > limit:
-        return f"长度 {len(value)} 字,超过上限 {limit} 字"
-    return None
-
-
-def name_problem(value: object) -> str | None:
-    """Return why `value` is not a person's name as the roster and teacher imports accept it, or None."""
-    name = "" if value is None else str(value)
-    if not name:
-        return "姓名不能为空"
-    if name.startswith(_FORMULA):
-        return f"姓名“{name[:NAME_LIMIT]}”以 = + - @ 开头,会被表格软件当作公式"
-    reason = text_problem(name, NAME_LIMIT)
-    if reason:
-        return f"姓名{reason}"
-    if re.search(r"\d", name):
-        return f"姓名“{name}”不像人名(不能含数字)"
-    return None
+# Columns checked on their own below; every other text column gets the general check.
+_OWN_RULES = {"pupil": ("name", "student_no", "id_number"), "teacher": ("name", "staff_no", "phone")}
 
 
 def _full_marks(db: Database, snap) -> dict[tuple[str, str], float]:
@@ -93,25 +65,29 @@ def _check_marks(db: Database, snap) -> None:
 
 
 def check_values(db: Database, snap) -> None:
-    """Add to `snap.problems` every own row's value that an import of the same data would refuse:
-    names (empty, too long, digits, formulas, control characters), 学籍号, 身份证号, 性别, 年级,
-    学籍状态, marks outside 0 … full marks or not a whole or half point, and every other text over
-    its length limit or holding control characters. Reference rows are never written, so they are
-    not checked."""
+    """Add to `snap.problems` every own row's value that an import of the same data would refuse,
+    by the rules of app.validation.text the imports use: names of people, 工号, 电话, 学籍号 (with
+    the check digit of a G-number), 身份证号, 性别, 年级, 学籍状态, marks outside 0 … full marks or
+    not a whole or half point, and every other text over its length limit, holding invisible
+    characters or (names of classes, exams, schools) starting like a formula. Reference rows are
+    never written, so they are not checked."""
     # Own ids in the order of their rows, so problems read top to bottom.
     own = {table: [rid for rid in snap.table(table) if rid in ids] for table, ids in snap.own.items()}
-    for table, name_key in (("pupil", "name"), ("teacher", "name")):
+    for table in ("pupil", "teacher"):
         for rid in own.get(table, ()):
             values, row = snap.table(table)[rid], snap.where[(table, rid)]
-            reason = name_problem(values.get(name_key))
+            reason = person_name_problem(str(values.get("name") or "")) if values.get("name") else "姓名不能为空。"
             if reason:
-                snap.problems.append(row.problem(name_key, reason + "。"))
+                snap.problems.append(row.problem("name", reason))
             if values.get("gender") not in ("男", "女"):
                 snap.problems.append(row.problem("gender", "性别应为“男”或“女”。"))
     for rid in own.get("pupil", ()):
         values, row = snap.table("pupil")[rid], snap.where[("pupil", rid)]
-        if not _STUDENT_NO.fullmatch(str(values.get("student_no") or "")):
+        student_no = str(values.get("student_no") or "")
+        if not _STUDENT_NO.fullmatch(student_no):
             snap.problems.append(row.problem("student_no", "学籍号只能由大写字母和数字组成(4-30 位)。"))
+        elif g_number_problem(student_no):
+            snap.problems.append(row.problem("student_no", g_number_problem(student_no)))
         if values.get("id_number"):
             reason = id_problem(str(values["id_number"]))
             if reason:
@@ -122,26 +98,27 @@ def check_values(db: Database, snap) -> None:
             snap.problems.append(row.problem("status", f"学籍状态只能是 {' / '.join(STATUSES)}。"))
     for rid in own.get("teacher", ()):
         values, row = snap.table("teacher")[rid], snap.where[("teacher", rid)]
-        for key in ("staff_no", "phone"):
-            reason = text_problem(values.get(key), CODE_LIMIT)
+        reason = code_problem(str(values.get("staff_no") or ""), "工号") if values.get("staff_no") else "工号不能为空。"
+        if reason:
+            snap.problems.append(row.problem("staff_no", reason))
+        if values.get("phone"):
+            reason = phone_text(values["phone"])[1]
             if reason:
-                snap.problems.append(row.problem(key, reason + "。"))
-        if not values.get("staff_no"):
-            snap.problems.append(row.problem("staff_no", "工号不能为空。"))
+                snap.problems.append(row.problem("phone", reason))
     for table, ids in own.items():
         if table in ("mark", "exam_subject"):
             continue
-        rows = snap.table(table)
+        rows, skip = snap.table(table), _OWN_RULES.get(table, ())
         for rid in ids:
-            values = rows[rid]
-            for key, value in values.items():
-                if key in ("name", "staff_no", "phone") and table in ("pupil", "teacher"):
+            for key, value in rows[rid].items():
+                if key in skip or not isinstance(value, str):
                     continue
-                limit = NAME_LIMIT * 3 if key == "name" else TEXT_LIMIT
-                reason = text_problem(value, limit)
+                reason = text_problem(value, TITLE_LIMIT if key == "name" else TEXT_LIMIT)
+                if reason is None and key == "name":
+                    reason = formula_problem(value, "名称")
                 if reason:
                     where = snap.where[(table, rid)]
-                    snap.problems.append(where.problem(_sheet_key(where, key), reason + "。"))
+                    snap.problems.append(where.problem(_sheet_key(where, key), reason))
     _check_marks(db, snap)
 
 

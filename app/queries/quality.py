@@ -52,6 +52,7 @@ class QualityData:
     lists: dict[str, list[dict]] = field(default_factory=dict)
     lists_note: str = ""
     history: list[tuple[dict, dict[str, list[dict]]]] = field(default_factory=list)
+    loaded: set[str] = field(default_factory=set)
 
     @property
     def min_group_size(self) -> int:
@@ -79,9 +80,14 @@ def _teaching_schools(db: Database, school_id: str | None, term_id: str) -> list
         " JOIN class c ON c.id = a.class_id WHERE t.school_id = ? AND a.term_id = ?", [school_id, term_id])]
 
 
-def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress | None = None,
-                 cancelled: CancelCheck | None = None) -> QualityData:
-    """Return the QualityData of `exam_id` as `actor` may see it.
+PARTS = ("balance", "value_added", "lists", "history")
+
+
+def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, ...] = PARTS,
+                 progress: Progress | None = None, cancelled: CancelCheck | None = None) -> QualityData:
+    """Return the QualityData of `exam_id` as `actor` may see it: the group figures of every level
+    and, of PARTS, those in `parts` (the others are read later with load_part, when their tab opens:
+    on a county database reading them all first kept 质量分析 closed for most of a minute).
 
     Ranks are removed for a teacher, pupil lists are only read for staff, and a user bound to a
     school gets only that school's records (plus the township's). Value-added compares with the
@@ -89,8 +95,7 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress
     why in Chinese. Raises NotFound for an unknown exam, Cancelled when `cancelled()` turns true.
     """
     staff = may_see_pupils(actor)
-    own_code = next((s["code"] for s in list_schools(db) if s["id"] == actor.school_id), None) \
-        if actor.school_id else None
+    own_code = _own_code(db, actor)
     _step(progress, cancelled, 0.05, "正在统计各班、各年级、各校的成绩")
     exam = get_exam(db, exam_id)
     preset = active_preset(db, "quality")
@@ -98,51 +103,80 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, progress: Progress
     levels = {level: (records if level == "township" else _own(records, own_code)) for level, records in levels.items()}
     if not staff:
         levels = {level: [dict(r, rank=None, rank_of=None) for r in records] for level, records in levels.items()}
-    _step(progress, cancelled, 0.25, "正在检查平行编班")
-    balance = balance_check(db, exam_id, school_id=actor.school_id, preset=preset)
-    _step(progress, cancelled, 0.35, "正在计算增值")
-    baseline = previous_exam(db, exam_id)
-    va_classes: list[dict] = []
-    va_teachers: list[dict] = []
-    note = ""
-    if baseline is None:
-        note = "没有更早的、与本次考试有共同学生的考试,无法计算增值。"
-    else:
-        try:
-            # A user bound to a school reads only the pupils of that school, and for its teachers those
-            # of every school they teach at (走教); each grade's regression is still over all schools.
-            mine = [actor.school_id] if actor.school_id else None
-            va_classes = value_added(db, exam_id, baseline["id"], "class", preset=preset, school_ids=mine)
-            va_teachers = _own(value_added(db, exam_id, baseline["id"], "teacher", preset=preset,
-                                           school_ids=_teaching_schools(db, actor.school_id, exam["term_id"])),
-                               own_code)
-        except ValidationError as exc:
-            note = str(exc)
-        if not staff:
-            va_teachers = [r for r in va_teachers if actor.teacher_id and r["teacher_id"] == actor.teacher_id]
-    lists: dict[str, list[dict]] = {}
-    lists_note = ""
-    if staff:
-        _step(progress, cancelled, 0.5, "正在整理临界生、学困生名单")
-        results = pupil_results(db, exam_id, school_id=actor.school_id, preset=preset)  # read once for all lists
-        lists["borderline"] = borderline(db, exam_id, school_id=actor.school_id, preset=preset, results=results)
-        lists["struggling"] = struggling(db, exam_id, baseline["id"] if baseline else None,
-                                         school_id=actor.school_id, preset=preset, results=results)
-        if baseline is not None:
-            moved = movers(db, exam_id, baseline["id"], school_id=actor.school_id, preset=preset, results=results)
-            lists["risers"], lists["fallers"] = moved["risers"], moved["fallers"]
+    data = QualityData(exam, preset, staff, levels, [], previous_exam(db, exam_id), "")
+    for i, part in enumerate(parts):
+        for name, value in load_part(db, data, part, actor, cancelled=cancelled,
+                                     progress=None if progress is None else
+                                     lambda f, m, i=i: progress(0.3 + 0.7 * (i + f) / len(parts), m)).items():
+            setattr(data, name, value)
+        data.loaded.add(part)
+    return data
+
+
+def _own_code(db: Database, actor: Actor) -> str | None:
+    """Return the code of the school the actor is bound to (None for the township)."""
+    if not actor.school_id:
+        return None
+    return next((s["code"] for s in list_schools(db) if s["id"] == actor.school_id), None)
+
+
+def load_part(db: Database, data: QualityData, part: str, actor: Actor, *, progress: Progress | None = None,
+              cancelled: CancelCheck | None = None) -> dict:
+    """Return the fields of `data` that one of PARTS fills, as {field: value} (the caller sets them
+    and adds `part` to data.loaded; nothing in `data` is changed here, so this may run on another
+    thread while the window shows `data`). Raises Cancelled, ValueError for an unknown part."""
+    exam, preset, baseline, exam_id = data.exam, data.preset, data.baseline, data.exam["id"]
+    own_code = _own_code(db, actor)
+    if part == "balance":
+        _step(progress, cancelled, 0.0, "正在检查平行编班")
+        return {"balance": balance_check(db, exam_id, school_id=actor.school_id, preset=preset)}
+    if part == "value_added":
+        _step(progress, cancelled, 0.0, "正在计算增值")
+        va_classes: list[dict] = []
+        va_teachers: list[dict] = []
+        note = ""
+        if baseline is None:
+            note = "没有更早的、与本次考试有共同学生的考试,无法计算增值。"
         else:
-            lists["risers"], lists["fallers"] = [], []
-            lists_note = "没有更早的、与本次考试有共同学生的考试,无法列出进步、退步最大的学生和学困生。"
-    history = []
-    past_exams = [e for e in earlier_exams(db, exam) if e["id"] != exam_id]
-    for i, past in enumerate(past_exams):
-        _step(progress, cancelled, 0.8 + 0.2 * i / max(len(past_exams), 1), "正在读取历次考试")
-        past_levels = all_group_stats(db, past["id"], preset=preset)
-        history.append((past, {"grade": _own(past_levels["grade"], own_code), "township": past_levels["township"]}))
-    history.append((exam, {"grade": levels["grade"], "township": levels["township"]}))
-    return QualityData(exam, preset, staff, levels, balance, baseline, note, va_classes, va_teachers, lists,
-                       lists_note, history)
+            try:
+                # A user bound to a school reads only the pupils of that school, and for its teachers
+                # those of every school they teach at (走教); each grade's regression is still over all.
+                mine = [actor.school_id] if actor.school_id else None
+                va_classes = value_added(db, exam_id, baseline["id"], "class", preset=preset, school_ids=mine)
+                va_teachers = _own(value_added(db, exam_id, baseline["id"], "teacher", preset=preset,
+                                               school_ids=_teaching_schools(db, actor.school_id, exam["term_id"])),
+                                   own_code)
+            except ValidationError as exc:
+                note = str(exc)
+            if not data.staff:
+                va_teachers = [r for r in va_teachers if actor.teacher_id and r["teacher_id"] == actor.teacher_id]
+        return {"va_classes": va_classes, "va_teachers": va_teachers, "value_added_note": note}
+    if part == "lists":
+        lists: dict[str, list[dict]] = {}
+        lists_note = ""
+        if data.staff:
+            _step(progress, cancelled, 0.0, "正在整理临界生、学困生名单")
+            results = pupil_results(db, exam_id, school_id=actor.school_id, preset=preset)  # once for all lists
+            lists["borderline"] = borderline(db, exam_id, school_id=actor.school_id, preset=preset, results=results)
+            lists["struggling"] = struggling(db, exam_id, baseline["id"] if baseline else None,
+                                             school_id=actor.school_id, preset=preset, results=results)
+            if baseline is not None:
+                moved = movers(db, exam_id, baseline["id"], school_id=actor.school_id, preset=preset, results=results)
+                lists["risers"], lists["fallers"] = moved["risers"], moved["fallers"]
+            else:
+                lists["risers"], lists["fallers"] = [], []
+                lists_note = "没有更早的、与本次考试有共同学生的考试,无法列出进步、退步最大的学生和学困生。"
+        return {"lists": lists, "lists_note": lists_note}
+    if part == "history":
+        history = []
+        past_exams = [e for e in earlier_exams(db, exam) if e["id"] != exam_id]
+        for i, past in enumerate(past_exams):
+            _step(progress, cancelled, i / max(len(past_exams), 1), "正在读取历次考试")
+            past_levels = all_group_stats(db, past["id"], preset=preset)
+            history.append((past, {"grade": _own(past_levels["grade"], own_code), "township": past_levels["township"]}))
+        history.append((exam, {"grade": data.levels["grade"], "township": data.levels["township"]}))
+        return {"history": history}
+    raise ValueError(part)
 
 
 def _start_year(exam: dict) -> int:

@@ -37,7 +37,8 @@ def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[
                figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"), figure_column("mean", "本校年级均分"),
                Column("本校年级及格率", "pct"), Column("全乡均分", "num"), figure_column("pass_rate", "全乡及格率"),
                *([Column("全乡班级名次", "int"), Column("参评班数", "int")] if ranked else []), Column("备注")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         key = (r["grade"], r["subject_code"])
         g, t = grades.get(key, {}), town.get(key, {})
@@ -137,10 +138,10 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
 
     pictures = []
     for grade in klass["grades"]:
-        mine = {r["subject_code"]: r for r in own if r["grade"] == grade}
-        shown = [s for s in exam["subjects"] if s["code"] in mine]
+        by_subject = {r["subject_code"]: r for r in own if r["grade"] == grade}
+        shown = [s for s in exam["subjects"] if s["code"] in by_subject]
         series = {
-            "本班": [100 * mine[s["code"]]["mean_pct"] if mine[s["code"]]["mean_pct"] is not None else None
+            "本班": [100 * by_subject[s["code"]]["mean_pct"] if by_subject[s["code"]]["mean_pct"] is not None else None
                    for s in shown],
             "本校同年级": [100 * grade_refs[(grade, s["code"])]["mean_pct"] for s in shown],
             "全乡同年级": [100 * town[(grade, s["code"])]["mean_pct"] if (grade, s["code"]) in town else None

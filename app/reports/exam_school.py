@@ -10,6 +10,7 @@ from dataclasses import replace
 from sqlite_utils import Database
 
 from app.errors import invalid
+from app.presets import Preset
 from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_school, grade_name, make_stamp, policy_text,
@@ -61,7 +62,8 @@ def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Tab
                figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
                figure_column("mean", "全乡平均分"), figure_column("pass_rate", "全乡及格率"),
                *([figure_column("rank"), Column("参评校数", "int")] if ranked else []), Column("备注")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         t = town.get((r["grade"], r["subject_code"]), {})
         if r["small_sample"]:
@@ -91,7 +93,8 @@ def class_table(records: list[dict], grades: dict[tuple, dict], exam: dict) -> T
     columns = [Column("年级"), Column("班级"), Column("学科"), figure_column("n"), figure_column("mean"),
                figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
                Column("比年级均分", "signed"), Column("备注")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         g = grades.get((r["grade"], r["subject_code"]), {})
         diff = r["mean"] - g["mean"] if r["mean"] is not None and g.get("mean") is not None else None
@@ -108,7 +111,8 @@ def progress_table(records: list[dict], first: str, label) -> Table:
     columns = [Column(first), Column("学科"), Column("匹配人数", "int"), Column("本次均分", "num"),
                Column("上次均分", "num"), Column("本次优秀率", "pct"), Column("上次优秀率", "pct"),
                Column("本次合格率", "pct"), Column("上次合格率", "pct"), Column("进步值", "signed"), Column("备注")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for p in records:
         if p["small_sample"]:
             muted.add(len(rows))
@@ -124,7 +128,8 @@ def value_added_table(records: list[dict], first: str, label) -> Table:
     """Return value-added rows with n and the 95 % interval."""
     columns = [Column(first), Column("学科"), figure_column("n"), Column("增值(标准差)", "signed2"),
                Column("95%下限", "signed2"), Column("95%上限", "signed2"), Column("判断")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         if r["small_sample"]:
             muted.add(len(rows))
@@ -159,6 +164,62 @@ def struggling_table(records: list[dict], need: int, baseline_name: str) -> Tabl
     return Table("学困生名单", columns, rows, sheet="学困生", breaks=_breaks(rows),
                  note=f"学困生:本次和上次({baseline_name})都有 {need} 科及以上主科低于及格线。缺考不作为依据。"
                       "名单仅供教师使用,不得公开。")
+
+
+def _findings(exam: dict, school: dict, preset: Preset, baseline: dict | None, gains: list[dict], gain_note: str,
+              added: list[dict], overall: list[dict], grades: list[dict], classes: list[dict], town: dict,
+              near: list[dict], weak: list[dict]) -> list[str]:
+    """Return the 主要发现 of a school's exam report: who sat, the best and worst subject, the
+    pass-rate and class-spread findings, value-added, the pupil lists and small samples."""
+    baseline_name = baseline["name"] if baseline else None
+    min_size = int(preset["min_group_size"])
+    gain_by_key = {(p["grade"], p["subject_code"]): p for p in gains}
+    items = [f"{school['name']}本次共有 {max(r['n_roster'] for r in overall)} 名学生参加 {len(overall)} 个学科的考试"
+             f"({policy_text(exam['policy'])})。"]
+    counted = [r for r in overall if r["pass_rate"] is not None]
+    if counted:
+        best = max(counted, key=lambda r: r["pass_rate"])
+        worst = min(counted, key=lambda r: r["pass_rate"])
+        items.append(f"全校及格率最高的学科是{best['subject']}({pct(best['pass_rate'])}),"
+                     f"最低的是{worst['subject']}({pct(worst['pass_rate'])})。")
+    if baseline:
+        items.append(f"下文“较上次”指与基线考试“{baseline_name}”相比,只比较两次都参加考试的同一批学生。")
+    items += findings.pass_rate_findings(grades, town, gain_by_key)
+    items += findings.class_spread_findings(classes)
+    if added:
+        items += findings.value_added_findings(added)
+    elif gain_note:
+        items.append(gain_note)
+    items.append(f"主科临界生 {len({r['pupil_id'] for r in near})} 人(距及格线或优秀线不超过满分的 "
+                 f"{preset['borderline_margin_pct']:g}%),学困生 {len(weak)} 人,名单见第六部分,请纳入培优补差计划。")
+    small = [dict(r, label=f"{grade_name(r['grade'])}{r['subject']}") for r in grades if r["small_sample"]]
+    small += [dict(r, label=f"{r['class_name']}{r['subject']}") for r in classes if r["small_sample"]]
+    note = findings.small_sample_note(small, min_size=min_size)
+    if note:
+        items.append(note)
+    return items
+
+
+def _grade_pictures(grades: list[dict], classes: list[dict], by_grade: dict[tuple, dict],
+                    main: list[dict]) -> list[Chart]:
+    """Return per grade the chart of the main subjects' score bands, beside the classes' means when
+    the grade has more than one class."""
+    pictures = []
+    for grade in sorted({r["grade"] for r in grades}):
+        bands = {s["name"]: by_grade[(grade, s["code"])]["bands"] for s in main if (grade, s["code"]) in by_grade}
+        band = charts.band_bars(f"{grade_name(grade)}主科分数段(占人数 %)", bands, width=PAGE_WIDTH / 2 - 4)
+        mine = [r for r in classes if r["grade"] == grade]
+        names = sorted({r["class_name"] for r in mine})
+        if len(names) > 1:
+            means = {(r["class_name"], r["subject_code"]): r["mean_pct"] for r in mine}
+            series = {n: [None if means.get((n, s["code"])) is None else 100 * means[(n, s["code"])] for s in main]
+                      for n in names}
+            compare = charts.grouped_bars(f"{grade_name(grade)}各班主科平均分(占满分 %)", [s["name"] for s in main],
+                                          series, width=PAGE_WIDTH / 2 - 4)
+            pictures.append(Chart([band, compare], f"{grade_name(grade)}:分数段分布与班级对比"))
+        else:
+            pictures.append(Chart([band], f"{grade_name(grade)}:分数段分布(本年级只有一个班,不作班级对比)"))
+    return pictures
 
 
 def build(db: Database, exam_id: str, *, school_code: str | None = None, baseline_id: str | None = None,
@@ -204,32 +265,10 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
         progress(0.4, "正在撰写分析")
 
     baseline_name = baseline["name"] if baseline else None
-    gain_by_key = {(p["grade"], p["subject_code"]): p for p in gains}
     by_grade = {(r["grade"], r["subject_code"]): r for r in grades}
-    items = [f"{school['name']}本次共有 {max(r['n_roster'] for r in overall)} 名学生参加 {len(overall)} 个学科的考试"
-             f"({policy_text(exam['policy'])})。"]
-    counted = [r for r in overall if r["pass_rate"] is not None]
-    if counted:
-        best = max(counted, key=lambda r: r["pass_rate"])
-        worst = min(counted, key=lambda r: r["pass_rate"])
-        items.append(f"全校及格率最高的学科是{best['subject']}({pct(best['pass_rate'])}),"
-                     f"最低的是{worst['subject']}({pct(worst['pass_rate'])})。")
-    if baseline:
-        items.append(f"下文“较上次”指与基线考试“{baseline_name}”相比,只比较两次都参加考试的同一批学生。")
-    items += findings.pass_rate_findings(grades, town, gain_by_key)
-    items += findings.class_spread_findings(classes)
-    if added:
-        items += findings.value_added_findings(added)
-    elif gain_note:
-        items.append(gain_note)
+    items = _findings(exam, school, preset, baseline, gains, gain_note, added, overall, grades, classes, town, near,
+                      weak)
     need = int(preset["struggling_min_subjects"])
-    items.append(f"主科临界生 {len({r['pupil_id'] for r in near})} 人(距及格线或优秀线不超过满分的 "
-                 f"{preset['borderline_margin_pct']:g}%),学困生 {len(weak)} 人,名单见第六部分,请纳入培优补差计划。")
-    small = [dict(r, label=f"{grade_name(r['grade'])}{r['subject']}") for r in grades if r["small_sample"]]
-    small += [dict(r, label=f"{r['class_name']}{r['subject']}") for r in classes if r["small_sample"]]
-    note = findings.small_sample_note(small, min_size=min_size)
-    if note:
-        items.append(note)
 
     sections = [Section("一、主要发现", [Findings(items)])]
     blocks: list = [overall_table(overall, town, "全校各学科总体情况")]
@@ -239,21 +278,7 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     sections.append(Section("二、全校总体情况", blocks))
     sections.append(Section("三、各年级各学科三率一分", [grade_table(grades, town, exam)]))
     main = [s for s in exam["subjects"] if s["is_main"]] or exam["subjects"][:3]
-    pictures = []
-    for grade in sorted({r["grade"] for r in grades}):
-        bands = {s["name"]: by_grade[(grade, s["code"])]["bands"] for s in main if (grade, s["code"]) in by_grade}
-        band = charts.band_bars(f"{grade_name(grade)}主科分数段(占人数 %)", bands, width=PAGE_WIDTH / 2 - 4)
-        mine = [r for r in classes if r["grade"] == grade]
-        names = sorted({r["class_name"] for r in mine})
-        if len(names) > 1:
-            means = {(r["class_name"], r["subject_code"]): r["mean_pct"] for r in mine}
-            series = {n: [None if means.get((n, s["code"])) is None else 100 * means[(n, s["code"])] for s in main]
-                      for n in names}
-            compare = charts.grouped_bars(f"{grade_name(grade)}各班主科平均分(占满分 %)", [s["name"] for s in main],
-                                          series, width=PAGE_WIDTH / 2 - 4)
-            pictures.append(Chart([band, compare], f"{grade_name(grade)}:分数段分布与班级对比"))
-        else:
-            pictures.append(Chart([band], f"{grade_name(grade)}:分数段分布(本年级只有一个班,不作班级对比)"))
+    pictures = _grade_pictures(grades, classes, by_grade, main)
     sections.append(Section("四、分数段与班级对比", [band_table(grades), *pictures,
                                                class_table(classes, by_grade, exam)], new_page=True))
     growth: list = []

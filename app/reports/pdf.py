@@ -108,7 +108,7 @@ class _Document(BaseDocTemplate):
         self.addPageTemplates(templates)
 
     def _decorate(self, canvas: Canvas, doc) -> None:
-        width, height = canvas._pagesize
+        width, height = canvas._pagesize  # noqa: SLF001 - the size of this page (portrait or landscape)
         font = register_font()
         canvas.saveState()
         canvas.setFont(font, 8.5)

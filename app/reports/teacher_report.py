@@ -50,7 +50,8 @@ def taught_table(records: list[dict], grades: dict[tuple, dict], town: dict[tupl
     columns = [Column("班级"), Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"),
                figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
                Column("所在校年级均分", "num"), Column("全乡均分", "num"), figure_column("pass_rate", "全乡及格率"), Column("备注")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         g = grades.get((r["school_code"], r["grade"], r["subject_code"]), {})
         t = town.get((r["grade"], r["subject_code"]), {})

@@ -12,6 +12,7 @@ from collections import defaultdict
 from sqlite_utils import Database
 
 from app.errors import ValidationError, invalid
+from app.presets import Preset
 from app.progress import CancelCheck, Progress, check
 from app.queries.township import schools_missing_exam
 from app.reports import charts, findings
@@ -86,6 +87,143 @@ def _missing_text(row: dict) -> str:
     return "缺:" + ";".join(f"{grade_name(g)}{'、'.join(names)}" for g, names in by_grade.items())
 
 
+def _per_school(schools: list[dict], school_records: list[dict], grade_records: list[dict],
+                min_size: int) -> dict[str, dict]:
+    """Return {school code: the school with its n, small groups, whether it is small, and the
+    mean over its subjects of each figure}."""
+    per_school: dict[str, dict] = {}
+    for s in schools:
+        mine = [r for r in school_records if r["school_code"] == s["code"] and r["n"]]
+        grades_mine = [r for r in grade_records if r["school_code"] == s["code"] and r["n"]]
+        small_groups = sum(r["small_sample"] for r in grades_mine)
+        n = max([r["n"] for r in mine] or [0])
+        mean = (lambda key: sum(r[key] for r in mine) / len(mine) if mine else None)  # noqa: E731
+        per_school[s["code"]] = {
+            **s, "n": n, "small_groups": small_groups,
+            "groups": len(grades_mine), "small": bool(mine) and (n < min_size or 2 * small_groups >= len(grades_mine)),
+            "mean_pct": mean("mean_pct"), "pass_rate": mean("pass_rate"), "excellent_rate": mean("excellent_rate"),
+            "low_rate": mean("low_rate"), "composite": mean("composite"), "has_data": bool(mine)}
+    return per_school
+
+
+def _findings(exam: dict, baseline: dict | None, gains: list[dict], gain_note: str, ordered: list[dict],
+              per_school: dict[str, dict], group_names: list[str], ranked: bool, mode: str, min_size: int,
+              status: list[dict], central: list[dict], central_preset: Preset) -> list[str]:
+    """Return the 主要发现 of the township report: progress first, then each group's leader, small
+    schools, missing data and the 中心小学 score."""
+    items: list[str] = []
+    if gains:
+        items += findings.progress_findings([dict(r, label=r["name"], small_sample=r["small"]) for r in ordered
+                                             if r["progress"] is not None], "label", baseline["name"])
+    elif gain_note:
+        items.append(gain_note)
+    for g, name in enumerate(group_names):
+        leaders = [r for r in per_school.values() if r["group"] == g and r["rank"]]
+        if len(leaders) > 1:
+            best = min(leaders, key=lambda r: r["rank"])
+            items.append(f"{name}组按三率一分综合分,{best['name']}居首({best['composite']:.1f});"
+                         "综合分只作参考,评价学校先看进步。")
+    if not ranked:
+        items.append(f"{rank_refusal(exam) or COMPARISONS[mode]}:各校数字只与自己的过去比较。")
+    small = [r for r in per_school.values() if r["small"]]
+    if small:
+        items.append("、".join(f"{r['name']}(参考 {r['n']} 人,{r['small_groups']}/{r['groups']} 个年级学科组少于 "
+                              f"{min_size} 人)" for r in small) + " 为小规模学校(样本过小),列出数字,但不参加进步值和综合分排名。")
+    missing = [r for r in status if r["no_marks"] or r["missing"]]
+    if missing:
+        items.append("数据不完整的学校:" + ";".join(f"{r['name']}({_missing_text(r)})" for r in missing) + "。")
+    else:
+        items.append("全乡各校本次考试的成绩都已收齐。")
+    if central:
+        c = central[0]
+        items.append(f"中心小学得分 {c['score']:.1f} = 校本部 {c['central_score']:.1f} × "
+                     f"{central_preset['weights']['central']:g} + 村级学校平均 "
+                     f"{(c['village_mean'] or 0):.1f} × {central_preset['weights']['villages']:g}"
+                     f"({c['villages']} 所村级学校)。")
+    return items
+
+
+def _status_tables(db: Database, exam: dict, schools: list[dict], status: list[dict],
+                   per_school: dict[str, dict]) -> tuple[Table, Table | None]:
+    """Return the 各校数据情况 table and the table of pupils on the rosters without marks (None when
+    every pupil has marks)."""
+    status_rows = [[r["name"], r["type"], per_school[r["code"]]["n"], "、".join(grade_name(g) for g in r["grades"]),
+                    _missing_text(r)] for r in status]
+    status_table = Table("各校数据情况", [Column("学校"), Column("类型"), figure_column("n_sat", "有成绩人数"), Column("有成绩的年级", "para"),
+                                      Column("数据情况", "para")], status_rows, sheet="数据情况",
+                         muted={i for i, r in enumerate(status) if r["no_marks"]})
+    without = [c for c in pupils_without_marks(db, exam) if c["school_id"] in {s["id"] for s in schools}]
+    without_table = Table("名册上有、没有成绩的学生(按班级)", [
+        Column("学校"), Column("班级"), figure_column("n_missing", "人数"), Column("学生(缺哪些科)", "para")],
+        [[c["school_name"], c["class_name"], len(c["pupils"]), "、".join(
+            f"{p['name']}({'、'.join(p['subjects'])})" for p in c["pupils"])] for c in without],
+        sheet="没有成绩的学生",
+        note="考试当天在班、未免考的学生;按应考人数统计时计为缺考 0 分,不能因为没有上表而不计。")
+    return status_table, without_table if without else None
+
+
+def _raw_table(exam: dict, raw_ordered: list[dict], group_names: list[str], ranked: bool, mode: str) -> Table:
+    """Return the table of each school's 三率一分 (the mean over its subjects), with the group ranks
+    when the exam is ranked."""
+    raw_rows: list[list] = []
+    raw_muted: set[int] = set()
+    for r in raw_ordered:
+        if r["small"] or not r["has_data"]:
+            raw_muted.add(len(raw_rows))
+        raw_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"], r["type"],
+                         r["n"], r["mean_pct"], r["pass_rate"], r["excellent_rate"], r["low_rate"], r["composite"],
+                         *([r["rank"], r.get("rank_of") if r["rank"] else None] if ranked else []),
+                         "没有成绩" if not r["has_data"] else "小规模,不排名" if r["small"] else ""])
+    return Table("各校三率一分(各学科平均)" + ("与组内排名" if ranked else ""), [
+        Column("组别"), Column("学校"), Column("类型"), figure_column("n"), Column("平均得分率", "pct"),
+        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+        *([Column("组内名次", "int"), Column("参评校数", "int")] if ranked else []), Column("备注")], raw_rows,
+        sheet="各校三率一分", muted=raw_muted,
+        breaks={i for i in range(1, len(raw_rows)) if raw_rows[i][0] != raw_rows[i - 1][0]},
+        note="各项为学校各学科(全部年级合计)数值的平均;各校年级构成不同,"
+             + ("排名只作参考。" if ranked else f"本次不排名({rank_refusal(exam) or COMPARISONS[mode]})。"))
+
+
+def _central_block(central: list[dict], central_note: str, per_school: dict[str, dict],
+                   central_preset: Preset) -> list:
+    """Return the 中心小学得分 table (000 篇20), or a note saying why there is none."""
+    central_block: list = []
+    if central:
+        c = central[0]
+        central_block.append(Table("中心小学得分(000 篇20)", [
+            Column("中心校本部"), Column("校本部综合分", "num"), Column("村级学校数", "int"), Column("村级学校平均综合分", "num"),
+            Column("中心小学得分", "num")], [[per_school[c["central_school_code"]]["name"], c["central_score"],
+                                          c["villages"], c["village_mean"], c["score"]]], sheet="中心小学得分",
+            note=f"中心小学得分 = 校本部 × {central_preset['weights']['central']:g} + 辖区村级学校平均 × "
+                 f"{central_preset['weights']['villages']:g}(方案 {central_preset.id});此处各校得分取三率一分综合分,"
+                 "村级学校平均含小规模学校。"))
+    else:
+        central_block.append(Text(central_note or "没有中心校本部的成绩,无法计算中心小学得分。", "note"))
+    return central_block
+
+
+def _detail_tables(exam: dict, school_records: list[dict], raw_ordered: list[dict],
+                   town: list[dict]) -> tuple[list[Table], Table]:
+    """Return the wide tables of each school's subjects (平均分, 及格率, 优秀率) and the table of the
+    township's grades and subjects."""
+    subjects = exam["subjects"]
+    figures = {(x["school_code"], x["subject_code"]): x for x in school_records}
+    wide = [Table(f"各校各学科{label}", [Column("学校")] + [Column(s["name"], kind) for s in subjects],
+                  [[r["name"], *[figures[(r["code"], s["code"])][key] if (r["code"], s["code"]) in figures else None
+                                 for s in subjects]] for r in raw_ordered], sheet=f"各校各学科{label}")
+            for label, key, kind in (("平均分", "mean", "num"), ("及格率", "pass_rate", "pct"),
+                                     ("优秀率", "excellent_rate", "pct"))]
+    town_rows = [[grade_name(r["grade"]), r["subject"], r["n"], r["mean"], r["sd"], r["pass_rate"], r["excellent_rate"],
+                  r["low_rate"], r["composite"], *r["bands"][5:]] for r in town]
+    town_table = Table("全乡各年级各学科三率一分", [
+        Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("sd"),
+        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+        Column("50-59%", "int"), Column("60-69%", "int"), Column("70-79%", "int"), Column("80-89%", "int"),
+        Column("90-100%", "int")], town_rows, sheet="全乡各年级",
+        breaks={i for i in range(1, len(town_rows)) if town_rows[i][0] != town_rows[i - 1][0]})
+    return wide, town_table
+
+
 def build(db: Database, exam_id: str, *, township_code: str | None = None, baseline_id: str | None = None,
           made: dt.datetime | None = None, progress: Progress | None = None,
           cancelled: CancelCheck | None = None) -> Report:
@@ -121,18 +259,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     group_names = ["、".join("校本部" if k == "中心校本部" else k for k in kinds) for kinds in groups]
     mode = comparison(preset)
     ranked = mode != "none" and exam_may_rank(exam)
-    per_school: dict[str, dict] = {}
-    for s in schools:
-        mine = [r for r in school_records if r["school_code"] == s["code"] and r["n"]]
-        grades_mine = [r for r in grade_records if r["school_code"] == s["code"] and r["n"]]
-        small_groups = sum(r["small_sample"] for r in grades_mine)
-        n = max([r["n"] for r in mine] or [0])
-        mean = (lambda key: sum(r[key] for r in mine) / len(mine) if mine else None)  # noqa: E731
-        per_school[s["code"]] = {
-            **s, "n": n, "small_groups": small_groups,
-            "groups": len(grades_mine), "small": bool(mine) and (n < min_size or 2 * small_groups >= len(grades_mine)),
-            "mean_pct": mean("mean_pct"), "pass_rate": mean("pass_rate"), "excellent_rate": mean("excellent_rate"),
-            "low_rate": mean("low_rate"), "composite": mean("composite"), "has_data": bool(mine)}
+    per_school = _per_school(schools, school_records, grade_records, min_size)
     gains_by_school: dict[str, list[dict]] = defaultdict(list)
     for p in gains:
         gains_by_school[p["school_code"]].append(p)
@@ -153,58 +280,21 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
 
     main = [s for s in exam["subjects"] if s["is_main"]] or exam["subjects"][:3]
     ordered = sorted(per_school.values(), key=lambda r: (r["group"], r["progress_rank"] or 999, r["code"]))
-    items: list[str] = []
-    if gains:
-        items += findings.progress_findings([dict(r, label=r["name"], small_sample=r["small"]) for r in ordered
-                                             if r["progress"] is not None], "label", baseline["name"])
-    elif gain_note:
-        items.append(gain_note)
-    for g, name in enumerate(group_names):
-        leaders = [r for r in per_school.values() if r["group"] == g and r["rank"]]
-        if len(leaders) > 1:
-            best = min(leaders, key=lambda r: r["rank"])
-            items.append(f"{name}组按三率一分综合分,{best['name']}居首({best['composite']:.1f});"
-                         "综合分只作参考,评价学校先看进步。")
-    if not ranked:
-        items.append(f"{rank_refusal(exam) or COMPARISONS[mode]}:各校数字只与自己的过去比较。")
-    small = [r for r in per_school.values() if r["small"]]
-    if small:
-        items.append("、".join(f"{r['name']}(参考 {r['n']} 人,{r['small_groups']}/{r['groups']} 个年级学科组少于 "
-                              f"{min_size} 人)" for r in small) + " 为小规模学校(样本过小),列出数字,但不参加进步值和综合分排名。")
-    missing = [r for r in status if r["no_marks"] or r["missing"]]
-    if missing:
-        items.append("数据不完整的学校:" + ";".join(f"{r['name']}({_missing_text(r)})" for r in missing) + "。")
-    else:
-        items.append("全乡各校本次考试的成绩都已收齐。")
-    if central:
-        c = central[0]
-        items.append(f"中心小学得分 {c['score']:.1f} = 校本部 {c['central_score']:.1f} × "
-                     f"{central_preset['weights']['central']:g} + 村级学校平均 "
-                     f"{(c['village_mean'] or 0):.1f} × {central_preset['weights']['villages']:g}"
-                     f"({c['villages']} 所村级学校)。")
+    items = _findings(exam, baseline, gains, gain_note, ordered, per_school, group_names, ranked, mode, min_size,
+                      status, central, central_preset)
 
-    status_rows = [[r["name"], r["type"], per_school[r["code"]]["n"], "、".join(grade_name(g) for g in r["grades"]),
-                    _missing_text(r)] for r in status]
-    status_table = Table("各校数据情况", [Column("学校"), Column("类型"), figure_column("n_sat", "有成绩人数"), Column("有成绩的年级", "para"),
-                                      Column("数据情况", "para")], status_rows, sheet="数据情况",
-                         muted={i for i, r in enumerate(status) if r["no_marks"]})
-    without = [c for c in pupils_without_marks(db, exam) if c["school_id"] in {s["id"] for s in schools}]
-    without_table = Table("名册上有、没有成绩的学生(按班级)", [
-        Column("学校"), Column("班级"), figure_column("n_missing", "人数"), Column("学生(缺哪些科)", "para")],
-        [[c["school_name"], c["class_name"], len(c["pupils"]), "、".join(
-            f"{p['name']}({'、'.join(p['subjects'])})" for p in c["pupils"])] for c in without],
-        sheet="没有成绩的学生",
-        note="考试当天在班、未免考的学生;按应考人数统计时计为缺考 0 分,不能因为没有上表而不计。")
+    status_table, without_table = _status_tables(db, exam, schools, status, per_school)
     progress_columns = [Column("组别"), Column("学校"), Column("匹配人数", "int")] + [
         Column(f"{s['name']}进步值", "signed") for s in main] + [Column("各科平均进步值", "signed")] + (
         [Column("组内名次", "int")] if ranked else []) + [Column("备注")]
-    progress_rows, muted = [], set()
+    progress_rows: list[list] = []
+    muted: set[int] = set()
     for r in ordered:
-        mine = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], [])}
+        subject_gains = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], [])}
         if r["small"]:
             muted.add(len(progress_rows))
         progress_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"],
-                              r["matched"], *[mine.get(s["code"]) for s in main], r["progress"],
+                              r["matched"], *[subject_gains.get(s["code"]) for s in main], r["progress"],
                               *([r["progress_rank"]] if ranked else []),
                               "小规模,不排名" if r["small"] else ("无基线" if r["progress"] is None else "")])
     progress_block: list = []
@@ -223,56 +313,16 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
                                       muted=[r["small"] for r in ordered if r["progress"] is not None])],
                   "绿色为进步,红色为退步,灰色为小规模学校(不排名)")]
     raw_ordered = sorted(per_school.values(), key=lambda r: (r["group"], r["rank"] or 999, r["code"]))
-    raw_rows, raw_muted = [], set()
-    for r in raw_ordered:
-        if r["small"] or not r["has_data"]:
-            raw_muted.add(len(raw_rows))
-        raw_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"], r["type"],
-                         r["n"], r["mean_pct"], r["pass_rate"], r["excellent_rate"], r["low_rate"], r["composite"],
-                         *([r["rank"], r.get("rank_of") if r["rank"] else None] if ranked else []),
-                         "没有成绩" if not r["has_data"] else "小规模,不排名" if r["small"] else ""])
-    raw_table = Table("各校三率一分(各学科平均)" + ("与组内排名" if ranked else ""), [
-        Column("组别"), Column("学校"), Column("类型"), figure_column("n"), Column("平均得分率", "pct"),
-        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
-        *([Column("组内名次", "int"), Column("参评校数", "int")] if ranked else []), Column("备注")], raw_rows,
-        sheet="各校三率一分", muted=raw_muted,
-        breaks={i for i in range(1, len(raw_rows)) if raw_rows[i][0] != raw_rows[i - 1][0]},
-        note="各项为学校各学科(全部年级合计)数值的平均;各校年级构成不同,"
-             + ("排名只作参考。" if ranked else f"本次不排名({rank_refusal(exam) or COMPARISONS[mode]})。"))
-    central_block: list = []
-    if central:
-        c = central[0]
-        central_block.append(Table("中心小学得分(000 篇20)", [
-            Column("中心校本部"), Column("校本部综合分", "num"), Column("村级学校数", "int"), Column("村级学校平均综合分", "num"),
-            Column("中心小学得分", "num")], [[per_school[c["central_school_code"]]["name"], c["central_score"],
-                                          c["villages"], c["village_mean"], c["score"]]], sheet="中心小学得分",
-            note=f"中心小学得分 = 校本部 × {central_preset['weights']['central']:g} + 辖区村级学校平均 × "
-                 f"{central_preset['weights']['villages']:g}(方案 {central_preset.id});此处各校得分取三率一分综合分,"
-                 "村级学校平均含小规模学校。"))
-    else:
-        central_block.append(Text(central_note or "没有中心校本部的成绩,无法计算中心小学得分。", "note"))
-    subjects = exam["subjects"]
-    figures = {(x["school_code"], x["subject_code"]): x for x in school_records}
-    wide = [Table(f"各校各学科{label}", [Column("学校")] + [Column(s["name"], kind) for s in subjects],
-                  [[r["name"], *[figures[(r["code"], s["code"])][key] if (r["code"], s["code"]) in figures else None
-                                 for s in subjects]] for r in raw_ordered], sheet=f"各校各学科{label}")
-            for label, key, kind in (("平均分", "mean", "num"), ("及格率", "pass_rate", "pct"),
-                                     ("优秀率", "excellent_rate", "pct"))]
-    town_rows = [[grade_name(r["grade"]), r["subject"], r["n"], r["mean"], r["sd"], r["pass_rate"], r["excellent_rate"],
-                  r["low_rate"], r["composite"], *r["bands"][5:]] for r in town]
-    town_table = Table("全乡各年级各学科三率一分", [
-        Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("sd"),
-        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
-        Column("50-59%", "int"), Column("60-69%", "int"), Column("70-79%", "int"), Column("80-89%", "int"),
-        Column("90-100%", "int")], town_rows, sheet="全乡各年级",
-        breaks={i for i in range(1, len(town_rows)) if town_rows[i][0] != town_rows[i - 1][0]})
+    raw_table = _raw_table(exam, raw_ordered, group_names, ranked, mode)
+    central_block = _central_block(central, central_note, per_school, central_preset)
+    wide, town_table = _detail_tables(exam, school_records, raw_ordered, town)
     trend_block: list = []
     if len(labels) > 1:
         trend_block.append(Chart([charts.trend_lines("全乡主科平均分(占满分的百分比)", labels, lines, width=PAGE_WIDTH)],
                                  "历次考试全乡主科平均分走势(各次考试年级构成不同,仅看大势)"))
     sections = [
         Section("一、主要发现", [Findings(items)]),
-        Section("二、数据收齐情况", [status_table, without_table] if without else
+        Section("二、数据收齐情况", [status_table, without_table] if without_table else
                 [status_table, Text("各校名册上的学生都有成绩。", "note")]),
         Section("三、各校进步(先看进步)", progress_block),
         Section("四、各校三率一分" + ("与排名" if ranked else "") + "(其次看结果)", [raw_table, *central_block]),

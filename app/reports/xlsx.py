@@ -202,6 +202,15 @@ def _slips_sheet(ws: Worksheet, report: Report) -> None:
     _page_setup(ws, report, "成绩通知单", wide=False)
 
 
+def _text_stays_text(ws: Worksheet) -> None:
+    """Store every text as text: openpyxl turns a string starting with “=” into a live formula, and a
+    pupil named =HYPERLINK(…) from an old database must stay a name in the report."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def write_xlsx(report: Report, path: str | Path, *, progress: Progress | None = None,
                cancelled: CancelCheck | None = None) -> Path:
     """Write `report` as a workbook at `path` (written whole or not at all) and return the path.
@@ -225,6 +234,8 @@ def write_xlsx(report: Report, path: str | Path, *, progress: Progress | None = 
         if progress is not None:
             progress(0.5 + 0.45 * (i + 1) / len(tables), f"正在写入“{table.title}”")
     check(cancelled)
+    for sheet in wb.worksheets:
+        _text_stays_text(sheet)
     partial = path.with_name(path.name + ".part")
     try:
         wb.save(partial)

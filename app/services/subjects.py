@@ -55,6 +55,7 @@ class SubjectIndex:
 
     @classmethod
     def load(cls, db: Database) -> "SubjectIndex":
+        """Return the index of the database's subject catalogue."""
         return cls(list_subjects(db))
 
     def find(self, text: object) -> dict | None:

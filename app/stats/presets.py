@@ -206,7 +206,7 @@ def _set_number(content: dict, path: str, value: object) -> list[Problem]:
         key = last
     else:
         return [Problem(f"方案中没有“{path}”这一项。", field=path)]
-    current = node[key]  # type: ignore[index]
+    current = node[key]  # type: ignore[index, call-overload]
     if isinstance(current, bool) or not isinstance(current, (int, float)):
         return [Problem(f"“{path}”不是可以修改的数值。", field=path)]
     try:
@@ -215,7 +215,7 @@ def _set_number(content: dict, path: str, value: object) -> list[Problem]:
         return [Problem(f"“{path}”应为数字,“{value}”不是数字。", field=path)]
     if not math.isfinite(number):
         return [Problem(f"“{path}”应为有限的数字。", field=path)]
-    node[key] = int(number) if isinstance(current, int) and number.is_integer() else number  # type: ignore[index]
+    node[key] = int(number) if isinstance(current, int) and number.is_integer() else number  # type: ignore[index, call-overload]
     return []
 
 

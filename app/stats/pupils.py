@@ -69,7 +69,7 @@ def _unit_scores(db: Database, exam: dict, school_id: str, grade: int | None) ->
         args.append(school_id)
     if grade is not None:
         where += " AND m.grade = ?"
-        args.append(int(grade))
+        args.append(str(int(grade)))
     return db.execute(f"SELECT {unit}, m.grade, m.subject_id, m.score FROM mark m JOIN school s ON s.id = m.school_id"
                       f" WHERE m.exam_no = {number_of('exam')}"
                       f" AND m.status = '正常'{where}", args).fetchall()
@@ -100,7 +100,7 @@ def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, c
         args.append(school_id)
     if grade is not None:
         where.append("m.grade = ?")
-        args.append(int(grade))
+        args.append(str(int(grade)))
     rows = db.execute(
         "SELECT m.pupil_id, p.student_no, p.name, p.gender, m.school_id, s.code, IFNULL(s.township_id, ''),"
         " m.class_id, c.name, IFNULL(c.number, 0), m.grade, m.subject_id, m.status, m.score"
@@ -169,13 +169,13 @@ def _rank_pupils(pupils: list[dict], policy: str, ranked: bool) -> None:
             totals_grade[(pupil["school_id"], pupil["grade"])].append(pupil)
     if not ranked:
         return
-    for groups, field in ((by_class, "rank_class"), (by_grade, "rank_grade")):
-        for members in groups.values():
+    for marks, field in ((by_class, "rank_class"), (by_grade, "rank_grade")):
+        for members in marks.values():
             for (_, mark), rank in zip(members, competition_ranks([m["score"] for _, m in members])):
                 mark[field] = rank
-    for groups, field in ((totals_class, "total_rank_class"), (totals_grade, "total_rank_grade")):
-        for members in groups.values():
-            for pupil, rank in zip(members, competition_ranks([p["total"] for p in members])):
+    for totals, field in ((totals_class, "total_rank_class"), (totals_grade, "total_rank_grade")):
+        for ranked_pupils in totals.values():
+            for pupil, rank in zip(ranked_pupils, competition_ranks([p["total"] for p in ranked_pupils])):
                 pupil[field] = rank
 
 

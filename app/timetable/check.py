@@ -18,7 +18,7 @@ travel time between them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from sqlite_utils import Database
@@ -379,7 +379,7 @@ def run_checks(data: TimetableData, plans: dict[str, Plan], rules: Callable[[str
     return checker.findings
 
 
-def rules_lookup(db: Database, school_ids: list[str] = ()) -> Callable[[str], Preset]:
+def rules_lookup(db: Database, school_ids: Sequence[str] = ()) -> Callable[[str], Preset]:
     """Return a function giving the timetable rules preset in force for a school id (those of
     `school_ids` read at once, any other on first use)."""
     cache: dict[str, Preset] = effective_many(db, "timetable", list(school_ids))

@@ -214,11 +214,11 @@ def _time_constraints(root: ET.Element, space: ET.Element, problem: Problem, nam
         home = teacher.school_id if teacher.school_id in problem.rules else min(problem.scope)
         _constraint(time, "ConstraintTeacherMaxHoursDaily", ("Teacher_Name", names.teachers[tid]),
                     ("Maximum_Hours_Daily", problem.daily_max(tid)))
-        for day, slot in problem.unavailable.get(tid, ()):
+        for day, period in problem.unavailable.get(tid, ()):
             if day not in names.days:
                 continue
-            hours = range(len(names.hours)) if slot is None or home not in problem.scope or \
-                slot not in problem.schools[home].lesson_slots() else [names.hour_of(problem, home, slot)]
+            hours = range(len(names.hours)) if period is None or home not in problem.scope or \
+                period not in problem.schools[home].lesson_slots() else [names.hour_of(problem, home, period)]
             away[tid] |= {(names.days[day], names.hours[h]) for h in hours}
         if away[tid]:
             _constraint(time, "ConstraintTeacherNotAvailableTimes", ("Teacher", names.teachers[tid]),

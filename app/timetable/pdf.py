@@ -3,7 +3,7 @@
 was made."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from reportlab.lib import colors
@@ -94,7 +94,7 @@ def _stamp(made: str, basis: str) -> Callable:
     return draw
 
 
-def timetables_pdf(db: Database, path: str | Path, *, class_ids: list[str] = (), teacher_ids: list[str] = (),
+def timetables_pdf(db: Database, path: str | Path, *, class_ids: Sequence[str] = (), teacher_ids: Sequence[str] = (),
                    term: dict | None = None, school_id: str | None = None, progress: Progress | None = None) -> Path:
     """Write an A4 PDF with one page per class in `class_ids` and per teacher in `teacher_ids`
     (term default current; `school_id` limits what is read) and return its path. Raises

@@ -7,12 +7,31 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import resource
 import sqlite3
+import subprocess
+import sys
 import unicodedata
 import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MEMORY_LIMIT = 1536 * 1024 * 1024
+
+
+def run_cli(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `python -m app ARGS` in a fresh interpreter limited to 1.5 GB of address space (what a
+    school laptop can spare); return the finished process (text output)."""
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SCHOOLQ_PASSPHRASE": "demo", "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env,
+                          preexec_fn=limit_memory, timeout=timeout, encoding="utf-8", errors="replace")
 
 
 def db_fingerprint(path: Path) -> str:
@@ -86,9 +105,9 @@ def with_cells(data: bytes, cells: list[tuple[str, int, str]]) -> bytes:
     return rewrite_parts(data, {"xl/worksheets/sheet1.xml": change})
 
 
-def shared_string_bomb(data: bytes, size: int) -> bytes:
-    """Return the workbook with a shared string of `size` letters used in A3: a few MB on disk that
-    inflate to `size` bytes."""
+def shared_string_bomb(data: bytes, size: int, path: Path) -> Path:
+    """Write to `path` the workbook with a shared string of `size` letters used in A3: a few MB on
+    disk that inflate to `size` bytes (written in pieces, never held whole). Returns `path`."""
     def sheet(xml: bytes) -> bytes:
         return xml.replace(b"</sheetData>", b'<row r="3"><c r="A3" t="s"><v>0</v></c></row></sheetData>')
 
@@ -100,7 +119,14 @@ def shared_string_bomb(data: bytes, size: int) -> bytes:
         return xml.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
                            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
                            b"</Relationships>")
-    strings = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-               b' count="1" uniqueCount="1"><si><t>' + b"A" * size + b"</t></si></sst>")
-    return rewrite_parts(data, {"xl/worksheets/sheet1.xml": sheet, "[Content_Types].xml": types,
-                                "xl/_rels/workbook.xml.rels": rels}, {"xl/sharedStrings.xml": strings})
+    path.write_bytes(rewrite_parts(data, {"xl/worksheets/sheet1.xml": sheet, "[Content_Types].xml": types,
+                                          "xl/_rels/workbook.xml.rels": rels}))
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+                       b' count="1" uniqueCount="1"><si><t>')
+            piece = b"A" * (1 << 20)
+            for _ in range(size >> 20):
+                part.write(piece)
+            part.write(b"</t></si></sst>")
+    return path

@@ -158,7 +158,11 @@ def test_values_an_import_would_refuse_are_refused_with_their_cell(township, sch
         rows["学生"][1]["name"] = "张" * 40000
         rows["教师"][0]["phone"] = "138\x1b[31m0000"
     refused(township, signed(school, tmp_path, monkeypatch, names), "bad_data", "工作表“学生” 第 2 行 “姓名”列",
-            "公式", "第 3 行 “姓名”列", "超过上限", "“电话”列", "控制字符")
+            "当作公式", "第 3 行 “姓名”列", "内容过长", "“电话”列", "看不见的转义符")
+
+    def student_no(rows):  # a G-number whose ID number ends in 2 where its check digit is 1
+        rows["学生"][0]["student_no"] = "G110105200901010012"
+    refused(township, signed(school, tmp_path, monkeypatch, student_no), "bad_data", "“学籍号”列", "G 加身份证件号")
 
 
 def test_a_package_emptying_the_school_is_held_until_confirmed(township, school, tmp_path, monkeypatch, capsys):

@@ -88,6 +88,13 @@ def type_keys(page: MarksPage, text: str, end: Qt.Key | None = Qt.Key.Key_Return
     QApplication.processEvents()  # the editor commits Enter through a queued call
 
 
+def refocus(page: MarksPage) -> None:
+    """Give the window back its focus after a dialog closed (the offscreen platform does not)."""
+    page.window().activateWindow()
+    page.table.setFocus()
+    QApplication.processEvents()
+
+
 def cell(page: MarksPage, row: int, column: int) -> str:
     return page.model.index(row, column).data()
 
@@ -103,7 +110,7 @@ def test_grid_lists_the_class_in_pinyin_order_with_the_exams_subjects(page, demo
     db.close()
     model = page.model
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == \
-        ["学籍号", "姓名", "语文", "数学(120)"]
+        ["学籍号", "姓名", "语文", "数学(120)", "总分"]
     assert {number(page, r) for r in range(model.rowCount())} == expected
     names = [cell(page, r, 1) for r in range(model.rowCount())]
     from PySide6.QtCore import QCollator
@@ -159,21 +166,37 @@ def test_an_out_of_range_score_turns_red_with_the_reason_and_is_not_saved(page, 
     assert "1 格有误未保存" in page.count_label.text()
     assert stored(demo_path, setup["exam"]) == {}
     page.select_cell(0, 3)
-    type_keys(page, "120")  # corrected: saved, no longer red
-    assert index.data(Qt.ItemDataRole.BackgroundRole) is None
-    assert stored(demo_path, setup["exam"]) == {(number(page, 0), "数学"): (120.0, "正常")}
+    type_keys(page, "119")  # corrected: saved, no longer red (green: at or above the 优秀 line)
+    assert index.data(Qt.ItemDataRole.BackgroundRole).color() == QColor("#e3f1e4")
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == "优秀"
+    assert stored(demo_path, setup["exam"]) == {(number(page, 0), "数学"): (119.0, "正常")}
 
 
 def test_pasting_a_block_from_excel_saves_every_cell_and_marks_bad_ones_red(page, demo_path, setup):
     QApplication.clipboard().setText("80\t100.5\r\n缺考\t130\r\n 79 \t免考\r\n")
     page.select_cell(1, 2)
+    seen = {}
+
+    def preview(dialog) -> None:  # bare scores go by position, after a preview naming the pupils
+        seen["summary"] = dialog.summary_label.text()
+        seen["changes"] = dialog.change_texts()
+        dialog.ok_button.click()
+
+    errors = when_modal(preview)
     QTest.keyClick(page.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert errors == []
+    names = [page.model.pupils[r]["name"] for r in (1, 2, 3)]
+    assert f"按表格中的行序从“{names[0]}”粘贴到“{names[2]}”" in seen["summary"]
+    assert [row[2:] for row in seen["changes"]] == [
+        [names[0], "语文", "", "80"], [names[0], "数学", "", "100.5"], [names[1], "语文", "", "缺考"],
+        [names[1], "数学", "", "130(有误,不保存)"], [names[2], "语文", "", "79"], [names[2], "数学", "", "免考"]]
     assert stored(demo_path, setup["exam"]) == {
         (number(page, 1), "语文"): (80.0, "正常"), (number(page, 1), "数学"): (100.5, "正常"),
         (number(page, 2), "语文"): (None, "缺考"),
         (number(page, 3), "语文"): (79.0, "正常"), (number(page, 3), "数学"): (None, "免考")}
     assert cell(page, 2, 3) == "130" and "超过满分 120" in page.model.invalid(2, 3)[1]
     # One undo takes the whole paste back.
+    refocus(page)
     QTest.keyClick(page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert stored(demo_path, setup["exam"]) == {}
 
@@ -211,19 +234,46 @@ def test_delete_clears_and_undo_brings_the_mark_back(page, demo_path, setup):
     assert stored(demo_path, setup["exam"]) == {(number(page, 0), "语文"): (55.0, "正常")}
 
 
-def test_a_teacher_gets_a_chinese_refusal_outside_their_classes(demo_path, tasks, make_window, setup, boxes):
+def test_a_teacher_sees_the_subjects_they_do_not_teach_read_only(demo_path, tasks, make_window, setup, boxes):
     db = Database(demo_path)
     taught = {r[0] for r in db.execute(
         "SELECT s.name FROM teaching_assignment t JOIN app_user u ON u.teacher_id = t.teacher_id"
         " JOIN subject s ON s.id = t.subject_id WHERE u.username = 'laoshi' AND t.class_id = ?", [setup["class"]])}
     db.close()
     page = open_page(demo_path, tasks, make_window, "laoshi", setup)
-    not_taught = [c for c in range(2, page.model.columnCount()) if page.model.subject_at(c)["name"] not in taught]
+    columns = {page.model.subject_at(c)["name"]: c for c in page.model.subject_columns()}
+    not_taught = [c for name, c in columns.items() if name not in taught]
     assert not_taught, "the demo teacher does not teach every subject of 三(1)班"
-    page.select_cell(0, not_taught[0])
-    type_keys(page, "88")
-    assert page.message.text() == "未保存:教师只能修改自己任教班级、任教学科的成绩。"
-    assert stored(demo_path, setup["exam"]) == {} and cell(page, 0, not_taught[0]) == ""
+    column = not_taught[0]
+    index = page.model.index(0, column)
+    # Grey and not editable before anything is typed, with the reason as tooltip and under the grid.
+    assert not index.flags() & Qt.ItemFlag.ItemIsEditable
+    assert index.data(Qt.ItemDataRole.BackgroundRole).color() == QColor("#e4e4e4")
+    assert index.data(Qt.ItemDataRole.ToolTipRole) == "只读:您没有任教这个班的这一科"
+    assert "只能查看" in page.message.text()
+    page.select_cell(0, column)
+    QTest.keyClick(page.table, Qt.Key.Key_8)
+    assert key_target(page) is page.table  # no editor opened
+    QTest.keyClick(page.table, Qt.Key.Key_Q)  # the 缺考 shorthand is refused too
+    assert "只读" in page.message.text()
+    assert stored(demo_path, setup["exam"]) == {} and cell(page, 0, column) == ""
+    for name, c in columns.items():  # what they teach stays open
+        assert bool(page.model.index(0, c).flags() & Qt.ItemFlag.ItemIsEditable) == (name in taught)
+
+
+def test_a_teacher_of_another_class_sees_it_read_only(demo_path, tasks, make_window, setup, boxes):
+    db = Database(demo_path)
+    other = db.execute(
+        "SELECT c.id FROM class c JOIN class_grade g ON g.class_id = c.id WHERE c.school_id = ? AND g.grade = 3"
+        " AND c.academic_year_id = (SELECT academic_year_id FROM class WHERE id = ?)"
+        " AND c.id NOT IN (SELECT class_id FROM teaching_assignment t JOIN app_user u ON u.teacher_id = t.teacher_id"
+        " WHERE u.username = 'laoshi') LIMIT 1", [setup["school"], setup["class"]]).fetchone()
+    db.close()
+    if other is None:
+        pytest.skip("the demo teacher teaches every grade-3 class")
+    page = open_page(demo_path, tasks, make_window, "laoshi", {**setup, "class": other[0]})
+    assert not any(page.model.index(0, c).flags() & Qt.ItemFlag.ItemIsEditable for c in page.model.subject_columns())
+    assert page.message.text() == "您没有任教这个班,成绩只能查看(灰色)。"
 
 
 def test_import_button_previews_and_imports_a_workbook(page, demo_path, setup, tmp_path, qtbot):

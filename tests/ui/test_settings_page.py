@@ -89,3 +89,33 @@ def test_a_school_admin_cannot_create_a_township_admin(window, school_session):
     dialog.passphrase_again.setText("abcd1234")
     dialog.accept()
     assert dialog.form.error_text("username") == "用户名“admin”已存在。"
+
+
+def test_backups_are_made_listed_and_restored_after_a_preview(window, small_school, boxes):
+    import sqlite3
+
+    page = window.show_page(SettingsPage)
+    box = page.backup_box
+    assert "备份位置:" in box.folder_label.text() and "共 0 份" in box.folder_label.text()
+    box.auto.setChecked(True)
+    box.keep.setValue(3)
+    box.save_settings()
+    assert boxes.shown[-1][:2] == ("information", "已保存")
+    box.backup_button.click()
+    assert boxes.shown[-1][:2] == ("information", "备份完成")
+    assert column_texts(box.table, "内容") == ["学生 5 名、成绩 0 条(2025—2026 学年第一学期)"]
+
+    conn = sqlite3.connect(small_school)
+    conn.execute("UPDATE pupil SET name = '改错了' ")
+    conn.commit()
+    conn.close()
+    box.table.selectRow(0)
+    boxes.answer_yes = False
+    box.restore_selected()
+    question = boxes.shown[-1][2]
+    assert "溪水完全小学(XS01)" in question and "学生 5 名" in question and "先另存一份" in question
+    assert page.session.db.execute("SELECT COUNT(*) FROM pupil WHERE name = '改错了'").fetchone()[0] == 5
+    boxes.answer_yes = True
+    box.restore_selected()
+    assert boxes.shown[-1][:2] == ("information", "已恢复") and "before-restore" in boxes.shown[-1][2]
+    assert page.session.db.execute("SELECT COUNT(*) FROM pupil WHERE name = '改错了'").fetchone()[0] == 0

@@ -231,3 +231,20 @@ def test_closing_an_administrators_session_signs_the_audit_record(small_school, 
         assert heads == 1 and verify(check) == []
     finally:
         check.close()
+
+
+def test_an_unwritable_data_folder_never_turns_an_error_into_a_traceback(tmp_path, monkeypatch):
+    import sqlite3
+    import tempfile
+
+    from ui.dialogs.messages import error_text
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("SCHOOLQ_DATA_DIR", str(blocker / "SchoolQ"))  # can never be created
+    title, text = error_text(RuntimeError("boom"))
+    assert title == "程序内部错误" and tempfile.gettempdir() in text
+    title, text = error_text(sqlite3.OperationalError("database or disk is full"))
+    assert title == "操作未完成" and text.startswith("磁盘已满")
+    title, text = error_text(OSError(30, "Read-only file system", "/media/usb/x.zip"))
+    assert text.startswith("只读") and "/media/usb/x.zip" in text

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ui.pages.assignments_page import AssignmentsPage
 from ui.pages.classes_page import ClassesPage
+from ui.pages.exam_overview_page import ExamOverviewPage
 from ui.pages.exams_page import ExamsPage
 from ui.pages.exchange_page import ExchangePage
 from ui.pages.marks_page import MarksPage
@@ -24,6 +25,7 @@ PAGES: list[type[Page]] = [
     AssignmentsPage,
     ExamsPage,
     MarksPage,
+    ExamOverviewPage,
     QualityPage,
     ReportsPage,
     TimetablePage,

@@ -1,40 +1,50 @@
 """考试成绩: enter one class's marks of one exam in a spreadsheet-like grid, or import a workbook.
 
-Keys (also shown on the page): type a score and press Enter to go to the next pupil, Tab to the
-next subject; Q gives 缺考 and M 免考 (the words 缺考 / 免考 / 作弊 may be typed too); Delete
-clears; Ctrl+V pastes a block copied from Excel or WPS; Ctrl+C copies; Ctrl+Z / Ctrl+Y undo and
-redo. Every accepted cell is saved at once through app.marks.entry.set_mark (validated,
-permission-checked, audited); a refused entry stays red with the reason and is not saved.
+Keys (also shown on the page): type a score and press Enter to go to the next pupil (after the
+last pupil, to the first pupil of the next subject), Tab to the next subject; Q gives 缺考 and M
+免考 (the words 缺考 / 免考 / 作弊 may be typed too); Delete clears (more than one mark only after
+asking); Ctrl+V pastes a block copied from Excel or WPS; Ctrl+C copies; Ctrl+Z undoes, Ctrl+Y (or
+Ctrl+Shift+Z) redoes, also after switching to another class. Every accepted cell is saved at once
+through app.marks.entry.set_mark (validated, permission-checked, audited) on the background
+worker, a pasted block in one task; a refused entry stays red with the reason and is not saved.
+
+A pasted block that holds 学籍号 or names goes to the pupils it names, whatever their order in the
+grid (app.marks.paste); a block of bare scores goes by position, after a preview. Both
+show which marks change from what to what before anything is written.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QHideEvent, QKeyEvent, QKeySequence, QShowEvent, QUndoCommand, QUndoStack
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QHideEvent, QKeySequence, QShowEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QComboBox, QFileDialog,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QStyledItemDelegate,
-                               QTableView, QVBoxLayout, QWidget)
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QVBoxLayout, QWidget)
 
 from app.errors import NotFound, PermissionDenied, ValidationError
+from app.marks.entry import set_mark
+from app.marks.grid import exam_classes, marks_grid
+from app.marks.paste import PasteMatch, match_block
 from app.marks.reading import read_marks
 from app.marks.writing import apply_marks
-from app.marks.grid import exam_classes, marks_grid
 from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.services.exams import list_exams
-from app.marks.entry import set_mark
+from app.services.permissions import mark_write_subjects
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, ImportPreviewDialog
+from ui.dialogs.mark_changes_dialog import MarkChangesDialog, changes_table
 from ui.dialogs.mark_history_dialog import MarkHistoryDialog
-from ui.dialogs.messages import inform, show_error
-from ui.models.marks_grid_model import SHORTHANDS, Mark, MarksGridModel, mark_text, typed_value
+from ui.dialogs.messages import confirm, inform, show_error
+from ui.models.marks_grid_model import Mark, MarksGridModel, mark_text, typed_value
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, chosen, refill
+from ui.widgets.marks_grid_view import MarkDelegate, MarksGridView
 
-KEY_HELP = ("输入分数后按 Enter 到下一名学生,Tab 到下一科;Q = 缺考,M = 免考(也可输入“缺考”“免考”“作弊”);"
-            "Delete 清除;从 Excel/WPS 复制一块成绩后按 Ctrl+V 粘贴;Ctrl+Z 撤销,Ctrl+Y 重做。"
-            "每一格输入后立即保存,并记录修改人。")
+KEY_HELP = ("输入分数后按 Enter 到下一名学生(最后一名之后到下一科),Tab 到下一科;Q = 缺考,M = 免考"
+            "(也可输入“缺考”“免考”“作弊”);Delete 清除;从 Excel/WPS 复制成绩后按 Ctrl+V 粘贴"
+            "(带学籍号或姓名一起复制时按学生对应,不按行序);Ctrl+Z 撤销,Ctrl+Y 重做。"
+            "每一格输入后立即保存,并记录修改人。红字:不及格;绿底:优秀;灰色:只读。")
 _ERROR_STYLE = "color: #9b1c1c; font-weight: bold;"
 _OK_STYLE = "color: #1b5e20;"
 
@@ -82,80 +92,6 @@ class MarkCommand(QUndoCommand):
             self.setObsolete(True)
 
 
-class MarkDelegate(QStyledItemDelegate):
-    """A centred line editor that turns red with the reason while what is typed is not a mark."""
-
-    def __init__(self, page: MarksPage):
-        super().__init__(page)
-        self.page = page
-
-    def createEditor(self, parent: QWidget, option, index: QModelIndex) -> QWidget:  # noqa: N802 - Qt API
-        """Return the editor, checked on every keystroke."""
-        editor = QLineEdit(parent)
-        editor.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        where = QPersistentModelIndex(index)
-        editor.textEdited.connect(lambda text: self.page.check_typing(editor, where, text))
-        return editor
-
-
-class MarksGridView(QTableView):
-    """A table that moves like a spreadsheet: Enter goes down, Tab goes right."""
-
-    def __init__(self, page: MarksPage):
-        super().__init__(page)
-        self.page = page
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
-        """Handle Enter, Delete, Q / M, Ctrl+C and Ctrl+V outside the editor; the rest as usual."""
-        if self.state() != QAbstractItemView.State.EditingState:
-            plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
-            if event.matches(QKeySequence.StandardKey.Paste):
-                self.page.paste()
-                return
-            if event.matches(QKeySequence.StandardKey.Copy):
-                self.page.copy()
-                return
-            if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.move_down()
-                return
-            if plain and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-                self.page.clear_selected()
-                return
-            if event.text().upper() in SHORTHANDS and event.modifiers() in (
-                    Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier):
-                index = self.currentIndex()
-                if index.isValid():
-                    self.page.enter(index.row(), index.column(), SHORTHANDS[event.text().upper()])
-                    self.move_down()
-                return
-        super().keyPressEvent(event)
-
-    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:  # noqa: N802
-        """After Enter in the editor go to the next pupil, after Tab to the next subject (Shift+Tab
-        the previous one), without opening an editor there: typing then replaces the cell."""
-        hints = QAbstractItemDelegate.EndEditHint
-        super().closeEditor(editor, hints.NoHint if hint in (hints.EditNextItem, hints.EditPreviousItem) else hint)
-        if hint == hints.SubmitModelCache:
-            self.move_down()
-        elif hint == hints.EditNextItem:
-            self.move_by(0, 1)
-        elif hint == hints.EditPreviousItem:
-            self.move_by(0, -1)
-
-    def move_down(self) -> None:
-        """Make the cell below the current one current (stays on the last row)."""
-        self.move_by(1, 0)
-
-    def move_by(self, rows: int, columns: int) -> None:
-        """Move the current cell, staying inside the grid."""
-        index = self.currentIndex()
-        if not index.isValid():
-            return
-        row, column = index.row() + rows, index.column() + columns
-        if 0 <= row < self.model().rowCount() and 0 <= column < self.model().columnCount():
-            self.setCurrentIndex(self.model().index(row, column))
-
-
 class MarksPage(Page):
     """The 考试成绩 page."""
 
@@ -164,6 +100,7 @@ class MarksPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         self._grid: dict | None = None
+        self._writable: set[str] | None = None
         self._dirty = False
         self.undo_stack = QUndoStack(self)
         layout = QVBoxLayout(self)
@@ -194,7 +131,8 @@ class MarksPage(Page):
         undo = self.undo_stack.createUndoAction(self, self.tr("撤销"))
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo_stack.createRedoAction(self, self.tr("重做"))
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        # Ctrl+Y on every platform (Qt's own Redo key is Ctrl+Shift+Z on Linux), and Ctrl+Shift+Z too.
+        redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         for action in (undo, redo):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
@@ -291,8 +229,9 @@ class MarksPage(Page):
         self.class_combo.setCurrentIndex(self.class_combo.findData(class_id))
 
     def _load_grid(self) -> None:
+        # The undo stack is kept: a command names its exam, pupil and subject, so Ctrl+Z after
+        # switching class still takes back what was typed in the other class.
         self.commit_pending()
-        self.undo_stack.clear()
         exam_id, class_id = self.exam_id(), self.class_combo.currentData()
         if exam_id is None or class_id is None:
             self.session.tasks.cancel(self)
@@ -302,13 +241,25 @@ class MarksPage(Page):
             return
         session = self.session
         self.count_label.setText(self.tr("正在加载…"))
-        session.tasks.run(lambda _control: marks_grid(session.worker_db(), exam_id, class_id),
-                          on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
+        def load(_control: object) -> tuple[dict, set[str] | None]:
+            db = session.worker_db()
+            grid = marks_grid(db, exam_id, class_id)
+            return grid, mark_write_subjects(db, session.actor, grid["class"]["school_id"], class_id)
 
-    def _loaded(self, grid: dict) -> None:
+        session.tasks.run(load, on_done=lambda loaded: self._loaded(*loaded),
+                          on_error=lambda exc: show_error(self, exc), key=self)
+
+    def _loaded(self, grid: dict, writable: set[str] | None) -> None:
         self._grid = grid
+        self._writable = writable
         self._fill_subjects()
-        self.say("")
+        names = [s["name"] for s in grid["subjects"] if writable is not None and s["subject_id"] not in writable]
+        if names and len(names) == len(grid["subjects"]):
+            self.say(self.tr("您没有任教这个班,成绩只能查看(灰色)。"))
+        elif names:
+            self.say(self.tr("灰色的科目只能查看:{names}(您没有任教)。").format(names="、".join(names)))
+        else:
+            self.say("")
 
     def _fill_subjects(self) -> None:
         refill(self.subject_combo, [(s["name"], s["subject_id"]) for s in (self._grid or {}).get("subjects", [])],
@@ -319,15 +270,22 @@ class MarksPage(Page):
         if self._grid is None:
             return
         subject = chosen(self.subject_combo)
-        self.model.set_grid(self._grid, None if subject is None else {subject})
-        self.table.setColumnWidth(0, self.table.fontMetrics().horizontalAdvance("G000000000000000000") + 16)
-        self.table.setColumnWidth(1, self.table.fontMetrics().horizontalAdvance("中中中中") + 16)
-        if self.model.rowCount() and self.model.columnCount() > 2:
-            self.table.setCurrentIndex(self.model.index(0, 2))
+        self.model.set_grid(self._grid, None if subject is None else {subject}, self._writable)
+        metrics = self.table.fontMetrics()
+        self.table.setColumnWidth(0, metrics.horizontalAdvance("G000000000000000000") + 16)
+        self.table.setColumnWidth(1, metrics.horizontalAdvance("中中中中") + 16)
+        if self.model.fixed > 2:
+            self.table.setColumnWidth(2, metrics.horizontalAdvance("中中中") + 16)
+        if self.model.total_column is not None:
+            self.table.setColumnWidth(self.model.total_column, metrics.horizontalAdvance("000.5") + 24)
+        columns = self.model.subject_columns()
+        if self.model.rowCount() and len(columns):
+            first = next((c for c in columns if self.model.may_write(c)), columns[0])
+            self.table.setCurrentIndex(self.model.index(0, first))
 
     def _update_count(self) -> None:
         model = self.model
-        cells = [(r, c) for r in range(model.rowCount()) for c in range(2, model.columnCount()) if model.examined(r, c)]
+        cells = [(r, c) for r in range(model.rowCount()) for c in model.subject_columns() if model.examined(r, c)]
         filled = sum(model.stored(r, c) is not None for r, c in cells)
         text = self.tr("{n} 名学生,已录 {filled} / {cells} 格").format(n=model.rowCount(), filled=filled,
                                                                      cells=len(cells))
@@ -371,6 +329,10 @@ class MarksPage(Page):
         for row, column, text in cells:
             if not model.examined(row, column):
                 continue
+            if not model.may_write(column):
+                refused.append(self.tr("{cell}:只读(您没有任教这个班的这一科)").format(
+                    cell=self._cell_label(row, column)))
+                continue
             mark, reason = model.check(row, column, text)
             if reason is not None:
                 model.set_invalid(row, column, typed_value(text), reason)
@@ -380,19 +342,16 @@ class MarksPage(Page):
                 model.clear_invalid(row, column)
                 continue
             todo.append((row, column, mark))
-        saved = 0
-        if todo and label:
+        cells_todo = [(model.pupils[row]["pupil_id"], model.subject_at(column)["subject_id"], mark)
+                      for row, column, mark in todo]
+        olds = [model.stored(row, column) for row, column, _ in todo]
+        saved = self.write_many(exam_id, cells_todo)
+        if saved and label:
             self.undo_stack.beginMacro(label)
-        for row, column, mark in todo:
-            pupil_id = model.pupils[row]["pupil_id"]
-            subject_id = model.subject_at(column)["subject_id"]
-            old = model.stored(row, column)
-            if not self.write(exam_id, pupil_id, subject_id, mark):
-                break
-            saved += 1
+        for (row, column, mark), old, (pupil_id, subject_id, _) in list(zip(todo, olds, cells_todo))[:saved]:
             what = f"{self._cell_label(row, column)} {mark_text(old) or '空'} → {mark_text(mark) or '空'}"
             self.undo_stack.push(MarkCommand(self, exam_id, pupil_id, subject_id, old, mark, what))
-        if todo and label:
+        if saved and label:
             self.undo_stack.endMacro()
         if refused:
             more = self.tr("(另有 {n} 格)").format(n=len(refused) - 1) if len(refused) > 1 else ""
@@ -402,19 +361,37 @@ class MarksPage(Page):
                      self.tr("已保存:") + self.undo_stack.command(self.undo_stack.index() - 1).text())
 
     def write(self, exam_id: str, pupil_id: str, subject_id: str, mark: Mark) -> bool:
-        """Save one mark through set_mark and show it; on a refusal (no permission, exam changed)
-        show the reason in Chinese under the grid and return False."""
-        try:
-            row = set_mark(self.session.db, self.session.actor, exam_id=exam_id, pupil_id=pupil_id,
-                           subject_id=subject_id, value=_value(mark))
-        except (PermissionDenied, ValidationError, NotFound) as exc:
-            self.say(self.tr("未保存:") + str(exc), error=True)
-            return False
-        self._dirty = True
-        where = self.model.locate(pupil_id, subject_id) if exam_id == self.exam_id() else None
-        if where is not None:
-            self.model.set_stored(*where, None if row is None else (row["score"], row["status"]))
-        return True
+        """Save one mark (see write_many); return False when it was refused."""
+        return self.write_many(exam_id, [(pupil_id, subject_id, mark)]) == 1
+
+    def write_many(self, exam_id: str, cells: list[tuple[str, str, Mark]]) -> int:
+        """Save marks (pupil_id, subject_id, mark) through set_mark, one after the other on the
+        background worker (the window keeps repainting meanwhile), and show them; stop at the first
+        refusal (no permission, exam changed) and show its reason in Chinese under the grid. Return
+        how many were saved."""
+        if not cells:
+            return 0
+        session = self.session
+
+        def save(_control: object) -> tuple[list[dict | None], BaseException | None]:
+            rows: list[dict | None] = []
+            for pupil_id, subject_id, mark in cells:
+                try:
+                    rows.append(set_mark(session.worker_db(), session.actor, exam_id=exam_id, pupil_id=pupil_id,
+                                         subject_id=subject_id, value=_value(mark)))
+                except (PermissionDenied, ValidationError, NotFound) as exc:
+                    return rows, exc
+            return rows, None
+
+        rows, refusal = session.tasks.run_modal(save)
+        if refusal is not None:
+            self.say(self.tr("未保存:") + str(refusal), error=True)
+        if rows:
+            self._dirty = True
+        if exam_id == self.exam_id():
+            for (pupil_id, subject_id, _), row in zip(cells, rows):
+                self.model.store(pupil_id, subject_id, None if row is None else (row["score"], row["status"]))
+        return len(rows)
 
     def _cell_menu(self, position) -> None:
         index = self.table.indexAt(position)
@@ -436,10 +413,22 @@ class MarksPage(Page):
         self.paste_text(QApplication.clipboard().text())
 
     def paste_text(self, text: str) -> None:
-        """Enter a tab-separated block at the current cell; cells past the grid are left out."""
+        """Enter a tab-separated block. With 学籍号 or names in it, each line goes to the pupil it
+        names (after showing what matched and what changes); without them, from the current cell
+        on, and a block of more than one line is previewed first. Cells past the grid are left out."""
         block = parse_block(text)
         current = self.table.currentIndex()
+        model = self.model
         if not block or not current.isValid():
+            return
+        match = match_block(block, model.pupils, model.subjects, max(0, current.column() - model.fixed))
+        if match.by:
+            cells = [(pupil, model.fixed + subject, value) for pupil, subject, value in match.cells]
+            if self._confirm_paste(cells, self._match_summary(match), self._unmatched_lines(match)):
+                self._apply(cells, self.tr("粘贴"))
+                if match.unmatched:
+                    self.say(self.tr("已按{by}粘贴;{n} 行未能对应,没有粘贴:").format(by=match.by, n=len(match.unmatched))
+                             + ";".join(self._unmatched_lines(match)[:3]), error=True)
             return
         selected = self.table.selectionModel().selectedIndexes()
         if len(block) == 1 and len(block[0]) == 1 and len(selected) > 1:
@@ -448,8 +437,51 @@ class MarksPage(Page):
             top = min([i.row() for i in selected] or [current.row()])
             left = min([i.column() for i in selected] or [current.column()])
             cells = [(top + r, left + c, value) for r, line in enumerate(block) for c, value in enumerate(line)
-                     if top + r < self.model.rowCount() and left + c < self.model.columnCount()]
+                     if top + r < model.rowCount() and left + c < model.columnCount()]
+            if len(block) > 1:
+                first, last = model.pupils[top]["name"], model.pupils[min(top + len(block), model.rowCount()) - 1]["name"]
+                summary = self.tr("复制的内容里没有学籍号或姓名,将按表格中的行序从“{first}”粘贴到“{last}”。"
+                                  "请核对每名学生的新成绩;若原表的排序与这里不同,请取消,连同姓名或学籍号一起复制再粘贴。"
+                                  ).format(first=first, last=last)
+                if not self._confirm_paste(cells, summary, []):
+                    return
         self._apply(cells, self.tr("粘贴"))
+
+    def _match_summary(self, match: PasteMatch) -> str:
+        text = self.tr("按{by}对应:{n} 行找到了学生").format(by=match.by, n=len(match.matched))
+        if match.unmatched:
+            text += self.tr(",{n} 行未能对应(不粘贴)").format(n=len(match.unmatched))
+        if match.ignored_columns:
+            text += self.tr(";不是本次考试科目的列不粘贴:{names}").format(names="、".join(match.ignored_columns))
+        return text + self.tr("。")
+
+    def _unmatched_lines(self, match: PasteMatch) -> list[str]:
+        return [self.tr("第 {line} 行“{said}”:{why}").format(line=line, said=said, why=why)
+                for line, said, why in match.unmatched]
+
+    def _confirm_paste(self, cells: list[tuple[int, int, str]], summary: str, problems: list[str]) -> bool:
+        """Show which marks the paste changes (from what to what) and return True when confirmed."""
+        model, changes = self.model, []
+        for row, column, text in cells:
+            if not model.examined(row, column):
+                continue
+            mark, reason = model.check(row, column, text)
+            old = model.stored(row, column)
+            if reason is None and mark == old:
+                continue
+            pupil = model.pupils[row]
+            changes.append({"line": row + 1, "student_no": pupil["student_no"], "name": pupil["name"],
+                            "subject": model.subject_at(column)["name"], "old": mark_text(old),
+                            "new": (typed_value(text) + self.tr("(有误,不保存)")) if reason else
+                            (mark_text(mark) or self.tr("(清除)")) if model.may_write(column)
+                            else mark_text(mark) + self.tr("(只读,不保存)")})
+        if not changes:
+            self.say(self.tr("粘贴的成绩与已有的相同,没有改动。") if not problems else problems[0], error=bool(problems))
+            return False
+        dialog = MarkChangesDialog(self.tr("粘贴成绩:核对后确认"),
+                                   summary + self.tr("将改动 {n} 格,见下表。").format(n=len(changes)),
+                                   changes, problems, self.tr("粘贴"), self)
+        return dialog.exec() == MarkChangesDialog.DialogCode.Accepted
 
     def copy(self) -> None:
         """Copy the selected block as tab-separated text (as Excel and WPS paste it)."""
@@ -462,8 +494,13 @@ class MarksPage(Page):
         QApplication.clipboard().setText("\n".join(lines) + "\n")
 
     def clear_selected(self) -> None:
-        """Clear the marks of the selected cells (one undo step)."""
+        """Clear the marks of the selected cells (one undo step); more than one mark only after
+        the user confirms."""
         cells = [(i.row(), i.column(), "") for i in self.table.selectionModel().selectedIndexes()]
+        filled = [(r, c) for r, c, _ in cells if self.model.editable(r, c) and self.model.stored(r, c) is not None]
+        if len(filled) > 1 and not confirm(self, self.tr("清除成绩"), self.tr(
+                "要清除选中的 {n} 格成绩吗?清除后可以按 Ctrl+Z 撤销。").format(n=len(filled))):
+            return
         self._apply(cells, self.tr("清除"))
 
     def select_cell(self, row: int, column: int) -> None:
@@ -500,6 +537,18 @@ class MarksPage(Page):
             self.session.notify_changed(Changed.MARKS)
 
     # --- import ----------------------------------------------------------------------------------
+    def _show_import_changes(self, dialog: ImportPreviewDialog, updates: list[dict]) -> None:
+        """Add to the preview which stored marks the file changes, from what to what."""
+        changes = [{"line": self.tr("{sheet} 第 {row} 行").format(sheet=u["sheet"], row=u["row"]),
+                    "student_no": u["student_no"], "name": u["name"], "subject": u["subject"],
+                    "old": u["old"], "new": u["new"]} for u in updates]
+        note = QLabel(self.tr("以下 {n} 条已有成绩将被改写(原成绩 → 新成绩),请核对:").format(n=len(changes)))
+        note.setStyleSheet("color: #8a4b00; font-weight: bold;")
+        table, dialog.changes_model = changes_table(changes, self.tr("位置"))
+        layout = dialog.layout()
+        layout.insertWidget(layout.count() - 1, note)
+        layout.insertWidget(layout.count() - 1, table, 3)
+
     def import_file(self) -> None:
         """Pick a marks workbook, then preview and import it (see import_path)."""
         if self.exam_id() is None:
@@ -528,6 +577,8 @@ class MarksPage(Page):
         dialog = ImportPreviewDialog(plan, self.tr("考试成绩"), path.name, self)
         dialog.summary_label.setText(plan.describe())
         dialog.valid_button.setVisible(False)  # marks go in only when the whole file is right
+        if plan.updates and not plan.problems:
+            self._show_import_changes(dialog, plan.updates)
         if plan.problems:
             dialog.problem_label.setText(self.tr("发现 {n} 个问题(涉及 {rows} 行)。成绩表只能整份导入:"
                                                  "请在表格中改正后重新导入。").format(

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView,
                                QTabWidget, QVBoxLayout, QWidget)
 
 from app.progress import Cancelled
-from app.queries.quality import QualityData, cohort_trend, load_quality, may_see_pupils
+from app.queries.quality import QualityData, cohort_trend, load_part, load_quality, may_see_pupils
 from app.queries.roster import list_schools
 from app.services.exams import POLICY_NAMES, list_exams
 from app.stats.ranking import exam_may_rank, rank_refusal
@@ -24,11 +24,14 @@ from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade
 from ui.models.table_model import Column, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Changed, Session
+from ui.tasks import SyncTaskRunner, TaskManager
 from ui.widgets.charts import ChartView
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 
 LEVELS = (("class", "班级"), ("grade", "年级"), ("school", "学校"), ("township", "乡镇"))
 LISTS = (("borderline", "临界生"), ("struggling", "学困生"), ("risers", "进步最大"), ("fallers", "退步最大"))
+# The part of the figures (app.queries.quality.PARTS) each tab needs besides the group figures.
+_TAB_PARTS = {"charts": "history", "lists": "lists", "value_added": "value_added", "balance": "balance"}
 
 
 def _table() -> tuple[QTableView, StatsTableModel]:
@@ -47,18 +50,34 @@ def _table() -> tuple[QTableView, StatsTableModel]:
     return view, model
 
 
-def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: list[Column]) -> None:
-    """Show `rows` under `columns`; when the columns changed, size them and forget the sort."""
-    changed = [c.key for c in model.snapshot.columns] != [c.key for c in columns]
-    if changed:
-        model.sort(-1)
-        view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    model.set_snapshot(TableSnapshot.build(rows, columns, ()))
-    if changed:
-        metrics = view.fontMetrics()
-        for i, column in enumerate(columns):
-            view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
-                                       metrics.horizontalAdvance(column.title)) + 14)
+# Tables with more rows than this are built on the worker (100,000 pupils on a county database
+# took seconds of the GUI thread).
+BIG_TABLE = 2000
+
+
+def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: list[Column],
+          tasks: TaskManager | SyncTaskRunner | None = None) -> None:
+    """Show `rows` under `columns`; when the columns changed, size them and forget the sort. With
+    `tasks` (the session's TaskManager) a big table is built in the background and shown when ready."""
+    def put(snap: TableSnapshot) -> None:
+        changed = [c.key for c in model.snapshot.columns] != [c.key for c in columns]
+        if changed:
+            model.sort(-1)
+            view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        model.set_snapshot(snap)
+        if changed:
+            metrics = view.fontMetrics()
+            for i, column in enumerate(columns):
+                view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
+                                           metrics.horizontalAdvance(column.title)) + 14)
+
+    key = ("table", id(model))
+    if tasks is None or len(rows) <= BIG_TABLE:
+        if tasks is not None:
+            tasks.cancel(key)  # a bigger table still being built must not replace this one
+        put(TableSnapshot.build(rows, columns, ()))
+        return
+    tasks.run(lambda _control: TableSnapshot.build(rows, columns, ()), on_done=put, key=key)
 
 
 class QualityPage(Page):
@@ -103,6 +122,10 @@ class QualityPage(Page):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.tabs = QTabWidget()
+        self._tab_widgets: dict[str, QWidget] = {}
+        self._fresh: set[int] = set()
+        self._loading: set[str] = set()
+        self.tabs.currentChanged.connect(self._show_tab)
         layout.addWidget(self.tabs, 1)
         self._stats_tab()
         self._chart_tab()
@@ -126,6 +149,7 @@ class QualityPage(Page):
         column.addWidget(self.stats_note)
         self.stats_table, self.stats_model = _table()
         column.addWidget(self.stats_table, 1)
+        self._tab_widgets["stats"] = tab
         self.tabs.addTab(tab, self.tr("统计表"))
 
     def _chart_tab(self) -> None:
@@ -148,6 +172,7 @@ class QualityPage(Page):
         grid.addWidget(self.trend_note, 2, 1)
         grid.setRowStretch(3, 1)
         scroll.setWidget(inner)
+        self._tab_widgets["charts"] = scroll
         self.tabs.addTab(scroll, self.tr("图表"))
 
     def _list_tab(self) -> None:
@@ -165,6 +190,7 @@ class QualityPage(Page):
         column.addLayout(bar)
         self.list_table, self.list_model = _table()
         column.addWidget(self.list_table, 1)
+        self._tab_widgets["lists"] = tab
         self.tabs.addTab(tab, self.tr("学生名单"))
 
     def _value_added_tab(self) -> None:
@@ -182,6 +208,7 @@ class QualityPage(Page):
         column.addLayout(bar)
         self.va_table, self.va_model = _table()
         column.addWidget(self.va_table, 1)
+        self._tab_widgets["value_added"] = tab
         self.tabs.addTab(tab, self.tr("增值评价"))
 
     def _balance_tab(self) -> None:
@@ -192,6 +219,7 @@ class QualityPage(Page):
         column.addWidget(self.balance_note)
         self.balance_table, self.balance_model = _table()
         column.addWidget(self.balance_table, 1)
+        self._tab_widgets["balance"] = tab
         self.tabs.addTab(tab, self.tr("平行编班"))
 
     # --- choices -------------------------------------------------------------------------------
@@ -236,7 +264,8 @@ class QualityPage(Page):
         self.status.setText(self.tr("正在统计…"))
 
         def work(control) -> QualityData:
-            return load_quality(session.worker_db(), exam_id, session.actor, progress=control.progress,
+            # The group figures only: each other tab reads its part when it is first opened.
+            return load_quality(session.worker_db(), exam_id, session.actor, parts=(), progress=control.progress,
                                 cancelled=control.cancelled)
 
         def failed(exc: BaseException) -> None:
@@ -254,10 +283,14 @@ class QualityPage(Page):
         exam = data.exam
         refill(self.grade_combo, [(grade_text(g), g) for g in exam["grades"]], all_text=self.tr("全部年级"))
         refill(self.subject_combo, [(s["name"], s["code"]) for s in exam["subjects"]], all_text=self.tr("全部学科"))
+        self._loaded_note(data)
+        self.show_data()
+
+    def _loaded_note(self, data: QualityData) -> None:
+        exam = data.exam
         self.status.setText(self.tr("{name}:{policy};分数线按满分的百分比(优秀、及格、低分),"
                                     "人数少于 {n} 的组为“样本过小”(灰色),不参加排名。").format(
             name=exam["name"], policy=POLICY_NAMES.get(exam["policy"], exam["policy"]), n=data.min_group_size))
-        self.show_data()
 
     # --- showing -------------------------------------------------------------------------------
 
@@ -287,28 +320,96 @@ class QualityPage(Page):
     def show_data(self) -> None:
         """Show the loaded exam under the chosen level and filters (nothing is read again)."""
         data = self.data
-        several = self.school_code() is None and len(self._schools) > 1
-        level = self.level()
         if data is None:
             for view, model in self._tables():
                 _show(view, model, [], [])
             for chart in (self.band_chart, self.compare_chart, self.trend_chart):
                 chart.clear_chart()
             return
-        order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
-        records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
-        records = self._keep(records, school=level != "township", grade=level != "school")
-        _show(self.stats_table, self.stats_model, records,
-              stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several))
-        small = sum(1 for r in records if r["small_sample"])
-        refusal = rank_refusal(data.exam)
-        self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small)
-                                + (f"{refusal}。" if refusal else ""))
-        self._show_charts(data)
-        if self.list_combo is not None:
+        # Only the tab in view is built now; the others when they are opened (building a hidden
+        # 100,000-row pupil list on every filter change froze a county database for seconds).
+        self._fresh = set()
+        self._show_tab(self.tabs.currentIndex())
+
+    def _show_tab(self, index: int) -> None:
+        """Build the tab at `index` for the loaded exam and filters, unless it already shows them."""
+        data = self.data
+        if data is None or index in self._fresh or index < 0:
+            return
+        tab = self.tabs.widget(index)
+        part = next((p for key, p in _TAB_PARTS.items() if self._tab_widgets.get(key) is tab), None)
+        if part is not None and part not in data.loaded:
+            self._load_part(data, part)
+            return
+        self._fresh.add(index)
+        several = self.school_code() is None and len(self._schools) > 1
+        if tab is self._tab_widgets["stats"]:
+            level = self.level()
+            order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
+            records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
+            records = self._keep(records, school=level != "township", grade=level != "school")
+            _show(self.stats_table, self.stats_model, records,
+                  stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several),
+                  self.session.tasks)
+            small = sum(1 for r in records if r["small_sample"])
+            refusal = rank_refusal(data.exam)
+            self.stats_note.setText(self.tr("共 {n} 行,其中样本过小 {s} 行。").format(n=len(records), s=small)
+                                    + (f"{refusal}。" if refusal else ""))
+        elif tab is self._tab_widgets["charts"]:
+            self._show_charts(data)
+        elif tab is self._tab_widgets.get("lists"):
             self._show_list(data, several)
-        self._show_value_added(data, several)
-        self._show_balance(data, several)
+        elif tab is self._tab_widgets["value_added"]:
+            self._show_value_added(data, several)
+        elif tab is self._tab_widgets["balance"]:
+            self._show_balance(data, several)
+
+    def _load_part(self, data: QualityData, part: str) -> None:
+        """Read one part of the exam's figures in the background, then show the tab in view."""
+        if part in self._loading:
+            return
+        self._loading.add(part)
+        session = self.session
+        self.status.setText(self.tr("正在统计…"))
+
+        def done(fields: dict) -> None:
+            self._loading.discard(part)
+            if self.data is not data:
+                return
+            for name, value in fields.items():
+                setattr(data, name, value)
+            data.loaded.add(part)
+            self._loaded_note(data)
+            self._show_tab(self.tabs.currentIndex())
+
+        def failed(exc: BaseException) -> None:
+            self._loading.discard(part)
+            if not isinstance(exc, Cancelled):
+                show_error(self, exc)
+
+        session.tasks.run(lambda control: load_part(session.worker_db(), data, part, session.actor,
+                                                    progress=control.progress, cancelled=control.cancelled),
+                          on_done=done, on_error=failed, label=self.tr("正在统计…"), parent=self, cancellable=True,
+                          key=(self, part))
+
+    def focus_on(self, exam_id: str, school_code: str | None, grade: int | None, subject_code: str | None,
+                 tab: str = "统计表", list_kind: str | None = None) -> None:
+        """Show one exam with the school, grade and subject chosen and the tab titled `tab` open
+        (the 考试概览 page opens its details here); `list_kind` picks the 学生名单 list."""
+        if self.exam_combo.findData(exam_id) < 0:
+            self.reload()
+        self.exam_combo.setCurrentIndex(self.exam_combo.findData(exam_id))
+        for combo, value in ((self.school_combo, school_code), (self.grade_combo, grade),
+                             (self.subject_combo, subject_code)):
+            found = combo.findData(value) if value is not None else 0
+            combo.setCurrentIndex(max(found, 0))
+        if school_code is not None and self.level_combo.findData("class") >= 0:
+            self.level_combo.setCurrentIndex(self.level_combo.findData("class"))
+        if list_kind is not None and self.list_combo is not None:
+            self.list_combo.setCurrentIndex(self.list_combo.findData(list_kind))
+        titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        if tab in titles:
+            self.tabs.setCurrentIndex(titles.index(tab))
 
     def _tables(self) -> list[tuple[QTableView, StatsTableModel]]:
         tables = [(self.stats_table, self.stats_model), (self.va_table, self.va_model),
@@ -320,7 +421,7 @@ class QualityPage(Page):
     def _show_list(self, data: QualityData, several: bool) -> None:
         kind = str(self.list_combo.currentData())
         rows = self._named(self._keep(data.lists.get(kind, []), subject=kind == "borderline"))
-        _show(self.list_table, self.list_model, rows, list_columns(kind, schools=several))
+        _show(self.list_table, self.list_model, rows, list_columns(kind, schools=several), self.session.tasks)
         preset = data.preset.content
         explain = {
             "borderline": self.tr("成绩在及格线或优秀线以下、差距不超过满分 {m}% 的学生(每科每条线一行)。").format(
@@ -340,7 +441,7 @@ class QualityPage(Page):
         by = str(self.va_combo.currentData())
         rows = data.va_classes if by == "class" else data.va_teachers
         rows = self._named(self._keep(rows, grade=by == "class"))
-        _show(self.va_table, self.va_model, rows, value_added_columns(by, schools=several))
+        _show(self.va_table, self.va_model, rows, value_added_columns(by, schools=several), self.session.tasks)
         if data.value_added_note:
             self.va_note.setText(data.value_added_note)
             return

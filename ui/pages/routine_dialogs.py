@@ -234,9 +234,11 @@ class WorkloadSettingsDialog(QDialog):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         layout = QVBoxLayout(body)
+        scope = {"shipped": self.tr("默认"), "database": self.tr("本数据库已调整"),
+                 "school": self.tr("本校已调整")}[preset.scope]
         source = QLabel(self.tr("当前:{name}({scope})\n{source}").format(
-            name=display_name(content.get("name", "")), scope={"shipped": self.tr("默认"), "database": self.tr("本数据库已调整"),
-                                         "school": self.tr("本校已调整")}[preset.scope], source=readable(content["source"])))
+            name=display_name(content.get("name", "")).removesuffix("(默认)"), scope=scope,
+            source=readable(content["source"])))
         source.setWordWrap(True)
         source.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis=preset.basis()))
         layout.addWidget(source)

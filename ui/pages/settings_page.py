@@ -1,4 +1,5 @@
-"""设置: facts about the database, the school's details, the current term and the local accounts."""
+"""设置: facts about the database, the school's details, the current term, the local accounts and the
+backups (ui.widgets.backup_box)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -21,6 +22,7 @@ from ui.dialogs.start_term_dialog import StartTermDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
+from ui.widgets.backup_box import BackupBox
 from ui.widgets.form import ProblemForm
 
 
@@ -107,6 +109,8 @@ class SettingsPage(Page):
         self.new_user_button.clicked.connect(self.new_user)
         users_layout.addWidget(self.new_user_button)
         layout.addWidget(users_box)
+        self.backup_box = BackupBox(session)
+        layout.addWidget(self.backup_box)
         layout.addStretch(1)
         self._schools: list[dict] = []
 
@@ -125,6 +129,7 @@ class SettingsPage(Page):
             db=schema_version(db), program=program_schema_version()))
         self.info_labels["version"].setText(__version__)
         self.info_labels["data_dir"].setText(str(user_data_dir()))
+        self.backup_box.refresh()
 
         current = self.school_choice.currentData()
         self._schools = list_schools(db)

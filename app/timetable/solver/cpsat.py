@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 import types
+from typing import TYPE_CHECKING, Any
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,7 +51,10 @@ def _import_cp_model() -> types.ModuleType:
     return module
 
 
-cp_model = _import_cp_model()
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+else:
+    cp_model = _import_cp_model()
 
 
 @dataclass
@@ -78,7 +82,7 @@ class Model:
         self.groups: dict[int, tuple] = {}
         self.x: dict[int, dict[Cell, cp_model.IntVar]] = {}
         self.remaining: dict[int, int] = {}
-        self.penalties: list[tuple[int, object]] = []
+        self.penalties: list[tuple[int, Any]] = []
         self._fixed_index()
         self._variables()
         self._hard()
@@ -265,7 +269,7 @@ class Model:
         self.model.add(sum(terms) == var)
         return var
 
-    def _either(self, first: object, second: object) -> object:
+    def _either(self, first: Any, second: Any) -> Any:
         """Return a 0/1 value that is 1 when either is: a constant when one is a constant."""
         if isinstance(first, int) and isinstance(second, int):
             return max(first, second)
@@ -283,11 +287,13 @@ class Model:
         m = self.model
         if sum(1 for i in items if not isinstance(i, int) or i) < 2:
             return []
-        before, running = [], 0
+        before: list[Any] = []
+        running: Any = 0
         for item in items:
             before.append(running)
             running = self._either(running, item)
-        after, running = [0] * len(items), 0
+        after: list[Any] = [0] * len(items)
+        running = 0
         for position in range(len(items) - 1, -1, -1):
             after[position] = running
             running = self._either(running, items[position])
@@ -311,7 +317,7 @@ class Model:
             cls = p.classes[class_id]
             cells = p.class_cells(class_id)
             for day in p.days:
-                items = []
+                items: list[Any] = []
                 for d, slot in cells:
                     if d != day:
                         continue
@@ -376,11 +382,11 @@ class Model:
                 m.add(bottom <= load)
             self.penalties.append((w["daily_spread"], top - bottom))
 
-    def objective(self) -> object:
+    def objective(self) -> Any:
         """Return the weighted sum of the soft rules."""
         return sum(weight * term for weight, term in self.penalties if weight)
 
-    def lessons(self, value: Callable[[object], int]) -> list[Slot]:
+    def lessons(self, value: Callable[[Any], Any]) -> list[Slot]:
         """Return the placed lessons (the fixed ones of the scope included) given a value reader."""
         p = self.problem
         out = [s for s in p.fixed if s.school_id in p.scope]

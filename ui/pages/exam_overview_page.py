@@ -1,0 +1,342 @@
+"""考试概览: the chosen exam on one screen, for one school or the whole township.
+
+The 三率一分 of every grade and subject beside the township's and the school's targets; the score
+bands, the comparison of the classes (or schools) and the cohort's trend for the row chosen; the
+classes and subjects that need attention; and how many pupils are 临界生 and 学困生. A double
+click on a row, an attention line or a count opens its detail on the 质量分析 page. The figures
+are read in the background (app.queries.overview.load_overview); the charts are ui.widgets.chart.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from app.progress import Cancelled
+from app.queries.overview import MANY_SCHOOLS, TOP_BOTTOM, load_overview
+from app.queries.quality import may_see_pupils
+from app.queries.roster import list_schools
+from app.services.exams import list_exams
+from ui.dialogs.messages import show_error
+from ui.dialogs.score_table_dialog import ScoreTableDialog
+from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
+from ui.pages.page import Page
+from ui.session import Changed, Session
+from ui.widgets.chart import ChartData, ChartWidget
+from ui.widgets.choosers import SchoolCombo, chosen, refill
+
+BAND_LABELS = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "≥90%"]
+_METRICS = (("mean", "平均分"), ("pass_rate", "及格率"), ("excellent_rate", "优秀率"), ("low_rate", "低分率"))
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _figure(row: dict, key: str) -> str:
+    value = row.get(key)
+    if value is None:
+        return ""
+    return f"{value:.1f}" if key in ("mean", "composite") else _pct(value)
+
+
+def _with_reference(key: str) -> Callable[[dict], str]:
+    """Return the text of a figure with the reference's and the target after it."""
+    def text(row: dict) -> str:
+        shown = _figure(row, key)
+        ref = row.get("reference")
+        if ref and ref.get(key) is not None:
+            shown += f"(乡 {_figure(ref, key)})"
+        target = row.get("targets", {}).get(key)
+        if target is not None:
+            shown += f" 目标 {target:g}" if key == "mean" else f" 目标 {100 * target:g}%" if target <= 1 else f" 目标 {target:g}%"
+        return shown
+    return text
+
+
+def figure_columns() -> list[Column]:
+    """Return the columns of the figures table: 年级, 学科, 人数, the 三率一分 with the reference, 综合."""
+    columns = [Column("grade", "年级", lambda r: f"{r['grade']}年级", lambda r: r["order"], centered=True, sample="3年级"),
+               Column("subject", "学科", lambda r: r["subject"], lambda r: r["order"]),
+               Column("n", "人数", lambda r: str(r["n"]), lambda r: r["n"], centered=True, sample="0000")]
+    for key, title in _METRICS:
+        columns.append(Column(key, title, _with_reference(key), lambda r, k=key: r.get(k) or 0, centered=True,
+                              sample="100.0%(乡 100.0%)"))
+    columns.append(Column("composite", "综合分", lambda r: _figure(r, "composite"), lambda r: r.get("composite") or 0,
+                          centered=True, sample="100.0"))
+    columns.append(Column("below", "提示", lambda r: "低于乡镇" if r["below"] else "", lambda r: r["below"],
+                          sample="低于乡镇"))
+    return columns
+
+
+def attention_columns() -> list[Column]:
+    """Return the columns of the attention table."""
+    return [Column("name", "班级/学校", lambda r: r["name"] or "", sample="青山镇中心小学"),
+            Column("what", "年级学科", lambda r: f"{r['grade']}年级{r['subject']}", sample="3年级道德与法治"),
+            Column("pass", "及格率", lambda r: f"{_pct(r['pass_rate'])}({r['against']} {_pct(r['reference_pass_rate'])})",
+                   lambda r: r["pass_rate"] - r["reference_pass_rate"], sample="100.0%(乡 100.0%)")]
+
+
+def _table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
+    table = QTableView()
+    model = SnapshotTableModel(columns, table)
+    table.setModel(model)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table, model
+
+
+class ExamOverviewPage(Page):
+    """The 考试概览 page."""
+
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(session, parent)
+        self.data: dict | None = None
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.exam_combo = QComboBox()
+        self.exam_combo.setMinimumContentsLength(26)
+        self.exam_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.school_combo = SchoolCombo()
+        schools = list_schools(session.db)
+        if session.actor.school_id:
+            schools = [s for s in schools if s["id"] == session.actor.school_id]
+        self.school_combo.fill(schools, everyone=session.is_township and not session.actor.school_id)
+        if self.school_combo.count() and session.is_township and not session.actor.school_id:
+            self.school_combo.setItemText(0, self.tr("全乡镇(各校汇总)"))
+        self.school_combo.setEnabled(self.school_combo.count() > 1)
+        for label, widget in ((self.tr("考试"), self.exam_combo), (self.tr("学校"), self.school_combo)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(widget)
+        self.exam_combo.currentIndexChanged.connect(lambda _i: self.load())
+        self.school_combo.currentIndexChanged.connect(lambda _i: self.load())
+        bar.addStretch(1)
+        self.score_table_button = QPushButton(self.tr("一分一段表…"))
+        self.score_table_button.setToolTip(self.tr("所选年级、学科每个分数的人数和此分及以上的人数,可导出 Excel"))
+        self.score_table_button.clicked.connect(lambda: self.open_score_table())
+        bar.addWidget(self.score_table_button)
+        self.count_buttons: dict[str, QPushButton] = {}
+        if may_see_pupils(session.actor):
+            for name in ("临界生", "学困生"):
+                button = QPushButton()
+                button.setToolTip(self.tr("点击查看名单(质量分析 › 学生名单)"))
+                button.clicked.connect(lambda _c=False, n=name: self.open_list(n))
+                self.count_buttons[name] = button
+                bar.addWidget(button)
+        layout.addLayout(bar)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+
+        top = QHBoxLayout()
+        self.figures_table, self.figures_model = _table(figure_columns())
+        self.figures_table.selectionModel().currentRowChanged.connect(lambda *_: self.show_charts())
+        self.figures_table.doubleClicked.connect(lambda index: self.open_detail(self._row_at(index.row())))
+        self.figures_table.setToolTip(self.tr("选中一行,下方图表随之切换;双击打开质量分析"))
+        top.addWidget(self.figures_table, 3)
+        side = QVBoxLayout()
+        self.attention_label = QLabel(self.tr("需要关注:"))
+        self.attention_label.setWordWrap(True)
+        side.addWidget(self.attention_label)
+        self.attention_table, self.attention_model = _table(attention_columns())
+        self.attention_table.doubleClicked.connect(lambda index: self.open_attention(index.row()))
+        self.attention_table.setToolTip(self.tr("双击打开质量分析"))
+        side.addWidget(self.attention_table, 1)
+        top.addLayout(side, 2)
+        layout.addLayout(top, 5)
+
+        charts = QGridLayout()
+        self.band_chart = ChartWidget()
+        self.compare_chart = ChartWidget()
+        self.trend_chart = ChartWidget()
+        for column, chart in enumerate((self.band_chart, self.compare_chart, self.trend_chart)):
+            chart.setToolTip(self.tr("右键:复制图表或另存为 PNG 图片"))
+            charts.addWidget(chart, 0, column)
+        self.compare_chart.clicked.connect(self._compare_clicked)
+        layout.addLayout(charts, 4)
+        self.chart_note = QLabel()
+        self.chart_note.setWordWrap(True)
+        self.chart_note.setStyleSheet("color: #555;")
+        layout.addWidget(self.chart_note)
+        self._compared: list[dict] = []
+
+    def page_title(self) -> str:
+        """Return the navigation title."""
+        return self.tr("考试概览")
+
+    # --- loading -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """List the exams with marks (keeping the choice) and read the chosen one."""
+        refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in list_exams(self.session.db)
+                                 if e["n_marks"]])
+        self.load()
+
+    def load(self) -> None:
+        """Read the overview of the chosen exam and school in the background, then show it."""
+        exam_id = self.exam_combo.currentData()
+        if exam_id is None:
+            self.session.tasks.cancel(self)
+            self.data = None
+            self.status.setText(self.tr("还没有录入成绩的考试。请先在“考试成绩”页录入或导入成绩。"))
+            self.show_data()
+            return
+        session, school_id = self.session, chosen(self.school_combo)
+        self.status.setText(self.tr("正在统计…"))
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText(self.tr("已取消统计。") if isinstance(exc, Cancelled) else "")
+            if not isinstance(exc, Cancelled):
+                show_error(self, exc)
+
+        session.tasks.run(lambda control: load_overview(session.worker_db(), exam_id, session.actor,
+                                                        school_id=school_id, progress=control.progress,
+                                                        cancelled=control.cancelled),
+                          on_done=self._loaded, on_error=failed, label=self.tr("正在统计考试概览…"), parent=self,
+                          cancellable=True, key=self)
+
+    def _loaded(self, data: dict) -> None:
+        self.data = data
+        self.show_data()
+
+    # --- showing -------------------------------------------------------------------------------
+    def show_data(self) -> None:
+        """Show the loaded overview."""
+        data = self.data
+        rows = [] if data is None else [dict(r, order=i) for i, r in enumerate(data["rows"])]
+        self.figures_model.set_snapshot(TableSnapshot.build(rows, figure_columns(), ()))
+        attention = [] if data is None else data["attention"]
+        self.attention_model.set_snapshot(TableSnapshot.build(attention, attention_columns(), ()))
+        for name, button in self.count_buttons.items():
+            count = None if data is None or data["counts"] is None else data["counts"][name]
+            button.setText(self.tr("{name} {n} 人").format(name=name, n="—" if count is None else count))
+            button.setEnabled(count is not None)
+        if data is not None:
+            below = sum(1 for r in rows if r["below"])
+            if data["unit"]["kind"] == "school":
+                text = self.tr("{unit} · {exam}:{n} 个年级学科,其中 {b} 个平均分和及格率都低于乡镇;"
+                               "括号里是乡镇的数。").format(unit=data["unit"]["name"], exam=data["exam"]["name"],
+                                                     n=len(rows), b=below)
+            else:
+                text = self.tr("{unit}(各校汇总)· {exam}:{n} 个年级学科。在“学校”中选一所学校,可与乡镇对比。").format(
+                    unit=data["unit"]["name"], exam=data["exam"]["name"], n=len(rows))
+            self.status.setText(text)
+            self.attention_label.setText(self.tr("需要关注的{kind}(平均分和及格率都低于乡镇或本校同年级):{n} 个").format(
+                kind="班级" if data["unit"]["kind"] == "school" else "学校", n=len(attention)))
+        if rows:
+            self.figures_table.selectRow(0)
+        self.show_charts()
+
+    def _row_at(self, view_row: int) -> dict | None:
+        index = self.figures_model.index(view_row, 0)
+        return self.figures_model.row_data(index.row()) if index.isValid() else None
+
+    def chosen_row(self) -> dict | None:
+        """Return the figures row the charts show (the selected one)."""
+        index = self.figures_table.currentIndex()
+        return self._row_at(index.row()) if index.isValid() else None
+
+    def show_charts(self) -> None:
+        """Draw the three charts for the chosen grade and subject."""
+        data, row = self.data, self.chosen_row()
+        if data is None or row is None:
+            for chart in (self.band_chart, self.compare_chart, self.trend_chart):
+                chart.show_chart(None, self.tr("没有成绩"))
+            self.chart_note.setText("")
+            return
+        what = f"{row['grade']}年级{row['subject']}"
+        unit = data["unit"]["name"]
+        bands = {f"{unit}(n={row['n']})": self._band_pct(row)}
+        ref = row.get("reference")
+        if ref:
+            bands[f"{ref['township_name']}(n={ref['n']})"] = self._band_pct(ref)
+        self.band_chart.show_chart(ChartData(f"{what}分数段(占人数%)", BAND_LABELS, bands,
+                                             top=4 * math.ceil(max([v for s in bands.values() for v in s] + [8]) * 1.1 / 4), unit="%"))
+        groups = sorted(data["groups"].get((row["grade"], row["subject_code"]), []),
+                        key=lambda g: -(g["mean_pct"] or 0))
+        note = ""
+        if len(groups) > MANY_SCHOOLS:
+            note = self.tr("共 {n} 所学校,图中只列平均分最高的 {k} 所和最低的 {k} 所;全部学校见质量分析。").format(
+                n=len(groups), k=TOP_BOTTOM)
+            groups = groups[:TOP_BOTTOM] + groups[-TOP_BOTTOM:]
+        self._compared = groups
+        name_key = "class_name" if data["unit"]["kind"] == "school" else "school_name"
+        references = {}
+        if ref and ref.get("pass_rate") is not None:
+            references[self.tr("乡镇及格率")] = 100 * ref["pass_rate"]
+        target = row["targets"].get("pass_rate")
+        if target is not None:
+            references[self.tr("目标及格率")] = 100 * target if target <= 1 else target
+        self.compare_chart.show_chart(ChartData(
+            f"{what}各{'班' if name_key == 'class_name' else '校'}对比", [g[name_key] or "" for g in groups],
+            {"平均分(占满分%)": [None if g["mean_pct"] is None else 100 * g["mean_pct"] for g in groups],
+             "及格率": [None if g["pass_rate"] is None else 100 * g["pass_rate"] for g in groups],
+             "优秀率": [None if g["excellent_rate"] is None else 100 * g["excellent_rate"] for g in groups]},
+            unit="%", references=references) if len(groups) > 1 else None, self.tr("只有一个班,不作对比"))
+        labels, lines = data["trend"].get((row["grade"], row["subject_code"]), ([], {}))
+        self.trend_chart.show_chart(ChartData(f"{what}:这批学生历次考试", labels, lines, kind="lines", unit="%")
+                                    if len(labels) > 1 else None, self.tr("这批学生只有本次考试的成绩,暂无走势"))
+        self.chart_note.setText(note + self.tr("点对比图中的柱子或双击表格行,打开质量分析看明细。"))
+
+    @staticmethod
+    def _band_pct(record: dict) -> list[float]:
+        total = sum(record["bands"]) or 1
+        return [100 * b / total for b in record["bands"]]
+
+    # --- going to the detail -------------------------------------------------------------------
+    def open_score_table(self) -> ScoreTableDialog | None:
+        """Open the 一分一段表 of the chosen grade and subject for the school or township shown."""
+        data = self.data
+        if data is None:
+            return None
+        row = self.chosen_row() or {}
+        school_id = chosen(self.school_combo) if data["unit"]["kind"] == "school" else None
+        schools = [school_id] if school_id else None
+        dialog = ScoreTableDialog(self.session, data["exam"], schools, data["unit"]["name"], row.get("grade"),
+                                  row.get("subject_id"), self)
+        dialog.open()
+        return dialog
+
+    def _quality_page(self):  # noqa: ANN202 - a QualityPage; imported late, pages import each other
+        from ui.pages.quality_page import QualityPage
+
+        window = self.window()
+        return window.show_page(QualityPage) if hasattr(window, "show_page") else None
+
+    def open_detail(self, row: dict | None, school_code: str | None = None, tab: str = "统计表") -> None:
+        """Open the 质量分析 page on the exam, school, grade and subject of `row`."""
+        page = self._quality_page()
+        if page is None or row is None or self.data is None:
+            return
+        page.focus_on(self.data["exam"]["id"], school_code or self._school_code(), row.get("grade"),
+                      row.get("subject_code"), tab)
+
+    def open_attention(self, view_row: int) -> None:
+        """Open the 质量分析 page on an attention line's class or school."""
+        index = self.attention_model.index(view_row, 0)
+        if index.isValid():
+            item = self.attention_model.row_data(index.row())
+            self.open_detail(item, item["school_code"])
+
+    def open_list(self, name: str) -> None:
+        """Open the 质量分析 page's 学生名单 on the 临界生 or 学困生 list."""
+        page = self._quality_page()
+        if page is None or self.data is None:
+            return
+        page.focus_on(self.data["exam"]["id"], self._school_code(), None, None, "学生名单",
+                      "borderline" if name == "临界生" else "struggling")
+
+    def _compare_clicked(self, index: int) -> None:
+        if 0 <= index < len(self._compared):
+            group = self._compared[index]
+            self.open_detail(group, group["school_code"])
+
+    def _school_code(self) -> str | None:
+        return None if self.data is None or self.data["unit"]["kind"] != "school" else self.data["unit"]["code"]
