@@ -43,7 +43,7 @@ LOCAL = {"yw": 8, "sx": 4, "df": 2, "kx": 1, "ty": 4, "ld": 1, "zh": 1, "xbkc": 
 def town_template(tmp_path_factory):
     """The small township, built through the services once per module."""
     path = tmp_path_factory.mktemp("gen") / "town.sqlite"
-    db = init_township(path, code="XTZ", name="小塘镇", passphrase="demo", today=dt.date(2026, 11, 16))
+    db = init_township(path, code="XTZ", name="小塘镇", passphrase="demo", demo=True, today=dt.date(2026, 11, 16))
     township = db.execute("SELECT id FROM township").fetchone()[0]
     ids = {}
     for code, name, kind in (("XTZ01", "小塘镇中心小学", "中心校本部"), ("XTZ02", "柳湾教学点", "教学点"),
