@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.db.database import open_database  # noqa: E402
 from app.queries.quality import load_quality  # noqa: E402
-from app.services.users import verify_user  # noqa: E402
+from app.services.users import login  # noqa: E402
 
 TIMEOUT_S = 600
 
@@ -93,7 +93,7 @@ def test_pages_stay_responsive_on_the_county_demo(county):
     app = QApplication.instance() or create_application([])
     db = open_database(county)
     tasks = TaskManager()
-    session = Session(county, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(county, db, login(db, "admin", "demo"), tasks)
     window = MainWindow(session, tasks)
     window.resize(1366, 768)
     window.show()
@@ -150,7 +150,7 @@ def test_pages_stay_responsive_on_the_county_demo(county):
 
     peer_db = open_database(county)
     start = time.perf_counter()
-    load_quality(peer_db, exam_id, verify_user(peer_db, "admin", "demo"))
+    load_quality(peer_db, exam_id, login(peer_db, "admin", "demo"))
     peer = time.perf_counter() - start
     peer_db.close()
     print("\n县级演示库(约 6 万学生)上的界面响应:")
