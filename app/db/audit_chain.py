@@ -317,6 +317,7 @@ class Finding:
     changes: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
+        """Return the finding as a JSON-ready dict."""
         return {"kind": self.kind, "message": self.message, "at": self.at, "changes": self.changes}
 
 

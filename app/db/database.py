@@ -229,7 +229,7 @@ def remove_database(path: str | Path) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def open_writer(db: Database) -> Database | None:
+def open_writer(db: Database) -> SchoolDatabase | None:
     """Return a second connection to the file `db` is open on, set up the same way, that any one
     thread at a time may use: for writing on a worker thread while `db` goes on reading. Returns
     None for a database that is not a file (in memory), which a second connection cannot see."""

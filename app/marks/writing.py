@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from app.db.database import open_writer
+from app.db.database import SchoolDatabase, open_writer
 from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
@@ -103,7 +103,7 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
         writer.close()
 
 
-def _import_streaming(db: Database, writer: Database, actor: Actor, path, exam: dict,
+def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, exam: dict,
                       school_id: str | None) -> tuple[MarksPlan, dict | None]:
     """The body of import_marks, inside the writer's open transaction."""
     insert = BulkInsert(writer, actor, "mark", _MARK_COLUMNS, "")

@@ -104,10 +104,14 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, 
     if not staff:
         levels = {level: [dict(r, rank=None, rank_of=None) for r in records] for level, records in levels.items()}
     data = QualityData(exam, preset, staff, levels, [], previous_exam(db, exam_id), "")
+    def part_progress(i: int) -> Progress | None:
+        if progress is None:
+            return None
+        report = progress
+        return lambda f, m: report(0.3 + 0.7 * (i + f) / len(parts), m)
+
     for i, part in enumerate(parts):
-        for name, value in load_part(db, data, part, actor, cancelled=cancelled,
-                                     progress=None if progress is None else
-                                     lambda f, m, i=i: progress(0.3 + 0.7 * (i + f) / len(parts), m)).items():
+        for name, value in load_part(db, data, part, actor, cancelled=cancelled, progress=part_progress(i)).items():
             setattr(data, name, value)
         data.loaded.add(part)
     return data

@@ -137,7 +137,7 @@ def login(db: Database, username: str, passphrase: str) -> Actor:
     if not row["active"]:
         raise invalid(f"账号“{username}”已停用,请联系管理员。")
     actor = actor_for(db, username)
-    changes = {"failed_logins": 0, "last_failed_at": None} if row["failed_logins"] else {}
+    changes: dict[str, object] = {"failed_logins": 0, "last_failed_at": None} if row["failed_logins"] else {}
     if _outdated(row["passphrase_hash"]):
         changes["passphrase_hash"] = hash_passphrase(passphrase)
     with db.atomic():

@@ -48,6 +48,8 @@ OWNED = {
 def rows(db, table: str, where: str = "1", args=()) -> set[tuple]:
     # the integer keys of a mark are each database's own (app.db.writes.KEYED): the ids are what travels
     local = {"school_no", "exam_no", "pupil_no", "subject_no", "class_no"} if table == "mark" else set()
+    if table == "pupil":
+        local = {"id_number"}  # the 身份证号 stays at the school: packages do not carry it
     columns = [c for c in db[table].columns_dict if c not in STAMPS and c not in local]
     return set(db.execute(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}] WHERE {where}",
                           list(args)).fetchall())

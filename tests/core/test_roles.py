@@ -31,8 +31,9 @@ BY_SECRET = {
     "app.services.keys.upgrade_key": "the passphrase that opens the key (runs inside login)",
     "app.services.keys.recover_key": "the recovery code (runs inside users.recover_account)",
 }
-# The permission checks themselves take an actor and write nothing.
+# The permission checks themselves take an actor and write nothing (all of app.services.permissions).
 CHECKS = {"require_", "may_"}
+CHECKING_MODULES = {"app.services.permissions"}
 
 
 def writers() -> set[str]:
@@ -40,6 +41,8 @@ def writers() -> set[str]:
     found = set()
     for package in (app.services, app.marks):
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            if info.name in CHECKING_MODULES:
+                continue
             module = importlib.import_module(info.name)
             for name, fn in vars(module).items():
                 if name.startswith("_") or name.startswith(tuple(CHECKS)) or not inspect.isfunction(fn) \
