@@ -8,9 +8,23 @@ class SchoolQError(Exception):
     """Base of every error the core raises on purpose; str() is a Chinese sentence."""
 
 
+# The kinds of Problem the program tells apart (Problem.code); a problem about one cell's value has none.
+CODES = {
+    "no_header": "a sheet without a recognisable header row",
+    "missing_column": "a header without a column the import requires",
+    "not_a_workbook": "a file that is neither a workbook nor a CSV text",
+    "empty_file": "a file without any data",
+    "no_rows": "a header without data rows below it",
+    "hidden_sheet": "a hidden sheet that holds data (not imported)",
+    "ignored_columns": "columns the import reads past",
+    "not_data_sheet": "a sheet that does not hold what the import reads",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One problem in user input: where it is and what is wrong, in Chinese."""
+    """One problem in user input: where it is and what is wrong, in Chinese. `code` names the kind
+    of problem for the program (see CODES), so code never recognises a problem by its words."""
 
     message: str
     sheet: str | None = None
@@ -18,6 +32,7 @@ class Problem:
     column: str | None = None
     field: str | None = None
     severity: str = "error"
+    code: str | None = None
 
     def where(self) -> str:
         """Return '工作表“X” 第 N 行 “列”' for the parts that are known."""
@@ -37,6 +52,7 @@ class Problem:
     def to_dict(self) -> dict:
         """Return the problem as JSON-able data (sheet, row, column, field, severity, message)."""
         return {
+            "code": self.code,
             "sheet": self.sheet,
             "row": self.row,
             "column": self.column,

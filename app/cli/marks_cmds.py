@@ -6,9 +6,10 @@ Exit code 0 when the file was written (or a --dry-run found no problem), 2 when 
 from __future__ import annotations
 
 from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.errors import Problem
+from app.importing.workbook import NotAWorkbook
 from app.marks.reading import read_marks
 from app.marks.writing import import_marks
-from app.importing.workbook import NotAWorkbook
 from app.services.schools import school_by_code
 
 _SHOWN_UPDATES = 20
@@ -44,8 +45,7 @@ def cmd_import_marks(args) -> int:
         except NotAWorkbook as exc:
             if not args.json:
                 raise
-            emit_json({"problems": [{"sheet": None, "row": None, "column": None, "field": None,
-                                     "severity": "error", "message": str(exc)}], "written": False})
+            emit_json({"problems": [Problem(str(exc), code="not_a_workbook").to_dict()], "written": False})
             return 2
         refused = bool(plan.problems)
         written = result is not None

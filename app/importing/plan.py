@@ -1,12 +1,16 @@
 """What an import would do: the rows it plans, the problems that stop it and the warnings."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from app.errors import Problem, ValidationError
-from app.importing.workbook import Table
+from app.importing.target_school import SchoolResolver
+from app.importing.workbook import DataRow, Table
+from app.progress import CancelCheck, Progress, check
+
+CHECK_EVERY = 1000  # rows between two looks at `cancelled()` and two progress reports
 
 
 @dataclass
@@ -32,6 +36,44 @@ class PlannedRow:
         return {"sheet": self.sheet, "row": self.row, "action": self.action, "ok": self.ok,
                 self.ID_FIELD: getattr(self, self.ID_FIELD), "school_id": self.school_id, "values": self.values,
                 "changes": self.changes}
+
+
+def each_row(tables: list[Table], warnings: list[Problem], *, start_table: Callable[[Table], bool],
+             progress: Progress | None, cancelled: CancelCheck | None, start: float) -> Iterator[tuple[Table, DataRow]]:
+    """Yield (table, row) for every data row of every table `start_table(table)` accepts, in order:
+    the one per-row loop of the roster, teacher and marks importers.
+
+    Warns (in `warnings`) of each table's columns that are not imported; every CHECK_EVERY rows
+    raises Cancelled when `cancelled()` says so and reports progress from `start` to 1. A row's
+    cells are let go once the caller is done with it (less memory at the peak of a county file).
+    """
+    total = max(sum(len(t.rows) for t in tables), 1)
+    done = 0
+    for table in tables:
+        if not start_table(table):
+            continue
+        if table.ignored_headers:
+            warnings.append(Problem(f"这些列不会导入:{'、'.join(table.ignored_headers)}。", sheet=table.sheet,
+                                    row=table.header_row, severity="warning", code="ignored_columns"))
+        for index, row in enumerate(table.rows):
+            yield table, row
+            table.rows[index] = None  # type: ignore[call-overload]
+            done += 1
+            if done % CHECK_EVERY == 0:
+                check(cancelled)
+                if progress is not None:
+                    progress(start + (1 - start) * done / total, f"正在检查第 {done} 行")
+
+
+def school_known(resolver: SchoolResolver, plan: ImportPlan, table: Table) -> bool:
+    """Return whether the rows of `table` can be planned: False (with the problem recorded and its
+    rows counted as skipped) for a sheet whose school cannot be told."""
+    problem = resolver.sheet_problem(table)
+    if problem is None:
+        return True
+    plan.problems.append(problem)
+    plan.skipped_rows += len(table.rows)
+    return False
 
 
 def column_of(field_name: str | None, table: Table, columns: Mapping[str, tuple[str, ...]]) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from functools import partial
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -19,11 +20,11 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, update_row
 from app.errors import Problem, invalid
-from app.importing.plan import ImportPlan, PlannedRow, column_of
+from app.importing.plan import ImportPlan, PlannedRow, column_of, each_row, school_known
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, date_value, read_tables,
                                     sort_problems, year_month)
-from app.progress import CancelCheck, Cancelled, Progress, scaled
+from app.progress import CancelCheck, Progress, scaled
 from app.services.classes import create_class
 from app.services.permissions import require_roster_write
 from app.services.pupils import EDITABLE, check_pupil, g_number_birth_warning
@@ -149,25 +150,9 @@ def read_roster(db: Database, path, *, school_id: str | None = None, progress: P
     plan = RosterPlan(rows=[], problems=list(tables.problems), warnings=list(tables.warnings), new_classes=[],
                       academic_year_id=year_id)
     planner = _Planner(db, plan, resolver, year_id)
-    total = max(tables.row_count, 1)
-    done = 0
-    for table in tables.tables:
-        problem = resolver.sheet_problem(table)
-        if problem is not None:
-            plan.problems.append(problem)
-            plan.skipped_rows += len(table.rows)
-            continue
-        if table.ignored_headers:
-            plan.warnings.append(Problem(f"这些列不会导入:{'、'.join(table.ignored_headers)}。",
-                                         sheet=table.sheet, row=table.header_row, severity="warning"))
-        for row in table.rows:
-            planner.plan_row(table, row)
-            done += 1
-            if done % 1000 == 0:
-                if cancelled is not None and cancelled():
-                    raise Cancelled()
-                if progress is not None:
-                    progress(0.6 + 0.4 * done / total, f"正在检查第 {done} 行")
+    for table, row in each_row(tables.tables, plan.warnings, start_table=partial(school_known, resolver, plan),
+                               progress=progress, cancelled=cancelled, start=0.6):
+        planner.plan_row(table, row)
     planner.finish()
     if progress is not None:
         progress(1.0, "检查完毕")

@@ -3,7 +3,7 @@
 An .xlsx is inspected first (app.importing.xlsx_scan): bombs are refused, a sheet with a sane used
 range is loaded by calamine, any other is read cell by cell (app.importing.xlsx_cells). An .ods
 archive is measured the same way and its content checked for how far its cells reach (ods_scan);
-an old .xls is bounded by its format (65,536 × 256 cells) and the file size limit.
+an old .xls has its records checked the same way (xls_scan).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, Shee
 
 from app.importing.limits import NotAWorkbook
 from app.importing.ods_scan import check_ods
+from app.importing.xls_scan import check_xls, damaged as xls_damaged
 from app.importing.xlsx_cells import CarefulBook
 from app.importing.xlsx_scan import damaged, inspect_xlsx
 
@@ -48,6 +49,8 @@ def workbook_sheets(handle: BinaryIO, file_name: str, head: bytes) -> list[RawSh
     damaged or password-protected workbook.
     """
     plan = None
+    if head.startswith(OLE_MAGIC):
+        check_xls(handle, file_name)
     if head.startswith(ZIP_MAGIC):
         plan = inspect_xlsx(handle, file_name)
         if "content.xml" in plan.archive.infos and "xl/workbook.xml" not in plan.archive.infos:
@@ -77,9 +80,7 @@ def workbook_sheets(handle: BinaryIO, file_name: str, head: bytes) -> list[RawSh
             book.close()
     except CalamineError as exc:
         if head.startswith(OLE_MAGIC):
-            raise NotAWorkbook(
-                f"“{file_name}”设置了打开密码或已损坏,本程序读不了。"
-                "请在 WPS/Excel 中打开它,另存为 .xlsx(不设密码)后再导入。") from exc
+            raise xls_damaged(file_name) from exc
         raise not_a_workbook(file_name) from exc
 
 

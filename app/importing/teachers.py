@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import partial
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -18,11 +19,11 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, set_links, update_row
 from app.errors import Problem, invalid
-from app.importing.plan import ImportPlan, PlannedRow, column_of
+from app.importing.plan import ImportPlan, PlannedRow, column_of, each_row, school_known
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, date_value, read_tables,
                                     sort_problems, year_month)
-from app.progress import CancelCheck, Cancelled, Progress, scaled
+from app.progress import CancelCheck, Progress, scaled
 from app.services.permissions import require_roster_write
 from app.services.subjects import SubjectIndex
 from app.services.teachers import ROLES, check_teacher, split_list, teacher_links
@@ -87,19 +88,9 @@ def read_teachers(db: Database, path, *, school_id: str | None = None, progress:
     tables = read_tables(path, TEACHER_HEADERS, required=REQUIRED, progress=read_progress, cancelled=cancelled)
     plan = TeacherPlan(rows=[], problems=list(tables.problems), warnings=list(tables.warnings))
     planner = _Planner(db, plan, resolver)
-    for table in tables.tables:
-        problem = resolver.sheet_problem(table)
-        if problem is not None:
-            plan.problems.append(problem)
-            plan.skipped_rows += len(table.rows)
-            continue
-        if table.ignored_headers:
-            plan.warnings.append(Problem(f"这些列不会导入:{'、'.join(table.ignored_headers)}。",
-                                         sheet=table.sheet, row=table.header_row, severity="warning"))
-        for row in table.rows:
-            if cancelled is not None and cancelled():
-                raise Cancelled()
-            planner.plan_row(table, row)
+    for table, row in each_row(tables.tables, plan.warnings, start_table=partial(school_known, resolver, plan),
+                               progress=progress, cancelled=cancelled, start=0.8):
+        planner.plan_row(table, row)
     plan.warnings.extend(resolver.warnings())
     sheets = [r.sheet for r in plan.rows]
     sort_problems(plan.problems, sheets)

@@ -262,7 +262,7 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
                 if _find_header(sheet, index, min_matches, scan_rows)[0] is not None:
                     result.warnings.append(Problem(
                         "这是隐藏的工作表,没有导入。如需导入,请在 WPS/Excel 中取消隐藏后再导入。",
-                        sheet=sheet.name, severity="warning"))
+                        sheet=sheet.name, severity="warning", code="hidden_sheet"))
                 continue
             table, had_data = _read_sheet(sheet, index, min_matches, scan_rows, ignore_headers,
                                           scaled(progress, number / len(sheets), (number + 1) / len(sheets)), cancelled)
@@ -275,21 +275,22 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
                 names = "、".join(f"“{index.first_word.get(f, f)}”" for f in missing)
                 result.problems.append(Problem(
                     f"表头缺少{names}列。请补上这一列后再导入。",
-                    sheet=table.sheet, row=table.header_row))
+                    sheet=table.sheet, row=table.header_row, code="missing_column"))
                 continue
             result.tables.append(table)
     need = "和".join(f"“{index.first_word.get(f, f)}”" for f in required) or "足够的"
     for name in headerless:
         message = f"找不到表头:至少需要{need}{'两' if len(required) == 2 else ''}列"
         if result.tables:
-            result.warnings.append(Problem(message + ",这个工作表已跳过。", sheet=name, severity="warning"))
+            result.warnings.append(Problem(message + ",这个工作表已跳过。", sheet=name, severity="warning",
+                                           code="no_header"))
         else:
-            result.problems.append(Problem(message + "。请检查列名是否写对。", sheet=name))
+            result.problems.append(Problem(message + "。请检查列名是否写对。", sheet=name, code="no_header"))
     if not result.problems and not result.tables and not headerless:
-        result.problems.append(Problem(f"“{path.name}”中没有任何数据。"))
+        result.problems.append(Problem(f"“{path.name}”中没有任何数据。", code="empty_file"))
     elif result.tables and result.row_count == 0 and not result.problems:
         result.problems.append(Problem("表头下面没有数据行。", sheet=result.tables[0].sheet,
-                                       row=result.tables[0].header_row))
+                                       row=result.tables[0].header_row, code="no_rows"))
     return result
 
 

@@ -21,12 +21,13 @@ from sqlite_utils import Database
 from app.db.keys import number_of
 from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
+from app.importing.plan import each_row
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, read_tables, sort_problems
 from app.marks.entry import parse_mark
 from app.marks.plan import MarksPlan, mark_text
 from app.marks.pupils import ExamClasses, ExamPupils
-from app.progress import CancelCheck, Cancelled, Progress, scaled
+from app.progress import CancelCheck, Progress, scaled
 from app.services.exams import find_exam
 from app.services.subjects import SubjectIndex, list_subjects
 from app.stats.roster import missing_marks
@@ -116,23 +117,14 @@ def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: 
     plan.problems.extend(_header_problem(p) for p in tables.problems)
     plan.warnings.extend(tables.warnings)
     planner = _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))
-    usable = planner.usable_tables(tables.tables)
-    total = max(sum(len(t.rows) for t in usable), 1)
     done = sent = 0
-    for table in usable:
-        planner.start_table(table)
-        for index, row in enumerate(table.rows):
-            planner.plan_row(table, row)
-            table.rows[index] = None  # each row's cells are let go once planned: less memory at the peak
-            done += 1
-            if done % 2000 == 0:
-                if cancelled is not None and cancelled():
-                    raise Cancelled()
-                if progress is not None:
-                    progress(0.7 + 0.3 * done / total, f"正在检查第 {done} 行")
-            if done % BATCH_ROWS == 0 and not plan.problems:
-                yield plan.inserts[sent:]
-                sent = len(plan.inserts)
+    for table, row in each_row(planner.usable_tables(tables.tables), plan.warnings, start_table=planner.start_table,
+                               progress=progress, cancelled=cancelled, start=0.7):
+        planner.plan_row(table, row)
+        done += 1
+        if done % BATCH_ROWS == 0 and not plan.problems:
+            yield plan.inserts[sent:]
+            sent = len(plan.inserts)
     if not plan.problems and sent < len(plan.inserts):
         yield plan.inserts[sent:]
     planner.finish()
@@ -142,9 +134,9 @@ def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: 
 
 def _header_problem(problem: Problem) -> Problem:
     """Say what a marks file needs where the generic reader found no header."""
-    if problem.message.startswith("找不到表头"):
+    if problem.code == "no_header":
         return Problem("找不到表头:需要“学籍号”或“姓名”列,以及各科成绩列(如“语文”“数学”)或“科目”“成绩”两列。"
-                       "请检查列名是否写对。", sheet=problem.sheet, row=problem.row)
+                       "请检查列名是否写对。", sheet=problem.sheet, row=problem.row, code="no_header")
     return problem
 
 
@@ -203,18 +195,19 @@ class _Planner:
                 message = "表头中没有“学籍号”或“姓名”列,不是学生成绩表。"
             else:
                 message = "表头中没有成绩列:应有各科成绩列(如“语文”“数学”),或“科目”和“成绩”两列。"
-            skipped.append(Problem(message, sheet=table.sheet, row=table.header_row))
+            skipped.append(Problem(message, sheet=table.sheet, row=table.header_row, code="not_data_sheet"))
         for problem in skipped:
             if usable:
                 self.plan.warnings.append(Problem(problem.message + "这个工作表已跳过。", sheet=problem.sheet,
-                                                  row=problem.row, severity="warning"))
+                                                  row=problem.row, severity="warning", code=problem.code))
             else:
                 self.plan.problems.append(Problem(problem.message + "请检查列名是否写对。", sheet=problem.sheet,
-                                                  row=problem.row))
+                                                  row=problem.row, code=problem.code))
         return usable
 
-    def start_table(self, table: Table) -> None:
-        """Work out what holds for every row of `table`: subject columns, school, class."""
+    def start_table(self, table: Table) -> bool:
+        """Work out what holds for every row of `table`: subject columns, school, class. Returns True
+        (every usable table's rows are planned)."""
         self.subject_columns = []
         for field_name in table.headers:
             if not field_name.startswith("subject:"):
@@ -238,9 +231,7 @@ class _Planner:
         self.sheet_classes = None
         if not table.has("class"):
             self.sheet_classes = self._find_classes(table.sheet, self.sheet_schools, None) or None
-        if table.ignored_headers:
-            self.plan.warnings.append(Problem(f"这些列不会导入:{'、'.join(table.ignored_headers)}。",
-                                              sheet=table.sheet, row=table.header_row, severity="warning"))
+        return True
 
     # --- rows ----------------------------------------------------------------------------------
     def plan_row(self, table: Table, row: DataRow) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from app.db.database import Database
 from app.db.writes import Actor
 from app.errors import ValidationError
-from app.progress import CancelCheck, Progress, check
+from app.progress import CancelCheck, Progress, check, scaled
 from app.queries.history import earlier_exams, exam_label
 from app.queries.roster import list_schools
 from app.services.exams import get_exam
@@ -104,14 +104,9 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, 
     if not staff:
         levels = {level: [dict(r, rank=None, rank_of=None) for r in records] for level, records in levels.items()}
     data = QualityData(exam, preset, staff, levels, [], previous_exam(db, exam_id), "")
-    def part_progress(i: int) -> Progress | None:
-        if progress is None:
-            return None
-        report = progress
-        return lambda f, m: report(0.3 + 0.7 * (i + f) / len(parts), m)
-
     for i, part in enumerate(parts):
-        for name, value in load_part(db, data, part, actor, cancelled=cancelled, progress=part_progress(i)).items():
+        share = scaled(progress, 0.3 + 0.7 * i / len(parts), 0.3 + 0.7 * (i + 1) / len(parts))
+        for name, value in load_part(db, data, part, actor, cancelled=cancelled, progress=share).items():
             setattr(data, name, value)
         data.loaded.add(part)
     return data

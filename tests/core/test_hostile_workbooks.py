@@ -2,8 +2,9 @@
 
 Each file of the issue is rebuilt here and imported on the command line in a fresh interpreter
 limited to 1.5 GB: a value in XFD1048576 (calamine used to abort asking for 549 GB), stray cells
-at A200000 and ZZ1 (42 s and 4.5 GB before), a small file that inflates to hundreds of MB, an
-.ods whose repeated cell spans a million rows, a CSV field over 128 KiB. Refusals exit 2 with a
+at A200000 and ZZ1 (42 s and 4.5 GB before), a small file that inflates to hundreds of MB; and
+read in this one: an .ods whose repeated cell spans a million rows, an .xls whose cell or
+DIMENSIONS record reaches column 1,500 of row 65,536. Refusals exit 2 with a
 Chinese message naming the sheet and the far cell and leave the database unchanged; the sparse
 file imports. The cell-by-cell reader used for sparse sheets is checked against calamine.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 import zipfile
 
 import pytest
@@ -176,3 +178,18 @@ def test_a_csv_with_nul_bytes_is_refused_cleanly(school_path, tmp_path):
     done = run_cli(["import-roster", str(school_path), str(path)])
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert db_fingerprint(school_path) == before
+
+
+@pytest.mark.parametrize("record, fields, cell", [
+    (b"\xfd\x00\x0a\x00", struct.pack("<HH", 65535, 1500), "BES65536"),              # a LABELSST cell
+    (b"\x00\x02\x0e\x00", struct.pack("<IIHHH", 0, 65536, 0, 1500, 0), "BER65536")])  # DIMENSIONS
+def test_an_xls_reaching_far_is_refused_before_calamine_sizes_its_grid(tmp_path, record, fields, cell):
+    # Either record made calamine ask for 3 GB and abort (65,536 rows × 1,500 columns).
+    data = bytearray(open("tests/core/data/old_roster.xls", "rb").read())
+    at = data.find(record) + 4
+    data[at:at + len(fields)] = fields
+    path = tmp_path / "名册.xls"
+    path.write_bytes(bytes(data))
+    with pytest.raises(FileTooLarge, match=f"工作表“三\\(1\\)班”在单元格 {cell}"):
+        with open_sheets(path):
+            pass

@@ -355,7 +355,10 @@ def test_an_ambiguous_name_in_a_class_is_refused(demo_db, exam, tmp_path):
 def test_no_header_and_not_a_workbook(demo_db, exam, tmp_path):
     path = write_xlsx(tmp_path / "x.xlsx", {"Sheet1": [["甲", "乙", "丙"], [1, 2, 3]]})
     plan = read_marks(demo_db, path, exam)
-    assert [(p.sheet, p.message[:5]) for p in plan.problems] == [("Sheet1", "找不到表头")]
+    assert [(p.sheet, p.code, p.message[:5]) for p in plan.problems] == [("Sheet1", "no_header", "找不到表头")]
+    # The marks importer says what a marks file needs, found by the problem's code, not its words.
+    assert "以及各科成绩列(如“语文”“数学”)" in plan.problems[0].message
+    assert plan.to_dict()["problems"][0]["code"] == "no_header"
     fake = tmp_path / "成绩.xlsx"
     fake.write_bytes(b"<html><table><tr><td>1</td></tr></table></html>")
     with pytest.raises(NotAWorkbook, match="网页"):

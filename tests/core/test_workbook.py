@@ -226,3 +226,18 @@ def test_hidden_sheets_are_not_imported(tmp_path):
     # The hidden list of drop-down values says nothing; the hidden roster is mentioned.
     assert [(w.sheet, w.severity) for w in result.warnings] == [("去年名单", "warning")]
     assert "隐藏" in result.warnings[0].message
+
+
+def test_the_file_level_problems_carry_a_code(tmp_path):
+    # Code that reacts to a kind of problem reads its code; the words are for people and may change.
+    synonyms = {"name": ["姓名"], "no": ["学籍号"]}
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert [p.code for p in read_tables(empty, synonyms, required=("name",)).problems] == ["empty_file"]
+    headless = write_xlsx(tmp_path / "headless.xlsx", {"Sheet1": [["甲", "乙"], [1, 2]]})
+    assert [p.code for p in read_tables(headless, synonyms, required=("name",)).problems] == ["no_header"]
+    missing = write_xlsx(tmp_path / "missing.xlsx", {"Sheet1": [["学籍号", "姓名"], ["G1", "张三"]]})
+    found = read_tables(missing, synonyms, required=("name", "grade"), min_matches=1).problems
+    assert [p.code for p in found] == ["missing_column"]
+    bare = write_xlsx(tmp_path / "bare.xlsx", {"Sheet1": [["学籍号", "姓名"]]})
+    assert [p.code for p in read_tables(bare, synonyms, required=("name",)).problems] == ["no_rows"]

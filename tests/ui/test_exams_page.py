@@ -79,7 +79,9 @@ def test_edit_then_delete_exam(window, school_session, owned, boxes, small_schoo
     exam = list_exams(school_session.db)[0]
     assert exam["name"] == "期中质量检测" and exam["subjects"] == ["语文", "数学", "英语"]
     page = window.show_page(ExamsPage)
+    assert not page.delete_button.isEnabled()  # nothing chosen yet
     page.table.selectRow(0)
+    assert page.delete_button.isEnabled() and page.edit_button.isEnabled()
     page.delete_exam()
     assert "期中质量检测" in boxes.texts("question")[-1]
     assert list_exams(school_session.db) == []
@@ -93,3 +95,22 @@ def test_a_teacher_sees_exams_but_cannot_set_them_up(school_session, make_window
     page = make_window(school_session).show_page(ExamsPage)
     assert not page.new_button.isEnabled() and not page.delete_button.isEnabled()
     assert "教务" in page.hint.text()
+
+
+def test_a_school_cannot_change_the_townships_unified_exam(make_window, demo_dir, tasks, boxes):
+    from app.db.database import open_database
+    from app.services.users import login
+    from ui.session import Session
+
+    path = demo_dir / "schools" / "QSZ01.sqlite"
+    db = open_database(path)
+    session = Session(path, db, login(db, "admin", "demo"), tasks)
+    try:
+        page = make_window(session).show_page(ExamsPage)
+        scopes = column_texts(page.table, "范围")
+        row = scopes.index("乡镇统考")
+        page.table.selectRow(row)
+        assert not page.edit_button.isEnabled() and not page.delete_button.isEnabled()
+        assert page.new_button.isEnabled()
+    finally:
+        db.close()

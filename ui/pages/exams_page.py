@@ -61,6 +61,7 @@ class ExamsPage(Page):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _index: self.edit_exam())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         layout.addWidget(self.table, 1)
 
     def page_title(self) -> str:
@@ -77,14 +78,28 @@ class ExamsPage(Page):
         self.model.set_snapshot(TableSnapshot.build(exams, self.columns, ()))
         self.table.resizeColumnsToContents()
         allowed = self.may_set_up()
-        for button in (self.new_button, self.edit_button, self.delete_button):
-            button.setEnabled(allowed)
+        self.new_button.setEnabled(allowed)
+        self._selection_changed()
         if not allowed:
             self.hint.setText(self.tr("考试由学校管理员或教务设置;您可以查看。"))
         elif not exams:
             self.hint.setText(self.tr("还没有考试:点“新建考试…”设置名称、年级、科目和满分,然后到“考试成绩”页录入成绩。"))
         else:
             self.hint.setText(self.tr("双击一行修改。乡镇统考由乡镇设置,随配置包下发,学校不能修改。"))
+
+    def may_change(self, exam: dict) -> bool:
+        """Return True when the user may change or delete `exam`: the township administrator any,
+        a school's administrator or 教务 only their school's own exams (a 乡镇统考 comes down from the
+        township)."""
+        actor = self.session.actor
+        return actor.role == "township_admin" or (
+            actor.role in ("school_admin", "academic") and exam["school_id"] is not None
+            and exam["school_id"] == actor.school_id)
+
+    def _selection_changed(self) -> None:
+        exam = self.selected()
+        for button in (self.edit_button, self.delete_button):
+            button.setEnabled(exam is not None and self.may_change(exam))
 
     def selected(self) -> dict | None:
         """Return the selected exam row, or None."""
@@ -99,7 +114,7 @@ class ExamsPage(Page):
     def edit_exam(self) -> None:
         """Open 修改考试 for the selected exam."""
         exam = self.selected()
-        if exam is None or not self.may_set_up():
+        if exam is None or not self.may_change(exam):
             return
         try:
             dialog = ExamDialog(self.session, exam["id"], self)
