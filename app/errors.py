@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.validation.text import printable
+
 
 class SchoolQError(Exception):
     """Base of every error the core raises on purpose; str() is a Chinese sentence."""
@@ -33,6 +35,13 @@ class Problem:
     field: str | None = None
     severity: str = "error"
     code: str | None = None
+
+    def __post_init__(self) -> None:
+        # Messages quote cells of untrusted files: their invisible characters are shown as �.
+        for name in ("message", "sheet", "column"):
+            value = getattr(self, name)
+            if isinstance(value, str) and not value.isprintable():
+                object.__setattr__(self, name, printable(value))
 
     def where(self) -> str:
         """Return '工作表“X” 第 N 行 “列”' for the parts that are known."""

@@ -102,6 +102,10 @@ class MainWindow(QMainWindow):
         self.update_status()
         if old is not None:
             old.close()
+        copy = getattr(session.db, "safety_copy", None)
+        if copy:
+            self.statusBar().showMessage(self.tr("数据库已升级到本程序的数据结构;升级前的副本:{path}").format(path=copy),
+                                         30000)
         self.backup_if_due(session)
 
     def backup_if_due(self, session: Session) -> None:

@@ -20,6 +20,7 @@ from app.db.database import set_busy_notice
 from app.db.media import explain
 from app.errors import SchoolQError, ValidationError
 from app.paths import user_data_dir
+from app.validation.text import printable
 
 # Command modules, in the order their commands appear in --help.
 COMMAND_MODULES = [
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 2
     except SchoolQError as exc:
-        print(f"错误:{exc}", file=sys.stderr)
+        print(f"错误:{printable(str(exc))}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"错误:找不到文件 {exc.filename or exc}", file=sys.stderr)

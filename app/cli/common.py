@@ -72,6 +72,8 @@ def with_db(args, *, write: bool, readonly: bool | None = None) -> Iterator[Sess
     written), NotFound for an unknown account, FileNotFoundError for a missing file.
     """
     db = open_database(args.db, readonly=not write if readonly is None else readonly)
+    if db.safety_copy:
+        print(f"数据库已升级到本程序的数据结构;升级前的副本:{db.safety_copy}", file=sys.stderr)
     actor = secret = None
     try:
         if write:

@@ -1,8 +1,11 @@
 """`schoolq exam create | list | cutoff`: set up exams and their cut-offs."""
 from __future__ import annotations
 
+import sys
+
 from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.services import exams
+from app.services.exam_limits import limit_warnings
 
 
 def register(sub) -> None:
@@ -60,10 +63,15 @@ def cmd_create(args) -> int:
         exam_id = exams.create_exam(db, session.actor, name=args.name, type=args.type, grades=args.grades,
                                     subjects=args.subjects, scope=args.scope, term=args.term, date=args.date,
                                     policy=args.policy, school=args.school, cutoffs=cutoffs or None)
+        exam = exams.get_exam(db, exam_id)
+        warnings = limit_warnings(db, type=exam["type"], grades=exam["grades"], term_id=exam["term_id"],
+                                  school_id=exam["school_id"], township_id=exam["township_id"], exclude_exam_id=exam_id)
     if args.json:
-        emit_json({"id": exam_id})
+        emit_json({"id": exam_id, "warnings": warnings})
     else:
         print(exam_id)
+        for warning in warnings:
+            print(f"提醒:{warning}", file=sys.stderr)
     return 0
 
 

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
-from app.timetable.model import term_by_code
+from app.errors import invalid
+from app.services.schools import school_by_code
+from app.services.subjects import SubjectIndex
+from app.timetable.model import DAY_NAMES, term_by_code
+from app.validation.classnames import name_key
 from app.timetable.solver.metrics import COMPONENT_NAMES
 from app.timetable.solver.problem import scope_schools
 
@@ -48,6 +52,41 @@ def register(tsub) -> None:
     add_json_argument(p)
     add_user_argument(p)
     p.set_defaults(func=cmd_import_fet)
+
+    p = tsub.add_parser("lock", help="锁定(或解锁)一节课,自动排课时保持不动",
+                        description="锁定某班某天某节已排的课;自动排课时锁定的课保持原样。--unlock 解锁。")
+    add_db_argument(p)
+    p.add_argument("--school", required=True, metavar="CODE", help="学校代码")
+    p.add_argument("--class", dest="class_name", required=True, metavar="NAME", help="班级名称,如 三(1)班")
+    p.add_argument("--day", type=int, required=True, metavar="N", help="星期几(1-7)")
+    p.add_argument("--slot", type=int, required=True, metavar="N", help="第几个时段(作息时间中的序号)")
+    p.add_argument("--unlock", action="store_true", help="解锁")
+    add_user_argument(p)
+    p.set_defaults(func=cmd_lock)
+
+    p = tsub.add_parser("unavailable", help="登记教师不能上课的时间(自动排课时避开)",
+                        description="登记或取消某位教师某天(或某天某节)不能上课;节次按该教师本校的作息时间编号。")
+    add_db_argument(p)
+    p.add_argument("--teacher", required=True, metavar="STAFF_NO", help="教师工号")
+    p.add_argument("--day", type=int, required=True, metavar="N", help="星期几(1-7)")
+    p.add_argument("--slot", type=int, metavar="N", help="第几个时段(不写:整天)")
+    p.add_argument("--reason", help="原因,如 中心校教研")
+    p.add_argument("--clear", action="store_true", help="取消这条登记")
+    add_user_argument(p)
+    p.set_defaults(func=cmd_unavailable)
+
+    p = tsub.add_parser("event", help="设置全校固定活动(升旗、班会等)",
+                        description="某天某节全校固定活动:不写学科时这一节不排课(升旗、集会);写学科时每个班这一节都上该学科"
+                                    "(如班会记入综合实践活动)。--clear 取消。")
+    add_db_argument(p)
+    p.add_argument("--school", required=True, metavar="CODE", help="学校代码")
+    p.add_argument("--day", type=int, required=True, metavar="N", help="星期几(1-7)")
+    p.add_argument("--slot", type=int, required=True, metavar="N", help="第几个时段(作息时间中的序号)")
+    p.add_argument("--label", help="活动名称,如 升旗、班会")
+    p.add_argument("--subject", help="这一节每班上的学科(名称或代码),如 综合实践活动")
+    p.add_argument("--clear", action="store_true", help="取消这项固定活动")
+    add_user_argument(p)
+    p.set_defaults(func=cmd_event)
 
 
 def _school_ids(db, args) -> list[str]:
@@ -122,4 +161,65 @@ def _report(args, result, written: dict | None, verb: str) -> int:
         print(f"已写入 {written['lessons']} 节课(替换原有 {written['replaced']} 节,锁定的课未动)。")
     else:
         print("这是试运行(--dry-run),未写入任何数据。")
+    return 0
+
+
+def cmd_unavailable(args) -> int:
+    """schoolq timetable unavailable: record (or clear) a time a teacher cannot teach."""
+    from app.timetable.edit import set_unavailable
+
+    with with_db(args, write=True) as session:
+        db = session.db
+        row = db.execute("SELECT id, name FROM teacher WHERE staff_no = ?", [args.teacher.strip()]).fetchone()
+        if row is None:
+            raise invalid(f"没有工号为“{args.teacher}”的教师。")
+        changed = set_unavailable(db, session.actor, teacher_id=row[0], day=args.day, slot=args.slot,
+                                  unavailable=not args.clear, reason=args.reason)
+    when = f"{DAY_NAMES.get(args.day, args.day)}" + (f"第 {args.slot} 个时段" if args.slot else "全天")
+    state = "已取消" if args.clear else "已登记"
+    print(f"{state}:{row[1]} {when}不能上课。" if changed else f"没有变化:{row[1]} {when}本来就{'可以' if args.clear else '不能'}上课。")
+    return 0
+
+
+def cmd_event(args) -> int:
+    """schoolq timetable event: fix (or clear) a school event at one day and slot."""
+    from app.timetable.edit import set_fixed_event
+
+    with with_db(args, write=True) as session:
+        db = session.db
+        school = school_by_code(db, args.school)
+        subject_id = None
+        if args.subject and not args.clear:
+            found = SubjectIndex.load(db).find(args.subject)
+            if found is None:
+                raise invalid(f"学科“{args.subject}”不在学科目录中。")
+            subject_id = found["id"]
+        if not args.clear and not (args.label or "").strip():
+            raise invalid("请用 --label 写出活动名称,如 升旗、班会。")
+        set_fixed_event(db, session.actor, school_id=school["id"], day=args.day, slot=args.slot,
+                        label=None if args.clear else args.label, subject_id=subject_id)
+    when = f"{DAY_NAMES.get(args.day, args.day)}第 {args.slot} 个时段"
+    print(f"已取消{school['name']}{when}的固定活动。" if args.clear else f"已设置{school['name']}{when}:{args.label}。")
+    return 0
+
+
+def cmd_lock(args) -> int:
+    """schoolq timetable lock: lock (or unlock) one lesson of a class."""
+    from app.timetable.edit import set_locked
+
+    with with_db(args, write=True) as session:
+        db = session.db
+        school = school_by_code(db, args.school)
+        term = term_by_code(db, None)
+        classes = {name_key(r[1]): r[0] for r in db.execute(
+            "SELECT id, name FROM class WHERE school_id = ? AND academic_year_id = ?",
+            [school["id"], term["academic_year_id"]])}
+        class_id = classes.get(name_key(args.class_name))
+        if class_id is None:
+            raise invalid(f"{school['name']}本学年没有班级“{args.class_name}”。")
+        changed = set_locked(db, session.actor, class_id=class_id, day=args.day, slot=args.slot,
+                             locked=not args.unlock)
+    state = "解锁" if args.unlock else "锁定"
+    print(f"已{state}{args.class_name}{DAY_NAMES.get(args.day, args.day)}第 {args.slot} 个时段的课。" if changed
+          else f"没有变化:这节课本来就已{state}。")
     return 0

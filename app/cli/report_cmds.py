@@ -15,7 +15,7 @@ def register(sub) -> None:
     kinds = ";".join(f"{k} {v}" for k, v in KINDS.items())
     p = sub.add_parser("report", help="生成报表(PDF 或 Excel)", description=(
         f"生成一次考试的报表,按 --out 的扩展名写成 PDF(A4,可直接打印)或 .xlsx。报表种类:{kinds}。"
-        "进步值与增值默认与上一次有共同学生的考试比较,可用 --baseline 指定基线考试。"))
+        "进步值与增值默认与同一批学生上一次同类、同范围的考试比较(统测比上一次统测,中间的月考不算),可用 --baseline 指定基线考试;报告上印出所用的基线。"))
     add_db_argument(p)
     p.add_argument("--kind", required=True, choices=list(KINDS), help="报表种类")
     p.add_argument("--exam", required=True, help="考试编号或名称(schoolq exam list 可查)")
@@ -24,7 +24,7 @@ def register(sub) -> None:
     p.add_argument("--class", dest="class_name", help="班级,如 三(1)班 或 3.1(班级报告必填;通知单不填则全校)")
     p.add_argument("--teacher", help="教师工号(教师报告必填)")
     p.add_argument("--township", help="乡镇代码(乡镇汇总;默认本库的乡镇)")
-    p.add_argument("--baseline", help="基线考试编号或名称(默认:上一次有共同学生的考试)")
+    p.add_argument("--baseline", help="基线考试编号或名称(默认:同一批学生上一次同类、同范围的考试,如统测与上一次统测比)")
     p.add_argument("--per-page", type=int, choices=(1, 2), default=2, help="成绩通知单每页几张(默认 2)")
     p.set_defaults(func=cmd_report)
 

@@ -7,7 +7,7 @@ from app.cli.common import add_db_argument, add_json_argument, emit_json, with_d
 from app.services.exams import find_exam
 from app.stats.presets import resolve
 from app.stats.groups import LEVEL_NAMES, LEVELS, group_stats
-from app.stats.vocabulary import BASIS_WORDS, format_figure, label, rank_text
+from app.stats.vocabulary import BASIS_WORDS, format_figure, grades_text, label, rank_text
 
 
 def register(sub) -> None:
@@ -76,15 +76,19 @@ def cmd_stats(args) -> int:
         return 0
     keys = ["n_roster", "n_sat", "n_absent", "n_exempt", "n", "mean", "sd", "median", "max", "min", "pass_rate",
             "excellent_rate", "low_rate", "composite"]
-    headers = ["单位", "年级", "学科", *(label(k) for k in keys), label("rank")]
+    graded = any(r["grades"] is not None for r in records)
+    headers = ["单位", "年级", "学科", *(label(k) for k in keys), label("rank"), *([label("grades")] if graded else [])]
     rows = []
     for r in records:
         unit = r["township_name"] if r["level"] == "township" else r["school_name"]
         if r["class_name"]:
             unit = f"{unit} {r['class_name']}"
         rows.append([unit or "—", "全部" if r["grade"] is None else f"{r['grade']}年级", r["subject"],
-                     *(format_figure(k, r[k]) for k in keys), rank_text(r)])
+                     *(format_figure(k, r[k]) for k in keys), rank_text(r),
+                     *([grades_text(r["grades"]) if r["grades"] is not None else ""] if graded else [])])
     print(format_table(headers, rows, right_from=3))
+    if graded:
+        print("注:等级评价的科目只列各等级人数,不算平均分和三率,不排名,不计入总分。")
     small = sum(1 for r in records if r["small_sample"])
     if small:
         print(f"注:{small} 个组人数少于最小样本,标为“样本过小”,不参加排名,数据仅供参考。")

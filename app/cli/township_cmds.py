@@ -15,6 +15,7 @@ from app.packages.township_import import import_packages
 from app.packages.trust import register_key
 from app.queries import township as views
 from app.services import setup
+from app.services.exam_limits import exam_limits, unified_exam_counts
 from app.services.exams import find_exam
 from app.services.schools import SCHOOL_TYPES, current_term
 from app.stats.roster import pupils_without_marks
@@ -178,6 +179,8 @@ def cmd_checks(args) -> int:
         if args.exam:
             report["missing_for_exam"] = views.schools_missing_exam(db, args.exam)
             report["pupils_without_marks"] = pupils_without_marks(db, find_exam(db, args.exam))
+        report["unified_exams"] = unified_exam_counts(db, current_term(db)["id"])
+        report["unified_exam_rule"] = exam_limits(db)["rule"]
     if args.json:
         emit_json(report)
         return 0
@@ -193,6 +196,11 @@ def cmd_checks(args) -> int:
         print(f"  {c['teacher']}({c['home_school']})星期{days[c['day'] - 1]}:{c['school_a']} {c['class_a']}"
               f" {c['label_a'] or '第' + str(c['slot_a']) + '节'} 与 {c['school_b']} {c['class_b']}"
               f" {c['label_b'] or '第' + str(c['slot_b']) + '节'}")
+    over = [c for c in report["unified_exams"] if c["over"]]
+    print(f"本学期各校各年级的统一考试次数:超过规定的 {len(over)} 处({report['unified_exam_rule']})")
+    for c in report["unified_exams"]:
+        if c["over"]:
+            print(f"  {c['school_name']} {c['grade']}年级:{c['count']} 次(至多 {c['limit']} 次)")
     if args.exam:
         missing = report["missing_for_exam"]
         print(f"这次考试还没有成绩的学校:{len(missing)} 所")

@@ -76,11 +76,12 @@ class SchoolDatabase(Database):
     Every such transaction seals its changes into the audit chain before it commits
     (app.db.audit_chain): the entries the triggers wrote during it become a `program` batch, and
     entries found pending when it began (written by someone else) an `outside` one. A single write
-    statement outside a transaction runs in one of its own."""
+    statement outside a transaction runs in one of its own. `safety_copy` is the copy
+    open_database wrote before migrating it, or None."""
 
     _boundary = 0
 
-    safety_copy: Path | None = None  # the copy open_database made before migrating, if any
+    safety_copy: Path | None = None
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
@@ -153,7 +154,12 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
     uri = path.resolve().as_uri()
     if read_only_place(path) and not Path(f"{path}-shm").exists():
         # Without a -shm file beside it that could be created, SQLite cannot open a WAL database
-        # read-only; nobody can be writing a file on a read-only medium, so it may be read as is.
+        # read-only; nobody can be writing a file on a read-only medium, so it may be read as is,
+        # unless its last changes are still in a -wal file, which would then be ignored.
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise ReadOnlyMedia(f"只读:“{path.name}”的最后一些改动还在旁边的“{wal.name}”文件里,在只读位置无法读取。"
+                                "请把这两个文件一起复制到本地磁盘后再打开。")
         return sqlite3.connect(f"{uri}?immutable=1", uri=True)
     return sqlite3.connect(f"{uri}?mode=ro", uri=True)
 
@@ -166,7 +172,7 @@ def _opening_error(path: Path, exc: sqlite3.Error) -> Exception:
     return explain(exc, path) or exc
 
 
-def open_database(path: str | Path, *, create: bool = False, readonly: bool = False) -> Database:
+def open_database(path: str | Path, *, create: bool = False, readonly: bool = False) -> SchoolDatabase:
     """Open (or with create=True, create) the database at `path` and bring its schema up to date.
 
     With readonly=True the file is opened read-only (it may be on a write-protected stick) and never
@@ -196,7 +202,6 @@ def open_database(path: str | Path, *, create: bool = False, readonly: bool = Fa
                 f"数据库“{path.name}”由更新版本的程序创建(数据结构版本 {len(applied)},本程序支持 "
                 f"{program_schema_version()})。为保护数据,本程序不会打开它,请升级程序后再打开。")
         _configure(db, readonly)
-        db.safety_copy = None
         if migrations.pending(db):
             if readonly:
                 db.close()

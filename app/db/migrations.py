@@ -487,10 +487,20 @@ def m007_timetable_generation_inputs(db: Database) -> None:
         UNIQUE (school_id, term_id, day, slot))""")
 
 
+@migration
+def m008_graded_exam_subjects(db: Database) -> None:
+    # An exam subject is assessed by score (分数) or by grade (等级, app.stats.graded): a graded
+    # subject's levels, best first ("A/B/C"); its marks store the level's position (1 = best) as
+    # the score and its full marks are the number of levels.
+    db.execute("ALTER TABLE exam_subject ADD COLUMN assessment TEXT NOT NULL DEFAULT '分数'"
+               " CHECK (assessment IN ('分数', '等级'))")
+    db.execute("ALTER TABLE exam_subject ADD COLUMN levels TEXT")
+
+
 # Accounts remember failed log-ins (each one makes the next try wait longer) and can be locked by
 # their administrator; a locked account cannot log in until it is unlocked. The signing key keeps a
 # second encrypted copy under the recovery code printed at set-up (app.services.keys).
-_M008 = [
+_M009 = [
     "ALTER TABLE school_key ADD COLUMN private_recovery_encrypted TEXT",
     "ALTER TABLE app_user ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE app_user ADD COLUMN last_failed_at TEXT",
@@ -499,6 +509,6 @@ _M008 = [
 
 
 @migration
-def m008_account_lockout(db: Database) -> None:
-    for statement in _M008:
+def m009_account_lockout(db: Database) -> None:
+    for statement in _M009:
         db.execute(statement)

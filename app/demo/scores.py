@@ -18,6 +18,9 @@ EXAMS: list[tuple[str, str, str, str, str, str, str, int, list[tuple[str, tuple[
 ]
 HALF_POINTS = ("yw", "sx", "yy")
 PAPER = ("yw", "sx", "yy", "df", "kx")
+# 音乐, 美术 and 体育 are assessed by grade (000 篇17; app.stats.graded): A/B/C, stored as 1/2/3.
+GRADED = ("ty", "yl", "ms")
+LEVELS = "A/B/C"
 
 
 def _on_roster(pupil: dict, date: str, shift: int) -> bool:
@@ -50,9 +53,12 @@ def make_marks(rng: random.Random, townships, pupils: list[dict], subject_ids: d
         exam_grades += [{"exam_id": exam_id, "grade": g} for g in grades]
         difficulty = {code: rng.gauss(0, 0.03) for code, _ in subjects}
         for code, only in subjects:
-            exam_subjects.append({"exam_id": exam_id, "subject_id": subject_ids[code], "full_marks": 100,
+            graded = code in GRADED
+            exam_subjects.append({"exam_id": exam_id, "subject_id": subject_ids[code],
+                                  "full_marks": 3 if graded else 100,
                                   "grades": ",".join(map(str, only)) if only else None, "excellent_pct": 85,
-                                  "pass_pct": 60, "low_pct": 40})
+                                  "pass_pct": 60, "low_pct": 40, "assessment": "等级" if graded else "分数",
+                                  "levels": LEVELS if graded else None})
         for index, pupil in enumerate(pupils):
             if not _on_roster(pupil, date, shift):
                 continue
@@ -83,7 +89,10 @@ def make_marks(rng: random.Random, townships, pupils: list[dict], subject_ids: d
                     else:
                         pct = 0.86 + 0.07 * z + difficulty[code]
                     pct = min(1.0, max(0.0, pct))
-                    score = round(pct * 200) / 2 if code in HALF_POINTS else float(round(pct * 100))
+                    if code in GRADED:
+                        score = 1.0 if pct >= 0.85 else 2.0 if pct >= 0.6 else 3.0
+                    else:
+                        score = round(pct * 200) / 2 if code in HALF_POINTS else float(round(pct * 100))
                 marks.append({"id": new_id(), "school_id": pupil["school_id"], "exam_id": exam_id,
                               "pupil_id": pupil["id"], "subject_id": subject_ids[code], "class_id": class_id,
                               "grade": grade, "score": score, "status": status})

@@ -241,6 +241,10 @@ def inspect_xlsx(handle: BinaryIO, file_name: str) -> XlsxPlan:
     when the archive is damaged.
     """
     archive = Archive(handle, file_name)
+    if "xl/workbook.bin" in archive.infos:
+        # .xlsb: binary sheets this module cannot measure, so calamine is not given them either.
+        raise NotAWorkbook(f"“{file_name}”是 Excel 二进制工作簿(.xlsb),本程序不读这种格式。"
+                           "请在 Excel 中另存为 .xlsx 后再导入。")
     by_part = {part: name for name, part in worksheet_parts(archive).items()}
     plan = XlsxPlan(archive, {}, any_careful=False)
     for part in archive.infos:

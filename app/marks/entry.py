@@ -10,22 +10,28 @@ from app.db.writes import Actor, delete_row, derived_id, get_row, insert_row, ro
 from app.errors import invalid
 from app.services.permissions import require_mark_write
 from app.services.schools import current_term
+from app.stats.graded import GRADED, level_position, scale_levels
 from app.validation.text import clean
 
 STATUS_WORDS = {"缺考": "缺考", "缺": "缺考", "免考": "免考", "免": "免考", "作弊": "作弊"}
 
 
-def parse_mark(value: object, full_marks: float) -> tuple[float | None, str]:
-    """Return (score, status) for a typed cell: 87.5, ８７, '87 ', 缺考, 缺, 免考, 作弊.
+def parse_mark(value: object, full_marks: float, levels: tuple[str, ...] | None = None) -> tuple[float | None, str]:
+    """Return (score, status) for a typed cell: 87.5, ８７, '87 ', 缺考, 缺, 免考, 作弊; for a graded
+    subject (`levels`, best first: app.stats.graded) a level such as A, ｂ, 优秀 or ★★, stored as its
+    position (1 = best).
 
     Raises ValidationError with a Chinese reason for an empty cell, text that is not a mark,
-    a score below 0 or above full marks, or finer than half a point.
+    a score below 0 or above full marks, finer than half a point, or a level not on the scale.
     """
     text = clean(value)
     if text in STATUS_WORDS:
         return None, STATUS_WORDS[text]
     if not text:
-        raise invalid("成绩为空:请填写分数,或填写“缺考”“免考”。")
+        what = f"等级({' / '.join(levels)})" if levels else "分数"
+        raise invalid(f"成绩为空:请填写{what},或填写“缺考”“免考”。")
+    if levels:
+        return float(level_position(text, levels)), "正常"
     if not re.fullmatch(r"-?\d+(\.\d+)?", text):
         raise invalid(f"“{text}”不是分数,也不是“缺考”“免考”“作弊”。")
     score = float(text)
@@ -65,11 +71,11 @@ def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject
     in the exam, pupil's grade not examined) or PermissionDenied (teachers: only classes they teach).
     """
     pupil = get_row(db, "pupil", pupil_id)
-    subject = db.execute("SELECT full_marks, grades FROM exam_subject WHERE exam_id = ? AND subject_id = ?",
-                         [exam_id, subject_id]).fetchone()
+    subject = db.execute("SELECT full_marks, grades, assessment, levels FROM exam_subject WHERE exam_id = ?"
+                         " AND subject_id = ?", [exam_id, subject_id]).fetchone()
     if subject is None:
         raise invalid("该考试没有这个科目。")
-    full_marks, grades = subject
+    full_marks, grades, assessment, levels = subject
     class_id, grade = placement_at_exam(db, pupil, exam_id)
     if grades and str(grade) not in grades.split(","):
         raise invalid(f"该考试的这一科目不考 {grade} 年级。")
@@ -84,7 +90,7 @@ def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject
             with db.atomic():
                 delete_row(db, actor, "mark", mark_id)
         return None
-    score, status = parse_mark(value, full_marks)
+    score, status = parse_mark(value, full_marks, scale_levels(levels) if assessment == GRADED else None)
     with db.atomic():
         if existing:
             update_row(db, actor, "mark", mark_id, {"score": score, "status": status})

@@ -29,7 +29,7 @@ def marks_grid(db: Database, exam_id: str, class_id: str) -> dict:
 
     {"exam": {id, name, policy, term_name}, "class": {id, name, school_id, grades},
     "subjects": [the exam's subjects examined in one of the class's grades, catalogue order, as
-    app.services.exams.exam_subjects gives them (subject_id, name, full_marks, grades, cut-offs …)], "pupils": [{pupil_id, student_no, name, grade, status,
+    app.services.exams.exam_subjects gives them (subject_id, name, full_marks, grades, levels, cut-offs …)], "pupils": [{pupil_id, student_no, name, grade, status,
     marks: {subject_id: (score, status)}}]}. The pupils are those in the class at the time of the
     exam: for a class of the current year its enrolled pupils, for an earlier year's class the
     pupils with marks in it that year; plus anyone with a mark of this exam in the class.

@@ -49,7 +49,7 @@ BASE_HEADERS: dict[str, list[str]] = {
 IGNORED_HEADERS = ("序号", "编号", "平均分", "平均", "均分", "名次", "班级名次", "班名次", "年级名次", "级名次",
                    "校名次", "乡镇名次", "排名", "班级排名", "年级排名", "总名次", "备注", "性别", "等级",
                    "考场", "考场号", "座位号", "座号", "综合分", "综合得分")
-_SUFFIXES = ("成绩", "分数", "得分", "分", "科")
+_SUFFIXES = ("成绩", "分数", "得分", "分", "科", "等级")
 # 综合分 is a composite score, not the subject 综合实践活动 (alias 综合): no suffixed forms for it.
 _NO_SUFFIX = {"综合"}
 # A row whose name cell says one of these holds figures for the whole sheet, not a pupil.
@@ -456,12 +456,13 @@ class _Planner:
             check.add(field_name, f"{grade}年级不考{subject['name']},这一格应为空。")
             return None
         full = subject["full_marks"]
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        levels = subject.get("levels")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not levels:
             score = float(value)
             if 0 <= score <= full and (score * 2).is_integer():
                 return score, "正常"
         try:
-            return parse_mark(value, full)
+            return parse_mark(value, full, levels)
         except ValidationError as exc:
             check.add(field_name, exc.problems[0].message)
             return None

@@ -233,7 +233,8 @@ def _apply_exams(db: Database, actor: Actor, exams: list[dict], township_id: str
                                                  "请升级程序后再导入。")
             code_of[es["subject_id"]] = subjects[es["subject_code"]]
             snap.table("exam_subject")[es["id"]] = {"exam_id": exam["id"], "subject_id": subjects[es["subject_code"]],
-                                                    **{k: es[k] for k in replace.COLUMNS["exam_subject"][2:]}}
+                                                    **{k: es.get(k, "分数" if k == "assessment" else None)
+                                                       for k in replace.COLUMNS["exam_subject"][2:]}}
         snap.cutoffs[exam["id"]] = [(code_of.get(c["subject_id"], c["subject_id"]), c["grade"], c["excellent_pct"],
                                      c["pass_pct"], c["low_pct"]) for c in exam["cutoffs"]]
     changes = replace.apply_exams(db, actor, snap, note)

@@ -57,6 +57,7 @@ _OWN = Col("本包数据", "own", "flag", width=9)
 _TERM = Col("学期", "term_code", width=13)
 _SUBJECT = Col("科目", "subject", width=10)
 POLICIES = (("sat", "实考"), ("roster", "应考"))
+ASSESSMENTS = (("分数", "分数"), ("等级", "等级"))
 PERIOD_KINDS = (("lesson", "上课"), ("早读", "早读"), ("大课间", "大课间"), ("午休", "午休"), ("自习", "自习"),
                 ("课外活动", "课外活动"))
 METRICS = (("mean", "平均分"), ("pass_rate", "及格率"), ("excellent_rate", "优秀率"), ("low_rate", "低分率"),
@@ -92,13 +93,16 @@ SHEETS: tuple[Sheet, ...] = (
         Col("任教学科", "subjects", "list", width=18), Col("职务", "roles", "list", width=16),
         Col("称号", "titles", "list", width=10), Col("走教学校代码", "sites", "list", width=18),
         _show("学校", "school_name", 20), _OWN, _id("教师ID", "id"), _id("学校ID", "school_id"))),
-    Sheet("考试", "本期考试,每个考试科目一行;统考由乡镇统一下发(本包数据=否)。分年级分数线写作“年级:优秀/及格/低分”。", (
+    Sheet("考试", "本期考试,每个考试科目一行;统考由乡镇统一下发(本包数据=否)。分年级分数线写作“年级:优秀/及格/低分”。"
+          "等级评价的科目(评价方式=等级)在“等级”列写出各等级(从高到低,如 A/B/C),其成绩为等级的序号(1 为最高),满分为等级数。", (
         Col("考试名称", "name", width=30), Col("类型", "type", width=8), Col("范围", "scope", width=6), _TERM,
         Col("日期", "date", width=12), Col("统计口径", "policy", "map", values=POLICIES, width=8),
         Col("考试年级", "exam_grades", "grades", width=12), _SUBJECT, Col("满分", "full_marks", "real", width=8),
         Col("考查年级", "subject_grades", "grades", width=12), Col("优秀线(%)", "excellent_pct", "real", width=9),
         Col("及格线(%)", "pass_pct", "real", width=9), Col("低分线(%)", "low_pct", "real", width=9),
-        Col("分年级分数线", "cutoffs", "cutoffs", width=20), _OWN, _id("考试ID", "id"),
+        Col("分年级分数线", "cutoffs", "cutoffs", width=20),
+        Col("评价方式", "assessment", "map", values=ASSESSMENTS, width=8), Col("等级", "levels", width=16),
+        _OWN, _id("考试ID", "id"),
         _id("学校ID", "school_id"), Col("乡镇代码", "township_code", width=10),
         _id("考试科目ID", "exam_subject_id"))),
     Sheet("成绩", "本期各次考试的成绩;缺考、免考、作弊时分数为空。", (

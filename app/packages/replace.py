@@ -33,7 +33,8 @@ COLUMNS = {
               "migrant", "disabled", "pe_exempt", "status", "status_date", "enrol_date"),
     "pupil_status_change": ("school_id", "pupil_id", "status", "date", "note"),
     "exam": ("school_id", "township_id", "name", "type", "scope", "term_id", "date", "policy"),
-    "exam_subject": ("exam_id", "subject_id", "full_marks", "grades", "excellent_pct", "pass_pct", "low_pct"),
+    "exam_subject": ("exam_id", "subject_id", "full_marks", "grades", "excellent_pct", "pass_pct", "low_pct",
+                     "assessment", "levels"),
     "mark": ("school_id", "exam_id", "pupil_id", "subject_id", "class_id", "grade", "score", "status"),
     "teaching_assignment": ("school_id", "term_id", "teacher_id", "class_id", "subject_id", "weekly_periods"),
     "timetable_period": ("school_id", "term_id", "slot", "label", "kind", "start_time", "minutes"),
@@ -263,7 +264,8 @@ def _exams(snap: Snapshot, res: _Resolver, manifest: Manifest, rows: list[ReadRo
             subject_id = need_subject(row)
             es = {"exam_id": exam_id, "subject_id": subject_id, "full_marks": v.get("full_marks"),
                   "grades": v.get("subject_grades"), "excellent_pct": v.get("excellent_pct"),
-                  "pass_pct": v.get("pass_pct"), "low_pct": v.get("low_pct")}
+                  "pass_pct": v.get("pass_pct"), "low_pct": v.get("low_pct"),
+                  "assessment": v.get("assessment") or "分数", "levels": v.get("levels")}
             if v["exam_subject_id"] in snap.table("exam_subject"):
                 snap.problems.append(row.problem("exam_subject_id", "考试科目 ID 重复出现。"))
             snap.table("exam_subject")[v["exam_subject_id"]] = es

@@ -198,7 +198,7 @@ def _exam_rows(db: Database, p: dict) -> list[dict]:
     rows = _rows(db, "SELECT e.name, e.type, e.scope, tm.code AS term_code, e.date, e.policy,"
                      " (SELECT group_concat(grade) FROM (SELECT grade FROM exam_grade WHERE exam_id = e.id"
                      "  ORDER BY grade)) AS exam_grades, sj.name AS subject, es.full_marks, es.grades AS subject_grades,"
-                     " es.excellent_pct, es.pass_pct, es.low_pct, es.subject_id AS _subject_id,"
+                     " es.excellent_pct, es.pass_pct, es.low_pct, es.assessment, es.levels, es.subject_id AS _subject_id,"
                      f" {_OWN_EXAM} AS own, e.id, e.school_id, tw.code AS township_code, es.id AS exam_subject_id"
                      " FROM exam e JOIN term tm ON tm.id = e.term_id LEFT JOIN township tw ON tw.id = e.township_id"
                      " LEFT JOIN exam_subject es ON es.exam_id = e.id LEFT JOIN subject sj ON sj.id = es.subject_id"

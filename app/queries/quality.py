@@ -84,14 +84,16 @@ PARTS = ("balance", "value_added", "lists", "history")
 
 
 def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, ...] = PARTS,
-                 progress: Progress | None = None, cancelled: CancelCheck | None = None) -> QualityData:
+                 baseline_id: str | None = None, progress: Progress | None = None,
+                 cancelled: CancelCheck | None = None) -> QualityData:
     """Return the QualityData of `exam_id` as `actor` may see it: the group figures of every level
     and, of PARTS, those in `parts` (the others are read later with load_part, when their tab opens:
     on a county database reading them all first kept 质量分析 closed for most of a minute).
 
     Ranks are removed for a teacher, pupil lists are only read for staff, and a user bound to a
-    school gets only that school's records (plus the township's). Value-added compares with the
-    previous exam sharing pupils; when there is none, or no pupil in common, value_added_note says
+    school gets only that school's records (plus the township's). Value-added and the pupil lists
+    compare with `baseline_id`, else the previous exam of the same kind and scope for the same pupils
+    (app.stats.lists.previous_exam); when there is none, or no pupil in common, value_added_note says
     why in Chinese. Raises NotFound for an unknown exam, Cancelled when `cancelled()` turns true.
     """
     staff = may_see_pupils(actor)
@@ -103,7 +105,8 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, 
     levels = {level: (records if level == "township" else _own(records, own_code)) for level, records in levels.items()}
     if not staff:
         levels = {level: [dict(r, rank=None, rank_of=None) for r in records] for level, records in levels.items()}
-    data = QualityData(exam, preset, staff, levels, [], previous_exam(db, exam_id), "")
+    baseline = get_exam(db, baseline_id) if baseline_id else previous_exam(db, exam_id)
+    data = QualityData(exam, preset, staff, levels, [], baseline, "")
     for i, part in enumerate(parts):
         share = scaled(progress, 0.3 + 0.7 * i / len(parts), 0.3 + 0.7 * (i + 1) / len(parts))
         for name, value in load_part(db, data, part, actor, cancelled=cancelled, progress=share).items():
@@ -135,7 +138,7 @@ def load_part(db: Database, data: QualityData, part: str, actor: Actor, *, progr
         va_teachers: list[dict] = []
         note = ""
         if baseline is None:
-            note = "没有更早的、与本次考试有共同学生的考试,无法计算增值。"
+            note = "没有更早的同类考试(同一批学生、同一范围)作基线,无法计算增值;可以选择基线考试。"
         else:
             try:
                 # A user bound to a school reads only the pupils of that school, and for its teachers
@@ -164,7 +167,7 @@ def load_part(db: Database, data: QualityData, part: str, actor: Actor, *, progr
                 lists["risers"], lists["fallers"] = moved["risers"], moved["fallers"]
             else:
                 lists["risers"], lists["fallers"] = [], []
-                lists_note = "没有更早的、与本次考试有共同学生的考试,无法列出进步、退步最大的学生和学困生。"
+                lists_note = "没有更早的同类考试作基线,无法列出进步、退步最大的学生和学困生。"
         return {"lists": lists, "lists_note": lists_note}
     if part == "history":
         history = []

@@ -9,22 +9,25 @@ from dataclasses import replace
 
 from sqlite_utils import Database
 
+from app.preset_names import display_name
 from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_class, find_school, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
-from app.reports.exam_school import (band_table, borderline_table, progress_table, remark, struggling_table,
-                                     value_added_table)
+from app.reports.exam_school import (band_table, borderline_table, graded_table, progress_table, remark,
+                                     roster_table, struggling_table, value_added_table)
 from app.reports.figures import by_key, progress_or_note, township_reference
 from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
+from app.stats.graded import is_graded
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
+from app.stats.vocabulary import cite
 from app.validation.mask import mask_student_no
 
 
@@ -67,13 +70,14 @@ def pupil_table(pupils: list[dict], exam: dict, several_grades: bool) -> Table:
         cells = []
         for s in subjects:
             mark = marks.get(s["code"])
-            cells.append(None if mark is None else mark["score"] if mark["status"] == "正常" else mark["status"])
+            cells.append(None if mark is None else mark["status"] if mark["status"] != "正常"
+                         else mark["level"] if mark["graded"] else mark["score"])
         rows.append([mask_student_no(p["student_no"]), p["name"], grade_name(p["grade"]), *cells, p["total"],
                      *([p["total_rank_class"]] if ranked else [])])
     unranked = ("有免考学科的学生总分不排名次(缺考按 0 分计入总分)" if exam["policy"] == "roster"
                 else "有缺考或免考学科的学生总分不排名次")
     return Table("学生成绩一览", columns, rows, sheet="学生成绩",
-                 note=("学生成绩和名次仅供班主任和任课教师使用,不得公开张贴或排名公布(000 篇13、篇15)。"
+                 note=(f"学生成绩和名次仅供班主任和任课教师使用,不得公开张贴或排名公布({cite(None, '篇13')})。"
                        f"{unranked};作弊按 0 分计。" + ("复式班按年级分别排名。" if several_grades else "")) if ranked
                  else f"学生成绩仅供班主任和任课教师使用,不得公开张贴。作弊按 0 分计;{rank_refusal(exam)}。")
 
@@ -139,7 +143,7 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
     pictures = []
     for grade in klass["grades"]:
         by_subject = {r["subject_code"]: r for r in own if r["grade"] == grade}
-        shown = [s for s in exam["subjects"] if s["code"] in by_subject]
+        shown = [s for s in exam["subjects"] if s["code"] in by_subject and not is_graded(s)]
         series = {
             "本班": [100 * by_subject[s["code"]]["mean_pct"] if by_subject[s["code"]]["mean_pct"] is not None else None
                    for s in shown],
@@ -151,7 +155,9 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
                               f"{klass['name']}{grade_name(grade)}与本校同年级、全乡同年级对比"))
     sections = [
         Section("一、主要发现", [Findings(items)]),
-        Section("二、各学科对比", [comparison_table(own, grade_refs, town, exam), *pictures]),
+        Section("二、各学科对比", [roster_table(own, "年级", lambda r: grade_name(r["grade"])),
+                             comparison_table([r for r in own if r["grades"] is None], grade_refs, town, exam),
+                             *filter(None, [graded_table(own)]), *pictures]),
         Section("三、分数段", [band_table(own, title="本班各学科分数段人数")]),
     ]
     growth: list = []
@@ -170,7 +176,7 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
     basis = [("学校", f"{school['name']}({school['code']})"), ("班级", klass["name"]), ("考试", exam["name"]),
              ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
              ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
-             ("评分方案", f"{preset.name}({preset.id},校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
+             ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
     stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
                                school_ids=township_schools(db, [school["id"]])), personal=True)
     basis.append(("数据校验", stamp.data_hash))

@@ -26,6 +26,7 @@ from app import __version__
 from app.db.keys import number_of, numbers_in
 from app.errors import NotFound, invalid
 from app.paths import font_path
+from app.preset_names import display_name
 from app.reports.model import Stamp
 from app.services.exams import get_exam
 from app.services.schools import school_by_code
@@ -94,7 +95,7 @@ def make_stamp(db: Database, exam_ids: Iterable[str], presets: Iterable[Preset],
                school_ids: Iterable[str] | None = None, extra: Iterable[tuple] = ()) -> Stamp:
     """Return the footer stamp of a report reading `exam_ids` (marks of `school_ids`, else all)
     under `presets`."""
-    return Stamp(version=__version__, presets=[(p.id, p.hash) for p in presets],
+    return Stamp(version=__version__, presets=[(display_name(p.name), p.hash) for p in presets],
                  data_hash=data_hash(db, exam_ids, school_ids=school_ids, extra=extra), made=made_text(made))
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from sqlite_utils import Database
 
 from app.errors import invalid
+from app.preset_names import display_name
 from app.presets import Preset
 from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
@@ -19,20 +20,21 @@ from app.reports.figures import progress_or_note, township_reference, trend
 from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column, pct
 from app.services.exams import get_exam
+from app.stats.graded import is_graded
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
-from app.stats.vocabulary import SMALL_SAMPLE, value_added_verdict
+from app.stats.vocabulary import NO_BASELINE, SMALL_SAMPLE, cite, grades_text, value_added_verdict
 from app.validation.mask import mask_student_no
 
 
 def remark(record: dict, exam: dict) -> str:
     """Return the 备注 of a group row: why it carries no rank (抽测不排名, 样本过小, app.stats.ranking),
     or empty."""
-    return rank_refusal(exam) or (SMALL_SAMPLE if record["small_sample"] else "")
+    return rank_refusal(exam, grade=record["grade"]) or (SMALL_SAMPLE if record["small_sample"] else "")
 
 
 def _breaks(rows: list[list], column: int = 0) -> set[int]:
@@ -52,6 +54,17 @@ def overall_table(records: list[dict], town: dict[tuple, dict], title: str) -> T
                      r["pass_rate"], r["excellent_rate"], r["low_rate"], r["composite"], t.get("mean"),
                      t.get("pass_rate")])
     return Table(title, columns, rows, sheet="总体情况")
+
+
+def roster_table(records: list[dict], first: str, label) -> Table:
+    """Return who counted per group and subject: 名册 / 有成绩 / 缺考 (of them 未上表: on the roster
+    without a mark) / 免考 and the 统计人数 the figures divide by."""
+    rows = [[label(r), r["subject"], r["n_roster"], r["n_sat"], r["n_absent"], r["n_missing"], r["n_exempt"], r["n"]]
+            for r in records]
+    return Table("名册、有成绩与缺考人数", [Column(first), Column("学科"), *(figure_column(k) for k in (
+        "n_roster", "n_sat", "n_absent", "n_missing", "n_exempt", "n"))], rows, sheet="名册与缺考", breaks=_breaks(rows),
+        note="名册为考试当天在班的学生;没有成绩的学生记为缺考(“未上表”为名册上有、成绩表中没有的),"
+             "按应考人数统计时计 0 分。")
 
 
 def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Table:
@@ -76,12 +89,26 @@ def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Tab
                  else f"{rank_refusal(exam)}。")
 
 
+def graded_table(records: list[dict], first: str = "年级") -> Table | None:
+    """Return the level distribution of the graded subjects (等级评价: 音乐、美术、体育 …) per group, or
+    None when the exam has none. Levels are counted, never averaged or ranked."""
+    rows = [[grade_name(r["grade"]) if first == "年级" else r.get("class_name") or "", r["subject"], r["n_sat"],
+             grades_text(r["grades"])] for r in records if r["grades"] is not None]
+    if not rows:
+        return None
+    return Table("等级评价科目(各等级人数)", [Column(first), Column("学科"), figure_column("n_sat"),
+                                           figure_column("grades")], rows, sheet="等级评价", breaks=_breaks(rows),
+                 note="等级评价的科目只统计各等级人数,不算平均分和三率,不排名,不计入总分和综合分。")
+
+
 def band_table(records: list[dict], title: str = "各年级各学科分数段人数", first: str = "年级") -> Table:
     """Return the ten score bands (percent of full marks) per group and subject."""
     labels = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "90-100%"]
     columns = [Column(first), Column("学科"), figure_column("n")] + [Column(b, "int") for b in labels]
     rows = []
     for r in records:
+        if r["grades"] is not None:  # graded subjects: see graded_table
+            continue
         head = grade_name(r["grade"]) if first == "年级" else r.get("class_name") or ""
         rows.append([head, r["subject"], r["n"], *r["bands"]])
     return Table(title, columns, rows, sheet="分数段", breaks=_breaks(rows),
@@ -110,18 +137,22 @@ def progress_table(records: list[dict], first: str, label) -> Table:
     100-point scale, rates), and the 进步值."""
     columns = [Column(first), Column("学科"), Column("匹配人数", "int"), Column("本次均分", "num"),
                Column("上次均分", "num"), Column("本次优秀率", "pct"), Column("上次优秀率", "pct"),
-               Column("本次合格率", "pct"), Column("上次合格率", "pct"), Column("进步值", "signed"), Column("备注")]
+               Column("本次合格率", "pct"), Column("上次合格率", "pct"), figure_column("progress"), Column("备注")]
     rows: list[list] = []
     muted: set[int] = set()
     for p in records:
         if p["small_sample"]:
             muted.add(len(rows))
+        if p.get("no_baseline"):
+            rows.append([label(p), p["subject"], None, None, None, None, None, None, None, NO_BASELINE,
+                         "不在基线考试中"])
+            continue
         rows.append([label(p), p["subject"], p["n"], p["current"]["mean"], p["baseline"]["mean"],
                      p["current"]["excellent_rate"], p["baseline"]["excellent_rate"], p["current"]["pass_rate"],
-                     p["baseline"]["pass_rate"], p["progress"], "样本过小" if p["small_sample"] else ""])
+                     p["baseline"]["pass_rate"], p["progress"], SMALL_SAMPLE if p["small_sample"] else ""])
     return Table("进步值(同一批学生与基线考试相比)", columns, rows, sheet="进步值", muted=muted, breaks=_breaks(rows),
                  note="进步值 = [(本次平均分 − 上次平均分) + (本次优秀率 − 上次优秀率) + (本次合格率 − 上次合格率)] ÷ 3"
-                      "(000 篇17);平均分折算为百分制,率以百分点计;只计两次都参加统计的学生。")
+                      f"({cite(None, '篇17')});平均分折算为百分制,率以百分点计;只计两次都参加统计的学生。")
 
 
 def value_added_table(records: list[dict], first: str, label) -> Table:
@@ -206,7 +237,8 @@ def _grade_pictures(grades: list[dict], classes: list[dict], by_grade: dict[tupl
     the grade has more than one class."""
     pictures = []
     for grade in sorted({r["grade"] for r in grades}):
-        bands = {s["name"]: by_grade[(grade, s["code"])]["bands"] for s in main if (grade, s["code"]) in by_grade}
+        bands = {s["name"]: by_grade[(grade, s["code"])]["bands"] for s in main
+                 if (grade, s["code"]) in by_grade and not is_graded(s)}
         band = charts.band_bars(f"{grade_name(grade)}主科分数段(占人数 %)", bands, width=PAGE_WIDTH / 2 - 4)
         mine = [r for r in classes if r["grade"] == grade]
         names = sorted({r["class_name"] for r in mine})
@@ -276,7 +308,9 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
         blocks.append(Chart([charts.trend_lines("全校主科平均分(占满分的百分比)", labels, lines, width=PAGE_WIDTH)],
                             "图 1 历次考试全校主科平均分走势(各次考试年级构成不同,仅看大势)"))
     sections.append(Section("二、全校总体情况", blocks))
-    sections.append(Section("三、各年级各学科三率一分", [grade_table(grades, town, exam)]))
+    graded = graded_table(grades)
+    sections.append(Section("三、各年级各学科三率一分", [grade_table([r for r in grades if r["grades"] is None], town, exam),
+                                                  *([graded] if graded else [])]))
     main = [s for s in exam["subjects"] if s["is_main"]] or exam["subjects"][:3]
     pictures = _grade_pictures(grades, classes, by_grade, main)
     sections.append(Section("四、分数段与班级对比", [band_table(grades), *pictures,
@@ -308,12 +342,12 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     basis = [("学校", f"{school['name']}({school['code']},{school['type']})"), ("考试", exam["name"]),
              ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
              ("基线考试", f"{baseline_name}({baseline['term_name']})" if baseline else "无"),
-             ("评分方案", f"{preset.name}({preset.id},校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
+             ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
     stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
                                school_ids=township_schools(db, [school["id"]])), personal=True)
     basis.append(("数据校验", stamp.data_hash))
     title = "考试质量分析报告"
-    return Report(kind="exam-school", title=title, subtitle=f"{school['name']} · {exam['name']}",
+    return Report(kind="exam-school", title=title, confidential=True, subtitle=f"{school['name']} · {exam['name']}",
                   header=f"{school['name']} · {exam['name']}", stamp=stamp, sections=sections, basis=basis,
                   file_title=f"{school['name']}{exam['name']}{title}")
 

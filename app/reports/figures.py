@@ -27,7 +27,7 @@ def progress_or_note(db: Database, exam: dict, baseline: dict | None, level: str
     """Return (progress records of `level`, "") or ([], why there are none); `scope` (school_ids,
     township_id) narrows the groups read as in progress_values."""
     if baseline is None:
-        return [], "没有更早的、与本次考试有共同学生的考试,无法计算进步值和增值。"
+        return [], "没有更早的同类考试(同一批学生、同一范围)作基线,无法计算进步值和增值;可以指定基线考试。"
     try:
         return progress_values(db, exam["id"], baseline["id"], level, preset=preset, **scope), ""
     except ValidationError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from app.reports.common import grade_name
 from app.reports.model import pct
+from app.stats.vocabulary import NO_BASELINE
 
 RATE_STEP = 0.05       # a 5-percentage-point difference in a rate is worth a sentence
 MEAN_STEP = 0.05       # so is a difference of 5 % of full marks in a mean
@@ -55,7 +56,7 @@ def pass_rate_findings(records: list[dict], township: dict[tuple, dict], progres
         key = (r["grade"], r["subject_code"])
         parts, weight = [], 0.0
         p = progress.get(key)
-        if p and not p["small_sample"]:
+        if p and not p["small_sample"] and not p.get("no_baseline"):
             change = p["current"]["pass_rate"] - p["baseline"]["pass_rate"]
             if abs(change) >= RATE_STEP:
                 word = "上升" if change > 0 else "下降"
@@ -179,7 +180,10 @@ def progress_findings(records: list[dict], label_key: str, baseline_name: str | 
     if falling:
         out.append("进步值低于 −5 的有:" + "、".join(f"{r[label_key]}({r['progress']:+.1f})" for r in falling[:8])
                    + ",建议分析原因,列入质量预警。")
-    left_out = len(records) - len(ranked)
+    left_out = sum(1 for r in records if r["small_sample"])
     if left_out:
         out.append(f"另有 {left_out} 个组样本过小,未参加进步值比较。")
+    absent = sorted({r["subject"] for r in records if r.get("no_baseline")})
+    if absent:
+        out.append(f"{'、'.join(absent)}不在基线考试中:{NO_BASELINE},没有进步值。")
     return out

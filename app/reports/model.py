@@ -142,7 +142,7 @@ class Section:
 @dataclass
 class Stamp:
     """What every page names so the report can be reproduced: program version, scoring presets
-    (id, hash), the hash of the data read and the time made."""
+    (name, content hash), the hash of the data read and the time made."""
 
     version: str
     presets: list[tuple[str, str]]
@@ -154,10 +154,9 @@ class Stamp:
         """Return the one-line footer text; with `presets_elsewhere` the presets are only referred
         to the workbook's 说明 sheet (where they are named with their full hashes). A report with
         pupils' personal data (`personal`) says so first."""
-        presets = ("见“说明”表" if presets_elsewhere else
-                   " ".join(f"{pid}#{phash[:8]}" for pid, phash in self.presets))
+        presets = ("见“说明”表" if presets_elsewhere else " ".join(phash[:8] for _, phash in self.presets))
         note = f"{PERSONAL_NOTE} · " if self.personal else ""
-        return f"{note}SchoolQ {self.version} · 评分方案 {presets} · 数据校验 {self.data_hash[:12]} · {self.made} 生成"
+        return f"{note}SchoolQ {self.version} · 方案校验 {presets} · 数据校验 {self.data_hash[:12]} · {self.made} 生成"
 
 
 @dataclass

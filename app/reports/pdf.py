@@ -28,6 +28,7 @@ from app.progress import CancelCheck, Cancelled, Progress
 from app.reports.common import register_font
 from app.reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X
 from app.reports.model import Chart, Findings, Report, Slip, Table, Text, format_value
+from app.stats.vocabulary import CONFIDENTIAL
 
 NUMERIC = ("int", "score", "num", "num2", "pct", "signed", "signed2")
 INK = colors.HexColor("#1f4e79")
@@ -118,7 +119,9 @@ class _Document(BaseDocTemplate):
         if self.report.confidential:
             canvas.setFillColor(RED)
             canvas.setFont(font, 9)
-            canvas.drawCentredString(width / 2, height - 6.5 * mm, "【内部资料 · 注意保密】")
+            canvas.drawCentredString(width / 2, height - 6.5 * mm, f"【{CONFIDENTIAL}】")
+            canvas.setFont(font, 7.5)
+            canvas.drawCentredString(width / 2, 1.8 * mm, f"【{CONFIDENTIAL}】")
         canvas.setStrokeColor(colors.HexColor("#9aa7b4"))
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN_X, height - 12.8 * mm, width - MARGIN_X, height - 12.8 * mm)

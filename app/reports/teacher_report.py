@@ -9,11 +9,12 @@ import datetime as dt
 from sqlite_utils import Database
 
 from app.errors import invalid
+from app.preset_names import display_name, readable
 from app.progress import CancelCheck, Progress, check
 from app.reports import findings
 from app.reports.common import (cutoff_text, exam_when, find_school, find_teacher, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
-from app.reports.exam_school import progress_table, remark, value_added_table
+from app.reports.exam_school import progress_table, remark, roster_table, value_added_table
 from app.reports.figures import by_key, progress_or_note, township_reference
 from app.reports.model import Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
@@ -22,6 +23,7 @@ from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.ranking import rank_refusal
 from app.stats.scoring import teacher_scores
+from app.stats.vocabulary import NO_BASELINE, cite
 
 
 def assignments(db: Database, exam: dict, teacher_id: str) -> list[dict]:
@@ -68,15 +70,17 @@ def score_table(score: dict, own: list[dict], several_schools: bool) -> Table:
     """Return the class items of the teacher's 教学业绩得分 (each matched to its class record by class
     name, grade, subject, n and mean to name the school)."""
     columns = [Column("班级"), Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"),
-               Column("优生率", "pct"), figure_column("pass_rate"), Column("进步值", "signed"), Column("班级得分", "num")]
+               Column("优生率", "pct"), figure_column("pass_rate"), figure_column("progress"), Column("班级得分", "num")]
     rows = []
     for c in score["classes"]:
         match = next((r for r in own if (r["class_name"], r["grade"], r["subject"], r["n"], r["mean"]) ==
                       (c["class_name"], c["grade"], c["subject"], c["n"], c["mean"])), None)
         label = class_label(match, several_schools) if match else c["class_name"]
         rows.append([label, grade_name(c["grade"]), c["subject"], c["n"], c["mean"], c["excellent_rate"],
-                     c["pass_rate"], c["progress"], c["score"]])
-    return Table("教学业绩得分各班明细", columns, rows, sheet="业绩得分")
+                     c["pass_rate"], NO_BASELINE if c["progress"] is None else c["progress"], c["score"]])
+    mean_term = "平均分占满分的百分比" if score["mean_term"] == "percent" else "原始平均分(百分制试卷)"
+    return Table("教学业绩得分各班明细", columns, rows, sheet="业绩得分",
+                 note=f"平均分一项取{mean_term};“{NO_BASELINE}”:该班该科不在基线考试中,没有进步值(不按 0 计)。")
 
 
 def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None = None,
@@ -151,9 +155,11 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
                                             "label", baseline["name"] if baseline else None)
 
     sections = [Section("一、主要发现", [Findings(items)]),
-                Section("二、任教班级成绩", [taught_table(own, grade_refs, town, exam, several)])]
+                Section("二、任教班级成绩", [roster_table(own, "班级", lambda r: class_label(r, several)),
+                                         taught_table(own, grade_refs, town, exam, several)])]
     method = f"{rank_refusal(exam)}:只计得分,不排段内位次、不分档。" if rank_refusal(exam) else teacher_preset["source"]
-    merit: list = [Text(f"方案:{teacher_preset.name}(校验 {teacher_preset.hash[:16]})。{method}", "note")]
+    merit: list = [Text(f"方案:{display_name(teacher_preset.name)}(校验 {teacher_preset.hash[:16]})。{readable(method)}",
+                        "note")]
     if score is not None:
         rank = (f"{refusal},不排名" if refusal else
                 f"{score['band_scope']}{score['stage']}第 {score['rank_in_stage']} / {score['stage_size']} 位,"
@@ -178,8 +184,8 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
              ("考试", exam["name"]), ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])),
              ("分数线", cutoff_text(exam)),
              ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
-             ("评分方案", f"{preset.name}({preset.id});{teacher_preset.name}({teacher_preset.id})"),
-             ("最小样本", f"{min_size} 人"), ("密级", "内部资料:只发给教师本人和学校领导(000 篇14)")]
+             ("评分方案", f"{display_name(preset.name)};{display_name(teacher_preset.name)}"),
+             ("最小样本", f"{min_size} 人"), ("密级", f"内部资料:只发给教师本人和学校领导({cite(preset, '篇14')})")]
     extra = [(a["class_name"], a["subject_code"]) for a in taught]
     stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, teacher_preset], made=made,
                        school_ids=township_schools(db, [teacher["school_id"]] + [a["school_id"] for a in taught]),

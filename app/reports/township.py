@@ -1,9 +1,8 @@
 """Township summary across schools. Following 000 篇5 (承认差异看进步) progress per school comes first
 and the raw ranking second; schools are compared as the quality preset says (app.stats.ranking: no
 ranking, 校本部 apart from 完小 / 教学点 by default, or one list), never for a 抽测; small schools are
-flagged and left out of both rankings; schools missing
-data are listed; the central school's score follows the 60/40 preset of 000 篇20. Every figure comes
-from app.stats."""
+flagged and left out of both rankings; schools missing data and pupils without a mark are listed;
+the central school's score follows the 60/40 preset of 000 篇20. Every figure comes from app.stats."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +11,7 @@ from collections import defaultdict
 from sqlite_utils import Database
 
 from app.errors import ValidationError, invalid
+from app.preset_names import display_name
 from app.presets import Preset
 from app.progress import CancelCheck, Progress, check
 from app.queries.township import schools_missing_exam
@@ -27,6 +27,7 @@ from app.stats.presets import active_preset
 from app.stats.ranking import COMPARISONS, comparison, comparison_groups, exam_may_rank, rank_refusal, rank_schools
 from app.stats.roster import pupils_without_marks
 from app.stats.scoring import central_school_scores
+from app.stats.vocabulary import NO_BASELINE, cite
 
 
 def find_township(db: Database, code: str | None) -> dict:
@@ -93,8 +94,9 @@ def _per_school(schools: list[dict], school_records: list[dict], grade_records: 
     mean over its subjects of each figure}."""
     per_school: dict[str, dict] = {}
     for s in schools:
-        mine = [r for r in school_records if r["school_code"] == s["code"] and r["n"]]
-        grades_mine = [r for r in grade_records if r["school_code"] == s["code"] and r["n"]]
+        # 等级 subjects (音乐、美术、体育) have no mean or rates: they stay out of a school's figures.
+        mine = [r for r in school_records if r["school_code"] == s["code"] and r["n"] and r["grades"] is None]
+        grades_mine = [r for r in grade_records if r["school_code"] == s["code"] and r["n"] and r["grades"] is None]
         small_groups = sum(r["small_sample"] for r in grades_mine)
         n = max([r["n"] for r in mine] or [0])
         mean = (lambda key: sum(r[key] for r in mine) / len(mine) if mine else None)  # noqa: E731
@@ -144,13 +146,19 @@ def _findings(exam: dict, baseline: dict | None, gains: list[dict], gain_note: s
 
 
 def _status_tables(db: Database, exam: dict, schools: list[dict], status: list[dict],
-                   per_school: dict[str, dict]) -> tuple[Table, Table | None]:
-    """Return the 各校数据情况 table and the table of pupils on the rosters without marks (None when
-    every pupil has marks)."""
-    status_rows = [[r["name"], r["type"], per_school[r["code"]]["n"], "、".join(grade_name(g) for g in r["grades"]),
-                    _missing_text(r)] for r in status]
-    status_table = Table("各校数据情况", [Column("学校"), Column("类型"), figure_column("n_sat", "有成绩人数"), Column("有成绩的年级", "para"),
-                                      Column("数据情况", "para")], status_rows, sheet="数据情况",
+                   school_records: list[dict]) -> tuple[Table, Table | None]:
+    """Return the 各校数据情况 table (名册, 有成绩, 缺考 of each school's largest subject) and the
+    table of pupils on the rosters without marks (None when every pupil has marks)."""
+    counted: dict[str, list[dict]] = defaultdict(list)
+    for r in school_records:
+        counted[r["school_code"]].append(r)
+    status_rows = [[r["name"], r["type"], *(max([x[k] for x in counted[r["code"]]] or [0])
+                                             for k in ("n_roster", "n_sat", "n_absent")),
+                    "、".join(grade_name(g) for g in r["grades"]), _missing_text(r)] for r in status]
+    status_table = Table("各校数据情况", [Column("学校"), Column("类型"), figure_column("n_roster"), figure_column("n_sat"),
+                                      figure_column("n_absent"), Column("有成绩的年级", "para"), Column("数据情况", "para")],
+                         status_rows, sheet="数据情况",
+                         note="名册、有成绩、缺考为人数最多的学科的人数(各学科考的年级不同)。",
                          muted={i for i, r in enumerate(status) if r["no_marks"]})
     without = [c for c in pupils_without_marks(db, exam) if c["school_id"] in {s["id"] for s in schools}]
     without_table = Table("名册上有、没有成绩的学生(按班级)", [
@@ -160,6 +168,43 @@ def _status_tables(db: Database, exam: dict, schools: list[dict], status: list[d
         sheet="没有成绩的学生",
         note="考试当天在班、未免考的学生;按应考人数统计时计为缺考 0 分,不能因为没有上表而不计。")
     return status_table, without_table if without else None
+
+
+def _progress_block(ordered: list[dict], gains_by_school: dict[str, list[dict]], main: list[dict],
+                    group_names: list[str], ranked: bool, gain_note: str, baseline: dict | None,
+                    preset: Preset) -> list:
+    """Return the 各校进步值 block: each school's 进步值 per main subject (无基线 where the baseline
+    lacks it), their mean and, when the exam is ranked, the rank in its group; or why there is none."""
+    progress_columns = [Column("组别"), Column("学校"), Column("匹配人数", "int")] + [
+        Column(f"{s['name']}进步值", "signed") for s in main] + [Column("各科平均进步值", "signed")] + (
+        [Column("组内名次", "int")] if ranked else []) + [Column("备注")]
+    progress_rows: list[list] = []
+    muted: set[int] = set()
+    for r in ordered:
+        subject_gains = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], [])
+                         if not p.get("no_baseline")}
+        if r["small"]:
+            muted.add(len(progress_rows))
+        progress_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"],
+                              r["matched"], *[subject_gains.get(s["code"], NO_BASELINE) for s in main], r["progress"],
+                              *([r["progress_rank"]] if ranked else []),
+                              "小规模,不排名" if r["small"] else (NO_BASELINE if r["progress"] is None else "")])
+    progress_block: list = []
+    if gain_note or baseline is None:
+        progress_block.append(Text(gain_note or "没有基线考试,无法计算进步值。", "warning"))
+    else:
+        progress_block += [
+            Text(f"基线考试:{baseline['name']}({baseline['term_name']})。各校与自己同一批学生的上次成绩相比,"
+                 f"不做学校之间的横向结果对比({cite(preset, '篇5')})。"),
+            Table("各校进步值", progress_columns, progress_rows, sheet="各校进步值", muted=muted,
+                  breaks={i for i in range(1, len(progress_rows)) if progress_rows[i][0] != progress_rows[i - 1][0]},
+                  note="进步值按学校全部年级合计;各科平均进步值为学校各学科进步值的平均;"
+                       + ("名次在组内排列。" if ranked else "不排名。")),
+            Chart([charts.signed_bars("各校各科平均进步值", [r["name"] for r in ordered if r["progress"] is not None],
+                                      [r["progress"] for r in ordered if r["progress"] is not None], width=PAGE_WIDTH,
+                                      muted=[r["small"] for r in ordered if r["progress"] is not None])],
+                  "绿色为进步,红色为退步,灰色为小规模学校(不排名)")]
+    return progress_block
 
 
 def _raw_table(exam: dict, raw_ordered: list[dict], group_names: list[str], ranked: bool, mode: str) -> Table:
@@ -185,17 +230,18 @@ def _raw_table(exam: dict, raw_ordered: list[dict], group_names: list[str], rank
 
 
 def _central_block(central: list[dict], central_note: str, per_school: dict[str, dict],
-                   central_preset: Preset) -> list:
-    """Return the 中心小学得分 table (000 篇20), or a note saying why there is none."""
+                   central_preset: Preset, preset: Preset) -> list:
+    """Return the 中心小学得分 table (000 篇20, cited by the name in the quality `preset`), or a note
+    saying why there is none."""
     central_block: list = []
     if central:
         c = central[0]
-        central_block.append(Table("中心小学得分(000 篇20)", [
+        central_block.append(Table("中心小学得分", [
             Column("中心校本部"), Column("校本部综合分", "num"), Column("村级学校数", "int"), Column("村级学校平均综合分", "num"),
             Column("中心小学得分", "num")], [[per_school[c["central_school_code"]]["name"], c["central_score"],
                                           c["villages"], c["village_mean"], c["score"]]], sheet="中心小学得分",
             note=f"中心小学得分 = 校本部 × {central_preset['weights']['central']:g} + 辖区村级学校平均 × "
-                 f"{central_preset['weights']['villages']:g}(方案 {central_preset.id});此处各校得分取三率一分综合分,"
+                 f"{central_preset['weights']['villages']:g}({cite(preset, '篇20')});此处各校得分取三率一分综合分,"
                  "村级学校平均含小规模学校。"))
     else:
         central_block.append(Text(central_note or "没有中心校本部的成绩,无法计算中心小学得分。", "note"))
@@ -245,7 +291,8 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     school_records = [r for r in levels["school"] if r["school_code"] in codes]
     if not school_records:
         raise invalid(f"{township['name']}在“{exam['name']}”中没有任何成绩。", "exam")
-    town = [r for r in levels["township"] if r["township_code"] == township["code"] and r["grade"] is not None]
+    town = [r for r in levels["township"] if r["township_code"] == township["code"] and r["grade"] is not None
+            and r["grades"] is None]
     status = data_status(db, exam, schools, grade_records)
     check(cancelled)
     if progress:
@@ -264,7 +311,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     for p in gains:
         gains_by_school[p["school_code"]].append(p)
     for code, row in per_school.items():
-        mine = gains_by_school.get(code, [])
+        mine = [p for p in gains_by_school.get(code, []) if p["progress"] is not None]
         row["progress"] = sum(p["progress"] for p in mine) / len(mine) if mine else None
         row["matched"] = max([p["n"] for p in mine] or [0])
     rank_schools(exam, list(per_school.values()), "progress", preset, rank_key="progress_rank")
@@ -283,38 +330,12 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     items = _findings(exam, baseline, gains, gain_note, ordered, per_school, group_names, ranked, mode, min_size,
                       status, central, central_preset)
 
-    status_table, without_table = _status_tables(db, exam, schools, status, per_school)
-    progress_columns = [Column("组别"), Column("学校"), Column("匹配人数", "int")] + [
-        Column(f"{s['name']}进步值", "signed") for s in main] + [Column("各科平均进步值", "signed")] + (
-        [Column("组内名次", "int")] if ranked else []) + [Column("备注")]
-    progress_rows: list[list] = []
-    muted: set[int] = set()
-    for r in ordered:
-        subject_gains = {p["subject_code"]: p["progress"] for p in gains_by_school.get(r["code"], [])}
-        if r["small"]:
-            muted.add(len(progress_rows))
-        progress_rows.append([group_names[r["group"]] if r["group"] < len(group_names) else "其他", r["name"],
-                              r["matched"], *[subject_gains.get(s["code"]) for s in main], r["progress"],
-                              *([r["progress_rank"]] if ranked else []),
-                              "小规模,不排名" if r["small"] else ("无基线" if r["progress"] is None else "")])
-    progress_block: list = []
-    if gain_note:
-        progress_block.append(Text(gain_note, "warning"))
-    else:
-        progress_block += [
-            Text(f"基线考试:{baseline['name']}({baseline['term_name']})。各校与自己同一批学生的上次成绩相比,"
-                 "不做学校之间的横向结果对比(000 篇5)。"),
-            Table("各校进步值", progress_columns, progress_rows, sheet="各校进步值", muted=muted,
-                  breaks={i for i in range(1, len(progress_rows)) if progress_rows[i][0] != progress_rows[i - 1][0]},
-                  note="进步值按学校全部年级合计;各科平均进步值为学校各学科进步值的平均;"
-                       + ("名次在组内排列。" if ranked else "不排名。")),
-            Chart([charts.signed_bars("各校各科平均进步值", [r["name"] for r in ordered if r["progress"] is not None],
-                                      [r["progress"] for r in ordered if r["progress"] is not None], width=PAGE_WIDTH,
-                                      muted=[r["small"] for r in ordered if r["progress"] is not None])],
-                  "绿色为进步,红色为退步,灰色为小规模学校(不排名)")]
+    status_table, without_table = _status_tables(db, exam, schools, status, school_records)
+    progress_block = _progress_block(ordered, gains_by_school, main, group_names, ranked, gain_note, baseline,
+                                     preset)
     raw_ordered = sorted(per_school.values(), key=lambda r: (r["group"], r["rank"] or 999, r["code"]))
     raw_table = _raw_table(exam, raw_ordered, group_names, ranked, mode)
-    central_block = _central_block(central, central_note, per_school, central_preset)
+    central_block = _central_block(central, central_note, per_school, central_preset, preset)
     wide, town_table = _detail_tables(exam, school_records, raw_ordered, town)
     trend_block: list = []
     if len(labels) > 1:
@@ -334,7 +355,7 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
              ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
              ("学校比较", rank_refusal(exam) or f"{COMPARISONS[mode]}"
               + (f":{' / '.join(group_names)}" if mode == "groups" else "")),
-             ("评分方案", f"{preset.name};{central_preset.name}"),
+             ("评分方案", f"{display_name(preset.name)};{display_name(central_preset.name)}"),
              ("最小样本", f"{min_size} 人;参考人数少于此数、或半数以上年级学科组少于此数的学校为小规模学校")]
     stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, central_preset],
                        made=made, school_ids=[r[0] for r in db.execute("SELECT id FROM school WHERE township_id = ?",

@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from app import __version__
 from app.progress import CancelCheck, Progress, check
 from app.reports.model import KINDS, Findings, Report, Table, Text, format_value
+from app.stats.vocabulary import CONFIDENTIAL
 
 FONT_NAME = "宋体"
 HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -62,13 +63,15 @@ def _page_setup(ws: Worksheet, report: Report, title: str, wide: bool) -> None:
     ws.oddHeader.left.text = report.header
     # the mark goes with the title on the right: a long school and exam on the left would run
     # into a centred one
-    ws.oddHeader.right.text = f"【内部资料 · 注意保密】{title}" if report.confidential else title
+    ws.oddHeader.right.text = f"【{CONFIDENTIAL}】{title}" if report.confidential else title
     footer = report.stamp.footer()
     if len(footer) > 100:  # several presets: leave the page number its room
         footer = report.stamp.footer(presets_elsewhere=True)
     ws.oddFooter.left.text = footer
     ws.oddFooter.left.size = 7
     ws.oddFooter.right.text = "第 &P 页 共 &N 页"
+    if report.confidential:
+        ws.oddFooter.center.text = f"【{CONFIDENTIAL}】"
 
 
 def _table_sheet(ws: Worksheet, report: Report, table: Table) -> None:
@@ -140,7 +143,7 @@ def _about_sheet(ws: Worksheet, report: Report) -> None:
     named = {label for label, _ in report.basis}
     basis = list(report.basis) + [(label, value) for label, value in stamp if label not in named]
     if report.confidential:
-        basis.insert(0, ("密级", "内部资料,注意保密"))
+        basis.insert(0, ("密级", CONFIDENTIAL))
     for label, value in basis:
         row = _line(ws, row, label, value)
     for section in report.sections:

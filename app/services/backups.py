@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
-import os
 import sqlite3
 from pathlib import Path
 
@@ -231,7 +230,3 @@ def backup_if_due(db: Database, actor: Actor, now: dt.datetime | None = None) ->
         return None
     return make_backup(db, actor, keep=keep)
 
-
-def folder_size(folder: Path) -> int:
-    """Return the bytes the files directly in `folder` take."""
-    return sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file()) if folder.is_dir() else 0

@@ -16,6 +16,7 @@ from app.db.writes import Actor, get_row, insert_row, set_links, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
 from app.services import schools as school_service
 from app.services.subjects import SubjectIndex
+from app.stats.graded import GRADED, SCORED, graded_by_default, scale_levels
 from app.stats.presets import active_preset
 from app.validation.text import clean, parse_date
 
@@ -51,24 +52,29 @@ def parse_grades(text: object, field: str = "grades") -> list[int]:
 
 
 def parse_subjects(text: str) -> list[dict]:
-    """Return subject specs from '语文:100,数学:100,英语:100:3-6' (name, full marks, optional grades).
+    """Return subject specs from '语文:100,数学:100,英语:100:3-6,音乐:等级' (name, full marks or 等级,
+    optional grades). A graded subject may name its levels: '音乐:等级=优秀/良好/合格/待提高'.
 
-    Full marks default to 100 when omitted ('语文,数学'). Raises ValidationError listing every part
-    that cannot be read.
+    Full marks are None when omitted ('语文,数学': 100, or 等级 for the preset's graded subjects).
+    Raises ValidationError listing every part that cannot be read.
     """
     specs, problems = [], []
     for part in filter(None, clean(text).replace(",", ",").replace(":", ":").split(",")):
         pieces = part.split(":")
-        spec: dict = {"subject": pieces[0], "full_marks": 100.0, "grades": None}
+        spec: dict = {"subject": pieces[0], "full_marks": None, "grades": None}
         if len(pieces) > 3 or not pieces[0]:
-            problems.append(Problem(f"“{part}”看不懂:应写作 科目:满分 或 科目:满分:年级,如 英语:100:3-6。",
+            problems.append(Problem(f"“{part}”看不懂:应写作 科目:满分 或 科目:满分:年级,如 英语:100:3-6、音乐:等级。",
                                     field="subjects"))
             continue
-        if len(pieces) >= 2 and pieces[1]:
+        if len(pieces) >= 2 and pieces[1].startswith(GRADED):
+            spec["assessment"] = GRADED
+            spec["levels"] = pieces[1][len(GRADED):].lstrip("=") or None
+        elif len(pieces) >= 2 and pieces[1]:
             try:
                 spec["full_marks"] = float(pieces[1])
             except ValueError:
-                problems.append(Problem(f"“{part}”中的满分“{pieces[1]}”不是数字。", field="subjects"))
+                problems.append(Problem(f"“{part}”中的满分“{pieces[1]}”不是数字(等级评价的科目写作 {pieces[0]}:等级)。",
+                                        field="subjects"))
                 continue
         if len(pieces) == 3:
             try:
@@ -185,9 +191,11 @@ def create_exam(db: Database, actor: Actor, *, name: str, type: str, grades: Ite
                 cutoffs: dict | None = None) -> str:
     """Create an exam with its grades and subjects and return its id.
 
-    `subjects` is text as on the command line ('语文:100,英语:100:3-6') or a list of dicts with
-    subject (name, code or alias), full_marks (default 100), optional grades (the grades that sit
-    this subject) and optional excellent_pct / pass_pct / low_pct. `cutoffs` gives the same three
+    `subjects` is text as on the command line ('语文:100,英语:100:3-6,音乐:等级') or a list of dicts
+    with subject (name, code or alias), full_marks (default 100), optional grades (the grades that
+    sit this subject), optional assessment (分数 / 等级; a subject of the preset's graded_subjects
+    without full marks is 等级) and levels ('A/B/C', app.stats.graded), and optional excellent_pct /
+    pass_pct / low_pct. `cutoffs` gives the same three
     percentages for every subject without its own. `term` is a term code (default: current term);
     `scope` defaults to 校 in a school database, 乡 in a township database and 县 in a county one.
     `policy` (sat / roster) defaults to the active quality preset's choice for the exam type
@@ -260,12 +268,23 @@ def check_subjects(db: Database, subjects: list[dict] | str, exam_grades: list[i
             problems.append(Problem(f"科目“{subject['name']}”写了两次。", field="subjects"))
             continue
         seen.add(subject["id"])
-        try:
-            written_full = spec.get("full_marks")
-            full = 100.0 if written_full is None or written_full == "" else float(written_full)
-        except (TypeError, ValueError):
-            problems.append(Problem(f"{subject['name']}的满分“{spec.get('full_marks')}”不是数字。", field="subjects"))
-            continue
+        written_full = spec.get("full_marks")
+        graded = spec.get("assessment") == GRADED or (
+            spec.get("assessment") is None and written_full in (None, "") and graded_by_default(db, subject["name"]))
+        levels = None
+        if graded:
+            try:
+                levels = scale_levels(spec.get("levels"))
+            except ValidationError as exc:
+                problems += [Problem(f"{subject['name']}:{p.message}", field="subjects") for p in exc.problems]
+                continue
+            full = float(len(levels))
+        else:
+            try:
+                full = 100.0 if written_full is None or written_full == "" else float(written_full)
+            except (TypeError, ValueError):
+                problems.append(Problem(f"{subject['name']}的满分“{spec.get('full_marks')}”不是数字。", field="subjects"))
+                continue
         if not 0 < full <= MAX_FULL_MARKS or full * 2 != int(full * 2):
             problems.append(Problem(f"{subject['name']}的满分 {full:g} 不合理:应大于 0、不超过 {MAX_FULL_MARKS:g},"
                                     "最多精确到 0.5 分。", field="subjects"))
@@ -284,6 +303,7 @@ def check_subjects(db: Database, subjects: list[dict] | str, exam_grades: list[i
             continue
         rows.append({"subject_id": subject["id"], "full_marks": full,
                      "grades": ",".join(map(str, only)) if only and only != exam_grades else None,
+                     "assessment": GRADED if graded else SCORED, "levels": "/".join(levels) if levels else None,
                      **{k: float(v) for k, v in cuts.items()}})
     return rows
 
@@ -352,7 +372,7 @@ def subject_grades(db: Database, exam_id: str, subject_id: str) -> list[int]:
 
 def exam_subjects(db: Database, exam_id: str) -> list[dict]:
     """Return the exam's subjects in catalogue order: subject_id, code, name, is_main, full_marks,
-    grades (list), default_cutoffs {excellent_pct, pass_pct, low_pct} (the subject's own) and
+    assessment (分数 / 等级), levels (the tuple of levels of a graded subject, else None), grades (list), default_cutoffs {excellent_pct, pass_pct, low_pct} (the subject's own) and
     cutoffs {grade: {...}} for every examined grade (a grade's override where one is set)."""
     overrides: dict[tuple[str, int], dict] = {}
     for r in db.query("SELECT * FROM exam_cutoff WHERE exam_id = ?", [exam_id]):
@@ -365,7 +385,9 @@ def exam_subjects(db: Database, exam_id: str) -> list[dict]:
         grades = sorted(int(g) for g in r["grades"].split(",")) if r["grades"] else list(all_grades)
         base = {k: r[k] for k in DEFAULT_CUTOFFS}
         out.append({"subject_id": r["subject_id"], "code": r["code"], "name": r["name"], "is_main": bool(r["is_main"]),
-                    "full_marks": r["full_marks"], "grades": grades, "default_cutoffs": base,
+                    "full_marks": r["full_marks"], "assessment": r["assessment"],
+                    "levels": scale_levels(r["levels"]) if r["assessment"] == GRADED else None,
+                    "grades": grades, "default_cutoffs": base,
                     "cutoffs": {g: overrides.get((r["subject_id"], g), base) for g in grades}})
     return out
 

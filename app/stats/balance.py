@@ -22,6 +22,7 @@ from app.db.keys import number_of
 from app.errors import invalid
 from app.services.exams import get_exam
 from app.services.subjects import SubjectIndex
+from app.stats.graded import is_graded
 from app.stats.presets import Preset, resolve
 
 
@@ -47,7 +48,7 @@ def _pupil_scores(db: Database, exam: dict, subject: str | None, school_id: str 
     for pid, sid, school, class_id, g, score, gender, name, student_no in db.execute(
             "SELECT m.pupil_id, m.subject_id, m.school_id, m.class_id, m.grade, m.score, p.gender, p.name,"
             f" p.student_no FROM mark m JOIN pupil p ON p.id = m.pupil_id WHERE {' AND '.join(where)}", args):
-        if sid not in specs or (wanted and sid != wanted):
+        if sid not in specs or is_graded(specs[sid]) or (wanted and sid != wanted):
             continue
         parts[pid].append(score * 100.0 / specs[sid]["full_marks"])
         info[pid] = {"school_id": school, "class_id": class_id, "grade": g, "gender": gender, "name": name,

@@ -26,8 +26,9 @@ from sqlite_utils import Database
 
 from app.errors import invalid
 from app.stats.frame import ABSENT, CHEAT, EXEMPT, MISSING, ExamCells, load_cells
+from app.stats.graded import is_graded
 from app.stats.presets import Preset, resolve
-from app.stats.ranking import exam_may_rank
+from app.stats.ranking import LOW_GRADES, exam_may_rank
 
 LEVELS = ("class", "grade", "school", "township")
 LEVEL_NAMES = {"class": "班级", "grade": "年级", "school": "学校", "township": "乡镇"}
@@ -140,7 +141,8 @@ _RECORD_KEYS = (
     "level", "exam_id", "township_code", "township_name", "school_code", "school_name", "school_type", "grade",
     "class_id", "class_name", "subject", "subject_code", "full_marks", "policy", "n_roster", "n_sat", "n_absent",
     "n_missing", "n_exempt", "n_cheat", "n", "total", "mean", "sd", "median", "max", "min", "pass_count", "excellent_count",
-    "low_count", "pass_rate", "excellent_rate", "low_rate", "bands", "mean_pct", "composite", "small_sample", "rank",
+    "low_count", "pass_rate", "excellent_rate", "low_rate", "bands", "grades", "mean_pct", "composite", "small_sample",
+    "rank",
     "rank_of", "preset_id", "preset_hash")
 _FIGURES = ("total", "mean", "sd", "median", "max", "min", "pass_rate", "excellent_rate", "low_rate", "mean_pct",
             "composite")
@@ -175,7 +177,10 @@ def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled:
             agg["total_h"] / 100.0, mean_h / 100.0, np.sqrt(ss / counts) / 100.0, median_h / 100.0, max_h / 100.0,
             min_h / 100.0, rates["pass"], rates["excellent"], rates["low"], mean_h / 100.0 / full, composite)))
     peer = subject_of * 10 + (0 if pooled else cells.grade[first_cell])
-    eligible = (counts > 0) & (rank_small | (counts >= min_size)) & exam_may_rank(cells.exam)
+    graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
+    low_grade = np.zeros(groups, bool) if pooled else np.isin(cells.grade[first_cell], LOW_GRADES)
+    eligible = ((counts > 0) & (rank_small | (counts >= min_size)) & exam_may_rank(cells.exam) & ~graded[subject_of]
+                & ~low_grade)
     ranks, ranks_of = _vector_ranks(peer, np.nan_to_num(composite), eligible)
 
     ints = {k: agg[k].astype(np.int64) for k in ("n_roster", "n_absent", "n_missing", "n_exempt", "n_cheat", "pass",
@@ -215,14 +220,41 @@ def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled:
     else:
         columns.update({"class_id": none, "class_name": none})
     empty = np.flatnonzero(counts == 0).tolist()
+    graded_groups = np.flatnonzero(graded[subject_of]).tolist() if graded.any() else []
     for key in _FIGURES:
-        for g in empty:  # nobody counted: no figures rather than NaN
+        for g in empty + graded_groups:  # nobody counted, or assessed by grade: no figures rather than NaN
             columns[key][g] = None
+    columns["grades"] = [None] * groups
+    for g, distribution in _grade_distributions(cells, view, gid, subject_of, graded_groups).items():
+        columns["grades"][g] = distribution
+    for g in graded_groups:
+        columns["bands"][g] = None
+        columns["pass_count"][g] = columns["excellent_count"][g] = columns["low_count"][g] = None
+        columns["rank"][g] = columns["rank_of"][g] = None
     records = [dict(zip(_RECORD_KEYS, row)) for row in zip(*(columns[k] for k in _RECORD_KEYS))]
     if policy == "sat":
         # A group whose whole roster lacks a mark has no figure under the sat basis: nothing to show.
         records = [r for r in records if r["n_sat"] or r["n_missing"] + r["n_exempt"] < r["n_roster"]]
     return records
+
+
+def _grade_distributions(cells: ExamCells, view: _RowView, gid: np.ndarray, subject_of: np.ndarray,
+                         groups: list[int]) -> dict[int, dict[str, int]]:
+    """Return {group: {level: pupils at that level}} of the graded groups, levels in scale order (a
+    graded mark's score is its level's position, 1 = best)."""
+    if not groups:
+        return {}
+    row_gid = gid[view.row_cell]
+    real = cells.codes >= 0
+    width = max(len(s["levels"] or ()) for s in cells.subjects) + 2
+    level = np.clip(np.where(real, cells.codes // 100, 0), 0, width - 1)
+    counted = np.bincount(row_gid[real] * width + level[real], minlength=(int(gid.max()) + 1) * width)
+    counted = counted.reshape(-1, width)
+    out = {}
+    for g in groups:
+        levels = cells.subjects[int(subject_of[g])]["levels"]
+        out[g] = {name: int(counted[g, i + 1]) for i, name in enumerate(levels)}
+    return out
 
 
 def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, preset: Preset,
@@ -259,7 +291,9 @@ def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Pre
     level), subject, subject_code, full_marks, policy, n_roster (名册), n_sat (有成绩: wrote the paper),
     n_absent (缺考, including n_missing: on the roster without a mark), n_exempt, n_cheat, n (the denominator), total, mean, sd (population), median, max, min, pass/excellent/low counts
     and rates (fractions 0-1), bands (10 counts), mean_pct, composite (三率一分, 0-100),
-    small_sample, rank and rank_of, preset_id and preset_hash. Figures are None when n is 0.
+    small_sample, rank and rank_of, preset_id and preset_hash. Figures are None when n is 0. A graded
+    subject (等级, app.stats.graded) has `grades` {level: pupils}, e.g. {"A": 12, "B": 20, "C": 3}, and no
+    mean, rates, bands, composite or rank (grades is None for a scored subject).
 
     `policy` overrides the exam's (sat / roster); `min_size` the preset's minimum group size.
     Raises NotFound (exam, preset), ValidationError (level, policy, preset of another kind).

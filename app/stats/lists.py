@@ -47,7 +47,7 @@ def borderline(db: Database, exam_id: str, *, school_id: str | None = None, clas
         results = pupil_results(db, exam_id, school_id=school_id, class_id=class_id, grade=grade, preset=chosen)
     for pupil in results:
         for mark in pupil["subjects"]:
-            if mark["status"] != "正常":
+            if mark["status"] != "正常" or mark["graded"]:
                 continue
             spec = specs[mark["subject_id"]]
             cuts = spec["cutoffs"].get(pupil["grade"], spec["default_cutoffs"])
@@ -62,14 +62,25 @@ def borderline(db: Database, exam_id: str, *, school_id: str | None = None, clas
     return out
 
 
+# Exams compared for 进步值 are of the same kind (000 篇17 "进步值" compares 统测 with the previous 统测):
+# the unified tests of a term (统考, 期中, 期末, 毕业考) form one kind; 月考, 单元 and 抽测 each their own.
+EXAM_KINDS = {"统考": "统测", "期中": "统测", "期末": "统测", "毕业考": "统测", "月考": "月考", "单元": "单元",
+              "抽测": "抽测"}
+
+
 def previous_exam(db: Database, exam_id: str) -> dict | None:
-    """Return the latest exam before `exam_id` (by term, then date) that shares pupils with it, or None."""
+    """Return the baseline of `exam_id`: the latest earlier exam (by term, then date) of the same kind
+    (EXAM_KINDS) and scope that shares pupils with it (the same cohort), or None. A 月考 between two
+    统测 is never the baseline of the second."""
     exam = get_exam(db, exam_id)
+    kind = EXAM_KINDS.get(exam["type"], exam["type"])
+    types = [t for t, k in EXAM_KINDS.items() if k == kind] or [exam["type"]]
     for row in db.query(
-            "SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id WHERE e.id != ?"
+            "SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id WHERE e.id != ? AND e.scope = ?"
+            f" AND e.type IN ({','.join('?' * len(types))})"
             " AND (t.code < ? OR (t.code = ? AND IFNULL(e.date, '') < ?))"
-            " ORDER BY t.code DESC, IFNULL(e.date, '') DESC", [exam_id, exam["term_code"], exam["term_code"],
-                                                                exam["date"] or ""]):
+            " ORDER BY t.code DESC, IFNULL(e.date, '') DESC",
+            [exam_id, exam["scope"], *types, exam["term_code"], exam["term_code"], exam["date"] or ""]):
         shared = db.execute("SELECT 1 FROM mark a JOIN mark b ON b.pupil_no = a.pupil_no"
                             f" WHERE a.exam_no = {number_of('exam')}"
                             f" AND b.exam_no = {number_of('exam')} LIMIT 1",
@@ -77,6 +88,27 @@ def previous_exam(db: Database, exam_id: str) -> dict | None:
         if shared:
             return get_exam(db, row["id"])
     return None
+
+
+def baseline_choices(db: Database, exam_id: str) -> list[dict]:
+    """Return the earlier exams that share pupils with `exam_id`, newest first, each with id, name,
+    type, term_code and same_kind (of the same kind and scope, the ones previous_exam chooses from):
+    what a user may pick as the baseline."""
+    exam = get_exam(db, exam_id)
+    kind = EXAM_KINDS.get(exam["type"], exam["type"])
+    out = []
+    for row in db.query(
+            "SELECT e.id, e.name, e.type, e.scope, t.code AS term_code FROM exam e JOIN term t ON t.id = e.term_id"
+            " WHERE e.id != ? AND (t.code < ? OR (t.code = ? AND IFNULL(e.date, '') < ?))"
+            " ORDER BY t.code DESC, IFNULL(e.date, '') DESC",
+            [exam_id, exam["term_code"], exam["term_code"], exam["date"] or ""]):
+        shared = db.execute("SELECT 1 FROM mark a JOIN mark b ON b.pupil_no = a.pupil_no"
+                            f" WHERE a.exam_no = {number_of('exam')}"
+                            f" AND b.exam_no = {number_of('exam')} LIMIT 1", [exam_id, row["id"]]).fetchone()
+        if shared:
+            out.append({**dict(row), "same_kind": EXAM_KINDS.get(row["type"]) == kind
+                        and row["scope"] == exam["scope"]})
+    return out
 
 
 def _below_pass(db: Database, exam: dict, main: set[str], pupils: tuple[str, list]) -> dict[str, list[str]]:

@@ -181,10 +181,12 @@ def edit_preset(db: Database, actor: Actor, preset_id: str, changes: dict[str, o
 
 # Settings of a preset that are a choice among words, not a number: key -> (choices, preset kind).
 CHOICES = {"school_comparison": (("none", "groups", "one_list"), "quality"),
-           "band_scope": (("school", "township"), "teacher_composite")}
+           "band_scope": (("school", "township"), "teacher_composite"),
+           "mean_term": (("points", "percent"), "teacher_composite")}
 _FIXED = {"id", "version", "kind", "source", "based_on", "based_on_hash", "note", "name", "denominator",
           "grades", "subjects", "stages", "rank_groups", "policy_by_exam_type", "autumn_roster_types",
-          "school_comparison", "band_scope"}
+          "school_comparison", "band_scope", "mean_term", "graded_subjects",
+          "policy_names"}
 
 
 def _set_number(content: dict, path: str, value: object) -> list[Problem]:
@@ -286,6 +288,8 @@ def validate(content: dict) -> list[Problem]:
         for i, band in enumerate(bands):
             if not 0 <= band.get("share", -1) <= 1 or not 0 <= band.get("bonus", -1) <= 100:
                 problems.append(Problem(f"第 {i + 1} 档的比例应在 0-1 之间,加分应在 0-100 之间。", field=f"bands.{i}"))
+        if content.get("mean_term", "points") not in ("points", "percent"):
+            problems.append(Problem("平均分一项只能取 points(原始平均分)或 percent(占满分的百分比)。", field="mean_term"))
         if content.get("band_scope", "school") not in ("school", "township"):
             problems.append(Problem("A/B/C 档的划分范围只能是 school(本校)或 township(全乡镇)。", field="band_scope"))
         counts = content.get("multi_class_counts", {})

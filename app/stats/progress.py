@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from app.db.keys import number_of
 from app.errors import invalid
 from app.services.exams import get_exam
+from app.stats.graded import is_graded
 from app.stats.groups import LEVELS
 from app.stats.presets import Preset, resolve
 from app.stats.scope import school_condition, schools_in
@@ -158,8 +159,10 @@ def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: st
 
     Each record: level, township_code, school_code, school_name, grade, class_id, class_name,
     subject, subject_code, n (matched pupils), current and baseline {mean (100-point scale),
-    excellent_rate, pass_rate} (rates 0-1), progress (points), small_sample, exam_id,
-    baseline_exam_id, preset_id, preset_hash. Raises NotFound, ValidationError (same exam, baseline
+    excellent_rate, pass_rate} (rates 0-1), progress (points), no_baseline, small_sample, exam_id,
+    baseline_exam_id, preset_id, preset_hash. A group's subject without any mark of its pupils in the
+    baseline exam gets a record with n 0, current / baseline / progress None and no_baseline True (无基线).
+    Raises NotFound, ValidationError (same exam, baseline
     later than the exam, unknown level, school_ids at the township level, no pupil in common).
     """
     if level not in LEVELS:
@@ -172,7 +175,8 @@ def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: st
     min_size = int(chosen["min_group_size"] if min_size is None else min_size)
     current, baseline = _check_pair(db, exam_id, baseline_exam_id)
     base_specs = {s["subject_id"]: s for s in baseline["subjects"]}
-    specs = {s["subject_id"]: s for s in current["subjects"] if s["subject_id"] in base_specs}
+    specs = {s["subject_id"]: s for s in current["subjects"]
+             if s["subject_id"] in base_specs and not is_graded(s) and not is_graded(base_specs[s["subject_id"]])}
     now_policy, then_policy = policy or current["policy"], policy or baseline["policy"]
     groups: dict[tuple, dict] = {}
     for row in _paired_marks(db, exam_id, baseline_exam_id, school_condition(school_ids, township_id)):
@@ -195,7 +199,7 @@ def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: st
             return []
         raise invalid(f"“{current['name']}”与“{baseline['name']}”没有共同的学生和学科,无法计算进步值。", "baseline")
     order = {s["subject_id"]: i for i, s in enumerate(current["subjects"])}
-    out = []
+    out: list[dict] = []
     for (key, sid), group in groups.items():
         township, scode, sname, class_id, cname, cnum, grade = group["identity"]
         now, then = _summary(group["now"]), _summary(group["then"])
@@ -209,9 +213,36 @@ def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: st
             "class_name": cname if level == "class" else None, "_order": (township, scode if level != "township"
                                                                           else "", key[2] or 0, cnum, order[sid]),
             "subject": specs[sid]["name"], "subject_code": specs[sid]["code"], "n": len(group["now"]),
-            "current": now, "baseline": then, "progress": progress, "small_sample": len(group["now"]) < min_size,
+            "current": now, "baseline": then, "progress": progress, "no_baseline": False,
+            "small_sample": len(group["now"]) < min_size,
             "exam_id": exam_id, "baseline_exam_id": baseline_exam_id, **chosen.stamp()})
+    out += _without_baseline(level, groups, current, order, exam_id, baseline_exam_id, chosen)
     out.sort(key=lambda r: r.pop("_order"))
+    return out
+
+
+def _without_baseline(level: str, groups: dict, current: dict, order: dict, exam_id: str,
+                      baseline_exam_id: str, chosen: Preset) -> list[dict]:
+    """Return a record with progress None (shown as 无基线, never 0) for every group and subject of the
+    exam that has no mark of its pupils in the baseline exam (the subject is not in it, or was not
+    examined in the cohort's grade then)."""
+    identities = {key: group["identity"] for (key, _), group in groups.items()}
+    out = []
+    for key, (township, scode, sname, class_id, cname, cnum, _) in identities.items():
+        for spec in current["subjects"]:
+            if is_graded(spec) or (key, spec["subject_id"]) in groups or (key[2] is not None and key[2] not in spec["grades"]):
+                continue
+            out.append({
+                "level": level, "township_code": township or None,
+                "school_code": scode if level != "township" else None,
+                "school_name": sname if level != "township" else None,
+                "grade": key[2], "class_id": class_id if level == "class" else None,
+                "class_name": cname if level == "class" else None,
+                "_order": (township, scode if level != "township" else "", key[2] or 0, cnum,
+                           order[spec["subject_id"]]),
+                "subject": spec["name"], "subject_code": spec["code"], "n": 0, "current": None, "baseline": None,
+                "progress": None, "no_baseline": True, "small_sample": False, "exam_id": exam_id,
+                "baseline_exam_id": baseline_exam_id, **chosen.stamp()})
     return out
 
 
@@ -319,6 +350,7 @@ def value_added(db: Database, exam_id: str, baseline_exam_id: str, by: str = "cl
     rows = _residual_rows(db, exam_id, baseline_exam_id, inside)
     classes = {r[0]: r[1:] for r in db.execute(
         "SELECT c.id, c.name, c.number, s.code FROM class c JOIN school s ON s.id = c.school_id")}
+    rows = [r for r in rows if not is_graded(subjects.get(r["subject_id"], {}))]  # levels have no residual
     groups: dict[tuple, list[float]] = defaultdict(list)
     if by == "class":
         for r in rows:

@@ -5,12 +5,14 @@ marked in 等级 has no score and is left out.
 """
 from __future__ import annotations
 
+from app.stats.graded import is_graded
+
 Mark = tuple[float | None, str]
 
 
 def is_scored(subject: dict) -> bool:
-    """Return True when the subject is marked in points (not in 等级)."""
-    return not subject.get("graded") and subject.get("full_marks") is not None
+    """Return True when the subject is marked in points (not in 等级, app.stats.graded)."""
+    return not subject.get("graded") and not is_graded(subject) and subject.get("full_marks") is not None
 
 
 def pupil_total(marks: dict[str, Mark], subjects: list[dict]) -> float | None:

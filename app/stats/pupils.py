@@ -8,6 +8,8 @@
   or parent sees is the 等级 (parent_view).
 - 等级: 优秀 at or above the exam's excellent line, 良好 at or above the preset's good line (never
   above the excellent line), 合格 at or above the pass line, else 待提高.
+- Graded subjects (等级, app.stats.graded) give the pupil's level only: no score, z, rank, and they
+  never enter the total.
 - Total: the sum of the pupil's scores, 作弊 counting 0, and 缺考 counting 0 under the roster
   policy. A total is ranked only when it is comparable: no 免考 subject, and no 缺考 under the sat
   policy (the pupil did not write every paper).
@@ -23,6 +25,7 @@ from sqlite_utils import Database
 from app.db.keys import number_of
 from app.services.exams import get_exam
 from app.stats.ranking import competition_ranks, exam_may_rank
+from app.stats.graded import is_graded, level_name
 from app.stats.presets import Preset, resolve
 
 LEVEL_WORDS = ("优秀", "良好", "合格", "待提高")
@@ -123,15 +126,21 @@ def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, c
                 "pupil_id": pid, "student_no": student_no, "name": name, "gender": gender, "school_id": sid,
                 "school_code": scode, "class_id": cid, "class_name": cname, "grade": g, "subjects": [],
                 "_sort": (scode, g, cnum, cname or "", student_no)}
+        full = spec["full_marks"]
+        if is_graded(spec):  # a level, not a score: no z, no total, no rank
+            pupil["subjects"].append({
+                "subject": spec["name"], "subject_code": spec["code"], "subject_id": subject_id, "full_marks": None,
+                "status": status, "score": None, "z": None, "t": None, "rank_class": None, "rank_grade": None,
+                "graded": True, "level": level_name(score, spec["levels"]) if status == "正常" else None})
+            continue
         unit = {"校": sid, "乡": township, "县": ""}[exam["scope"]]
         n, mean, sd = population.get((unit, g, subject_id), (0, 0.0, 0.0))
         z = (score - mean) / sd if status == "正常" and sd > 0 else None
-        full = spec["full_marks"]
         cuts = spec["cutoffs"].get(g, spec["default_cutoffs"])
         pupil["subjects"].append({
             "subject": spec["name"], "subject_code": spec["code"], "subject_id": subject_id, "full_marks": full,
             "status": status, "score": score, "z": z, "t": None if z is None else 50 + 10 * z,
-            "rank_class": None, "rank_grade": None,
+            "rank_class": None, "rank_grade": None, "graded": False,
             "level": grade_level(score, full, cuts, good_pct) if status == "正常" else None})
     _rank_pupils(list(pupils.values()), exam["policy"], ranked=exam_may_rank(exam))
     out = []
@@ -156,6 +165,8 @@ def _rank_pupils(pupils: list[dict], policy: str, ranked: bool) -> None:
     for pupil in pupils:
         total, rankable = 0.0, True
         for mark in pupil["subjects"]:
+            if mark["graded"]:
+                continue  # 等级 subjects never enter the 总分 (000 篇17)
             if mark["status"] == "正常":
                 total += mark["score"]
                 by_class[(pupil["class_id"], pupil["grade"], mark["subject_id"])].append((pupil, mark))

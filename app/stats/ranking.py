@@ -2,7 +2,8 @@
 
 A figure carries no rank when (the first reason found is given):
 - the exam is a sample test (抽测: 000 篇9 "统计结果不进行排队");
-- the subject is assessed by grade (等级), not by score (篇17, 篇13, 篇15);
+- the subject is assessed by grade (等级), not by score (篇17, 篇13, 篇15), or the group is of grade 1
+  or 2 (篇13, 篇15: their results are 等级; a paper test there is never ranked);
 - the group is smaller than the preset's minimum size (篇5: small groups swing wildly);
 - it is a pupil's rank and the output is not for staff only (篇13, 篇15: pupils' scores and ranks
   are not published).
@@ -18,20 +19,24 @@ from collections import defaultdict
 from app.stats.presets import Preset
 
 NO_RANK_TYPES = ("抽测",)
+LOW_GRADES = (1, 2)
 COMPARISONS = {"none": "不做学校之间的横向排名", "groups": "中心校本部与完小、教学点分两组排名",
                "one_list": "全部学校一起排名"}
 DEFAULT_GROUPS = [["中心校本部"], ["完小", "教学点"]]
 
 
 def rank_refusal(exam: dict, *, n: int | None = None, min_size: int | None = None, graded: bool = False,
-                 pupils: bool = False, staff_only: bool = False) -> str | None:
+                 grade: int | None = None, pupils: bool = False, staff_only: bool = False) -> str | None:
     """Return why a figure of `exam` may not carry a rank (a short Chinese reason), or None when it
     may. `n` and `min_size`: the group's size and the smallest ranked; `graded`: a 等级 subject;
+    `grade`: the group's grade (grades 1–2 are assessed by 等级, never ranked on a paper test);
     `pupils`: a pupil's rank, allowed only in `staff_only` outputs."""
     if exam.get("type") in NO_RANK_TYPES:
         return "抽测不排名"
     if graded:
         return "等级评价,不排名"
+    if grade in LOW_GRADES:
+        return "一二年级实行等级评价,不排名"
     if pupils and not staff_only:
         return "学生名次不公开"
     if n is not None and min_size is not None and n < min_size:

@@ -52,12 +52,14 @@ def teacher_scores(db: Database, exam_id: str, baseline_exam_id: str | None = No
     exam = get_exam(db, exam_id)
     policy = exam["policy"] if chosen["denominator"] == "exam" else chosen["denominator"]
     records = [r for r in group_stats(db, exam_id, "class", policy=policy, min_size=1)
-               if r["grade"] in chosen["grades"] and r["subject_code"] in chosen["subjects"] and r["n"]]
+               if r["grade"] in chosen["grades"] and r["subject_code"] in chosen["subjects"] and r["n"]
+               and r["grades"] is None]
     progress = {}
     if baseline_exam_id:
         for p in progress_values(db, exam_id, baseline_exam_id, "class", min_size=1, policy=policy):
             progress[(p["class_id"], p["grade"], p["subject_code"])] = p["progress"]
     subject_ids = {s["code"]: s["subject_id"] for s in exam["subjects"]}
+    as_percent = chosen.content.get("mean_term", "points") == "percent"
     subject_names = {r[0]: r[1] for r in db.execute("SELECT code, name FROM subject")}
     assignments = list(db.query(
         "SELECT a.teacher_id, a.class_id, a.subject_id, s.code AS subject_code, s.is_main, t.name, sc.code AS school_code"
@@ -73,9 +75,10 @@ def teacher_scores(db: Database, exam_id: str, baseline_exam_id: str | None = No
         teacher = teacher_of.get((r["class_id"], subject_ids[r["subject_code"]]))
         if teacher is None:
             continue
-        value = progress.get((r["class_id"], r["grade"], r["subject_code"]), 0.0)
-        score = (100 * r["mean_pct"] * w["mean"] + 100 * r["excellent_rate"] * w["excellent_rate"]
-                 + 100 * r["pass_rate"] * w["pass_rate"] + value)
+        value = progress.get((r["class_id"], r["grade"], r["subject_code"]))
+        mean = 100 * r["mean_pct"] if as_percent else r["mean"]
+        score = (mean * w["mean"] + 100 * r["excellent_rate"] * w["excellent_rate"]
+                 + 100 * r["pass_rate"] * w["pass_rate"] + (value or 0.0))
         scored[teacher].append({"class_name": r["class_name"], "grade": r["grade"], "subject": r["subject"],
                                 "n": r["n"], "mean": r["mean"], "excellent_rate": r["excellent_rate"],
                                 "pass_rate": r["pass_rate"], "progress": value, "score": score})
@@ -99,7 +102,8 @@ def teacher_scores(db: Database, exam_id: str, baseline_exam_id: str | None = No
         out.append({"teacher_id": teacher, "teacher_name": mine[0]["name"], "school_code": mine[0]["school_code"],
                     "stage": stage_of.get(max(c["grade"] for c in classes)), "classes": classes, "base_score": base,
                     "weight": weight, "weight_reasons": reasons, "score": base * weight,
-                    "has_baseline": bool(baseline_exam_id), **chosen.stamp()})
+                    "has_baseline": bool(baseline_exam_id), "mean_term": "percent" if as_percent else "points",
+                    **chosen.stamp()})
     # 篇17's bands are a school's own scheme: drawn within one school unless the preset says township.
     township_wide = chosen.content.get("band_scope", "school") == "township"
     by_stage: dict[tuple, list[dict]] = defaultdict(list)
@@ -169,7 +173,7 @@ def township_subject_scores(db: Database, exam_id: str, *, preset: Preset | str 
     school_ids = {r[1]: r[0] for r in db.execute("SELECT id, code FROM school")}
     items = []
     for r in group_stats(db, exam_id, "grade", min_size=1):
-        if not r["n"]:
+        if not r["n"] or r["grades"] is not None:  # graded subjects have no 人均分 or 优秀率
             continue
         items.append({
             "township_code": r["township_code"], "school_code": r["school_code"], "school_name": r["school_name"],

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.stats.presets import Preset, active_preset
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -32,6 +34,7 @@ _TABLE = [
     Figure("n_exempt", "免考", "人", "int"),
     Figure("n_cheat", "作弊", "人", "int"),
     Figure("n", "统计人数", "人", "int"),
+    Figure("roster_counts", "名册/有成绩/缺考", "人", "text"),
     Figure("total", "总分", "分", "num"),
     Figure("mean", "平均分", "分", "num", rankable=True),
     Figure("sd", "标准差", "分", "num"),
@@ -56,7 +59,19 @@ FIGURES: dict[str, Figure] = {f.key: f for f in _TABLE}
 BASIS_WORDS = {"sat": "按实考人数(缺考不计入)", "roster": "按应考人数(名册全员,缺考计 0 分)"}
 BASIS_SHORT = {"sat": "实考", "roster": "应考"}
 NO_BASELINE = "无基线"
+# Printed in the header and the footer of every output that names pupils with their scores (000
+# 篇13, 篇15: pupils' scores and ranks are not published).
+CONFIDENTIAL = "内部资料 · 不得公开"
 SMALL_SAMPLE = "样本过小"
+
+
+def cite(preset: Preset | None, piece: str) -> str:
+    """Return how a printed output names a policy document: 《乡镇教学质量考核奖惩方案》 for '篇7', from
+    the quality preset's policy_names (the shipped default preset when `preset` is None); never an
+    internal number like '000 篇7'."""
+    chosen = preset if preset is not None else active_preset(None, "quality")
+    name = chosen.content.get("policy_names", {}).get(piece)
+    return f"《{name}》" if name else "有关政策文件"
 
 
 def label(key: str) -> str:
@@ -99,6 +114,11 @@ def roster_counts_text(record: dict) -> str:
     text = (f"{label('n_roster')} {record['n_roster']} / {label('n_sat')} {record['n_sat']} / "
             f"{label('n_absent')} {record['n_absent']}")
     return text + (f" / {label('n_exempt')} {record['n_exempt']}" if record.get("n_exempt") else "")
+
+
+def roster_counts_short(record: dict) -> str:
+    """Return '12/10/2': 名册 / 有成绩 / 缺考 of a group, for a table column (see roster_counts_text)."""
+    return f"{record['n_roster']}/{record['n_sat']}/{record['n_absent']}"
 
 
 def value_added_verdict(record: dict) -> str:

@@ -80,11 +80,12 @@ def check_lessons(problem: Problem, data: TimetableData, plans: dict, rules, les
 
 
 def generate(db: Database, school_ids: list[str], term: dict, *, time_limit: float = 30.0, seed: int = 0,
-             stop: threading.Event | None = None,
-             report: Callable[[float, int], None] | None = None) -> Generated:
+             stop: threading.Event | None = None, report: Callable[[float, int], None] | None = None,
+             improve: bool = True) -> Generated:
     """Generate the timetable of `school_ids` (one school, or a township's schools solved
     together) for `term` within `time_limit` seconds; `stop` ends the search keeping the best
-    timetable found, `report(seconds, score)` hears of each better one. Writes nothing.
+    timetable found, `report(seconds, score)` hears of each better one; without `improve` the first
+    timetable meeting every hard rule is returned at once. Writes nothing.
     Returns a Generated (see ok()). Raises NotFound."""
     problem, data, plans = load_problem(db, school_ids, term)
     rules = rules_lookup(db, list(data.schools))
@@ -92,7 +93,8 @@ def generate(db: Database, school_ids: list[str], term: dict, *, time_limit: flo
     counted = plan_problems(problem, plans) or capacity_problems(problem, model)
     if counted:
         return Generated(problem, Outcome(None, "INFEASIBLE", None, 0.0), explanation=counted)
-    outcome = solve(problem, time_limit=time_limit, seed=seed, stop=stop, report=report, model=model)
+    outcome = solve(problem, time_limit=time_limit, seed=seed, stop=stop, report=report, model=model,
+                    first_only=not improve)
     result = Generated(problem, outcome)
     if outcome.lessons is None:
         if outcome.stopped:

@@ -127,6 +127,15 @@ def describe_char(char: str) -> str:
     return f"{name} U+{ord(char):04X}"
 
 
+def printable(text: str) -> str:
+    """Return `text` with every character a stored text may not hold (see forbidden_char) shown as �:
+    a message quoting a cell can then never move the cursor or recolour a terminal (ANSI escapes) nor
+    reverse the words around it (U+202E)."""
+    if forbidden_char(text) is None:
+        return text
+    return "".join("\ufffd" if _forbidden(c) else c for c in text)
+
+
 def shown(value: object, limit: int = 30) -> str:
     """Return a cell value as it may appear inside a message: invisible characters as �, at most
     `limit` characters (then “…”)."""

@@ -130,3 +130,22 @@ def test_cli_demo_and_info(tmp_path, capsys):
     assert info["classes"] == 31 and 800 <= info["pupils"] <= 950 and info["marks"] > 10000
     assert main(["demo", str(tmp_path / "d.sqlite")]) == 2
     assert "已存在" in capsys.readouterr().err
+
+
+def test_demo_follows_the_rules_it_enforces(demo_db):
+    """音乐、美术、体育 are 等级 subjects; no group of grade 1 or 2 carries a rank; no grade sits more
+    unified exams in a term than the default limits allow."""
+    from app.services.exam_limits import unified_exam_counts
+    from app.stats.groups import group_stats
+    graded = {r[0]: (r[1], r[2]) for r in demo_db.execute(
+        "SELECT DISTINCT s.name, es.assessment, es.levels FROM exam_subject es JOIN subject s ON s.id = es.subject_id"
+        " WHERE s.name IN ('音乐', '美术', '体育与健康')")}
+    assert graded and all(v == ("等级", "A/B/C") for v in graded.values())
+    midterm = demo_db.execute("SELECT id FROM exam WHERE type = '统考'").fetchone()[0]
+    for level in ("class", "grade"):
+        records = group_stats(demo_db, midterm, level)
+        assert all(r["rank"] is None for r in records if r["grade"] in (1, 2))
+        assert any(r["rank"] is not None for r in records if r["grade"] == 3)
+        assert all(r["grades"] and r["mean"] is None for r in records if r["subject"] in graded)
+    for term in demo_db.execute("SELECT id FROM term"):
+        assert not [c for c in unified_exam_counts(demo_db, term[0]) if c["over"]]

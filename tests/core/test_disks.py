@@ -201,3 +201,19 @@ def test_a_write_started_while_another_ends_soon_waits_and_succeeds(demo_dir, tm
         assert db.execute("SELECT COUNT(*) FROM exam WHERE name = '单元测试'").fetchone()[0] == 1
     finally:
         db.close()
+
+
+def test_a_stick_holding_unwritten_changes_in_a_wal_file_is_not_read_stale(demo_dir, small_disk, tmp_path, capsys):
+    source = school_db(demo_dir, tmp_path)
+    window = sqlite3.connect(source)
+    window.execute("PRAGMA wal_autocheckpoint = 0")
+    window.execute("UPDATE pupil SET name = '王小明' WHERE rowid = 1")
+    window.commit()
+    disk = small_disk("20m")
+    for suffix in ("", "-wal"):
+        shutil.copy(f"{source}{suffix}", disk / f"QSZ05.sqlite{suffix}")
+    window.close()
+    read_only(disk)
+    assert main(["info", str(disk / "QSZ05.sqlite")]) == 2
+    err = capsys.readouterr().err
+    assert "只读" in err and "QSZ05.sqlite-wal" in err and "复制到本地磁盘" in err

@@ -140,3 +140,14 @@ def test_importing_valid_rows_only_still_skips_a_row_with_hostile_text(school_db
     assert [(p.row, p.column) for p in plan.problems] == [(3, "出生日期")]
     assert apply_roster(school_db, SYSTEM, plan, accept_valid_rows=True)["add"] == 1
     assert [r[0] for r in school_db.execute("SELECT name FROM pupil")] == ["张三"]
+
+
+def test_messages_quoting_hostile_cells_never_reach_the_terminal_raw(school_path, tmp_path, capsys):
+    # A class cell with an ANSI “clear screen” and a sheet name with a direction override: the
+    # messages that quote them show the invisible characters as �.
+    rows = [ROSTER_HEADER, ["20160001", "张三", "男", "2016-03-08", 3, "\x1b[2J三(1)班"]]
+    path = write_rows(tmp_path / "名册.xlsx", rows, "名单\u202e")
+    code, output = _run(capsys, ["import-roster", str(school_path), str(path)])
+    assert code == 2
+    assert "\x1b" not in output and "\u202e" not in output
+    assert "工作表“名单\ufffd” 第 2 行 “班级”列" in output

@@ -20,7 +20,7 @@ import xlsxwriter
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
-from app.importing.limits import FileTooLarge
+from app.importing.limits import FileTooLarge, NotAWorkbook
 from app.importing.sheets import sheet_rows
 from app.importing.workbook import open_sheets, read_tables
 from app.importing.xlsx_cells import CarefulBook
@@ -191,5 +191,16 @@ def test_an_xls_reaching_far_is_refused_before_calamine_sizes_its_grid(tmp_path,
     path = tmp_path / "名册.xls"
     path.write_bytes(bytes(data))
     with pytest.raises(FileTooLarge, match=f"工作表“三\\(1\\)班”在单元格 {cell}"):
+        with open_sheets(path):
+            pass
+
+
+def test_a_binary_xlsb_is_refused_before_calamine_sees_its_sheets(tmp_path):
+    path = tmp_path / "名册.xlsb"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+        archive.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00")
+    with pytest.raises(NotAWorkbook, match="xlsb"):
         with open_sheets(path):
             pass

@@ -193,3 +193,14 @@ def test_marks_from_version_5_are_indexed_by_integer_keys_that_follow_their_rows
         " WHERE exam_no = 1 GROUP BY school_no, class_no, grade, subject_no"))
     assert "COVERING INDEX idx_mark_stats" in plan  # the statistics read the index alone
     db.close()
+
+
+def test_a_read_only_command_on_an_old_database_upgrades_it_and_says_where_the_copy_is(demo_path, extra_migration,
+                                                                                       capsys):
+    from app.cli import main
+
+    assert main(["info", str(demo_path), "--json"]) == 0
+    err = capsys.readouterr().err
+    copy = next(demo_path.parent.glob("township.v*-*.bak.sqlite"))
+    assert f"升级前的副本:{copy}" in err
+    assert not list(demo_path.parent.glob("*.part"))

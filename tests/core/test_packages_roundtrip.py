@@ -144,20 +144,25 @@ def test_township_statistics_equal_those_of_the_schools_own_databases(exported, 
                     mine = at_township[(record["school_code"], record["grade"], record["subject_code"])]
                     assert {k: v for k, v in record.items() if k not in ignore} == \
                         {k: v for k, v in mine.items() if k not in ignore}
-                for subject, total, roster, exempt in school.execute(
-                        "SELECT s.code, SUM(m.score), COUNT(*), SUM(m.status = '免考') FROM mark m"
-                        " JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ? GROUP BY s.code", [exam["id"]]):
-                    sums = totals.setdefault(subject, [0.0, 0, 0])
+                for subject, total, roster, exempt, written in school.execute(
+                        "SELECT s.code, SUM(m.score), COUNT(*), SUM(m.status = '免考'), SUM(m.status = '正常')"
+                        " FROM mark m JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ? GROUP BY s.code",
+                        [exam["id"]]):
+                    sums = totals.setdefault(subject, [0.0, 0, 0, 0])
                     sums[0] += total or 0
                     sums[1] += roster
                     sums[2] += exempt
+                    sums[3] += written
             finally:
                 school.close()
         whole = {r["subject_code"]: r for r in group_stats(township, exam["id"], "township") if r["grade"] is None}
         assert set(whole) == set(totals)
-        for subject, (total, roster, exempt) in totals.items():
-            assert whole[subject]["total"] == pytest.approx(total)
+        for subject, (total, roster, exempt, written) in totals.items():
             assert whole[subject]["n_roster"] == roster and whole[subject]["n_exempt"] == exempt
+            if whole[subject]["grades"] is not None:  # 等级 subjects: every level written is counted, no total
+                assert sum(whole[subject]["grades"].values()) == written and whole[subject]["total"] is None
+                continue
+            assert whole[subject]["total"] == pytest.approx(total)
             if exam["policy"] == "roster":
                 assert whole[subject]["mean"] == pytest.approx(total / (roster - exempt))
 

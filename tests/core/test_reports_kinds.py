@@ -76,7 +76,7 @@ def test_teacher_report_is_confidential_and_scores_by_the_preset(demo):
     report = build_report(db, "teacher", exams["统考"], teacher=staff_no, baseline=exams["期末"], made=MADE)
     pdf = write_report(report, folder / "teacher.pdf")
     pages = _flat(pages_text(pdf))
-    assert all("内部资料 · 注意保密" in p for p in pages)
+    assert all(p.count("内部资料 · 不得公开") == 2 for p in pages)  # header and footer
     png = render_page(pdf, 1, folder / "teacher-p1.png")
     if png is not None:
         assert ink_share(png) > 0.02
@@ -106,7 +106,14 @@ def test_teacher_report_is_confidential_and_scores_by_the_preset(demo):
         mean = sum(sat) / len(sat)
         excellent, passed = sum(v >= 85 for v in sat) / len(sat), sum(v >= 60 for v in sat) / len(sat)
         assert item["平均分"] == pytest.approx(mean)
-        assert item["班级得分"] == pytest.approx(0.5 * mean + 30 * excellent + 20 * passed + item["进步值"])
+        # A subject the baseline (last year's 期末) did not examine in that grade has no 进步值: 无基线, not 0.
+        examined_then = db.execute(
+            "SELECT COUNT(*) FROM mark m JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ? AND s.name = ?"
+            " AND m.grade = ?", [exams["期末"], item["学科"], "一二三四五六".index(item["年级"][0])]).fetchone()[0]
+        if not examined_then:
+            assert item["进步值"] == "无基线"
+        gain = 0.0 if item["进步值"] == "无基线" else item["进步值"]
+        assert item["班级得分"] == pytest.approx(0.5 * mean + 30 * excellent + 20 * passed + gain)
 
 
 def test_teacher_without_examined_classes_is_refused(demo_db):
@@ -141,10 +148,12 @@ def test_township_progress_first_groups_apart_and_central_score(demo):
     assert {r["组别"] for r in raw} == {"校本部", "完小、教学点"}
     assert [r["组内名次"] for r in raw if r["组别"] == "校本部"] == [1]
     assert sorted(r["组内名次"] for r in raw if r["组别"] == "完小、教学点") == [1, 2, 3, 4, 5]
-    # 平均得分率 of a school = mean over its subjects of the school's mean ÷ full marks (roster policy)
+    # 平均得分率 of a school = mean over its scored subjects of the school's mean ÷ full marks (roster
+    # policy); the 等级 subjects (音乐、美术、体育) have no mean.
     subjects = [r[0] for r in db.execute("SELECT DISTINCT s.name FROM mark m JOIN subject s ON s.id = m.subject_id"
                                          " JOIN school sc ON sc.id = m.school_id WHERE m.exam_id = ?"
-                                         " AND sc.code = 'QSZ02'", [exams["统考"]])]
+                                         " AND sc.code = 'QSZ02' AND s.name NOT IN ('音乐', '美术', '体育与健康')",
+                                         [exams["统考"]])]
     expected = sum(roster_figures(db, exams["统考"], s, school="QSZ02")["mean"] for s in subjects) / len(subjects) / 100
     assert next(r for r in raw if r["学校"] == "油溪完全小学")["平均得分率"] == pytest.approx(expected)
     central = _sheet(wb, "中心小学得分")[0]

@@ -36,9 +36,11 @@ def _pupils(db, exam_id, class_id):
                       " WHERE m.exam_id = ? AND m.class_id = ? ORDER BY p.student_no", [exam_id, class_id]).fetchall()
 
 
-def _level(status, score):
+def _level(status, score, levels=None):
     if status != "正常":
         return status
+    if levels:  # a 等级 subject stores its level's position, 1 = best
+        return levels.split("/")[int(score) - 1]
     return "优秀" if score >= 85 else "良好" if score >= 75 else "合格" if score >= 60 else "待提高"
 
 
@@ -57,10 +59,11 @@ def test_one_slip_per_page_with_own_levels_only(slips):
         assert "含学生个人信息,请妥善保管,勿外传" in text
         others = [n for n in everyone if n in body and n not in name and n != name]
         assert not others, f"{name} 的通知单上出现了 {others}"
-        for subject, status, score in db.execute(
-                "SELECT s.name, m.status, m.score FROM mark m JOIN subject s ON s.id = m.subject_id"
+        for subject, status, score, levels in db.execute(
+                "SELECT s.name, m.status, m.score, es.levels FROM mark m JOIN subject s ON s.id = m.subject_id"
+                " JOIN exam_subject es ON es.exam_id = m.exam_id AND es.subject_id = m.subject_id"
                 " WHERE m.exam_id = ? AND m.pupil_id = ?", [exam, pupil_id]):
-            assert re.search(rf"{subject}\s+{_level(status, score)}(\s|$)", body, re.M), (name, subject)
+            assert re.search(rf"{subject}\s+{_level(status, score, levels)}(\s|$)", body, re.M), (name, subject)
         # no score and no rank: the only numbers are the class, the exam's years and the legend's lines
         rest = body.replace("2026—2027", "").replace("三(1)班", "")
         assert sorted(set(re.findall(r"\d+(?:\.\d+)?", rest))) == ["60", "75", "85"]

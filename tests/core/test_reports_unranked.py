@@ -83,3 +83,18 @@ def test_a_sample_test_has_no_rank_in_any_report_or_figure(sample):
     assert pupils and all(p["total_rank_class"] is None and all(s["rank_class"] is None for s in p["subjects"])
                           for p in pupils)
     assert all(t["rank_in_stage"] is None and t["band"] is None for t in teacher_scores(db, exams["统考"], exams["期末"]))
+
+
+def test_outputs_naming_pupils_are_marked_in_header_and_footer(sample):
+    db, exams, folder, kinds = sample
+    for kind in ("class", "teacher", "exam-school"):
+        report = build_report(db, kind, exams["统考"], **kinds[kind])
+        pdf = write_report(report, folder / f"mark-{kind}.pdf")
+        for page in pypdf.PdfReader(str(pdf)).pages:
+            assert page.extract_text().count("内部资料 · 不得公开") == 2, kind
+        sheet = load_workbook(write_report(report, folder / f"mark-{kind}.xlsx")).worksheets[0]
+        assert "内部资料 · 不得公开" in sheet.oddHeader.right.text
+        assert "内部资料 · 不得公开" in sheet.oddFooter.center.text
+    township = build_report(db, "township", exams["统考"])
+    for page in pypdf.PdfReader(str(write_report(township, folder / "mark-township.pdf"))).pages:
+        assert "内部资料" not in page.extract_text()  # no pupil is named in the township summary

@@ -204,3 +204,22 @@ def test_value_added_of_a_teacher_needs_every_school_they_teach_at(demo_db):
     at_one = value_added(demo_db, exams["统考"], exams["期末"], "teacher", school_ids=[central])
     assert at_one == [r for r in everyone if schools_of[(r["teacher_id"], r["subject_code"])] == {central}] and at_one
     assert teacher_id not in {r["teacher_id"] for r in at_one}
+
+
+def test_the_baseline_is_the_previous_unified_test_and_a_subject_it_lacks_has_no_progress(demo_db):
+    from app.stats.lists import baseline_choices, previous_exam
+    exams = _exams(demo_db)
+    # 期末 (last June) → 月考 (October) → 统考 (November): the 统考 is compared with the 期末.
+    assert previous_exam(demo_db, exams["统考"])["id"] == exams["期末"]
+    choices = {c["id"]: c["same_kind"] for c in baseline_choices(demo_db, exams["统考"])}
+    assert choices == {exams["月考"]: False, exams["期末"]: True}
+    # Last year's grade 2 wrote no 英语: this year's grade 3 has 英语 without a baseline.
+    then = {r[0] for r in demo_db.execute(
+        "SELECT DISTINCT s.name FROM mark m JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ? AND m.grade = 2",
+        [exams["期末"]])}
+    assert "英语" not in then
+    grade3 = [r for r in progress_values(demo_db, exams["统考"], exams["期末"], "grade")
+              if r["grade"] == 3 and r["school_code"] == "QSZ01"]
+    english = [r for r in grade3 if r["subject"] == "英语"]
+    assert english and all(r["no_baseline"] and r["progress"] is None and r["n"] == 0 for r in english)
+    assert all(r["progress"] is not None for r in grade3 if r["subject"] in then)

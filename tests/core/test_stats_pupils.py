@@ -62,10 +62,11 @@ def test_totals_are_ranked_only_when_comparable(demo_db):
     results = pupil_results(demo_db, exam_id, school_id=demo_db.execute(
         "SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0], grade=3)
     for pupil in results:
-        statuses = {s["status"] for s in pupil["subjects"]}
+        scored = [s for s in pupil["subjects"] if not s["graded"]]  # 音体美 are 等级: never in the total
+        statuses = {s["status"] for s in scored}
         # The midterm counts absentees as 0 (roster policy), so only 免考 makes a total incomparable.
         assert pupil["total_rankable"] == ("免考" not in statuses)
-        assert pupil["total"] == pytest.approx(sum(s["score"] for s in pupil["subjects"] if s["status"] == "正常"))
+        assert pupil["total"] == pytest.approx(sum(s["score"] for s in scored if s["status"] == "正常"))
     ranked = [p for p in results if p["total_rankable"]]
     totals = [p["total"] for p in ranked]
     for pupil in ranked:
@@ -96,7 +97,8 @@ def test_parents_see_levels_only(demo_db):
     view = parent_view(pupil)
     assert set(view) == {"name", "class_name", "grade", "subjects"}
     assert all(set(s) == {"subject", "level"} for s in view["subjects"])
-    assert {s["level"] for s in view["subjects"]} <= {"优秀", "良好", "合格", "待提高", "缺考", "免考", "作弊"}
+    assert {s["level"] for s in view["subjects"]} <= {"优秀", "良好", "合格", "待提高", "A", "B", "C", "缺考", "免考",
+                                                     "作弊"}
 
 
 @pytest.mark.parametrize("scope", ["校", "乡", "县"])

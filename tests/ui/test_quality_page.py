@@ -56,7 +56,7 @@ def _class_with_absentee(demo_path) -> dict:
         class_id, class_name, grade = db.execute(
             "SELECT c.id, c.name, m.grade FROM mark m JOIN class c ON c.id = m.class_id"
             " JOIN school s ON s.id = m.school_id JOIN subject sj ON sj.id = m.subject_id"
-            " WHERE m.exam_id = ? AND s.code = 'QSZ01' AND sj.name = '语文' AND m.status = '缺考'"
+            " WHERE m.exam_id = ? AND s.code = 'QSZ01' AND sj.name = '语文' AND m.status = '缺考' AND m.grade >= 3"
             " ORDER BY c.name LIMIT 1", [exam_id]).fetchone()
         full, pass_pct = db.execute(
             "SELECT es.full_marks, IFNULL(co.pass_pct, es.pass_pct) FROM exam_subject es"
@@ -194,3 +194,16 @@ def test_a_school_database_does_not_show_itself_again_as_the_township(demo_dir, 
     names = page.band_chart.series_names
     assert len(names) == 1 and names[0].startswith("青山镇中心小学(n=")
     db.close()
+
+
+def test_the_baseline_is_the_previous_unified_test_and_can_be_changed(open_page):
+    page = open_page("admin")
+    texts = [page.baseline_combo.itemText(i) for i in range(page.baseline_combo.count())]
+    assert texts[0] == "默认:上一次同类考试"
+    assert "2025—2026学年第二学期期末统考" in texts and "2026年秋季十月月考(非同类考试)" in texts
+    assert "基线考试:2025—2026学年第二学期期末统考" in page.status.text()
+    index = page.baseline_combo.findText("2026年秋季十月月考(非同类考试)")
+    page.baseline_combo.setCurrentIndex(index)
+    page.baseline_combo.activated.emit(index)
+    assert "基线考试:2026年秋季十月月考" in page.status.text()
+    assert page.data.baseline["type"] == "月考"

@@ -17,6 +17,7 @@ from ui.pages.timetable_generate import GenerateDialog
 from ui.pages.timetable_page import TimetablePage
 from ui.main import install_font
 from ui.session import Session
+from ui.tasks import TaskManager
 from ui_helpers import when_modal
 
 SHOTS = Path("/tmp/schoolq-shots")
@@ -118,3 +119,27 @@ def test_fet_export_and_import_from_the_page(page, demo_session, tmp_path, monke
     assert errors == []
     assert seen["title"] == "导入 FET 课表" and "硬性违规 0 条" in seen["score"]
     assert check_timetable(demo_session.db).errors() == []
+
+
+def test_stop_keeps_the_best_timetable_found_so_far(demo_path, boxes, qapp, qtbot):
+    tasks = TaskManager()  # the real background worker: the window stays live while CP-SAT runs
+    db = open_database(demo_path)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
+    school_id = db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
+    dialog = GenerateDialog(session, school_id)
+    try:
+        dialog.scope.setCurrentIndex(dialog.scope.findData("school"))
+        dialog.limit.setValue(600)
+        dialog.start()
+        assert dialog.stop_button.isEnabled() and not dialog.start_button.isEnabled()
+        qtbot.waitUntil(lambda: dialog.shared["best"] is not None, timeout=120_000)
+        qtbot.waitUntil(lambda: "目前最好得分" in dialog.state.text(), timeout=5_000)
+        dialog.stop()
+        qtbot.waitUntil(lambda: dialog.result is not None, timeout=60_000)
+        result = dialog.result
+        assert result.outcome.stopped and result.outcome.seconds < 600 and result.ok()
+        assert dialog.save_button.isEnabled() and "硬性违规 0 条" in dialog.score.text()
+    finally:
+        dialog.stop_event.set()  # a run still going stops, so the worker can end
+        tasks.shutdown()
+        db.close()

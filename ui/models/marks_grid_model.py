@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.errors import ValidationError
 from app.marks.entry import parse_mark
+from app.stats.graded import level_name
 from app.stats.pupil_marks import is_scored, mark_band, pupil_total
 from app.validation.text import clean
 from ui.models.table_model import pinyin_collator
@@ -39,14 +40,15 @@ _EXCELLENT_TEXT = QColor("#1b5e20")
 _TOTAL_BACK = QColor("#f6f8fb")
 
 
-def mark_text(mark: Mark) -> str:
-    """Return a stored mark as the grid shows it: 87, 87.5, 缺考 … ('' for none)."""
+def mark_text(mark: Mark, levels: tuple[str, ...] | None = None) -> str:
+    """Return a stored mark as the grid shows it: 87, 87.5, 缺考 …, or the level (A, 优秀 …) of a
+    graded subject whose `levels` are given ('' for none)."""
     if mark is None:
         return ""
     score, status = mark
     if status != "正常" or score is None:
         return status
-    return f"{score:g}"
+    return (level_name(score, levels) or f"{score:g}") if levels else f"{score:g}"
 
 
 def typed_value(value: object) -> str:
@@ -146,7 +148,7 @@ class MarksGridModel(QAbstractTableModel):
         if subject is None:
             return None, "这一列不能录入成绩。"
         try:
-            return parse_mark(text, subject["full_marks"]), None
+            return parse_mark(text, subject["full_marks"], subject.get("levels")), None
         except ValidationError as exc:
             return None, exc.problems[0].message
 
@@ -229,7 +231,8 @@ class MarksGridModel(QAbstractTableModel):
             return subject["name"] if full == 100 else f"{subject['name']}({full:g})"
         if role == Qt.ItemDataRole.ToolTipRole:
             if subject is not None:
-                where = f"满分 {subject['full_marks']:g};" if is_scored(subject) else "按等级评定;"
+                where = (f"满分 {subject['full_marks']:g};" if is_scored(subject)
+                         else f"按等级评定:{' / '.join(subject.get('levels') or ())};")
                 text = where + f"考试年级:{'、'.join(map(str, subject['grades']))}"
                 return text if self.may_write(section) else text + "(只读:您没有任教这一科)"
             if section == self.total_column:
@@ -259,7 +262,8 @@ class MarksGridModel(QAbstractTableModel):
             return self._total_data(row, role)
         refused = self._invalid.get((row, column))
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return refused[0] if refused else mark_text(self.stored(row, column))
+            subject = self.subject_at(column)
+            return refused[0] if refused else mark_text(self.stored(row, column), subject and subject.get("levels"))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         band = None if refused else mark_band(self.stored(row, column), self.subject_at(column), pupil["grade"])

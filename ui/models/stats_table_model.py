@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
-from app.stats.vocabulary import SMALL_SAMPLE, format_figure, label, rank_text, value_added_verdict
+from app.stats.vocabulary import SMALL_SAMPLE, format_figure, grades_text, label, rank_text, value_added_verdict
 from app.validation.classnames import GRADE_NAMES
 from ui.models.table_model import (Column, ModelIndex, SnapshotTableModel, field_text, flag_text,
                                     school_column)
@@ -61,9 +61,10 @@ def _grade_column() -> Column:
                   centered=True, sample="全部年级")
 
 
-def stats_columns(level: str, *, ranks: bool, schools: bool) -> list[Column]:
+def stats_columns(level: str, *, ranks: bool, schools: bool, graded: bool = False) -> list[Column]:
     """Return the columns of the figures table at `level` (class / grade / school / township); with
-    `ranks` the 排名 column; with `schools` (several schools shown) the 学校 column."""
+    `ranks` the 名次 column; with `schools` (several schools shown) the 学校 column; with `graded`
+    (a subject assessed by grade is shown) the 等级分布 column."""
     columns: list[Column] = []
     if level == "township":
         columns.append(Column("township_name", "乡镇", field_text("township_name"), sample="青山镇"))
@@ -80,6 +81,9 @@ def stats_columns(level: str, *, ranks: bool, schools: bool) -> list[Column]:
         Column("small_sample", SMALL_SAMPLE, flag_text("small_sample"), lambda r: not r.get("small_sample"),
                centered=True, sample=SMALL_SAMPLE),
     ]
+    if graded:
+        columns.append(Column("grades", label("grades"), lambda r: grades_text(r["grades"]) if r.get("grades") else "",
+                              centered=True, sample="优秀 12 · 良好 20 · 合格 3 · 待提高 1"))
     if ranks:
         columns.append(Column("rank", label("rank"), rank_text, lambda r: (r.get("rank") is None, r.get("rank") or 0),
                               centered=True, sample="不排名"))

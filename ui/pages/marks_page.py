@@ -349,7 +349,9 @@ class MarksPage(Page):
         if saved and label:
             self.undo_stack.beginMacro(label)
         for (row, column, mark), old, (pupil_id, subject_id, _) in list(zip(todo, olds, cells_todo))[:saved]:
-            what = f"{self._cell_label(row, column)} {mark_text(old) or '空'} → {mark_text(mark) or '空'}"
+            levels = model.subject_at(column).get("levels")
+            what = (f"{self._cell_label(row, column)} {mark_text(old, levels) or '空'} → "
+                    f"{mark_text(mark, levels) or '空'}")
             self.undo_stack.push(MarkCommand(self, exam_id, pupil_id, subject_id, old, mark, what))
         if saved and label:
             self.undo_stack.endMacro()

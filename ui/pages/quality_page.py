@@ -17,6 +17,7 @@ from app.progress import Cancelled
 from app.queries.quality import QualityData, cohort_trend, load_part, load_quality, may_see_pupils
 from app.queries.roster import list_schools
 from app.services.exams import POLICY_NAMES, list_exams
+from app.stats.lists import baseline_choices
 from app.stats.ranking import exam_may_rank, rank_refusal
 from ui.dialogs.messages import show_error
 from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade_text, list_columns, stats_columns,
@@ -118,6 +119,17 @@ class QualityPage(Page):
             combo.currentIndexChanged.connect(lambda _i: self.show_data())
         bar.addStretch(1)
         layout.addLayout(bar)
+        # The baseline of 进步/增值 and the pupil lists: the previous exam of the same kind by default.
+        second = QHBoxLayout()
+        self.baseline_combo = QComboBox()
+        self.baseline_combo.setMinimumContentsLength(24)
+        self.baseline_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.baseline_combo.setToolTip(self.tr("进步、增值和学困生名单与哪次考试比较;默认为同一批学生上一次同类、同范围的考试"))
+        self.baseline_combo.activated.connect(lambda _i: self.load_exam(keep_baseline=True))
+        second.addWidget(QLabel(self.tr("基线考试")))
+        second.addWidget(self.baseline_combo)
+        second.addStretch(1)
+        layout.addLayout(second)
         self.status = QLabel()
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -251,8 +263,9 @@ class QualityPage(Page):
                                  if e["n_marks"]])
         self.load_exam()
 
-    def load_exam(self) -> None:
-        """Read the chosen exam's figures in the background, then show them."""
+    def load_exam(self, keep_baseline: bool = False) -> None:
+        """Read the chosen exam's figures in the background, then show them; the baseline is the one
+        chosen (`keep_baseline`) or, for a newly chosen exam, the default one."""
         exam_id = self.exam_combo.currentData()
         if exam_id is None:
             self.session.tasks.cancel(self)
@@ -261,12 +274,18 @@ class QualityPage(Page):
             self.show_data()
             return
         session = self.session
+        if not keep_baseline:
+            choices = baseline_choices(session.db, exam_id)
+            self.baseline_combo.clear()
+            refill(self.baseline_combo, [(c["name"] + ("" if c["same_kind"] else self.tr("(非同类考试)")), c["id"])
+                                         for c in choices], all_text=self.tr("默认:上一次同类考试"))
+        baseline_id = chosen(self.baseline_combo)
         self.status.setText(self.tr("正在统计…"))
 
         def work(control) -> QualityData:
             # The group figures only: each other tab reads its part when it is first opened.
-            return load_quality(session.worker_db(), exam_id, session.actor, parts=(), progress=control.progress,
-                                cancelled=control.cancelled)
+            return load_quality(session.worker_db(), exam_id, session.actor, parts=(), baseline_id=baseline_id,
+                                progress=control.progress, cancelled=control.cancelled)
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, Cancelled):
@@ -289,8 +308,9 @@ class QualityPage(Page):
     def _loaded_note(self, data: QualityData) -> None:
         exam = data.exam
         self.status.setText(self.tr("{name}:{policy};分数线按满分的百分比(优秀、及格、低分),"
-                                    "人数少于 {n} 的组为“样本过小”(灰色),不参加排名。").format(
-            name=exam["name"], policy=POLICY_NAMES.get(exam["policy"], exam["policy"]), n=data.min_group_size))
+                                    "人数少于 {n} 的组为“样本过小”(灰色),不参加排名。基线考试:{baseline}。").format(
+            name=exam["name"], policy=POLICY_NAMES.get(exam["policy"], exam["policy"]), n=data.min_group_size,
+            baseline=data.baseline["name"] if data.baseline else self.tr("无")))
 
     # --- showing -------------------------------------------------------------------------------
 
@@ -349,7 +369,8 @@ class QualityPage(Page):
             records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
             records = self._keep(records, school=level != "township", grade=level != "school")
             _show(self.stats_table, self.stats_model, records,
-                  stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several),
+                  stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several,
+                                graded=any(r.get("grades") for r in records)),
                   self.session.tasks)
             small = sum(1 for r in records if r["small_sample"])
             refusal = rank_refusal(data.exam)
@@ -500,9 +521,9 @@ class QualityPage(Page):
         grades = [r for r in data.levels["grade"] if r["grade"] == grade and r["subject_code"] == subject["code"]]
         bands: dict[str, list[int]] = {}
         mine = [r for r in grades if r["school_code"] == school_code]
-        if mine:
+        if mine and mine[0]["bands"] is not None:  # a graded subject has levels, not score bands
             bands[f"{mine[0]['school_name']}(n={mine[0]['n']})"] = mine[0]["bands"]
-        if town and self.session.is_township:
+        if town and town[0]["bands"] is not None and self.session.is_township:
             # A school's own database holds only that school: its "township" is the school again.
             bands[f"{town[0]['township_name']}(n={town[0]['n']})"] = town[0]["bands"]
         if bands:

@@ -65,10 +65,12 @@ class GenerateDialog(QDialog):
         self.stop_button.setToolTip(self.tr("停止排课,保留目前找到的最好课表"))
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop)
-        bar.addWidget(self.start_button)
-        bar.addWidget(self.stop_button)
-        bar.addStretch(1)
-        layout.addWidget(self.settings)
+        top = QHBoxLayout()  # 停止 stays outside the settings, which are disabled while solving
+        top.addWidget(self.settings)
+        top.addWidget(self.start_button)
+        top.addWidget(self.stop_button)
+        top.addStretch(1)
+        layout.addLayout(top)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
@@ -115,8 +117,8 @@ class GenerateDialog(QDialog):
         self.timer.setInterval(200)
         self.timer.timeout.connect(self._tick)
         if result is not None:
-            self.settings.hide()
-            self.progress.hide()
+            for widget in (self.settings, self.start_button, self.stop_button, self.progress):
+                widget.hide()
             self.show_result(result)
 
     def school_ids(self) -> list[str]:

@@ -374,13 +374,14 @@ class Model:
                         used = m.new_bool_var("")
                         m.add_max_equality(used, here)
                         self.penalties.append((w.get("itinerant_day", 0), used))
-        if w.get("daily_spread") and len(loads) > 1:
-            top = m.new_int_var(0, 20, "")
-            bottom = m.new_int_var(0, 20, "")
+        if w.get("daily_spread"):
+            total = sum(self.remaining[i] for i in indexes) + sum(len(v) for (t, _), v in self.teacher_fixed.items()
+                                                                 if t == teacher_id)
+            cap = -(-total // len(p.days)) + 1  # more than one above the even share is a heavy day
             for load in loads:
-                m.add(top >= load)
-                m.add(bottom <= load)
-            self.penalties.append((w["daily_spread"], top - bottom))
+                over = m.new_int_var(0, 20, "")
+                m.add(over >= load - cap)
+                self.penalties.append((w["daily_spread"], over))
 
     def objective(self) -> Any:
         """Return the weighted sum of the soft rules."""
@@ -467,6 +468,7 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
         progress = _Progress(model, started, report)
         progress.snapshots = snapshots if keep else None
         second = _solver(left, seed, workers)
+        second.parameters.use_lns_only = True  # improve the phase-1 timetable by large neighbourhood search
         watch = _Watch(stop, second)
         second.solve(model.model, progress)
         watch.done()
