@@ -521,13 +521,15 @@ class _Planner:
     def _missing_pupils(self) -> list[Problem]:
         """One warning per class in the file listing the pupils on its roster on the exam date (not
         免考) who still have no mark once the file is in: under the roster basis they count as 缺考 = 0."""
-        planned = {(row[1], row[2]) for row in self.plan.inserts}
+        planned: dict[str, set[str]] = {}
+        for row in self.plan.inserts:
+            planned.setdefault(row[1], set()).add(row[2])
         touched = {self.pupils.at_exam[p][0] for p in self.matched} - {None}
         names = {s["subject_id"]: s["name"] for s in self.exam["subjects"]}
         by_class: dict[str, dict[str, list]] = {}
         schools = {row[0] for row in self.plan.inserts} | {u["school_id"] for u in self.plan.updates}
-        for item in missing_marks(self.db, self.exam, reporting=schools):
-            if item.exempt or item.class_id not in touched or (item.pupil_id, item.subject_id) in planned:
+        for item in missing_marks(self.db, self.exam, reporting=schools, also_marked=planned):
+            if item.exempt or item.class_id not in touched:
                 continue
             pupil = by_class.setdefault(item.class_id, {}).setdefault(item.pupil_id, [item, []])
             pupil[1].append(names[item.subject_id])

@@ -49,9 +49,11 @@ def _below(unit: dict, reference: dict | None) -> bool:
 
 
 def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | None = None,
-                  progress: Progress | None = None, cancelled: CancelCheck | None = None) -> dict:
+                  township_code: str | None = None, progress: Progress | None = None,
+                  cancelled: CancelCheck | None = None) -> dict:
     """Return the 考试概览 of `exam_id` for the school `school_id` (a user bound to a school always
-    gets their own), or for the township when None.
+    gets their own), or without a school for the township `township_code` (default: the first
+    township of the database by code: a county database shows one township at a time).
 
     {"exam", "unit": {kind: school|township, code, name}, "rows": [per grade and subject: grade,
     subject, subject_code, subject_id, full_marks, n, the FIGURES, bands (10 counts), small_sample,
@@ -77,8 +79,8 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
     if school is not None:
         town_code = db.execute("SELECT code FROM township WHERE id = ?", [school[2]]).fetchone()
         town_code = town_code[0] if town_code else None
-    elif len(township_codes) == 1:
-        town_code = next(iter(township_codes))
+    elif township_codes:
+        town_code = township_code if township_code in township_codes else min(township_codes)
     town = {(r["grade"], r["subject_code"]): r for r in levels["township"]
             if r["township_code"] == town_code and r["grade"] is not None}
     # In a school's own database the township holds that school alone: its figures would be the

@@ -115,6 +115,7 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, 
     return data
 
 
+
 def _own_code(db: Database, actor: Actor) -> str | None:
     """Return the code of the school the actor is bound to (None for the township)."""
     if not actor.school_id:

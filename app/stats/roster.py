@@ -20,7 +20,7 @@ sheet must not raise a figure.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -86,12 +86,16 @@ def _scope_schools(db: Database, exam: dict) -> list[str]:
 
 
 def missing_marks(db: Database, exam: dict, preset: Preset | str | None = None, *,
-                  reporting: Iterable[str] = ()) -> list[Missing]:
+                  reporting: Iterable[str] = (),
+                  also_marked: Mapping[str, Collection[str]] | None = None) -> list[Missing]:
     """Return every (pupil, subject) of the exam's roster without a mark row, ordered by school,
     grade, class, 学籍号 and subject (see the module docstring for who is on the roster).
 
     `exam` is a record of app.services.exams.get_exam; `reporting` names schools to treat as having
-    handed marks in (a marks file about to be imported). Raises NotFound for an unknown preset.
+    handed marks in (a marks file about to be imported); `also_marked` maps pupil id → subject ids
+    that count as marked (the marks of that file), so a file covering a county's 60,000 pupils lists
+    only who it leaves out instead of building and dropping half a million records. Raises NotFound
+    for an unknown preset.
     """
     chosen = resolve(db, "quality", preset)
     day = roster_day(db, exam, chosen)
@@ -130,8 +134,10 @@ def missing_marks(db: Database, exam: dict, preset: Preset | str | None = None, 
             continue
         if class_id is None:
             continue
+        stored = marked.get(pid, ())
+        planned = also_marked.get(pid, ()) if also_marked else ()
         for order, (subject_id, subject_grades, is_pe) in enumerate(subjects):
-            if grade in subject_grades and subject_id not in marked.get(pid, ()):
+            if grade in subject_grades and subject_id not in stored and subject_id not in planned:
                 out.append((school_id, grade, number, class_name or "", student_no, order,
                             Missing(pid, student_no, name, school_id, class_id, grade, subject_id,
                                     bool(pe_exempt and is_pe))))

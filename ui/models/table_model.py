@@ -20,6 +20,8 @@ from PySide6.QtCore import (QAbstractTableModel, QCollator, QLocale, QModelIndex
                             QSortFilterProxyModel, Qt)
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+# Above this many rows a snapshot's sort ranks are worked out when a column is first sorted.
+LAZY_RANKS = 5000
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -67,7 +69,7 @@ class TableSnapshot:
     """Rows with their display text, search text and per-column order ranks."""
 
     def __init__(self, rows: list[dict], columns: list[Column], display: list[list[str]],
-                 search: list[str], ranks: list[list[int]]):
+                 search: list[str], ranks: list[list[int] | None]):
         self.rows = rows
         self.columns = columns
         self.display = display
@@ -80,19 +82,29 @@ class TableSnapshot:
         search_keys = list(search_keys)
         display = [[column.text(row) for column in columns] for row in rows]
         search = [" ".join(str(row.get(k) or "") for k in search_keys).casefold() for row in rows]
-        collator = pinyin_collator()
-        ranks: list[list[int]] = []
-        for c, column in enumerate(columns):
+        snap = cls(rows, columns, display, search, [None] * len(columns))
+        if len(rows) <= LAZY_RANKS:
+            for c in range(len(columns)):
+                snap.rank(c)
+        return snap
+
+    def rank(self, c: int) -> list[int]:
+        """Return the rank of each row in column `c`'s order, working it out on first use (a big
+        table's ranks are left until the user sorts: one sort of 100,000 rows holds Python's lock
+        long enough to stall the window when done on the worker for every column)."""
+        if self.ranks[c] is None:
+            column = self.columns[c]
             if column.sort_key is not None:
-                keys = [column.sort_key(row) for row in rows]
+                keys = [column.sort_key(row) for row in self.rows]
             else:
-                keys = [collator.sortKey(line[c]) for line in display]
-            order = sorted(range(len(rows)), key=keys.__getitem__)
-            rank = [0] * len(rows)
+                collator = pinyin_collator()
+                keys = [collator.sortKey(line[c]) for line in self.display]
+            order = sorted(range(len(self.rows)), key=keys.__getitem__)
+            rank = [0] * len(self.rows)
             for position, index in enumerate(order):
                 rank[index] = position
-            ranks.append(rank)
-        return cls(rows, columns, display, search, ranks)
+            self.ranks[c] = rank
+        return self.ranks[c]
 
     @classmethod
     def empty(cls, columns: list[Column]) -> TableSnapshot:
@@ -188,7 +200,7 @@ class SnapshotTableModel(QAbstractTableModel):
         if self._sort is None:
             return list(range(n))
         column, order = self._sort
-        rank = self._snap.ranks[column]
+        rank = self._snap.rank(column)
         return sorted(range(n), key=rank.__getitem__, reverse=order == Qt.SortOrder.DescendingOrder)
 
 

@@ -28,6 +28,7 @@ from ui.widgets.chart import ChartData, ChartWidget
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 
 BAND_LABELS = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "≥90%"]
+TOWNSHIP = "township:"  # the school chooser's value for a township's schools together
 _METRICS = (("mean", "平均分"), ("pass_rate", "及格率"), ("excellent_rate", "优秀率"), ("low_rate", "低分率"))
 
 
@@ -111,8 +112,14 @@ class ExamOverviewPage(Page):
             schools = [s for s in schools if s["id"] == session.actor.school_id]
         self.school_combo.fill(schools, everyone=session.is_township and not session.actor.school_id)
         if self.school_combo.count() and session.is_township and not session.actor.school_id:
-            self.school_combo.setItemText(0, self.tr("全乡镇(各校汇总)"))
+            # One entry per township (all its schools together) before the schools.
+            self.school_combo.removeItem(0)
+            towns = sorted({(s["township_code"], s["township_name"]) for s in schools if s["township_code"]})
+            for i, (code, name) in enumerate(towns):
+                self.school_combo.insertItem(i, self.tr("{name}(各校汇总)").format(name=name), f"{TOWNSHIP}{code}")
+            self.school_combo.setCurrentIndex(0)
         self.school_combo.setEnabled(self.school_combo.count() > 1)
+        self._township_of = {s["id"]: s["township_code"] for s in schools}
         for label, widget in ((self.tr("考试"), self.exam_combo), (self.tr("学校"), self.school_combo)):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
@@ -188,7 +195,9 @@ class ExamOverviewPage(Page):
             self.status.setText(self.tr("还没有录入成绩的考试。请先在“考试成绩”页录入或导入成绩。"))
             self.show_data()
             return
-        session, school_id = self.session, chosen(self.school_combo)
+        session, choice = self.session, chosen(self.school_combo)
+        township = str(choice)[len(TOWNSHIP):] if choice and str(choice).startswith(TOWNSHIP) else None
+        school_id = None if township or not choice else choice
         self.status.setText(self.tr("正在统计…"))
 
         def failed(exc: BaseException) -> None:
@@ -197,7 +206,8 @@ class ExamOverviewPage(Page):
                 show_error(self, exc)
 
         session.tasks.run(lambda control: load_overview(session.worker_db(), exam_id, session.actor,
-                                                        school_id=school_id, progress=control.progress,
+                                                        school_id=school_id, township_code=township,
+                                                        progress=control.progress,
                                                         cancelled=control.cancelled),
                           on_done=self._loaded, on_error=failed, label=self.tr("正在统计考试概览…"), parent=self,
                           cancellable=True, key=self)
@@ -297,8 +307,12 @@ class ExamOverviewPage(Page):
         if data is None:
             return None
         row = self.chosen_row() or {}
-        school_id = chosen(self.school_combo) if data["unit"]["kind"] == "school" else None
-        schools = [school_id] if school_id else None
+        if data["unit"]["kind"] == "school":
+            schools = [chosen(self.school_combo)]
+        else:
+            code = data["unit"]["code"]
+            schools = [self.school_combo.itemData(i) for i in range(self.school_combo.count())
+                       if self._township_of.get(self.school_combo.itemData(i)) == code] or None
         dialog = ScoreTableDialog(self.session, data["exam"], schools, data["unit"]["name"], row.get("grade"),
                                   row.get("subject_id"), self)
         dialog.open()

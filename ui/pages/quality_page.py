@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView,
                                QTabWidget, QVBoxLayout, QWidget)
 
 from app.progress import Cancelled
+from app.queries.overview import MANY_SCHOOLS, TOP_BOTTOM
 from app.queries.quality import QualityData, cohort_trend, load_part, load_quality, may_see_pupils
 from app.queries.roster import list_schools
 from app.services.exams import POLICY_NAMES, list_exams
@@ -103,6 +104,8 @@ class QualityPage(Page):
         for key, name in LEVELS:
             if key != "township" or session.is_township:
                 self.level_combo.addItem(self.tr(name), key)
+        if len(self._schools) > MANY_SCHOOLS:  # a county opens on its schools, not 100,000 class rows
+            self.level_combo.setCurrentIndex(self.level_combo.findData("school"))
         self.school_combo = SchoolCombo()
         self.school_combo.fill(self._schools, everyone=len(self._schools) > 1, key="code")
         self.school_combo.setEnabled(self.school_combo.count() > 1)
@@ -284,8 +287,15 @@ class QualityPage(Page):
 
         def work(control) -> QualityData:
             # The group figures only: each other tab reads its part when it is first opened.
-            return load_quality(session.worker_db(), exam_id, session.actor, parts=(), baseline_id=baseline_id,
+            data = load_quality(session.worker_db(), exam_id, session.actor, parts=(), baseline_id=baseline_id,
                                 progress=control.progress, cancelled=control.cancelled)
+            # The subjects' order for sorting, set here once rather than on the GUI thread at every
+            # filter change (a county's class level holds tens of thousands of records).
+            order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
+            for records in data.levels.values():
+                for record in records:
+                    record["subject_order"] = order.get(record["subject_code"], 0)
+            return data
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, Cancelled):
@@ -365,9 +375,7 @@ class QualityPage(Page):
         several = self.school_code() is None and len(self._schools) > 1
         if tab is self._tab_widgets["stats"]:
             level = self.level()
-            order = {s["code"]: i for i, s in enumerate(data.exam["subjects"])}
-            records = [dict(r, subject_order=order.get(r["subject_code"], 0)) for r in data.levels[level]]
-            records = self._keep(records, school=level != "township", grade=level != "school")
+            records = self._keep(data.levels[level], school=level != "township", grade=level != "school")
             _show(self.stats_table, self.stats_model, records,
                   stats_columns(level, ranks=self.staff and exam_may_rank(data.exam), schools=several,
                                 graded=any(r.get("grades") for r in records)),
@@ -537,8 +545,12 @@ class QualityPage(Page):
             title = f"{what}各班对比"
         else:
             groups = grades
+            if len(groups) > MANY_SCHOOLS:  # never 200 bars: the first and last by mean
+                groups = sorted(groups, key=lambda r: -(r["mean_pct"] or 0))
+                groups = groups[:TOP_BOTTOM] + groups[-TOP_BOTTOM:]
             names = [r["school_name"] for r in groups]
-            title = f"{what}各校对比"
+            title = f"{what}各校对比" if len(grades) <= MANY_SCHOOLS else \
+                f"{what}平均分最高和最低的各 {TOP_BOTTOM} 所学校(共 {len(grades)} 所)"
         labels = [f"{name}{'*' if r['small_sample'] else ''}(n={r['n']})" for name, r in zip(names, groups)]
         series = {"平均分(占满分%)": [None if r["mean_pct"] is None else 100 * r["mean_pct"] for r in groups],
                   "及格率": [None if r["pass_rate"] is None else 100 * r["pass_rate"] for r in groups],
