@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from app.errors import Problem, ValidationError
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import DataRow, Table
+from app.importing.workbook import DataRow, RowCheck, Table
 from app.progress import CancelCheck, Progress, check
 
 CHECK_EVERY = 1000  # rows between two looks at `cancelled()` and two progress reports
@@ -74,6 +74,16 @@ def school_known(resolver: SchoolResolver, plan: ImportPlan, table: Table) -> bo
     plan.problems.append(problem)
     plan.skipped_rows += len(table.rows)
     return False
+
+
+def start_row(resolver: SchoolResolver, table: Table, row: DataRow, planned: PlannedRow) -> RowCheck:
+    """Return the RowCheck of a roster or teacher row, with `planned.school_id` set to the row's
+    school (and a problem recorded when it cannot be told)."""
+    check = RowCheck(table, row)
+    planned.school_id, problem = resolver.for_row(table, row)
+    if problem is not None:
+        check.problems.append(problem)
+    return check
 
 
 def column_of(field_name: str | None, table: Table, columns: Mapping[str, tuple[str, ...]]) -> str | None:

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, set_links, update_row
 from app.errors import Problem, invalid
-from app.importing.plan import ImportPlan, PlannedRow, column_of, each_row, school_known
+from app.importing.plan import ImportPlan, PlannedRow, column_of, each_row, school_known, start_row
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, date_value, read_tables,
                                     sort_problems, year_month)
@@ -111,13 +111,10 @@ class _Planner:
         self.notes: list[tuple[str, str]] = []
 
     def plan_row(self, table: Table, row: DataRow) -> None:
-        check = RowCheck(table, row)
         self.notes = []
         planned = PlannedTeacher(sheet=row.sheet, row=row.row, action="add", values={})
-        school_id, problem = self.resolver.for_row(table, row)
-        if problem is not None:
-            check.problems.append(problem)
-        planned.school_id = school_id
+        check = start_row(self.resolver, table, row, planned)
+        school_id = planned.school_id
         try:
             staff_no = code_text(row.values.get("staff_no"))
         except CellError as exc:

@@ -65,7 +65,8 @@ def placement_at_exam(db: Database, pupil: dict, exam_id: str) -> tuple[str | No
 
 def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject_id: str,
              value: object) -> dict | None:
-    """Record one pupil's mark in one exam subject; `value` as typed (None or '' clears it).
+    """Record one pupil's mark in one exam subject; `value` as typed (None or '' clears it), or for a
+    graded subject the position of its level as a number (1 = best).
 
     Returns the stored mark row, or None when cleared. Raises ValidationError (bad value, subject not
     in the exam, pupil's grade not examined) or PermissionDenied (teachers: only classes they teach).
@@ -90,7 +91,13 @@ def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject
             with db.atomic():
                 delete_row(db, actor, "mark", mark_id)
         return None
-    score, status = parse_mark(value, full_marks, scale_levels(levels) if assessment == GRADED else None)
+    levels_of = scale_levels(levels) if assessment == GRADED else None
+    if levels_of and isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and float(value).is_integer() and 1 <= value <= len(levels_of):
+        # A level already read (the grid and undo hand back the stored position, 1 = best).
+        score, status = float(value), "正常"
+    else:
+        score, status = parse_mark(value, full_marks, levels_of)
     with db.atomic():
         if existing:
             update_row(db, actor, "mark", mark_id, {"score": score, "status": status})

@@ -27,6 +27,7 @@ from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
+from app.stats.roster import missing_marks
 from app.stats.vocabulary import cite
 from app.validation.mask import mask_student_no
 
@@ -56,10 +57,27 @@ def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[
                  else f"{rank_refusal(exam)}。")
 
 
-def pupil_table(pupils: list[dict], exam: dict, several_grades: bool) -> Table:
+def unmarked_pupils(db: Database, exam: dict, klass: dict, school_id: str, marked: set[str]) -> list[dict]:
+    """Return the pupils on the class's roster on the exam's roster day (app.stats.roster) who have no
+    mark at all in the exam: {student_no, name, grade, subjects: {subject_id: 免考 or 缺考}}, in
+    学籍号 order. Under the roster basis they count as 缺考 = 0, so the teacher must see them listed."""
+    out: dict[str, dict] = {}
+    for item in missing_marks(db, exam, reporting=[school_id]):
+        if item.class_id != klass["id"] or item.pupil_id in marked:
+            continue
+        pupil = out.setdefault(item.pupil_id, {"student_no": item.student_no, "name": item.name,
+                                               "grade": item.grade, "subjects": {}})
+        pupil["subjects"][item.subject_id] = "免考" if item.exempt else "缺考"
+    return list(out.values())
+
+
+def pupil_table(pupils: list[dict], exam: dict, several_grades: bool, unmarked: list[dict] | None = None) -> Table:
     """Return the pupil list: each subject's score (or 缺考 / 免考 / 作弊), the total and the rank
-    of the total in the class (only for comparable totals)."""
+    of the total in the class (only for comparable totals); then the roster's pupils without any mark
+    (`unmarked`, see unmarked_pupils), shown as 缺考 with no rank."""
+    unmarked = unmarked or []
     present = {s["subject_code"] for p in pupils for s in p["subjects"]}
+    present |= {s["code"] for s in exam["subjects"] for p in unmarked if s["subject_id"] in p["subjects"]}
     subjects = [s for s in exam["subjects"] if s["code"] in present]
     ranked = exam_may_rank(exam)
     columns = [Column("学籍号"), Column("姓名"), Column("年级")] + [Column(s["name"], "score") for s in subjects] + [
@@ -74,8 +92,21 @@ def pupil_table(pupils: list[dict], exam: dict, several_grades: bool) -> Table:
                          else mark["level"] if mark["graded"] else mark["score"])
         rows.append([mask_student_no(p["student_no"]), p["name"], grade_name(p["grade"]), *cells, p["total"],
                      *([p["total_rank_class"]] if ranked else [])])
-    unranked = ("有免考学科的学生总分不排名次(缺考按 0 分计入总分)" if exam["policy"] == "roster"
+    roster = exam["policy"] == "roster"
+    for p in unmarked:
+        cells = [p["subjects"].get(s["subject_id"]) for s in subjects]
+        # Under the roster basis a pupil with no mark is 缺考 = 0 in every subject: the total 0 ranks
+        # with the class's other zeros (competition rank), unless a subject is 免考.
+        rank = (1 + sum(1 for q in pupils if q["grade"] == p["grade"] and q["total_rank_class"] is not None
+                        and (q["total"] or 0) > 0)
+                if roster and "免考" not in p["subjects"].values() else None)
+        rows.append([p["student_no"], p["name"], grade_name(p["grade"]), *cells, 0 if roster else None,
+                     *([rank] if ranked else [])])
+    unranked = ("有免考学科的学生总分不排名次(缺考按 0 分计入总分)" if roster
                 else "有缺考或免考学科的学生总分不排名次")
+    if unmarked:
+        unranked += (f";名册上另有 {len(unmarked)} 名学生没有任何成绩,列在最后"
+                     + (",按应考人数统计时计为缺考 0 分" if roster else ",按实考人数统计时不计入"))
     return Table("学生成绩一览", columns, rows, sheet="学生成绩",
                  note=(f"学生成绩和名次仅供班主任和任课教师使用,不得公开张贴或排名公布({cite(None, '篇13')})。"
                        f"{unranked};作弊按 0 分计。" + ("复式班按年级分别排名。" if several_grades else "")) if ranked
@@ -168,7 +199,9 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
         growth.append(progress_table(gains, "年级", lambda p: grade_name(p["grade"])))
         growth.append(value_added_table(added, "年级", lambda r: grade_name(r["grade"])))
     sections.append(Section("四、进步值与增值评价", growth))
-    sections.append(Section("五、学生成绩一览(仅供教师使用)", [pupil_table(pupils, exam, len(klass["grades"]) > 1)], landscape=True))
+    unmarked = unmarked_pupils(db, exam, klass, school["id"], {p["pupil_id"] for p in pupils})
+    sections.append(Section("五、学生成绩一览(仅供教师使用)",
+                            [pupil_table(pupils, exam, len(klass["grades"]) > 1, unmarked)], landscape=True))
     lists: list = [borderline_table(near, float(preset["borderline_margin_pct"]))]
     if baseline:
         lists.append(struggling_table(weak, int(preset["struggling_min_subjects"]), baseline["name"]))

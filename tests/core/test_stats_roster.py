@@ -172,3 +172,31 @@ def test_cli_import_and_stats_show_roster_marks_and_absent(school, monkeypatch, 
         assert reopened.execute("SELECT COUNT(*) FROM mark").fetchone()[0] == 20
     finally:
         reopened.close()
+
+
+def test_the_class_report_lists_roster_pupils_without_any_mark(school, tmp_path):
+    """Two pupils of the roster (P11, P12) are not on the sheet: the 班主任's pupil list shows them
+    last, 缺考 in both subjects with a total of 0, ranked with the zeros, so nobody vanishes from the list."""
+    from openpyxl import load_workbook
+
+    from app.reports import write_report
+    from app.reports.class_report import build
+
+    db, exam_id, path, _ = school
+    apply_marks(db, SYSTEM, read_marks(db, path, exam_id))
+    out = tmp_path / "班级报告.xlsx"
+    write_report(build(db, exam_id, "三(1)班"), out)
+    sheet = load_workbook(out)["学生成绩"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(r for r in rows if r and "学籍号" in r)
+    listed = {r[header.index("学籍号")]: r for r in rows[rows.index(header) + 1:] if r and r[0]}
+    assert [no for no in listed if no.startswith("G2026")][-2:] == ["G202611", "G202612"]
+    for no, name in (("G202611", "褚十一"), ("G202612", "卫十二")):
+        row = listed[no]
+        assert row[header.index("姓名")] == name
+        assert (row[header.index("语文")], row[header.index("数学")]) == ("缺考", "缺考")
+        assert row[header.index("总分")] == 0
+        # 缺考 = 0 under the roster basis: the two zeros tie behind the ten who wrote (all totals > 0).
+        assert row[header.index("班内名次")] == 11
+    assert "G202615" not in listed  # 韩十五 came after the exam
+    assert len([no for no in listed if no.startswith("G2026")]) == 12

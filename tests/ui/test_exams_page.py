@@ -72,7 +72,7 @@ def test_edit_then_delete_exam(window, school_session, owned, boxes, small_schoo
     exam_id = list_exams(school_session.db)[0]["id"]
     dialog = owned(ExamDialog(school_session, exam_id))
     assert dialog.name.text() == "期中考试" and not dialog.term.isEnabled()
-    assert dialog.subjects.cellWidget(1, 1).value() == 120  # 数学, as saved
+    assert dialog.subjects.cellWidget(1, 2).value() == 120  # 数学, as saved
     dialog.name.setText("期中质量检测")
     dialog.set_subject("英语", grades="4")
     dialog.accept()
@@ -114,3 +114,25 @@ def test_a_school_cannot_change_the_townships_unified_exam(make_window, demo_dir
         assert page.new_button.isEnabled()
     finally:
         db.close()
+
+
+def test_music_is_graded_by_default_and_saved_as_levels(school_session, owned):
+    from app.services.exams import get_exam
+
+    dialog = owned(ExamDialog(school_session))
+    dialog.name.setText("期末考查")
+    dialog.type.setCurrentText("期末")
+    dialog.date.setDate(QDate(2026, 1, 10))
+    dialog.set_grades([3])
+    dialog.set_subject("音乐")
+    row = next(i for i, s in enumerate(dialog._catalogue) if s["name"] == "音乐")
+    assert dialog.subjects.cellWidget(row, 1).currentText().startswith("等级")
+    assert not dialog.subjects.cellWidget(row, 2).isEnabled()  # no full marks for a graded subject
+    dialog.accept()
+    assert dialog.result() == 1
+    subjects = {s["name"]: s for s in get_exam(school_session.db, dialog.exam_id)["subjects"]}
+    assert subjects["音乐"]["assessment"] == "等级" and subjects["数学"]["assessment"] == "分数"
+    again = owned(ExamDialog(school_session, dialog.exam_id))
+    assert again.subjects.cellWidget(row, 1).currentText().startswith("等级")
+    again.accept()
+    assert again.result() == 1

@@ -360,3 +360,23 @@ def test_a_cells_history_shows_who_when_and_old_to_new_including_a_change_made_o
                      ["(程序之外的修改,不知是谁)", "修改", "75", "99"]]
     dialog.grab().save("/tmp/security-history.png")
     dialog.close()
+
+
+def test_a_graded_subject_takes_a_level_typed_in_the_grid(demo_path, tasks, make_window, boxes):
+    db = open_database(demo_path)
+    exam_id = create_exam(db, SYSTEM, name="三年级音乐考查", type="单元", grades="3", subjects="语文:100,音乐:等级")
+    ids = {"exam": exam_id, "class": class_id(db, "QSZ01", "三(1)班"),
+           "school": db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]}
+    db.close()
+    page = open_page(demo_path, tasks, make_window, "admin", ids)
+    model = page.model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    music = headers.index("音乐(等级)")
+    page.select_cell(0, music)
+    type_keys(page, "b")
+    assert stored(demo_path, exam_id) == {(number(page, 0), "音乐"): (2.0, "正常")}
+    assert cell(page, 0, music) == "B"
+    page.select_cell(1, music)
+    type_keys(page, "95")  # a score is not a level
+    assert (number(page, 1), "音乐") not in stored(demo_path, exam_id)
+    assert "A / B / C" in model.index(1, music).data(Qt.ItemDataRole.ToolTipRole)

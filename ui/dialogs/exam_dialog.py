@@ -17,13 +17,14 @@ from app.services.exams import (DEFAULT_CUTOFFS, EXAM_TYPES, POLICY_NAMES, creat
                                 parse_grades)
 from app.services.schools import current_term
 from app.services.subjects import list_subjects
+from app.stats.graded import GRADED, SCORED, graded_by_default
 from ui.dialogs.messages import show_error
 from ui.session import Session
 from ui.widgets.form import ProblemForm
 
 GRADE_NAMES = "一二三四五六七八九"
 # Columns of the subjects table.
-SUBJECT, FULL, GRADES, EXCELLENT, PASS, LOW = range(6)
+SUBJECT, ASSESS, FULL, GRADES, EXCELLENT, PASS, LOW = range(7)
 CUT_KEYS = {EXCELLENT: "excellent_pct", PASS: "pass_pct", LOW: "low_pct"}
 
 
@@ -75,8 +76,8 @@ class ExamDialog(QDialog):
         for key, text in POLICY_NAMES.items():
             self.policy.addItem(text, key)
         self.subjects = self.form.add_field("subjects", self.tr("科目"), self._subject_table())
-        hint = QLabel(self.tr("勾选参加考试的科目。分数线是满分的百分比;“考试年级”留空表示所选年级都考,"
-                              "只考部分年级时写如 3-6。"))
+        hint = QLabel(self.tr("勾选参加考试的科目。“评价”选等级的科目(如音乐、美术)按 A/B/C 录入,不计分数;分数线是满分的百分比;"
+                              "“考试年级”留空表示所选年级都考,只考部分年级时写如 3-6。"))
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #555;")
         layout.addWidget(self.form)
@@ -92,9 +93,9 @@ class ExamDialog(QDialog):
 
     def _subject_table(self) -> QTableWidget:
         self._catalogue = list_subjects(self.session.db)
-        table = QTableWidget(len(self._catalogue), 6)
-        table.setHorizontalHeaderLabels([self.tr("科目"), self.tr("满分"), self.tr("考试年级"), self.tr("优秀线"),
-                                         self.tr("及格线"), self.tr("低分线")])
+        table = QTableWidget(len(self._catalogue), 7)
+        table.setHorizontalHeaderLabels([self.tr("科目"), self.tr("评价"), self.tr("满分"), self.tr("考试年级"),
+                                         self.tr("优秀线"), self.tr("及格线"), self.tr("低分线")])
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         table.horizontalHeader().setSectionResizeMode(SUBJECT, QHeaderView.ResizeMode.ResizeToContents)
@@ -105,7 +106,17 @@ class ExamDialog(QDialog):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             table.setItem(row, SUBJECT, item)
-            table.setCellWidget(row, FULL, _spin(100, 1000, 1))
+            assess = QComboBox()
+            assess.setFrame(False)
+            assess.addItem(self.tr("分数"), SCORED)
+            assess.addItem(self.tr("等级 A/B/C"), GRADED)
+            table.setCellWidget(row, ASSESS, assess)
+            full = _spin(100, 1000, 1)
+            assess.currentIndexChanged.connect(
+                lambda _i, box=assess, spin=full: spin.setEnabled(box.currentData() == SCORED))
+            if graded_by_default(self.session.db, subject["name"]):
+                assess.setCurrentIndex(1)
+            table.setCellWidget(row, FULL, full)
             grades = QLineEdit()
             grades.setFrame(False)
             grades.setPlaceholderText(self.tr("全部"))
@@ -142,6 +153,8 @@ class ExamDialog(QDialog):
             if spec is None:
                 continue
             self.subjects.item(row, SUBJECT).setCheckState(Qt.CheckState.Checked)
+            assess = self.subjects.cellWidget(row, ASSESS)
+            assess.setCurrentIndex(max(assess.findData(spec.get("assessment", SCORED)), 0))
             self.subjects.cellWidget(row, FULL).setValue(spec["full_marks"])
             if spec["grades"] != exam["grades"]:
                 self.subjects.cellWidget(row, GRADES).setText(",".join(map(str, spec["grades"])))
@@ -174,7 +187,9 @@ class ExamDialog(QDialog):
         for row, subject in enumerate(self._catalogue):
             if self.subjects.item(row, SUBJECT).checkState() != Qt.CheckState.Checked:
                 continue
-            spec = {"subject": subject["id"], "full_marks": self.subjects.cellWidget(row, FULL).value(), "grades": None,
+            graded = self.subjects.cellWidget(row, ASSESS).currentData() == GRADED
+            spec = {"subject": subject["id"], "assessment": GRADED if graded else SCORED,
+                    "full_marks": None if graded else self.subjects.cellWidget(row, FULL).value(), "grades": None,
                     **{key: self.subjects.cellWidget(row, column).value() for column, key in CUT_KEYS.items()}}
             written = self.subjects.cellWidget(row, GRADES).text().strip()
             if written:
