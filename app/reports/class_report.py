@@ -100,7 +100,7 @@ def pupil_table(pupils: list[dict], exam: dict, several_grades: bool, unmarked: 
         rank = (1 + sum(1 for q in pupils if q["grade"] == p["grade"] and q["total_rank_class"] is not None
                         and (q["total"] or 0) > 0)
                 if roster and "免考" not in p["subjects"].values() else None)
-        rows.append([p["student_no"], p["name"], grade_name(p["grade"]), *cells, 0 if roster else None,
+        rows.append([mask_student_no(p["student_no"]), p["name"], grade_name(p["grade"]), *cells, 0 if roster else None,
                      *([rank] if ranked else [])])
     unranked = ("有免考学科的学生总分不排名次(缺考按 0 分计入总分)" if roster
                 else "有缺考或免考学科的学生总分不排名次")
