@@ -11,7 +11,7 @@ from app.db.database import open_database
 from app.errors import SchoolQError
 from app.paths import default_database_path, user_data_dir
 from app.progress import Cancelled
-from app.services.users import verify_user
+from app.services.users import login
 from ui.dialogs.login_dialog import LoginDialog
 from ui.dialogs.messages import show_error
 from ui.dialogs.new_school_dialog import NewSchoolDialog
@@ -81,7 +81,7 @@ def open_path(path: Path, tasks: Tasks, parent: QWidget | None = None) -> Sessio
         return None
     remember(path)
     remember_user(path, dialog.actor.username)
-    return Session(path, db, dialog.actor, tasks)
+    return Session(path, db, dialog.actor, tasks, passphrase=dialog.passphrase.text())
 
 
 def ensure_demo(tasks: Tasks, parent: QWidget | None = None) -> Path:
@@ -138,7 +138,7 @@ def open_demo_as_admin(tasks: Tasks) -> Session:
     """
     path = ensure_demo(tasks)
     db = open_database(path)
-    return Session(path, db, verify_user(db, DEMO_USER, DEMO_PASSPHRASE), tasks)
+    return Session(path, db, login(db, DEMO_USER, DEMO_PASSPHRASE), tasks, passphrase=DEMO_PASSPHRASE)
 
 
 def create_school(tasks: Tasks, parent: QWidget | None = None) -> Session | None:
@@ -147,7 +147,8 @@ def create_school(tasks: Tasks, parent: QWidget | None = None) -> Session | None
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.db is None or dialog.path is None:
         return None
     remember(dialog.path)
-    return Session(dialog.path, dialog.db, verify_user(dialog.db, "admin", dialog.passphrase), tasks)
+    return Session(dialog.path, dialog.db, login(dialog.db, "admin", dialog.passphrase), tasks,
+                   passphrase=dialog.passphrase)
 
 
 def choose_and_open(tasks: Tasks, parent: QWidget | None = None) -> Session | None:

@@ -1,6 +1,7 @@
 """The open database, the logged-in user and the background worker, shared by every page."""
 from __future__ import annotations
 
+import logging
 import threading
 from enum import Flag, auto
 from pathlib import Path
@@ -9,10 +10,14 @@ from PySide6.QtCore import QObject, Signal
 
 from app.db.database import Database, open_database
 from app.db.writes import ROLE_NAMES, Actor
+from app.errors import SchoolQError
 from app.paths import default_database_path
 from app.queries.roster import database_kind
+from app.services.audit import chain_head, sign_session_end
 from app.services.schools import current_term, get_meta
 from ui.tasks import SyncTaskRunner, TaskManager
+
+log = logging.getLogger("schoolq")
 
 KIND_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
 
@@ -43,11 +48,16 @@ class Session(QObject):
 
     data_changed = Signal(object)
 
-    def __init__(self, path: Path, db: Database, actor: Actor, tasks: TaskManager | SyncTaskRunner):
+    def __init__(self, path: Path, db: Database, actor: Actor, tasks: TaskManager | SyncTaskRunner,
+                 passphrase: str | None = None):
         super().__init__()
         self.path = Path(path)
         self.db = db
         self.actor = actor
+        # An administrator's passphrase, kept for this session only: closing it signs the audit
+        # chain's head with the database's key (app.services.audit.sign_session_end).
+        self._passphrase = passphrase if actor.role in ("township_admin", "school_admin") else None
+        self._started = chain_head(db)
         self.tasks = tasks
         self._local = threading.local()
         self._worker_dbs: list[Database] = []
@@ -119,6 +129,12 @@ class Session(QObject):
 
         if self._worker_dbs:
             self.tasks.run_modal(close_worker)
+        if self._passphrase:
+            try:
+                sign_session_end(self.db, self.actor, self._passphrase, self._started)
+            except SchoolQError:
+                log.warning("会话结束时未能签名审计记录", exc_info=True)  # e.g. a read-only or full disk
+            self._passphrase = None
         self.db.close()
 
 

@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "app.cli.package_cmds",
     "app.cli.township_cmds",
     "app.cli.backup_cmds",
+    "app.cli.audit_cmds",
 ]
 
 log = logging.getLogger("schoolq")

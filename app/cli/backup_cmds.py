@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
+from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.errors import invalid
 from app.services import backups
 
@@ -35,11 +35,9 @@ def cmd_backup(args) -> int:
     """Write a backup and print where it is; return the exit code."""
     if args.keep is not None and args.keep < 1:
         raise invalid("--keep 应为 1 或更大的整数。", "keep")
-    db = open_db(args)
-    try:
-        path = backups.make_backup(db, acting_user(db, args), args.out, keep=args.keep)
-    finally:
-        db.close()
+    with with_db(args, write=True) as session:
+        db = session.db
+        path = backups.make_backup(db, session.actor, args.out, keep=args.keep)
     info = backups.describe_backup(path)
     if args.json:
         emit_json(info)
@@ -72,11 +70,9 @@ def cmd_restore(args) -> int:
         if input("用这份备份替换当前数据库的全部内容吗?(输入 是 确认)") not in ("是", "y", "Y", "yes"):
             print("已取消,没有改动。", file=sys.stderr)
             return 2
-    db = open_db(args)
-    try:
-        result = backups.restore_backup(db, acting_user(db, args), args.backup)
-    finally:
-        db.close()
+    with with_db(args, write=True) as session:
+        db = session.db
+        result = backups.restore_backup(db, session.actor, args.backup)
     if args.json:
         emit_json({"restored": result["restored"], "kept": str(result["kept"])})
         return 0

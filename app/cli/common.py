@@ -1,17 +1,24 @@
-"""Helpers shared by the CLI command modules."""
+"""Helpers shared by the CLI command modules: arguments, the passphrase, and `with_db`, the one way a
+command opens its database (and, when it writes, proves who is acting)."""
 from __future__ import annotations
 
 import getpass
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from app.db.database import open_database
 from app.db.writes import Actor
 from app.errors import invalid
-from app.services.users import actor_for
+from app.services.audit import chain_head, sign_session_end
+from app.services.keys import new_recovery_code, own_key
+from app.services.passphrases import check_new_passphrase
+from app.services.users import actor_for, login
 
 
 def add_db_argument(parser) -> None:
@@ -19,42 +26,17 @@ def add_db_argument(parser) -> None:
 
 
 def add_user_argument(parser) -> None:
-    parser.add_argument("--user", help="以哪个本地账号的身份操作(默认:数据库的管理员)")
+    parser.add_argument("--user", help="以哪个本地账号的身份操作(默认:数据库的管理员);口令来自提示或 SCHOOLQ_PASSPHRASE")
 
 
 def add_json_argument(parser) -> None:
     parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
 
 
-# Commands that only read: their database is opened read-only, so they work on a write-protected
-# stick and can never change it.
-READ_ONLY_COMMANDS = frozenset(f"app.cli.{name}" for name in (
-    "setup_cmds.cmd_info", "exam_cmds.cmd_list", "stats_cmds.cmd_stats", "report_cmds.cmd_report",
-    "keys_cmds.cmd_fingerprint", "keys_cmds.cmd_export_public", "keys_cmds.cmd_sheet", "keys_cmds.cmd_trusted",
-    "package_cmds.cmd_list", "timetable_cmds.cmd_check", "timetable_cmds.cmd_print", "timetable_cmds.cmd_workload",
-    "timetable_cmds.cmd_observations", "timetable_cmds.cmd_routine", "township_cmds.cmd_status",
-    "township_cmds.cmd_checks"))
-
-
-def open_db(args) -> Database:
-    """Open the database named by args.db (it must exist): read-only for READ_ONLY_COMMANDS."""
-    func = getattr(args, "func", None)
-    command = f"{func.__module__}.{func.__name__}" if func else ""
-    db = open_database(args.db, readonly=command in READ_ONLY_COMMANDS)
-    if db.safety_copy:
-        print(f"数据库已升级到本程序的数据结构;升级前的副本:{db.safety_copy}", file=sys.stderr)
-    return db
-
-
-def acting_user(db: Database, args) -> Actor:
-    """Return the Actor for --user, or the database's administrator."""
-    return actor_for(db, getattr(args, "user", None))
-
-
 def passphrase(prompt: str = "管理员口令:", confirm: bool = False) -> str:
     """Return the passphrase from SCHOOLQ_PASSPHRASE or an interactive prompt.
 
-    Raises ValidationError when neither is available (no terminal).
+    Raises ValidationError when neither is available (no terminal) or the two entries differ.
     """
     value = os.environ.get("SCHOOLQ_PASSPHRASE")
     if value:
@@ -65,6 +47,68 @@ def passphrase(prompt: str = "管理员口令:", confirm: bool = False) -> str:
     if confirm and getpass.getpass("再输入一次:") != value:
         raise invalid("两次输入的口令不一致。")
     return value
+
+
+@dataclass(frozen=True)
+class Session:
+    """An open database and, for a writing command, the authenticated account and its passphrase
+    (which also unlocks the signing key when the account is the administrator)."""
+
+    db: Database
+    actor: Actor | None = None
+    passphrase: str | None = None
+
+
+@contextmanager
+def with_db(args, *, write: bool, readonly: bool | None = None) -> Iterator[Session]:
+    """Open the database named by args.db (it must exist; read-only unless `write` or `readonly`
+    is False, so a command that only reads works on a write-protected stick and cannot change the
+    file); for `write`, authenticate the acting account (--user, default the database's
+    administrator) with its passphrase from SCHOOLQ_PASSPHRASE or a prompt; yield the Session; when
+    it ends without an error and changed something, an administrator's session signs the audit
+    chain's head; the database is closed in any case.
+
+    Raises ValidationError when no passphrase can be had or it is wrong (the CLI exits 2, nothing
+    written), NotFound for an unknown account, FileNotFoundError for a missing file.
+    """
+    db = open_database(args.db, readonly=not write if readonly is None else readonly)
+    if db.safety_copy:
+        print(f"数据库已升级到本程序的数据结构;升级前的副本:{db.safety_copy}", file=sys.stderr)
+    actor = secret = None
+    try:
+        if write:
+            username = getattr(args, "user", None) or actor_for(db).username
+            secret = passphrase(f"账号“{username}”的口令:")
+            actor = login(db, username, secret)
+        started = chain_head(db)
+        yield Session(db, actor, secret)
+        if actor is not None and secret and actor.role in ("township_admin", "school_admin"):
+            sign_session_end(db, actor, secret, started)
+    finally:
+        db.close()
+
+
+def new_database(path: str, what: str, create: Callable[[str], Database]) -> int:
+    """Create a database with `create(passphrase)` under a new administrator passphrase (asked
+    twice, or SCHOOLQ_PASSPHRASE; at least 8 characters), print its key fingerprint and the
+    recovery code for the printed recovery sheet; return the exit code 0.
+
+    Raises ValidationError (weak or mismatched passphrase, bad input: nothing is created).
+    """
+    secret = check_new_passphrase(passphrase("为管理员设置口令(至少 8 个字符):", confirm=True))
+    db = create(secret)
+    try:
+        actor = actor_for(db)
+        code = new_recovery_code(db, actor, secret)
+        fingerprint = own_key(db)["fingerprint"]
+    finally:
+        db.close()
+    print(f"已创建{what}:{path}")
+    print(f"管理员账号:{actor.username};签名密钥指纹:{fingerprint}")
+    print(f"恢复码:{code}")
+    print("请把恢复码抄在纸上(或用 schoolq keys recovery-sheet 打印恢复单)锁好保存:忘记管理员口令时,"
+          "只有它能重设口令并保住签名密钥。")
+    return 0
 
 
 def emit_json(value: object) -> None:

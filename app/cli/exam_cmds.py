@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
+from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.services import exams
 from app.services.exam_limits import exam_limit_warnings
 
@@ -56,16 +56,14 @@ def register(sub) -> None:
 
 def cmd_create(args) -> int:
     """Create an exam; print its id (or {"id": ...}). Returns the exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=True) as session:
+        db = session.db
         cutoffs = {k: v for k, v in (("excellent_pct", args.excellent), ("pass_pct", args.pass_pct),
                                      ("low_pct", args.low)) if v is not None}
-        exam_id = exams.create_exam(db, acting_user(db, args), name=args.name, type=args.type, grades=args.grades,
+        exam_id = exams.create_exam(db, session.actor, name=args.name, type=args.type, grades=args.grades,
                                     subjects=args.subjects, scope=args.scope, term=args.term, date=args.date,
                                     policy=args.policy, school=args.school, cutoffs=cutoffs or None)
         warnings = exam_limit_warnings(db, exam_id)
-    finally:
-        db.close()
     if args.json:
         emit_json({"id": exam_id, "warnings": warnings})
     else:
@@ -77,11 +75,9 @@ def cmd_create(args) -> int:
 
 def cmd_list(args) -> int:
     """List the exams, newest first, as text or JSON. Returns the exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         rows = exams.list_exams(db, args.term)
-    finally:
-        db.close()
     if args.json:
         emit_json(rows)
         return 0
@@ -98,13 +94,11 @@ def cmd_list(args) -> int:
 
 def cmd_cutoff(args) -> int:
     """Change the cut-offs of one exam subject (one grade or all). Returns the exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=True) as session:
+        db = session.db
         exam = exams.find_exam(db, args.exam)
-        exams.set_cutoffs(db, acting_user(db, args), exam["id"], args.subject, excellent_pct=args.excellent,
+        exams.set_cutoffs(db, session.actor, exam["id"], args.subject, excellent_pct=args.excellent,
                           pass_pct=args.pass_pct, low_pct=args.low, grade=args.grade)
-    finally:
-        db.close()
     where = f"{args.grade} 年级" if args.grade else "所有年级"
     print(f"已修改“{exam['name']}”{args.subject}({where})的分数线:优秀 ≥ {args.excellent:g}%,"
           f"及格 ≥ {args.pass_pct:g}%,低分 < {args.low:g}%。")

@@ -1,7 +1,7 @@
 """Commands for automatic timetabling: timetable generate, export-fet, import-fet."""
 from __future__ import annotations
 
-from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
+from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.errors import invalid
 from app.services.schools import school_by_code
 from app.services.subjects import SubjectIndex
@@ -97,11 +97,9 @@ def cmd_export_fet(args) -> int:
     """schoolq timetable export-fet: write the problem as a .fet file."""
     from app.timetable.generate import export_fet_file
 
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         counts = export_fet_file(db, _school_ids(db, args), term_by_code(db, args.term), args.out)
-    finally:
-        db.close()
     print(f"已写出 {args.out}:{counts['classes']} 个班,{counts['teachers']} 位教师,{counts['activities']} 个活动"
           f"(每节课一个);{counts['building_changes']} 位走教教师设置了换校区之间的最少空节。")
     return 0
@@ -111,13 +109,11 @@ def cmd_import_fet(args) -> int:
     """schoolq timetable import-fet: read FET's timetable, check it, write unless --dry-run."""
     from app.timetable.generate import import_fet_file, save_generated
 
-    db = open_db(args)
-    try:
-        actor = None if args.dry_run else acting_user(db, args)
+    with with_db(args, write=not args.dry_run) as session:
+        db = session.db
+        actor = session.actor
         result = import_fet_file(db, args.file)
         written = save_generated(db, actor, result) if result.ok() and not args.dry_run else None
-    finally:
-        db.close()
     return _report(args, result, written, "导入")
 
 
@@ -125,16 +121,14 @@ def cmd_generate(args) -> int:
     """schoolq timetable generate: solve, check, and write unless --dry-run; 2 when none is found."""
     from app.timetable.generate import generate, save_generated  # ortools loads only when generating
 
-    db = open_db(args)
-    try:
+    with with_db(args, write=not args.dry_run) as session:
+        db = session.db
         term = term_by_code(db, args.term)
-        actor = None if args.dry_run else acting_user(db, args)
+        actor = session.actor
         result = generate(db, _school_ids(db, args), term, time_limit=args.time_limit, seed=args.seed)
         written = None
         if result.ok() and not args.dry_run:
             written = save_generated(db, actor, result)
-    finally:
-        db.close()
     return _report(args, result, written, "排课")
 
 
@@ -174,15 +168,13 @@ def cmd_unavailable(args) -> int:
     """schoolq timetable unavailable: record (or clear) a time a teacher cannot teach."""
     from app.timetable.edit import set_unavailable
 
-    db = open_db(args)
-    try:
+    with with_db(args, write=True) as session:
+        db = session.db
         row = db.execute("SELECT id, name FROM teacher WHERE staff_no = ?", [args.teacher.strip()]).fetchone()
         if row is None:
             raise invalid(f"没有工号为“{args.teacher}”的教师。")
-        changed = set_unavailable(db, acting_user(db, args), teacher_id=row[0], day=args.day, slot=args.slot,
+        changed = set_unavailable(db, session.actor, teacher_id=row[0], day=args.day, slot=args.slot,
                                   unavailable=not args.clear, reason=args.reason)
-    finally:
-        db.close()
     when = f"{DAY_NAMES.get(args.day, args.day)}" + (f"第 {args.slot} 个时段" if args.slot else "全天")
     state = "已取消" if args.clear else "已登记"
     print(f"{state}:{row[1]} {when}不能上课。" if changed else f"没有变化:{row[1]} {when}本来就{'可以' if args.clear else '不能'}上课。")
@@ -193,8 +185,8 @@ def cmd_event(args) -> int:
     """schoolq timetable event: fix (or clear) a school event at one day and slot."""
     from app.timetable.edit import set_fixed_event
 
-    db = open_db(args)
-    try:
+    with with_db(args, write=True) as session:
+        db = session.db
         school = school_by_code(db, args.school)
         subject_id = None
         if args.subject and not args.clear:
@@ -204,10 +196,8 @@ def cmd_event(args) -> int:
             subject_id = found["id"]
         if not args.clear and not (args.label or "").strip():
             raise invalid("请用 --label 写出活动名称,如 升旗、班会。")
-        set_fixed_event(db, acting_user(db, args), school_id=school["id"], day=args.day, slot=args.slot,
+        set_fixed_event(db, session.actor, school_id=school["id"], day=args.day, slot=args.slot,
                         label=None if args.clear else args.label, subject_id=subject_id)
-    finally:
-        db.close()
     when = f"{DAY_NAMES.get(args.day, args.day)}第 {args.slot} 个时段"
     print(f"已取消{school['name']}{when}的固定活动。" if args.clear else f"已设置{school['name']}{when}:{args.label}。")
     return 0
@@ -217,8 +207,8 @@ def cmd_lock(args) -> int:
     """schoolq timetable lock: lock (or unlock) one lesson of a class."""
     from app.timetable.edit import set_locked
 
-    db = open_db(args)
-    try:
+    with with_db(args, write=True) as session:
+        db = session.db
         school = school_by_code(db, args.school)
         term = term_by_code(db, None)
         classes = {name_key(r[1]): r[0] for r in db.execute(
@@ -227,10 +217,8 @@ def cmd_lock(args) -> int:
         class_id = classes.get(name_key(args.class_name))
         if class_id is None:
             raise invalid(f"{school['name']}本学年没有班级“{args.class_name}”。")
-        changed = set_locked(db, acting_user(db, args), class_id=class_id, day=args.day, slot=args.slot,
+        changed = set_locked(db, session.actor, class_id=class_id, day=args.day, slot=args.slot,
                              locked=not args.unlock)
-    finally:
-        db.close()
     state = "解锁" if args.unlock else "锁定"
     print(f"已{state}{args.class_name}{DAY_NAMES.get(args.day, args.day)}第 {args.slot} 个时段的课。" if changed
           else f"没有变化:这节课本来就已{state}。")

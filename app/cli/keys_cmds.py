@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 
-from app.cli.common import add_db_argument, add_json_argument, emit_json, open_db
-from app.packages.registration_sheet import write_registration_sheet
+from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.packages.registration_sheet import write_recovery_sheet, write_registration_sheet
 from app.packages.signing import own_key, write_public_key
 from app.packages.trust import list_trusted
 from app.queries.roster import database_kind
+from app.services.keys import new_recovery_code
 from app.services.schools import get_meta
 
 
@@ -27,6 +28,11 @@ def register(sub) -> None:
     add_db_argument(p)
     p.add_argument("--out", required=True, metavar="FILE", help="PDF 文件路径,如 登记表.pdf")
     p.set_defaults(func=cmd_sheet)
+    p = group.add_parser("recovery-sheet", help="打印新的管理员口令恢复单(PDF;以前的恢复码作废),需要管理员口令")
+    add_db_argument(p)
+    p.add_argument("--out", required=True, metavar="FILE", help="PDF 文件路径,如 恢复单.pdf")
+    add_user_argument(p)
+    p.set_defaults(func=cmd_recovery_sheet)
     p = group.add_parser("trusted", help="列出本数据库已登记(信任)的学校或乡镇公钥")
     add_db_argument(p)
     add_json_argument(p)
@@ -42,12 +48,10 @@ def _owner(db) -> str:
 
 def cmd_fingerprint(args) -> int:
     """Print this database's key fingerprint; return the exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         key = own_key(db)
         owner = _owner(db)
-    finally:
-        db.close()
     if args.json:
         emit_json({"owner": owner, "fingerprint": key["fingerprint"], "public_pem": key["public_pem"]})
         return 0
@@ -59,11 +63,8 @@ def cmd_fingerprint(args) -> int:
 
 def cmd_export_public(args) -> int:
     """Write this database's public key to --out; return the exit code."""
-    db = open_db(args)
-    try:
-        out, fingerprint = write_public_key(db, args.out)
-    finally:
-        db.close()
+    with with_db(args, write=False) as session:
+        out, fingerprint = write_public_key(session.db, args.out)
     print(f"已导出公钥:{out}")
     print(f"指纹:{fingerprint}")
     return 0
@@ -71,22 +72,27 @@ def cmd_export_public(args) -> int:
 
 def cmd_sheet(args) -> int:
     """Write the printable key registration sheet (PDF); return the exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         path = write_registration_sheet(db, args.out)
-    finally:
-        db.close()
     print(f"已生成密钥登记表:{path}")
+    return 0
+
+
+def cmd_recovery_sheet(args) -> int:
+    """Make a new recovery code and write it on a printable sheet; return the exit code."""
+    with with_db(args, write=True) as session:
+        code = new_recovery_code(session.db, session.actor, session.passphrase)
+        path = write_recovery_sheet(session.db, args.out, code, session.actor.username)
+    print(f"已生成恢复单:{path}(以前的恢复码已作废)。请打印后锁好保存,并删除这个 PDF 文件。")
     return 0
 
 
 def cmd_trusted(args) -> int:
     """List the keys this database trusts; return the exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         rows = list_trusted(db)
-    finally:
-        db.close()
     if args.json:
         emit_json([{k: r[k] for k in ("level", "code", "fingerprint", "active", "created_at")} for r in rows])
         return 0

@@ -5,7 +5,7 @@ Exit code 0 when the file was written (or a --dry-run found no problem), 2 when 
 """
 from __future__ import annotations
 
-from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
+from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.errors import Problem
 from app.importing.workbook import NotAWorkbook
 from app.marks.reading import read_marks
@@ -34,14 +34,14 @@ def register(sub) -> None:
 
 def cmd_import_marks(args) -> int:
     """Check a marks file and, unless refused or --dry-run, import it; return the exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=not args.dry_run) as session:
+        db = session.db
         school_id = school_by_code(db, args.school)["id"] if args.school else None
         try:
             if args.dry_run:
                 plan, result = read_marks(db, args.file, args.exam, school_id=school_id), None
             else:
-                plan, result = import_marks(db, acting_user(db, args), args.file, args.exam, school_id=school_id)
+                plan, result = import_marks(db, session.actor, args.file, args.exam, school_id=school_id)
         except NotAWorkbook as exc:
             if not args.json:
                 raise
@@ -49,8 +49,6 @@ def cmd_import_marks(args) -> int:
             return 2
         refused = bool(plan.problems)
         written = result is not None
-    finally:
-        db.close()
     if args.json:
         emit_json({**plan.to_dict(), "written": written, "result": result})
         return 2 if refused else 0

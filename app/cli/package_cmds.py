@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db, \
-    passphrase
+from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.packages.config import NeedsConfirmation, import_config
 from app.packages.export import export_package, list_exports
 from app.packages.format import PackageRefused
@@ -51,12 +50,9 @@ def register(sub) -> None:
 
 def cmd_export(args) -> int:
     """Export a signed data package and print its path; return the exit code (2 when refused)."""
-    secret = passphrase()
-    db = open_db(args)
-    try:
-        result = export_package(db, acting_user(db, args), secret, args.out, term_code=args.term)
-    finally:
-        db.close()
+    with with_db(args, write=True) as session:
+        db = session.db
+        result = export_package(db, session.actor, session.passphrase, args.out, term_code=args.term)
     if args.json:
         emit_json({"path": str(result.path), "file": result.file_name, "sequence": result.sequence,
                    "term": result.term_code, "size": result.size, "sha256": result.sha256,
@@ -100,11 +96,9 @@ def cmd_verify(args) -> int:
 
 def cmd_list(args) -> int:
     """List the packages this database exported; return the exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         rows = list_exports(db)
-    finally:
-        db.close()
     if args.json:
         emit_json(rows)
         return 0
@@ -119,9 +113,9 @@ def cmd_list(args) -> int:
 def cmd_import_config(args) -> int:
     """Import a township's config package, asking to compare the fingerprint the first time;
     return 0 when imported or a duplicate, 2 when refused or not confirmed."""
-    db = open_db(args)
-    try:
-        actor = acting_user(db, args)
+    with with_db(args, write=True) as session:
+        db = session.db
+        actor = session.actor
         try:
             result = import_config(db, actor, args.file, trust_new=args.yes)
         except NeedsConfirmation as need:
@@ -140,8 +134,6 @@ def cmd_import_config(args) -> int:
             else:
                 print(f"拒收:{exc.reason}", file=sys.stderr)
             return 2
-    finally:
-        db.close()
     if args.json:
         emit_json(result.to_dict())
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from app.cli.common import add_db_argument, open_db
+from app.cli.common import add_db_argument, with_db
 from app.reports import KINDS, make_report
 from app.services.exams import find_exam
 
@@ -32,15 +32,13 @@ def register(sub) -> None:
 def cmd_report(args) -> int:
     """Write the report; print where it went. Returns 0."""
     started = time.perf_counter()
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         exam = find_exam(db, args.exam)
         baseline = find_exam(db, args.baseline)["id"] if args.baseline else None
         path = make_report(db, args.kind, exam["id"], Path(args.out), school=args.school, class_name=args.class_name,
                            teacher=args.teacher, township=args.township, baseline=baseline,
                            slips_per_page=args.per_page)
-    finally:
-        db.close()
     size = path.stat().st_size / 1024
     print(f"已生成{KINDS[args.kind]}:{path}({size:.0f} KB,用时 {time.perf_counter() - started:.1f} 秒)")
     return 0

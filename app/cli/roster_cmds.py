@@ -5,7 +5,7 @@ Exit code 0 when the file was written (or a --dry-run found no problem), 2 when 
 """
 from __future__ import annotations
 
-from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
+from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.importing.roster import apply_roster, read_roster
 from app.importing.teachers import apply_teachers, read_teachers
 from app.services.schools import school_by_code
@@ -38,17 +38,15 @@ def cmd_import_teachers(args) -> int:
 
 
 def _run(args, read, apply, unit: str) -> int:
-    db = open_db(args)
-    try:
+    with with_db(args, write=not args.dry_run) as session:
+        db = session.db
         school_id = school_by_code(db, args.school)["id"] if args.school else None
         plan = read(db, args.file, school_id=school_id)
         refused = bool(plan.problems)
         written = False
         if not refused and not args.dry_run:
-            apply(db, acting_user(db, args), plan)
+            apply(db, session.actor, plan)
             written = True
-    finally:
-        db.close()
     if args.json:
         emit_json({**plan.to_dict(), "written": written})
         return 2 if refused else 0

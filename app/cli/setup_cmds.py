@@ -1,16 +1,22 @@
 """Commands that create databases and describe them: init, demo, info."""
 from __future__ import annotations
 
+import getpass
+import os
+import sys
 import time
 from pathlib import Path
 
 from app import __version__
-from app.cli.common import add_db_argument, add_json_argument, emit_json, open_db, passphrase
+from app.cli.common import add_db_argument, add_json_argument, emit_json, new_database, passphrase, with_db
 from app.db.database import schema_version
 from app.db.migrations import program_schema_version
+from app.errors import invalid
 from app.queries.roster import counts, database_kind
 from app.services import setup
+from app.services.passphrases import check_new_passphrase
 from app.services.schools import SCHOOL_TYPES, current_term, get_meta
+from app.services.users import recover_account
 
 
 def register(sub) -> None:
@@ -31,6 +37,14 @@ def register(sub) -> None:
     p.add_argument("--school-dbs", metavar="DIR", help="同时为每所演示学校写出它自己的数据库(口令 demo)")
     p.set_defaults(func=cmd_demo)
 
+    p = sub.add_parser("recover", help="用恢复码重设忘记的管理员口令",
+                       description="忘记管理员口令时,用设立数据库时打印的恢复码重设口令;签名密钥改由新口令保护,"
+                                   "指纹不变。恢复码来自提示或环境变量 SCHOOLQ_RECOVERY_CODE,新口令来自提示或 "
+                                   "SCHOOLQ_PASSPHRASE。")
+    add_db_argument(p)
+    p.add_argument("--user", default="admin", help="要恢复的管理员账号(默认 admin)")
+    p.set_defaults(func=cmd_recover)
+
     p = sub.add_parser("info", help="显示数据库概况", description="显示数据库中的学校、班级、学生等数量。")
     add_db_argument(p)
     add_json_argument(p)
@@ -38,13 +52,21 @@ def register(sub) -> None:
 
 
 def cmd_init(args) -> int:
-    secret = passphrase("为管理员设置口令:", confirm=True)
-    db = setup.init_school(args.path, code=args.code, name=args.name, type=args.type, passphrase=secret,
-                           township_code=args.township, township_name=args.township_name)
-    fingerprint = db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
-    db.close()
-    print(f"已创建学校数据库:{args.path}")
-    print(f"管理员账号:admin;签名密钥指纹:{fingerprint}")
+    return new_database(args.path, "学校数据库", lambda secret: setup.init_school(
+        args.path, code=args.code, name=args.name, type=args.type, passphrase=secret,
+        township_code=args.township, township_name=args.township_name))
+
+
+def cmd_recover(args) -> int:
+    """Set a forgotten administrator passphrase with the recovery code; return the exit code."""
+    code = os.environ.get("SCHOOLQ_RECOVERY_CODE") or (
+        getpass.getpass("恢复码(恢复单上的 25 个字母和数字):") if sys.stdin and sys.stdin.isatty() else "")
+    if not code:
+        raise invalid("需要恢复码:请设置环境变量 SCHOOLQ_RECOVERY_CODE,或在终端中运行以输入。")
+    new = check_new_passphrase(passphrase("新的管理员口令(至少 8 个字符):", confirm=True))
+    with with_db(args, write=False, readonly=False) as session:
+        recover_account(session.db, args.user, code, new)
+    print(f"已为账号 {args.user} 设置新口令,签名密钥已改由新口令保护。请重新打印恢复单(schoolq keys recovery-sheet)。")
     return 0
 
 
@@ -62,8 +84,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_info(args) -> int:
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         term = current_term(db)
         info = {
             "path": str(Path(args.db).resolve()),
@@ -77,8 +99,6 @@ def cmd_info(args) -> int:
             "program_version": __version__,
             **counts(db),
         }
-    finally:
-        db.close()
     if args.json:
         emit_json(info)
         return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from app.cli.common import add_db_argument, add_json_argument, emit_json, open_db
+from app.cli.common import add_db_argument, add_json_argument, emit_json, with_db
 from app.services.exams import find_exam
 from app.stats.presets import resolve
 from app.stats.groups import LEVEL_NAMES, LEVELS, group_stats
@@ -53,14 +53,12 @@ def format_table(headers: list[str], rows: list[list[str]], right_from: int) -> 
 def cmd_stats(args) -> int:
     """Print the group figures of one exam at one level, as a Chinese table or JSON. Returns the
     exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         exam = find_exam(db, args.exam)
         records = group_stats(db, exam["id"], args.level, preset=args.preset, policy=args.policy,
                               min_size=args.min_size)
         preset_name = resolve(db, "quality", args.preset).name
-    finally:
-        db.close()
     if args.grade is not None:
         records = [r for r in records if r["grade"] == args.grade]
     if args.subject:

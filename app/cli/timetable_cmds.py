@@ -3,7 +3,7 @@ timetable check / plan / print, import-timetable, workload, observations, routin
 from __future__ import annotations
 
 from app.cli import generate_cmds
-from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db
+from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.errors import invalid
 from app.routine.checks import LINKS, routine_summary
 from app.routine.observations import observation_progress
@@ -110,12 +110,10 @@ def _school_id(db, code: str | None) -> str | None:
 
 def cmd_check(args) -> int:
     """schoolq timetable check: print the findings (a JSON list with --json)."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         result = check_timetable(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
                                  travel_minutes=args.travel_minutes)
-    finally:
-        db.close()
     if args.json:
         emit_json([f.to_dict() for f in result.findings])
         return 0
@@ -137,8 +135,8 @@ def cmd_print(args) -> int:
     """schoolq timetable print: write class and teacher timetables as an A4 PDF."""
     from app.timetable.pdf import timetables_pdf  # reportlab loads only when printing
 
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         school_id = _school_id(db, args.school)
         term = term_by_code(db, args.term)
         data = load_timetable(db, term, school_id)
@@ -162,24 +160,20 @@ def cmd_print(args) -> int:
             teacher_ids.append(named[0])
         path = timetables_pdf(db, args.out, class_ids=class_ids, teacher_ids=teacher_ids, term=term,
                               school_id=school_id)
-    finally:
-        db.close()
     print(f"已写出 {len(class_ids) + len(teacher_ids)} 页课表:{path}")
     return 0
 
 
 def cmd_plan(args) -> int:
     """schoolq timetable plan: show the plan a school follows; --copy makes it the school's own."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=args.copy) as session:
+        db = session.db
         school = school_by_code(db, args.school)
         if args.copy:
             if db.execute("SELECT 1 FROM curriculum_plan WHERE school_id = ?", [school["id"]]).fetchone():
                 raise invalid(f"{school['name']}已有本校课程计划,未重复复制。")
-            copy_preset(db, acting_user(db, args), school["id"])
+            copy_preset(db, session.actor, school["id"])
         plan = school_plan(db, school["id"])
-    finally:
-        db.close()
     if args.json:
         emit_json(plan.to_dict())
         return 0
@@ -195,11 +189,9 @@ def cmd_plan(args) -> int:
 
 def cmd_workload(args) -> int:
     """schoolq workload: every teacher's load against the standard, or the balance figures."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         result = teacher_workloads(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
-    finally:
-        db.close()
     if args.balance:
         balance = result.balance()
         if args.json:
@@ -243,12 +235,10 @@ def cmd_observations(args) -> int:
         as_of = parse_date(args.as_of) if args.as_of else None
     except ValueError:
         raise invalid(f"日期“{args.as_of}”无法识别,请写成 2026-11-16 的形式。") from None
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         rows = observation_progress(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
                                     as_of=as_of)
-    finally:
-        db.close()
     if args.json:
         emit_json([r.to_dict() for r in rows])
         return 0
@@ -263,11 +253,9 @@ def cmd_observations(args) -> int:
 
 def cmd_routine(args) -> int:
     """schoolq routine: the term's routine checks per teacher and per school."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         summary = routine_summary(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
-    finally:
-        db.close()
     if args.json:
         emit_json(summary)
         return 0
@@ -284,16 +272,14 @@ def cmd_import_timetable(args) -> int:
     """schoolq import-timetable: check a timetable file and write it when it has no problem."""
     from app.timetable.import_xlsx import apply_timetable, read_timetable  # openpyxl loads only when importing
 
-    db = open_db(args)
-    try:
+    with with_db(args, write=not args.dry_run) as session:
+        db = session.db
         plan = read_timetable(db, args.file, school_id=_school_id(db, args.school))
         refused = bool(plan.problems)
         written = False
         if not refused and not args.dry_run:
-            apply_timetable(db, acting_user(db, args), plan)
+            apply_timetable(db, session.actor, plan)
             written = True
-    finally:
-        db.close()
     if args.json:
         emit_json({**plan.to_dict(), "written": written})
         return 2 if refused else 0

@@ -9,17 +9,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from app.cli.common import acting_user, add_db_argument, add_json_argument, add_user_argument, emit_json, open_db, \
-    passphrase
+from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, new_database, with_db
 from app.packages.config import export_config
 from app.packages.township_import import import_packages
 from app.packages.trust import register_key
 from app.queries import township as views
+from app.queries.township_checks import check_lines, township_checks
 from app.services import setup
-from app.services.exam_limits import exam_limits, unified_exam_counts
-from app.services.exams import find_exam
-from app.services.schools import SCHOOL_TYPES, current_term
-from app.stats.roster import pupils_without_marks
+from app.services.schools import SCHOOL_TYPES
 
 
 def register(sub) -> None:
@@ -88,36 +85,24 @@ def register(sub) -> None:
 
 def cmd_init(args) -> int:
     """Create a township database; return the exit code."""
-    secret = passphrase("为管理员设置口令:", confirm=True)
-    db = setup.init_township(args.db, code=args.code, name=args.name, county=args.county, passphrase=secret)
-    fingerprint = db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
-    db.close()
-    print(f"已创建乡镇数据库:{args.db}")
-    print(f"管理员账号:admin;签名密钥指纹:{fingerprint}")
-    return 0
+    return new_database(args.db, "乡镇数据库", lambda secret: setup.init_township(
+        args.db, code=args.code, name=args.name, county=args.county, passphrase=secret))
 
 
 def cmd_county_init(args) -> int:
     """Create a county database; return the exit code."""
-    secret = passphrase("为管理员设置口令:", confirm=True)
-    db = setup.init_county(args.db, code=args.code, name=args.name, passphrase=secret)
-    fingerprint = db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
-    db.close()
-    print(f"已创建县级数据库:{args.db}")
-    print(f"管理员账号:admin;签名密钥指纹:{fingerprint}")
-    return 0
+    return new_database(args.db, "县级数据库", lambda secret: setup.init_county(
+        args.db, code=args.code, name=args.name, passphrase=secret))
 
 
 def cmd_register(args) -> int:
     """Register a school's (or township's) public key and print its fingerprint; return the exit code."""
     pem = Path(args.pubkey).read_bytes()
     level, code = ("school", args.school_code) if args.school_code else ("township", args.township_code)
-    db = open_db(args)
-    try:
-        result = register_key(db, acting_user(db, args), level=level, code=code, pem=pem, replace=args.replace,
+    with with_db(args, write=True) as session:
+        db = session.db
+        result = register_key(db, session.actor, level=level, code=code, pem=pem, replace=args.replace,
                               name=args.name, school_type=args.type)
-    finally:
-        db.close()
     if args.json:
         emit_json({"level": level, "code": code.upper(), **result})
         return 0
@@ -128,7 +113,8 @@ def cmd_register(args) -> int:
     if result["unchanged"]:
         print("(这把密钥此前已登记,未作改动。)")
     elif result["replaced"]:
-        print(f"已停用旧密钥(指纹 {result['replaced']})。")
+        print(f"已换用新密钥。旧密钥指纹:{result['replaced']}(已停用)")
+        print(f"            新密钥指纹:{result['fingerprint']}")
     if result["created"]:
         print(f"已在本数据库中建立{what}“{args.name}”。")
     return 0
@@ -136,11 +122,8 @@ def cmd_register(args) -> int:
 
 def cmd_import(args) -> int:
     """Import package files; return 0 when all were accepted or duplicates, 2 when any was refused."""
-    db = open_db(args)
-    try:
-        results = import_packages(db, acting_user(db, args), args.files, accept_shrink=args.accept_shrink)
-    finally:
-        db.close()
+    with with_db(args, write=True) as session:
+        results = import_packages(session.db, session.actor, args.files, accept_shrink=args.accept_shrink)
     refused = any(r.status == "refused" for r in results)
     if args.json:
         emit_json([r.to_dict() for r in results])
@@ -156,12 +139,9 @@ def cmd_import(args) -> int:
 
 def cmd_export_config(args) -> int:
     """Export the config package for the schools and print its path; return the exit code."""
-    secret = passphrase()
-    db = open_db(args)
-    try:
-        result = export_config(db, acting_user(db, args), secret, args.out, term_code=args.term)
-    finally:
-        db.close()
+    with with_db(args, write=True) as session:
+        db = session.db
+        result = export_config(db, session.actor, session.passphrase, args.out, term_code=args.term)
     if args.json:
         emit_json({"path": str(result.path), "sequence": result.sequence, "term": result.term_code,
                    "size": result.size, "sha256": result.sha256, "fingerprint": result.fingerprint,
@@ -175,11 +155,9 @@ def cmd_export_config(args) -> int:
 
 def cmd_status(args) -> int:
     """Print the packages received per school; return the exit code."""
-    db = open_db(args)
-    try:
+    with with_db(args, write=False) as session:
+        db = session.db
         rows = views.package_status(db)
-    finally:
-        db.close()
     if args.json:
         emit_json(rows)
         return 0
@@ -192,46 +170,11 @@ def cmd_status(args) -> int:
 
 def cmd_checks(args) -> int:
     """Print the cross-school checks (and who is missing for --exam); return the exit code."""
-    db = open_db(args)
-    try:
-        report = {"duplicate_student_numbers": views.duplicate_student_numbers(db),
-                  "itinerant_clashes": views.itinerant_clashes(db, current_term(db)["id"])}
-        if args.exam:
-            report["missing_for_exam"] = views.schools_missing_exam(db, args.exam)
-            report["pupils_without_marks"] = pupils_without_marks(db, find_exam(db, args.exam))
-        report["unified_exams"] = unified_exam_counts(db, current_term(db)["id"])
-        report["unified_exam_rule"] = exam_limits(db)["rule"]
-    finally:
-        db.close()
+    with with_db(args, write=False) as session:
+        report = township_checks(session.db, args.exam)
     if args.json:
         emit_json(report)
         return 0
-    dupes = report["duplicate_student_numbers"]
-    print(f"同一学籍号在两所及以上学校在籍:{len(dupes)} 个")
-    for item in dupes:
-        where = "、".join(f"{s['school_name']}({s['name']},{s['status']})" for s in item["schools"])
-        print(f"  {item['student_no']}:{where}")
-    clashes = report["itinerant_clashes"]
-    days = "一二三四五六日"
-    print(f"走教教师同一时间排在两所学校:{len(clashes)} 处")
-    for c in clashes:
-        print(f"  {c['teacher']}({c['home_school']})星期{days[c['day'] - 1]}:{c['school_a']} {c['class_a']}"
-              f" {c['label_a'] or '第' + str(c['slot_a']) + '节'} 与 {c['school_b']} {c['class_b']}"
-              f" {c['label_b'] or '第' + str(c['slot_b']) + '节'}")
-    over = [c for c in report["unified_exams"] if c["over"]]
-    print(f"本学期各校各年级的统一考试次数:超过规定的 {len(over)} 处({report['unified_exam_rule']})")
-    for c in report["unified_exams"]:
-        if c["over"]:
-            print(f"  {c['school_name']} {c['grade']}年级:{c['count']} 次(至多 {c['limit']} 次)")
-    if args.exam:
-        missing = report["missing_for_exam"]
-        print(f"这次考试还没有成绩的学校:{len(missing)} 所")
-        for s in missing:
-            print(f"  {s['code']} {s['name']}(最近导入:{s['last_imported_at'] or '从未'})")
-        without = report["pupils_without_marks"]
-        print(f"名册上有、却没有成绩的学生(考试当天在班,未免考;按应考统计计缺考 0 分):"
-              f"{sum(len(c['pupils']) for c in without)} 人")
-        for c in without:
-            print(f"  {c['school_name']} {c['class_name']}:" + "、".join(
-                f"{p['name']}({p['student_no']},缺{'、'.join(p['subjects'])})" for p in c["pupils"]))
+    for line in check_lines(report):
+        print(line)
     return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from app.db import audit_chain
 from app.db.copies import SAFETY_KEEP, safety_copy
 from app.db.media import BUSY, DatabaseBusy, ReadOnlyMedia, explain, read_only_place
 from app.db.migrations import MIGRATION_SET, known_migration_names, migrations, program_schema_version
@@ -71,28 +72,57 @@ class SchoolDatabase(Database):
     """A sqlite-utils Database whose outermost atomic() block is a BEGIN IMMEDIATE transaction:
     the write lock is taken before anything is read, so a check and the write it allows see the
     same data, and a busy database is waited for (boundedly) at the start, never half-way.
-    `safety_copy` is the copy open_database wrote before migrating it, or None."""
+
+    Every such transaction seals its changes into the audit chain before it commits
+    (app.db.audit_chain): the entries the triggers wrote during it become a `program` batch, and
+    entries found pending when it began (written by someone else) an `outside` one. A single write
+    statement outside a transaction runs in one of its own. `safety_copy` is the copy
+    open_database wrote before migrating it, or None."""
+
+    _boundary = 0
 
     safety_copy: Path | None = None
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
-        """Run the block in one transaction (a savepoint when one is open); see begin_immediate."""
+        """Run the block in one transaction (a savepoint when one is open); see begin_write."""
         if self.conn.in_transaction:
             with super().atomic():
                 yield self
             return
-        begin_immediate(self)
+        self.begin_write()
         try:
             yield self
         except BaseException:
             self.conn.rollback()
             raise
+        self.commit_write()
+
+    def begin_write(self) -> None:
+        """Start a write transaction (begin_immediate) and note where the audit record stands."""
+        begin_immediate(self)
+        self._boundary = audit_chain.max_seq(self) if audit_chain.recording(self) else 0
+
+    def commit_write(self) -> None:
+        """Seal the transaction's changes into the audit chain and commit. Raises what `explain`
+        makes of a failure (DiskFull …), after rolling back."""
         try:
+            if audit_chain.recording(self):
+                audit_chain.seal(self, self._boundary)
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self.conn.rollback()
             raise (explain(exc) or exc) from exc
+
+    def execute(self, sql: str, parameters=None) -> sqlite3.Cursor:
+        """Run one statement; a write outside a transaction runs in its own sealed one."""
+        if self.conn.in_transaction or sql.lstrip()[:7].upper() not in _WRITES:
+            return super().execute(sql, parameters)
+        with self.atomic():
+            return super().execute(sql, parameters)
+
+
+_WRITES = {"INSERT ", "UPDATE ", "DELETE ", "REPLACE"}
 
 
 def _configure(db: Database, readonly: bool = False) -> None:
@@ -182,6 +212,9 @@ def open_database(path: str | Path, *, create: bool = False, readonly: bool = Fa
             if existed:
                 db.safety_copy = safety_copy(db.conn, path, len(applied), keep=SAFETY_KEEP)
             migrations.apply(db)
+            audit_chain.install(db, migrated=True)
+        elif not readonly:
+            audit_chain.install(db, migrated=False)
     except sqlite3.Error as exc:
         if db is not None:
             db.close()
@@ -201,7 +234,7 @@ def remove_database(path: str | Path) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def open_writer(db: Database) -> Database | None:
+def open_writer(db: Database) -> SchoolDatabase | None:
     """Return a second connection to the file `db` is open on, set up the same way, that any one
     thread at a time may use: for writing on a worker thread while `db` goes on reading. Returns
     None for a database that is not a file (in memory), which a second connection cannot see."""

@@ -495,3 +495,20 @@ def m008_graded_exam_subjects(db: Database) -> None:
     db.execute("ALTER TABLE exam_subject ADD COLUMN assessment TEXT NOT NULL DEFAULT '分数'"
                " CHECK (assessment IN ('分数', '等级'))")
     db.execute("ALTER TABLE exam_subject ADD COLUMN levels TEXT")
+
+
+# Accounts remember failed log-ins (each one makes the next try wait longer) and can be locked by
+# their administrator; a locked account cannot log in until it is unlocked. The signing key keeps a
+# second encrypted copy under the recovery code printed at set-up (app.services.keys).
+_M009 = [
+    "ALTER TABLE school_key ADD COLUMN private_recovery_encrypted TEXT",
+    "ALTER TABLE app_user ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE app_user ADD COLUMN last_failed_at TEXT",
+    "ALTER TABLE app_user ADD COLUMN locked INTEGER NOT NULL DEFAULT 0",
+]
+
+
+@migration
+def m009_account_lockout(db: Database) -> None:
+    for statement in _M009:
+        db.execute(statement)

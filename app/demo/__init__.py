@@ -26,9 +26,9 @@ from app.demo.timetable import DAY_PLAN, build_timetable
 from app.errors import invalid
 from app.progress import Progress, no_progress
 from app.services import schools, setup, users
+from app.services.passphrases import DEMO_PASSPHRASE
 from app.services.subjects import list_subjects
 
-DEMO_PASSPHRASE = "demo"
 DEMO_TODAY = dt.date(2026, 11, 16)
 DEMO_CLOCK = "2026-11-16T08:00:00+00:00"
 
@@ -48,9 +48,9 @@ def generate(path: str | Path, *, seed: int = 1, scale: str = "township", school
         report(0.0, "创建数据库")
         if scale == "township":
             db = setup.init_township(path, code="QSZ", name="青山镇", county="青山县", passphrase=DEMO_PASSPHRASE,
-                                     today=DEMO_TODAY)
+                                     today=DEMO_TODAY, demo=True)
         else:
-            db = setup.init_county(path, code="QSX", name="青山县", passphrase=DEMO_PASSPHRASE, today=DEMO_TODAY)
+            db = setup.init_county(path, code="QSX", name="青山县", passphrase=DEMO_PASSPHRASE, today=DEMO_TODAY, demo=True)
         written: list[Path] = []
         try:
             _populate(db, rng, scale, report)
@@ -164,11 +164,11 @@ def _demo_users(db: Database, township: DemoTownship) -> None:
     central = next(s for s in township.schools if s.type == "中心校本部")
     math = next(t for t in central.teachers if "sx" in t.subjects and "班主任" not in t.roles)
     users.create_user(db, SYSTEM, username="xiaozhang", display_name=f"{central.name}管理员", role="school_admin",
-                      school_id=central.id, passphrase=DEMO_PASSPHRASE)
+                      school_id=central.id, passphrase=DEMO_PASSPHRASE, weak_passphrase_ok=True)
     users.create_user(db, SYSTEM, username="jiaowu", display_name=f"{central.name}教务处", role="academic",
-                      school_id=central.id, passphrase=DEMO_PASSPHRASE)
+                      school_id=central.id, passphrase=DEMO_PASSPHRASE, weak_passphrase_ok=True)
     users.create_user(db, SYSTEM, username="laoshi", display_name=math.name, role="teacher", school_id=central.id,
-                      teacher_id=math.id, passphrase=DEMO_PASSPHRASE)
+                      teacher_id=math.id, passphrase=DEMO_PASSPHRASE, weak_passphrase_ok=True)
 
 
 # Rows a school's own database takes from the township database, in foreign-key order.
@@ -221,7 +221,7 @@ def _write_school_dbs(db: Database, folder: Path, report: Progress, written: lis
         target = folder / f"{school['code']}.sqlite"
         own = setup.init_school(target, code=school["code"], name=school["name"], type=school["type"],
                                 passphrase=DEMO_PASSPHRASE, township_code=township["code"],
-                                township_name=township["name"], today=DEMO_TODAY)
+                                township_name=township["name"], today=DEMO_TODAY, demo=True)
         written.append(target)
         try:
             schools.ensure_term(own, SYSTEM, PREVIOUS_YEAR, 2)

@@ -82,7 +82,8 @@ def set_mark(db: Database, actor: Actor, *, exam_id: str, pupil_id: str, subject
         raise invalid(f"该考试的这一科目不考 {grade} 年级。")
     if not db.execute("SELECT 1 FROM exam_grade WHERE exam_id = ? AND grade = ?", [exam_id, grade]).fetchone():
         raise invalid(f"该考试不含 {grade} 年级。")
-    require_mark_write(db, actor, pupil["school_id"], class_id or pupil["class_id"], subject_id)
+    term_id = db.execute("SELECT term_id FROM exam WHERE id = ?", [exam_id]).fetchone()[0]
+    require_mark_write(db, actor, pupil["school_id"], class_id or pupil["class_id"], subject_id, term_id)
     mark_id = derived_id("mark", {"exam_id": exam_id, "pupil_id": pupil_id, "subject_id": subject_id})
     existing = row_exists(db, "mark", mark_id)
     if value is None or clean(value) == "":

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from app.db.database import begin_immediate, open_writer
+from app.db.database import SchoolDatabase, open_writer
 from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
@@ -57,7 +57,7 @@ def apply_marks(db: Database, actor: Actor, plan: MarksPlan, *, progress: Progre
     """
     if plan.problems:
         raise ValidationError(list(plan.problems))
-    _check_groups(db, actor, {(m[0], m[3], m[2]) for m in plan.inserts} | _update_groups(plan))
+    _check_groups(db, actor, {(m[0], m[3], m[2]) for m in plan.inserts} | _update_groups(plan), plan.exam_id)
     total = max(len(plan.inserts) + len(plan.updates), 1)
     with _bulk_write(db), db.atomic():
         _require_unchanged(db, plan)
@@ -93,7 +93,7 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
             # which no one else can change meanwhile, and BulkInsert finds each one's integer key
             # in the tables it read in that transaction (an unknown id is refused).
             writer.execute("PRAGMA foreign_keys = OFF")
-            begin_immediate(writer)
+            writer.begin_write()
             try:
                 return _import_streaming(db, writer, actor, path, exam, school_id)
             except BaseException:
@@ -103,7 +103,7 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
         writer.close()
 
 
-def _import_streaming(db: Database, writer: Database, actor: Actor, path, exam: dict,
+def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, exam: dict,
                       school_id: str | None) -> tuple[MarksPlan, dict | None]:
     """The body of import_marks, inside the writer's open transaction."""
     insert = BulkInsert(writer, actor, "mark", _MARK_COLUMNS, "")
@@ -113,7 +113,7 @@ def _import_streaming(db: Database, writer: Database, actor: Actor, path, exam: 
         plan, batches = check_marks(db, path, exam["id"], school_id=school_id)
         for rows in batches:
             groups = {(m[0], m[3], m[2]) for m in rows} - checked
-            _check_groups(db, actor, groups)
+            _check_groups(db, actor, groups, exam["id"])
             checked.update(groups)
             stream.put(rows)
     finally:
@@ -121,11 +121,11 @@ def _import_streaming(db: Database, writer: Database, actor: Actor, path, exam: 
     if plan.problems:
         writer.conn.rollback()
         return plan, None
-    _check_groups(db, actor, _update_groups(plan) - checked)
+    _check_groups(db, actor, _update_groups(plan) - checked, exam["id"])
     insert.note = _note(plan.file_name, plan.exam_name, len(plan.inserts))
     insert.done()
     _apply_updates(writer, actor, plan, None, 1)
-    writer.conn.commit()
+    writer.commit_write()
     return plan, {"add": len(plan.inserts), "update": len(plan.updates), "unchanged": plan.unchanged}
 
 
@@ -200,10 +200,14 @@ def _pupil_names(db: Database, pupil_ids: set[str]) -> dict[str, str]:
     return {pid: f"{name}(学籍号 {no})" for pid, name, no in rows}
 
 
-def _check_groups(db: Database, actor: Actor, groups: set[tuple]) -> None:
-    """Raise PermissionDenied unless the actor may write marks of every (school, class, subject)."""
+def _check_groups(db: Database, actor: Actor, groups: set[tuple], exam_id: str) -> None:
+    """Raise PermissionDenied unless the actor may write marks of every (school, class, subject)
+    in the exam `exam_id` (a teacher: by their assignments of the exam's term)."""
+    if not groups:
+        return
+    term_id = db.execute("SELECT term_id FROM exam WHERE id = ?", [exam_id]).fetchone()[0]
     for school_id, class_id, subject_id in sorted(groups, key=lambda g: tuple(x or "" for x in g)):
-        require_mark_write(db, actor, school_id, class_id, subject_id)
+        require_mark_write(db, actor, school_id, class_id, subject_id, term_id)
 
 
 def _update_groups(plan: MarksPlan) -> set[tuple]:

@@ -75,7 +75,7 @@ SHEETS: tuple[Sheet, ...] = (
         _id("班主任ID", "head_teacher_id"))),
     Sheet("学生", "本校全部学生(含已转出、休学的学生)。", (
         Col("学籍号", "student_no", width=22), Col("姓名", "name", width=10), Col("性别", "gender", width=6),
-        Col("出生日期", "birth_date", width=12), Col("身份证号", "id_number", width=20),
+        Col("出生日期", "birth_date", width=12),
         Col("年级", "grade", "int", width=6), _show("班级", "class_name", 12),
         Col("寄宿", "boarding", "flag", width=6), Col("留守儿童", "left_behind", "flag", width=8),
         Col("随迁子女", "migrant", "flag", width=8), Col("残疾", "disabled", "flag", width=6),

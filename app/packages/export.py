@@ -24,13 +24,14 @@ from app.db.media import explain
 from app.db.writes import Actor, insert_row, now, update_row
 from app.errors import SchoolQError, invalid
 from app.packages import datasheet, snapshot
+from app.packages.audit_link import manifest_audit, remember_export
 from app.packages.format import (DATA_MEMBER, FORMAT_NAME, FORMAT_VERSION, KEY_MEMBER, MANIFEST, SIGNATURE,
                                  PackageRefused, encode_manifest, package_file_name, sha256_hex)
 from app.packages.signing import own_key, public_key_from_pem, sign, unlock_private_key
 from app.packages.verify import check_signature, open_package
 from app.presets import presets_used
 from app.progress import Progress, no_progress
-from app.services.permissions import require_school_admin, require_township_admin
+from app.services.permissions import require_database_admin, require_school_admin, require_township_admin
 
 
 
@@ -175,8 +176,10 @@ def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, 
     """Sign and write a package of `kind` whose data member holds `payload`; return the ExportResult.
 
     Reserves the sequence number (committed, never reused), writes and verifies.
-    Raises ValidationError (folder missing, existing file), ReadOnlyMedia, DiskFull, ExportFailed.
+    Raises PermissionDenied unless the actor administers the database, ValidationError (folder
+    missing, existing file), ReadOnlyMedia, DiskFull, ExportFailed.
     """
+    require_database_admin(db, actor)
     report = progress or no_progress
     folder = check_folder(folder)
     key_row = own_key(db)
@@ -239,5 +242,9 @@ def export_package(db: Database, actor: Actor, passphrase: str, folder: str | Pa
              ("序号", next_sequence(db)), ("导出时间", now()), ("程序版本", __version__),
              ("格式版本", FORMAT_VERSION)]
     payload = datasheet.write_workbook(rows, notes)
-    return build_and_write(db, actor, private_key, folder, kind="data", sender=sender, recipient=scope.recipient,
-                           term=term, payload=payload, extra={"counts": counts}, progress=report)
+    audit = manifest_audit(db)
+    result = build_and_write(db, actor, private_key, folder, kind="data", sender=sender, recipient=scope.recipient,
+                             term=term, payload=payload, extra={"counts": counts, "audit": audit}, progress=report)
+    with db.atomic():
+        remember_export(db, actor, audit)
+    return result

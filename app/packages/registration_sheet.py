@@ -84,3 +84,39 @@ def write_registration_sheet(db: Database, path: str | Path) -> Path:
                             bottomMargin=20 * mm, title="数据包签名密钥登记表", author="SchoolQ")
     doc.build(story)
     return path
+
+
+def write_recovery_sheet(db: Database, path: str | Path, code: str, username: str) -> Path:
+    """Write the A4 recovery sheet (the unit, the administrator account, the recovery code in large
+    characters and how to use it) to `path` (PDF); return the path. Raises NotFound (no key)."""
+    path = Path(path)
+    key = own_key(db)
+    who = owner(db)
+    font = _font()
+    title = ParagraphStyle("title", fontName=font, fontSize=18, leading=24, alignment=TA_CENTER)
+    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=16)
+    big = ParagraphStyle("big", fontName=font, fontSize=22, leading=30, alignment=TA_CENTER)
+    small = ParagraphStyle("small", fontName=font, fontSize=8, leading=10, textColor=colors.HexColor("#444444"))
+    rows = [
+        [Paragraph("单位", body), Paragraph(f"{who['name']}({who['code']})", body)],
+        [Paragraph("管理员账号", body), Paragraph(username, body)],
+        [Paragraph("恢复码", body), Paragraph(code.replace("-", " - "), big)],
+        [Paragraph("密钥指纹", body), Paragraph(key["fingerprint"], body)],
+        [Paragraph("打印时间", body), Paragraph(dt.datetime.now().strftime("%Y-%m-%d %H:%M"), body)],
+    ]
+    table = Table(rows, colWidths=[30 * mm, 140 * mm])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    story = [Paragraph("管理员口令恢复单", title), Spacer(1, 8 * mm), table, Spacer(1, 6 * mm),
+             Paragraph("忘记管理员口令时,用这张单上的恢复码重设口令:在命令行运行 "
+                       "<b>schoolq recover 数据库文件</b>,按提示输入恢复码和新口令。签名密钥随之改由新口令保护,"
+                       "乡镇中心校登记的密钥指纹不变,不需要重新登记。", body),
+             Spacer(1, 4 * mm),
+             Paragraph("这张单和口令一样要紧:请装进信封、封好签字,锁在办公室的柜子里,不要和电脑放在一起,"
+                       "不要拍照发到手机。重新打印恢复单后,以前的恢复码作废。", body),
+             Spacer(1, 10 * mm), Paragraph(f"SchoolQ {__version__} 生成", small)]
+    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
+                            bottomMargin=20 * mm, title="管理员口令恢复单", author="SchoolQ")
+    doc.build(story)
+    return path

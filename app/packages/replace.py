@@ -28,8 +28,9 @@ COLUMNS = {
     "school": ("code", "name", "type", "township_id", "address", "daily_max_periods"),
     "teacher": ("school_id", "staff_no", "name", "gender", "birth_date", "hire_date", "phone", "active"),
     "class": ("school_id", "academic_year_id", "name", "number", "head_teacher_id"),
-    "pupil": ("school_id", "student_no", "name", "gender", "birth_date", "id_number", "class_id", "grade", "boarding",
-              "left_behind", "migrant", "disabled", "pe_exempt", "status", "status_date", "enrol_date"),
+    # No 身份证号 (id_number): nothing at the township uses it, and a lost stick should not carry it.
+    "pupil": ("school_id", "student_no", "name", "gender", "birth_date", "class_id", "grade", "boarding", "left_behind",
+              "migrant", "disabled", "pe_exempt", "status", "status_date", "enrol_date"),
     "pupil_status_change": ("school_id", "pupil_id", "status", "date", "note"),
     "exam": ("school_id", "township_id", "name", "type", "scope", "term_id", "date", "policy"),
     "exam_subject": ("exam_id", "subject_id", "full_marks", "grades", "excellent_pct", "pass_pct", "low_pct",

@@ -8,20 +8,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlite_utils import Database
 
-from app.errors import NotFound, invalid
-from app.services.keys import fingerprint
-
-
-def own_key(db: Database) -> dict:
-    """Return the school_key row of this database's own key pair (the one with a private key).
-
-    Raises NotFound when the database has none (it was created without a key).
-    """
-    rows = list(db.query("SELECT * FROM school_key WHERE private_pem_encrypted IS NOT NULL"
-                         " ORDER BY created_at, id LIMIT 1"))
-    if not rows:
-        raise NotFound("这个数据库没有签名密钥,无法导出或签名数据包。")
-    return dict(rows[0])
+from app.errors import invalid
+from app.services.keys import fingerprint, own_key, unlock
 
 
 def own_public_pem(db: Database) -> str:
@@ -45,15 +33,7 @@ def unlock_private_key(db: Database, passphrase: str) -> Ed25519PrivateKey:
 
     Raises ValidationError when the passphrase is wrong, NotFound when there is no key.
     """
-    row = own_key(db)
-    try:
-        key = serialization.load_pem_private_key(row["private_pem_encrypted"].encode("ascii"),
-                                                 password=(passphrase or "").encode("utf-8"))
-    except (ValueError, TypeError):
-        raise invalid("口令不正确:无法解开签名私钥。请输入创建数据库时设置的管理员口令。", "passphrase") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise invalid("数据库中的签名密钥不是 Ed25519 密钥。")
-    return key
+    return unlock(db, passphrase)
 
 
 def public_key_from_pem(pem: bytes | str) -> Ed25519PublicKey:

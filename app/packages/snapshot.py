@@ -124,7 +124,7 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                         " JOIN academic_year y ON y.id = c.academic_year_id LEFT JOIN teacher h ON h.id = c.head_teacher_id"
                         f" WHERE c.school_id IN ({_OWN}) ORDER BY s.code, y.code,"
                         " (SELECT MIN(grade) FROM class_grade WHERE class_id = c.id), c.number, c.name", p),
-        "学生": _rows(db, "SELECT p.student_no, p.name, p.gender, p.birth_date, p.id_number, p.grade,"
+        "学生": _rows(db, "SELECT p.student_no, p.name, p.gender, p.birth_date, p.grade,"
                         " c.name AS class_name, p.boarding, p.left_behind, p.migrant, p.disabled, p.pe_exempt,"
                         " p.status, p.status_date, p.enrol_date, p.id, p.school_id, p.class_id FROM pupil p"
                         " JOIN school s ON s.id = p.school_id LEFT JOIN class c ON c.id = p.class_id"

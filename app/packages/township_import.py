@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from app.db.keys import numbers_in
 from app.db.writes import Actor, insert_row
 from app.errors import PermissionDenied, SchoolQError, ValidationError
+from app.packages.audit_link import check_link, last_head
 from app.packages.datasheet import read_workbook
 from app.packages.format import DATA_XLSX, FILE_NAME, PackageRefused
 from app.packages.replace import LABELS, DETAIL_LIMIT, Changes, Snapshot, apply_snapshot, build_snapshot
@@ -271,8 +272,11 @@ def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage,
         held = shrinkage(db, snap, term_id)
         if held and not accept_shrink:
             raise ShrinkHeld(held)
+        previous = last_head(db, m.level, m.sender_code)
         changes = apply_snapshot(db, actor, snap, m, term_id, township_id, note)
         summary = _summary(snap, changes)
+        audit = m.raw.get("audit") or {}
+        summary["audit"] = {"to": audit.get("to"), "flags": check_link(previous, audit)}
         own = sorted(snap.own.get("school", set()))
         insert_row(db, actor, "package_import", {
             "kind": "data", "sender_level": m.level, "sender_code": m.sender_code, "sender_name": m.sender_name,
@@ -326,6 +330,8 @@ def import_package(db: Database, actor: Actor, path: str | Path, *, accept_shrin
                             m.term_code if m else None, m.sequence if m else None,
                             {"shrink": exc.counts} if isinstance(exc, ShrinkHeld) else {})
     message = f"已导入:{m.describe()}。{summary_text(summary)}。"
+    if summary["audit"]["flags"]:
+        message += "审计记录提醒:" + "".join(summary["audit"]["flags"])
     if gaps:
         message += gap_text(gaps) + "。"
     return ImportResult(path.name, "accepted", message, None, m.sender_code, m.sender_name, m.term_code,

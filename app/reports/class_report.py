@@ -5,6 +5,7 @@ is marked 内部资料. Every figure comes from app.stats."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlite_utils import Database
 
@@ -28,6 +29,7 @@ from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
 from app.stats.roster import missing_marks
 from app.stats.vocabulary import cite
+from app.validation.mask import mask_student_no
 
 
 def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[tuple, dict], exam: dict,
@@ -88,7 +90,7 @@ def pupil_table(pupils: list[dict], exam: dict, several_grades: bool, unmarked: 
             mark = marks.get(s["code"])
             cells.append(None if mark is None else mark["status"] if mark["status"] != "正常"
                          else mark["level"] if mark["graded"] else mark["score"])
-        rows.append([p["student_no"], p["name"], grade_name(p["grade"]), *cells, p["total"],
+        rows.append([mask_student_no(p["student_no"]), p["name"], grade_name(p["grade"]), *cells, p["total"],
                      *([p["total_rank_class"]] if ranked else [])])
     roster = exam["policy"] == "roster"
     for p in unmarked:
@@ -98,7 +100,7 @@ def pupil_table(pupils: list[dict], exam: dict, several_grades: bool, unmarked: 
         rank = (1 + sum(1 for q in pupils if q["grade"] == p["grade"] and q["total_rank_class"] is not None
                         and (q["total"] or 0) > 0)
                 if roster and "免考" not in p["subjects"].values() else None)
-        rows.append([p["student_no"], p["name"], grade_name(p["grade"]), *cells, 0 if roster else None,
+        rows.append([mask_student_no(p["student_no"]), p["name"], grade_name(p["grade"]), *cells, 0 if roster else None,
                      *([rank] if ranked else [])])
     unranked = ("有免考学科的学生总分不排名次(缺考按 0 分计入总分)" if roster
                 else "有缺考或免考学科的学生总分不排名次")
@@ -208,8 +210,8 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
              ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
              ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
              ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
-    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
-                       school_ids=township_schools(db, [school["id"]]))
+    stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
+                               school_ids=township_schools(db, [school["id"]])), personal=True)
     basis.append(("数据校验", stamp.data_hash))
     title = "班级质量分析报告"
     return Report(kind="class", title=title, subtitle=f"{school['name']} {klass['name']} · {exam['name']}",

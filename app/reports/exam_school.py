@@ -5,6 +5,7 @@ intervals, and the 临界生 and 学困生 lists. Every figure comes from app.st
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlite_utils import Database
 
@@ -27,6 +28,7 @@ from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
 from app.stats.vocabulary import NO_BASELINE, SMALL_SAMPLE, cite, grades_text, value_added_verdict
+from app.validation.mask import mask_student_no
 
 
 def remark(record: dict, exam: dict) -> str:
@@ -178,7 +180,8 @@ def borderline_table(records: list[dict], margin: float) -> Table:
     columns = [Column("班级"), Column("姓名"), Column("学籍号"), Column("接近及格线", "para"),
                Column("接近优秀线", "para")]
     ordered = sorted(pupils.values(), key=lambda p: (p["grade"], p["class"], p["no"]))
-    rows = [[p["class"], p["name"], p["no"], "、".join(p["及格线"]), "、".join(p["优秀线"])] for p in ordered]
+    rows = [[p["class"], p["name"], mask_student_no(p["no"]), "、".join(p["及格线"]), "、".join(p["优秀线"])]
+            for p in ordered]
     return Table("临界生名单", columns, rows, sheet="临界生", breaks=_breaks(rows),
                  note=f"临界生:主科得分低于及格线或优秀线,但差距不超过满分的 {margin:g}%。名单仅供教师培优补差使用,不得公开。")
 
@@ -187,7 +190,7 @@ def struggling_table(records: list[dict], need: int, baseline_name: str) -> Tabl
     """Return 学困生: pupils below the pass line in `need` or more main subjects now and before."""
     columns = [Column("班级"), Column("姓名"), Column("学籍号"), Column("本次不及格主科", "para"),
                Column("上次不及格主科", "para")]
-    rows = [[r["class_name"] or "", r["name"], r["student_no"], "、".join(r["subjects_now"]),
+    rows = [[r["class_name"] or "", r["name"], mask_student_no(r["student_no"]), "、".join(r["subjects_now"]),
              "、".join(r["subjects_before"])] for r in records]
     return Table("学困生名单", columns, rows, sheet="学困生", breaks=_breaks(rows),
                  note=f"学困生:本次和上次({baseline_name})都有 {need} 科及以上主科低于及格线。缺考不作为依据。"
@@ -340,8 +343,8 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
              ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
              ("基线考试", f"{baseline_name}({baseline['term_name']})" if baseline else "无"),
              ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
-    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
-                       school_ids=township_schools(db, [school["id"]]))
+    stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
+                               school_ids=township_schools(db, [school["id"]])), personal=True)
     basis.append(("数据校验", stamp.data_hash))
     title = "考试质量分析报告"
     return Report(kind="exam-school", title=title, confidential=True, subtitle=f"{school['name']} · {exam['name']}",

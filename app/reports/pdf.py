@@ -286,7 +286,6 @@ class _SlipBox(Flowable):
             width = self._text(x + 4, y, value, 11) + 8
             canvas.line(x, y - 2.5, x + width, y - 2.5)
             x += width + 14
-        self._text(x, y, f"学籍号:{slip.student_no}", 11)
         # the 等级 grid: two subject / level pairs per row
         half = (len(slip.levels) + 1) // 2
         widths = [inner * w for w in (0.3, 0.2, 0.3, 0.2)]

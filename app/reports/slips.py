@@ -6,6 +6,7 @@ The 等级 are app.stats.pupils.parent_view of each pupil's results."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlite_utils import Database
 
@@ -51,7 +52,7 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, class_n
         slips.append(Slip(name=view["name"], class_name=view["class_name"] or "", grade=view["grade"],
                           student_no=result["student_no"],
                           levels=[(s["subject"], s["level"]) for s in view["subjects"]], legend=text))
-    stamp = make_stamp(db, [exam_id], [preset], made=made, school_ids=[school["id"]])
+    stamp = replace(make_stamp(db, [exam_id], [preset], made=made, school_ids=[school["id"]]), personal=True)
     scope = klass["name"] if klass else "全校"
     return Report(kind="slips", title="成绩通知单", subtitle=f"{school['name']} {scope} · {exam['name']}",
                   header=f"{school['name']} · {exam['name']}", stamp=stamp, sections=[Section(None, slips)],

@@ -179,7 +179,6 @@ def _slips_sheet(ws: Worksheet, report: Report) -> None:
         ws.cell(row=row + 1, column=1, value=f"{school} · {exam}").font = Font(name=FONT_NAME, size=10, color="666666")
         ws.cell(row=row + 2, column=1, value=f"姓名:{slip.name}").font = font
         ws.cell(row=row + 2, column=3, value=f"班级:{slip.class_name}").font = font
-        ws.cell(row=row + 3, column=1, value=f"学籍号:{slip.student_no}").font = font
         row += 5
         for j, label in enumerate(("学科", "等级", "学科", "等级"), start=1):
             cell = ws.cell(row=row, column=j, value=label)

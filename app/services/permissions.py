@@ -13,6 +13,27 @@ def require_township_admin(actor: Actor) -> None:
         raise PermissionDenied("只有乡镇管理员可以进行此操作。")
 
 
+def require_database_admin(db: Database, actor: Actor) -> None:
+    """Raise PermissionDenied unless the actor administers this database: a township (or county)
+    administrator, or in a school's own database that school's administrator."""
+    if actor.role == "township_admin":
+        return
+    if actor.role == "school_admin":
+        row = db.execute("SELECT s.id FROM meta m JOIN school s ON s.code = m.value WHERE m.key = 'school_code'"
+                         " AND EXISTS (SELECT 1 FROM meta WHERE key = 'kind' AND value = 'school')").fetchone()
+        if row and row[0] == actor.school_id:
+            return
+    raise PermissionDenied("只有本数据库的管理员可以进行此操作。")
+
+
+def require_term_write(db: Database, actor: Actor) -> None:
+    """Raise PermissionDenied unless the actor may add terms (those who set up exams: the
+    database's administrators and 教务)."""
+    if actor.role == "academic":
+        return
+    require_database_admin(db, actor)
+
+
 def require_school_admin(actor: Actor, school_id: str) -> None:
     """Raise PermissionDenied unless the actor administers `school_id` (or the township)."""
     if actor.role == "township_admin":
@@ -33,11 +54,13 @@ def require_roster_write(actor: Actor, school_id: str) -> None:
     raise PermissionDenied("您只能修改本校的名册。")
 
 
-def require_mark_write(db: Database, actor: Actor, school_id: str, class_id: str | None, subject_id: str) -> None:
-    """Raise PermissionDenied unless the actor may change marks of this class and subject.
+def require_mark_write(db: Database, actor: Actor, school_id: str, class_id: str | None, subject_id: str,
+                       term_id: str) -> None:
+    """Raise PermissionDenied unless the actor may change marks of this class and subject in an exam
+    of the term `term_id`.
 
-    Administrators and 教务 of the school may; a teacher only for a class and subject they teach
-    (a teaching assignment of theirs).
+    Administrators and 教务 of the school may; a teacher only for a class and subject they teach in
+    that term (a teaching assignment of theirs for the term: last term's does not count).
     """
     if actor.role == "township_admin":
         return
@@ -46,11 +69,11 @@ def require_mark_write(db: Database, actor: Actor, school_id: str, class_id: str
     if actor.role in ("school_admin", "academic"):
         return
     if actor.teacher_id and class_id and db.execute(
-        "SELECT 1 FROM teaching_assignment WHERE teacher_id = ? AND class_id = ? AND subject_id = ?",
-        [actor.teacher_id, class_id, subject_id],
+        "SELECT 1 FROM teaching_assignment WHERE teacher_id = ? AND class_id = ? AND subject_id = ? AND term_id = ?",
+        [actor.teacher_id, class_id, subject_id, term_id],
     ).fetchone():
         return
-    raise PermissionDenied("教师只能修改自己任教班级、任教学科的成绩。")
+    raise PermissionDenied("教师只能修改自己本学期任教班级、任教学科的成绩(以前学期的任课不算)。")
 
 
 def mark_write_subjects(db: Database, actor: Actor, school_id: str, class_id: str) -> set[str] | None:

@@ -8,7 +8,8 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, audit, get_row, insert_row, stable_id, update_row
 from app.errors import NotFound, Problem, ValidationError, invalid
-from app.services.permissions import require_school_admin, require_township_admin
+from app.services.permissions import (require_database_admin, require_school_admin, require_term_write,
+                                      require_township_admin)
 from app.validation.text import clean
 
 SCHOOL_TYPES = ("中心校本部", "完小", "教学点")
@@ -22,7 +23,9 @@ def get_meta(db: Database, key: str, default: str | None = None) -> str | None:
 
 
 def set_meta(db: Database, actor: Actor, key: str, value: str) -> None:
-    """Set a value of the meta table (audited)."""
+    """Set a value of the meta table (audited). Raises PermissionDenied unless the actor
+    administers the database."""
+    require_database_admin(db, actor)
     old = get_meta(db, key)
     if old == value:
         return
@@ -115,7 +118,9 @@ def term_name(year_start: int, seq: int) -> str:
 
 
 def ensure_term(db: Database, actor: Actor, year_start: int, seq: int) -> str:
-    """Return the id of the term (creating its academic year and itself if missing)."""
+    """Return the id of the term (creating its academic year and itself if missing). Raises
+    PermissionDenied unless the actor may add terms (administrators, 教务)."""
+    require_term_write(db, actor)
     code = term_code(year_start, seq)
     row = db.execute("SELECT id FROM term WHERE code = ?", [code]).fetchone()
     if row:
@@ -153,7 +158,9 @@ def current_term(db: Database) -> dict:
 
 
 def set_current_term(db: Database, actor: Actor, term_id: str) -> None:
-    """Make `term_id` the term new data belongs to."""
+    """Make `term_id` the term new data belongs to. Raises PermissionDenied unless the actor
+    administers the database, NotFound for an unknown term."""
+    require_database_admin(db, actor)
     term = get_row(db, "term", term_id)
     with db.atomic():
         set_meta(db, actor, "current_term", term["code"])

@@ -12,11 +12,15 @@ from app.db.database import open_database, remove_database
 from app.db.writes import SYSTEM
 from app.errors import invalid
 from app.services import keys, schools, subjects, users
+from app.services.passphrases import check_new_passphrase
 
 
-def _check_passphrase(passphrase: str) -> None:
-    if len(passphrase or "") < 4:
-        raise invalid("请设置至少 4 个字符的管理员口令:它保护签名私钥,忘记后无法找回。", "passphrase")
+def _check_passphrase(passphrase: str, demo: bool) -> None:
+    if demo:
+        if not passphrase:
+            raise invalid("口令不能为空。", "passphrase")
+        return
+    check_new_passphrase(passphrase)
 
 
 def _create(path: Path, fill: Callable[[Database], None]) -> Database:
@@ -48,13 +52,15 @@ def _common(db: Database, kind: str, today: dt.date | None) -> None:
 
 def init_school(path: str | Path, *, code: str, name: str, type: str, passphrase: str,
                 township_code: str | None = None, township_name: str | None = None,
-                admin_username: str = "admin", today: dt.date | None = None) -> Database:
+                admin_username: str = "admin", today: dt.date | None = None, demo: bool = False) -> Database:
     """Create a school's own database with its school, subjects, current term, admin user and key.
 
-    Returns the open database. Raises ValidationError (nothing is left behind on failure).
+    The passphrase must pass check_new_passphrase unless `demo` (the demo generator's documented
+    short passphrase, see app.services.passphrases.DEMO_PASSPHRASE). Returns the open database.
+    Raises ValidationError (nothing is left behind on failure).
     """
     path = Path(path)
-    _check_passphrase(passphrase)
+    _check_passphrase(passphrase, demo)
 
     def fill(db: Database) -> None:
         township_id = None
@@ -64,41 +70,43 @@ def init_school(path: str | Path, *, code: str, name: str, type: str, passphrase
         schools.set_meta(db, SYSTEM, "school_code", schools.school_by_code(db, code)["code"])
         _common(db, "school", today)
         users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
-                          role="school_admin", school_id=school_id, passphrase=passphrase)
+                          role="school_admin", school_id=school_id, passphrase=passphrase, weak_passphrase_ok=demo)
         keys.create_key(db, SYSTEM, passphrase, school_id=school_id)
 
     return _create(path, fill)
 
 
 def init_township(path: str | Path, *, code: str, name: str, passphrase: str, county: str | None = None,
-                  admin_username: str = "admin", today: dt.date | None = None) -> Database:
-    """Create a township database (no schools yet): township, subjects, term, admin user and key."""
+                  admin_username: str = "admin", today: dt.date | None = None, demo: bool = False) -> Database:
+    """Create a township database (no schools yet): township, subjects, term, admin user and key;
+    `demo` as for init_school. Returns the open database. Raises ValidationError."""
     path = Path(path)
-    _check_passphrase(passphrase)
+    _check_passphrase(passphrase, demo)
 
     def fill(db: Database) -> None:
         township_id = schools.create_township(db, SYSTEM, code=code, name=name, county=county)
         schools.set_meta(db, SYSTEM, "township_code", code.upper())
         _common(db, "township", today)
         users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
-                          role="township_admin", passphrase=passphrase)
+                          role="township_admin", passphrase=passphrase, weak_passphrase_ok=demo)
         keys.create_key(db, SYSTEM, passphrase, township_id=township_id)
 
     return _create(path, fill)
 
 
 def init_county(path: str | Path, *, code: str, name: str, passphrase: str, admin_username: str = "admin",
-                today: dt.date | None = None) -> Database:
-    """Create a county database (it aggregates townships): subjects, term, admin user and key."""
+                today: dt.date | None = None, demo: bool = False) -> Database:
+    """Create a county database (it aggregates townships): subjects, term, admin user and key;
+    `demo` as for init_school. Returns the open database. Raises ValidationError."""
     path = Path(path)
-    _check_passphrase(passphrase)
+    _check_passphrase(passphrase, demo)
 
     def fill(db: Database) -> None:
         schools.set_meta(db, SYSTEM, "county_code", code.upper())
         schools.set_meta(db, SYSTEM, "county_name", name)
         _common(db, "county", today)
         users.create_user(db, SYSTEM, username=admin_username, display_name=f"{name}管理员",
-                          role="township_admin", passphrase=passphrase)
+                          role="township_admin", passphrase=passphrase, weak_passphrase_ok=demo)
         keys.create_key(db, SYSTEM, passphrase)
 
     return _create(path, fill)

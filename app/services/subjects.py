@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, stable_id
 from app.paths import resource_path
+from app.services.permissions import require_database_admin
 from app.validation.text import clean
 
 
@@ -17,7 +18,9 @@ def preset() -> dict:
 
 
 def seed_subjects(db: Database, actor: Actor) -> int:
-    """Add every preset subject missing from the database; return how many were added."""
+    """Add every preset subject missing from the database; return how many were added. Raises
+    PermissionDenied unless the actor administers the database."""
+    require_database_admin(db, actor)
     added = 0
     with db.atomic():
         for order, item in enumerate(preset()["subjects"]):

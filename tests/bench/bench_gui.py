@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.db.database import open_database  # noqa: E402
 from app.queries.quality import load_quality  # noqa: E402
 from app.services.exams import list_exams  # noqa: E402
-from app.services.users import verify_user  # noqa: E402
+from app.services.users import login  # noqa: E402
 
 TIMEOUT_S = 600
 
@@ -96,12 +96,12 @@ def test_pages_stay_responsive_on_the_county_demo(county):
     peer_db = open_database(county)
     exam_id = next(e["id"] for e in list_exams(peer_db) if e["n_marks"])
     start = time.perf_counter()
-    load_quality(peer_db, exam_id, verify_user(peer_db, "admin", "demo"))
+    load_quality(peer_db, exam_id, login(peer_db, "admin", "demo"))
     peer = time.perf_counter() - start
     peer_db.close()
     db = open_database(county)
     tasks = TaskManager()
-    session = Session(county, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(county, db, login(db, "admin", "demo"), tasks)
     window = MainWindow(session, tasks)
     window.resize(1366, 768)
     window.show()

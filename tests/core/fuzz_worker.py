@@ -44,7 +44,7 @@ def _id(birth: str, seq: int) -> str:
 def build_school(folder: Path) -> tuple[Path, str]:
     """Return (a school database with 三(1)班, 3 pupils and an exam, the exam's name)."""
     path = folder / "school.sqlite"
-    db = setup.init_school(path, code="S1", name="石门小学", type="完小", passphrase="demo")
+    db = setup.init_school(path, code="S1", name="石门小学", type="完小", passphrase="demo", demo=True)
     school_id = schools.school_by_code(db, "S1")["id"]
     year_id = schools.current_term(db)["academic_year_id"]
     class_id = classes.create_class(db, SYSTEM, school_id=school_id, academic_year_id=year_id, grades=[3], number=1)

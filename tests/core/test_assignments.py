@@ -54,9 +54,9 @@ def test_set_assignments_writes_audits_and_lets_the_teacher_enter_marks(school):
                                                              (ids[(3, 1)], maths): Wanted(li)})
     assert counts == {"added": 2, "changed": 0, "removed": 0}
     teacher = Actor(username="li", role="teacher", school_id=school_id, teacher_id=li)
-    require_mark_write(db, teacher, school_id, ids[(3, 1)], chinese)
+    require_mark_write(db, teacher, school_id, ids[(3, 1)], chinese, term_id)
     with pytest.raises(PermissionDenied):
-        require_mark_write(db, teacher, school_id, ids[(3, 2)], chinese)
+        require_mark_write(db, teacher, school_id, ids[(3, 2)], chinese, term_id)
     assert set_assignments(db, SYSTEM, school_id, term_id, {(ids[(3, 1)], maths): Wanted(None)}) == {
         "added": 0, "changed": 0, "removed": 1}
     stored = db.execute("SELECT weekly_periods FROM teaching_assignment").fetchall()

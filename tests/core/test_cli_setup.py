@@ -7,7 +7,7 @@ from app.cli import main
 
 
 def test_init_creates_a_school_with_admin_and_key(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "s3cret")
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "石门村小学2026")
     path = tmp_path / "school.sqlite"
     assert main(["init", str(path), "--code", "s1234", "--name", "石门村小学", "--type", "完小", "--township", "QSZ",
                  "--township-name", "青山镇"]) == 0
@@ -25,7 +25,7 @@ def test_init_without_passphrase_or_terminal_is_refused(tmp_path, capsys):
 
 
 def test_bad_school_code_leaves_no_file(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "s3cret")
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "石门村小学2026")
     assert main(["init", str(tmp_path / "x.sqlite"), "--code", "学校1", "--name", "甲", "--type", "完小"]) == 2
     assert "代码" in capsys.readouterr().err
     assert not (tmp_path / "x.sqlite").exists()

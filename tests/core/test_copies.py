@@ -88,6 +88,7 @@ def test_only_the_newest_three_safety_copies_are_kept(school, monkeypatch):
 
 
 def test_backup_names_the_file_and_shows_what_it_holds(school, monkeypatch, capsys):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     assert main(["backup", str(school)]) == 0
     out, err = capsys.readouterr()
     written = Path(out.strip())
@@ -100,7 +101,8 @@ def test_backup_names_the_file_and_shows_what_it_holds(school, monkeypatch, caps
         "QSZ05.backup-20270102-080000.sqlite", "QSZ05.backup-20270103-080000.sqlite"]
 
 
-def test_restore_shows_the_backup_keeps_the_current_data_and_puts_the_copy_back(school, tmp_path, capsys):
+def test_restore_shows_the_backup_keeps_the_current_data_and_puts_the_copy_back(school, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     assert main(["backup", str(school), "--out", str(tmp_path / "usb")]) == 0
     backup = Path(capsys.readouterr().out.strip())
     before = pupils(school)
@@ -129,7 +131,8 @@ def test_restore_shows_the_backup_keeps_the_current_data_and_puts_the_copy_back(
     assert sorted(p.name for p in school.parent.iterdir() if p.is_file() and "restoring" in p.name) == []
 
 
-def test_restore_refuses_another_schools_backup_and_a_teacher(school, demo_dir, demo_path, tmp_path, capsys):
+def test_restore_refuses_another_schools_backup_and_a_teacher(school, demo_dir, demo_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     other = tmp_path / "QSZ01.sqlite"
     shutil.copy(demo_dir / "schools" / "QSZ01.sqlite", other)
     before = pupils(school)

@@ -91,7 +91,8 @@ def test_demo_on_a_full_disk_removes_its_partial_file(small_disk, capsys):
     assert list(disk.iterdir()) == []
 
 
-def test_a_write_on_a_full_disk_is_refused_and_reads_still_work(demo_dir, small_disk, capsys):
+def test_a_write_on_a_full_disk_is_refused_and_reads_still_work(demo_dir, small_disk, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     disk = small_disk("8m")
     path = school_db(demo_dir, disk)
     assert main(["info", str(path)]) == 0
@@ -108,7 +109,8 @@ def test_a_write_on_a_full_disk_is_refused_and_reads_still_work(demo_dir, small_
     assert '"school_code": "QSZ05"' in capsys.readouterr().out
 
 
-def test_a_read_only_stick_is_read_and_never_written(demo_dir, small_disk, tmp_path, capsys):
+def test_a_read_only_stick_is_read_and_never_written(demo_dir, small_disk, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     disk = small_disk("20m")
     path = school_db(demo_dir, disk)
     read_only(disk)
@@ -158,6 +160,7 @@ def test_an_export_to_a_full_stick_leaves_no_package_and_keeps_its_number(demo_d
 
 
 def test_a_write_waits_for_another_program_then_says_it_is_busy(demo_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     monkeypatch.setattr(database, "BUSY_WAIT_SECONDS", 0.3)
     monkeypatch.setattr(database, "BUSY_NOTICE_SECONDS", 0.1)
     path = school_db(demo_dir, tmp_path)
@@ -178,11 +181,14 @@ def test_a_write_waits_for_another_program_then_says_it_is_busy(demo_dir, tmp_pa
     assert rows(path) == before
 
 
-def test_a_write_started_while_another_ends_soon_waits_and_succeeds(demo_dir, tmp_path, capsys):
+def test_a_write_started_while_another_ends_soon_waits_and_succeeds(demo_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     path = school_db(demo_dir, tmp_path)
     other = sqlite3.connect(path, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
-    release = threading.Timer(1.5, lambda: (other.rollback(), other.close()))
+    # Long enough to outlast the log-in the command does before it writes (scrypt: 0.3 s, 1.5 s on a
+    # loaded machine).
+    release = threading.Timer(6.0, lambda: (other.rollback(), other.close()))
     release.start()
     try:
         assert main(["exam", "create", str(path), "--name", "单元测试", "--type", "单元", "--grades", "3",

@@ -83,7 +83,8 @@ def test_cutoff_override_for_one_grade(demo_db, system):
     assert demo_db.execute("SELECT COUNT(*) FROM audit_log WHERE table_name = 'exam_cutoff'").fetchone()[0] == 1
 
 
-def test_cli_create_and_list(demo_path, capsys):
+def test_cli_create_and_list(demo_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     assert main(["exam", "create", str(demo_path), "--name", "三四年级单元测", "--type", "单元", "--term", "2026-2027-1",
                  "--grades", "3,4", "--subjects", "语文:100,数学:100,英语:100", "--policy", "roster", "--json"]) == 0
     new_id = json.loads(capsys.readouterr().out)["id"]
@@ -101,7 +102,8 @@ def test_cli_create_and_list(demo_path, capsys):
     assert len(capsys.readouterr().out.strip()) == 36
 
 
-def test_cli_cutoff(demo_path, capsys):
+def test_cli_cutoff(demo_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     assert main(["exam", "list", str(demo_path), "--json"]) == 0
     midterm = next(e for e in json.loads(capsys.readouterr().out) if e["type"] == "统考")
     assert main(["exam", "cutoff", str(demo_path), "--exam", midterm["name"], "--subject", "英语", "--grade", "3",

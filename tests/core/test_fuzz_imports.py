@@ -26,7 +26,7 @@ def test_fuzzed_files_are_refused_or_imported_never_crash(tmp_path):
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests" / "core")]),
-           "OPENBLAS_NUM_THREADS": "1"}
+           "OPENBLAS_NUM_THREADS": "1", "SCHOOLQ_PASSPHRASE": "demo"}  # the imports write as the administrator
     done = subprocess.run([sys.executable, str(Path(__file__).with_name("fuzz_worker.py")), str(tmp_path),
                            str(SEED), str(CASES)], capture_output=True, text=True, encoding="utf-8", env=env,
                           preexec_fn=limit_memory, timeout=240)

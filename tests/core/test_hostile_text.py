@@ -55,6 +55,12 @@ def test_length_limits_and_other_fields():
         assert phone_text(hostile)[1] is not None, hostile
 
 
+@pytest.fixture(autouse=True)
+def _administrator(monkeypatch):
+    """The imports below run as the school database's administrator (passphrase demo)."""
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
+
+
 def _run(capsys, argv: list[str]) -> tuple[int, str]:
     """Return (exit code, everything printed): problems go to stdout, errors to stderr."""
     code = main(argv)

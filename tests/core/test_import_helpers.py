@@ -70,7 +70,7 @@ def data_rows_before(db) -> tuple[int, int, int, int]:
 def school_template(tmp_path_factory) -> Path:
     """A school database 石门小学 (S1) with the 复式 class 一二年级复式班 and the class 四(1)班."""
     path = tmp_path_factory.mktemp("import-school") / "school.sqlite"
-    db = setup.init_school(path, code="S1", name="石门小学", type="完小", passphrase="demo")
+    db = setup.init_school(path, code="S1", name="石门小学", type="完小", passphrase="demo", demo=True)
     school_id = schools.school_by_code(db, "S1")["id"]
     year_id = schools.current_term(db)["academic_year_id"]
     classes.create_class(db, SYSTEM, school_id=school_id, academic_year_id=year_id, grades=[1, 2])
@@ -99,7 +99,7 @@ def school_db(school_path):
 def township_template(tmp_path_factory) -> Path:
     """A township database with two schools: 青山中心小学 (T01) and 油溪村小 (T02), no classes."""
     path = tmp_path_factory.mktemp("import-township") / "township.sqlite"
-    db = setup.init_township(path, code="QS", name="青山镇", passphrase="demo")
+    db = setup.init_township(path, code="QS", name="青山镇", passphrase="demo", demo=True)
     township_id = db.execute("SELECT id FROM township").fetchone()[0]
     schools.create_school(db, SYSTEM, code="T01", name="青山中心小学", type="中心校本部", township_id=township_id)
     schools.create_school(db, SYSTEM, code="T02", name="油溪村小", type="完小", township_id=township_id)

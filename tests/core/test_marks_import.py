@@ -420,7 +420,8 @@ def school(db, code: str) -> str:
 
 # --- the command line --------------------------------------------------------------------------------
 
-def test_cli_dry_run_import_and_refusal_exit_codes(demo_path, tmp_path, capsys):
+def test_cli_dry_run_import_and_refusal_exit_codes(demo_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db = open_database(demo_path)
     exam_id = create_exam(db, SYSTEM, name="命令行测试", type="单元", grades="3", subjects="语文,数学")
     pupils = class_pupils(db, "QSZ02", "三(1)班")

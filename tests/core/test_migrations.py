@@ -18,7 +18,7 @@ def _digest(path) -> str:
 
 
 def test_fresh_database_has_full_schema_wal_and_foreign_keys(tmp_path):
-    db = init_school(tmp_path / "s.sqlite", code="S1", name="青山小学", type="完小", passphrase="demo")
+    db = init_school(tmp_path / "s.sqlite", code="S1", name="青山小学", type="完小", passphrase="demo", demo=True)
     assert schema_version(db) == mig.program_schema_version()
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1

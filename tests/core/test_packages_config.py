@@ -23,7 +23,7 @@ def env(demo_path, tmp_path, monkeypatch, capsys):
     its config package on a stick, and S1234's own fresh database."""
     monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     school_path = tmp_path / "S1234.sqlite"
-    setup.init_school(school_path, code="S1234", name="石门村小学", type="完小", passphrase="demo",
+    setup.init_school(school_path, code="S1234", name="石门村小学", type="完小", passphrase="demo", demo=True,
                       township_code="QSZ", township_name="青山镇").close()
     assert main(["keys", "export-public", str(school_path), "--out", str(tmp_path / "s1234.pem")]) == 0
     assert main(["township", "register", str(demo_path), "--school-code", "S1234", "--pubkey",
@@ -45,7 +45,8 @@ def env(demo_path, tmp_path, monkeypatch, capsys):
             "fingerprint": fingerprint, "preset": preset, "tmp": tmp_path}
 
 
-def test_first_config_asks_for_the_fingerprint_then_brings_exams_presets_and_plan(env, capsys):
+def test_first_config_asks_for_the_fingerprint_then_brings_exams_presets_and_plan(env, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     assert main(["import-config", str(env["school"]), env["package"]]) == 2
     out = capsys.readouterr()
     assert env["fingerprint"] in out.out and "--yes" in out.err
@@ -81,7 +82,8 @@ def test_first_config_asks_for_the_fingerprint_then_brings_exams_presets_and_pla
     assert "重复" in capsys.readouterr().out
 
 
-def test_later_configs_update_exams_and_must_be_signed_by_the_trusted_key(env, tmp_path):
+def test_later_configs_update_exams_and_must_be_signed_by_the_trusted_key(env, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     school = open_database(env["school"])
     actor = actor_for(school)
     with pytest.raises(NeedsConfirmation) as asked:
@@ -105,7 +107,7 @@ def test_later_configs_update_exams_and_must_be_signed_by_the_trusted_key(env, t
     assert school.execute("SELECT full_marks FROM exam_subject WHERE id = ?", [line]).fetchone()[0] == 120.0
 
     # Another township database calling itself QSZ: a different key, refused, nothing written.
-    impostor = setup.init_township(tmp_path / "fake.sqlite", code="QSZ", name="青山镇", passphrase="demo")
+    impostor = setup.init_township(tmp_path / "fake.sqlite", code="QSZ", name="青山镇", passphrase="demo", demo=True)
     impostor.close()
     fake = tmp_path / "fake"
     fake.mkdir()
@@ -114,7 +116,7 @@ def test_later_configs_update_exams_and_must_be_signed_by_the_trusted_key(env, t
     with pytest.raises(PackageRefused) as refused:
         import_config(school, actor, next(fake.glob("*.zip")))
     assert refused.value.code == "wrong_key"
-    far = setup.init_township(tmp_path / "far.sqlite", code="YSZ", name="远山镇", passphrase="demo")
+    far = setup.init_township(tmp_path / "far.sqlite", code="YSZ", name="远山镇", passphrase="demo", demo=True)
     far.close()
     far_usb = tmp_path / "far"
     far_usb.mkdir()
@@ -126,7 +128,8 @@ def test_later_configs_update_exams_and_must_be_signed_by_the_trusted_key(env, t
     school.close()
 
 
-def test_a_config_package_is_not_a_data_package(env, capsys):
+def test_a_config_package_is_not_a_data_package(env, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     assert main(["township", "import", str(env["township"]), env["package"], "--json"]) == 2
     result = json.loads(capsys.readouterr().out)[0]
     assert result["status"] == "refused" and result["reason_code"] == "wrong_kind"

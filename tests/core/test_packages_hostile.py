@@ -35,7 +35,7 @@ def world(demo_template, tmp_path_factory):
     shutil.copytree(demo_template / "schools", root / "schools")
     usb = root / "usb"
     usb.mkdir()
-    township = setup.init_township(root / "township.sqlite", code="QSZ", name="青山镇", passphrase="demo")
+    township = setup.init_township(root / "township.sqlite", code="QSZ", name="青山镇", passphrase="demo", demo=True)
     admin = actor_for(township)
     for code in ("QSZ01", CODE):
         db = open_database(root / "schools" / f"{code}.sqlite")
@@ -181,6 +181,7 @@ def test_a_package_emptying_the_school_is_held_until_confirmed(township, school,
                                         "marks_before": marks, "marks_removed": marks}
     db_path = township.execute("PRAGMA database_list").fetchone()[2]
     township.close()
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     assert main(["township", "import", db_path, str(path)]) == 2
     assert "--accept-shrink" in capsys.readouterr().err
     assert main(["township", "import", db_path, str(path), "--accept-shrink"]) == 0

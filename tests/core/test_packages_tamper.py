@@ -31,7 +31,7 @@ def world(demo_template, tmp_path_factory):
     shutil.copytree(demo_template / "schools", root / "schools")
     usb = root / "usb"
     usb.mkdir()
-    township = setup.init_township(root / "township.sqlite", code="QSZ", name="青山镇", passphrase="demo")
+    township = setup.init_township(root / "township.sqlite", code="QSZ", name="青山镇", passphrase="demo", demo=True)
     admin = actor_for(township)
     packages = {}
     for code in (CODE, OTHER):
@@ -50,7 +50,7 @@ def world(demo_template, tmp_path_factory):
     for path in (packages[CODE][0], packages[CODE][2]):
         assert import_package(township, admin, path).status == "accepted"
     township.close()
-    far = setup.init_school(root / "far.sqlite", code="YSZ01", name="远山小学", type="完小", passphrase="demo",
+    far = setup.init_school(root / "far.sqlite", code="YSZ01", name="远山小学", type="完小", passphrase="demo", demo=True,
                             township_code="YSZ", township_name="远山镇")
     far_package = export_package(far, actor_for(far), "demo", usb).path
     far_pem = own_public_pem(far)
@@ -223,7 +223,7 @@ def test_unknown_school_and_another_townships_package_are_refused(world, townshi
     # Registering the far school does not help: the package is addressed to 远山镇.
     register_key(township, actor_for(township), level="school", code="YSZ01", pem=world["far_pem"])
     refuse(township, world["far"], "other_township")
-    fresh = setup.init_township(tmp_path / "second.sqlite", code="QSZ", name="青山镇", passphrase="demo")
+    fresh = setup.init_township(tmp_path / "second.sqlite", code="QSZ", name="青山镇", passphrase="demo", demo=True)
     try:
         refuse(fresh, world["good"], "unknown_sender", "尚未登记")
     finally:
@@ -263,7 +263,7 @@ def test_after_a_key_is_replaced_the_old_key_is_refused(world, township, tmp_pat
     from app.errors import ValidationError
 
     fresh = setup.init_school(tmp_path / "reinstalled.sqlite", code=CODE, name="竹林教学点", type="教学点",
-                              passphrase="demo", township_code="QSZ", township_name="青山镇")
+                              passphrase="demo", demo=True, township_code="QSZ", township_name="青山镇")
     new_pem = own_public_pem(fresh)
     fresh.close()
     with pytest.raises(ValidationError, match="已登记另一把密钥"):

@@ -56,7 +56,11 @@ def test_class_report_of_a_multigrade_class(demo):
         "SELECT p.name, p.student_no, m.score FROM mark m JOIN pupil p ON p.id = m.pupil_id JOIN subject s"
         " ON s.id = m.subject_id WHERE m.exam_id = ? AND m.class_id = ? AND s.name = '语文' AND m.status = '正常'"
         " ORDER BY p.student_no LIMIT 1", [exams["统考"], class_id]).fetchone()
-    assert line_with(text, student_no, name, f"{score:g}")
+    # An internal list shows the 学籍号 masked (first five, last four), never in full; every page says
+    # that it holds pupils' personal data.
+    assert line_with(text, f"{student_no[:5]}****{student_no[-4:]}", name, f"{score:g}")
+    assert student_no not in text
+    assert all("含学生个人信息,请妥善保管,勿外传" in p for p in pages)
     assert all("内部资料" in p for p in _flat(pages))
     png = render_page(pdf, 1, folder / "class-p1.png")
     if png is not None:

@@ -339,7 +339,8 @@ def test_messy_but_valid_spellings_import_to_the_same_pupils(school_db, tmp_path
 
 # --- CLI ---------------------------------------------------------------------------------------------------
 
-def test_cli_dry_run_then_import_then_reimport(school_path, tmp_path, capsys):
+def test_cli_dry_run_then_import_then_reimport(school_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     path = write_xlsx(tmp_path / "名册.xlsx", {"学生名单": messy_rows()})
     assert main(["import-roster", str(school_path), str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
@@ -355,7 +356,8 @@ def test_cli_dry_run_then_import_then_reimport(school_path, tmp_path, capsys):
     assert result["written"] is True and result["summary"]["unchanged"] == 9 and result["summary"]["add"] == 0
 
 
-def test_cli_refuses_a_file_with_problems_and_lists_each(school_path, tmp_path, capsys):
+def test_cli_refuses_a_file_with_problems_and_lists_each(school_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     path = write_xlsx(tmp_path / "名册.xlsx", {"学生名单": bad_rows()})
     assert main(["import-roster", str(school_path), str(path)]) == 2
     lines = capsys.readouterr().out.splitlines()
@@ -367,7 +369,8 @@ def test_cli_refuses_a_file_with_problems_and_lists_each(school_path, tmp_path, 
     assert result["written"] is False and len(result["problems"]) == 6
 
 
-def test_cli_township_school_option_and_not_a_workbook(township_path, tmp_path, capsys):
+def test_cli_township_school_option_and_not_a_workbook(township_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     path = write_xlsx(tmp_path / "名册.xlsx", {"学生名单": [["学籍号", "姓名", "性别", "班级"],
                                                             ["20161001", "甲", "男", "三(1)班"]]})
     assert main(["import-roster", str(township_path), str(path)]) == 2

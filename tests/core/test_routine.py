@@ -165,9 +165,9 @@ def test_who_may_record_a_lesson_at_a_teaching_point(demo_db):
     assert name in str(caught.value)
     _observe(demo_db, jiaowu, principal, teacher)                   # no class named: the teacher's own school
     create_user(demo_db, SYSTEM, username="dian", display_name="教学点", role="school_admin", school_id=point,
-                passphrase="demo")
+                passphrase="两个口令不同的账号1")
     create_user(demo_db, SYSTEM, username="wanxiao", display_name="完小", role="academic",
-                school_id=_school(demo_db, "QSZ02"), passphrase="demo")
+                school_id=_school(demo_db, "QSZ02"), passphrase="两个口令不同的账号2")
     obs_id = _observe(demo_db, actor_for(demo_db, "dian"), principal, teacher, class_id=cls)
     with pytest.raises(PermissionDenied):
         _observe(demo_db, actor_for(demo_db, "wanxiao"), principal, teacher, class_id=cls)

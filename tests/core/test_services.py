@@ -148,9 +148,9 @@ def test_bad_marks_are_explained(typed, words):
 
 
 def test_passphrases_are_checked(demo_db):
-    assert users.verify_user(demo_db, "admin", "demo").role == "township_admin"
+    assert users.login(demo_db, "admin", "demo").role == "township_admin"
     with pytest.raises(ValidationError):
-        users.verify_user(demo_db, "admin", "wrong")
+        users.login(demo_db, "admin", "wrong")
 
 
 def test_school_details_change_is_audited(demo_db):
@@ -169,8 +169,8 @@ def test_only_administrators_create_accounts(demo_db):
     school_admin = users.actor_for(demo_db, "xiaozhang")
     teacher_id = demo_db.execute("SELECT id FROM teacher WHERE school_id = ? LIMIT 1", [central["id"]]).fetchone()[0]
     users.create_user(demo_db, school_admin, username="t2", display_name="新教师", role="teacher",
-                      school_id=central["id"], teacher_id=teacher_id, passphrase="abcd")
-    assert users.verify_user(demo_db, "t2", "abcd").teacher_id == teacher_id
+                      school_id=central["id"], teacher_id=teacher_id, passphrase="abcd1234")
+    assert users.login(demo_db, "t2", "abcd1234").teacher_id == teacher_id
     with pytest.raises(PermissionDenied):
         users.create_user(demo_db, school_admin, username="boss", display_name="乡镇", role="township_admin")
     with pytest.raises(PermissionDenied):

@@ -30,7 +30,7 @@ NAMES = ["赵一", "钱二", "孙三", "李四"]
 @pytest.fixture
 def school(tmp_path):
     path = tmp_path / "s.sqlite"
-    db = init_school(path, code="S1", name="甲村小学", type="完小", passphrase="demo", township_code="T1",
+    db = init_school(path, code="S1", name="甲村小学", type="完小", passphrase="demo", demo=True, township_code="T1",
                      township_name="甲乡", today=dt.date(2026, 11, 1))
     school_id = db.execute("SELECT id FROM school").fetchone()[0]
     year = db.execute("SELECT academic_year_id FROM term").fetchone()[0]
@@ -42,7 +42,8 @@ def school(tmp_path):
     db.close()
 
 
-def test_music_is_graded_from_the_command_line_and_by_default(school):
+def test_music_is_graded_from_the_command_line_and_by_default(school, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db, path, _ = school
     db.close()
     assert main(["exam", "create", str(path), "--name", "期末考试", "--type", "期末", "--grades", "4",
@@ -101,7 +102,8 @@ def test_a_level_off_the_scale_is_refused_with_the_levels_allowed(school):
     assert (mark["score"], mark["status"]) == (2.0, "正常")
 
 
-def test_a_second_unified_exam_for_grade_1_warns_quoting_the_rule(school, capsys):
+def test_a_second_unified_exam_for_grade_1_warns_quoting_the_rule(school, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db, path, _ = school
     school_id = db.execute("SELECT id FROM school").fetchone()[0]
     year = db.execute("SELECT academic_year_id FROM term").fetchone()[0]

@@ -33,7 +33,7 @@ GRADE4 = {1: 90, 2: 80, 3: 80, 4: 70}
 
 
 def _build(path):
-    db = init_school(path, code="S1", name="甲村小学", type="完小", passphrase="demo", township_code="T1",
+    db = init_school(path, code="S1", name="甲村小学", type="完小", passphrase="demo", demo=True, township_code="T1",
                      township_name="甲乡", today=dt.date(2026, 11, 1))
     school_id = db.execute("SELECT id FROM school").fetchone()[0]
     year = db.execute("SELECT academic_year_id FROM term").fetchone()[0]

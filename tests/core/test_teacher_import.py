@@ -126,7 +126,8 @@ def test_ambiguous_month_is_a_problem_not_a_guess(school_db, tmp_path):
     assert plan.rows[1].values["hire_date"] == "2008-09-01"
 
 
-def test_cli_import_teachers(school_path, tmp_path, capsys):
+def test_cli_import_teachers(school_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     path = write_xlsx(tmp_path / "教师.xlsx", {"教职工": teacher_rows()})
     assert main(["import-teachers", str(school_path), str(path), "--dry-run"]) == 0
     assert "将新增 3 名教师,更新 0 名,未变 0 名。" in capsys.readouterr().out

@@ -61,7 +61,7 @@ class Town:
 def town_template(tmp_path_factory):
     """The small township, built once (through the services) and copied for each test."""
     path = tmp_path_factory.mktemp("town") / "town.sqlite"
-    db = init_township(path, code="XTZ", name="小塘镇", passphrase="demo", today=dt.date(2026, 11, 16))
+    db = init_township(path, code="XTZ", name="小塘镇", passphrase="demo", demo=True, today=dt.date(2026, 11, 16))
     township_id = db.execute("SELECT id FROM township").fetchone()[0]
     a = schools.create_school(db, SYSTEM, code="XTZ01", name="小塘镇中心小学", type="中心校本部", township_id=township_id)
     b = schools.create_school(db, SYSTEM, code="XTZ02", name="柳湾教学点", type="教学点", township_id=township_id)

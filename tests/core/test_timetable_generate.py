@@ -43,7 +43,7 @@ LOCAL = {"yw": 8, "sx": 4, "df": 2, "kx": 1, "ty": 4, "ld": 1, "zh": 1, "xbkc": 
 def town_template(tmp_path_factory):
     """The small township, built through the services once per module."""
     path = tmp_path_factory.mktemp("gen") / "town.sqlite"
-    db = init_township(path, code="XTZ", name="小塘镇", passphrase="demo", today=dt.date(2026, 11, 16))
+    db = init_township(path, code="XTZ", name="小塘镇", passphrase="demo", demo=True, today=dt.date(2026, 11, 16))
     township = db.execute("SELECT id FROM township").fetchone()[0]
     ids = {}
     for code, name, kind in (("XTZ01", "小塘镇中心小学", "中心校本部"), ("XTZ02", "柳湾教学点", "教学点"),
@@ -119,7 +119,8 @@ def test_one_teacher_teaching_point_with_two_grades_in_one_class(town):
     assert sorted(sum(1 for s in lessons if s.day == d) for d in range(1, 6))[-1] == 6
 
 
-def test_events_and_unavailability_set_on_the_command_line_are_kept(town, capsys):
+def test_events_and_unavailability_set_on_the_command_line_are_kept(town, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     path = str(Path(town.conn.execute("PRAGMA database_list").fetchone()[2]))
     for args in (["event", path, "--school", "XTZ05", "--day", "1", "--slot", "2", "--label", "升旗"],
                  ["event", path, "--school", "XTZ05", "--day", "5", "--slot", "9", "--label", "班会",
@@ -181,7 +182,8 @@ def test_a_plan_one_period_too_large_is_named(demo_db):
                for line in result.explanation), result.explanation
 
 
-def test_demo_township_generated_timetable_passes_the_checker(demo_path, capsys):
+def test_demo_township_generated_timetable_passes_the_checker(demo_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db = open_database(demo_path)
     try:
         class_id, day, slot = db.execute("SELECT class_id, day, slot FROM timetable_slot LIMIT 1").fetchone()
@@ -244,7 +246,8 @@ def test_solver_imports_without_pandas_as_in_the_frozen_bundle(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("fet-cl") is None, reason="FET (fet-cl) is not installed: apt-get install fet")
-def test_fet_file_solved_by_fet_cl_comes_back_as_a_checked_timetable(town, tmp_path, capsys):
+def test_fet_file_solved_by_fet_cl_comes_back_as_a_checked_timetable(town, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     # FET counts travel in whole hours (a free hour between two sites here), so 韦建国's packed
     # Thursday and Friday do not fit FET; free on every day, his week does.
     wei = town.execute("SELECT id FROM teacher WHERE name = '韦建国'").fetchone()[0]

@@ -29,7 +29,8 @@ def _clear(db, school_code):
         db.execute("DELETE FROM timetable_slot WHERE school_id = (SELECT id FROM school WHERE code = ?)", [school_code])
 
 
-def test_long_form_with_titles_notes_and_mixed_spellings(demo_path, tmp_path, capsys):
+def test_long_form_with_titles_notes_and_mixed_spellings(demo_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db = open_database(demo_path)
     original = _lessons(db, "QSZ01")
     aliases = {"道德与法治": "道法", "体育与健康": "体育", "信息科技": "信息技术"}
@@ -93,7 +94,8 @@ def _grid_block(sheet, title, cls, lessons, style):
     sheet.append([])
 
 
-def test_printed_grids_several_blocks_and_cell_styles(demo_path, tmp_path, capsys):
+def test_printed_grids_several_blocks_and_cell_styles(demo_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db = open_database(demo_path)
     wanted = {"三(1)班", "三(2)班", "四(1)班"}
     original = _lessons(db, "QSZ01", wanted)
@@ -117,7 +119,8 @@ def test_printed_grids_several_blocks_and_cell_styles(demo_path, tmp_path, capsy
     db.close()
 
 
-def test_problems_name_sheet_row_and_column_and_nothing_is_written(demo_path, tmp_path, capsys):
+def test_problems_name_sheet_row_and_column_and_nothing_is_written(demo_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db = open_database(demo_path)
     before = _lessons(db, "QSZ01")
     db.close()
@@ -148,7 +151,8 @@ def test_problems_name_sheet_row_and_column_and_nothing_is_written(demo_path, tm
     db.close()
 
 
-def test_long_form_duplicate_cell_and_bad_day(demo_path, tmp_path, capsys):
+def test_long_form_duplicate_cell_and_bad_day(demo_path, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     book = Workbook()
     sheet = book.active
     sheet.append(["班级", "星期", "节次", "科目", "教师"])
@@ -163,7 +167,8 @@ def test_long_form_duplicate_cell_and_bad_day(demo_path, tmp_path, capsys):
     assert "第 2 行已经排了课" in problems[0]["message"]
 
 
-def test_csv_in_gbk_into_a_school_database_without_a_day_plan(demo_dir, tmp_path, capsys):
+def test_csv_in_gbk_into_a_school_database_without_a_day_plan(demo_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     path = demo_dir / "schools" / "QSZ02.sqlite"
     db = open_database(path)
     original = _lessons(db, "QSZ02", {"一(1)班"})

@@ -90,7 +90,8 @@ def test_only_the_school_edits_its_plan(demo_db):
     copy_preset(demo_db, actor_for(demo_db, "jiaowu"), _school(demo_db))
 
 
-def test_cli_plan(demo_path, capsys):
+def test_cli_plan(demo_path, capsys, monkeypatch):
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     assert main(["timetable", "plan", str(demo_path), "--school", "QSZ03", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["plan_id"] is None and shown["preset_id"] == "curriculum-zhejiang-2023"

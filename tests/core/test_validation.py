@@ -62,3 +62,11 @@ def test_impossible_dates_are_refused_in_chinese_naming_the_text(tmp_path):
     assert message == "出生日期“1980-13-01”无法识别,请写成 2010-09-01 的形式。"
     assert "month" not in message
     db.close()
+
+
+def test_a_student_number_is_masked_for_internal_lists():
+    from app.validation.mask import mask_student_no
+
+    assert mask_student_no("G433101201503150218X") == "G4331****218X"
+    assert mask_student_no("G202611") == "G2****11"
+    assert mask_student_no("") == ""

@@ -17,12 +17,12 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from app.db.writes import SYSTEM  # noqa: E402
 from app.services import classes, pupils, schools, setup, teachers  # noqa: E402
-from app.services.users import verify_user  # noqa: E402
+from app.services.users import login  # noqa: E402
 from ui.dialogs import messages  # noqa: E402
 from ui.session import Session  # noqa: E402
 from ui.tasks import SyncTaskRunner  # noqa: E402
 
-PASSPHRASE = "secret1"
+PASSPHRASE = "secret12"
 TODAY = dt.date(2025, 10, 15)
 
 
@@ -109,7 +109,7 @@ def school_session(small_school, tasks):
     from app.db.database import open_database
 
     db = open_database(small_school)
-    session = Session(small_school, db, verify_user(db, "admin", PASSPHRASE), tasks)
+    session = Session(small_school, db, login(db, "admin", PASSPHRASE), tasks)
     yield session
     db.close()
 

@@ -99,12 +99,12 @@ def test_a_teacher_sees_exams_but_cannot_set_them_up(school_session, make_window
 
 def test_a_school_cannot_change_the_townships_unified_exam(make_window, demo_dir, tasks, boxes):
     from app.db.database import open_database
-    from app.services.users import verify_user
+    from app.services.users import login
     from ui.session import Session
 
     path = demo_dir / "schools" / "QSZ01.sqlite"
     db = open_database(path)
-    session = Session(path, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(path, db, login(db, "admin", "demo"), tasks)
     try:
         page = make_window(session).show_page(ExamsPage)
         scopes = column_texts(page.table, "范围")

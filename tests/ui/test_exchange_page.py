@@ -17,7 +17,7 @@ from app.packages.export import export_package
 from app.packages.signing import own_public_pem
 from app.packages.trust import register_key
 from app.services import setup
-from app.services.users import actor_for, verify_user
+from app.services.users import actor_for, login
 from ui.pages.exchange_page import ExchangePage, removable_drives
 from ui.session import Session
 from ui_helpers import column_texts, when_modal
@@ -38,7 +38,7 @@ def answers(monkeypatch):
 
 def _session(path: Path, tasks) -> Session:
     db = open_database(path)
-    return Session(path, db, verify_user(db, "admin", "demo"), tasks)
+    return Session(path, db, login(db, "admin", "demo"), tasks)
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def school_page(demo_dir, tasks, boxes, owned, qtbot):
 @pytest.fixture
 def township_page(tmp_path, tasks, boxes, owned, qtbot):
     path = tmp_path / "qsz.sqlite"
-    setup.init_township(path, code="QSZ", name="青山镇", passphrase="demo").close()
+    setup.init_township(path, code="QSZ", name="青山镇", passphrase="demo", demo=True).close()
     session = _session(path, tasks)
     page = owned(ExchangePage(session))
     page.show()

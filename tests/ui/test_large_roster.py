@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from app.db.database import open_database
 from app.db.writes import SYSTEM, bulk_insert
 from app.queries.roster import list_classes
-from app.services.users import verify_user
+from app.services.users import login
 from conftest import PASSPHRASE
 from ui.pages.pupils_page import PupilsPage
 from ui.session import Session
@@ -45,7 +45,7 @@ def big_school(small_school):
 def test_ten_thousand_pupils_load_in_the_background_filter_and_sort(big_school, make_window, qtbot):
     tasks = TaskManager()
     db = open_database(big_school)
-    session = Session(big_school, db, verify_user(db, "admin", PASSPHRASE), tasks)
+    session = Session(big_school, db, login(db, "admin", PASSPHRASE), tasks)
     try:
         window = make_window(session)
         page = window.show_page(PupilsPage)

@@ -5,6 +5,7 @@ What the grid saved is read back from the database file with plain SQL.
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 from PySide6.QtCore import QEvent, QLocale, Qt
@@ -17,7 +18,7 @@ from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.services.exams import create_exam
 from app.marks.entry import set_mark
-from app.services.users import verify_user
+from app.services.users import login
 from ui.dialogs.import_preview_dialog import ImportPreviewDialog
 from ui.pages.marks_page import MarksPage
 from ui.session import Session
@@ -43,7 +44,7 @@ def setup(demo_path):
 
 def open_page(demo_path, tasks, make_window, username: str, ids: dict) -> MarksPage:
     db = open_database(demo_path)
-    session = Session(demo_path, db, verify_user(db, username, "demo"), tasks)
+    session = Session(demo_path, db, login(db, username, "demo"), tasks)
     window = make_window(session)
     window.activateWindow()
     page = window.show_page(MarksPage)
@@ -337,6 +338,28 @@ def test_a_file_with_a_problem_is_previewed_with_where_and_cannot_be_imported(pa
                     "head": "发现 1 个问题(涉及 1 行)。成绩表只能整份导入:请在表格中改正后重新导入。",
                     "buttons": (False, True)}
     assert stored(demo_path, setup["exam"]) == {}
+
+
+def test_a_cells_history_shows_who_when_and_old_to_new_including_a_change_made_outside(page, demo_path, setup,
+                                                                                       tmp_path):
+    page.select_cell(0, 2)
+    type_keys(page, "70")
+    page.select_cell(0, 2)
+    type_keys(page, "75")
+    pupil = page.model.pupils[0]["pupil_id"]
+    subject = page.model.subject_at(2)["subject_id"]
+    outside = sqlite3.connect(demo_path)      # someone with the file and the sqlite3 shell
+    outside.execute("UPDATE mark SET score = 99 WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
+                    [setup["exam"], pupil, subject])
+    outside.commit()
+    outside.close()
+    dialog = page.show_history(0, 2)
+    shown = [[dialog.model.item(r, c).text() for c in range(1, 5)] for r in range(dialog.model.rowCount())]
+    admin = page.session.actor.display_name
+    assert shown == [[admin, "录入", "空", "70"], [admin, "修改", "70", "75"],
+                     ["(程序之外的修改,不知是谁)", "修改", "75", "99"]]
+    dialog.grab().save("/tmp/security-history.png")
+    dialog.close()
 
 
 def test_a_graded_subject_takes_a_level_typed_in_the_grid(demo_path, tasks, make_window, boxes):

@@ -186,13 +186,13 @@ def test_removing_a_pupil_asks_then_deletes(window, small_school, boxes, qtbot):
 @pytest.fixture
 def teacher_session(school_session, small_school):
     """The same school, logged in as a teacher account (may not change the roster)."""
-    from app.services.users import create_user, verify_user
+    from app.services.users import create_user, login
     from app.queries.roster import list_teachers
 
     teacher = list_teachers(school_session.db)[0]
     create_user(school_session.db, school_session.actor, username="li", display_name="李老师", role="teacher",
-                school_id=teacher["school_id"], teacher_id=teacher["id"], passphrase="pass1")
-    school_session.actor = verify_user(school_session.db, "li", "pass1")
+                school_id=teacher["school_id"], teacher_id=teacher["id"], passphrase="pass1word")
+    school_session.actor = login(school_session.db, "li", "pass1word")
     return school_session
 
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 from sqlite_utils import Database
 
 from app.db.database import open_database
-from app.services.users import verify_user
+from app.services.users import login
 from ui.pages.quality_page import QualityPage
 from ui.session import Session
 from ui_helpers import column_texts, header_titles
@@ -21,7 +21,7 @@ def open_page(demo_path, make_window, tasks, boxes):
     """Return a function that logs `user` into the demo township and shows the 质量分析 page."""
     def open_as(user: str = "admin") -> QualityPage:
         db = open_database(demo_path)
-        session = Session(demo_path, db, verify_user(db, user, "demo"), tasks)
+        session = Session(demo_path, db, login(db, user, "demo"), tasks)
         window = make_window(session)
         page = window.show_page(QualityPage)
         page.exam_combo.setCurrentIndex(page.exam_combo.findText(MIDTERM, Qt.MatchFlag.MatchStartsWith))
@@ -185,7 +185,7 @@ def test_grade_filter_is_off_at_school_level(open_page):
 def test_a_school_database_does_not_show_itself_again_as_the_township(demo_dir, make_window, tasks, boxes):
     path = demo_dir / "schools" / "QSZ01.sqlite"
     db = open_database(path)
-    session = Session(path, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(path, db, login(db, "admin", "demo"), tasks)
     page = make_window(session).show_page(QualityPage)
     page.exam_combo.setCurrentIndex(page.exam_combo.findText(MIDTERM, Qt.MatchFlag.MatchStartsWith))
     _choose(page.grade_combo, "三年级")

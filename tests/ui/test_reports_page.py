@@ -8,7 +8,7 @@ from pypdf import PdfReader
 from PySide6.QtGui import QDesktopServices
 
 from app.db.database import open_database
-from app.services.users import verify_user
+from app.services.users import login
 from ui.pages import reports_page
 from ui.pages.reports_page import ReportsPage
 from ui.session import Session
@@ -26,7 +26,7 @@ def opened(monkeypatch):
 
 def _session(path, user, tasks):
     db = open_database(path)
-    return Session(path, db, verify_user(db, user, "demo"), tasks)
+    return Session(path, db, login(db, user, "demo"), tasks)
 
 
 @pytest.fixture

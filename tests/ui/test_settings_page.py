@@ -52,6 +52,7 @@ def test_choosing_another_term_updates_the_status_bar(window, school_session):
 
 def test_creating_a_teacher_account_linked_to_a_teacher(window, small_school):
     page = window.show_page(SettingsPage)
+    seen = {}
 
     def fill(dialog: NewUserDialog) -> None:
         dialog.username.setText("liming")
@@ -59,12 +60,16 @@ def test_creating_a_teacher_account_linked_to_a_teacher(window, small_school):
         dialog.role.setCurrentIndex(dialog.role.findData("teacher"))
         dialog.teacher.setCurrentIndex(dialog.teacher.findText("李明(T01)"))
         dialog.passphrase.setText("pass1")
-        dialog.passphrase_again.setText("pass1")
+        seen["weak"] = dialog.strength.text()
+        dialog.passphrase.setText("李老师的口令2025")
+        seen["strong"] = dialog.strength.text()
+        dialog.passphrase_again.setText("李老师的口令2025")
         dialog.accept()
 
     errors = when_modal(fill)
     page.new_user()
     assert errors == []
+    assert seen == {"weak": "口令强度:太短(至少 8 个字符,可用一句好记的话)", "strong": "口令强度:较强"}
     assert "liming" in column_texts(page.users_table, "用户名")
     row = column_texts(page.users_table, "用户名").index("liming")
     assert column_texts(page.users_table, "角色")[row] == "教师"
@@ -78,6 +83,10 @@ def test_a_school_admin_cannot_create_a_township_admin(window, school_session):
     dialog.username.setText("admin")
     dialog.passphrase.setText("abcd")
     dialog.passphrase_again.setText("abcd")
+    dialog.accept()
+    assert dialog.form.error_text("passphrase").startswith("口令至少需要 8 个字符")
+    dialog.passphrase.setText("abcd1234")
+    dialog.passphrase_again.setText("abcd1234")
     dialog.accept()
     assert dialog.form.error_text("username") == "用户名“admin”已存在。"
 

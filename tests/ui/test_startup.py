@@ -146,17 +146,23 @@ def test_new_school_dialog_checks_the_passphrase_twice_then_creates_the_database
         dialog.type.setCurrentText("教学点")
         dialog.path_edit.setText(str(target))
         dialog.passphrase_edit.setText("abcd1")
-        dialog.passphrase_again.setText("abcd2")
+        dialog.passphrase_again.setText("abcd1")
+        dialog.accept()
+        seen["short"] = dialog.form.error_text("passphrase")
+        dialog.passphrase_edit.setText("河西教学点2026")
+        dialog.passphrase_again.setText("河西教学点2027")
         dialog.accept()
         seen["mismatch"] = dialog.form.error_text("passphrase_again")
         seen["file_after_mismatch"] = target.exists()
-        dialog.passphrase_again.setText("abcd1")
+        dialog.passphrase_again.setText("河西教学点2026")
         dialog.accept()
 
     errors = when_modal(fill)
     session = opening.create_school(tasks)
     assert errors == []
-    assert seen == {"mismatch": "两次输入的口令不一致。", "file_after_mismatch": False}
+    assert seen == {"short": "口令至少需要 8 个字符(现在 5 个):它保护签名私钥和学生信息。可以用一句好记的话,如“青山小学2026好”。",
+                    "mismatch": "两次输入的口令不一致。", "file_after_mismatch": False}
+    assert [kind for kind, _title, text in boxes.shown if "恢复码" in text] == ["information"]
     try:
         assert session.actor.username == "admin" and session.actor.role == "school_admin"
         assert session.kind == "school"
@@ -201,6 +207,30 @@ def test_an_unexpected_error_shows_a_short_chinese_message_and_is_logged(monkeyp
     assert "Traceback" not in text and str(log_path()) in text
     assert "RuntimeError: boom in a slot" in log_path().read_text(encoding="utf-8")
     assert QApplication.instance() is qapp
+
+
+def test_closing_an_administrators_session_signs_the_audit_record(small_school, tasks, boxes):
+    from app.db.database import open_database
+    from app.services.audit import verify
+    from app.services.users import login
+    from ui.session import Session
+
+    from app.services.schools import update_school
+
+    db = open_database(small_school)
+    session = Session(small_school, db, login(db, "admin", PASSPHRASE), tasks, passphrase=PASSPHRASE)
+    session.close()                                  # nothing changed: nothing to sign
+    db = open_database(small_school)
+    assert db.execute("SELECT COUNT(*) FROM audit_head").fetchone()[0] == 0
+    session = Session(small_school, db, login(db, "admin", PASSPHRASE), tasks, passphrase=PASSPHRASE)
+    update_school(db, session.actor, session.actor.school_id, address="河西村 1 号")
+    session.close()
+    check = open_database(small_school, readonly=True)
+    try:
+        heads = check.execute("SELECT COUNT(*) FROM audit_head").fetchone()[0]
+        assert heads == 1 and verify(check) == []
+    finally:
+        check.close()
 
 
 def test_an_unwritable_data_folder_never_turns_an_error_into_a_traceback(tmp_path, monkeypatch):

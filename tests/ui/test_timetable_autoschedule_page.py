@@ -11,7 +11,7 @@ import shiboken6
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from app.db.database import open_database
-from app.services.users import verify_user
+from app.services.users import login
 from app.timetable.check import check_timetable
 from ui.pages.timetable_generate import GenerateDialog
 from ui.pages.timetable_page import TimetablePage
@@ -26,7 +26,7 @@ SHOTS = Path("/tmp/schoolq-shots")
 @pytest.fixture
 def demo_session(demo_path, tasks, boxes, qapp):
     db = open_database(demo_path)
-    session = Session(demo_path, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
     yield session
     db.close()
 
@@ -124,7 +124,7 @@ def test_fet_export_and_import_from_the_page(page, demo_session, tmp_path, monke
 def test_stop_keeps_the_best_timetable_found_so_far(demo_path, boxes, qapp, qtbot):
     tasks = TaskManager()  # the real background worker: the window stays live while CP-SAT runs
     db = open_database(demo_path)
-    session = Session(demo_path, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
     school_id = db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
     dialog = GenerateDialog(session, school_id)
     try:

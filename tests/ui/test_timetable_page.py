@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QInputDialog, QLabel
 
 from app.db.database import open_database
-from app.services.users import verify_user
+from app.services.users import login
 from app.timetable.check import check_timetable
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog
 from ui.pages.timetable_page import TimetablePage
@@ -21,7 +21,7 @@ from ui_helpers import column_texts, when_modal
 @pytest.fixture
 def demo_session(demo_path, tasks, boxes, qapp):
     db = open_database(demo_path)
-    session = Session(demo_path, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
     yield session
     db.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from app.db.database import open_database
-from app.services.users import verify_user
+from app.services.users import login
 from ui.pages.pupils_page import PupilsPage
 from ui.pages.teachers_page import TeachersPage
 from ui.session import Session
@@ -18,7 +18,7 @@ def test_township_pupils_have_a_school_column_and_filter(demo_path, make_window,
     total = check.execute("SELECT COUNT(*) FROM pupil").fetchone()[0]
     check.close()
     db = open_database(demo_path)
-    session = Session(demo_path, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
     window = make_window(session)
     assert window.status_labels["kind"].text() == "乡镇数据库"
     page = window.show_page(PupilsPage)

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.db.database import open_database
-from app.services.users import verify_user
+from app.services.users import login
 from ui.session import Session
 
 WIDTH, HEIGHT = 1024, 768
@@ -31,7 +31,7 @@ def test_school_pages_fit_1024(window):
 @pytest.mark.parametrize("user", ["admin", "jiaowu", "laoshi"])
 def test_township_pages_fit_1024(demo_path, make_window, tasks, boxes, user):
     db = open_database(demo_path)
-    session = Session(demo_path, db, verify_user(db, user, "demo"), tasks)
+    session = Session(demo_path, db, login(db, user, "demo"), tasks)
     try:
         assert _visit_every_page(make_window(session)) == []
     finally:
@@ -95,7 +95,7 @@ def _too_big(make) -> list[str]:
 
 def test_every_dialog_fits_1024_by_768_with_its_buttons_visible(demo_path, tasks, boxes, qapp):
     db = open_database(demo_path)
-    session = Session(demo_path, db, verify_user(db, "admin", "demo"), tasks)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
     try:
         school_id = db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
         assert _too_big(_dialogs(session, school_id)) == []

@@ -7,7 +7,7 @@ import shiboken6
 from PySide6.QtWidgets import QComboBox
 
 from app.db.database import open_database
-from app.services.users import verify_user
+from app.services.users import login
 from app.workload.compute import teacher_workloads
 from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
 from ui.pages.workload_page import WorkloadPage
@@ -17,7 +17,7 @@ from ui_helpers import column_texts, when_modal
 
 def _session(path, user, tasks):
     db = open_database(path)
-    return Session(path, db, verify_user(db, user, "demo"), tasks)
+    return Session(path, db, login(db, user, "demo"), tasks)
 
 
 @pytest.fixture

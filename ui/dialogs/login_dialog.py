@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBo
 from app.db.database import Database
 from app.db.writes import Actor
 from app.errors import Problem, ValidationError
-from app.services.users import verify_user
+from app.services.users import login
 from ui.widgets.form import ProblemForm
 
 
@@ -47,7 +47,7 @@ class LoginDialog(QDialog):
     def accept(self) -> None:
         """Verify the user; stay open with the problem shown when the passphrase is wrong."""
         try:
-            self.actor = verify_user(self.db, self.username.text().strip(), self.passphrase.text())
+            self.actor = login(self.db, self.username.text().strip(), self.passphrase.text())
         except ValidationError as exc:
             self.form.show_problems([Problem(p.message, field="passphrase") for p in exc.problems])
             self.passphrase.selectAll()

@@ -4,14 +4,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QVBoxLayout, QWidget)
+                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from app.db.database import Database
 from app.errors import Problem, ValidationError
 from app.paths import user_data_dir
 from app.services.schools import SCHOOL_TYPES
+from app.services.keys import new_recovery_code
 from app.services.setup import init_school
+from app.services.users import actor_for
 from ui.widgets.form import ProblemForm
+from ui.widgets.passphrase_strength import StrengthLabel
 
 
 class NewSchoolDialog(QDialog):
@@ -23,6 +26,7 @@ class NewSchoolDialog(QDialog):
         self.db: Database | None = None
         self.path: Path | None = None
         self.passphrase = ""
+        self.recovery_code = ""
         self._path_edited = False
         self.setWindowTitle(self.tr("新建学校数据库"))
         self.setMinimumWidth(520)
@@ -39,6 +43,7 @@ class NewSchoolDialog(QDialog):
         self.township_name.setPlaceholderText(self.tr("可不填"))
         self.passphrase_edit = self.form.add_field("passphrase", self.tr("管理员口令"), QLineEdit())
         self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.strength = self.form.add_field("strength", "", StrengthLabel(self.passphrase_edit))
         self.passphrase_again = self.form.add_field("passphrase_again", self.tr("再输入一次"), QLineEdit())
         self.passphrase_again.setEchoMode(QLineEdit.EchoMode.Password)
         path_row = QWidget()
@@ -51,7 +56,8 @@ class NewSchoolDialog(QDialog):
         row.addWidget(browse)
         self.form.add_field("path", self.tr("保存位置"), path_row)
         layout.addWidget(self.form)
-        note = QLabel(self.tr("管理员账号为 admin。请牢记口令:它同时保护本校的数据签名密钥,遗失后无法找回。"))
+        note = QLabel(self.tr("管理员账号为 admin。口令至少 8 个字符,它同时保护本校的数据签名密钥;创建后会显示一个恢复码,"
+                              "请抄下锁好,忘记口令时用它重设。"))
         note.setWordWrap(True)
         note.setStyleSheet("color: #555;")
         layout.addWidget(note)
@@ -100,6 +106,10 @@ class NewSchoolDialog(QDialog):
             return
         self.path = path
         self.passphrase = self.passphrase_edit.text()
+        self.recovery_code = new_recovery_code(self.db, actor_for(self.db), self.passphrase)
+        QMessageBox.information(self, self.tr("恢复码"), self.tr(
+            "数据库已创建。管理员口令的恢复码是:\n\n{code}\n\n请把它抄在纸上,锁在柜子里,不要和电脑放在一起。"
+            "忘记管理员口令时,用 schoolq recover 命令和这个恢复码重设口令,签名密钥不变。").format(code=self.recovery_code))
         super().accept()
 
 

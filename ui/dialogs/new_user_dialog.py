@@ -9,9 +9,7 @@ from app.queries.roster import list_schools, list_teachers
 from app.services.users import create_user
 from ui.session import Session
 from ui.widgets.form import ProblemForm
-
-MIN_PASSPHRASE = 4
-
+from ui.widgets.passphrase_strength import StrengthLabel
 
 class NewUserDialog(QDialog):
     """Creates a local account with app.services.users.create_user; `user_id` after accept.
@@ -44,6 +42,7 @@ class NewUserDialog(QDialog):
         self.teacher = self.form.add_field("teacher_id", self.tr("对应教师"), QComboBox())
         self.passphrase = self.form.add_field("passphrase", self.tr("口令"), QLineEdit())
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.strength = self.form.add_field("strength", "", StrengthLabel(self.passphrase))
         self.passphrase_again = self.form.add_field("passphrase_again", self.tr("再输入一次"), QLineEdit())
         self.passphrase_again.setEchoMode(QLineEdit.EchoMode.Password)
         layout.addWidget(self.form)
@@ -73,9 +72,6 @@ class NewUserDialog(QDialog):
 
     def accept(self) -> None:
         """Create the account; on refusal show the problem by its field and keep the dialog open."""
-        if len(self.passphrase.text()) < MIN_PASSPHRASE:
-            self.form.show_problems([Problem(self.tr("口令至少 4 个字符。"), field="passphrase")])
-            return
         if self.passphrase.text() != self.passphrase_again.text():
             self.form.show_problems([Problem(self.tr("两次输入的口令不一致。"), field="passphrase_again")])
             return

@@ -19,7 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QHideEvent, QKeySequence, QShowEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QComboBox, QFileDialog,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QVBoxLayout, QWidget)
 
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.marks.entry import set_mark
@@ -33,6 +33,7 @@ from app.services.exams import list_exams
 from app.services.permissions import mark_write_subjects
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, ImportPreviewDialog
 from ui.dialogs.mark_changes_dialog import MarkChangesDialog, changes_table
+from ui.dialogs.mark_history_dialog import MarkHistoryDialog
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.marks_grid_model import Mark, MarksGridModel, mark_text, typed_value
 from ui.pages.page import Page
@@ -171,6 +172,8 @@ class MarksPage(Page):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultSectionSize(72)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._cell_menu)
         layout.addWidget(self.table, 1)
 
         bottom = QHBoxLayout()
@@ -391,6 +394,21 @@ class MarksPage(Page):
             for (pupil_id, subject_id, _), row in zip(cells, rows):
                 self.model.store(pupil_id, subject_id, None if row is None else (row["score"], row["status"]))
         return len(rows)
+
+    def _cell_menu(self, position) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid() or not self.model.examined(index.row(), index.column()):
+            return
+        menu = QMenu(self)
+        menu.addAction(self.tr("修改记录…"), lambda: self.show_history(index.row(), index.column()))
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def show_history(self, row: int, column: int) -> MarkHistoryDialog:
+        """Show who changed the mark in this cell, when, and from what to what; return the dialog."""
+        dialog = MarkHistoryDialog(self.session.db, self.exam_id(), self.model.pupils[row]["pupil_id"],
+                                   self.model.subject_at(column)["subject_id"], self._cell_label(row, column), self)
+        dialog.open()
+        return dialog
 
     def paste(self) -> None:
         """Paste the clipboard's block from the current cell on (one value fills the selection)."""
