@@ -15,8 +15,9 @@ from app.paths import user_data_dir
 from app.queries.gui import list_terms
 from app.queries.roster import list_schools, list_teachers
 from app.services.schools import SCHOOL_TYPES, current_term, set_current_term, update_school
-from app.services.users import list_users
-from ui.dialogs.messages import inform, show_error
+from app.services.users import list_users, set_active, set_locked
+from ui.dialogs.account_dialogs import PassphraseDialog
+from ui.dialogs.messages import confirm, inform, show_error
 from ui.dialogs.new_user_dialog import NewUserDialog
 from ui.dialogs.start_term_dialog import StartTermDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
@@ -104,10 +105,26 @@ class SettingsPage(Page):
         self.users_table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         self.users_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.users_table.setMinimumHeight(160)
+        self.users_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.users_table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         users_layout.addWidget(self.users_table)
+        account_row = QHBoxLayout()
         self.new_user_button = QPushButton(self.tr("新建账号…"))
         self.new_user_button.clicked.connect(self.new_user)
-        users_layout.addWidget(self.new_user_button)
+        self.own_passphrase_button = QPushButton(self.tr("修改我的口令…"))
+        self.own_passphrase_button.clicked.connect(self.change_own_passphrase)
+        self.reset_button = QPushButton(self.tr("重设口令…"))
+        self.reset_button.clicked.connect(self.reset_selected)
+        self.active_button = QPushButton(self.tr("停用账号"))
+        self.active_button.clicked.connect(self.toggle_selected)
+        self.unlock_button = QPushButton(self.tr("锁定"))
+        self.unlock_button.clicked.connect(self.unlock_selected)
+        for button in (self.new_user_button, self.own_passphrase_button, self.reset_button, self.active_button,
+                       self.unlock_button):
+            account_row.addWidget(button)
+        account_row.addStretch(1)
+        users_layout.addLayout(account_row)
+        self.users_table.selectionModel().selectionChanged.connect(lambda *_: self._user_chosen())
         layout.addWidget(users_box)
         self.backup_box = BackupBox(session)
         layout.addWidget(self.backup_box)
@@ -158,9 +175,11 @@ class SettingsPage(Page):
         teachers = {t["id"]: t["name"] for t in list_teachers(db)}
         users = [dict(u, role_name=ROLE_NAMES.get(u["role"], u["role"]), school_name=schools.get(u["school_id"], ""),
                       teacher_name=teachers.get(u["teacher_id"], ""),
-                      state=self.tr("启用") if u["active"] else self.tr("停用")) for u in list_users(db)]
+                      state=self.tr("停用") if not u["active"] else self.tr("已锁定") if u.get("locked")
+                      else self.tr("启用")) for u in list_users(db)]
         self.users_model.set_snapshot(TableSnapshot.build(users, self.user_columns, ()))
         self.new_user_button.setEnabled(session.is_admin)
+        self._user_chosen()
 
     def _selected_school(self) -> dict | None:
         school_id = self.school_choice.currentData()
@@ -232,6 +251,62 @@ class SettingsPage(Page):
                     c=result["classes"], p=result["pupils"], g=result["graduates"])
             self.session.notify_changed(Changed.ALL)
             inform(self, self.tr("开始新学期"), text)
+
+    def selected_user(self) -> dict | None:
+        """Return the account chosen in the table, or None."""
+        rows = self.users_table.selectionModel().selectedRows()
+        return self.users_model.row_data(rows[0].row()) if rows else None
+
+    def _user_chosen(self) -> None:
+        user = self.selected_user()
+        other = user is not None and user["username"] != self.session.actor.username and self.session.is_admin
+        for button in (self.reset_button, self.active_button):
+            button.setEnabled(other)
+        self.unlock_button.setEnabled(other)
+        self.unlock_button.setText(self.tr("解锁") if user is not None and user.get("locked") else self.tr("锁定"))
+        self.active_button.setText(self.tr("启用账号") if user is not None and not user["active"] else self.tr("停用账号"))
+
+    def change_own_passphrase(self) -> None:
+        """Open 修改我的口令."""
+        if PassphraseDialog(self.session, None, self).exec():
+            inform(self, self.tr("修改口令"), self.tr("口令已修改,下次登录请用新口令。"))
+            self.session.notify_changed(Changed.SETTINGS)
+
+    def reset_selected(self) -> None:
+        """Open 重设口令 for the chosen account (a forgotten passphrase)."""
+        user = self.selected_user()
+        if user is not None and PassphraseDialog(self.session, user["username"], self).exec():
+            inform(self, self.tr("重设口令"), self.tr("已为“{name}”设置新口令。").format(name=user["username"]))
+            self.session.notify_changed(Changed.SETTINGS)
+
+    def toggle_selected(self) -> None:
+        """Disable the chosen account (a teacher who left), or enable it again."""
+        user = self.selected_user()
+        if user is None:
+            return
+        disable = bool(user["active"])
+        if disable and not confirm(self, self.tr("停用账号"), self.tr(
+                "停用账号“{name}”吗?停用后不能再登录,它以前的修改记录保留。").format(name=user["username"])):
+            return
+        try:
+            set_active(self.session.db, self.session.actor, user["username"], not disable)
+        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
+            show_error(self, exc)
+            return
+        self.session.notify_changed(Changed.SETTINGS)
+
+    def unlock_selected(self) -> None:
+        """Lock the chosen account (no log-in until unlocked: a laptop left with a colleague, a
+        suspected guess) or unlock it (also after too many wrong passphrases)."""
+        user = self.selected_user()
+        if user is None:
+            return
+        try:
+            set_locked(self.session.db, self.session.actor, user["username"], not user.get("locked"))
+        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
+            show_error(self, exc)
+            return
+        self.session.notify_changed(Changed.SETTINGS)
 
     def new_user(self) -> None:
         """Open 新建账号; the list reloads after an account was created."""
