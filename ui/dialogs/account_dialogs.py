@@ -1,13 +1,13 @@
 """修改我的口令 and 重设口令: passphrases through app.services.users, with the strength shown while typing."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.errors import PermissionDenied, Problem, ValidationError
 from app.services.users import change_own_passphrase, reset_passphrase
 from ui.dialogs.messages import show_error
 from ui.session import Session
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.passphrase_strength import StrengthLabel
 
 
@@ -39,11 +39,7 @@ class PassphraseDialog(QDialog):
         self.form.add_row("", StrengthLabel(self.new))
         self.again = self.form.add_field("again", self.tr("再输入一次"), _secret())
         layout.addWidget(self.form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("保存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         layout.addWidget(buttons)
 
     def accept(self) -> None:

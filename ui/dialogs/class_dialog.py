@@ -2,7 +2,7 @@
 app.services.classes; each problem shows under its field."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLineEdit, QSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QHBoxLayout, QLineEdit, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from app.errors import PermissionDenied, ValidationError
@@ -10,7 +10,7 @@ from app.queries.roster import list_teachers
 from app.services.classes import class_grades, create_class, default_name, update_class
 from ui.dialogs.messages import show_error
 from ui.session import Session
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
 GRADE_NAMES = "一二三四五六七八九"
 
@@ -47,11 +47,7 @@ class ClassDialog(QDialog):
         for teacher in list_teachers(session.db, school_id):
             self.head.addItem(f"{teacher['name']} {teacher['staff_no']}", teacher["id"])
         layout.addWidget(self.form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("保存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         layout.addWidget(buttons)
         self._suggested = ""
         if record:

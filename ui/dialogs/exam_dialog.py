@@ -6,7 +6,7 @@ app.services.exam_edit.update_exam; the dialog stays open and shows each problem
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QDoubleSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDoubleSpinBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -21,7 +21,7 @@ from app.services.subjects import list_subjects
 from app.stats.graded import GRADED, SCORED, graded_by_default
 from ui.dialogs.messages import show_error, warn
 from ui.session import Session
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
 GRADE_NAMES = "一二三四五六七八九"
 # Columns of the subjects table.
@@ -83,11 +83,7 @@ class ExamDialog(QDialog):
         hint.setStyleSheet("color: #555;")
         layout.addWidget(self.form)
         layout.addWidget(hint)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("保存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         layout.addWidget(buttons)
         self._fill(exam)
         self.resize(760, 640)

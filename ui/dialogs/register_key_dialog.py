@@ -15,7 +15,7 @@ from app.packages.trust import register_key, trusted_key
 from app.services.schools import SCHOOL_TYPES
 from ui.dialogs.messages import show_error
 from ui.session import Session
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
 FINGERPRINT_STYLE = "font-size: 20px; font-weight: bold; font-family: monospace; letter-spacing: 1px;"
 
@@ -72,11 +72,7 @@ class RegisterKeyDialog(QDialog):
         self.replace = QCheckBox(self.tr("对方重新安装了程序、换了密钥:停用旧密钥,改用这把"))
         self.replace.hide()
         layout.addWidget(self.replace)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登记"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, self.tr("登记"))
         layout.addWidget(self.buttons)
         self._update_ok()
         self.resize(700, 460)

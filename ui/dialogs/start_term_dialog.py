@@ -2,7 +2,7 @@
 moves every class up a grade (升年级), shown first as a preview. The work is app.services.terms."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QVBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QDialog, QHeaderView, QLabel, QTableView, QVBoxLayout,
                                QWidget)
 
 from app.errors import PermissionDenied, ValidationError
@@ -11,7 +11,7 @@ from app.services.terms import next_term, promotion_plan, start_term
 from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Session
-from ui.widgets.form import ERROR_STYLE
+from ui.widgets.form import ERROR_STYLE, ok_cancel_buttons
 
 
 class StartTermDialog(QDialog):
@@ -59,11 +59,7 @@ class StartTermDialog(QDialog):
         self.error.setStyleSheet(ERROR_STYLE)
         self.error.hide()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("开始新学期"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self.tr("开始新学期"))
         layout.addWidget(buttons)
         self.resize(620, 460 if plan else 220)
 
