@@ -9,10 +9,10 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
-from app.errors import PermissionDenied, Problem, ValidationError
+from app.errors import NotFound, PermissionDenied, Problem, ValidationError
 from app.packages.signing import fingerprint_of_pem
 from app.packages.trust import register_key, trusted_key
-from app.services.schools import SCHOOL_TYPES
+from app.services.schools import SCHOOL_TYPES, school_by_code
 from ui.dialogs.messages import show_error
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
@@ -115,11 +115,15 @@ class RegisterKeyDialog(QDialog):
         if not code:
             return
         if self.level == "school":
-            row = self.session.db.execute("SELECT name, type FROM school WHERE code = ?", [code]).fetchone()
-            if row:
-                self.known.setText(self.tr("本数据库已有学校:{name}({type})").format(name=row[0], type=row[1]))
-            self.name.setEnabled(row is None)
-            self.type.setEnabled(row is None)
+            try:
+                school: dict | None = school_by_code(self.session.db, code)
+            except NotFound:
+                school = None
+            if school:
+                self.known.setText(self.tr("本数据库已有学校:{name}({type})").format(name=school["name"],
+                                                                             type=school["type"]))
+            self.name.setEnabled(school is None)
+            self.type.setEnabled(school is None)
         old = trusted_key(self.session.db, self.level, code)
         if old:
             self.known.setText(self.known.text() + "\n" + self.tr("已登记的密钥指纹:{fp}").format(fp=old["fingerprint"]))
