@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlite_utils import Database
 
 from app import __version__
+from app.db.copies import fsync_folder
 from app.db.database import schema_version
 from app.db.media import explain
 from app.db.writes import Actor, insert_row, now, update_row
@@ -97,21 +98,9 @@ def _write_temp(temp: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems (FAT on some kernels) refuse fsync on a folder; the file itself is synced
-    finally:
-        os.close(fd)
-
-
 def _publish(temp: Path, final: Path) -> None:
     os.replace(temp, final)
-    _fsync_folder(final.parent)
+    fsync_folder(final.parent)
 
 
 def write_verified(folder: Path, file_name: str, data: bytes, public_pem: str) -> Path:
