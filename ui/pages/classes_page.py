@@ -2,7 +2,7 @@
 and delete them through app.services.classes."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QPushButton, QTableView, QVBoxLayout,
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QPushButton, QVBoxLayout,
                                QWidget)
 
 from app.queries.roster import list_classes, list_schools
@@ -14,6 +14,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
+from ui.widgets.form import record_table
 
 
 class ClassesPage(Page):
@@ -61,12 +62,7 @@ class ClassesPage(Page):
             Column("pupils", self.tr("在校学生"), field_text("pupils"), lambda r: r["pupils"], centered=True),
         ]
         self.model = SnapshotTableModel(self.columns, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = record_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _index: self.edit_class())
         layout.addWidget(self.table, 1)

@@ -1,7 +1,7 @@
 """考试设置: the exams of every term, with 新建 / 修改 / 删除 through app.services (no command line)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.services.exam_edit import count_marks, delete_exam
 from app.services.exams import list_exams
@@ -10,6 +10,7 @@ from ui.dialogs.messages import confirm, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
+from ui.widgets.form import record_table
 
 SCOPE_NAMES = {"校": "本校", "乡": "乡镇统考", "县": "县统考"}
 
@@ -51,13 +52,8 @@ class ExamsPage(Page):
             Column("n_marks", self.tr("已录成绩"), field_text("n_marks"), lambda r: r["n_marks"], centered=True),
         ]
         self.model = SnapshotTableModel(self.columns, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table = record_table(self.model)
         self.table.setSortingEnabled(True)
-        self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _index: self.edit_exam())
