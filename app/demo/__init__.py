@@ -20,6 +20,7 @@ from app.db.keys import number_column, number_of
 from app.db.migrations import MARK_KEYS, MARK_STORED_COLUMNS
 from app.db.writes import SYSTEM, audit, bulk_insert, deterministic
 from app.demo.layout import CURRENT_YEAR, PREVIOUS_YEAR, DemoTownship, build_townships, make_pupils, staff_schools
+from app.demo.records import mark_dropouts
 from app.demo.routine import seed_routine
 from app.demo.scores import make_marks
 from app.demo.timetable import DAY_PLAN, build_timetable
@@ -53,7 +54,7 @@ def generate(path: str | Path, *, seed: int = 1, scale: str = "township", school
             db = setup.init_county(path, code="QSX", name="青山县", passphrase=DEMO_PASSPHRASE, today=DEMO_TODAY, demo=True)
         written: list[Path] = []
         try:
-            _populate(db, rng, scale, report)
+            _populate(db, rng, seed, scale, report)
             if school_dbs is not None:
                 _write_school_dbs(db, Path(school_dbs), report, written)
         except BaseException:
@@ -66,7 +67,7 @@ def generate(path: str | Path, *, seed: int = 1, scale: str = "township", school
     return {"path": str(path), "school_dbs": [str(p) for p in written]}
 
 
-def _populate(db: Database, rng: random.Random, scale: str, report: Progress) -> None:
+def _populate(db: Database, rng: random.Random, seed: int, scale: str, report: Progress) -> None:
     townships = build_townships(rng, scale)
     subject_ids = {s["code"]: s["id"] for s in list_subjects(db)}
     with db.atomic():
@@ -94,6 +95,7 @@ def _populate(db: Database, rng: random.Random, scale: str, report: Progress) ->
     report(0.4, "生成考试成绩")
     exam_rows, exam_grades, exam_subjects, marks = make_marks(rng, townships, pupils, subject_ids,
                                                               {"prev": previous_term, "cur": current_term})
+    status_changes = mark_dropouts(random.Random(f"records-{seed}"), pupils)
     report(0.7, "写入数据库")
     with db.atomic():
         _write_staff(db, townships, subject_ids)
@@ -121,6 +123,7 @@ def _populate(db: Database, rng: random.Random, scale: str, report: Progress) ->
         _demo_users(db, townships[0])
         report(0.9, "写入听课与教学常规检查")
         seed_routine(db, rng, townships, assignments, subject_ids, current_term, DEMO_TODAY)
+        bulk_insert(db, SYSTEM, "pupil_status_change", status_changes, "演示数据:学籍异动")
     report(0.95, "整理数据库")
     db.execute("ANALYZE")
 
@@ -193,6 +196,7 @@ _SCHOOL_COPY = [
     ("class", "SELECT * FROM t.class WHERE school_id = ?1"),
     ("class_grade", "SELECT * FROM t.class_grade WHERE class_id IN (SELECT id FROM main.class)"),
     ("pupil", "SELECT * FROM t.pupil WHERE school_id = ?1"),
+    ("pupil_status_change", "SELECT * FROM t.pupil_status_change WHERE school_id = ?1"),
     ("exam", "SELECT * FROM t.exam"),
     ("exam_grade", "SELECT * FROM t.exam_grade"),
     ("exam_subject", "SELECT * FROM t.exam_subject"),

@@ -183,10 +183,15 @@ def add_pupil(db: Database, actor: Actor, school_id: str, values: dict) -> str:
 def update_pupil(db: Database, actor: Actor, pupil_id: str, changes: dict) -> dict:
     """Validate and apply changes to a pupil; return the fields that changed (old values gone).
 
-    A change of status also appends to the pupil's status history. Raises ValidationError.
+    A change of status also appends to the pupil's status history, with `changes["status_note"]`
+    (the reason: 转学去向, 流失原因) as its note. Raises ValidationError.
     """
     old = get_row(db, "pupil", pupil_id)
     require_roster_write(actor, old["school_id"])
+    changes = dict(changes)
+    note = clean(changes.pop("status_note", None)) or None
+    if note and len(note) > 200:
+        raise invalid("异动原因不能超过 200 个字。", "status_note")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise invalid(f"不能修改学生的这些字段:{', '.join(sorted(unknown))}。")
@@ -199,7 +204,7 @@ def update_pupil(db: Database, actor: Actor, pupil_id: str, changes: dict) -> di
         if "status" in diff:
             insert_row(db, actor, "pupil_status_change", {
                 "school_id": old["school_id"], "pupil_id": pupil_id, "status": row["status"],
-                "date": row["status_date"] or dt.date.today().isoformat(), "note": None})
+                "date": row["status_date"] or dt.date.today().isoformat(), "note": note})
         return diff
 
 

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLineEdit, QWid
 from app.queries.roster import list_classes
 from app.services.pupils import FLAGS, STATUSES, add_pupil, update_pupil
 from app.validation.classnames import GRADE_NAMES
+from ui.dialogs.messages import warn
 from ui.dialogs.record_dialog import RecordDialog
 from ui.session import Session
 
@@ -19,6 +20,7 @@ class PupilDialog(RecordDialog):
     def __init__(self, session: Session, pupil: dict | None = None, school_id: str | None = None,
                  parent: QWidget | None = None):
         super().__init__(session, pupil, school_id, parent)
+        self.old_status = pupil["status"] if pupil else None
         self.setWindowTitle(self.tr("修改学生信息") if pupil else self.tr("新增学生"))
         self.setMinimumWidth(520)
 
@@ -51,6 +53,8 @@ class PupilDialog(RecordDialog):
             self.status.addItem(self.tr(status), status)
         self.status_date = self.form.add_field("status_date", self.tr("状态日期"), QLineEdit())
         self.status_date.setPlaceholderText(self.tr("状态不是“在读”时填写,默认今天"))
+        self.status_note = self.form.add_field("status_note", self.tr("异动原因"), QLineEdit())
+        self.status_note.setPlaceholderText(self.tr("改变学籍状态时填写:转学去向、流失原因、休学原因等"))
         self.enrol_date = self.form.add_field("enrol_date", self.tr("入学日期"), QLineEdit())
         self.enrol_date.setPlaceholderText(self.tr("可不填"))
         self.finish()
@@ -111,5 +115,14 @@ class PupilDialog(RecordDialog):
         return add_pupil(self.session.db, self.session.actor, school_id, self.values())
 
     def save_changes(self) -> None:
-        """Save the edited pupil."""
-        update_pupil(self.session.db, self.session.actor, self.record_id, self.values())
+        """Save the edited pupil (a change of status with its reason); when the pupil is now marked
+        流失, show the 控辍保学 warning."""
+        values = self.values()
+        changed = values["status"] != self.old_status
+        if changed:
+            values["status_note"] = self.status_note.text()
+        update_pupil(self.session.db, self.session.actor, self.record_id, values)
+        if changed and values["status"] == "流失":
+            warn(self, self.tr("控辍保学预警"), self.tr(
+                "学生“{name}”已标记为流失。\n请落实“一人一案”:及时家访劝返,登记家访记录,并报乡镇中心校。"
+                "“控辍与记录”页的控辍保学表已计入。").format(name=values["name"]))

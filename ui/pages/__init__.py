@@ -11,6 +11,7 @@ from ui.pages.overview_page import OverviewPage
 from ui.pages.page import Page
 from ui.pages.pupils_page import PupilsPage
 from ui.pages.quality_page import QualityPage
+from ui.pages.records_page import RecordsPage
 from ui.pages.reports_page import ReportsPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.teachers_page import TeachersPage
@@ -30,6 +31,7 @@ PAGES: list[type[Page]] = [
     ReportsPage,
     TimetablePage,
     WorkloadPage,
+    RecordsPage,
     ExchangePage,
     SettingsPage,
 ]
