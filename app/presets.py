@@ -26,9 +26,9 @@ from app.paths import resource_path
 from app.services.schools import get_meta
 
 FILES = {"timetable": "timetable.json", "workload": "workload.json", "observation": "observation.json",
-         "routine": "routine.json"}
+         "routine": "routine.json", "records": "records.json"}
 KIND_NAMES = {"timetable": "课表检查规则", "workload": "工作量系数与标准", "observation": "听课评价表与听课任务",
-              "routine": "教学常规评分表"}
+              "routine": "教学常规评分表", "records": "作业、家访与集体备课要求"}
 SCOPES = ("shipped", "database", "school")
 
 

@@ -512,3 +512,42 @@ _M009 = [
 def m009_account_lockout(db: Database) -> None:
     for statement in _M009:
         db.execute(statement)
+
+
+# School records (issue 17, part 2): written homework per class, day and subject (minutes, entered by
+# the 班主任); 家访 (home visits) by a teacher to a pupil's family; 集体备课 (group lesson preparation)
+# sessions with their lead and attendees (a JSON list of teacher ids). Each belongs to the term of
+# its date, so a school's package carries the term's rows like its observations and routine checks.
+_M010 = [
+    f"""CREATE TABLE homework_log (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        class_id TEXT NOT NULL REFERENCES class(id) ON DELETE CASCADE,
+        date TEXT NOT NULL, subject_id TEXT NOT NULL REFERENCES subject(id),
+        minutes INTEGER NOT NULL CHECK (minutes BETWEEN 0 AND 600), note TEXT,
+        {_STAMPS},
+        UNIQUE (class_id, date, subject_id))""",
+    f"""CREATE TABLE home_visit (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE,
+        teacher_id TEXT NOT NULL REFERENCES teacher(id),
+        date TEXT NOT NULL, way TEXT NOT NULL CHECK (way IN ('上门', '电话', '视频', '到校面谈')), notes TEXT,
+        {_STAMPS})""",
+    f"""CREATE TABLE prep_session (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        group_name TEXT NOT NULL, date TEXT NOT NULL,
+        lead_id TEXT NOT NULL REFERENCES teacher(id), topic TEXT NOT NULL,
+        attendee_ids TEXT NOT NULL DEFAULT '[]', notes TEXT,
+        {_STAMPS})""",
+    "CREATE INDEX idx_homework_school_term ON homework_log(school_id, term_id, date)",
+    "CREATE INDEX idx_home_visit_term ON home_visit(school_id, term_id, teacher_id)",
+    "CREATE INDEX idx_prep_session_term ON prep_session(school_id, term_id, date)",
+]
+
+
+@migration
+def m010_school_records(db: Database) -> None:
+    for statement in _M010:
+        db.execute(statement)

@@ -20,7 +20,7 @@ from app.db.keys import number_column, number_of
 from app.db.migrations import MARK_KEYS, MARK_STORED_COLUMNS
 from app.db.writes import SYSTEM, audit, bulk_insert, deterministic
 from app.demo.layout import CURRENT_YEAR, PREVIOUS_YEAR, DemoTownship, build_townships, make_pupils, staff_schools
-from app.demo.records import mark_dropouts
+from app.demo.records import mark_dropouts, seed_homework
 from app.demo.routine import seed_routine
 from app.demo.scores import make_marks
 from app.demo.timetable import DAY_PLAN, build_timetable
@@ -95,7 +95,8 @@ def _populate(db: Database, rng: random.Random, seed: int, scale: str, report: P
     report(0.4, "生成考试成绩")
     exam_rows, exam_grades, exam_subjects, marks = make_marks(rng, townships, pupils, subject_ids,
                                                               {"prev": previous_term, "cur": current_term})
-    status_changes = mark_dropouts(random.Random(f"records-{seed}"), pupils)
+    records_rng = random.Random(f"records-{seed}")
+    status_changes = mark_dropouts(records_rng, pupils)
     report(0.7, "写入数据库")
     with db.atomic():
         _write_staff(db, townships, subject_ids)
@@ -124,6 +125,7 @@ def _populate(db: Database, rng: random.Random, seed: int, scale: str, report: P
         report(0.9, "写入听课与教学常规检查")
         seed_routine(db, rng, townships, assignments, subject_ids, current_term, DEMO_TODAY)
         bulk_insert(db, SYSTEM, "pupil_status_change", status_changes, "演示数据:学籍异动")
+        seed_homework(db, records_rng, townships[0], subject_ids, current_term, DEMO_TODAY)
     report(0.95, "整理数据库")
     db.execute("ANALYZE")
 
@@ -210,6 +212,7 @@ _SCHOOL_COPY = [
     ("timetable_slot", "SELECT * FROM t.timetable_slot WHERE school_id = ?1"),
     ("lesson_observation", "SELECT * FROM t.lesson_observation WHERE school_id = ?1"),
     ("routine_check", "SELECT * FROM t.routine_check WHERE school_id = ?1"),
+    ("homework_log", "SELECT * FROM t.homework_log WHERE school_id = ?1"),
 ]
 
 

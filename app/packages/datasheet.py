@@ -133,6 +133,10 @@ SHEETS: tuple[Sheet, ...] = (
         Col("环节", "link", width=6), Col("评分表", "sheet_id", width=14), Col("评分明细", "scores", width=30),
         Col("总分", "total", "real", width=8), Col("备注", "notes", width=24), _id("记录ID", "id"),
         _id("学校ID", "school_id"), _id("教师ID", "teacher_id"), _id("检查人ID", "checker_id"))),
+    Sheet("作业时间", "本期各班每个上学日各科书面作业时间(分钟),由班主任登记。", (
+        _TERM, _show("班级", "class_name", 12), Col("日期", "date", width=12), _SUBJECT,
+        Col("分钟", "minutes", "int", width=8), Col("备注", "note", width=24), _id("记录ID", "id"),
+        _id("学校ID", "school_id"), _id("班级ID", "class_id"))),
     Sheet("质量指标", "本期教学质量目标。", (
         _TERM, Col("年级", "grade", "int", width=6), _SUBJECT,
         Col("指标", "metric", "map", values=METRICS, width=8), Col("目标值", "target", "real", width=8),

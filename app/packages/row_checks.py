@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from app.errors import ValidationError
 from app.marks.entry import parse_mark
 from app.packages.datasheet import SHEET
+from app.records.homework import MAX_MINUTES
 from app.services.pupils import STATUSES, g_number_problem
 from app.validation.idcard import id_problem
 from app.validation.text import code_problem, formula_problem, person_name_problem, phone_text, text_problem
@@ -105,6 +106,11 @@ def check_values(db: Database, snap) -> None:
             reason = phone_text(values["phone"])[1]
             if reason:
                 snap.problems.append(row.problem("phone", reason))
+    for rid in own.get("homework_log", ()):
+        minutes = snap.table("homework_log")[rid].get("minutes")
+        if not isinstance(minutes, int) or not 0 <= minutes <= MAX_MINUTES:
+            snap.problems.append(snap.where[("homework_log", rid)].problem(
+                "minutes", f"作业时间应为 0 到 {MAX_MINUTES} 之间的整数分钟。"))
     for table, ids in own.items():
         if table in ("mark", "exam_subject"):
             continue

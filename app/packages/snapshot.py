@@ -2,7 +2,7 @@
 
 A school sends its own school, all its classes, pupils (with their status history) and teachers,
 and for the term: its exams, the marks of every exam of the term, teaching assignments, timetable,
-lesson observations, routine checks and quality targets. Rows of other schools come along only as
+lesson observations, routine checks, quality targets and the school records (homework). Rows of other schools come along only as
 reference (本包数据 = 否): the home school and record of a 走教 teacher who teaches here, the
 schools a teacher of ours travels to, and the unified exams our marks belong to. A township sends
 the same for every one of its schools, and its own unified exams as its own data.
@@ -180,6 +180,11 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                           " x.checker_id FROM routine_check x JOIN term tm ON tm.id = x.term_id"
                           " JOIN teacher t ON t.id = x.teacher_id LEFT JOIN teacher k ON k.id = x.checker_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.date, x.id", p),
+        "作业时间": _rows(db, "SELECT tm.code AS term_code, c.name AS class_name, x.date, sj.name AS subject, x.minutes,"
+                          " x.note, x.id, x.school_id, x.class_id FROM homework_log x JOIN term tm ON tm.id = x.term_id"
+                          " JOIN class c ON c.id = x.class_id JOIN subject sj ON sj.id = x.subject_id"
+                          f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
+                          " ORDER BY x.school_id, c.name, x.date, sj.sort_order", p),
         "质量指标": _rows(db, "SELECT tm.code AS term_code, x.grade, sj.name AS subject, x.metric, x.target, x.note,"
                           " x.id, x.school_id FROM quality_target x JOIN term tm ON tm.id = x.term_id"
                           " LEFT JOIN subject sj ON sj.id = x.subject_id"

@@ -76,17 +76,18 @@ def delete_class(db: Database, actor: Actor, class_id: str) -> None:
     if count:
         raise invalid(f"班级“{row['name']}”还有 {count} 名学生,不能删除。")
     if _used_by_records(db, class_id):
-        raise invalid(f"班级“{row['name']}”已有成绩、课表或听课记录,不能删除(这些记录要保留它的班级)。")
+        raise invalid(f"班级“{row['name']}”已有成绩、课表、听课或作业记录,不能删除(这些记录要保留它的班级)。")
     with db.atomic():
         set_links(db, actor, "class_grade", "class_id", class_id, "grade", [], row["school_id"])
         delete_row(db, actor, "class", class_id)
 
 
 def _used_by_records(db: Database, class_id: str) -> bool:
-    """Return True when marks, timetable slots or lesson observations name the class."""
+    """Return True when marks, timetable slots, lesson observations or homework records name the class."""
     return any(db.execute(sql, [class_id]).fetchone() for sql in (
         "SELECT 1 FROM mark WHERE class_id = ? LIMIT 1", "SELECT 1 FROM timetable_slot WHERE class_id = ? LIMIT 1",
-        "SELECT 1 FROM lesson_observation WHERE class_id = ? LIMIT 1"))
+        "SELECT 1 FROM lesson_observation WHERE class_id = ? LIMIT 1",
+        "SELECT 1 FROM homework_log WHERE class_id = ? LIMIT 1"))
 
 
 def merge_classes(db: Database, actor: Actor, source_id: str, target_id: str) -> dict:

@@ -146,6 +146,9 @@ def delete_teacher(db: Database, actor: Actor, teacher_id: str) -> None:
         "SELECT COUNT(*) FROM lesson_observation WHERE teacher_id = ? OR observer_id = ?1",
         "SELECT COUNT(*) FROM routine_check WHERE teacher_id = ?",
         "SELECT COUNT(*) FROM app_user WHERE teacher_id = ?",
+        "SELECT COUNT(*) FROM home_visit WHERE teacher_id = ?",
+        "SELECT COUNT(*) FROM prep_session WHERE lead_id = ? OR EXISTS (SELECT 1 FROM json_each(attendee_ids)"
+        " WHERE value = ?1)",
     ))
     if used:
         raise invalid(f"教师“{old['name']}”已有任课、课表或听课记录,不能删除;如已调离,请设为“不在岗”。")

@@ -42,6 +42,7 @@ OWNED = {
     "timetable_slot": "school_id = ?",
     "lesson_observation": "school_id = ?",
     "routine_check": "school_id = ?",
+    "homework_log": "school_id = ?",
 }
 
 
@@ -393,3 +394,30 @@ def test_every_mark_carries_the_numbers_of_its_own_rows_at_the_township_and_the_
             assert keys_disagreeing(school) == 0
         finally:
             school.close()
+
+
+def test_township_records_summary_equals_the_schools_own(exported, township):
+    """控辍保学 and homework travel in the packages: the township's figures for each school are the
+    school's own, and the township table adds them up."""
+    import datetime as dt
+
+    from app.records.homework import weekly_check
+    from app.records.retention import retention
+
+    day = dt.date(2026, 11, 20)
+    at_township = retention(township, as_of=day)
+    by_code = {r.school_code: r.to_dict() for r in at_township.schools}
+    weeks_seen = 0
+    for code in CODES:
+        school = open_database(exported["root"] / "schools" / f"{code}.sqlite")
+        try:
+            own = retention(school, school_id=school_id(code), as_of=day)
+            assert [r.to_dict() for r in own.schools] == [by_code[code]]
+            assert own.left == [p for p in at_township.left if p["school_code"] == code]
+            mine = weekly_check(school, school_id=school_id(code))
+            assert mine == weekly_check(township, school_id=school_id(code))
+            weeks_seen += len(mine)
+        finally:
+            school.close()
+    assert weeks_seen and at_township.total().left == 3
+    assert at_township.total().base == sum(r["base"] for r in by_code.values())

@@ -64,3 +64,61 @@ def test_marking_a_pupil_left_warns_and_shows_on_the_page(page, boxes, qtbot):
     assert "外出打工" in column_texts(tab.left_table, "原因")
     if SHOTS:
         page.grab().save(f"{SHOTS}/records_retention.png")
+
+
+def test_homework_tab_weekly_check_entry_and_notice(page, boxes, monkeypatch, tmp_path):
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.records.homework import weekly_check
+    from ui.pages.records.dialogs import HomeworkDialog
+
+    tab = page.record_tabs[1]
+    page.tabs.setCurrentWidget(tab)
+    db = page.session.db
+    expected = weekly_check(db)
+    assert len(column_texts(tab.week_table, "班级")) == len(expected) > 0
+    over = [r for r in expected if r["over"]]
+    assert over and "超时" in tab.over_label.text()
+    tab.only_over.setChecked(True)
+    assert set(column_texts(tab.week_table, "结论")) == {"超时"}
+    assert len(column_texts(tab.week_table, "结论")) == len(over)
+    # the office enters a Monday for a grade-5 class: 语文 50 + 数学 30 = 80 > 60
+    index = next(i for i in range(tab.class_combo.count()) if "五(1)班" in tab.class_combo.itemText(i))
+    tab.class_combo.setCurrentIndex(index)
+    tab.day.setDate(QDate(2026, 11, 23))
+    dialog = HomeworkDialog(page.session, tab.class_combo.currentData(), tab.class_combo.currentText(),
+                            tab.day.date().toPython(), page)
+    names = {name: sid for sid, name in dialog.subject_names.items()}
+    dialog.spins[names["语文"]].setValue(50)
+    dialog.spins[names["数学"]].setValue(30)
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    week = [r for r in weekly_check(db) if r["class_id"] == tab.class_combo.currentData() and r["week"] == "2026-11-23"]
+    assert week and week[0]["max"] == 80 and week[0]["over"]
+    target = tmp_path / "公示.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    tab.print_notice()
+    assert target.exists() and any("已保存到" in t for t in boxes.texts("information"))
+
+
+def test_homework_import_shows_located_problems_and_writes_nothing(page, tmp_path, monkeypatch):
+    import xlsxwriter
+
+    from ui.pages.records.dialogs import ProblemListDialog
+
+    tab = page.record_tabs[1]
+    before = page.session.db.execute("SELECT COUNT(*) FROM homework_log").fetchone()[0]
+    path = tmp_path / "作业.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("作业时间")
+    sheet.write_row(0, 0, ["班级", "日期", "语文", "数学"])
+    sheet.write_row(1, 0, ["三(1)班", "2026-11-23", "很多", 20])
+    book.close()
+    shown = []
+    monkeypatch.setattr(ProblemListDialog, "exec", lambda self: shown.append(
+        [(r["sheet"], r["row"], r["column"]) for r in map(self.model.row_data, range(self.model.rowCount()))]) or 0)
+    school = page.session.db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
+    tab.import_file(str(path), school)
+    assert shown == [[("作业时间", 2, "语文")]]
+    assert page.session.db.execute("SELECT COUNT(*) FROM homework_log").fetchone()[0] == before
