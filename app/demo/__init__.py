@@ -3,7 +3,9 @@
 `generate()` writes a township database holding six schools — a central school, two 完小 and three
 教学点 with 复式 classes — with teachers (three of them 走教), pupils with realistic flags and
 status changes, last year's final and two exams this term with correlated marks, teaching
-assignments and timetables, and this term's lesson observations and routine checks so far. With
+assignments and timetables, this term's lesson observations and routine checks so far, a few pupils
+who left (流失, with reasons) and, in the first township, the classes' homework minutes, the teachers'
+home visits and the 集体备课 sessions (app.demo.records). With
 `school_dbs` it also writes each school's own database, sharing the same stable row ids, so the
 USB round trip can be shown end to end. Passphrase: demo.
 """
@@ -20,7 +22,7 @@ from app.db.keys import number_column, number_of
 from app.db.migrations import MARK_KEYS, MARK_STORED_COLUMNS
 from app.db.writes import SYSTEM, audit, bulk_insert, deterministic
 from app.demo.layout import CURRENT_YEAR, PREVIOUS_YEAR, DemoTownship, build_townships, make_pupils, staff_schools
-from app.demo.records import mark_dropouts, seed_homework
+from app.demo.records import mark_dropouts, seed_homework, seed_sessions, seed_visits
 from app.demo.routine import seed_routine
 from app.demo.scores import make_marks
 from app.demo.timetable import DAY_PLAN, build_timetable
@@ -126,6 +128,10 @@ def _populate(db: Database, rng: random.Random, seed: int, scale: str, report: P
         seed_routine(db, rng, townships, assignments, subject_ids, current_term, DEMO_TODAY)
         bulk_insert(db, SYSTEM, "pupil_status_change", status_changes, "演示数据:学籍异动")
         seed_homework(db, records_rng, townships[0], subject_ids, current_term, DEMO_TODAY)
+        bulk_insert(db, SYSTEM, "home_visit", seed_visits(records_rng, townships[0], pupils, status_changes, current_term,
+                                                          DEMO_TODAY), "演示数据:家访")
+        bulk_insert(db, SYSTEM, "prep_session", seed_sessions(records_rng, townships[0], current_term, DEMO_TODAY),
+                    "演示数据:集体备课")
     report(0.95, "整理数据库")
     db.execute("ANALYZE")
 
@@ -213,6 +219,8 @@ _SCHOOL_COPY = [
     ("lesson_observation", "SELECT * FROM t.lesson_observation WHERE school_id = ?1"),
     ("routine_check", "SELECT * FROM t.routine_check WHERE school_id = ?1"),
     ("homework_log", "SELECT * FROM t.homework_log WHERE school_id = ?1"),
+    ("home_visit", "SELECT * FROM t.home_visit WHERE school_id = ?1"),
+    ("prep_session", "SELECT * FROM t.prep_session WHERE school_id = ?1"),
 ]
 
 

@@ -137,6 +137,15 @@ SHEETS: tuple[Sheet, ...] = (
         _TERM, _show("班级", "class_name", 12), Col("日期", "date", width=12), _SUBJECT,
         Col("分钟", "minutes", "int", width=8), Col("备注", "note", width=24), _id("记录ID", "id"),
         _id("学校ID", "school_id"), _id("班级ID", "class_id"))),
+    Sheet("家访", "本期家访记录。", (
+        _TERM, Col("日期", "date", width=12), _show("学籍号", "student_no", 22), _show("学生", "pupil_name", 10),
+        _show("家访教师", "teacher_name", 10), Col("方式", "way", width=8), Col("情况记录", "notes", width=30),
+        _id("记录ID", "id"), _id("学校ID", "school_id"), _id("学生ID", "pupil_id"), _id("教师ID", "teacher_id"))),
+    Sheet("集体备课", "本期集体备课记录;参加教师ID为 JSON 列表。", (
+        _TERM, Col("日期", "date", width=12), Col("教研组", "group_name", width=10), _show("主备人", "lead_name", 10),
+        Col("主题", "topic", width=24), _show("参加教师", "attendees", 24), Col("备注", "notes", width=20),
+        _id("记录ID", "id"), _id("学校ID", "school_id"), _id("主备人ID", "lead_id"),
+        Col("参加教师ID", "attendee_ids", width=38))),
     Sheet("质量指标", "本期教学质量目标。", (
         _TERM, Col("年级", "grade", "int", width=6), _SUBJECT,
         Col("指标", "metric", "map", values=METRICS, width=8), Col("目标值", "target", "real", width=8),

@@ -45,16 +45,19 @@ COLUMNS = {
                       "total", "notes"),
     "quality_target": ("school_id", "term_id", "grade", "subject_id", "metric", "target", "note"),
     "homework_log": ("school_id", "term_id", "class_id", "date", "subject_id", "minutes", "note"),
+    "home_visit": ("school_id", "term_id", "pupil_id", "teacher_id", "date", "way", "notes"),
+    "prep_session": ("school_id", "term_id", "group_name", "date", "lead_id", "topic", "attendee_ids", "notes"),
 }
 # Tables holding the sender's rows of the package term (sheet, table), parents before children.
 TERM_TABLES = (("成绩", "mark"), ("任课", "teaching_assignment"), ("作息时间", "timetable_period"),
                ("课表", "timetable_slot"), ("听课记录", "lesson_observation"), ("教学常规", "routine_check"),
-               ("质量指标", "quality_target"), ("作业时间", "homework_log"))
+               ("质量指标", "quality_target"), ("作业时间", "homework_log"),
+               ("家访", "home_visit"), ("集体备课", "prep_session"))
 LABELS = {"school": "学校", "teacher": "教师", "class": "班级", "pupil": "学生", "pupil_status_change": "学籍异动",
           "exam": "考试", "exam_subject": "考试科目", "exam_cutoff": "分年级分数线", "mark": "成绩",
           "teaching_assignment": "任课", "timetable_period": "作息时间", "timetable_slot": "课表",
           "lesson_observation": "听课记录", "routine_check": "教学常规", "quality_target": "质量指标",
-          "homework_log": "作业时间"}
+          "homework_log": "作业时间", "home_visit": "家访", "prep_session": "集体备课"}
 DETAIL_LIMIT = 50
 
 
@@ -289,6 +292,8 @@ def _check_references(snap: Snapshot, own_schools: set[str], manifest: Manifest)
                                ("class_id", "class", True)),
         "routine_check": (("teacher_id", "teacher", False), ("checker_id", "teacher", True)),
         "homework_log": (("class_id", "class", False),),
+        "home_visit": (("pupil_id", "pupil", False), ("teacher_id", "teacher", False)),
+        "prep_session": (("lead_id", "teacher", False),),
     }
     for table in ("class", "pupil", "pupil_status_change", *(t for _, t in TERM_TABLES)):
         for rid, values in snap.table(table).items():
@@ -382,7 +387,7 @@ def apply_snapshot(db: Database, actor: Actor, snap: Snapshot, manifest: Manifes
     _refuse_foreign_ids(db, snap, current)
     order = ("school", "teacher", "class", "pupil", "pupil_status_change", "exam", "mark", "teaching_assignment",
              "timetable_period", "timetable_slot", "lesson_observation", "routine_check", "quality_target",
-             "homework_log")
+             "homework_log", "home_visit", "prep_session")
     # Delete first (children before parents) so a row re-created under a new id can take back its
     # 学籍号 or class name; a delete that is still referenced waits until the new rows are in.
     waiting = []

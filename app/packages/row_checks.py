@@ -7,6 +7,7 @@ column of data.xlsx.
 """
 from __future__ import annotations
 
+import json
 import re
 
 from sqlite_utils import Database
@@ -15,6 +16,7 @@ from app.errors import ValidationError
 from app.marks.entry import parse_mark
 from app.packages.datasheet import SHEET
 from app.records.homework import MAX_MINUTES
+from app.records.visits import WAYS
 from app.services.pupils import STATUSES, g_number_problem
 from app.validation.idcard import id_problem
 from app.validation.text import code_problem, formula_problem, person_name_problem, phone_text, text_problem
@@ -111,6 +113,18 @@ def check_values(db: Database, snap) -> None:
         if not isinstance(minutes, int) or not 0 <= minutes <= MAX_MINUTES:
             snap.problems.append(snap.where[("homework_log", rid)].problem(
                 "minutes", f"作业时间应为 0 到 {MAX_MINUTES} 之间的整数分钟。"))
+    for rid in own.get("home_visit", ()):
+        if snap.table("home_visit")[rid].get("way") not in WAYS:
+            snap.problems.append(snap.where[("home_visit", rid)].problem("way", f"家访方式应为 {'、'.join(WAYS)} 之一。"))
+    teachers = set(snap.table("teacher"))
+    for rid in own.get("prep_session", ()):
+        try:
+            attendees = json.loads(snap.table("prep_session")[rid].get("attendee_ids") or "")
+        except ValueError:
+            attendees = None
+        if not isinstance(attendees, list) or not set(attendees) <= teachers:
+            snap.problems.append(snap.where[("prep_session", rid)].problem(
+                "attendee_ids", "参加教师ID应为数据包“教师”表中教师ID的 JSON 列表。"))
     for table, ids in own.items():
         if table in ("mark", "exam_subject"):
             continue

@@ -2,7 +2,7 @@
 
 A school sends its own school, all its classes, pupils (with their status history) and teachers,
 and for the term: its exams, the marks of every exam of the term, teaching assignments, timetable,
-lesson observations, routine checks, quality targets and the school records (homework). Rows of other schools come along only as
+lesson observations, routine checks, quality targets and the school records (homework, home visits, 集体备课). Rows of other schools come along only as
 reference (本包数据 = 否): the home school and record of a 走教 teacher who teaches here, the
 schools a teacher of ours travels to, and the unified exams our marks belong to. A township sends
 the same for every one of its schools, and its own unified exams as its own data.
@@ -100,7 +100,9 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
         f"SELECT observer_id FROM lesson_observation WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT teacher_id FROM lesson_observation WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT teacher_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term",
-        f"SELECT checker_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term"]), p)
+        f"SELECT checker_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term",
+        f"SELECT teacher_id FROM home_visit WHERE school_id IN ({_OWN}) AND term_id = :term",
+        f"SELECT lead_id FROM prep_session WHERE school_id IN ({_OWN}) AND term_id = :term"]), p)
     teachers = own_teachers | used_teachers
     p["t"] = json.dumps(sorted(teachers))
     school_ids = set(scope.school_ids) | _ids(db, "SELECT school_id FROM teacher WHERE id IN"
@@ -185,6 +187,17 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                           " JOIN class c ON c.id = x.class_id JOIN subject sj ON sj.id = x.subject_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
                           " ORDER BY x.school_id, c.name, x.date, sj.sort_order", p),
+        "家访": _rows(db, "SELECT tm.code AS term_code, x.date, p.student_no, p.name AS pupil_name,"
+                        " t.name AS teacher_name, x.way, x.notes, x.id, x.school_id, x.pupil_id, x.teacher_id"
+                        " FROM home_visit x JOIN term tm ON tm.id = x.term_id JOIN pupil p ON p.id = x.pupil_id"
+                        " JOIN teacher t ON t.id = x.teacher_id"
+                        f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.date, x.id", p),
+        "集体备课": _rows(db, "SELECT tm.code AS term_code, x.date, x.group_name, t.name AS lead_name, x.topic,"
+                          " (SELECT group_concat(a.name, '、') FROM json_each(x.attendee_ids) j"
+                          "  JOIN teacher a ON a.id = j.value) AS attendees, x.notes, x.id, x.school_id, x.lead_id,"
+                          " x.attendee_ids FROM prep_session x JOIN term tm ON tm.id = x.term_id"
+                          " JOIN teacher t ON t.id = x.lead_id"
+                          f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.date, x.id", p),
         "质量指标": _rows(db, "SELECT tm.code AS term_code, x.grade, sj.name AS subject, x.metric, x.target, x.note,"
                           " x.id, x.school_id FROM quality_target x JOIN term tm ON tm.id = x.term_id"
                           " LEFT JOIN subject sj ON sj.id = x.subject_id"

@@ -43,6 +43,8 @@ OWNED = {
     "lesson_observation": "school_id = ?",
     "routine_check": "school_id = ?",
     "homework_log": "school_id = ?",
+    "home_visit": "school_id = ?",
+    "prep_session": "school_id = ?",
 }
 
 
@@ -397,12 +399,14 @@ def test_every_mark_carries_the_numbers_of_its_own_rows_at_the_township_and_the_
 
 
 def test_township_records_summary_equals_the_schools_own(exported, township):
-    """控辍保学 and homework travel in the packages: the township's figures for each school are the
-    school's own, and the township table adds them up."""
+    """控辍保学, homework, 家访 and 集体备课 travel in the packages: the township's figures for each school
+    are the school's own, and the township table adds them up."""
     import datetime as dt
 
     from app.records.homework import weekly_check
+    from app.records.prep import group_cadence
     from app.records.retention import retention
+    from app.records.visits import visit_summary
 
     day = dt.date(2026, 11, 20)
     at_township = retention(township, as_of=day)
@@ -417,6 +421,8 @@ def test_township_records_summary_equals_the_schools_own(exported, township):
             mine = weekly_check(school, school_id=school_id(code))
             assert mine == weekly_check(township, school_id=school_id(code))
             weeks_seen += len(mine)
+            for summary in (visit_summary, group_cadence):
+                assert summary(school, school_id=school_id(code)) == summary(township, school_id=school_id(code))
         finally:
             school.close()
     assert weeks_seen and at_township.total().left == 3

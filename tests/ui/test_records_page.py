@@ -122,3 +122,53 @@ def test_homework_import_shows_located_problems_and_writes_nothing(page, tmp_pat
     tab.import_file(str(path), school)
     assert shown == [[("作业时间", 2, "语文")]]
     assert page.session.db.execute("SELECT COUNT(*) FROM homework_log").fetchone()[0] == before
+
+
+def test_visits_tab_quota_and_a_visit_recorded_through_the_form(page):
+    from app.records.visits import visit_quota
+    from ui.pages.records.dialogs import VisitDialog
+
+    tab = page.record_tabs[2]
+    db = page.session.db
+    quota = visit_quota(db)
+    assert len(column_texts(tab.quota_table, "教师")) == len(quota)
+    assert "家访" in tab.summary.text()
+    school = db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
+    dialog = VisitDialog(page.session, school, page)
+    dialog.date.setText("2026-11-16")
+    dialog.way.setCurrentIndex(dialog.way.findData("电话"))
+    dialog.notes.setPlainText("与家长沟通期中考试情况")
+    pupil = dialog.pupil.currentData()
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert db.execute("SELECT way, notes FROM home_visit WHERE pupil_id = ? AND date = '2026-11-16' AND way = '电话'"
+                      " AND notes = '与家长沟通期中考试情况'", [pupil]).fetchone()
+    dialog = VisitDialog(page.session, school, page)
+    dialog.date.setText("明天")
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted and "无法识别" in dialog.form.error_text("date")
+
+
+def test_prep_tab_months_new_teachers_and_the_routine_hint(page):
+    from app.records.prep import group_cadence, new_teachers
+    from ui.pages.routine_dialogs import RoutineCheckDialog
+
+    tab = page.record_tabs[3]
+    db = page.session.db
+    cadence = group_cadence(db)
+    assert len(column_texts(tab.cadence_table, "教研组")) == len(cadence) > 0
+    assert column_texts(tab.cadence_table, "9月") and set(column_texts(tab.cadence_table, "9月")) == {"2"}
+    for teacher in new_teachers(db):
+        assert teacher["name"] in tab.new_label.text()
+    school = db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
+    lead = db.execute("SELECT lead_id FROM prep_session WHERE school_id = ? LIMIT 1", [school]).fetchone()[0]
+    dialog = RoutineCheckDialog(page.session, school, page)
+    dialog.teacher.setCurrentIndex(dialog.teacher.findData(lead))
+    dialog.link.setCurrentIndex(dialog.link.findData("研"))
+    assert "集体备课:本学期已参加" in dialog.records_hint.text()
+    assert dialog.items["group"].value() >= 0  # the suggested points are filled in
+    if SHOTS:
+        page.tabs.setCurrentWidget(tab)
+        page.grab().save(f"{SHOTS}/records_prep.png")
+        dialog.show()
+        dialog.grab().save(f"{SHOTS}/routine_hint.png")

@@ -1,5 +1,5 @@
-"""控辍与记录: 控辍保学 (巩固率, 流失率, who left) and homework load (作业公示), for one school or every
-school of the database."""
+"""控辍与记录: 控辍保学 (巩固率, 流失率, who left), homework load (作业公示), 家访 and 集体备课, for one
+school or every school of the database (the township's summary)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -10,7 +10,9 @@ from ui.dialogs.messages import show_error
 from ui.pages.page import Page
 from ui.pages.records.common import RecordsTab
 from ui.pages.records.homework_tab import HomeworkTab
+from ui.pages.records.prep_tab import PrepTab
 from ui.pages.records.retention_tab import RetentionTab
+from ui.pages.records.visits_tab import VisitsTab
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
 
@@ -33,7 +35,8 @@ class RecordsPage(Page):
         layout.addLayout(bar)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
-        self.record_tabs: list[RecordsTab] = [RetentionTab(session), HomeworkTab(session)]
+        self.record_tabs: list[RecordsTab] = [RetentionTab(session), HomeworkTab(session), VisitsTab(session),
+                                             PrepTab(session)]
         for tab in self.record_tabs:
             self.tabs.addTab(tab, self.tr(tab.title))
         schools = list_schools(session.db)

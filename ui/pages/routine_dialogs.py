@@ -12,6 +12,7 @@ from app.preset_names import display_name, readable
 from app.errors import ValidationError
 from app.presets import reset
 from app.queries.roster import list_teachers
+from app.records.prep import ROUTINE_ITEM, new_teachers, routine_suggestion
 from app.routine.checks import LINKS, record_check, routine_sheets
 from app.routine.observations import lesson_classes, lesson_teachers, observation_form, record_observation
 from app.services.schools import SCHOOL_TYPES
@@ -166,7 +167,12 @@ class RoutineCheckDialog(QDialog):
         self.form.add_row(self.tr("说明"), self.notes)
         self.items: dict[str, QSpinBox] = {}
         self.scores_form: ProblemForm | None = None
+        self.records_hint = QLabel()
+        self.records_hint.setObjectName("records_hint")
+        self.records_hint.setWordWrap(True)
+        self.group_layout.addWidget(self.records_hint)
         self.link.currentIndexChanged.connect(self._sheet)
+        self.teacher.currentIndexChanged.connect(self._records_hint)
         self._sheet()
         layout.addWidget(_buttons(self, self.save))
 
@@ -183,6 +189,28 @@ class RoutineCheckDialog(QDialog):
                                                               _score_box(item["max"], self.tr("未评")))
                       for item in sheet["items"]}
         self.group_layout.addWidget(self.scores_form)
+        self._records_hint()
+
+    def _records_hint(self) -> None:
+        """Show what the school records say about the chosen teacher for this link: for 研 the
+        集体备课 attended against the term's pace (and the item's points it suggests, filled in while
+        the item is unscored); for 备 whether the teacher writes 详案 (三年内新教师)."""
+        link, teacher_id = self.link.currentData(), self.teacher.currentData()
+        text = ""
+        item = next((i for i in self.sheets[link]["items"] if i["key"] == ROUTINE_ITEM), None)
+        if teacher_id and link == "研" and item is not None:
+            hint = routine_suggestion(self.session.db, teacher_id, item["max"])
+            text = self.tr("集体备课:本学期已参加 {a} 次,按进度应参加 {e} 次,建议“{name}”得 {s} 分。").format(
+                a=hint["attended"], e=hint["expected"], name=item["name"], s=hint["score"])
+            if _value(self.items[ROUTINE_ITEM]) is None:
+                self.items[ROUTINE_ITEM].setValue(hint["score"])
+        elif teacher_id and link == "备":
+            new = [t for t in new_teachers(self.session.db) if t["teacher_id"] == teacher_id]
+            if new:
+                text = self.tr("该教师参加工作不满三年(至 {until}),应写详案。").format(until=new[0]["until"]) \
+                    if not new[0]["unknown"] else self.tr("该教师未填参加工作时间,无法判断是否应写详案。")
+        self.records_hint.setText(text)
+        self.records_hint.setVisible(bool(text))
 
     def values(self) -> dict:
         """Return the typed values in the shape record_check takes."""

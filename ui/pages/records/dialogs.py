@@ -1,12 +1,18 @@
-"""Dialogs of the 控辍与记录 page: a class-day of homework, and the problems an import found."""
+"""Dialogs of the 控辍与记录 page: a class-day of homework, a home visit, a 集体备课 session, and the
+problems an import found. Each saves on the worker and closes only when the service took the values."""
 from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from app.errors import Problem, ValidationError
+from app.queries.roster import list_pupils, list_teachers
 from app.records.homework import MAX_MINUTES, homework_days, homework_subjects, record_homework
+from app.records.prep import record_session
+from app.records.visits import WAYS, record_visit
 from ui.dialogs.import_preview_dialog import problem_columns
 from ui.dialogs.messages import show_error
 from ui.models.table_model import SnapshotTableModel, TableSnapshot
@@ -57,20 +63,9 @@ class HomeworkDialog(QDialog):
 
     def accept(self) -> None:
         """Save on the worker; show each problem under its field on refusal."""
-        session, class_id, day, minutes, note = (self.session, self.class_id, self.date.text(), self.values(),
-                                                 self.note.text())
-        self.form.clear_problems()
-
-        def work(_control) -> int:
-            return record_homework(session.worker_db(), session.actor, class_id, day, minutes, note)
-
-        def failed(exc: BaseException) -> None:
-            if isinstance(exc, ValidationError):
-                self.form.show_problems(exc.problems)
-            else:
-                show_error(self, exc)
-
-        session.tasks.run(work, on_done=lambda _n: QDialog.accept(self), on_error=failed)
+        class_id, day, minutes, note, actor = (self.class_id, self.date.text(), self.values(), self.note.text(),
+                                               self.session.actor)
+        _save_on_worker(self, self.form, lambda db: record_homework(db, actor, class_id, day, minutes, note))
 
 
 class ProblemListDialog(QDialog):
@@ -93,3 +88,114 @@ class ProblemListDialog(QDialog):
         layout.addWidget(self.table, 1)
         buttons = ok_cancel_buttons(self, self.tr("关闭"))
         layout.addWidget(buttons)
+
+
+def _save_on_worker(dialog: QDialog, form: ProblemForm, write) -> None:
+    """Run `write(db)` on the worker; close the dialog when it succeeds, show problems by their fields."""
+    session = dialog.session
+    form.clear_problems()
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, ValidationError):
+            form.show_problems(exc.problems)
+        else:
+            show_error(dialog, exc)
+
+    session.tasks.run(lambda _c: write(session.worker_db()), on_done=lambda _r: QDialog.accept(dialog),
+                      on_error=failed)
+
+
+def _teacher_items(teachers: list[dict]) -> list[tuple[str, str]]:
+    return [(f"{t['name']} {t['staff_no']}", t["id"]) for t in teachers if t["active"]]
+
+
+class VisitDialog(QDialog):
+    """登记家访: pupil (of the school's classes this year), teacher (a teacher is preset to themself),
+    date, way and what was found. Saving runs on the worker."""
+
+    def __init__(self, session: Session, school_id: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle(self.tr("登记家访"))
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        self.form = ProblemForm()
+        self.pupil = self.form.add_field("pupil_id", self.tr("学生"), QComboBox())
+        self.pupil.setEditable(True)
+        self.pupil.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for pupil in list_pupils(session.db, school_id, include_left=True):
+            if pupil["status"] in ("在读", "转入", "流失", "休学"):
+                status = "" if pupil["status"] in ("在读", "转入") else f"【{pupil['status']}】"
+                self.pupil.addItem(f"{pupil['class_name'] or ''} {pupil['name']} {pupil['student_no']}{status}",
+                                   pupil["id"])
+        self.teacher = self.form.add_field("teacher_id", self.tr("家访教师"), QComboBox())
+        for text, teacher_id in _teacher_items(list_teachers(session.db, school_id)):
+            self.teacher.addItem(text, teacher_id)
+        if session.actor.teacher_id and self.teacher.findData(session.actor.teacher_id) >= 0:
+            self.teacher.setCurrentIndex(self.teacher.findData(session.actor.teacher_id))
+        self.date = self.form.add_field("date", self.tr("日期"), QLineEdit(dt.date.today().isoformat()))
+        self.way = self.form.add_field("way", self.tr("方式"), QComboBox())
+        for way in WAYS:
+            self.way.addItem(self.tr(way), way)
+        self.notes = self.form.add_field("notes", self.tr("情况记录"), QPlainTextEdit())
+        self.notes.setPlaceholderText(self.tr("家庭情况、学生在家表现、家长意见、商定的措施"))
+        self.notes.setFixedHeight(90)
+        layout.addWidget(self.form)
+        layout.addWidget(ok_cancel_buttons(self))
+
+    def values(self) -> dict:
+        """Return the form in the shape record_visit takes."""
+        return {"pupil_id": self.pupil.currentData(), "teacher_id": self.teacher.currentData(),
+                "date": self.date.text(), "way": self.way.currentData(), "notes": self.notes.toPlainText()}
+
+    def accept(self) -> None:
+        """Record the visit on the worker."""
+        values, actor = self.values(), self.session.actor
+        _save_on_worker(self, self.form, lambda db: record_visit(db, actor, values))
+
+
+class SessionDialog(QDialog):
+    """登记集体备课: 教研组, date, lead (主备人), topic, attendees (ticked) and notes."""
+
+    def __init__(self, session: Session, school_id: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle(self.tr("登记集体备课"))
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        self.form = ProblemForm()
+        self.group = self.form.add_field("group_name", self.tr("教研组"), QComboBox())
+        self.group.setEditable(True)
+        for name in self.tr("语文组,数学组,英语组,综合组").split(","):
+            self.group.addItem(name)
+        self.date = self.form.add_field("date", self.tr("日期"), QLineEdit(dt.date.today().isoformat()))
+        teachers = _teacher_items(list_teachers(session.db, school_id))
+        self.lead = self.form.add_field("lead_id", self.tr("主备人"), QComboBox())
+        for text, teacher_id in teachers:
+            self.lead.addItem(text, teacher_id)
+        if session.actor.teacher_id and self.lead.findData(session.actor.teacher_id) >= 0:
+            self.lead.setCurrentIndex(self.lead.findData(session.actor.teacher_id))
+        self.topic = self.form.add_field("topic", self.tr("主题"), QLineEdit())
+        self.topic.setPlaceholderText(self.tr("如 三年级上册第四单元 万以内的加法和减法"))
+        self.attendees = self.form.add_field("attendee_ids", self.tr("参加教师"), QListWidget())
+        for text, teacher_id in teachers:
+            item = QListWidgetItem(text, self.attendees)
+            item.setData(Qt.ItemDataRole.UserRole, teacher_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+        self.attendees.setFixedHeight(160)
+        self.notes = self.form.add_field("notes", self.tr("备注"), QLineEdit())
+        layout.addWidget(self.form)
+        layout.addWidget(ok_cancel_buttons(self))
+
+    def values(self) -> dict:
+        """Return the form in the shape record_session takes."""
+        ticked = [self.attendees.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.attendees.count())
+                  if self.attendees.item(i).checkState() == Qt.CheckState.Checked]
+        return {"group_name": self.group.currentText(), "date": self.date.text(), "lead_id": self.lead.currentData(),
+                "topic": self.topic.text(), "attendee_ids": ticked, "notes": self.notes.text()}
+
+    def accept(self) -> None:
+        """Record the session on the worker."""
+        values, actor = self.values(), self.session.actor
+        _save_on_worker(self, self.form, lambda db: record_session(db, actor, values))
