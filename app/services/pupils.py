@@ -209,7 +209,8 @@ def update_pupil(db: Database, actor: Actor, pupil_id: str, changes: dict) -> di
 
 
 def delete_pupil(db: Database, actor: Actor, pupil_id: str) -> None:
-    """Delete a pupil entered by mistake. A pupil with marks cannot be deleted: mark them 转出 instead."""
+    """Delete a pupil entered by mistake, with their status history and home visits (each audited). A
+    pupil with marks cannot be deleted: mark them 转出 instead."""
     old = get_row(db, "pupil", pupil_id)
     require_roster_write(actor, old["school_id"])
     marks = db.execute(f"SELECT COUNT(*) FROM mark WHERE pupil_no = {number_of('pupil')}",
@@ -217,6 +218,7 @@ def delete_pupil(db: Database, actor: Actor, pupil_id: str) -> None:
     if marks:
         raise invalid(f"学生“{old['name']}”已有 {marks} 条成绩,不能删除;如已离校,请把学籍状态改为“转出”或“流失”。")
     with db.atomic():
-        for change in db.query("SELECT id FROM pupil_status_change WHERE pupil_id = ?", [pupil_id]):
-            delete_row(db, actor, "pupil_status_change", change["id"])
+        for table in ("pupil_status_change", "home_visit"):
+            for row in db.query(f"SELECT id FROM {table} WHERE pupil_id = ?", [pupil_id]):
+                delete_row(db, actor, table, row["id"])
         delete_row(db, actor, "pupil", pupil_id)
