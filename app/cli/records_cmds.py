@@ -4,6 +4,7 @@ summary) and `schoolq import-records` (a homework, 家访 or 集体备课 sheet,
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
 from app.cli.stats_cmds import format_table
@@ -160,7 +161,7 @@ def cmd_import_records(args) -> int:
             if code is None:
                 raise invalid("乡镇数据库中导入记录表时请用 --school 指明学校。")
             school_id = school_by_code(db, code)["id"]
-        plan = read(db, args.file, school_id)
+        plan: Any = read(db, args.file, school_id)
         rows = rows_of(plan)
         if plan.problems:
             for problem in plan.problems:

@@ -162,17 +162,16 @@ def weekly_check(db: Database, *, school_id: str | None = None, term: dict | Non
         where.append("h.school_id = ?")
         args.append(school_id)
     if week:
-        monday = week_start(week)
+        first = week_start(week)
         where.append("h.date BETWEEN ? AND ?")
-        args += [monday.isoformat(), (monday + dt.timedelta(days=6)).isoformat()]
+        args += [first.isoformat(), (first + dt.timedelta(days=6)).isoformat()]
     totals: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     info: dict[str, dict] = {}
     for class_id, date, minutes, class_name, code, name, sid in db.execute(
             "SELECT h.class_id, h.date, h.minutes, c.name, s.code, s.name, s.id FROM homework_log h"
             " JOIN class c ON c.id = h.class_id JOIN school s ON s.id = h.school_id"
             f" WHERE {' AND '.join(where)}", args):
-        monday = week_start(dt.date.fromisoformat(date)).isoformat()
-        totals[(class_id, monday)][date] += minutes
+        totals[(class_id, week_start(dt.date.fromisoformat(date)).isoformat())][date] += minutes
         info[class_id] = {"class_name": class_name, "school_code": code, "school_name": name, "school_id": sid}
     rules: dict[str, dict] = {}
     out = []

@@ -59,9 +59,8 @@ def read_homework(db: Database, path: str | Path, school_id: str, progress: Prog
             plan.warnings.append(Problem(f"“{extra}”不是学科名称,这一列没有导入。", sheet=table.sheet,
                                          row=table.header_row, column=extra, severity="warning"))
         for data in table.rows:
-            where = {"sheet": table.sheet, "row": data.row}
             for field_name, message in (data.bad_text or {}).items():
-                plan.problems.append(Problem(message, column=table.column(field_name), **where))
+                plan.problems.append(Problem(message, column=table.column(field_name), sheet=table.sheet, row=data.row))
             if data.bad_text:
                 continue
             name = clean(data.values.get("class"))
@@ -69,19 +68,19 @@ def read_homework(db: Database, path: str | Path, school_id: str, progress: Prog
             if cls is None:
                 plan.problems.append(Problem(
                     f"本学年没有名为“{name}”的班级。请写班级页上的名称,如 三(1)班。" if name else "班级不能为空。",
-                    column=table.column("class"), **where))
+                    column=table.column("class"), sheet=table.sheet, row=data.row))
                 continue
             minutes = {s: data.values.get(s) for s in subjects}
             day, problems = check_day(db, cls["id"], date_value(data.values.get("date")), minutes)
             for problem in problems:
                 column = table.column(problem.field if problem.field in table.headers else "class")
-                plan.problems.append(Problem(problem.message, column=column, **where))
+                plan.problems.append(Problem(problem.message, column=column, sheet=table.sheet, row=data.row))
             if problems:
                 continue
             key = (cls["id"], day["date"])
             if key in seen:
                 plan.problems.append(Problem(f"{name} {day['date']} 已在第 {seen[key]} 行登记过。",
-                                             column=table.column("date"), **where))
+                                             column=table.column("date"), sheet=table.sheet, row=data.row))
                 continue
             seen[key] = data.row
             plan.days.append({**day, "note": clean(data.values.get("note")) or None})

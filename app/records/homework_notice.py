@@ -33,8 +33,8 @@ def notice_report(db: Database, class_id: str, day: dt.date) -> Report:
     friday = monday + dt.timedelta(days=4)
     days = homework_days(db, class_id, monday, friday)
     subjects = list(dict.fromkeys(name for minutes in days.values() for name in minutes))
-    table_rows = []
-    totals = []
+    table_rows: list[list] = []
+    totals: list[int] = []
     for offset in range(5):
         date = monday + dt.timedelta(days=offset)
         minutes = days.get(date.isoformat())
