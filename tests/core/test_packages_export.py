@@ -97,16 +97,17 @@ def test_manifest_names_school_term_sequence_key_and_presets(school, usb):
     key = school.execute("SELECT fingerprint FROM school_key WHERE private_pem_encrypted IS NOT NULL").fetchone()[0]
     assert manifest["key_fingerprint"] == key and re.fullmatch(r"(\d{5} ){7}\d{5}", key)
     # Every preset the school works with: the four scoring kinds' defaults, the curriculum plan and
-    # the four rule sets, each hashed as its shipped file's canonical JSON.
+    # the five rule sets, each hashed as its shipped file's canonical JSON.
     files = {("quality", "sanlv-yifen-default"): "scoring/sanlv-yifen-default.json",
              ("teacher_composite", "teacher-000-17"): "scoring/teacher-000-17.json",
              ("township_subject", "township-000-7"): "scoring/township-000-7.json",
              ("central_school", "central-000-20"): "scoring/central-000-20.json",
              ("curriculum", "curriculum-zhejiang-2023"): "curriculum/zhejiang-2023.json",
              ("timetable", None): "timetable.json", ("workload", None): "workload.json",
-             ("observation", None): "observation.json", ("routine", None): "routine.json"}
+             ("observation", None): "observation.json", ("routine", None): "routine.json",
+             ("records", None): "records.json"}
     listed = {p["kind"]: p for p in manifest["presets"]}
-    assert len(listed) == len(manifest["presets"]) == 9
+    assert len(listed) == len(manifest["presets"]) == 10
     for (kind, preset_id), file in files.items():
         content = json.loads(resource_path("presets", file).read_text(encoding="utf-8"))
         canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
@@ -117,7 +118,8 @@ def test_manifest_names_school_term_sequence_key_and_presets(school, usb):
 def test_data_xlsx_is_readable_with_numbers_as_numbers(school, usb):
     result = _export(school, usb)
     book = load_workbook(io.BytesIO(zipfile.ZipFile(result.path).read("data.xlsx")), read_only=True)
-    for sheet in ("学校", "班级", "学生", "教师", "考试", "成绩", "任课", "课表", "听课记录", "教学常规", "质量指标", "说明"):
+    for sheet in ("学校", "班级", "学生", "教师", "考试", "成绩", "任课", "课表", "听课记录", "教学常规", "质量指标", "作业时间",
+                  "家访", "集体备课", "说明"):
         assert sheet in book.sheetnames
     pupils = list(book["学生"].iter_rows(values_only=True))
     assert pupils[0][:3] == ("学籍号", "姓名", "性别") and "学生ID" in pupils[0]
