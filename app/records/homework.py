@@ -216,13 +216,14 @@ def homework_summary(db: Database, *, school_id: str | None = None, term: dict |
 
 
 def homework_subjects(db: Database, class_id: str, term: dict | None = None) -> list[dict]:
-    """Return the subjects a class's homework form offers: {id, name} of the subjects taught in the
-    class this term (by the teaching assignments), else of the main and tested subjects; by order."""
+    """Return the subjects a class's homework form offers: {id, name} of the written-exam subjects
+    (assessment 考试: 语文, 数学, 英语 …) taught in the class this term by the teaching assignments,
+    else of every written-exam subject; in catalogue order."""
     term = term or current_term(db)
     rows = [dict(r) for r in db.query(
         "SELECT DISTINCT s.id, s.name, s.sort_order FROM teaching_assignment a JOIN subject s ON s.id = a.subject_id"
-        " WHERE a.class_id = ? AND a.term_id = ? ORDER BY s.sort_order", [class_id, term["id"]])]
+        " WHERE a.class_id = ? AND a.term_id = ? AND s.assessment = '考试' ORDER BY s.sort_order", [class_id, term["id"]])]
     if not rows:
-        rows = [dict(r) for r in db.query("SELECT id, name, sort_order FROM subject WHERE is_main = 1 OR tested = 1"
+        rows = [dict(r) for r in db.query("SELECT id, name, sort_order FROM subject WHERE assessment = '考试'"
                                           " ORDER BY sort_order")]
     return [{"id": r["id"], "name": r["name"]} for r in rows]

@@ -180,6 +180,7 @@ class RoutineCheckDialog(QDialog):
         """Show the items of the chosen link's sheet."""
         if self.scores_form is not None:
             self.group_layout.removeWidget(self.scores_form)
+            self.scores_form.hide()  # gone at once, not only when the event loop deletes it
             self.scores_form.deleteLater()
         sheet = self.sheets[self.link.currentData()]
         self.group.setTitle(self.tr("{name}评分表(满分 {full} 分)").format(
