@@ -31,7 +31,7 @@ def require_school_staff(actor: Actor, school_id: str) -> None:
         raise PermissionDenied("您只能登记本校的记录。")
 
 
-def is_manager(actor: Actor, school_id: str) -> bool:
+def may_manage(actor: Actor, school_id: str) -> bool:
     """Return True for a township administrator or the school's administrator or 教务."""
     return actor.role == "township_admin" or (actor.role in ("school_admin", "academic")
                                                and actor.school_id == school_id)

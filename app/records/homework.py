@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, insert_row, update_row
 from app.errors import PermissionDenied, Problem, ValidationError
-from app.records.common import is_manager, record_date, records_rules, require_school_staff
+from app.records.common import may_manage, record_date, records_rules, require_school_staff
 from app.services.schools import current_term
 from app.validation.text import clean
 
@@ -33,7 +33,7 @@ def require_homework_write(db: Database, actor: Actor, class_id: str) -> dict:
         raise ValidationError([Problem("请选择班级。", field="class_id")])
     cls = rows[0]
     require_school_staff(actor, cls["school_id"])
-    if is_manager(actor, cls["school_id"]):
+    if may_manage(actor, cls["school_id"]):
         return cls
     if actor.teacher_id and actor.teacher_id == cls["head_teacher_id"]:
         return cls

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row
 from app.errors import PermissionDenied, Problem, ValidationError
-from app.records.common import is_manager, record_date, records_rules, require_school_staff
+from app.records.common import may_manage, record_date, records_rules, require_school_staff
 from app.routine.observations import term_fraction
 from app.services.schools import current_term
 from app.validation.text import clean, text_problem
@@ -64,7 +64,7 @@ def require_session_write(actor: Actor, row: dict) -> None:
     """Raise PermissionDenied unless the actor may record the session: the school's administrator or
     教务, a township administrator, or the session's lead (主备人)."""
     require_school_staff(actor, row["school_id"])
-    if not is_manager(actor, row["school_id"]) and actor.teacher_id != row["lead_id"]:
+    if not may_manage(actor, row["school_id"]) and actor.teacher_id != row["lead_id"]:
         raise PermissionDenied("教师只能登记自己主备的集体备课,其他请联系教务处。")
 
 

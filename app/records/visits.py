@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row
 from app.errors import PermissionDenied, Problem, ValidationError
-from app.records.common import is_manager, record_date, records_rules, require_school_staff
+from app.records.common import may_manage, record_date, records_rules, require_school_staff
 from app.services.schools import current_term
 from app.validation.text import clean, text_problem
 
@@ -63,7 +63,7 @@ def require_visit_write(db: Database, actor: Actor, row: dict) -> None:
     """Raise PermissionDenied unless the actor may record this visit: the school's administrator or
     教务, a township administrator, or the visiting teacher for a pupil of a class they head or teach."""
     require_school_staff(actor, row["school_id"])
-    if is_manager(actor, row["school_id"]):
+    if may_manage(actor, row["school_id"]):
         return
     if actor.teacher_id != row["teacher_id"]:
         raise PermissionDenied("教师只能登记自己的家访。")
@@ -95,7 +95,7 @@ def delete_visit(db: Database, actor: Actor, visit_id: str) -> None:
     Raises NotFound, PermissionDenied."""
     old = get_row(db, "home_visit", visit_id)
     require_school_staff(actor, old["school_id"])
-    if not is_manager(actor, old["school_id"]) and actor.teacher_id != old["teacher_id"]:
+    if not may_manage(actor, old["school_id"]) and actor.teacher_id != old["teacher_id"]:
         raise PermissionDenied("只能删除自己登记的家访记录。")
     with db.atomic():
         delete_row(db, actor, "home_visit", visit_id)

@@ -1,5 +1,5 @@
-"""Every public function of app/services (and the marks entry points, and packages' signing and
-key registration) that writes checks the acting account's role: found by introspection (any public
+"""Every public function of app/services (and the marks entry points, the school records of
+app/records, and packages' signing and key registration) that writes checks the acting account's role: found by introspection (any public
 function taking an `actor`), each is called with an account that may not do it and must raise
 PermissionDenied before anything is written. A teacher's assignment of an earlier term does not
 open this term's marks."""
@@ -14,6 +14,7 @@ from collections import defaultdict
 import pytest
 
 import app.marks
+import app.records
 import app.services
 from app.db.database import open_database
 from app.db.writes import SYSTEM, Actor
@@ -37,9 +38,10 @@ CHECKING_MODULES = {"app.services.permissions"}
 
 
 def writers() -> set[str]:
-    """Return the dotted names of every public function taking an `actor` in app.services and app.marks."""
+    """Return the dotted names of every public function taking an `actor` in app.services, app.marks
+    and app.records."""
     found = set()
-    for package in (app.services, app.marks):
+    for package in (app.services, app.marks, app.records):
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             if info.name in CHECKING_MODULES:
                 continue
@@ -73,6 +75,8 @@ def world(demo_template, tmp_path_factory):
         "teacher": one("SELECT id FROM teacher WHERE school_id = ? LIMIT 1", central),
         "exam": one("SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id ORDER BY t.code DESC LIMIT 1"),
         "subject": one("SELECT id FROM subject WHERE name = '语文'"),
+        "visit": one("SELECT id FROM home_visit WHERE school_id = ? LIMIT 1", central),
+        "session": one("SELECT id FROM prep_session WHERE school_id = ? LIMIT 1", central),
     }
     set_auto_settings(db, SYSTEM, True, 3)        # so that backup_if_due has a backup to write
     eve = Actor(username="eve", role="teacher", school_id=other, teacher_id=stranger, display_name="外校教师")
@@ -136,7 +140,39 @@ def _calls(ids: dict, tmp_path) -> dict:
             db, a, None, tmp_path, kind="data", sender={"code": "QSZ", "level": "township"}, recipient={},
             term={"code": "2026-2027-1"}, payload=b"", extra={}),
         "app.packages.trust.register_key": lambda f, db, a: f(db, a, level="school", code="QSZ01", pem=pem),
+        "app.records.homework.record_homework": lambda f, db, a: f(db, a, ids["class"], "2026-11-16",
+                                                                   {ids["subject"]: 20}),
+        "app.records.homework.record_homework_days": lambda f, db, a: f(db, a, [{
+            "school_id": ids["school"], "term_id": ids["term"], "class_id": ids["class"], "date": "2026-11-16",
+            "minutes": {ids["subject"]: 20}, "note": None}]),
+        "app.records.visits.record_visit": lambda f, db, a: f(db, a, _visit(ids)),
+        "app.records.visits.record_visits": lambda f, db, a: f(db, a, [_visit_row(db, ids)]),
+        "app.records.visits.delete_visit": lambda f, db, a: f(db, a, ids["visit"]),
+        "app.records.prep.record_session": lambda f, db, a: f(db, a, _session(ids)),
+        "app.records.prep.record_sessions": lambda f, db, a: f(db, a, [_session_row(db, ids)]),
+        "app.records.prep.delete_session": lambda f, db, a: f(db, a, ids["session"]),
     }
+
+
+def _visit(ids):
+    return {"pupil_id": ids["pupil"], "teacher_id": ids["teacher"], "date": "2026-11-16", "way": "上门"}
+
+
+def _visit_row(db, ids):
+    from app.records.visits import visit_row
+
+    return visit_row(db, _visit(ids))
+
+
+def _session(ids):
+    return {"group_name": "语文组", "date": "2026-11-16", "lead_id": ids["teacher"], "topic": "单元备课",
+            "attendee_ids": []}
+
+
+def _session_row(db, ids):
+    from app.records.prep import session_row
+
+    return session_row(db, _session(ids))
 
 
 def _plan_with_one_mark(db, ids, plan):
