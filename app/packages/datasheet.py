@@ -152,6 +152,9 @@ SHEETS: tuple[Sheet, ...] = (
         Col("备注", "note", width=24), _id("记录ID", "id"), _id("学校ID", "school_id"))),
 )
 SHEET_NAMES = tuple(s.name for s in SHEETS) + ("说明",)
+# Sheets a package written by an older program does not have (school records, schema 10): such a
+# package is read as holding none of their rows.
+LATER_SHEETS = {"作业时间", "家访", "集体备课"}
 SHEET = {s.name: s for s in SHEETS}
 # Id columns that may not be empty; the others (a class without 班主任 …) may.
 REQUIRED_IDS = {"id"}
@@ -321,7 +324,8 @@ def _read_sheets(book: dict[str, RawSheet]) -> tuple[dict[str, list[ReadRow]], l
     out: dict[str, list[ReadRow]] = {}
     for sheet in SHEETS:
         if sheet.name not in book:
-            problems.append(Problem("缺少这个工作表。", sheet=sheet.name))
+            if sheet.name not in LATER_SHEETS:
+                problems.append(Problem("缺少这个工作表。", sheet=sheet.name))
             continue
         rows = enumerate(book[sheet.name].rows, start=1)
         first = next(rows, (1, ()))[1]

@@ -42,3 +42,20 @@ def test_header_is_bold_ids_grey_and_frozen_and_cells_typed_for_people():
     assert values["学籍号"] == "0012345" and values["年级"] == 3 and values["寄宿"] == "是"
     assert values["出生日期"] == "=1+1" and sheet["D2"].data_type == "s"  # text, not a formula
     assert book["说明"]["A1"].value == "发送单位" and book["说明"]["B1"].value == "竹林教学点(QSZ05)"
+
+
+def test_a_package_from_before_the_school_records_reads_without_their_sheets():
+    """A school still on the program before 作业时间, 家访 and 集体备课 sends data.xlsx without those
+    sheets: it is read as holding none of those rows, while a missing older sheet is refused."""
+    def without(*names: str) -> bytes:
+        book = load_workbook(io.BytesIO(write_workbook({"学生": [PUPIL]}, [("发送单位", "竹林教学点(QSZ05)")])))
+        for name in names:
+            del book[name]
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    rows, problems = read_workbook(without("作业时间", "家访", "集体备课"))
+    assert problems == [] and rows["学生"][0].values["id"] == "p-1" and "家访" not in rows
+    _rows, problems = read_workbook(without("教学常规"))
+    assert [(p.sheet, p.message) for p in problems] == [("教学常规", "缺少这个工作表。")]
