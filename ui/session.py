@@ -32,9 +32,10 @@ class Changed(Flag):
     ASSIGNMENTS = auto()  # 任课: who teaches which class and subject
     TIMETABLE = auto()    # the timetable, day plans and curriculum plans
     ROUTINE = auto()      # observations and routine checks
+    RECORDS = auto()      # homework, home visits and 集体备课 sessions (控辍与记录)
     SETTINGS = auto()     # terms, users, keys, presets and rule sets
     PACKAGES = auto()     # the logs of packages written and read
-    ALL = ROSTER | EXAMS | MARKS | ASSIGNMENTS | TIMETABLE | ROUTINE | SETTINGS | PACKAGES
+    ALL = ROSTER | EXAMS | MARKS | ASSIGNMENTS | TIMETABLE | ROUTINE | RECORDS | SETTINGS | PACKAGES
 
 
 class Session(QObject):

@@ -20,7 +20,7 @@ from ui.widgets.choosers import SchoolCombo
 class RecordsPage(Page):
     """The 控辍与记录 page: a school chooser above one tab per kind of record."""
 
-    depends_on = Changed.ROSTER | Changed.ROUTINE | Changed.SETTINGS
+    depends_on = Changed.ROSTER | Changed.RECORDS | Changed.SETTINGS
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)

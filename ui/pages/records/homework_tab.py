@@ -123,7 +123,7 @@ class HomeworkTab(RecordsTab):
         """Open the form for the chosen class and date."""
         chosen = self._class()
         if chosen and HomeworkDialog(self.session, chosen[0], chosen[1], self._day(), self).exec():
-            self.session.notify_changed(Changed.ROUTINE)
+            self.session.notify_changed(Changed.RECORDS)
 
     def print_notice(self) -> None:
         """Write the chosen class's 作业公示 for the week of the chosen date as a PDF (on the worker)."""
@@ -186,7 +186,7 @@ class HomeworkTab(RecordsTab):
                 return
             session.tasks.run(lambda _c: record_homework_days(session.worker_db(), session.actor, plan.days),
                               on_done=lambda n: (inform(self, self.tr("导入作业表"), self.tr("已导入,改动 {n} 条记录。").format(n=n)),
-                                                 session.notify_changed(Changed.ROUTINE)),
+                                                 session.notify_changed(Changed.RECORDS)),
                               on_error=lambda exc: show_error(self, exc))
 
         session.tasks.run(read, on_done=write, on_error=lambda exc: show_error(self, exc),

@@ -128,7 +128,7 @@ class PrepTab(RecordsTab):
         """Open the session form for the school chosen."""
         school_id = self._school()
         if school_id and SessionDialog(self.session, school_id, self).exec():
-            self.session.notify_changed(Changed.ROUTINE)
+            self.session.notify_changed(Changed.RECORDS)
 
     def remove_session(self) -> None:
         """Delete the selected session after asking (on the worker)."""
@@ -141,7 +141,7 @@ class PrepTab(RecordsTab):
             return
         session = self.session
         session.tasks.run(lambda _c: delete_session(session.worker_db(), session.actor, row["id"]),
-                          on_done=lambda _r: session.notify_changed(Changed.ROUTINE),
+                          on_done=lambda _r: session.notify_changed(Changed.RECORDS),
                           on_error=lambda exc: show_error(self, exc))
 
     def import_sheet(self) -> None:
@@ -166,7 +166,7 @@ class PrepTab(RecordsTab):
                 return
             session.tasks.run(lambda _c: record_sessions(session.worker_db(), session.actor, plan.rows),
                               on_done=lambda n: (inform(self, self.tr("导入集体备课记录"), self.tr("已导入 {n} 条。").format(n=n)),
-                                                 session.notify_changed(Changed.ROUTINE)),
+                                                 session.notify_changed(Changed.RECORDS)),
                               on_error=lambda exc: show_error(self, exc))
 
         session.tasks.run(lambda _c: read_sessions(session.worker_db(), name, school_id), on_done=write,

@@ -94,7 +94,7 @@ class VisitsTab(RecordsTab):
         """Open the visit form for the school chosen."""
         school_id = self._school()
         if school_id and VisitDialog(self.session, school_id, self).exec():
-            self.session.notify_changed(Changed.ROUTINE)
+            self.session.notify_changed(Changed.RECORDS)
 
     def remove_visit(self) -> None:
         """Delete the selected visit after asking (on the worker)."""
@@ -107,7 +107,7 @@ class VisitsTab(RecordsTab):
             return
         session = self.session
         session.tasks.run(lambda _c: delete_visit(session.worker_db(), session.actor, row["id"]),
-                          on_done=lambda _r: session.notify_changed(Changed.ROUTINE),
+                          on_done=lambda _r: session.notify_changed(Changed.RECORDS),
                           on_error=lambda exc: show_error(self, exc))
 
     def import_sheet(self) -> None:
@@ -132,7 +132,7 @@ class VisitsTab(RecordsTab):
                 return
             session.tasks.run(lambda _c: record_visits(session.worker_db(), session.actor, plan.rows),
                               on_done=lambda n: (inform(self, self.tr("导入家访记录"), self.tr("已导入 {n} 条。").format(n=n)),
-                                                 session.notify_changed(Changed.ROUTINE)),
+                                                 session.notify_changed(Changed.RECORDS)),
                               on_error=lambda exc: show_error(self, exc))
 
         session.tasks.run(lambda _c: read_visits(session.worker_db(), name, school_id), on_done=write,
