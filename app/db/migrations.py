@@ -512,3 +512,20 @@ _M009 = [
 def m009_account_lockout(db: Database) -> None:
     for statement in _M009:
         db.execute(statement)
+
+
+# One preset store (app.preset_store): scoring_preset holds the named copies of every kind of
+# preset (scoring kinds and the rule sets timetable, workload, observation, routine), each with a
+# version that grows with every change; `origin` is the code of the township whose config package
+# brought a copy or a rule set in force (NULL: made in this database).
+_M010 = [
+    "ALTER TABLE scoring_preset ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE scoring_preset ADD COLUMN origin TEXT",
+    "ALTER TABLE preset_setting ADD COLUMN origin TEXT",
+]
+
+
+@migration
+def m010_preset_versions_and_origin(db: Database) -> None:
+    for statement in _M010:
+        db.execute(statement)

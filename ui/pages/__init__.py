@@ -9,6 +9,7 @@ from ui.pages.exchange_page import ExchangePage
 from ui.pages.marks_page import MarksPage
 from ui.pages.overview_page import OverviewPage
 from ui.pages.page import Page
+from ui.pages.presets_page import PresetsPage
 from ui.pages.pupils_page import PupilsPage
 from ui.pages.quality_page import QualityPage
 from ui.pages.reports_page import ReportsPage
@@ -31,5 +32,6 @@ PAGES: list[type[Page]] = [
     TimetablePage,
     WorkloadPage,
     ExchangePage,
+    PresetsPage,
     SettingsPage,
 ]
