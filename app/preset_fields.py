@@ -83,6 +83,8 @@ FIELDS: dict[str, list[Field]] = {
               0.01, 1),
         Field("subject_margin", "单科免罚分差", "受罚学科得分与全乡镇平均相差在此之内免于处罚", 0, 100),
         Field("school_margin", "学校总评免罚分差", "学校总评与全乡镇平均相差在此之内免于处罚", 0, 1000),
+        Field("total_method", "学校总评怎样合计", "原文为各年级各科目得分之和", choices=(
+            ("sum", "各年级各科目得分之和"), ("mean", "各年级各科目得分的平均"))),
     ],
     "central_school": [
         _w("weights.central", "校本部得分的权重", "中心小学得分中校本部得分占多少(两项之和为 100%)"),

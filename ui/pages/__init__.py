@@ -1,4 +1,5 @@
-"""The pages of the main window. A new page is one line in PAGES (a Page subclass)."""
+"""The pages of the main window. A new page is one line in PAGES (a Page subclass); a page whose class
+sets `township_only = True` is shown only for a township (or county) database."""
 from __future__ import annotations
 
 from ui.pages.assignments_page import AssignmentsPage
@@ -16,6 +17,7 @@ from ui.pages.reports_page import ReportsPage
 from ui.pages.settings_page import SettingsPage
 from ui.pages.teachers_page import TeachersPage
 from ui.pages.timetable_page import TimetablePage
+from ui.pages.township_score_page import TownshipScorePage
 from ui.pages.workload_page import WorkloadPage
 
 PAGES: list[type[Page]] = [
@@ -28,6 +30,7 @@ PAGES: list[type[Page]] = [
     MarksPage,
     ExamOverviewPage,
     QualityPage,
+    TownshipScorePage,
     ReportsPage,
     TimetablePage,
     WorkloadPage,
