@@ -95,6 +95,11 @@ def build_config(db: Database, township: dict, term: dict) -> dict:
     return {"township": {k: township[k] for k in ("code", "name", "county")},
             "term": {"code": term["code"], "name": term["name"]}, "exams": exams,
             "presets": township_presets(db),
+            "quality_targets": [{**_plain(r), "school_code": r["school_code"], "subject_code": r["subject_code"]}
+                                for r in db.query(
+                "SELECT q.*, s.code AS school_code, sj.code AS subject_code FROM quality_target q"
+                " JOIN school s ON s.id = q.school_id LEFT JOIN subject sj ON sj.id = q.subject_id"
+                " WHERE s.township_id = ? AND q.term_id = ? ORDER BY s.code, q.id", [township["id"], term["id"]])],
             "curriculum_plans": plans}
 
 
@@ -191,7 +196,9 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
             township_id = _link_township(db, actor, school, m)
             summary: dict[str, Any] = {"exams": _apply_exams(db, actor, content.get("exams", []), township_id, note),
                        "presets": apply_township_presets(db, actor, content.get("presets", {}), m.sender_code),
-                       "curriculum_plan": _apply_plan(db, actor, school, content.get("curriculum_plans", []), note)}
+                       "curriculum_plan": _apply_plan(db, actor, school, content.get("curriculum_plans", []), note),
+                       "quality_targets": _apply_targets(db, actor, school, m.term_code,
+                                                         content.get("quality_targets", []))}
             insert_row(db, actor, "package_import", {
                 "kind": "config", "sender_level": "township", "sender_code": m.sender_code,
                 "sender_name": m.sender_name, "school_id": school["id"], "township_id": township_id,
@@ -205,7 +212,7 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
     gaps = missing_sequences(db, "township", m.sender_code, "config")
     message = (f"已导入:{m.describe()}。考试 新增 {summary['exams']['added']}、更新 {summary['exams']['changed']};"
                f"方案 新增 {summary['presets']['added']}、更新 {summary['presets']['changed']},"
-               f"乡镇指定使用 {summary['presets']['prescribed']} 项;"
+               f"乡镇指定使用 {summary['presets']['prescribed']} 项;质量目标 {summary['quality_targets']} 条;"
                f"课程计划{'已更新' if summary['curriculum_plan'] else '无变化'}。")
     if gaps:
         message += gap_text(gaps, "config") + "。"
@@ -244,6 +251,30 @@ def _apply_exams(db: Database, actor: Actor, exams: list[dict], township_id: str
                                      c["pass_pct"], c["low_pct"]) for c in exam["cutoffs"]]
     changes = replace.apply_exams(db, actor, snap, note)
     return {"added": len(set(changes.added.get("exam", ()))), "changed": len(set(changes.changed.get("exam", ())))}
+
+
+def _apply_targets(db: Database, actor: Actor, school: dict, term_code: str, targets: list[dict]) -> int:
+    """Make the school's quality targets of the package's term the township's (added, changed, and
+    those the township no longer sets removed); return how many the package holds for the school."""
+    mine = [t for t in targets if t["school_code"] == school["code"]]
+    term_id = replace.ensure_term_code(db, actor, term_code)
+    subjects = {r["code"]: r["id"] for r in db.query("SELECT id, code FROM subject")}
+    kept = set()
+    for t in mine:
+        if t["subject_code"] and t["subject_code"] not in subjects:
+            raise PackageRefused("bad_data", f"配置包中的质量目标使用了本数据库没有的科目“{t['subject_code']}”。")
+        values = {"school_id": school["id"], "term_id": term_id, "grade": t["grade"],
+                  "subject_id": subjects.get(t["subject_code"]), "metric": t["metric"], "target": t["target"],
+                  "note": t["note"]}
+        kept.add(t["id"])
+        if db.execute("SELECT 1 FROM quality_target WHERE id = ?", [t["id"]]).fetchone():
+            update_row(db, actor, "quality_target", t["id"], values)
+        else:
+            insert_row(db, actor, "quality_target", {"id": t["id"], **values})
+    for row in db.query("SELECT id FROM quality_target WHERE school_id = ? AND term_id = ?", [school["id"], term_id]):
+        if row["id"] not in kept:
+            delete_row(db, actor, "quality_target", row["id"])
+    return len(mine)
 
 
 def _without_school(row: dict) -> dict:

@@ -16,6 +16,7 @@ from app.paths import resource_path
 from app.preset_store import activate, catalogue, copy_preset, edit_preset
 from app.presets import effective, store
 from app.services import setup
+from app.services.targets import list_targets, set_targets
 from app.services.users import actor_for
 from app.stats.groups import group_stats
 
@@ -129,6 +130,9 @@ def school_with_township_presets(demo_path, tmp_path, monkeypatch, capsys):
     school_path = tmp_path / "S1234.sqlite"
     setup.init_school(school_path, code="S1234", name="石门村小学", type="完小", passphrase="demo", demo=True,
                       township_code="QSZ", township_name="青山镇").close()
+    assert main(["keys", "export-public", str(school_path), "--out", str(tmp_path / "s1234.pem")]) == 0
+    assert main(["township", "register", str(demo_path), "--school-code", "S1234", "--pubkey",
+                 str(tmp_path / "s1234.pem"), "--name", "石门村小学", "--type", "完小"]) == 0
     township = open_database(demo_path)
     admin = actor_for(township)
     quality = copy_preset(township, admin, "sanlv-yifen-default", "青山镇三率一分")
@@ -137,6 +141,8 @@ def school_with_township_presets(demo_path, tmp_path, monkeypatch, capsys):
     workload = copy_preset(township, admin, "workload-default", "青山镇工作量")
     workload = edit_preset(township, admin, workload.id, {"subject_coefficients.yw": 1.5})
     activate(township, admin, workload.id)
+    set_targets(township, admin, [{"school": "S1234", "grade": 3, "subject": "数学", "metric": "及格率",
+                                   "target": "90%", "note": "乡镇下达"}])
     township.close()
     usb = tmp_path / "usb"
     usb.mkdir()
@@ -144,7 +150,7 @@ def school_with_township_presets(demo_path, tmp_path, monkeypatch, capsys):
     assert code == 0, err
     code, out, err = _run(capsys, "import-config", str(school_path), json.loads(out)["path"], "--yes")
     assert code == 0, err
-    assert "乡镇指定使用 8 项" in out
+    assert "乡镇指定使用 8 项" in out and "质量目标 1 条" in out
     return {"school": school_path, "quality": quality, "workload": workload}
 
 
@@ -176,5 +182,10 @@ def test_a_school_sees_the_townships_presets_and_cannot_change_them(school_with_
         with pytest.raises(PermissionDenied):
             activate(db, admin, own.id)
         assert effective(db, "workload").hash == env["workload"].hash
+        targets = list_targets(db)
+        assert [(t["grade"], t["subject"], t["metric_name"], t["target"], t["note"]) for t in targets] == \
+            [(3, "数学", "及格率", 0.9, "乡镇下达")]
+        with pytest.raises(PermissionDenied):
+            set_targets(db, admin, [{"school": "S1234", "metric": "平均分", "target": 99}])
     finally:
         db.close()
