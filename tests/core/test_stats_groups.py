@@ -225,5 +225,7 @@ def test_demo_roster_is_the_mark_rows(demo_db):
     per_pupil = demo_db.execute("SELECT grade, COUNT(*) FROM mark WHERE exam_id = ? GROUP BY pupil_id",
                                 [exam_id]).fetchall()
     assert per_pupil and all(n == expected[grade] for grade, n in per_pupil)
-    on_roll = demo_db.execute("SELECT COUNT(*) FROM pupil WHERE status IN ('在读', '转入')").fetchone()[0]
+    # on the roll on the exam day: today's 在读/转入, and the pupils who left (流失) after it
+    on_roll = demo_db.execute("SELECT COUNT(*) FROM pupil WHERE status IN ('在读', '转入') OR (status = '流失'"
+                              " AND status_date > (SELECT date FROM exam WHERE id = ?))", [exam_id]).fetchone()[0]
     assert len(per_pupil) == on_roll
