@@ -71,7 +71,8 @@ def check_rows(db: Database, rows: list[dict]) -> tuple[list[dict], list[Problem
     terms = {r["code"]: r["id"] for r in db.query("SELECT id, code FROM term")}
     subjects = SubjectIndex.load(db)
     default_term = current_term(db)["id"]
-    out, problems = [], []
+    out: list[dict] = []
+    problems: list[Problem] = []
     for row in rows:
         where = {"sheet": row.get("sheet"), "row": row.get("row")}
         named = row.get("columns") or {}

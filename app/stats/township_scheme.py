@@ -125,7 +125,7 @@ def township_subject_scores(db: Database, exam_id: str, *, preset: Preset | str 
         raise invalid(f"{refusal}:篇7 的单科成绩和学校总评要给学校排名,这次考试不能计算。", "exam")
     quality = _autumn_quality(db, exam)
     wanted = {int(g): list(v) for g, v in chosen["subjects_by_grade"].items()}
-    roster = {}
+    roster: dict[tuple[str, int], int] = {}
     for r in group_stats(db, exam_id, "grade", preset=quality, policy="roster", min_size=1):
         key = (r["school_code"], r["grade"])
         roster[key] = max(roster.get(key, 0), r["n"] or 0)
