@@ -35,35 +35,35 @@ class TargetDialog(QDialog):
         self.setWindowTitle(self.tr("新增质量目标"))
         layout = QVBoxLayout(self)
         self.form = ProblemForm()
-        self.school = QComboBox()
+        self.school_box = QComboBox()
         for school in list_schools(session.db):
-            self.school.addItem(school["name"], school["code"])
-        self.grade = QComboBox()
-        self.grade.addItem(self.tr("全校"), None)
+            self.school_box.addItem(school["name"], school["code"])
+        self.grade_box = QComboBox()
+        self.grade_box.addItem(self.tr("全校"), None)
         for grade in range(1, 10):
-            self.grade.addItem(self.tr("{g}年级").format(g=grade), grade)
-        self.subject = QComboBox()
-        self.subject.addItem(self.tr("各学科"), None)
+            self.grade_box.addItem(self.tr("{g}年级").format(g=grade), grade)
+        self.subject_box = QComboBox()
+        self.subject_box.addItem(self.tr("各学科"), None)
         for subject in list_subjects(session.db):
-            self.subject.addItem(subject["name"], subject["name"])
-        self.metric = QComboBox()
+            self.subject_box.addItem(subject["name"], subject["name"])
+        self.metric_box = QComboBox()
         for key, name in METRICS.items():
-            self.metric.addItem(name, key)
-        self.target = QLineEdit()
-        self.target.setPlaceholderText(self.tr("比率写 85% ,名次写 3,平均分写 75"))
-        self.note = QLineEdit()
-        for field, label, widget in (("school", self.tr("学校"), self.school), ("grade", self.tr("年级"), self.grade),
-                                     ("subject", self.tr("学科"), self.subject), ("metric", self.tr("指标"), self.metric),
-                                     ("target", self.tr("目标值"), self.target), ("note", self.tr("说明"), self.note)):
+            self.metric_box.addItem(name, key)
+        self.target_edit = QLineEdit()
+        self.target_edit.setPlaceholderText(self.tr("比率写 85% ,名次写 3,平均分写 75"))
+        self.note_edit = QLineEdit()
+        for field, label, widget in (("school", self.tr("学校"), self.school_box), ("grade", self.tr("年级"), self.grade_box),
+                                     ("subject", self.tr("学科"), self.subject_box), ("metric", self.tr("指标"), self.metric_box),
+                                     ("target", self.tr("目标值"), self.target_edit), ("note", self.tr("说明"), self.note_edit)):
             self.form.add_field(field, label, widget)
         layout.addWidget(self.form)
         layout.addWidget(ok_cancel_buttons(self))
 
     def accept(self) -> None:
         """Save the target; stay open and show the problems when it is refused."""
-        row = {"school": self.school.currentData(), "grade": self.grade.currentData(),
-               "subject": self.subject.currentData(), "metric": self.metric.currentData(),
-               "target": self.target.text(), "note": self.note.text()}
+        row = {"school": self.school_box.currentData(), "grade": self.grade_box.currentData(),
+               "subject": self.subject_box.currentData(), "metric": self.metric_box.currentData(),
+               "target": self.target_edit.text(), "note": self.note_edit.text()}
         try:
             set_targets(self.session.db, self.session.actor, [row])
         except Exception as exc:  # noqa: BLE001 - problems and refusals are shown in Chinese
