@@ -42,23 +42,23 @@ def read_sheet(path: str | Path, preset: Preset) -> list[dict]:
     rows = []
     for table in tables.tables:
         for r in table.rows:
-            where = {"sheet": table.sheet, "row": r.row}
+            sheet, number = table.sheet, r.row
             part = clean(r.values.get("part")).removesuffix("评估")
             if part not in parts:
-                problems.append(Problem(f"部分“{part}”应为 {'、'.join(parts)} 之一。", column=table.column("part"), **where))
+                problems.append(Problem(f"部分“{part}”应为 {'、'.join(parts)} 之一。", column=table.column("part"), sheet=sheet, row=number))
             full = _number(r.values.get("max"))
             if full is None or full != full or full <= 0:
-                problems.append(Problem("满分应为大于 0 的数。", column=table.column("max"), **where))
+                problems.append(Problem("满分应为大于 0 的数。", column=table.column("max"), sheet=sheet, row=number))
                 full = None
             row = {"school": clean(r.values.get("school")), "part": part, "item": clean(r.values.get("item")),
                    "max": full}
             for key in ("self", "township"):
                 value = _number(r.values.get(key))
                 if key == "self" and value is None:
-                    problems.append(Problem("自评得分不能为空。", column=table.column(key), **where))
+                    problems.append(Problem("自评得分不能为空。", column=table.column(key), sheet=sheet, row=number))
                 elif value is not None and (value != value or value < 0 or (full is not None and value > full)):
                     problems.append(Problem(f"“{clean(r.values.get(key))}”应为 0 到满分之间的数。",
-                                            column=table.column(key), **where))
+                                            column=table.column(key), sheet=sheet, row=number))
                 row[key] = value
             rows.append(row)
     if problems:
