@@ -16,6 +16,7 @@ from ui.pages.quality_page import QualityPage
 from ui.pages.records_page import RecordsPage
 from ui.pages.reports_page import ReportsPage
 from ui.pages.settings_page import SettingsPage
+from ui.pages.targets_page import TargetsPage
 from ui.pages.teachers_page import TeachersPage
 from ui.pages.timetable_page import TimetablePage
 from ui.pages.township_score_page import TownshipScorePage
@@ -32,6 +33,7 @@ PAGES: list[type[Page]] = [
     ExamOverviewPage,
     QualityPage,
     TownshipScorePage,
+    TargetsPage,
     ReportsPage,
     TimetablePage,
     WorkloadPage,
