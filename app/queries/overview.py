@@ -17,11 +17,10 @@ from app.db.writes import Actor
 from app.progress import CancelCheck, Progress, check
 from app.queries.quality import may_see_pupils
 from app.queries.history import earlier_exams, exam_label
+from app.queries.remembered import exam_group_stats
 from app.services.exams import get_exam
-from app.stats.groups import all_group_stats
-from app.stats.lists import borderline, previous_exam, struggling
+from app.stats.lists import list_counts
 from app.stats.presets import Preset, active_preset
-from app.stats.pupils import pupil_results
 
 FIGURES = ("mean", "mean_pct", "pass_rate", "excellent_rate", "low_rate", "composite")
 TREND_EXAMS = 5
@@ -70,7 +69,7 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
     preset = active_preset(db, "quality")
     if progress:
         progress(0.05, "正在统计本次考试")
-    levels = all_group_stats(db, exam_id, preset=preset)
+    levels = exam_group_stats(db, exam_id, preset)
     check(cancelled)
     school = db.execute("SELECT code, name, township_id FROM school WHERE id = ?", [school_id]).fetchone() \
         if school_id else None
@@ -134,12 +133,15 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
     if may_see_pupils(actor):
         if progress:
             progress(0.8, "正在统计临界生、学困生")
-        base = previous_exam(db, exam_id)
-        results = pupil_results(db, exam_id, school_id=school_id, preset=preset)  # read once for both
-        near = borderline(db, exam_id, school_id=school_id, preset=preset, results=results)
-        weak = struggling(db, exam_id, base["id"] if base else None, school_id=school_id, preset=preset,
-                          results=results)
-        counts = {"临界生": len({p["pupil_id"] for p in near}), "学困生": len({p["pupil_id"] for p in weak})}
+        # Only the pupils of the unit shown: a county's whole database took most of a minute.
+        if school is not None:
+            scope = [school_id]
+        elif town_code is not None:
+            scope = [r[0] for r in db.execute("SELECT s.id FROM school s JOIN township t ON t.id = s.township_id"
+                                              " WHERE t.code = ?", [town_code])]
+        else:
+            scope = None
+        counts = list_counts(db, exam_id, school_ids=scope, preset=preset)
     return {"exam": exam, "unit": unit, "rows": rows, "attention": attention, "groups": groups, "trend": trend,
             "counts": counts, "preset": preset.name}
 
@@ -155,7 +157,7 @@ def _trend(db: Database, exam: dict, preset: Preset, unit: dict, town_code: str 
         check(cancelled)
         if progress:
             progress(0.3 + 0.5 * i / max(len(past), 1), "正在读取历次考试")
-        levels = all_group_stats(db, then["id"], preset=preset)
+        levels = exam_group_stats(db, then["id"], preset)
         shift = now_year - int(str(then["term_code"])[:4])
         if unit["kind"] == "school":
             records = [r for r in levels["grade"] if r["school_code"] == unit["code"]]
