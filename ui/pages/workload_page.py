@@ -391,7 +391,7 @@ class WorkloadPage(Page):
                 d=row["date"], o=row["observer_name"], t=row["teacher_name"])):
             return
         try:
-            delete_observation(self.session.db, self.session.actor, row["id"])
+            self.session.write(delete_observation, row["id"])
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -404,7 +404,7 @@ class WorkloadPage(Page):
                 d=row["date"], t=row["teacher_name"], l=row["link"])):
             return
         try:
-            delete_check(self.session.db, self.session.actor, row["id"])
+            self.session.write(delete_check, row["id"])
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
