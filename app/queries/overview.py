@@ -55,7 +55,8 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
     township of the database by code: a county database shows one township at a time).
 
     {"exam", "unit": {kind: school|township, code, name}, "rows": [per grade and subject: grade,
-    subject, subject_code, subject_id, full_marks, n, the FIGURES, bands (10 counts), small_sample,
+    subject, subject_code, subject_id, full_marks, n, the FIGURES, bands (10 counts), grades ({level:
+    pupils} of a graded (等级) subject, whose FIGURES and bands are None; None when scored), small_sample,
     reference (the township's record, None when
     the township has no other school here), targets {metric: value}, below (bool)}],
     "attention": [{kind: 班级|学校, name, school_code, class_id, grade, subject, subject_code, pass_rate,
@@ -107,7 +108,7 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
                         if (g in (None, r["grade"])) and (sid in (None, subject and subject["subject_id"]))}
         rows.append({"grade": r["grade"], "subject": r["subject"], "subject_code": r["subject_code"],
                      "subject_id": subject["subject_id"] if subject else None, "full_marks": r["full_marks"],
-                     "n": r["n"], **{k: r[k] for k in FIGURES}, "bands": r["bands"],
+                     "n": r["n"], **{k: r[k] for k in FIGURES}, "bands": r["bands"], "grades": r.get("grades"),
                      "small_sample": r["small_sample"], "reference": ref, "targets": mine_targets,
                      "below": _below(r, ref)})
     groups: dict[tuple, list[dict]] = {}
@@ -165,7 +166,7 @@ def _trend(db: Database, exam: dict, preset: Preset, unit: dict, town_code: str 
             records = [r for r in levels["township"] if r["grade"] is not None
                        and (town_code is None or r["township_code"] == town_code)]
         for r in records:
-            if not r["n"]:
+            if not r["n"] or r.get("grades") is not None:  # a graded subject has no mean to follow
                 continue
             key = (r["grade"] + shift, r["subject_code"])
             labels, lines = series.setdefault(key, ([], {"平均分(占满分%)": [], "及格率": [], "优秀率": []}))
