@@ -127,7 +127,7 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
                           "school_code": g["school_code"], "class_id": g.get("class_id"), "grade": g["grade"],
                           "subject": g["subject"], "subject_code": g["subject_code"], "pass_rate": g["pass_rate"],
                           "reference_pass_rate": ref["pass_rate"], "mean_pct": g["mean_pct"],
-                          "reference_mean_pct": ref["mean_pct"], "against": "年级" if ref is own.get(key) else "乡"})
+                          "reference_mean_pct": ref["mean_pct"], "against": "年级" if school is not None and ref is own.get(key) else "乡"})
     attention.sort(key=lambda a: a["pass_rate"] - a["reference_pass_rate"])
     trend = _trend(db, exam, preset, unit, town_code, progress, cancelled)
     counts = None

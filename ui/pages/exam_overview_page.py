@@ -273,8 +273,12 @@ class ExamOverviewPage(Page):
                 text = self.tr("{unit}(各校汇总)· {exam}:{n} 个年级学科。在“学校”中选一所学校,可与乡镇对比。").format(
                     unit=data["unit"]["name"], exam=data["exam"]["name"], n=len(rows))
             self.status.setText(text)
-            self.attention_label.setText(self.tr("需要关注的{kind}(平均分和及格率都低于乡镇或本校同年级):{n} 个").format(
-                kind="班级" if data["unit"]["kind"] == "school" else "学校", n=len(attention)))
+            if data["unit"]["kind"] == "school":
+                self.attention_label.setText(self.tr("需要关注的班级(平均分和及格率都低于乡镇或本校同年级):{n} 个").format(
+                    n=len(attention)))
+            else:
+                self.attention_label.setText(self.tr("需要关注的学校(平均分和及格率都低于全乡镇):{n} 个").format(
+                    n=len(attention)))
         if rows:
             self.figures_table.selectRow(0)
         self.show_charts()
