@@ -112,7 +112,7 @@ class PupilDialog(RecordDialog):
 
     def create_record(self, school_id: str) -> str:
         """Add the pupil to `school_id`."""
-        return add_pupil(self.session.db, self.session.actor, school_id, self.values())
+        return self.session.write(add_pupil, school_id, self.values())
 
     def save_changes(self) -> None:
         """Save the edited pupil (a change of status with its reason); when the pupil is now marked
@@ -121,7 +121,7 @@ class PupilDialog(RecordDialog):
         changed = values["status"] != self.old_status
         if changed:
             values["status_note"] = self.status_note.text()
-        update_pupil(self.session.db, self.session.actor, self.record_id, values)
+        self.session.write(update_pupil, self.record_id, values)
         if changed and values["status"] == "流失":
             warn(self, self.tr("控辍保学预警"), self.tr(
                 "学生“{name}”已标记为流失。\n请落实“一人一案”:及时家访劝返,登记家访记录,并报乡镇中心校。"
