@@ -49,7 +49,8 @@ def trend(db: Database, exam: dict, preset: Preset, levels: dict[str, list[dict]
     series: dict[str, list[float | None]] = {s["name"]: [] for s in subjects}
     level = "school" if school_code else "township"
     for past in exams:
-        figures = levels[level] if past["id"] == exam["id"] else group_stats(db, past["id"], level, preset=preset)
+        figures = levels[level] if past["id"] == exam["id"] else group_stats(
+            db, past["id"], level, preset=preset, school_ids=[school_id] if school_id else None)
         records = [r for r in figures if r["grade"] is None and (
             r["school_code"] == school_code if school_code else r["township_code"] == township_code)]
         found = {r["subject_code"]: r for r in records}

@@ -19,12 +19,13 @@ without peers is not ranked, and a 抽测 exam (sample test, 000 篇9) is never 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 from sqlite_utils import Database
 
 from app.errors import invalid
+from app.stats.cache import kept
 from app.stats.frame import ABSENT, CHEAT, EXEMPT, MISSING, ExamCells, load_cells
 from app.stats.graded import is_graded
 from app.stats.presets import Preset, resolve
@@ -281,7 +282,7 @@ def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, 
 
 def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Preset | str | None = None,
                 policy: str | None = None, min_size: int | None = None,
-                include_small_in_ranks: bool = False) -> list[dict]:
+                include_small_in_ranks: bool = False, school_ids: Collection[str] | None = None) -> list[dict]:
     """Return the figures of every group of one level for every subject of an exam.
 
     Levels: class (school × class × grade: a 复式 class gives one record per grade), grade (school ×
@@ -295,18 +296,31 @@ def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Pre
     subject (等级, app.stats.graded) has `grades` {level: pupils}, e.g. {"A": 12, "B": 20, "C": 3}, and no
     mean, rates, bands, composite or rank (grades is None for a scored subject).
 
-    `policy` overrides the exam's (sat / roster); `min_size` the preset's minimum group size.
+    `policy` overrides the exam's (sat / roster); `min_size` the preset's minimum group size;
+    `school_ids` reads only those schools' marks: their groups' figures are the same, but ranks are
+    then among them only (a school's trend needs no rank).
     Raises NotFound (exam, preset), ValidationError (level, policy, preset of another kind).
     """
     chosen = resolve(db, "quality", preset)
-    cells = load_cells(db, exam_id, chosen)
+    if school_ids is None and not include_small_in_ranks:
+        return all_group_stats(db, exam_id, preset=chosen, policy=policy, min_size=min_size)[level]
+    cells = load_cells(db, exam_id, chosen, school_ids=school_ids)
     return group_stats_from_cells(cells, [level], preset=chosen, policy=policy, min_size=min_size,
                                   include_small_in_ranks=include_small_in_ranks)[level]
 
 
 def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None = None, policy: str | None = None,
                     min_size: int | None = None) -> dict[str, list[dict]]:
-    """Return {level: records} for all four levels, reading the marks once (see group_stats)."""
+    """Return {level: records} for all four levels, reading the marks once (see group_stats).
+
+    The figures are computed once while the database is unchanged (app.stats.cache): a county's
+    200 school reports, or the GUI moving between views of one exam, share them. Each call gets
+    its own record dicts."""
     chosen = resolve(db, "quality", preset)
-    cells = load_cells(db, exam_id, chosen)
-    return group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)
+
+    def compute() -> dict[str, list[dict]]:
+        cells = load_cells(db, exam_id, chosen)
+        return group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)
+
+    levels = kept(db, ("group figures", exam_id, chosen.id, chosen.hash, policy, min_size), compute)
+    return {level: [dict(r) for r in records] for level, records in levels.items()}

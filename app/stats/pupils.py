@@ -68,7 +68,9 @@ def _unit_scores(db: Database, exam: dict, school_id: str, grade: int | None) ->
     if exam["scope"] == "校":
         where, args = f" AND m.school_no = {number_of('school')}", [*args, school_id]
     elif exam["scope"] == "乡":
-        where = " AND IFNULL(s.township_id, '') = (SELECT IFNULL(township_id, '') FROM school WHERE id = ?)"
+        # By the mark's school number (the index's second key): only the township's marks are read.
+        where = (" AND m.school_no IN (SELECT n.no FROM school_number n JOIN school o ON o.id = n.id"
+                 " WHERE IFNULL(o.township_id, '') = (SELECT IFNULL(township_id, '') FROM school WHERE id = ?))")
         args.append(school_id)
     if grade is not None:
         where += " AND m.grade = ?"
