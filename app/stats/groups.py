@@ -59,6 +59,19 @@ class _RowView:
         self.band = np.minimum(9, (value * 10) // np.maximum(full, 1))
         self.included_cell = row_cell[included]
         self.included_value = value[included]
+        self._cell_levels: np.ndarray | None = None
+
+    def cell_levels(self, cells: ExamCells) -> np.ndarray:
+        """Return per cell the number of marks at each level position (column k: level k, 1 = best)
+        of the graded subjects' real marks, counted once for every level of aggregation."""
+        if self._cell_levels is None:
+            graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
+            width = max(len(s["levels"] or ()) for s in cells.subjects) + 2 if cells.subjects else 2
+            real = (cells.codes >= 0) & graded[cells.subject][self.row_cell]
+            level = np.clip(cells.codes[real] // 100, 0, width - 1)
+            self._cell_levels = np.bincount(self.row_cell[real] * width + level,
+                                            minlength=self.n_cells * width).reshape(self.n_cells, width)
+        return self._cell_levels
 
 
 def _cell_sums(view: _RowView) -> dict[str, np.ndarray]:
@@ -245,12 +258,9 @@ def _grade_distributions(cells: ExamCells, view: _RowView, gid: np.ndarray, subj
     graded mark's score is its level's position, 1 = best)."""
     if not groups:
         return {}
-    row_gid = gid[view.row_cell]
-    real = cells.codes >= 0
-    width = max(len(s["levels"] or ()) for s in cells.subjects) + 2
-    level = np.clip(np.where(real, cells.codes // 100, 0), 0, width - 1)
-    counted = np.bincount(row_gid[real] * width + level[real], minlength=(int(gid.max()) + 1) * width)
-    counted = counted.reshape(-1, width)
+    per_cell = view.cell_levels(cells)
+    counted = np.zeros((int(gid.max()) + 1, per_cell.shape[1]), np.int64)
+    np.add.at(counted, gid, per_cell)
     out = {}
     for g in groups:
         levels = cells.subjects[int(subject_of[g])]["levels"]
@@ -309,6 +319,22 @@ def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Pre
                                   include_small_in_ranks=include_small_in_ranks)[level]
 
 
+def _kept_levels(db: Database, exam_id: str, chosen: Preset, policy: str | None,
+                 min_size: int | None) -> tuple[dict[str, list[dict]], dict[str, dict[str | None, list[dict]]]]:
+    """Return the exam's records of all four levels and the same records by level and school code,
+    computed once while the database is unchanged (app.stats.cache)."""
+    def compute() -> tuple[dict, dict]:
+        cells = load_cells(db, exam_id, chosen)
+        levels = group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)
+        by_school: dict[str, dict[str | None, list[dict]]] = {}
+        for level, records in levels.items():
+            for r in records:
+                by_school.setdefault(level, {}).setdefault(r["school_code"], []).append(r)
+        return levels, by_school
+
+    return kept(db, ("group figures", exam_id, chosen.id, chosen.hash, policy, min_size), compute)
+
+
 def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None = None, policy: str | None = None,
                     min_size: int | None = None) -> dict[str, list[dict]]:
     """Return {level: records} for all four levels, reading the marks once (see group_stats).
@@ -316,11 +342,15 @@ def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None =
     The figures are computed once while the database is unchanged (app.stats.cache): a county's
     200 school reports, or the GUI moving between views of one exam, share them. Each call gets
     its own record dicts."""
-    chosen = resolve(db, "quality", preset)
-
-    def compute() -> dict[str, list[dict]]:
-        cells = load_cells(db, exam_id, chosen)
-        return group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)
-
-    levels = kept(db, ("group figures", exam_id, chosen.id, chosen.hash, policy, min_size), compute)
+    levels, _ = _kept_levels(db, exam_id, resolve(db, "quality", preset), policy, min_size)
     return {level: [dict(r) for r in records] for level, records in levels.items()}
+
+
+def school_group_stats(db: Database, exam_id: str, school_code: str, *,
+                       preset: Preset | str | None = None) -> dict[str, list[dict]]:
+    """Return all_group_stats' records of one school (class, grade and school levels) and of every
+    township, copied: what one school's report needs, without copying a county's records for each
+    school. Raises as all_group_stats."""
+    _, by_school = _kept_levels(db, exam_id, resolve(db, "quality", preset), None, None)
+    return {level: [dict(r) for r in by_school.get(level, {}).get(None if level == "township" else school_code, [])]
+            for level in LEVELS}
