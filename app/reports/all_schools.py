@@ -21,7 +21,9 @@ from app.errors import invalid
 from app.progress import CancelCheck, Progress, check, scaled
 from app.reports import FORMATS, build_report, write_report
 from app.reports.common import resolve_baseline
+from app.queries.history import earlier_exams
 from app.services.exams import get_exam
+from app.stats.groups import all_group_stats
 
 INDEX_NAME = "报告目录.xlsx"
 
@@ -68,6 +70,10 @@ def write_all_school_reports(db: Database, exam_id: str, folder: str | Path, *, 
         found = resolve_baseline(db, exam, None)
         baseline = found["id"] if found else None
     written: list[Path] = []
+    if progress:
+        progress(0.0, "正在统计全部学校(各校报告共用)")
+    for past in earlier_exams(db, exam):  # each report's trend looks these up instead of reading its school
+        all_group_stats(db, past["id"])
     try:
         for i, school in enumerate(schools):
             check(cancelled)

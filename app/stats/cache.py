@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -36,6 +36,14 @@ def data_version(db: Database) -> tuple | None:
             return None
         raise
     return tuple(row) if row else (0,)
+
+
+def peek(db: Database, key: Hashable) -> Any:
+    """Return what is kept for `key` while the database is unchanged, or None (nothing computed)."""
+    version = data_version(db)
+    with _lock:
+        hit = _kept.get(db, {}).get(key) if version is not None else None
+    return hit[1] if hit is not None and hit[0] == version else None
 
 
 def kept(db: Database, key: Hashable, compute: Callable[[], T]) -> T:

@@ -25,7 +25,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from app.errors import invalid
-from app.stats.cache import kept
+from app.stats.cache import kept, peek
 from app.stats.frame import ABSENT, CHEAT, EXEMPT, MISSING, ExamCells, load_cells
 from app.stats.graded import is_graded
 from app.stats.presets import Preset, resolve
@@ -319,6 +319,17 @@ def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Pre
                                   include_small_in_ranks=include_small_in_ranks)[level]
 
 
+def _levels_key(exam_id: str, chosen: Preset, policy: str | None, min_size: int | None) -> tuple:
+    return ("group figures", exam_id, chosen.id, chosen.hash, policy, min_size)
+
+
+def kept_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None = None) -> dict[str, list[dict]] | None:
+    """Return the exam's records of all four levels if they are kept already (see all_group_stats),
+    shared: the caller only reads them; else None, computing nothing."""
+    found = peek(db, _levels_key(exam_id, resolve(db, "quality", preset), None, None))
+    return found[0] if found is not None else None
+
+
 def _kept_levels(db: Database, exam_id: str, chosen: Preset, policy: str | None,
                  min_size: int | None) -> tuple[dict[str, list[dict]], dict[str, dict[str | None, list[dict]]]]:
     """Return the exam's records of all four levels and the same records by level and school code,
@@ -332,7 +343,7 @@ def _kept_levels(db: Database, exam_id: str, chosen: Preset, policy: str | None,
                 by_school.setdefault(level, {}).setdefault(r["school_code"], []).append(r)
         return levels, by_school
 
-    return kept(db, ("group figures", exam_id, chosen.id, chosen.hash, policy, min_size), compute)
+    return kept(db, _levels_key(exam_id, chosen, policy, min_size), compute)
 
 
 def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None = None, policy: str | None = None,

@@ -33,6 +33,7 @@ conn.execute("PRAGMA journal_mode=WAL")
 conn.execute("PRAGMA foreign_keys = OFF")
 conn.execute(f"PRAGMA cache_size = {-variant['cache_mb'] * 1024}")
 source = conn.execute("SELECT id FROM exam WHERE type = '统考' ORDER BY date DESC LIMIT 1").fetchone()[0]
+conn.execute("BEGIN")  # everything below is rolled back: the next variant starts from the same file
 conn.execute("INSERT INTO exam_number (id) VALUES ('bench-exam')")
 exam_no = conn.execute("SELECT no FROM exam_number WHERE id = 'bench-exam'").fetchone()[0]
 order = ("m.pupil_no, m.subject_no" if variant["order"] == "key"
@@ -44,7 +45,6 @@ rows = conn.execute(
     f" WHERE m.exam_id = ? ORDER BY {order}", [source]).fetchall()
 columns = ("school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status, created_at, updated_at,"
            " school_no, exam_no, pupil_no, subject_no, class_no")
-conn.execute("BEGIN")
 table = "mark"
 if variant["layout"] == "without_rowid":
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'mark'").fetchone()[0]

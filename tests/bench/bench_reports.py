@@ -259,7 +259,7 @@ def _one_cold(fn: str, path: Path, out: Path) -> tuple[float, float]:
     return float(seconds), int(rss) / 1024
 
 
-def test_one_school_report_on_the_county(county, township, tmp_path):
+def test_one_school_report_on_the_county(county, township, tmp_path, bench_table):
     from app.demo import write_school_db
     from app.stats.progress import progress_values, value_added
 
@@ -336,3 +336,40 @@ def test_one_school_report_on_the_county(county, township, tmp_path):
           f"读全县再筛选 ÷ 只读本校 = {med['unscoped_stats'] / med['scoped_stats']:.1f} 倍(结果相同)")
     print(f"  tracemalloc 峰值:县库报告 {peaks['county']:.0f} MB,本校自己的库 {peaks['own']:.0f} MB,"
           f"县库乡镇汇总 {peaks['county_township']:.0f} MB")
+    warm = med["county"] / med["own"]
+    bench_table("report", f"同一进程再生成 {med['county']:.2f} s = {warm:.2f} × 本校自己的库 {med['own']:.2f} s;"
+                f"新进程第一份 {first['county']:.2f} s = {first['county'] / first['own']:.1f} × 本校自己的库 {first['own']:.2f} s",
+                "< 1 s,≤ 1.5 × 本校自己的库",
+                f"再生成{'达到' if med['county'] < 1.0 and warm <= 1.5 else '未达到'},"
+                f"第一份{'达到' if first['county'] < 1.0 and first['county'] <= 1.5 * first['own'] else '未达到'}")
+
+
+# Every school's report in a fresh interpreter, as `schoolq report --all-schools` runs it.
+_ALL_CHILD = """
+import sys, time
+from pathlib import Path
+from app.db.database import open_database
+from app.reports.all_schools import write_all_school_reports
+started = time.perf_counter()
+db = open_database({path!r}, readonly=True)
+exam = db.execute("SELECT id FROM exam WHERE type = '统考'").fetchone()[0]
+done = write_all_school_reports(db, exam, Path({out!r}))
+print(len(done["files"]), time.perf_counter() - started,
+      next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
+"""
+
+
+def test_every_school_report_of_the_county(county, tmp_path, bench_table):
+    """Print the time of every school's report (PDF) of the county midterm in one go, and its peak memory."""
+    code = _ALL_CHILD.format(path=str(county), out=str(tmp_path / "all"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    schools, seconds, rss = done.stdout.split()
+    files = len(list((tmp_path / "all").iterdir()))
+    load = os.getloadavg()
+    print()
+    print(f"县库每校一份考试质量分析报告 PDF(--all-schools,新进程,含启动与全县统计):{schools} 所学校、{files} 个文件"
+          f"(含目录),{float(seconds):.0f} s,每校平均 {float(seconds) / int(schools):.2f} s,"
+          f"最大常驻内存 {int(rss) / 1024:.0f} MB;负载 {load[0]:.1f}/{load[1]:.1f}")
+    bench_table("all_schools", f"{float(seconds):.0f} s({schools} 所,每校 {float(seconds) / int(schools):.2f} s)",
+                "< 3 分钟", "达到" if float(seconds) < 180 else "未达到")
