@@ -154,9 +154,9 @@ def missing_marks(db: Database, exam: dict, preset: Preset | str | None = None, 
                 for g in range(1, 10)}
     placed: dict[int, tuple[str, str | None, int, set[int]]] = {}
     for pupil_no, school_no, class_no, grade, numbers in _incomplete_pupils(db, exam["id"], scope, complete):
-        stored = {int(n) for n in numbers.split(",")}
-        if any(grade in g and no not in stored for _, no, g, _ in subjects):
-            placed[pupil_no] = (school_of[school_no], class_of.get(class_no), grade, stored)
+        marked = {int(n) for n in numbers.split(",")}
+        if any(grade in g and no not in marked for _, no, g, _ in subjects):
+            placed[pupil_no] = (school_of[school_no], class_of.get(class_no), grade, marked)
     roster_schools = set(schools)
     if scope is not None:
         schools = [s for s in schools if s in scope]
