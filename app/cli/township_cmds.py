@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, new_database, with_db
+from app.cli.common import command, emit_json, new_database, with_db
 from app.packages.config import export_config
 from app.packages.township_import import import_packages
 from app.packages.trust import register_key
@@ -24,15 +24,13 @@ def register(sub) -> None:
     township = sub.add_parser("township", help="乡镇中心校:登记学校公钥、导入数据包、下发配置、汇总检查",
                               description="乡镇(或县级)数据库的操作。")
     group = township.add_subparsers(dest="township_command", metavar="子命令", required=True)
-    p = group.add_parser("init", help="新建乡镇数据库")
+    p = command(group, "init", cmd_init, db=False, help="新建乡镇数据库")
     p.add_argument("db", metavar="DB", help="新数据库文件路径")
     p.add_argument("--code", required=True, help="乡镇代码(字母和数字)")
     p.add_argument("--name", required=True, help="乡镇名称")
     p.add_argument("--county", help="所属县名称")
-    p.set_defaults(func=cmd_init)
 
-    p = group.add_parser("register", help="登记学校(或县级数据库中登记乡镇)的公钥,显示指纹以便核对")
-    add_db_argument(p)
+    p = command(group, "register", cmd_register, json=True, user=True, help="登记学校(或县级数据库中登记乡镇)的公钥,显示指纹以便核对")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--school-code", help="学校代码(乡镇数据库)")
     who.add_argument("--township-code", help="乡镇代码(县级数据库)")
@@ -40,47 +38,30 @@ def register(sub) -> None:
     p.add_argument("--name", help="学校(乡镇)名称;本数据库还没有这所学校时用来建立它,否则第一个数据包会建立它")
     p.add_argument("--type", choices=SCHOOL_TYPES, help="学校类型(与 --name 一起用)")
     p.add_argument("--replace", action="store_true", help="对方换了密钥:停用旧密钥,登记新密钥")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_register)
 
-    p = group.add_parser("import", help="导入学校的数据包(可一次多个)",
-                         description="逐个检查并导入数据包:接受、重复或拒收(附原因)。全部接受或重复时退出码 0,"
-                                     "有拒收时 2。")
-    add_db_argument(p)
+    p = command(group, "import", cmd_import, json=True, user=True, help="导入学校的数据包(可一次多个)",
+                description="逐个检查并导入数据包:接受、重复或拒收(附原因)。全部接受或重复时退出码 0,"
+                            "有拒收时 2。")
     p.add_argument("files", nargs="+", metavar="FILE", help="数据包 .zip 文件")
     p.add_argument("--accept-shrink", action="store_true",
                    help="确认导入会删除该校两成以上学生或成绩的数据包(不加时这样的包暂不导入,并显示数量)")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_import)
 
-    p = group.add_parser("export-config", help="导出下发给学校的配置包(统考定义、评分预设、课程计划、乡镇公钥)")
-    add_db_argument(p)
+    p = command(group, "export-config", cmd_export_config, json=True, user=True,
+                help="导出下发给学校的配置包(统考定义、评分预设、课程计划、乡镇公钥)")
     p.add_argument("--out", required=True, metavar="DIR", help="写到哪个文件夹(如 U 盘)")
     p.add_argument("--term", metavar="TERM", help="学期,如 2025-2026-1(默认:当前学期)")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_export_config)
 
-    p = group.add_parser("status", help="各校数据包接收情况(最近一包、日期、缺号)")
-    add_db_argument(p)
-    add_json_argument(p)
-    p.set_defaults(func=cmd_status)
+    command(group, "status", cmd_status, json=True, help="各校数据包接收情况(最近一包、日期、缺号)")
 
-    p = group.add_parser("checks", help="跨校检查:同一学籍号在两校、走教教师同一时间排在两校;--exam 时列出缺数据的学校")
-    add_db_argument(p)
+    p = command(group, "checks", cmd_checks, json=True, help="跨校检查:同一学籍号在两校、走教教师同一时间排在两校;--exam 时列出缺数据的学校")
     p.add_argument("--exam", metavar="EXAM_ID", help="列出这次考试还没有成绩的学校")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_checks)
 
     county = sub.add_parser("county", help="县级数据库:新建(登记与导入用 township register/import)")
     group = county.add_subparsers(dest="county_command", metavar="子命令", required=True)
-    p = group.add_parser("init", help="新建县级数据库")
+    p = command(group, "init", cmd_county_init, db=False, help="新建县级数据库")
     p.add_argument("db", metavar="DB", help="新数据库文件路径")
     p.add_argument("--code", required=True, help="县代码(字母和数字)")
     p.add_argument("--name", required=True, help="县名称")
-    p.set_defaults(func=cmd_county_init)
 
 
 def cmd_init(args) -> int:
@@ -100,8 +81,7 @@ def cmd_register(args) -> int:
     pem = Path(args.pubkey).read_bytes()
     level, code = ("school", args.school_code) if args.school_code else ("township", args.township_code)
     with with_db(args, write=True) as session:
-        db = session.db
-        result = register_key(db, session.actor, level=level, code=code, pem=pem, replace=args.replace,
+        result = register_key(session.db, session.actor, level=level, code=code, pem=pem, replace=args.replace,
                               name=args.name, school_type=args.type)
     if args.json:
         emit_json({"level": level, "code": code.upper(), **result})
@@ -140,8 +120,7 @@ def cmd_import(args) -> int:
 def cmd_export_config(args) -> int:
     """Export the config package for the schools and print its path; return the exit code."""
     with with_db(args, write=True) as session:
-        db = session.db
-        result = export_config(db, session.actor, session.passphrase, args.out, term_code=args.term)
+        result = export_config(session.db, session.actor, session.passphrase, args.out, term_code=args.term)
     if args.json:
         emit_json({"path": str(result.path), "sequence": result.sequence, "term": result.term_code,
                    "size": result.size, "sha256": result.sha256, "fingerprint": result.fingerprint,
@@ -156,8 +135,7 @@ def cmd_export_config(args) -> int:
 def cmd_status(args) -> int:
     """Print the packages received per school; return the exit code."""
     with with_db(args, write=False) as session:
-        db = session.db
-        rows = views.package_status(db)
+        rows = views.package_status(session.db)
     if args.json:
         emit_json(rows)
         return 0
