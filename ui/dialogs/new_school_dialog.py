@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
+                               QMessageBox, QVBoxLayout, QWidget)
 
 from app.db.database import Database
 from app.errors import Problem, ValidationError
@@ -15,6 +15,7 @@ from app.services.setup import init_school
 from app.services.users import actor_for
 from ui.widgets.form import ProblemForm
 from ui.widgets.passphrase_strength import StrengthLabel
+from ui.widgets.scaffold import push_button
 
 
 class NewSchoolDialog(QDialog):
@@ -50,8 +51,7 @@ class NewSchoolDialog(QDialog):
         row = QHBoxLayout(path_row)
         row.setContentsMargins(0, 0, 0, 0)
         self.path_edit = QLineEdit()
-        browse = QPushButton(self.tr("浏览…"))
-        browse.clicked.connect(self._browse)
+        browse = push_button(self.tr("浏览…"), self._browse)
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
         self.form.add_field("path", self.tr("保存位置"), path_row)

@@ -28,6 +28,7 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, refill
 from ui.widgets.form import ERROR_STYLE
+from ui.widgets.scaffold import data_table, page_heading, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -117,21 +118,14 @@ class AssignmentPreviewDialog(QDialog):
                        Column("periods_text", self.tr("周课时"), field_text("periods_text"), centered=True)]
         self.model = SnapshotTableModel(columns, self)
         self.model.set_snapshot(TableSnapshot.build(rows, columns, ()))
-        table = QTableView()
-        table.setModel(self.model)
-        table.verticalHeader().hide()
-        table.setWordWrap(True)
-        table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(True)
+        table = data_table(self.model, select="cells", resize=QHeaderView.ResizeMode.ResizeToContents, stretch_last=True)
         layout.addWidget(table, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.import_button = QPushButton(self.tr("导入"))
         self.import_button.setEnabled(not plan.problems and bool(plan.changes))
         self.import_button.clicked.connect(self.accept)
-        cancel = QPushButton(self.tr("取消"))
-        cancel.clicked.connect(self.reject)
+        cancel = push_button(self.tr("取消"), self.reject)
         buttons.addWidget(self.import_button)
         buttons.addWidget(cancel)
         layout.addLayout(buttons)
@@ -145,9 +139,7 @@ class AssignmentsPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("任课安排"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading(self.tr("任课安排")))
         choose = QHBoxLayout()
         self.school_combo = SchoolCombo()
         self.school_combo.currentIndexChanged.connect(self.load_grid)
@@ -166,14 +158,10 @@ class AssignmentsPage(Page):
         choose.addStretch(1)
         layout.addLayout(choose)
         actions = QHBoxLayout()
-        self.save_button = QPushButton(self.tr("保存"))
-        self.save_button.clicked.connect(self.save)
-        self.discard_button = QPushButton(self.tr("放弃改动"))
-        self.discard_button.clicked.connect(self.load_grid)
-        self.import_button = QPushButton(self.tr("导入任课表…"))
-        self.import_button.clicked.connect(self.import_file)
-        self.export_button = QPushButton(self.tr("导出任课表(模板)…"))
-        self.export_button.clicked.connect(self.export_file)
+        self.save_button = push_button(self.tr("保存"), self.save)
+        self.discard_button = push_button(self.tr("放弃改动"), self.load_grid)
+        self.import_button = push_button(self.tr("导入任课表…"), self.import_file)
+        self.export_button = push_button(self.tr("导出任课表(模板)…"), self.export_file)
         for button in (self.save_button, self.discard_button, self.import_button, self.export_button):
             actions.addWidget(button)
         actions.addStretch(1)

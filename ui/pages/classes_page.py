@@ -2,8 +2,7 @@
 and delete them through app.services.classes."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QInputDialog, QLabel, QVBoxLayout, QWidget
 
 from app.queries.roster import list_classes, list_schools
 from app.services.classes import delete_class, merge_classes
@@ -14,7 +13,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
-from ui.widgets.form import record_table
+from ui.widgets.scaffold import data_table, page_heading, push_button
 
 
 class ClassesPage(Page):
@@ -25,9 +24,7 @@ class ClassesPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("班级"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading(self.tr("班级")))
         top = QHBoxLayout()
         self.school_combo = SchoolCombo()
         self.school_combo.currentIndexChanged.connect(self.load)
@@ -39,14 +36,10 @@ class ClassesPage(Page):
         top.addStretch(1)
         layout.addLayout(top)
         buttons = QHBoxLayout()
-        self.new_button = QPushButton(self.tr("新建班级…"))
-        self.new_button.clicked.connect(self.new_class)
-        self.edit_button = QPushButton(self.tr("修改…"))
-        self.edit_button.clicked.connect(self.edit_class)
-        self.merge_button = QPushButton(self.tr("合并到…"))
-        self.merge_button.clicked.connect(self.merge_class)
-        self.delete_button = QPushButton(self.tr("删除"))
-        self.delete_button.clicked.connect(self.delete_class)
+        self.new_button = push_button(self.tr("新建班级…"), self.new_class)
+        self.edit_button = push_button(self.tr("修改…"), self.edit_class)
+        self.merge_button = push_button(self.tr("合并到…"), self.merge_class)
+        self.delete_button = push_button(self.tr("删除"), self.delete_class)
         for button in (self.new_button, self.edit_button, self.merge_button, self.delete_button):
             buttons.addWidget(button)
         self.hint = QLabel()
@@ -62,7 +55,7 @@ class ClassesPage(Page):
             Column("pupils", self.tr("在校学生"), field_text("pupils"), lambda r: r["pupils"], centered=True),
         ]
         self.model = SnapshotTableModel(self.columns, self)
-        self.table = record_table(self.model)
+        self.table = data_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _index: self.edit_class())
         layout.addWidget(self.table, 1)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
+                               QVBoxLayout, QWidget)
 
 from app.progress import Cancelled
 from app.queries.overview import MANY_SCHOOLS, TOP_BOTTOM, load_overview
@@ -26,6 +26,7 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.chart import ChartData, ChartWidget
 from ui.widgets.choosers import SchoolCombo, chosen, refill
+from ui.widgets.scaffold import data_table
 
 BAND_LABELS = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "≥90%"]
 TOWNSHIP = "township:"  # the school chooser's value for a township's schools together
@@ -81,16 +82,8 @@ def attention_columns() -> list[Column]:
 
 
 def _table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
-    table = QTableView()
-    model = SnapshotTableModel(columns, table)
-    table.setModel(model)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table, model
+    model = SnapshotTableModel(columns)
+    return data_table(model, resize=QHeaderView.ResizeMode.ResizeToContents, stretch_last=True), model
 
 
 class ExamOverviewPage(Page):

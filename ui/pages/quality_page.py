@@ -29,6 +29,7 @@ from ui.session import Changed, Session
 from ui.tasks import SyncTaskRunner, TaskManager
 from ui.widgets.charts import ChartView
 from ui.widgets.choosers import SchoolCombo, chosen, refill
+from ui.widgets.scaffold import data_table
 
 LEVELS = (("class", "班级"), ("grade", "年级"), ("school", "学校"), ("township", "乡镇"))
 LISTS = (("borderline", "临界生"), ("struggling", "学困生"), ("risers", "进步最大"), ("fallers", "退步最大"))
@@ -38,18 +39,7 @@ _TAB_PARTS = {"charts": "history", "lists": "lists", "value_added": "value_added
 
 def _table() -> tuple[QTableView, StatsTableModel]:
     model = StatsTableModel([])
-    view = QTableView()
-    model.setParent(view)
-    view.setModel(model)
-    view.setSortingEnabled(True)
-    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view, model
+    return data_table(model, sortable=True, stretch_last=True, resize=QHeaderView.ResizeMode.Interactive), model
 
 
 # Tables with more rows than this are built on the worker (100,000 pupils on a county database

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from app.progress import Cancelled
 from app.queries.roster import list_schools
@@ -15,6 +14,7 @@ from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableMode
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
+from ui.widgets.scaffold import data_table
 
 
 class RosterPage(Page):
@@ -61,17 +61,9 @@ class RosterPage(Page):
         self.model = SnapshotTableModel(columns, self)
         self.proxy = SnapshotFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
+        self.table = data_table(self.proxy, sortable=True, alternating=True, resize=QHeaderView.ResizeMode.Interactive,
+                                stretch_last=True, row_numbers=True)
         self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
         metrics = self.table.fontMetrics()
         for i, column in enumerate(columns):
             width = max(metrics.horizontalAdvance(column.sample), metrics.horizontalAdvance(column.title))

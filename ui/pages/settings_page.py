@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QScrollArea, QSpinBox, QTableView, QVBoxLayout, QWidget)
+                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from app import __version__
 from app.db.database import schema_version
@@ -25,6 +25,7 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.backup_box import BackupBox
 from ui.widgets.form import ProblemForm
+from ui.widgets.scaffold import data_table, push_button
 
 
 class SettingsPage(Page):
@@ -70,8 +71,7 @@ class SettingsPage(Page):
         self.school_periods.setRange(1, 12)
         school_layout.addWidget(self.school_form)
         row = QHBoxLayout()
-        self.school_save = QPushButton(self.tr("保存学校信息"))
-        self.school_save.clicked.connect(self.save_school)
+        self.school_save = push_button(self.tr("保存学校信息"), self.save_school)
         self.school_status = QLabel()
         row.addWidget(self.school_save)
         row.addWidget(self.school_status, 1)
@@ -82,14 +82,12 @@ class SettingsPage(Page):
         term_row = QHBoxLayout(term_box)
         self.term_combo = QComboBox()
         self.term_combo.setMinimumContentsLength(20)
-        self.term_button = QPushButton(self.tr("设为当前学期"))
-        self.term_button.clicked.connect(self.set_term)
+        self.term_button = push_button(self.tr("设为当前学期"), self.set_term)
         self.term_label = QLabel()
         term_row.addWidget(self.term_combo)
         term_row.addWidget(self.term_button)
         term_row.addWidget(self.term_label, 1)
-        self.new_term_button = QPushButton(self.tr("开始新学期…"))
-        self.new_term_button.clicked.connect(self.start_new_term)
+        self.new_term_button = push_button(self.tr("开始新学期…"), self.start_new_term)
         term_row.addWidget(self.new_term_button)
         layout.addWidget(term_box)
 
@@ -99,26 +97,15 @@ class SettingsPage(Page):
             ("username", self.tr("用户名")), ("display_name", self.tr("显示名称")), ("role_name", self.tr("角色")),
             ("school_name", self.tr("学校")), ("teacher_name", self.tr("对应教师")), ("state", self.tr("状态")))]
         self.users_model = SnapshotTableModel(self.user_columns, self)
-        self.users_table = QTableView()
-        self.users_table.setModel(self.users_model)
-        self.users_table.verticalHeader().hide()
-        self.users_table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.users_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.users_table = data_table(self.users_model, resize=QHeaderView.ResizeMode.Stretch)
         self.users_table.setMinimumHeight(160)
-        self.users_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.users_table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         users_layout.addWidget(self.users_table)
         account_row = QHBoxLayout()
-        self.new_user_button = QPushButton(self.tr("新建账号…"))
-        self.new_user_button.clicked.connect(self.new_user)
-        self.own_passphrase_button = QPushButton(self.tr("修改我的口令…"))
-        self.own_passphrase_button.clicked.connect(self.change_own_passphrase)
-        self.reset_button = QPushButton(self.tr("重设口令…"))
-        self.reset_button.clicked.connect(self.reset_selected)
-        self.active_button = QPushButton(self.tr("停用账号"))
-        self.active_button.clicked.connect(self.toggle_selected)
-        self.unlock_button = QPushButton(self.tr("锁定"))
-        self.unlock_button.clicked.connect(self.unlock_selected)
+        self.new_user_button = push_button(self.tr("新建账号…"), self.new_user)
+        self.own_passphrase_button = push_button(self.tr("修改我的口令…"), self.change_own_passphrase)
+        self.reset_button = push_button(self.tr("重设口令…"), self.reset_selected)
+        self.active_button = push_button(self.tr("停用账号"), self.toggle_selected)
+        self.unlock_button = push_button(self.tr("锁定"), self.unlock_selected)
         for button in (self.new_user_button, self.own_passphrase_button, self.reset_button, self.active_button,
                        self.unlock_button):
             account_row.addWidget(button)

@@ -21,6 +21,7 @@ from app.timetable.solver.problem import township_schools
 from ui.dialogs.messages import inform, show_error
 from ui.pages.timetable_page import GridModel
 from ui.session import Session
+from ui.widgets.scaffold import push_button
 
 
 class GenerateDialog(QDialog):
@@ -59,8 +60,7 @@ class GenerateDialog(QDialog):
         self.seed = QSpinBox()
         self.seed.setRange(0, 999999)
         bar.addWidget(self.seed)
-        self.start_button = QPushButton(self.tr("开始排课"))
-        self.start_button.clicked.connect(self.start)
+        self.start_button = push_button(self.tr("开始排课"), self.start)
         self.stop_button = QPushButton(self.tr("停止"))
         self.stop_button.setToolTip(self.tr("停止排课,保留目前找到的最好课表"))
         self.stop_button.setEnabled(False)
@@ -108,8 +108,7 @@ class GenerateDialog(QDialog):
         self.save_button = QPushButton(self.tr("保存课表"))
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save)
-        close = QPushButton(self.tr("关闭"))
-        close.clicked.connect(self.reject)
+        close = push_button(self.tr("关闭"), self.reject)
         buttons.addWidget(self.save_button)
         buttons.addWidget(close)
         layout.addLayout(buttons)

@@ -26,6 +26,7 @@ from ui.pages.page import Page
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
+from ui.widgets.scaffold import data_table, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 VIEWS = (("class", "班级课表"), ("teacher", "教师课表"), ("room", "教室课表"))
@@ -138,17 +139,7 @@ def summary_columns() -> list[Column]:
 
 
 def _table(model, *, stretch_last: bool = True) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setSortingEnabled(True)
-    table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(stretch_last)
-    return table
+    return data_table(model, sortable=True, alternating=True, stretch_last=stretch_last)
 
 
 class TimetablePage(Page):
@@ -174,8 +165,7 @@ class TimetablePage(Page):
         self.item_combo.setMinimumContentsLength(12)
         self.item_combo.currentIndexChanged.connect(self._show_grid)
         bar.addWidget(self.item_combo)
-        self.check_button = QPushButton(self.tr("重新检查"))
-        self.check_button.clicked.connect(self.reload)
+        self.check_button = push_button(self.tr("重新检查"), self.reload)
         self.print_button = QPushButton(self.tr("打印…"))
         menu = QMenu(self.print_button)
         for text, scope in ((self.tr("当前课表"), "current"), (self.tr("全校各班课表"), "classes"),
@@ -184,14 +174,10 @@ class TimetablePage(Page):
             action.triggered.connect(lambda _checked=False, s=scope: self.print_pdf(s))
             menu.addAction(action)
         self.print_button.setMenu(menu)
-        self.import_button = QPushButton(self.tr("导入…"))
-        self.import_button.clicked.connect(self.import_file)
-        self.day_plan_button = QPushButton(self.tr("作息时间…"))
-        self.day_plan_button.clicked.connect(self.edit_day_plan)
-        self.plan_button = QPushButton(self.tr("课程计划…"))
-        self.plan_button.clicked.connect(self.edit_plan)
-        self.generate_button = QPushButton(self.tr("自动排课…"))
-        self.generate_button.clicked.connect(self.auto_schedule)
+        self.import_button = push_button(self.tr("导入…"), self.import_file)
+        self.day_plan_button = push_button(self.tr("作息时间…"), self.edit_day_plan)
+        self.plan_button = push_button(self.tr("课程计划…"), self.edit_plan)
+        self.generate_button = push_button(self.tr("自动排课…"), self.auto_schedule)
         self.fet_button = QPushButton(self.tr("FET…"))
         fet_menu = QMenu(self.fet_button)
         for text, slot in ((self.tr("导出 FET 文件…"), self.export_fet), (self.tr("导入 FET 排好的课表…"), self.import_fet)):

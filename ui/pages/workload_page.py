@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableView, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from app.preset_names import basis_name
 from app.queries.roster import list_schools
@@ -21,6 +21,7 @@ from ui.pages.page import Page
 from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
+from ui.widgets.scaffold import data_table, push_button
 
 
 def _number(value: float | None) -> str:
@@ -136,24 +137,12 @@ class Loaded:
 def _table(columns: list[Column],
            proxy: bool = False) -> tuple[QTableView, SnapshotTableModel, SnapshotFilterProxy | None]:
     model = SnapshotTableModel(columns)
-    view = QTableView()
-    model.setParent(view)
-    filter_proxy = None
-    if proxy:
-        filter_proxy = SnapshotFilterProxy(view)
+    filter_proxy = SnapshotFilterProxy() if proxy else None
+    if filter_proxy is not None:
         filter_proxy.setSourceModel(model)
-        view.setModel(filter_proxy)
-    else:
-        view.setModel(model)
-    view.setSortingEnabled(True)
-    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view = data_table(model if filter_proxy is None else filter_proxy, sortable=True, alternating=True,
+                      resize=QHeaderView.ResizeMode.Interactive, stretch_last=True)
+    model.setParent(view)
     metrics = view.fontMetrics()
     for i, column in enumerate(columns):
         view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
@@ -210,8 +199,7 @@ class WorkloadPage(Page):
             lambda _i: self.load_proxy.set_filter(status=self.status_combo.currentData()))
         bar.addWidget(self.status_combo)
         bar.addStretch(1)
-        self.settings_button = QPushButton(self.tr("系数与标准…"))
-        self.settings_button.clicked.connect(self.edit_settings)
+        self.settings_button = push_button(self.tr("系数与标准…"), self.edit_settings)
         self.settings_button.setVisible(self.session.is_admin)
         bar.addWidget(self.settings_button)
         column.addLayout(bar)
@@ -244,10 +232,8 @@ class WorkloadPage(Page):
         self.behind_label = QLabel()
         bar.addWidget(self.behind_label)
         bar.addStretch(1)
-        self.observe_button = QPushButton(self.tr("登记听课…"))
-        self.observe_button.clicked.connect(self.record_observation)
-        self.remove_observation_button = QPushButton(self.tr("删除所选记录"))
-        self.remove_observation_button.clicked.connect(self.remove_observation)
+        self.observe_button = push_button(self.tr("登记听课…"), self.record_observation)
+        self.remove_observation_button = push_button(self.tr("删除所选记录"), self.remove_observation)
         self.remove_observation_button.setVisible(self.session.actor.role != "teacher")
         bar.addWidget(self.observe_button)
         bar.addWidget(self.remove_observation_button)
@@ -266,10 +252,8 @@ class WorkloadPage(Page):
         self.routine_label = QLabel()
         self.routine_label.setWordWrap(True)
         bar.addWidget(self.routine_label, 1)
-        self.check_button = QPushButton(self.tr("登记检查…"))
-        self.check_button.clicked.connect(self.record_check)
-        self.remove_check_button = QPushButton(self.tr("删除所选记录"))
-        self.remove_check_button.clicked.connect(self.remove_check)
+        self.check_button = push_button(self.tr("登记检查…"), self.record_check)
+        self.remove_check_button = push_button(self.tr("删除所选记录"), self.remove_check)
         for button in (self.check_button, self.remove_check_button):
             button.setVisible(self.session.actor.role != "teacher")
             bar.addWidget(button)

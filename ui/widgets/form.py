@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QAbstractItemModel, QCoreApplication
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from app.errors import Problem
 
@@ -98,14 +98,3 @@ def ok_cancel_buttons(dialog: QDialog, ok_text: str | None = None) -> QDialogBut
     buttons.rejected.connect(dialog.reject)
     return buttons
 
-
-def record_table(model: QAbstractItemModel) -> QTableView:
-    """Return a read-only table over `model` where one whole row (a record) is chosen at a time and
-    rows carry no numbers: the lists of exams, classes … that a page edits through dialogs."""
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    return table
