@@ -106,7 +106,7 @@ def test_edit_cell_shows_the_clash_while_choosing_then_saves(page, demo_session)
         assert dialog.hint.text() == "这一格没有冲突。"
         dialog.teacher.setCurrentIndex(dialog.teacher.findData(teacher_id))
         seen["hint"] = dialog.hint.text()
-        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
 
     errors = when_modal(pick)
     page.edit_cell(index)

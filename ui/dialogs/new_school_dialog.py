@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+                               QVBoxLayout, QWidget)
 
 from app.db.database import Database
 from app.errors import Problem, ValidationError
@@ -13,7 +13,7 @@ from app.services.schools import SCHOOL_TYPES
 from app.services.keys import new_recovery_code
 from app.services.setup import init_school
 from app.services.users import actor_for
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.passphrase_strength import StrengthLabel
 from ui.widgets.scaffold import push_button
 
@@ -61,10 +61,7 @@ class NewSchoolDialog(QDialog):
         note.setWordWrap(True)
         note.setStyleSheet("color: #555;")
         layout.addWidget(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("创建"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self.tr("创建"))
         layout.addWidget(buttons)
         self.code.textChanged.connect(self._suggest_path)
         self.path_edit.textEdited.connect(self._mark_path_edited)

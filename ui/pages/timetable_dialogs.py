@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QLineEdit, QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                               QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
 
 from app.preset_names import display_name, readable
 from app.errors import Problem, ValidationError
@@ -21,7 +21,7 @@ from ui.dialogs.import_preview_dialog import problem_columns
 from ui.dialogs.messages import confirm, show_error
 from ui.models.table_model import SnapshotTableModel, TableSnapshot
 from ui.session import Session
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.scaffold import data_table, push_button
 
 ERROR_COLOR = "#b3261e"
@@ -67,12 +67,7 @@ class CellDialog(QDialog):
         self.hint.setObjectName("clash_hint")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self, on_ok=self.save))
         self.subject.currentIndexChanged.connect(self.update_hint)
         self.teacher.currentIndexChanged.connect(self.update_hint)
         self.update_hint()
@@ -183,12 +178,7 @@ class DayPlanDialog(QDialog):
         self.errors.setStyleSheet(f"color: {ERROR_COLOR};")
         self.errors.setWordWrap(True)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self, on_ok=self.save))
 
     def _append(self, values: list[str]) -> None:
         self.model.appendRow([QStandardItem(v) for v in values])
