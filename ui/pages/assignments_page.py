@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFileDialog, 
 
 from app.errors import PermissionDenied, ValidationError
 from app.importing.assignments import AssignmentPlan, read_assignments, write_template
-from app.progress import Cancelled
 from app.queries.gui import list_terms
 from app.queries.roster import list_schools
 from app.services.assignments import Wanted, assignment_grid, set_assignments
+from app.services.permissions import may_write_roster
 from app.services.schools import current_term
 from ui.dialogs.import_preview_dialog import problem_columns
 from ui.dialogs.messages import confirm, inform, show_error
@@ -26,9 +26,10 @@ from ui.models.assignment_grid_model import AssignmentGridModel
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
+from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo, refill
 from ui.widgets.form import ERROR_STYLE
-from ui.widgets.scaffold import data_table, page_heading, push_button
+from ui.widgets.scaffold import choose_file, data_table, page_heading, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -187,16 +188,11 @@ class AssignmentsPage(Page):
 
     def may_assign(self) -> bool:
         """Return True when the user may change assignments of the chosen school."""
-        actor = self.session.actor
-        return actor.role == "township_admin" or (actor.role in ("school_admin", "academic")
-                                                  and actor.school_id == self.school_combo.school())
+        return may_write_roster(self.session.actor, self.school_combo.school())
 
     def refresh(self) -> None:
         """Refill schools and terms (keeping the choice) and reload the grid."""
-        own = self.session.actor.school_id
-        self.school_combo.blockSignals(True)
-        self.school_combo.fill((s for s in list_schools(self.session.db) if own in (None, s["id"])), preferred=own)
-        self.school_combo.blockSignals(False)
+        self.school_combo.fill_visible(list_schools(self.session.db), self.session.actor.school_id)
         try:
             now = current_term(self.session.db)["id"]
         except Exception:  # noqa: BLE001 - a database without a current term: the newest
@@ -289,10 +285,9 @@ class AssignmentsPage(Page):
 
     def import_file(self) -> None:
         """Pick a 任课表 workbook and import it after the preview."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择任课表"), str(Path.home()),
-                                              self.tr("表格文件 (*.xlsx *.xls *.csv)"))
-        if name:
-            self.import_path(Path(name))
+        path = choose_file(self, self.tr("选择任课表"), self.tr("表格文件 (*.xlsx *.xls *.csv)"))
+        if path is not None:
+            self.import_path(path)
 
     def import_path(self, path: Path) -> None:
         """Read `path` in the background, preview, and write the assignments when the user confirms."""
@@ -300,15 +295,12 @@ class AssignmentsPage(Page):
         school_id, term_id = self.school_combo.school(), self.term_combo.currentData()
         if school_id is None or term_id is None:
             return
-        try:
-            plan = session.tasks.run_modal(
-                lambda control: read_assignments(session.worker_db(), path, school_id, term_id,
-                                                 progress=control.progress, cancelled=control.cancelled),
-                label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except Cancelled:
-            return
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        plan = run_shown(
+            session.tasks, self,
+            lambda control: read_assignments(session.worker_db(), path, school_id, term_id,
+                                             progress=control.progress, cancelled=control.cancelled),
+            label=self.tr("正在读取“{name}”…").format(name=path.name), cancellable=True)
+        if plan is None:
             return
         self.preview = AssignmentPreviewDialog(plan, path.name, self)
         if not self.preview.exec():

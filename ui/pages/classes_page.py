@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QInputDialog, QLabel, QV
 
 from app.queries.roster import list_classes, list_schools
 from app.services.classes import delete_class, merge_classes
+from app.services.permissions import may_write_roster
 from app.services.schools import current_term
 from ui.dialogs.class_dialog import ClassDialog
 from ui.dialogs.messages import confirm, inform, show_error
@@ -68,16 +69,11 @@ class ClassesPage(Page):
 
     def may_edit(self) -> bool:
         """Return True when the user may change the chosen school's classes."""
-        actor = self.session.actor
-        return actor.role == "township_admin" or (actor.role in ("school_admin", "academic")
-                                                  and actor.school_id == self.school_combo.school())
+        return may_write_roster(self.session.actor, self.school_combo.school())
 
     def refresh(self) -> None:
         """Refill the schools and reload the classes."""
-        own = self.session.actor.school_id
-        self.school_combo.blockSignals(True)
-        self.school_combo.fill((s for s in list_schools(self.session.db) if own in (None, s["id"])), preferred=own)
-        self.school_combo.blockSignals(False)
+        self.school_combo.fill_visible(list_schools(self.session.db), self.session.actor.school_id)
         self.load()
 
     def load(self) -> None:

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from app.preset_names import basis_name
-from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.timetable.check import RULES, SEVERITY_NAMES, CheckResult, Finding, check_timetable
 from app.timetable.grids import Grid, class_grid, room_grid, rooms, teacher_grid
@@ -25,8 +24,9 @@ from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableMode
 from ui.pages.page import Page
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
 from ui.session import Changed, Session
+from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo
-from ui.widgets.scaffold import data_table, push_button
+from ui.widgets.scaffold import choose_file, data_table, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 VIEWS = (("class", "班级课表"), ("teacher", "教师课表"), ("room", "教室课表"))
@@ -436,33 +436,28 @@ class TimetablePage(Page):
 
     def import_file(self) -> None:
         """Pick a timetable workbook and import it after the preview."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择课表文件"), str(Path.home()),
-                                              self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
-        if name:
-            self.import_path(Path(name))
+        path = choose_file(self, self.tr("选择课表文件"), self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
+        if path is not None:
+            self.import_path(path)
 
     def import_path(self, path: Path) -> None:
         """Read `path` in the background, preview it, and write it when the user confirms."""
         session = self.session
         school_id = self.school_id()
-        try:
-            plan = session.tasks.run_modal(
-                lambda control: read_timetable(session.worker_db(), path, school_id=school_id,
-                                               progress=control.progress, cancelled=control.cancelled),
-                label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except Cancelled:
-            return
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        plan = run_shown(
+            session.tasks, self,
+            lambda control: read_timetable(session.worker_db(), path, school_id=school_id,
+                                           progress=control.progress, cancelled=control.cancelled),
+            label=self.tr("正在读取“{name}”…").format(name=path.name), cancellable=True)
+        if plan is None:
             return
         if not TimetableImportDialog(plan, path.name, self).exec():
             return
-        try:
-            result = session.tasks.run_modal(
-                lambda control: apply_timetable(session.worker_db(), session.actor, plan, progress=control.progress),
-                label=self.tr("正在导入课表…"), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        result = run_shown(
+            session.tasks, self,
+            lambda control: apply_timetable(session.worker_db(), session.actor, plan, progress=control.progress),
+            label=self.tr("正在导入课表…"))
+        if result is None:
             return
         session.notify_changed(Changed.TIMETABLE)
         inform(self, self.tr("导入完成"), self.tr("已导入 {n} 个班的 {lessons} 节课。").format(

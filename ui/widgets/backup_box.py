@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from app.errors import PermissionDenied, SchoolQError
 from app.services import backups
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Changed, Session
-from ui.widgets.scaffold import data_table, push_button
+from ui.widgets.scaffold import choose_file, data_table, push_button
 
 
 def _size(info: dict) -> str:
@@ -128,10 +127,10 @@ class BackupBox(QGroupBox):
 
     def restore_chosen_file(self) -> None:
         """Let the user pick a backup file anywhere, then restore it (after the preview)."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择备份文件"), str(backups.default_folder(
-            self.session.path)), self.tr("数据库备份 (*.sqlite)"))
-        if name:
-            self.restore(Path(name))
+        path = choose_file(self, self.tr("选择备份文件"), self.tr("数据库备份 (*.sqlite)"),
+                           backups.default_folder(self.session.path))
+        if path is not None:
+            self.restore(path)
 
     def restore(self, path: Path) -> None:
         """Show what `path` holds, ask, and put it back; the current data is kept as a copy first."""

@@ -3,9 +3,10 @@ wired to what it does, a row of buttons, and a read-only table of records."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QAbstractItemModel, Qt
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QWidget
 
 HEADING_STYLE = "font-size: 18px; font-weight: bold;"
 
@@ -37,6 +38,13 @@ def button_row(*widgets: QWidget, stretch: str = "") -> QHBoxLayout:
     if stretch == "end":
         row.addStretch(1)
     return row
+
+
+def choose_file(parent: QWidget, title: str, kinds: str, folder: Path | None = None) -> Path | None:
+    """Ask for one file to open (starting in `folder`, the home folder by default, offering the
+    file `kinds`, e.g. "表格文件 (*.xlsx *.csv)"); return it, or None when the user cancels."""
+    name, _ = QFileDialog.getOpenFileName(parent, title, str(folder or Path.home()), kinds)
+    return Path(name) if name else None
 
 
 def data_table(model: QAbstractItemModel, *, select: str = "row", sortable: bool = False,
