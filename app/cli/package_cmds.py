@@ -40,9 +40,7 @@ def cmd_export(args) -> int:
     with with_db(args, write=True) as session:
         result = export_package(session.db, session.actor, session.passphrase, args.out, term_code=args.term)
     if args.json:
-        emit_json({"path": str(result.path), "file": result.file_name, "sequence": result.sequence,
-                   "term": result.term_code, "size": result.size, "sha256": result.sha256,
-                   "fingerprint": result.fingerprint, "counts": result.counts})
+        emit_json(result.to_dict())
         return 0
     print(result.path)
     print(f"第 {result.sequence} 号数据包({result.term_code}),{result.size} 字节,已读回校验。", file=sys.stderr)

@@ -122,9 +122,7 @@ def cmd_export_config(args) -> int:
     with with_db(args, write=True) as session:
         result = export_config(session.db, session.actor, session.passphrase, args.out, term_code=args.term)
     if args.json:
-        emit_json({"path": str(result.path), "sequence": result.sequence, "term": result.term_code,
-                   "size": result.size, "sha256": result.sha256, "fingerprint": result.fingerprint,
-                   "counts": result.counts})
+        emit_json(result.to_dict())
         return 0
     print(result.path)
     print(f"第 {result.sequence} 号配置包({result.term_code}):统考 {result.counts['exams']} 个,已读回校验;"

@@ -18,6 +18,7 @@ from app.progress import Cancelled
 from app.queries.overview import MANY_SCHOOLS, TOP_BOTTOM, load_overview
 from app.queries.quality import may_see_pupils
 from app.queries.roster import list_schools
+from app.reports.chart_data import rate_series
 from app.services.exams import list_exams
 from ui.dialogs.messages import show_error
 from ui.dialogs.score_table_dialog import ScoreTableDialog
@@ -279,10 +280,7 @@ class ExamOverviewPage(Page):
             references[self.tr("目标及格率")] = 100 * target if target <= 1 else target
         self.compare_chart.show_chart(ChartData(
             f"{what}各{'班' if name_key == 'class_name' else '校'}对比", [g[name_key] or "" for g in groups],
-            {"平均分(占满分%)": [None if g["mean_pct"] is None else 100 * g["mean_pct"] for g in groups],
-             "及格率": [None if g["pass_rate"] is None else 100 * g["pass_rate"] for g in groups],
-             "优秀率": [None if g["excellent_rate"] is None else 100 * g["excellent_rate"] for g in groups]},
-            unit="%", references=references) if len(groups) > 1 else None, self.tr("只有一个班,不作对比"))
+            rate_series(groups), unit="%", references=references) if len(groups) > 1 else None, self.tr("只有一个班,不作对比"))
         labels, lines = data["trend"].get((row["grade"], row["subject_code"]), ([], {}))
         self.trend_chart.show_chart(ChartData(f"{what}:这批学生历次考试", labels, lines, kind="lines", unit="%")
                                     if len(labels) > 1 else None, self.tr("这批学生只有本次考试的成绩,暂无走势"))
