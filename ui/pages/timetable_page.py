@@ -201,11 +201,8 @@ class TimetablePage(Page):
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.grid_model = GridModel(self)
-        self.grid_view = QTableView()
-        self.grid_view.setModel(self.grid_model)
-        self.grid_view.setWordWrap(True)
-        self.grid_view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.grid_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid_view = data_table(self.grid_model, select="cells", resize=QHeaderView.ResizeMode.Stretch,
+                                    row_numbers=True)
         self.grid_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.grid_view.doubleClicked.connect(self.edit_cell)
         self.grid_view.setToolTip(self.tr("双击一格修改学科和教师;右键可锁定这节课,自动排课时保持不动"))
