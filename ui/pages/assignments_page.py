@@ -29,7 +29,7 @@ from ui.session import Changed, Session
 from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo, refill
 from ui.widgets.form import ERROR_STYLE
-from ui.widgets.scaffold import choose_file, data_table, page_heading, push_button
+from ui.widgets.scaffold import button_row, choose_file, data_table, page_heading, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -158,15 +158,12 @@ class AssignmentsPage(Page):
         choose.addWidget(self.extra_combo)
         choose.addStretch(1)
         layout.addLayout(choose)
-        actions = QHBoxLayout()
         self.save_button = push_button(self.tr("保存"), self.save)
         self.discard_button = push_button(self.tr("放弃改动"), self.load_grid)
         self.import_button = push_button(self.tr("导入任课表…"), self.import_file)
         self.export_button = push_button(self.tr("导出任课表(模板)…"), self.export_file)
-        for button in (self.save_button, self.discard_button, self.import_button, self.export_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        layout.addLayout(actions)
+        layout.addLayout(button_row(self.save_button, self.discard_button, self.import_button, self.export_button,
+                                    stretch="end"))
         self.model = AssignmentGridModel(self)
         self.model.dataChanged.connect(self._show_pending)
         self.table = QTableView()

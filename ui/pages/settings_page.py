@@ -25,7 +25,7 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.backup_box import BackupBox
 from ui.widgets.form import ProblemForm
-from ui.widgets.scaffold import data_table, push_button
+from ui.widgets.scaffold import button_row, data_table, push_button
 
 
 class SettingsPage(Page):
@@ -100,17 +100,13 @@ class SettingsPage(Page):
         self.users_table = data_table(self.users_model, resize=QHeaderView.ResizeMode.Stretch)
         self.users_table.setMinimumHeight(160)
         users_layout.addWidget(self.users_table)
-        account_row = QHBoxLayout()
         self.new_user_button = push_button(self.tr("新建账号…"), self.new_user)
         self.own_passphrase_button = push_button(self.tr("修改我的口令…"), self.change_own_passphrase)
         self.reset_button = push_button(self.tr("重设口令…"), self.reset_selected)
         self.active_button = push_button(self.tr("停用账号"), self.toggle_selected)
         self.unlock_button = push_button(self.tr("锁定"), self.unlock_selected)
-        for button in (self.new_user_button, self.own_passphrase_button, self.reset_button, self.active_button,
-                       self.unlock_button):
-            account_row.addWidget(button)
-        account_row.addStretch(1)
-        users_layout.addLayout(account_row)
+        users_layout.addLayout(button_row(self.new_user_button, self.own_passphrase_button, self.reset_button,
+                                          self.active_button, self.unlock_button, stretch="end"))
         self.users_table.selectionModel().selectionChanged.connect(lambda *_: self._user_chosen())
         layout.addWidget(users_box)
         self.backup_box = BackupBox(session)

@@ -26,7 +26,7 @@ from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, Ti
 from ui.session import Changed, Session
 from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo
-from ui.widgets.scaffold import choose_file, data_table, push_button
+from ui.widgets.scaffold import button_row, choose_file, data_table, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 VIEWS = (("class", "班级课表"), ("teacher", "教师课表"), ("room", "教室课表"))
@@ -192,12 +192,9 @@ class TimetablePage(Page):
         layout.addLayout(bar)
         # The seven buttons get a row of their own: beside the choosers they made the window wider
         # than a 1024-pixel screen.
-        actions = QHBoxLayout()
-        for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
-                       self.plan_button, self.generate_button, self.fet_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        layout.addLayout(actions)
+        layout.addLayout(button_row(self.check_button, self.print_button, self.import_button, self.day_plan_button,
+                                    self.plan_button, self.generate_button, self.fet_button,
+                                    stretch="end"))
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.grid_model = GridModel(self)

@@ -11,7 +11,7 @@ from app.services import backups
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Changed, Session
-from ui.widgets.scaffold import choose_file, data_table, push_button
+from ui.widgets.scaffold import button_row, choose_file, data_table, push_button
 
 
 def _size(info: dict) -> str:
@@ -52,14 +52,10 @@ class BackupBox(QGroupBox):
         self.table = data_table(self.model, resize=QHeaderView.ResizeMode.ResizeToContents, stretch_last=True)
         self.table.setMinimumHeight(140)
         layout.addWidget(self.table)
-        buttons = QHBoxLayout()
         self.backup_button = push_button(self.tr("立即备份"), self.backup_now)
         self.restore_button = push_button(self.tr("恢复所选备份…"), self.restore_selected)
         self.restore_file_button = push_button(self.tr("从其他位置选择备份…"), self.restore_chosen_file)
-        for button in (self.backup_button, self.restore_button, self.restore_file_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row(self.backup_button, self.restore_button, self.restore_file_button, stretch="end"))
         self.rows: list[dict] = []
 
     def _may(self) -> bool:
