@@ -5,8 +5,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QHBoxLayout, QLineEdit, QSpinBox,
                                QVBoxLayout, QWidget)
 
+from app.errors import PermissionDenied, ValidationError
 from app.queries.roster import list_teachers
 from app.services.classes import class_grades, create_class, default_name, update_class
+from ui.dialogs.messages import show_error
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
@@ -73,16 +75,18 @@ class ClassDialog(QDialog):
 
     def accept(self) -> None:
         """Save through app.services.classes; keep the dialog open on problems."""
-        db, actor = self.session.db, self.session.actor
-
-        def write() -> None:
+        try:
             if self.record is None:
-                create_class(db, actor, school_id=self.school_id, academic_year_id=self.year_id, grades=self.grades(),
-                             number=self.number.value(), name=self.name.text().strip() or None,
-                             head_teacher_id=self.head.currentData())
+                self.session.write(create_class, school_id=self.school_id, academic_year_id=self.year_id,
+                                   grades=self.grades(), number=self.number.value(),
+                                   name=self.name.text().strip() or None, head_teacher_id=self.head.currentData())
             else:
-                update_class(db, actor, self.record["id"], name=self.name.text(), grades=self.grades(),
-                             head_teacher_id=self.head.currentData())
-
-        if self.form.submit(write):
-            super().accept()
+                self.session.write(update_class, self.record["id"], name=self.name.text(), grades=self.grades(),
+                                   head_teacher_id=self.head.currentData())
+        except ValidationError as exc:
+            self.form.show_problems(exc.problems)
+            return
+        except PermissionDenied as exc:
+            show_error(self, exc)
+            return
+        super().accept()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDouble
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from app.errors import ValidationError
+from app.errors import PermissionDenied, ValidationError
 from app.queries.gui import list_terms
 from app.services.exam_edit import update_exam
 from app.services.exam_limits import exam_limit_warnings
@@ -19,7 +19,7 @@ from app.services.exams import (DEFAULT_CUTOFFS, EXAM_TYPES, POLICY_NAMES, creat
 from app.services.schools import current_term
 from app.services.subjects import list_subjects
 from app.stats.graded import GRADED, SCORED, graded_by_default
-from ui.dialogs.messages import warn
+from ui.dialogs.messages import show_error, warn
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
@@ -207,17 +207,18 @@ class ExamDialog(QDialog):
         if problems:
             self.form.show_problems(problems)
             return
-        db, actor = self.session.db, self.session.actor
-
-        def write() -> None:
+        try:
             if self.exam_id is None:
-                self.exam_id = create_exam(db, actor, term=self.term.currentData(), **values)
+                self.exam_id = self.session.write(create_exam, term=self.term.currentData(), **values)
             else:
-                update_exam(db, actor, self.exam_id, **values)
-
-        if not self.form.submit(write):
+                self.session.write(update_exam, self.exam_id, **values)
+        except ValidationError as exc:
+            self.form.show_problems(exc.problems)
             return
-        self.limit_warnings = exam_limit_warnings(db, self.exam_id)
+        except PermissionDenied as exc:
+            show_error(self, exc)
+            return
+        self.limit_warnings = exam_limit_warnings(self.session.db, self.exam_id)
         if self.limit_warnings:
             warn(self, self.tr("统一考试次数提醒"),
                  self.tr("考试已保存。请注意:") + "\n\n" + "\n".join(self.limit_warnings))

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHeaderView, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from app.queries.roster import counts, school_overview
+from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
-from ui.widgets.scaffold import data_table, page_heading
 
 CARD_STYLE = ("QFrame#card { background: #f4f7fb; border: 1px solid #d5dde8; border-radius: 6px; }"
               " QLabel#card_value { font-size: 24px; font-weight: bold; color: #1f4e79; }"
@@ -28,7 +28,9 @@ class OverviewPage(Page):
         super().__init__(session, parent)
         self.setStyleSheet(CARD_STYLE)
         layout = QVBoxLayout(self)
-        layout.addWidget(page_heading(self.tr("学校概况")))
+        heading = QLabel(self.tr("学校概况"))
+        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
+        layout.addWidget(heading)
         grid = QGridLayout()
         grid.setSpacing(10)
         self.card_values: dict[str, QLabel] = {}
@@ -57,8 +59,18 @@ class OverviewPage(Page):
             ("classes", self.tr("班级")), ("pupils", self.tr("学生")), ("boarding", self.tr("寄宿")),
             ("left_behind", self.tr("留守")), ("dropped_out", self.tr("流失")), ("teachers", self.tr("教师")))]
         self.model = SnapshotTableModel(self.columns, self)
-        self.table = data_table(self.model, select="rows", sortable=True, alternating=True,
-                                resize=QHeaderView.ResizeMode.ResizeToContents, stretch_column=0)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setResizeContentsPrecision(50)  # sized by the first rows: a county lists 200 schools
         layout.addWidget(self.table, 1)
 
     def page_title(self) -> str:
@@ -66,9 +78,19 @@ class OverviewPage(Page):
         return self.tr("学校概况")
 
     def refresh(self) -> None:
-        """Reload the counts and the per-school table (small queries, on the GUI thread)."""
-        numbers = counts(self.session.db)
+        """Read the counts and the per-school table in the background (a county's 200 schools and
+        60,000 pupils took a second of the GUI thread), then show them."""
+        session, columns = self.session, self.columns
+
+        def work(_control) -> tuple[dict, TableSnapshot]:
+            db = session.worker_db()
+            rows = [dict(row, order=i) for i, row in enumerate(school_overview(db))]
+            return counts(db), TableSnapshot.build(rows, columns, ())
+
+        session.tasks.run(work, on_done=lambda loaded: self._loaded(*loaded),
+                          on_error=lambda exc: show_error(self, exc), key=self)
+
+    def _loaded(self, numbers: dict, snapshot: TableSnapshot) -> None:
         for key, label in self.card_values.items():
             label.setText(str(numbers[key]))
-        rows = [dict(row, order=i) for i, row in enumerate(school_overview(self.session.db))]
-        self.model.set_snapshot(TableSnapshot.build(rows, self.columns, ()))
+        self.model.set_snapshot(snapshot)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from app import __version__
 from app.db.database import schema_version
 from app.db.migrations import program_schema_version
 from app.db.writes import ROLE_NAMES
-from app.errors import PermissionDenied
+from app.errors import PermissionDenied, ValidationError
 from app.paths import user_data_dir
 from app.queries.gui import list_terms
 from app.queries.roster import list_schools, list_teachers
@@ -25,7 +25,6 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.backup_box import BackupBox
 from ui.widgets.form import ProblemForm
-from ui.widgets.scaffold import button_row, data_table, push_button
 
 
 class SettingsPage(Page):
@@ -71,7 +70,8 @@ class SettingsPage(Page):
         self.school_periods.setRange(1, 12)
         school_layout.addWidget(self.school_form)
         row = QHBoxLayout()
-        self.school_save = push_button(self.tr("保存学校信息"), self.save_school)
+        self.school_save = QPushButton(self.tr("保存学校信息"))
+        self.school_save.clicked.connect(self.save_school)
         self.school_status = QLabel()
         row.addWidget(self.school_save)
         row.addWidget(self.school_status, 1)
@@ -82,12 +82,14 @@ class SettingsPage(Page):
         term_row = QHBoxLayout(term_box)
         self.term_combo = QComboBox()
         self.term_combo.setMinimumContentsLength(20)
-        self.term_button = push_button(self.tr("设为当前学期"), self.set_term)
+        self.term_button = QPushButton(self.tr("设为当前学期"))
+        self.term_button.clicked.connect(self.set_term)
         self.term_label = QLabel()
         term_row.addWidget(self.term_combo)
         term_row.addWidget(self.term_button)
         term_row.addWidget(self.term_label, 1)
-        self.new_term_button = push_button(self.tr("开始新学期…"), self.start_new_term)
+        self.new_term_button = QPushButton(self.tr("开始新学期…"))
+        self.new_term_button.clicked.connect(self.start_new_term)
         term_row.addWidget(self.new_term_button)
         layout.addWidget(term_box)
 
@@ -97,16 +99,31 @@ class SettingsPage(Page):
             ("username", self.tr("用户名")), ("display_name", self.tr("显示名称")), ("role_name", self.tr("角色")),
             ("school_name", self.tr("学校")), ("teacher_name", self.tr("对应教师")), ("state", self.tr("状态")))]
         self.users_model = SnapshotTableModel(self.user_columns, self)
-        self.users_table = data_table(self.users_model, resize=QHeaderView.ResizeMode.Stretch)
+        self.users_table = QTableView()
+        self.users_table.setModel(self.users_model)
+        self.users_table.verticalHeader().hide()
+        self.users_table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.users_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.users_table.setMinimumHeight(160)
+        self.users_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.users_table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         users_layout.addWidget(self.users_table)
-        self.new_user_button = push_button(self.tr("新建账号…"), self.new_user)
-        self.own_passphrase_button = push_button(self.tr("修改我的口令…"), self.change_own_passphrase)
-        self.reset_button = push_button(self.tr("重设口令…"), self.reset_selected)
-        self.active_button = push_button(self.tr("停用账号"), self.toggle_selected)
-        self.unlock_button = push_button(self.tr("锁定"), self.unlock_selected)
-        users_layout.addLayout(button_row(self.new_user_button, self.own_passphrase_button, self.reset_button,
-                                          self.active_button, self.unlock_button, stretch="end"))
+        account_row = QHBoxLayout()
+        self.new_user_button = QPushButton(self.tr("新建账号…"))
+        self.new_user_button.clicked.connect(self.new_user)
+        self.own_passphrase_button = QPushButton(self.tr("修改我的口令…"))
+        self.own_passphrase_button.clicked.connect(self.change_own_passphrase)
+        self.reset_button = QPushButton(self.tr("重设口令…"))
+        self.reset_button.clicked.connect(self.reset_selected)
+        self.active_button = QPushButton(self.tr("停用账号"))
+        self.active_button.clicked.connect(self.toggle_selected)
+        self.unlock_button = QPushButton(self.tr("锁定"))
+        self.unlock_button.clicked.connect(self.unlock_selected)
+        for button in (self.new_user_button, self.own_passphrase_button, self.reset_button, self.active_button,
+                       self.unlock_button):
+            account_row.addWidget(button)
+        account_row.addStretch(1)
+        users_layout.addLayout(account_row)
         self.users_table.selectionModel().selectionChanged.connect(lambda *_: self._user_chosen())
         layout.addWidget(users_box)
         self.backup_box = BackupBox(session)
@@ -194,14 +211,19 @@ class SettingsPage(Page):
         school = self._selected_school()
         if school is None:
             return
-        changed: list[bool] = []
-        if not self.school_form.submit(lambda: changed.append(update_school(
-                self.session.db, self.session.actor, school["id"], name=self.school_name.text().strip(),
-                type=self.school_type.currentText(), address=self.school_address.text().strip() or None,
-                daily_max_periods=self.school_periods.value()))):
+        try:
+            changed = self.session.write(update_school, school["id"], name=self.school_name.text().strip(),
+                                         type=self.school_type.currentText(),
+                                         address=self.school_address.text().strip() or None,
+                                         daily_max_periods=self.school_periods.value())
+        except ValidationError as exc:
+            self.school_form.show_problems(exc.problems)
+            return
+        except PermissionDenied as exc:
+            show_error(self, exc)
             return
         self.session.notify_changed(Changed.ROSTER | Changed.SETTINGS)
-        self.school_status.setText(self.tr("已保存。") if changed[0] else self.tr("没有改动。"))
+        self.school_status.setText(self.tr("已保存。") if changed else self.tr("没有改动。"))
 
     def set_term(self) -> None:
         """Make the chosen term the current one."""
@@ -211,7 +233,7 @@ class SettingsPage(Page):
         if not self.session.is_admin:
             show_error(self, PermissionDenied(self.tr("只有管理员可以更改当前学期。")))
             return
-        set_current_term(self.session.db, self.session.actor, term_id)
+        self.session.write(set_current_term, term_id)
         self.session.notify_changed(Changed.ALL)
 
     def start_new_term(self) -> None:
@@ -267,7 +289,7 @@ class SettingsPage(Page):
                 "停用账号“{name}”吗?停用后不能再登录,它以前的修改记录保留。").format(name=user["username"])):
             return
         try:
-            set_active(self.session.db, self.session.actor, user["username"], not disable)
+            self.session.write(set_active, user["username"], not disable)
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -280,7 +302,7 @@ class SettingsPage(Page):
         if user is None:
             return
         try:
-            set_locked(self.session.db, self.session.actor, user["username"], not user.get("locked"))
+            self.session.write(set_locked, user["username"], not user.get("locked"))
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return

@@ -3,11 +3,11 @@ grades and schools; lesson observation against the quotas, with who is behind; r
 the seven links 备讲批辅考思研 per teacher."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableView, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from app.preset_names import basis_name
 from app.queries.roster import list_schools
@@ -21,7 +21,6 @@ from ui.pages.page import Page
 from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
-from ui.widgets.scaffold import data_table, push_button
 
 
 def _number(value: float | None) -> str:
@@ -132,17 +131,60 @@ class Loaded:
     observations: list[dict]
     routine: dict
     checks: list[dict]
+    balance: dict = field(default_factory=dict)
+    # The tables' snapshots, built with the figures on the worker (a county's 2,700 teachers took
+    # seconds of the GUI thread): load, progress, observations, routine, checks.
+    snapshots: dict[str, TableSnapshot] = field(default_factory=dict)
+
+
+def _tr(text: str) -> str:
+    """Return `text` translated in the page's context (callable on the worker: no widget involved)."""
+    return QCoreApplication.translate("WorkloadPage", text)
+
+
+def build_snapshots(loaded: Loaded) -> None:
+    """Fill `loaded.balance` and `loaded.snapshots` from its figures (on the worker)."""
+    rows = []
+    for teacher in loaded.workload.teachers:
+        notes = []
+        if teacher.leader_short:
+            notes.append(_tr("领导应带足 {n} 节").format(n=_number(teacher.leader_min)))
+        if teacher.trips:
+            notes.append(_tr("每周走教 {n} 次").format(n=teacher.trips))
+        if teacher.source == "assignments":
+            notes.append(_tr("按任课安排(无课表)"))
+        rows.append({**teacher.to_dict(), "note": ";".join(notes)})
+    progress = [{**p.to_dict(), "order": i} for i, p in enumerate(loaded.progress)]
+    loaded.balance = loaded.workload.balance()
+    loaded.snapshots = {
+        "load": TableSnapshot.build(rows, load_columns(), ("name", "staff_no", "main_subject")),
+        "progress": TableSnapshot.build(progress, progress_columns(), ()),
+        "observations": TableSnapshot.build(loaded.observations, observation_columns(), ()),
+        "routine": TableSnapshot.build(loaded.routine["teachers"], routine_columns(), ()),
+        "checks": TableSnapshot.build(loaded.checks, check_columns(), ())}
 
 
 def _table(columns: list[Column],
            proxy: bool = False) -> tuple[QTableView, SnapshotTableModel, SnapshotFilterProxy | None]:
     model = SnapshotTableModel(columns)
-    filter_proxy = SnapshotFilterProxy() if proxy else None
-    if filter_proxy is not None:
-        filter_proxy.setSourceModel(model)
-    view = data_table(model if filter_proxy is None else filter_proxy, sortable=True, alternating=True,
-                      resize=QHeaderView.ResizeMode.Interactive, stretch_last=True)
+    view = QTableView()
     model.setParent(view)
+    filter_proxy = None
+    if proxy:
+        filter_proxy = SnapshotFilterProxy(view)
+        filter_proxy.setSourceModel(model)
+        view.setModel(filter_proxy)
+    else:
+        view.setModel(model)
+    view.setSortingEnabled(True)
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     metrics = view.fontMetrics()
     for i, column in enumerate(columns):
         view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
@@ -199,7 +241,8 @@ class WorkloadPage(Page):
             lambda _i: self.load_proxy.set_filter(status=self.status_combo.currentData()))
         bar.addWidget(self.status_combo)
         bar.addStretch(1)
-        self.settings_button = push_button(self.tr("系数与标准…"), self.edit_settings)
+        self.settings_button = QPushButton(self.tr("系数与标准…"))
+        self.settings_button.clicked.connect(self.edit_settings)
         self.settings_button.setVisible(self.session.is_admin)
         bar.addWidget(self.settings_button)
         column.addLayout(bar)
@@ -232,8 +275,10 @@ class WorkloadPage(Page):
         self.behind_label = QLabel()
         bar.addWidget(self.behind_label)
         bar.addStretch(1)
-        self.observe_button = push_button(self.tr("登记听课…"), self.record_observation)
-        self.remove_observation_button = push_button(self.tr("删除所选记录"), self.remove_observation)
+        self.observe_button = QPushButton(self.tr("登记听课…"))
+        self.observe_button.clicked.connect(self.record_observation)
+        self.remove_observation_button = QPushButton(self.tr("删除所选记录"))
+        self.remove_observation_button.clicked.connect(self.remove_observation)
         self.remove_observation_button.setVisible(self.session.actor.role != "teacher")
         bar.addWidget(self.observe_button)
         bar.addWidget(self.remove_observation_button)
@@ -252,8 +297,10 @@ class WorkloadPage(Page):
         self.routine_label = QLabel()
         self.routine_label.setWordWrap(True)
         bar.addWidget(self.routine_label, 1)
-        self.check_button = push_button(self.tr("登记检查…"), self.record_check)
-        self.remove_check_button = push_button(self.tr("删除所选记录"), self.remove_check)
+        self.check_button = QPushButton(self.tr("登记检查…"))
+        self.check_button.clicked.connect(self.record_check)
+        self.remove_check_button = QPushButton(self.tr("删除所选记录"))
+        self.remove_check_button.clicked.connect(self.remove_check)
         for button in (self.check_button, self.remove_check_button):
             button.setVisible(self.session.actor.role != "teacher")
             bar.addWidget(button)
@@ -284,50 +331,41 @@ class WorkloadPage(Page):
 
         def work(_control) -> Loaded:
             db = session.worker_db()
-            return Loaded(teacher_workloads(db, school_id=school_id),
-                          observation_progress(db, school_id=school_id),
-                          list_observations(db, school_id=school_id),
-                          routine_summary(db, school_id=school_id),
-                          list_checks(db, school_id=school_id))
+            loaded = Loaded(teacher_workloads(db, school_id=school_id),
+                            observation_progress(db, school_id=school_id),
+                            list_observations(db, school_id=school_id),
+                            routine_summary(db, school_id=school_id),
+                            list_checks(db, school_id=school_id))
+            build_snapshots(loaded)
+            return loaded
 
         session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
     def _loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
         result = loaded.workload
-        rows = []
-        for teacher in result.teachers:
-            notes = []
-            if teacher.leader_short:
-                notes.append(self.tr("领导应带足 {n} 节").format(n=_number(teacher.leader_min)))
-            if teacher.trips:
-                notes.append(self.tr("每周走教 {n} 次").format(n=teacher.trips))
-            if teacher.source == "assignments":
-                notes.append(self.tr("按任课安排(无课表)"))
-            rows.append({**teacher.to_dict(), "note": ";".join(notes)})
-        self.load_model.set_snapshot(TableSnapshot.build(rows, load_columns(), ("name", "staff_no", "main_subject")))
+        self.load_model.set_snapshot(loaded.snapshots["load"])
         bases = sorted(set(result.basis.values()))
         self.status.setText(self.tr("{term} · 折算依据:{names}").format(
             term=result.term["name"], names="、".join(dict.fromkeys(basis_name(b) for b in bases))))
         self.status.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis="、".join(bases)))
         self._show_balance()
-        progress = [{**p.to_dict(), "order": i} for i, p in enumerate(loaded.progress)]
-        self.progress_model.set_snapshot(TableSnapshot.build(progress, progress_columns(), ()))
+        self.progress_model.set_snapshot(loaded.snapshots["progress"])
         behind = [p for p in loaded.progress if p.behind]
         self.behind_label.setText(self.tr("按学期进度落后:{n} 人").format(n=len(behind)) if behind
                                   else self.tr("听课进度正常。"))
-        self.observation_model.set_snapshot(TableSnapshot.build(loaded.observations, observation_columns(), ()))
-        self.routine_model.set_snapshot(TableSnapshot.build(loaded.routine["teachers"], routine_columns(), ()))
+        self.observation_model.set_snapshot(loaded.snapshots["observations"])
+        self.routine_model.set_snapshot(loaded.snapshots["routine"])
         parts = [self.tr("{school}:检查 {n} 次,{checked}/{all} 位教师被检查").format(
             school=s["school_name"], n=s["checks"], checked=s["teachers_checked"], all=s["teachers"])
             for s in loaded.routine["schools"]]
         self.routine_label.setText(";".join(parts[:6]) + ("…" if len(parts) > 6 else ""))
-        self.check_model.set_snapshot(TableSnapshot.build(loaded.checks, check_columns(), ()))
+        self.check_model.set_snapshot(loaded.snapshots["checks"])
 
     def _show_balance(self) -> None:
         if self.loaded is None:
             return
-        balance = self.loaded.workload.balance()
+        balance = self.loaded.balance
         key = self.balance_combo.currentData()
         rows = []
         for order, (group, figures) in enumerate(balance[key].items()):
@@ -375,7 +413,7 @@ class WorkloadPage(Page):
                 d=row["date"], o=row["observer_name"], t=row["teacher_name"])):
             return
         try:
-            delete_observation(self.session.db, self.session.actor, row["id"])
+            self.session.write(delete_observation, row["id"])
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -388,7 +426,7 @@ class WorkloadPage(Page):
                 d=row["date"], t=row["teacher_name"], l=row["link"])):
             return
         try:
-            delete_check(self.session.db, self.session.actor, row["id"])
+            self.session.write(delete_check, row["id"])
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
