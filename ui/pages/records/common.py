@@ -1,12 +1,11 @@
 """What the tabs of the 控辍与记录 page share: a sortable record table and the tab interface."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 from ui.models.table_model import Column, SnapshotTableModel
 from ui.session import Session
-from ui.widgets.form import record_table
+from ui.widgets.scaffold import data_table
 
 WARNING_STYLE = "color: #b3261e; font-weight: bold;"
 
@@ -14,13 +13,8 @@ WARNING_STYLE = "color: #b3261e; font-weight: bold;"
 def sorted_table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
     """Return a read-only, sortable table over a new model of `columns`, columns as wide as their samples."""
     model = SnapshotTableModel(columns)
-    view = record_table(model)
-    model.setParent(view)
-    view.setSortingEnabled(True)
-    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    view.setAlternatingRowColors(True)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view = data_table(model, sortable=True, alternating=True, resize=QHeaderView.ResizeMode.Interactive,
+                      stretch_last=True)
     metrics = view.fontMetrics()
     for i, column in enumerate(columns):
         view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),

@@ -17,7 +17,8 @@ from ui.dialogs.import_preview_dialog import problem_columns
 from ui.dialogs.messages import show_error
 from ui.models.table_model import SnapshotTableModel, TableSnapshot
 from ui.session import Session
-from ui.widgets.form import ProblemForm, ok_cancel_buttons, record_table
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import data_table
 
 
 class HomeworkDialog(QDialog):
@@ -79,8 +80,7 @@ class ProblemListDialog(QDialog):
         layout.addWidget(QLabel(self.tr("文件中有 {n} 处问题,没有导入任何数据。请改正后再导入:").format(n=len(problems))))
         columns = problem_columns()
         self.model = SnapshotTableModel(columns)
-        self.table = record_table(self.model)
-        self.model.setParent(self.table)
+        self.table = data_table(self.model)
         rows = [{"order": i, "sheet": p.sheet or "", "row": p.row, "column": p.column or "", "message": p.message}
                 for i, p in enumerate(problems)]
         self.model.set_snapshot(TableSnapshot.build(rows, columns, ()))
