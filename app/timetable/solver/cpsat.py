@@ -73,7 +73,8 @@ class Outcome:
 
 class Model:
     """The CP-SAT model of a Problem; `groups` maps each assumption literal to what it switches
-    (only with explain=True)."""
+    (only with explain=True). It holds the hard rules only until add_soft() adds the soft rules'
+    terms (`penalties`): the first timetable is searched for on the smaller model."""
 
     def __init__(self, problem: Problem, explain: bool = False):
         self.problem = problem
@@ -83,10 +84,11 @@ class Model:
         self.x: dict[int, dict[Cell, cp_model.IntVar]] = {}
         self.remaining: dict[int, int] = {}
         self.penalties: list[tuple[int, Any]] = []
+        self._days: dict[tuple[str, int], list[Any]] = {}
+        self._soft_added = False
         self._fixed_index()
         self._variables()
         self._hard()
-        self._soft()
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -183,6 +185,9 @@ class Model:
             self._at_most_one_per_cell(indexes)
         for class_id, indexes in by_class.items():
             self._class_rules(class_id, indexes)
+            if class_id in p.gapless:
+                for day in p.days:
+                    self._gaps(self._class_day(class_id, day), True, self.switch("gapless", class_id))
         for teacher_id, indexes in by_teacher.items():
             self._teacher_rules(teacher_id, indexes)
         for school_id, day, slot, code in p.required:
@@ -269,6 +274,19 @@ class Model:
         self.model.add(sum(terms) == var)
         return var
 
+    def _class_day(self, class_id: str, day: int) -> list[Any]:
+        """Return a class's day as 0/1 values, one per lesson cell in order (made once)."""
+        key = (class_id, day)
+        if key not in self._days:
+            indexes = self.by_class[class_id]
+            items = []
+            for d, slot in self.problem.class_cells(class_id):
+                if d == day:
+                    terms = [self.x[i][(d, slot)] for i in indexes if (d, slot) in self.x[i]]
+                    items.append(self._occupancy(terms, int((class_id, d, slot) in self.class_fixed)))
+            self._days[key] = items
+        return self._days[key]
+
     def _either(self, first: Any, second: Any) -> Any:
         """Return a 0/1 value that is 1 when either is: a constant when one is a constant."""
         if isinstance(first, int) and isinstance(second, int):
@@ -310,22 +328,20 @@ class Model:
                 gaps.append(gap)
         return gaps
 
-    def _soft(self) -> None:
+    def add_soft(self) -> None:
+        """Add the soft rules' terms (`penalties`, see objective()) to the model, once."""
+        if self._soft_added:
+            return
+        self._soft_added = True
         p, m = self.problem, self.model
         w = p.weights()
         for class_id, indexes in self.by_class.items():
             cls = p.classes[class_id]
-            cells = p.class_cells(class_id)
             for day in p.days:
-                items: list[Any] = []
-                for d, slot in cells:
-                    if d != day:
-                        continue
-                    terms = [self.x[i][(d, slot)] for i in indexes if (d, slot) in self.x[i]]
-                    items.append(self._occupancy(terms, int((class_id, d, slot) in self.class_fixed)))
-                hard = class_id in p.gapless
-                for gap in self._gaps(items, hard, self.switch("gapless", class_id) if hard else []):
-                    self.penalties.append((w.get("pupil_gap", 0), gap))
+                items = self._class_day(class_id, day)
+                if class_id not in p.gapless:
+                    for gap in self._gaps(items, False, []):
+                        self.penalties.append((w.get("pupil_gap", 0), gap))
                 if items and not isinstance(items[0], int):
                     self.penalties.append((w.get("late_start", 0), 1 - items[0]))
             for code in {p.activities[i].subject for i in indexes}:
@@ -447,6 +463,7 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
     model = model or Model(problem)
     stop = stop or threading.Event()
     first = _solver(time_limit, seed, workers)
+    first.parameters.cp_model_presolve = False  # a timetable model is solved faster than presolved (bench)
     watch = _Watch(stop, first)
     status = first.solve(model.model)
     watch.done()
@@ -459,6 +476,8 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
     history: list[tuple[float, int]] = []
     snapshots = [(first_seconds, best)] if keep else []
     left = time_limit - first_seconds
+    if not first_only:
+        model.add_soft()
     if model.penalties and left > 0.2 and not stop.is_set() and not first_only:
         for cells in model.x.values():
             for var in cells.values():
