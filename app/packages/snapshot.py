@@ -1,8 +1,8 @@
 """What a data package carries: the sender's own rows for one term, plus what is needed to read them.
 
 A school sends its own school, all its classes, pupils (with their status history) and teachers,
-and for the term: its exams, the marks of every exam of the term, teaching assignments, timetable,
-lesson observations, routine checks and quality targets. Rows of other schools come along only as
+and for the term: its exams, the marks of every exam of the term, teaching assignments, timetable
+(with its locked lessons, fixed events and teachers' unavailable times), lesson observations, routine checks and quality targets. Rows of other schools come along only as
 reference (本包数据 = 否): the home school and record of a 走教 teacher who teaches here, the
 schools a teacher of ours travels to, and the unified exams our marks belong to. A township sends
 the same for every one of its schools, and its own unified exams as its own data.
@@ -100,7 +100,8 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
         f"SELECT observer_id FROM lesson_observation WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT teacher_id FROM lesson_observation WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT teacher_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term",
-        f"SELECT checker_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term"]), p)
+        f"SELECT checker_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term",
+        f"SELECT teacher_id FROM teacher_unavailable WHERE school_id IN ({_OWN}) AND term_id = :term"]), p)
     teachers = own_teachers | used_teachers
     p["t"] = json.dumps(sorted(teachers))
     school_ids = set(scope.school_ids) | _ids(db, "SELECT school_id FROM teacher WHERE id IN"
@@ -160,7 +161,7 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                         f" WHERE a.school_id IN ({_OWN}) AND a.term_id = :term"
                         " ORDER BY a.school_id, c.number, c.name, sj.sort_order", p),
         "课表": _rows(db, "SELECT tm.code AS term_code, c.name AS class_name, x.day, x.slot, sj.name AS subject,"
-                        " t.name AS teacher_name, x.room, x.id, x.school_id, x.class_id, x.teacher_id"
+                        " t.name AS teacher_name, x.room, x.locked, x.id, x.school_id, x.class_id, x.teacher_id"
                         " FROM timetable_slot x JOIN term tm ON tm.id = x.term_id JOIN class c ON c.id = x.class_id"
                         " LEFT JOIN subject sj ON sj.id = x.subject_id LEFT JOIN teacher t ON t.id = x.teacher_id"
                         f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
@@ -168,6 +169,15 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
         "作息时间": _rows(db, "SELECT tm.code AS term_code, x.slot, x.label, x.kind, x.start_time, x.minutes, x.id,"
                           " x.school_id FROM timetable_period x JOIN term tm ON tm.id = x.term_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.slot", p),
+        "固定活动": _rows(db, "SELECT tm.code AS term_code, x.day, x.slot, x.label, sj.name AS subject, x.id, x.school_id"
+                          " FROM timetable_fixed x JOIN term tm ON tm.id = x.term_id"
+                          " LEFT JOIN subject sj ON sj.id = x.subject_id"
+                          f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.day, x.slot", p),
+        "教师不能上课": _rows(db, "SELECT tm.code AS term_code, t.name AS teacher_name, x.day, x.slot, x.reason, x.id,"
+                            " x.school_id, x.teacher_id FROM teacher_unavailable x JOIN term tm ON tm.id = x.term_id"
+                            " JOIN teacher t ON t.id = x.teacher_id"
+                            f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
+                            " ORDER BY x.school_id, t.staff_no, x.day, x.slot", p),
         "听课记录": _rows(db, "SELECT tm.code AS term_code, x.date, o.name AS observer_name, t.name AS teacher_name,"
                           " c.name AS class_name, sj.name AS subject, x.form_id, x.ratings, x.score, x.notes, x.id,"
                           " x.school_id, x.observer_id, x.teacher_id, x.class_id FROM lesson_observation x"

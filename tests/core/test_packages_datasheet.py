@@ -42,3 +42,21 @@ def test_header_is_bold_ids_grey_and_frozen_and_cells_typed_for_people():
     assert values["学籍号"] == "0012345" and values["年级"] == 3 and values["寄宿"] == "是"
     assert values["出生日期"] == "=1+1" and sheet["D2"].data_type == "s"  # text, not a formula
     assert book["说明"]["A1"].value == "发送单位" and book["说明"]["B1"].value == "竹林教学点(QSZ05)"
+
+
+def test_a_package_written_before_timetable_conditions_travelled_still_reads():
+    """Packages of older versions have no 固定活动 or 教师不能上课 sheet and no 锁定 column in 课表."""
+    lesson = {"term_code": "2026-2027-1", "class_name": "一(1)班", "day": 1, "slot": 2, "subject": "语文",
+              "locked": 1, "id": "t-1", "school_id": "s-1", "class_id": "c-1", "teacher_id": "x-1"}
+    book = load_workbook(io.BytesIO(write_workbook({"课表": [lesson]}, [])))
+    del book["固定活动"], book["教师不能上课"]
+    sheet = book["课表"]
+    column = [c.value for c in sheet[1]].index("锁定") + 1
+    sheet.delete_cols(column)
+    old = io.BytesIO()
+    book.save(old)
+    rows, problems = read_workbook(old.getvalue())
+    assert problems == []
+    assert "固定活动" not in rows and "教师不能上课" not in rows
+    read = rows["课表"][0].values
+    assert (read["day"], read["slot"], read["subject"], read["id"]) == (1, 2, "语文", "t-1") and "locked" not in read

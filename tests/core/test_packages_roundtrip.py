@@ -20,6 +20,7 @@ from app.marks import entry as marks
 from app.services import pupils
 from app.services.users import actor_for
 from app.stats.groups import group_stats
+from app.timetable.edit import set_fixed_event, set_locked, set_unavailable
 from test_migrations import keys_disagreeing
 
 CODES = ("QSZ01", "QSZ02", "QSZ03", "QSZ04", "QSZ05", "QSZ06")
@@ -40,6 +41,8 @@ OWNED = {
     "teaching_assignment": "school_id = ?",
     "timetable_period": "school_id = ?",
     "timetable_slot": "school_id = ?",
+    "timetable_fixed": "school_id = ?",
+    "teacher_unavailable": "school_id = ?",
     "lesson_observation": "school_id = ?",
     "routine_check": "school_id = ?",
 }
@@ -221,6 +224,43 @@ def test_a_later_package_replaces_the_term_and_the_log_says_what_changed(exporte
     assert status["QSZ01"]["status"] == "正常" and status["QSZ01"]["last_term"] == "2026-2027-1"
     late = import_package(township, actor_for(township), fourth.path)
     assert late.status == "refused" and late.reason_code == "old_sequence"
+
+
+def test_locks_events_and_unavailable_times_travel_with_the_timetable(exported, township, tmp_path):
+    school = open_database(shutil.copy(exported["root"] / "schools" / "QSZ02.sqlite", tmp_path / "QSZ02.sqlite"))
+    actor = actor_for(school)
+    sid = school_id("QSZ02")
+    teacher = school.execute("SELECT id FROM teacher WHERE school_id = ? ORDER BY staff_no LIMIT 1", [sid]).fetchone()[0]
+    zh = school.execute("SELECT id FROM subject WHERE name = '综合实践活动'").fetchone()[0]
+    lesson = school.execute("SELECT class_id, day, slot FROM timetable_slot WHERE school_id = ? AND subject_id IS NOT NULL"
+                            " ORDER BY class_id, day, slot LIMIT 1", [sid]).fetchone()
+    # The demo's day plan: slots 2, 3, 5, 6, 8, 9 are lessons (1 早读, 4 大课间, 7 午休).
+    set_unavailable(school, actor, teacher_id=teacher, day=3, reason="中心校教研")
+    set_unavailable(school, actor, teacher_id=teacher, day=4, slot=8)
+    set_fixed_event(school, actor, school_id=sid, day=1, slot=2, label="升旗")
+    set_fixed_event(school, actor, school_id=sid, day=5, slot=9, label="班会", subject_id=zh)
+    set_locked(school, actor, class_id=lesson[0], day=lesson[1], slot=lesson[2], locked=True)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    first = export_package(school, actor, "demo", usb)
+    set_fixed_event(school, actor, school_id=sid, day=1, slot=2, label=None)
+    set_unavailable(school, actor, teacher_id=teacher, day=4, slot=8, unavailable=False)
+    second = export_package(school, actor, "demo", usb)
+    school.close()
+
+    def there() -> tuple:
+        return (township.execute("SELECT teacher_id, day, slot, reason FROM teacher_unavailable WHERE school_id = ?"
+                                 " ORDER BY day", [sid]).fetchall(),
+                township.execute("SELECT day, slot, label, subject_id FROM timetable_fixed WHERE school_id = ?"
+                                 " ORDER BY day", [sid]).fetchall(),
+                township.execute("SELECT class_id, day, slot FROM timetable_slot WHERE school_id = ? AND locked = 1",
+                                 [sid]).fetchall())
+
+    assert import_package(township, actor_for(township), first.path).status == "accepted"
+    assert there() == ([(teacher, 3, None, "中心校教研"), (teacher, 4, 8, None)],
+                       [(1, 2, "升旗", None), (5, 9, "班会", zh)], [tuple(lesson)])
+    assert import_package(township, actor_for(township), second.path).status == "accepted"
+    assert there() == ([(teacher, 3, None, "中心校教研")], [(5, 9, "班会", zh)], [tuple(lesson)])
 
 
 def test_a_pupil_deleted_at_the_school_disappears_at_the_township(exported, township, tmp_path):
