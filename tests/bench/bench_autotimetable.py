@@ -99,7 +99,7 @@ def _fet_side(row: Row, source: Path, tmp: Path, lessons_of, problem, runs: int 
 
 
 def _cpsat_side(row: Row, problem, checker, quality_s: float, seeds: tuple[int, ...] = (1, 2)) -> None:
-    outcome = solve(problem, time_limit=quality_s, seed=0, keep=True)
+    outcome = solve(problem, time_limit=quality_s, seed=0, keep=(30, 60))
     row.firsts.append(outcome.first_seconds)
     for seed in seeds:
         row.firsts.append(solve(problem, time_limit=max(quality_s, 30), seed=seed, first_only=True).first_seconds)
@@ -107,9 +107,8 @@ def _cpsat_side(row: Row, problem, checker, quality_s: float, seeds: tuple[int, 
         row.note += f"CP-SAT 状态 {outcome.status};"
         return
     for mark, attr in ((30, "at30"), (60, "at60")):
-        found = [lessons for seconds, lessons in outcome.snapshots if seconds <= mark]
-        if found:
-            setattr(row, attr, measure(problem, found[-1]))
+        if mark in outcome.snapshots:
+            setattr(row, attr, measure(problem, outcome.snapshots[mark][1]))
     row.errors = len(checker(outcome.lessons))
 
 

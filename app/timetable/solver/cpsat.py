@@ -60,7 +60,8 @@ else:
 @dataclass
 class Outcome:
     """What a run found: the lessons (None when none was found), the CP-SAT status name, the time
-    to the first valid timetable, the whole time, and the best objective after each solution."""
+    to the first valid timetable, the whole time, the best objective after each solution and the
+    timetables kept at the times solve() was asked to keep."""
 
     lessons: list[Slot] | None
     status: str
@@ -68,7 +69,7 @@ class Outcome:
     seconds: float
     history: list[tuple[float, int]] = field(default_factory=list)
     stopped: bool = False
-    snapshots: list[tuple[float, list[Slot]]] = field(default_factory=list)
+    snapshots: dict[float, tuple[float, list[Slot]]] = field(default_factory=dict)
 
 
 class Model:
@@ -427,15 +428,17 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.report = report
         self.history: list[tuple[float, int]] = []
         self.best: list[Slot] | None = None
-        self.snapshots: list[tuple[float, list[Slot]]] | None = None
+        self.marks: tuple[float, ...] = ()
+        self.snapshots: dict[float, tuple[float, list[Slot]]] = {}
 
     def on_solution_callback(self) -> None:
         seconds = time.perf_counter() - self.started
         score = int(self.objective_value)
         self.history.append((seconds, score))
         self.best = self.model.lessons(self.boolean_value)
-        if self.snapshots is not None:
-            self.snapshots.append((seconds, self.best))
+        for mark in self.marks:
+            if seconds <= mark:
+                self.snapshots[mark] = (seconds, self.best)
         if self.report is not None:
             self.report(seconds, score)
 
@@ -450,12 +453,13 @@ def _solver(seconds: float, seed: int, workers: int) -> cp_model.CpSolver:
 
 def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers: int = 2,
           stop: threading.Event | None = None, report: Callable[[float, int], None] | None = None,
-          model: Model | None = None, first_only: bool = False, keep: bool = False) -> Outcome:
+          model: Model | None = None, first_only: bool = False, keep: tuple[float, ...] = ()) -> Outcome:
     """Solve `problem`: phase 1 looks for any timetable meeting the hard rules, phase 2 improves
     it for the soft rules until `time_limit` seconds in all, or until `stop` is set (the best
     timetable found so far is kept). `report(seconds, score)` is called at each better
     timetable; `model` is the problem's Model when already built. `first_only` stops after phase
-    1; `keep` keeps every better timetable with its time (Outcome.snapshots, for the benchmark).
+    1; `keep` (seconds since the start) keeps, for each, the best timetable found by then with its
+    time (Outcome.snapshots, mark → (seconds, lessons), for the benchmark).
     Returns an Outcome (lessons
     None when no timetable was found: INFEASIBLE, or UNKNOWN when time ran out or the run was
     stopped first)."""
@@ -474,20 +478,18 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
     best = model.lessons(first.boolean_value)
     hint_values = {var.index: first.boolean_value(var) for cells in model.x.values() for var in cells.values()}
     history: list[tuple[float, int]] = []
-    snapshots = [(first_seconds, best)] if keep else []
+    kept = {mark: (first_seconds, best) for mark in keep if first_seconds <= mark}
     left = time_limit - first_seconds
     if not first_only:
         model.add_soft()
     if model.penalties and left > 0.2 and not stop.is_set() and not first_only:
-        for cells in model.x.values():
-            for var in cells.values():
-                model.model.add_hint(var, hint_values[var.index])
-        objective = model.objective()
-        model.model.minimize(objective)
+        model.model.minimize(model.objective())
+        _hint(model, hint_values, left)
         progress = _Progress(model, started, report)
-        progress.snapshots = snapshots if keep else None
-        second = _solver(left, seed, workers)
+        progress.marks, progress.snapshots = keep, kept
+        second = _solver(time_limit - (time.perf_counter() - started), seed, workers)
         second.parameters.use_lns_only = True  # improve the phase-1 timetable by large neighbourhood search
+        second.parameters.cp_model_presolve = False  # the search starts seconds sooner; LNS presolves each part
         watch = _Watch(stop, second)
         second.solve(model.model, progress)
         watch.done()
@@ -495,7 +497,27 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
         if progress.best is not None:
             best = progress.best
     return Outcome(best, name, first_seconds, time.perf_counter() - started, history, stopped=stop.is_set(),
-                   snapshots=snapshots)
+                   snapshots=kept)
+
+
+def _hint(model: Model, chosen: dict[int, bool], seconds: float) -> None:
+    """Hint the phase-1 timetable to the soft model, every variable of it: the lesson cells as
+    found, the soft terms as a quick solve with those cells fixed gives them. CP-SAT takes a
+    complete hint as its first solution; a partial one it must first repair."""
+    fixed = model.model.clone()
+    for index, value in chosen.items():
+        fixed.add(fixed.get_bool_var_from_proto_index(index) == int(value))
+    solver = _solver(min(seconds, 5.0), 0, 1)
+    solver.parameters.cp_model_presolve = False  # everything but the soft terms is fixed: propagation does it
+    solver.parameters.stop_after_first_solution = True
+    status = solver.solve(fixed)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = solver.response_proto.solution
+        for index in range(len(values)):
+            model.model.add_hint(model.model.get_int_var_from_proto_index(index), values[index])
+    else:
+        for index, value in chosen.items():
+            model.model.add_hint(model.model.get_bool_var_from_proto_index(index), int(value))
 
 
 class _Watch:
