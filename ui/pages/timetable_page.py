@@ -207,8 +207,7 @@ class TimetablePage(Page):
         self.status.setStyleSheet("color: #555;")
         bar.addWidget(self.status, 1)
         layout.addLayout(bar)
-        # The eight buttons get a row of their own: beside the choosers they made the window wider
-        # than a 1024-pixel screen.
+        # The buttons get a row of their own: beside the choosers they made the window over 1024 pixels wide.
         actions = QHBoxLayout()
         for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
                        self.plan_button, self.conditions_button, self.generate_button, self.fet_button):

@@ -484,7 +484,7 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
         model.add_soft()
     if model.penalties and left > 0.2 and not stop.is_set() and not first_only:
         model.model.minimize(model.objective())
-        _hint(model, hint_values, left)
+        _hint(model, hint_values, left, stop)
         progress = _Progress(model, started, report)
         progress.marks, progress.snapshots = keep, kept
         second = _solver(time_limit - (time.perf_counter() - started), seed, workers)
@@ -500,7 +500,7 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
                    snapshots=kept)
 
 
-def _hint(model: Model, chosen: dict[int, bool], seconds: float) -> None:
+def _hint(model: Model, chosen: dict[int, bool], seconds: float, stop: threading.Event) -> None:
     """Hint the phase-1 timetable to the soft model, every variable of it: the lesson cells as
     found, the soft terms as a quick solve with those cells fixed gives them. CP-SAT takes a
     complete hint as its first solution; a partial one it must first repair."""
@@ -510,7 +510,9 @@ def _hint(model: Model, chosen: dict[int, bool], seconds: float) -> None:
     solver = _solver(min(seconds, 5.0), 0, 1)
     solver.parameters.cp_model_presolve = False  # everything but the soft terms is fixed: propagation does it
     solver.parameters.stop_after_first_solution = True
+    watch = _Watch(stop, solver)
     status = solver.solve(fixed)
+    watch.done()
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = solver.response_proto.solution
         for index in range(len(values)):
