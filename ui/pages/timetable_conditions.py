@@ -20,7 +20,8 @@ from app.timetable.model import DAY_NAMES
 from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Session
-from ui.widgets.form import ERROR_STYLE, record_table
+from ui.widgets.form import ERROR_STYLE
+from ui.widgets.scaffold import data_table
 
 EVENT_LABELS = ("升旗", "班会", "集会", "自习", "大扫除")
 
@@ -115,9 +116,7 @@ class ConditionsDialog(QDialog):
 
     def _list(self, columns: list[Column]) -> tuple[SnapshotTableModel, QTableView]:
         model = SnapshotTableModel(columns, self)
-        table = record_table(model)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        return model, table
+        return model, data_table(model, resize=QHeaderView.ResizeMode.Stretch)
 
     def _unavailable_tab(self) -> QWidget:
         tab = QWidget()
