@@ -512,3 +512,10 @@ _M009 = [
 def m009_account_lockout(db: Database) -> None:
     for statement in _M009:
         db.execute(statement)
+
+
+@migration
+def m010_township_age_recipient(db: Database) -> None:
+    # A school keeps, with the township's trusted key, the township's age recipient from its config
+    # package: every data package the school exports is encrypted to it (app.packages.sealing).
+    db.execute("ALTER TABLE trusted_key ADD COLUMN age_recipient TEXT")

@@ -168,7 +168,7 @@ def test_the_township_flags_a_package_whose_chain_was_edited_outside_or_does_not
     path = demo_dir / "schools" / "QSZ01.sqlite"
     school = open_database(path)
     register_key(township, admin, level="school", code="QSZ01", pem=own_public_pem(school))
-    first = export_package(school, actor_for(school), "demo", usb).path
+    first = export_package(school, actor_for(school), "demo", usb, unencrypted=True).path
     school.close()
     result = import_package(township, admin, first)
     assert result.status == "accepted" and "审计记录提醒" not in result.message
@@ -178,7 +178,7 @@ def test_the_township_flags_a_package_whose_chain_was_edited_outside_or_does_not
     _shell(path, f"UPDATE mark SET score = 100 WHERE exam_id = '{mark['exam_id']}' AND pupil_id = '{mark['pupil_id']}'"
                  f" AND subject_id = '{mark['subject_id']}';")
     school = open_database(path)
-    second = export_package(school, actor_for(school), "demo", usb).path
+    second = export_package(school, actor_for(school), "demo", usb, unencrypted=True).path
     school.close()
     result = import_package(township, admin, second)
     assert result.status == "accepted"
@@ -190,7 +190,7 @@ def test_the_township_flags_a_package_whose_chain_was_edited_outside_or_does_not
                  " DELETE FROM audit_chain WHERE seq > 1;")
     school = open_database(path)
     set_mark(school, actor_for(school, "admin"), **_a_mark(school), value=61)
-    third = export_package(school, actor_for(school), "demo", usb).path
+    third = export_package(school, actor_for(school), "demo", usb, unencrypted=True).path
     school.close()
     result = import_package(township, admin, third)
     assert result.status == "accepted" and "审计记录没有接着上一个数据包" in result.message
