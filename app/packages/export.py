@@ -35,6 +35,7 @@ from app.packages.verify import check_signature, open_package, read_package
 from app.presets import presets_used
 from app.progress import Progress, no_progress
 from app.services.permissions import require_database_admin, require_school_admin, require_township_admin
+from app.validation.mask import PERSONAL_NOTE
 
 
 class ExportFailed(SchoolQError):
@@ -259,7 +260,7 @@ def export_package(db: Database, actor: Actor, passphrase: str, folder: str | Pa
     notes = [("数据包", "教学质量管理数据包(由程序生成,请勿修改;改动后校验会失败,乡镇将拒收)"),
              ("发送单位", f"{scope.name}({scope.code})"), ("学期", f"{scope.term_name}({scope.term_code})"),
              ("序号", next_sequence(db)), ("导出时间", now()), ("程序版本", __version__),
-             ("格式版本", FORMAT_VERSION)]
+             ("格式版本", FORMAT_VERSION), ("个人信息", f"{PERSONAL_NOTE}:只交乡镇中心校导入,导入后请从 U 盘删除")]
     payload = datasheet.write_workbook(rows, notes)
     audit = manifest_audit(db)
     result = build_and_write(db, actor, private_key, folder, kind="data", sender=sender, recipient=scope.recipient,

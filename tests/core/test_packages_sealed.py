@@ -3,12 +3,14 @@ the township's key, the township decrypts and imports it, and the standalone `ag
 with the identity the township exports (the README's check)."""
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
 import zipfile
 
 import pytest
+from openpyxl import load_workbook
 
 from app.cli import main
 from app.db.database import open_database
@@ -88,6 +90,9 @@ def test_the_age_tool_decrypts_with_the_exported_identity(env, capsys, monkeypat
     subprocess.run(["age", "-d", "-i", str(identity), "-o", str(plain), out], check=True)
     with zipfile.ZipFile(plain) as zf:
         assert sorted(zf.namelist()) == ["data.xlsx", "manifest.json", "manifest.sig", "school.pem"]
+        notes = load_workbook(io.BytesIO(zf.read("data.xlsx")))["说明"]
+    # the workbook itself says that it holds pupils' personal data
+    assert any(str(c.value).startswith("含学生个人信息,请妥善保管,勿外传") for row in notes.iter_rows() for c in row)
     # the recipient the config package carried is the public half of that identity
     config = json.loads(zipfile.ZipFile(env["package"]).read("manifest.json"))
     public = subprocess.run(["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True)
