@@ -86,6 +86,8 @@ def cmd_verify(args) -> int:
             emit_json({"ok": False, "code": exc.code, "reason": exc.reason})
         else:
             print(f"校验失败:{exc.reason}")
+            if exc.code == "encrypted":
+                print("校验加密的数据包:加 --identity 指定乡镇的解密身份文件(schoolq keys age-identity 导出)。")
         return 2
     m = package.manifest
     info = {"ok": True, "sender": m.sender, "term": m.term_code, "sequence": m.sequence, "kind": m.kind,

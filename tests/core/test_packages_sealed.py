@@ -98,6 +98,8 @@ def test_the_age_tool_decrypts_with_the_exported_identity(env, capsys, monkeypat
     public = subprocess.run(["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True)
     assert public.stdout.strip() == config["age_recipient"]
     capsys.readouterr()
+    assert main(["package", "verify", out]) == 2
+    assert "--identity" in capsys.readouterr().out
     assert main(["package", "verify", str(plain), "--pubkey", str(env["tmp"] / "s1234.pem")]) == 0
     assert main(["package", "verify", out, "--identity", str(identity), "--pubkey",
                  str(env["tmp"] / "s1234.pem")]) == 0
