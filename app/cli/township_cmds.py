@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from app.cli.stats_cmds import format_table
 from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, new_database, with_db
 from app.packages.config import export_config
 from app.packages.township_import import import_packages
@@ -16,7 +17,11 @@ from app.packages.trust import register_key
 from app.queries import township as views
 from app.queries.township_checks import check_lines, township_checks
 from app.services import setup
+from app.preset_names import display_name
+from app.services.exams import find_exam
 from app.services.schools import SCHOOL_TYPES
+from app.stats.presets import resolve
+from app.stats.township_scheme import school_rows, township_subject_scores
 
 
 def register(sub) -> None:
@@ -73,6 +78,16 @@ def register(sub) -> None:
     p.add_argument("--exam", metavar="EXAM_ID", help="列出这次考试还没有成绩的学校")
     add_json_argument(p)
     p.set_defaults(func=cmd_checks)
+
+    p = group.add_parser("score", help="篇7 乡镇质量检测评分:各校单科成绩、学校总评、奖惩标记",
+                         description="单科成绩 = 巩固率 10% + 人均分 50% + 优秀率 20% + 前50名人数 20%(参评学生数以秋季入学"
+                                     "名册为准);学校总评 = 各年级各科目得分之和,教学点不参与学校总评;分两组排名;"
+                                     "奖惩标记附原文。方案可用 schoolq preset 复制修改。")
+    add_db_argument(p)
+    p.add_argument("--exam", required=True, help="考试编号或名称")
+    p.add_argument("--preset", help="篇7 方案编号(默认:在用的方案)")
+    add_json_argument(p)
+    p.set_defaults(func=cmd_score)
 
     county = sub.add_parser("county", help="县级数据库:新建(登记与导入用 township register/import)")
     group = county.add_subparsers(dest="county_command", metavar="子命令", required=True)
@@ -178,4 +193,29 @@ def cmd_checks(args) -> int:
         return 0
     for line in check_lines(report):
         print(line)
+    return 0
+
+
+def cmd_score(args) -> int:
+    """Print the 篇7 township scores of an exam, one row per school (JSON with --json); return the
+    exit code."""
+    with with_db(args, write=False) as session:
+        exam = find_exam(session.db, args.exam)
+        result = township_subject_scores(session.db, exam["id"], preset=args.preset)
+        preset = resolve(session.db, "township_subject", args.preset)
+    rows = school_rows(result)
+    if args.json:
+        emit_json(rows)
+        return 0
+    print(f"{exam['name']}:篇7 乡镇质量检测评分(参评学生数按 {result['roster_day']} 的秋季入学名册)")
+    table = [[r["school_name"], r["group"], str(len(r["items"])), f"{r['total']:.1f}",
+              f"{r['total_rank']}/{r['total_rank_of']}" if r["total_rank"] else "不参与",
+              ";".join(f["text"] for f in r["flags"])] for r in rows]
+    print(format_table(["学校", "分组", "科目数", "学校总评", "总评名次", "标记"], table, 2))
+    for r in rows:
+        for item in r["items"]:
+            for flag in item["flags"]:
+                if flag["code"] != "subject_top_third":
+                    print(f"{r['school_name']} {item['grade']}年级{item['subject']}:{flag['text']}(依据:{flag['rule']})")
+    print(f"评分方案:{display_name(preset.name)}(第 {preset.version} 版,校验码 {preset.hash[:12]})")
     return 0

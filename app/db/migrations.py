@@ -514,15 +514,57 @@ def m009_account_lockout(db: Database) -> None:
         db.execute(statement)
 
 
+# One preset store (app.preset_store): scoring_preset holds the named copies of every kind of
+# preset (scoring kinds and the rule sets timetable, workload, observation, routine), each with a
+# version that grows with every change; `origin` is the code of the township whose config package
+# brought a copy or a rule set in force (NULL: made in this database).
+_M010 = [
+    "ALTER TABLE scoring_preset ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE scoring_preset ADD COLUMN origin TEXT",
+    "ALTER TABLE preset_setting ADD COLUMN origin TEXT",
+]
+
+
 @migration
-def m010_township_age_recipient(db: Database) -> None:
+def m010_preset_versions_and_origin(db: Database) -> None:
+    for statement in _M010:
+        db.execute(statement)
+
+
+# Quality targets (app.services.targets) also name a 进步值 (progress) or a place among the schools
+# (rank; lower is better, like low_rate): SQLite cannot widen a CHECK, so the table is rebuilt.
+_M011 = [
+    f"""CREATE TABLE quality_target_new (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        grade INTEGER CHECK (grade BETWEEN 1 AND 9), subject_id TEXT REFERENCES subject(id),
+        metric TEXT NOT NULL CHECK (metric IN ('mean', 'pass_rate', 'excellent_rate', 'low_rate', 'composite',
+                                               'progress', 'rank')),
+        target REAL NOT NULL, note TEXT,
+        {_STAMPS})""",
+    "INSERT INTO quality_target_new SELECT id, school_id, term_id, grade, subject_id, metric, target, note,"
+    " created_at, updated_at FROM quality_target",
+    "DROP TABLE quality_target",
+    "ALTER TABLE quality_target_new RENAME TO quality_target",
+    "CREATE INDEX idx_quality_target_school_term ON quality_target(school_id, term_id)",
+]
+
+
+@migration
+def m011_quality_target_progress_and_rank(db: Database) -> None:
+    for statement in _M011:
+        db.execute(statement)
+
+
+@migration
+def m012_township_age_recipient(db: Database) -> None:
     # A school keeps, with the township's trusted key, the township's age recipient from its config
     # package: every data package the school exports is encrypted to it (app.packages.sealing).
     db.execute("ALTER TABLE trusted_key ADD COLUMN age_recipient TEXT")
 
 
 @migration
-def m011_audit_signers(db: Database) -> None:
+def m013_audit_signers(db: Database) -> None:
     # Each account's own key for signing the audit chain's head when its session closes (a teacher's
     # passphrase does not open the database's key): the private key encrypted under the account's
     # passphrase (retired when that changes), the public key certified by the database's key at the

@@ -20,6 +20,7 @@ from app.reports import charts, findings
 from app.reports.common import cutoff_text, exam_when, grade_name, make_stamp, policy_text, resolve_baseline
 from app.reports.figures import progress_or_note, trend
 from app.reports.layout import PAGE_WIDTH
+from app.reports.targets import target_table
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
 from app.services.schools import get_meta
@@ -28,6 +29,7 @@ from app.stats.presets import active_preset
 from app.stats.ranking import COMPARISONS, comparison, comparison_groups, exam_may_rank, rank_refusal, rank_schools
 from app.stats.roster import pupils_without_marks
 from app.stats.scoring import central_school_scores
+from app.stats.target_results import target_results
 from app.stats.vocabulary import NO_BASELINE, cite
 from app.validation.mask import PERSONAL_NOTE
 
@@ -338,6 +340,12 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     raw_ordered = sorted(per_school.values(), key=lambda r: (r["group"], r["rank"] or 999, r["code"]))
     raw_table = _raw_table(exam, raw_ordered, group_names, ranked, mode)
     central_block = _central_block(central, central_note, per_school, central_preset, preset)
+    targets = target_results(db, exam_id, school_ids=[s["id"] for s in schools],
+                             baseline_id=baseline["id"] if baseline else None)
+    missed = [t for t in targets if t["status"] == "未完成"]
+    if targets:
+        central_block.append(target_table(missed, "未完成的质量目标", with_school=True) if missed
+                             else Text("各校本次考试的质量目标均已完成。"))
     wide, town_table = _detail_tables(exam, school_records, raw_ordered, town)
     trend_block: list = []
     if len(labels) > 1:

@@ -13,7 +13,7 @@ from app.db.writes import SYSTEM
 from app.errors import NotFound, ValidationError
 from app.reports import build_report, write_report
 from app.services.schools import create_township
-from app.stats.presets import copy_preset, edit_preset, set_active_preset
+from app.preset_store import activate, copy_preset, edit_preset
 from app.stats.progress import progress_values
 from report_helpers import copy_demo, exam_ids, ink_share, line_with, pages_text, render_page, roster_figures
 
@@ -179,7 +179,7 @@ def test_township_lists_missing_and_small_schools_unranked(demo_db, tmp_path):
                     [exams["统考"]])
     copy = copy_preset(demo_db, SYSTEM, "sanlv-yifen-default", "最小样本 15 人")
     edit_preset(demo_db, SYSTEM, copy.id, {"min_group_size": 15})
-    set_active_preset(demo_db, SYSTEM, copy.id)
+    activate(demo_db, SYSTEM, copy.id)
     name = demo_db.execute(  # one pupil of 油溪 loses their marks: the report names them
         "SELECT p.name FROM pupil p JOIN school s ON s.id = p.school_id JOIN mark m ON m.pupil_id = p.id"
         " WHERE s.code = 'QSZ02' AND m.exam_id = ? ORDER BY p.student_no LIMIT 1", [exams["统考"]]).fetchone()[0]

@@ -48,6 +48,8 @@ def _dialogs(session, school_id: str) -> dict:
     from ui.dialogs.help_dialog import HelpDialog
     from ui.dialogs.new_school_dialog import NewSchoolDialog
     from ui.dialogs.new_user_dialog import NewUserDialog
+    from app.preset_store import find
+    from ui.dialogs.preset_dialog import PresetDialog
     from ui.dialogs.pupil_dialog import PupilDialog
     from ui.dialogs.register_key_dialog import RegisterKeyDialog
     from ui.dialogs.start_term_dialog import StartTermDialog
@@ -69,6 +71,7 @@ def _dialogs(session, school_id: str) -> dict:
         "听课记录": lambda: ObservationDialog(session, school_id), "常规检查": lambda: RoutineCheckDialog(session, school_id),
         "工作量系数与标准": lambda: WorkloadSettingsDialog(session), "作息时间": lambda: DayPlanDialog(session, school_id),
         "课程计划": lambda: PlanDialog(session, school_id),
+        "修改方案": lambda: PresetDialog(session, find(session.db, "routine-default").preset),
     }
 
 
