@@ -45,12 +45,12 @@ def read_only(folder: Path) -> None:
 
 
 def fill(folder: Path) -> None:
-    """Take every free byte of the disk holding `folder`."""
-    with open(folder / "filler.bin", "wb") as handle:
+    """Take every free byte of the disk holding `folder` (unbuffered: a buffer holding the tail of the
+    last write would fail again when the file closes, depending on how much space the database left)."""
+    with open(folder / "filler.bin", "wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(b"\0" * 65536)
-                handle.flush()
         except OSError:
             pass
 
