@@ -89,6 +89,18 @@ FIELDS: dict[str, list[Field]] = {
     "central_school": [
         _w("weights.central", "校本部得分的权重", "中心小学得分中校本部得分占多少(两项之和为 100%)"),
         _w("weights.villages", "村级学校平均得分的权重", "中心小学得分中辖区村级学校平均得分占多少"),
+        _w("annual.weights.index", "年度考核:指标体系得分的权重", "三项之和为 100%"),
+        _w("annual.weights.dynamic", "年度考核:动态考核得分的权重", "三项之和为 100%"),
+        _w("annual.weights.satisfaction", "年度考核:满意度测评得分的权重", "三项之和为 100%"),
+        Field("annual.quality_max", "年度考核:教育质量得分上限", "教育质量得分直接计入总分,不超过此数", 0, 100),
+        _w("annual.satisfaction_votes.*", "满意度:“{key}”一票折算", "每张该意见的票折算的分值(满分 1)"),
+        _w("annual.satisfaction_raters.leaders", "满意度:班子成员与股室负责人的权重", "两类测评主体之和为 100%"),
+        _w("annual.satisfaction_raters.others", "满意度:教师、家长、学生的权重", "两类测评主体之和为 100%"),
+        Field("annual.bands.*.min", "等次“{name}”的最低分", "年度得分达到此分(且满足其他条件)评为该等次", 0, 100),
+    ],
+    "school_evaluation": [
+        Field("parts.*", "{key}评估满分", "这一部分各评估要点的分值之和不超过此数", 0, 1000),
+        Field("bands.*.min", "“{name}”的最低总分", "总分达到此分评为该等级", 0, 1000),
     ],
     "timetable": [
         Field("travel_minutes", "走教路程时间(分钟)", "走教教师两校之间默认需要的时间", 0, 240, True),

@@ -28,7 +28,8 @@ def _where(row: dict) -> str:
     return (f"{row['grade']}年级" if row["grade"] else "全校") + (row["subject"] or "各学科")
 
 
-def _difference(row: dict) -> str:
+def difference_text(row: dict) -> str:
+    """Return a target's difference as people read it: rates in percentage points, '—' without a result."""
     if row["difference"] is None:
         return "—"
     value = row["difference"]
@@ -44,7 +45,7 @@ def target_table(rows: list[dict], title: str = "质量目标完成情况", *, w
     columns += [Column("年级与学科"), Column("指标"), Column("目标"), Column("实际"), Column("差额"), Column("完成情况")]
     body = [([r["school_name"]] if with_school else []) + [
         _where(r), METRICS[r["metric"]], target_text(r["metric"], r["target"]), target_text(r["metric"], r["result"]),
-        _difference(r), r["status"]] for r in rows]
+        difference_text(r), r["status"]] for r in rows]
     return Table(title, columns, body, sheet=title[:31],
                  note="差额为正表示好于目标(低分率、名次越低越好)。目标由乡镇下发。")
 

@@ -22,12 +22,14 @@ KINDS = {
     "teacher_composite": "教师教学业绩得分",
     "township_subject": "乡镇单科成绩",
     "central_school": "中心小学得分",
+    "school_evaluation": "学校教学质量评估(240 分)",
 }
 DEFAULTS = {
     "quality": "sanlv-yifen-default",
     "teacher_composite": "teacher-000-17",
     "township_subject": "township-000-7",
     "central_school": "central-000-20",
+    "school_evaluation": "evaluation-000-10",
 }
 
 
@@ -104,7 +106,7 @@ def resolve(db: Database | None, kind: str, preset: Preset | str | None) -> Pres
 _RANGES = {kind: [(f.pattern, f.low, f.high, f.integer) for f in FIELDS[kind] if "*" not in f.pattern and not f.choices]
            for kind in KINDS}
 _SUMS = {"quality": ["composite"], "teacher_composite": ["weights"], "township_subject": ["weights"],
-         "central_school": ["weights"]}
+         "central_school": ["weights"], "school_evaluation": []}
 _LABELS = {"composite": "三率一分权重", "weights": "各项权重"}
 
 
@@ -146,6 +148,12 @@ def validate(content: dict) -> list[Problem]:
                                     field="school_comparison"))
         if not isinstance(content.get("autumn_roster_types", []), list):
             problems.append(Problem("按秋季入学名册统计的考试类型应为一个列表。", field="autumn_roster_types"))
+    if kind == "central_school" and isinstance(content.get("annual"), dict):
+        annual = content["annual"]
+        for group, label in (("weights", "年度考核三项权重"), ("satisfaction_raters", "满意度两类测评主体的权重")):
+            values = list(annual.get(group, {}).values())
+            if values and abs(sum(values) - 1) > 1e-6:
+                problems.append(Problem(f"{label}之和应为 100%,现在是 {sum(values) * 100:g}%。", field=f"annual.{group}"))
     if kind == "teacher_composite":
         bands = content.get("bands", [])
         if not bands or abs(sum(b.get("share", 0) for b in bands) - 1) > 1e-6:

@@ -8,8 +8,8 @@
   (app.stats.roster under the autumn-intake roster day, the roster policy).
 - 单科成绩 = 巩固率 10% + 人均分 50% + 优秀率 20% + 前50名人数 20%. 篇7 does not say how the four
   items are made comparable; each is scaled to the best school of the same grade and subject in the
-  township (= 100), as the preset's source says. 巩固率 is the cohort's retention (`retention`:
-  computed here, minimally, from the pupils' status until the records branch gives app/ one).
+  township (= 100), as the preset's source says. 巩固率 is the cohort's retention from the status
+  history (`retention`: computed here, minimally, until the records branch gives app/ one).
 - 学校总评 = the sum of the school's grade × subject scores ("各年级各科目得分之和"; the preset may
   take the mean instead); 教学点 do not enter it ("教学点不参与学校总评"): no total_rank.
 - Ranks within the preset's two groups (校本部; 完小、教学点); flags for rewards and penalties, each
@@ -34,26 +34,46 @@ from app.services.schools import current_term
 from app.stats.groups import group_stats
 from app.stats.presets import Preset, active_preset, resolve
 from app.stats.ranking import competition_ranks, rank_refusal
-from app.stats.roster import roster_day
+from app.stats.roster import enrolled_on, roster_day
 
 ITEMS = ("retention", "mean", "excellent_rate", "top_n")
 COMPOSITE = "综合"
 MAIN = ("yw", "sx", "yy")
 
 
-def retention(db: Database, exam: dict) -> dict[tuple[str, int], float]:
-    """Return {(school_id, grade in the exam): 巩固率} for the cohort of each grade: pupils still
-    enrolled (在读, 转入, 休学) ÷ those plus the lost (流失); legitimate transfers out (转出) are
-    netted out. Grades without any such pupil are left out."""
+def _status_on(day: str, status: str, status_date: str | None, history: list[tuple[str, str]]) -> str | None:
+    """Return the pupil's status on `day` from the status history (and the current status with its
+    date), or None when nothing is recorded up to that day."""
+    events = sorted(history)
+    if status_date and (status_date, status) not in events:
+        events = sorted([*events, (status_date, status)])
+    before = [s for d, s in events if d <= day]
+    return before[-1] if before else None
+
+
+def retention(db: Database, exam: dict, autumn_day: str) -> dict[tuple[str, int], float]:
+    """Return {(school_id, grade in the exam): 巩固率} from the status history: of the pupils enrolled
+    in the grade at the autumn intake, those still there on the exam day (在读, 转入, 休学) ÷ those plus
+    the ones lost (流失) by then; transfers out (转出) are netted out, a pupil who leaves after the exam
+    still counts as kept. Grades without any such pupil are left out."""
     year_of = lambda code: int(code[:4])  # noqa: E731
     shift = year_of(current_term(db)["code"]) - year_of(exam["term_code"])
-    out = {}
-    for school_id, grade, kept, lost in db.execute(
-            "SELECT school_id, grade - ?, SUM(status IN ('在读', '转入', '休学')), SUM(status = '流失')"
-            " FROM pupil GROUP BY school_id, grade - ?", [shift, shift]):
-        if kept + lost:
-            out[(school_id, grade)] = kept / (kept + lost)
-    return out
+    exam_day = exam.get("date") or autumn_day
+    history: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for pupil_id, status, date in db.execute("SELECT pupil_id, status, date FROM pupil_status_change"):
+        history[pupil_id].append((date, status))
+    counts: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for pid, school_id, grade, status, status_date, enrol in db.execute(
+            "SELECT id, school_id, grade - ?, status, status_date, enrol_date FROM pupil", [shift]):
+        events = history.get(pid, [])
+        if not enrolled_on(autumn_day, status, status_date, enrol, events):
+            continue
+        then = _status_on(exam_day, status, status_date, events) or "在读"
+        if then in ("在读", "转入", "休学"):
+            counts[(school_id, grade)][0] += 1
+        elif then == "流失":
+            counts[(school_id, grade)][1] += 1
+    return {key: kept / (kept + lost) for key, (kept, lost) in counts.items() if kept + lost}
 
 
 def _autumn_quality(db: Database, exam: dict) -> Preset:
@@ -132,7 +152,8 @@ def township_subject_scores(db: Database, exam_id: str, *, preset: Preset | str 
     schools = {r["code"]: dict(r) for r in db.query(
         "SELECT s.id, s.code, s.name, s.type, IFNULL(t.code, '') AS township FROM school s"
         " LEFT JOIN township t ON t.id = s.township_id")}
-    kept = retention(db, exam)
+    day = roster_day(db, exam, quality)
+    kept = retention(db, exam, day)
     scores, lines = _pupil_scores(db, exam, wanted)
     names = {s["code"]: s["name"] for s in exam["subjects"]}
     items = []
@@ -148,7 +169,7 @@ def township_subject_scores(db: Database, exam_id: str, *, preset: Preset | str 
                       "excellent_rate": sum(v >= excellent - 1e-9 for v in by_pupil.values()) / n,
                       "full_marks": full, "pupils": by_pupil})
     _top_counts(items, int(chosen["top_n"]))
-    return _score(items, chosen, quality, roster_day(db, exam, quality))
+    return _score(items, chosen, quality, day)
 
 
 def _top_counts(items: list[dict], top_n: int) -> None:

@@ -21,6 +21,8 @@ MARKS = {
     "D": ("完小", [60, 60, 60, 60]),
     "E": ("教学点", [82, 78]),
 }
+# D's last pupil sat the exam (10 November) and left as 流失 in December: still kept on the exam day.
+LEFT_AFTER_EXAM = {("D", 3): "2026-12-01"}
 
 
 def build_township(folder: Path) -> dict:
@@ -43,6 +45,8 @@ def build_township(folder: Path) -> dict:
                       "class_id": class_id, "enrol_date": "2023-09-01"}
             if mark is None:
                 values.update(status="流失", status_date="2026-10-10")
+            if (code, i) in LEFT_AFTER_EXAM:
+                values.update(status="流失", status_date=LEFT_AFTER_EXAM[(code, i)])
             pupil_id = add_pupil(db, SYSTEM, school_id, values)
             if mark is not None:
                 set_mark(db, SYSTEM, exam_id=yw_exam, pupil_id=pupil_id, subject_id=subjects["yw"], value=mark)

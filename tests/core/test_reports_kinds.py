@@ -158,11 +158,12 @@ def test_township_progress_first_groups_apart_and_central_score(demo):
                                          [exams["统考"]])]
     expected = sum(roster_figures(db, exams["统考"], s, school="QSZ02")["mean"] for s in subjects) / len(subjects) / 100
     assert next(r for r in raw if r["学校"] == "油溪完全小学")["平均得分率"] == pytest.approx(expected)
-    central = _sheet(wb, "中心小学得分")[0]
+    central = _sheet(wb, "中心小学综合分")[0]
     villages = [r["综合分"] for r in raw if r["组别"] != "校本部"]
     own = next(r["综合分"] for r in raw if r["组别"] == "校本部")
     assert central["村级学校数"] == 5
-    assert central["中心小学得分"] == pytest.approx(0.6 * own + 0.4 * sum(villages) / len(villages))
+    assert central["中心小学综合分"] == pytest.approx(0.6 * own + 0.4 * sum(villages) / len(villages))
+    assert "不是年度绩效考核的中心小学得分" in text.replace(" ", "").replace("\n", "")
     assert "全乡各校本次考试的成绩都已收齐" in text
     # School figures only, unless pupils on a roster without a mark are named: then the footer says so.
     named = "名册上有、没有成绩的学生" in text

@@ -48,6 +48,9 @@ def test_single_subject_scores_ranks_and_flags_worked_by_hand(township):
     items = {i["school_code"]: i for i in result["items"]}
     assert {c: round(i["score"], 4) for c, i in items.items()} == EXPECTED
     assert (items["SC"]["n"], items["SC"]["retention"], items["SC"]["mean"]) == (4, 0.75, 57.5)
+    # D's pupil who left after the exam was there on the exam day: 巩固率 stays 1 (today's status alone
+    # would say 3 of 4).
+    assert (items["SD"]["n"], items["SD"]["retention"]) == (4, 1.0)
     assert [items[c]["top_n"] for c in ("SA", "SB", "SC", "SD", "SE")] == [1, 1, 1, 0, 0]
     assert (items["SA"]["group"], items["SB"]["group"]) == ("校本部", "完小、教学点")
     # Group 2 (完小、教学点): B 93.75, E 80, C 73.4375, D 47.5; township mean 391.5625 / 5 = 78.3125.

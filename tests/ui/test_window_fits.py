@@ -56,6 +56,7 @@ def _dialogs(session, school_id: str) -> dict:
     from ui.dialogs.teacher_dialog import TeacherDialog
     from ui.dialogs.welcome_dialog import WelcomeDialog
     from ui.pages.assignments_page import AssignmentPreviewDialog
+    from ui.pages.targets_page import TargetDialog
     from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
     from ui.pages.timetable_dialogs import DayPlanDialog, PlanDialog
 
@@ -72,6 +73,7 @@ def _dialogs(session, school_id: str) -> dict:
         "工作量系数与标准": lambda: WorkloadSettingsDialog(session), "作息时间": lambda: DayPlanDialog(session, school_id),
         "课程计划": lambda: PlanDialog(session, school_id),
         "修改方案": lambda: PresetDialog(session, find(session.db, "routine-default").preset),
+        "新增质量目标": lambda: TargetDialog(session),
     }
 
 

@@ -15,6 +15,7 @@ from ui.pages.pupils_page import PupilsPage
 from ui.pages.quality_page import QualityPage
 from ui.pages.reports_page import ReportsPage
 from ui.pages.settings_page import SettingsPage
+from ui.pages.targets_page import TargetsPage
 from ui.pages.teachers_page import TeachersPage
 from ui.pages.timetable_page import TimetablePage
 from ui.pages.township_score_page import TownshipScorePage
@@ -31,6 +32,7 @@ PAGES: list[type[Page]] = [
     ExamOverviewPage,
     QualityPage,
     TownshipScorePage,
+    TargetsPage,
     ReportsPage,
     TimetablePage,
     WorkloadPage,

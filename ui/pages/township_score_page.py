@@ -3,9 +3,11 @@ and place in its group (教学点 outside it), the reward and penalty flags with
 and every grade × subject score (app.stats.township_scheme, computed on the worker)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableView, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+                               QTableView, QTextBrowser, QVBoxLayout, QWidget)
 
 from app.preset_names import display_name
 from app.reports.common import grade_name
@@ -13,6 +15,7 @@ from app.services.exams import list_exams
 from app.stats.presets import active_preset
 from app.stats.township_scheme import township_subject_scores
 from ui.dialogs.messages import show_error
+from ui.dialogs.scheme_sheet_dialog import SchemeSheetDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
@@ -64,6 +67,14 @@ class TownshipScorePage(Page):
         self.basis.setWordWrap(True)
         self.basis.setStyleSheet("color: #555;")
         top.addWidget(self.basis, 1)
+        self.annual_button = QPushButton(self.tr("年度绩效考核…"))
+        self.annual_button.setToolTip(self.tr("读入填好的年度绩效考核表,算出各校得分、等次和中心小学得分"))
+        self.annual_button.clicked.connect(lambda: self.open_sheet("annual"))
+        self.evaluation_button = QPushButton(self.tr("240 分评估…"))
+        self.evaluation_button.setToolTip(self.tr("读入填好的学校教学质量评估表,列出自评与乡镇评分和等级"))
+        self.evaluation_button.clicked.connect(lambda: self.open_sheet("evaluation"))
+        top.addWidget(self.annual_button)
+        top.addWidget(self.evaluation_button)
         layout.addLayout(top)
         self.school_columns = [
             Column("school_name", self.tr("学校"), field_text("school_name"), sample="青山镇中心小学"),
@@ -104,6 +115,19 @@ class TownshipScorePage(Page):
         split.addWidget(self.item_table)
         split.setSizes([260, 400])
         layout.addWidget(split, 1)
+
+    def open_sheet(self, kind: str) -> None:
+        """Read a filled 篇20 (annual) or 篇10 (evaluation) item sheet and show its scores."""
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择填好的考核表"), str(Path.home()),
+                                              self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
+        if not name:
+            return
+        try:
+            dialog = SchemeSheetDialog(self.session, kind, name, self)
+        except Exception as exc:  # noqa: BLE001 - problems are shown in Chinese with their cells
+            show_error(self, exc)
+            return
+        dialog.exec()
 
     def page_title(self) -> str:
         """Return the navigation title."""
