@@ -66,6 +66,13 @@ class ExportResult:
     counts: dict
     sealed: bool = False
 
+    def to_dict(self) -> dict:
+        """Return the result as plain data (for --json): path, file, sequence, term, size,
+        sha256, fingerprint, the counts of what the package holds and whether it is encrypted."""
+        return {"path": str(self.path), "file": self.file_name, "sequence": self.sequence, "term": self.term_code,
+                "size": self.size, "sha256": self.sha256, "fingerprint": self.fingerprint, "counts": self.counts,
+                "encrypted": self.sealed}
+
 
 def local_scoring_presets(db: Database) -> list[dict]:
     """Return id, name, kind, version, content hash and origin (the township that sent it, or None)

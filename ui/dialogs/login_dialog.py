@@ -10,7 +10,7 @@ from app.db.writes import Actor
 from app.errors import Problem, ValidationError
 from app.services.users import login
 from ui.dialogs.account_dialogs import RecoverDialog
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
 
 class LoginDialog(QDialog):
@@ -38,14 +38,11 @@ class LoginDialog(QDialog):
             hint.setObjectName("demo_hint")
             hint.setStyleSheet("color: #555;")
             layout.addWidget(hint)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登录"))
+        buttons = ok_cancel_buttons(self, self.tr("登录"))
         self.forgot_button = QPushButton(self.tr("忘记口令…"))
         self.forgot_button.setToolTip(self.tr("用恢复单上的恢复码重设管理员口令"))
         self.forgot_button.clicked.connect(self.recover)
         buttons.addButton(self.forgot_button, QDialogButtonBox.ButtonRole.ResetRole)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         (self.passphrase if self.username.text() else self.username).setFocus()
 
