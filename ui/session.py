@@ -57,9 +57,10 @@ class Session(QObject):
         self.path = Path(path)
         self.db = db
         self.actor = actor
-        # An administrator's passphrase, kept for this session only: closing it signs the audit
-        # chain's head with the database's key (app.services.audit.sign_session_end).
-        self._passphrase = passphrase if actor.role in ("township_admin", "school_admin") else None
+        # The account's passphrase, kept for this session only: closing it signs the audit chain's
+        # head, an administrator's with the database's key, another account's with its own key
+        # (app.services.audit.sign_session_end).
+        self._passphrase = passphrase
         self._started = chain_head(db)
         self.tasks = tasks
         self._local = threading.local()

@@ -30,7 +30,7 @@ from app.stats.progress import value_added
 from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
 from app.stats.vocabulary import NO_BASELINE, SMALL_SAMPLE, cite, grades_text, value_added_verdict
-from app.validation.mask import mask_student_no
+from app.validation.mask import PERSONAL_NOTE, mask_student_no
 
 
 def remark(record: dict, exam: dict) -> str:
@@ -354,7 +354,7 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
              ("基线考试", f"{baseline_name}({baseline['term_name']})" if baseline else "无"),
              ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
     stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
-                               school_ids=township_schools(db, [school["id"]])), personal=True)
+                               school_ids=township_schools(db, [school["id"]])), personal=PERSONAL_NOTE)
     basis.append(("数据校验", stamp.data_hash))
     title = "考试质量分析报告"
     return Report(kind="exam-school", title=title, confidential=True, subtitle=f"{school['name']} · {exam['name']}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
 
 from sqlite_utils import Database
 
@@ -30,6 +31,7 @@ from app.stats.roster import pupils_without_marks
 from app.stats.scoring import central_school_scores
 from app.stats.target_results import target_results
 from app.stats.vocabulary import NO_BASELINE, cite
+from app.validation.mask import PERSONAL_NOTE
 
 
 def find_township(db: Database, code: str | None) -> dict:
@@ -371,6 +373,8 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, central_preset],
                        made=made, school_ids=[r[0] for r in db.execute("SELECT id FROM school WHERE township_id = ?",
                                                                        [township["id"]])])
+    if without_table is not None:  # pupils named: the footer says so
+        stamp = replace(stamp, personal=PERSONAL_NOTE)
     basis.append(("数据校验", stamp.data_hash))
     title = "教学质量汇总报告"
     return Report(kind="township", title=title, subtitle=f"{township['name']} · {exam['name']}",

@@ -40,7 +40,8 @@ def world(demo_template, tmp_path_factory):
     for code in ("QSZ01", CODE):
         db = open_database(root / "schools" / f"{code}.sqlite")
         register_key(township, admin, level="school", code=code, pem=own_public_pem(db))
-        assert import_package(township, admin, export_package(db, actor_for(db), "demo", usb).path).status == "accepted"
+        package = export_package(db, actor_for(db), "demo", usb, unencrypted=True).path
+        assert import_package(township, admin, package).status == "accepted"
         db.close()
     township.close()
     return root
@@ -78,7 +79,7 @@ def signed(school, tmp_path, monkeypatch, change=None):
         monkeypatch.setattr(snapshot, "collect", altered)
     out = tmp_path / f"usb{len(list(tmp_path.glob('usb*')))}"
     out.mkdir()
-    path = export_package(school, actor_for(school), "demo", out).path
+    path = export_package(school, actor_for(school), "demo", out, unencrypted=True).path
     monkeypatch.setattr(snapshot, "collect", snapshot.collect if change is None else collect)
     return path
 

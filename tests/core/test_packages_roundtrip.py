@@ -74,7 +74,7 @@ def exported(demo_template, tmp_path_factory):
     packages = {}
     for code in CODES:
         db = open_database(root / "schools" / f"{code}.sqlite")
-        packages[code] = [export_package(db, actor_for(db), "demo", root / "usb", term_code=t).path for t in TERMS]
+        packages[code] = [export_package(db, actor_for(db), "demo", root / "usb", term_code=t, unencrypted=True).path for t in TERMS]
         (root / "keys" / f"{code}.pem").write_text(own_public_pem(db), encoding="ascii")
         db.close()
     return {"root": root, "packages": packages}
@@ -193,9 +193,9 @@ def test_a_later_package_replaces_the_term_and_the_log_says_what_changed(exporte
         update_row(school, actor, "teacher", teacher["id"], {"phone": "13800000000"})
     usb = tmp_path / "usb"
     usb.mkdir()
-    third = export_package(school, actor, "demo", usb)
-    fourth = export_package(school, actor, "demo", usb)
-    fifth = export_package(school, actor, "demo", usb)
+    third = export_package(school, actor, "demo", usb, unencrypted=True)
+    fourth = export_package(school, actor, "demo", usb, unencrypted=True)
+    fifth = export_package(school, actor, "demo", usb, unencrypted=True)
     school.close()
     assert (third.sequence, fourth.sequence, fifth.sequence) == (3, 4, 5)
 
@@ -274,9 +274,9 @@ def test_a_pupil_deleted_at_the_school_disappears_at_the_township(exported, town
     pid = pupils.add_pupil(school, actor, school_id("QSZ06"), {
         "student_no": "G430000201501018884", "name": "录错生", "gender": "男", "grade": klass["grade"],
         "class_id": klass["id"], "status": "在读"})
-    first = export_package(school, actor, "demo", usb)
+    first = export_package(school, actor, "demo", usb, unencrypted=True)
     pupils.delete_pupil(school, actor, pid)
-    second = export_package(school, actor, "demo", usb)
+    second = export_package(school, actor, "demo", usb, unencrypted=True)
     school.close()
     assert import_package(township, actor_for(township), first.path).summary["pupils_added"] == ["录错生(G430000201501018884)"]
     result = import_package(township, actor_for(township), second.path)
@@ -301,7 +301,7 @@ def test_cross_school_checks_find_shared_student_numbers_and_itinerant_clashes(e
     school.execute("DELETE FROM timetable_slot WHERE class_id = ? AND day = ? AND slot = ?", [visit[2], *home])
     school.execute("UPDATE timetable_slot SET day = ?, slot = ? WHERE id = ?", [*home, visit[0]])
     school.conn.commit()
-    package = export_package(school, actor_for(school), "demo", tmp_path)
+    package = export_package(school, actor_for(school), "demo", tmp_path, unencrypted=True)
     school.close()
     assert import_package(township, actor_for(township), package.path).status == "accepted"
     dupes = views.duplicate_student_numbers(township)
@@ -398,7 +398,7 @@ def test_a_teacher_removed_at_home_but_still_timetabled_elsewhere_is_kept_inacti
                 "UPDATE class SET head_teacher_id = NULL WHERE head_teacher_id = ?", "DELETE FROM teacher WHERE id = ?"):
         school.execute(sql, [walker[0]])
     school.conn.commit()
-    package = export_package(school, actor_for(school), "demo", tmp_path)
+    package = export_package(school, actor_for(school), "demo", tmp_path, unencrypted=True)
     school.close()
     elsewhere = township.execute("SELECT COUNT(*) FROM timetable_slot WHERE teacher_id = ? AND school_id != ?",
                                  [walker[0], school_id("QSZ01")]).fetchone()[0]
