@@ -169,7 +169,7 @@ def _per_teacher(db: Database, exam_id: str, pupils: dict[str, dict], tutors: di
 def difficulty_share(db: Database, *, school_id: str | None = None, term: dict | None = None) -> dict:
     """Return the 双困生 share of the term (default current): {term, day (the roster day), schools:
     [{school_id, school_code, school_name, pupils, flagged, share}], classes: [{class_id, class_name,
-    school_code, pupils, flagged, share}]} (share None for an empty class)."""
+    school_code, school_name, pupils, flagged, share}]} (share None for an empty class)."""
     term = term or current_term(db)
     day = min(term["end_date"], dt.date.today().isoformat())
     history: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -195,7 +195,8 @@ def difficulty_share(db: Database, *, school_id: str | None = None, term: dict |
         school["flagged"] += p["id"] in flagged
         if p["class_id"] and p["academic_year_id"] == term["academic_year_id"]:
             group = classes.setdefault(p["class_id"], {"class_id": p["class_id"], "class_name": p["class_name"],
-                                                       "school_code": p["code"], "pupils": 0, "flagged": 0})
+                                                       "school_code": p["code"], "school_name": p["school_name"],
+                                                       "pupils": 0, "flagged": 0})
             group["pupils"] += 1
             group["flagged"] += p["id"] in flagged
     for group in [*schools.values(), *classes.values()]:

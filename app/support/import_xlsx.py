@@ -63,7 +63,7 @@ class _Finder:
     def __init__(self, db: Database, school_id: str):
         self.teachers = [dict(r) for r in db.query("SELECT id, staff_no, name FROM teacher WHERE school_id = ?",
                                                    [school_id])]
-        self.subjects = {}
+        self.subjects: dict[str, str] = {}
         for r in db.query("SELECT id, name, aliases FROM subject ORDER BY sort_order"):
             for word in [r["name"], *(r["aliases"] or "").split(",")]:
                 if word:
@@ -174,6 +174,7 @@ def import_support(db: Database, actor: Actor, path: str | Path, school_id: str,
     finder = _Finder(db, school_id)
     seen: set[tuple[str, str]] = set()
     for table in tables.tables:
+        needed: tuple[str, ...]
         if table.has("content"):
             handler, needed = "tutoring", ("date", "teacher", "pupils", "minutes", "content")
         elif table.has("reason"):

@@ -259,7 +259,8 @@ def list_tutoring(db: Database, *, school_id: str | None = None, teacher_id: str
 def list_difficulties(db: Database, *, school_id: str | None = None, pupil_id: str | None = None,
                       term: dict | None = None, all_terms: bool = False) -> list[dict]:
     """Return 双困生 flags (of the term, default current; every term when `all_terms`), by school,
-    class and 学籍号: the row with student_no, pupil_name, class_name, school_code, term_code."""
+    class and 学籍号: the row with student_no, pupil_name, class_name, school_code, school_name,
+    term_code."""
     where, args = [], []
     if not all_terms:
         where.append("x.term_id = ?")
@@ -270,7 +271,7 @@ def list_difficulties(db: Database, *, school_id: str | None = None, pupil_id: s
             args.append(value)
     return [dict(r) for r in db.query(
         "SELECT x.*, p.student_no, p.name AS pupil_name, p.class_id, c.name AS class_name, s.code AS school_code,"
-        " tm.code AS term_code FROM pupil_difficulty x JOIN pupil p ON p.id = x.pupil_id"
+        " s.name AS school_name, tm.code AS term_code FROM pupil_difficulty x JOIN pupil p ON p.id = x.pupil_id"
         " JOIN school s ON s.id = x.school_id JOIN term tm ON tm.id = x.term_id"
         f" LEFT JOIN class c ON c.id = p.class_id WHERE {' AND '.join(where) or '1'}"
         " ORDER BY s.code, c.number, c.name, p.student_no, tm.code", args)]
