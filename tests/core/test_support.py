@@ -218,3 +218,31 @@ def test_import_writes_all_or_nothing_and_names_sheet_row_and_column(school, tmp
     assert where == [("十一月", 5, "学生"), ("十一月", 6, "教师"), ("十一月", 7, "时长(分钟)")]
     assert "王老师" not in plan.problems[1].message or "任教" in plan.problems[1].message
     assert db.execute("SELECT COUNT(*) FROM tutoring").fetchone()[0] == 2  # the good row 2 was not written either
+
+
+def test_pupil_record_with_z_and_t_against_the_grade_and_a_parents_copy_without_others(school, tmp_path):
+    import statistics
+
+    from app.reports.pdf import write_pdf
+    from app.support.pupil_record import RecordOptions, parent_report, pupil_record
+    from report_helpers import pages_text
+
+    db = school["db"]
+    _tutor(school, SYSTEM, "wang", ["P1", "P2"], "2026-11-10")
+    record = pupil_record(db, school["pupils"]["P1"])
+    assert [e["name"] for e in record["exams"]] == ["第1次统测", "第2次统测", "第3次统测"]
+    chinese = next(s for s in record["exams"][1]["subjects"] if s["subject"] == "语文")
+    # E1 语文 of grade 3: 50 50 20 55 80 90 (P1 … P6); P1 wrote 50
+    population = [50, 50, 20, 55, 80, 90]
+    z = (50 - statistics.fmean(population)) / statistics.pstdev(population)
+    assert chinese["score"] == 50 and chinese["level"] == "待提高"
+    assert chinese["z"] == pytest.approx(z) and chinese["t"] == pytest.approx(50 + 10 * z)
+    assert "rank_class" not in chinese and "rank_grade" not in chinese
+    assert [r["pupil_names"] for r in record["tutoring"]] == ["赵一、钱二"]
+    path = write_pdf(parent_report(db, school["pupils"]["P1"], RecordOptions(t_scores=True)), tmp_path / "档案.pdf")
+    text = "".join(pages_text(path))
+    assert "赵一的学业档案" in text and "待提高" in text and "第3次统测" in text
+    assert "名次" not in text
+    # Nothing of another pupil: not even the one tutored in the same session.
+    for other in ("钱二", "孙三", "李四", "周五", "吴六"):
+        assert other not in text

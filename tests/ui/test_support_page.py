@@ -178,3 +178,35 @@ def test_the_routine_checks_fu_link_shows_the_tutoring_records(demo_path, tasks,
         db = page.session.db
         shiboken6.delete(page)
         db.close()
+
+
+def test_pupil_record_page_and_its_parents_copy(demo_path, tasks, boxes, qapp, qtbot, tmp_path):
+    from app.support.pupil_record import pupil_record
+    from ui.dialogs.pupil_record_dialog import PupilRecordDialog
+
+    db = open_database(demo_path)
+    try:
+        session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
+        pupil_id = db.execute("SELECT tp.pupil_id FROM tutoring_pupil tp JOIN pupil_difficulty d"
+                              " ON d.pupil_id = tp.pupil_id GROUP BY tp.pupil_id ORDER BY COUNT(*) DESC LIMIT 1"
+                              ).fetchone()[0]
+        record = pupil_record(db, pupil_id)
+        dialog = PupilRecordDialog(session, pupil_id)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        marks = sum(len(e["subjects"]) for e in record["exams"])
+        assert len(column_texts(dialog.marks_table, "考试")) == marks and len(record["exams"]) == 3
+        assert "双困生" in dialog.heading.text() and record["pupil"]["name"] in dialog.heading.text()
+        assert len(column_texts(dialog.tutoring_table, "日期")) == len(record["tutoring"]) > 0
+        assert dialog.chart.data is not None and len(dialog.chart.data.labels) == 3
+        if SHOTS:
+            for index in range(dialog.tabs.count()):
+                dialog.tabs.setCurrentIndex(index)
+                dialog.grab().save(os.path.join(SHOTS, f"pupil_record_tab{index}.png"))
+        dialog.t_box.setChecked(True)
+        path = dialog.write(tmp_path / "档案.pdf")
+        assert path.stat().st_size > 10_000
+        dialog.close()
+        shiboken6.delete(dialog)
+    finally:
+        db.close()

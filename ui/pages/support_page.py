@@ -16,6 +16,7 @@ from app.support.import_xlsx import import_support
 from app.support.plans import list_plans, make_plans, remove_plan
 from app.support.records import clear_difficulty, delete_tutoring, list_difficulties, list_tutoring
 from ui.dialogs.messages import confirm, show_error, warn
+from ui.dialogs.pupil_record_dialog import PupilRecordDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text, school_column
 from ui.pages.page import Page
 from ui.pages.support_dialogs import DifficultyDialog, TutoringDialog, tutoring_columns
@@ -233,6 +234,8 @@ class SupportPage(Page):
         self.teacher_table, self.teacher_model = _table(teacher_columns())
         row.addWidget(self.teacher_table, 2)
         self.pupil_table, self.pupil_model = _table(pupil_columns())
+        self.pupil_table.setToolTip(self.tr("双击学生打开学业档案"))
+        self.pupil_table.doubleClicked.connect(lambda index: self.show_record(self.pupil_model.row_data(index.row())))
         row.addWidget(self.pupil_table, 3)
         column.addLayout(row, 2)
         self.tabs.addTab(tab, self.tr("转化统计"))
@@ -322,6 +325,10 @@ class SupportPage(Page):
             return False
         self.session.notify_changed(Changed.ROUTINE)
         return True
+
+    def show_record(self, row: dict) -> None:
+        """Open the 学业档案 of the pupil of `row`."""
+        PupilRecordDialog(self.session, row["pupil_id"], self).exec()
 
     def make_lists(self) -> None:
         """生成帮扶名单: the chosen exam's lists go to their teachers' tutoring lists."""
