@@ -67,7 +67,8 @@ def care_group_section(title: str, records: list[dict], min_size: int) -> Sectio
     columns = [Column("学科"), Column("群体"), Column("人数", "int"), Column("平均分", "num"), Column("及格率", "pct"),
                Column("优秀率", "pct"), Column("其他学生人数", "int"), Column("其他平均分", "num"),
                Column("其他及格率", "pct"), Column("平均分差", "signed"), Column("及格率差", "pct"), Column("说明")]
-    rows, muted = [], set()
+    rows: list[list] = []
+    muted: set[int] = set()
     for r in records:
         mine, rest = r["flagged"], r["others"]
         if mine["small_sample"] or rest["small_sample"]:
