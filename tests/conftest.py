@@ -9,6 +9,12 @@ import pytest
 from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.demo import generate
+from app.services import keys
+
+# Every log-in and key unlock costs one scrypt run (0.27 s at the product's n = 65,536), and the
+# suite logs in hundreds of times. Tests hash and wrap at n = 4,096 (hashes record their n, so checks
+# stay exact); test_cli_auth restores the product's cost where it asserts the ≥ 100 ms a guess.
+keys.KDF["n"] = 2**12
 
 
 @pytest.fixture(autouse=True)

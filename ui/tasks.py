@@ -76,26 +76,36 @@ class _Job:
 
 
 class _Worker(QThread):
-    """Runs queued jobs one after another and puts (job id, result, error) in `done`."""
+    """Runs queued jobs one after another and puts [job id, result, error] in `done`.
+
+    The worker never holds the last reference to anything a job carries: it lets go of the job
+    before handing the outcome back, and the GUI thread empties the outcome list it takes. A
+    Python object connected to a Qt signal (a task's 取消 button) that died on this thread would
+    disconnect here while the GUI thread holds the interpreter lock inside Qt: both threads
+    waited for each other (the start-up hang of session 4, caught by py-spy in window.show()).
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.jobs: queue.Queue[_Job | None] = queue.Queue()
-        self.done: queue.Queue[tuple[int, Any, BaseException | None]] = queue.Queue()
+        self.done: queue.Queue[list[Any]] = queue.Queue()
 
     def run(self) -> None:  # noqa: D102 - QThread entry point
         while True:
             job = self.jobs.get()
             if job is None:
                 return
-            if job.superseded:  # replaced by a newer job of the same key before it started
-                self.done.put((job.job_id, None, None))
-                continue
-            try:
-                result, error = job.fn(job.control), None
-            except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
-                result, error = None, exc
-            self.done.put((job.job_id, result, error))
+            outcome: list[Any] = [job.job_id, None, None]
+            fn, control, superseded = job.fn, job.control, job.superseded
+            del job  # the GUI thread keeps the job until it is finished
+            if not superseded:  # a superseded job was replaced by a newer one before it started
+                try:
+                    outcome[1] = fn(control)
+                except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
+                    outcome[2] = exc
+            del fn, control
+            self.done.put(outcome)
+            del outcome  # emptied by the GUI thread, which owns what it held
 
 
 class TaskManager(QObject):
@@ -205,9 +215,11 @@ class TaskManager(QObject):
             self._show_progress(job)
         while True:
             try:
-                job_id, result, error = self._worker.done.get_nowait()
+                outcome = self._worker.done.get_nowait()
             except queue.Empty:
                 break
+            job_id, result, error = outcome
+            outcome.clear()  # the worker may still hold the list: what it held must die on this thread
             self._finished(job_id, result, error)
         if not self._jobs:
             self._poll.stop()
@@ -219,6 +231,7 @@ class TaskManager(QObject):
         if job.key is not None and self._keyed.get(job.key) == job_id:
             del self._keyed[job.key]
         if job.dialog is not None:
+            job.dialog.canceled.disconnect()
             job.dialog.close()
             job.dialog.deleteLater()
         if job.superseded:

@@ -23,14 +23,21 @@ ROOT = Path(__file__).resolve().parents[2]
 MEMORY_LIMIT = 1536 * 1024 * 1024
 
 
+# `python -m app ARGS` (app/__main__.py) at the suite's scrypt cost (tests/conftest.py): a log-in at
+# the product's cost would re-hash a passphrase stored at the suite's, a write the refusals must not make.
+CLI_AT_TEST_COST = ("import sys; from app.services import keys; keys.KDF['n'] = 2**12; "
+                    "from app.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
 def run_cli(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run `python -m app ARGS` in a fresh interpreter limited to 1.5 GB of address space (what a
-    school laptop can spare); return the finished process (text output)."""
+    """Run the command line (`python -m app ARGS`, at the suite's scrypt cost) in a fresh interpreter
+    limited to 1.5 GB of address space (what a school laptop can spare); return the finished process
+    (text output)."""
     def limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SCHOOLQ_PASSPHRASE": "demo", "OPENBLAS_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-c", CLI_AT_TEST_COST, *args], capture_output=True, text=True, env=env,
                           preexec_fn=limit_memory, timeout=timeout, encoding="utf-8", errors="replace")
 
 

@@ -118,3 +118,37 @@ def test_a_job_with_the_same_key_replaces_the_earlier_one(manager, qtbot):
     qtbot.waitUntil(lambda: len(shown) == 2, timeout=5000)
     assert shown == ["第三次", "别的页面"] and failed == []
     assert ran == ["第一次", "第三次", "别的页面"] and first == ["told to stop"]
+
+
+def test_what_a_task_carries_is_let_go_on_the_gui_thread(manager, qtbot):
+    # A task's callable, its result, its error and its control (which a progress dialog's 取消 is
+    # connected to) must die on the GUI thread: a Qt connection torn down on the worker while the
+    # GUI thread sat inside Qt deadlocked the start-up (py-spy: window.show() against
+    # QObject::disconnect on the worker). Keyed tasks are superseded, errors travel too.
+    died: list[str] = []
+
+    class Carried:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __del__(self) -> None:
+            died.append(self.name if threading.current_thread() is threading.main_thread() else "worker")
+
+    def task(number: int):
+        held = Carried(f"held{number}")
+
+        def work(_control):
+            assert held is not None
+            if number % 3 == 0:
+                raise ValueError(Carried(f"error{number}"))
+            return Carried(f"result{number}")
+        return work
+
+    finished = []
+    for number in range(12):
+        manager.run(task(number), key=number % 2, on_done=lambda _r: finished.append(1),
+                    on_error=lambda _e: finished.append(1))
+    qtbot.waitUntil(lambda: not manager._jobs, timeout=5000)  # noqa: SLF001 - every job finished
+    qtbot.wait(100)
+    assert "worker" not in died
+    assert {name for name in died if name.startswith("held")} == {f"held{n}" for n in range(12)}
