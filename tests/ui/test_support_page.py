@@ -122,6 +122,10 @@ def test_one_click_makes_the_teachers_own_list(teacher_page):
     page.make_lists()
     names = db.execute("SELECT DISTINCT teacher_id FROM tutoring_plan").fetchall()
     assert names == [(teacher_id,)]
+    # A teacher sees only their own tutoring records and 转化 figures.
+    own = db.execute("SELECT name FROM teacher WHERE id = ?", [teacher_id]).fetchone()[0]
+    assert set(column_texts(page.tutoring_table, "教师")) == {own}
+    assert set(column_texts(page.teacher_table, "教师")) <= {own}
     assert "新加入帮扶名单" in page.status.text()
     assert set(column_texts(page.plan_table, "名单")) <= {"学困生", "临界生"} and column_texts(page.plan_table, "名单")
 

@@ -254,14 +254,19 @@ class SupportPage(Page):
         """Read the lists, records, flags and 转化 of the school and exam chosen, in the background."""
         school_id, exam_id, session = self.school_id(), self.exam_combo.currentData(), self.session
         township = session.is_township and school_id is None
+        # A teacher sees their own tutoring list, records and figures, not their colleagues' (000 篇14).
+        mine = session.actor.teacher_id if session.actor.role == "teacher" else None
         self.status.setText(self.tr("正在统计…"))
 
         def work(_control) -> Loaded:
             db = session.worker_db()
-            return Loaded(list_plans(db, school_id=school_id), list_tutoring(db, school_id=school_id),
+            found = conversion(db, exam_id, school_id=school_id) if exam_id else None
+            if found is not None and mine:
+                found["teachers"] = [t for t in found["teachers"] if t["teacher_id"] == mine]
+            return Loaded(list_plans(db, school_id=school_id, teacher_id=mine),
+                          list_tutoring(db, school_id=school_id, teacher_id=mine),
                           list_difficulties(db, school_id=school_id), difficulty_share(db, school_id=school_id),
-                          conversion(db, exam_id, school_id=school_id) if exam_id else None,
-                          support_summary(db, exam_id=exam_id) if township and exam_id else None)
+                          found, support_summary(db, exam_id=exam_id) if township and exam_id else None)
 
         session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
