@@ -158,29 +158,62 @@ def require_settings_write(db: Database, actor: Actor, school_id: str | None) ->
     raise PermissionDenied("只有管理员可以修改这些设置。")
 
 
-def store(db: Database, actor: Actor, kind: str, content: dict, school_id: str | None = None) -> Preset:
-    """Save an adjusted copy of the rule set of `kind` (already validated by its owner module) for
-    `school_id` or the database; audited. Returns the preset now in force.
-    Raises PermissionDenied."""
-    require_settings_write(db, actor, school_id)
-    base = shipped(kind)
-    values = {"kind": kind, "school_id": school_id, "preset_id": content.get("id", base["id"]),
-              "version": int(content.get("version", base["version"])),
-              "content": canonical_json(content), "content_hash": content_hash(content)}
+def prescribed_by(db: Database, kind: str) -> str | None:
+    """Return the code of the township whose config package prescribed the preset of `kind` in this
+    database (app.preset_store.apply_township_presets), or None when the database chooses its own."""
+    return get_meta(db, f"preset_township.{kind}")
+
+
+def require_not_prescribed(db: Database, actor: Actor, kind: str) -> None:
+    """Raise PermissionDenied when the township prescribed the preset of `kind` and the actor is not
+    a township administrator: a school sees the township's preset but cannot change it."""
+    township = prescribed_by(db, kind)
+    if township and actor.role != "township_admin":
+        raise PermissionDenied(f"“{KIND_NAMES.get(kind, kind)}”由乡镇({township})统一下发,学校不能修改或更换;"
+                               "如需调整请与乡镇中心校联系。")
+
+
+def _next_version(current: Preset, content: dict) -> dict:
+    """Return `content` numbered as the next version of `current` when it differs from it (a changed
+    preset is a new version), else numbered as `current`."""
+    same = {**content, "version": current.version} == {**current.content, "version": current.version}
+    return {**content, "version": current.version if same else current.version + 1}
+
+
+def write_setting(db: Database, actor: Actor, kind: str, content: dict, school_id: str | None,
+                  origin: str | None = None) -> None:
+    """Write the copy of rule set `kind` in force for `school_id` (or the database) as it is, within
+    the caller's transaction; audited. `origin` is the township code of a prescribed preset."""
+    values = {"kind": kind, "school_id": school_id, "preset_id": content["id"], "version": int(content["version"]),
+              "content": canonical_json(content), "content_hash": content_hash(content), "origin": origin}
     existing = db.execute("SELECT id FROM preset_setting WHERE kind = ? AND IFNULL(school_id, '') = IFNULL(?, '')",
                           [kind, school_id]).fetchone()
+    if existing:
+        update_row(db, actor, "preset_setting", existing[0], values)
+    else:
+        insert_row(db, actor, "preset_setting", values)
+
+
+def store(db: Database, actor: Actor, kind: str, content: dict, school_id: str | None = None) -> Preset:
+    """Save an adjusted copy of the rule set of `kind` (already validated by its owner module) for
+    `school_id` or the database, as the next version of the copy in force when it differs from it;
+    audited. Returns the preset now in force.
+    Raises PermissionDenied (also when the township prescribed this kind)."""
+    require_settings_write(db, actor, school_id)
+    require_not_prescribed(db, actor, kind)
+    base = shipped(kind)
+    content = _next_version(effective(db, kind, school_id), {**content, "id": content.get("id", base["id"])})
     with db.atomic():
-        if existing:
-            update_row(db, actor, "preset_setting", existing[0], values)
-        else:
-            insert_row(db, actor, "preset_setting", values)
+        write_setting(db, actor, kind, content, school_id)
     return effective(db, kind, school_id)
 
 
 def reset(db: Database, actor: Actor, kind: str, school_id: str | None = None) -> bool:
     """Remove the adjusted copy of `kind` for `school_id` (or the database), so the next broader one
-    applies again; audited. Returns whether there was one. Raises PermissionDenied."""
+    applies again; audited. Returns whether there was one. Raises PermissionDenied (also when the
+    township prescribed this kind)."""
     require_settings_write(db, actor, school_id)
+    require_not_prescribed(db, actor, kind)
     existing = db.execute("SELECT id FROM preset_setting WHERE kind = ? AND IFNULL(school_id, '') = IFNULL(?, '')",
                           [kind, school_id]).fetchone()
     if not existing:

@@ -93,7 +93,8 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(page)
             page.deleteLater()
         self.nav.clear()
-        self.pages = [page_class(session) for page_class in PAGES]
+        self.pages = [page_class(session) for page_class in PAGES
+                      if session.is_township or not getattr(page_class, "township_only", False)]
         for page in self.pages:
             self.stack.addWidget(page)
             QListWidgetItem(page.page_title(), self.nav)

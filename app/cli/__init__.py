@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "app.cli.timetable_cmds",
     "app.cli.exam_cmds",
     "app.cli.stats_cmds",
+    "app.cli.preset_cmds",
+    "app.cli.target_cmds",
     "app.cli.report_cmds",
     "app.cli.marks_cmds",
     "app.cli.keys_cmds",

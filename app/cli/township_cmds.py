@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from app.cli.stats_cmds import format_table
 from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, new_database, with_db
 from app.packages.config import export_config
 from app.packages.township_import import import_packages
@@ -16,7 +17,13 @@ from app.packages.trust import register_key
 from app.queries import township as views
 from app.queries.township_checks import check_lines, township_checks
 from app.services import setup
+from app.preset_names import display_name
+from app.services.exams import find_exam
 from app.services.schools import SCHOOL_TYPES
+from app.stats.annual import annual_scores, read_items
+from app.stats.presets import resolve
+from app.stats.school_evaluation import evaluate, read_sheet
+from app.stats.township_scheme import school_rows, township_subject_scores
 
 
 def register(sub) -> None:
@@ -73,6 +80,35 @@ def register(sub) -> None:
     p.add_argument("--exam", metavar="EXAM_ID", help="列出这次考试还没有成绩的学校")
     add_json_argument(p)
     p.set_defaults(func=cmd_checks)
+
+    p = group.add_parser("score", help="篇7 乡镇质量检测评分:各校单科成绩、学校总评、奖惩标记",
+                         description="单科成绩 = 巩固率 10% + 人均分 50% + 优秀率 20% + 前50名人数 20%(参评学生数以秋季入学"
+                                     "名册为准);学校总评 = 各年级各科目得分之和,教学点不参与学校总评;分两组排名;"
+                                     "奖惩标记附原文。方案可用 schoolq preset 复制修改。")
+    add_db_argument(p)
+    p.add_argument("--exam", required=True, help="考试编号或名称")
+    p.add_argument("--preset", help="篇7 方案编号(默认:在用的方案)")
+    add_json_argument(p)
+    p.set_defaults(func=cmd_score)
+
+    p = group.add_parser("annual", help="篇20 年度绩效考核:由考核表算出各校得分、等次和中心小学得分",
+                         description="绩效得分 = 指标体系得分×60% + 动态考核得分×30% + 满意度×10% + 教育质量得分(≤10);"
+                                     "满意度 =(满意×1 + 较满意×0.8 + 基本满意×0.6)÷有效票数×100,班子 30%、群众 70%;"
+                                     "中心小学得分 = 校本部×60% + 村级学校平均×40%。考核表列:学校代码、指标体系得分、动态考核得分、"
+                                     "班子满意、班子较满意、班子基本满意、班子有效票数、群众满意、群众较满意、群众基本满意、"
+                                     "群众有效票数、教育质量得分、政治素质等次、党建等次、通报批评、严重事件。")
+    add_db_argument(p)
+    p.add_argument("--sheet", required=True, metavar="FILE", help="填好的考核表(.xlsx/.xls/.csv)")
+    add_json_argument(p)
+    p.set_defaults(func=cmd_annual)
+
+    p = group.add_parser("evaluation", help="篇10 学校教学质量评估(240 分):学校自评与乡镇评分、等级",
+                         description="过程性 100 + 效益性 100 + 发展性 40;达标 ≥ 192,基本达标 144–191,不达标 < 144。"
+                                     "评估表每行一个评估要点,列:学校代码、部分、项目、满分、自评得分、乡镇评分。")
+    add_db_argument(p)
+    p.add_argument("--sheet", required=True, metavar="FILE", help="填好的评估表(.xlsx/.xls/.csv)")
+    add_json_argument(p)
+    p.set_defaults(func=cmd_evaluation)
 
     county = sub.add_parser("county", help="县级数据库:新建(登记与导入用 township register/import)")
     group = county.add_subparsers(dest="county_command", metavar="子命令", required=True)
@@ -177,4 +213,62 @@ def cmd_checks(args) -> int:
         return 0
     for line in check_lines(report):
         print(line)
+    return 0
+
+
+def cmd_score(args) -> int:
+    """Print the 篇7 township scores of an exam, one row per school (JSON with --json); return the
+    exit code."""
+    with with_db(args, write=False) as session:
+        exam = find_exam(session.db, args.exam)
+        result = township_subject_scores(session.db, exam["id"], preset=args.preset)
+        preset = resolve(session.db, "township_subject", args.preset)
+    rows = school_rows(result)
+    if args.json:
+        emit_json(rows)
+        return 0
+    print(f"{exam['name']}:篇7 乡镇质量检测评分(参评学生数按 {result['roster_day']} 的秋季入学名册)")
+    table = [[r["school_name"], r["group"], str(len(r["items"])), f"{r['total']:.1f}",
+              f"{r['total_rank']}/{r['total_rank_of']}" if r["total_rank"] else "不参与",
+              ";".join(f["text"] for f in r["flags"])] for r in rows]
+    print(format_table(["学校", "分组", "科目数", "学校总评", "总评名次", "标记"], table, 2))
+    for r in rows:
+        for item in r["items"]:
+            for flag in item["flags"]:
+                if flag["code"] != "subject_top_third":
+                    print(f"{r['school_name']} {item['grade']}年级{item['subject']}:{flag['text']}(依据:{flag['rule']})")
+    print(f"评分方案:{display_name(preset.name)}(第 {preset.version} 版,校验码 {preset.hash[:12]})")
+    return 0
+
+
+def cmd_annual(args) -> int:
+    """Print the 篇20 annual scores computed from an item sheet; return the exit code."""
+    rows = read_items(args.sheet)
+    with with_db(args, write=False) as session:
+        result = annual_scores(session.db, rows)
+    if args.json:
+        emit_json(result)
+        return 0
+    table = [[s["school_name"], f"{s['index']:g}", f"{s['dynamic']:g}", f"{s['satisfaction']:.1f}", f"{s['quality']:g}",
+              f"{s['score']:.1f}", s["band"], s["band_note"]] for s in result["schools"]]
+    print(format_table(["学校", "指标体系", "动态考核", "满意度", "教育质量", "绩效得分", "等次", "说明"], table, 99))
+    for c in result["central"]:
+        print(f"中心小学得分 {c['score']:.1f} = 校本部 {c['central_score']:.1f} × 60% + 村级学校平均 "
+              f"{(c['village_mean'] or 0):.1f} × 40%({c['villages']} 所村级学校)")
+    return 0
+
+
+def cmd_evaluation(args) -> int:
+    """Print the 篇10 evaluation of each school from an item sheet; return the exit code."""
+    with with_db(args, write=False) as session:
+        preset = resolve(session.db, "school_evaluation", None)
+        result = evaluate(session.db, read_sheet(args.sheet, preset), preset=preset)
+    if args.json:
+        emit_json(result)
+        return 0
+    parts = list(preset["parts"])
+    table = [[s["school_name"], *[f"{s['parts'][p]['self']:g}" for p in parts], f"{s['self_total']:g}", s["self_band"],
+              "—" if s["township_total"] is None else f"{s['township_total']:g}", s["township_band"] or "未评"]
+             for s in result["schools"]]
+    print(format_table(["学校", *[f"{p}(自评)" for p in parts], "自评总分", "自评等级", "乡镇评分", "乡镇评定"], table, 99))
     return 0

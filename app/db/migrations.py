@@ -514,10 +514,53 @@ def m009_account_lockout(db: Database) -> None:
         db.execute(statement)
 
 
+# One preset store (app.preset_store): scoring_preset holds the named copies of every kind of
+# preset (scoring kinds and the rule sets timetable, workload, observation, routine), each with a
+# version that grows with every change; `origin` is the code of the township whose config package
+# brought a copy or a rule set in force (NULL: made in this database).
+_M010 = [
+    "ALTER TABLE scoring_preset ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE scoring_preset ADD COLUMN origin TEXT",
+    "ALTER TABLE preset_setting ADD COLUMN origin TEXT",
+]
+
+
+@migration
+def m010_preset_versions_and_origin(db: Database) -> None:
+    for statement in _M010:
+        db.execute(statement)
+
+
+# Quality targets (app.services.targets) also name a 进步值 (progress) or a place among the schools
+# (rank; lower is better, like low_rate): SQLite cannot widen a CHECK, so the table is rebuilt.
+_M011 = [
+    f"""CREATE TABLE quality_target_new (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        grade INTEGER CHECK (grade BETWEEN 1 AND 9), subject_id TEXT REFERENCES subject(id),
+        metric TEXT NOT NULL CHECK (metric IN ('mean', 'pass_rate', 'excellent_rate', 'low_rate', 'composite',
+                                               'progress', 'rank')),
+        target REAL NOT NULL, note TEXT,
+        {_STAMPS})""",
+    "INSERT INTO quality_target_new SELECT id, school_id, term_id, grade, subject_id, metric, target, note,"
+    " created_at, updated_at FROM quality_target",
+    "DROP TABLE quality_target",
+    "ALTER TABLE quality_target_new RENAME TO quality_target",
+    "CREATE INDEX idx_quality_target_school_term ON quality_target(school_id, term_id)",
+]
+
+
+@migration
+def m011_quality_target_progress_and_rank(db: Database) -> None:
+    for statement in _M011:
+        db.execute(statement)
+
+
 # Pupil support (培优补差, 001 §27, 篇13, 002): a tutoring session of one teacher with one or more
 # pupils, and the 双困生 flag of a pupil for a term (learning difficulty together with behaviour
-# or family difficulty), each with its reason and date, and each teacher's tutoring list. All travel in the school's package.
-_M010 = [
+# or family difficulty), each with its reason and date, and each teacher's tutoring list. All
+# travel in the school's package.
+_M012 = [
     f"""CREATE TABLE tutoring (
         id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
         term_id TEXT NOT NULL REFERENCES term(id),
@@ -561,6 +604,6 @@ _M010 = [
 
 
 @migration
-def m010_pupil_support(db: Database) -> None:
-    for statement in _M010:
+def m012_pupil_support(db: Database) -> None:
+    for statement in _M012:
         db.execute(statement)

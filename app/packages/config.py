@@ -1,8 +1,9 @@
-"""Downward packages: the township sends unified exam definitions, scoring presets and curriculum plans.
+"""Downward packages: the township sends unified exam definitions, its presets and curriculum plans.
 
 config.json holds the township's own exams of a term (with their stable ids, so the marks the
-schools send back line up with the township's exams), the scoring presets edited in the township
-database and the curriculum plans it keeps for its schools. A school trusts the township's key the
+schools send back line up with the township's exams), its presets (every named copy and the preset
+in force of every kind, which the school then keeps as the township's: app.preset_store) and the
+curriculum plans it keeps for its schools. A school trusts the township's key the
 first time, once a person has compared the fingerprint; every later package must match that key.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from app.db.writes import Actor, bulk_insert, delete_row, insert_row, update_row
-from app.errors import SchoolQError
+from app.errors import SchoolQError, ValidationError
 from app.packages import replace
 from app.packages.export import ExportResult, build_and_write, check_folder
 from app.packages.format import CONFIG_JSON, Manifest, PackageRefused
@@ -23,6 +24,7 @@ from app.packages.signing import fingerprint_of_pem, public_key_from_pem, unlock
 from app.packages.township_import import check_sequence, gap_text, missing_sequences
 from app.packages.trust import trusted_key
 from app.packages.verify import check_signature, open_package
+from app.preset_store import apply_township_presets, township_presets
 from app.progress import Progress
 from app.services import schools
 from app.services.permissions import require_school_admin, require_township_admin
@@ -64,8 +66,8 @@ def _plain(row) -> dict:
 
 
 def build_config(db: Database, township: dict, term: dict) -> dict:
-    """Return the content of config.json: the township's exams of `term`, its scoring presets and the
-    curriculum plans it keeps for its schools."""
+    """Return the content of config.json: the township's exams of `term`, its presets
+    (app.preset_store.township_presets) and the curriculum plans it keeps for its schools."""
     exams = []
     for exam in db.query("SELECT * FROM exam WHERE township_id = ? AND school_id IS NULL AND term_id = ?"
                          " ORDER BY date, name", [township["id"], term["id"]]):
@@ -92,7 +94,12 @@ def build_config(db: Database, township: dict, term: dict) -> dict:
                           " WHERE i.plan_id = ? ORDER BY h.item_id, h.grade", [plan["id"]])]})
     return {"township": {k: township[k] for k in ("code", "name", "county")},
             "term": {"code": term["code"], "name": term["name"]}, "exams": exams,
-            "scoring_presets": [_plain(r) for r in db.query("SELECT * FROM scoring_preset ORDER BY name")],
+            "presets": township_presets(db),
+            "quality_targets": [{**_plain(r), "school_code": r["school_code"], "subject_code": r["subject_code"]}
+                                for r in db.query(
+                "SELECT q.*, s.code AS school_code, sj.code AS subject_code FROM quality_target q"
+                " JOIN school s ON s.id = q.school_id LEFT JOIN subject sj ON sj.id = q.subject_id"
+                " WHERE s.township_id = ? AND q.term_id = ? ORDER BY s.code, q.id", [township["id"], term["id"]])],
             "curriculum_plans": plans}
 
 
@@ -121,7 +128,7 @@ def export_config(db: Database, actor: Actor, passphrase: str, folder: str | Pat
         term = schools.current_term(db)
     content = build_config(db, township, term)
     payload = json.dumps(content, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
-    counts = {"exams": len(content["exams"]), "scoring_presets": len(content["scoring_presets"]),
+    counts = {"exams": len(content["exams"]), "presets": len(content["presets"]["copies"]),
               "curriculum_plans": len(content["curriculum_plans"])}
     return build_and_write(db, actor, private_key, folder, kind="config",
                            sender={"level": "township", "code": township["code"], "name": township["name"],
@@ -188,19 +195,24 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
                                                       "fingerprint": fingerprint, "active": 1})
             township_id = _link_township(db, actor, school, m)
             summary: dict[str, Any] = {"exams": _apply_exams(db, actor, content.get("exams", []), township_id, note),
-                       "scoring_presets": _apply_presets(db, actor, content.get("scoring_presets", []), note),
-                       "curriculum_plan": _apply_plan(db, actor, school, content.get("curriculum_plans", []), note)}
+                       "presets": apply_township_presets(db, actor, content.get("presets", {}), m.sender_code),
+                       "curriculum_plan": _apply_plan(db, actor, school, content.get("curriculum_plans", []), note),
+                       "quality_targets": _apply_targets(db, actor, school, m.term_code,
+                                                         content.get("quality_targets", []))}
             insert_row(db, actor, "package_import", {
                 "kind": "config", "sender_level": "township", "sender_code": m.sender_code,
                 "sender_name": m.sender_name, "school_id": school["id"], "township_id": township_id,
                 "term_code": m.term_code, "sequence": m.sequence, "package_created_at": m.created_at,
                 "file_name": path.name, "manifest_sha256": package.manifest_sha256, "key_fingerprint": fingerprint,
                 "changes": json.dumps(summary, ensure_ascii=False), "username": actor.username})
+    except ValidationError as exc:
+        raise PackageRefused("bad_data", f"配置包中的方案有误({exc}),已拒绝。") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise PackageRefused("bad_data", f"config.json 内容不完整({exc}),已拒绝。") from None
     gaps = missing_sequences(db, "township", m.sender_code, "config")
     message = (f"已导入:{m.describe()}。考试 新增 {summary['exams']['added']}、更新 {summary['exams']['changed']};"
-               f"评分预设 {summary['scoring_presets']['added'] + summary['scoring_presets']['changed']} 个;"
+               f"方案 新增 {summary['presets']['added']}、更新 {summary['presets']['changed']},"
+               f"乡镇指定使用 {summary['presets']['prescribed']} 项;质量目标 {summary['quality_targets']} 条;"
                f"课程计划{'已更新' if summary['curriculum_plan'] else '无变化'}。")
     if gaps:
         message += gap_text(gaps, "config") + "。"
@@ -241,21 +253,28 @@ def _apply_exams(db: Database, actor: Actor, exams: list[dict], township_id: str
     return {"added": len(set(changes.added.get("exam", ()))), "changed": len(set(changes.changed.get("exam", ())))}
 
 
-def _apply_presets(db: Database, actor: Actor, presets: list[dict], note: str) -> dict:
-    added = changed = skipped = 0
-    columns = ("name", "kind", "based_on", "based_on_hash", "content", "content_hash")
-    for preset in presets:
-        values = {k: preset[k] for k in columns}
-        rows = list(db.query("SELECT * FROM scoring_preset WHERE id = ?", [preset["id"]]))
-        if rows:
-            if update_row(db, actor, "scoring_preset", preset["id"], values):
-                changed += 1
-        elif db.execute("SELECT 1 FROM scoring_preset WHERE name = ?", [values["name"]]).fetchone():
-            skipped += 1
+def _apply_targets(db: Database, actor: Actor, school: dict, term_code: str, targets: list[dict]) -> int:
+    """Make the school's quality targets of the package's term the township's (added, changed, and
+    those the township no longer sets removed); return how many the package holds for the school."""
+    mine = [t for t in targets if t["school_code"] == school["code"]]
+    term_id = replace.ensure_term_code(db, actor, term_code)
+    subjects = {r["code"]: r["id"] for r in db.query("SELECT id, code FROM subject")}
+    kept = set()
+    for t in mine:
+        if t["subject_code"] and t["subject_code"] not in subjects:
+            raise PackageRefused("bad_data", f"配置包中的质量目标使用了本数据库没有的科目“{t['subject_code']}”。")
+        values = {"school_id": school["id"], "term_id": term_id, "grade": t["grade"],
+                  "subject_id": subjects.get(t["subject_code"]), "metric": t["metric"], "target": t["target"],
+                  "note": t["note"]}
+        kept.add(t["id"])
+        if db.execute("SELECT 1 FROM quality_target WHERE id = ?", [t["id"]]).fetchone():
+            update_row(db, actor, "quality_target", t["id"], values)
         else:
-            insert_row(db, actor, "scoring_preset", {"id": preset["id"], **values})
-            added += 1
-    return {"added": added, "changed": changed, "skipped_same_name": skipped}
+            insert_row(db, actor, "quality_target", {"id": t["id"], **values})
+    for row in db.query("SELECT id FROM quality_target WHERE school_id = ? AND term_id = ?", [school["id"], term_id]):
+        if row["id"] not in kept:
+            delete_row(db, actor, "quality_target", row["id"])
+    return len(mine)
 
 
 def _without_school(row: dict) -> dict:

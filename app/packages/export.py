@@ -55,8 +55,10 @@ class ExportResult:
 
 
 def local_scoring_presets(db: Database) -> list[dict]:
-    """Return id, name, kind and content hash of the scoring presets edited in this database."""
-    return [dict(r) for r in db.query("SELECT id, name, kind, content_hash FROM scoring_preset ORDER BY name")]
+    """Return id, name, kind, version, content hash and origin (the township that sent it, or None)
+    of the named preset copies held in this database (app.preset_store)."""
+    return [dict(r) for r in db.query("SELECT id, name, kind, version, content_hash, origin FROM scoring_preset"
+                                      " ORDER BY name")]
 
 
 def next_sequence(db: Database, kind: str = "data") -> int:

@@ -1,5 +1,5 @@
 """Printable reports: 考试质量分析报告 (school), class report for the 班主任, confidential teacher
-report, 成绩通知单 (slips) and the township summary; each as an A4 PDF or an .xlsx workbook.
+report, 成绩通知单 (slips), the township summary and the township score of 000 篇7; each as an A4 PDF or an .xlsx workbook.
 
 Each kind builds one report model (app.reports.model) from the statistics engine; app.reports.pdf
 and app.reports.xlsx draw the same model, so both files carry the same figures.
@@ -21,6 +21,7 @@ KINDS = {
     "teacher": "教师教学质量报告(内部资料)",
     "slips": "成绩通知单",
     "township": "乡镇教学质量汇总",
+    "township-score": "乡镇质量检测评分",
 }
 FORMATS = (".pdf", ".xlsx")
 
@@ -39,6 +40,7 @@ def build_report(db: Database, kind: str, exam_id: str, *, school: str | None = 
     """
     from app.reports import class_report, exam_school, slips, teacher_report
     from app.reports import township as township_report
+    from app.reports import township_score
 
     if kind not in KINDS:
         raise invalid(f"报表种类“{kind}”不对,只能是 {' / '.join(KINDS)}。", "kind")
@@ -58,6 +60,8 @@ def build_report(db: Database, kind: str, exam_id: str, *, school: str | None = 
     if kind == "slips":
         return slips.build(db, exam_id, school_code=school, class_name=class_name, per_page=slips_per_page,
                            made=made, progress=progress, cancelled=cancelled)
+    if kind == "township-score":
+        return township_score.build(db, exam_id, made=made, progress=progress, cancelled=cancelled)
     return township_report.build(db, exam_id, township_code=township, baseline_id=baseline, made=made,
                                  progress=progress, cancelled=cancelled)
 

@@ -19,10 +19,12 @@ from app.reports.common import (cutoff_text, exam_when, find_school, grade_name,
                                 resolve_baseline, township_schools)
 from app.reports.figures import care_group_section, progress_or_note, township_reference, trend
 from app.reports.layout import PAGE_WIDTH
+from app.reports.targets import target_table
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column, pct
 from app.services.exams import get_exam
 from app.stats.care_groups import care_group_results
 from app.stats.graded import is_graded
+from app.stats.target_results import target_results
 from app.stats.groups import all_group_stats
 from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
@@ -309,6 +311,9 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     if len(labels) > 1:
         blocks.append(Chart([charts.trend_lines("全校主科平均分(占满分的百分比)", labels, lines, width=PAGE_WIDTH)],
                             "图 1 历次考试全校主科平均分走势(各次考试年级构成不同,仅看大势)"))
+    targets = target_results(db, exam_id, school_ids=[school["id"]], baseline_id=baseline["id"] if baseline else None)
+    if targets:
+        blocks.append(target_table(targets))
     sections.append(Section("二、全校总体情况", blocks))
     graded = graded_table(grades)
     sections.append(Section("三、各年级各学科三率一分", [grade_table([r for r in grades if r["grades"] is None], town, exam),

@@ -19,6 +19,7 @@ from app.reports import charts, findings
 from app.reports.common import cutoff_text, exam_when, grade_name, make_stamp, policy_text, resolve_baseline
 from app.reports.figures import care_group_section, progress_or_note, trend
 from app.reports.layout import PAGE_WIDTH
+from app.reports.targets import target_table
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
 from app.services.schools import get_meta
@@ -28,6 +29,7 @@ from app.stats.presets import active_preset
 from app.stats.ranking import COMPARISONS, comparison, comparison_groups, exam_may_rank, rank_refusal, rank_schools
 from app.stats.roster import pupils_without_marks
 from app.stats.scoring import central_school_scores
+from app.stats.target_results import target_results
 from app.stats.vocabulary import NO_BASELINE, cite
 
 
@@ -139,10 +141,10 @@ def _findings(exam: dict, baseline: dict | None, gains: list[dict], gain_note: s
         items.append("全乡各校本次考试的成绩都已收齐。")
     if central:
         c = central[0]
-        items.append(f"中心小学得分 {c['score']:.1f} = 校本部 {c['central_score']:.1f} × "
+        items.append(f"中心小学本次考试综合分 {c['score']:.1f} = 校本部 {c['central_score']:.1f} × "
                      f"{central_preset['weights']['central']:g} + 村级学校平均 "
                      f"{(c['village_mean'] or 0):.1f} × {central_preset['weights']['villages']:g}"
-                     f"({c['villages']} 所村级学校)。")
+                     f"({c['villages']} 所村级学校;只是本次考试的三率一分,不是年度绩效考核的中心小学得分)。")
     return items
 
 
@@ -232,20 +234,21 @@ def _raw_table(exam: dict, raw_ordered: list[dict], group_names: list[str], rank
 
 def _central_block(central: list[dict], central_note: str, per_school: dict[str, dict],
                    central_preset: Preset, preset: Preset) -> list:
-    """Return the 中心小学得分 table (000 篇20, cited by the name in the quality `preset`), or a note
-    saying why there is none."""
+    """Return the table of the central school's exam composite weighted 校本部 / 村级学校 by the 篇20
+    preset (cited by the name in the quality `preset`), labelled as what it is — this exam's 三率一分,
+    not 篇20's annual 中心小学得分 — or a note saying why there is none."""
     central_block: list = []
     if central:
         c = central[0]
-        central_block.append(Table("中心小学得分", [
+        central_block.append(Table("中心小学本次考试综合分", [
             Column("中心校本部"), Column("校本部综合分", "num"), Column("村级学校数", "int"), Column("村级学校平均综合分", "num"),
-            Column("中心小学得分", "num")], [[per_school[c["central_school_code"]]["name"], c["central_score"],
-                                          c["villages"], c["village_mean"], c["score"]]], sheet="中心小学得分",
-            note=f"中心小学得分 = 校本部 × {central_preset['weights']['central']:g} + 辖区村级学校平均 × "
-                 f"{central_preset['weights']['villages']:g}({cite(preset, '篇20')});此处各校得分取三率一分综合分,"
-                 "村级学校平均含小规模学校。"))
+            Column("中心小学综合分", "num")], [[per_school[c["central_school_code"]]["name"], c["central_score"],
+                                           c["villages"], c["village_mean"], c["score"]]], sheet="中心小学综合分",
+            note=f"按{cite(preset, '篇20')}中心小学得分的比例合成:校本部 × {central_preset['weights']['central']:g} + "
+                 f"辖区村级学校平均 × {central_preset['weights']['villages']:g};该方案的比例用于年度绩效考核得分,"
+                 "此处只借用同一比例合成本次考试的三率一分综合分,不是年度的中心小学得分。村级学校平均含小规模学校。"))
     else:
-        central_block.append(Text(central_note or "没有中心校本部的成绩,无法计算中心小学得分。", "note"))
+        central_block.append(Text(central_note or "没有中心校本部的成绩,无法合成中心小学本次考试综合分。", "note"))
     return central_block
 
 
@@ -337,6 +340,12 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
     raw_ordered = sorted(per_school.values(), key=lambda r: (r["group"], r["rank"] or 999, r["code"]))
     raw_table = _raw_table(exam, raw_ordered, group_names, ranked, mode)
     central_block = _central_block(central, central_note, per_school, central_preset, preset)
+    targets = target_results(db, exam_id, school_ids=[s["id"] for s in schools],
+                             baseline_id=baseline["id"] if baseline else None)
+    missed = [t for t in targets if t["status"] == "未完成"]
+    if targets:
+        central_block.append(target_table(missed, "未完成的质量目标", with_school=True) if missed
+                             else Text("各校本次考试的质量目标均已完成。"))
     wide, town_table = _detail_tables(exam, school_records, raw_ordered, town)
     trend_block: list = []
     if len(labels) > 1:

@@ -1,35 +1,35 @@
 """Scoring presets: weights and thresholds as data, each with an id and a content hash.
 
-Shipped presets live in resources/presets/scoring/*.json and are read-only. A user copies one into
-the database (table scoring_preset) and edits its numbers there; the copy's id is the new row id.
-Each is an app.presets.Preset, hashed by app.presets.content_hash like every other preset.
+Shipped presets live in resources/presets/scoring/*.json and are read-only. Copies, edits and the
+choice of the preset in force go through app.preset_store like every other kind; this module reads
+them (the choice is meta 'scoring_preset.<kind>') and checks a scoring preset's content (`validate`).
 """
 from __future__ import annotations
 
-import copy
 import json
-import math
 from functools import lru_cache
 
 from sqlite_utils import Database
 
-from app.db.writes import Actor, insert_row, new_id, update_row
-from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
+from app.errors import NotFound, Problem, invalid
 from app.paths import resource_path
-from app.presets import Preset, canonical_json, content_hash, make_preset
-from app.services.schools import get_meta, set_meta
+from app.preset_fields import FIELDS
+from app.presets import Preset, make_preset
+from app.services.schools import get_meta
 
 KINDS = {
     "quality": "三率一分与质量分析阈值",
     "teacher_composite": "教师教学业绩得分",
     "township_subject": "乡镇单科成绩",
     "central_school": "中心小学得分",
+    "school_evaluation": "学校教学质量评估(240 分)",
 }
 DEFAULTS = {
     "quality": "sanlv-yifen-default",
     "teacher_composite": "teacher-000-17",
     "township_subject": "township-000-7",
     "central_school": "central-000-20",
+    "school_evaluation": "evaluation-000-10",
 }
 
 
@@ -57,7 +57,8 @@ def shipped_presets() -> list[Preset]:
 def list_presets(db: Database, kind: str | None = None) -> list[Preset]:
     """Return shipped presets followed by the database's own copies (of one kind if given)."""
     own = [_make(json.loads(r["content"]), shipped=False)
-           for r in db.query("SELECT content FROM scoring_preset ORDER BY name")]
+           for r in db.query("SELECT content FROM scoring_preset WHERE kind IN (SELECT value FROM json_each(?))"
+                             " ORDER BY name", [json.dumps(list(KINDS))])]
     return [p for p in [*shipped_presets(), *own] if kind is None or p.kind == kind]
 
 
@@ -101,145 +102,11 @@ def resolve(db: Database | None, kind: str, preset: Preset | str | None) -> Pres
     return found
 
 
-def _require_preset_admin(actor: Actor) -> None:
-    if actor.role not in ("township_admin", "school_admin"):
-        raise PermissionDenied("只有管理员可以修改评分方案。")
-
-
-def set_active_preset(db: Database, actor: Actor, preset_id: str) -> Preset:
-    """Make `preset_id` the preset in use for its kind; return it.
-
-    Raises NotFound, PermissionDenied.
-    """
-    _require_preset_admin(actor)
-    preset = get_preset(db, preset_id)
-    with db.atomic():
-        set_meta(db, actor, f"scoring_preset.{preset.kind}", preset.id)
-    return preset
-
-
-def copy_preset(db: Database, actor: Actor, preset_id: str, name: str) -> Preset:
-    """Copy a preset into the database under a new id and `name`; return the copy.
-
-    Raises NotFound, PermissionDenied, ValidationError (empty or duplicate name).
-    """
-    _require_preset_admin(actor)
-    source = get_preset(db, preset_id)
-    name = (name or "").strip()
-    if not name:
-        raise invalid("请为新的评分方案起一个名称。", "name")
-    if db.execute("SELECT 1 FROM scoring_preset WHERE name = ?", [name]).fetchone() or \
-            any(p.name == name for p in shipped_presets()):
-        raise invalid(f"已有名为“{name}”的评分方案。", "name")
-    content = copy.deepcopy(source.content)
-    content.update({"id": new_id(), "name": name, "based_on": source.id, "based_on_hash": source.hash})
-    with db.atomic():
-        insert_row(db, actor, "scoring_preset", {
-            "id": content["id"], "name": name, "kind": source.kind, "based_on": source.id,
-            "based_on_hash": source.hash, "content": canonical_json(content), "content_hash": content_hash(content)})
-    return _make(content, shipped=False)
-
-
-def edit_preset(db: Database, actor: Actor, preset_id: str, changes: dict[str, object]) -> Preset:
-    """Change numbers of a preset copied into the database; return the edited preset.
-
-    `changes` maps a dotted path to a new number, e.g. {"composite.mean": 0.5, "bands.0.bonus": 22}
-    (also "name" to rename, and the choices of CHOICES, e.g. {"school_comparison": "none"}). All changes are checked together, so weights may be moved between
-    items as long as they still sum to 1. Raises NotFound, PermissionDenied, ValidationError
-    (shipped preset, unknown path, not a number, out of range, weights not summing to 1).
-    """
-    _require_preset_admin(actor)
-    preset = get_preset(db, preset_id)
-    if preset.shipped:
-        raise invalid(f"“{preset.name}”是程序自带的方案,不能修改;请先复制一份再改。", "preset")
-    content = copy.deepcopy(preset.content)
-    problems: list[Problem] = []
-    for path, value in changes.items():
-        if path == "name":
-            new_name = str(value or "").strip()
-            if not new_name:
-                problems.append(Problem("方案名称不能为空。", field="name"))
-            elif db.execute("SELECT 1 FROM scoring_preset WHERE name = ? AND id != ?", [new_name, preset.id]).fetchone():
-                problems.append(Problem(f"已有名为“{new_name}”的评分方案。", field="name"))
-            content["name"] = new_name
-            continue
-        if path in CHOICES:
-            if CHOICES[path][1] != content["kind"]:
-                problems.append(Problem(f"方案中没有“{path}”这一项。", field=path))
-            content[path] = str(value)
-            continue
-        problems += _set_number(content, path, value)
-    if not problems:
-        problems = validate(content)
-    if problems:
-        raise ValidationError(problems)
-    with db.atomic():
-        update_row(db, actor, "scoring_preset", preset.id, {
-            "name": content["name"], "content": canonical_json(content), "content_hash": content_hash(content)})
-    return _make(content, shipped=False)
-
-
-# Settings of a preset that are a choice among words, not a number: key -> (choices, preset kind).
-CHOICES = {"school_comparison": (("none", "groups", "one_list"), "quality"),
-           "band_scope": (("school", "township"), "teacher_composite"),
-           "mean_term": (("points", "percent"), "teacher_composite")}
-_FIXED = {"id", "version", "kind", "source", "based_on", "based_on_hash", "note", "name", "denominator",
-          "grades", "subjects", "stages", "rank_groups", "policy_by_exam_type", "autumn_roster_types",
-          "school_comparison", "band_scope", "mean_term", "graded_subjects",
-          "policy_names"}
-
-
-def _set_number(content: dict, path: str, value: object) -> list[Problem]:
-    parts = path.split(".")
-    if parts[0] in _FIXED or parts[-1] in _FIXED:
-        return [Problem(f"“{path}”不是可以修改的数值。", field=path)]
-    node: object = content
-    for part in parts[:-1]:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return [Problem(f"方案中没有“{path}”这一项。", field=path)]
-    last = parts[-1]
-    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
-        key: object = int(last)
-    elif isinstance(node, dict) and last in node:
-        key = last
-    else:
-        return [Problem(f"方案中没有“{path}”这一项。", field=path)]
-    current = node[key]  # type: ignore[index, call-overload]
-    if isinstance(current, bool) or not isinstance(current, (int, float)):
-        return [Problem(f"“{path}”不是可以修改的数值。", field=path)]
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return [Problem(f"“{path}”应为数字,“{value}”不是数字。", field=path)]
-    if not math.isfinite(number):
-        return [Problem(f"“{path}”应为有限的数字。", field=path)]
-    node[key] = int(number) if isinstance(current, int) and number.is_integer() else number  # type: ignore[index, call-overload]
-    return []
-
-
-# (dotted path, minimum, maximum, must be an integer) per kind; lists of weights must sum to 1.
-_RANGES: dict[str, list[tuple[str, float, float, bool]]] = {
-    "quality": [("composite.mean", 0, 1, False), ("composite.pass_rate", 0, 1, False),
-                ("composite.excellent_rate", 0, 1, False), ("composite.not_low_rate", 0, 1, False),
-                ("good_pct", 1, 100, False), ("min_group_size", 1, 1000, True),
-                ("borderline_margin_pct", 0.5, 50, False), ("struggling_min_subjects", 1, 9, True),
-                ("movers_count", 1, 1000, True), ("balance.mean_spread_pct", 0.1, 100, False),
-                ("balance.sd_spread_pct", 0.1, 100, False)],
-    "teacher_composite": [("weights.mean", 0, 1, False), ("weights.excellent_rate", 0, 1, False),
-                          ("weights.pass_rate", 0, 1, False), ("multi_weight", 1, 2, False),
-                          ("multi_main_subjects", 2, 9, True)],
-    "township_subject": [("weights.retention", 0, 1, False), ("weights.mean", 0, 1, False),
-                         ("weights.excellent_rate", 0, 1, False), ("weights.top_n", 0, 1, False),
-                         ("top_n", 1, 100000, True), ("reward_top_fraction", 0.01, 1, False),
-                         ("subject_margin", 0, 100, False), ("school_margin", 0, 1000, False)],
-    "central_school": [("weights.central", 0, 1, False), ("weights.villages", 0, 1, False)],
-}
+# The fields every preset of a kind must hold, with their ranges (app.preset_fields); weights sum to 1.
+_RANGES = {kind: [(f.pattern, f.low, f.high, f.integer) for f in FIELDS[kind] if "*" not in f.pattern and not f.choices]
+           for kind in KINDS}
 _SUMS = {"quality": ["composite"], "teacher_composite": ["weights"], "township_subject": ["weights"],
-         "central_school": ["weights"]}
+         "central_school": ["weights"], "school_evaluation": []}
 _LABELS = {"composite": "三率一分权重", "weights": "各项权重"}
 
 
@@ -281,6 +148,12 @@ def validate(content: dict) -> list[Problem]:
                                     field="school_comparison"))
         if not isinstance(content.get("autumn_roster_types", []), list):
             problems.append(Problem("按秋季入学名册统计的考试类型应为一个列表。", field="autumn_roster_types"))
+    if kind == "central_school" and isinstance(content.get("annual"), dict):
+        annual = content["annual"]
+        for group, label in (("weights", "年度考核三项权重"), ("satisfaction_raters", "满意度两类测评主体的权重")):
+            values = list(annual.get(group, {}).values())
+            if values and abs(sum(values) - 1) > 1e-6:
+                problems.append(Problem(f"{label}之和应为 100%,现在是 {sum(values) * 100:g}%。", field=f"annual.{group}"))
     if kind == "teacher_composite":
         bands = content.get("bands", [])
         if not bands or abs(sum(b.get("share", 0) for b in bands) - 1) > 1e-6:

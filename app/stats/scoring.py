@@ -2,9 +2,7 @@
 
 - teacher_scores: 000 篇17 教学业绩得分 = (平均分×50% + 优生率×100×30% + 及格率×100×20% + 进步值) × 权重,
   a teacher of several classes taking the mean of the class scores; banded A/B/C within 低/中/高段.
-- township_subject_scores: 000 篇7 单科成绩 = 巩固率 10% + 人均分 50% + 优秀率 20% + 前50名人数 20%,
-  each item scaled to the best school of the same grade and subject in the township (= 100);
-  school total = sum over grades and subjects; ranked in two groups; reward and penalty margins.
+- (000 篇7's township scheme is app.stats.township_scheme.)
 - central_school_scores: 000 篇20 中心小学得分 = 校本部 × 60% + 村级学校平均 × 40%.
 """
 from __future__ import annotations
@@ -14,10 +12,8 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
-from app.db.keys import number_of
 from app.errors import invalid
 from app.services.exams import get_exam
-from app.services.schools import current_term
 from app.stats.groups import group_stats
 from app.stats.presets import Preset, resolve
 from app.stats.progress import progress_values
@@ -120,113 +116,6 @@ def teacher_scores(db: Database, exam_id: str, baseline_exam_id: str | None = No
                             list(chosen["stages"]).index(r["stage"]) if r["stage"] in chosen["stages"] else 9,
                             r["rank_in_stage"] or 0, -r["score"]))
     return out
-
-
-def retention(db: Database, exam: dict) -> dict[tuple[str, int], float]:
-    """Return {(school_id, grade in the exam): 巩固率} for the cohort of each grade: pupils still
-    enrolled (在读, 转入, 休学) ÷ those plus the lost (流失); legitimate transfers out (转出) are
-    netted out. Grades without any such pupil are left out."""
-    year_of = lambda code: int(code[:4])  # noqa: E731
-    shift = year_of(current_term(db)["code"]) - year_of(exam["term_code"])
-    out = {}
-    for school_id, grade, kept, lost in db.execute(
-            "SELECT school_id, grade - ?, SUM(status IN ('在读', '转入', '休学')), SUM(status = '流失')"
-            " FROM pupil GROUP BY school_id, grade - ?", [shift, shift]):
-        if kept + lost:
-            out[(school_id, grade)] = kept / (kept + lost)
-    return out
-
-
-def _top_counts(db: Database, exam_id: str, top_n: int) -> dict[tuple, int]:
-    """Return {(school_code, grade, subject_code): pupils within the top `top_n` (ties included) of
-    their township, grade and subject}."""
-    groups: dict[tuple, list[tuple[float, str]]] = defaultdict(list)
-    for township, school_code, grade, code, score in db.execute(
-            "SELECT IFNULL(s.township_id, ''), s.code, m.grade, sj.code, m.score FROM mark m"
-            " JOIN school s ON s.id = m.school_id JOIN subject sj ON sj.id = m.subject_id"
-            f" WHERE m.exam_no = {number_of('exam')} AND m.status = '正常'", [exam_id]):
-        groups[(township, grade, code)].append((score, school_code))
-    out: dict[tuple, int] = defaultdict(int)
-    for (_, grade, code), members in groups.items():
-        for (_, school_code), rank in zip(members, competition_ranks([m[0] for m in members])):
-            if rank is not None and rank <= top_n:
-                out[(school_code, grade, code)] += 1
-    return out
-
-
-def township_subject_scores(db: Database, exam_id: str, *, preset: Preset | str | None = None) -> dict:
-    """Return the 000 篇7 scores of an exam: {"items": [...], "schools": [...], preset_id, preset_hash}.
-
-    items: one per school, grade and subject: township_code, school_code, school_name, school_type,
-    grade, subject, subject_code, retention, mean, excellent_rate, top_n (count), the four item
-    scores (0-100, best school = 100), score (weighted), rank and rank_of within the school's rank
-    group and township, reward_eligible (rank within the top fraction), exempt_from_penalty (within
-    the subject margin of the township mean score). schools: school_code, school_name, school_type,
-    township_code, total (sum of item scores), items, rank and rank_of within the rank group,
-    reward_eligible, exempt_from_penalty (within the school margin of the township mean total).
-    Raises NotFound, ValidationError.
-    """
-    chosen = resolve(db, "township_subject", preset)
-    exam = get_exam(db, exam_id)
-    kept = retention(db, exam)
-    tops = _top_counts(db, exam_id, int(chosen["top_n"]))
-    school_ids = {r[1]: r[0] for r in db.execute("SELECT id, code FROM school")}
-    items = []
-    for r in group_stats(db, exam_id, "grade", min_size=1):
-        if not r["n"] or r["grades"] is not None:  # graded subjects have no 人均分 or 优秀率
-            continue
-        items.append({
-            "township_code": r["township_code"], "school_code": r["school_code"], "school_name": r["school_name"],
-            "school_type": r["school_type"], "grade": r["grade"], "subject": r["subject"],
-            "subject_code": r["subject_code"], "retention": kept.get((school_ids[r["school_code"]], r["grade"]), 1.0),
-            "mean": r["mean"], "excellent_rate": r["excellent_rate"],
-            "top_n": tops.get((r["school_code"], r["grade"], r["subject_code"]), 0)})
-    weights = chosen["weights"]
-    group_of = {kind: i for i, kinds in enumerate(chosen["rank_groups"]) for kind in kinds}
-    by_item: dict[tuple, list[dict]] = defaultdict(list)
-    for item in items:
-        by_item[(item["township_code"], item["grade"], item["subject_code"])].append(item)
-    for members in by_item.values():
-        for field in ("retention", "mean", "excellent_rate", "top_n"):
-            best = max(m[field] for m in members)
-            for m in members:
-                m[f"{field}_score"] = 100.0 * m[field] / best if best > 0 else 0.0
-        township_mean = 0.0
-        for m in members:
-            m["score"] = sum(weights[f] * m[f"{f}_score"] for f in ("retention", "mean", "excellent_rate", "top_n"))
-            township_mean += m["score"] / len(members)
-        _rank_in_groups(members, group_of, chosen["reward_top_fraction"])
-        for m in members:
-            m["exempt_from_penalty"] = m["score"] >= township_mean - chosen["subject_margin"]
-    totals: dict[str, dict] = {}
-    for item in items:
-        school = totals.setdefault(item["school_code"], {
-            "school_code": item["school_code"], "school_name": item["school_name"],
-            "school_type": item["school_type"], "township_code": item["township_code"], "total": 0.0, "items": 0})
-        school["total"] += item["score"]
-        school["items"] += 1
-    by_township: dict[str, list[dict]] = defaultdict(list)
-    for school in totals.values():
-        by_township[school["township_code"]].append(school)
-    for members in by_township.values():
-        _rank_in_groups(members, group_of, chosen["reward_top_fraction"], field="total")
-        mean_total = sum(m["total"] for m in members) / len(members)
-        for m in members:
-            m["exempt_from_penalty"] = m["total"] >= mean_total - chosen["school_margin"]
-    items.sort(key=lambda i: (i["township_code"] or "", i["school_code"], i["grade"], i["subject_code"]))
-    return {"items": items, "schools": sorted(totals.values(), key=lambda s: (s["township_code"] or "", s["rank_group"],
-                                                                              s["rank"])),
-            **chosen.stamp()}
-
-
-def _rank_in_groups(members: list[dict], group_of: dict[str, int], fraction: float, field: str = "score") -> None:
-    groups: dict[int, list[dict]] = defaultdict(list)
-    for m in members:
-        groups[group_of.get(m["school_type"], len(group_of))].append(m)
-    for index, group in groups.items():
-        eligible = math.ceil(len(group) * fraction - 1e-9)
-        for m, rank in zip(group, competition_ranks([g[field] for g in group])):
-            m.update({"rank_group": index, "rank": rank, "rank_of": len(group), "reward_eligible": rank <= eligible})
 
 
 def central_school_scores(db: Database, school_scores: dict[str, float], *,

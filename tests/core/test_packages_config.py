@@ -13,7 +13,7 @@ from app.packages.config import NeedsConfirmation, import_config
 from app.packages.format import PackageRefused
 from app.services import setup
 from app.services.users import actor_for
-from app.stats.presets import copy_preset
+from app.preset_store import copy_preset
 from app.timetable.plans import copy_preset as copy_plan
 
 

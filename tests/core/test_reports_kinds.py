@@ -13,7 +13,7 @@ from app.db.writes import SYSTEM
 from app.errors import NotFound, ValidationError
 from app.reports import build_report, write_report
 from app.services.schools import create_township
-from app.stats.presets import copy_preset, edit_preset, set_active_preset
+from app.preset_store import activate, copy_preset, edit_preset
 from app.stats.progress import progress_values
 from report_helpers import copy_demo, exam_ids, ink_share, line_with, pages_text, render_page, roster_figures
 
@@ -156,11 +156,12 @@ def test_township_progress_first_groups_apart_and_central_score(demo):
                                          [exams["统考"]])]
     expected = sum(roster_figures(db, exams["统考"], s, school="QSZ02")["mean"] for s in subjects) / len(subjects) / 100
     assert next(r for r in raw if r["学校"] == "油溪完全小学")["平均得分率"] == pytest.approx(expected)
-    central = _sheet(wb, "中心小学得分")[0]
+    central = _sheet(wb, "中心小学综合分")[0]
     villages = [r["综合分"] for r in raw if r["组别"] != "校本部"]
     own = next(r["综合分"] for r in raw if r["组别"] == "校本部")
     assert central["村级学校数"] == 5
-    assert central["中心小学得分"] == pytest.approx(0.6 * own + 0.4 * sum(villages) / len(villages))
+    assert central["中心小学综合分"] == pytest.approx(0.6 * own + 0.4 * sum(villages) / len(villages))
+    assert "不是年度绩效考核的中心小学得分" in text.replace(" ", "").replace("\n", "")
     assert "全乡各校本次考试的成绩都已收齐" in text
     png = render_page(pdf, 1, folder / "township-p1.png")
     if png is not None:
@@ -173,7 +174,7 @@ def test_township_lists_missing_and_small_schools_unranked(demo_db, tmp_path):
                     [exams["统考"]])
     copy = copy_preset(demo_db, SYSTEM, "sanlv-yifen-default", "最小样本 15 人")
     edit_preset(demo_db, SYSTEM, copy.id, {"min_group_size": 15})
-    set_active_preset(demo_db, SYSTEM, copy.id)
+    activate(demo_db, SYSTEM, copy.id)
     _, pages, wb = _township(demo_db, tmp_path, exams, "township")
     text = re.sub(r"\s+", "", "\n".join(pages))
     status = {r["学校"]: r["数据情况"] for r in _sheet(wb, "数据情况")}

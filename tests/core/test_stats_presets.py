@@ -10,6 +10,7 @@ import pytest
 from app.db.writes import Actor
 from app.errors import PermissionDenied, ValidationError
 from app.paths import resource_path
+from app import preset_store as store
 from app.stats import presets
 from app.stats.groups import group_stats
 
@@ -22,7 +23,7 @@ def _sha(content: dict) -> str:
 def test_shipped_presets_cover_the_seed_formulas():
     by_id = {p.id: p for p in presets.shipped_presets()}
     assert set(by_id) == {"sanlv-yifen-default", "sanlv-yifen-autumn-roster", "teacher-000-17", "township-000-7",
-                          "central-000-20"}
+                          "central-000-20", "evaluation-000-10"}
     for preset in by_id.values():
         content = json.loads(resource_path("presets", "scoring", f"{preset.id}.json").read_text(encoding="utf-8"))
         assert preset.hash == _sha(content) and preset.content == content
@@ -39,12 +40,12 @@ def test_shipped_presets_cover_the_seed_formulas():
 def test_copy_edit_and_activate_changes_the_figures_and_their_stamp(demo_db, system):
     exam_id = demo_db.execute("SELECT id FROM exam WHERE type = '统考'").fetchone()[0]
     before = group_stats(demo_db, exam_id, "school")[0]
-    copy = presets.copy_preset(demo_db, system, "sanlv-yifen-default", "本乡三率一分")
+    copy = store.copy_preset(demo_db, system, "sanlv-yifen-default", "本乡三率一分")
     assert copy.content["based_on"] == "sanlv-yifen-default" and not copy.shipped
-    edited = presets.edit_preset(demo_db, system, copy.id, {"composite.mean": 0.5, "composite.not_low_rate": 0.0})
+    edited = store.edit_preset(demo_db, system, copy.id, {"composite.mean": 0.5, "composite.not_low_rate": 0.0})
     assert edited.hash == _sha(edited.content) and edited.hash != copy.hash
     assert presets.active_preset(demo_db, "quality").id == "sanlv-yifen-default"
-    presets.set_active_preset(demo_db, system, edited.id)
+    store.activate(demo_db, system, edited.id)
     after = group_stats(demo_db, exam_id, "school")[0]
     assert (after["preset_id"], after["preset_hash"]) == (edited.id, edited.hash)
     expected = 100 * (0.5 * after["mean"] / after["full_marks"] + 0.3 * after["pass_rate"]
@@ -57,32 +58,32 @@ def test_copy_edit_and_activate_changes_the_figures_and_their_stamp(demo_db, sys
 
 
 def test_edits_are_validated(demo_db, system):
-    copy = presets.copy_preset(demo_db, system, "teacher-000-17", "本校教师业绩")
+    copy = store.copy_preset(demo_db, system, "teacher-000-17", "本校教师业绩")
     with pytest.raises(ValidationError) as caught:
-        presets.edit_preset(demo_db, system, copy.id, {"weights.mean": 0.6})
+        store.edit_preset(demo_db, system, copy.id, {"weights.mean": 0.6})
     assert "100%" in str(caught.value)
     with pytest.raises(ValidationError) as caught:
-        presets.edit_preset(demo_db, system, copy.id, {"multi_weight": "很多", "bands.3.bonus": 5, "kind": 1})
+        store.edit_preset(demo_db, system, copy.id, {"multi_weight": "很多", "bands.3.bonus": 5, "kind": 1})
     text = str(caught.value)
-    assert "不是数字" in text and "没有“bands.3.bonus”" in text and "不是可以修改的数值" in text
+    assert "不是数字" in text and "“bands.3.bonus”不是这个方案中可以修改的项目" in text and "“kind”不是" in text
     with pytest.raises(ValidationError):
-        presets.edit_preset(demo_db, system, copy.id, {"bands.0.share": 0.4})
-    edited = presets.edit_preset(demo_db, system, copy.id, {"bands.0.share": 0.4, "bands.1.share": 0.4,
+        store.edit_preset(demo_db, system, copy.id, {"bands.0.share": 0.4})
+    edited = store.edit_preset(demo_db, system, copy.id, {"bands.0.share": 0.4, "bands.1.share": 0.4,
                                                             "bands.0.bonus": 25, "name": "新名称"})
     assert edited["bands"][0] == {"name": "A", "share": 0.4, "bonus": 25} and edited.name == "新名称"
     with pytest.raises(ValidationError) as caught:
-        presets.edit_preset(demo_db, system, "teacher-000-17", {"multi_weight": 1.2})
+        store.edit_preset(demo_db, system, "teacher-000-17", {"multi_weight": 1.2})
     assert "复制" in str(caught.value)
     with pytest.raises(ValidationError):
-        presets.copy_preset(demo_db, system, "teacher-000-17", "新名称")
+        store.copy_preset(demo_db, system, "teacher-000-17", "新名称")
 
 
 def test_only_administrators_change_presets(demo_db):
     teacher = Actor(username="laoshi", role="teacher", school_id="x")
     with pytest.raises(PermissionDenied):
-        presets.copy_preset(demo_db, teacher, "sanlv-yifen-default", "我的方案")
+        store.copy_preset(demo_db, teacher, "sanlv-yifen-default", "我的方案")
     with pytest.raises(PermissionDenied):
-        presets.set_active_preset(demo_db, teacher, "sanlv-yifen-default")
+        store.activate(demo_db, teacher, "sanlv-yifen-default")
 
 
 def test_a_preset_of_the_wrong_kind_is_refused(demo_db):

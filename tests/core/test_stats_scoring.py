@@ -1,4 +1,4 @@
-"""The seed plans' composite scores (000 篇17, 篇7, 篇20) recomputed in the test from plain SQL."""
+"""The seed plans' composite scores (000 篇17, 篇20) recomputed in the test from plain SQL (篇7: test_township_scheme)."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from app.stats.scoring import central_school_scores, teacher_scores, township_subject_scores
+from app.stats.scoring import central_school_scores, teacher_scores
 
 
 def _exams(db):
@@ -19,53 +19,6 @@ def test_central_school_is_sixty_forty(demo_db):
     assert len(result) == 1
     assert result[0]["score"] == pytest.approx(0.6 * 80 + 0.4 * 65)
     assert (result[0]["villages"], result[0]["preset_id"]) == (2, "central-000-20")
-
-
-def test_township_subject_score_for_grade_three_maths(demo_db):
-    exam_id = _exams(demo_db)["统考"]
-    # One grade-3 pupil of QSZ02 has dropped out: the school's 巩固率 falls below 1.
-    demo_db.execute("UPDATE pupil SET status = '流失' WHERE id = (SELECT p.id FROM pupil p JOIN school s"
-                    " ON s.id = p.school_id WHERE s.code = 'QSZ02' AND p.grade = 3 LIMIT 1)")
-    rows = demo_db.execute(
-        "SELECT sc.code, m.status, m.score FROM mark m JOIN school sc ON sc.id = m.school_id"
-        " JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ? AND m.grade = 3 AND s.name = '数学'",
-        [exam_id]).fetchall()
-    real = sorted((r[2] for r in rows if r[1] == "正常"), reverse=True)
-    fiftieth = real[49]
-    per_school = defaultdict(list)
-    for code, status, score in rows:
-        if status != "免考":  # roster policy: 缺考 and 作弊 count 0
-            per_school[code].append(score if status == "正常" else 0.0)
-    figures = {}
-    for code, values in per_school.items():
-        enrolled = demo_db.execute("SELECT SUM(p.status IN ('在读', '转入', '休学')), SUM(p.status = '流失')"
-                                   " FROM pupil p JOIN school s ON s.id = p.school_id WHERE s.code = ? AND p.grade = 3",
-                                   [code]).fetchone()
-        figures[code] = {
-            "retention": enrolled[0] / (enrolled[0] + enrolled[1]),
-            "mean": statistics.mean(values), "excellent_rate": sum(v >= 85 for v in values) / len(values),
-            "top_n": sum(1 for c, st, s in rows if c == code and st == "正常" and s >= fiftieth)}
-    assert figures["QSZ02"]["retention"] < 1
-    best = {k: max(f[k] for f in figures.values()) for k in ("retention", "mean", "excellent_rate", "top_n")}
-    weights = {"retention": 0.1, "mean": 0.5, "excellent_rate": 0.2, "top_n": 0.2}
-    expected = {code: sum(w * 100 * f[k] / best[k] for k, w in weights.items()) for code, f in figures.items()}
-    result = township_subject_scores(demo_db, exam_id)
-    items = {i["school_code"]: i for i in result["items"] if i["grade"] == 3 and i["subject"] == "数学"}
-    assert set(items) == set(expected)
-    for code, item in items.items():
-        assert item["score"] == pytest.approx(expected[code])
-        assert item["top_n"] == figures[code]["top_n"]
-    # School totals: the sum of the school's items; 校本部 ranked apart from 完小 and 教学点.
-    schools = {s["school_code"]: s for s in result["schools"]}
-    for code, school in schools.items():
-        assert school["total"] == pytest.approx(sum(i["score"] for i in result["items"] if i["school_code"] == code))
-    assert schools["QSZ01"]["rank_of"] == 1
-    villages = sorted((s for s in schools.values() if s["school_type"] != "中心校本部"), key=lambda s: -s["total"])
-    assert [s["rank"] for s in villages] == [1, 2, 3, 4, 5]
-    assert [s["reward_eligible"] for s in villages] == [True, True, False, False, False]
-    mean_total = statistics.mean(s["total"] for s in schools.values())
-    for school in schools.values():
-        assert school["exempt_from_penalty"] == (school["total"] >= mean_total - 10)
 
 
 def test_teacher_composite_of_000_17(demo_db):

@@ -64,7 +64,7 @@ def test_class_report_made_opened_and_listed(make_page, tmp_path, opened, demo_p
     page = make_page()
     assert page.page_title() == "报表"
     assert _texts(page.kind_combo) == ["考试质量分析报告", "班级质量报告(班主任)", "教师教学质量报告(内部资料)", "成绩通知单",
-                                       "乡镇教学质量汇总"]
+                                       "乡镇教学质量汇总", "乡镇质量检测评分"]
     assert page.exam_combo.currentText() == "2026—2027学年第一学期期中统考(2026-2027-1)"
     _choose(page.kind_combo, "班级质量报告(班主任)")
     _choose(page.school_combo, "油溪完全小学(QSZ02)")

@@ -48,12 +48,15 @@ def _dialogs(session, school_id: str) -> dict:
     from ui.dialogs.help_dialog import HelpDialog
     from ui.dialogs.new_school_dialog import NewSchoolDialog
     from ui.dialogs.new_user_dialog import NewUserDialog
+    from app.preset_store import find
+    from ui.dialogs.preset_dialog import PresetDialog
     from ui.dialogs.pupil_dialog import PupilDialog
     from ui.dialogs.register_key_dialog import RegisterKeyDialog
     from ui.dialogs.start_term_dialog import StartTermDialog
     from ui.dialogs.teacher_dialog import TeacherDialog
     from ui.dialogs.welcome_dialog import WelcomeDialog
     from ui.pages.assignments_page import AssignmentPreviewDialog
+    from ui.pages.targets_page import TargetDialog
     from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
     from ui.pages.timetable_dialogs import DayPlanDialog, PlanDialog
 
@@ -69,6 +72,8 @@ def _dialogs(session, school_id: str) -> dict:
         "听课记录": lambda: ObservationDialog(session, school_id), "常规检查": lambda: RoutineCheckDialog(session, school_id),
         "工作量系数与标准": lambda: WorkloadSettingsDialog(session), "作息时间": lambda: DayPlanDialog(session, school_id),
         "课程计划": lambda: PlanDialog(session, school_id),
+        "修改方案": lambda: PresetDialog(session, find(session.db, "routine-default").preset),
+        "新增质量目标": lambda: TargetDialog(session),
     }
 
 

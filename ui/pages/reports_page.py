@@ -1,4 +1,4 @@
-"""报表: choose a report (考试质量分析报告, class, teacher, 成绩通知单, township summary) and its scope,
+"""报表: choose a report (考试质量分析报告, class, teacher, 成绩通知单, township summary, 篇7 township score) and its scope,
 make it as PDF or Excel in the background with a progress bar and 取消, then open or print it; the
 reports made lately are listed. All the work is app.reports'.
 
@@ -156,7 +156,7 @@ class ReportsPage(Page):
             return ["teacher", "class", "slips"]
         kinds = ["exam-school", "class", "teacher", "slips"]
         if self.session.is_township and actor.role == "township_admin":
-            kinds.append("township")
+            kinds += ["township", "township-score"]
         return kinds
 
     # --- filling the choosers ------------------------------------------------------------------
@@ -230,6 +230,8 @@ class ReportsPage(Page):
             "teacher": "内部资料:只发给教师本人和学校领导。含教学业绩得分、增值和进步值。",
             "slips": "发给家长:每个学生一张,只有本人各科等级,没有分数和名次,留有班主任寄语栏。",
             "township": "先看各校进步,再看三率一分排名;校本部与完小、教学点分组;小规模学校不排名;列出缺数据的学校。",
+            "township-score": "乡镇质量考核奖惩方案:各校各年级各科单科成绩(巩固率、人均分、优秀率、前若干名人数)与学校总评,"
+                              "教学点不参与总评;列出应奖应罚的情形及所依据的条文。",
         }
         self.hint.setText(self.tr(hints.get(kind, "")))
 
@@ -247,7 +249,7 @@ class ReportsPage(Page):
 
     def _scope(self) -> dict:
         kind = self.kind_combo.currentData()
-        scope: dict = {"school": self.school_combo.currentData() if kind != "township" else None}
+        scope: dict = {"school": self.school_combo.currentData() if kind not in ("township", "township-score") else None}
         if kind == "township":
             scope["township"] = self.township_combo.currentData()
         if kind in ("class", "slips"):
@@ -265,6 +267,8 @@ class ReportsPage(Page):
         exam = self.exam_combo.currentText().split("(")[0]
         if kind == "township":
             return f"{self.township_combo.currentText().split('(')[0]} · {exam}"
+        if kind == "township-score":
+            return exam
         parts = [self.school_combo.currentText().split("(")[0]]
         if kind in ("class", "slips"):
             parts.append(self.class_combo.currentText())
