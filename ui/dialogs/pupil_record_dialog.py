@@ -16,7 +16,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.support_dialogs import tutoring_columns
 from ui.session import Session
 from ui.widgets.chart import ChartData, ChartWidget
-from ui.widgets.form import record_table
+from ui.widgets.scaffold import data_table
 
 
 def _number(value: float | None, digits: int = 1) -> str:
@@ -43,7 +43,7 @@ def status_columns() -> list[Column]:
 def _table(columns: list[Column], rows: list[dict]):
     model = SnapshotTableModel(columns)
     model.set_snapshot(TableSnapshot.build(rows, columns, ()))
-    view = record_table(model)
+    view = data_table(model)
     model.setParent(view)
     view.horizontalHeader().setStretchLastSection(True)
     metrics = view.fontMetrics()

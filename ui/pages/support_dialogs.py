@@ -15,7 +15,8 @@ from app.support.records import DIFFICULTY_KINDS, flag_difficulty, list_tutoring
 from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Session
-from ui.widgets.form import ProblemForm, ok_cancel_buttons, record_table
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import data_table
 
 
 def _classes(session: Session, school_id: str) -> QComboBox:
@@ -178,7 +179,7 @@ class TeacherTutoringDialog(QDialog):
         layout.addWidget(self.summary)
         model = SnapshotTableModel(tutoring_columns())
         model.set_snapshot(TableSnapshot.build(rows, tutoring_columns(), ()))
-        self.table = record_table(model)
+        self.table = data_table(model)
         model.setParent(self.table)
         self.table.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.table, 1)

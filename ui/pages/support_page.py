@@ -22,7 +22,7 @@ from ui.pages.page import Page
 from ui.pages.support_dialogs import DifficultyDialog, TutoringDialog, tutoring_columns
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, refill
-from ui.widgets.form import record_table
+from ui.widgets.scaffold import data_table
 
 
 def _percent(value: float | None) -> str:
@@ -109,7 +109,7 @@ class Loaded:
 
 def _table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
     model = SnapshotTableModel(columns)
-    view = record_table(model)
+    view = data_table(model)
     model.setParent(view)
     view.setSortingEnabled(True)
     view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
