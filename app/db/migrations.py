@@ -14,6 +14,8 @@ a school's own database and a township database holding many schools.
 """
 from __future__ import annotations
 
+import importlib
+
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "schoolq"
@@ -598,4 +600,4 @@ def m012_pupil_support(db: Database) -> None:
 
 # Migrations from m013 on live in app.db.later_migrations (this module reached the length limit);
 # importing it here registers them after every migration above, in the order they are defined.
-from app.db import later_migrations  # noqa: E402,F401 - registers m013 onwards
+importlib.import_module("app.db.later_migrations")  # registers m013 onwards
