@@ -34,7 +34,7 @@ class Changed(Flag):
     MARKS = auto()
     ASSIGNMENTS = auto()  # 任课: who teaches which class and subject
     TIMETABLE = auto()    # the timetable, day plans and curriculum plans
-    ROUTINE = auto()      # observations and routine checks
+    ROUTINE = auto()      # observations, routine checks and pupil support (tutoring, 双困生)
     RECORDS = auto()      # homework, home visits and 集体备课 sessions (控辍与记录)
     SETTINGS = auto()     # terms, users, keys, presets and rule sets
     PACKAGES = auto()     # the logs of packages written and read
@@ -58,9 +58,10 @@ class Session(QObject):
         self.path = Path(path)
         self.db = db
         self.actor = actor
-        # An administrator's passphrase, kept for this session only: closing it signs the audit
-        # chain's head with the database's key (app.services.audit.sign_session_end).
-        self._passphrase = passphrase if actor.role in ("township_admin", "school_admin") else None
+        # The account's passphrase, kept for this session only: closing it signs the audit chain's
+        # head, an administrator's with the database's key, another account's with its own key
+        # (app.services.audit.sign_session_end).
+        self._passphrase = passphrase
         self._started = chain_head(db)
         self.tasks = tasks
         self._local = threading.local()

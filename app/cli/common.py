@@ -99,8 +99,9 @@ def with_db(args, *, write: bool, readonly: bool | None = None) -> Iterator[Sess
     is False, so a command that only reads works on a write-protected stick and cannot change the
     file); for `write`, authenticate the acting account (--user, default the database's
     administrator) with its passphrase from SCHOOLQ_PASSPHRASE or a prompt; yield the Session; when
-    it ends without an error and changed something, an administrator's session signs the audit
-    chain's head; the database is closed in any case.
+    it ends without an error and changed something, the session signs the audit chain's head (an
+    administrator with the database's key, another account with its own, app.services.audit); the
+    database is closed in any case.
 
     Raises ValidationError when no passphrase can be had or it is wrong (the CLI exits 2, nothing
     written), NotFound for an unknown account, FileNotFoundError for a missing file.
@@ -116,7 +117,7 @@ def with_db(args, *, write: bool, readonly: bool | None = None) -> Iterator[Sess
             actor = login(db, username, secret)
         started = chain_head(db)
         yield Session(db, actor, secret)
-        if actor is not None and secret and actor.role in ("township_admin", "school_admin"):
+        if actor is not None and secret:
             sign_session_end(db, actor, secret, started)
     finally:
         db.close()

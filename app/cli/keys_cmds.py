@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.cli.common import command, emit_json, with_db
 from app.packages.registration_sheet import write_recovery_sheet, write_registration_sheet
+from app.packages.sealing import write_identity
 from app.packages.signing import own_key, write_public_key
 from app.packages.trust import list_trusted
 from app.queries.roster import database_kind
@@ -23,6 +24,11 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="PDF 文件路径,如 登记表.pdf")
     p = command(group, "recovery-sheet", cmd_recovery_sheet, user=True, help="打印新的管理员口令恢复单(PDF;以前的恢复码作废),需要管理员口令")
     p.add_argument("--out", required=True, metavar="FILE", help="PDF 文件路径,如 恢复单.pdf")
+    p = command(group, "age-identity", cmd_age_identity, user=True,
+                help="乡镇:导出解密学校数据包的 age 身份文件(供 age 工具核对),需要管理员口令",
+                description="把乡镇的解密身份写成 age 身份文件,可用标准的 age 工具解密学校的 .zip.age 数据包"
+                            "(age -d -i FILE)。它能解开所有学校的数据包:用完请删除,切勿放在 U 盘上。")
+    p.add_argument("--out", required=True, metavar="FILE", help="身份文件路径,如 qsz-age.txt")
     command(group, "trusted", cmd_trusted, json=True, help="列出本数据库已登记(信任)的学校或乡镇公钥")
 
 
@@ -71,6 +77,14 @@ def cmd_recovery_sheet(args) -> int:
         code = new_recovery_code(session.db, session.actor, session.passphrase)
         path = write_recovery_sheet(session.db, args.out, code, session.actor.username)
     print(f"已生成恢复单:{path}(以前的恢复码已作废)。请打印后锁好保存,并删除这个 PDF 文件。")
+    return 0
+
+
+def cmd_age_identity(args) -> int:
+    """Write the township's age identity file; return the exit code."""
+    with with_db(args, write=True) as session:
+        path, recipient = write_identity(session.db, session.actor, session.passphrase, args.out)
+    print(f"已写出解密身份:{path}(对应的加密公钥 {recipient})。用完请删除这个文件。")
     return 0
 
 

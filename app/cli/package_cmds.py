@@ -7,6 +7,7 @@ from app.cli.common import command, emit_json, with_db
 from app.packages.config import NeedsConfirmation, import_config
 from app.packages.export import export_package, list_exports
 from app.packages.format import PackageRefused
+from app.packages.sealing import read_identity
 from app.packages.signing import fingerprint_of_pem, public_key_from_pem
 from app.packages.verify import check_signature, open_package
 
@@ -21,11 +22,14 @@ def register(sub) -> None:
                             "(提示输入或环境变量 SCHOOLQ_PASSPHRASE)。")
     p.add_argument("--out", required=True, metavar="DIR", help="写到哪个文件夹(如 U 盘)")
     p.add_argument("--term", metavar="TERM", help="学期,如 2025-2026-1(默认:当前学期)")
+    p.add_argument("--unencrypted", action="store_true",
+                   help="学校还没有乡镇的加密公钥(未导入配置包)时,仍导出不加密的数据包(U 盘丢失会泄露学生信息)")
     p = command(group, "verify", cmd_verify, db=False, json=True, help="校验数据包文件(结构、校验值、签名)",
                 description="检查数据包是否完整、未被改动,签名是否有效。给出 --pubkey 时用登记的公钥验证;"
                             "否则只能用包内附带的公钥,仅供参考。")
-    p.add_argument("file", metavar="FILE", help="数据包 .zip 文件")
+    p.add_argument("file", metavar="FILE", help="数据包 .zip 或加密的 .zip.age 文件")
     p.add_argument("--pubkey", metavar="PEM", help="登记的公钥文件")
+    p.add_argument("--identity", metavar="FILE", help="加密的数据包:乡镇的解密身份文件(schoolq keys age-identity 导出)")
     command(group, "list", cmd_list, json=True, help="列出本数据库导出过的数据包(含序号)")
 
     p = command(sub, "import-config", cmd_import_config, json=True, user=True, help="学校导入乡镇下发的配置包(统考定义、评分预设、课程计划)",
@@ -38,19 +42,22 @@ def register(sub) -> None:
 def cmd_export(args) -> int:
     """Export a signed data package and print its path; return the exit code (2 when refused)."""
     with with_db(args, write=True) as session:
-        result = export_package(session.db, session.actor, session.passphrase, args.out, term_code=args.term)
+        result = export_package(session.db, session.actor, session.passphrase, args.out, term_code=args.term,
+                                unencrypted=args.unencrypted)
     if args.json:
         emit_json(result.to_dict())
         return 0
     print(result.path)
-    print(f"第 {result.sequence} 号数据包({result.term_code}),{result.size} 字节,已读回校验。", file=sys.stderr)
+    how = "已为乡镇加密," if result.sealed else "未加密(请亲手交给乡镇,勿在 U 盘上留存),"
+    print(f"第 {result.sequence} 号数据包({result.term_code}),{result.size} 字节,{how}已读回校验。", file=sys.stderr)
     return 0
 
 
 def cmd_verify(args) -> int:
-    """Check a package file (structure, hashes, signature); return 0 when it verifies, else 2."""
+    """Check a package file (structure, hashes, signature; an encrypted one decrypted with --identity);
+    return 0 when it verifies, else 2."""
     try:
-        package = open_package(args.file)
+        package = open_package(args.file, read_identity(args.identity) if args.identity else None)
         embedded = fingerprint_of_pem(package.key_pem)
         if args.pubkey:
             with open(args.pubkey, "rb") as handle:
@@ -63,6 +70,8 @@ def cmd_verify(args) -> int:
             emit_json({"ok": False, "code": exc.code, "reason": exc.reason})
         else:
             print(f"校验失败:{exc.reason}")
+            if exc.code == "encrypted":
+                print("校验加密的数据包:加 --identity 指定乡镇的解密身份文件(schoolq keys age-identity 导出)。")
         return 2
     m = package.manifest
     info = {"ok": True, "sender": m.sender, "term": m.term_code, "sequence": m.sequence, "kind": m.kind,

@@ -49,7 +49,7 @@ def register(sub) -> None:
     p = command(group, "import", cmd_import, json=True, user=True, help="导入学校的数据包(可一次多个)",
                 description="逐个检查并导入数据包:接受、重复或拒收(附原因)。全部接受或重复时退出码 0,"
                             "有拒收时 2。")
-    p.add_argument("files", nargs="+", metavar="FILE", help="数据包 .zip 文件")
+    p.add_argument("files", nargs="+", metavar="FILE", help="数据包文件(.zip.age 加密的,或 .zip)")
     p.add_argument("--accept-shrink", action="store_true",
                    help="确认导入会删除该校两成以上学生或成绩的数据包(不加时这样的包暂不导入,并显示数量)")
 
@@ -130,7 +130,8 @@ def cmd_register(args) -> int:
 def cmd_import(args) -> int:
     """Import package files; return 0 when all were accepted or duplicates, 2 when any was refused."""
     with with_db(args, write=True) as session:
-        results = import_packages(session.db, session.actor, args.files, accept_shrink=args.accept_shrink)
+        results = import_packages(session.db, session.actor, args.files, accept_shrink=args.accept_shrink,
+                                  passphrase=session.passphrase)
     refused = any(r.status == "refused" for r in results)
     if args.json:
         emit_json([r.to_dict() for r in results])
@@ -153,7 +154,7 @@ def cmd_export_config(args) -> int:
         return 0
     print(result.path)
     print(f"第 {result.sequence} 号配置包({result.term_code}):统考 {result.counts['exams']} 个,已读回校验;"
-          f"乡镇密钥指纹 {result.fingerprint}", file=sys.stderr)
+          f"乡镇密钥指纹 {result.fingerprint}。学校导入后,它们的数据包都加密给本乡镇。", file=sys.stderr)
     return 0
 
 

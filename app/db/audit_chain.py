@@ -1,7 +1,7 @@
 """The tamper-evident record: every change to every table is written by the database itself
 (triggers) into `change_log`, the entries are chained by hash in batches (`audit_chain`), and the
 chain's head is signed with the database's key (`audit_head`) when an administrator's session
-closes and in every package.
+closes and in every package; another account's session signs it with that account's own key.
 
 Design (why it is built this way):
 - Triggers, not the program, write `change_log`: a change made with the sqlite3 shell is recorded
@@ -335,7 +335,7 @@ def _entries(db: Database, first: int, last: int) -> list[dict]:
         [first, last])]
 
 
-def verify(db: Database, public_key) -> list[Finding]:
+def verify(db: Database, public_key, signers: dict | None = None) -> list[Finding]:
     """Check the whole record against the database; return what is wrong (empty: all is as the
     program recorded it).
 
@@ -343,7 +343,8 @@ def verify(db: Database, public_key) -> list[Finding]:
     (entries deleted or edited); a signed head that does not verify or is no longer in the chain
     (the chain was cut back or rewritten); outside batches and entries not yet in a batch (changes
     made outside the program, with when and what); rows that differ from their recorded state.
-    `public_key` is the database's own Ed25519 public key.
+    `public_key` is the database's own Ed25519 public key; `signers` maps the fingerprints of the
+    accounts' own head-signing keys to their public keys (app.services.audit).
     """
     findings: list[Finding] = []
     existing = _existing_triggers(db)
@@ -352,7 +353,7 @@ def verify(db: Database, public_key) -> list[Finding]:
         findings.append(Finding("triggers", f"记录修改的触发器被删除或改动({len(missing)} 个,如 {missing[0]}):"
                                             "有人绕过了本程序的记录。"))
     hashes = _check_chain(db, findings)
-    _check_heads(db, public_key, hashes, findings)
+    _check_heads(db, public_key, signers or {}, hashes, findings)
     for seq, first, last, at in db.execute(
             "SELECT seq, first, last, at FROM audit_chain WHERE origin = 'outside' ORDER BY seq").fetchall():
         changes = _entries(db, first, last)
@@ -400,11 +401,11 @@ def _check_chain(db: Database, findings: list[Finding]) -> dict[int, str]:
     return hashes
 
 
-def _check_heads(db: Database, public_key, hashes: dict[int, str], findings: list[Finding]) -> None:
-    for chain_seq, hash_, at, signature in db.execute(
-            "SELECT chain_seq, hash, at, signature FROM audit_head ORDER BY id").fetchall():
+def _check_heads(db: Database, public_key, signers: dict, hashes: dict[int, str], findings: list[Finding]) -> None:
+    for chain_seq, hash_, at, fingerprint, signature in db.execute(
+            "SELECT chain_seq, hash, at, fingerprint, signature FROM audit_head ORDER BY id").fetchall():
         try:
-            public_key.verify(base64.b64decode(signature), head_message(chain_seq, hash_))
+            signers.get(fingerprint, public_key).verify(base64.b64decode(signature), head_message(chain_seq, hash_))
             valid = True
         except (InvalidSignature, ValueError):
             valid = False

@@ -1,6 +1,7 @@
 """The ordered list of schema migrations. Append only: never edit one that has shipped.
 
-New migrations go at the end of this file, decorated with @migration, named mNNN_what.
+New migrations go at the end of app/db/later_migrations.py (imported at the end of this file),
+decorated with @migration, named mNNN_what.
 
 The list is the order of the decorated functions in this file, not of their names: m001, m003,
 m002, m004 … is frozen that way, because databases in the field applied m003 before m002 and record
@@ -12,6 +13,8 @@ Every table that travels between sites has a TEXT uuid primary key `id`, `create
 a school's own database and a township database holding many schools.
 """
 from __future__ import annotations
+
+import importlib
 
 from sqlite_utils import Database, Migrations
 
@@ -556,40 +559,45 @@ def m011_quality_target_progress_and_rank(db: Database) -> None:
         db.execute(statement)
 
 
-# School records (issue 17, part 2): written homework per class, day and subject (minutes, entered by
-# the 班主任); 家访 (home visits) by a teacher to a pupil's family; 集体备课 (group lesson preparation)
-# sessions with their lead and attendees (a JSON list of teacher ids). Each belongs to the term of
-# its date, so a school's package carries the term's rows like its observations and routine checks.
+# Pupil support (培优补差, 001 §27, 篇13, 002): a tutoring session of one teacher with one or more
+# pupils; the 双困生 flag of a pupil for a term (learning difficulty with behaviour or family
+# difficulty) with its reason and date; each teacher's tutoring list (帮扶名单) taken over from an
+# exam's 临界生 / 学困生 (exam_id may name an earlier term's exam: not a foreign key). All travel.
 _M012 = [
-    f"""CREATE TABLE homework_log (
-        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
-        term_id TEXT NOT NULL REFERENCES term(id),
-        class_id TEXT NOT NULL REFERENCES class(id) ON DELETE CASCADE,
-        date TEXT NOT NULL, subject_id TEXT NOT NULL REFERENCES subject(id),
-        minutes INTEGER NOT NULL CHECK (minutes BETWEEN 0 AND 600), note TEXT,
-        {_STAMPS},
-        UNIQUE (class_id, date, subject_id))""",
-    f"""CREATE TABLE home_visit (
-        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
-        term_id TEXT NOT NULL REFERENCES term(id),
+    f"""CREATE TABLE tutoring (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id), term_id TEXT NOT NULL REFERENCES term(id),
+        teacher_id TEXT NOT NULL REFERENCES teacher(id), subject_id TEXT REFERENCES subject(id),
+        date TEXT NOT NULL, minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 600),
+        content TEXT NOT NULL, outcome TEXT, {_STAMPS})""",
+    f"""CREATE TABLE tutoring_pupil (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id), term_id TEXT NOT NULL REFERENCES term(id),
+        tutoring_id TEXT NOT NULL REFERENCES tutoring(id) ON DELETE CASCADE,
+        pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE, {_STAMPS}, UNIQUE (tutoring_id, pupil_id))""",
+    f"""CREATE TABLE pupil_difficulty (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id), term_id TEXT NOT NULL REFERENCES term(id),
         pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE,
-        teacher_id TEXT NOT NULL REFERENCES teacher(id),
-        date TEXT NOT NULL, way TEXT NOT NULL CHECK (way IN ('上门', '电话', '视频', '到校面谈')), notes TEXT,
-        {_STAMPS})""",
-    f"""CREATE TABLE prep_session (
-        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
-        term_id TEXT NOT NULL REFERENCES term(id),
-        group_name TEXT NOT NULL, date TEXT NOT NULL,
-        lead_id TEXT NOT NULL REFERENCES teacher(id), topic TEXT NOT NULL,
-        attendee_ids TEXT NOT NULL DEFAULT '[]', notes TEXT,
-        {_STAMPS})""",
-    "CREATE INDEX idx_homework_school_term ON homework_log(school_id, term_id, date)",
-    "CREATE INDEX idx_home_visit_term ON home_visit(school_id, term_id, teacher_id)",
-    "CREATE INDEX idx_prep_session_term ON prep_session(school_id, term_id, date)",
+        kind TEXT NOT NULL CHECK (kind IN ('行为', '家庭', '行为和家庭')), reason TEXT NOT NULL, date TEXT NOT NULL,
+        {_STAMPS}, UNIQUE (term_id, pupil_id))""",
+    f"""CREATE TABLE tutoring_plan (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id), term_id TEXT NOT NULL REFERENCES term(id),
+        teacher_id TEXT NOT NULL REFERENCES teacher(id), pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE,
+        subject_id TEXT NOT NULL REFERENCES subject(id),
+        list TEXT NOT NULL CHECK (list IN ('临界生', '学困生')), exam_id TEXT NOT NULL, note TEXT,
+        {_STAMPS}, UNIQUE (term_id, teacher_id, pupil_id, subject_id, list))""",
+    "CREATE INDEX idx_tutoring_teacher ON tutoring(term_id, teacher_id)",
+    "CREATE INDEX idx_tutoring_plan_teacher ON tutoring_plan(term_id, teacher_id)",
+    "CREATE INDEX idx_tutoring_pupil_pupil ON tutoring_pupil(pupil_id)",
+    "CREATE INDEX idx_tutoring_pupil_session ON tutoring_pupil(tutoring_id)",
+    "CREATE INDEX idx_difficulty_school ON pupil_difficulty(school_id, term_id)",
 ]
 
 
 @migration
-def m012_school_records(db: Database) -> None:
+def m012_pupil_support(db: Database) -> None:
     for statement in _M012:
         db.execute(statement)
+
+
+# Migrations from m013 on live in app.db.later_migrations (this module reached the length limit);
+# importing it here registers them after every migration above, in the order they are defined.
+importlib.import_module("app.db.later_migrations")  # registers m013 onwards

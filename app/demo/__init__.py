@@ -24,6 +24,7 @@ from app.db.writes import SYSTEM, audit, bulk_insert, deterministic
 from app.demo.layout import CURRENT_YEAR, PREVIOUS_YEAR, DemoTownship, build_townships, make_pupils, staff_schools
 from app.demo.records import mark_dropouts, seed_homework, seed_sessions, seed_visits
 from app.demo.routine import seed_routine
+from app.demo.support import seed_support
 from app.demo.scores import make_marks
 from app.demo.timetable import DAY_PLAN, build_timetable
 from app.errors import invalid
@@ -133,6 +134,8 @@ def _populate(db: Database, rng: random.Random, seed: int, scale: str, report: P
                                                           DEMO_TODAY), "演示数据:家访")
         bulk_insert(db, SYSTEM, "prep_session", seed_sessions(records_rng, townships[0], current_term, DEMO_TODAY),
                     "演示数据:集体备课")
+        report(0.93, "写入辅导记录与双困生")
+        seed_support(db, rng, current_term, DEMO_TODAY)
     report(0.95, "整理数据库")
     db.execute("ANALYZE")
 
@@ -222,6 +225,10 @@ _SCHOOL_COPY = [
     ("homework_log", "SELECT * FROM t.homework_log WHERE school_id = ?1"),
     ("home_visit", "SELECT * FROM t.home_visit WHERE school_id = ?1"),
     ("prep_session", "SELECT * FROM t.prep_session WHERE school_id = ?1"),
+    ("tutoring", "SELECT * FROM t.tutoring WHERE school_id = ?1"),
+    ("tutoring_pupil", "SELECT * FROM t.tutoring_pupil WHERE school_id = ?1"),
+    ("tutoring_plan", "SELECT * FROM t.tutoring_plan WHERE school_id = ?1"),
+    ("pupil_difficulty", "SELECT * FROM t.pupil_difficulty WHERE school_id = ?1"),
 ]
 
 

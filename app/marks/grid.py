@@ -27,7 +27,7 @@ def exam_classes(db: Database, exam_id: str, school_id: str | None = None) -> li
 def marks_grid(db: Database, exam_id: str, class_id: str) -> dict:
     """Return what the entry grid shows for one class in one exam.
 
-    {"exam": {id, name, policy, term_name}, "class": {id, name, school_id, grades},
+    {"exam": {id, name, policy, term_id, term_name}, "class": {id, name, school_id, grades},
     "subjects": [the exam's subjects examined in one of the class's grades, catalogue order, as
     app.services.exams.exam_subjects gives them (subject_id, name, full_marks, grades, levels, cut-offs …)], "pupils": [{pupil_id, student_no, name, grade, status,
     marks: {subject_id: (score, status)}}]}. The pupils are those in the class at the time of the
@@ -77,6 +77,7 @@ def marks_grid(db: Database, exam_id: str, class_id: str) -> dict:
                            "grade": grade_then[row["id"]], "status": row["status"],
                            "marks": marks.get(row["id"], {})})
     pupils.sort(key=lambda p: p["student_no"])
-    return {"exam": {"id": exam["id"], "name": exam["name"], "policy": exam["policy"], "term_name": exam["term_name"]},
+    return {"exam": {"id": exam["id"], "name": exam["name"], "policy": exam["policy"], "term_id": exam["term_id"],
+                     "term_name": exam["term_name"]},
             "class": {"id": klass["id"], "name": klass["name"], "school_id": klass["school_id"], "grades": class_grades},
             "subjects": subjects, "pupils": pupils}

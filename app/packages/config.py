@@ -20,6 +20,7 @@ from app.errors import SchoolQError, ValidationError
 from app.packages import replace
 from app.packages.export import ExportResult, build_and_write, check_folder
 from app.packages.format import CONFIG_JSON, Manifest, PackageRefused
+from app.packages.sealing import check_recipient, recipient_of
 from app.packages.signing import fingerprint_of_pem, public_key_from_pem, unlock_private_key
 from app.packages.township_import import check_sequence, gap_text, missing_sequences
 from app.packages.trust import trusted_key
@@ -135,7 +136,7 @@ def export_config(db: Database, actor: Actor, passphrase: str, folder: str | Pat
                                    "county": township["county"]},
                            recipient={"level": "school", "code": None, "name": None},
                            term={"code": term["code"], "name": term["name"]}, payload=payload,
-                           extra={"counts": counts}, progress=progress)
+                           extra={"counts": counts, "age_recipient": recipient_of(private_key)}, progress=progress)
 
 
 def _own_school(db: Database) -> dict:
@@ -160,6 +161,7 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
     m = package.manifest
     if m.kind != "config" or m.level != "township":
         raise PackageRefused("wrong_kind", "这不是乡镇下发的配置包(学校数据包应在乡镇数据库中导入)。")
+    recipient = check_recipient(m.raw["age_recipient"]) if "age_recipient" in m.raw else None
     if school["township_code"] and school["township_code"] != m.sender_code:
         raise PackageRefused("other_township", f"这是乡镇 {m.sender_code} 的配置包,本校属于 {school['township_code']},"
                                                "已拒绝。")
@@ -192,7 +194,10 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
             if first_time:
                 insert_row(db, actor, "trusted_key", {"level": "township", "code": m.sender_code,
                                                       "public_pem": package.key_pem.decode("ascii"),
-                                                      "fingerprint": fingerprint, "active": 1})
+                                                      "fingerprint": fingerprint, "active": 1,
+                                                      "age_recipient": recipient})
+            elif recipient and recipient != key.get("age_recipient"):
+                update_row(db, actor, "trusted_key", key["id"], {"age_recipient": recipient})
             township_id = _link_township(db, actor, school, m)
             summary: dict[str, Any] = {"exams": _apply_exams(db, actor, content.get("exams", []), township_id, note),
                        "presets": apply_township_presets(db, actor, content.get("presets", {}), m.sender_code),
@@ -216,6 +221,8 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
                f"课程计划{'已更新' if summary['curriculum_plan'] else '无变化'}。")
     if gaps:
         message += gap_text(gaps, "config") + "。"
+    if recipient and recipient != (key or {}).get("age_recipient"):
+        message += "已保存乡镇的加密公钥:以后导出的数据包都加密写出,只有乡镇中心校能打开。"
     return ConfigResult(path.name, "accepted", message, m.sender_code, fingerprint, first_time, m.sequence, summary)
 
 

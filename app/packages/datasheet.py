@@ -30,6 +30,7 @@ class Col:
     read: bool = True
     values: tuple[tuple[str, str], ...] = ()  # for kind map: (stored, shown)
     width: int = 12
+    optional: bool = False  # added after packages were first written: an older package may lack it
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Sheet:
     name: str
     note: str
     columns: tuple[Col, ...]
+    optional: bool = False  # added after packages were first written: an older package may lack it
 
     def column(self, key: str) -> Col:
         """Return the column of this sheet with key `key`."""
@@ -116,12 +118,20 @@ SHEETS: tuple[Sheet, ...] = (
         _id("教师ID", "teacher_id"), _id("班级ID", "class_id"))),
     Sheet("课表", "本期课表:每班每天每节一行。", (
         _TERM, _show("班级", "class_name", 12), Col("星期", "day", "int", width=6), Col("节次", "slot", "int", width=6),
-        _SUBJECT, _show("教师", "teacher_name", 10), Col("教室", "room", width=10), _id("记录ID", "id"),
+        _SUBJECT, _show("教师", "teacher_name", 10), Col("教室", "room", width=10),
+        Col("锁定", "locked", "flag", width=6, optional=True), _id("记录ID", "id"),
         _id("学校ID", "school_id"), _id("班级ID", "class_id"), _id("教师ID", "teacher_id"))),
     Sheet("作息时间", "本期每天的节次安排。", (
         _TERM, Col("节次", "slot", "int", width=6), Col("名称", "label", width=10),
         Col("类型", "kind", "map", values=PERIOD_KINDS, width=8), Col("开始时间", "start_time", width=9),
         Col("时长(分钟)", "minutes", "int", width=10), _id("记录ID", "id"), _id("学校ID", "school_id"))),
+    Sheet("固定活动", "本期全校固定活动(升旗、班会等):这一节不排课,或每班都上所写的科目。", (
+        _TERM, Col("星期", "day", "int", width=6), Col("节次", "slot", "int", width=6), Col("活动", "label", width=10),
+        _SUBJECT, _id("记录ID", "id"), _id("学校ID", "school_id")), optional=True),
+    Sheet("教师不能上课", "本期教师不能上课的时间(节次为空表示全天;节次按教师本校的作息时间)。", (
+        _TERM, _show("教师", "teacher_name", 10), Col("星期", "day", "int", width=6), Col("节次", "slot", "int", width=6),
+        Col("原因", "reason", width=20), _id("记录ID", "id"), _id("学校ID", "school_id"), _id("教师ID", "teacher_id")),
+        optional=True),
     Sheet("听课记录", "本期听课记录。", (
         _TERM, Col("日期", "date", width=12), _show("听课人", "observer_name", 10),
         _show("授课教师", "teacher_name", 10), _show("班级", "class_name", 12), _SUBJECT,
@@ -150,11 +160,28 @@ SHEETS: tuple[Sheet, ...] = (
         _TERM, Col("年级", "grade", "int", width=6), _SUBJECT,
         Col("指标", "metric", "map", values=METRICS, width=8), Col("目标值", "target", "real", width=8),
         Col("备注", "note", width=24), _id("记录ID", "id"), _id("学校ID", "school_id"))),
+    Sheet("辅导记录", "本期培优补差辅导记录:每次辅导一行,辅导的学生见“辅导学生”表。", (
+        _TERM, Col("日期", "date", width=12), _show("教师", "teacher_name", 10), _SUBJECT,
+        Col("时长(分钟)", "minutes", "int", width=10), Col("辅导内容", "content", width=30),
+        Col("效果", "outcome", width=24), _id("记录ID", "id"), _id("学校ID", "school_id"),
+        _id("教师ID", "teacher_id"))),
+    Sheet("辅导学生", "每次辅导的学生(一名学生一行)。", (
+        _TERM, _show("日期", "date", 12), _show("学籍号", "student_no", 22), _show("姓名", "pupil_name", 10),
+        _id("记录ID", "id"), _id("学校ID", "school_id"), _id("辅导记录ID", "tutoring_id"),
+        _id("学生ID", "pupil_id"))),
+    Sheet("帮扶名单", "本期各教师的帮扶名单(由考试的临界生、学困生名单生成)。", (
+        _TERM, _show("教师", "teacher_name", 10), _show("学籍号", "student_no", 22), _show("姓名", "pupil_name", 10),
+        _SUBJECT, Col("名单", "list", width=8), Col("来源考试ID", "exam_id", width=38), Col("备注", "note", width=20),
+        _id("记录ID", "id"), _id("学校ID", "school_id"), _id("教师ID", "teacher_id"), _id("学生ID", "pupil_id"))),
+    Sheet("双困生", "本期认定的双困生(学习困难,并有行为或家庭困难)。", (
+        _TERM, _show("学籍号", "student_no", 22), _show("姓名", "pupil_name", 10), Col("类型", "kind", width=10),
+        Col("原因", "reason", width=30), Col("认定日期", "date", width=12), _id("记录ID", "id"),
+        _id("学校ID", "school_id"), _id("学生ID", "pupil_id"))),
 )
 SHEET_NAMES = tuple(s.name for s in SHEETS) + ("说明",)
-# Sheets a package written by an older program does not have (school records, schema 10): such a
-# package is read as holding none of their rows.
-LATER_SHEETS = {"作业时间", "家访", "集体备课"}
+# Sheets added after packages were first written (pupil support, school records): a package of an
+# older version lacks them and is read as holding none of their rows.
+LATER_SHEETS = {"辅导记录", "辅导学生", "帮扶名单", "双困生", "作业时间", "家访", "集体备课"}
 SHEET = {s.name: s for s in SHEETS}
 # Id columns that may not be empty; the others (a class without 班主任 …) may.
 REQUIRED_IDS = {"id"}
@@ -324,7 +351,7 @@ def _read_sheets(book: dict[str, RawSheet]) -> tuple[dict[str, list[ReadRow]], l
     out: dict[str, list[ReadRow]] = {}
     for sheet in SHEETS:
         if sheet.name not in book:
-            if sheet.name not in LATER_SHEETS:
+            if not sheet.optional and sheet.name not in LATER_SHEETS:
                 problems.append(Problem("缺少这个工作表。", sheet=sheet.name))
             continue
         rows = enumerate(book[sheet.name].rows, start=1)
@@ -336,9 +363,9 @@ def _read_sheets(book: dict[str, RawSheet]) -> tuple[dict[str, list[ReadRow]], l
                 continue
             if col.header in header:
                 positions[col.key] = header.index(col.header)
-            else:
+            elif not col.optional:
                 problems.append(Problem("缺少这一列。", sheet=sheet.name, column=col.header))
-        if len(positions) != sum(1 for c in sheet.columns if c.read):
+        if len(positions) != sum(1 for c in sheet.columns if c.read and (c.header in header or not c.optional)):
             continue
         found = out.setdefault(sheet.name, [])
         plan = [(key, position, sheet.column(key)) for key, position in positions.items()]

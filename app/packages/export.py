@@ -28,16 +28,28 @@ from app.packages import datasheet, snapshot
 from app.packages.audit_link import manifest_audit, remember_export
 from app.packages.format import (DATA_MEMBER, FORMAT_NAME, FORMAT_VERSION, KEY_MEMBER, MANIFEST, SIGNATURE,
                                  PackageRefused, encode_manifest, package_file_name, sha256_hex)
+from app.packages.sealing import is_sealed, seal
 from app.packages.signing import own_key, public_key_from_pem, sign, unlock_private_key
-from app.packages.verify import check_signature, open_package
+from app.packages.trust import township_recipient
+from app.packages.verify import check_signature, open_package, read_package
 from app.presets import presets_used
 from app.progress import Progress, no_progress
 from app.services.permissions import require_database_admin, require_school_admin, require_township_admin
-
+from app.validation.mask import PERSONAL_NOTE
 
 
 class ExportFailed(SchoolQError):
     """Writing or verifying the package at the destination failed; no complete-looking file was left."""
+
+
+class NoRecipient(SchoolQError):
+    """The school has no township encryption key yet (no config package imported): its package
+    would travel unencrypted, which needs the user's explicit consent (`unencrypted`)."""
+
+    def __init__(self) -> None:
+        super().__init__("还没有乡镇的加密公钥,数据包无法加密:请先导入乡镇中心校下发的配置包(数据交换 › 导入配置包),"
+                         "之后的数据包都加密写到 U 盘,U 盘丢失也不会泄露学生信息。确需先送出未加密的数据包时,"
+                         "命令行加 --unencrypted(窗口中会询问),并亲手交给乡镇。")
 
 
 @dataclass
@@ -52,12 +64,14 @@ class ExportResult:
     sha256: str
     fingerprint: str
     counts: dict
+    sealed: bool = False
 
     def to_dict(self) -> dict:
         """Return the result as plain data (for --json): path, file, sequence, term, size,
-        sha256, fingerprint and the counts of what the package holds."""
+        sha256, fingerprint, the counts of what the package holds and whether it is encrypted."""
         return {"path": str(self.path), "file": self.file_name, "sequence": self.sequence, "term": self.term_code,
-                "size": self.size, "sha256": self.sha256, "fingerprint": self.fingerprint, "counts": self.counts}
+                "size": self.size, "sha256": self.sha256, "fingerprint": self.fingerprint, "counts": self.counts,
+                "encrypted": self.sealed}
 
 
 def local_scoring_presets(db: Database) -> list[dict]:
@@ -78,10 +92,10 @@ def list_exports(db: Database) -> list[dict]:
     return [dict(r) for r in db.query("SELECT * FROM package_export ORDER BY kind, sequence DESC")]
 
 
-def _reserve(db: Database, actor: Actor, kind: str, code: str, term_code: str) -> tuple[str, int, str]:
+def _reserve(db: Database, actor: Actor, kind: str, code: str, term_code: str, sealed: bool) -> tuple[str, int, str]:
     with db.atomic():
         sequence = next_sequence(db, kind)
-        file_name = package_file_name(code, term_code, sequence, kind)
+        file_name = package_file_name(code, term_code, sequence, kind, sealed)
         row_id = insert_row(db, actor, "package_export", {
             "kind": kind, "sequence": sequence, "term_code": term_code, "file_name": file_name,
             "status": "reserved", "username": actor.username})
@@ -112,13 +126,15 @@ def _publish(temp: Path, final: Path) -> None:
 
 
 def write_verified(folder: Path, file_name: str, data: bytes, public_pem: str) -> Path:
-    """Write `data` to folder/file_name through a temporary file, read it back and verify it.
+    """Write `data` to folder/file_name through a temporary file, read it back and verify it (a
+    package encrypted for the township is compared byte for byte; its content was verified before
+    encryption).
 
     Returns the final path. Raises ExportFailed (the destination holds no complete-looking file
     then) or ValidationError when the file already exists.
     """
     final = folder / file_name
-    temp = folder / (Path(file_name).stem + ".tmp")
+    temp = folder / (file_name.split(".")[0] + ".tmp")
     if final.exists():
         raise invalid(f"目标位置已有同名文件“{file_name}”,为防止覆盖,未写入。")
     try:
@@ -132,7 +148,8 @@ def write_verified(folder: Path, file_name: str, data: bytes, public_pem: str) -
                            f"写入“{folder}”失败({exc.strerror or exc}):U 盘可能已拔出、已满或写保护。"
                            "未留下完整的数据包,请检查后重新导出。") from exc
     try:
-        check_signature(open_package(final), public_key_from_pem(public_pem))
+        if not is_sealed(data):
+            check_signature(open_package(final), public_key_from_pem(public_pem))
         if final.read_bytes() != data:
             raise PackageRefused("hash_mismatch", "读回的文件与写入的内容不同。")
     except (PackageRefused, OSError) as exc:
@@ -169,8 +186,9 @@ def check_folder(folder: str | Path) -> Path:
 
 def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, folder: str | Path, *, kind: str,
                     sender: dict, recipient: dict, term: dict, payload: bytes, extra: dict,
-                    progress: Progress | None = None) -> ExportResult:
-    """Sign and write a package of `kind` whose data member holds `payload`; return the ExportResult.
+                    progress: Progress | None = None, seal_for: str | None = None) -> ExportResult:
+    """Sign and write a package of `kind` whose data member holds `payload`, encrypted for the age
+    recipient `seal_for` when given; return the ExportResult.
 
     Reserves the sequence number (committed, never reused), writes and verifies.
     Raises PermissionDenied unless the actor administers the database, ValidationError (folder
@@ -181,7 +199,7 @@ def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, 
     folder = check_folder(folder)
     key_row = own_key(db)
     public_pem = key_row["public_pem"]
-    export_id, sequence, file_name = _reserve(db, actor, kind, sender["code"], term["code"])
+    export_id, sequence, file_name = _reserve(db, actor, kind, sender["code"], term["code"], seal_for is not None)
     members = {DATA_MEMBER[kind]: payload, KEY_MEMBER[sender["level"]]: public_pem.encode("ascii")}
     manifest = {
         "format": FORMAT_NAME, "format_version": FORMAT_VERSION, "kind": kind,
@@ -195,6 +213,12 @@ def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, 
     members[MANIFEST] = manifest_bytes
     members[SIGNATURE] = sign(private_key, manifest_bytes)
     data = _zip_bytes(members)
+    if seal_for is not None:
+        try:  # what the township will read once decrypted, checked before it is encrypted
+            check_signature(read_package(Path(file_name), data), public_key_from_pem(public_pem))
+        except PackageRefused as exc:
+            raise ExportFailed(f"数据包生成后校验失败({exc}),没有写出。") from exc
+        data = seal(data, seal_for)
     report(0.7, f"写入 {file_name}")
     for stale in folder.glob(f"{sender['code']}_*.tmp"):
         with contextlib.suppress(OSError):  # left by an interrupted export; never a package
@@ -207,21 +231,29 @@ def build_and_write(db: Database, actor: Actor, private_key: Ed25519PrivateKey, 
             "key_fingerprint": key_row["fingerprint"]})
     return ExportResult(path=path, file_name=file_name, sequence=sequence, term_code=term["code"], size=len(data),
                         sha256=sha256_hex(data), fingerprint=key_row["fingerprint"],
-                        counts=extra.get("counts", {}))
+                        counts=extra.get("counts", {}), sealed=seal_for is not None)
 
 
 def export_package(db: Database, actor: Actor, passphrase: str, folder: str | Path, *, term_code: str | None = None,
-                   progress: Progress | None = None) -> ExportResult:
+                   progress: Progress | None = None, unencrypted: bool = False) -> ExportResult:
     """Export this school's (or township's) data of one term (default: the current term) as a signed
     data package into `folder`; return the ExportResult once the written file verified.
 
-    Raises ValidationError (wrong passphrase, unknown term, folder missing, file exists),
+    A school's package is encrypted for its township (the age recipient of its config package,
+    app.packages.sealing) unless `unencrypted`, the user's explicit choice; a township's package
+    for the county is signed only (the county sends no config package).
+    Raises NoRecipient (a school without the township's encryption key and not `unencrypted`),
+    ValidationError (wrong passphrase, unknown term, folder missing, file exists),
     PermissionDenied, NotFound (database without school or key), ExportFailed.
     """
     report = progress or no_progress
     scope = snapshot.sender_scope(db, term_code)
+    seal_for = None
     if scope.level == "school":
         require_school_admin(actor, scope.school_ids[0])
+        seal_for = None if unencrypted else township_recipient(db, scope.recipient.get("code"))
+        if seal_for is None and not unencrypted:
+            raise NoRecipient()
     else:
         require_township_admin(actor)
     check_folder(folder)
@@ -237,11 +269,12 @@ def export_package(db: Database, actor: Actor, passphrase: str, folder: str | Pa
     notes = [("数据包", "教学质量管理数据包(由程序生成,请勿修改;改动后校验会失败,乡镇将拒收)"),
              ("发送单位", f"{scope.name}({scope.code})"), ("学期", f"{scope.term_name}({scope.term_code})"),
              ("序号", next_sequence(db)), ("导出时间", now()), ("程序版本", __version__),
-             ("格式版本", FORMAT_VERSION)]
+             ("格式版本", FORMAT_VERSION), ("个人信息", f"{PERSONAL_NOTE}:只交乡镇中心校导入,导入后请从 U 盘删除")]
     payload = datasheet.write_workbook(rows, notes)
     audit = manifest_audit(db)
     result = build_and_write(db, actor, private_key, folder, kind="data", sender=sender, recipient=scope.recipient,
-                             term=term, payload=payload, extra={"counts": counts, "audit": audit}, progress=report)
+                             term=term, payload=payload, extra={"counts": counts, "audit": audit}, progress=report,
+                             seal_for=seal_for)
     with db.atomic():
         remember_export(db, actor, audit)
     return result

@@ -39,7 +39,8 @@ MEMBER_LIMITS = {
 # data.xlsx is itself a zip: the sum of its members' sizes once unpacked may not exceed this.
 MAX_XLSX_UNPACKED = 600 * 1024 * 1024
 
-FILE_NAME = re.compile(r"^(?P<code>[A-Z0-9]{2,20})_(?P<term>\d{4}-\d{4}-[12])_(?P<seq>\d{4,})(?P<config>_config)?\.zip$")
+FILE_NAME = re.compile(r"^(?P<code>[A-Z0-9]{2,20})_(?P<term>\d{4}-\d{4}-[12])_(?P<seq>\d{4,})(?P<config>_config)?"
+                       r"\.zip(?P<sealed>\.age)?$")
 
 
 class PackageRefused(SchoolQError):
@@ -56,14 +57,15 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def package_file_name(code: str, term_code: str, sequence: int, kind: str = "data") -> str:
+def package_file_name(code: str, term_code: str, sequence: int, kind: str = "data", sealed: bool = False) -> str:
     """Return the ASCII file name of a package, e.g. S1234_2025-2026-1_0007.zip.
 
     Only letters, digits, '-', '_' and '.' are used, so the name is safe on FAT32 sticks and in
-    every shell. Config packages end in _config.zip.
+    every shell. Config packages end in _config.zip; a package encrypted for the township
+    (`sealed`, app.packages.sealing) in .zip.age.
     """
     suffix = "_config" if kind == "config" else ""
-    name = f"{code}_{term_code}_{sequence:04d}{suffix}.zip"
+    name = f"{code}_{term_code}_{sequence:04d}{suffix}.zip{'.age' if sealed else ''}"
     if not FILE_NAME.match(name):
         raise ValueError(name)
     return name

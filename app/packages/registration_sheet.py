@@ -100,7 +100,7 @@ def write_recovery_sheet(db: Database, path: str | Path, code: str, username: st
     rows = [
         [Paragraph("单位", body), Paragraph(f"{who['name']}({who['code']})", body)],
         [Paragraph("管理员账号", body), Paragraph(username, body)],
-        [Paragraph("恢复码", body), Paragraph(code.replace("-", " - "), big)],
+        [Paragraph("恢复码", body), Paragraph(code, big)],
         [Paragraph("密钥指纹", body), Paragraph(key["fingerprint"], body)],
         [Paragraph("打印时间", body), Paragraph(dt.datetime.now().strftime("%Y-%m-%d %H:%M"), body)],
     ]
@@ -109,8 +109,8 @@ def write_recovery_sheet(db: Database, path: str | Path, code: str, username: st
                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
     story = [Paragraph("管理员口令恢复单", title), Spacer(1, 8 * mm), table, Spacer(1, 6 * mm),
-             Paragraph("忘记管理员口令时,用这张单上的恢复码重设口令:在命令行运行 "
-                       "<b>schoolq recover 数据库文件</b>,按提示输入恢复码和新口令。签名密钥随之改由新口令保护,"
+             Paragraph("忘记管理员口令时,用这张单上的恢复码重设口令:在程序的登录窗口点<b>“忘记口令…”</b>"
+                       "(或在命令行运行 <b>schoolq recover 数据库文件</b>),输入恢复码和新口令。签名密钥随之改由新口令保护,"
                        "乡镇中心校登记的密钥指纹不变,不需要重新登记。", body),
              Spacer(1, 4 * mm),
              Paragraph("这张单和口令一样要紧:请装进信封、封好签字,锁在办公室的柜子里,不要和电脑放在一起,"

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from app.db.writes import (DERIVED_IDS, Actor, bulk_insert, delete_row, derived_id, insert_row, set_links, stable_id,
                            update_row)
 from app.errors import Problem
-from app.packages.datasheet import ReadRow
+from app.packages.datasheet import SHEET, ReadRow
 from app.packages.format import Manifest, PackageRefused
 from app.packages.row_checks import check_values
 from app.services.schools import ensure_term
@@ -38,25 +38,36 @@ COLUMNS = {
     "mark": ("school_id", "exam_id", "pupil_id", "subject_id", "class_id", "grade", "score", "status"),
     "teaching_assignment": ("school_id", "term_id", "teacher_id", "class_id", "subject_id", "weekly_periods"),
     "timetable_period": ("school_id", "term_id", "slot", "label", "kind", "start_time", "minutes"),
-    "timetable_slot": ("school_id", "term_id", "class_id", "day", "slot", "subject_id", "teacher_id", "room"),
+    "timetable_slot": ("school_id", "term_id", "class_id", "day", "slot", "subject_id", "teacher_id", "room",
+                       "locked"),
+    "timetable_fixed": ("school_id", "term_id", "day", "slot", "label", "subject_id"),
+    "teacher_unavailable": ("school_id", "term_id", "teacher_id", "day", "slot", "reason"),
     "lesson_observation": ("school_id", "term_id", "observer_id", "teacher_id", "class_id", "subject_id", "date",
                            "form_id", "ratings", "score", "notes"),
     "routine_check": ("school_id", "term_id", "teacher_id", "checker_id", "date", "link", "sheet_id", "scores",
                       "total", "notes"),
     "quality_target": ("school_id", "term_id", "grade", "subject_id", "metric", "target", "note"),
+    "tutoring": ("school_id", "term_id", "teacher_id", "subject_id", "date", "minutes", "content", "outcome"),
+    "tutoring_pupil": ("school_id", "term_id", "tutoring_id", "pupil_id"),
+    "tutoring_plan": ("school_id", "term_id", "teacher_id", "pupil_id", "subject_id", "list", "exam_id", "note"),
+    "pupil_difficulty": ("school_id", "term_id", "pupil_id", "kind", "reason", "date"),
     "homework_log": ("school_id", "term_id", "class_id", "date", "subject_id", "minutes", "note"),
     "home_visit": ("school_id", "term_id", "pupil_id", "teacher_id", "date", "way", "notes"),
     "prep_session": ("school_id", "term_id", "group_name", "date", "lead_id", "topic", "attendee_ids", "notes"),
 }
 # Tables holding the sender's rows of the package term (sheet, table), parents before children.
 TERM_TABLES = (("成绩", "mark"), ("任课", "teaching_assignment"), ("作息时间", "timetable_period"),
-               ("课表", "timetable_slot"), ("听课记录", "lesson_observation"), ("教学常规", "routine_check"),
-               ("质量指标", "quality_target"), ("作业时间", "homework_log"),
-               ("家访", "home_visit"), ("集体备课", "prep_session"))
+               ("课表", "timetable_slot"), ("固定活动", "timetable_fixed"), ("教师不能上课", "teacher_unavailable"),
+               ("听课记录", "lesson_observation"), ("教学常规", "routine_check"), ("质量指标", "quality_target"),
+               ("辅导记录", "tutoring"), ("辅导学生", "tutoring_pupil"), ("帮扶名单", "tutoring_plan"),
+               ("双困生", "pupil_difficulty"), ("作业时间", "homework_log"), ("家访", "home_visit"),
+               ("集体备课", "prep_session"))
 LABELS = {"school": "学校", "teacher": "教师", "class": "班级", "pupil": "学生", "pupil_status_change": "学籍异动",
           "exam": "考试", "exam_subject": "考试科目", "exam_cutoff": "分年级分数线", "mark": "成绩",
           "teaching_assignment": "任课", "timetable_period": "作息时间", "timetable_slot": "课表",
+          "timetable_fixed": "固定活动", "teacher_unavailable": "教师不能上课",
           "lesson_observation": "听课记录", "routine_check": "教学常规", "quality_target": "质量指标",
+          "tutoring": "辅导记录", "tutoring_pupil": "辅导学生", "tutoring_plan": "帮扶名单", "pupil_difficulty": "双困生",
           "homework_log": "作业时间", "home_visit": "家访", "prep_session": "集体备课"}
 DETAIL_LIMIT = 50
 
@@ -72,6 +83,7 @@ class Snapshot:
     problems: list[Problem] = field(default_factory=list)
     where: dict[tuple[str, str], ReadRow] = field(default_factory=dict)
     adopted: set[str] = field(default_factory=set)  # reference rows written all the same (see _schools, _exams)
+    absent: set[str] = field(default_factory=set)  # tables of optional sheets an older package lacks: left as they are
 
     def table(self, name: str) -> dict[str, dict]:
         """Return the rows of table `name` (id → values), creating the entry."""
@@ -186,13 +198,18 @@ def build_snapshot(db: Database, actor: Actor, manifest: Manifest, sheets: dict[
         add("pupil_status_change", row, {k: row.values.get(k) for k in COLUMNS["pupil_status_change"]})
     _exams(snap, res, manifest, sheets.get("考试", []), own_schools, township_id, add, need_subject)
     for sheet, table in TERM_TABLES:
+        if sheet not in sheets and SHEET[sheet].optional:
+            snap.absent.add(table)
         for row in sheets.get(sheet, []):
             v = dict(row.values)
             if "subject" in v:
-                v["subject_id"] = need_subject(row, optional=table in ("timetable_slot", "lesson_observation",
-                                                                        "quality_target"))
+                v["subject_id"] = need_subject(row, optional=table in ("timetable_slot", "timetable_fixed",
+                                                                        "lesson_observation", "quality_target",
+                                                                        "tutoring"))
             if table != "mark":
                 v["term_id"] = need_term(row)
+            if table == "timetable_slot":
+                v["locked"] = int(bool(v.get("locked")))  # an older package has no 锁定 column
             add(table, row, {k: v.get(k) for k in COLUMNS[table]})
     _check_references(snap, own_schools, manifest)
     check_reference_rows(db, snap, township_id)
@@ -288,9 +305,14 @@ def _check_references(snap: Snapshot, own_schools: set[str], manifest: Manifest)
         "mark": (("exam_id", "exam", False), ("pupil_id", "pupil", False), ("class_id", "class", True)),
         "teaching_assignment": (("teacher_id", "teacher", False), ("class_id", "class", False)),
         "timetable_slot": (("class_id", "class", False), ("teacher_id", "teacher", True)),
+        "teacher_unavailable": (("teacher_id", "teacher", False),),
         "lesson_observation": (("observer_id", "teacher", False), ("teacher_id", "teacher", False),
                                ("class_id", "class", True)),
         "routine_check": (("teacher_id", "teacher", False), ("checker_id", "teacher", True)),
+        "tutoring": (("teacher_id", "teacher", False),),
+        "tutoring_pupil": (("tutoring_id", "tutoring", False), ("pupil_id", "pupil", False)),
+        "tutoring_plan": (("teacher_id", "teacher", False), ("pupil_id", "pupil", False)),
+        "pupil_difficulty": (("pupil_id", "pupil", False),),
         "homework_log": (("class_id", "class", False),),
         "home_visit": (("pupil_id", "pupil", False), ("teacher_id", "teacher", False)),
         "prep_session": (("lead_id", "teacher", False),),
@@ -385,9 +407,12 @@ def apply_snapshot(db: Database, actor: Actor, snap: Snapshot, manifest: Manifes
     }
     current = {t: _existing(db, t, where, args) for t, (where, args) in scopes.items()}
     _refuse_foreign_ids(db, snap, current)
-    order = ("school", "teacher", "class", "pupil", "pupil_status_change", "exam", "mark", "teaching_assignment",
-             "timetable_period", "timetable_slot", "lesson_observation", "routine_check", "quality_target",
-             "homework_log", "home_visit", "prep_session")
+    order = tuple(t for t in ("school", "teacher", "class", "pupil", "pupil_status_change", "exam", "mark",
+                              "teaching_assignment", "timetable_period", "timetable_slot", "timetable_fixed",
+                              "teacher_unavailable", "lesson_observation", "routine_check", "quality_target",
+                              "tutoring", "tutoring_pupil", "tutoring_plan", "pupil_difficulty",
+                              "homework_log", "home_visit", "prep_session")
+                  if t not in snap.absent)
     # Delete first (children before parents) so a row re-created under a new id can take back its
     # 学籍号 or class name; a delete that is still referenced waits until the new rows are in.
     waiting = []

@@ -15,9 +15,11 @@ from sqlite_utils import Database
 from app.errors import ValidationError
 from app.marks.entry import parse_mark
 from app.packages.datasheet import SHEET
-from app.records.homework import MAX_MINUTES
+from app.records.homework import MAX_MINUTES as MAX_HOMEWORK_MINUTES
 from app.records.visits import WAYS
 from app.services.pupils import STATUSES, g_number_problem
+from app.support.records import DIFFICULTY_KINDS
+from app.support.records import MAX_MINUTES as MAX_TUTORING_MINUTES
 from app.validation.idcard import id_problem
 from app.validation.text import code_problem, formula_problem, person_name_problem, phone_text, text_problem
 
@@ -110,9 +112,9 @@ def check_values(db: Database, snap) -> None:
                 snap.problems.append(row.problem("phone", reason))
     for rid in own.get("homework_log", ()):
         minutes = snap.table("homework_log")[rid].get("minutes")
-        if not isinstance(minutes, int) or not 0 <= minutes <= MAX_MINUTES:
+        if not isinstance(minutes, int) or not 0 <= minutes <= MAX_HOMEWORK_MINUTES:
             snap.problems.append(snap.where[("homework_log", rid)].problem(
-                "minutes", f"作业时间应为 0 到 {MAX_MINUTES} 之间的整数分钟。"))
+                "minutes", f"作业时间应为 0 到 {MAX_HOMEWORK_MINUTES} 之间的整数分钟。"))
     for rid in own.get("home_visit", ()):
         if snap.table("home_visit")[rid].get("way") not in WAYS:
             snap.problems.append(snap.where[("home_visit", rid)].problem("way", f"家访方式应为 {'、'.join(WAYS)} 之一。"))
@@ -140,6 +142,23 @@ def check_values(db: Database, snap) -> None:
                     where = snap.where[(table, rid)]
                     snap.problems.append(where.problem(_sheet_key(where, key), reason))
     _check_marks(db, snap)
+    _check_support(snap, own)
+
+
+def _check_support(snap, own: dict[str, list[str]]) -> None:
+    """Tutoring minutes, 双困生 kinds and list names as the window and the import allow them."""
+    for rid in own.get("tutoring", ()):
+        minutes = snap.table("tutoring")[rid].get("minutes")
+        if not isinstance(minutes, int) or not 1 <= minutes <= MAX_TUTORING_MINUTES:
+            snap.problems.append(snap.where[("tutoring", rid)].problem(
+                "minutes", f"辅导时长应为 1-{MAX_TUTORING_MINUTES} 之间的整数分钟。"))
+    for rid in own.get("pupil_difficulty", ()):
+        if snap.table("pupil_difficulty")[rid].get("kind") not in DIFFICULTY_KINDS:
+            snap.problems.append(snap.where[("pupil_difficulty", rid)].problem(
+                "kind", f"类型应为 {' / '.join(DIFFICULTY_KINDS)} 之一。"))
+    for rid in own.get("tutoring_plan", ()):
+        if snap.table("tutoring_plan")[rid].get("list") not in ("临界生", "学困生"):
+            snap.problems.append(snap.where[("tutoring_plan", rid)].problem("list", "名单应为“临界生”或“学困生”。"))
 
 
 def _sheet_key(row, key: str) -> str:

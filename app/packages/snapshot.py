@@ -1,8 +1,10 @@
 """What a data package carries: the sender's own rows for one term, plus what is needed to read them.
 
 A school sends its own school, all its classes, pupils (with their status history) and teachers,
-and for the term: its exams, the marks of every exam of the term, teaching assignments, timetable,
-lesson observations, routine checks, quality targets and the school records (homework, home visits, 集体备课). Rows of other schools come along only as
+and for the term: its exams, the marks of every exam of the term, teaching assignments, timetable
+(with its locked lessons, fixed events and teachers' unavailable times), lesson observations, routine
+checks, quality targets, pupil support (tutoring records, tutoring lists, 双困生) and the school
+records (homework, home visits, 集体备课). Rows of other schools come along only as
 reference (本包数据 = 否): the home school and record of a 走教 teacher who teaches here, the
 schools a teacher of ours travels to, and the unified exams our marks belong to. A township sends
 the same for every one of its schools, and its own unified exams as its own data.
@@ -101,6 +103,9 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
         f"SELECT teacher_id FROM lesson_observation WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT teacher_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT checker_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term",
+        f"SELECT teacher_id FROM teacher_unavailable WHERE school_id IN ({_OWN}) AND term_id = :term",
+        f"SELECT teacher_id FROM tutoring WHERE school_id IN ({_OWN}) AND term_id = :term",
+        f"SELECT teacher_id FROM tutoring_plan WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT teacher_id FROM home_visit WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT lead_id FROM prep_session WHERE school_id IN ({_OWN}) AND term_id = :term"]), p)
     teachers = own_teachers | used_teachers
@@ -162,7 +167,7 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                         f" WHERE a.school_id IN ({_OWN}) AND a.term_id = :term"
                         " ORDER BY a.school_id, c.number, c.name, sj.sort_order", p),
         "课表": _rows(db, "SELECT tm.code AS term_code, c.name AS class_name, x.day, x.slot, sj.name AS subject,"
-                        " t.name AS teacher_name, x.room, x.id, x.school_id, x.class_id, x.teacher_id"
+                        " t.name AS teacher_name, x.room, x.locked, x.id, x.school_id, x.class_id, x.teacher_id"
                         " FROM timetable_slot x JOIN term tm ON tm.id = x.term_id JOIN class c ON c.id = x.class_id"
                         " LEFT JOIN subject sj ON sj.id = x.subject_id LEFT JOIN teacher t ON t.id = x.teacher_id"
                         f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
@@ -170,6 +175,15 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
         "作息时间": _rows(db, "SELECT tm.code AS term_code, x.slot, x.label, x.kind, x.start_time, x.minutes, x.id,"
                           " x.school_id FROM timetable_period x JOIN term tm ON tm.id = x.term_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.slot", p),
+        "固定活动": _rows(db, "SELECT tm.code AS term_code, x.day, x.slot, x.label, sj.name AS subject, x.id, x.school_id"
+                          " FROM timetable_fixed x JOIN term tm ON tm.id = x.term_id"
+                          " LEFT JOIN subject sj ON sj.id = x.subject_id"
+                          f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.day, x.slot", p),
+        "教师不能上课": _rows(db, "SELECT tm.code AS term_code, t.name AS teacher_name, x.day, x.slot, x.reason, x.id,"
+                            " x.school_id, x.teacher_id FROM teacher_unavailable x JOIN term tm ON tm.id = x.term_id"
+                            " JOIN teacher t ON t.id = x.teacher_id"
+                            f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
+                            " ORDER BY x.school_id, t.staff_no, x.day, x.slot", p),
         "听课记录": _rows(db, "SELECT tm.code AS term_code, x.date, o.name AS observer_name, t.name AS teacher_name,"
                           " c.name AS class_name, sj.name AS subject, x.form_id, x.ratings, x.score, x.notes, x.id,"
                           " x.school_id, x.observer_id, x.teacher_id, x.class_id FROM lesson_observation x"
@@ -204,7 +218,32 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
                           " ORDER BY x.school_id, x.grade, sj.sort_order, x.metric", p),
     }
+    out.update(_support_rows(db, p))
     return out
+
+
+def _support_rows(db: Database, p: dict) -> dict[str, list[dict]]:
+    """Return the sheets of pupil support: tutoring records and their pupils, tutoring lists, 双困生."""
+    own = f"x.school_id IN ({_OWN}) AND x.term_id = :term"
+    return {
+        "辅导记录": _rows(db, "SELECT tm.code AS term_code, x.date, t.name AS teacher_name, sj.name AS subject,"
+                          " x.minutes, x.content, x.outcome, x.id, x.school_id, x.teacher_id FROM tutoring x"
+                          " JOIN term tm ON tm.id = x.term_id JOIN teacher t ON t.id = x.teacher_id"
+                          f" LEFT JOIN subject sj ON sj.id = x.subject_id WHERE {own} ORDER BY x.school_id, x.date, x.id",
+                          p),
+        "辅导学生": _rows(db, "SELECT tm.code AS term_code, g.date, pp.student_no, pp.name AS pupil_name, x.id,"
+                          " x.school_id, x.tutoring_id, x.pupil_id FROM tutoring_pupil x JOIN term tm ON tm.id = x.term_id"
+                          " JOIN tutoring g ON g.id = x.tutoring_id JOIN pupil pp ON pp.id = x.pupil_id"
+                          f" WHERE {own} ORDER BY x.school_id, g.date, x.tutoring_id, pp.student_no", p),
+        "帮扶名单": _rows(db, "SELECT tm.code AS term_code, t.name AS teacher_name, pp.student_no, pp.name AS pupil_name,"
+                          " sj.name AS subject, x.list, x.exam_id, x.note, x.id, x.school_id, x.teacher_id, x.pupil_id"
+                          " FROM tutoring_plan x JOIN term tm ON tm.id = x.term_id JOIN teacher t ON t.id = x.teacher_id"
+                          " JOIN pupil pp ON pp.id = x.pupil_id JOIN subject sj ON sj.id = x.subject_id"
+                          f" WHERE {own} ORDER BY x.school_id, t.staff_no, x.list, pp.student_no, sj.sort_order", p),
+        "双困生": _rows(db, "SELECT tm.code AS term_code, pp.student_no, pp.name AS pupil_name, x.kind, x.reason, x.date,"
+                         " x.id, x.school_id, x.pupil_id FROM pupil_difficulty x JOIN term tm ON tm.id = x.term_id"
+                         f" JOIN pupil pp ON pp.id = x.pupil_id WHERE {own} ORDER BY x.school_id, pp.student_no", p),
+    }
 
 
 def _exam_rows(db: Database, p: dict) -> list[dict]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pyrage import x25519
 from sqlite_utils import Database
 
 from app.db.keys import numbers_in
@@ -24,6 +25,7 @@ from app.packages.audit_link import check_link, last_head
 from app.packages.datasheet import read_workbook
 from app.packages.format import DATA_XLSX, FILE_NAME, PackageRefused
 from app.packages.replace import LABELS, DETAIL_LIMIT, Changes, Snapshot, apply_snapshot, build_snapshot
+from app.packages.sealing import sealed_files, unlock_identity
 from app.packages.signing import public_key_from_pem
 from app.packages.trust import trusted_key
 from app.packages.verify import OpenedPackage, check_signature, open_package
@@ -288,8 +290,11 @@ def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage,
     return summary, missing_sequences(db, m.level, m.sender_code)
 
 
-def import_package(db: Database, actor: Actor, path: str | Path, *, accept_shrink: bool = False) -> ImportResult:
-    """Import one package file; return its ImportResult (refusals are results, not exceptions).
+def import_package(db: Database, actor: Actor, path: str | Path, *, accept_shrink: bool = False,
+                   identity: x25519.Identity | None = None) -> ImportResult:
+    """Import one package file, decrypting a school's encrypted package (.zip.age) with this
+    township's age `identity` (app.packages.sealing.unlock_identity); return its ImportResult
+    (refusals are results, not exceptions).
 
     A package that would remove more than SHRINK_SHARE of its school's pupils or marks is refused
     with reason_code "shrink" and the counts in summary["shrink"] unless `accept_shrink`.
@@ -304,7 +309,7 @@ def import_package(db: Database, actor: Actor, path: str | Path, *, accept_shrin
         if kind not in ACCEPTS:
             raise PackageRefused("wrong_database", "学校数据库不能导入学校数据包:请在乡镇数据库中导入"
                                                    "(学校导入乡镇下发的配置包,请在学校数据库的“数据交换”页导入)。")
-        package = open_package(path)
+        package = open_package(path, identity)
         m = package.manifest
         if m.kind != "data":
             raise PackageRefused("wrong_kind", "这是乡镇下发给学校的配置包,应在学校数据库的“数据交换”页导入。")
@@ -334,6 +339,8 @@ def import_package(db: Database, actor: Actor, path: str | Path, *, accept_shrin
         message += "审计记录提醒:" + "".join(summary["audit"]["flags"])
     if gaps:
         message += gap_text(gaps) + "。"
+    if m.level == "school" and not package.sealed:
+        message += "注意:这个数据包没有加密(学校还没有导入本乡镇的配置包),请提醒学校导入配置包。"
     return ImportResult(path.name, "accepted", message, None, m.sender_code, m.sender_name, m.term_code,
                         m.sequence, summary, gaps)
 
@@ -344,19 +351,24 @@ def _order(path: Path) -> tuple:
 
 
 def import_packages(db: Database, actor: Actor, paths: Iterable[str | Path],
-                    progress: Progress | None = None, *, accept_shrink: bool = False) -> list[ImportResult]:
+                    progress: Progress | None = None, *, accept_shrink: bool = False,
+                    passphrase: str | None = None) -> list[ImportResult]:
     """Import several package files, each school's in sequence order; return one result per file
-    (`accept_shrink` as for import_package).
+    (`accept_shrink` as for import_package). Encrypted packages are decrypted with the identity
+    the administrator's `passphrase` opens; without it they are refused (reason “encrypted”).
 
-    Raises PermissionDenied; a file that cannot be imported is a refused result, never an exception.
+    Raises PermissionDenied; ValidationError when `passphrase` does not open the key (nothing
+    imported); a file that cannot be imported is a refused result, never an exception.
     """
     report = progress or no_progress
     ordered = sorted((Path(p) for p in paths), key=_order)
+    require_township_admin(actor)
+    identity = unlock_identity(db, passphrase) if passphrase and sealed_files(ordered) else None
     results = []
     for index, path in enumerate(ordered):
         report(index / max(len(ordered), 1), f"导入 {path.name}")
         try:
-            results.append(import_package(db, actor, path, accept_shrink=accept_shrink))
+            results.append(import_package(db, actor, path, accept_shrink=accept_shrink, identity=identity))
         except PermissionDenied:
             raise
         except SchoolQError as exc:

@@ -80,3 +80,12 @@ def register_key(db: Database, actor: Actor, *, level: str, code: str, pem: byte
             created = True
     return {"fingerprint": fp, "replaced": old["fingerprint"] if old else None, "created": created,
             "unchanged": False}
+
+
+def township_recipient(db: Database, code: str | None = None) -> str | None:
+    """Return the age recipient (``age1…``) of the township this school trusts — of township `code`
+    when given — as its last config package carried it; None before the first such package."""
+    row = db.execute("SELECT age_recipient FROM trusted_key WHERE level = 'township' AND active = 1"
+                     " AND age_recipient IS NOT NULL AND (? IS NULL OR code = ?) ORDER BY created_at DESC LIMIT 1",
+                     [code, code]).fetchone()
+    return row[0] if row else None

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pyrage import x25519
 
 from app.packages.format import (KEY_MEMBER, MANIFEST, MAX_PACKAGE_BYTES, MEMBER_LIMITS, SIGNATURE,
                                  SIGNATURE_BYTES, Manifest, PackageRefused, member_names, parse_manifest,
                                  sha256_hex)
+from app.packages.sealing import is_sealed, unseal
 from app.packages.signing import signature_ok
 
 
@@ -31,6 +33,7 @@ class OpenedPackage:
     signature: bytes
     members: dict[str, bytes]
     file_sha256: str
+    sealed: bool = False
 
     @property
     def key_pem(self) -> bytes:
@@ -61,12 +64,14 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
-def open_package(path: str | Path) -> OpenedPackage:
+def open_package(path: str | Path, identity: x25519.Identity | None = None) -> OpenedPackage:
     """Return the package at `path` read into memory, every member's size and SHA-256 checked against
-    the manifest. The signature is not checked here (see `check_signature`).
+    the manifest; a package encrypted for the township (.zip.age) is first decrypted with `identity`
+    (app.packages.sealing). The signature is not checked here (see `check_signature`).
 
-    Raises PackageRefused with a Chinese reason: not a zip or truncated, unsafe member names,
-    missing or extra members, members over the size limits, a bad manifest, a hash mismatch.
+    Raises PackageRefused with a Chinese reason: encrypted and no identity or not for this one, not
+    a zip or truncated, unsafe member names, missing or extra members, members over the size
+    limits, a bad manifest, a hash mismatch.
     """
     path = Path(path)
     try:
@@ -76,14 +81,20 @@ def open_package(path: str | Path) -> OpenedPackage:
     if size > MAX_PACKAGE_BYTES:
         raise PackageRefused("too_large", f"文件“{path.name}”大小 {size} 字节,超过数据包上限,已拒绝。")
     raw = path.read_bytes()
+    return read_package(path, unseal(raw, identity, path.name) if is_sealed(raw) else raw, sealed=is_sealed(raw))
+
+
+def read_package(path: Path, raw: bytes, *, sealed: bool = False) -> OpenedPackage:
+    """Return the package (zip bytes `raw`, named by `path`) with every member checked as by
+    open_package. Raises PackageRefused."""
     try:
-        return _open(path, raw)
+        return _open(path, raw, sealed)
     except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, ValueError, OSError):
         raise PackageRefused("not_zip", f"文件“{path.name}”已损坏、不完整或不是数据包(zip)文件。"
                                         "请重新从学校复制一份。") from None
 
 
-def _open(path: Path, raw: bytes) -> OpenedPackage:
+def _open(path: Path, raw: bytes, sealed: bool) -> OpenedPackage:
     with zipfile.ZipFile(io.BytesIO(raw)) as zf:
         infos = zf.infolist()
         names = [info.filename for info in infos]
@@ -119,7 +130,7 @@ def _open(path: Path, raw: bytes) -> OpenedPackage:
                                                       "(文件被改动或损坏),已拒绝。")
             members[name] = data
     return OpenedPackage(path=path, manifest=manifest, manifest_bytes=manifest_bytes, signature=signature,
-                         members=members, file_sha256=sha256_hex(raw))
+                         members=members, file_sha256=sha256_hex(raw), sealed=sealed)
 
 
 def check_signature(package: OpenedPackage, public_key: Ed25519PublicKey) -> None:

@@ -29,7 +29,7 @@ from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
 from app.stats.roster import missing_marks
 from app.stats.vocabulary import cite
-from app.validation.mask import mask_student_no
+from app.validation.mask import PERSONAL_NOTE, mask_student_no
 
 
 def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[tuple, dict], exam: dict,
@@ -213,7 +213,7 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
              ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
              ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
     stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
-                               school_ids=township_schools(db, [school["id"]])), personal=True)
+                               school_ids=township_schools(db, [school["id"]])), personal=PERSONAL_NOTE)
     basis.append(("数据校验", stamp.data_hash))
     title = "班级质量分析报告"
     return Report(kind="class", title=title, subtitle=f"{school['name']} {klass['name']} · {exam['name']}",

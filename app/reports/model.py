@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.stats.vocabulary import FIGURES, format_value
-from app.validation.mask import PERSONAL_NOTE
 
 # How a column's values are shown: (PDF text, Excel number format).
 KINDS = {
@@ -122,14 +121,14 @@ class Stamp:
     presets: list[tuple[str, str]]
     data_hash: str
     made: str
-    personal: bool = False
+    personal: str = ""
 
     def footer(self, presets_elsewhere: bool = False) -> str:
         """Return the one-line footer text; with `presets_elsewhere` the presets are only referred
         to the workbook's 说明 sheet (where they are named with their full hashes). A report with
-        pupils' personal data (`personal`) says so first."""
+        personal data says so first (`personal`: the note, e.g. app.validation.mask.PERSONAL_NOTE)."""
         presets = ("见“说明”表" if presets_elsewhere else " ".join(phash[:8] for _, phash in self.presets))
-        note = f"{PERSONAL_NOTE} · " if self.personal else ""
+        note = f"{self.personal} · " if self.personal else ""
         return f"{note}SchoolQ {self.version} · 方案校验 {presets} · 数据校验 {self.data_hash[:12]} · {self.made} 生成"
 
 

@@ -17,6 +17,7 @@ from app.reports.model import Report, Section, Slip
 from app.services.exams import get_exam
 from app.stats.presets import active_preset
 from app.stats.pupils import parent_view, pupil_results
+from app.validation.mask import PERSONAL_NOTE
 
 
 def legend(exam: dict, good_pct: float) -> str:
@@ -52,7 +53,7 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, class_n
         slips.append(Slip(name=view["name"], class_name=view["class_name"] or "", grade=view["grade"],
                           student_no=result["student_no"],
                           levels=[(s["subject"], s["level"]) for s in view["subjects"]], legend=text))
-    stamp = replace(make_stamp(db, [exam_id], [preset], made=made, school_ids=[school["id"]]), personal=True)
+    stamp = replace(make_stamp(db, [exam_id], [preset], made=made, school_ids=[school["id"]]), personal=PERSONAL_NOTE)
     scope = klass["name"] if klass else "全校"
     return Report(kind="slips", title="成绩通知单", subtitle=f"{school['name']} {scope} · {exam['name']}",
                   header=f"{school['name']} · {exam['name']}", stamp=stamp, sections=[Section(None, slips)],

@@ -5,6 +5,7 @@ results go only to the teacher and their leaders (000 篇14). Every figure comes
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlite_utils import Database
 
@@ -24,6 +25,7 @@ from app.stats.progress import value_added
 from app.stats.ranking import rank_refusal
 from app.stats.scoring import teacher_scores
 from app.stats.vocabulary import NO_BASELINE, cite
+from app.validation.mask import STAFF_NOTE
 
 
 def assignments(db: Database, exam: dict, teacher_id: str) -> list[dict]:
@@ -189,9 +191,10 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
              ("评分方案", f"{display_name(preset.name)};{display_name(teacher_preset.name)}"),
              ("最小样本", f"{min_size} 人"), ("密级", f"内部资料:只发给教师本人和学校领导({cite(preset, '篇14')})")]
     extra = [(a["class_name"], a["subject_code"]) for a in taught]
-    stamp = make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, teacher_preset], made=made,
-                       school_ids=township_schools(db, [teacher["school_id"]] + [a["school_id"] for a in taught]),
-                       extra=extra)
+    stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, teacher_preset],
+                               made=made, extra=extra,
+                               school_ids=township_schools(db, [teacher["school_id"]] + [a["school_id"] for a in taught])),
+                    personal=STAFF_NOTE)
     basis.append(("数据校验", stamp.data_hash))
     title = "教师教学质量报告"
     return Report(kind="teacher", title=title, subtitle=f"{teacher['school_name']} {teacher['name']} · {exam['name']}",

@@ -81,11 +81,12 @@ def require_mark_write(db: Database, actor: Actor, school_id: str, class_id: str
     raise PermissionDenied("教师只能修改自己本学期任教班级、任教学科的成绩(以前学期的任课不算)。")
 
 
-def mark_write_subjects(db: Database, actor: Actor, school_id: str, class_id: str) -> set[str] | None:
+def mark_write_subjects(db: Database, actor: Actor, school_id: str, class_id: str, term_id: str) -> set[str] | None:
     """Return the ids of the subjects whose marks the actor may change in `class_id` (of
-    `school_id`): None when every subject (administrators, 教务 of the school), else the subjects of
-    the actor's teaching assignments in that class (empty for another school's class). The same rule
-    as require_mark_write, asked before typing so the grid can show the other cells read-only."""
+    `school_id`) in an exam of the term `term_id`: None when every subject (administrators, 教务 of
+    the school), else the subjects of the actor's teaching assignments in that class in that term
+    (empty for another school's class). The same rule as require_mark_write, asked before typing so
+    the grid can show the other cells read-only."""
     if actor.role == "township_admin":
         return None
     if actor.school_id != school_id:
@@ -95,5 +96,5 @@ def mark_write_subjects(db: Database, actor: Actor, school_id: str, class_id: st
     if not actor.teacher_id:
         return set()
     return {r[0] for r in db.execute(
-        "SELECT subject_id FROM teaching_assignment WHERE teacher_id = ? AND class_id = ?",
-        [actor.teacher_id, class_id])}
+        "SELECT subject_id FROM teaching_assignment WHERE teacher_id = ? AND class_id = ? AND term_id = ?",
+        [actor.teacher_id, class_id, term_id])}

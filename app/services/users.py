@@ -180,7 +180,8 @@ def change_own_passphrase(db: Database, actor: Actor, old: str, new: str) -> Non
     with db.atomic():
         update_row(db, actor, "app_user", row["id"], {"passphrase_hash": hash_passphrase(new),
                                                       "failed_logins": 0, "last_failed_at": None})
-        keys.change_key_passphrase(db, actor, old, new)
+        if actor.role in ("township_admin", "school_admin"):  # only theirs opens the signing key
+            keys.change_key_passphrase(db, actor, old, new)
 
 
 def reset_passphrase(db: Database, actor: Actor, username: str, new: str) -> None:

@@ -3,6 +3,8 @@ school's daily slot plan, and the travel time between two sites. Every change is
 written in one transaction and audited."""
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
@@ -26,7 +28,7 @@ def teachers_for_school(db: Database, school_id: str) -> list[dict]:
     """Return the active teachers who may teach at a school: its own and those who come to it
     (走教), each with id, staff_no, name, school_code and whether they are visiting."""
     return [dict(r) for r in db.query(
-        "SELECT t.id, t.staff_no, t.name, s.code AS school_code, s.name AS school_name,"
+        "SELECT t.id, t.staff_no, t.name, t.school_id, s.code AS school_code, s.name AS school_name,"
         " t.school_id != :school AS visiting FROM teacher t JOIN school s ON s.id = t.school_id"
         " WHERE t.active = 1 AND (t.school_id = :school OR t.id IN"
         " (SELECT teacher_id FROM teacher_site WHERE school_id = :school))"
@@ -285,6 +287,10 @@ def set_unavailable(db: Database, actor: Actor, *, teacher_id: str, day: int, sl
     require_timetable_write(actor, teacher["school_id"])
     if not 1 <= int(day) <= 7:
         raise invalid("星期应在 1 到 7 之间。", "day")
+    if slot is not None and unavailable:
+        lessons = {p["slot"] for p in day_plan(db, teacher["school_id"], term["id"]) if p["kind"] == "lesson"}
+        if lessons and int(slot) not in lessons:
+            raise invalid(f"第 {slot} 个时段不是{teacher['name']}本校作息时间中的上课时段。", "slot")
     existing = db.execute("SELECT id FROM teacher_unavailable WHERE term_id = ? AND teacher_id = ? AND day = ?"
                           " AND slot IS ?", [term["id"], teacher_id, int(day), slot]).fetchone()
     with db.atomic():
@@ -325,3 +331,45 @@ def set_fixed_event(db: Database, actor: Actor, *, school_id: str, day: int, slo
         else:
             insert_row(db, actor, "timetable_fixed", {"school_id": school_id, "term_id": term["id"], "day": int(day),
                                                       "slot": int(slot), "label": label, "subject_id": subject_id})
+
+
+def unavailable_times(db: Database, school_id: str, term_id: str | None = None) -> list[dict]:
+    """Return the recorded times the teachers of a school (its own and those who come to it, 走教)
+    cannot teach in the term: id, teacher_id, teacher, staff_no, day, slot (None: the whole day),
+    slot_label (from the teacher's own school's daily slot plan), reason; by teacher, day, slot."""
+    term = _term(db, term_id)
+    teachers = {t["id"]: t for t in teachers_for_school(db, school_id)}
+    rows = [dict(r) for r in db.query(
+        "SELECT u.id, u.teacher_id, u.day, u.slot, u.reason, p.label AS slot_label FROM teacher_unavailable u"
+        " JOIN teacher t ON t.id = u.teacher_id LEFT JOIN timetable_period p ON p.school_id = t.school_id"
+        " AND p.term_id = u.term_id AND p.slot = u.slot WHERE u.term_id = ? AND u.teacher_id IN"
+        " (SELECT value FROM json_each(?))", [term["id"], json.dumps(sorted(teachers))])]
+    for row in rows:
+        row["teacher"] = teachers[row["teacher_id"]]["name"]
+        row["staff_no"] = teachers[row["teacher_id"]]["staff_no"]
+    return sorted(rows, key=lambda r: (r["staff_no"], r["day"], r["slot"] or 0))
+
+
+def fixed_events(db: Database, school_id: str, term_id: str | None = None) -> list[dict]:
+    """Return a school's fixed events of the term (升旗, 班会 …): id, day, slot, slot_label,
+    label, subject_id, subject (name, or None when no lesson goes there); by day and slot."""
+    term = _term(db, term_id)
+    return [dict(r) for r in db.query(
+        "SELECT f.id, f.day, f.slot, p.label AS slot_label, f.label, f.subject_id, s.name AS subject"
+        " FROM timetable_fixed f LEFT JOIN subject s ON s.id = f.subject_id LEFT JOIN timetable_period p"
+        " ON p.school_id = f.school_id AND p.term_id = f.term_id AND p.slot = f.slot"
+        " WHERE f.school_id = ? AND f.term_id = ? ORDER BY f.day, f.slot", [school_id, term["id"]])]
+
+
+def locked_lessons(db: Database, school_id: str, term_id: str | None = None) -> list[dict]:
+    """Return a school's lessons locked for 自动排课 in the term: class_id, class, day, slot,
+    slot_label, subject, teacher; by class, day and slot."""
+    term = _term(db, term_id)
+    return [dict(r) for r in db.query(
+        "SELECT ts.class_id, c.name AS class, ts.day, ts.slot, p.label AS slot_label, s.name AS subject,"
+        " t.name AS teacher FROM timetable_slot ts JOIN class c ON c.id = ts.class_id"
+        " LEFT JOIN subject s ON s.id = ts.subject_id LEFT JOIN teacher t ON t.id = ts.teacher_id"
+        " LEFT JOIN timetable_period p ON p.school_id = ts.school_id AND p.term_id = ts.term_id AND p.slot = ts.slot"
+        " WHERE ts.school_id = ? AND ts.term_id = ? AND ts.locked = 1 ORDER BY (SELECT MIN(grade) FROM class_grade g"
+        " WHERE g.class_id = c.id), c.number, ts.day, ts.slot",
+        [school_id, term["id"]])]

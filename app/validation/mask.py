@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 PERSONAL_NOTE = "含学生个人信息,请妥善保管,勿外传"
+# The footer of an output naming teachers with their results (the teacher report).
+STAFF_NOTE = "含教师个人信息,仅限内部使用,勿外传"
 
 
 def mask_student_no(number: str | None) -> str:

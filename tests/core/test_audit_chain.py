@@ -168,7 +168,7 @@ def test_the_township_flags_a_package_whose_chain_was_edited_outside_or_does_not
     path = demo_dir / "schools" / "QSZ01.sqlite"
     school = open_database(path)
     register_key(township, admin, level="school", code="QSZ01", pem=own_public_pem(school))
-    first = export_package(school, actor_for(school), "demo", usb).path
+    first = export_package(school, actor_for(school), "demo", usb, unencrypted=True).path
     school.close()
     result = import_package(township, admin, first)
     assert result.status == "accepted" and "审计记录提醒" not in result.message
@@ -178,7 +178,7 @@ def test_the_township_flags_a_package_whose_chain_was_edited_outside_or_does_not
     _shell(path, f"UPDATE mark SET score = 100 WHERE exam_id = '{mark['exam_id']}' AND pupil_id = '{mark['pupil_id']}'"
                  f" AND subject_id = '{mark['subject_id']}';")
     school = open_database(path)
-    second = export_package(school, actor_for(school), "demo", usb).path
+    second = export_package(school, actor_for(school), "demo", usb, unencrypted=True).path
     school.close()
     result = import_package(township, admin, second)
     assert result.status == "accepted"
@@ -190,7 +190,7 @@ def test_the_township_flags_a_package_whose_chain_was_edited_outside_or_does_not
                  " DELETE FROM audit_chain WHERE seq > 1;")
     school = open_database(path)
     set_mark(school, actor_for(school, "admin"), **_a_mark(school), value=61)
-    third = export_package(school, actor_for(school), "demo", usb).path
+    third = export_package(school, actor_for(school), "demo", usb, unencrypted=True).path
     school.close()
     result = import_package(township, admin, third)
     assert result.status == "accepted" and "审计记录没有接着上一个数据包" in result.message
@@ -202,3 +202,61 @@ def _a_mark(db) -> dict:
         "SELECT m.exam_id, m.pupil_id, m.subject_id FROM mark m JOIN exam e ON e.id = m.exam_id"
         " JOIN term t ON t.id = e.term_id WHERE m.status = '正常' ORDER BY t.code DESC, m.pupil_id LIMIT 1").fetchone()
     return {"exam_id": exam_id, "pupil_id": pupil_id, "subject_id": subject_id}
+
+
+def test_a_clerks_session_signs_the_head_with_the_clerks_own_key(school, monkeypatch, capsys):
+    from app.services.users import change_own_passphrase, create_user
+
+    path = school[0]
+    db = open_database(path)
+    admin = actor_for(db)
+    create_user(db, admin, username="jiaowu", display_name="教务王", role="academic", school_id=admin.school_id,
+                passphrase="jiaowu-pass-1")
+    school_fingerprint = db.execute("SELECT fingerprint FROM school_key").fetchone()[0]
+    db.close()
+
+    def heads():
+        conn = sqlite3.connect(path)
+        rows = conn.execute("SELECT fingerprint FROM audit_head ORDER BY id").fetchall()
+        signers = dict(conn.execute("SELECT fingerprint, cert IS NOT NULL FROM audit_signer").fetchall())
+        conn.close()
+        return [r[0] for r in rows], signers
+
+    def verified() -> tuple[int, dict]:
+        capsys.readouterr()
+        return _verify(path, capsys)
+
+    # 教务 cannot open the school's key; the end of their command is signed with their own key
+    before, _ = heads()
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "jiaowu-pass-1")
+    assert main(["exam", "create", str(path), "--user", "jiaowu", "--name", "教务测验", "--type", "单元",
+                 "--grades", "4", "--subjects", "数学:100"]) == 0
+    after, signers = heads()
+    assert len(after) == len(before) + 1 and after[-1] != school_fingerprint
+    assert signers == {after[-1]: 0}, "made now, not yet certified by an administrator"
+    code, report = verified()
+    assert (code, report["findings"]) == (0, [])
+    # the administrator's next session certifies it with the school's key
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
+    assert main(["exam", "create", str(path), "--name", "管理员测验", "--type", "单元", "--grades", "5",
+                 "--subjects", "语文:100"]) == 0
+    final, signers = heads()
+    assert final[-1] == school_fingerprint and signers == {after[-1]: 1}
+    code, report = verified()
+    assert (code, report["findings"]) == (0, [])
+    # a new passphrase: the old key is retired, the next session makes and uses a new one
+    db = open_database(path)
+    change_own_passphrase(db, actor_for(db, "jiaowu"), "jiaowu-pass-1", "jiaowu-pass-2")
+    db.close()
+    monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "jiaowu-pass-2")
+    assert main(["exam", "create", str(path), "--user", "jiaowu", "--name", "教务测验二", "--type", "单元",
+                 "--grades", "4", "--subjects", "数学:100"]) == 0
+    latest, signers = heads()
+    assert latest[-1] not in (after[-1], school_fingerprint) and set(signers) == {after[-1], latest[-1]}
+    assert verified()[0] == 0
+    # someone with the file swaps the clerk's certified public key for their own: verify says so
+    _shell(path, "UPDATE audit_signer SET public_raw = 'Gb9ECWmEzf6FQbrBZ9w7lshQhqowtB+xA4ouKyg+JDM='"
+                 f" WHERE fingerprint = '{after[-1]}';")
+    code, report = verified()
+    assert code == 2
+    assert any("账号“jiaowu”的审计签名密钥与管理员确认的不符" in f["message"] for f in report["findings"])

@@ -21,6 +21,11 @@ from app.timetable.plans import copy_preset as copy_plan
 def env(demo_path, tmp_path, monkeypatch, capsys):
     """The demo township with an edited scoring preset and a curriculum plan for a new school S1234,
     its config package on a stick, and S1234's own fresh database."""
+    return config_env(demo_path, tmp_path, monkeypatch, capsys)
+
+
+def config_env(demo_path, tmp_path, monkeypatch, capsys) -> dict:
+    """Set up what the `env` fixture describes; return its paths (also used by test_packages_sealed)."""
     monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     school_path = tmp_path / "S1234.sqlite"
     setup.init_school(school_path, code="S1234", name="石门村小学", type="完小", passphrase="demo", demo=True,

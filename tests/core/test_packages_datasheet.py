@@ -59,3 +59,21 @@ def test_a_package_from_before_the_school_records_reads_without_their_sheets():
     assert problems == [] and rows["学生"][0].values["id"] == "p-1" and "家访" not in rows
     _rows, problems = read_workbook(without("教学常规"))
     assert [(p.sheet, p.message) for p in problems] == [("教学常规", "缺少这个工作表。")]
+
+
+def test_a_package_written_before_timetable_conditions_travelled_still_reads():
+    """Packages of older versions have no 固定活动 or 教师不能上课 sheet and no 锁定 column in 课表."""
+    lesson = {"term_code": "2026-2027-1", "class_name": "一(1)班", "day": 1, "slot": 2, "subject": "语文",
+              "locked": 1, "id": "t-1", "school_id": "s-1", "class_id": "c-1", "teacher_id": "x-1"}
+    book = load_workbook(io.BytesIO(write_workbook({"课表": [lesson]}, [])))
+    del book["固定活动"], book["教师不能上课"]
+    sheet = book["课表"]
+    column = [c.value for c in sheet[1]].index("锁定") + 1
+    sheet.delete_cols(column)
+    old = io.BytesIO()
+    book.save(old)
+    rows, problems = read_workbook(old.getvalue())
+    assert problems == []
+    assert "固定活动" not in rows and "教师不能上课" not in rows
+    read = rows["课表"][0].values
+    assert (read["day"], read["slot"], read["subject"], read["id"]) == (1, 2, "语文", "t-1") and "locked" not in read

@@ -46,7 +46,7 @@ def usb(tmp_path):
 
 
 def _export(db, folder, term=None):
-    return export_package(db, actor_for(db), "demo", folder, term_code=term)
+    return export_package(db, actor_for(db), "demo", folder, term_code=term, unencrypted=True)
 
 
 def _fully_verifies(path, pem: str) -> bool:
@@ -153,7 +153,7 @@ def test_sequence_rises_by_one_never_repeats_and_is_audited(school, usb):
                              " AND action = 'insert'").fetchone()[0]
     assert audited == 3
     with pytest.raises(ValidationError, match="口令不正确"):
-        export_package(school, actor_for(school), "wrong", usb)
+        export_package(school, actor_for(school), "wrong", usb, unencrypted=True)
     assert _export(school, usb).sequence == 4, "a wrong passphrase costs no number"
 
 
@@ -232,7 +232,7 @@ def _run_export_child(db_path, folder, kill_after):
         try:
             export_module._write_temp = _slow_stick_write
             db = open_database(db_path)
-            export_package(db, actor_for(db), "demo", folder)
+            export_package(db, actor_for(db), "demo", folder, unencrypted=True)
             db.close()
             code = 0
         finally:
@@ -246,7 +246,7 @@ def _run_export_child(db_path, folder, kill_after):
 def test_cli_export_prints_the_path(demo_dir, usb, monkeypatch, capsys):
     monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     db_path = str(demo_dir / "schools" / f"{CODE}.sqlite")
-    assert main(["package", "export", db_path, "--out", str(usb), "--term", "2025-2026-2"]) == 0
+    assert main(["package", "export", db_path, "--out", str(usb), "--term", "2025-2026-2", "--unencrypted"]) == 0
     out = capsys.readouterr().out.strip()
     assert out == str(usb / "QSZ05_2025-2026-2_0001.zip")
     assert main(["keys", "fingerprint", db_path]) == 0

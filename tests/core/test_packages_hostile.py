@@ -40,7 +40,8 @@ def world(demo_template, tmp_path_factory):
     for code in ("QSZ01", CODE):
         db = open_database(root / "schools" / f"{code}.sqlite")
         register_key(township, admin, level="school", code=code, pem=own_public_pem(db))
-        assert import_package(township, admin, export_package(db, actor_for(db), "demo", usb).path).status == "accepted"
+        package = export_package(db, actor_for(db), "demo", usb, unencrypted=True).path
+        assert import_package(township, admin, package).status == "accepted"
         db.close()
     township.close()
     return root
@@ -78,7 +79,7 @@ def signed(school, tmp_path, monkeypatch, change=None):
         monkeypatch.setattr(snapshot, "collect", altered)
     out = tmp_path / f"usb{len(list(tmp_path.glob('usb*')))}"
     out.mkdir()
-    path = export_package(school, actor_for(school), "demo", out).path
+    path = export_package(school, actor_for(school), "demo", out, unencrypted=True).path
     monkeypatch.setattr(snapshot, "collect", snapshot.collect if change is None else collect)
     return path
 
@@ -172,7 +173,7 @@ def test_a_package_emptying_the_school_is_held_until_confirmed(township, school,
     assert pupils > 20 and marks > 100
 
     def empty(rows):
-        for sheet in ("学生", "学籍异动", "成绩", "家访"):
+        for sheet in ("学生", "学籍异动", "成绩", "辅导学生", "帮扶名单", "双困生", "家访"):
             rows[sheet] = []
     path = signed(school, tmp_path, monkeypatch, empty)
     result = refused(township, path, "shrink", f"{pupils} 名学生中的 {pupils} 名", f"{marks:,} 条成绩中的 {marks:,} 条",
@@ -196,8 +197,8 @@ def test_a_few_pupils_leaving_is_not_held(township, school, tmp_path, monkeypatc
     def one_less(rows):
         gone = rows["学生"].pop()["id"]
         rows["学籍异动"] = [r for r in rows["学籍异动"] if r["pupil_id"] != gone]
-        rows["成绩"] = [r for r in rows["成绩"] if r["pupil_id"] != gone]
-        rows["家访"] = [r for r in rows["家访"] if r["pupil_id"] != gone]
+        for sheet in ("成绩", "辅导学生", "帮扶名单", "双困生", "家访"):
+            rows[sheet] = [r for r in rows[sheet] if r["pupil_id"] != gone]
     result = import_package(township, actor_for(township), signed(school, tmp_path, monkeypatch, one_less))
     assert result.status == "accepted", result.message
     assert result.summary["counts"]["pupil"]["removed"] == 1

@@ -20,6 +20,8 @@ from app.marks import entry as marks
 from app.services import pupils
 from app.services.users import actor_for
 from app.stats.groups import group_stats
+from app.support.conversion import support_summary
+from app.timetable.edit import set_fixed_event, set_locked, set_unavailable
 from test_migrations import keys_disagreeing
 
 CODES = ("QSZ01", "QSZ02", "QSZ03", "QSZ04", "QSZ05", "QSZ06")
@@ -40,8 +42,14 @@ OWNED = {
     "teaching_assignment": "school_id = ?",
     "timetable_period": "school_id = ?",
     "timetable_slot": "school_id = ?",
+    "timetable_fixed": "school_id = ?",
+    "teacher_unavailable": "school_id = ?",
     "lesson_observation": "school_id = ?",
     "routine_check": "school_id = ?",
+    "tutoring": "school_id = ?",
+    "tutoring_pupil": "school_id = ?",
+    "tutoring_plan": "school_id = ?",
+    "pupil_difficulty": "school_id = ?",
     "homework_log": "school_id = ?",
     "home_visit": "school_id = ?",
     "prep_session": "school_id = ?",
@@ -74,7 +82,7 @@ def exported(demo_template, tmp_path_factory):
     packages = {}
     for code in CODES:
         db = open_database(root / "schools" / f"{code}.sqlite")
-        packages[code] = [export_package(db, actor_for(db), "demo", root / "usb", term_code=t).path for t in TERMS]
+        packages[code] = [export_package(db, actor_for(db), "demo", root / "usb", term_code=t, unencrypted=True).path for t in TERMS]
         (root / "keys" / f"{code}.pem").write_text(own_public_pem(db), encoding="ascii")
         db.close()
     return {"root": root, "packages": packages}
@@ -130,6 +138,20 @@ def test_township_holds_exactly_each_schools_own_data(exported, township):
             assert rows(township, table) == rows(demo, table), table
     finally:
         demo.close()
+
+
+def test_township_support_summary_equals_the_schools_own(exported, township):
+    at_township = {r["school_code"]: r for r in support_summary(township)["schools"]}
+    assert set(at_township) == set(CODES)
+    assert sum(r["tutoring_sessions"] for r in at_township.values()) > 50
+    assert sum(r["difficulty_pupils"] for r in at_township.values()) > 5
+    for code in CODES:
+        school = open_database(exported["root"] / "schools" / f"{code}.sqlite")
+        try:
+            own = support_summary(school)["schools"]
+        finally:
+            school.close()
+        assert own == [at_township[code]], code
 
 
 def test_township_statistics_equal_those_of_the_schools_own_databases(exported, township):
@@ -193,9 +215,9 @@ def test_a_later_package_replaces_the_term_and_the_log_says_what_changed(exporte
         update_row(school, actor, "teacher", teacher["id"], {"phone": "13800000000"})
     usb = tmp_path / "usb"
     usb.mkdir()
-    third = export_package(school, actor, "demo", usb)
-    fourth = export_package(school, actor, "demo", usb)
-    fifth = export_package(school, actor, "demo", usb)
+    third = export_package(school, actor, "demo", usb, unencrypted=True)
+    fourth = export_package(school, actor, "demo", usb, unencrypted=True)
+    fifth = export_package(school, actor, "demo", usb, unencrypted=True)
     school.close()
     assert (third.sequence, fourth.sequence, fifth.sequence) == (3, 4, 5)
 
@@ -226,6 +248,43 @@ def test_a_later_package_replaces_the_term_and_the_log_says_what_changed(exporte
     assert late.status == "refused" and late.reason_code == "old_sequence"
 
 
+def test_locks_events_and_unavailable_times_travel_with_the_timetable(exported, township, tmp_path):
+    school = open_database(shutil.copy(exported["root"] / "schools" / "QSZ02.sqlite", tmp_path / "QSZ02.sqlite"))
+    actor = actor_for(school)
+    sid = school_id("QSZ02")
+    teacher = school.execute("SELECT id FROM teacher WHERE school_id = ? ORDER BY staff_no LIMIT 1", [sid]).fetchone()[0]
+    zh = school.execute("SELECT id FROM subject WHERE name = '综合实践活动'").fetchone()[0]
+    lesson = school.execute("SELECT class_id, day, slot FROM timetable_slot WHERE school_id = ? AND subject_id IS NOT NULL"
+                            " ORDER BY class_id, day, slot LIMIT 1", [sid]).fetchone()
+    # The demo's day plan: slots 2, 3, 5, 6, 8, 9 are lessons (1 早读, 4 大课间, 7 午休).
+    set_unavailable(school, actor, teacher_id=teacher, day=3, reason="中心校教研")
+    set_unavailable(school, actor, teacher_id=teacher, day=4, slot=8)
+    set_fixed_event(school, actor, school_id=sid, day=1, slot=2, label="升旗")
+    set_fixed_event(school, actor, school_id=sid, day=5, slot=9, label="班会", subject_id=zh)
+    set_locked(school, actor, class_id=lesson[0], day=lesson[1], slot=lesson[2], locked=True)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    first = export_package(school, actor, "demo", usb)
+    set_fixed_event(school, actor, school_id=sid, day=1, slot=2, label=None)
+    set_unavailable(school, actor, teacher_id=teacher, day=4, slot=8, unavailable=False)
+    second = export_package(school, actor, "demo", usb)
+    school.close()
+
+    def there() -> tuple:
+        return (township.execute("SELECT teacher_id, day, slot, reason FROM teacher_unavailable WHERE school_id = ?"
+                                 " ORDER BY day", [sid]).fetchall(),
+                township.execute("SELECT day, slot, label, subject_id FROM timetable_fixed WHERE school_id = ?"
+                                 " ORDER BY day", [sid]).fetchall(),
+                township.execute("SELECT class_id, day, slot FROM timetable_slot WHERE school_id = ? AND locked = 1",
+                                 [sid]).fetchall())
+
+    assert import_package(township, actor_for(township), first.path).status == "accepted"
+    assert there() == ([(teacher, 3, None, "中心校教研"), (teacher, 4, 8, None)],
+                       [(1, 2, "升旗", None), (5, 9, "班会", zh)], [tuple(lesson)])
+    assert import_package(township, actor_for(township), second.path).status == "accepted"
+    assert there() == ([(teacher, 3, None, "中心校教研")], [(5, 9, "班会", zh)], [tuple(lesson)])
+
+
 def test_a_pupil_deleted_at_the_school_disappears_at_the_township(exported, township, tmp_path):
     school = open_database(shutil.copy(exported["root"] / "schools" / "QSZ06.sqlite", tmp_path / "s.sqlite"))
     actor = actor_for(school)
@@ -237,9 +296,9 @@ def test_a_pupil_deleted_at_the_school_disappears_at_the_township(exported, town
     pid = pupils.add_pupil(school, actor, school_id("QSZ06"), {
         "student_no": "G430000201501018884", "name": "录错生", "gender": "男", "grade": klass["grade"],
         "class_id": klass["id"], "status": "在读"})
-    first = export_package(school, actor, "demo", usb)
+    first = export_package(school, actor, "demo", usb, unencrypted=True)
     pupils.delete_pupil(school, actor, pid)
-    second = export_package(school, actor, "demo", usb)
+    second = export_package(school, actor, "demo", usb, unencrypted=True)
     school.close()
     assert import_package(township, actor_for(township), first.path).summary["pupils_added"] == ["录错生(G430000201501018884)"]
     result = import_package(township, actor_for(township), second.path)
@@ -264,7 +323,7 @@ def test_cross_school_checks_find_shared_student_numbers_and_itinerant_clashes(e
     school.execute("DELETE FROM timetable_slot WHERE class_id = ? AND day = ? AND slot = ?", [visit[2], *home])
     school.execute("UPDATE timetable_slot SET day = ?, slot = ? WHERE id = ?", [*home, visit[0]])
     school.conn.commit()
-    package = export_package(school, actor_for(school), "demo", tmp_path)
+    package = export_package(school, actor_for(school), "demo", tmp_path, unencrypted=True)
     school.close()
     assert import_package(township, actor_for(township), package.path).status == "accepted"
     dupes = views.duplicate_student_numbers(township)
@@ -361,7 +420,7 @@ def test_a_teacher_removed_at_home_but_still_timetabled_elsewhere_is_kept_inacti
                 "UPDATE class SET head_teacher_id = NULL WHERE head_teacher_id = ?", "DELETE FROM teacher WHERE id = ?"):
         school.execute(sql, [walker[0]])
     school.conn.commit()
-    package = export_package(school, actor_for(school), "demo", tmp_path)
+    package = export_package(school, actor_for(school), "demo", tmp_path, unencrypted=True)
     school.close()
     elsewhere = township.execute("SELECT COUNT(*) FROM timetable_slot WHERE teacher_id = ? AND school_id != ?",
                                  [walker[0], school_id("QSZ01")]).fetchone()[0]

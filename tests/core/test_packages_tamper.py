@@ -37,14 +37,14 @@ def world(demo_template, tmp_path_factory):
     for code in (CODE, OTHER):
         db = open_database(root / "schools" / f"{code}.sqlite")
         register_key(township, admin, level="school", code=code, pem=own_public_pem(db))
-        packages[code] = [export_package(db, actor_for(db), "demo", usb, term_code=term).path
+        packages[code] = [export_package(db, actor_for(db), "demo", usb, term_code=term, unencrypted=True).path
                           for term in ("2025-2026-2", "2026-2027-1", "2026-2027-1")]
         db.close()
     # QSZ05's 走教 teachers come from the central school, whose own package must be in first.
     central = open_database(root / "schools" / "QSZ01.sqlite")
     register_key(township, admin, level="school", code="QSZ01", pem=own_public_pem(central))
     for term in ("2025-2026-2", "2026-2027-1"):
-        path = export_package(central, actor_for(central), "demo", usb, term_code=term).path
+        path = export_package(central, actor_for(central), "demo", usb, term_code=term, unencrypted=True).path
         assert import_package(township, admin, path).status == "accepted"
     central.close()
     for path in (packages[CODE][0], packages[CODE][2]):
@@ -52,7 +52,7 @@ def world(demo_template, tmp_path_factory):
     township.close()
     far = setup.init_school(root / "far.sqlite", code="YSZ01", name="远山小学", type="完小", passphrase="demo", demo=True,
                             township_code="YSZ", township_name="远山镇")
-    far_package = export_package(far, actor_for(far), "demo", usb).path
+    far_package = export_package(far, actor_for(far), "demo", usb, unencrypted=True).path
     far_pem = own_public_pem(far)
     far.close()
     return {"root": root, "usb": usb, "good": packages[CODE][2], "old": packages[CODE][0],
@@ -238,11 +238,11 @@ def test_a_sequence_reused_for_different_content_is_refused(world, township, tmp
     usb_a, usb_b = tmp_path / "a", tmp_path / "b"
     usb_a.mkdir()
     usb_b.mkdir()
-    first = export_package(live, actor_for(live), "demo", usb_a)
+    first = export_package(live, actor_for(live), "demo", usb_a, unencrypted=True)
     live.close()
     restored = open_database(backup)
     restored.execute("UPDATE pupil SET name = '改名' WHERE id = (SELECT MIN(id) FROM pupil)")
-    second = export_package(restored, actor_for(restored), "demo", usb_b)
+    second = export_package(restored, actor_for(restored), "demo", usb_b, unencrypted=True)
     restored.close()
     assert first.sequence == second.sequence
     assert import_package(township, actor_for(township), first.path).status == "accepted"

@@ -77,6 +77,7 @@ def test_teacher_report_is_confidential_and_scores_by_the_preset(demo):
     pdf = write_report(report, folder / "teacher.pdf")
     pages = _flat(pages_text(pdf))
     assert all(p.count("内部资料 · 不得公开") == 2 for p in pages)  # header and footer
+    assert all("含教师个人信息,仅限内部使用,勿外传" in p for p in pages)  # names a teacher with their results
     png = render_page(pdf, 1, folder / "teacher-p1.png")
     if png is not None:
         assert ink_share(png) > 0.02
@@ -91,6 +92,7 @@ def test_teacher_report_is_confidential_and_scores_by_the_preset(demo):
     # 000 篇17 over those who sat: 平均分×50% + 优生率×100×30% + 及格率×100×20% + 进步值, per class
     wb = write_report(report, folder / "teacher.xlsx")
     sheet = load_workbook(wb)["业绩得分"]
+    assert sheet.oddFooter.left.text.startswith("含教师个人信息,仅限内部使用,勿外传")
     header = [c.value for c in sheet[1]]
     for row in sheet.iter_rows(min_row=2, values_only=True):
         item = dict(zip(header, row))
@@ -163,6 +165,10 @@ def test_township_progress_first_groups_apart_and_central_score(demo):
     assert central["中心小学综合分"] == pytest.approx(0.6 * own + 0.4 * sum(villages) / len(villages))
     assert "不是年度绩效考核的中心小学得分" in text.replace(" ", "").replace("\n", "")
     assert "全乡各校本次考试的成绩都已收齐" in text
+    # School figures only, unless pupils on a roster without a mark are named: then the footer says so.
+    named = "名册上有、没有成绩的学生" in text
+    assert all(("含学生个人信息,请妥善保管,勿外传" in p) == named for p in pages)
+    assert all(("含学生个人信息" in (ws.oddFooter.left.text or "")) == named for ws in wb.worksheets)
     png = render_page(pdf, 1, folder / "township-p1.png")
     if png is not None:
         assert ink_share(png) > 0.02
@@ -175,8 +181,15 @@ def test_township_lists_missing_and_small_schools_unranked(demo_db, tmp_path):
     copy = copy_preset(demo_db, SYSTEM, "sanlv-yifen-default", "最小样本 15 人")
     edit_preset(demo_db, SYSTEM, copy.id, {"min_group_size": 15})
     activate(demo_db, SYSTEM, copy.id)
+    name = demo_db.execute(  # one pupil of 油溪 loses their marks: the report names them
+        "SELECT p.name FROM pupil p JOIN school s ON s.id = p.school_id JOIN mark m ON m.pupil_id = p.id"
+        " WHERE s.code = 'QSZ02' AND m.exam_id = ? ORDER BY p.student_no LIMIT 1", [exams["统考"]]).fetchone()[0]
+    demo_db.execute("DELETE FROM mark WHERE exam_id = ? AND pupil_id = (SELECT id FROM pupil WHERE name = ?"
+                    " AND school_id = (SELECT id FROM school WHERE code = 'QSZ02'))", [exams["统考"], name])
     _, pages, wb = _township(demo_db, tmp_path, exams, "township")
     text = re.sub(r"\s+", "", "\n".join(pages))
+    assert name in text and all("含学生个人信息,请妥善保管,勿外传" in p for p in pages)
+    assert all(ws.oddFooter.left.text.startswith("含学生个人信息,请妥善保管,勿外传") for ws in wb.worksheets)
     status = {r["学校"]: r["数据情况"] for r in _sheet(wb, "数据情况")}
     assert status["观音阁教学点"].startswith("没有本次考试的成绩")
     assert "数据不完整的学校:观音阁教学点" in text

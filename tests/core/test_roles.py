@@ -31,6 +31,8 @@ BY_SECRET = {
     "app.services.users.change_own_passphrase": "the account's own passphrase (any role changes its own)",
     "app.services.keys.upgrade_key": "the passphrase that opens the key (runs inside login)",
     "app.services.keys.recover_key": "the recovery code (runs inside users.recover_account)",
+    "app.services.audit.sign_session_end": "the session's own passphrase: every account signs the end of its own "
+                                           "session (an administrator with the database's key, checked by role)",
 }
 # The permission checks themselves take an actor and write nothing (all of app.services.permissions).
 CHECKS = {"require_", "may_"}
@@ -94,7 +96,6 @@ def _calls(ids: dict, tmp_path) -> dict:
         "app.services.backups.restore_backup": lambda f, db, a: f(db, a, tmp_path / "none.sqlite"),
         "app.services.backups.set_auto_settings": lambda f, db, a: f(db, a, True, 3),
         "app.services.backups.backup_if_due": lambda f, db, a: f(db, a),
-        "app.services.audit.sign_session_end": lambda f, db, a: f(db, a, "demo"),
         "app.services.assignments.set_assignments": lambda f, db, a: f(
             db, a, ids["school"], ids["term"], {(ids["class"], ids["subject"]): Wanted(ids["teacher"], 5)}),
         "app.services.classes.create_class": lambda f, db, a: f(db, a, school_id=ids["school"],

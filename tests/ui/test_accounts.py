@@ -82,3 +82,26 @@ def test_lock_then_unlock_a_teacher_account(window, school_session):
     assert page.unlock_button.text() == "解锁"
     page.unlock_selected()
     assert login(school_session.db, "liming", "liming-pass-1").role == "teacher"
+
+
+def test_closing_a_clerks_window_signs_the_audit_head_with_the_clerks_key(small_school, tasks):
+    from app.db.database import open_database
+    from app.services.audit import verify
+    from app.services.exams import create_exam
+    from ui.session import Session
+
+    db = open_database(small_school)
+    school_id = db.execute("SELECT id FROM school").fetchone()[0]
+    create_user(db, SYSTEM, username="jiaowu", display_name="教务王", role="academic", school_id=school_id,
+                passphrase="jiaowu-pass-1")
+    session = Session(small_school, db, login(db, "jiaowu", "jiaowu-pass-1"), tasks, passphrase="jiaowu-pass-1")
+    create_exam(db, session.actor, name="三年级测验", type="单元", grades="3", subjects="语文:100")
+    session.close()
+    check = open_database(small_school, readonly=True)
+    try:
+        signed = check.execute("SELECT fingerprint FROM audit_head ORDER BY id DESC LIMIT 1").fetchone()
+        own = check.execute("SELECT fingerprint FROM audit_signer WHERE username = 'jiaowu'").fetchone()
+        assert signed is not None and signed == own
+        assert verify(check) == []
+    finally:
+        check.close()

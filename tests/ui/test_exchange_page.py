@@ -130,7 +130,7 @@ def test_township_registers_imports_and_sees_duplicates_and_refusals(school_page
     central = open_database(demo_dir / "schools" / "QSZ01.sqlite")
     register_key(township_page.session.db, township_page.session.actor, level="school", code="QSZ01",
                  pem=own_public_pem(central))
-    export_package(central, actor_for(central), "demo", usb)
+    export_package(central, actor_for(central), "demo", usb, unencrypted=True)
     central.close()
     township_page.set_folder(usb)
     township_page.import_drive_button.click()
@@ -163,16 +163,17 @@ def test_a_package_emptying_the_school_waits_for_the_clerks_confirmation(school_
     central = open_database(demo_dir / "schools" / "QSZ01.sqlite")
     for db, code in ((central, "QSZ01"), (school, "QSZ05")):
         register_key(township.db, township.actor, level="school", code=code, pem=own_public_pem(db))
-        export_package(db, actor_for(db), "demo", first)
+        export_package(db, actor_for(db), "demo", first, unencrypted=True)
     central.close()
     township_page.import_files(sorted(first.glob("*.zip")))
     assert column_texts(township_page.results, "结果") == ["接受", "接受"]
     collect = snapshot.collect
 
     def empty(db, scope):
-        return {**collect(db, scope), "学生": [], "学籍异动": [], "成绩": [], "家访": []}
+        return {**collect(db, scope), "学生": [], "学籍异动": [], "成绩": [], "辅导学生": [], "帮扶名单": [], "双困生": [],
+                "家访": []}
     monkeypatch.setattr(snapshot, "collect", empty)
-    package = export_package(school, actor_for(school), "demo", usb).path
+    package = export_package(school, actor_for(school), "demo", usb, unencrypted=True).path
     boxes.answer_yes = False
     township_page.import_files([package])
     question = [text for kind, _t, text in boxes.shown if kind == "question"][-1]
@@ -279,3 +280,37 @@ def test_township_checks_list_a_pupil_left_off_the_marks(demo_path, tasks, boxes
     line = next(line for line in text.splitlines() if f"{name}({student_no}" in line)
     assert line.strip().startswith(f"{school} {klass}:")
     session.db.close()
+
+
+def test_after_the_config_the_school_package_is_encrypted_and_the_township_asks_its_passphrase(
+        school_page, demo_dir, tmp_path, tasks, answers, boxes, owned):
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    boxes.answer_yes = False  # no township key yet: the school is warned and declines the unencrypted export
+    school_page.set_folder(usb)
+    school_page.export_button.click()
+    assert boxes.shown[-1][:2] == ("question", "数据包无法加密") and "配置包" in boxes.shown[-1][2]
+    assert list(usb.iterdir()) == []
+    township = _session(demo_dir / "township.sqlite", tasks)
+    page = owned(ExchangePage(township))
+    page.set_folder(usb)
+    answers.append("demo")
+    page.config_button.click()
+    boxes.answer_yes = True
+    assert _drop(school_page, [next(usb.glob("*_config.zip"))])
+    assert "加密公钥" in column_texts(school_page.results, "说明")[0]
+    answers.append("demo")
+    school_page.export_button.click()
+    assert boxes.shown[-1][:2] == ("information", "导出完成") and "已为乡镇加密" in boxes.shown[-1][2]
+    package = next(usb.glob("QSZ05_*"))
+    assert package.name == "QSZ05_2026-2027-1_0001.zip.age" and not zipfile.is_zipfile(package)
+
+    register_key(township.db, township.actor, level="school", code="QSZ05",
+                 pem=own_public_pem(school_page.session.db))
+    answers.append("demo")
+    page.import_drive_button.click()
+    assert column_texts(page.results, "结果") == ["接受"], column_texts(page.results, "说明")
+    assert column_texts(page.results, "来自") == ["竹林教学点"]
+    page.import_files([package])  # cancelled at the passphrase: nothing happens
+    assert column_texts(page.results, "结果") == ["接受"]
+    township.db.close()

@@ -380,3 +380,23 @@ def test_a_graded_subject_takes_a_level_typed_in_the_grid(demo_path, tasks, make
     type_keys(page, "95")  # a score is not a level
     assert (number(page, 1), "音乐") not in stored(demo_path, exam_id)
     assert "A / B / C" in model.index(1, music).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_teachers_assignment_opens_only_the_exams_of_its_own_term(demo_path, tasks, make_window, setup, boxes):
+    # laoshi teaches some subjects of 三(1)班 this term (2026-2027-1); an exam of the next term of the same
+    # school year shows every cell grey for them, as saving would refuse it.
+    db = open_database(demo_path)
+    taught = db.execute(
+        "SELECT COUNT(*) FROM teaching_assignment t JOIN app_user u ON u.teacher_id = t.teacher_id"
+        " JOIN term m ON m.id = t.term_id WHERE u.username = 'laoshi' AND t.class_id = ? AND m.code = '2026-2027-1'",
+        [setup["class"]]).fetchone()[0]
+    assert taught > 0
+    next_term = create_exam(db, SYSTEM, name="三年级下学期单元测试", type="单元", grades="3",
+                            subjects="语文:100,数学:120", term="2026-2027-2")
+    db.close()
+    page = open_page(demo_path, tasks, make_window, "laoshi", {**setup, "exam": next_term})
+    assert page.model.subject_columns()
+    assert not any(page.model.index(0, c).flags() & Qt.ItemFlag.ItemIsEditable for c in page.model.subject_columns())
+    assert "只能查看" in page.message.text()
+    page.select(setup["exam"], setup["class"], setup["school"])  # this term's exam: what they teach is open
+    assert any(page.model.index(0, c).flags() & Qt.ItemFlag.ItemIsEditable for c in page.model.subject_columns())

@@ -1,10 +1,12 @@
-"""修改我的口令 and 重设口令: passphrases through app.services.users, with the strength shown while typing."""
+"""修改我的口令, 重设口令 and 忘记口令: passphrases through app.services.users, with the strength shown while
+typing."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app.errors import Problem
-from app.services.users import change_own_passphrase, reset_passphrase
+from app.db.database import Database
+from app.errors import NotFound, Problem, ValidationError
+from app.services.users import change_own_passphrase, recover_account, reset_passphrase
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.passphrase_strength import StrengthLabel
@@ -56,3 +58,49 @@ class PassphraseDialog(QDialog):
 
         if self.form.submit(write):
             super().accept()
+
+
+class RecoverDialog(QDialog):
+    """忘记口令: the recovery code from the printed recovery sheet sets a new administrator passphrase
+    (app.services.users.recover_account, as `schoolq recover`); the signing key follows it. After
+    accept, `new_passphrase` holds the passphrase set."""
+
+    def __init__(self, db: Database, username: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.new_passphrase = ""
+        self.setWindowTitle(self.tr("忘记口令"))
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        intro = QLabel(self.tr("管理员忘记口令时,用设立数据库时打印的恢复单上的恢复码(25 个字母和数字,"
+                               "不分大小写)设置新口令;签名密钥随之改用新口令,指纹不变,乡镇的登记仍然有效。\n"
+                               "教师和教务的口令请让本校管理员在“设置”中重设。"))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.form = ProblemForm()
+        self.username = self.form.add_field("username", self.tr("管理员账号"), QLineEdit(username or "admin"))
+        self.code = self.form.add_field("code", self.tr("恢复码"), QLineEdit())
+        self.code.setPlaceholderText("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
+        self.new = self.form.add_field("new", self.tr("新口令"), _secret())
+        self.form.add_row("", StrengthLabel(self.new))
+        self.again = self.form.add_field("again", self.tr("再输入一次"), _secret())
+        layout.addWidget(self.form)
+        buttons = ok_cancel_buttons(self)
+        layout.addWidget(buttons)
+        self.code.setFocus()
+
+    def accept(self) -> None:
+        """Set the new passphrase through the users service; stay open with the problem shown."""
+        if self.new.text() != self.again.text():
+            self.form.show_problems([Problem(self.tr("两次输入的口令不一致。"), field="again")])
+            return
+        try:
+            recover_account(self.db, self.username.text().strip(), self.code.text(), self.new.text())
+        except ValidationError as exc:
+            self.form.show_problems(exc.problems)
+            return
+        except NotFound as exc:
+            self.form.show_problems([Problem(str(exc), field="username")])
+            return
+        self.new_passphrase = self.new.text()
+        super().accept()

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.db.database import Database
 from app.db.writes import Actor
 from app.errors import Problem, ValidationError
 from app.services.users import login
+from ui.dialogs.account_dialogs import RecoverDialog
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
 
@@ -38,8 +39,21 @@ class LoginDialog(QDialog):
             hint.setStyleSheet("color: #555;")
             layout.addWidget(hint)
         buttons = ok_cancel_buttons(self, self.tr("登录"))
+        self.forgot_button = QPushButton(self.tr("忘记口令…"))
+        self.forgot_button.setToolTip(self.tr("用恢复单上的恢复码重设管理员口令"))
+        self.forgot_button.clicked.connect(self.recover)
+        buttons.addButton(self.forgot_button, QDialogButtonBox.ButtonRole.ResetRole)
         layout.addWidget(buttons)
         (self.passphrase if self.username.text() else self.username).setFocus()
+
+    def recover(self) -> RecoverDialog:
+        """Open 忘记口令; when it set a new passphrase, log in with it. Returns the dialog."""
+        dialog = RecoverDialog(self.db, self.username.text().strip(), self)
+        if dialog.exec():
+            self.username.setText(dialog.username.text().strip())
+            self.passphrase.setText(dialog.new_passphrase)
+            self.accept()
+        return dialog
 
     def accept(self) -> None:
         """Verify the user; stay open with the problem shown when the passphrase is wrong."""

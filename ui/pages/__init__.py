@@ -16,6 +16,7 @@ from ui.pages.quality_page import QualityPage
 from ui.pages.records_page import RecordsPage
 from ui.pages.reports_page import ReportsPage
 from ui.pages.settings_page import SettingsPage
+from ui.pages.support_page import SupportPage
 from ui.pages.targets_page import TargetsPage
 from ui.pages.teachers_page import TeachersPage
 from ui.pages.timetable_page import TimetablePage
@@ -38,6 +39,7 @@ PAGES: list[type[Page]] = [
     TimetablePage,
     WorkloadPage,
     RecordsPage,
+    SupportPage,
     ExchangePage,
     PresetsPage,
     SettingsPage,

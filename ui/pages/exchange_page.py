@@ -20,8 +20,10 @@ from app.packages.config import NeedsConfirmation, export_config, import_config
 from app.packages.export import export_package
 from app.packages.format import FILE_NAME, PackageRefused
 from app.packages.registration_sheet import owner, write_registration_sheet
+from app.packages.sealing import sealed_files
 from app.packages.signing import own_key, write_public_key
 from app.packages.township_import import import_packages, shrink_text
+from app.packages.trust import township_recipient
 from app.queries.gui import list_terms
 from app.queries.township import package_status
 from app.timestamps import shown
@@ -125,7 +127,7 @@ class ExchangePage(Page):
         key_row.addWidget(self.export_key_button)
         layout.addWidget(key_box)
 
-        hint = QLabel(self.tr("也可以把数据包(.zip)直接拖到这里导入。") if session.is_township
+        hint = QLabel(self.tr("也可以把数据包(.zip.age 或 .zip)直接拖到这里导入。") if session.is_township
                       else self.tr("也可以把乡镇下发的配置包(.zip)直接拖到这里导入。"))
         hint.setStyleSheet("color: #555;")
         layout.addWidget(hint)
@@ -220,25 +222,41 @@ class ExchangePage(Page):
             return None
         return Path(value)
 
-    def _passphrase(self) -> str | None:
-        text, ok = QInputDialog.getText(self, self.tr("管理员口令"), self.tr("签名需要管理员口令:"),
+    def _passphrase(self, why: str | None = None) -> str | None:
+        text, ok = QInputDialog.getText(self, self.tr("管理员口令"), why or self.tr("签名需要管理员口令:"),
                                         QLineEdit.EchoMode.Password)
         return text if ok and text else None
 
     # --- export ------------------------------------------------------------------------------
     def export_to_drive(self) -> None:
-        """Export the chosen term to the stick in the background and report the file."""
-        self._export(export_package, self.tr("正在导出数据包…"),
-                     lambda r: self.tr("已写出并校验:{path}\n第 {seq} 号数据包,可以拔出 U 盘了。").format(
-                         path=r.path, seq=r.sequence))
+        """Export the chosen term to the stick in the background and report the file. A school
+        without its township's encryption key (no config package yet) is warned and asked whether
+        to send the package unencrypted."""
+        options = {}
+        if self.session.kind == "school" and township_recipient(self.session.db) is None:
+            if not confirm(self, self.tr("数据包无法加密"), self.tr(
+                    "还没有乡镇的加密公钥(本校还没有导入乡镇下发的配置包),数据包无法加密:U 盘丢失时,"
+                    "拿到它的人能看到全校学生的姓名、学籍号和成绩。\n\n建议先导入乡镇的配置包(点“导入乡镇配置包…”),"
+                    "之后的数据包都会加密。\n\n确需现在送出,仍导出未加密的数据包吗?(请亲手交给乡镇,不要留在 U 盘上)")):
+                return
+            options["unencrypted"] = True
+
+        def message(result) -> str:
+            how = (self.tr("已为乡镇加密,只有乡镇中心校能打开。") if result.sealed
+                   else self.tr("未加密:请亲手交给乡镇,导入后从 U 盘删除。"))
+            return self.tr("已写出并校验:{path}\n第 {seq} 号数据包,{how}可以拔出 U 盘了。").format(
+                path=result.path, seq=result.sequence, how=how)
+
+        self._export(export_package, self.tr("正在导出数据包…"), message, **options)
 
     def export_config_to_drive(self) -> None:
         """Export the township's config package to the stick."""
         self._export(export_config, self.tr("正在导出配置包…"),
                      lambda r: self.tr("已写出并校验:{path}\n乡镇密钥指纹:{fp}").format(path=r.path, fp=r.fingerprint))
 
-    def _export(self, exporter, label: str, message) -> None:
-        """Ask for the folder and passphrase, run `exporter` in the background, report `message(result)`."""
+    def _export(self, exporter, label: str, message, **options) -> None:
+        """Ask for the folder and passphrase, run `exporter` (with `options`) in the background,
+        report `message(result)`."""
         folder = self._folder()
         secret = self._passphrase() if folder else None
         if not secret:
@@ -248,7 +266,7 @@ class ExchangePage(Page):
 
         def work(control):
             return exporter(session.worker_db(), session.actor, secret, folder, term_code=term,
-                            progress=control.progress)
+                            progress=control.progress, **options)
 
         def done(result) -> None:
             session.notify_changed(Changed.PACKAGES)
@@ -262,7 +280,8 @@ class ExchangePage(Page):
         folder = self._folder()
         if folder is None:
             return
-        files = sorted(p for p in folder.glob("*.zip") if FILE_NAME.match(p.name) and not p.name.endswith("_config.zip"))
+        named = [(p, FILE_NAME.match(p.name)) for p in folder.glob("*.zip*")]
+        files = sorted(p for p, match in named if match and not match["config"])
         if not files:
             inform(self, self.tr("没有数据包"), self.tr("“{folder}”中没有数据包文件。").format(folder=folder))
             return
@@ -270,23 +289,28 @@ class ExchangePage(Page):
 
     def import_chosen_files(self) -> None:
         """Let the user pick package files and import them."""
-        files, _ = QFileDialog.getOpenFileNames(self, self.tr("选择数据包"), "", self.tr("数据包 (*.zip)"))
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("选择数据包"), "", self.tr("数据包 (*.zip *.age)"))
         if files:
             self.import_files([Path(f) for f in files])
 
-    def import_files(self, files: list[Path], accept_shrink: bool = False) -> None:
+    def import_files(self, files: list[Path], accept_shrink: bool = False, secret: str | None = None) -> None:
         """Import `files` (data packages at a township, a config package at a school) and show the
-        results; a package that would remove much of its school's data is imported only after the
-        user confirmed the counts."""
+        results; encrypted packages need the administrator's passphrase (asked once); a package
+        that would remove much of its school's data is imported only after the user confirmed the
+        counts."""
         if not self.session.is_township:
             for path in files:
                 self.import_config_file(path)
             return
         session = self.session
+        if secret is None and sealed_files(files):
+            secret = self._passphrase(self.tr("学校的数据包已为本乡镇加密,解密需要管理员口令:"))
+            if not secret:
+                return
 
         def work(control):
             return import_packages(session.worker_db(), session.actor, files, progress=control.progress,
-                                   accept_shrink=accept_shrink)
+                                   accept_shrink=accept_shrink, passphrase=secret)
 
         def done(results) -> None:
             self.show_results([{"file": r.file, "status": r.status, "sender": r.sender_name or "",
@@ -296,7 +320,7 @@ class ExchangePage(Page):
             held = [r for r in results if r.reason_code == "shrink"]
             if held and self.confirm_shrink(held):
                 by_name = {p.name: p for p in files}
-                self.import_files([by_name[r.file] for r in held], accept_shrink=True)
+                self.import_files([by_name[r.file] for r in held], accept_shrink=True, secret=secret)
 
         session.tasks.run(work, on_done=done, on_error=lambda exc: show_error(self, exc),
                           label=self.tr("正在检查并导入数据包…"), parent=self)
@@ -388,9 +412,9 @@ class ExchangePage(Page):
 
     # --- drag and drop -----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
-        """Accept .zip files dragged onto the page."""
+        """Accept packages (.zip, .zip.age) dragged onto the page."""
         urls = event.mimeData().urls()
-        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith(".zip") for u in urls):
+        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith((".zip", ".zip.age")) for u in urls):
             event.acceptProposedAction()
         else:
             event.ignore()

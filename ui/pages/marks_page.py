@@ -244,7 +244,8 @@ class MarksPage(Page):
         def load(_control: object) -> tuple[dict, set[str] | None]:
             db = session.worker_db()
             grid = marks_grid(db, exam_id, class_id)
-            return grid, mark_write_subjects(db, session.actor, grid["class"]["school_id"], class_id)
+            return grid, mark_write_subjects(db, session.actor, grid["class"]["school_id"], class_id,
+                                             grid["exam"]["term_id"])
 
         session.tasks.run(load, on_done=lambda loaded: self._loaded(*loaded),
                           on_error=lambda exc: show_error(self, exc), key=self)

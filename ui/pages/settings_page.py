@@ -2,18 +2,23 @@
 backups (ui.widgets.backup_box)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QScrollArea, QSpinBox, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QInputDialog, QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QTableView,
+                               QVBoxLayout, QWidget)
 
 from app import __version__
 from app.db.database import schema_version
 from app.db.migrations import program_schema_version
 from app.db.writes import ROLE_NAMES
-from app.errors import PermissionDenied
+from app.errors import PermissionDenied, SchoolQError
+from app.packages.registration_sheet import write_recovery_sheet
 from app.paths import user_data_dir
 from app.queries.gui import list_terms
 from app.queries.roster import list_schools, list_teachers
+from app.services.keys import new_recovery_code
 from app.services.schools import SCHOOL_TYPES, current_term, set_current_term, update_school
 from app.services.users import list_users, set_active, set_locked
 from ui.dialogs.account_dialogs import PassphraseDialog
@@ -113,14 +118,18 @@ class SettingsPage(Page):
         self.new_user_button.clicked.connect(self.new_user)
         self.own_passphrase_button = QPushButton(self.tr("修改我的口令…"))
         self.own_passphrase_button.clicked.connect(self.change_own_passphrase)
+        self.recovery_button = QPushButton(self.tr("打印恢复单…"))
+        self.recovery_button.setToolTip(self.tr("新的恢复码写成可打印的恢复单(PDF);忘记管理员口令时用它重设,以前的恢复码作废"))
+        self.recovery_button.clicked.connect(self.print_recovery_sheet)
+        self.recovery_button.setVisible(session.is_admin)
         self.reset_button = QPushButton(self.tr("重设口令…"))
         self.reset_button.clicked.connect(self.reset_selected)
         self.active_button = QPushButton(self.tr("停用账号"))
         self.active_button.clicked.connect(self.toggle_selected)
         self.unlock_button = QPushButton(self.tr("锁定"))
         self.unlock_button.clicked.connect(self.unlock_selected)
-        for button in (self.new_user_button, self.own_passphrase_button, self.reset_button, self.active_button,
-                       self.unlock_button):
+        for button in (self.new_user_button, self.own_passphrase_button, self.recovery_button, self.reset_button,
+                       self.active_button, self.unlock_button):
             account_row.addWidget(button)
         account_row.addStretch(1)
         users_layout.addLayout(account_row)
@@ -265,6 +274,35 @@ class SettingsPage(Page):
         if PassphraseDialog(self.session, None, self).exec():
             inform(self, self.tr("修改口令"), self.tr("口令已修改,下次登录请用新口令。"))
             self.session.notify_changed(Changed.SETTINGS)
+
+    def print_recovery_sheet(self) -> Path | None:
+        """Ask the administrator's passphrase and where to save, make a new recovery code and write it
+        on the printable recovery sheet (as `schoolq keys recovery-sheet`); return the PDF's path, or
+        None when cancelled or refused."""
+        secret, ok = QInputDialog.getText(self, self.tr("打印恢复单"), self.tr(
+            "新的恢复单生效后,以前的恢复码作废。请输入管理员口令:"), QLineEdit.EchoMode.Password)
+        if not ok or not secret:
+            return None
+        target, _ = QFileDialog.getSaveFileName(self, self.tr("保存恢复单"), str(Path.home() / "恢复单.pdf"),
+                                                self.tr("PDF 文件 (*.pdf)"))
+        if not target:
+            return None
+        db, actor = self.session.db, self.session.actor
+        try:
+            code = new_recovery_code(db, actor, secret)
+        except SchoolQError as exc:
+            show_error(self, exc)
+            return None
+        self.session.notify_changed(Changed.SETTINGS)
+        try:
+            path = write_recovery_sheet(db, target, code, actor.username)
+        except (OSError, SchoolQError) as exc:
+            show_error(self, SchoolQError(self.tr("恢复单没有写出({reason})。新的恢复码是 {code}:请立即抄在纸上锁好,"
+                                                  "或换个位置重新打印。").format(reason=exc, code=code)))
+            return None
+        inform(self, self.tr("恢复单"), self.tr("已写出恢复单:{path}\n以前的恢复码已作废。请打印后锁好保存,"
+                                             "然后删除这个 PDF 文件。").format(path=path))
+        return path
 
     def reset_selected(self) -> None:
         """Open 重设口令 for the chosen account (a forgotten passphrase)."""

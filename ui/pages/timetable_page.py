@@ -178,6 +178,8 @@ class TimetablePage(Page):
         self.day_plan_button = push_button(self.tr("作息时间…"), self.edit_day_plan)
         self.plan_button = push_button(self.tr("课程计划…"), self.edit_plan)
         self.generate_button = push_button(self.tr("自动排课…"), self.auto_schedule)
+        self.conditions_button = push_button(self.tr("排课条件…"), self.edit_conditions)
+        self.conditions_button.setToolTip(self.tr("教师不能上课的时间、升旗班会等固定活动、锁定的课"))
         self.fet_button = QPushButton(self.tr("FET…"))
         fet_menu = QMenu(self.fet_button)
         for text, slot in ((self.tr("导出 FET 文件…"), self.export_fet), (self.tr("导入 FET 排好的课表…"), self.import_fet)):
@@ -190,10 +192,9 @@ class TimetablePage(Page):
         self.status.setStyleSheet("color: #555;")
         bar.addWidget(self.status, 1)
         layout.addLayout(bar)
-        # The seven buttons get a row of their own: beside the choosers they made the window wider
-        # than a 1024-pixel screen.
+        # The buttons get a row of their own: beside the choosers they made the window over 1024 pixels wide.
         layout.addLayout(button_row(self.check_button, self.print_button, self.import_button, self.day_plan_button,
-                                    self.plan_button, self.generate_button, self.fet_button,
+                                    self.plan_button, self.conditions_button, self.generate_button, self.fet_button,
                                     stretch="end"))
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -252,7 +253,7 @@ class TimetablePage(Page):
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter, 1)
         self._fill_schools()
-        for button in (self.import_button, self.generate_button, self.fet_button):
+        for button in (self.import_button, self.conditions_button, self.generate_button, self.fet_button):
             button.setVisible(session.actor.role != "teacher")
 
     def page_title(self) -> str:
@@ -529,6 +530,17 @@ class TimetablePage(Page):
             show_error(self, exc)
             return
         session.notify_changed(Changed.TIMETABLE)
+
+    def edit_conditions(self) -> None:
+        """Open 排课条件 (unavailable times, fixed events, locked lessons) of the school shown."""
+        from ui.pages.timetable_conditions import ConditionsDialog
+
+        if not self.school_id():
+            return
+        dialog = ConditionsDialog(self.session, self.school_id(), self.school_combo.currentText(), self)
+        dialog.exec()
+        if dialog.changed:
+            self.session.notify_changed(Changed.TIMETABLE)
 
     def auto_schedule(self) -> None:
         """Open 自动排课 for the school shown (or its township)."""

@@ -60,7 +60,8 @@ else:
 @dataclass
 class Outcome:
     """What a run found: the lessons (None when none was found), the CP-SAT status name, the time
-    to the first valid timetable, the whole time, and the best objective after each solution."""
+    to the first valid timetable, the whole time, the best objective after each solution and the
+    timetables kept at the times solve() was asked to keep."""
 
     lessons: list[Slot] | None
     status: str
@@ -68,12 +69,13 @@ class Outcome:
     seconds: float
     history: list[tuple[float, int]] = field(default_factory=list)
     stopped: bool = False
-    snapshots: list[tuple[float, list[Slot]]] = field(default_factory=list)
+    snapshots: dict[float, tuple[float, list[Slot]]] = field(default_factory=dict)
 
 
 class Model:
     """The CP-SAT model of a Problem; `groups` maps each assumption literal to what it switches
-    (only with explain=True)."""
+    (only with explain=True). It holds the hard rules only until add_soft() adds the soft rules'
+    terms (`penalties`): the first timetable is searched for on the smaller model."""
 
     def __init__(self, problem: Problem, explain: bool = False):
         self.problem = problem
@@ -83,10 +85,11 @@ class Model:
         self.x: dict[int, dict[Cell, cp_model.IntVar]] = {}
         self.remaining: dict[int, int] = {}
         self.penalties: list[tuple[int, Any]] = []
+        self._days: dict[tuple[str, int], list[Any]] = {}
+        self._soft_added = False
         self._fixed_index()
         self._variables()
         self._hard()
-        self._soft()
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -183,6 +186,9 @@ class Model:
             self._at_most_one_per_cell(indexes)
         for class_id, indexes in by_class.items():
             self._class_rules(class_id, indexes)
+            if class_id in p.gapless:
+                for day in p.days:
+                    self._gaps(self._class_day(class_id, day), True, self.switch("gapless", class_id))
         for teacher_id, indexes in by_teacher.items():
             self._teacher_rules(teacher_id, indexes)
         for school_id, day, slot, code in p.required:
@@ -269,6 +275,19 @@ class Model:
         self.model.add(sum(terms) == var)
         return var
 
+    def _class_day(self, class_id: str, day: int) -> list[Any]:
+        """Return a class's day as 0/1 values, one per lesson cell in order (made once)."""
+        key = (class_id, day)
+        if key not in self._days:
+            indexes = self.by_class[class_id]
+            items = []
+            for d, slot in self.problem.class_cells(class_id):
+                if d == day:
+                    terms = [self.x[i][(d, slot)] for i in indexes if (d, slot) in self.x[i]]
+                    items.append(self._occupancy(terms, int((class_id, d, slot) in self.class_fixed)))
+            self._days[key] = items
+        return self._days[key]
+
     def _either(self, first: Any, second: Any) -> Any:
         """Return a 0/1 value that is 1 when either is: a constant when one is a constant."""
         if isinstance(first, int) and isinstance(second, int):
@@ -310,22 +329,20 @@ class Model:
                 gaps.append(gap)
         return gaps
 
-    def _soft(self) -> None:
+    def add_soft(self) -> None:
+        """Add the soft rules' terms (`penalties`, see objective()) to the model, once."""
+        if self._soft_added:
+            return
+        self._soft_added = True
         p, m = self.problem, self.model
         w = p.weights()
         for class_id, indexes in self.by_class.items():
             cls = p.classes[class_id]
-            cells = p.class_cells(class_id)
             for day in p.days:
-                items: list[Any] = []
-                for d, slot in cells:
-                    if d != day:
-                        continue
-                    terms = [self.x[i][(d, slot)] for i in indexes if (d, slot) in self.x[i]]
-                    items.append(self._occupancy(terms, int((class_id, d, slot) in self.class_fixed)))
-                hard = class_id in p.gapless
-                for gap in self._gaps(items, hard, self.switch("gapless", class_id) if hard else []):
-                    self.penalties.append((w.get("pupil_gap", 0), gap))
+                items = self._class_day(class_id, day)
+                if class_id not in p.gapless:
+                    for gap in self._gaps(items, False, []):
+                        self.penalties.append((w.get("pupil_gap", 0), gap))
                 if items and not isinstance(items[0], int):
                     self.penalties.append((w.get("late_start", 0), 1 - items[0]))
             for code in {p.activities[i].subject for i in indexes}:
@@ -411,15 +428,17 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.report = report
         self.history: list[tuple[float, int]] = []
         self.best: list[Slot] | None = None
-        self.snapshots: list[tuple[float, list[Slot]]] | None = None
+        self.marks: tuple[float, ...] = ()
+        self.snapshots: dict[float, tuple[float, list[Slot]]] = {}
 
     def on_solution_callback(self) -> None:
         seconds = time.perf_counter() - self.started
         score = int(self.objective_value)
         self.history.append((seconds, score))
         self.best = self.model.lessons(self.boolean_value)
-        if self.snapshots is not None:
-            self.snapshots.append((seconds, self.best))
+        for mark in self.marks:
+            if seconds <= mark:
+                self.snapshots[mark] = (seconds, self.best)
         if self.report is not None:
             self.report(seconds, score)
 
@@ -434,12 +453,13 @@ def _solver(seconds: float, seed: int, workers: int) -> cp_model.CpSolver:
 
 def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers: int = 2,
           stop: threading.Event | None = None, report: Callable[[float, int], None] | None = None,
-          model: Model | None = None, first_only: bool = False, keep: bool = False) -> Outcome:
+          model: Model | None = None, first_only: bool = False, keep: tuple[float, ...] = ()) -> Outcome:
     """Solve `problem`: phase 1 looks for any timetable meeting the hard rules, phase 2 improves
     it for the soft rules until `time_limit` seconds in all, or until `stop` is set (the best
     timetable found so far is kept). `report(seconds, score)` is called at each better
     timetable; `model` is the problem's Model when already built. `first_only` stops after phase
-    1; `keep` keeps every better timetable with its time (Outcome.snapshots, for the benchmark).
+    1; `keep` (seconds since the start) keeps, for each, the best timetable found by then with its
+    time (Outcome.snapshots, mark → (seconds, lessons), for the benchmark).
     Returns an Outcome (lessons
     None when no timetable was found: INFEASIBLE, or UNKNOWN when time ran out or the run was
     stopped first)."""
@@ -447,6 +467,7 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
     model = model or Model(problem)
     stop = stop or threading.Event()
     first = _solver(time_limit, seed, workers)
+    first.parameters.cp_model_presolve = False  # a timetable model is solved faster than presolved (bench)
     watch = _Watch(stop, first)
     status = first.solve(model.model)
     watch.done()
@@ -457,18 +478,18 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
     best = model.lessons(first.boolean_value)
     hint_values = {var.index: first.boolean_value(var) for cells in model.x.values() for var in cells.values()}
     history: list[tuple[float, int]] = []
-    snapshots = [(first_seconds, best)] if keep else []
+    kept = {mark: (first_seconds, best) for mark in keep if first_seconds <= mark}
     left = time_limit - first_seconds
+    if not first_only:
+        model.add_soft()
     if model.penalties and left > 0.2 and not stop.is_set() and not first_only:
-        for cells in model.x.values():
-            for var in cells.values():
-                model.model.add_hint(var, hint_values[var.index])
-        objective = model.objective()
-        model.model.minimize(objective)
+        model.model.minimize(model.objective())
+        _hint(model, hint_values, left, stop)
         progress = _Progress(model, started, report)
-        progress.snapshots = snapshots if keep else None
-        second = _solver(left, seed, workers)
+        progress.marks, progress.snapshots = keep, kept
+        second = _solver(time_limit - (time.perf_counter() - started), seed, workers)
         second.parameters.use_lns_only = True  # improve the phase-1 timetable by large neighbourhood search
+        second.parameters.cp_model_presolve = False  # the search starts seconds sooner; LNS presolves each part
         watch = _Watch(stop, second)
         second.solve(model.model, progress)
         watch.done()
@@ -476,7 +497,29 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
         if progress.best is not None:
             best = progress.best
     return Outcome(best, name, first_seconds, time.perf_counter() - started, history, stopped=stop.is_set(),
-                   snapshots=snapshots)
+                   snapshots=kept)
+
+
+def _hint(model: Model, chosen: dict[int, bool], seconds: float, stop: threading.Event) -> None:
+    """Hint the phase-1 timetable to the soft model, every variable of it: the lesson cells as
+    found, the soft terms as a quick solve with those cells fixed gives them. CP-SAT takes a
+    complete hint as its first solution; a partial one it must first repair."""
+    fixed = model.model.clone()
+    for index, value in chosen.items():
+        fixed.add(fixed.get_bool_var_from_proto_index(index) == int(value))
+    solver = _solver(min(seconds, 5.0), 0, 1)
+    solver.parameters.cp_model_presolve = False  # everything but the soft terms is fixed: propagation does it
+    solver.parameters.stop_after_first_solution = True
+    watch = _Watch(stop, solver)
+    status = solver.solve(fixed)
+    watch.done()
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = solver.response_proto.solution
+        for index in range(len(values)):
+            model.model.add_hint(model.model.get_int_var_from_proto_index(index), values[index])
+    else:
+        for index, value in chosen.items():
+            model.model.add_hint(model.model.get_bool_var_from_proto_index(index), int(value))
 
 
 class _Watch:

@@ -1,0 +1,67 @@
+"""Schema migrations from m013 on, after those of app.db.migrations (which imports this module at
+its end, so these register after every migration there, in the order they are defined here).
+
+Append only, as there: new migrations go at the end of this file, decorated with @migration.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from app.db.migrations import _STAMPS, migration
+
+
+@migration
+def m013_township_age_recipient(db: Database) -> None:
+    # A school keeps, with the township's trusted key, the township's age recipient from its config
+    # package: every data package the school exports is encrypted to it (app.packages.sealing).
+    db.execute("ALTER TABLE trusted_key ADD COLUMN age_recipient TEXT")
+
+
+@migration
+def m014_audit_signers(db: Database) -> None:
+    # Each account's own key for signing the audit chain's head when its session closes (a teacher's
+    # passphrase does not open the database's key): the private key encrypted under the account's
+    # passphrase (retired when that changes), the public key certified by the database's key at the
+    # next administrator's session (app.services.audit).
+    db.execute(f"""CREATE TABLE audit_signer (
+        id TEXT PRIMARY KEY, username TEXT NOT NULL, fingerprint TEXT NOT NULL UNIQUE,
+        public_raw TEXT NOT NULL, private_encrypted TEXT, cert TEXT, {_STAMPS})""")
+
+
+# School records (issue 17, part 2): written homework per class, day and subject (minutes, entered by
+# the 班主任); 家访 (home visits) by a teacher to a pupil's family; 集体备课 (group lesson preparation)
+# sessions with their lead and attendees (a JSON list of teacher ids). Each belongs to the term of
+# its date, so a school's package carries the term's rows like its observations and routine checks.
+_M015 = [
+    f"""CREATE TABLE homework_log (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        class_id TEXT NOT NULL REFERENCES class(id) ON DELETE CASCADE,
+        date TEXT NOT NULL, subject_id TEXT NOT NULL REFERENCES subject(id),
+        minutes INTEGER NOT NULL CHECK (minutes BETWEEN 0 AND 600), note TEXT,
+        {_STAMPS},
+        UNIQUE (class_id, date, subject_id))""",
+    f"""CREATE TABLE home_visit (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE,
+        teacher_id TEXT NOT NULL REFERENCES teacher(id),
+        date TEXT NOT NULL, way TEXT NOT NULL CHECK (way IN ('上门', '电话', '视频', '到校面谈')), notes TEXT,
+        {_STAMPS})""",
+    f"""CREATE TABLE prep_session (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        term_id TEXT NOT NULL REFERENCES term(id),
+        group_name TEXT NOT NULL, date TEXT NOT NULL,
+        lead_id TEXT NOT NULL REFERENCES teacher(id), topic TEXT NOT NULL,
+        attendee_ids TEXT NOT NULL DEFAULT '[]', notes TEXT,
+        {_STAMPS})""",
+    "CREATE INDEX idx_homework_school_term ON homework_log(school_id, term_id, date)",
+    "CREATE INDEX idx_home_visit_term ON home_visit(school_id, term_id, teacher_id)",
+    "CREATE INDEX idx_prep_session_term ON prep_session(school_id, term_id, date)",
+]
+
+
+@migration
+def m015_school_records(db: Database) -> None:
+    for statement in _M015:
+        db.execute(statement)
