@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from enum import Flag, auto
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -18,6 +20,7 @@ from app.services.schools import current_term, get_meta
 from ui.tasks import SyncTaskRunner, TaskManager
 
 log = logging.getLogger("schoolq")
+T = TypeVar("T")
 
 KIND_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
 
@@ -115,6 +118,13 @@ class Session(QObject):
             self._worker_dbs.append(db)
         return db
 
+    def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Return `fn(db, actor, *args, **kwargs)` run on the background worker with the worker's
+        connection and this session's user, the window repainting meanwhile (a write waits for the
+        reading before it, and on a county database that may take seconds). Raises what `fn`
+        raises: its role check, validation and audit are the service's own."""
+        return self.tasks.run_modal(lambda _control: fn(self.worker_db(), self.actor, *args, **kwargs))
+
     def notify_changed(self, changed: Changed) -> None:
         """Tell every page what data changed (pages depending on it reload)."""
         self.data_changed.emit(changed)
@@ -129,6 +139,7 @@ class Session(QObject):
 
         if self._worker_dbs:
             self.tasks.run_modal(close_worker)
+            self._worker_dbs = []  # closing twice must not wait for a worker that may have stopped
         if self._passphrase:
             try:
                 sign_session_end(self.db, self.actor, self._passphrase, self._started)

@@ -176,6 +176,10 @@ class TaskManager(QObject):
             raise outcome["error"]
         return outcome["result"]
 
+    def pending(self) -> int:
+        """Return how many jobs are queued or running (their callbacks not yet called)."""
+        return len(self._jobs)
+
     def shutdown(self) -> None:
         """Let queued jobs finish, then stop the worker thread."""
         self._worker.jobs.put(None)
@@ -271,6 +275,10 @@ class SyncTaskRunner(QObject):
 
     def cancel(self, key: Hashable) -> None:
         """Nothing is ever left unfinished, so there is nothing to cancel."""
+
+    def pending(self) -> int:
+        """Return 0: every job is done before `run` returns."""
+        return 0
 
     def shutdown(self) -> None:
         """Nothing runs in the background, so there is nothing to stop."""

@@ -17,11 +17,10 @@ from app.db.writes import Actor
 from app.progress import CancelCheck, Progress, check
 from app.queries.quality import may_see_pupils
 from app.queries.history import earlier_exams, exam_label
+from app.queries.remembered import exam_group_stats
 from app.services.exams import get_exam
-from app.stats.groups import all_group_stats
-from app.stats.lists import borderline, previous_exam, struggling
+from app.stats.lists import list_counts
 from app.stats.presets import Preset, active_preset
-from app.stats.pupils import pupil_results
 
 FIGURES = ("mean", "mean_pct", "pass_rate", "excellent_rate", "low_rate", "composite")
 TREND_EXAMS = 5
@@ -56,7 +55,8 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
     township of the database by code: a county database shows one township at a time).
 
     {"exam", "unit": {kind: school|township, code, name}, "rows": [per grade and subject: grade,
-    subject, subject_code, subject_id, full_marks, n, the FIGURES, bands (10 counts), small_sample,
+    subject, subject_code, subject_id, full_marks, n, the FIGURES, bands (10 counts), grades ({level:
+    pupils} of a graded (等级) subject, whose FIGURES and bands are None; None when scored), small_sample,
     reference (the township's record, None when
     the township has no other school here), targets {metric: value}, below (bool)}],
     "attention": [{kind: 班级|学校, name, school_code, class_id, grade, subject, subject_code, pass_rate,
@@ -70,7 +70,7 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
     preset = active_preset(db, "quality")
     if progress:
         progress(0.05, "正在统计本次考试")
-    levels = all_group_stats(db, exam_id, preset=preset)
+    levels = exam_group_stats(db, exam_id, preset)
     check(cancelled)
     school = db.execute("SELECT code, name, township_id FROM school WHERE id = ?", [school_id]).fetchone() \
         if school_id else None
@@ -108,7 +108,7 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
                         if (g in (None, r["grade"])) and (sid in (None, subject and subject["subject_id"]))}
         rows.append({"grade": r["grade"], "subject": r["subject"], "subject_code": r["subject_code"],
                      "subject_id": subject["subject_id"] if subject else None, "full_marks": r["full_marks"],
-                     "n": r["n"], **{k: r[k] for k in FIGURES}, "bands": r["bands"],
+                     "n": r["n"], **{k: r[k] for k in FIGURES}, "bands": r["bands"], "grades": r.get("grades"),
                      "small_sample": r["small_sample"], "reference": ref, "targets": mine_targets,
                      "below": _below(r, ref)})
     groups: dict[tuple, list[dict]] = {}
@@ -127,19 +127,22 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
                           "school_code": g["school_code"], "class_id": g.get("class_id"), "grade": g["grade"],
                           "subject": g["subject"], "subject_code": g["subject_code"], "pass_rate": g["pass_rate"],
                           "reference_pass_rate": ref["pass_rate"], "mean_pct": g["mean_pct"],
-                          "reference_mean_pct": ref["mean_pct"], "against": "年级" if ref is own.get(key) else "乡"})
+                          "reference_mean_pct": ref["mean_pct"], "against": "年级" if school is not None and ref is own.get(key) else "乡"})
     attention.sort(key=lambda a: a["pass_rate"] - a["reference_pass_rate"])
     trend = _trend(db, exam, preset, unit, town_code, progress, cancelled)
     counts = None
     if may_see_pupils(actor):
         if progress:
             progress(0.8, "正在统计临界生、学困生")
-        base = previous_exam(db, exam_id)
-        results = pupil_results(db, exam_id, school_id=school_id, preset=preset)  # read once for both
-        near = borderline(db, exam_id, school_id=school_id, preset=preset, results=results)
-        weak = struggling(db, exam_id, base["id"] if base else None, school_id=school_id, preset=preset,
-                          results=results)
-        counts = {"临界生": len({p["pupil_id"] for p in near}), "学困生": len({p["pupil_id"] for p in weak})}
+        # Only the pupils of the unit shown: a county's whole database took most of a minute.
+        if school is not None:
+            scope = [school_id]
+        elif town_code is not None:
+            scope = [r[0] for r in db.execute("SELECT s.id FROM school s JOIN township t ON t.id = s.township_id"
+                                              " WHERE t.code = ?", [town_code])]
+        else:
+            scope = None
+        counts = list_counts(db, exam_id, school_ids=scope, preset=preset)
     return {"exam": exam, "unit": unit, "rows": rows, "attention": attention, "groups": groups, "trend": trend,
             "counts": counts, "preset": preset.name}
 
@@ -155,7 +158,7 @@ def _trend(db: Database, exam: dict, preset: Preset, unit: dict, town_code: str 
         check(cancelled)
         if progress:
             progress(0.3 + 0.5 * i / max(len(past), 1), "正在读取历次考试")
-        levels = all_group_stats(db, then["id"], preset=preset)
+        levels = exam_group_stats(db, then["id"], preset)
         shift = now_year - int(str(then["term_code"])[:4])
         if unit["kind"] == "school":
             records = [r for r in levels["grade"] if r["school_code"] == unit["code"]]
@@ -163,7 +166,7 @@ def _trend(db: Database, exam: dict, preset: Preset, unit: dict, town_code: str 
             records = [r for r in levels["township"] if r["grade"] is not None
                        and (town_code is None or r["township_code"] == town_code)]
         for r in records:
-            if not r["n"]:
+            if not r["n"] or r.get("grades") is not None:  # a graded subject has no mean to follow
                 continue
             key = (r["grade"] + shift, r["subject_code"])
             labels, lines = series.setdefault(key, ([], {"平均分(占满分%)": [], "及格率": [], "优秀率": []}))

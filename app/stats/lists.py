@@ -12,12 +12,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 from sqlite_utils import Database
 
-from app.db.keys import number_of
+from app.db.keys import number_of, numbers_in
 from app.errors import invalid
 from app.services.exams import get_exam
+from app.stats.graded import is_graded
 from app.stats.presets import Preset, resolve
 from app.stats.progress import residuals
 from app.stats.pupils import pupil_results
@@ -131,6 +133,53 @@ def _below_pass(db: Database, exam: dict, main: set[str], pupils: tuple[str, lis
     return out
 
 
+def _below_pass_twice(db: Database, exam: dict, before: dict,
+                      pupils: tuple[str, list]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Return _below_pass of `exam` and of `before` over the main subjects of both."""
+    main = {s["subject_id"] for s in exam["subjects"] if s["is_main"]} & \
+        {s["subject_id"] for s in before["subjects"] if s["is_main"]}
+    return _below_pass(db, exam, main, pupils), _below_pass(db, before, main, pupils)
+
+
+def list_counts(db: Database, exam_id: str, previous_exam_id: str | None = None, *,
+                school_ids: Collection[str] | None = None, preset: Preset | str | None = None) -> dict[str, int]:
+    """Return {"临界生": pupils, "学困生": pupils} of the schools `school_ids` (None: every school):
+    how many different pupils borderline() and struggling() list for them, read straight from the
+    marks of those schools (no per-pupil results: a county's 60,000 pupils took most of a minute).
+    学困生 compare with `previous_exam_id`, else previous_exam(); 0 without one. Raises NotFound.
+    """
+    chosen = resolve(db, "quality", preset)
+    margin = float(chosen["borderline_margin_pct"])
+    need = int(chosen["struggling_min_subjects"])
+    exam = get_exam(db, exam_id)
+    specs = {s["subject_id"]: s for s in exam["subjects"] if not is_graded(s)}
+    where, args = "", []
+    if school_ids is not None:
+        where = f" AND school_no IN {numbers_in('school', ','.join('?' * len(school_ids)))}"
+        args = list(school_ids)
+    near = set()
+    for pupil_id, subject_id, grade, score in db.execute(
+            "SELECT pupil_id, subject_id, grade, score FROM mark"
+            f" WHERE exam_no = {number_of('exam')} AND status = '正常'{where}", [exam_id, *args]):
+        spec = specs.get(subject_id)
+        if spec is None or pupil_id in near:
+            continue
+        cuts = spec["cutoffs"].get(grade, spec["default_cutoffs"])
+        full = spec["full_marks"]
+        if any((pct - margin) * full <= score * 100 < pct * full for pct in (cuts["pass_pct"], cuts["excellent_pct"])):
+            near.add(pupil_id)
+    before = get_exam(db, previous_exam_id) if previous_exam_id else previous_exam(db, exam_id)
+    weak = 0
+    if before is not None:
+        pupils: tuple[str, list] = ("", [])
+        if school_ids is not None:
+            pupils = (f" AND pupil_no IN (SELECT pupil_no FROM mark WHERE exam_no = {number_of('exam')}{where})",
+                      [exam_id, *args])
+        now, then = _below_pass_twice(db, exam, before, pupils)
+        weak = sum(1 for pid, names in now.items() if len(names) >= need and len(then.get(pid, [])) >= need)
+    return {"临界生": len(near), "学困生": weak}
+
+
 def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, *, school_id: str | None = None,
                class_id: str | None = None, min_subjects: int | None = None,
                preset: Preset | str | None = None, results: list[dict] | None = None) -> list[dict]:
@@ -148,8 +197,6 @@ def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, 
     before = get_exam(db, previous_exam_id) if previous_exam_id else previous_exam(db, exam_id)
     if before is None:
         return []
-    main = {s["subject_id"] for s in exam["subjects"] if s["is_main"]} & \
-        {s["subject_id"] for s in before["subjects"] if s["is_main"]}
     # Only the pupils of the school or class are looked at, but each with every mark of the exam
     # wherever it was written (a pupil who changed school keeps the earlier exam's marks).
     pupils: tuple[str, list] = ("", [])
@@ -159,7 +206,7 @@ def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, 
                   f" WHERE exam_no = {number_of('exam')}"
                   f" AND {kind}_no = {number_of(kind)})",
                   [exam_id, school_id or class_id])
-    now, then = _below_pass(db, exam, main, pupils), _below_pass(db, before, main, pupils)
+    now, then = _below_pass_twice(db, exam, before, pupils)
     wanted = {pid for pid, names in now.items() if len(names) >= need and len(then.get(pid, [])) >= need}
     out = []
     if results is None:

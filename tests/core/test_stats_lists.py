@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from app.stats.lists import borderline, movers, previous_exam, struggling
+from app.stats.lists import borderline, list_counts, movers, previous_exam, struggling
 from app.stats.progress import residuals
 from report_helpers import move_pupil_back
 
@@ -99,3 +99,32 @@ def test_lists_of_one_school_are_those_of_the_whole_database(demo_db):
         assert record["change"] == sum(per_pupil[record["pupil_id"]]) / len(per_pupil[record["pupil_id"]])
     best = max(per_pupil, key=lambda p: sum(per_pupil[p]) / len(per_pupil[p]))
     assert best in {r["pupil_id"] for r in lists["risers"]}
+
+
+def test_list_counts_of_some_schools_are_the_pupils_plain_sql_finds(demo_db):
+    exams = _exams(demo_db)
+    schools = [r[0] for r in demo_db.execute("SELECT id FROM school WHERE code IN ('QSZ01', 'QSX02')")]
+
+    def below(exam_id):
+        counts = defaultdict(int)
+        for pupil_id, n in demo_db.execute(
+                "SELECT m.pupil_id, COUNT(*) FROM mark m JOIN subject s ON s.id = m.subject_id WHERE m.exam_id = ?"
+                " AND s.name IN ('语文', '数学', '英语') AND m.status = '正常' AND m.score < 60 GROUP BY m.pupil_id",
+                [exam_id]):
+            counts[pupil_id] = n
+        return counts
+
+    now, then = below(exams["统考"]), below(exams["期末"])
+    marks = ",".join("?" * len(schools))
+    mine = {r[0] for r in demo_db.execute(f"SELECT pupil_id FROM mark WHERE exam_id = ? AND school_id IN ({marks})",
+                                          [exams["统考"], *schools])}
+    weak = {p for p in now if now[p] >= 2 and then.get(p, 0) >= 2 and p in mine}
+    # Full marks 100 in every scored subject; margin 5 % below 及格 60 and 优秀 85.
+    near = {r[0] for r in demo_db.execute(
+        f"SELECT pupil_id FROM mark WHERE exam_id = ? AND school_id IN ({marks}) AND status = '正常'"
+        " AND ((score >= 55 AND score < 60) OR (score >= 80 AND score < 85))", [exams["统考"], *schools])}
+    assert list_counts(demo_db, exams["统考"], school_ids=schools) == {"临界生": len(near), "学困生": len(weak)}
+    assert len(near) > 10 and weak
+    everyone = list_counts(demo_db, exams["统考"])
+    assert everyone["学困生"] == len({p for p in now if now[p] >= 2 and then.get(p, 0) >= 2}) > len(weak)
+    assert list_counts(demo_db, exams["期末"])["学困生"] == 0

@@ -21,14 +21,21 @@ from ui.pages.quality_page import QualityPage
 MARKS = {"G1001": 95, "G1002": 59, "G1003": 70, "G1004": "缺考"}
 
 
-def _page(school_session, make_window):
+# 音乐 is assessed by grade (A/B/C): 张伟 A, 阿依古丽 A (3(1)), 白雪 B, 陈晨 C (3(2)):
+#   A 2 of 4 = 50 %, B 25 %, C 25 %; 3(1) A 100 %; 3(2) B 50 %, C 50 %.
+MUSIC = {"G1001": "A", "G1002": "A", "G1003": "B", "G1004": "C"}
+
+
+def _page(school_session, make_window, subjects="语文:100", music=False):
     db = school_session.db
-    exam_id = create_exam(db, SYSTEM, name="三年级语文测验", type="单元", grades="3", subjects="语文:100",
+    exam_id = create_exam(db, SYSTEM, name="三年级语文测验", type="单元", grades="3", subjects=subjects,
                           policy="sat")
-    subject_id = db.execute("SELECT subject_id FROM exam_subject WHERE exam_id = ?", [exam_id]).fetchone()[0]
-    for number, value in MARKS.items():
-        pupil_id = db.execute("SELECT id FROM pupil WHERE student_no = ?", [number]).fetchone()[0]
-        set_mark(db, SYSTEM, exam_id=exam_id, pupil_id=pupil_id, subject_id=subject_id, value=value)
+    ids = dict(db.execute("SELECT s.name, s.id FROM exam_subject e JOIN subject s ON s.id = e.subject_id"
+                          " WHERE e.exam_id = ?", [exam_id]).fetchall())
+    for subject, marks in (("语文", MARKS), ("音乐", MUSIC if music else {})):
+        for number, value in marks.items():
+            pupil_id = db.execute("SELECT id FROM pupil WHERE student_no = ?", [number]).fetchone()[0]
+            set_mark(db, SYSTEM, exam_id=exam_id, pupil_id=pupil_id, subject_id=ids[subject], value=value)
     window = make_window(school_session)
     window.resize(1366, 768)
     page = window.show_page(ExamOverviewPage)
@@ -89,3 +96,29 @@ def test_the_score_table_counts_by_hand_and_exports(school_session, make_window,
     sheet = load_workbook(path).active
     assert [c.value for c in sheet[3]] == [95, 1, 1, 1 / 3]
     dialog.close()
+
+
+def test_a_graded_subject_shows_its_levels_not_a_mean(school_session, make_window, tmp_path):
+    window, page, _exam_id = _page(school_session, make_window, subjects="语文:100,音乐:等级", music=True)
+    model = page.figures_model
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert model.rowCount() == 2
+    music = {t: model.index(1, c).data() for c, t in enumerate(titles)}
+    assert (music["学科"], music["人数"]) == ("音乐", "4")
+    assert music["平均分"] == "A 2人 50.0% · B 1人 25.0% · C 1人 25.0%"
+    assert music["及格率"] == music["优秀率"] == music["低分率"] == music["综合分"] == music["提示"] == ""
+    # The distribution spans the figure columns to the end of the row; the scored row does not.
+    mean = titles.index("平均分")
+    assert page.figures_table.columnSpan(1, mean) == len(titles) - mean and page.figures_table.columnSpan(0, mean) == 1
+    for button in page.count_buttons.values():
+        assert button.width() >= button.sizeHint().width()
+    page.figures_table.selectRow(1)
+    band = page.band_chart.data
+    assert band.labels == ["A", "B", "C"] and next(iter(band.series.values())) == [50.0, 25.0, 25.0]
+    compare = page.compare_chart.data
+    assert compare.labels == ["三(1)班", "三(2)班"]
+    assert compare.series == {"A": [100.0, 0.0], "B": [0.0, 50.0], "C": [0.0, 50.0]}
+    assert page.trend_chart.data is None and not page.score_table_button.isEnabled()
+    window.grab().save(str(tmp_path / "overview_graded.png"))
+    page.figures_table.selectRow(0)
+    assert page.band_chart.data.labels[0] == "<10%" and page.score_table_button.isEnabled()

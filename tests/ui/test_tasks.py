@@ -120,6 +120,35 @@ def test_a_job_with_the_same_key_replaces_the_earlier_one(manager, qtbot):
     assert ran == ["第一次", "第三次", "别的页面"] and first == ["told to stop"]
 
 
+def test_a_session_write_runs_on_the_worker_and_is_audited_as_the_user(small_school, qtbot):
+    from app.db.database import open_database
+    from app.services.teachers import update_teacher
+    from app.services.users import login
+    from conftest import PASSPHRASE, audit_rows
+    from ui.session import Session
+
+    tasks = TaskManager()
+    db = open_database(small_school)
+    session = Session(small_school, db, login(db, "admin", PASSPHRASE), tasks)
+    teacher_id, old_name = db.execute("SELECT id, name FROM teacher ORDER BY staff_no LIMIT 1").fetchone()
+    threads = []
+
+    def rename(worker_db, actor, tid, changes):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return update_teacher(worker_db, actor, tid, changes)
+
+    try:
+        session.write(rename, teacher_id, {"name": "王改名"})
+        # The GUI's own connection sees what the worker committed.
+        assert db.execute("SELECT name FROM teacher WHERE id = ?", [teacher_id]).fetchone()[0] == "王改名"
+    finally:
+        session.close()
+        tasks.shutdown()
+    assert threads == [False]
+    entry = [r for r in audit_rows(small_school, "teacher") if r["row_id"] == teacher_id][-1]
+    assert entry["username"] == "admin" and old_name in entry["old_value"] and "王改名" in entry["new_value"]
+
+
 def test_what_a_task_carries_is_let_go_on_the_gui_thread(manager, qtbot):
     # A task's callable, its result, its error and its control (which a progress dialog's 取消 is
     # connected to) must die on the GUI thread: a Qt connection torn down on the worker while the

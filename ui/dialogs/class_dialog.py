@@ -75,15 +75,14 @@ class ClassDialog(QDialog):
 
     def accept(self) -> None:
         """Save through app.services.classes; keep the dialog open on problems."""
-        db, actor = self.session.db, self.session.actor
         try:
             if self.record is None:
-                create_class(db, actor, school_id=self.school_id, academic_year_id=self.year_id, grades=self.grades(),
-                             number=self.number.value(), name=self.name.text().strip() or None,
-                             head_teacher_id=self.head.currentData())
+                self.session.write(create_class, school_id=self.school_id, academic_year_id=self.year_id,
+                                   grades=self.grades(), number=self.number.value(),
+                                   name=self.name.text().strip() or None, head_teacher_id=self.head.currentData())
             else:
-                update_class(db, actor, self.record["id"], name=self.name.text(), grades=self.grades(),
-                             head_teacher_id=self.head.currentData())
+                self.session.write(update_class, self.record["id"], name=self.name.text(), grades=self.grades(),
+                                   head_teacher_id=self.head.currentData())
         except ValidationError as exc:
             self.form.show_problems(exc.problems)
             return

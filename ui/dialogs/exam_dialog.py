@@ -207,19 +207,18 @@ class ExamDialog(QDialog):
         if problems:
             self.form.show_problems(problems)
             return
-        db, actor = self.session.db, self.session.actor
         try:
             if self.exam_id is None:
-                self.exam_id = create_exam(db, actor, term=self.term.currentData(), **values)
+                self.exam_id = self.session.write(create_exam, term=self.term.currentData(), **values)
             else:
-                update_exam(db, actor, self.exam_id, **values)
+                self.session.write(update_exam, self.exam_id, **values)
         except ValidationError as exc:
             self.form.show_problems(exc.problems)
             return
         except PermissionDenied as exc:
             show_error(self, exc)
             return
-        self.limit_warnings = exam_limit_warnings(db, self.exam_id)
+        self.limit_warnings = exam_limit_warnings(self.session.db, self.exam_id)
         if self.limit_warnings:
             warn(self, self.tr("统一考试次数提醒"),
                  self.tr("考试已保存。请注意:") + "\n\n" + "\n".join(self.limit_warnings))

@@ -77,8 +77,8 @@ class NewUserDialog(QDialog):
             return
         role = self.role.currentData()
         try:
-            self.user_id = create_user(
-                self.session.db, self.session.actor, username=self.username.text(),
+            self.user_id = self.session.write(
+                create_user, username=self.username.text(),
                 display_name=self.display_name.text().strip(), role=role,
                 school_id=None if role == "township_admin" else self.school.currentData(),
                 teacher_id=self.teacher.currentData() if role == "teacher" else None,

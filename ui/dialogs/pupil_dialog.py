@@ -108,8 +108,8 @@ class PupilDialog(RecordDialog):
 
     def create_record(self, school_id: str) -> str:
         """Add the pupil to `school_id`."""
-        return add_pupil(self.session.db, self.session.actor, school_id, self.values())
+        return self.session.write(add_pupil, school_id, self.values())
 
     def save_changes(self) -> None:
         """Save the edited pupil."""
-        update_pupil(self.session.db, self.session.actor, self.record_id, self.values())
+        self.session.write(update_pupil, self.record_id, self.values())

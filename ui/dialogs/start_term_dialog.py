@@ -67,7 +67,7 @@ class StartTermDialog(QDialog):
         """Start the term (and promote when ticked); keep the dialog open on a refusal."""
         promote = self.school_id if self.plan and self.promote.isChecked() else None
         try:
-            self.result_ = start_term(self.session.db, self.session.actor, promote_school=promote)
+            self.result_ = self.session.write(start_term, promote_school=promote)
         except ValidationError as exc:
             self.error.setText("\n".join(p.message for p in exc.problems))
             self.error.show()

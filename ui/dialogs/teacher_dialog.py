@@ -118,8 +118,8 @@ class TeacherDialog(RecordDialog):
 
     def create_record(self, school_id: str) -> str:
         """Add the teacher to `school_id`."""
-        return add_teacher(self.session.db, self.session.actor, school_id, self.values())
+        return self.session.write(add_teacher, school_id, self.values())
 
     def save_changes(self) -> None:
         """Save the edited teacher."""
-        update_teacher(self.session.db, self.session.actor, self.record_id, self.values())
+        self.session.write(update_teacher, self.record_id, self.values())

@@ -265,8 +265,8 @@ class AssignmentsPage(Page):
             self.say(self.tr("没有改动。"))
             return
         try:
-            counts = set_assignments(self.session.db, self.session.actor, self.school_combo.school(),
-                                     self.term_combo.currentData(), dict(self.model.pending))
+            counts = self.session.write(set_assignments, self.school_combo.school(), self.term_combo.currentData(),
+                                        dict(self.model.pending))
         except ValidationError as exc:
             self.say(self.tr("没有保存:") + ";".join(p.message for p in exc.problems), error=True)
             return
@@ -293,7 +293,8 @@ class AssignmentsPage(Page):
         if path.suffix.lower() != ".xlsx":
             path = path.with_suffix(".xlsx")
         try:
-            write_template(self.session.db, self.school_combo.school(), self.term_combo.currentData(), path)
+            session, school_id, term_id = self.session, self.school_combo.school(), self.term_combo.currentData()
+            session.tasks.run_modal(lambda _c: write_template(session.worker_db(), school_id, term_id, path))
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
@@ -326,7 +327,7 @@ class AssignmentsPage(Page):
         if not self.preview.exec():
             return
         try:
-            counts = set_assignments(session.db, session.actor, school_id, term_id, plan.wanted)
+            counts = session.write(set_assignments, school_id, term_id, plan.wanted)
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return

@@ -144,7 +144,7 @@ class ClassesPage(Page):
                 a=source["name"], b=target["name"])):
             return
         try:
-            result = merge_classes(self.session.db, self.session.actor, source["id"], target["id"])
+            result = self.session.write(merge_classes, source["id"], target["id"])
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
@@ -159,7 +159,7 @@ class ClassesPage(Page):
         if row is None or not confirm(self, self.tr("删除班级"), self.tr("确定删除班级“{name}”吗?").format(name=row["name"])):
             return
         try:
-            delete_class(self.session.db, self.session.actor, row["id"])
+            self.session.write(delete_class, row["id"])
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return

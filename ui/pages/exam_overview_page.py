@@ -30,6 +30,9 @@ from ui.widgets.choosers import SchoolCombo, chosen, refill
 BAND_LABELS = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "≥90%"]
 TOWNSHIP = "township:"  # the school chooser's value for a township's schools together
 _METRICS = (("mean", "平均分"), ("pass_rate", "及格率"), ("excellent_rate", "优秀率"), ("low_rate", "低分率"))
+# The columns a graded subject's 等级 distribution spans in the figures table: from 平均分 to the
+# end (平均分, 及格率, 优秀率, 低分率, 综合分, 提示), the last of which stretches to hold it.
+GRADED_SPAN = (3, 6)
 
 
 def _pct(value: float | None) -> str:
@@ -43,9 +46,29 @@ def _figure(row: dict, key: str) -> str:
     return f"{value:.1f}" if key in ("mean", "composite") else _pct(value)
 
 
+def _shares(grades: dict[str, int]) -> dict[str, float]:
+    """Return {level: share of the pupils with a level} (0 when nobody has one)."""
+    total = sum(grades.values())
+    return {level: count / total if total else 0.0 for level, count in grades.items()}
+
+
+def grades_text(row: dict) -> str:
+    """Return a graded subject's distribution, e.g. "A 2人 50.0% · B 1人 25.0% · C 1人 25.0%",
+    with the township's shares after it when there is a reference."""
+    shares = _shares(row["grades"])
+    shown = " · ".join(f"{level} {count}人 {_pct(shares[level])}" for level, count in row["grades"].items())
+    ref = row.get("reference")
+    if ref and ref.get("grades"):
+        shown += "(乡 " + " · ".join(f"{level} {_pct(v)}" for level, v in _shares(ref["grades"]).items()) + ")"
+    return shown
+
+
 def _with_reference(key: str) -> Callable[[dict], str]:
-    """Return the text of a figure with the reference's and the target after it."""
+    """Return the text of a figure with the reference's and the target after it; for a graded
+    subject, the 平均分 column holds its 等级 distribution (the table spans it over the figures)."""
     def text(row: dict) -> str:
+        if row.get("grades") is not None:
+            return grades_text(row) if key == "mean" else ""
         shown = _figure(row, key)
         ref = row.get("reference")
         if ref and ref.get(key) is not None:
@@ -65,7 +88,8 @@ def figure_columns() -> list[Column]:
     for key, title in _METRICS:
         columns.append(Column(key, title, _with_reference(key), lambda r, k=key: r.get(k) or 0, centered=True,
                               sample="100.0%(乡 100.0%)"))
-    columns.append(Column("composite", "综合分", lambda r: _figure(r, "composite"), lambda r: r.get("composite") or 0,
+    columns.append(Column("composite", "综合分", lambda r: "" if r.get("grades") is not None else _figure(r, "composite"),
+                          lambda r: r.get("composite") or 0,
                           centered=True, sample="100.0"))
     columns.append(Column("below", "提示", lambda r: "低于乡镇" if r["below"] else "", lambda r: r["below"],
                           sample="低于乡镇"))
@@ -133,7 +157,9 @@ class ExamOverviewPage(Page):
         self.count_buttons: dict[str, QPushButton] = {}
         if may_see_pupils(session.actor):
             for name in ("临界生", "学困生"):
-                button = QPushButton()
+                button = QPushButton(self.tr("{name} — 人").format(name=name))
+                # Wide enough for a county's count from the start (the text is set after the load).
+                button.setMinimumWidth(button.fontMetrics().horizontalAdvance(f"{name} 00000 人") + 24)
                 button.setToolTip(self.tr("点击查看名单(质量分析 › 学生名单)"))
                 button.clicked.connect(lambda _c=False, n=name: self.open_list(n))
                 self.count_buttons[name] = button
@@ -222,6 +248,11 @@ class ExamOverviewPage(Page):
         data = self.data
         rows = [] if data is None else [dict(r, order=i) for i, r in enumerate(data["rows"])]
         self.figures_model.set_snapshot(TableSnapshot.build(rows, figure_columns(), ()))
+        # A graded subject's distribution spans the figure columns (平均分 to 综合分): no mean, no rate.
+        self.figures_table.clearSpans()
+        for i, row in enumerate(rows):
+            if row.get("grades") is not None:
+                self.figures_table.setSpan(i, GRADED_SPAN[0], 1, GRADED_SPAN[1])
         attention = [] if data is None else data["attention"]
         self.attention_model.set_snapshot(TableSnapshot.build(attention, attention_columns(), ()))
         for name, button in self.count_buttons.items():
@@ -230,16 +261,24 @@ class ExamOverviewPage(Page):
             button.setEnabled(count is not None)
         if data is not None:
             below = sum(1 for r in rows if r["below"])
-            if data["unit"]["kind"] == "school":
+            if data["unit"]["kind"] == "school" and any(r["reference"] for r in rows):
                 text = self.tr("{unit} · {exam}:{n} 个年级学科,其中 {b} 个平均分和及格率都低于乡镇;"
                                "括号里是乡镇的数。").format(unit=data["unit"]["name"], exam=data["exam"]["name"],
                                                      n=len(rows), b=below)
+            elif data["unit"]["kind"] == "school":
+                text = self.tr("{unit} · {exam}:{n} 个年级学科。本数据库只有本校,没有乡镇的数可比;"
+                               "各班与本校同年级比较。").format(unit=data["unit"]["name"], exam=data["exam"]["name"],
+                                                      n=len(rows))
             else:
                 text = self.tr("{unit}(各校汇总)· {exam}:{n} 个年级学科。在“学校”中选一所学校,可与乡镇对比。").format(
                     unit=data["unit"]["name"], exam=data["exam"]["name"], n=len(rows))
             self.status.setText(text)
-            self.attention_label.setText(self.tr("需要关注的{kind}(平均分和及格率都低于乡镇或本校同年级):{n} 个").format(
-                kind="班级" if data["unit"]["kind"] == "school" else "学校", n=len(attention)))
+            if data["unit"]["kind"] == "school":
+                self.attention_label.setText(self.tr("需要关注的班级(平均分和及格率都低于乡镇或本校同年级):{n} 个").format(
+                    n=len(attention)))
+            else:
+                self.attention_label.setText(self.tr("需要关注的学校(平均分和及格率都低于全乡镇):{n} 个").format(
+                    n=len(attention)))
         if rows:
             self.figures_table.selectRow(0)
         self.show_charts()
@@ -262,6 +301,10 @@ class ExamOverviewPage(Page):
             self.chart_note.setText("")
             return
         what = f"{row['grade']}年级{row['subject']}"
+        self.score_table_button.setEnabled(row.get("grades") is None)
+        if row.get("grades") is not None:
+            self._show_grade_charts(data, row, what)
+            return
         unit = data["unit"]["name"]
         bands = {f"{unit}(n={row['n']})": self._band_pct(row)}
         ref = row.get("reference")
@@ -294,6 +337,34 @@ class ExamOverviewPage(Page):
         self.trend_chart.show_chart(ChartData(f"{what}:这批学生历次考试", labels, lines, kind="lines", unit="%")
                                     if len(labels) > 1 else None, self.tr("这批学生只有本次考试的成绩,暂无走势"))
         self.chart_note.setText(note + self.tr("点对比图中的柱子或双击表格行,打开质量分析看明细。"))
+
+    def _show_grade_charts(self, data: dict, row: dict, what: str) -> None:
+        """Draw a graded (等级) subject: the share of each level for the unit (and the township),
+        each class or school's shares, and no trend (a level has no mean to follow)."""
+        levels = list(row["grades"])
+        shares = {f"{data['unit']['name']}(n={sum(row['grades'].values())})":
+                  [100 * v for v in _shares(row["grades"]).values()]}
+        ref = row.get("reference")
+        if ref and ref.get("grades"):
+            shares[f"{ref['township_name']}(n={sum(ref['grades'].values())})"] = [
+                100 * v for v in _shares(ref["grades"]).values()]
+        self.band_chart.show_chart(ChartData(f"{what}等级分布(占有等级人数%)", levels, shares, unit="%"))
+        groups = sorted((g for g in data["groups"].get((row["grade"], row["subject_code"]), []) if g.get("grades")),
+                        key=lambda g: -_shares(g["grades"]).get(levels[0], 0))
+        note = ""
+        if len(groups) > MANY_SCHOOLS:
+            note = self.tr("共 {n} 所学校,图中只列 {top} 等比例最高的 {k} 所和最低的 {k} 所;全部学校见质量分析。").format(
+                n=len(groups), top=levels[0], k=TOP_BOTTOM)
+            groups = groups[:TOP_BOTTOM] + groups[-TOP_BOTTOM:]
+        self._compared = groups
+        by_class = data["unit"]["kind"] == "school"
+        names = [(g["class_name"] if by_class else g["school_name"]) or "" for g in groups]
+        self.compare_chart.show_chart(ChartData(
+            f"{what}各{'班' if by_class else '校'}等级分布(%)", names,
+            {level: [100 * _shares(g["grades"])[level] for g in groups] for level in levels}, unit="%")
+            if len(groups) > 1 else None, self.tr("只有一个班,不作对比"))
+        self.trend_chart.show_chart(None, self.tr("等级评价科目只看各等级人数,不画平均分走势"))
+        self.chart_note.setText(note + self.tr("等级评价科目不算平均分、及格率,也不排名。点对比图中的柱子或双击表格行,打开质量分析看明细。"))
 
     @staticmethod
     def _band_pct(record: dict) -> list[float]:

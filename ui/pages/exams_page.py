@@ -132,7 +132,7 @@ class ExamsPage(Page):
         if not confirm(self, self.tr("删除考试"), question):
             return
         try:
-            delete_exam(self.session.db, self.session.actor, exam["id"])
+            self.session.write(delete_exam, exam["id"])
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return

@@ -329,7 +329,7 @@ class ExchangePage(Page):
     def import_config_file(self, path: Path, trust_new: bool = False) -> None:
         """Import a config package at a school; the first time, ask to compare the fingerprint."""
         try:
-            result = import_config(self.session.db, self.session.actor, path, trust_new=trust_new)
+            result = self.session.write(import_config, path, trust_new=trust_new)
         except NeedsConfirmation as need:
             question = self.tr("第一次导入 {name}({code})的配置包。\n\n请与乡镇中心校电话核对密钥指纹:\n\n{fp}\n\n"
                                "完全一致吗?").format(name=need.township_name, code=need.township_code,
@@ -389,8 +389,10 @@ class ExchangePage(Page):
         """Write CODE.pem and CODE_密钥登记表.pdf into `folder`; report them and the fingerprint."""
         code = owner(self.session.db)["code"] or "key"
         try:
-            pem, fingerprint = write_public_key(self.session.db, folder / f"{code}.pem")
-            sheet = write_registration_sheet(self.session.db, folder / f"{code}_密钥登记表.pdf")
+            session = self.session
+            pem, fingerprint, sheet = session.tasks.run_modal(lambda _c: (
+                *write_public_key(session.worker_db(), folder / f"{code}.pem"),
+                write_registration_sheet(session.worker_db(), folder / f"{code}_密钥登记表.pdf")))
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return []

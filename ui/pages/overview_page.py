@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from app.queries.roster import counts, school_overview
+from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
@@ -69,6 +70,7 @@ class OverviewPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setResizeContentsPrecision(50)  # sized by the first rows: a county lists 200 schools
         layout.addWidget(self.table, 1)
 
     def page_title(self) -> str:
@@ -76,9 +78,19 @@ class OverviewPage(Page):
         return self.tr("学校概况")
 
     def refresh(self) -> None:
-        """Reload the counts and the per-school table (small queries, on the GUI thread)."""
-        numbers = counts(self.session.db)
+        """Read the counts and the per-school table in the background (a county's 200 schools and
+        60,000 pupils took a second of the GUI thread), then show them."""
+        session, columns = self.session, self.columns
+
+        def work(_control) -> tuple[dict, TableSnapshot]:
+            db = session.worker_db()
+            rows = [dict(row, order=i) for i, row in enumerate(school_overview(db))]
+            return counts(db), TableSnapshot.build(rows, columns, ())
+
+        session.tasks.run(work, on_done=lambda loaded: self._loaded(*loaded),
+                          on_error=lambda exc: show_error(self, exc), key=self)
+
+    def _loaded(self, numbers: dict, snapshot: TableSnapshot) -> None:
         for key, label in self.card_values.items():
             label.setText(str(numbers[key]))
-        rows = [dict(row, order=i) for i, row in enumerate(school_overview(self.session.db))]
-        self.model.set_snapshot(TableSnapshot.build(rows, self.columns, ()))
+        self.model.set_snapshot(snapshot)

@@ -69,7 +69,7 @@ class PupilsPage(RosterPage):
 
     def remove(self, row: dict) -> None:
         """Delete the pupil through app.services.pupils."""
-        delete_pupil(self.session.db, self.session.actor, row["id"])
+        self.session.write(delete_pupil, row["id"])
 
     def remove_question(self, row: dict) -> str:
         """Return the confirmation question."""

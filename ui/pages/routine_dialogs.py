@@ -128,7 +128,7 @@ class ObservationDialog(QDialog):
     def save(self) -> None:
         """Record the observation; stay open and show the problems when refused."""
         try:
-            record_observation(self.session.db, self.session.actor, self.values())
+            self.session.write(record_observation, self.values())
         except ValidationError as exc:
             self.form.show_problems([p for p in exc.problems if p.field not in {**self.items, **self.timing}])
             self.scores_form.show_problems([p for p in exc.problems if p.field in {**self.items, **self.timing}])
@@ -194,7 +194,7 @@ class RoutineCheckDialog(QDialog):
     def save(self) -> None:
         """Record the check; stay open and show the problems when refused."""
         try:
-            record_check(self.session.db, self.session.actor, self.values())
+            self.session.write(record_check, self.values())
         except ValidationError as exc:
             self.form.show_problems([p for p in exc.problems if p.field not in self.items])
             self.scores_form.show_problems([p for p in exc.problems if p.field in self.items])

@@ -212,10 +212,10 @@ class SettingsPage(Page):
         if school is None:
             return
         try:
-            changed = update_school(self.session.db, self.session.actor, school["id"],
-                                    name=self.school_name.text().strip(), type=self.school_type.currentText(),
-                                    address=self.school_address.text().strip() or None,
-                                    daily_max_periods=self.school_periods.value())
+            changed = self.session.write(update_school, school["id"], name=self.school_name.text().strip(),
+                                         type=self.school_type.currentText(),
+                                         address=self.school_address.text().strip() or None,
+                                         daily_max_periods=self.school_periods.value())
         except ValidationError as exc:
             self.school_form.show_problems(exc.problems)
             return
@@ -233,7 +233,7 @@ class SettingsPage(Page):
         if not self.session.is_admin:
             show_error(self, PermissionDenied(self.tr("只有管理员可以更改当前学期。")))
             return
-        set_current_term(self.session.db, self.session.actor, term_id)
+        self.session.write(set_current_term, term_id)
         self.session.notify_changed(Changed.ALL)
 
     def start_new_term(self) -> None:
@@ -289,7 +289,7 @@ class SettingsPage(Page):
                 "停用账号“{name}”吗?停用后不能再登录,它以前的修改记录保留。").format(name=user["username"])):
             return
         try:
-            set_active(self.session.db, self.session.actor, user["username"], not disable)
+            self.session.write(set_active, user["username"], not disable)
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -302,7 +302,7 @@ class SettingsPage(Page):
         if user is None:
             return
         try:
-            set_locked(self.session.db, self.session.actor, user["username"], not user.get("locked"))
+            self.session.write(set_locked, user["username"], not user.get("locked"))
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return

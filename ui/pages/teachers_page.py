@@ -49,7 +49,7 @@ class TeachersPage(RosterPage):
 
     def remove(self, row: dict) -> None:
         """Delete the teacher through app.services.teachers."""
-        delete_teacher(self.session.db, self.session.actor, row["id"])
+        self.session.write(delete_teacher, row["id"])
 
     def remove_question(self, row: dict) -> str:
         """Return the confirmation question."""

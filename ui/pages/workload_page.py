@@ -3,9 +3,9 @@ grades and schools; lesson observation against the quotas, with who is behind; r
 the seven links 备讲批辅考思研 per teacher."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
@@ -131,6 +131,37 @@ class Loaded:
     observations: list[dict]
     routine: dict
     checks: list[dict]
+    balance: dict = field(default_factory=dict)
+    # The tables' snapshots, built with the figures on the worker (a county's 2,700 teachers took
+    # seconds of the GUI thread): load, progress, observations, routine, checks.
+    snapshots: dict[str, TableSnapshot] = field(default_factory=dict)
+
+
+def _tr(text: str) -> str:
+    """Return `text` translated in the page's context (callable on the worker: no widget involved)."""
+    return QCoreApplication.translate("WorkloadPage", text)
+
+
+def build_snapshots(loaded: Loaded) -> None:
+    """Fill `loaded.balance` and `loaded.snapshots` from its figures (on the worker)."""
+    rows = []
+    for teacher in loaded.workload.teachers:
+        notes = []
+        if teacher.leader_short:
+            notes.append(_tr("领导应带足 {n} 节").format(n=_number(teacher.leader_min)))
+        if teacher.trips:
+            notes.append(_tr("每周走教 {n} 次").format(n=teacher.trips))
+        if teacher.source == "assignments":
+            notes.append(_tr("按任课安排(无课表)"))
+        rows.append({**teacher.to_dict(), "note": ";".join(notes)})
+    progress = [{**p.to_dict(), "order": i} for i, p in enumerate(loaded.progress)]
+    loaded.balance = loaded.workload.balance()
+    loaded.snapshots = {
+        "load": TableSnapshot.build(rows, load_columns(), ("name", "staff_no", "main_subject")),
+        "progress": TableSnapshot.build(progress, progress_columns(), ()),
+        "observations": TableSnapshot.build(loaded.observations, observation_columns(), ()),
+        "routine": TableSnapshot.build(loaded.routine["teachers"], routine_columns(), ()),
+        "checks": TableSnapshot.build(loaded.checks, check_columns(), ())}
 
 
 def _table(columns: list[Column],
@@ -300,50 +331,41 @@ class WorkloadPage(Page):
 
         def work(_control) -> Loaded:
             db = session.worker_db()
-            return Loaded(teacher_workloads(db, school_id=school_id),
-                          observation_progress(db, school_id=school_id),
-                          list_observations(db, school_id=school_id),
-                          routine_summary(db, school_id=school_id),
-                          list_checks(db, school_id=school_id))
+            loaded = Loaded(teacher_workloads(db, school_id=school_id),
+                            observation_progress(db, school_id=school_id),
+                            list_observations(db, school_id=school_id),
+                            routine_summary(db, school_id=school_id),
+                            list_checks(db, school_id=school_id))
+            build_snapshots(loaded)
+            return loaded
 
         session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
     def _loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
         result = loaded.workload
-        rows = []
-        for teacher in result.teachers:
-            notes = []
-            if teacher.leader_short:
-                notes.append(self.tr("领导应带足 {n} 节").format(n=_number(teacher.leader_min)))
-            if teacher.trips:
-                notes.append(self.tr("每周走教 {n} 次").format(n=teacher.trips))
-            if teacher.source == "assignments":
-                notes.append(self.tr("按任课安排(无课表)"))
-            rows.append({**teacher.to_dict(), "note": ";".join(notes)})
-        self.load_model.set_snapshot(TableSnapshot.build(rows, load_columns(), ("name", "staff_no", "main_subject")))
+        self.load_model.set_snapshot(loaded.snapshots["load"])
         bases = sorted(set(result.basis.values()))
         self.status.setText(self.tr("{term} · 折算依据:{names}").format(
             term=result.term["name"], names="、".join(dict.fromkeys(basis_name(b) for b in bases))))
         self.status.setToolTip(self.tr("计算依据(版本与校验码):{basis}").format(basis="、".join(bases)))
         self._show_balance()
-        progress = [{**p.to_dict(), "order": i} for i, p in enumerate(loaded.progress)]
-        self.progress_model.set_snapshot(TableSnapshot.build(progress, progress_columns(), ()))
+        self.progress_model.set_snapshot(loaded.snapshots["progress"])
         behind = [p for p in loaded.progress if p.behind]
         self.behind_label.setText(self.tr("按学期进度落后:{n} 人").format(n=len(behind)) if behind
                                   else self.tr("听课进度正常。"))
-        self.observation_model.set_snapshot(TableSnapshot.build(loaded.observations, observation_columns(), ()))
-        self.routine_model.set_snapshot(TableSnapshot.build(loaded.routine["teachers"], routine_columns(), ()))
+        self.observation_model.set_snapshot(loaded.snapshots["observations"])
+        self.routine_model.set_snapshot(loaded.snapshots["routine"])
         parts = [self.tr("{school}:检查 {n} 次,{checked}/{all} 位教师被检查").format(
             school=s["school_name"], n=s["checks"], checked=s["teachers_checked"], all=s["teachers"])
             for s in loaded.routine["schools"]]
         self.routine_label.setText(";".join(parts[:6]) + ("…" if len(parts) > 6 else ""))
-        self.check_model.set_snapshot(TableSnapshot.build(loaded.checks, check_columns(), ()))
+        self.check_model.set_snapshot(loaded.snapshots["checks"])
 
     def _show_balance(self) -> None:
         if self.loaded is None:
             return
-        balance = self.loaded.workload.balance()
+        balance = self.loaded.balance
         key = self.balance_combo.currentData()
         rows = []
         for order, (group, figures) in enumerate(balance[key].items()):
@@ -391,7 +413,7 @@ class WorkloadPage(Page):
                 d=row["date"], o=row["observer_name"], t=row["teacher_name"])):
             return
         try:
-            delete_observation(self.session.db, self.session.actor, row["id"])
+            self.session.write(delete_observation, row["id"])
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -404,7 +426,7 @@ class WorkloadPage(Page):
                 d=row["date"], t=row["teacher_name"], l=row["link"])):
             return
         try:
-            delete_check(self.session.db, self.session.actor, row["id"])
+            self.session.write(delete_check, row["id"])
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return

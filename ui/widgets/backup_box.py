@@ -107,7 +107,7 @@ class BackupBox(QGroupBox):
     def save_settings(self) -> None:
         """Store the automatic backup settings."""
         try:
-            backups.set_auto_settings(self.session.db, self.session.actor, self.auto.isChecked(), self.keep.value())
+            self.session.write(backups.set_auto_settings, self.auto.isChecked(), self.keep.value())
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
@@ -119,7 +119,7 @@ class BackupBox(QGroupBox):
         session = self.session
 
         def work(_control):
-            return backups.make_backup(session.worker_db(), session.actor, keep=backups.auto_settings(session.db)[1])
+            return backups.make_backup(session.worker_db(), session.actor, keep=backups.auto_settings(session.worker_db())[1])
 
         def done(path: Path) -> None:
             self.refresh()
@@ -155,7 +155,9 @@ class BackupBox(QGroupBox):
         if not confirm(self, self.tr("恢复备份"), question):
             return
         try:
-            result = backups.restore_backup(self.session.db, self.session.actor, path)
+            session = self.session
+            result = session.tasks.run_modal(lambda _c: backups.restore_backup(session.worker_db(), session.actor, path),
+                                             label=self.tr("正在恢复备份…"), parent=self)
         except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
             show_error(self, exc)
             return
