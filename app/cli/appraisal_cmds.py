@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from app.cli.common import add_db_argument, add_json_argument, emit_json, with_db
 from app.cli.stats_cmds import format_table
+from app.errors import invalid
+from app.reports import write_report
+from app.reports.appraisal_sheet import build as build_sheet
 from app.services.schools import school_by_code
 from app.stats.appraisal import ITEMS, appraisal
 
@@ -17,6 +20,8 @@ def register(sub) -> None:
     add_db_argument(p)
     p.add_argument("--year", required=True, help="学年,如 2026-2027")
     p.add_argument("--school", help="只看这所学校(学校代码)")
+    p.add_argument("--sheet", metavar="工号", help="打印这位教师的年度考核表(内部资料),需同时给 --out")
+    p.add_argument("--out", metavar="FILE", help="考核表写到哪个 .pdf 或 .xlsx 文件")
     add_json_argument(p)
     p.set_defaults(func=cmd_appraisal)
 
@@ -27,11 +32,18 @@ def _number(value: float | None) -> str:
 
 def cmd_appraisal(args) -> int:
     """Print the year's appraisal, one row per active teacher. Returns the exit code."""
+    if args.sheet or args.out:
+        if not (args.sheet and args.out):
+            raise invalid("打印考核表需要同时给出 --sheet 工号 和 --out 文件。", "sheet")
+        with with_db(args, write=False) as session:
+            report = build_sheet(session.db, args.year.strip(), args.sheet)
+        print(f"已写出:{write_report(report, args.out)}")
+        return 0
     with with_db(args, write=False) as session:
         school_id = school_by_code(session.db, args.school)["id"] if args.school else None
         rows = appraisal(session.db, args.year.strip(), school_id=school_id)
     if args.json:
-        emit_json([{k: v for k, v in r.items() if k != "teacher_id"} for r in rows])
+        emit_json([{k: v for k, v in r.items() if k not in ("teacher_id", "school_id")} for r in rows])
         return 0
     if not rows:
         print("没有在职教师。")

@@ -28,7 +28,9 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
+from app.db.writes import Actor
 from app.errors import NotFound
+from app.preset_names import display_name
 from app.routine.observations import observation_progress
 from app.stats.lists import previous_exam
 from app.stats.presets import Preset, resolve
@@ -101,10 +103,10 @@ def _quality(db: Database, terms: list[dict], types: list[str]) -> dict[str, flo
 def appraisal(db: Database, year: str, *, school_id: str | None = None,
               preset: Preset | str | None = None) -> list[dict]:
     """Return one record per active teacher (of `school_id`, or of every school) for school year
-    `year` ('2026-2027'): staff_no, name, school_code, school_name, items (routine, observation,
+    `year` ('2026-2027'): teacher_id, school_id, staff_no, name, school_code, school_name, items (routine, observation,
     quality, workload; each 0-100 or None), observed and observation_quota, total (rounded to 0.01;
     None with no item), rank_in_school (None when not ranked), band (优秀, 优秀候选(并列待评议), 称职,
-    考核项目不足, or None with no item), preset_id, preset_hash — ordered by school, then total descending.
+    考核项目不足, or None with no item), preset_name, preset_id, preset_hash — ordered by school, then total descending.
     Raises NotFound for an unknown year, ValidationError for a preset of another kind.
     """
     chosen = resolve(db, "teacher_appraisal", preset)
@@ -126,7 +128,7 @@ def appraisal(db: Database, year: str, *, school_id: str | None = None,
                 loads[load.teacher_id].append(_clip(100 * load.weighted / load.standard))
     quality = _quality(db, terms, chosen["quality_exam_types"])
     teachers = list(db.query(
-        "SELECT t.id, t.staff_no, t.name, s.code AS school_code, s.name AS school_name FROM teacher t"
+        "SELECT t.id, t.staff_no, t.name, t.school_id, s.code AS school_code, s.name AS school_name FROM teacher t"
         " JOIN school s ON s.id = t.school_id WHERE t.active = 1 AND (? IS NULL OR t.school_id = ?)"
         " ORDER BY s.code, t.staff_no", [school_id, school_id]))
     out = []
@@ -138,10 +140,11 @@ def appraisal(db: Database, year: str, *, school_id: str | None = None,
             "workload": round(statistics.fmean(loads[t["id"]]), 2) if loads[t["id"]] else None,
         }
         total = combine(items, chosen["weights"])
-        out.append({"teacher_id": t["id"], "staff_no": t["staff_no"], "name": t["name"],
+        out.append({"teacher_id": t["id"], "school_id": t["school_id"], "staff_no": t["staff_no"], "name": t["name"],
                     "school_code": t["school_code"], "school_name": t["school_name"], "year": year,
                     "items": items, "observed": observed[t["id"]], "observation_quota": quota[t["id"]],
-                    "total": round(total, 2) if total is not None else None, **chosen.stamp()})
+                    "total": round(total, 2) if total is not None else None, "preset_name": display_name(chosen.name),
+                    **chosen.stamp()})
     by_school: dict[str, list[dict]] = defaultdict(list)
     for record in out:
         by_school[record["school_code"]].append(record)
@@ -155,3 +158,19 @@ def appraisal(db: Database, year: str, *, school_id: str | None = None,
     out.sort(key=lambda r: (r["school_code"], r["rank_in_school"] is None, r["rank_in_school"] or 0,
                             -(r["total"] or 0), r["staff_no"]))
     return out
+
+
+def visible_to(rows: list[dict], actor: Actor) -> list[dict]:
+    """Return the rows `actor` may see: a teacher only their own, a school's staff their school's,
+    a township administrator every row (000 篇14: a teacher's results go to the teacher and their
+    leaders only)."""
+    if actor.role == "township_admin":
+        return rows
+    if actor.role == "teacher":
+        return [r for r in rows if actor.teacher_id and r["teacher_id"] == actor.teacher_id]
+    return [r for r in rows if actor.school_id and r["school_id"] == actor.school_id]
+
+
+def school_years(db: Database) -> list[str]:
+    """Return the school years the database holds ('2026-2027'), newest first."""
+    return [r[0] for r in db.execute("SELECT code FROM academic_year ORDER BY start_date DESC")]

@@ -89,3 +89,21 @@ def test_an_edited_preset_changes_the_quota_and_the_stamp(demo_path, demo_db, sy
 def test_an_unknown_year_is_refused_in_chinese(demo_path, capsys):
     assert main(["appraisal", str(demo_path), "--year", "2030-2031"]) == 2
     assert "没有学年“2030-2031”" in capsys.readouterr().err
+
+
+def test_the_sheet_of_one_teacher_is_confidential_and_carries_their_row(demo_path, demo_db, capsys, tmp_path):
+    from app.reports.appraisal_sheet import build
+
+    row = next(r for r in _rows(capsys, demo_path) if r["band"] == EXCELLENT)
+    report = build(demo_db, "2026-2027", row["staff_no"])
+    assert report.confidential and row["name"] in report.header
+    items, result = report.tables()
+    assert [line[1] for line in items.rows] == [f"{v:.2f}" if v is not None else "未考核" for v in row["items"].values()]
+    assert [line[2] for line in items.rows] == ["30%", "10%", "40%", "20%"]
+    assert result.rows[0][1] == f"{row['total']:.2f}" and result.rows[2][1] == "优秀"
+    out = tmp_path / "考核表.pdf"
+    assert main(["appraisal", str(demo_path), "--year", "2026-2027", "--sheet", row["staff_no"], "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF")
+    assert main(["appraisal", str(demo_path), "--year", "2026-2027", "--sheet", row["staff_no"]]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["appraisal", str(demo_path), "--year", "2026-2027", "--sheet", "NOBODY", "--out", str(out)]) == 2
