@@ -2,11 +2,14 @@
 PDF or an .xlsx workbook, chosen by the file's extension."""
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 from app.cli.common import add_db_argument, with_db
+from app.errors import invalid
 from app.reports import KINDS, make_report
+from app.reports.all_schools import write_all_school_reports
 from app.services.exams import find_exam
 
 
@@ -19,7 +22,10 @@ def register(sub) -> None:
     add_db_argument(p)
     p.add_argument("--kind", required=True, choices=list(KINDS), help="报表种类")
     p.add_argument("--exam", required=True, help="考试编号或名称(schoolq exam list 可查)")
-    p.add_argument("--out", required=True, help="输出文件,扩展名 .pdf 或 .xlsx")
+    p.add_argument("--out", required=True, help="输出文件,扩展名 .pdf 或 .xlsx;与 --all-schools 同用时为文件夹")
+    p.add_argument("--all-schools", action="store_true",
+                   help="考试质量分析报告:为参加考试的每所学校各写一个文件到 --out 文件夹,另附 报告目录.xlsx")
+    p.add_argument("--format", choices=("pdf", "xlsx"), default="pdf", help="与 --all-schools 同用:文件格式(默认 pdf)")
     p.add_argument("--school", help="学校代码(数据库中有多所学校时,学校、班级、通知单报表需要)")
     p.add_argument("--class", dest="class_name", help="班级,如 三(1)班 或 3.1(班级报告必填;通知单不填则全校)")
     p.add_argument("--teacher", help="教师工号(教师报告必填)")
@@ -30,8 +36,11 @@ def register(sub) -> None:
 
 
 def cmd_report(args) -> int:
-    """Write the report; print where it went. Returns 0."""
+    """Write the report (or, with --all-schools, every school's); print where it went. Returns 0.
+    Raises ValidationError for --all-schools with another kind."""
     started = time.perf_counter()
+    if args.all_schools:
+        return _all_schools(args, started)
     with with_db(args, write=False) as session:
         db = session.db
         exam = find_exam(db, args.exam)
@@ -41,4 +50,24 @@ def cmd_report(args) -> int:
                            slips_per_page=args.per_page)
     size = path.stat().st_size / 1024
     print(f"已生成{KINDS[args.kind]}:{path}({size:.0f} KB,用时 {time.perf_counter() - started:.1f} 秒)")
+    return 0
+
+
+def _all_schools(args, started: float) -> int:
+    if args.kind != "exam-school":
+        raise invalid("--all-schools 只用于考试质量分析报告(--kind exam-school)。", "all_schools")
+    if args.school:
+        raise invalid("--all-schools 为每所学校各写一份,不能同时用 --school 指定学校。", "school")
+    with with_db(args, write=False) as session:
+        db = session.db
+        exam = find_exam(db, args.exam)
+        baseline = find_exam(db, args.baseline)["id"] if args.baseline else None
+
+        def progress(fraction: float, message: str) -> None:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+        done = write_all_school_reports(db, exam["id"], Path(args.out), suffix=f".{args.format}", baseline=baseline,
+                                        progress=progress)
+    print(f"已生成 {len(done['files'])} 所学校的考试质量分析报告:{done['folder']}"
+          f"(目录 {Path(done['index']).name},用时 {time.perf_counter() - started:.1f} 秒)")
     return 0

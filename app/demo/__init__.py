@@ -27,6 +27,7 @@ from app.errors import invalid
 from app.progress import Progress, no_progress
 from app.services import schools, setup, users
 from app.services.passphrases import DEMO_PASSPHRASE
+from app.services.schools import school_by_code
 from app.services.subjects import list_subjects
 
 DEMO_TODAY = dt.date(2026, 11, 16)
@@ -213,26 +214,36 @@ def _write_school_dbs(db: Database, folder: Path, report: Progress, written: lis
     """Write each school's own database into `folder`, appending each path to `written` as soon as
     its file exists (so that a failure can remove every partial one)."""
     folder.mkdir(parents=True, exist_ok=True)
-    source = Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
-    township = dict(next(iter(db.query("SELECT * FROM township LIMIT 1"))))
-    school_rows = list(db.query("SELECT * FROM school ORDER BY code"))
+    school_rows = list(db.query("SELECT code, name FROM school ORDER BY code"))
     for index, school in enumerate(school_rows):
         report(0.85 + 0.1 * index / len(school_rows), f"写出学校数据库 {school['name']}")
-        target = folder / f"{school['code']}.sqlite"
-        own = setup.init_school(target, code=school["code"], name=school["name"], type=school["type"],
-                                passphrase=DEMO_PASSPHRASE, township_code=township["code"],
-                                township_name=township["name"], today=DEMO_TODAY, demo=True)
+        write_school_db(db, school["code"], folder / f"{school['code']}.sqlite", written)
+
+
+def write_school_db(db: Database, code: str, target: Path, written: list[Path] | None = None) -> Path:
+    """Write the demo school `code`'s own database (passphrase demo) to `target`, sharing the rows'
+    ids with `db`, and return its path; `written` gets the path as soon as the file exists. Raises
+    NotFound for an unknown code, OSError."""
+    source = Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
+    school = dict(school_by_code(db, code))
+    township = dict(next(iter(db.query("SELECT * FROM township ORDER BY id = ? DESC, code LIMIT 1",
+                                       [school["township_id"]]))))
+    own = setup.init_school(target, code=school["code"], name=school["name"], type=school["type"],
+                            passphrase=DEMO_PASSPHRASE, township_code=township["code"],
+                            township_name=township["name"], today=DEMO_TODAY, demo=True)
+    if written is not None:
         written.append(target)
-        try:
-            schools.ensure_term(own, SYSTEM, PREVIOUS_YEAR, 2)
-            own.execute("ATTACH DATABASE ? AS t", [str(source)])
-            with own.atomic():
-                for table, sql in _SCHOOL_COPY:
-                    before = own.execute(f"SELECT COUNT(*) FROM main.[{table}]").fetchone()[0]
-                    own.execute(f"INSERT INTO main.[{table}] {sql}", [school["id"]] if "?1" in sql else [])
-                    added = own.execute(f"SELECT COUNT(*) FROM main.[{table}]").fetchone()[0] - before
-                    audit(own, SYSTEM, "bulk", table, None, None, {"rows": added}, school["id"],
-                          "演示数据:自乡镇数据库复制")
-            own.execute("DETACH DATABASE t")
-        finally:
-            own.close()
+    try:
+        schools.ensure_term(own, SYSTEM, PREVIOUS_YEAR, 2)
+        own.execute("ATTACH DATABASE ? AS t", [str(source)])
+        with own.atomic():
+            for table, sql in _SCHOOL_COPY:
+                before = own.execute(f"SELECT COUNT(*) FROM main.[{table}]").fetchone()[0]
+                own.execute(f"INSERT INTO main.[{table}] {sql}", [school["id"]] if "?1" in sql else [])
+                added = own.execute(f"SELECT COUNT(*) FROM main.[{table}]").fetchone()[0] - before
+                audit(own, SYSTEM, "bulk", table, None, None, {"rows": added}, school["id"],
+                      "演示数据:自乡镇数据库复制")
+        own.execute("DETACH DATABASE t")
+    finally:
+        own.close()
+    return target

@@ -3,15 +3,21 @@ bars (classes, or a class against its grade and the township), the trend over ex
 progress per school as horizontal bars. Each returns a Drawing sized to the page width."""
 from __future__ import annotations
 
-from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
-from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing, String
-from reportlab.lib import colors
-from reportlab.lib.units import mm
+from reportlab import rl_config
 
-from app.reports.chart_data import BAND_LABELS, band_shares, trend_floor
-from app.reports.common import register_font
+# Checking every attribute set on a chart's shapes is a help while writing charts; here it took a
+# tenth of a school report's time. Set before reportlab.graphics defines its classes.
+rl_config.shapeChecking = 0
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart  # noqa: E402
+from reportlab.graphics.charts.legends import Legend  # noqa: E402
+from reportlab.graphics.charts.linecharts import HorizontalLineChart  # noqa: E402
+from reportlab.graphics.shapes import Drawing, String  # noqa: E402
+from reportlab.lib import colors  # noqa: E402
+from reportlab.lib.units import mm  # noqa: E402
+
+from app.reports.chart_data import BAND_LABELS, band_shares, trend_floor  # noqa: E402
+from app.reports.common import register_font  # noqa: E402
 
 PALETTE = [colors.HexColor(c) for c in ("#1f4e79", "#e07b39", "#4e9a51", "#c0392b", "#7d5ba6", "#8c6d46",
                                         "#d16fa6", "#6f6f6f", "#a8a232", "#2a9fb0")]

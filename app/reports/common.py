@@ -30,6 +30,7 @@ from app.preset_names import display_name
 from app.reports.model import Stamp
 from app.services.exams import get_exam
 from app.services.schools import school_by_code
+from app.stats.cache import kept
 from app.stats.lists import previous_exam
 from app.stats.presets import Preset
 from app.validation.classnames import class_name, parse_class
@@ -71,9 +72,17 @@ def data_hash(db: Database, exam_ids: Iterable[str], *, school_ids: Iterable[str
     """Return the sha256 (hex) of the exams' definitions and marks (of the schools in `school_ids`,
     else of all), with each mark's pupil 学籍号, name, school, class and grade, plus any `extra` rows.
     Raises NotFound."""
-    digest = hashlib.sha256()
+    exams = tuple(sorted(set(exam_ids)))
     schools = sorted(set(school_ids)) if school_ids is not None else None
-    for exam_id in sorted(set(exam_ids)):
+    rows = tuple("|".join(map(str, row)) for row in extra)
+    # Kept while the database is unchanged: every school of a township shares its township's hash.
+    return kept(db, ("data hash", exams, tuple(schools) if schools is not None else None, rows),
+                lambda: _data_hash(db, exams, schools, rows))
+
+
+def _data_hash(db: Database, exam_ids: tuple[str, ...], schools: list[str] | None, extra: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for exam_id in exam_ids:
         exam = get_exam(db, exam_id)
         digest.update(json.dumps(_exam_definition(exam), ensure_ascii=False, sort_keys=True).encode("utf-8"))
         where, args = f"m.exam_no = {number_of('exam')}", [exam_id]
@@ -87,7 +96,7 @@ def data_hash(db: Database, exam_ids: Iterable[str], *, school_ids: Iterable[str
             f" WHERE {where} ORDER BY m.pupil_id, sj.code", args)
         digest.update("\n".join("|".join(map(str, r)) for r in rows).encode("utf-8"))
     for row in extra:
-        digest.update(("\n" + "|".join(map(str, row))).encode("utf-8"))
+        digest.update(("\n" + row).encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -23,7 +23,7 @@ from app.reports.model import Chart, Column, Findings, Report, Section, Table, T
 from app.services.exams import get_exam
 from app.stats.graded import is_graded
 from app.stats.target_results import target_results
-from app.stats.groups import all_group_stats
+from app.stats.groups import school_group_stats
 from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
@@ -270,7 +270,7 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     min_size = int(preset["min_group_size"])
     if progress:
         progress(0.05, "正在统计三率一分")
-    levels = all_group_stats(db, exam_id, preset=preset)
+    levels = school_group_stats(db, exam_id, school["code"], preset=preset)  # and every township's
     grades = [r for r in levels["grade"] if r["school_code"] == school["code"]]
     if not grades:
         raise invalid(f"{school['name']}在“{exam['name']}”中没有成绩,无法生成质量分析报告。", "school")

@@ -6,7 +6,7 @@ from sqlite_utils import Database
 
 from app.errors import ValidationError
 from app.queries.history import earlier_exams, exam_label
-from app.stats.groups import group_stats
+from app.stats.groups import group_stats, kept_group_stats
 from app.stats.presets import Preset
 from app.stats.progress import progress_values
 
@@ -49,7 +49,7 @@ def trend(db: Database, exam: dict, preset: Preset, levels: dict[str, list[dict]
     series: dict[str, list[float | None]] = {s["name"]: [] for s in subjects}
     level = "school" if school_code else "township"
     for past in exams:
-        figures = levels[level] if past["id"] == exam["id"] else group_stats(db, past["id"], level, preset=preset)
+        figures = levels[level] if past["id"] == exam["id"] else _past_figures(db, past["id"], level, preset, school_id)
         records = [r for r in figures if r["grade"] is None and (
             r["school_code"] == school_code if school_code else r["township_code"] == township_code)]
         found = {r["subject_code"]: r for r in records}
@@ -57,3 +57,12 @@ def trend(db: Database, exam: dict, preset: Preset, levels: dict[str, list[dict]
             r = found.get(s["code"])
             series[s["name"]].append(None if r is None or r["mean_pct"] is None else 100 * r["mean_pct"])
     return [exam_label(e) for e in exams], series
+
+
+def _past_figures(db: Database, exam_id: str, level: str, preset: Preset, school_id: str | None) -> list[dict]:
+    """Return an earlier exam's records of `level`: the kept figures of every school when a batch of
+    reports has them (app.reports.all_schools), else only the school's own (no ranks needed)."""
+    shared = kept_group_stats(db, exam_id, preset=preset)
+    if shared is not None:
+        return shared[level]
+    return group_stats(db, exam_id, level, preset=preset, school_ids=[school_id] if school_id else None)

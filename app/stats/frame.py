@@ -9,12 +9,13 @@ than one Python tuple per mark.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
 from sqlite_utils import Database
 
-from app.db.keys import ids_by_number, number_of
+from app.db.keys import ids_by_number, number_of, numbers_in
 from app.services.exams import get_exam
 from app.stats.presets import Preset
 from app.stats.roster import missing_marks
@@ -66,10 +67,12 @@ class ExamCells:
         return self._row_cell
 
 
-def load_cells(db: Database, exam_id: str, preset: Preset | None = None) -> ExamCells:
+def load_cells(db: Database, exam_id: str, preset: Preset | None = None, *,
+               school_ids: Collection[str] | None = None) -> ExamCells:
     """Return the marks of `exam_id` as ExamCells, with the roster's pupils without a mark as MISSING
-    (the roster date follows `preset`, default the active quality preset). Raises NotFound for an
-    unknown exam.
+    (the roster date follows `preset`, default the active quality preset); with `school_ids` only the
+    cells of those schools (a school's own figures, the same as read with every school; ranks among
+    schools need them all). Raises NotFound for an unknown exam.
 
     Marks of a subject no longer in the exam are left out (they have no full marks to judge them by).
     """
@@ -90,7 +93,12 @@ def load_cells(db: Database, exam_id: str, preset: Preset | None = None) -> Exam
     school_of = {no: school_index[i] for no, i in ids_by_number(db, "school").items() if i in school_index}
     class_of = {no: class_index.get(i, -1) for no, i in ids_by_number(db, "class").items()}
     subject_of = {no: subject_index[i] for no, i in ids_by_number(db, "subject").items() if i in subject_index}
-    rows = [r for r in db.execute(_CELLS_SQL, [exam_id]).fetchall() if r[3] in subject_of]
+    sql, args = _CELLS_SQL, [exam_id]
+    if school_ids is not None:
+        wanted = sorted(set(school_ids))
+        sql = sql.replace(" GROUP BY", f" AND school_no IN {numbers_in('school', ','.join('?' * len(wanted)))} GROUP BY")
+        args += wanted
+    rows = [r for r in db.execute(sql, args).fetchall() if r[3] in subject_of]
     n = len(rows)
     school = np.fromiter((school_of[r[0]] for r in rows), np.int64, n)
     klass = np.fromiter((class_of.get(r[1], -1) for r in rows), np.int64, n)
@@ -101,7 +109,7 @@ def load_cells(db: Database, exam_id: str, preset: Preset | None = None) -> Exam
     if len(codes) != int(count.sum()):
         raise ValueError("成绩数据读取不完整")
     school, klass, grade, subject, count, codes = _with_missing(
-        missing_marks(db, exam, preset), school_index, class_index, subject_index,
+        missing_marks(db, exam, preset, school_ids=school_ids), school_index, class_index, subject_index,
         school, klass, grade, subject, count, codes)
 
     # Full marks and cut-offs per (subject, grade), then looked up for every cell at once.

@@ -19,12 +19,13 @@ without peers is not ranked, and a 抽测 exam (sample test, 000 篇9) is never 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import numpy as np
 from sqlite_utils import Database
 
 from app.errors import invalid
+from app.stats.cache import kept, peek
 from app.stats.frame import ABSENT, CHEAT, EXEMPT, MISSING, ExamCells, load_cells
 from app.stats.graded import is_graded
 from app.stats.presets import Preset, resolve
@@ -58,6 +59,19 @@ class _RowView:
         self.band = np.minimum(9, (value * 10) // np.maximum(full, 1))
         self.included_cell = row_cell[included]
         self.included_value = value[included]
+        self._cell_levels: np.ndarray | None = None
+
+    def cell_levels(self, cells: ExamCells) -> np.ndarray:
+        """Return per cell the number of marks at each level position (column k: level k, 1 = best)
+        of the graded subjects' real marks, counted once for every level of aggregation."""
+        if self._cell_levels is None:
+            graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
+            width = max(len(s["levels"] or ()) for s in cells.subjects) + 2 if cells.subjects else 2
+            real = (cells.codes >= 0) & graded[cells.subject][self.row_cell]
+            level = np.clip(cells.codes[real] // 100, 0, width - 1)
+            self._cell_levels = np.bincount(self.row_cell[real] * width + level,
+                                            minlength=self.n_cells * width).reshape(self.n_cells, width)
+        return self._cell_levels
 
 
 def _cell_sums(view: _RowView) -> dict[str, np.ndarray]:
@@ -244,12 +258,9 @@ def _grade_distributions(cells: ExamCells, view: _RowView, gid: np.ndarray, subj
     graded mark's score is its level's position, 1 = best)."""
     if not groups:
         return {}
-    row_gid = gid[view.row_cell]
-    real = cells.codes >= 0
-    width = max(len(s["levels"] or ()) for s in cells.subjects) + 2
-    level = np.clip(np.where(real, cells.codes // 100, 0), 0, width - 1)
-    counted = np.bincount(row_gid[real] * width + level[real], minlength=(int(gid.max()) + 1) * width)
-    counted = counted.reshape(-1, width)
+    per_cell = view.cell_levels(cells)
+    counted = np.zeros((int(gid.max()) + 1, per_cell.shape[1]), np.int64)
+    np.add.at(counted, gid, per_cell)
     out = {}
     for g in groups:
         levels = cells.subjects[int(subject_of[g])]["levels"]
@@ -281,7 +292,7 @@ def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, 
 
 def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Preset | str | None = None,
                 policy: str | None = None, min_size: int | None = None,
-                include_small_in_ranks: bool = False) -> list[dict]:
+                include_small_in_ranks: bool = False, school_ids: Collection[str] | None = None) -> list[dict]:
     """Return the figures of every group of one level for every subject of an exam.
 
     Levels: class (school × class × grade: a 复式 class gives one record per grade), grade (school ×
@@ -295,18 +306,62 @@ def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Pre
     subject (等级, app.stats.graded) has `grades` {level: pupils}, e.g. {"A": 12, "B": 20, "C": 3}, and no
     mean, rates, bands, composite or rank (grades is None for a scored subject).
 
-    `policy` overrides the exam's (sat / roster); `min_size` the preset's minimum group size.
+    `policy` overrides the exam's (sat / roster); `min_size` the preset's minimum group size;
+    `school_ids` reads only those schools' marks: their groups' figures are the same, but ranks are
+    then among them only (a school's trend needs no rank).
     Raises NotFound (exam, preset), ValidationError (level, policy, preset of another kind).
     """
     chosen = resolve(db, "quality", preset)
-    cells = load_cells(db, exam_id, chosen)
+    if school_ids is None and not include_small_in_ranks:
+        return all_group_stats(db, exam_id, preset=chosen, policy=policy, min_size=min_size)[level]
+    cells = load_cells(db, exam_id, chosen, school_ids=school_ids)
     return group_stats_from_cells(cells, [level], preset=chosen, policy=policy, min_size=min_size,
                                   include_small_in_ranks=include_small_in_ranks)[level]
 
 
+def _levels_key(exam_id: str, chosen: Preset, policy: str | None, min_size: int | None) -> tuple:
+    return ("group figures", exam_id, chosen.id, chosen.hash, policy, min_size)
+
+
+def kept_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None = None) -> dict[str, list[dict]] | None:
+    """Return the exam's records of all four levels if they are kept already (see all_group_stats),
+    shared: the caller only reads them; else None, computing nothing."""
+    found = peek(db, _levels_key(exam_id, resolve(db, "quality", preset), None, None))
+    return found[0] if found is not None else None
+
+
+def _kept_levels(db: Database, exam_id: str, chosen: Preset, policy: str | None,
+                 min_size: int | None) -> tuple[dict[str, list[dict]], dict[str, dict[str | None, list[dict]]]]:
+    """Return the exam's records of all four levels and the same records by level and school code,
+    computed once while the database is unchanged (app.stats.cache)."""
+    def compute() -> tuple[dict, dict]:
+        cells = load_cells(db, exam_id, chosen)
+        levels = group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)
+        by_school: dict[str, dict[str | None, list[dict]]] = {}
+        for level, records in levels.items():
+            for r in records:
+                by_school.setdefault(level, {}).setdefault(r["school_code"], []).append(r)
+        return levels, by_school
+
+    return kept(db, _levels_key(exam_id, chosen, policy, min_size), compute)
+
+
 def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None = None, policy: str | None = None,
                     min_size: int | None = None) -> dict[str, list[dict]]:
-    """Return {level: records} for all four levels, reading the marks once (see group_stats)."""
-    chosen = resolve(db, "quality", preset)
-    cells = load_cells(db, exam_id, chosen)
-    return group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)
+    """Return {level: records} for all four levels, reading the marks once (see group_stats).
+
+    The figures are computed once while the database is unchanged (app.stats.cache): a county's
+    200 school reports, or the GUI moving between views of one exam, share them. Each call gets
+    its own record dicts."""
+    levels, _ = _kept_levels(db, exam_id, resolve(db, "quality", preset), policy, min_size)
+    return {level: [dict(r) for r in records] for level, records in levels.items()}
+
+
+def school_group_stats(db: Database, exam_id: str, school_code: str, *,
+                       preset: Preset | str | None = None) -> dict[str, list[dict]]:
+    """Return all_group_stats' records of one school (class, grade and school levels) and of every
+    township, copied: what one school's report needs, without copying a county's records for each
+    school. Raises as all_group_stats."""
+    _, by_school = _kept_levels(db, exam_id, resolve(db, "quality", preset), None, None)
+    return {level: [dict(r) for r in by_school.get(level, {}).get(None if level == "township" else school_code, [])]
+            for level in LEVELS}

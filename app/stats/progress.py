@@ -24,13 +24,14 @@ from functools import lru_cache
 
 from sqlite_utils import Database
 
-from app.db.keys import number_of
+from app.db.keys import number_of, numbers_in
 from app.errors import invalid
 from app.services.exams import get_exam
+from app.stats.cache import kept
 from app.stats.graded import is_graded
 from app.stats.groups import LEVELS
 from app.stats.presets import Preset, resolve
-from app.stats.scope import school_condition, schools_in
+from app.stats.scope import schools_in
 
 
 def _beta_cf(a: float, b: float, x: float) -> float:
@@ -179,7 +180,13 @@ def progress_values(db: Database, exam_id: str, baseline_exam_id: str, level: st
              if s["subject_id"] in base_specs and not is_graded(s) and not is_graded(base_specs[s["subject_id"]])}
     now_policy, then_policy = policy or current["policy"], policy or baseline["policy"]
     groups: dict[tuple, dict] = {}
-    for row in _paired_marks(db, exam_id, baseline_exam_id, school_condition(school_ids, township_id)):
+    inside = schools_in(db, school_ids, township_id)
+    # The marks of the schools inside, found by the mark's school number (idx_mark_stats) rather than
+    # by reading every mark of the exam; _ORDER keeps the order the figures are summed in.
+    wanted = sorted(inside or ())
+    scope = ("", []) if inside is None else (
+        f" AND m.school_no IN {numbers_in('school', ','.join('?' * len(wanted)))}", wanted)
+    for row in _paired_marks(db, exam_id, baseline_exam_id, scope):
         counted = _counted_pair(row, specs, now_policy, then_policy)
         if counted is None:
             continue
@@ -280,36 +287,64 @@ def residuals(db: Database, exam_id: str, baseline_exam_id: str, *, school_ids: 
     return _residual_rows(db, exam_id, baseline_exam_id, schools_in(db, school_ids, township_id))
 
 
+_PAIRS = ("SELECT m.pupil_id, m.subject_id, m.school_id, m.class_id, m.grade, m.score, b.score"
+          f" FROM mark m JOIN school s ON s.id = m.school_id {_BASELINE_JOIN}"
+          " WHERE {of_exam} AND m.status = '正常' AND b.status = '正常'{where}" + _ORDER)
+
+
+def _fit(db: Database, exam_id: str, baseline_exam_id: str) -> dict[tuple[int, str], tuple]:
+    """Return per (grade, subject_id) of the current exam the within-grade fit over every pair of real
+    scores in the database: (mean now, sd now, mean then, sd then, slope), or None for a grade with
+    fewer than 3 pairs or no spread."""
+    cells: dict[tuple[int, str], tuple[list[float], list[float]]] = {}
+    for _, sid, _, _, grade, now, then in db.execute(_PAIRS.format(of_exam=_OF_EXAM, where=""),
+                                                    [baseline_exam_id, exam_id]):
+        cell = cells.get((grade, sid))
+        if cell is None:
+            cell = cells[(grade, sid)] = ([], [])
+        cell[0].append(now)
+        cell[1].append(then)
+    fits: dict[tuple[int, str], tuple | None] = {}
+    for key, (now, then) in cells.items():
+        z_now, z_then = (_standardise(now), _standardise(then)) if len(now) >= 3 else (None, None)
+        if z_now is None or z_then is None:
+            fits[key] = None
+            continue
+        slope = sum(a * b for a, b in zip(z_now, z_then)) / len(now)  # z's have mean 0 and variance 1
+        fits[key] = (*_mean_sd(now), *_mean_sd(then), slope)
+    return fits
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    n = len(values)
+    mean = sum(values) / n
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / n)
+
+
 def _residual_rows(db: Database, exam_id: str, baseline_exam_id: str, inside: set[str] | None) -> list[dict]:
     """Return the residuals (see residuals) of the pupils at the schools `inside` (None: all).
 
-    Only the scores of each grade and subject go into the fit, read in one pass over the pairs of
-    real scores (the database does the matching); a row is built only for a pupil inside."""
-    cells: dict[tuple[int, str], tuple[list[float], list[float], list[tuple]]] = {}
-    for pid, sid, school_id, class_id, grade, now, then in db.execute(
-            "SELECT m.pupil_id, m.subject_id, m.school_id, m.class_id, m.grade, m.score, b.score"
-            f" FROM mark m JOIN school s ON s.id = m.school_id {_BASELINE_JOIN}"
-            f" WHERE {_OF_EXAM} AND m.status = '正常' AND b.status = '正常'{_ORDER}", [baseline_exam_id, exam_id]):
-        cell = cells.get((grade, sid))
-        if cell is None:
-            cell = cells[(grade, sid)] = ([], [], [])
-        if inside is None or school_id in inside:
-            cell[2].append((len(cell[0]), pid, sid, school_id, class_id, grade))
-        cell[0].append(now)
-        cell[1].append(then)
+    The fit of each grade and subject needs every pair of real scores in the database (the database
+    does the matching); it is computed once while the database is unchanged (app.stats.cache), and
+    then only the pairs of the schools inside are read."""
+    fits = kept(db, ("value-added fit", exam_id, baseline_exam_id), lambda: _fit(db, exam_id, baseline_exam_id))
+    where, args = "", []
+    if inside is not None:
+        if not inside:
+            return []
+        wanted = sorted(inside)
+        where = f" AND m.school_no IN {numbers_in('school', ','.join('?' * len(wanted)))}"
+        args = wanted
     out = []
-    for now, then, members in cells.values():
-        if len(now) < 3 or not members:
+    for pid, sid, school_id, class_id, grade, now, then in db.execute(
+            _PAIRS.format(of_exam=_OF_EXAM, where=where), [baseline_exam_id, exam_id, *args]):
+        fit = fits.get((grade, sid))
+        if fit is None:
             continue
-        z_now = _standardise(now)
-        z_then = _standardise(then)
-        if z_now is None or z_then is None:
-            continue
-        slope = sum(a * b for a, b in zip(z_now, z_then)) / len(now)  # z's have mean 0 and variance 1
-        for i, pid, sid, school_id, class_id, grade in members:
-            out.append({"pupil_id": pid, "subject_id": sid, "school_id": school_id, "class_id": class_id,
-                        "grade": grade, "z_now": z_now[i], "z_then": z_then[i],
-                        "residual": z_now[i] - slope * z_then[i]})
+        mean_now, sd_now, mean_then, sd_then, slope = fit
+        z_now, z_then = (now - mean_now) / sd_now, (then - mean_then) / sd_then
+        out.append({"pupil_id": pid, "subject_id": sid, "school_id": school_id, "class_id": class_id,
+                    "grade": grade, "z_now": z_now, "z_then": z_then, "residual": z_now - slope * z_then})
     return out
 
 

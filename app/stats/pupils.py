@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from app.db.keys import number_of
 from app.services.exams import get_exam
+from app.stats.cache import kept
 from app.stats.ranking import competition_ranks, exam_may_rank
 from app.stats.graded import is_graded, level_name
 from app.stats.presets import Preset, resolve
@@ -68,7 +69,9 @@ def _unit_scores(db: Database, exam: dict, school_id: str, grade: int | None) ->
     if exam["scope"] == "校":
         where, args = f" AND m.school_no = {number_of('school')}", [*args, school_id]
     elif exam["scope"] == "乡":
-        where = " AND IFNULL(s.township_id, '') = (SELECT IFNULL(township_id, '') FROM school WHERE id = ?)"
+        # By the mark's school number (the index's second key): only the township's marks are read.
+        where = (" AND m.school_no IN (SELECT n.no FROM school_number n JOIN school o ON o.id = n.id"
+                 " WHERE IFNULL(o.township_id, '') = (SELECT IFNULL(township_id, '') FROM school WHERE id = ?))")
         args.append(school_id)
     if grade is not None:
         where += " AND m.grade = ?"
@@ -112,8 +115,14 @@ def pupil_results(db: Database, exam_id: str, *, school_id: str | None = None, c
     # z compares with the exam's whole scope: read the unit of the school, or (without a school) it
     # is all in the rows already read.
     scope = exam["scope"]
-    population = _population(_unit_scores(db, exam, school_id, grade) if school_id else (
-        ({"校": r[4], "乡": r[6], "县": ""}[scope], r[10], r[11], r[13]) for r in rows if r[12] == "正常"))
+    if school_id:  # kept while the database is unchanged: the schools of a township share it
+        unit = school_id if scope == "校" else "" if scope == "县" else (db.execute(
+            "SELECT IFNULL(township_id, '') FROM school WHERE id = ?", [school_id]).fetchone() or ("",))[0]
+        population = kept(db, ("z population", exam_id, scope, unit, grade),
+                          lambda: _population(_unit_scores(db, exam, school_id, grade)))
+    else:
+        population = _population(({"校": r[4], "乡": r[6], "县": ""}[scope], r[10], r[11], r[13])
+                                 for r in rows if r[12] == "正常")
 
     pupils: dict[str, dict] = {}
     for pid, student_no, name, gender, sid, scode, township, cid, cname, cnum, g, subject_id, status, score in rows:

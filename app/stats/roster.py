@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from app.db.keys import ids_by_number, number_of, numbers_by_id
+from app.db.keys import ids_by_number, number_of, numbers_in
 from app.stats.presets import Preset, resolve
 
 ENROLLED = ("在读", "转入")
@@ -85,71 +85,117 @@ def _scope_schools(db: Database, exam: dict) -> list[str]:
     return [r[0] for r in db.execute("SELECT id FROM school")]
 
 
-def _marked_pupils(db: Database, exam_id: str) -> tuple[dict[str, set[str]], dict[str, tuple[str, str | None, int]]]:
-    """Return ({pupil id: the numbers (app.db.keys), as text, of the subjects with a mark}, {pupil id:
-    (school id, class id, grade) of one of their marks}) of an exam. One row per pupil (SQLite groups
-    the covering index idx_mark_key): a county exam's half a million marks as Python tuples took
-    seconds."""
-    pupils, schools, classes = (ids_by_number(db, kind) for kind in ("pupil", "school", "class"))
-    marked: dict[str, set[str]] = {}
-    placed: dict[str, tuple[str, str | None, int]] = {}
-    for pupil_no, school_no, class_no, grade, subject_nos in db.execute(
-            "SELECT pupil_no, school_no, class_no, grade, group_concat(subject_no) FROM mark"
-            f" WHERE exam_no = {number_of('exam')} GROUP BY pupil_no", [exam_id]):
-        pupil_id = pupils[pupil_no]
-        marked[pupil_id] = set(subject_nos.split(","))
-        placed[pupil_id] = (schools[school_no], classes.get(class_no), grade)
-    return marked, placed
+def _incomplete_pupils(db: Database, exam_id: str, school_ids: Collection[str] | None,
+                       complete: Mapping[int, str]) -> list[tuple]:
+    """Return (pupil_no, school_no, class_no, grade, subject numbers as 'n,n,…') of every pupil with a
+    mark in the exam whose subject numbers are not `complete[grade]`, the place taken from the pupil's
+    mark of the highest subject number (as a scan of the key index leaves it). With `school_ids`,
+    only pupils with a mark at one of them (all their marks read).
+
+    SQLite groups the half a million marks of a county exam per pupil over the key index alone and
+    reads one mark row per pupil whose subjects are not every subject of the exam."""
+    exam_no = number_of("exam")
+    wanted, args = "", [exam_id]
+    if school_ids is not None:
+        marks = ",".join("?" * len(school_ids))
+        wanted = (f" AND pupil_no IN (SELECT pupil_no FROM mark WHERE exam_no = {exam_no}"
+                  f" AND school_no IN {numbers_in('school', marks)})")
+        args += [exam_id, *school_ids]
+    every = ",".join(sorted({n for text in complete.values() for n in text.split(",") if n}, key=int))
+    by_grade = " ".join(f"WHEN {int(g)} THEN ?" for g in complete)
+    return db.execute(
+        "SELECT g.pupil_no, m.school_no, m.class_no, m.grade, g.numbers FROM"
+        " (SELECT pupil_no, MAX(subject_no) AS last, group_concat(subject_no) AS numbers FROM mark"
+        f" WHERE exam_no = {exam_no}{wanted} GROUP BY pupil_no) g"
+        f" JOIN mark m ON m.exam_no = {exam_no} AND m.pupil_no = g.pupil_no AND m.subject_no = g.last"
+        f" WHERE g.numbers != ? AND g.numbers IS NOT (CASE m.grade {by_grade} END)",
+        [*args, exam_id, every, *complete.values()]).fetchall()
+
+
+def _pupil_rows(db: Database, where: str, args: list) -> list[tuple]:
+    return db.execute(
+        "SELECT p.id, n.no, p.student_no, p.name, p.school_id, p.class_id, p.grade, p.status, p.status_date,"
+        " p.enrol_date, p.pe_exempt, c.academic_year_id, IFNULL(c.number, 0), c.name"
+        f" FROM pupil p JOIN pupil_number n ON n.id = p.id LEFT JOIN class c ON c.id = p.class_id WHERE {where}",
+        args).fetchall()
 
 
 def missing_marks(db: Database, exam: dict, preset: Preset | str | None = None, *,
                   reporting: Iterable[str] = (),
-                  also_marked: Mapping[str, Collection[str]] | None = None) -> list[Missing]:
+                  also_marked: Mapping[str, Collection[str]] | None = None,
+                  school_ids: Collection[str] | None = None) -> list[Missing]:
     """Return every (pupil, subject) of the exam's roster without a mark row, ordered by school,
     grade, class, 学籍号 and subject (see the module docstring for who is on the roster).
 
     `exam` is a record of app.services.exams.get_exam; `reporting` names schools to treat as having
     handed marks in (a marks file about to be imported); `also_marked` maps pupil id → subject ids
     that count as marked (the marks of that file), so a file covering a county's 60,000 pupils lists
-    only who it leaves out instead of building and dropping half a million records. Raises NotFound
-    for an unknown preset.
+    only who it leaves out instead of building and dropping half a million records; `school_ids`
+    keeps the pupils placed at those schools (one school's report reads only its own pupils).
+    Raises NotFound for an unknown preset.
+
+    Only pupils who lack a mark are read in full: SQLite groups the exam's marks per pupil, so a
+    pupil with every subject of their grade costs one short row.
     """
     chosen = resolve(db, "quality", preset)
     day = roster_day(db, exam, chosen)
-    marked, placed = _marked_pupils(db, exam["id"])
-    reporting = {*reporting, *(school_id for school_id, _class, _grade in placed.values())}
-    schools = [s for s in _scope_schools(db, exam) if s in reporting]
+    scope = set(school_ids) if school_ids is not None else None
+    school_of = ids_by_number(db, "school")
+    class_of = ids_by_number(db, "class")
+    subject_no = {i: no for no, i in ids_by_number(db, "subject").items()}
+    subjects = [(s["subject_id"], subject_no.get(s["subject_id"]), set(s["grades"]), s["name"] in PE_SUBJECT_NAMES)
+                for s in exam["subjects"]]
+    reporting = set(reporting) | {school_of[no] for (no,) in db.execute(
+        f"SELECT DISTINCT school_no FROM mark WHERE exam_no = {number_of('exam')}", [exam["id"]])}
+    schools = sorted(s for s in _scope_schools(db, exam) if s in reporting)
     if not schools:
         return []
+    complete = {g: ",".join(str(no) for no in sorted(no for _, no, gs, _ in subjects if g in gs and no is not None))
+                for g in range(1, 10)}
+    placed: dict[int, tuple[str, str | None, int, set[int]]] = {}
+    for pupil_no, school_no, class_no, grade, numbers in _incomplete_pupils(db, exam["id"], scope, complete):
+        marked = {int(n) for n in numbers.split(",")}
+        if any(grade in g and no not in marked for _, no, g, _ in subjects):
+            placed[pupil_no] = (school_of[school_no], class_of.get(class_no), grade, marked)
+    roster_schools = set(schools)
+    if scope is not None:
+        schools = [s for s in schools if s in scope]
     grades = set(exam["grades"])
-    numbers = numbers_by_id(db, "subject")
-    subjects = [(s["subject_id"], str(numbers.get(s["subject_id"])), set(s["grades"]), s["name"] in PE_SUBJECT_NAMES)
-                for s in exam["subjects"]]
+    rows = []
+    if placed:
+        numbers = sorted(placed)
+        for i in range(0, len(numbers), 500):
+            chunk = numbers[i:i + 500]
+            rows += _pupil_rows(db, f"n.no IN ({','.join('?' * len(chunk))})", chunk)
     history: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    marks = ",".join("?" * len(schools))
-    for pupil_id, status, date in db.execute(
-            f"SELECT pupil_id, status, date FROM pupil_status_change WHERE school_id IN ({marks})", schools):
-        history[pupil_id].append((date, status))
-    rows = db.execute(
-        "SELECT p.id, p.student_no, p.name, p.school_id, p.class_id, p.grade, p.status, p.status_date,"
-        " p.enrol_date, p.pe_exempt, c.academic_year_id, IFNULL(c.number, 0), c.name"
-        f" FROM pupil p LEFT JOIN class c ON c.id = p.class_id WHERE p.school_id IN ({marks})", schools).fetchall()
+    if schools:
+        marks = ",".join("?" * len(schools))
+        for pupil_id, status, date in db.execute(
+                f"SELECT pupil_id, status, date FROM pupil_status_change WHERE school_id IN ({marks})", schools):
+            history[pupil_id].append((date, status))
+        rows += _pupil_rows(db, f"p.school_id IN ({marks}) AND NOT EXISTS (SELECT 1 FROM mark m"
+                                f" WHERE m.exam_no = {number_of('exam')} AND m.pupil_no = n.no)",
+                            [*schools, exam["id"]])
     year = db.execute("SELECT academic_year_id FROM term WHERE id = ?", [exam["term_id"]]).fetchone()
     year_id = year[0] if year else None
     out = []
-    for pid, student_no, name, school_id, class_id, grade, status, status_date, enrol, pe_exempt, class_year, \
+    for pid, pno, student_no, name, school_id, class_id, grade, status, status_date, enrol, pe_exempt, class_year, \
             number, class_name in rows:
-        if pid in placed:
-            school_id, class_id, grade = placed[pid]
+        stored: set[int] = set()
+        if school_id not in roster_schools:
+            continue
+        if pno in placed:
+            school_id, class_id, grade, stored = placed[pno]
+            if scope is not None and school_id not in scope:
+                continue
         elif class_id is None or class_year != year_id or grade not in grades \
                 or not enrolled_on(day, status, status_date, enrol, history.get(pid, [])):
             continue
         if class_id is None:
             continue
-        stored = marked.get(pid, ())
         planned = also_marked.get(pid, ()) if also_marked else ()
-        for order, (subject_id, subject_no, subject_grades, is_pe) in enumerate(subjects):
-            if grade in subject_grades and subject_no not in stored and subject_id not in planned:
+        for order, (subject_id, no, subject_grades, is_pe) in enumerate(subjects):
+            if grade in subject_grades and no not in stored and subject_id not in planned:
                 out.append((school_id, grade, number, class_name or "", student_no, order,
                             Missing(pid, student_no, name, school_id, class_id, grade, subject_id,
                                     bool(pe_exempt and is_pe))))

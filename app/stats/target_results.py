@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from app.services.exams import get_exam
 from app.services.targets import LOWER_IS_BETTER, list_targets
-from app.stats.groups import all_group_stats
+from app.stats.groups import all_group_stats, kept_group_stats
 from app.stats.progress import progress_values
 from app.stats.ranking import competition_ranks
 
@@ -38,7 +38,8 @@ def target_results(db: Database, exam_id: str, *, school_ids: list[str] | None =
                if school_ids is None or t["school_id"] in school_ids]
     if not targets:
         return []
-    levels = all_group_stats(db, exam_id)
+    # Read only: the kept figures of every school when a report (or a batch of them) has them.
+    levels = kept_group_stats(db, exam_id) or all_group_stats(db, exam_id)
     records: dict[tuple, list[dict]] = defaultdict(list)
     for level in ("grade", "school"):
         for r in levels[level]:
@@ -48,7 +49,7 @@ def target_results(db: Database, exam_id: str, *, school_ids: list[str] | None =
     gains: dict[tuple, list[float]] = defaultdict(list)
     if baseline_id and any(t["metric"] == "progress" for t in targets):
         for level in ("grade", "school"):
-            for p in progress_values(db, exam_id, baseline_id, level):
+            for p in progress_values(db, exam_id, baseline_id, level, school_ids=school_ids):
                 if p["progress"] is not None:
                     gains[(p["school_code"], p["grade"], p["subject"])].append(p["progress"])
                     gains[(p["school_code"], p["grade"], None)].append(p["progress"])

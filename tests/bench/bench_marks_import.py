@@ -145,7 +145,7 @@ def _child(code: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_marks_import_speed_against_pandas(county_demo, tmp_path):
+def test_marks_import_speed_against_pandas(county_demo, tmp_path, bench_table):
     """Print our import time (in one go, and reading and checking alone) and pandas.read_excel's."""
     xlsx, spec, exported = export_exam(county_demo)
     ours, dry, theirs, calamine = [], [], [], []
@@ -200,3 +200,9 @@ def test_marks_import_speed_against_pandas(county_demo, tmp_path):
     print(f"  内存峰值(VmHWM,含解释器与库):本程序导入 {max(r['hwm'] for r in ours):.0f} MB"
           f"(导入库后 {ours[0]['rss0']:.0f} MB),只读取检查 {max(r['hwm'] for r in dry):.0f} MB,"
           f"pandas {max(r['hwm'] for r in theirs):.0f} MB(导入库后 {theirs[0]['rss0']:.0f} MB)")
+    peak = max(r["hwm"] for r in ours)
+    ratio = best["ours"] / floor["write"]
+    print(f"  倍数:本程序完整导入 ÷ SQLite 单独写入 = {ratio:.2f} 倍(目标 ≤ 1.2)")
+    bench_table("import", f"{best['ours']:.2f} s = {ratio:.2f} × SQLite 单独写入 {floor['write']:.2f} s;"
+                f"峰值 {peak:.0f} MB;pandas.read_excel {best['pandas']:.2f} s",
+                "≤ 1.2 × SQLite 单独写入,峰值 < 500 MB", "达到" if ratio <= 1.2 and peak < 500 else "未达到")

@@ -54,3 +54,36 @@ def county_demo() -> Path:
         conn.close()
         building.rename(path)
     return path
+
+
+# The issue's table (18): each benchmark adds its figures beside their targets; printed at the end of
+# the run, in this order, with what was not measured in this run said as such.
+TABLE_ROWS = {
+    "report": "一所学校的考试质量分析报告(县库)",
+    "all_schools": "全县每校一份报告(--all-schools)",
+    "import": "县期中统考成绩导入",
+    "stats": "全县统计(四级)",
+    "bundle": "打包体积(不含排课求解器 / 含)",
+}
+_table: dict[str, tuple[str, str, str]] = {}
+
+
+@pytest.fixture(scope="session")
+def bench_table():
+    """Return add(key, now, target, verdict): put a figure of the issue's table (TABLE_ROWS) with what
+    was measured, the target and whether it was met (in words)."""
+    def add(key: str, now: str, target: str, verdict: str) -> None:
+        _table[key] = (now, target, verdict)
+    return add
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the issue's table: every figure measured in this run beside its target."""
+    if not _table:
+        return
+    load = os.getloadavg()
+    terminalreporter.write_line("")
+    terminalreporter.write_line(f"议题 18 的指标(本次运行,负载 {load[0]:.1f}/{load[1]:.1f};墙钟受同机负载影响,倍数为同一次运行中测得):")
+    for key, work in TABLE_ROWS.items():
+        now, target, verdict = _table.get(key, ("本次未测", "", ""))
+        terminalreporter.write_line(f"  {work}:{now}" + (f" | 目标 {target} | {verdict}" if target else ""))

@@ -139,3 +139,28 @@ def test_a_teacher_makes_only_their_own_report(make_page, tmp_path, opened, boxe
     page.generate_to(tmp_path / "班级.pdf")
     assert not (tmp_path / "班级.pdf").exists()
     assert boxes.texts("warning") == ["这所学校没有参加这次考试的班级(或没有您担任班主任的班级)。"]
+
+
+def test_every_school_at_once_through_the_folder_chooser(make_page, tmp_path, opened, monkeypatch, qtbot):
+    page = make_page()
+    assert page.form.isRowVisible(page.all_schools) and page.school_combo.isEnabled()
+    page.all_schools.setChecked(True)
+    assert not page.school_combo.isEnabled()
+    _choose(page.format_combo, "Excel 表格(.xlsx)")
+    folder = tmp_path / "各校"
+    folder.mkdir()
+    monkeypatch.setattr(reports_page.QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    page.generate()
+    files = sorted(p.name for p in folder.iterdir())
+    assert len(files) == 7 and "报告目录.xlsx" in files and any(f.startswith("QSZ06_观音阁教学点") for f in files)
+    assert page.status.text().startswith("已生成 6 所学校的考试质量分析报告") and page.generate_button.isEnabled()
+    assert opened == [str(folder / "报告目录.xlsx")]
+    assert column_texts(page.recent_table, "内容") == ["全部学校 · 2026—2027学年第一学期期中统考"]
+    _choose(page.kind_combo, "班级质量报告(班主任)")
+    assert not page.form.isRowVisible(page.all_schools) and not page.batch_chosen()
+    assert page.school_combo.isEnabled()
+
+
+def test_a_school_admin_sees_no_batch(make_page):
+    page = make_page("xiaozhang")
+    assert not page.form.isRowVisible(page.all_schools) and not page.batch_chosen()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.reports import KINDS, make_report
+from app.reports.all_schools import write_all_school_reports
 from app.reports.choices import exam_classes, exam_teachers, recent_reports, remember_report, townships
 from app.reports.printing import print_file
 from app.services.exams import list_exams
@@ -84,11 +85,14 @@ class ReportsPage(Page):
         self.format_combo = QComboBox()
         for text, suffix in FORMATS:
             self.format_combo.addItem(self.tr(text), suffix)
+        self.all_schools = QCheckBox(self.tr("所有参加考试的学校,每校一个文件,另附报告目录"))
+        self.all_schools.toggled.connect(lambda _checked: self.school_combo.setEnabled(not self.batch_chosen()))
         self.open_after = QCheckBox(self.tr("生成后立即打开"))
         self.open_after.setChecked(True)
         self.rows: dict[str, QWidget] = {}
         for key, label, widget in (("kind", "报表种类", self.kind_combo), ("exam", "考试", self.exam_combo),
-                                   ("school", "学校", self.school_combo), ("township", "乡镇", self.township_combo),
+                                   ("school", "学校", self.school_combo),
+                                   ("all_schools", "批量", self.all_schools), ("township", "乡镇", self.township_combo),
                                    ("class", "班级", self.class_combo),
                                    ("teacher", "教师", self.teacher_combo), ("baseline", "比较基线", self.baseline_combo),
                                    ("per_page", "通知单排版", self.per_page_combo),
@@ -212,12 +216,12 @@ class ReportsPage(Page):
 
     def _kind_changed(self) -> None:
         kind = self.kind_combo.currentData()
-        shown = {"exam-school": {"school", "baseline"}, "class": {"school", "class", "baseline"},
+        shown = {"exam-school": {"school", "all_schools", "baseline"}, "class": {"school", "class", "baseline"},
                  "teacher": {"school", "teacher", "baseline"}, "slips": {"school", "class", "per_page"},
                  "township": {"township", "baseline"}}.get(kind, set())
         for key, widget in self.rows.items():
             visible = key in ("kind", "exam", "format") or key in shown
-            if (key == "school" and self.school_combo.count() <= 1) or (
+            if (key in ("school", "all_schools") and self.school_combo.count() <= 1) or (
                     key == "township" and self.township_combo.count() <= 1):
                 visible = False
             self.form.setRowVisible(widget, visible)
@@ -234,6 +238,7 @@ class ReportsPage(Page):
                               "教学点不参与总评;列出应奖应罚的情形及所依据的条文。",
         }
         self.hint.setText(self.tr(hints.get(kind, "")))
+        self.school_combo.setEnabled(not self.batch_chosen())
 
     def _load_recent(self) -> None:
         self.recent_model.set_snapshot(TableSnapshot.build(recent_reports(), recent_columns(), ("title", "path")))
@@ -295,6 +300,11 @@ class ReportsPage(Page):
             return
         kind = self.kind_combo.currentData()
         suffix = self.format_combo.currentData()
+        if self.batch_chosen():
+            folder = QFileDialog.getExistingDirectory(self, self.tr("选择保存各校报告的文件夹"), str(self._last_dir))
+            if folder:
+                self.generate_all_to(Path(folder))
+            return
         name = safe_file_name(f"{self._describe(kind, self._scope())}{KINDS[kind]}") + suffix
         filters = self.tr("PDF 文件 (*.pdf)") if suffix == ".pdf" else self.tr("Excel 文件 (*.xlsx)")
         chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存报表"), str(self._last_dir / name), filters)
@@ -327,7 +337,43 @@ class ReportsPage(Page):
                           on_error=self._failed, label=self.tr("正在生成{kind}…").format(kind=KINDS[kind]),
                           parent=self, cancellable=True)
 
-    def _made(self, path: Path, kind: str, title: str) -> None:
+    def batch_chosen(self) -> bool:
+        """Return whether every school's 考试质量分析报告 is to be made (the 批量 box, when shown)."""
+        return (self.kind_combo.currentData() == "exam-school" and self.all_schools.isChecked()
+                and self.school_combo.count() > 1)
+
+    def generate_all_to(self, folder: Path) -> None:
+        """Make every school's 考试质量分析报告 of the chosen exam into `folder` on the worker, one
+        file per school and 报告目录.xlsx, with progress and 取消."""
+        exam_id = self.exam_combo.currentData()
+        if not exam_id:
+            warn(self, self.tr("无法生成"), self.tr("请先选择考试。"))
+            return
+        suffix = self.format_combo.currentData()
+        baseline = self.baseline_combo.currentData() or None
+        title = self.tr("全部学校 · {exam}").format(exam=self.exam_combo.currentText().split("(")[0])
+        session = self.session
+        self._last_dir = folder
+        self.generate_button.setEnabled(False)
+        label = self.tr("正在生成各校考试质量分析报告…")
+        self.status.setText(label)
+
+        def work(control):
+            return write_all_school_reports(session.worker_db(), exam_id, folder, suffix=suffix, baseline=baseline,
+                                            progress=control.progress, cancelled=control.cancelled)
+
+        session.tasks.run(work, on_done=lambda done: self._made_all(done, title), on_error=self._failed,
+                          label=label, parent=self, cancellable=True)
+
+    def _made_all(self, done: dict, title: str) -> None:
+        index = Path(done["index"])
+        self._made(index, "exam-school", title, opened=False)
+        self.status.setText(self.tr("已生成 {n} 所学校的考试质量分析报告,保存在:{folder}(目录:{index})").format(
+            n=len(done["files"]), folder=done["folder"], index=index.name))
+        if self.open_after.isChecked():
+            self.open_path(index)
+
+    def _made(self, path: Path, kind: str, title: str, opened: bool = True) -> None:
         self.generate_button.setEnabled(True)
         try:
             remember_report(path, kind, title, made=dt.datetime.now())
@@ -336,7 +382,7 @@ class ReportsPage(Page):
         self._load_recent()
         self.recent_table.selectRow(0)
         self.status.setText(self.tr("已生成:{path}").format(path=str(path)))
-        if self.open_after.isChecked():
+        if opened and self.open_after.isChecked():
             self.open_path(path)
 
     def _failed(self, exc: BaseException) -> None:

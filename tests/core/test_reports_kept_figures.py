@@ -1,0 +1,86 @@
+"""One school's 考试质量分析报告 reads only that school where it can (its trend over earlier exams, the
+pairs its value-added is built from) and keeps what needs every school — the exam's figures with
+ranks and township means, the value-added fit — while the database is unchanged (app.stats.cache).
+None of it may change a figure: the workbook's cells are the same whether the figures were computed
+afresh, kept from an earlier report, or gathered the old way (every school read, nothing kept); and
+a mark changed after a report shows in the next one."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import load_workbook
+
+from app.db.database import open_database
+from app.db.writes import SYSTEM
+from app.marks.entry import set_mark
+from app.reports import build_report, write_report
+from app.stats import frame, groups, progress
+from report_helpers import copy_demo, exam_ids, roster_figures
+
+MADE = dt.datetime(2026, 11, 20, 9, 30)
+
+
+def _cells(db, exams: dict, school: str, path) -> dict[str, list[tuple]]:
+    report = build_report(db, "exam-school", exams["统考"], school=school, baseline=exams["期末"], made=MADE)
+    book = load_workbook(write_report(report, path))
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+
+def _grade_row(cells: dict, grade: str, subject: str) -> dict:
+    header, *rows = cells["各年级三率一分"]
+    return next(dict(zip(header, r)) for r in rows if r[0] == grade and r[1] == subject)
+
+
+@pytest.fixture
+def db(demo_template, tmp_path):
+    db = copy_demo(demo_template, tmp_path / "db")
+    yield db
+    db.close()
+
+
+def test_kept_and_scoped_figures_leave_every_cell_unchanged(db, tmp_path, monkeypatch):
+    exams = exam_ids(db)
+    first = _cells(db, exams, "QSZ01", tmp_path / "first.xlsx")
+    other = _cells(db, exams, "QSZ04", tmp_path / "other.xlsx")  # another school's report in between
+    again = _cells(db, exams, "QSZ01", tmp_path / "again.xlsx")
+    assert again == first
+    assert other != first and _grade_row(other, "三年级", "数学")["全乡平均分"] == \
+        _grade_row(first, "三年级", "数学")["全乡平均分"]
+
+    # The old way: nothing kept, every school's marks read for the trend and the value-added pairs.
+    load_all = frame.load_cells
+    monkeypatch.setattr(groups, "kept", lambda _db, _key, compute: compute())
+    monkeypatch.setattr(progress, "kept", lambda _db, _key, compute: compute())
+    monkeypatch.setattr(groups, "load_cells", lambda d, exam_id, preset=None, school_ids=None:
+                        load_all(d, exam_id, preset))
+    residual_rows = progress._residual_rows
+    monkeypatch.setattr(progress, "_residual_rows", lambda d, exam_id, baseline_id, inside: [
+        r for r in residual_rows(d, exam_id, baseline_id, None) if inside is None or r["school_id"] in inside])
+    old_way = _cells(db, exams, "QSZ01", tmp_path / "old-way.xlsx")
+    assert old_way == first
+    assert sum(len(rows) for rows in first.values()) > 300  # every sheet of the report was compared
+
+
+def test_a_mark_changed_after_a_report_shows_in_the_next(db, tmp_path):
+    exams = exam_ids(db)
+    before = _cells(db, exams, "QSZ01", tmp_path / "before.xlsx")
+    # A pupil of another school of the township: only the township's figures (全乡平均分) can move.
+    pupil_id, subject_id = db.execute(
+        "SELECT m.pupil_id, m.subject_id FROM mark m JOIN school s ON s.id = m.school_id"
+        " JOIN subject j ON j.id = m.subject_id WHERE m.exam_id = ? AND s.code = 'QSZ02' AND m.grade = 3"
+        " AND j.name = '数学' AND m.status = '正常' AND m.score > 10 ORDER BY m.pupil_id LIMIT 1",
+        [exams["统考"]]).fetchone()
+    set_mark(db, SYSTEM, exam_id=exams["统考"], pupil_id=pupil_id, subject_id=subject_id, value="0")
+    after = _cells(db, exams, "QSZ01", tmp_path / "after.xlsx")
+
+    township = roster_figures(db, exams["统考"], "数学", grade=3)
+    assert _grade_row(after, "三年级", "数学")["全乡平均分"] == pytest.approx(township["mean"])
+    assert _grade_row(after, "三年级", "数学")["全乡平均分"] < _grade_row(before, "三年级", "数学")["全乡平均分"]
+    assert _grade_row(after, "三年级", "数学")["平均分"] == _grade_row(before, "三年级", "数学")["平均分"]
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    fresh = open_database(path)  # nothing kept: computed afresh from the changed marks
+    try:
+        assert _cells(fresh, exams, "QSZ01", tmp_path / "fresh.xlsx") == after
+    finally:
+        fresh.close()
