@@ -81,10 +81,6 @@ class Session(QObject):
         """Return True for a database that holds several schools (township or county)."""
         return self.kind != "school"
 
-    @property
-    def is_demo(self) -> bool:
-        """Return True when this is the embedded demo township."""
-        return is_demo_path(self.path)
 
     @property
     def role_name(self) -> str:

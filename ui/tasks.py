@@ -28,6 +28,8 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer
 from PySide6.QtWidgets import QWidget
 
+from app.progress import Cancelled
+from ui.dialogs.messages import show_error
 from ui.widgets.progress_dialog import ProgressDialog
 
 PROGRESS_DELAY_MS = 500
@@ -282,3 +284,18 @@ class SyncTaskRunner(QObject):
 
     def shutdown(self) -> None:
         """Nothing runs in the background, so there is nothing to stop."""
+
+
+def run_shown(tasks: TaskManager | SyncTaskRunner, parent: QWidget, fn: Callable[[TaskControl], Any], *,
+              label: str, cancellable: bool = False) -> Any:
+    """Run `fn(control)` with `tasks.run_modal` (a progress dialog over `parent` when it lasts);
+    return its result, or None when the user cancelled or it failed, the error then shown as a
+    Chinese message. `fn` returns something other than None."""
+    try:
+        return tasks.run_modal(fn, label=label, parent=parent, cancellable=cancellable)
+    except Cancelled:
+        return None
+    except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
+        show_error(parent, exc)
+        return None
+

@@ -2,7 +2,7 @@
 the program? Exit 0 when all is as the program recorded it, 2 with what was changed and when."""
 from __future__ import annotations
 
-from app.cli.common import add_db_argument, add_json_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.services.audit import verify
 
 _SHOWN = 20
@@ -13,10 +13,7 @@ def register(sub) -> None:
     audit = sub.add_parser("audit", help="审计记录:核对是否有人在程序之外改动了数据",
                            description="核对数据库的修改记录(由数据库自己记录、逐批以校验值串联、由本单位密钥签名)。")
     group = audit.add_subparsers(dest="audit_command", metavar="子命令", required=True)
-    p = group.add_parser("verify", help="核对审计记录;有问题时列出在程序之外做的修改及其时间(退出码 2)")
-    add_db_argument(p)
-    add_json_argument(p)
-    p.set_defaults(func=cmd_verify)
+    command(group, "verify", cmd_verify, json=True, help="核对审计记录;有问题时列出在程序之外做的修改及其时间(退出码 2)")
 
 
 def cmd_verify(args) -> int:

@@ -4,31 +4,23 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.errors import invalid
 from app.services import backups
 
 
 def register(sub) -> None:
     """Add the `backup` and `restore` commands to the CLI parser."""
-    p = sub.add_parser("backup", help="备份数据库(完整副本,默认存到数据库旁的“备份”文件夹)",
-                       description="把数据库完整复制一份(打开着的窗口尚未写回的内容也在其中)。")
-    add_db_argument(p)
+    p = command(sub, "backup", cmd_backup, json=True, user=True, help="备份数据库(完整副本,默认存到数据库旁的“备份”文件夹)",
+                description="把数据库完整复制一份(打开着的窗口尚未写回的内容也在其中)。")
     p.add_argument("--out", metavar="DIR", help="备份存到哪个文件夹(默认:数据库旁的“备份”文件夹)")
     p.add_argument("--keep", type=int, metavar="N", help="只保留最新的 N 份备份,较旧的删除")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser("restore", help="从备份恢复数据库(先显示备份内容;恢复前自动保存当前数据)",
-                       description="不给出备份文件时,列出“备份”文件夹中的备份及其内容。恢复前会把当前数据库另存一份。")
-    add_db_argument(p)
+    p = command(sub, "restore", cmd_restore, json=True, user=True, help="从备份恢复数据库(先显示备份内容;恢复前自动保存当前数据)",
+                description="不给出备份文件时,列出“备份”文件夹中的备份及其内容。恢复前会把当前数据库另存一份。")
     p.add_argument("backup", nargs="?", metavar="BACKUP", help="备份文件(.sqlite)")
     p.add_argument("--from", dest="folder", metavar="DIR", help="列出哪个文件夹中的备份(默认:数据库旁的“备份”文件夹)")
     p.add_argument("--yes", action="store_true", help="不再询问,直接恢复")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_restore)
 
 
 def cmd_backup(args) -> int:
@@ -36,8 +28,7 @@ def cmd_backup(args) -> int:
     if args.keep is not None and args.keep < 1:
         raise invalid("--keep 应为 1 或更大的整数。", "keep")
     with with_db(args, write=True) as session:
-        db = session.db
-        path = backups.make_backup(db, session.actor, args.out, keep=args.keep)
+        path = backups.make_backup(session.db, session.actor, args.out, keep=args.keep)
     info = backups.describe_backup(path)
     if args.json:
         emit_json(info)
@@ -71,8 +62,7 @@ def cmd_restore(args) -> int:
             print("已取消,没有改动。", file=sys.stderr)
             return 2
     with with_db(args, write=True) as session:
-        db = session.db
-        result = backups.restore_backup(db, session.actor, args.backup)
+        result = backups.restore_backup(session.db, session.actor, args.backup)
     if args.json:
         emit_json({"restored": result["restored"], "kept": str(result["kept"])})
         return 0

@@ -2,6 +2,7 @@
 command opens its database (and, when it writes, proves who is acting)."""
 from __future__ import annotations
 
+import argparse
 import getpass
 import json
 import os
@@ -21,8 +22,41 @@ from app.services.passphrases import check_new_passphrase
 from app.services.users import actor_for, login
 
 
+def command(group, name: str, func: Callable[..., int], *, db: bool = True, json: bool = False,
+            user: bool = False, dry_run: str | None = None, **texts: str) -> argparse.ArgumentParser:
+    """Add the command `name` to the sub-command `group`, run by `func`, with `texts` (help,
+    description) and the arguments most commands share: the database path first (`db`), --json,
+    --user (the acting account of a writing command) and --dry-run with the help `dry_run`; return
+    its parser, for the arguments of its own."""
+    parser = group.add_parser(name, **texts)
+    if db:
+        add_db_argument(parser)
+    if dry_run:
+        parser.add_argument("--dry-run", action="store_true", help=dry_run)
+    if json:
+        add_json_argument(parser)
+    if user:
+        add_user_argument(parser)
+    parser.set_defaults(func=func)
+    return parser
+
+
 def add_db_argument(parser) -> None:
     parser.add_argument("db", metavar="DB", help="数据库文件路径")
+
+
+def add_term_argument(parser) -> None:
+    parser.add_argument("--term", metavar="CODE", help="学期代码,如 2026-2027-1(默认:当前学期)")
+
+
+def add_sheet_arguments(parser, school: str) -> None:
+    """Add the spreadsheet an import command reads and its --school with the help `school`."""
+    parser.add_argument("file", metavar="FILE", help="要导入的 .xlsx / .xlsm / .csv 文件")
+    parser.add_argument("--school", metavar="CODE", help=school)
+
+
+def add_school_argument(parser, required: bool = False, what: str = "只看这所学校(学校代码)") -> None:
+    parser.add_argument("--school", metavar="CODE", required=required, help=what)
 
 
 def add_user_argument(parser) -> None:
@@ -108,6 +142,31 @@ def new_database(path: str, what: str, create: Callable[[str], Database]) -> int
     print(f"恢复码:{code}")
     print("请把恢复码抄在纸上(或用 schoolq keys recovery-sheet 打印恢复单)锁好保存:忘记管理员口令时,"
           "只有它能重设口令并保住签名密钥。")
+    return 0
+
+
+def write_plan(session: Session, plan, apply: Callable[..., object], dry_run: bool) -> bool:
+    """Write the import `plan` with `apply(db, actor, plan)` unless it has problems or this is a
+    dry run; return whether it was written."""
+    if plan.problems or dry_run:
+        return False
+    apply(session.db, session.actor, plan)
+    return True
+
+
+def report_plan(plan, dry_run: bool, rows: int | None = None) -> int:
+    """Print the import `plan`'s problems and warnings, then the refusal (naming the `rows` with
+    problems, when counted) or the dry-run note; return the exit code: 2 when refused, else 0."""
+    for problem in plan.problems:
+        print(str(problem))
+    for warning in plan.warnings:
+        print(f"提醒:{warning}")
+    if plan.problems:
+        where = f"(涉及 {rows} 行)" if rows is not None else ""
+        print(f"发现 {len(plan.problems)} 个问题{where},未写入任何数据。请改正后重新导入。")
+        return 2
+    if dry_run:
+        print("这是试运行(--dry-run),未写入任何数据。")
     return 0
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.services import exams
 from app.services.exam_limits import exam_limit_warnings
 
@@ -13,10 +13,9 @@ def register(sub) -> None:
     p = sub.add_parser("exam", help="考试设置(新建、列出、分数线)", description="新建考试、列出考试、修改分数线。")
     actions = p.add_subparsers(dest="exam_command", metavar="操作", required=True)
 
-    c = actions.add_parser("create", help="新建考试", description=(
+    c = command(actions, "create", cmd_create, json=True, user=True, help="新建考试", description=(
         "新建一次考试,输出它的编号。科目写作 科目:满分,只考部分年级的科目写作 科目:满分:年级,"
         "如 --subjects 语文:100,数学:100,英语:100:3-6。分数线默认 优秀≥85%、及格≥60%、低分<40%(占满分)。"))
-    add_db_argument(c)
     c.add_argument("--name", required=True, help="考试名称")
     c.add_argument("--type", required=True, choices=exams.EXAM_TYPES, help="考试类型")
     c.add_argument("--term", help="学期代码,如 2026-2027-1(默认:当前学期)")
@@ -31,27 +30,18 @@ def register(sub) -> None:
     c.add_argument("--excellent", type=float, help="优秀线(满分的百分比,默认 85)")
     c.add_argument("--pass", dest="pass_pct", type=float, help="及格线(满分的百分比,默认 60)")
     c.add_argument("--low", type=float, help="低分线(满分的百分比,默认 40)")
-    add_user_argument(c)
-    add_json_argument(c)
-    c.set_defaults(func=cmd_create)
 
-    ls = actions.add_parser("list", help="列出考试", description="列出数据库中的考试(最新的在前)。")
-    add_db_argument(ls)
+    ls = command(actions, "list", cmd_list, json=True, help="列出考试", description="列出数据库中的考试(最新的在前)。")
     ls.add_argument("--term", help="只列出这一学期的考试,如 2026-2027-1")
-    add_json_argument(ls)
-    ls.set_defaults(func=cmd_list)
 
-    k = actions.add_parser("cutoff", help="修改分数线", description=(
+    k = command(actions, "cutoff", cmd_cutoff, user=True, help="修改分数线", description=(
         "修改一次考试某科目的分数线(满分的百分比);加 --grade 只改这一年级。"))
-    add_db_argument(k)
     k.add_argument("--exam", required=True, help="考试编号或名称")
     k.add_argument("--subject", required=True, help="科目")
     k.add_argument("--grade", type=int, help="只改这一年级")
     k.add_argument("--excellent", type=float, required=True, help="优秀线(%%)")
     k.add_argument("--pass", dest="pass_pct", type=float, required=True, help="及格线(%%)")
     k.add_argument("--low", type=float, required=True, help="低分线(%%)")
-    add_user_argument(k)
-    k.set_defaults(func=cmd_cutoff)
 
 
 def cmd_create(args) -> int:
@@ -76,8 +66,7 @@ def cmd_create(args) -> int:
 def cmd_list(args) -> int:
     """List the exams, newest first, as text or JSON. Returns the exit code."""
     with with_db(args, write=False) as session:
-        db = session.db
-        rows = exams.list_exams(db, args.term)
+        rows = exams.list_exams(session.db, args.term)
     if args.json:
         emit_json(rows)
         return 0

@@ -1,7 +1,7 @@
 """Commands for automatic timetabling: timetable generate, export-fet, import-fet."""
 from __future__ import annotations
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import add_term_argument, command, emit_json, with_db
 from app.errors import invalid
 from app.services.schools import school_by_code
 from app.services.subjects import SubjectIndex
@@ -16,77 +16,56 @@ def _scope_arguments(parser) -> None:
     where.add_argument("--school", metavar="CODE", help="只排这所学校(学校代码);走教教师在别校的课保持不动")
     where.add_argument("--township", nargs="?", const="", metavar="CODE",
                        help="整个乡镇所有校区一起排(县级数据库需写乡镇代码);不写时数据库只有一个乡镇则排整个乡镇")
-    parser.add_argument("--term", metavar="CODE", help="学期代码,如 2026-2027-1(默认:当前学期)")
+    add_term_argument(parser)
 
 
 def register(tsub) -> None:
     """Add generate, export-fet and import-fet to `timetable`."""
-    p = tsub.add_parser("generate", help="自动排课(学校或整个乡镇)",
-                        description="按课程计划、任课安排、作息时间、走教路程等自动排出课表。先尽快找到一张满足全部硬性"
-                                    "要求的课表,再在时限内改进空节等软性要求;结果经课表检查没有错误才写入(一个事务,"
-                                    "留有审计记录)。锁定的课保持不动。排不出时说明哪些要求相互冲突。")
-    add_db_argument(p)
+    p = command(tsub, "generate", cmd_generate, dry_run="只排课并显示结果,不写入", json=True, user=True, help="自动排课(学校或整个乡镇)",
+                description="按课程计划、任课安排、作息时间、走教路程等自动排出课表。先尽快找到一张满足全部硬性"
+                            "要求的课表,再在时限内改进空节等软性要求;结果经课表检查没有错误才写入(一个事务,"
+                            "留有审计记录)。锁定的课保持不动。排不出时说明哪些要求相互冲突。")
     _scope_arguments(p)
     p.add_argument("--time-limit", type=float, default=30.0, metavar="S", help="最长排课时间(秒,默认 30)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="随机种子(同一种子结果可重复,默认 0)")
-    p.add_argument("--dry-run", action="store_true", help="只排课并显示结果,不写入")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_generate)
 
-    p = tsub.add_parser("export-fet", help="把排课所需数据导出为 FET 文件",
-                        description="导出 FET 6 可以打开并排课的 .fet 文件:教师、班级、学科、任课(每节一个活动,备注中"
-                                    "带 SchoolQ 的任课编号)、教师每天最多节数、不能上课时间、小学不留空节、同一学科每天节数、"
-                                    "锁定的课;各校区作为楼宇,走教路程换算为教师换楼之间的最少空节。")
-    add_db_argument(p)
+    p = command(tsub, "export-fet", cmd_export_fet, help="把排课所需数据导出为 FET 文件",
+                description="导出 FET 6 可以打开并排课的 .fet 文件:教师、班级、学科、任课(每节一个活动,备注中"
+                            "带 SchoolQ 的任课编号)、教师每天最多节数、不能上课时间、小学不留空节、同一学科每天节数、"
+                            "锁定的课;各校区作为楼宇,走教路程换算为教师换楼之间的最少空节。")
     _scope_arguments(p)
     p.add_argument("--out", required=True, metavar="FILE.fet", help="写出的 .fet 文件")
-    p.set_defaults(func=cmd_export_fet)
 
-    p = tsub.add_parser("import-fet", help="导入 FET 排好的课表",
-                        description="读入 fet-cl 为 SchoolQ 导出的文件排好后写出的 *_data_and_timetable.fet,经课表检查"
-                                    "没有错误才写入(一个事务,留有审计记录)。其他学校自己做的 .fet 文件不能导入。")
-    add_db_argument(p)
+    p = command(tsub, "import-fet", cmd_import_fet, dry_run="只检查并显示结果,不写入", json=True, user=True, help="导入 FET 排好的课表",
+                description="读入 fet-cl 为 SchoolQ 导出的文件排好后写出的 *_data_and_timetable.fet,经课表检查"
+                            "没有错误才写入(一个事务,留有审计记录)。其他学校自己做的 .fet 文件不能导入。")
     p.add_argument("file", metavar="FILE.fet", help="fet-cl 写出的 *_data_and_timetable.fet")
-    p.add_argument("--dry-run", action="store_true", help="只检查并显示结果,不写入")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_import_fet)
 
-    p = tsub.add_parser("lock", help="锁定(或解锁)一节课,自动排课时保持不动",
-                        description="锁定某班某天某节已排的课;自动排课时锁定的课保持原样。--unlock 解锁。")
-    add_db_argument(p)
+    p = command(tsub, "lock", cmd_lock, user=True, help="锁定(或解锁)一节课,自动排课时保持不动",
+                description="锁定某班某天某节已排的课;自动排课时锁定的课保持原样。--unlock 解锁。")
     p.add_argument("--school", required=True, metavar="CODE", help="学校代码")
     p.add_argument("--class", dest="class_name", required=True, metavar="NAME", help="班级名称,如 三(1)班")
     p.add_argument("--day", type=int, required=True, metavar="N", help="星期几(1-7)")
     p.add_argument("--slot", type=int, required=True, metavar="N", help="第几个时段(作息时间中的序号)")
     p.add_argument("--unlock", action="store_true", help="解锁")
-    add_user_argument(p)
-    p.set_defaults(func=cmd_lock)
 
-    p = tsub.add_parser("unavailable", help="登记教师不能上课的时间(自动排课时避开)",
-                        description="登记或取消某位教师某天(或某天某节)不能上课;节次按该教师本校的作息时间编号。")
-    add_db_argument(p)
+    p = command(tsub, "unavailable", cmd_unavailable, user=True, help="登记教师不能上课的时间(自动排课时避开)",
+                description="登记或取消某位教师某天(或某天某节)不能上课;节次按该教师本校的作息时间编号。")
     p.add_argument("--teacher", required=True, metavar="STAFF_NO", help="教师工号")
     p.add_argument("--day", type=int, required=True, metavar="N", help="星期几(1-7)")
     p.add_argument("--slot", type=int, metavar="N", help="第几个时段(不写:整天)")
     p.add_argument("--reason", help="原因,如 中心校教研")
     p.add_argument("--clear", action="store_true", help="取消这条登记")
-    add_user_argument(p)
-    p.set_defaults(func=cmd_unavailable)
 
-    p = tsub.add_parser("event", help="设置全校固定活动(升旗、班会等)",
-                        description="某天某节全校固定活动:不写学科时这一节不排课(升旗、集会);写学科时每个班这一节都上该学科"
-                                    "(如班会记入综合实践活动)。--clear 取消。")
-    add_db_argument(p)
+    p = command(tsub, "event", cmd_event, user=True, help="设置全校固定活动(升旗、班会等)",
+                description="某天某节全校固定活动:不写学科时这一节不排课(升旗、集会);写学科时每个班这一节都上该学科"
+                            "(如班会记入综合实践活动)。--clear 取消。")
     p.add_argument("--school", required=True, metavar="CODE", help="学校代码")
     p.add_argument("--day", type=int, required=True, metavar="N", help="星期几(1-7)")
     p.add_argument("--slot", type=int, required=True, metavar="N", help="第几个时段(作息时间中的序号)")
     p.add_argument("--label", help="活动名称,如 升旗、班会")
     p.add_argument("--subject", help="这一节每班上的学科(名称或代码),如 综合实践活动")
     p.add_argument("--clear", action="store_true", help="取消这项固定活动")
-    add_user_argument(p)
-    p.set_defaults(func=cmd_event)
 
 
 def _school_ids(db, args) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.packages.registration_sheet import write_recovery_sheet, write_registration_sheet
 from app.packages.signing import own_key, write_public_key
 from app.packages.trust import list_trusted
@@ -16,27 +16,14 @@ def register(sub) -> None:
     keys = sub.add_parser("keys", help="签名密钥:指纹、导出公钥、已登记的密钥",
                           description="查看本数据库的签名密钥指纹、导出公钥文件(交给乡镇登记),列出本数据库信任的密钥。")
     group = keys.add_subparsers(dest="keys_command", metavar="子命令", required=True)
-    p = group.add_parser("fingerprint", help="显示本数据库签名密钥的指纹(电话核对用)")
-    add_db_argument(p)
-    add_json_argument(p)
-    p.set_defaults(func=cmd_fingerprint)
-    p = group.add_parser("export-public", help="导出公钥文件(.pem),交给乡镇中心校登记")
-    add_db_argument(p)
+    command(group, "fingerprint", cmd_fingerprint, json=True, help="显示本数据库签名密钥的指纹(电话核对用)")
+    p = command(group, "export-public", cmd_export_public, help="导出公钥文件(.pem),交给乡镇中心校登记")
     p.add_argument("--out", required=True, metavar="FILE", help="公钥文件路径,如 school.pem")
-    p.set_defaults(func=cmd_export_public)
-    p = group.add_parser("sheet", help="打印密钥登记表(PDF:单位、指纹、公钥、签字栏)")
-    add_db_argument(p)
+    p = command(group, "sheet", cmd_sheet, help="打印密钥登记表(PDF:单位、指纹、公钥、签字栏)")
     p.add_argument("--out", required=True, metavar="FILE", help="PDF 文件路径,如 登记表.pdf")
-    p.set_defaults(func=cmd_sheet)
-    p = group.add_parser("recovery-sheet", help="打印新的管理员口令恢复单(PDF;以前的恢复码作废),需要管理员口令")
-    add_db_argument(p)
+    p = command(group, "recovery-sheet", cmd_recovery_sheet, user=True, help="打印新的管理员口令恢复单(PDF;以前的恢复码作废),需要管理员口令")
     p.add_argument("--out", required=True, metavar="FILE", help="PDF 文件路径,如 恢复单.pdf")
-    add_user_argument(p)
-    p.set_defaults(func=cmd_recovery_sheet)
-    p = group.add_parser("trusted", help="列出本数据库已登记(信任)的学校或乡镇公钥")
-    add_db_argument(p)
-    add_json_argument(p)
-    p.set_defaults(func=cmd_trusted)
+    command(group, "trusted", cmd_trusted, json=True, help="列出本数据库已登记(信任)的学校或乡镇公钥")
 
 
 def _owner(db) -> str:
@@ -73,8 +60,7 @@ def cmd_export_public(args) -> int:
 def cmd_sheet(args) -> int:
     """Write the printable key registration sheet (PDF); return the exit code."""
     with with_db(args, write=False) as session:
-        db = session.db
-        path = write_registration_sheet(db, args.out)
+        path = write_registration_sheet(session.db, args.out)
     print(f"已生成密钥登记表:{path}")
     return 0
 
@@ -91,8 +77,7 @@ def cmd_recovery_sheet(args) -> int:
 def cmd_trusted(args) -> int:
     """List the keys this database trusts; return the exit code."""
     with with_db(args, write=False) as session:
-        db = session.db
-        rows = list_trusted(db)
+        rows = list_trusted(session.db)
     if args.json:
         emit_json([{k: r[k] for k in ("level", "code", "fingerprint", "active", "created_at")} for r in rows])
         return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.packages.config import NeedsConfirmation, import_config
 from app.packages.export import export_package, list_exports
 from app.packages.format import PackageRefused
@@ -16,47 +16,31 @@ def register(sub) -> None:
     package = sub.add_parser("package", help="数据包:导出签名数据包、校验数据包",
                              description="把本校(或本乡镇)一个学期的数据导出为签名数据包(写到 U 盘),或校验一个数据包。")
     group = package.add_subparsers(dest="package_command", metavar="子命令", required=True)
-    p = group.add_parser("export", help="导出签名数据包(打印写出的文件路径)",
-                         description="导出一个学期的数据包到 DIR(如 U 盘),写完后读回校验;需要管理员口令"
-                                     "(提示输入或环境变量 SCHOOLQ_PASSPHRASE)。")
-    add_db_argument(p)
+    p = command(group, "export", cmd_export, json=True, user=True, help="导出签名数据包(打印写出的文件路径)",
+                description="导出一个学期的数据包到 DIR(如 U 盘),写完后读回校验;需要管理员口令"
+                            "(提示输入或环境变量 SCHOOLQ_PASSPHRASE)。")
     p.add_argument("--out", required=True, metavar="DIR", help="写到哪个文件夹(如 U 盘)")
     p.add_argument("--term", metavar="TERM", help="学期,如 2025-2026-1(默认:当前学期)")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_export)
-    p = group.add_parser("verify", help="校验数据包文件(结构、校验值、签名)",
-                         description="检查数据包是否完整、未被改动,签名是否有效。给出 --pubkey 时用登记的公钥验证;"
-                                     "否则只能用包内附带的公钥,仅供参考。")
+    p = command(group, "verify", cmd_verify, db=False, json=True, help="校验数据包文件(结构、校验值、签名)",
+                description="检查数据包是否完整、未被改动,签名是否有效。给出 --pubkey 时用登记的公钥验证;"
+                            "否则只能用包内附带的公钥,仅供参考。")
     p.add_argument("file", metavar="FILE", help="数据包 .zip 文件")
     p.add_argument("--pubkey", metavar="PEM", help="登记的公钥文件")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_verify)
-    p = group.add_parser("list", help="列出本数据库导出过的数据包(含序号)")
-    add_db_argument(p)
-    add_json_argument(p)
-    p.set_defaults(func=cmd_list)
+    command(group, "list", cmd_list, json=True, help="列出本数据库导出过的数据包(含序号)")
 
-    p = sub.add_parser("import-config", help="学校导入乡镇下发的配置包(统考定义、评分预设、课程计划)",
-                       description="导入乡镇下发的配置包。第一次导入时显示乡镇密钥指纹,请电话核对后确认;"
-                                   "以后的配置包必须由同一把密钥签名。")
-    add_db_argument(p)
+    p = command(sub, "import-config", cmd_import_config, json=True, user=True, help="学校导入乡镇下发的配置包(统考定义、评分预设、课程计划)",
+                description="导入乡镇下发的配置包。第一次导入时显示乡镇密钥指纹,请电话核对后确认;"
+                            "以后的配置包必须由同一把密钥签名。")
     p.add_argument("file", metavar="FILE", help="配置包 .zip 文件")
     p.add_argument("--yes", action="store_true", help="第一次导入时不再询问,直接信任包中的乡镇密钥(已核对指纹时用于脚本)")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_import_config)
 
 
 def cmd_export(args) -> int:
     """Export a signed data package and print its path; return the exit code (2 when refused)."""
     with with_db(args, write=True) as session:
-        db = session.db
-        result = export_package(db, session.actor, session.passphrase, args.out, term_code=args.term)
+        result = export_package(session.db, session.actor, session.passphrase, args.out, term_code=args.term)
     if args.json:
-        emit_json({"path": str(result.path), "file": result.file_name, "sequence": result.sequence,
-                   "term": result.term_code, "size": result.size, "sha256": result.sha256,
-                   "fingerprint": result.fingerprint, "counts": result.counts})
+        emit_json(result.to_dict())
         return 0
     print(result.path)
     print(f"第 {result.sequence} 号数据包({result.term_code}),{result.size} 字节,已读回校验。", file=sys.stderr)
@@ -97,8 +81,7 @@ def cmd_verify(args) -> int:
 def cmd_list(args) -> int:
     """List the packages this database exported; return the exit code."""
     with with_db(args, write=False) as session:
-        db = session.db
-        rows = list_exports(db)
+        rows = list_exports(session.db)
     if args.json:
         emit_json(rows)
         return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.cli.stats_cmds import format_table
 from app.errors import Problem, ValidationError, invalid
 from app.preset_fields import describe_value, editable_fields, label_of
@@ -24,44 +24,26 @@ def register(sub) -> None:
                             description="三率一分、考试次数上限、篇7/篇17/篇20 评分、课表、工作量、听课、教学常规等方案。"
                                         "程序自带的方案只读;复制后可改,每次修改成为新的版本;乡镇下发的方案学校只能查看。")
     group = preset.add_subparsers(dest="preset_command", metavar="子命令", required=True)
-    p = group.add_parser("list", help="列出全部方案(编号、版本、校验码、依据、来源、是否在用)")
-    add_db_argument(p)
+    p = command(group, "list", cmd_list, json=True, help="列出全部方案(编号、版本、校验码、依据、来源、是否在用)")
     p.add_argument("--kind", choices=list(ALL_KINDS), help="只列这一类")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_list)
 
-    p = group.add_parser("show", help="显示一个方案的各项数值及其说明")
-    add_db_argument(p)
+    p = command(group, "show", cmd_show, json=True, help="显示一个方案的各项数值及其说明")
     p.add_argument("preset", metavar="ID", help="方案编号(或 编号@版本)")
     p.add_argument("--xlsx", metavar="FILE", help="同时写成 .xlsx 表格,改好“数值”列后用 preset edit --from 读回")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_show)
 
-    p = group.add_parser("copy", help="复制一个方案(复制后才能修改)")
-    add_db_argument(p)
+    p = command(group, "copy", cmd_copy, json=True, user=True, help="复制一个方案(复制后才能修改)")
     p.add_argument("preset", metavar="ID", help="要复制的方案编号")
     p.add_argument("--name", required=True, help="新方案的名称")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_copy)
 
-    p = group.add_parser("edit", help="修改复制的方案(成为新的版本)")
-    add_db_argument(p)
+    p = command(group, "edit", cmd_edit, json=True, user=True, help="修改复制的方案(成为新的版本)")
     p.add_argument("preset", metavar="ID", help="方案编号")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                    help="改一项,如 composite.mean=0.5(可多次;字段见 preset show)")
     p.add_argument("--from", dest="source", metavar="FILE",
                    help="从文件读回修改:preset show --json 输出的 JSON,或 preset show --xlsx 写出的表格")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_edit)
 
-    p = group.add_parser("activate", help="启用一个方案(同类方案只有一个在用)")
-    add_db_argument(p)
+    p = command(group, "activate", cmd_activate, json=True, user=True, help="启用一个方案(同类方案只有一个在用)")
     p.add_argument("preset", metavar="ID", help="方案编号")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_activate)
 
 
 def _origin(entry: Entry) -> str:

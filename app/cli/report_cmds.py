@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.cli.common import add_db_argument, with_db
+from app.cli.common import command, with_db
 from app.errors import invalid
 from app.reports import KINDS, make_report
 from app.reports.all_schools import write_all_school_reports
@@ -16,10 +16,9 @@ from app.services.exams import find_exam
 def register(sub) -> None:
     """Add the `report` command to the parser."""
     kinds = ";".join(f"{k} {v}" for k, v in KINDS.items())
-    p = sub.add_parser("report", help="生成报表(PDF 或 Excel)", description=(
+    p = command(sub, "report", cmd_report, help="生成报表(PDF 或 Excel)", description=(
         f"生成一次考试的报表,按 --out 的扩展名写成 PDF(A4,可直接打印)或 .xlsx。报表种类:{kinds}。"
         "进步值与增值默认与同一批学生上一次同类、同范围的考试比较(统测比上一次统测,中间的月考不算),可用 --baseline 指定基线考试;报告上印出所用的基线。"))
-    add_db_argument(p)
     p.add_argument("--kind", required=True, choices=list(KINDS), help="报表种类")
     p.add_argument("--exam", required=True, help="考试编号或名称(schoolq exam list 可查)")
     p.add_argument("--out", required=True, help="输出文件,扩展名 .pdf 或 .xlsx;与 --all-schools 同用时为文件夹")
@@ -32,7 +31,6 @@ def register(sub) -> None:
     p.add_argument("--township", help="乡镇代码(乡镇汇总;默认本库的乡镇)")
     p.add_argument("--baseline", help="基线考试编号或名称(默认:同一批学生上一次同类、同范围的考试,如统测与上一次统测比)")
     p.add_argument("--per-page", type=int, choices=(1, 2), default=2, help="成绩通知单每页几张(默认 2)")
-    p.set_defaults(func=cmd_report)
 
 
 def cmd_report(args) -> int:

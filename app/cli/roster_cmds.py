@@ -5,7 +5,7 @@ Exit code 0 when the file was written (or a --dry-run found no problem), 2 when 
 """
 from __future__ import annotations
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import add_sheet_arguments, command, emit_json, report_plan, with_db, write_plan
 from app.importing.roster import apply_roster, read_roster
 from app.importing.teachers import apply_teachers, read_teachers
 from app.services.schools import school_by_code
@@ -15,16 +15,11 @@ def register(sub) -> None:
     """Add the import-roster and import-teachers commands to the CLI."""
     for name, what, func in (("import-roster", "学生名册", cmd_import_roster),
                              ("import-teachers", "教师名册", cmd_import_teachers)):
-        p = sub.add_parser(name, help=f"从 Excel/CSV 导入{what}",
-                           description=f"从 Excel(.xlsx)或 CSV 文件导入{what}。先检查整个文件,"
-                                       "有任何问题就不写入,并逐条列出问题所在的工作表、行和列。")
-        add_db_argument(p)
-        p.add_argument("file", metavar="FILE", help="要导入的 .xlsx / .xlsm / .csv 文件")
-        p.add_argument("--school", metavar="CODE", help="导入到哪所学校(学校代码);乡镇数据库中表内没有“学校”列时需要")
-        p.add_argument("--dry-run", action="store_true", help="只检查并显示将做的修改,不写入")
-        add_json_argument(p)
-        add_user_argument(p)
-        p.set_defaults(func=func)
+        p = command(sub, name, func, dry_run="只检查并显示将做的修改,不写入", json=True, user=True,
+                    help=f"从 Excel/CSV 导入{what}",
+                    description=f"从 Excel(.xlsx)或 CSV 文件导入{what}。先检查整个文件,"
+                                "有任何问题就不写入,并逐条列出问题所在的工作表、行和列。")
+        add_sheet_arguments(p, "导入到哪所学校(学校代码);乡镇数据库中表内没有“学校”列时需要")
 
 
 def cmd_import_roster(args) -> int:
@@ -42,14 +37,10 @@ def _run(args, read, apply, unit: str) -> int:
         db = session.db
         school_id = school_by_code(db, args.school)["id"] if args.school else None
         plan = read(db, args.file, school_id=school_id)
-        refused = bool(plan.problems)
-        written = False
-        if not refused and not args.dry_run:
-            apply(db, session.actor, plan)
-            written = True
+        written = write_plan(session, plan, apply, args.dry_run)
     if args.json:
         emit_json({**plan.to_dict(), "written": written})
-        return 2 if refused else 0
+        return 2 if plan.problems else 0
     summary = plan.summary()
     verb = "已" if written else "将"
     line = f"{verb}新增 {summary['add']} {unit},更新 {summary['update']} 名,未变 {summary['unchanged']} 名"
@@ -57,14 +48,4 @@ def _run(args, read, apply, unit: str) -> int:
     if new_classes:
         line += f";{verb}新建班级 {'、'.join(new_classes)}"
     print(line + "。")
-    for problem in plan.problems:
-        print(str(problem))
-    for warning in plan.warnings:
-        print(f"提醒:{warning}")
-    if refused:
-        print(f"发现 {len(plan.problems)} 个问题(涉及 {summary['rows_with_problems']} 行),未写入任何数据。"
-              "请改正后重新导入。")
-        return 2
-    if args.dry_run:
-        print("这是试运行(--dry-run),未写入任何数据。")
-    return 0
+    return report_plan(plan, args.dry_run, summary["rows_with_problems"])

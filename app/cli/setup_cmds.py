@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from app import __version__
-from app.cli.common import add_db_argument, add_json_argument, emit_json, new_database, passphrase, with_db
+from app.cli.common import command, emit_json, new_database, passphrase, with_db
 from app.db.database import schema_version
 from app.db.migrations import program_schema_version
 from app.errors import invalid
@@ -20,35 +20,28 @@ from app.services.users import recover_account
 
 
 def register(sub) -> None:
-    p = sub.add_parser("init", help="新建一所学校的数据库", description="新建一所学校的空数据库。")
+    p = command(sub, "init", cmd_init, db=False, help="新建一所学校的数据库", description="新建一所学校的空数据库。")
     p.add_argument("path", metavar="PATH", help="新数据库文件路径")
     p.add_argument("--code", required=True, help="学校代码(字母和数字)")
     p.add_argument("--name", required=True, help="学校名称")
     p.add_argument("--type", required=True, choices=SCHOOL_TYPES, help="学校类型")
     p.add_argument("--township", help="所属乡镇代码")
     p.add_argument("--township-name", help="所属乡镇名称")
-    p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("demo", help="生成演示数据库", description="生成确定性的演示数据(同一种子得到同样的数据)。")
+    p = command(sub, "demo", cmd_demo, db=False, help="生成演示数据库", description="生成确定性的演示数据(同一种子得到同样的数据)。")
     p.add_argument("path", metavar="PATH", help="要写入的数据库文件路径(不能已存在)")
     p.add_argument("--seed", type=int, default=1, help="随机种子(默认 1)")
     p.add_argument("--scale", choices=("township", "county"), default="township",
                    help="township:一个乡镇六所学校;county:约 200 所学校、6 万学生(用于性能测试)")
     p.add_argument("--school-dbs", metavar="DIR", help="同时为每所演示学校写出它自己的数据库(口令 demo)")
-    p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("recover", help="用恢复码重设忘记的管理员口令",
-                       description="忘记管理员口令时,用设立数据库时打印的恢复码重设口令;签名密钥改由新口令保护,"
-                                   "指纹不变。恢复码来自提示或环境变量 SCHOOLQ_RECOVERY_CODE,新口令来自提示或 "
-                                   "SCHOOLQ_PASSPHRASE。")
-    add_db_argument(p)
+    p = command(sub, "recover", cmd_recover, help="用恢复码重设忘记的管理员口令",
+                description="忘记管理员口令时,用设立数据库时打印的恢复码重设口令;签名密钥改由新口令保护,"
+                            "指纹不变。恢复码来自提示或环境变量 SCHOOLQ_RECOVERY_CODE,新口令来自提示或 "
+                            "SCHOOLQ_PASSPHRASE。")
     p.add_argument("--user", default="admin", help="要恢复的管理员账号(默认 admin)")
-    p.set_defaults(func=cmd_recover)
 
-    p = sub.add_parser("info", help="显示数据库概况", description="显示数据库中的学校、班级、学生等数量。")
-    add_db_argument(p)
-    add_json_argument(p)
-    p.set_defaults(func=cmd_info)
+    command(sub, "info", cmd_info, json=True, help="显示数据库概况", description="显示数据库中的学校、班级、学生等数量。")
 
 
 def cmd_init(args) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from app.cli.common import add_db_argument, add_json_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.services.exams import find_exam
 from app.stats.presets import resolve
 from app.stats.groups import LEVEL_NAMES, LEVELS, group_stats
@@ -12,11 +12,10 @@ from app.stats.vocabulary import BASIS_WORDS, format_figure, grades_text, label,
 
 def register(sub) -> None:
     """Add the `stats` command to the parser."""
-    p = sub.add_parser("stats", help="考试质量统计(三率一分、分数段、名次)", description=(
+    p = command(sub, "stats", cmd_stats, json=True, help="考试质量统计(三率一分、分数段、名次)", description=(
         "按班级、年级、学校或乡镇统计一次考试各科的应考/实考/缺考/免考人数,平均分、标准差、中位数、"
         "最高最低分,及格率、优秀率、低分率,十个分数段人数和三率一分综合分。人数少于最小样本的组标注"
         "“样本过小”,不参加排名。"))
-    add_db_argument(p)
     p.add_argument("--exam", required=True, help="考试编号或名称(schoolq exam list 可查)")
     p.add_argument("--level", choices=LEVELS, default="class",
                    help="统计层级:class 班级(默认)、grade 学校的年级、school 学校、township 乡镇")
@@ -27,8 +26,6 @@ def register(sub) -> None:
     p.add_argument("--grade", type=int, help="只看这一年级")
     p.add_argument("--subject", help="只看这一学科")
     p.add_argument("--school", help="只看这所学校(学校代码)")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_stats)
 
 
 def _width(text: str) -> int:

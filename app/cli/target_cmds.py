@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.cli.stats_cmds import format_table
 from app.reports.targets import build_letter
 from app.services.exams import find_exam
@@ -20,8 +20,7 @@ def register(sub) -> None:
                             description="质量目标按 学校 × 学期 × 年级 × 学科 × 指标 设定(指标:"
                                         + "、".join(METRICS.values()) + ");由乡镇设定,随配置包下发到学校。")
     group = target.add_subparsers(dest="target_command", metavar="子命令", required=True)
-    p = group.add_parser("set", help="设定一条目标(同一学校、学期、年级、学科、指标已有目标时改为新值)")
-    add_db_argument(p)
+    p = command(group, "set", cmd_set, user=True, help="设定一条目标(同一学校、学期、年级、学科、指标已有目标时改为新值)")
     p.add_argument("--school", required=True, help="学校代码")
     p.add_argument("--metric", required=True, help="指标:" + "、".join(METRICS.values()))
     p.add_argument("--target", required=True, help="目标值:比率写 85% 或 85,名次写 3")
@@ -29,37 +28,23 @@ def register(sub) -> None:
     p.add_argument("--subject", help="学科(不写:各学科)")
     p.add_argument("--term", help="学期,如 2026-2027-1(默认当前学期)")
     p.add_argument("--note", help="说明")
-    add_user_argument(p)
-    p.set_defaults(func=cmd_set)
 
-    p = group.add_parser("import", help="从表格导入目标(列:学校代码、学期、年级、学科、指标、目标值、备注;全部无误才写入)")
-    add_db_argument(p)
+    p = command(group, "import", cmd_import, json=True, user=True, help="从表格导入目标(列:学校代码、学期、年级、学科、指标、目标值、备注;全部无误才写入)")
     p.add_argument("file", metavar="FILE", help=".xlsx/.xls/.csv 文件")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_import)
 
-    p = group.add_parser("list", help="列出目标")
-    add_db_argument(p)
+    p = command(group, "list", cmd_list, json=True, help="列出目标")
     p.add_argument("--school", help="只看这所学校")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_list)
 
-    p = group.add_parser("results", help="目标与考试结果对照:完成 / 未完成 及差额")
-    add_db_argument(p)
+    p = command(group, "results", cmd_results, json=True, help="目标与考试结果对照:完成 / 未完成 及差额")
     p.add_argument("--exam", required=True, help="考试编号或名称")
     p.add_argument("--school", help="只看这所学校")
     p.add_argument("--baseline", help="进步值目标的基线考试(默认:上一次有共同学生的考试)")
     p.add_argument("--missed", action="store_true", help="只列未完成的目标")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_results)
 
-    p = group.add_parser("letter", help="打印一所学校的教学质量目标责任书(PDF)")
-    add_db_argument(p)
+    p = command(group, "letter", cmd_letter, help="打印一所学校的教学质量目标责任书(PDF)")
     p.add_argument("--school", required=True, help="学校代码")
     p.add_argument("--term", help="学期(默认当前学期)")
     p.add_argument("--out", required=True, metavar="FILE", help="写到哪个 .pdf 文件")
-    p.set_defaults(func=cmd_letter)
 
 
 def cmd_set(args) -> int:

@@ -3,7 +3,8 @@ timetable check / plan / print, import-timetable, workload, observations, routin
 from __future__ import annotations
 
 from app.cli import generate_cmds
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import (add_school_argument, add_sheet_arguments, add_term_argument, command, emit_json,
+                              report_plan, with_db, write_plan)
 from app.errors import invalid
 from app.routine.checks import LINKS, routine_summary
 from app.routine.observations import observation_progress
@@ -16,14 +17,6 @@ from app.validation.text import parse_date
 from app.workload.compute import STATUS_NAMES, teacher_workloads
 
 
-def _term_argument(parser) -> None:
-    parser.add_argument("--term", metavar="CODE", help="学期代码,如 2026-2027-1(默认:当前学期)")
-
-
-def _school_argument(parser, required: bool = False) -> None:
-    parser.add_argument("--school", metavar="CODE", required=required, help="只看这所学校(学校代码)")
-
-
 def register(sub) -> None:
     """Add timetable, import-timetable, workload, observations and routine to the CLI."""
     group = sub.add_parser("timetable", help="课表:合规检查、课程计划、打印",
@@ -31,20 +24,16 @@ def register(sub) -> None:
                                        "课程计划与打印。")
     tsub = group.add_subparsers(dest="timetable_command", metavar="子命令", required=True)
 
-    p = tsub.add_parser("check", help="检查课表是否合规", description="按课程计划和规则检查课表,列出发现的问题。")
-    add_db_argument(p)
-    _school_argument(p)
-    _term_argument(p)
+    p = command(tsub, "check", cmd_check, json=True, help="检查课表是否合规", description="按课程计划和规则检查课表,列出发现的问题。")
+    add_school_argument(p)
+    add_term_argument(p)
     p.add_argument("--travel-minutes", type=int, metavar="N",
                    help="走教教师两校之间的路程时间(分钟),覆盖默认的 30 分钟(已单独设置的两校之间除外)")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_check)
 
-    p = tsub.add_parser("print", help="打印班级或教师课表(A4 PDF)",
-                        description="把班级课表或教师课表写成 A4 PDF,每班、每人一页。")
-    add_db_argument(p)
-    _school_argument(p, required=True)
-    _term_argument(p)
+    p = command(tsub, "print", cmd_print, help="打印班级或教师课表(A4 PDF)",
+                description="把班级课表或教师课表写成 A4 PDF,每班、每人一页。")
+    add_school_argument(p, required=True)
+    add_term_argument(p)
     p.add_argument("--class", dest="classes", action="append", default=[], metavar="NAME",
                    help="班级名称,如 三(1)班;可写多次")
     p.add_argument("--teacher", dest="teachers", action="append", default=[], metavar="NAME",
@@ -52,56 +41,37 @@ def register(sub) -> None:
     p.add_argument("--all-classes", action="store_true", help="本校全部班级")
     p.add_argument("--all-teachers", action="store_true", help="本校全部有课的教师")
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="输出的 PDF 文件")
-    p.set_defaults(func=cmd_print)
 
-    p = tsub.add_parser("plan", help="查看或复制课程计划",
-                        description="显示学校执行的课程计划(每周课时,统考与否);--copy 把预设复制为本校课程计划以便调整。")
-    add_db_argument(p)
-    _school_argument(p, required=True)
+    p = command(tsub, "plan", cmd_plan, json=True, user=True, help="查看或复制课程计划",
+                description="显示学校执行的课程计划(每周课时,统考与否);--copy 把预设复制为本校课程计划以便调整。")
+    add_school_argument(p, required=True)
     p.add_argument("--copy", action="store_true", help="把默认预设复制为本校课程计划(已有本校计划时不复制)")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_plan)
 
     generate_cmds.register(tsub)
 
-    p = sub.add_parser("import-timetable", help="从 Excel/CSV 导入课表",
-                       description="导入课表:长表(学校、班级、星期、节次、科目、教师 各一列,每行一节课)或打印用的"
-                                   "课表格式(每班一张或一块,行为节次、列为星期一至星期五,格内如“语文 张三”)。"
-                                   "先检查整个文件,有任何问题就不写入;文件中出现的班级,其本学期课表整体替换。")
-    add_db_argument(p)
-    p.add_argument("file", metavar="FILE", help="要导入的 .xlsx / .xlsm / .csv 文件")
-    p.add_argument("--school", metavar="CODE", help="导入到哪所学校(学校代码);乡镇数据库中表内看不出学校时需要")
-    p.add_argument("--dry-run", action="store_true", help="只检查并显示将导入的课,不写入")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_import_timetable)
+    p = command(sub, "import-timetable", cmd_import_timetable, dry_run="只检查并显示将导入的课,不写入", json=True, user=True,
+                help="从 Excel/CSV 导入课表",
+                description="导入课表:长表(学校、班级、星期、节次、科目、教师 各一列,每行一节课)或打印用的"
+                            "课表格式(每班一张或一块,行为节次、列为星期一至星期五,格内如“语文 张三”)。"
+                            "先检查整个文件,有任何问题就不写入;文件中出现的班级,其本学期课表整体替换。")
+    add_sheet_arguments(p, "导入到哪所学校(学校代码);乡镇数据库中表内看不出学校时需要")
 
-    p = sub.add_parser("workload", help="教师工作量与均衡情况",
-                       description="按课表(没有课表的学校按任课安排)统计每位教师的周课时与折算工作量,对照标准工作量。")
-    add_db_argument(p)
-    _school_argument(p)
-    _term_argument(p)
+    p = command(sub, "workload", cmd_workload, json=True, help="教师工作量与均衡情况",
+                description="按课表(没有课表的学校按任课安排)统计每位教师的周课时与折算工作量,对照标准工作量。")
+    add_school_argument(p)
+    add_term_argument(p)
     p.add_argument("--balance", action="store_true", help="输出按学科、年级、学校的均衡情况,而不是每位教师")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_workload)
 
-    p = sub.add_parser("observations", help="听课任务完成情况",
-                       description="每位领导本学期的听课任务(按职务)、已听节数,以及按学期进度是否落后。")
-    add_db_argument(p)
-    _school_argument(p)
-    _term_argument(p)
+    p = command(sub, "observations", cmd_observations, json=True, help="听课任务完成情况",
+                description="每位领导本学期的听课任务(按职务)、已听节数,以及按学期进度是否落后。")
+    add_school_argument(p)
+    add_term_argument(p)
     p.add_argument("--as-of", metavar="DATE", help="按哪一天计算进度(默认今天),如 2026-11-16")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_observations)
 
-    p = sub.add_parser("routine", help="教学常规检查汇总",
-                       description="本学期备、讲、批、辅、考、思、研七个环节的检查次数与得分,按教师和学校汇总。")
-    add_db_argument(p)
-    _school_argument(p)
-    _term_argument(p)
-    add_json_argument(p)
-    p.set_defaults(func=cmd_routine)
+    p = command(sub, "routine", cmd_routine, json=True, help="教学常规检查汇总",
+                description="本学期备、讲、批、辅、考、思、研七个环节的检查次数与得分,按教师和学校汇总。")
+    add_school_argument(p)
+    add_term_argument(p)
 
 
 def _school_id(db, code: str | None) -> str | None:
@@ -275,14 +245,10 @@ def cmd_import_timetable(args) -> int:
     with with_db(args, write=not args.dry_run) as session:
         db = session.db
         plan = read_timetable(db, args.file, school_id=_school_id(db, args.school))
-        refused = bool(plan.problems)
-        written = False
-        if not refused and not args.dry_run:
-            apply_timetable(db, session.actor, plan)
-            written = True
+        written = write_plan(session, plan, apply_timetable, args.dry_run)
     if args.json:
         emit_json({**plan.to_dict(), "written": written})
-        return 2 if refused else 0
+        return 2 if plan.problems else 0
     summary = plan.summary()
     form = "长表" if plan.form == "long" else "课表格式"
     verb = "已" if written else "将"
@@ -290,13 +256,4 @@ def cmd_import_timetable(args) -> int:
           f"(替换原有 {summary['replaced_lessons']} 节)。")
     if plan.new_day_plans:
         print(f"{len(plan.new_day_plans)} 所学校还没有作息时间,{verb}按默认作息时间建立。")
-    for problem in plan.problems:
-        print(str(problem))
-    for warning in plan.warnings:
-        print(f"提醒:{warning}")
-    if refused:
-        print(f"发现 {len(plan.problems)} 个问题,未写入任何数据。请改正后重新导入。")
-        return 2
-    if args.dry_run:
-        print("这是试运行(--dry-run),未写入任何数据。")
-    return 0
+    return report_plan(plan, args.dry_run)

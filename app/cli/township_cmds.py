@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from app.cli.common import command, emit_json, new_database, with_db
 from app.cli.stats_cmds import format_table
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, new_database, with_db
 from app.packages.config import export_config
 from app.packages.township_import import import_packages
 from app.packages.trust import register_key
@@ -31,15 +31,13 @@ def register(sub) -> None:
     township = sub.add_parser("township", help="乡镇中心校:登记学校公钥、导入数据包、下发配置、汇总检查",
                               description="乡镇(或县级)数据库的操作。")
     group = township.add_subparsers(dest="township_command", metavar="子命令", required=True)
-    p = group.add_parser("init", help="新建乡镇数据库")
+    p = command(group, "init", cmd_init, db=False, help="新建乡镇数据库")
     p.add_argument("db", metavar="DB", help="新数据库文件路径")
     p.add_argument("--code", required=True, help="乡镇代码(字母和数字)")
     p.add_argument("--name", required=True, help="乡镇名称")
     p.add_argument("--county", help="所属县名称")
-    p.set_defaults(func=cmd_init)
 
-    p = group.add_parser("register", help="登记学校(或县级数据库中登记乡镇)的公钥,显示指纹以便核对")
-    add_db_argument(p)
+    p = command(group, "register", cmd_register, json=True, user=True, help="登记学校(或县级数据库中登记乡镇)的公钥,显示指纹以便核对")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--school-code", help="学校代码(乡镇数据库)")
     who.add_argument("--township-code", help="乡镇代码(县级数据库)")
@@ -47,76 +45,50 @@ def register(sub) -> None:
     p.add_argument("--name", help="学校(乡镇)名称;本数据库还没有这所学校时用来建立它,否则第一个数据包会建立它")
     p.add_argument("--type", choices=SCHOOL_TYPES, help="学校类型(与 --name 一起用)")
     p.add_argument("--replace", action="store_true", help="对方换了密钥:停用旧密钥,登记新密钥")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_register)
 
-    p = group.add_parser("import", help="导入学校的数据包(可一次多个)",
-                         description="逐个检查并导入数据包:接受、重复或拒收(附原因)。全部接受或重复时退出码 0,"
-                                     "有拒收时 2。")
-    add_db_argument(p)
+    p = command(group, "import", cmd_import, json=True, user=True, help="导入学校的数据包(可一次多个)",
+                description="逐个检查并导入数据包:接受、重复或拒收(附原因)。全部接受或重复时退出码 0,"
+                            "有拒收时 2。")
     p.add_argument("files", nargs="+", metavar="FILE", help="数据包 .zip 文件")
     p.add_argument("--accept-shrink", action="store_true",
                    help="确认导入会删除该校两成以上学生或成绩的数据包(不加时这样的包暂不导入,并显示数量)")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_import)
 
-    p = group.add_parser("export-config", help="导出下发给学校的配置包(统考定义、评分预设、课程计划、乡镇公钥)")
-    add_db_argument(p)
+    p = command(group, "export-config", cmd_export_config, json=True, user=True,
+                help="导出下发给学校的配置包(统考定义、评分预设、课程计划、乡镇公钥)")
     p.add_argument("--out", required=True, metavar="DIR", help="写到哪个文件夹(如 U 盘)")
     p.add_argument("--term", metavar="TERM", help="学期,如 2025-2026-1(默认:当前学期)")
-    add_json_argument(p)
-    add_user_argument(p)
-    p.set_defaults(func=cmd_export_config)
 
-    p = group.add_parser("status", help="各校数据包接收情况(最近一包、日期、缺号)")
-    add_db_argument(p)
-    add_json_argument(p)
-    p.set_defaults(func=cmd_status)
+    command(group, "status", cmd_status, json=True, help="各校数据包接收情况(最近一包、日期、缺号)")
 
-    p = group.add_parser("checks", help="跨校检查:同一学籍号在两校、走教教师同一时间排在两校;--exam 时列出缺数据的学校")
-    add_db_argument(p)
+    p = command(group, "checks", cmd_checks, json=True, help="跨校检查:同一学籍号在两校、走教教师同一时间排在两校;--exam 时列出缺数据的学校")
     p.add_argument("--exam", metavar="EXAM_ID", help="列出这次考试还没有成绩的学校")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_checks)
 
-    p = group.add_parser("score", help="篇7 乡镇质量检测评分:各校单科成绩、学校总评、奖惩标记",
-                         description="单科成绩 = 巩固率 10% + 人均分 50% + 优秀率 20% + 前50名人数 20%(参评学生数以秋季入学"
-                                     "名册为准);学校总评 = 各年级各科目得分之和,教学点不参与学校总评;分两组排名;"
-                                     "奖惩标记附原文。方案可用 schoolq preset 复制修改。")
-    add_db_argument(p)
+    p = command(group, "score", cmd_score, json=True, help="篇7 乡镇质量检测评分:各校单科成绩、学校总评、奖惩标记",
+                description="单科成绩 = 巩固率 10% + 人均分 50% + 优秀率 20% + 前50名人数 20%(参评学生数以秋季入学"
+                            "名册为准);学校总评 = 各年级各科目得分之和,教学点不参与学校总评;分两组排名;"
+                            "奖惩标记附原文。方案可用 schoolq preset 复制修改。")
     p.add_argument("--exam", required=True, help="考试编号或名称")
     p.add_argument("--preset", help="篇7 方案编号(默认:在用的方案)")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_score)
 
-    p = group.add_parser("annual", help="篇20 年度绩效考核:由考核表算出各校得分、等次和中心小学得分",
-                         description="绩效得分 = 指标体系得分×60% + 动态考核得分×30% + 满意度×10% + 教育质量得分(≤10);"
-                                     "满意度 =(满意×1 + 较满意×0.8 + 基本满意×0.6)÷有效票数×100,班子 30%、群众 70%;"
-                                     "中心小学得分 = 校本部×60% + 村级学校平均×40%。考核表列:学校代码、指标体系得分、动态考核得分、"
-                                     "班子满意、班子较满意、班子基本满意、班子有效票数、群众满意、群众较满意、群众基本满意、"
-                                     "群众有效票数、教育质量得分、政治素质等次、党建等次、通报批评、严重事件。")
-    add_db_argument(p)
+    p = command(group, "annual", cmd_annual, json=True, help="篇20 年度绩效考核:由考核表算出各校得分、等次和中心小学得分",
+                description="绩效得分 = 指标体系得分×60% + 动态考核得分×30% + 满意度×10% + 教育质量得分(≤10);"
+                            "满意度 =(满意×1 + 较满意×0.8 + 基本满意×0.6)÷有效票数×100,班子 30%、群众 70%;"
+                            "中心小学得分 = 校本部×60% + 村级学校平均×40%。考核表列:学校代码、指标体系得分、动态考核得分、"
+                            "班子满意、班子较满意、班子基本满意、班子有效票数、群众满意、群众较满意、群众基本满意、"
+                            "群众有效票数、教育质量得分、政治素质等次、党建等次、通报批评、严重事件。")
     p.add_argument("--sheet", required=True, metavar="FILE", help="填好的考核表(.xlsx/.xls/.csv)")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_annual)
 
-    p = group.add_parser("evaluation", help="篇10 学校教学质量评估(240 分):学校自评与乡镇评分、等级",
-                         description="过程性 100 + 效益性 100 + 发展性 40;达标 ≥ 192,基本达标 144–191,不达标 < 144。"
-                                     "评估表每行一个评估要点,列:学校代码、部分、项目、满分、自评得分、乡镇评分。")
-    add_db_argument(p)
+    p = command(group, "evaluation", cmd_evaluation, json=True, help="篇10 学校教学质量评估(240 分):学校自评与乡镇评分、等级",
+                description="过程性 100 + 效益性 100 + 发展性 40;达标 ≥ 192,基本达标 144–191,不达标 < 144。"
+                            "评估表每行一个评估要点,列:学校代码、部分、项目、满分、自评得分、乡镇评分。")
     p.add_argument("--sheet", required=True, metavar="FILE", help="填好的评估表(.xlsx/.xls/.csv)")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_evaluation)
 
     county = sub.add_parser("county", help="县级数据库:新建(登记与导入用 township register/import)")
     group = county.add_subparsers(dest="county_command", metavar="子命令", required=True)
-    p = group.add_parser("init", help="新建县级数据库")
+    p = command(group, "init", cmd_county_init, db=False, help="新建县级数据库")
     p.add_argument("db", metavar="DB", help="新数据库文件路径")
     p.add_argument("--code", required=True, help="县代码(字母和数字)")
     p.add_argument("--name", required=True, help="县名称")
-    p.set_defaults(func=cmd_county_init)
 
 
 def cmd_init(args) -> int:
@@ -136,8 +108,7 @@ def cmd_register(args) -> int:
     pem = Path(args.pubkey).read_bytes()
     level, code = ("school", args.school_code) if args.school_code else ("township", args.township_code)
     with with_db(args, write=True) as session:
-        db = session.db
-        result = register_key(db, session.actor, level=level, code=code, pem=pem, replace=args.replace,
+        result = register_key(session.db, session.actor, level=level, code=code, pem=pem, replace=args.replace,
                               name=args.name, school_type=args.type)
     if args.json:
         emit_json({"level": level, "code": code.upper(), **result})
@@ -176,12 +147,9 @@ def cmd_import(args) -> int:
 def cmd_export_config(args) -> int:
     """Export the config package for the schools and print its path; return the exit code."""
     with with_db(args, write=True) as session:
-        db = session.db
-        result = export_config(db, session.actor, session.passphrase, args.out, term_code=args.term)
+        result = export_config(session.db, session.actor, session.passphrase, args.out, term_code=args.term)
     if args.json:
-        emit_json({"path": str(result.path), "sequence": result.sequence, "term": result.term_code,
-                   "size": result.size, "sha256": result.sha256, "fingerprint": result.fingerprint,
-                   "counts": result.counts})
+        emit_json(result.to_dict())
         return 0
     print(result.path)
     print(f"第 {result.sequence} 号配置包({result.term_code}):统考 {result.counts['exams']} 个,已读回校验;"
@@ -192,8 +160,7 @@ def cmd_export_config(args) -> int:
 def cmd_status(args) -> int:
     """Print the packages received per school; return the exit code."""
     with with_db(args, write=False) as session:
-        db = session.db
-        rows = views.package_status(db)
+        rows = views.package_status(session.db)
     if args.json:
         emit_json(rows)
         return 0

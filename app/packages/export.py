@@ -53,6 +53,12 @@ class ExportResult:
     fingerprint: str
     counts: dict
 
+    def to_dict(self) -> dict:
+        """Return the result as plain data (for --json): path, file, sequence, term, size,
+        sha256, fingerprint and the counts of what the package holds."""
+        return {"path": str(self.path), "file": self.file_name, "sequence": self.sequence, "term": self.term_code,
+                "size": self.size, "sha256": self.sha256, "fingerprint": self.fingerprint, "counts": self.counts}
+
 
 def local_scoring_presets(db: Database) -> list[dict]:
     """Return id, name, kind, version, content hash and origin (the township that sent it, or None)

@@ -1,9 +1,18 @@
-"""What the charts of the reports and of the 质量分析 screen show, worked out once: score-band shares
-and the value axes. Plain numbers; the PDF draws them with reportlab (app.reports.charts), the
-screen with pyqtgraph (ui.widgets.charts)."""
+"""What the charts of the reports and of the screens show, worked out once: score-band shares, the
+rates compared between groups, the value axes and the colours. Plain numbers; the PDF draws them
+with reportlab (app.reports.charts), the screen with QPainter (ui.widgets.chart)."""
 from __future__ import annotations
 
 BAND_LABELS = ["0-", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "90-100"]
+COLOURS = ("#1f4e79", "#e07b39", "#4e9a51", "#c0392b", "#7d5ba6", "#8c6d46", "#d16fa6", "#6f6f6f", "#a8a232",
+           "#2a9fb0")
+# The rates a comparison of classes or schools shows, as percents: (series name, figure key).
+RATES = (("平均分(占满分%)", "mean_pct"), ("及格率", "pass_rate"), ("优秀率", "excellent_rate"))
+
+
+def rate_series(groups: list[dict]) -> dict[str, list[float | None]]:
+    """Return {series name: the groups' figure as a percent (None where it has none)} for RATES."""
+    return {name: [None if g[key] is None else 100 * g[key] for g in groups] for name, key in RATES}
 
 
 def band_shares(bands: dict[str, list[int]]) -> tuple[dict[str, list[float | None]], float]:

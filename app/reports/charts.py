@@ -16,11 +16,10 @@ from reportlab.graphics.shapes import Drawing, String  # noqa: E402
 from reportlab.lib import colors  # noqa: E402
 from reportlab.lib.units import mm  # noqa: E402
 
-from app.reports.chart_data import BAND_LABELS, band_shares, trend_floor  # noqa: E402
+from app.reports.chart_data import BAND_LABELS, COLOURS, band_shares, trend_floor  # noqa: E402
 from app.reports.common import register_font  # noqa: E402
 
-PALETTE = [colors.HexColor(c) for c in ("#1f4e79", "#e07b39", "#4e9a51", "#c0392b", "#7d5ba6", "#8c6d46",
-                                        "#d16fa6", "#6f6f6f", "#a8a232", "#2a9fb0")]
+PALETTE = [colors.HexColor(c) for c in COLOURS]
 
 
 def _legend(drawing: Drawing, names: list[str]) -> None:

@@ -38,9 +38,11 @@ def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[
     (and its rank among the township's classes when the exam may be ranked)."""
     ranked = exam_may_rank(exam)
     columns = [Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("pass_rate"),
-               figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"), figure_column("mean", "本校年级均分"),
-               Column("本校年级及格率", "pct"), Column("全乡均分", "num"), figure_column("pass_rate", "全乡及格率"),
-               *([Column("全乡班级名次", "int"), Column("参评班数", "int")] if ranked else []), Column("备注")]
+               figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+               figure_column("mean", "本校年级均分"),
+               figure_column("pass_rate", "本校年级及格率"), figure_column("mean", "全乡均分"),
+               figure_column("pass_rate", "全乡及格率"),
+               *([figure_column("rank", "全乡班级名次"), figure_column("rank_of", "参评班数")] if ranked else []), Column("备注")]
     rows: list[list] = []
     muted: set[int] = set()
     for r in records:
@@ -81,7 +83,7 @@ def pupil_table(pupils: list[dict], exam: dict, several_grades: bool, unmarked: 
     subjects = [s for s in exam["subjects"] if s["code"] in present]
     ranked = exam_may_rank(exam)
     columns = [Column("学籍号"), Column("姓名"), Column("年级")] + [Column(s["name"], "score") for s in subjects] + [
-        Column("总分", "score"), *([Column("班内名次", "int")] if ranked else [])]
+        Column("总分", "score"), *([figure_column("rank", "班内名次")] if ranked else [])]
     rows = []
     for p in pupils:
         marks = {s["subject_code"]: s for s in p["subjects"]}

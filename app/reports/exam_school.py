@@ -47,7 +47,8 @@ def overall_table(records: list[dict], town: dict[tuple, dict], title: str) -> T
     """Return the table of one group's figures per subject beside the township (all grades pooled)."""
     columns = [Column("学科"), figure_column("n_roster"), figure_column("n_sat"), figure_column("n_absent"),
                figure_column("n_exempt"), figure_column("n"), figure_column("mean"), figure_column("sd"),
-               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"),
+               figure_column("composite"),
                figure_column("mean", "全乡平均分"), figure_column("pass_rate", "全乡及格率")]
     rows = []
     for r in records:
@@ -74,9 +75,10 @@ def grade_table(records: list[dict], town: dict[tuple, dict], exam: dict) -> Tab
     (no rank column when the exam may not be ranked)."""
     ranked = exam_may_rank(exam)
     columns = [Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("sd"),
-               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"),
+               figure_column("composite"),
                figure_column("mean", "全乡平均分"), figure_column("pass_rate", "全乡及格率"),
-               *([figure_column("rank"), Column("参评校数", "int")] if ranked else []), Column("备注")]
+               *([figure_column("rank"), figure_column("rank_of", "参评校数")] if ranked else []), Column("备注")]
     rows: list[list] = []
     muted: set[int] = set()
     for r in records:
@@ -120,7 +122,8 @@ def band_table(records: list[dict], title: str = "各年级各学科分数段人
 def class_table(records: list[dict], grades: dict[tuple, dict], exam: dict) -> Table:
     """Return every class × subject beside its grade mean in the school."""
     columns = [Column("年级"), Column("班级"), Column("学科"), figure_column("n"), figure_column("mean"),
-               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"),
+               figure_column("composite"),
                Column("比年级均分", "signed"), Column("备注")]
     rows: list[list] = []
     muted: set[int] = set()
@@ -137,9 +140,11 @@ def class_table(records: list[dict], grades: dict[tuple, dict], exam: dict) -> T
 def progress_table(records: list[dict], first: str, label) -> Table:
     """Return 进步值 rows: the same pupils' figures now and in the baseline exam (means on a
     100-point scale, rates), and the 进步值."""
-    columns = [Column(first), Column("学科"), Column("匹配人数", "int"), Column("本次均分", "num"),
-               Column("上次均分", "num"), Column("本次优秀率", "pct"), Column("上次优秀率", "pct"),
-               Column("本次合格率", "pct"), Column("上次合格率", "pct"), figure_column("progress"), Column("备注")]
+    columns = [Column(first), Column("学科"), Column("匹配人数", "int"), figure_column("mean", "本次均分"),
+               figure_column("mean", "上次均分"), figure_column("excellent_rate", "本次优秀率"),
+               figure_column("excellent_rate", "上次优秀率"),
+               figure_column("pass_rate", "本次合格率"), figure_column("pass_rate", "上次合格率"), figure_column("progress"),
+               Column("备注")]
     rows: list[list] = []
     muted: set[int] = set()
     for p in records:
@@ -159,7 +164,7 @@ def progress_table(records: list[dict], first: str, label) -> Table:
 
 def value_added_table(records: list[dict], first: str, label) -> Table:
     """Return value-added rows with n and the 95 % interval."""
-    columns = [Column(first), Column("学科"), figure_column("n"), Column("增值(标准差)", "signed2"),
+    columns = [Column(first), Column("学科"), figure_column("n"), figure_column("value_added"),
                Column("95%下限", "signed2"), Column("95%上限", "signed2"), Column("判断")]
     rows: list[list] = []
     muted: set[int] = set()

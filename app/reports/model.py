@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.stats.vocabulary import FIGURES
+from app.stats.vocabulary import FIGURES, format_value
 from app.validation.mask import PERSONAL_NOTE
 
 # How a column's values are shown: (PDF text, Excel number format).
@@ -26,32 +26,6 @@ KINDS = {
     "signed": "+0.0;-0.0;0.0",
     "signed2": "+0.00;-0.00;0.00",
 }
-DASH = "—"
-
-
-def format_value(value: Any, kind: str) -> str:
-    """Return `value` as the PDF shows it in a column of `kind` (— for None)."""
-    if value is None or value == "":
-        return DASH if kind not in ("text", "para") else ""
-    if kind in ("text", "para"):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    if kind == "int":
-        return str(int(value))
-    if kind == "score":
-        return f"{value:g}"
-    if kind == "num":
-        return f"{value:.1f}"
-    if kind == "num2":
-        return f"{value:.2f}"
-    if kind == "pct":
-        return f"{value * 100:.1f}%"
-    if kind == "signed":
-        return f"{value:+.1f}"
-    if kind == "signed2":
-        return f"{value:+.2f}"
-    raise ValueError(kind)
 
 
 def pct(value: float | None) -> str:

@@ -27,8 +27,8 @@ from app import __version__
 from app.progress import CancelCheck, Cancelled, Progress
 from app.reports.common import register_font
 from app.reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X
-from app.reports.model import Chart, Findings, Report, Slip, Table, Text, format_value
-from app.stats.vocabulary import CONFIDENTIAL
+from app.reports.model import Chart, Findings, Report, Slip, Table, Text
+from app.stats.vocabulary import CONFIDENTIAL, format_value
 
 NUMERIC = ("int", "score", "num", "num2", "pct", "signed", "signed2")
 INK = colors.HexColor("#1f4e79")

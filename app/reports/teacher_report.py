@@ -50,8 +50,10 @@ def taught_table(records: list[dict], grades: dict[tuple, dict], town: dict[tupl
     """Return the teacher's class × subject figures beside the grade of the class's own school and
     the township grade."""
     columns = [Column("班级"), Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"),
-               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
-               Column("所在校年级均分", "num"), Column("全乡均分", "num"), figure_column("pass_rate", "全乡及格率"), Column("备注")]
+               figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"),
+               figure_column("composite"),
+               figure_column("mean", "所在校年级均分"), figure_column("mean", "全乡均分"), figure_column("pass_rate", "全乡及格率"),
+               Column("备注")]
     rows: list[list] = []
     muted: set[int] = set()
     for r in records:

@@ -179,7 +179,7 @@ def _progress_block(ordered: list[dict], gains_by_school: dict[str, list[dict]],
     lacks it), their mean and, when the exam is ranked, the rank in its group; or why there is none."""
     progress_columns = [Column("组别"), Column("学校"), Column("匹配人数", "int")] + [
         Column(f"{s['name']}进步值", "signed") for s in main] + [Column("各科平均进步值", "signed")] + (
-        [Column("组内名次", "int")] if ranked else []) + [Column("备注")]
+        [figure_column("rank", "组内名次")] if ranked else []) + [Column("备注")]
     progress_rows: list[list] = []
     muted: set[int] = set()
     for r in ordered:
@@ -222,9 +222,10 @@ def _raw_table(exam: dict, raw_ordered: list[dict], group_names: list[str], rank
                          *([r["rank"], r.get("rank_of") if r["rank"] else None] if ranked else []),
                          "没有成绩" if not r["has_data"] else "小规模,不排名" if r["small"] else ""])
     return Table("各校三率一分(各学科平均)" + ("与组内排名" if ranked else ""), [
-        Column("组别"), Column("学校"), Column("类型"), figure_column("n"), Column("平均得分率", "pct"),
-        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
-        *([Column("组内名次", "int"), Column("参评校数", "int")] if ranked else []), Column("备注")], raw_rows,
+        Column("组别"), Column("学校"), Column("类型"), figure_column("n"), figure_column("mean_pct", "平均得分率"),
+        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"),
+        figure_column("composite"),
+        *([figure_column("rank", "组内名次"), figure_column("rank_of", "参评校数")] if ranked else []), Column("备注")], raw_rows,
         sheet="各校三率一分", muted=raw_muted,
         breaks={i for i in range(1, len(raw_rows)) if raw_rows[i][0] != raw_rows[i - 1][0]},
         note="各项为学校各学科(全部年级合计)数值的平均;各校年级构成不同,"
@@ -266,7 +267,8 @@ def _detail_tables(exam: dict, school_records: list[dict], raw_ordered: list[dic
                   r["low_rate"], r["composite"], *r["bands"][5:]] for r in town]
     town_table = Table("全乡各年级各学科三率一分", [
         Column("年级"), Column("学科"), figure_column("n"), figure_column("mean"), figure_column("sd"),
-        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"), figure_column("composite"),
+        figure_column("pass_rate"), figure_column("excellent_rate"), figure_column("low_rate"),
+        figure_column("composite"),
         Column("50-59%", "int"), Column("60-69%", "int"), Column("70-79%", "int"), Column("80-89%", "int"),
         Column("90-100%", "int")], town_rows, sheet="全乡各年级",
         breaks={i for i in range(1, len(town_rows)) if town_rows[i][0] != town_rows[i - 1][0]})

@@ -25,8 +25,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from app import __version__
 from app.progress import CancelCheck, Progress, check
-from app.reports.model import KINDS, Findings, Report, Table, Text, format_value
-from app.stats.vocabulary import CONFIDENTIAL
+from app.reports.model import KINDS, Findings, Report, Table, Text
+from app.stats.vocabulary import CONFIDENTIAL, format_value
 
 FONT_NAME = "宋体"
 HEAD_FILL = PatternFill("solid", fgColor="1F4E79")

@@ -43,11 +43,16 @@ def require_school_admin(actor: Actor, school_id: str) -> None:
     raise PermissionDenied("只有本校管理员可以进行此操作。")
 
 
+def may_write_roster(actor: Actor, school_id: str | None) -> bool:
+    """Return True when the actor may edit pupils, teachers, classes and assignments of
+    `school_id`: a township administrator any school's, a school's administrator or 教务 their own."""
+    return actor.role == "township_admin" or (actor.role in ("school_admin", "academic")
+                                              and actor.school_id == school_id)
+
+
 def require_roster_write(actor: Actor, school_id: str) -> None:
     """Raise PermissionDenied unless the actor may edit pupils, teachers and classes of `school_id`."""
-    if actor.role == "township_admin":
-        return
-    if actor.role in ("school_admin", "academic") and actor.school_id == school_id:
+    if may_write_roster(actor, school_id):
         return
     if actor.role == "teacher":
         raise PermissionDenied("教师账号不能修改学生、教师或班级名册,请联系教务处。")

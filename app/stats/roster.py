@@ -229,20 +229,3 @@ def pupils_without_marks(db: Database, exam: dict, preset: Preset | str | None =
         out.append(entry)
     return out
 
-
-def unreported_schools(db: Database, exam: dict) -> list[dict]:
-    """Return the schools in the exam's scope with pupils in its grades but not a single mark:
-    [{school_id, code, name}], by code."""
-    reporting = {r[0] for r in db.execute(
-        f"SELECT DISTINCT school_id FROM mark WHERE exam_no = {number_of('exam')}", [exam["id"]])}
-    grades = exam["grades"] or [0]
-    out = []
-    for school_id in _scope_schools(db, exam):
-        if school_id in reporting:
-            continue
-        has_pupils = db.execute(f"SELECT 1 FROM pupil WHERE school_id = ? AND grade IN ({','.join('?' * len(grades))})"
-                                " LIMIT 1", [school_id, *grades]).fetchone()
-        if has_pupils:
-            row = db.execute("SELECT id, code, name FROM school WHERE id = ?", [school_id]).fetchone()
-            out.append({"school_id": row[0], "code": row[1], "name": row[2]})
-    return sorted(out, key=lambda s: s["code"])

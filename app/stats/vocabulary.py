@@ -10,6 +10,7 @@ Also here, once: the words for the two denominator bases and the value-added ver
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.stats.presets import Preset, active_preset
 
@@ -79,29 +80,41 @@ def label(key: str) -> str:
     return FIGURES[key].label
 
 
-def format_figure(key: str, value: object) -> str:
-    """Return `value` of figure `key` as printed ('—' for None): counts as integers, scores with one
-    decimal (means and standard deviations two), rates as percentages with one decimal."""
+DASH = "—"
+# How each format shows a number: int (a count), score (a pupil's score as written), num (one
+# decimal), num2 (two decimals), pct (a fraction as a percentage), signed / signed2 (with a sign).
+_NUMBER_FORMATS = {
+    "int": lambda v: str(int(v)),
+    "score": lambda v: f"{v:g}",
+    "num": lambda v: f"{v:.1f}",
+    "num2": lambda v: f"{v:.2f}",
+    "pct": lambda v: f"{v * 100:.1f}%",
+    "signed": lambda v: f"{v:+.1f}",
+    "signed2": lambda v: f"{v:+.2f}",
+}
+
+
+def format_value(value: Any, kind: str) -> str:
+    """Return `value` shown in the format `kind` (a key of _NUMBER_FORMATS, or text / para for
+    words): — for no figure (nothing for text), a word as it is, a 等级 distribution as
+    grades_text. Raises ValueError for an unknown format."""
     if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        return value
-    kind = FIGURES[key].format
-    if kind == "int":
-        return str(int(value))  # type: ignore[call-overload]
-    if kind == "pct":
-        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
-    if kind == "num2":
-        return f"{float(value):.2f}"  # type: ignore[arg-type]
-    if kind == "signed":
-        return f"{float(value):+.1f}"  # type: ignore[arg-type]
-    if kind == "signed2":
-        return f"{float(value):+.2f}"  # type: ignore[arg-type]
-    if kind == "score":
-        return f"{float(value):g}"  # type: ignore[arg-type]
+        return DASH if kind not in ("text", "para") else ""
+    if kind in ("text", "para") or isinstance(value, str):
+        return str(value)
     if isinstance(value, dict):
         return grades_text(value)
-    return f"{float(value):.1f}"  # type: ignore[arg-type]
+    if kind not in _NUMBER_FORMATS:
+        raise ValueError(kind)
+    return _NUMBER_FORMATS[kind](float(value) if kind != "int" else value)
+
+
+def format_figure(key: str, value: object) -> str:
+    """Return `value` of figure `key` as printed ('—' for None) in the figure's format (see
+    format_value). Raises KeyError for an unknown key."""
+    if value is None or value == "":
+        return DASH
+    return format_value(value, FIGURES[key].format)
 
 
 def grades_text(grades: dict[str, int]) -> str:
@@ -114,11 +127,6 @@ def roster_counts_text(record: dict) -> str:
     text = (f"{label('n_roster')} {record['n_roster']} / {label('n_sat')} {record['n_sat']} / "
             f"{label('n_absent')} {record['n_absent']}")
     return text + (f" / {label('n_exempt')} {record['n_exempt']}" if record.get("n_exempt") else "")
-
-
-def roster_counts_short(record: dict) -> str:
-    """Return '12/10/2': 名册 / 有成绩 / 缺考 of a group, for a table column (see roster_counts_text)."""
-    return f"{record['n_roster']}/{record['n_sat']}/{record['n_absent']}"
 
 
 def value_added_verdict(record: dict) -> str:

@@ -428,13 +428,6 @@ def _weekday_columns(row: tuple) -> dict[int, int]:
     return days if len(days) >= 3 and len(set(days.values())) == len(days) else {}
 
 
-def _is_title(row: tuple, first_day: int) -> bool:
-    """A title row of the next block: one filled cell naming a 班 or 课表, nothing in the day columns."""
-    filled = [clean(v) for v in row if v is not None and str(v).strip()]
-    return len(filled) == 1 and ("班" in filled[0] or "课表" in filled[0] or "课程表" in filled[0]) and \
-        lesson_number(filled[0]) is None and all(v is None for v in row[first_day:])
-
-
 def _is_grid(sheets: list[tuple[str, list[tuple]]]) -> bool:
     return any(_weekday_columns(row) for _, rows in sheets for row in rows[:40])
 

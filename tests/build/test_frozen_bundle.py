@@ -181,8 +181,8 @@ def test_bundle_leaves_out_unused_qt_tests_and_build_tools(bundle):
                 if path.name.startswith("Qt") and path.suffix in (".so", ".pyd")}
     imported = {name for path in (ROOT / "ui").rglob("*.py")
                 for name in re.findall(r"PySide6\.(Qt\w+)", path.read_text(encoding="utf-8"))}
-    # QtSvg draws the icons; pyqtgraph imports QtOpenGL(Widgets) by name (installer/schoolq.spec, QT_INDIRECT).
-    assert bindings == {"QtCore", "QtGui", "QtWidgets", "QtSvg", "QtOpenGL", "QtOpenGLWidgets"} | imported
+    # QtSvg draws the icons (installer/schoolq.spec, QT_INDIRECT); nothing loads QtOpenGL.
+    assert bindings == {"QtCore", "QtGui", "QtWidgets", "QtSvg"} | imported
 
     readers = pytest.importorskip("PyInstaller.archive.readers")
     for program, forbidden in ((bundle.gui, ()), (bundle.cli, ("PySide6", "shiboken6", "ui"))):

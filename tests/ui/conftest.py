@@ -115,6 +115,36 @@ def school_session(small_school, tasks):
 
 
 @pytest.fixture
+def demo_session(demo_path, tasks, boxes, qapp):
+    """A logged-in session (the township's admin) on a private copy of the demo township."""
+    from app.db.database import open_database
+
+    db = open_database(demo_path)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
+    yield session
+    db.close()
+
+
+@pytest.fixture
+def show_page(qtbot):
+    """Return a function that shows a page alone at 1300×760 and returns it; each is deleted after
+    the test (before the session it shows is closed, when that session is an earlier fixture)."""
+    shown = []
+
+    def show(widget):
+        widget.resize(1300, 760)
+        widget.show()
+        qtbot.waitExposed(widget)
+        shown.append(widget)
+        return widget
+
+    yield show
+    for widget in shown:
+        widget.close()
+        shiboken6.delete(widget)
+
+
+@pytest.fixture
 def owned():
     """Return a function that keeps a top-level widget until the test ends, then deletes it."""
     widgets = []

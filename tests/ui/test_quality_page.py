@@ -137,12 +137,12 @@ def test_charts_render_for_the_chosen_grade_and_subject(open_page):
     page.tabs.setCurrentIndex([page.tabs.tabText(i) for i in range(page.tabs.count())].index("图表"))
     for chart in (page.band_chart, page.compare_chart, page.trend_chart):
         assert chart.isVisible()
-    assert "三年级语文分数段分布" in page.band_chart.plot_item.titleLabel.text
-    assert page.band_chart.categories[0] == "0-" and page.band_chart.categories[-1] == "90-100"
-    assert any(c.startswith("三(1)班") for c in page.compare_chart.categories)
-    assert any(c.startswith("三(2)班") for c in page.compare_chart.categories)
-    assert page.compare_chart.series_names == ["平均分(占满分%)", "及格率", "优秀率"]
-    assert "2026-07 期末" in page.trend_chart.categories  # the cohort's 二年级 exam of last year
+    assert "三年级语文分数段分布" in page.band_chart.data.title
+    assert page.band_chart.data.labels[0] == "0-" and page.band_chart.data.labels[-1] == "90-100"
+    assert any(c.startswith("三(1)班") for c in page.compare_chart.data.labels)
+    assert any(c.startswith("三(2)班") for c in page.compare_chart.data.labels)
+    assert list(page.compare_chart.data.series) == ["平均分(占满分%)", "及格率", "优秀率"]
+    assert "2026-07 期末" in page.trend_chart.data.labels  # the cohort's 二年级 exam of last year
     page.band_chart.resize(560, 260)
     image = page.band_chart.grab().toImage()
     pixels = [image.pixelColor(x, y) for x in range(0, image.width(), 3) for y in range(0, image.height(), 3)]
@@ -191,7 +191,7 @@ def test_a_school_database_does_not_show_itself_again_as_the_township(demo_dir, 
     _choose(page.grade_combo, "三年级")
     _choose(page.subject_combo, "语文")
     page.tabs.setCurrentIndex([page.tabs.tabText(i) for i in range(page.tabs.count())].index("图表"))
-    names = page.band_chart.series_names
+    names = list(page.band_chart.data.series)
     assert len(names) == 1 and names[0].startswith("青山镇中心小学(n=")
     db.close()
 

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import shiboken6
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from app.db.database import open_database
@@ -24,22 +23,8 @@ SHOTS = Path("/tmp/schoolq-shots")
 
 
 @pytest.fixture
-def demo_session(demo_path, tasks, boxes, qapp):
-    db = open_database(demo_path)
-    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
-    yield session
-    db.close()
-
-
-@pytest.fixture
-def page(demo_session, qtbot):
-    widget = TimetablePage(demo_session)
-    widget.resize(1300, 760)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    widget.close()
-    shiboken6.delete(widget)
+def page(demo_session, show_page):
+    return show_page(TimetablePage(demo_session))
 
 
 def _school(page, code: str) -> str:

@@ -3,38 +3,20 @@ editing a cell with the clash shown before saving, the daily slot plan, importin
 from __future__ import annotations
 
 import pytest
-import shiboken6
 from openpyxl import Workbook
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QInputDialog, QLabel
 
-from app.db.database import open_database
-from app.services.users import login
 from app.timetable.check import check_timetable
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog
 from ui.pages.timetable_page import TimetablePage
-from ui.session import Session
 from ui_helpers import column_texts, when_modal
 
 
 @pytest.fixture
-def demo_session(demo_path, tasks, boxes, qapp):
-    db = open_database(demo_path)
-    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
-    yield session
-    db.close()
-
-
-@pytest.fixture
-def page(demo_session, qtbot):
-    widget = TimetablePage(demo_session)
-    widget.resize(1300, 760)
-    widget.show()
-    qtbot.waitExposed(widget)
-    yield widget
-    widget.close()
-    shiboken6.delete(widget)
+def page(demo_session, show_page):
+    return show_page(TimetablePage(demo_session))
 
 
 def _choose(combo: QComboBox, text: str) -> None:
@@ -106,7 +88,7 @@ def test_edit_cell_shows_the_clash_while_choosing_then_saves(page, demo_session)
         assert dialog.hint.text() == "这一格没有冲突。"
         dialog.teacher.setCurrentIndex(dialog.teacher.findData(teacher_id))
         seen["hint"] = dialog.hint.text()
-        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
 
     errors = when_modal(pick)
     page.edit_cell(index)

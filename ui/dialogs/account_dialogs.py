@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app.errors import PermissionDenied, Problem, ValidationError
+from app.errors import Problem
 from app.services.users import change_own_passphrase, reset_passphrase
-from ui.dialogs.messages import show_error
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.passphrase_strength import StrengthLabel
@@ -48,15 +47,12 @@ class PassphraseDialog(QDialog):
             self.form.show_problems([Problem(self.tr("两次输入的口令不一致。"), field="again")])
             return
         db, actor = self.session.db, self.session.actor
-        try:
+
+        def write() -> None:
             if self.username is None:
                 change_own_passphrase(db, actor, self.old.text(), self.new.text())
             else:
                 reset_passphrase(db, actor, self.username, self.new.text())
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except PermissionDenied as exc:
-            show_error(self, exc)
-            return
-        super().accept()
+
+        if self.form.submit(write):
+            super().accept()

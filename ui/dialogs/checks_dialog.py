@@ -3,13 +3,14 @@ the same 学籍号 at two schools, 走教 clashes, unified exams over the limit 
 schools without marks and the pupils on a roster without a mark, by class."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout,
+                               QWidget)
 
 from app.queries.township_checks import check_lines, township_checks
 from app.services.exams import list_exams
 from ui.dialogs.messages import show_error
 from ui.session import Session
+from ui.widgets.scaffold import push_button
 
 
 class ChecksDialog(QDialog):
@@ -28,8 +29,7 @@ class ChecksDialog(QDialog):
             self.exam.addItem(exam["name"], exam["id"])
         self.exam.setMinimumContentsLength(24)
         row.addWidget(self.exam, 1)
-        self.run_button = QPushButton(self.tr("核查"))
-        self.run_button.clicked.connect(self.run_checks)
+        self.run_button = push_button(self.tr("核查"), self.run_checks)
         row.addWidget(self.run_button)
         layout.addLayout(row)
         hint = QLabel(self.tr("选择考试后还会列出没有成绩的学校,以及名册上有、却没有成绩的学生(按应考统计计缺考 0 分)。"))

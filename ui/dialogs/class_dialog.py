@@ -5,10 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QHBoxLayout, QLineEdit, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from app.errors import PermissionDenied, ValidationError
 from app.queries.roster import list_teachers
 from app.services.classes import class_grades, create_class, default_name, update_class
-from ui.dialogs.messages import show_error
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
@@ -75,7 +73,7 @@ class ClassDialog(QDialog):
 
     def accept(self) -> None:
         """Save through app.services.classes; keep the dialog open on problems."""
-        try:
+        def write() -> None:
             if self.record is None:
                 self.session.write(create_class, school_id=self.school_id, academic_year_id=self.year_id,
                                    grades=self.grades(), number=self.number.value(),
@@ -83,10 +81,6 @@ class ClassDialog(QDialog):
             else:
                 self.session.write(update_class, self.record["id"], name=self.name.text(), grades=self.grades(),
                                    head_teacher_id=self.head.currentData())
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except PermissionDenied as exc:
-            show_error(self, exc)
-            return
-        super().accept()
+
+        if self.form.submit(write):
+            super().accept()

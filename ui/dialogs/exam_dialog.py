@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDouble
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from app.errors import PermissionDenied, ValidationError
+from app.errors import ValidationError
 from app.queries.gui import list_terms
 from app.services.exam_edit import update_exam
 from app.services.exam_limits import exam_limit_warnings
@@ -19,7 +19,7 @@ from app.services.exams import (DEFAULT_CUTOFFS, EXAM_TYPES, POLICY_NAMES, creat
 from app.services.schools import current_term
 from app.services.subjects import list_subjects
 from app.stats.graded import GRADED, SCORED, graded_by_default
-from ui.dialogs.messages import show_error, warn
+from ui.dialogs.messages import warn
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
@@ -207,16 +207,13 @@ class ExamDialog(QDialog):
         if problems:
             self.form.show_problems(problems)
             return
-        try:
+        def write() -> None:
             if self.exam_id is None:
                 self.exam_id = self.session.write(create_exam, term=self.term.currentData(), **values)
             else:
                 self.session.write(update_exam, self.exam_id, **values)
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except PermissionDenied as exc:
-            show_error(self, exc)
+
+        if not self.form.submit(write):
             return
         self.limit_warnings = exam_limit_warnings(self.session.db, self.exam_id)
         if self.limit_warnings:

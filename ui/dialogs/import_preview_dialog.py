@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QHeaderView, QLabel, QPushB
 
 from app.errors import Problem
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
+from ui.widgets.scaffold import data_table, push_button
 
 IMPORT_ALL, IMPORT_VALID = "all", "valid"
 
@@ -97,8 +98,7 @@ class ImportPreviewDialog(QDialog):
         good_rows = int(summary.get("add", 0) or 0) + int(summary.get("update", 0) or 0)
         self.valid_button.setVisible(bool(problems) and bad_rows > 0 and good_rows > 0)
         self.valid_button.clicked.connect(lambda: self._choose(IMPORT_VALID))
-        self.cancel_button = QPushButton(self.tr("取消"))
-        self.cancel_button.clicked.connect(self.reject)
+        self.cancel_button = push_button(self.tr("取消"), self.reject)
         for button in (self.import_button, self.valid_button, self.cancel_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
@@ -106,19 +106,10 @@ class ImportPreviewDialog(QDialog):
 
     def _table(self, problems: list[Any]) -> tuple[QTableView, SnapshotTableModel]:
         """Return a table of `problems` and its model (a child of the table, so it dies after it)."""
-        table = QTableView()
-        model = SnapshotTableModel(problem_columns(), table)
+        model = SnapshotTableModel(problem_columns())
         model.set_snapshot(TableSnapshot.build(_problem_rows(problems), problem_columns(), ()))
-        table.setModel(model)
-        table.setSortingEnabled(True)
-        table.horizontalHeader().setSortIndicator(-1, table.horizontalHeader().sortIndicatorOrder())
-        table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        table.setWordWrap(True)
-        table.verticalHeader().hide()
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        table = data_table(model, select="rows", sortable=True, resize=QHeaderView.ResizeMode.ResizeToContents,
+                           stretch_column=3)
         return table, model
 
     def _choose(self, choice: str) -> None:

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.db.database import Database
 from app.db.writes import Actor
 from app.errors import Problem, ValidationError
 from app.services.users import login
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
 
 class LoginDialog(QDialog):
@@ -37,10 +37,7 @@ class LoginDialog(QDialog):
             hint.setObjectName("demo_hint")
             hint.setStyleSheet("color: #555;")
             layout.addWidget(hint)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("登录"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self.tr("登录"))
         layout.addWidget(buttons)
         (self.passphrase if self.username.text() else self.username).setFocus()
 

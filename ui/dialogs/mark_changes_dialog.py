@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QHeaderView, QLabel, QPushB
                                QWidget)
 
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
+from ui.widgets.scaffold import data_table, push_button
 
 
 def change_columns(line_title: str = "行") -> list[Column]:
@@ -23,17 +24,10 @@ def change_columns(line_title: str = "行") -> list[Column]:
 def changes_table(changes: list[dict], line_title: str = "行") -> tuple[QTableView, SnapshotTableModel]:
     """Return a read-only table of `changes` (dicts with line, student_no, name, subject, old, new)
     in the order given, and its model (a child of the table)."""
-    table = QTableView()
     columns = change_columns(line_title)
-    model = SnapshotTableModel(columns, table)
+    model = SnapshotTableModel(columns)
     model.set_snapshot(TableSnapshot.build([{**c, "order": i} for i, c in enumerate(changes)], columns, ()))
-    table.setModel(model)
-    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table, model
+    return data_table(model, select="rows", resize=QHeaderView.ResizeMode.ResizeToContents, stretch_last=True), model
 
 
 class MarkChangesDialog(QDialog):
@@ -65,8 +59,7 @@ class MarkChangesDialog(QDialog):
         self.ok_button = QPushButton(ok_text)
         self.ok_button.setEnabled(bool(changes))
         self.ok_button.clicked.connect(self.accept)
-        self.cancel_button = QPushButton(self.tr("取消"))
-        self.cancel_button.clicked.connect(self.reject)
+        self.cancel_button = push_button(self.tr("取消"), self.reject)
         buttons.addWidget(self.ok_button)
         buttons.addWidget(self.cancel_button)
         layout.addLayout(buttons)

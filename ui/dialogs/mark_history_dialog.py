@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, \
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, \
     QVBoxLayout, QWidget
 
 from app.db.database import Database
 from app.marks.history import mark_history
+from ui.widgets.scaffold import data_table
 
 
 class MarkHistoryDialog(QDialog):
@@ -29,12 +30,8 @@ class MarkHistoryDialog(QDialog):
             when = dt.datetime.fromisoformat(row["at"]).astimezone().strftime("%Y-%m-%d %H:%M:%S")
             self.model.appendRow([QStandardItem(text) for text in
                                   (when, row["who"], self.tr(row["action"]), row["old"], row["new"])])
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().hide()
+        self.table = data_table(self.model, select="cells", resize=QHeaderView.ResizeMode.ResizeToContents,
+                                stretch_last=True)
         layout.addWidget(self.table, 1)
         if not rows:
             layout.addWidget(QLabel(self.tr("这一格还没有修改记录。")))

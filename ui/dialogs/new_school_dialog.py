@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+                               QVBoxLayout, QWidget)
 
 from app.db.database import Database
 from app.errors import Problem, ValidationError
@@ -13,8 +13,9 @@ from app.services.schools import SCHOOL_TYPES
 from app.services.keys import new_recovery_code
 from app.services.setup import init_school
 from app.services.users import actor_for
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.passphrase_strength import StrengthLabel
+from ui.widgets.scaffold import push_button
 
 
 class NewSchoolDialog(QDialog):
@@ -50,8 +51,7 @@ class NewSchoolDialog(QDialog):
         row = QHBoxLayout(path_row)
         row.setContentsMargins(0, 0, 0, 0)
         self.path_edit = QLineEdit()
-        browse = QPushButton(self.tr("浏览…"))
-        browse.clicked.connect(self._browse)
+        browse = push_button(self.tr("浏览…"), self._browse)
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
         self.form.add_field("path", self.tr("保存位置"), path_row)
@@ -61,10 +61,7 @@ class NewSchoolDialog(QDialog):
         note.setWordWrap(True)
         note.setStyleSheet("color: #555;")
         layout.addWidget(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("创建"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self.tr("创建"))
         layout.addWidget(buttons)
         self.code.textChanged.connect(self._suggest_path)
         self.path_edit.textEdited.connect(self._mark_path_edited)

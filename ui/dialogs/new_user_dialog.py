@@ -1,14 +1,14 @@
 """新建账号: a local user with a role, a school, the teacher a teacher account belongs to, a passphrase."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QVBoxLayout, QWidget
 
 from app.db.writes import ROLE_NAMES
 from app.errors import Problem, ValidationError
 from app.queries.roster import list_schools, list_teachers
 from app.services.users import create_user
 from ui.session import Session
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.passphrase_strength import StrengthLabel
 
 class NewUserDialog(QDialog):
@@ -46,10 +46,7 @@ class NewUserDialog(QDialog):
         self.passphrase_again = self.form.add_field("passphrase_again", self.tr("再输入一次"), QLineEdit())
         self.passphrase_again.setEchoMode(QLineEdit.EchoMode.Password)
         layout.addWidget(self.form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("创建"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self, self.tr("创建"))
         layout.addWidget(buttons)
         self.role.currentIndexChanged.connect(self._role_changed)
         self.school.currentIndexChanged.connect(self._fill_teachers)

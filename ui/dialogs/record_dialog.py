@@ -1,13 +1,12 @@
 """What the 学生 and 教师 forms share: the school chooser, 保存/取消, and how saving reports problems."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QVBoxLayout, QWidget
 
-from app.errors import PermissionDenied, Problem, ValidationError
+from app.errors import Problem
 from app.queries.roster import list_schools
-from ui.dialogs.messages import show_error
 from ui.session import Session
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
 
 class RecordDialog(QDialog):
@@ -41,27 +40,21 @@ class RecordDialog(QDialog):
     def finish(self) -> None:
         """Add the form and the 保存/取消 buttons below it (after the subclass's fields)."""
         self.layout_.addWidget(self.form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("保存"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel_buttons(self)
         self.layout_.addWidget(buttons)
 
     def accept(self) -> None:
         """Write the record; on refusal show each problem by its field and keep the dialog open."""
-        try:
+        school_id = self.school.currentData()
+        if self.record_id is None and school_id is None:
+            self.form.show_problems([Problem(self.tr(self.missing_school), field="school_id")])
+            return
+
+        def write() -> None:
             if self.record_id is None:
-                school_id = self.school.currentData()
-                if school_id is None:
-                    self.form.show_problems([Problem(self.tr(self.missing_school), field="school_id")])
-                    return
                 self.record_id = self.create_record(school_id)
             else:
                 self.save_changes()
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except PermissionDenied as exc:
-            show_error(self, exc)
-            return
-        super().accept()
+
+        if self.form.submit(write):
+            super().accept()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+                               QLineEdit, QVBoxLayout, QWidget)
 
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError
 from app.packages.signing import fingerprint_of_pem
@@ -16,6 +16,7 @@ from app.services.schools import SCHOOL_TYPES, school_by_code
 from ui.dialogs.messages import show_error
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import push_button
 
 FINGERPRINT_STYLE = "font-size: 20px; font-weight: bold; font-family: monospace; letter-spacing: 1px;"
 
@@ -42,8 +43,7 @@ class RegisterKeyDialog(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         self.file = QLineEdit()
         self.file.setReadOnly(True)
-        choose = QPushButton(self.tr("选择文件…"))
-        choose.clicked.connect(self.choose_file)
+        choose = push_button(self.tr("选择文件…"), self.choose_file)
         row.addWidget(self.file, 1)
         row.addWidget(choose)
         self.form.add_field("pubkey", self.tr("公钥文件"), file_row)

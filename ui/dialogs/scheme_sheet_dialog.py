@@ -9,7 +9,7 @@ from app.stats.presets import resolve
 from app.stats.school_evaluation import evaluate, read_sheet
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Session
-from ui.widgets.form import record_table
+from ui.widgets.scaffold import data_table
 
 
 def _num(key: str):
@@ -55,7 +55,7 @@ class SchemeSheetDialog(QDialog):
             note.setText(self.tr("过程性 100 + 效益性 100 + 发展性 40;达标 ≥ 192,基本达标 144–191,不达标 < 144。"))
         model = SnapshotTableModel(columns, self)
         model.set_snapshot(TableSnapshot.build(rows, columns, ()))
-        self.table = record_table(model)
+        self.table = data_table(model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.resizeColumnsToContents()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QTableView,
+                               QVBoxLayout, QWidget)
 
 from app.stats.score_table import score_table, write_score_table_xlsx
 from ui.dialogs.messages import inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
 from ui.session import Session
+from ui.widgets.scaffold import push_button
 
 
 def score_columns() -> list[Column]:
@@ -63,10 +64,8 @@ class ScoreTableDialog(QDialog):
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.export_button = QPushButton(self.tr("导出 Excel…"))
-        self.export_button.clicked.connect(lambda: self.export())
-        close = QPushButton(self.tr("关闭"))
-        close.clicked.connect(self.accept)
+        self.export_button = push_button(self.tr("导出 Excel…"), self.export)
+        close = push_button(self.tr("关闭"), self.accept)
         buttons.addWidget(self.export_button)
         buttons.addWidget(close)
         layout.addLayout(buttons)

@@ -2,8 +2,7 @@
 moves every class up a grade (升年级), shown first as a preview. The work is app.services.terms."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QCheckBox, QDialog, QHeaderView, QLabel, QTableView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QDialog, QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from app.errors import PermissionDenied, ValidationError
 from app.services.schools import school_by_code
@@ -12,6 +11,7 @@ from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Session
 from ui.widgets.form import ERROR_STYLE, ok_cancel_buttons
+from ui.widgets.scaffold import data_table
 
 
 class StartTermDialog(QDialog):
@@ -41,11 +41,7 @@ class StartTermDialog(QDialog):
                    Column("graduates", self.tr("毕业离校"), field_text("graduates"), centered=True)]
         self.model = SnapshotTableModel(columns, self)
         self.model.set_snapshot(TableSnapshot.build(plan, columns, ()))
-        table = QTableView()
-        table.setModel(self.model)
-        table.verticalHeader().hide()
-        table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        table = data_table(self.model, select="cells", resize=QHeaderView.ResizeMode.Stretch)
         table.setVisible(bool(plan))
         self.promote.toggled.connect(table.setVisible)
         layout.addWidget(table, 1)

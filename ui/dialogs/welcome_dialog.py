@@ -4,6 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ui.widgets.scaffold import push_button
+
 DEMO, NEW, OPEN = "demo", "new", "open"
 
 
@@ -38,8 +40,7 @@ class WelcomeDialog(QDialog):
             self.buttons[choice] = button
         self.buttons[DEMO].setDefault(True)
         self.buttons[DEMO].setFocus()
-        quit_button = QPushButton(self.tr("退出"))
-        quit_button.clicked.connect(self.reject)
+        quit_button = push_button(self.tr("退出"), self.reject)
         layout.addWidget(quit_button, alignment=Qt.AlignmentFlag.AlignRight)
 
     def _choose(self, choice: str) -> None:

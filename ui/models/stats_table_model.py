@@ -44,11 +44,6 @@ def _count(key: str, title: str) -> Column:
     return Column(key, title, field_text(key), lambda r: r.get(key) or 0, centered=True, sample="100")
 
 
-def _rate(key: str, title: str) -> Column:
-    return Column(key, title, lambda r: percent_text(r.get(key)),
-                  lambda r: (r.get(key) is None, r.get(key) or 0), centered=True, sample="100.0%")
-
-
 def _figure(key: str) -> Column:
     """Return the column of figure `key` as the one figure table names and formats it."""
     return Column(key, label(key), lambda r: "" if r.get(key) is None else format_figure(key, r.get(key)),

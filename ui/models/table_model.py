@@ -141,9 +141,6 @@ class SnapshotTableModel(QAbstractTableModel):
         """Return the snapshot index of model row `row`."""
         return self._order[row]
 
-    def column_index(self, key: str) -> int:
-        """Return the position of the column named `key`. Raises ValueError."""
-        return [c.key for c in self._snap.columns].index(key)
 
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
         """Return the number of rows (0 under a valid parent: this is a flat table)."""

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFileDialog, 
 
 from app.errors import PermissionDenied, ValidationError
 from app.importing.assignments import AssignmentPlan, read_assignments, write_template
-from app.progress import Cancelled
 from app.queries.gui import list_terms
 from app.queries.roster import list_schools
 from app.services.assignments import Wanted, assignment_grid, set_assignments
+from app.services.permissions import may_write_roster
 from app.services.schools import current_term
 from ui.dialogs.import_preview_dialog import problem_columns
 from ui.dialogs.messages import confirm, inform, show_error
@@ -26,8 +26,10 @@ from ui.models.assignment_grid_model import AssignmentGridModel
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
+from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo, refill
 from ui.widgets.form import ERROR_STYLE
+from ui.widgets.scaffold import button_row, choose_file, data_table, page_heading, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -117,21 +119,14 @@ class AssignmentPreviewDialog(QDialog):
                        Column("periods_text", self.tr("周课时"), field_text("periods_text"), centered=True)]
         self.model = SnapshotTableModel(columns, self)
         self.model.set_snapshot(TableSnapshot.build(rows, columns, ()))
-        table = QTableView()
-        table.setModel(self.model)
-        table.verticalHeader().hide()
-        table.setWordWrap(True)
-        table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(True)
+        table = data_table(self.model, select="cells", resize=QHeaderView.ResizeMode.ResizeToContents, stretch_last=True)
         layout.addWidget(table, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.import_button = QPushButton(self.tr("导入"))
         self.import_button.setEnabled(not plan.problems and bool(plan.changes))
         self.import_button.clicked.connect(self.accept)
-        cancel = QPushButton(self.tr("取消"))
-        cancel.clicked.connect(self.reject)
+        cancel = push_button(self.tr("取消"), self.reject)
         buttons.addWidget(self.import_button)
         buttons.addWidget(cancel)
         layout.addLayout(buttons)
@@ -145,9 +140,7 @@ class AssignmentsPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("任课安排"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading(self.tr("任课安排")))
         choose = QHBoxLayout()
         self.school_combo = SchoolCombo()
         self.school_combo.currentIndexChanged.connect(self.load_grid)
@@ -165,19 +158,12 @@ class AssignmentsPage(Page):
         choose.addWidget(self.extra_combo)
         choose.addStretch(1)
         layout.addLayout(choose)
-        actions = QHBoxLayout()
-        self.save_button = QPushButton(self.tr("保存"))
-        self.save_button.clicked.connect(self.save)
-        self.discard_button = QPushButton(self.tr("放弃改动"))
-        self.discard_button.clicked.connect(self.load_grid)
-        self.import_button = QPushButton(self.tr("导入任课表…"))
-        self.import_button.clicked.connect(self.import_file)
-        self.export_button = QPushButton(self.tr("导出任课表(模板)…"))
-        self.export_button.clicked.connect(self.export_file)
-        for button in (self.save_button, self.discard_button, self.import_button, self.export_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        layout.addLayout(actions)
+        self.save_button = push_button(self.tr("保存"), self.save)
+        self.discard_button = push_button(self.tr("放弃改动"), self.load_grid)
+        self.import_button = push_button(self.tr("导入任课表…"), self.import_file)
+        self.export_button = push_button(self.tr("导出任课表(模板)…"), self.export_file)
+        layout.addLayout(button_row(self.save_button, self.discard_button, self.import_button, self.export_button,
+                                    stretch="end"))
         self.model = AssignmentGridModel(self)
         self.model.dataChanged.connect(self._show_pending)
         self.table = QTableView()
@@ -199,16 +185,11 @@ class AssignmentsPage(Page):
 
     def may_assign(self) -> bool:
         """Return True when the user may change assignments of the chosen school."""
-        actor = self.session.actor
-        return actor.role == "township_admin" or (actor.role in ("school_admin", "academic")
-                                                  and actor.school_id == self.school_combo.school())
+        return may_write_roster(self.session.actor, self.school_combo.school())
 
     def refresh(self) -> None:
         """Refill schools and terms (keeping the choice) and reload the grid."""
-        own = self.session.actor.school_id
-        self.school_combo.blockSignals(True)
-        self.school_combo.fill((s for s in list_schools(self.session.db) if own in (None, s["id"])), preferred=own)
-        self.school_combo.blockSignals(False)
+        self.school_combo.fill_visible(list_schools(self.session.db), self.session.actor.school_id)
         try:
             now = current_term(self.session.db)["id"]
         except Exception:  # noqa: BLE001 - a database without a current term: the newest
@@ -302,10 +283,9 @@ class AssignmentsPage(Page):
 
     def import_file(self) -> None:
         """Pick a 任课表 workbook and import it after the preview."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择任课表"), str(Path.home()),
-                                              self.tr("表格文件 (*.xlsx *.xls *.csv)"))
-        if name:
-            self.import_path(Path(name))
+        path = choose_file(self, self.tr("选择任课表"), self.tr("表格文件 (*.xlsx *.xls *.csv)"))
+        if path is not None:
+            self.import_path(path)
 
     def import_path(self, path: Path) -> None:
         """Read `path` in the background, preview, and write the assignments when the user confirms."""
@@ -313,15 +293,12 @@ class AssignmentsPage(Page):
         school_id, term_id = self.school_combo.school(), self.term_combo.currentData()
         if school_id is None or term_id is None:
             return
-        try:
-            plan = session.tasks.run_modal(
-                lambda control: read_assignments(session.worker_db(), path, school_id, term_id,
-                                                 progress=control.progress, cancelled=control.cancelled),
-                label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except Cancelled:
-            return
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        plan = run_shown(
+            session.tasks, self,
+            lambda control: read_assignments(session.worker_db(), path, school_id, term_id,
+                                             progress=control.progress, cancelled=control.cancelled),
+            label=self.tr("正在读取“{name}”…").format(name=path.name), cancellable=True)
+        if plan is None:
             return
         self.preview = AssignmentPreviewDialog(plan, path.name, self)
         if not self.preview.exec():

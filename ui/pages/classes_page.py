@@ -2,11 +2,11 @@
 and delete them through app.services.classes."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QInputDialog, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QInputDialog, QLabel, QVBoxLayout, QWidget
 
 from app.queries.roster import list_classes, list_schools
 from app.services.classes import delete_class, merge_classes
+from app.services.permissions import may_write_roster
 from app.services.schools import current_term
 from ui.dialogs.class_dialog import ClassDialog
 from ui.dialogs.messages import confirm, inform, show_error
@@ -14,7 +14,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
-from ui.widgets.form import record_table
+from ui.widgets.scaffold import data_table, page_heading, push_button
 
 
 class ClassesPage(Page):
@@ -25,9 +25,7 @@ class ClassesPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("班级"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading(self.tr("班级")))
         top = QHBoxLayout()
         self.school_combo = SchoolCombo()
         self.school_combo.currentIndexChanged.connect(self.load)
@@ -39,14 +37,10 @@ class ClassesPage(Page):
         top.addStretch(1)
         layout.addLayout(top)
         buttons = QHBoxLayout()
-        self.new_button = QPushButton(self.tr("新建班级…"))
-        self.new_button.clicked.connect(self.new_class)
-        self.edit_button = QPushButton(self.tr("修改…"))
-        self.edit_button.clicked.connect(self.edit_class)
-        self.merge_button = QPushButton(self.tr("合并到…"))
-        self.merge_button.clicked.connect(self.merge_class)
-        self.delete_button = QPushButton(self.tr("删除"))
-        self.delete_button.clicked.connect(self.delete_class)
+        self.new_button = push_button(self.tr("新建班级…"), self.new_class)
+        self.edit_button = push_button(self.tr("修改…"), self.edit_class)
+        self.merge_button = push_button(self.tr("合并到…"), self.merge_class)
+        self.delete_button = push_button(self.tr("删除"), self.delete_class)
         for button in (self.new_button, self.edit_button, self.merge_button, self.delete_button):
             buttons.addWidget(button)
         self.hint = QLabel()
@@ -62,7 +56,7 @@ class ClassesPage(Page):
             Column("pupils", self.tr("在校学生"), field_text("pupils"), lambda r: r["pupils"], centered=True),
         ]
         self.model = SnapshotTableModel(self.columns, self)
-        self.table = record_table(self.model)
+        self.table = data_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _index: self.edit_class())
         layout.addWidget(self.table, 1)
@@ -75,16 +69,11 @@ class ClassesPage(Page):
 
     def may_edit(self) -> bool:
         """Return True when the user may change the chosen school's classes."""
-        actor = self.session.actor
-        return actor.role == "township_admin" or (actor.role in ("school_admin", "academic")
-                                                  and actor.school_id == self.school_combo.school())
+        return may_write_roster(self.session.actor, self.school_combo.school())
 
     def refresh(self) -> None:
         """Refill the schools and reload the classes."""
-        own = self.session.actor.school_id
-        self.school_combo.blockSignals(True)
-        self.school_combo.fill((s for s in list_schools(self.session.db) if own in (None, s["id"])), preferred=own)
-        self.school_combo.blockSignals(False)
+        self.school_combo.fill_visible(list_schools(self.session.db), self.session.actor.school_id)
         self.load()
 
     def load(self) -> None:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
+                               QVBoxLayout, QWidget)
 
 from app.progress import Cancelled
 from app.queries.overview import MANY_SCHOOLS, TOP_BOTTOM, load_overview
 from app.queries.quality import may_see_pupils
 from app.queries.roster import list_schools
+from app.reports.chart_data import rate_series
 from app.services.exams import list_exams
 from ui.dialogs.messages import show_error
 from ui.dialogs.score_table_dialog import ScoreTableDialog
@@ -26,6 +27,7 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.chart import ChartData, ChartWidget
 from ui.widgets.choosers import SchoolCombo, chosen, refill
+from ui.widgets.scaffold import data_table
 
 BAND_LABELS = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "≥90%"]
 TOWNSHIP = "township:"  # the school chooser's value for a township's schools together
@@ -105,16 +107,8 @@ def attention_columns() -> list[Column]:
 
 
 def _table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
-    table = QTableView()
-    model = SnapshotTableModel(columns, table)
-    table.setModel(model)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table, model
+    model = SnapshotTableModel(columns)
+    return data_table(model, resize=QHeaderView.ResizeMode.ResizeToContents, stretch_last=True), model
 
 
 class ExamOverviewPage(Page):
@@ -329,10 +323,7 @@ class ExamOverviewPage(Page):
             references[self.tr("目标及格率")] = 100 * target if target <= 1 else target
         self.compare_chart.show_chart(ChartData(
             f"{what}各{'班' if name_key == 'class_name' else '校'}对比", [g[name_key] or "" for g in groups],
-            {"平均分(占满分%)": [None if g["mean_pct"] is None else 100 * g["mean_pct"] for g in groups],
-             "及格率": [None if g["pass_rate"] is None else 100 * g["pass_rate"] for g in groups],
-             "优秀率": [None if g["excellent_rate"] is None else 100 * g["excellent_rate"] for g in groups]},
-            unit="%", references=references) if len(groups) > 1 else None, self.tr("只有一个班,不作对比"))
+            rate_series(groups), unit="%", references=references) if len(groups) > 1 else None, self.tr("只有一个班,不作对比"))
         labels, lines = data["trend"].get((row["grade"], row["subject_code"]), ([], {}))
         self.trend_chart.show_chart(ChartData(f"{what}:这批学生历次考试", labels, lines, kind="lines", unit="%")
                                     if len(labels) > 1 else None, self.tr("这批学生只有本次考试的成绩,暂无走势"))

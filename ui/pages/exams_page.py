@@ -1,7 +1,7 @@
 """考试设置: the exams of every term, with 新建 / 修改 / 删除 through app.services (no command line)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from app.services.exam_edit import count_marks, delete_exam
 from app.services.exams import list_exams
@@ -10,7 +10,7 @@ from ui.dialogs.messages import confirm, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
-from ui.widgets.form import record_table
+from ui.widgets.scaffold import data_table, page_heading, push_button
 
 SCOPE_NAMES = {"校": "本校", "乡": "乡镇统考", "县": "县统考"}
 
@@ -23,16 +23,11 @@ class ExamsPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("考试设置"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading(self.tr("考试设置")))
         buttons = QHBoxLayout()
-        self.new_button = QPushButton(self.tr("新建考试…"))
-        self.new_button.clicked.connect(self.new_exam)
-        self.edit_button = QPushButton(self.tr("修改…"))
-        self.edit_button.clicked.connect(self.edit_exam)
-        self.delete_button = QPushButton(self.tr("删除…"))
-        self.delete_button.clicked.connect(self.delete_exam)
+        self.new_button = push_button(self.tr("新建考试…"), self.new_exam)
+        self.edit_button = push_button(self.tr("修改…"), self.edit_exam)
+        self.delete_button = push_button(self.tr("删除…"), self.delete_exam)
         for button in (self.new_button, self.edit_button, self.delete_button):
             buttons.addWidget(button)
         self.hint = QLabel()
@@ -52,7 +47,7 @@ class ExamsPage(Page):
             Column("n_marks", self.tr("已录成绩"), field_text("n_marks"), lambda r: r["n_marks"], centered=True),
         ]
         self.model = SnapshotTableModel(self.columns, self)
-        self.table = record_table(self.model)
+        self.table = data_table(self.model)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)

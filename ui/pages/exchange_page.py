@@ -32,6 +32,7 @@ from ui.dialogs.register_key_dialog import RegisterKeyDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
+from ui.widgets.scaffold import data_table, page_heading, push_button
 
 STATUS_NAMES = {"accepted": "接受", "duplicate": "重复", "refused": "拒收"}
 
@@ -57,16 +58,8 @@ def removable_drives() -> list[tuple[str, Path]]:
 
 def _table(columns: list[Column], parent: QWidget) -> tuple[QTableView, SnapshotTableModel]:
     model = SnapshotTableModel(columns, parent)
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    table.setWordWrap(True)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+    table = data_table(model, select="rows", alternating=True, resize=QHeaderView.ResizeMode.ResizeToContents,
+                       stretch_column=len(columns) - 1)
     return table, model
 
 
@@ -79,41 +72,33 @@ class ExchangePage(Page):
         super().__init__(session, parent)
         self.setAcceptDrops(True)
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("数据交换"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading(self.tr("数据交换")))
 
         where = QGroupBox(self.tr("U 盘"))
         row = QHBoxLayout(where)
         self.drive_combo = QComboBox()
         self.drive_combo.setMinimumWidth(320)
         row.addWidget(self.drive_combo, 1)
-        refresh = QPushButton(self.tr("刷新"))
-        refresh.clicked.connect(self.refresh_drives)
+        refresh = push_button(self.tr("刷新"), self.refresh_drives)
         row.addWidget(refresh)
-        choose = QPushButton(self.tr("选择文件夹…"))
-        choose.clicked.connect(self.choose_folder)
+        choose = push_button(self.tr("选择文件夹…"), self.choose_folder)
         row.addWidget(choose)
         layout.addWidget(where)
 
         actions = QGroupBox(self.tr("导出与导入"))
         buttons = QHBoxLayout(actions)
         self.term_combo = QComboBox()
-        self.export_button = QPushButton(self.tr("导出数据包到 U 盘"))
-        self.export_button.clicked.connect(self.export_to_drive)
+        self.export_button = push_button(self.tr("导出数据包到 U 盘"), self.export_to_drive)
         if session.kind != "county":
             buttons.addWidget(QLabel(self.tr("学期")))
             buttons.addWidget(self.term_combo)
             buttons.addWidget(self.export_button)
-        self.import_drive_button = QPushButton(self.tr("从 U 盘导入"))
-        self.import_drive_button.clicked.connect(self.import_from_drive)
-        self.import_files_button = QPushButton(self.tr("选择数据包文件…"))
-        self.import_files_button.clicked.connect(self.import_chosen_files)
+        self.import_drive_button = push_button(self.tr("从 U 盘导入"), self.import_from_drive)
+        self.import_files_button = push_button(self.tr("选择数据包文件…"), self.import_chosen_files)
         self.register_button = QPushButton(self.tr("登记学校公钥…") if session.kind == "township"
                                            else self.tr("登记乡镇公钥…"))
         self.register_button.clicked.connect(self.register_chosen_key)
-        self.config_button = QPushButton(self.tr("导出配置包(下发学校)"))
-        self.config_button.clicked.connect(self.export_config_to_drive)
+        self.config_button = push_button(self.tr("导出配置包(下发学校)"), self.export_config_to_drive)
         if session.is_township:
             for button in (self.import_drive_button, self.import_files_button, self.register_button):
                 buttons.addWidget(button)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QHideEvent, QKeySequence, QShowEvent, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QComboBox, QFileDialog,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QApplication, QComboBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QVBoxLayout, QWidget)
 
 from app.errors import NotFound, PermissionDenied, ValidationError
 from app.marks.entry import set_mark
@@ -27,7 +27,6 @@ from app.marks.grid import exam_classes, marks_grid
 from app.marks.paste import PasteMatch, match_block
 from app.marks.reading import read_marks
 from app.marks.writing import apply_marks
-from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.services.exams import list_exams
 from app.services.permissions import mark_write_subjects
@@ -38,8 +37,10 @@ from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.marks_grid_model import Mark, MarksGridModel, mark_text, typed_value
 from ui.pages.page import Page
 from ui.session import Changed, Session
+from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 from ui.widgets.marks_grid_view import MarkDelegate, MarksGridView
+from ui.widgets.scaffold import choose_file
 
 KEY_HELP = ("输入分数后按 Enter 到下一名学生(最后一名之后到下一科),Tab 到下一科;Q = 缺考,M = 免考"
             "(也可输入“缺考”“免考”“作弊”);Delete 清除;从 Excel/WPS 复制成绩后按 Ctrl+V 粘贴"
@@ -198,8 +199,7 @@ class MarksPage(Page):
         self._fill_schools()
 
     def _fill_schools(self) -> None:
-        own = self.session.actor.school_id
-        self.school_combo.fill(s for s in list_schools(self.session.db) if own in (None, s["id"]))
+        self.school_combo.fill_visible(list_schools(self.session.db), self.session.actor.school_id)
         self._fill_classes()
 
     def _fill_classes(self) -> None:
@@ -556,25 +556,21 @@ class MarksPage(Page):
         if self.exam_id() is None:
             self.say(self.tr("请先选择考试。"), error=True)
             return
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择要导入的成绩表"), str(Path.home()),
-                                              self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
-        if name:
-            self.import_path(Path(name))
+        path = choose_file(self, self.tr("选择要导入的成绩表"), self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
+        if path is not None:
+            self.import_path(path)
 
     def import_path(self, path: Path) -> None:
         """Read `path` for the chosen exam in the background, preview it, and import it when the
         whole file is accepted and the user confirms."""
         session, exam_id = self.session, self.exam_id()
         school_id = session.actor.school_id or (None if session.is_township else self.school_combo.school())
-        try:
-            plan = session.tasks.run_modal(
-                lambda control: read_marks(session.worker_db(), path, exam_id, school_id=school_id,
-                                           progress=control.progress, cancelled=control.cancelled),
-                label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except Cancelled:
-            return
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        plan = run_shown(
+            session.tasks, self,
+            lambda control: read_marks(session.worker_db(), path, exam_id, school_id=school_id,
+                                       progress=control.progress, cancelled=control.cancelled),
+            label=self.tr("正在读取“{name}”…").format(name=path.name), cancellable=True)
+        if plan is None:
             return
         dialog = ImportPreviewDialog(plan, self.tr("考试成绩"), path.name, self)
         dialog.summary_label.setText(plan.describe())
@@ -587,12 +583,11 @@ class MarksPage(Page):
                 n=len(plan.problems), rows=plan.rows_with_problems))
         if not dialog.exec() or dialog.choice != IMPORT_ALL:
             return
-        try:
-            result = session.tasks.run_modal(
-                lambda control: apply_marks(session.worker_db(), session.actor, plan, progress=control.progress),
-                label=self.tr("正在导入…"), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        result = run_shown(
+            session.tasks, self,
+            lambda control: apply_marks(session.worker_db(), session.actor, plan, progress=control.progress),
+            label=self.tr("正在导入…"))
+        if result is None:
             return
         session.notify_changed(Changed.MARKS)
         inform(self, self.tr("导入完成"), self.tr("导入完成:新增 {add} 条成绩,更新 {update} 条,未变 {unchanged} 条。").format(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QPushButton, QTextBrowser, QVBoxLayout, QWidget)
+                               QTextBrowser, QVBoxLayout, QWidget)
 
 from app.preset_names import display_name, readable
 from app.preset_sheet import changes_text, read_changes, write_sheet
@@ -15,7 +15,7 @@ from ui.dialogs.preset_dialog import PresetDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Changed, Session
-from ui.widgets.form import record_table
+from ui.widgets.scaffold import button_row, data_table, page_heading, push_button
 
 
 def origin_text(entry: Entry) -> str:
@@ -34,9 +34,7 @@ class PresetsPage(Page):
         super().__init__(session, parent)
         self.entries: list[Entry] = []
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("评分与规则方案"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading(self.tr("评分与规则方案")))
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("类别")))
         self.kind_combo = QComboBox()
@@ -50,22 +48,13 @@ class PresetsPage(Page):
         self.hint.setStyleSheet("color: #555;")
         top.addWidget(self.hint, 1)
         layout.addLayout(top)
-        buttons = QHBoxLayout()
-        self.copy_button = QPushButton(self.tr("复制…"))
-        self.copy_button.clicked.connect(self.copy_selected)
-        self.edit_button = QPushButton(self.tr("修改…"))
-        self.edit_button.clicked.connect(self.edit_selected)
-        self.activate_button = QPushButton(self.tr("启用"))
-        self.activate_button.clicked.connect(self.activate_selected)
-        self.export_button = QPushButton(self.tr("导出为表格…"))
-        self.export_button.clicked.connect(self.export_sheet)
-        self.import_button = QPushButton(self.tr("从表格读回修改…"))
-        self.import_button.clicked.connect(self.import_sheet)
-        for button in (self.copy_button, self.edit_button, self.activate_button, self.export_button,
-                       self.import_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        self.copy_button = push_button(self.tr("复制…"), self.copy_selected)
+        self.edit_button = push_button(self.tr("修改…"), self.edit_selected)
+        self.activate_button = push_button(self.tr("启用"), self.activate_selected)
+        self.export_button = push_button(self.tr("导出为表格…"), self.export_sheet)
+        self.import_button = push_button(self.tr("从表格读回修改…"), self.import_sheet)
+        layout.addLayout(button_row(self.copy_button, self.edit_button, self.activate_button, self.export_button,
+                                    self.import_button, stretch="end"))
         self.columns = [
             Column("kind", self.tr("类别"), lambda r: ALL_KINDS[r["entry"].preset.kind],
                    lambda r: list(ALL_KINDS).index(r["entry"].preset.kind), sample="三率一分与质量分析阈值"),
@@ -76,7 +65,7 @@ class PresetsPage(Page):
             Column("active", self.tr("状态"), lambda r: self.tr("在用") if r["entry"].active else "", centered=True),
         ]
         self.model = SnapshotTableModel(self.columns, self)
-        self.table = record_table(self.model)
+        self.table = data_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())

@@ -17,6 +17,7 @@ from app.progress import Cancelled
 from app.queries.overview import MANY_SCHOOLS, TOP_BOTTOM
 from app.queries.quality import QualityData, cohort_trend, load_part, load_quality, may_see_pupils
 from app.queries.roster import list_schools
+from app.reports.chart_data import BAND_LABELS, band_shares, rate_series, trend_floor
 from app.services.exams import POLICY_NAMES, list_exams
 from app.stats.lists import baseline_choices
 from app.stats.ranking import exam_may_rank, rank_refusal
@@ -27,8 +28,9 @@ from ui.models.table_model import Column, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.tasks import SyncTaskRunner, TaskManager
-from ui.widgets.charts import ChartView
+from ui.widgets.chart import ChartData, ChartWidget
 from ui.widgets.choosers import SchoolCombo, chosen, refill
+from ui.widgets.scaffold import data_table
 
 LEVELS = (("class", "班级"), ("grade", "年级"), ("school", "学校"), ("township", "乡镇"))
 LISTS = (("borderline", "临界生"), ("struggling", "学困生"), ("risers", "进步最大"), ("fallers", "退步最大"))
@@ -38,18 +40,7 @@ _TAB_PARTS = {"charts": "history", "lists": "lists", "value_added": "value_added
 
 def _table() -> tuple[QTableView, StatsTableModel]:
     model = StatsTableModel([])
-    view = QTableView()
-    model.setParent(view)
-    view.setModel(model)
-    view.setSortingEnabled(True)
-    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    return view, model
+    return data_table(model, sortable=True, stretch_last=True, resize=QHeaderView.ResizeMode.Interactive), model
 
 
 # Tables with more rows than this are built on the worker (100,000 pupils on a county database
@@ -175,9 +166,12 @@ class QualityPage(Page):
         self.chart_note = QLabel()
         self.chart_note.setWordWrap(True)
         grid.addWidget(self.chart_note, 0, 0, 1, 2)
-        self.band_chart = ChartView()
-        self.compare_chart = ChartView()
-        self.trend_chart = ChartView()
+        self.band_chart = ChartWidget()
+        self.compare_chart = ChartWidget()
+        self.trend_chart = ChartWidget()
+        for chart in (self.band_chart, self.compare_chart, self.trend_chart):
+            chart.setToolTip(self.tr("右键:复制图表或另存为 PNG 图片"))
+            chart.setVisible(False)
         grid.addWidget(self.band_chart, 1, 0)
         grid.addWidget(self.compare_chart, 1, 1)
         grid.addWidget(self.trend_chart, 2, 0)
@@ -354,7 +348,7 @@ class QualityPage(Page):
             for view, model in self._tables():
                 _show(view, model, [], [])
             for chart in (self.band_chart, self.compare_chart, self.trend_chart):
-                chart.clear_chart()
+                _chart(chart, None)
             return
         # Only the tab in view is built now; the others when they are opened (building a hidden
         # 100,000-row pupil list on every filter change froze a county database for seconds).
@@ -514,7 +508,7 @@ class QualityPage(Page):
         choice = self.chart_choice()
         if choice is None:
             for chart in (self.band_chart, self.compare_chart, self.trend_chart):
-                chart.clear_chart()
+                _chart(chart, None)
             self.chart_note.setText(self.tr("所选年级和学科没有成绩。"))
             self.trend_note.setText("")
             return
@@ -534,10 +528,9 @@ class QualityPage(Page):
         if town and town[0]["bands"] is not None and self.session.is_township:
             # A school's own database holds only that school: its "township" is the school again.
             bands[f"{town[0]['township_name']}(n={town[0]['n']})"] = town[0]["bands"]
-        if bands:
-            self.band_chart.show_bands(f"{what}分数段分布(占计分人数 %)", bands)
-        else:
-            self.band_chart.clear_chart()
+        shares, top = band_shares(bands)
+        _chart(self.band_chart, ChartData(f"{what}分数段分布(占计分人数 %)", BAND_LABELS, shares, top=top, unit="%")
+               if bands else None)
         if school_code:
             groups = [r for r in data.levels["class"] if r["grade"] == grade and r["subject_code"] == subject["code"]
                       and r["school_code"] == school_code]
@@ -552,18 +545,10 @@ class QualityPage(Page):
             title = f"{what}各校对比" if len(grades) <= MANY_SCHOOLS else \
                 f"{what}平均分最高和最低的各 {TOP_BOTTOM} 所学校(共 {len(grades)} 所)"
         labels = [f"{name}{'*' if r['small_sample'] else ''}(n={r['n']})" for name, r in zip(names, groups)]
-        series = {"平均分(占满分%)": [None if r["mean_pct"] is None else 100 * r["mean_pct"] for r in groups],
-                  "及格率": [None if r["pass_rate"] is None else 100 * r["pass_rate"] for r in groups],
-                  "优秀率": [None if r["excellent_rate"] is None else 100 * r["excellent_rate"] for r in groups]}
-        if len(groups) > 1:
-            self.compare_chart.show_bars(title, labels, series)
-        else:
-            self.compare_chart.clear_chart()
+        _chart(self.compare_chart, ChartData(title, labels, rate_series(groups), unit="%") if len(groups) > 1 else None)
         exams, lines = cohort_trend(data, grade, subject["code"], school_code=school_code, township_code=town_code)
-        if len(exams) > 1:
-            self.trend_chart.show_trend(f"{what}:这批学生历次考试", exams, lines)
-        else:
-            self.trend_chart.clear_chart()
+        _chart(self.trend_chart, ChartData(f"{what}:这批学生历次考试", exams, lines, kind="lines", unit="%",
+                                           bottom=trend_floor(lines)) if len(exams) > 1 else None)
         where = school["name"] if school else (town[0]["township_name"] if town else "")
         self.chart_note.setText(self.tr("{where} {what}(在上方选择年级、学科和学校即可切换)。"
                                         "带 * 的组样本过小,仅供参考。").format(where=where, what=what))
@@ -572,3 +557,10 @@ class QualityPage(Page):
             if len(exams) > 1 else self.tr("这批学生只有本次考试有{s}成绩,暂无走势。").format(s=subject["name"]))
         if len(groups) <= 1:
             self.trend_note.setText(self.trend_note.text() + self.tr(" 本年级只有一个班,不作班级对比。"))
+
+
+def _chart(chart: ChartWidget, data: ChartData | None) -> None:
+    """Show `data` in `chart`, or hide the chart when there is nothing to show."""
+    chart.show_chart(data)
+    chart.setVisible(data is not None)
+

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QTableView, QVBoxLayout, QWidget)
+                               QLabel, QVBoxLayout, QWidget)
 
 from app.progress import Cancelled
 from app.queries.roster import list_schools
@@ -29,6 +29,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, refill
+from ui.widgets.scaffold import data_table, page_heading, push_button
 
 AUTO = ""
 WHOLE_SCHOOL = "__school__"
@@ -62,9 +63,7 @@ class ReportsPage(Page):
         self._schools: dict[str, str] = {}
         self._last_dir = Path.home()
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("报表"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading(self.tr("报表")))
 
         box = QGroupBox(self.tr("生成报表"))
         form = self.form = QFormLayout(box)
@@ -100,8 +99,7 @@ class ReportsPage(Page):
             form.addRow(self.tr(label), widget)
             self.rows[key] = widget
         buttons = QHBoxLayout()
-        self.generate_button = QPushButton(self.tr("生成…"))
-        self.generate_button.clicked.connect(self.generate)
+        self.generate_button = push_button(self.tr("生成…"), self.generate)
         buttons.addWidget(self.generate_button)
         buttons.addWidget(self.open_after)
         buttons.addStretch(1)
@@ -120,26 +118,16 @@ class ReportsPage(Page):
         title.setStyleSheet("font-weight: bold;")
         recent_head.addWidget(title)
         recent_head.addStretch(1)
-        self.open_button = QPushButton(self.tr("打开"))
-        self.open_button.clicked.connect(self.open_selected)
-        self.print_button = QPushButton(self.tr("打印"))
-        self.print_button.clicked.connect(self.print_selected)
-        self.folder_button = QPushButton(self.tr("打开所在文件夹"))
-        self.folder_button.clicked.connect(self.open_selected_folder)
+        self.open_button = push_button(self.tr("打开"), self.open_selected)
+        self.print_button = push_button(self.tr("打印"), self.print_selected)
+        self.folder_button = push_button(self.tr("打开所在文件夹"), self.open_selected_folder)
         for button in (self.open_button, self.print_button, self.folder_button):
             recent_head.addWidget(button)
         layout.addLayout(recent_head)
         self.recent_model = SnapshotTableModel(recent_columns(), self)
-        self.recent_table = QTableView()
-        self.recent_table.setModel(self.recent_model)
-        self.recent_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.recent_table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.recent_table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.recent_table.setAlternatingRowColors(True)
-        self.recent_table.verticalHeader().hide()
-        header = self.recent_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(recent_columns()) - 1, QHeaderView.ResizeMode.Stretch)
+        self.recent_table = data_table(self.recent_model, alternating=True,
+                                       resize=QHeaderView.ResizeMode.ResizeToContents,
+                                       stretch_column=len(recent_columns()) - 1)
         self.recent_table.doubleClicked.connect(lambda _index: self.open_selected())
         self.recent_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         layout.addWidget(self.recent_table, 1)

@@ -3,18 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from app.progress import Cancelled
 from app.queries.roster import list_schools
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, IMPORT_VALID, ImportPreviewDialog
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Changed, Session
+from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo
+from ui.widgets.scaffold import choose_file, data_table
 
 
 class RosterPage(Page):
@@ -61,17 +60,9 @@ class RosterPage(Page):
         self.model = SnapshotTableModel(columns, self)
         self.proxy = SnapshotFilterProxy(self)
         self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
+        self.table = data_table(self.proxy, sortable=True, alternating=True, resize=QHeaderView.ResizeMode.Interactive,
+                                stretch_last=True, row_numbers=True)
         self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
         metrics = self.table.fontMetrics()
         for i, column in enumerate(columns):
             width = max(metrics.horizontalAdvance(column.sample), metrics.horizontalAdvance(column.title))
@@ -140,9 +131,6 @@ class RosterPage(Page):
             return None
         return self.proxy.row_data(rows[0].row())
 
-    def shown_rows(self) -> list[dict]:
-        """Return the rows the table shows, in the order shown."""
-        return [self.proxy.row_data(r) for r in range(self.proxy.rowCount())]
 
     # --- actions -------------------------------------------------------------------------------
     def add_row(self) -> None:
@@ -176,37 +164,32 @@ class RosterPage(Page):
 
     def import_file(self) -> None:
         """Pick a spreadsheet, read it in the background, preview, then apply what the user chose."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择要导入的表格"), str(Path.home()),
-                                              self.tr("表格文件 (*.xlsx *.csv)"))
-        if name:
-            self.import_path(Path(name))
+        path = choose_file(self, self.tr("选择要导入的表格"), self.tr("表格文件 (*.xlsx *.csv)"))
+        if path is not None:
+            self.import_path(path)
 
     def import_path(self, path: Path) -> None:
         """Read `path`, show the preview and apply the import the user confirms."""
         read, apply = self.import_functions()
         school_id = self.default_school_id()
         session = self.session
-        try:
-            plan = session.tasks.run_modal(
-                lambda control: read(session.worker_db(), path, school_id=school_id, progress=control.progress,
-                                     cancelled=control.cancelled),
-                label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except Cancelled:
-            return
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        plan = run_shown(
+            session.tasks, self,
+            lambda control: read(session.worker_db(), path, school_id=school_id, progress=control.progress,
+                                 cancelled=control.cancelled),
+            label=self.tr("正在读取“{name}”…").format(name=path.name), cancellable=True)
+        if plan is None:
             return
         dialog = ImportPreviewDialog(plan, self.import_title(), path.name, self)
         if not dialog.exec() or dialog.choice not in (IMPORT_ALL, IMPORT_VALID):
             return
         valid_only = dialog.choice == IMPORT_VALID
-        try:
-            result = session.tasks.run_modal(
-                lambda control: apply(session.worker_db(), session.actor, plan, accept_valid_rows=valid_only,
-                                      progress=control.progress),
-                label=self.tr("正在导入…"), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        result = run_shown(
+            session.tasks, self,
+            lambda control: apply(session.worker_db(), session.actor, plan, accept_valid_rows=valid_only,
+                                  progress=control.progress),
+            label=self.tr("正在导入…"))
+        if result is None:
             return
         session.notify_changed(Changed.ROSTER)
         inform(self, self.tr("导入完成"), self.describe_import(result))

@@ -19,16 +19,7 @@ from app.services.subjects import list_subjects
 from app.workload.settings import save_workload_preset, workload_preset
 from ui.dialogs.messages import show_error
 from ui.session import Session
-from ui.widgets.form import ProblemForm
-
-
-def _buttons(dialog: QDialog, save) -> QDialogButtonBox:
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-    buttons.button(QDialogButtonBox.StandardButton.Save).setText(dialog.tr("保存"))
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(dialog.tr("取消"))
-    buttons.accepted.connect(save)
-    buttons.rejected.connect(dialog.reject)
-    return buttons
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
 
 def _score_box(maximum: int, empty: str) -> QSpinBox:
@@ -104,7 +95,7 @@ class ObservationDialog(QDialog):
         layout.addWidget(group)
         self.notes = QLineEdit()
         self.form.add_row(self.tr("评语"), self.notes)
-        layout.addWidget(_buttons(self, self.save))
+        layout.addWidget(ok_cancel_buttons(self, on_ok=self.save))
 
     def _fill_classes(self) -> None:
         """Offer the classes the chosen teacher gives lessons in, this school's first; those at
@@ -168,7 +159,7 @@ class RoutineCheckDialog(QDialog):
         self.scores_form: ProblemForm | None = None
         self.link.currentIndexChanged.connect(self._sheet)
         self._sheet()
-        layout.addWidget(_buttons(self, self.save))
+        layout.addWidget(ok_cancel_buttons(self, on_ok=self.save))
 
     def _sheet(self) -> None:
         """Show the items of the chosen link's sheet."""
@@ -264,7 +255,7 @@ class WorkloadSettingsDialog(QDialog):
         for role, value in content["role_allowance"].items():
             self._add(("role_allowance", role), self.tr("{r}职务折算(节/周)").format(r=role), value, 30)
         layout.addWidget(self.form)
-        buttons = _buttons(self, self.save)
+        buttons = ok_cancel_buttons(self, on_ok=self.save)
         self.reset_button = buttons.addButton(self.tr("恢复默认"), QDialogButtonBox.ButtonRole.ResetRole)
         self.reset_button.clicked.connect(self.reset)
         self.reset_button.setEnabled(preset.scope != "shipped")

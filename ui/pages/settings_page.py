@@ -10,7 +10,7 @@ from app import __version__
 from app.db.database import schema_version
 from app.db.migrations import program_schema_version
 from app.db.writes import ROLE_NAMES
-from app.errors import PermissionDenied, ValidationError
+from app.errors import PermissionDenied
 from app.paths import user_data_dir
 from app.queries.gui import list_terms
 from app.queries.roster import list_schools, list_teachers
@@ -211,19 +211,13 @@ class SettingsPage(Page):
         school = self._selected_school()
         if school is None:
             return
-        try:
-            changed = self.session.write(update_school, school["id"], name=self.school_name.text().strip(),
-                                         type=self.school_type.currentText(),
-                                         address=self.school_address.text().strip() or None,
-                                         daily_max_periods=self.school_periods.value())
-        except ValidationError as exc:
-            self.school_form.show_problems(exc.problems)
-            return
-        except PermissionDenied as exc:
-            show_error(self, exc)
+        changed: list[bool] = []
+        if not self.school_form.submit(lambda: changed.append(self.session.write(
+                update_school, school["id"], name=self.school_name.text().strip(), type=self.school_type.currentText(),
+                address=self.school_address.text().strip() or None, daily_max_periods=self.school_periods.value()))):
             return
         self.session.notify_changed(Changed.ROSTER | Changed.SETTINGS)
-        self.school_status.setText(self.tr("已保存。") if changed else self.tr("没有改动。"))
+        self.school_status.setText(self.tr("已保存。") if changed[0] else self.tr("没有改动。"))
 
     def set_term(self) -> None:
         """Make the chosen term the current one."""

@@ -21,7 +21,8 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import refill
-from ui.widgets.form import ProblemForm, ok_cancel_buttons, record_table
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import data_table
 
 NO_EXAM = ""
 
@@ -132,7 +133,7 @@ class TargetsPage(Page):
             Column("note", self.tr("说明"), field_text("note")),
         ]
         self.model = SnapshotTableModel(self.columns, self)
-        self.table = record_table(self.model)
+        self.table = data_table(self.model)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QLineEdit, QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                               QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
 
 from app.preset_names import display_name, readable
 from app.errors import Problem, ValidationError
@@ -21,7 +21,8 @@ from ui.dialogs.import_preview_dialog import problem_columns
 from ui.dialogs.messages import confirm, show_error
 from ui.models.table_model import SnapshotTableModel, TableSnapshot
 from ui.session import Session
-from ui.widgets.form import ProblemForm
+from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import data_table, push_button
 
 ERROR_COLOR = "#b3261e"
 
@@ -66,12 +67,7 @@ class CellDialog(QDialog):
         self.hint.setObjectName("clash_hint")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self, on_ok=self.save))
         self.subject.currentIndexChanged.connect(self.update_hint)
         self.teacher.currentIndexChanged.connect(self.update_hint)
         self.update_hint()
@@ -151,10 +147,8 @@ class DayPlanDialog(QDialog):
         self.table.verticalHeader().hide()
         layout.addWidget(self.table, 2)
         row = QHBoxLayout()
-        add = QPushButton(self.tr("增加时段"))
-        add.clicked.connect(self.add_period)
-        remove = QPushButton(self.tr("删除所选时段"))
-        remove.clicked.connect(self.remove_period)
+        add = push_button(self.tr("增加时段"), self.add_period)
+        remove = push_button(self.tr("删除所选时段"), self.remove_period)
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)
@@ -184,12 +178,7 @@ class DayPlanDialog(QDialog):
         self.errors.setStyleSheet(f"color: {ERROR_COLOR};")
         self.errors.setWordWrap(True)
         layout.addWidget(self.errors)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self, on_ok=self.save))
 
     def _append(self, values: list[str]) -> None:
         self.model.appendRow([QStandardItem(v) for v in values])
@@ -267,17 +256,13 @@ class PlanDialog(QDialog):
         layout.addWidget(QLabel(self.tr("课时可写一个数(4)或一个范围(4-5);统考学科不得超过计划,非统考学科不得少于计划。"
                                         "“包含学科”写一行计入的学科,如“语文、书法”。")))
         row = QHBoxLayout()
-        self.copy_button = QPushButton(self.tr("复制为本校计划"))
-        self.copy_button.clicked.connect(self.copy)
-        self.reset_button = QPushButton(self.tr("恢复默认计划"))
-        self.reset_button.clicked.connect(self.reset)
+        self.copy_button = push_button(self.tr("复制为本校计划"), self.copy)
+        self.reset_button = push_button(self.tr("恢复默认计划"), self.reset)
         self.add_button = QPushButton(self.tr("增加一行…"))
         self.add_button.setToolTip(self.tr("增加地方课程、校本课程等;一门学科只能计入一行"))
         self.add_button.clicked.connect(self.add)
-        self.remove_button = QPushButton(self.tr("删除所选行"))
-        self.remove_button.clicked.connect(self.remove)
-        close = QPushButton(self.tr("关闭"))
-        close.clicked.connect(self.accept)
+        self.remove_button = push_button(self.tr("删除所选行"), self.remove)
+        close = push_button(self.tr("关闭"), self.accept)
         for button in (self.copy_button, self.add_button, self.remove_button, self.reset_button):
             row.addWidget(button)
         row.addStretch(1)
@@ -446,8 +431,7 @@ class TimetableImportDialog(QDialog):
         self.import_button = QPushButton(self.tr("导入"))
         self.import_button.setEnabled(not plan.problems)
         self.import_button.clicked.connect(self.accept)
-        cancel = QPushButton(self.tr("取消"))
-        cancel.clicked.connect(self.reject)
+        cancel = push_button(self.tr("取消"), self.reject)
         buttons.addWidget(self.import_button)
         buttons.addWidget(cancel)
         layout.addLayout(buttons)
@@ -455,14 +439,9 @@ class TimetableImportDialog(QDialog):
     def _table(self, layout: QVBoxLayout, problems: list[Problem], stretch: int) -> SnapshotTableModel:
         rows = [{"order": i, "sheet": p.sheet or "", "row": p.row, "column": p.column or "", "message": p.message}
                 for i, p in enumerate(problems)]
-        table = QTableView()
-        model = SnapshotTableModel(problem_columns(), table)
+        model = SnapshotTableModel(problem_columns())
         model.set_snapshot(TableSnapshot.build(rows, problem_columns(), ()))
-        table.setModel(model)
-        table.setWordWrap(True)
-        table.verticalHeader().hide()
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        table = data_table(model, select="cells", resize=QHeaderView.ResizeMode.ResizeToContents, stretch_column=3)
         table.setVisible(bool(problems))
         layout.addWidget(table, stretch)
         return model

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit, QProgressBar,
-                               QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPlainTextEdit,
+                               QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.services.schools import current_term
 from app.timetable.generate import Generated, export_fet_file, generate, import_fet_file, save_generated
@@ -21,6 +21,7 @@ from app.timetable.solver.problem import township_schools
 from ui.dialogs.messages import inform, show_error
 from ui.pages.timetable_page import GridModel
 from ui.session import Session
+from ui.widgets.scaffold import data_table, push_button
 
 
 class GenerateDialog(QDialog):
@@ -59,8 +60,7 @@ class GenerateDialog(QDialog):
         self.seed = QSpinBox()
         self.seed.setRange(0, 999999)
         bar.addWidget(self.seed)
-        self.start_button = QPushButton(self.tr("开始排课"))
-        self.start_button.clicked.connect(self.start)
+        self.start_button = push_button(self.tr("开始排课"), self.start)
         self.stop_button = QPushButton(self.tr("停止"))
         self.stop_button.setToolTip(self.tr("停止排课,保留目前找到的最好课表"))
         self.stop_button.setEnabled(False)
@@ -94,11 +94,8 @@ class GenerateDialog(QDialog):
         self.class_combo.currentIndexChanged.connect(self._show_class)
         column.addWidget(self.class_combo)
         self.grid_model = GridModel(self)
-        self.grid_view = QTableView()
-        self.grid_view.setModel(self.grid_model)
-        self.grid_view.setWordWrap(True)
-        self.grid_view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.grid_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid_view = data_table(self.grid_model, select="cells", resize=QHeaderView.ResizeMode.Stretch,
+                                    row_numbers=True)
         self.grid_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         column.addWidget(self.grid_view, 1)
         self.preview.hide()
@@ -108,8 +105,7 @@ class GenerateDialog(QDialog):
         self.save_button = QPushButton(self.tr("保存课表"))
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save)
-        close = QPushButton(self.tr("关闭"))
-        close.clicked.connect(self.reject)
+        close = push_button(self.tr("关闭"), self.reject)
         buttons.addWidget(self.save_button)
         buttons.addWidget(close)
         layout.addLayout(buttons)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from app.preset_names import basis_name
-from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.timetable.check import RULES, SEVERITY_NAMES, CheckResult, Finding, check_timetable
 from app.timetable.grids import Grid, class_grid, room_grid, rooms, teacher_grid
@@ -25,7 +24,9 @@ from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableMode
 from ui.pages.page import Page
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
 from ui.session import Changed, Session
+from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo
+from ui.widgets.scaffold import button_row, choose_file, data_table, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 VIEWS = (("class", "班级课表"), ("teacher", "教师课表"), ("room", "教室课表"))
@@ -138,17 +139,7 @@ def summary_columns() -> list[Column]:
 
 
 def _table(model, *, stretch_last: bool = True) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setSortingEnabled(True)
-    table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(stretch_last)
-    return table
+    return data_table(model, sortable=True, alternating=True, stretch_last=stretch_last)
 
 
 class TimetablePage(Page):
@@ -174,8 +165,7 @@ class TimetablePage(Page):
         self.item_combo.setMinimumContentsLength(12)
         self.item_combo.currentIndexChanged.connect(self._show_grid)
         bar.addWidget(self.item_combo)
-        self.check_button = QPushButton(self.tr("重新检查"))
-        self.check_button.clicked.connect(self.reload)
+        self.check_button = push_button(self.tr("重新检查"), self.reload)
         self.print_button = QPushButton(self.tr("打印…"))
         menu = QMenu(self.print_button)
         for text, scope in ((self.tr("当前课表"), "current"), (self.tr("全校各班课表"), "classes"),
@@ -184,14 +174,10 @@ class TimetablePage(Page):
             action.triggered.connect(lambda _checked=False, s=scope: self.print_pdf(s))
             menu.addAction(action)
         self.print_button.setMenu(menu)
-        self.import_button = QPushButton(self.tr("导入…"))
-        self.import_button.clicked.connect(self.import_file)
-        self.day_plan_button = QPushButton(self.tr("作息时间…"))
-        self.day_plan_button.clicked.connect(self.edit_day_plan)
-        self.plan_button = QPushButton(self.tr("课程计划…"))
-        self.plan_button.clicked.connect(self.edit_plan)
-        self.generate_button = QPushButton(self.tr("自动排课…"))
-        self.generate_button.clicked.connect(self.auto_schedule)
+        self.import_button = push_button(self.tr("导入…"), self.import_file)
+        self.day_plan_button = push_button(self.tr("作息时间…"), self.edit_day_plan)
+        self.plan_button = push_button(self.tr("课程计划…"), self.edit_plan)
+        self.generate_button = push_button(self.tr("自动排课…"), self.auto_schedule)
         self.fet_button = QPushButton(self.tr("FET…"))
         fet_menu = QMenu(self.fet_button)
         for text, slot in ((self.tr("导出 FET 文件…"), self.export_fet), (self.tr("导入 FET 排好的课表…"), self.import_fet)):
@@ -206,20 +192,14 @@ class TimetablePage(Page):
         layout.addLayout(bar)
         # The seven buttons get a row of their own: beside the choosers they made the window wider
         # than a 1024-pixel screen.
-        actions = QHBoxLayout()
-        for button in (self.check_button, self.print_button, self.import_button, self.day_plan_button,
-                       self.plan_button, self.generate_button, self.fet_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        layout.addLayout(actions)
+        layout.addLayout(button_row(self.check_button, self.print_button, self.import_button, self.day_plan_button,
+                                    self.plan_button, self.generate_button, self.fet_button,
+                                    stretch="end"))
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.grid_model = GridModel(self)
-        self.grid_view = QTableView()
-        self.grid_view.setModel(self.grid_model)
-        self.grid_view.setWordWrap(True)
-        self.grid_view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.grid_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid_view = data_table(self.grid_model, select="cells", resize=QHeaderView.ResizeMode.Stretch,
+                                    row_numbers=True)
         self.grid_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.grid_view.doubleClicked.connect(self.edit_cell)
         self.grid_view.setToolTip(self.tr("双击一格修改学科和教师;右键可锁定这节课,自动排课时保持不动"))
@@ -450,33 +430,28 @@ class TimetablePage(Page):
 
     def import_file(self) -> None:
         """Pick a timetable workbook and import it after the preview."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择课表文件"), str(Path.home()),
-                                              self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
-        if name:
-            self.import_path(Path(name))
+        path = choose_file(self, self.tr("选择课表文件"), self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
+        if path is not None:
+            self.import_path(path)
 
     def import_path(self, path: Path) -> None:
         """Read `path` in the background, preview it, and write it when the user confirms."""
         session = self.session
         school_id = self.school_id()
-        try:
-            plan = session.tasks.run_modal(
-                lambda control: read_timetable(session.worker_db(), path, school_id=school_id,
-                                               progress=control.progress, cancelled=control.cancelled),
-                label=self.tr("正在读取“{name}”…").format(name=path.name), parent=self, cancellable=True)
-        except Cancelled:
-            return
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        plan = run_shown(
+            session.tasks, self,
+            lambda control: read_timetable(session.worker_db(), path, school_id=school_id,
+                                           progress=control.progress, cancelled=control.cancelled),
+            label=self.tr("正在读取“{name}”…").format(name=path.name), cancellable=True)
+        if plan is None:
             return
         if not TimetableImportDialog(plan, path.name, self).exec():
             return
-        try:
-            result = session.tasks.run_modal(
-                lambda control: apply_timetable(session.worker_db(), session.actor, plan, progress=control.progress),
-                label=self.tr("正在导入课表…"), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        result = run_shown(
+            session.tasks, self,
+            lambda control: apply_timetable(session.worker_db(), session.actor, plan, progress=control.progress),
+            label=self.tr("正在导入课表…"))
+        if result is None:
             return
         session.notify_changed(Changed.TIMETABLE)
         inform(self, self.tr("导入完成"), self.tr("已导入 {n} 个班的 {lessons} 节课。").format(

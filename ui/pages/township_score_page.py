@@ -20,6 +20,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import refill
+from ui.widgets.scaffold import page_heading
 
 
 def _num(key: str, digits: int = 1):
@@ -54,9 +55,7 @@ class TownshipScorePage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("乡镇质量考核评分"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
+        layout.addWidget(page_heading(self.tr("乡镇质量考核评分")))
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("考试")))
         self.exam_combo = QComboBox()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QSpinBox, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from app.errors import PermissionDenied, SchoolQError
 from app.services import backups
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Changed, Session
+from ui.widgets.scaffold import button_row, choose_file, data_table, push_button
 
 
 def _size(info: dict) -> str:
@@ -35,8 +35,7 @@ class BackupBox(QGroupBox):
         self.keep = QSpinBox()
         self.keep.setRange(1, 365)
         self.keep.setSuffix(self.tr(" 份"))
-        self.save_button = QPushButton(self.tr("保存备份设置"))
-        self.save_button.clicked.connect(self.save_settings)
+        self.save_button = push_button(self.tr("保存备份设置"), self.save_settings)
         row.addWidget(self.auto)
         row.addWidget(QLabel(self.tr("保留最新")))
         row.addWidget(self.keep)
@@ -50,27 +49,13 @@ class BackupBox(QGroupBox):
             ("time", self.tr("备份时间")), ("size", self.tr("大小")), ("held", self.tr("内容")),
             ("file", self.tr("文件")))]
         self.model = SnapshotTableModel(self.columns, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = data_table(self.model, resize=QHeaderView.ResizeMode.ResizeToContents, stretch_last=True)
         self.table.setMinimumHeight(140)
         layout.addWidget(self.table)
-        buttons = QHBoxLayout()
-        self.backup_button = QPushButton(self.tr("立即备份"))
-        self.backup_button.clicked.connect(self.backup_now)
-        self.restore_button = QPushButton(self.tr("恢复所选备份…"))
-        self.restore_button.clicked.connect(self.restore_selected)
-        self.restore_file_button = QPushButton(self.tr("从其他位置选择备份…"))
-        self.restore_file_button.clicked.connect(self.restore_chosen_file)
-        for button in (self.backup_button, self.restore_button, self.restore_file_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
+        self.backup_button = push_button(self.tr("立即备份"), self.backup_now)
+        self.restore_button = push_button(self.tr("恢复所选备份…"), self.restore_selected)
+        self.restore_file_button = push_button(self.tr("从其他位置选择备份…"), self.restore_chosen_file)
+        layout.addLayout(button_row(self.backup_button, self.restore_button, self.restore_file_button, stretch="end"))
         self.rows: list[dict] = []
 
     def _may(self) -> bool:
@@ -138,10 +123,10 @@ class BackupBox(QGroupBox):
 
     def restore_chosen_file(self) -> None:
         """Let the user pick a backup file anywhere, then restore it (after the preview)."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择备份文件"), str(backups.default_folder(
-            self.session.path)), self.tr("数据库备份 (*.sqlite)"))
-        if name:
-            self.restore(Path(name))
+        path = choose_file(self, self.tr("选择备份文件"), self.tr("数据库备份 (*.sqlite)"),
+                           backups.default_folder(self.session.path))
+        if path is not None:
+            self.restore(path)
 
     def restore(self, path: Path) -> None:
         """Show what `path` holds, ask, and put it back; the current data is kept as a copy first."""

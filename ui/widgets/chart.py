@@ -1,6 +1,10 @@
-"""A small chart drawn with QPainter: grouped bars or lines, a title, a legend, value labels and
-optional dashed reference lines (targets). Readable at 1366×768 (text at least 9 pt), and its
-context menu copies the chart or saves it as PNG for a 质量分析会 slide. No chart library needed."""
+"""The program's on-screen chart, drawn with QPainter: grouped bars or lines, a title, a legend,
+value labels and optional dashed reference lines (targets). Readable at 1366×768 (text at least
+9 pt), and its context menu copies the chart or saves it as PNG for a 质量分析会 slide. It shows
+the 考试概览 and 质量分析 charts in the colours of the PDF reports (app.reports.chart_data).
+
+No chart library: pyqtgraph drew the 质量分析 charts until this widget did both pages' work, and
+it cost the bundle its 9.6 MB of Python and the QtOpenGL bindings it loads by name (8.9 MB)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,14 +13,16 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QContextMenuEvent, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QSizePolicy, QWidget
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+from app.reports.chart_data import COLOURS
+
+PALETTE = COLOURS
 FONT_PT = 9
 
 
 @dataclass
 class ChartData:
     """What a chart shows: `labels` along the x axis, one list of values (None: no value) per
-    series, the largest value of the axis and dashed horizontal `references` {name: value}."""
+    series, the value axis from `bottom` to `top` and dashed horizontal `references` {name: value}."""
 
     title: str
     labels: list[str]
@@ -25,6 +31,13 @@ class ChartData:
     top: float = 100.0
     unit: str = ""
     references: dict[str, float] = field(default_factory=dict)
+    bottom: float = 0.0
+
+    def height(self, value: float, plot: float) -> float:
+        """Return how far above the axis's bottom `value` stands in a plot `plot` pixels high
+        (values beyond the axis are drawn at its ends)."""
+        span = (self.top - self.bottom) or 1.0
+        return plot * (min(max(value, self.bottom), self.top) - self.bottom) / span
 
 
 class ChartWidget(QWidget):
@@ -104,10 +117,9 @@ class ChartWidget(QWidget):
         plot = QRectF(area.left() + 44, legend_top + line + 8, area.width() - 56,
                       area.height() - (legend_top - area.top()) - line * (label_rows + 1) - 16)
         self._plot = plot
-        top = data.top or 1.0
         painter.setPen(QColor("#ddd"))
         for k in range(5):
-            value = top * k / 4
+            value = data.bottom + (data.top - data.bottom) * k / 4
             y = plot.bottom() - plot.height() * k / 4
             painter.setPen(QColor("#e4e4e4"))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
@@ -120,15 +132,15 @@ class ChartWidget(QWidget):
             painter.drawText(QRectF(plot.left() + slot * i, plot.bottom() + 4, slot, line * label_rows + 2),
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, text)
         if data.kind == "lines":
-            self._lines(painter, data, plot, slot, top)
+            self._lines(painter, data, plot, slot)
         else:
-            self._bars(painter, data, plot, slot, top)
+            self._bars(painter, data, plot, slot)
         for value in data.references.values():
-            y = plot.bottom() - plot.height() * min(value, top) / top
+            y = plot.bottom() - data.height(value, plot.height())
             painter.setPen(QPen(QColor("#555"), 1.2, Qt.PenStyle.DashLine))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
 
-    def _bars(self, painter: QPainter, data: ChartData, plot: QRectF, slot: float, top: float) -> None:
+    def _bars(self, painter: QPainter, data: ChartData, plot: QRectF, slot: float) -> None:
         n = max(len(data.series), 1)
         width = slot * 0.8 / n
         metrics = painter.fontMetrics()
@@ -137,7 +149,7 @@ class ChartWidget(QWidget):
             for i, value in enumerate(values):
                 if value is None:
                     continue
-                height = plot.height() * min(value, top) / top
+                height = data.height(value, plot.height())
                 rect = QRectF(plot.left() + slot * i + slot * 0.1 + width * s, plot.bottom() - height, width - 1, height)
                 painter.fillRect(rect, colour)
                 text = f"{value:.0f}"
@@ -146,11 +158,11 @@ class ChartWidget(QWidget):
                     painter.drawText(QRectF(rect.left() - 6, rect.top() - metrics.height(), rect.width() + 12,
                                             metrics.height()), Qt.AlignmentFlag.AlignCenter, text)
 
-    def _lines(self, painter: QPainter, data: ChartData, plot: QRectF, slot: float, top: float) -> None:
+    def _lines(self, painter: QPainter, data: ChartData, plot: QRectF, slot: float) -> None:
         for s, (name, values) in enumerate(data.series.items()):
             colour = QColor(PALETTE[s % len(PALETTE)])
             painter.setPen(QPen(colour, 2))
-            points = [QPointF(plot.left() + slot * (i + 0.5), plot.bottom() - plot.height() * min(v, top) / top)
+            points = [QPointF(plot.left() + slot * (i + 0.5), plot.bottom() - data.height(v, plot.height()))
                       for i, v in enumerate(values) if v is not None]
             for a, b in zip(points, points[1:]):
                 painter.drawLine(a, b)

@@ -55,6 +55,11 @@ class SchoolCombo(QComboBox):
         refill(self, ((label(school), school[key]) for school in schools),
                all_text=self.tr("全部学校") if everyone else None, preferred=preferred)
 
+    def fill_visible(self, schools: Iterable[dict], own: str | None) -> None:
+        """Offer every one of `schools` when the user belongs to no school (`own` None: the
+        township), else only the user's own, and choose it."""
+        self.fill((school for school in schools if own in (None, school["id"])), preferred=own)
+
     def school(self) -> str | None:
         """Return the chosen school's `key` value, or None for 全部学校 or an empty list."""
         return chosen(self)

@@ -1,12 +1,13 @@
 """A form whose fields show the core's problems right below them, in red."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QAbstractItemModel, QCoreApplication
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from app.errors import Problem
+from app.errors import PermissionDenied, Problem, ValidationError
+from ui.dialogs.messages import show_error
 
 ERROR_STYLE = "color: #b3261e;"
 
@@ -78,6 +79,20 @@ class ProblemForm(QWidget):
         self.general.clear()
         self.general.hide()
 
+    def submit(self, write: Callable[[], object]) -> bool:
+        """Run `write()` (a call into a service) and return True when it went through; on a
+        refusal return False after showing its problems under their fields (ValidationError) or
+        in a message box (PermissionDenied). Other errors propagate."""
+        try:
+            write()
+        except ValidationError as exc:
+            self.show_problems(exc.problems)
+            return False
+        except PermissionDenied as exc:
+            show_error(self.window(), exc)
+            return False
+        return True
+
     def error_text(self, field: str) -> str:
         """Return the problems shown under `field` ('' when none)."""
         label = self._errors.get(field)
@@ -88,24 +103,14 @@ class ProblemForm(QWidget):
         return self.general.text() if not self.general.isHidden() else ""
 
 
-def ok_cancel_buttons(dialog: QDialog, ok_text: str | None = None) -> QDialogButtonBox:
-    """Return the dialog's button row: `ok_text` (保存 by default) accepts, 取消 rejects. The caller
-    adds it to its layout."""
+def ok_cancel_buttons(dialog: QDialog, ok_text: str | None = None,
+                      on_ok: Callable[[], object] | None = None) -> QDialogButtonBox:
+    """Return the dialog's button row: `ok_text` (保存 by default) calls `on_ok` (by default it
+    accepts the dialog), 取消 rejects. The caller adds it to its layout."""
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text or QCoreApplication.translate("Form", "保存"))
     buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(QCoreApplication.translate("Form", "取消"))
-    buttons.accepted.connect(dialog.accept)
+    buttons.accepted.connect(on_ok or dialog.accept)
     buttons.rejected.connect(dialog.reject)
     return buttons
 
-
-def record_table(model: QAbstractItemModel) -> QTableView:
-    """Return a read-only table over `model` where one whole row (a record) is chosen at a time and
-    rows carry no numbers: the lists of exams, classes … that a page edits through dialogs."""
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().hide()
-    return table

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from ui.widgets.scaffold import push_button
 
 STEPS = 1000
 
@@ -30,8 +32,7 @@ class ProgressDialog(QDialog):
         self.bar = QProgressBar()
         self.bar.setRange(0, STEPS)
         layout.addWidget(self.bar)
-        self.cancel_button = QPushButton(self.tr("取消"))
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button = push_button(self.tr("取消"), self.cancel)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.cancel_button)
