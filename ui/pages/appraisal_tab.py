@@ -57,8 +57,10 @@ class AppraisalTab(QWidget):
         self.table = table
         self.model = table.model()
         layout.addWidget(table, 1)
-        layout.addWidget(QLabel(self.tr("各项按 0-100 计;没有分数的项目不计入总分。优秀不超过在职教师的 12%(以方案为准),"
-                                        "分数并列跨过名额线的列为“优秀候选(并列待评议)”,由全体教师评议。")))
+        note = QLabel(self.tr("各项按 0-100 计;没有分数的项目不计入总分。优秀不超过在职教师的 12%(以方案为准),"
+                              "分数并列跨过名额线的列为“优秀候选(并列待评议)”,由全体教师评议。"))
+        note.setWordWrap(True)  # the page fits 1024 px
+        layout.addWidget(note)
 
     def year(self) -> str | None:
         """Return the school year chosen."""
