@@ -34,7 +34,7 @@ class Changed(Flag):
     MARKS = auto()
     ASSIGNMENTS = auto()  # 任课: who teaches which class and subject
     TIMETABLE = auto()    # the timetable, day plans and curriculum plans
-    ROUTINE = auto()      # observations and routine checks
+    ROUTINE = auto()      # observations, routine checks and pupil support (tutoring, 双困生)
     SETTINGS = auto()     # terms, users, keys, presets and rule sets
     PACKAGES = auto()     # the logs of packages written and read
     ALL = ROSTER | EXAMS | MARKS | ASSIGNMENTS | TIMETABLE | ROUTINE | SETTINGS | PACKAGES

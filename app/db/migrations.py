@@ -554,3 +554,42 @@ _M011 = [
 def m011_quality_target_progress_and_rank(db: Database) -> None:
     for statement in _M011:
         db.execute(statement)
+
+
+# Pupil support (培优补差, 001 §27, 篇13, 002): a tutoring session of one teacher with one or more
+# pupils; the 双困生 flag of a pupil for a term (learning difficulty with behaviour or family
+# difficulty) with its reason and date; each teacher's tutoring list (帮扶名单) taken over from an
+# exam's 临界生 / 学困生 (exam_id may name an earlier term's exam: not a foreign key). All travel.
+_M012 = [
+    f"""CREATE TABLE tutoring (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id), term_id TEXT NOT NULL REFERENCES term(id),
+        teacher_id TEXT NOT NULL REFERENCES teacher(id), subject_id TEXT REFERENCES subject(id),
+        date TEXT NOT NULL, minutes INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 600),
+        content TEXT NOT NULL, outcome TEXT, {_STAMPS})""",
+    f"""CREATE TABLE tutoring_pupil (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id), term_id TEXT NOT NULL REFERENCES term(id),
+        tutoring_id TEXT NOT NULL REFERENCES tutoring(id) ON DELETE CASCADE,
+        pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE, {_STAMPS}, UNIQUE (tutoring_id, pupil_id))""",
+    f"""CREATE TABLE pupil_difficulty (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id), term_id TEXT NOT NULL REFERENCES term(id),
+        pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('行为', '家庭', '行为和家庭')), reason TEXT NOT NULL, date TEXT NOT NULL,
+        {_STAMPS}, UNIQUE (term_id, pupil_id))""",
+    f"""CREATE TABLE tutoring_plan (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id), term_id TEXT NOT NULL REFERENCES term(id),
+        teacher_id TEXT NOT NULL REFERENCES teacher(id), pupil_id TEXT NOT NULL REFERENCES pupil(id) ON DELETE CASCADE,
+        subject_id TEXT NOT NULL REFERENCES subject(id),
+        list TEXT NOT NULL CHECK (list IN ('临界生', '学困生')), exam_id TEXT NOT NULL, note TEXT,
+        {_STAMPS}, UNIQUE (term_id, teacher_id, pupil_id, subject_id, list))""",
+    "CREATE INDEX idx_tutoring_teacher ON tutoring(term_id, teacher_id)",
+    "CREATE INDEX idx_tutoring_plan_teacher ON tutoring_plan(term_id, teacher_id)",
+    "CREATE INDEX idx_tutoring_pupil_pupil ON tutoring_pupil(pupil_id)",
+    "CREATE INDEX idx_tutoring_pupil_session ON tutoring_pupil(tutoring_id)",
+    "CREATE INDEX idx_difficulty_school ON pupil_difficulty(school_id, term_id)",
+]
+
+
+@migration
+def m012_pupil_support(db: Database) -> None:
+    for statement in _M012:
+        db.execute(statement)

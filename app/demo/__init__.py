@@ -21,6 +21,7 @@ from app.db.migrations import MARK_KEYS, MARK_STORED_COLUMNS
 from app.db.writes import SYSTEM, audit, bulk_insert, deterministic
 from app.demo.layout import CURRENT_YEAR, PREVIOUS_YEAR, DemoTownship, build_townships, make_pupils, staff_schools
 from app.demo.routine import seed_routine
+from app.demo.support import seed_support
 from app.demo.scores import make_marks
 from app.demo.timetable import DAY_PLAN, build_timetable
 from app.errors import invalid
@@ -122,6 +123,8 @@ def _populate(db: Database, rng: random.Random, scale: str, report: Progress) ->
         _demo_users(db, townships[0])
         report(0.9, "写入听课与教学常规检查")
         seed_routine(db, rng, townships, assignments, subject_ids, current_term, DEMO_TODAY)
+        report(0.93, "写入辅导记录与双困生")
+        seed_support(db, rng, current_term, DEMO_TODAY)
     report(0.95, "整理数据库")
     db.execute("ANALYZE")
 
@@ -207,6 +210,10 @@ _SCHOOL_COPY = [
     ("timetable_slot", "SELECT * FROM t.timetable_slot WHERE school_id = ?1"),
     ("lesson_observation", "SELECT * FROM t.lesson_observation WHERE school_id = ?1"),
     ("routine_check", "SELECT * FROM t.routine_check WHERE school_id = ?1"),
+    ("tutoring", "SELECT * FROM t.tutoring WHERE school_id = ?1"),
+    ("tutoring_pupil", "SELECT * FROM t.tutoring_pupil WHERE school_id = ?1"),
+    ("tutoring_plan", "SELECT * FROM t.tutoring_plan WHERE school_id = ?1"),
+    ("pupil_difficulty", "SELECT * FROM t.pupil_difficulty WHERE school_id = ?1"),
 ]
 
 

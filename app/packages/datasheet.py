@@ -137,7 +137,27 @@ SHEETS: tuple[Sheet, ...] = (
         _TERM, Col("年级", "grade", "int", width=6), _SUBJECT,
         Col("指标", "metric", "map", values=METRICS, width=8), Col("目标值", "target", "real", width=8),
         Col("备注", "note", width=24), _id("记录ID", "id"), _id("学校ID", "school_id"))),
+    Sheet("辅导记录", "本期培优补差辅导记录:每次辅导一行,辅导的学生见“辅导学生”表。", (
+        _TERM, Col("日期", "date", width=12), _show("教师", "teacher_name", 10), _SUBJECT,
+        Col("时长(分钟)", "minutes", "int", width=10), Col("辅导内容", "content", width=30),
+        Col("效果", "outcome", width=24), _id("记录ID", "id"), _id("学校ID", "school_id"),
+        _id("教师ID", "teacher_id"))),
+    Sheet("辅导学生", "每次辅导的学生(一名学生一行)。", (
+        _TERM, _show("日期", "date", 12), _show("学籍号", "student_no", 22), _show("姓名", "pupil_name", 10),
+        _id("记录ID", "id"), _id("学校ID", "school_id"), _id("辅导记录ID", "tutoring_id"),
+        _id("学生ID", "pupil_id"))),
+    Sheet("帮扶名单", "本期各教师的帮扶名单(由考试的临界生、学困生名单生成)。", (
+        _TERM, _show("教师", "teacher_name", 10), _show("学籍号", "student_no", 22), _show("姓名", "pupil_name", 10),
+        _SUBJECT, Col("名单", "list", width=8), Col("来源考试ID", "exam_id", width=38), Col("备注", "note", width=20),
+        _id("记录ID", "id"), _id("学校ID", "school_id"), _id("教师ID", "teacher_id"), _id("学生ID", "pupil_id"))),
+    Sheet("双困生", "本期认定的双困生(学习困难,并有行为或家庭困难)。", (
+        _TERM, _show("学籍号", "student_no", 22), _show("姓名", "pupil_name", 10), Col("类型", "kind", width=10),
+        Col("原因", "reason", width=30), Col("认定日期", "date", width=12), _id("记录ID", "id"),
+        _id("学校ID", "school_id"), _id("学生ID", "pupil_id"))),
 )
+# Sheets added after packages were first written: a package of an older version lacks them, and
+# holds no such rows.
+LATER_SHEETS = {"辅导记录", "辅导学生", "帮扶名单", "双困生"}
 SHEET_NAMES = tuple(s.name for s in SHEETS) + ("说明",)
 SHEET = {s.name: s for s in SHEETS}
 # Id columns that may not be empty; the others (a class without 班主任 …) may.
@@ -308,6 +328,8 @@ def _read_sheets(book: dict[str, RawSheet]) -> tuple[dict[str, list[ReadRow]], l
     out: dict[str, list[ReadRow]] = {}
     for sheet in SHEETS:
         if sheet.name not in book:
+            if sheet.name in LATER_SHEETS:
+                continue
             problems.append(Problem("缺少这个工作表。", sheet=sheet.name))
             continue
         rows = enumerate(book[sheet.name].rows, start=1)

@@ -44,15 +44,21 @@ COLUMNS = {
     "routine_check": ("school_id", "term_id", "teacher_id", "checker_id", "date", "link", "sheet_id", "scores",
                       "total", "notes"),
     "quality_target": ("school_id", "term_id", "grade", "subject_id", "metric", "target", "note"),
+    "tutoring": ("school_id", "term_id", "teacher_id", "subject_id", "date", "minutes", "content", "outcome"),
+    "tutoring_pupil": ("school_id", "term_id", "tutoring_id", "pupil_id"),
+    "tutoring_plan": ("school_id", "term_id", "teacher_id", "pupil_id", "subject_id", "list", "exam_id", "note"),
+    "pupil_difficulty": ("school_id", "term_id", "pupil_id", "kind", "reason", "date"),
 }
 # Tables holding the sender's rows of the package term (sheet, table), parents before children.
 TERM_TABLES = (("成绩", "mark"), ("任课", "teaching_assignment"), ("作息时间", "timetable_period"),
                ("课表", "timetable_slot"), ("听课记录", "lesson_observation"), ("教学常规", "routine_check"),
-               ("质量指标", "quality_target"))
+               ("质量指标", "quality_target"), ("辅导记录", "tutoring"), ("辅导学生", "tutoring_pupil"),
+               ("帮扶名单", "tutoring_plan"), ("双困生", "pupil_difficulty"))
 LABELS = {"school": "学校", "teacher": "教师", "class": "班级", "pupil": "学生", "pupil_status_change": "学籍异动",
           "exam": "考试", "exam_subject": "考试科目", "exam_cutoff": "分年级分数线", "mark": "成绩",
           "teaching_assignment": "任课", "timetable_period": "作息时间", "timetable_slot": "课表",
-          "lesson_observation": "听课记录", "routine_check": "教学常规", "quality_target": "质量指标"}
+          "lesson_observation": "听课记录", "routine_check": "教学常规", "quality_target": "质量指标",
+          "tutoring": "辅导记录", "tutoring_pupil": "辅导学生", "tutoring_plan": "帮扶名单", "pupil_difficulty": "双困生"}
 DETAIL_LIMIT = 50
 
 
@@ -185,7 +191,7 @@ def build_snapshot(db: Database, actor: Actor, manifest: Manifest, sheets: dict[
             v = dict(row.values)
             if "subject" in v:
                 v["subject_id"] = need_subject(row, optional=table in ("timetable_slot", "lesson_observation",
-                                                                        "quality_target"))
+                                                                        "quality_target", "tutoring"))
             if table != "mark":
                 v["term_id"] = need_term(row)
             add(table, row, {k: v.get(k) for k in COLUMNS[table]})
@@ -286,6 +292,10 @@ def _check_references(snap: Snapshot, own_schools: set[str], manifest: Manifest)
         "lesson_observation": (("observer_id", "teacher", False), ("teacher_id", "teacher", False),
                                ("class_id", "class", True)),
         "routine_check": (("teacher_id", "teacher", False), ("checker_id", "teacher", True)),
+        "tutoring": (("teacher_id", "teacher", False),),
+        "tutoring_pupil": (("tutoring_id", "tutoring", False), ("pupil_id", "pupil", False)),
+        "tutoring_plan": (("teacher_id", "teacher", False), ("pupil_id", "pupil", False)),
+        "pupil_difficulty": (("pupil_id", "pupil", False),),
     }
     for table in ("class", "pupil", "pupil_status_change", *(t for _, t in TERM_TABLES)):
         for rid, values in snap.table(table).items():
@@ -378,7 +388,8 @@ def apply_snapshot(db: Database, actor: Actor, snap: Snapshot, manifest: Manifes
     current = {t: _existing(db, t, where, args) for t, (where, args) in scopes.items()}
     _refuse_foreign_ids(db, snap, current)
     order = ("school", "teacher", "class", "pupil", "pupil_status_change", "exam", "mark", "teaching_assignment",
-             "timetable_period", "timetable_slot", "lesson_observation", "routine_check", "quality_target")
+             "timetable_period", "timetable_slot", "lesson_observation", "routine_check", "quality_target",
+             "tutoring", "tutoring_pupil", "tutoring_plan", "pupil_difficulty")
     # Delete first (children before parents) so a row re-created under a new id can take back its
     # 学籍号 or class name; a delete that is still referenced waits until the new rows are in.
     waiting = []

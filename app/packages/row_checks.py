@@ -15,6 +15,7 @@ from app.errors import ValidationError
 from app.marks.entry import parse_mark
 from app.packages.datasheet import SHEET
 from app.services.pupils import STATUSES, g_number_problem
+from app.support.records import DIFFICULTY_KINDS, MAX_MINUTES
 from app.validation.idcard import id_problem
 from app.validation.text import code_problem, formula_problem, person_name_problem, phone_text, text_problem
 
@@ -120,6 +121,23 @@ def check_values(db: Database, snap) -> None:
                     where = snap.where[(table, rid)]
                     snap.problems.append(where.problem(_sheet_key(where, key), reason))
     _check_marks(db, snap)
+    _check_support(snap, own)
+
+
+def _check_support(snap, own: dict[str, list[str]]) -> None:
+    """Tutoring minutes, 双困生 kinds and list names as the window and the import allow them."""
+    for rid in own.get("tutoring", ()):
+        minutes = snap.table("tutoring")[rid].get("minutes")
+        if not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
+            snap.problems.append(snap.where[("tutoring", rid)].problem(
+                "minutes", f"辅导时长应为 1-{MAX_MINUTES} 之间的整数分钟。"))
+    for rid in own.get("pupil_difficulty", ()):
+        if snap.table("pupil_difficulty")[rid].get("kind") not in DIFFICULTY_KINDS:
+            snap.problems.append(snap.where[("pupil_difficulty", rid)].problem(
+                "kind", f"类型应为 {' / '.join(DIFFICULTY_KINDS)} 之一。"))
+    for rid in own.get("tutoring_plan", ()):
+        if snap.table("tutoring_plan")[rid].get("list") not in ("临界生", "学困生"):
+            snap.problems.append(snap.where[("tutoring_plan", rid)].problem("list", "名单应为“临界生”或“学困生”。"))
 
 
 def _sheet_key(row, key: str) -> str:

@@ -2,7 +2,8 @@
 
 A school sends its own school, all its classes, pupils (with their status history) and teachers,
 and for the term: its exams, the marks of every exam of the term, teaching assignments, timetable,
-lesson observations, routine checks and quality targets. Rows of other schools come along only as
+lesson observations, routine checks, quality targets and pupil support (tutoring records, tutoring
+lists, 双困生). Rows of other schools come along only as
 reference (本包数据 = 否): the home school and record of a 走教 teacher who teaches here, the
 schools a teacher of ours travels to, and the unified exams our marks belong to. A township sends
 the same for every one of its schools, and its own unified exams as its own data.
@@ -100,7 +101,9 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
         f"SELECT observer_id FROM lesson_observation WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT teacher_id FROM lesson_observation WHERE school_id IN ({_OWN}) AND term_id = :term",
         f"SELECT teacher_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term",
-        f"SELECT checker_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term"]), p)
+        f"SELECT checker_id FROM routine_check WHERE school_id IN ({_OWN}) AND term_id = :term",
+        f"SELECT teacher_id FROM tutoring WHERE school_id IN ({_OWN}) AND term_id = :term",
+        f"SELECT teacher_id FROM tutoring_plan WHERE school_id IN ({_OWN}) AND term_id = :term"]), p)
     teachers = own_teachers | used_teachers
     p["t"] = json.dumps(sorted(teachers))
     school_ids = set(scope.school_ids) | _ids(db, "SELECT school_id FROM teacher WHERE id IN"
@@ -186,7 +189,32 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
                           " ORDER BY x.school_id, x.grade, sj.sort_order, x.metric", p),
     }
+    out.update(_support_rows(db, p))
     return out
+
+
+def _support_rows(db: Database, p: dict) -> dict[str, list[dict]]:
+    """Return the sheets of pupil support: tutoring records and their pupils, tutoring lists, 双困生."""
+    own = f"x.school_id IN ({_OWN}) AND x.term_id = :term"
+    return {
+        "辅导记录": _rows(db, "SELECT tm.code AS term_code, x.date, t.name AS teacher_name, sj.name AS subject,"
+                          " x.minutes, x.content, x.outcome, x.id, x.school_id, x.teacher_id FROM tutoring x"
+                          " JOIN term tm ON tm.id = x.term_id JOIN teacher t ON t.id = x.teacher_id"
+                          f" LEFT JOIN subject sj ON sj.id = x.subject_id WHERE {own} ORDER BY x.school_id, x.date, x.id",
+                          p),
+        "辅导学生": _rows(db, "SELECT tm.code AS term_code, g.date, pp.student_no, pp.name AS pupil_name, x.id,"
+                          " x.school_id, x.tutoring_id, x.pupil_id FROM tutoring_pupil x JOIN term tm ON tm.id = x.term_id"
+                          " JOIN tutoring g ON g.id = x.tutoring_id JOIN pupil pp ON pp.id = x.pupil_id"
+                          f" WHERE {own} ORDER BY x.school_id, g.date, x.tutoring_id, pp.student_no", p),
+        "帮扶名单": _rows(db, "SELECT tm.code AS term_code, t.name AS teacher_name, pp.student_no, pp.name AS pupil_name,"
+                          " sj.name AS subject, x.list, x.exam_id, x.note, x.id, x.school_id, x.teacher_id, x.pupil_id"
+                          " FROM tutoring_plan x JOIN term tm ON tm.id = x.term_id JOIN teacher t ON t.id = x.teacher_id"
+                          " JOIN pupil pp ON pp.id = x.pupil_id JOIN subject sj ON sj.id = x.subject_id"
+                          f" WHERE {own} ORDER BY x.school_id, t.staff_no, x.list, pp.student_no, sj.sort_order", p),
+        "双困生": _rows(db, "SELECT tm.code AS term_code, pp.student_no, pp.name AS pupil_name, x.kind, x.reason, x.date,"
+                         " x.id, x.school_id, x.pupil_id FROM pupil_difficulty x JOIN term tm ON tm.id = x.term_id"
+                         f" JOIN pupil pp ON pp.id = x.pupil_id WHERE {own} ORDER BY x.school_id, pp.student_no", p),
+    }
 
 
 def _exam_rows(db: Database, p: dict) -> list[dict]:

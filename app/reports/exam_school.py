@@ -1,7 +1,8 @@
 """考试质量分析报告 for one school and exam: findings, the 三率一分 of the school, of every grade and
 subject (with n, the township mean and a rank that leaves small samples out), score bands, class
 comparison, progress against a baseline exam of the same pupils and value-added with 95 %
-intervals, and the 临界生 and 学困生 lists. Every figure comes from app.stats."""
+intervals, the 临界生 and 学困生 lists, and the results of 留守儿童, 寄宿, 随迁子女 and 残疾 pupils beside
+the rest (app.stats.care_groups). Every figure comes from app.stats."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,11 +17,12 @@ from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_school, grade_name, make_stamp, policy_text,
                                 resolve_baseline, township_schools)
-from app.reports.figures import progress_or_note, township_reference, trend
+from app.reports.figures import care_group_section, progress_or_note, township_reference, trend
 from app.reports.layout import PAGE_WIDTH
 from app.reports.targets import target_table
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column, pct
 from app.services.exams import get_exam
+from app.stats.care_groups import care_group_results
 from app.stats.graded import is_graded
 from app.stats.target_results import target_results
 from app.stats.groups import school_group_stats
@@ -342,6 +344,8 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     else:
         lists.append(Text("没有可比的上次考试,无法认定学困生(需本次和上次都有多科主科不及格)。", "note"))
     sections.append(Section("六、临界生与学困生名单(仅供教师使用)", lists, new_page=True))
+    sections.append(care_group_section("七、留守儿童、寄宿生、随迁子女、残疾学生的成绩",
+                                       care_group_results(db, exam_id, school_ids=mine, preset=preset), min_size))
     sections.append(Section("附:指标说明", [Text(
         f"平均分 = 总分 ÷ 统计人数;及格率、优秀率、低分率 = 相应人数 ÷ 统计人数。统计人数:{policy_text(exam['policy'])};"
         "免考不计入,作弊按 0 分计入。综合分(三率一分)= 100 ×(平均分占满分比 × "

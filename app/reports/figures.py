@@ -6,9 +6,11 @@ from sqlite_utils import Database
 
 from app.errors import ValidationError
 from app.queries.history import earlier_exams, exam_label
+from app.reports.model import Column, Section, Table, Text
 from app.stats.groups import group_stats, kept_group_stats
 from app.stats.presets import Preset
 from app.stats.progress import progress_values
+from app.stats.vocabulary import SMALL_SAMPLE
 
 
 def by_key(records: list[dict], *fields: str) -> dict[tuple, dict]:
@@ -66,3 +68,25 @@ def _past_figures(db: Database, exam_id: str, level: str, preset: Preset, school
     if shared is not None:
         return shared[level]
     return group_stats(db, exam_id, level, preset=preset, school_ids=[school_id] if school_id else None)
+
+
+def care_group_section(title: str, records: list[dict], min_size: int) -> Section:
+    """Return the section of results by 留守儿童 / 寄宿 / 随迁子女 / 残疾 beside the other pupils
+    (app.stats.care_groups): one row per subject and group; a group below `min_size` shows its n only."""
+    columns = [Column("学科"), Column("群体"), Column("人数", "int"), Column("平均分", "num"), Column("及格率", "pct"),
+               Column("优秀率", "pct"), Column("其他学生人数", "int"), Column("其他平均分", "num"),
+               Column("其他及格率", "pct"), Column("平均分差", "signed"), Column("及格率差", "pct"), Column("说明")]
+    rows: list[list] = []
+    muted: set[int] = set()
+    for r in records:
+        mine, rest = r["flagged"], r["others"]
+        if mine["small_sample"] or rest["small_sample"]:
+            muted.add(len(rows))
+        rows.append([r["subject"], r["label"], mine["n"], mine["mean"], mine["pass_rate"], mine["excellent_rate"],
+                     rest["n"], rest["mean"], rest["pass_rate"], r["mean_gap"], r["pass_gap"],
+                     SMALL_SAMPLE if r["mean_gap"] is None else ""])
+    note = (f"实考学生的成绩(缺考、免考不计);学生情况以学籍登记为准。人数少于 {min_size} 的群体只列人数,不列成绩,"
+            "以免认出个人,也不作比较。")
+    if not rows:
+        return Section(title, [Text("这次考试没有可比较的学科。", "note")])
+    return Section(title, [Table("各群体主科成绩与其他学生对比", columns, rows, sheet="群体对比", muted=muted, note=note)])

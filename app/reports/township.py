@@ -17,12 +17,13 @@ from app.progress import CancelCheck, Progress, check
 from app.queries.township import schools_missing_exam
 from app.reports import charts, findings
 from app.reports.common import cutoff_text, exam_when, grade_name, make_stamp, policy_text, resolve_baseline
-from app.reports.figures import progress_or_note, trend
+from app.reports.figures import care_group_section, progress_or_note, trend
 from app.reports.layout import PAGE_WIDTH
 from app.reports.targets import target_table
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
 from app.services.schools import get_meta
+from app.stats.care_groups import care_group_results
 from app.stats.groups import all_group_stats
 from app.stats.presets import active_preset
 from app.stats.ranking import COMPARISONS, comparison, comparison_groups, exam_may_rank, rank_refusal, rank_schools
@@ -360,6 +361,9 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
         Section("四、各校三率一分" + ("与排名" if ranked else "") + "(其次看结果)", [raw_table, *central_block]),
         Section("五、各校各学科明细", wide, landscape=True),
         Section("六、全乡各年级各学科", [town_table, *trend_block]),
+        care_group_section("七、留守儿童、寄宿生、随迁子女、残疾学生的成绩(全乡)",
+                           care_group_results(db, exam_id, school_ids=[s["id"] for s in schools], preset=preset),
+                           min_size),
     ]
     basis = [("乡镇", f"{township['name']}({township['code']})"), ("考试", exam["name"]), ("时间与类型", exam_when(exam)),
              ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),

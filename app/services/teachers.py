@@ -145,6 +145,8 @@ def delete_teacher(db: Database, actor: Actor, teacher_id: str) -> None:
         "SELECT COUNT(*) FROM timetable_slot WHERE teacher_id = ?",
         "SELECT COUNT(*) FROM lesson_observation WHERE teacher_id = ? OR observer_id = ?1",
         "SELECT COUNT(*) FROM routine_check WHERE teacher_id = ?",
+        "SELECT COUNT(*) FROM tutoring WHERE teacher_id = ?",
+        "SELECT COUNT(*) FROM tutoring_plan WHERE teacher_id = ?",
         "SELECT COUNT(*) FROM app_user WHERE teacher_id = ?",
     ))
     if used:

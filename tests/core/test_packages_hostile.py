@@ -172,7 +172,7 @@ def test_a_package_emptying_the_school_is_held_until_confirmed(township, school,
     assert pupils > 20 and marks > 100
 
     def empty(rows):
-        for sheet in ("学生", "学籍异动", "成绩"):
+        for sheet in ("学生", "学籍异动", "成绩", "辅导学生", "帮扶名单", "双困生"):
             rows[sheet] = []
     path = signed(school, tmp_path, monkeypatch, empty)
     result = refused(township, path, "shrink", f"{pupils} 名学生中的 {pupils} 名", f"{marks:,} 条成绩中的 {marks:,} 条",
@@ -196,7 +196,8 @@ def test_a_few_pupils_leaving_is_not_held(township, school, tmp_path, monkeypatc
     def one_less(rows):
         gone = rows["学生"].pop()["id"]
         rows["学籍异动"] = [r for r in rows["学籍异动"] if r["pupil_id"] != gone]
-        rows["成绩"] = [r for r in rows["成绩"] if r["pupil_id"] != gone]
+        for sheet in ("成绩", "辅导学生", "帮扶名单", "双困生"):
+            rows[sheet] = [r for r in rows[sheet] if r["pupil_id"] != gone]
     result = import_package(township, actor_for(township), signed(school, tmp_path, monkeypatch, one_less))
     assert result.status == "accepted", result.message
     assert result.summary["counts"]["pupil"]["removed"] == 1

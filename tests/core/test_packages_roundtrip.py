@@ -20,6 +20,7 @@ from app.marks import entry as marks
 from app.services import pupils
 from app.services.users import actor_for
 from app.stats.groups import group_stats
+from app.support.conversion import support_summary
 from test_migrations import keys_disagreeing
 
 CODES = ("QSZ01", "QSZ02", "QSZ03", "QSZ04", "QSZ05", "QSZ06")
@@ -42,6 +43,10 @@ OWNED = {
     "timetable_slot": "school_id = ?",
     "lesson_observation": "school_id = ?",
     "routine_check": "school_id = ?",
+    "tutoring": "school_id = ?",
+    "tutoring_pupil": "school_id = ?",
+    "tutoring_plan": "school_id = ?",
+    "pupil_difficulty": "school_id = ?",
 }
 
 
@@ -127,6 +132,20 @@ def test_township_holds_exactly_each_schools_own_data(exported, township):
             assert rows(township, table) == rows(demo, table), table
     finally:
         demo.close()
+
+
+def test_township_support_summary_equals_the_schools_own(exported, township):
+    at_township = {r["school_code"]: r for r in support_summary(township)["schools"]}
+    assert set(at_township) == set(CODES)
+    assert sum(r["tutoring_sessions"] for r in at_township.values()) > 50
+    assert sum(r["difficulty_pupils"] for r in at_township.values()) > 5
+    for code in CODES:
+        school = open_database(exported["root"] / "schools" / f"{code}.sqlite")
+        try:
+            own = support_summary(school)["schools"]
+        finally:
+            school.close()
+        assert own == [at_township[code]], code
 
 
 def test_township_statistics_equal_those_of_the_schools_own_databases(exported, township):

@@ -170,7 +170,7 @@ def test_a_package_emptying_the_school_waits_for_the_clerks_confirmation(school_
     collect = snapshot.collect
 
     def empty(db, scope):
-        return {**collect(db, scope), "学生": [], "学籍异动": [], "成绩": []}
+        return {**collect(db, scope), "学生": [], "学籍异动": [], "成绩": [], "辅导学生": [], "帮扶名单": [], "双困生": []}
     monkeypatch.setattr(snapshot, "collect", empty)
     package = export_package(school, actor_for(school), "demo", usb).path
     boxes.answer_yes = False

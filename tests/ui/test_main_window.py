@@ -9,8 +9,8 @@ from ui.pages.overview_page import OverviewPage
 
 def test_pages_in_chinese_and_no_others(window):
     assert window.page_titles() == ["学校概况", "班级", "学生", "教师", "任课", "考试设置", "考试成绩", "考试概览", "质量分析",
-                                    "质量目标", "报表", "课表", "工作量与常规", "数据交换", "评分方案", "设置"]
-    assert window.stack.count() == 16
+                                    "质量目标", "报表", "课表", "工作量与常规", "学生帮扶", "数据交换", "评分方案", "设置"]
+    assert window.stack.count() == 17
 
 
 def test_status_bar_names_file_kind_term_and_user(window, school_session):
@@ -75,7 +75,7 @@ def test_a_write_reloads_only_the_pages_that_show_what_it_changed(window, school
         page.refresh = lambda page=page: reloaded.append(type(page).__name__)
     school_session.notify_changed(Changed.ROUTINE)
     stale = {type(p).__name__ for p in window.pages if p._stale}
-    assert stale == {"WorkloadPage"} and reloaded == []
+    assert stale == {"WorkloadPage", "SupportPage"} and reloaded == []  # tutoring is part of the routine
     for page in window.pages:
         page._stale = False
     school_session.notify_changed(Changed.MARKS)

@@ -15,6 +15,7 @@ from ui.pages.pupils_page import PupilsPage
 from ui.pages.quality_page import QualityPage
 from ui.pages.reports_page import ReportsPage
 from ui.pages.settings_page import SettingsPage
+from ui.pages.support_page import SupportPage
 from ui.pages.targets_page import TargetsPage
 from ui.pages.teachers_page import TeachersPage
 from ui.pages.timetable_page import TimetablePage
@@ -36,6 +37,7 @@ PAGES: list[type[Page]] = [
     ReportsPage,
     TimetablePage,
     WorkloadPage,
+    SupportPage,
     ExchangePage,
     PresetsPage,
     SettingsPage,

@@ -4,13 +4,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QComboBox, QPushButton, QWidget
 
 from app.db.database import Database
 from app.importing.roster import apply_roster, read_roster
 from app.queries.roster import list_classes
 from app.services.pupils import STATUSES, delete_pupil
+from ui.dialogs.messages import warn
 from ui.dialogs.pupil_dialog import PupilDialog
+from ui.dialogs.pupil_record_dialog import PupilRecordDialog
 from ui.models.pupils_table import load_pupils, pupil_columns
 from ui.models.table_model import TableSnapshot
 from ui.pages.roster_page import RosterPage
@@ -38,6 +40,10 @@ class PupilsPage(RosterPage):
         self.status_combo.currentIndexChanged.connect(self._status_changed)
         self.filters.addWidget(self.status_combo)
         self.filters.addStretch(1)
+        self.record_button = QPushButton(self.tr("学业档案…"))
+        self.record_button.setToolTip(self.tr("所选学生的各次成绩、等级、走势、辅导记录,可保存家长会用的 PDF"))
+        self.record_button.clicked.connect(self.show_record)
+        self.filters.addWidget(self.record_button)
         self.import_button.setToolTip(self.tr("从 Excel(.xlsx)或 CSV 学生名册导入,导入前先预览"))
 
     def page_title(self) -> str:
@@ -62,6 +68,14 @@ class PupilsPage(RosterPage):
     def _status_changed(self) -> None:
         value = chosen(self.status_combo)
         self.proxy.set_filter(status=ENROLLED if value == "enrolled" else value)
+
+    def show_record(self) -> None:
+        """Open the selected pupil's 学业档案."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            warn(self, self.tr("请选择学生"), self.tr("请先在表中选择一名学生。"))
+            return
+        PupilRecordDialog(self.session, self.proxy.row_data(rows[0].row())["id"], self).exec()
 
     def make_dialog(self, row: dict | None) -> PupilDialog:
         """Return the add (row None) or edit dialog."""

@@ -20,6 +20,7 @@ from ui.models.table_model import (Column, SnapshotFilterProxy, SnapshotTableMod
 from ui.pages.appraisal_tab import AppraisalTab, appraisal_columns
 from ui.pages.page import Page
 from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
+from ui.pages.support_dialogs import TeacherTutoringDialog
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
 
@@ -309,6 +310,10 @@ class WorkloadPage(Page):
         for button in (self.check_button, self.remove_check_button):
             button.setVisible(self.session.actor.role != "teacher")
             bar.addWidget(button)
+        self.tutoring_button = QPushButton(self.tr("辅导记录…"))
+        self.tutoring_button.setToolTip(self.tr("所选教师本学期的辅导记录(“辅”环节据此检查)"))
+        self.tutoring_button.clicked.connect(self.show_tutoring)
+        bar.addWidget(self.tutoring_button)
         column.addLayout(bar)
         self.routine_table, self.routine_model, _ = _table(routine_columns())
         column.addWidget(self.routine_table, 2)
@@ -413,6 +418,14 @@ class WorkloadPage(Page):
     def _selected(self, table: QTableView, model: SnapshotTableModel) -> dict | None:
         rows = table.selectionModel().selectedRows()
         return model.row_data(rows[0].row()) if rows else None
+
+    def show_tutoring(self) -> None:
+        """Show the tutoring records of the teacher selected in the routine summary (the 辅 link)."""
+        row = self._selected(self.routine_table, self.routine_model)
+        if row is None:
+            warn(self, self.tr("请选择教师"), self.tr("请先在上方的表中选择一位教师。"))
+            return
+        TeacherTutoringDialog(self.session, row["teacher_id"], row["name"], self).exec()
 
     def remove_observation(self) -> None:
         """Delete the selected observation record (after asking)."""

@@ -1,0 +1,408 @@
+"""学生帮扶 (培优补差): each teacher's tutoring list made from an exam's 临界生/学困生 with one click,
+tutoring records (entered or imported from a sheet), 双困生 with their share per class, and 转化 of
+the 学困生 at the next 统测 per teacher and school (at the township: one row per school)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QTableView,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from app.queries.roster import list_schools
+from app.services.exams import list_exams
+from app.support.conversion import UNIFIED, conversion, difficulty_share, support_summary
+from app.support.import_xlsx import import_support
+from app.support.plans import list_plans, make_plans, remove_plan
+from app.support.records import clear_difficulty, delete_tutoring, list_difficulties, list_tutoring
+from ui.dialogs.messages import confirm, show_error, warn
+from ui.dialogs.pupil_record_dialog import PupilRecordDialog
+from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text, school_column
+from ui.pages.page import Page
+from ui.pages.support_dialogs import DifficultyDialog, TutoringDialog, tutoring_columns
+from ui.session import Changed, Session
+from ui.widgets.choosers import SchoolCombo, refill
+from ui.widgets.scaffold import data_table
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def _count(key: str) -> Column:
+    titles = {"listed": "学困生", "tutored": "受辅导", "converted": "已转化", "struggling_listed": "学困生",
+              "difficulty_pupils": "双困生", "pupils": "在校生", "flagged": "双困生", "tutoring_sessions": "辅导次数",
+              "tutoring_minutes": "辅导分钟"}
+    return Column(key, titles[key], lambda r: "" if r.get(key) is None else str(r[key]),
+                  lambda r: r.get(key) or 0, centered=True, sample=titles[key])
+
+
+def _rate(key: str, title: str) -> Column:
+    return Column(key, title, lambda r: _percent(r.get(key)), lambda r: r.get(key) or 0, centered=True, sample=title)
+
+
+def plan_columns() -> list[Column]:
+    """Columns of the tutoring lists."""
+    return [Column("school_code", "学校", field_text("school_code"), sample="QSZ01"),
+            Column("teacher_name", "教师", field_text("teacher_name")),
+            Column("class_name", "班级", field_text("class_name"), sample="三(1)班"),
+            Column("pupil_name", "学生", field_text("pupil_name")),
+            Column("subject_name", "学科", field_text("subject_name"), sample="数学"),
+            Column("list", "名单", field_text("list"), centered=True, sample="学困生"),
+            Column("exam_name", "来源考试", field_text("exam_name"), sample="中" * 14),
+            _count_of("sessions", "已辅导次数"), _count_of("minutes", "分钟")]
+
+
+def _count_of(key: str, title: str) -> Column:
+    return Column(key, title, lambda r: str(r[key]), lambda r: r[key], centered=True, sample=title)
+
+
+def difficulty_columns() -> list[Column]:
+    """Columns of the 双困生 list."""
+    return [school_column(), Column("class_name", "班级", field_text("class_name"), sample="三(1)班"),
+            Column("pupil_name", "学生", field_text("pupil_name")),
+            Column("kind", "困难类型", lambda r: f"学习+{r['kind']}", sample="学习+行为和家庭"),
+            Column("reason", "认定原因", field_text("reason"), sample="中" * 16),
+            Column("date", "认定日期", field_text("date"), sample="2026-10-15")]
+
+
+def share_columns() -> list[Column]:
+    """Columns of the 双困生 share per class."""
+    return [school_column(), Column("class_name", "班级", field_text("class_name"), sample="三(1)班"), _count("pupils"),
+            _count("flagged"), _rate("share", "占比")]
+
+
+def teacher_columns() -> list[Column]:
+    """Columns of 转化 per teacher."""
+    return [Column("name", "教师", field_text("name")), _count("listed"), _count("tutored"), _count("converted"),
+            _rate("tutored_rate", "辅导率"), _rate("converted_rate", "转化率")]
+
+
+def pupil_columns() -> list[Column]:
+    """Columns of the 学困生 of the exam and what became of them."""
+    state = {True: "已转化", False: "未转化", None: "待下次统测"}
+    return [Column("class_name", "班级", field_text("class_name"), sample="三(1)班"),
+            Column("name", "学生", field_text("name")),
+            Column("subjects", "未及格学科", lambda r: "、".join(r["subjects_now"]), sample="语文、数学、英语"),
+            Column("tutored", "受辅导", lambda r: "是" if r["tutored"] else "否", centered=True, sample="受辅导"),
+            Column("converted", "转化", lambda r: state[r["converted"]], centered=True, sample="待下次统测")]
+
+
+def school_columns() -> list[Column]:
+    """Columns of the township's one row per school."""
+    return [school_column(), _count("struggling_listed"), _count("tutored"), _count("converted"),
+            _rate("converted_rate", "转化率"), _count("difficulty_pupils"), _rate("difficulty_share", "双困生占比"),
+            _count("tutoring_sessions"), _count("tutoring_minutes")]
+
+
+@dataclass
+class Loaded:
+    """What one background load brings back."""
+
+    plans: list[dict]
+    tutoring: list[dict]
+    difficulties: list[dict]
+    shares: dict
+    conversion: dict | None
+    summary: dict | None
+
+
+def _table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
+    model = SnapshotTableModel(columns)
+    view = data_table(model)
+    model.setParent(view)
+    view.setSortingEnabled(True)
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    view.horizontalHeader().setStretchLastSection(True)
+    metrics = view.fontMetrics()
+    for i, column in enumerate(columns):
+        view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample), metrics.horizontalAdvance(column.title))
+                            + 24)
+    return view, model
+
+
+class SupportPage(Page):
+    """The 学生帮扶 page."""
+
+    depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.ROUTINE
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(session, parent)
+        self.loaded: Loaded | None = None
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.school_combo = SchoolCombo(min_chars=10)
+        self.school_combo.currentIndexChanged.connect(lambda _i: self.reload())
+        bar.addWidget(self.school_combo)
+        bar.addWidget(QLabel(self.tr("统测")))
+        self.exam_combo = QComboBox()
+        self.exam_combo.setMinimumContentsLength(24)
+        self.exam_combo.currentIndexChanged.connect(lambda _i: self.reload())
+        bar.addWidget(self.exam_combo)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.status, 1)
+        layout.addLayout(bar)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self._plans_tab()
+        self._tutoring_tab()
+        self._difficulty_tab()
+        self._conversion_tab()
+        schools = list_schools(session.db)
+        self.school_combo.fill(schools, everyone=len(schools) > 1, preferred=session.actor.school_id)
+        self.school_combo.setVisible(len(schools) > 1)
+        self._fill_exams()
+
+    def page_title(self) -> str:
+        """Return the navigation title."""
+        return self.tr("学生帮扶")
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _plans_tab(self) -> None:
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        bar = QHBoxLayout()
+        self.struggling_box = QCheckBox(self.tr("学困生"))
+        self.struggling_box.setChecked(True)
+        self.borderline_box = QCheckBox(self.tr("临界生"))
+        self.make_button = QPushButton(self.tr("生成帮扶名单"))
+        self.make_button.setToolTip(self.tr("把所选统测的学困生、临界生按任课安排分到各任课教师的帮扶名单"))
+        self.make_button.clicked.connect(self.make_lists)
+        self.remove_plan_button = QPushButton(self.tr("移出名单"))
+        self.remove_plan_button.clicked.connect(self.remove_selected_plan)
+        for widget in (self.struggling_box, self.borderline_box, self.make_button):
+            bar.addWidget(widget)
+        bar.addStretch(1)
+        bar.addWidget(self.remove_plan_button)
+        column.addLayout(bar)
+        self.plan_table, self.plan_model = _table(plan_columns())
+        column.addWidget(self.plan_table, 1)
+        self.tabs.addTab(tab, self.tr("帮扶名单"))
+
+    def _tutoring_tab(self) -> None:
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        bar = QHBoxLayout()
+        self.tutoring_label = QLabel()
+        bar.addWidget(self.tutoring_label, 1)
+        self.record_button = QPushButton(self.tr("登记辅导…"))
+        self.record_button.clicked.connect(self.record_tutoring)
+        self.import_button = QPushButton(self.tr("从表格导入…"))
+        self.import_button.clicked.connect(self.import_sheet)
+        self.remove_tutoring_button = QPushButton(self.tr("删除所选记录"))
+        self.remove_tutoring_button.clicked.connect(self.remove_selected_tutoring)
+        for button in (self.record_button, self.import_button, self.remove_tutoring_button):
+            bar.addWidget(button)
+        column.addLayout(bar)
+        self.tutoring_table, self.tutoring_model = _table(tutoring_columns())
+        column.addWidget(self.tutoring_table, 1)
+        self.tabs.addTab(tab, self.tr("辅导记录"))
+
+    def _difficulty_tab(self) -> None:
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        bar = QHBoxLayout()
+        self.difficulty_label = QLabel()
+        bar.addWidget(self.difficulty_label, 1)
+        self.flag_button = QPushButton(self.tr("认定双困生…"))
+        self.flag_button.clicked.connect(self.flag_pupil)
+        self.clear_button = QPushButton(self.tr("取消认定"))
+        self.clear_button.clicked.connect(self.clear_selected_flag)
+        bar.addWidget(self.flag_button)
+        bar.addWidget(self.clear_button)
+        column.addLayout(bar)
+        row = QHBoxLayout()
+        self.difficulty_table, self.difficulty_model = _table(difficulty_columns())
+        row.addWidget(self.difficulty_table, 3)
+        self.share_table, self.share_model = _table(share_columns())
+        row.addWidget(self.share_table, 2)
+        column.addLayout(row, 1)
+        self.tabs.addTab(tab, self.tr("双困生"))
+
+    def _conversion_tab(self) -> None:
+        tab = QWidget()
+        column = QVBoxLayout(tab)
+        self.conversion_label = QLabel()
+        self.conversion_label.setWordWrap(True)
+        column.addWidget(self.conversion_label)
+        self.school_table, self.school_model = _table(school_columns())
+        column.addWidget(self.school_table, 1)
+        row = QHBoxLayout()
+        self.teacher_table, self.teacher_model = _table(teacher_columns())
+        row.addWidget(self.teacher_table, 2)
+        self.pupil_table, self.pupil_model = _table(pupil_columns())
+        self.pupil_table.setToolTip(self.tr("双击学生打开学业档案"))
+        self.pupil_table.doubleClicked.connect(lambda index: self.show_record(self.pupil_model.row_data(index.row())))
+        row.addWidget(self.pupil_table, 3)
+        column.addLayout(row, 2)
+        self.tabs.addTab(tab, self.tr("转化统计"))
+
+    def _fill_exams(self) -> None:
+        exams = [e for e in list_exams(self.session.db) if e["type"] in UNIFIED and e["n_marks"]]
+        refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in exams])
+
+    def school_id(self) -> str | None:
+        """Return the school chosen (None: every school)."""
+        return self.school_combo.school()
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read the lists, records, flags and 转化 of the school and exam chosen, in the background."""
+        school_id, exam_id, session = self.school_id(), self.exam_combo.currentData(), self.session
+        township = session.is_township and school_id is None
+        # A teacher sees their own tutoring list, records and figures, not their colleagues' (000 篇14).
+        mine = session.actor.teacher_id if session.actor.role == "teacher" else None
+        self.status.setText(self.tr("正在统计…"))
+
+        def work(_control) -> Loaded:
+            db = session.worker_db()
+            found = conversion(db, exam_id, school_id=school_id) if exam_id else None
+            if found is not None and mine:
+                found["teachers"] = [t for t in found["teachers"] if t["teacher_id"] == mine]
+            return Loaded(list_plans(db, school_id=school_id, teacher_id=mine),
+                          list_tutoring(db, school_id=school_id, teacher_id=mine),
+                          list_difficulties(db, school_id=school_id), difficulty_share(db, school_id=school_id),
+                          found, support_summary(db, exam_id=exam_id) if township and exam_id else None)
+
+        session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
+
+    def _loaded(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.plan_model.set_snapshot(TableSnapshot.build(loaded.plans, plan_columns(), ()))
+        self.tutoring_model.set_snapshot(TableSnapshot.build(loaded.tutoring, tutoring_columns(), ()))
+        pupils = {p["pupil_id"] for r in loaded.tutoring for p in r["pupils"]}
+        self.tutoring_label.setText(self.tr("本学期辅导 {n} 次,共 {m} 分钟,涉及学生 {p} 人").format(
+            n=len(loaded.tutoring), m=sum(r["minutes"] for r in loaded.tutoring), p=len(pupils)))
+        self.difficulty_model.set_snapshot(TableSnapshot.build(loaded.difficulties, difficulty_columns(), ()))
+        self.share_model.set_snapshot(TableSnapshot.build(loaded.shares["classes"], share_columns(), ()))
+        whole = loaded.shares["schools"]
+        flagged, enrolled = sum(s["flagged"] for s in whole), sum(s["pupils"] for s in whole)
+        self.difficulty_label.setText(self.tr("本学期双困生 {n} 人,占在校生 {p} 人的 {r}").format(
+            n=flagged, p=enrolled, r=_percent(flagged / enrolled if enrolled else None) or "—"))
+        self._show_conversion(loaded)
+        self.status.setText(self.tr("本学期 · 帮扶名单 {n} 条").format(n=len(loaded.plans)))
+
+    def _show_conversion(self, loaded: Loaded) -> None:
+        found = loaded.conversion
+        self.school_table.setVisible(loaded.summary is not None)
+        if loaded.summary is not None:
+            self.school_model.set_snapshot(TableSnapshot.build(loaded.summary["schools"], school_columns(), ()))
+        if found is None:
+            self.conversion_label.setText(self.tr("还没有有成绩的统测。"))
+            for model, columns in ((self.teacher_model, teacher_columns()), (self.pupil_model, pupil_columns())):
+                model.set_snapshot(TableSnapshot.build([], columns, ()))
+            return
+        if found["next_exam"] is None:
+            text = self.tr("{exam}:学困生 {n} 人,其中受辅导 {t} 人({tr})。还没有下一次统测,转化待统计。").format(
+                exam=found["exam"]["name"], n=found["listed"], t=found["tutored"],
+                tr=_percent(found["tutored_rate"]) or "—")
+        else:
+            text = self.tr("{exam} → {later}:学困生 {n} 人,受辅导 {t} 人({tr}),已转化 {c} 人(转化率 {cr}),"
+                           "未参加下次统测 {s} 人。").format(
+                exam=found["exam"]["name"], later=found["next_exam"]["name"], n=found["listed"], t=found["tutored"],
+                tr=_percent(found["tutored_rate"]) or "—", c=found["converted"],
+                cr=_percent(found["converted_rate"]) or "—", s=found["not_sat"])
+        self.conversion_label.setText(text)
+        self.teacher_model.set_snapshot(TableSnapshot.build(found["teachers"], teacher_columns(), ()))
+        self.pupil_model.set_snapshot(TableSnapshot.build(found["pupils"], pupil_columns(), ()))
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def _school_for_entry(self) -> str | None:
+        school_id = self.school_id() or self.session.actor.school_id
+        if school_id is None:
+            warn(self, self.tr("请选择学校"), self.tr("请先在上方选择一所学校。"))
+        return school_id
+
+    def _selected(self, table: QTableView, model: SnapshotTableModel) -> dict | None:
+        rows = table.selectionModel().selectedRows()
+        return model.row_data(rows[0].row()) if rows else None
+
+    def _run(self, action) -> bool:
+        try:
+            action()
+        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
+            show_error(self, exc)
+            return False
+        self.session.notify_changed(Changed.ROUTINE)
+        return True
+
+    def show_record(self, row: dict) -> None:
+        """Open the 学业档案 of the pupil of `row`."""
+        PupilRecordDialog(self.session, row["pupil_id"], self).exec()
+
+    def make_lists(self) -> None:
+        """生成帮扶名单: the chosen exam's lists go to their teachers' tutoring lists."""
+        school_id, exam_id = self._school_for_entry(), self.exam_combo.currentData()
+        lists = tuple(name for name, box in (("学困生", self.struggling_box), ("临界生", self.borderline_box))
+                      if box.isChecked())
+        if school_id is None or exam_id is None or not lists:
+            return
+        result = []
+        if self._run(lambda: result.append(make_plans(self.session.db, self.session.actor, exam_id, school_id,
+                                                      lists))):
+            made = result[0]
+            text = self.tr("新加入帮扶名单 {a} 条,已在名单中 {k} 条").format(a=made.added, k=made.kept)
+            if made.unassigned:
+                text += self.tr(",{u} 条因该班该学科没有任课教师未分配").format(u=made.unassigned)
+            self.status.setText(text + "。")
+
+    def remove_selected_plan(self) -> None:
+        """Take the selected entry off its tutoring list."""
+        row = self._selected(self.plan_table, self.plan_model)
+        if row is not None:
+            self._run(lambda: remove_plan(self.session.db, self.session.actor, row["id"]))
+
+    def record_tutoring(self) -> None:
+        """Open the tutoring form for the school chosen."""
+        school_id = self._school_for_entry()
+        if school_id and TutoringDialog(self.session, school_id, self).exec():
+            self.session.notify_changed(Changed.ROUTINE)
+
+    def import_sheet(self) -> None:
+        """Import tutoring records and 双困生 from a sheet: all or nothing, problems shown by row."""
+        school_id = self._school_for_entry()
+        if school_id is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择辅导记录表"), "",
+                                              self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
+        if not path:
+            return
+        try:
+            plan = import_support(self.session.db, self.session.actor, path, school_id)
+        except Exception as exc:  # noqa: BLE001 - an unreadable file is explained in Chinese
+            show_error(self, exc)
+            return
+        if plan.problems:
+            shown = "\n".join(str(p) for p in plan.problems[:15])
+            more = self.tr("\n……共 {n} 个问题").format(n=len(plan.problems)) if len(plan.problems) > 15 else ""
+            warn(self, self.tr("未导入"), self.tr("发现以下问题,未写入任何数据:\n{p}{m}").format(p=shown, m=more))
+            return
+        summary = plan.summary()
+        self.status.setText(self.tr("已导入辅导记录 {t} 条、双困生 {d} 人。").format(
+            t=summary["tutoring"], d=summary["difficulties"]))
+        self.session.notify_changed(Changed.ROUTINE)
+
+    def remove_selected_tutoring(self) -> None:
+        """Delete the selected tutoring record (after asking)."""
+        row = self._selected(self.tutoring_table, self.tutoring_model)
+        if row is not None and confirm(self, self.tr("删除辅导记录"), self.tr("删除 {d} {t} 辅导 {p} 的记录吗?").format(
+                d=row["date"], t=row["teacher_name"], p=row["pupil_names"])):
+            self._run(lambda: delete_tutoring(self.session.db, self.session.actor, row["id"]))
+
+    def flag_pupil(self) -> None:
+        """Open the 双困生 form for the school chosen."""
+        school_id = self._school_for_entry()
+        if school_id and DifficultyDialog(self.session, school_id, self).exec():
+            self.session.notify_changed(Changed.ROUTINE)
+
+    def clear_selected_flag(self) -> None:
+        """Remove the selected 双困生 flag (after asking)."""
+        row = self._selected(self.difficulty_table, self.difficulty_model)
+        if row is not None and confirm(self, self.tr("取消认定"), self.tr("取消 {p} 的双困生认定吗?").format(
+                p=row["pupil_name"])):
+            self._run(lambda: clear_difficulty(self.session.db, self.session.actor, row["id"]))
