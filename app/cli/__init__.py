@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "app.cli.stats_cmds",
     "app.cli.preset_cmds",
     "app.cli.target_cmds",
+    "app.cli.appraisal_cmds",
     "app.cli.report_cmds",
     "app.cli.marks_cmds",
     "app.cli.keys_cmds",
