@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "app.cli.records_cmds",
     "app.cli.preset_cmds",
     "app.cli.target_cmds",
+    "app.cli.appraisal_cmds",
     "app.cli.report_cmds",
     "app.cli.marks_cmds",
     "app.cli.keys_cmds",

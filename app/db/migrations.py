@@ -597,7 +597,4 @@ def m012_pupil_support(db: Database) -> None:
     for statement in _M012:
         db.execute(statement)
 
-
-# Migrations from m013 on live in app.db.later_migrations (this module reached the length limit);
-# importing it here registers them after every migration above, in the order they are defined.
-importlib.import_module("app.db.later_migrations")  # registers m013 onwards
+importlib.import_module("app.db.later_migrations")  # m013 onwards, registered after all above

@@ -23,6 +23,7 @@ KINDS = {
     "township_subject": "乡镇单科成绩",
     "central_school": "中心小学得分",
     "school_evaluation": "学校教学质量评估(240 分)",
+    "teacher_appraisal": "教师年度考核",
 }
 DEFAULTS = {
     "quality": "sanlv-yifen-default",
@@ -30,6 +31,7 @@ DEFAULTS = {
     "township_subject": "township-000-7",
     "central_school": "central-000-20",
     "school_evaluation": "evaluation-000-10",
+    "teacher_appraisal": "appraisal-000-16",
 }
 
 
@@ -106,7 +108,8 @@ def resolve(db: Database | None, kind: str, preset: Preset | str | None) -> Pres
 _RANGES = {kind: [(f.pattern, f.low, f.high, f.integer) for f in FIELDS[kind] if "*" not in f.pattern and not f.choices]
            for kind in KINDS}
 _SUMS = {"quality": ["composite"], "teacher_composite": ["weights"], "township_subject": ["weights"],
-         "central_school": ["weights"], "school_evaluation": []}
+         "central_school": ["weights"], "school_evaluation": [],
+         "teacher_appraisal": ["weights"]}
 _LABELS = {"composite": "三率一分权重", "weights": "各项权重"}
 
 

@@ -21,7 +21,7 @@ from app.reports.model import Chart, Column, Report, Section, Table, Text
 from app.stats.presets import active_preset
 from app.stats.pupils import pupil_results
 from app.support.records import list_difficulties, list_tutoring
-from app.validation.mask import mask_student_no
+from app.validation.mask import PERSONAL_NOTE, mask_student_no
 
 FLAGS = (("boarding", "寄宿"), ("left_behind", "留守儿童"), ("migrant", "随迁子女"), ("disabled", "残疾"),
          ("pe_exempt", "体育免修"))
@@ -135,7 +135,7 @@ def parent_report(db: Database, pupil_id: str, options: RecordOptions = RecordOp
                                         "note")]))
     preset = active_preset(db, "quality")
     stamp = replace(make_stamp(db, [e["exam_id"] for e in record["exams"]], [preset], made=made,
-                               school_ids=[pupil["school_id"]]), personal=True)
+                               school_ids=[pupil["school_id"]]), personal=PERSONAL_NOTE)
     return Report(kind="pupil", title=f"{pupil['name']}的学业档案", subtitle=f"{pupil['school_name']} · 家长会用",
                   header=f"{pupil['school_name']} · {pupil['name']}", stamp=stamp, sections=sections,
                   file_title=f"{pupil['name']}学业档案")

@@ -103,11 +103,12 @@ def test_manifest_names_school_term_sequence_key_and_presets(school, usb):
              ("township_subject", "township-000-7"): "scoring/township-000-7.json",
              ("central_school", "central-000-20"): "scoring/central-000-20.json",
              ("school_evaluation", "evaluation-000-10"): "scoring/evaluation-000-10.json",
+             ("teacher_appraisal", "appraisal-000-16"): "scoring/appraisal-000-16.json",
              ("curriculum", "curriculum-zhejiang-2023"): "curriculum/zhejiang-2023.json",
              ("timetable", None): "timetable.json", ("workload", None): "workload.json",
              ("observation", None): "observation.json", ("routine", None): "routine.json"}
     listed = {p["kind"]: p for p in manifest["presets"]}
-    assert len(listed) == len(manifest["presets"]) == 10
+    assert len(listed) == len(manifest["presets"]) == 11
     for (kind, preset_id), file in files.items():
         content = json.loads(resource_path("presets", file).read_text(encoding="utf-8"))
         canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")

@@ -264,10 +264,10 @@ def test_locks_events_and_unavailable_times_travel_with_the_timetable(exported, 
     set_locked(school, actor, class_id=lesson[0], day=lesson[1], slot=lesson[2], locked=True)
     usb = tmp_path / "usb"
     usb.mkdir()
-    first = export_package(school, actor, "demo", usb)
+    first = export_package(school, actor, "demo", usb, unencrypted=True)
     set_fixed_event(school, actor, school_id=sid, day=1, slot=2, label=None)
     set_unavailable(school, actor, teacher_id=teacher, day=4, slot=8, unavailable=False)
-    second = export_package(school, actor, "demo", usb)
+    second = export_package(school, actor, "demo", usb, unencrypted=True)
     school.close()
 
     def there() -> tuple:

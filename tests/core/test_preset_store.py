@@ -41,7 +41,8 @@ def test_list_json_names_every_kind_with_id_version_hash_and_source(demo_path, c
              "observation-default": "observation.json", "routine-default": "routine.json",
              "township-000-7": "scoring/township-000-7.json", "teacher-000-17": "scoring/teacher-000-17.json",
              "central-000-20": "scoring/central-000-20.json", "sanlv-yifen-default": "scoring/sanlv-yifen-default.json",
-             "evaluation-000-10": "scoring/evaluation-000-10.json"}
+             "evaluation-000-10": "scoring/evaluation-000-10.json",
+             "appraisal-000-16": "scoring/appraisal-000-16.json"}
     for preset_id, name in files.items():
         content = json.loads(resource_path("presets", *name.split("/")).read_text(encoding="utf-8"))
         row = rows[preset_id]
@@ -49,7 +50,7 @@ def test_list_json_names_every_kind_with_id_version_hash_and_source(demo_path, c
         assert row["origin"] == "shipped" and row["active"]
     assert not rows["sanlv-yifen-autumn-roster"]["active"]
     assert {r["kind"] for r in rows.values()} == {"quality", "teacher_composite", "township_subject",
-                                                  "central_school", "school_evaluation", "timetable", "workload", "observation",
+                                                  "central_school", "school_evaluation", "teacher_appraisal", "timetable", "workload", "observation",
                                                   "routine"}
 
 
@@ -152,7 +153,7 @@ def school_with_township_presets(demo_path, tmp_path, monkeypatch, capsys):
     assert code == 0, err
     code, out, err = _run(capsys, "import-config", str(school_path), json.loads(out)["path"], "--yes")
     assert code == 0, err
-    assert "乡镇指定使用 9 项" in out and "质量目标 1 条" in out
+    assert "乡镇指定使用 10 项" in out and "质量目标 1 条" in out
     return {"school": school_path, "quality": quality, "workload": workload}
 
 

@@ -23,7 +23,7 @@ def _sha(content: dict) -> str:
 def test_shipped_presets_cover_the_seed_formulas():
     by_id = {p.id: p for p in presets.shipped_presets()}
     assert set(by_id) == {"sanlv-yifen-default", "sanlv-yifen-autumn-roster", "teacher-000-17", "township-000-7",
-                          "central-000-20", "evaluation-000-10"}
+                          "central-000-20", "evaluation-000-10", "appraisal-000-16"}
     for preset in by_id.values():
         content = json.loads(resource_path("presets", "scoring", f"{preset.id}.json").read_text(encoding="utf-8"))
         assert preset.hash == _sha(content) and preset.content == content
@@ -35,6 +35,7 @@ def test_shipped_presets_cover_the_seed_formulas():
     assert by_id["township-000-7"]["weights"] == {"retention": 0.1, "mean": 0.5, "excellent_rate": 0.2, "top_n": 0.2}
     assert by_id["central-000-20"]["weights"] == {"central": 0.6, "villages": 0.4}
     assert by_id["sanlv-yifen-default"]["good_pct"] == 75
+    assert by_id["appraisal-000-16"]["excellent_share"] == 0.12  # 篇16: 按教师总人数 12%
 
 
 def test_copy_edit_and_activate_changes_the_figures_and_their_stamp(demo_db, system):

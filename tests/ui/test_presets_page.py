@@ -38,7 +38,7 @@ def _select(page: PresetsPage, name: str) -> None:
 def test_lists_every_kind_in_chinese_and_keeps_ids_in_the_details(page, tmp_path):
     kinds = set(column_texts(page.table, "类别"))
     assert kinds == {"三率一分与质量分析阈值", "教师教学业绩得分", "乡镇单科成绩", "中心小学得分",
-                     "学校教学质量评估(240 分)", "课表检查规则",
+                     "学校教学质量评估(240 分)", "教师年度考核", "课表检查规则",
                      "工作量系数与标准", "听课评价表与听课任务", "教学常规评分表"}
     shown = " ".join(" ".join(column_texts(page.table, t)) for t in ("类别", "名称", "版本", "来源", "状态"))
     assert "000" not in shown and "篇7" not in shown and "township-000-7" not in shown

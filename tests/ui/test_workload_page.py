@@ -204,3 +204,31 @@ def test_a_teacher_records_only_as_observer(demo_path, tasks, boxes, qapp, qtbot
     page.close()
     shiboken6.delete(page)
     session.db.close()
+
+
+def test_appraisal_tab_lists_the_year_and_a_teacher_sees_only_their_own_row(admin_page, demo_path, tasks, qtbot,
+                                                                          monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QFileDialog
+
+    db = admin_page.session.db
+    admin_page.tabs.setCurrentWidget(admin_page.appraisal_tab)
+    active = db.execute("SELECT COUNT(*) FROM teacher WHERE active = 1").fetchone()[0]
+    table = admin_page.appraisal_tab.table
+    assert len(column_texts(table, "工号")) == active  # the township administrator sees every school
+    bands = column_texts(table, "等次")
+    assert "优秀" in bands and "称职" in bands
+    session = _session(demo_path, "laoshi", tasks)
+    page = WorkloadPage(session)
+    page.resize(1024, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    page.tabs.setCurrentWidget(page.appraisal_tab)
+    mine = db.execute("SELECT staff_no FROM teacher WHERE id = ?", [session.actor.teacher_id]).fetchone()[0]
+    assert column_texts(page.appraisal_tab.table, "工号") == [mine]
+    out = tmp_path / "考核表.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    page.appraisal_tab.print_sheet()
+    assert out.read_bytes().startswith(b"%PDF")
+    page.close()
+    shiboken6.delete(page)
+    session.db.close()

@@ -1,6 +1,6 @@
 """工作量与常规: each teacher's weekly load against the standard with the balance across subjects,
 grades and schools; lesson observation against the quotas, with who is behind; routine checks of
-the seven links 备讲批辅考思研 per teacher."""
+the seven links 备讲批辅考思研 per teacher; the year's teacher appraisal (ui.pages.appraisal_tab)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,6 +17,7 @@ from app.workload.compute import STATUS_NAMES, WorkloadResult, teacher_workloads
 from ui.dialogs.messages import confirm, show_error, warn
 from ui.models.table_model import (Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot, field_text,
                                     school_column)
+from ui.pages.appraisal_tab import AppraisalTab, appraisal_columns
 from ui.pages.page import Page
 from ui.pages.routine_dialogs import ObservationDialog, RoutineCheckDialog, WorkloadSettingsDialog
 from ui.pages.support_dialogs import TeacherTutoringDialog
@@ -216,6 +217,10 @@ class WorkloadPage(Page):
         self._workload_tab()
         self._observation_tab()
         self._routine_tab()
+        self.appraisal_tab = AppraisalTab(session, _table(appraisal_columns())[0])
+        self.tabs.addTab(self.appraisal_tab, self.tr("年度考核"))
+        self.tabs.currentChanged.connect(
+            lambda _i: self.tabs.currentWidget() is self.appraisal_tab and self.appraisal_tab.refresh_if_stale())
         self._fill_schools()
 
     def page_title(self) -> str:
@@ -345,6 +350,9 @@ class WorkloadPage(Page):
             return loaded
 
         session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
+        self.appraisal_tab.school_id, self.appraisal_tab.stale = school_id, True
+        if self.tabs.currentWidget() is self.appraisal_tab:
+            self.appraisal_tab.refresh()
 
     def _loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
