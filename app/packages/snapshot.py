@@ -196,6 +196,21 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                           " x.checker_id FROM routine_check x JOIN term tm ON tm.id = x.term_id"
                           " JOIN teacher t ON t.id = x.teacher_id LEFT JOIN teacher k ON k.id = x.checker_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.date, x.id", p),
+        "质量指标": _rows(db, "SELECT tm.code AS term_code, x.grade, sj.name AS subject, x.metric, x.target, x.note,"
+                          " x.id, x.school_id FROM quality_target x JOIN term tm ON tm.id = x.term_id"
+                          " LEFT JOIN subject sj ON sj.id = x.subject_id"
+                          f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
+                          " ORDER BY x.school_id, x.grade, sj.sort_order, x.metric", p),
+    }
+    out.update(_support_rows(db, p))
+    out.update(_records_rows(db, p))
+    return out
+
+
+def _records_rows(db: Database, p: dict) -> dict[str, list[dict]]:
+    """Return the school records' sheets of `collect` (homework, home visits, 集体备课) for the
+    scope's parameters `p`."""
+    return {
         "作业时间": _rows(db, "SELECT tm.code AS term_code, c.name AS class_name, x.date, sj.name AS subject, x.minutes,"
                           " x.note, x.id, x.school_id, x.class_id FROM homework_log x JOIN term tm ON tm.id = x.term_id"
                           " JOIN class c ON c.id = x.class_id JOIN subject sj ON sj.id = x.subject_id"
@@ -212,14 +227,7 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                           " x.attendee_ids FROM prep_session x JOIN term tm ON tm.id = x.term_id"
                           " JOIN teacher t ON t.id = x.lead_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.date, x.id", p),
-        "质量指标": _rows(db, "SELECT tm.code AS term_code, x.grade, sj.name AS subject, x.metric, x.target, x.note,"
-                          " x.id, x.school_id FROM quality_target x JOIN term tm ON tm.id = x.term_id"
-                          " LEFT JOIN subject sj ON sj.id = x.subject_id"
-                          f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
-                          " ORDER BY x.school_id, x.grade, sj.sort_order, x.metric", p),
     }
-    out.update(_support_rows(db, p))
-    return out
 
 
 def _support_rows(db: Database, p: dict) -> dict[str, list[dict]]:
