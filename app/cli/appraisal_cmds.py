@@ -13,7 +13,7 @@ from app.stats.appraisal import ITEMS, appraisal
 
 def register(sub) -> None:
     """Add the `appraisal` command to the CLI parser."""
-    p = sub.add_parser("appraisal", help="教师年度考核:常规检查、听课、教学业绩、工作量加权,按 12% 评优秀",
+    p = sub.add_parser("appraisal", help="教师年度考核:常规检查、听课、教学业绩、工作量加权,按 12%% 评优秀",
                        description="每位在职教师一行:各项得分(0-100)、加权总分、校内名次与等次(优秀 / "
                                    "优秀候选(并列待评议) / 称职)。权重与优秀比例取“教师年度考核”方案"
                                    "(schoolq preset list 查看,可复制修改)。")

@@ -23,7 +23,7 @@ def register(sub) -> None:
     p = command(group, "set", cmd_set, user=True, help="设定一条目标(同一学校、学期、年级、学科、指标已有目标时改为新值)")
     p.add_argument("--school", required=True, help="学校代码")
     p.add_argument("--metric", required=True, help="指标:" + "、".join(METRICS.values()))
-    p.add_argument("--target", required=True, help="目标值:比率写 85% 或 85,名次写 3")
+    p.add_argument("--target", required=True, help="目标值:比率写 85%% 或 85,名次写 3")
     p.add_argument("--grade", help="年级(不写:全校)")
     p.add_argument("--subject", help="学科(不写:各学科)")
     p.add_argument("--term", help="学期,如 2026-2027-1(默认当前学期)")

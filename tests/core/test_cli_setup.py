@@ -48,3 +48,17 @@ def test_output_cut_short_by_a_pager_is_not_an_error(tmp_path, demo_path):
     assert reader.wait(timeout=60) == 0
     assert b"Traceback" not in reader.stderr.read()
     assert not (tmp_path / "schoolq-error.log").exists()
+
+
+def test_every_command_prints_its_help():
+    # argparse %-formats every help text: a bare "12%" made `schoolq --help` end in a traceback.
+    import argparse
+
+    from app.cli import build_parser
+
+    def walk(parser: argparse.ArgumentParser) -> int:
+        assert parser.format_help()
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]  # noqa: SLF001
+        return 1 + sum(walk(p) for a in subs for p in a.choices.values())
+
+    assert walk(build_parser()) > 40
