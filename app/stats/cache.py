@@ -1,69 +1,70 @@
-"""Figures of an exam kept while the database does not change: one school's report on a county
-database needs ranks and a value-added fit over every school, and printing 200 schools' reports (or
-the GUI showing one school after another) should compute them once, not 200 times.
+"""Figures of an exam kept while the database does not change — the one cache of the program.
 
-A kept result is tied to the open database and to its newest change_log entry (every change to a
-table, by this program or by the sqlite3 shell, adds one through triggers, see app.db.audit_chain):
-any write — a mark, a pupil's status, a class, an exam's lines, a preset — and the next request
-computes afresh. The entry's time and row are part of the tie, so a change rolled back and replaced
-by another under the same number is not mistaken for the first. A database without change_log (not
-yet opened for writing by this program) keeps nothing.
+A county exam's group figures, ranks and value-added fit take seconds to compute; one school's report
+on a county database needs them, printing 200 schools' reports (or the GUI moving between 考试概览,
+质量分析 and the trend over earlier exams) should compute them once, not 200 times.
+
+A kept result belongs to one open Database object (it goes with the connection) and to the state of
+the data it was computed from: anything committed by another connection — another program, the
+sqlite3 shell — changes PRAGMA data_version, anything written by this connection (committed or not,
+even rolled back) changes its total_changes. Either and the next request computes afresh, so a kept
+figure is never older than the data. Only the last KEEP results per database are kept.
 """
 from __future__ import annotations
 
-import sqlite3
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
 T = TypeVar("T")
-KEEP = 8  # results kept per database: a few exams' figures and value-added fits
+# A county exam's records at every level take about 30 MB: a few exams' figures and value-added fits.
+KEEP = 8
 
-_kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Per Database: (its stamp when the values were computed, {key: value}, most recently used last).
+_kept: weakref.WeakKeyDictionary[Database, tuple[tuple[int, int], OrderedDict[Hashable, Any]]] = \
+    weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def data_version(db: Database) -> tuple | None:
-    """Return what identifies the database's current contents (the newest change_log entry), or
-    None when the database has no change_log."""
-    try:
-        row = db.execute("SELECT seq, at, tbl, row_key FROM change_log ORDER BY seq DESC LIMIT 1").fetchone()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
-            return None
-        raise
-    return tuple(row) if row else (0,)
+def data_stamp(db: Database) -> tuple[int, int]:
+    """Return what changes whenever anything is written to the database `db` is connected to: by
+    another connection (PRAGMA data_version) or by this one (total_changes)."""
+    return db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes
+
+
+def _values(db: Database, stamp: tuple[int, int]) -> OrderedDict[Hashable, Any]:
+    """Return the values kept for `db` at `stamp`, dropping those of an earlier stamp (lock held)."""
+    store = _kept.get(db)
+    if store is None or store[0] != stamp:
+        store = _kept[db] = (stamp, OrderedDict())
+    return store[1]
 
 
 def peek(db: Database, key: Hashable) -> Any:
-    """Return what is kept for `key` while the database is unchanged, or None (nothing computed)."""
-    version = data_version(db)
+    """Return what is kept for `key` while the data is unchanged, or None (nothing computed)."""
+    stamp = data_stamp(db)
     with _lock:
-        hit = _kept.get(db, {}).get(key) if version is not None else None
-    return hit[1] if hit is not None and hit[0] == version else None
+        return _values(db, stamp).get(key)
 
 
 def kept(db: Database, key: Hashable, compute: Callable[[], T]) -> T:
-    """Return compute() for `key`, computed once while the database is unchanged (see the module
-    docstring); the caller must not change what it gets back. Raises what compute raises."""
-    version = data_version(db)
-    if version is None:
-        return compute()
+    """Return compute() for `key`, computed once while the data is unchanged (see the module
+    docstring); the value is shared, the caller must not change it. Raises what compute raises."""
+    stamp = data_stamp(db)
     with _lock:
-        store = _kept.setdefault(db, {})
-        hit = store.get(key)
-        if hit is not None and hit[0] == version:
-            store[key] = store.pop(key)  # most recently used last
-            return hit[1]
+        values = _values(db, stamp)
+        if key in values:
+            values.move_to_end(key)
+            return values[key]
     value = compute()
     with _lock:
-        store = _kept.setdefault(db, {})
-        store.pop(key, None)
-        store[key] = (version, value)
-        while len(store) > KEEP:
-            store.pop(next(iter(store)))
+        values = _values(db, stamp)
+        values[key] = value
+        values.move_to_end(key)
+        while len(values) > KEEP:
+            values.popitem(last=False)
     return value
-

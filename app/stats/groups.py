@@ -357,6 +357,13 @@ def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None =
     return {level: [dict(r) for r in records] for level, records in levels.items()}
 
 
+def shared_group_stats(db: Database, exam_id: str, preset: Preset | str | None = None) -> dict[str, list[dict]]:
+    """Return all_group_stats' records of the exam under `preset` with the sheet's own policy and
+    group size, shared with every other caller while the data is unchanged (app.stats.cache): the
+    caller only reads them. Raises as all_group_stats."""
+    return _kept_levels(db, exam_id, resolve(db, "quality", preset), None, None)[0]
+
+
 def school_group_stats(db: Database, exam_id: str, school_code: str, *,
                        preset: Preset | str | None = None) -> dict[str, list[dict]]:
     """Return all_group_stats' records of one school (class, grade and school levels) and of every
