@@ -149,8 +149,8 @@ FIELDS: dict[str, list[Field]] = {
         Field("bands.*.min", "“{name}”的最低分", "评价总分达到此分记为该等次", 0, 100),
     ],
     "records": [
-        Field("homework.daily_minutes.*", "{key}年级书面作业每天最多(分钟)", "每周检查时该年级每天书面作业平均时间超过此数即为超标;"
-              "不布置书面作业的年级填 0", 0, 240, True),
+        Field("homework.daily_minutes.*", "{key}年级书面作业每天最多(分钟)", "每天平均超过此数即为超标;不留书面作业填 0",
+              0, 240, True),
         Field("home_visits.quota.*", "{key}每学期家访任务(户次)", "每学期至少家访这么多次", 0, 200, True),
         Field("prep_sessions.per_month", "每月集体备课次数", "每个教研组每月至少集体备课几次(常规“研”一项据此计分)",
               0, 20, True),
