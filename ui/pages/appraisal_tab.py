@@ -24,7 +24,8 @@ def appraisal_columns() -> list[Column]:
     items = [Column(key, title, lambda r, k=key: _score(r["items"][k]), lambda r, k=key: r["items"][k] or -1,
                     centered=True, sample="教学常规") for key, title in ITEMS.items()]
     return [school_column(), Column("staff_no", "工号", field_text("staff_no")),
-            Column("name", "姓名", field_text("name"), sample="欧阳中中"), *items,
+            Column("name", "姓名", field_text("name"), sample="欧阳中中"),
+            Column("group", "教研组", field_text("group"), sample="综合组"), *items,
             Column("total", "总分", lambda r: _score(r["total"]), lambda r: r["total"] or -1, centered=True),
             Column("rank_in_school", "校内名次", field_text("rank_in_school"), lambda r: r["rank_in_school"] or 9999,
                    centered=True),
@@ -57,8 +58,9 @@ class AppraisalTab(QWidget):
         self.table = table
         self.model = table.model()
         layout.addWidget(table, 1)
-        note = QLabel(self.tr("各项按 0-100 计;没有分数的项目不计入总分。优秀不超过在职教师的 12%(以方案为准),"
-                              "分数并列跨过名额线的列为“优秀候选(并列待评议)”,由全体教师评议。"))
+        note = QLabel(self.tr("各项按 0-100 计;没有分数的项目不计入总分。优秀名额为全校在职教师的 12%(以方案为准,向下取整),"
+                              "平均分到语文组、数学组、综合组;组内分数并列跨过名额线的列为“优秀候选(并列待评议)”,"
+                              "由全体教师评议。"))
         note.setWordWrap(True)  # the page fits 1024 px
         layout.addWidget(note)
 
@@ -115,7 +117,7 @@ class AppraisalTab(QWidget):
         year, staff_no, session = self.year(), row["staff_no"], self.session
 
         def work(_control) -> Path:
-            return write_report(build_sheet(session.worker_db(), year, staff_no), chosen)
+            return write_report(build_sheet(session.worker_db(), year, staff_no, session.actor), chosen)
 
         session.tasks.run(work, on_done=lambda path: self.status.setText(self.tr("已保存:{p}").format(p=path)),
                           on_error=lambda exc: show_error(self, exc), label=self.tr("正在生成考核表…"), parent=self)
