@@ -226,14 +226,14 @@ def appraisal(db: Database, year: str, *, school_id: str | None = None,
         totals = [m["total"] if sum(v is not None for v in m["items"].values()) >= chosen["min_items"] else None
                   for m in members]
         mine = [group_of[m["teacher_id"]] for m in members]
-        quota = math.floor(chosen["excellent_share"] * len(members) + 1e-9)
-        places = group_places(quota, {g["name"]: sum(1 for t, m in zip(totals, mine) if m == g["name"] and t is not None)
+        school_places = math.floor(chosen["excellent_share"] * len(members) + 1e-9)
+        places = group_places(school_places, {g["name"]: sum(1 for t, m in zip(totals, mine) if m == g["name"] and t is not None)
                                       for g in groups})
         for record, rank, band, group in zip(members, competition_ranks(totals),
                                              band_school(totals, chosen["excellent_share"], mine, list(places)), mine):
             few = band is None and record["total"] is not None
             record.update({"rank_in_school": rank, "band": FEW_ITEMS if few else band, "group": group,
-                           "school_places": quota, "group_places": places[group]})
+                           "school_places": school_places, "group_places": places[group]})
     out.sort(key=lambda r: (r["school_code"], r["rank_in_school"] is None, r["rank_in_school"] or 0,
                             -(r["total"] or 0), r["staff_no"]))
     return out
