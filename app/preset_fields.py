@@ -101,6 +101,7 @@ FIELDS: dict[str, list[Field]] = {
     "school_evaluation": [
         Field("parts.*", "{key}评估满分", "这一部分各评估要点的分值之和不超过此数", 0, 1000),
         Field("bands.*.min", "“{name}”的最低总分", "总分达到此分评为该等级", 0, 1000),
+        Field("items.*.max", "{name}(满分)", "评估表这一项目的满分;同一部分各项目之和不超过该部分满分", 0, 100),
     ],
     "teacher_appraisal": [
         _w("weights.routine", "教学常规检查的权重", "年度考核总分中“备讲批辅考思研”常规检查平均分占多少(四项之和为 100%)"),

@@ -65,3 +65,16 @@ _M015 = [
 def m015_school_records(db: Database) -> None:
     for statement in _M015:
         db.execute(statement)
+
+
+# The filled item sheets of 000 篇20 (kind 'annual': the township's 年度绩效考核 values of a school) and
+# 篇10 (kind 'evaluation': the 240-point items with the school's 自评 and the township's score), one
+# per school and school year; content is the JSON of the checked values (app.services.scheme_sheets).
+@migration
+def m016_scheme_sheets(db: Database) -> None:
+    db.execute(f"""CREATE TABLE scheme_sheet (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        academic_year_id TEXT NOT NULL REFERENCES academic_year(id),
+        kind TEXT NOT NULL CHECK (kind IN ('annual', 'evaluation')), content TEXT NOT NULL,
+        {_STAMPS},
+        UNIQUE (school_id, academic_year_id, kind))""")

@@ -157,6 +157,11 @@ def validate(content: dict) -> list[Problem]:
             values = list(annual.get(group, {}).values())
             if values and abs(sum(values) - 1) > 1e-6:
                 problems.append(Problem(f"{label}之和应为 100%,现在是 {sum(values) * 100:g}%。", field=f"annual.{group}"))
+    if kind == "school_evaluation":
+        for part, full in content.get("parts", {}).items():
+            total = sum(i.get("max", 0) for i in content.get("items", []) if i.get("part") == part)
+            if total > full + 1e-9:
+                problems.append(Problem(f"{part}评估各项目满分之和 {total:g} 超过了 {full:g} 分。", field="items"))
     if kind == "teacher_composite":
         bands = content.get("bands", [])
         if not bands or abs(sum(b.get("share", 0) for b in bands) - 1) > 1e-6:
