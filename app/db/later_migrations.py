@@ -78,3 +78,16 @@ def m016_scheme_sheets(db: Database) -> None:
         kind TEXT NOT NULL CHECK (kind IN ('annual', 'evaluation')), content TEXT NOT NULL,
         {_STAMPS},
         UNIQUE (school_id, academic_year_id, kind))""")
+
+
+# The 360° survey scores of 000 篇11 per teacher and school year: one row per side of the survey
+# (self 自评, peers 同事, leaders 领导, pupils 学生, parents 家长), 0-100 (app.services.appraisal_surveys).
+@migration
+def m017_appraisal_survey(db: Database) -> None:
+    db.execute(f"""CREATE TABLE appraisal_survey (
+        id TEXT PRIMARY KEY, teacher_id TEXT NOT NULL REFERENCES teacher(id) ON DELETE CASCADE,
+        academic_year_id TEXT NOT NULL REFERENCES academic_year(id),
+        rater TEXT NOT NULL CHECK (rater IN ('self', 'peers', 'leaders', 'pupils', 'parents')),
+        score REAL NOT NULL CHECK (score BETWEEN 0 AND 100),
+        {_STAMPS},
+        UNIQUE (teacher_id, academic_year_id, rater))""")

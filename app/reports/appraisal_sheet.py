@@ -44,7 +44,9 @@ def build(db: Database, year: str, staff_no: str, actor: Actor, *, made: dt.date
     weights = preset["weights"]
     items = []
     for key, name in ITEMS.items():
-        how = _HOW[key]
+        if key not in row["items"]:
+            continue
+        how = _HOW.get(key, f"篇11 多方评价:问卷汇总的{name}得分(0-100)")
         if key == "observation" and row["observation_quota"]:
             how += f":{row['observed']} / {row['observation_quota']} 节"
         items.append([name, _number(row["items"][key]), f"{weights[key] * 100:g}%", how])
@@ -68,7 +70,7 @@ def build(db: Database, year: str, staff_no: str, actor: Actor, *, made: dt.date
              ("评分方案", display_name(preset.name)), ("密级", "内部资料:只发给教师本人和学校领导"),
              ("个人信息", "含教师本人的考核结果,请妥善保管,勿外传")]
     stamp = make_stamp(db, [], [preset], made=made, school_ids=[found[0]],
-                       extra=[(year, row["staff_no"], *(row["items"][k] for k in ITEMS), row["total"], row["band"])])
+                       extra=[(year, row["staff_no"], *row["items"].values(), row["total"], row["band"])])
     title = "教师年度考核表"
     return Report(kind="appraisal", title=title, subtitle=f"{row['school_name']} {row['name']} · {year} 学年",
                   header=f"{row['school_name']} {row['name']} · {year} 学年", stamp=stamp, sections=sections,

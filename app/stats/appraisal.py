@@ -7,7 +7,11 @@ Items, each on a 0-100 scale (None when the teacher has nothing to assess in it)
   None for a teacher without an observation quota;
 - quality: the mean 000 篇17 教学业绩得分 over the year's unified exams (the preset's
   quality_exam_types, each against its previous exam of the same kind), kept within 0-100;
-- workload: the weighted weekly load over the standard (mean of the terms), at most 100 %.
+- workload: the weighted weekly load over the standard (mean of the terms), at most 100 %;
+- the 360° survey of 篇11 (教师自评, 同事互评, 领导评价, 学生评价, 家长评价): the year's scores the school
+  entered or imported (app.services.appraisal_surveys), each 0-100.
+A preset assesses the items its weights name: appraisal-000-16 the first four, appraisal-000-11
+the five survey sides at 篇11's 40 / 10 / 10 / 30 / 10 %.
 
 The total is the weighted mean of the items the teacher has (a missing item's weight is shared out
 over the others, so nobody loses points for a task they were never given).
@@ -43,13 +47,14 @@ from app.db.writes import Actor
 from app.errors import NotFound
 from app.preset_names import display_name
 from app.routine.observations import observation_progress
+from app.services.appraisal_surveys import RATERS, survey_scores
 from app.stats.lists import previous_exam
 from app.stats.presets import Preset, resolve
 from app.stats.ranking import competition_ranks
 from app.stats.scoring import teacher_scores
 from app.workload.compute import teacher_workloads
 
-ITEMS = {"routine": "教学常规", "observation": "听课任务", "quality": "教学业绩", "workload": "工作量"}
+ITEMS = {"routine": "教学常规", "observation": "听课任务", "quality": "教学业绩", "workload": "工作量", **RATERS}
 EXCELLENT, TIED, COMPETENT = "优秀", "优秀候选(并列待评议)", "称职"
 FEW_ITEMS = "考核项目不足"
 
@@ -173,8 +178,9 @@ def _quality(db: Database, terms: list[dict], types: list[str]) -> dict[str, flo
 def appraisal(db: Database, year: str, *, school_id: str | None = None,
               preset: Preset | str | None = None) -> list[dict]:
     """Return one record per active teacher (of `school_id`, or of every school) for school year
-    `year` ('2026-2027'): teacher_id, school_id, staff_no, name, school_code, school_name, items (routine, observation,
-    quality, workload; each 0-100 or None), observed and observation_quota, total (rounded to 0.01;
+    `year` ('2026-2027'): teacher_id, school_id, staff_no, name, school_code, school_name, items (those the preset
+    weighs, of ITEMS: routine, observation, quality, workload, self, peers, leaders, pupils, parents;
+    each 0-100 or None), observed and observation_quota, total (rounded to 0.01;
     None with no item), rank_in_school (None when not ranked), band (优秀, 优秀候选(并列待评议), 称职,
     考核项目不足, or None with no item), group (the 教研组), school_places (the school's 优秀 quota) and
     group_places (the group's share of it), preset_name, preset_id, preset_hash — ordered by school,
@@ -182,6 +188,7 @@ def appraisal(db: Database, year: str, *, school_id: str | None = None,
     Raises NotFound for an unknown year, ValidationError for a preset of another kind.
     """
     chosen = resolve(db, "teacher_appraisal", preset)
+    keys = [k for k in ITEMS if k in chosen["weights"]]
     terms = _year_terms(db, year)
     term_ids = [t["id"] for t in terms]
     routine = dict(db.execute(
@@ -190,7 +197,7 @@ def appraisal(db: Database, year: str, *, school_id: str | None = None,
     observed: dict[str, int] = defaultdict(int)
     quota: dict[str, int] = defaultdict(int)
     loads: dict[str, list[float]] = defaultdict(list)
-    for term in terms:
+    for term in terms if {"observation", "workload"} & set(keys) else ():
         end = dt.date.fromisoformat(term["end_date"])
         for progress in observation_progress(db, school_id=school_id, term=term, as_of=end):
             observed[progress.teacher_id] += progress.done
@@ -198,19 +205,22 @@ def appraisal(db: Database, year: str, *, school_id: str | None = None,
         for load in teacher_workloads(db, school_id=school_id, term=term).teachers:
             if load.standard > 0:
                 loads[load.teacher_id].append(_clip(100 * load.weighted / load.standard))
-    quality = _quality(db, terms, chosen["quality_exam_types"])
+    quality = _quality(db, terms, chosen["quality_exam_types"]) if "quality" in keys else {}
+    surveys = survey_scores(db, year) if set(RATERS) & set(keys) else {}
     teachers = list(db.query(
         "SELECT t.id, t.staff_no, t.name, t.school_id, s.code AS school_code, s.name AS school_name FROM teacher t"
         " JOIN school s ON s.id = t.school_id WHERE t.active = 1 AND (? IS NULL OR t.school_id = ?)"
         " ORDER BY s.code, t.staff_no", [school_id, school_id]))
     out = []
     for t in teachers:
-        items = {
+        found = {
             "routine": round(routine[t["id"]], 2) if routine.get(t["id"]) is not None else None,
             "observation": round(_clip(100 * observed[t["id"]] / quota[t["id"]]), 2) if quota[t["id"]] else None,
             "quality": round(quality[t["id"]], 2) if t["id"] in quality else None,
             "workload": round(statistics.fmean(loads[t["id"]]), 2) if loads[t["id"]] else None,
+            **{rater: surveys.get(t["id"], {}).get(rater) for rater in RATERS},
         }
+        items = {k: found[k] for k in keys}
         total = combine(items, chosen["weights"])
         out.append({"teacher_id": t["id"], "school_id": t["school_id"], "staff_no": t["staff_no"], "name": t["name"],
                     "school_code": t["school_code"], "school_name": t["school_name"], "year": year,

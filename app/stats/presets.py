@@ -14,6 +14,9 @@ from sqlite_utils import Database
 from app.errors import NotFound, Problem, invalid
 from app.paths import resource_path
 from app.preset_fields import FIELDS
+
+# The items a teacher-appraisal preset may weigh (app.stats.appraisal.ITEMS).
+ITEM_KEYS = ("routine", "observation", "quality", "workload", "self", "peers", "leaders", "pupils", "parents")
 from app.presets import Preset, make_preset
 from app.services.schools import get_meta
 
@@ -105,8 +108,8 @@ def resolve(db: Database | None, kind: str, preset: Preset | str | None) -> Pres
 
 
 # The fields every preset of a kind must hold, with their ranges (app.preset_fields); weights sum to 1.
-_RANGES = {kind: [(f.pattern, f.low, f.high, f.integer) for f in FIELDS[kind] if "*" not in f.pattern and not f.choices]
-           for kind in KINDS}
+_RANGES = {kind: [(f.pattern, f.low, f.high, f.integer, f.optional) for f in FIELDS[kind]
+                  if "*" not in f.pattern and not f.choices] for kind in KINDS}
 _SUMS = {"quality": ["composite"], "teacher_composite": ["weights"], "township_subject": ["weights"],
          "central_school": ["weights"], "school_evaluation": [],
          "teacher_appraisal": ["weights"]}
@@ -128,11 +131,12 @@ def validate(content: dict) -> list[Problem]:
     if not content.get("id") or not content.get("name"):
         return [Problem("方案缺少 id 或名称。", field="id")]
     problems = []
-    for path, low, high, integer in _RANGES[kind]:
+    for path, low, high, integer, optional in _RANGES[kind]:
         try:
             value = _lookup(content, path)
         except (KeyError, IndexError, TypeError):
-            problems.append(Problem(f"方案缺少“{path}”。", field=path))
+            if not optional:
+                problems.append(Problem(f"方案缺少“{path}”。", field=path))
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high \
                 or (integer and float(value) != int(value)):
@@ -157,6 +161,8 @@ def validate(content: dict) -> list[Problem]:
             values = list(annual.get(group, {}).values())
             if values and abs(sum(values) - 1) > 1e-6:
                 problems.append(Problem(f"{label}之和应为 100%,现在是 {sum(values) * 100:g}%。", field=f"annual.{group}"))
+    if kind == "teacher_appraisal" and not set(content.get("weights", {})) & set(ITEM_KEYS):
+        problems.append(Problem("教师年度考核方案至少要给一个考核项目权重。", field="weights"))
     if kind == "school_evaluation":
         for part, full in content.get("parts", {}).items():
             total = sum(i.get("max", 0) for i in content.get("items", []) if i.get("part") == part)
