@@ -60,6 +60,8 @@ FIELDS: dict[str, list[Field]] = {
         Field("exam_limits.other_grades", "其他年级每学期统一考试次数上限", "新建考试时超过即提示", 0, 10, True),
         Field("school_comparison", "学校之间的比较", "质量分析中学校怎样排名", choices=(
             ("none", "不做横向排名"), ("groups", "中心校本部与完小、教学点分两组排名"), ("one_list", "全部学校一起排名"))),
+        Field("responsibility_letters", "责任书签到哪一级", "教学质量目标责任书只与学校签订,还是目标分解到教师、与教师也签订",
+              choices=(("school", "只与学校签订"), ("teacher", "学校与教师都签订"))),
     ],
     "teacher_composite": [
         _w("weights.mean", "平均分的权重", "教学业绩得分中平均分一项占多少(三项之和为 100%)"),

@@ -91,3 +91,9 @@ def m017_appraisal_survey(db: Database) -> None:
         score REAL NOT NULL CHECK (score BETWEEN 0 AND 100),
         {_STAMPS},
         UNIQUE (teacher_id, academic_year_id, rater))""")
+
+
+@migration
+def m018_teacher_targets(db: Database) -> None:
+    # A quality target may be a teacher's (003 三(一): targets broken down to grades, subjects and teachers).
+    db.execute("ALTER TABLE quality_target ADD COLUMN teacher_id TEXT REFERENCES teacher(id)")

@@ -275,9 +275,13 @@ def _apply_targets(db: Database, actor: Actor, school: dict, term_code: str, tar
     for t in mine:
         if t["subject_code"] and t["subject_code"] not in subjects:
             raise PackageRefused("bad_data", f"配置包中的质量目标使用了本数据库没有的科目“{t['subject_code']}”。")
+        teacher = t.get("teacher_id")  # an older package has no teachers' targets
+        if teacher and not db.execute("SELECT 1 FROM teacher WHERE id = ? AND school_id = ?",
+                                      [teacher, school["id"]]).fetchone():
+            raise PackageRefused("bad_data", "配置包中有本校没有的教师的质量目标:请先把本校的数据包交给乡镇,再导入配置包。")
         values = {"school_id": school["id"], "term_id": term_id, "grade": t["grade"],
                   "subject_id": subjects.get(t["subject_code"]), "metric": t["metric"], "target": t["target"],
-                  "note": t["note"]}
+                  "note": t["note"], "teacher_id": teacher}
         kept.add(t["id"])
         if db.execute("SELECT 1 FROM quality_target WHERE id = ?", [t["id"]]).fetchone():
             update_row(db, actor, "quality_target", t["id"], values)

@@ -153,6 +153,9 @@ def validate(content: dict) -> list[Problem]:
         if content.get("school_comparison", "groups") not in ("none", "groups", "one_list"):
             problems.append(Problem("学校之间的比较只能是 none(不排名)、groups(分组排名)或 one_list(一起排名)。",
                                     field="school_comparison"))
+        if content.get("responsibility_letters", "school") not in ("school", "teacher"):
+            problems.append(Problem("责任书签到哪一级只能是 school(只与学校)或 teacher(也与教师)。",
+                                    field="responsibility_letters"))
         if not isinstance(content.get("autumn_roster_types", []), list):
             problems.append(Problem("按秋季入学名册统计的考试类型应为一个列表。", field="autumn_roster_types"))
     if kind == "central_school" and isinstance(content.get("annual"), dict):
