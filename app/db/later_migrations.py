@@ -67,11 +67,35 @@ def m015_school_records(db: Database) -> None:
         db.execute(statement)
 
 
+# The records preset (homework limits, 家访 quotas, 集体备课, the parents' copy of a pupil's record)
+# joins the rule sets a database may adjust (app.presets): SQLite cannot widen a CHECK, so
+# preset_setting is rebuilt with 'records' among its kinds.
+_M016 = [
+    f"""CREATE TABLE preset_setting_new (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('timetable', 'workload', 'observation', 'routine', 'records')),
+        school_id TEXT REFERENCES school(id),
+        preset_id TEXT NOT NULL, version INTEGER NOT NULL, content TEXT NOT NULL, content_hash TEXT NOT NULL,
+        {_STAMPS}, origin TEXT)""",
+    "INSERT INTO preset_setting_new SELECT id, kind, school_id, preset_id, version, content, content_hash,"
+    " created_at, updated_at, origin FROM preset_setting",
+    "DROP TABLE preset_setting",
+    "ALTER TABLE preset_setting_new RENAME TO preset_setting",
+    "CREATE UNIQUE INDEX idx_preset_setting_scope ON preset_setting(kind, IFNULL(school_id, ''))",
+]
+
+
+@migration
+def m016_records_preset_setting(db: Database) -> None:
+    for statement in _M016:
+        db.execute(statement)
+
+
 # The filled item sheets of 000 篇20 (kind 'annual': the township's 年度绩效考核 values of a school) and
 # 篇10 (kind 'evaluation': the 240-point items with the school's 自评 and the township's score), one
 # per school and school year; content is the JSON of the checked values (app.services.scheme_sheets).
 @migration
-def m016_scheme_sheets(db: Database) -> None:
+def m017_scheme_sheets(db: Database) -> None:
     db.execute(f"""CREATE TABLE scheme_sheet (
         id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
         academic_year_id TEXT NOT NULL REFERENCES academic_year(id),
@@ -83,7 +107,7 @@ def m016_scheme_sheets(db: Database) -> None:
 # The 360° survey scores of 000 篇11 per teacher and school year: one row per side of the survey
 # (self 自评, peers 同事, leaders 领导, pupils 学生, parents 家长), 0-100 (app.services.appraisal_surveys).
 @migration
-def m017_appraisal_survey(db: Database) -> None:
+def m018_appraisal_survey(db: Database) -> None:
     db.execute(f"""CREATE TABLE appraisal_survey (
         id TEXT PRIMARY KEY, teacher_id TEXT NOT NULL REFERENCES teacher(id) ON DELETE CASCADE,
         academic_year_id TEXT NOT NULL REFERENCES academic_year(id),
@@ -94,6 +118,6 @@ def m017_appraisal_survey(db: Database) -> None:
 
 
 @migration
-def m018_teacher_targets(db: Database) -> None:
+def m019_teacher_targets(db: Database) -> None:
     # A quality target may be a teacher's (003 三(一): targets broken down to grades, subjects and teachers).
     db.execute("ALTER TABLE quality_target ADD COLUMN teacher_id TEXT REFERENCES teacher(id)")
