@@ -88,6 +88,8 @@ def import_surveys(db: Database, actor: Actor, year: str, path: str | Path) -> i
     score out) and store them, all or nothing; return how many scores changed.
     Raises ValidationError naming sheet, row and column, NotAWorkbook, FileNotFoundError,
     PermissionDenied, NotFound."""
+    if actor.role not in ("township_admin", "school_admin", "academic"):
+        raise PermissionDenied("评价得分由本校管理员或教务录入。")
     tables = read_tables(path, COLUMNS, required=("staff_no",))
     problems = list(tables.problems)
     rows = []

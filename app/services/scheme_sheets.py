@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError
+from app.services.permissions import require_school_admin
 from app.services.schools import school_by_code
 from app.stats.annual import LABELS, annual_scores, check_row, read_items
 from app.stats.presets import resolve
@@ -32,6 +33,12 @@ def year_id(db: Database, year: str) -> str:
     if row is None:
         raise NotFound(f"数据库中没有学年“{year}”(学年写作 2026-2027)。")
     return row[0]
+
+
+def _may_import(actor: Actor) -> None:
+    """Raise PermissionDenied unless `actor` may write some school's sheet (checked before reading a file)."""
+    if actor.role not in ("township_admin", "school_admin", "academic"):
+        raise PermissionDenied("考核评估表由学校管理员、教务或乡镇中心校填写。")
 
 
 def _may_write(actor: Actor, kind: str, school_id: str) -> None:
@@ -150,6 +157,7 @@ def import_sheet(db: Database, actor: Actor, kind: str, year: str, path: str | P
     """Read a filled xlsx item sheet of `kind` and store it (save_annual / save_evaluation): all or
     nothing. Returns how many school sheets changed. Raises ValidationError naming sheet, row and
     column, NotAWorkbook, FileNotFoundError, PermissionDenied, NotFound."""
+    _may_import(actor)
     if kind == "annual":
         return save_annual(db, actor, year, read_items(path))
     return save_evaluation(db, actor, year, read_sheet(path, resolve(db, "school_evaluation", None)))
@@ -166,7 +174,9 @@ def township_sheets(db: Database, township_id: str, academic_year_id: str) -> li
 def store_from_township(db: Database, actor: Actor, school_id: str, academic_year_id: str, sheets: list[dict]) -> int:
     """Make the school's sheets of the year those of a verified township config package (the
     township's copy, with its scores, replaces the school's; the caller holds the transaction);
-    return how many changed. Raises ValidationError for a kind the program does not know."""
+    return how many changed. Raises PermissionDenied (not the school's administrator),
+    ValidationError for a kind the program does not know."""
+    require_school_admin(actor, school_id)
     unknown = sorted({s["kind"] for s in sheets} - set(KINDS))
     if unknown:
         raise ValidationError([Problem(f"配置包中有本程序不认识的考核表“{k}”,请升级程序后再导入。") for k in unknown])

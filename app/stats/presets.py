@@ -14,11 +14,11 @@ from sqlite_utils import Database
 from app.errors import NotFound, Problem, invalid
 from app.paths import resource_path
 from app.preset_fields import FIELDS
+from app.presets import Preset, make_preset
+from app.services.schools import get_meta
 
 # The items a teacher-appraisal preset may weigh (app.stats.appraisal.ITEMS).
 ITEM_KEYS = ("routine", "observation", "quality", "workload", "self", "peers", "leaders", "pupils", "parents")
-from app.presets import Preset, make_preset
-from app.services.schools import get_meta
 
 KINDS = {
     "quality": "三率一分与质量分析阈值",

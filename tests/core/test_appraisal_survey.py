@@ -20,7 +20,7 @@ def _by_staff(db) -> dict:
     return {r["staff_no"]: r for r in appraisal(db, YEAR, school_id=school)}
 
 
-def test_the_360_preset_weighs_the_five_sides_as_篇11_says(demo_db, system):
+def test_the_360_preset_weighs_the_five_sides_as_the_seed_says(demo_db, system):
     save_surveys(demo_db, system, YEAR, [
         {"staff_no": "QSZ01009", "self": 90, "peers": 80, "leaders": 85, "pupils": 70, "parents": 100},
         {"staff_no": "QSZ01007", "self": 80, "pupils": 60, "parents": 90},
