@@ -379,11 +379,11 @@ class ExchangePage(Page):
         if dialog.exec() and dialog.result_ is not None:
             result = dialog.result_
             text = self.tr("已登记 {code} 的公钥(指纹 {fp})。").format(code=dialog.code.text().strip().upper(),
-                                                                   fp=result["fingerprint"])
-            if result["unchanged"]:
+                                                                   fp=result.fingerprint)
+            if result.unchanged:
                 text = self.tr("这把密钥此前已登记,没有改动。")
-            elif result["replaced"]:
-                text += self.tr("\n已停用旧密钥(指纹 {fp})。").format(fp=result["replaced"])
+            elif result.replaced:
+                text += self.tr("\n已停用旧密钥(指纹 {fp})。").format(fp=result.replaced)
             inform(self, self.tr("已登记"), text)
             self.session.notify_changed(Changed.SETTINGS)
         return dialog
