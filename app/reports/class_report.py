@@ -13,19 +13,16 @@ from app.preset_names import display_name
 from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_class, find_school, grade_name, make_stamp, policy_text,
-                                resolve_baseline, township_schools)
+                                township_schools)
 from app.reports.exam_school import (band_table, borderline_table, graded_table, progress_table, remark,
                                      roster_table, struggling_table, value_added_table)
-from app.reports.figures import by_key, progress_or_note, township_reference
+from app.reports.figures import by_key, school_gains, township_reference, watch_lists
 from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
 from app.stats.graded import is_graded
 from app.stats.groups import all_group_stats
-from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
-from app.stats.progress import value_added
-from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
 from app.stats.roster import missing_marks
 from app.stats.vocabulary import cite
@@ -134,21 +131,13 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
     check(cancelled)
     if progress:
         progress(0.2, "正在计算进步值与增值")
-    baseline = resolve_baseline(db, exam, baseline_id)
-    mine = [school["id"]]
-    gains, gain_note = progress_or_note(db, exam, baseline, "class", preset, school_ids=mine)
+    baseline, gains, gain_note, added = school_gains(db, exam, baseline_id, "class", preset, school["id"])
     gains = [p for p in gains if p["class_id"] == klass["id"]]
-    added = [] if gain_note else [r for r in value_added(db, exam_id, baseline["id"], "class", preset=preset,
-                                                         school_ids=mine) if r["class_id"] == klass["id"]]
+    added = [r for r in added if r["class_id"] == klass["id"]]
     check(cancelled)
     if progress:
         progress(0.35, "正在整理学生名单")
-    pupils = pupil_results(db, exam_id, class_id=klass["id"], preset=preset)
-    main_codes = {s["code"] for s in exam["subjects"] if s["is_main"]} or {s["code"] for s in exam["subjects"]}
-    near = [r for r in borderline(db, exam_id, class_id=klass["id"], preset=preset, results=pupils)
-            if r["subject_code"] in main_codes]
-    weak = struggling(db, exam_id, baseline["id"] if baseline else None, class_id=klass["id"], preset=preset,
-                      results=pupils)
+    pupils, near, weak = watch_lists(db, exam, baseline, preset, class_id=klass["id"])
     check(cancelled)
 
     items = [f"{klass['name']}本次 {len(pupils)} 名学生参加考试({policy_text(exam['policy'])})。"]
