@@ -86,6 +86,15 @@ def list_teachers(db: Database, school_id: str | None = None) -> list[dict]:
             for r in db.query(sql, args)]
 
 
+def active_teachers(db: Database, school_id: str | None = None) -> list[dict]:
+    """Return the active teachers (of one school, or of all): id, staff_no, name, hire_date,
+    school_id, code (the school's) and school_name, by school code and 工号."""
+    where, args = ("t.active = 1 AND t.school_id = ?", [school_id]) if school_id else ("t.active = 1", [])
+    return list(db.query("SELECT t.id, t.staff_no, t.name, t.hire_date, t.school_id, s.code, s.name AS school_name"
+                         f" FROM teacher t JOIN school s ON s.id = t.school_id WHERE {where}"
+                         " ORDER BY s.code, t.staff_no", args))
+
+
 def counts(db: Database) -> dict:
     """Return the sizes a user checks first: schools, classes, pupils, teachers, exams, marks and more."""
     year = current_term(db)["academic_year_id"]

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from app.db.writes import Actor, delete_row, get_row, insert_row
 from app.errors import Problem, ValidationError
 from app.presets import Preset, effective
+from app.queries.roster import active_teachers
 from app.routine.observations import band_name, dated_in_term, require_routine_write
 from app.services.schools import current_term
 from app.validation.text import clean
@@ -125,15 +126,9 @@ def routine_summary(db: Database, *, school_id: str | None = None, term: dict | 
     by_teacher: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_teacher[row["teacher_id"]].append(row)
-    args: list = []
-    where = "t.active = 1"
-    if school_id:
-        where += " AND t.school_id = ?"
-        args.append(school_id)
     teachers = []
     presets: dict[str, Preset] = {}
-    for t in db.query(f"SELECT t.id, t.staff_no, t.name, t.school_id, s.code, s.name AS school_name FROM teacher t"
-                      f" JOIN school s ON s.id = t.school_id WHERE {where} ORDER BY s.code, t.staff_no", args):
+    for t in active_teachers(db, school_id):
         if t["school_id"] not in presets:
             presets[t["school_id"]] = routine_sheets(db, t["school_id"])
         content = presets[t["school_id"]].content
