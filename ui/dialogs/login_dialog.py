@@ -11,6 +11,7 @@ from app.errors import Problem, ValidationError
 from app.services.users import login
 from ui.dialogs.account_dialogs import RecoverDialog
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import note_label
 
 
 class LoginDialog(QDialog):
@@ -34,9 +35,8 @@ class LoginDialog(QDialog):
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         layout.addWidget(self.form)
         if demo:
-            hint = QLabel(self.tr("演示数据库口令:demo"))
+            hint = note_label(self.tr("演示数据库口令:demo"), wrap=False)
             hint.setObjectName("demo_hint")
-            hint.setStyleSheet("color: #555;")
             layout.addWidget(hint)
         buttons = ok_cancel_buttons(self, self.tr("登录"))
         self.forgot_button = QPushButton(self.tr("忘记口令…"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLineEdit, QMessageBox,
                                QVBoxLayout, QWidget)
 
 from app.db.database import Database
@@ -15,7 +15,7 @@ from app.services.setup import init_school
 from app.services.users import actor_for
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.passphrase_strength import StrengthLabel
-from ui.widgets.scaffold import push_button
+from ui.widgets.scaffold import note_label, push_button
 
 
 class NewSchoolDialog(QDialog):
@@ -56,10 +56,8 @@ class NewSchoolDialog(QDialog):
         row.addWidget(browse)
         self.form.add_field("path", self.tr("保存位置"), path_row)
         layout.addWidget(self.form)
-        note = QLabel(self.tr("管理员账号为 admin。口令至少 8 个字符,它同时保护本校的数据签名密钥;创建后会显示一个恢复码,"
-                              "请抄下锁好,忘记口令时用它重设。"))
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #555;")
+        note = note_label(self.tr("管理员账号为 admin。口令至少 8 个字符,它同时保护本校的数据签名密钥;创建后会显示一个恢复码,"
+                                  "请抄下锁好,忘记口令时用它重设。"))
         layout.addWidget(note)
         buttons = ok_cancel_buttons(self, self.tr("创建"))
         layout.addWidget(buttons)

@@ -11,7 +11,7 @@ from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Session
 from ui.widgets.form import ERROR_STYLE, ok_cancel_buttons
-from ui.widgets.scaffold import data_table
+from ui.widgets.scaffold import data_table, note_label
 
 
 class StartTermDialog(QDialog):
@@ -45,10 +45,8 @@ class StartTermDialog(QDialog):
         table.setVisible(bool(plan))
         self.promote.toggled.connect(table.setVisible)
         layout.addWidget(table, 1)
-        note = QLabel(self.tr("新学期开始后,新录入的成绩、任课和课表都记在新学期下;以前学期的数据保持不变。")
-                      + (self.tr("升年级后上一学年的班级和成绩仍然保留。") if plan else ""))
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #555;")
+        note = note_label(self.tr("新学期开始后,新录入的成绩、任课和课表都记在新学期下;以前学期的数据保持不变。")
+                          + (self.tr("升年级后上一学年的班级和成绩仍然保留。") if plan else ""))
         layout.addWidget(note)
         self.error = QLabel()
         self.error.setWordWrap(True)

@@ -29,7 +29,7 @@ from ui.session import Changed, Session
 from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo, refill
 from ui.widgets.form import ERROR_STYLE
-from ui.widgets.scaffold import button_row, choose_file, data_table, page_heading, push_button
+from ui.widgets.scaffold import NOTE_STYLE, button_row, choose_file, data_table, page_heading, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -225,7 +225,7 @@ class AssignmentsPage(Page):
     def say(self, text: str, error: bool = False) -> None:
         """Show a line under the grid (red for problems)."""
         self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else "color: #555;")
+        self.message.setStyleSheet(ERROR_STYLE if error else NOTE_STYLE)
 
     def _show_pending(self) -> None:
         if self.model.pending:

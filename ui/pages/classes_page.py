@@ -14,7 +14,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
-from ui.widgets.scaffold import data_table, page_heading, push_button
+from ui.widgets.scaffold import button_row, data_table, note_label, page_heading, push_button
 
 
 class ClassesPage(Page):
@@ -36,18 +36,13 @@ class ClassesPage(Page):
         top.addWidget(self.year_label)
         top.addStretch(1)
         layout.addLayout(top)
-        buttons = QHBoxLayout()
         self.new_button = push_button(self.tr("新建班级…"), self.new_class)
         self.edit_button = push_button(self.tr("修改…"), self.edit_class)
         self.merge_button = push_button(self.tr("合并到…"), self.merge_class)
         self.delete_button = push_button(self.tr("删除"), self.delete_class)
-        for button in (self.new_button, self.edit_button, self.merge_button, self.delete_button):
-            buttons.addWidget(button)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
-        buttons.addWidget(self.hint, 1)
-        layout.addLayout(buttons)
+        self.hint = note_label()
+        layout.addLayout(button_row(self.new_button, self.edit_button, self.merge_button, self.delete_button,
+                                    fill=self.hint))
         self.columns = [
             Column("name", self.tr("班级"), field_text("name"), lambda r: (r["grades"][:1], r["number"], r["name"])),
             Column("grades", self.tr("年级"), lambda r: "、".join(f"{g}年级" for g in r["grades"]),

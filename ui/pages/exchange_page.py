@@ -34,7 +34,7 @@ from ui.dialogs.register_key_dialog import RegisterKeyDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
-from ui.widgets.scaffold import data_table, page_heading, push_button
+from ui.widgets.scaffold import data_table, note_label, page_heading, push_button
 
 STATUS_NAMES = {"accepted": "接受", "duplicate": "重复", "refused": "拒收"}
 
@@ -127,9 +127,8 @@ class ExchangePage(Page):
         key_row.addWidget(self.export_key_button)
         layout.addWidget(key_box)
 
-        hint = QLabel(self.tr("也可以把数据包(.zip.age 或 .zip)直接拖到这里导入。") if session.is_township
-                      else self.tr("也可以把乡镇下发的配置包(.zip)直接拖到这里导入。"))
-        hint.setStyleSheet("color: #555;")
+        hint = note_label(self.tr("也可以把数据包(.zip.age 或 .zip)直接拖到这里导入。") if session.is_township
+                          else self.tr("也可以把乡镇下发的配置包(.zip)直接拖到这里导入。"), wrap=False)
         layout.addWidget(hint)
 
         layout.addWidget(QLabel(self.tr("本次结果")))

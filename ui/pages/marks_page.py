@@ -40,7 +40,7 @@ from ui.session import Changed, Session
 from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 from ui.widgets.marks_grid_view import MarkDelegate, MarksGridView
-from ui.widgets.scaffold import choose_file
+from ui.widgets.scaffold import choose_file, note_label
 
 KEY_HELP = ("输入分数后按 Enter 到下一名学生(最后一名之后到下一科),Tab 到下一科;Q = 缺考,M = 免考"
             "(也可输入“缺考”“免考”“作弊”);Delete 清除;从 Excel/WPS 复制成绩后按 Ctrl+V 粘贴"
@@ -153,9 +153,7 @@ class MarksPage(Page):
         choose.addWidget(self.import_button)
         layout.addLayout(choose)
 
-        self.help_label = QLabel(self.tr(KEY_HELP))
-        self.help_label.setWordWrap(True)
-        self.help_label.setStyleSheet("color: #555;")
+        self.help_label = note_label(self.tr(KEY_HELP))
         layout.addWidget(self.help_label)
 
         self.model = MarksGridModel(self)

@@ -15,7 +15,7 @@ from ui.dialogs.preset_dialog import PresetDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Changed, Session
-from ui.widgets.scaffold import button_row, data_table, page_heading, push_button
+from ui.widgets.scaffold import button_row, data_table, note_label, page_heading, push_button
 
 
 def origin_text(entry: Entry) -> str:
@@ -43,9 +43,7 @@ class PresetsPage(Page):
             self.kind_combo.addItem(name, kind)
         self.kind_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         top.addWidget(self.kind_combo)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
+        self.hint = note_label()
         top.addWidget(self.hint, 1)
         layout.addLayout(top)
         self.copy_button = push_button(self.tr("复制…"), self.copy_selected)

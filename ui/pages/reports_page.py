@@ -29,7 +29,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, refill
-from ui.widgets.scaffold import data_table, page_heading, push_button
+from ui.widgets.scaffold import data_table, note_label, page_heading, push_button
 
 AUTO = ""
 WHOLE_SCHOOL = "__school__"
@@ -104,9 +104,7 @@ class ReportsPage(Page):
         buttons.addWidget(self.open_after)
         buttons.addStretch(1)
         form.addRow(buttons)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
+        self.hint = note_label()
         form.addRow(self.hint)
         layout.addWidget(box)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+                               QLineEdit, QVBoxLayout, QWidget)
 
 from app.queries.roster import list_schools
 from app.reports import write_report
@@ -22,7 +22,7 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import refill
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
-from ui.widgets.scaffold import data_table
+from ui.widgets.scaffold import button_row, data_table, note_label, push_button
 
 NO_EXAM = ""
 
@@ -100,22 +100,13 @@ class TargetsPage(Page):
         top.addWidget(self.missed_only)
         top.addStretch(1)
         layout.addLayout(top)
-        buttons = QHBoxLayout()
-        self.add_button = QPushButton(self.tr("新增目标…"))
-        self.add_button.clicked.connect(self.add_target)
-        self.delete_button = QPushButton(self.tr("删除"))
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.import_button = QPushButton(self.tr("从表格导入…"))
-        self.import_button.clicked.connect(self.import_sheet)
-        self.letter_button = QPushButton(self.tr("打印责任书…"))
-        self.letter_button.clicked.connect(self.print_letter)
-        for button in (self.add_button, self.delete_button, self.import_button, self.letter_button):
-            buttons.addWidget(button)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
-        buttons.addWidget(self.hint, 1)
-        layout.addLayout(buttons)
+        self.add_button = push_button(self.tr("新增目标…"), self.add_target)
+        self.delete_button = push_button(self.tr("删除"), self.delete_selected)
+        self.import_button = push_button(self.tr("从表格导入…"), self.import_sheet)
+        self.letter_button = push_button(self.tr("打印责任书…"), self.print_letter)
+        self.hint = note_label()
+        layout.addLayout(button_row(self.add_button, self.delete_button, self.import_button, self.letter_button,
+                                    fill=self.hint))
         self.columns = [
             Column("school_name", self.tr("学校"), field_text("school_name"), lambda r: r["school_code"],
                    sample="青山镇中心小学"),

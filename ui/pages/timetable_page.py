@@ -26,7 +26,7 @@ from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, Ti
 from ui.session import Changed, Session
 from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo
-from ui.widgets.scaffold import button_row, choose_file, data_table, push_button
+from ui.widgets.scaffold import button_row, choose_file, data_table, note_label, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 VIEWS = (("class", "班级课表"), ("teacher", "教师课表"), ("room", "教室课表"))
@@ -187,9 +187,7 @@ class TimetablePage(Page):
             action.triggered.connect(lambda _checked=False, run=slot: run())
             fet_menu.addAction(action)
         self.fet_button.setMenu(fet_menu)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #555;")
+        self.status = note_label()
         bar.addWidget(self.status, 1)
         layout.addLayout(bar)
         # The buttons get a row of their own: beside the choosers they made the window over 1024 pixels wide.

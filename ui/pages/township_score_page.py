@@ -20,7 +20,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import refill
-from ui.widgets.scaffold import page_heading
+from ui.widgets.scaffold import note_label, page_heading
 
 
 def _num(key: str, digits: int = 1):
@@ -62,9 +62,7 @@ class TownshipScorePage(Page):
         self.exam_combo.setMinimumWidth(320)
         self.exam_combo.currentIndexChanged.connect(lambda _i: self.load())
         top.addWidget(self.exam_combo)
-        self.basis = QLabel()
-        self.basis.setWordWrap(True)
-        self.basis.setStyleSheet("color: #555;")
+        self.basis = note_label()
         top.addWidget(self.basis, 1)
         self.annual_button = QPushButton(self.tr("年度绩效考核…"))
         self.annual_button.setToolTip(self.tr("读入填好的年度绩效考核表,算出各校得分、等次和中心小学得分"))

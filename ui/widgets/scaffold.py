@@ -1,5 +1,5 @@
-"""The pieces pages and dialogs are built from, made one way everywhere: a page heading, a button
-wired to what it does, a row of buttons, and a read-only table of records."""
+"""The pieces pages and dialogs are built from, made one way everywhere: a page heading, a grey
+note, a button wired to what it does, a row of buttons, and a read-only table of records."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,12 +9,22 @@ from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QWidget
 
 HEADING_STYLE = "font-size: 18px; font-weight: bold;"
+NOTE_STYLE = "color: #555;"
 
 
 def page_heading(text: str) -> QLabel:
     """Return the bold heading shown at the top of a page."""
     label = QLabel(text)
     label.setStyleSheet(HEADING_STYLE)
+    return label
+
+
+def note_label(text: str = "", *, wrap: bool = True) -> QLabel:
+    """Return a grey note — a hint, a status line, what a figure is based on — wrapped to its width
+    unless `wrap` is False."""
+    label = QLabel(text)
+    label.setWordWrap(wrap)
+    label.setStyleSheet(NOTE_STYLE)
     return label
 
 
@@ -27,9 +37,10 @@ def push_button(text: str, slot: Callable[[], object], *, tip: str | None = None
     return push
 
 
-def button_row(*widgets: QWidget, stretch: str = "") -> QHBoxLayout:
+def button_row(*widgets: QWidget, stretch: str = "", fill: QWidget | None = None) -> QHBoxLayout:
     """Return a row holding `widgets` left to right, with the free space after them (`stretch`
-    "end"), before them ("start", buttons kept right) or nowhere ("")."""
+    "end"), before them ("start", buttons kept right) or nowhere (""); a `fill` widget (a note)
+    comes last and takes the free width."""
     row = QHBoxLayout()
     if stretch == "start":
         row.addStretch(1)
@@ -37,6 +48,8 @@ def button_row(*widgets: QWidget, stretch: str = "") -> QHBoxLayout:
         row.addWidget(widget)
     if stretch == "end":
         row.addStretch(1)
+    if fill is not None:
+        row.addWidget(fill, 1)
     return row
 
 
