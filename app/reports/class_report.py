@@ -5,17 +5,14 @@ is marked 内部资料. Every figure comes from app.stats."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from sqlite_utils import Database
 
-from app.preset_names import display_name
 from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
-from app.reports.common import (cutoff_text, exam_when, find_class, find_school, grade_name, make_stamp, policy_text,
-                                township_schools)
+from app.reports.common import find_class, find_school, grade_name, policy_text
 from app.reports.exam_school import (band_table, borderline_table, graded_table, progress_table, remark,
-                                     roster_table, struggling_table, value_added_table)
+                                     roster_table, school_basis, struggling_table, value_added_table)
 from app.reports.figures import by_key, school_gains, township_reference, watch_lists
 from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
@@ -26,7 +23,7 @@ from app.stats.presets import active_preset
 from app.stats.ranking import exam_may_rank, rank_refusal
 from app.stats.roster import missing_marks
 from app.stats.vocabulary import cite
-from app.validation.mask import PERSONAL_NOTE, mask_student_no
+from app.validation.mask import mask_student_no
 
 
 def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[tuple, dict], exam: dict,
@@ -197,13 +194,8 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
     if baseline:
         lists.append(struggling_table(weak, int(preset["struggling_min_subjects"]), baseline["name"]))
     sections.append(Section("六、临界生与学困生", lists))
-    basis = [("学校", f"{school['name']}({school['code']})"), ("班级", klass["name"]), ("考试", exam["name"]),
-             ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
-             ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
-             ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
-    stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
-                               school_ids=township_schools(db, [school["id"]])), personal=PERSONAL_NOTE)
-    basis.append(("数据校验", stamp.data_hash))
+    basis, stamp = school_basis(db, exam, baseline, preset, school, made,
+                                [("学校", f"{school['name']}({school['code']})"), ("班级", klass["name"])])
     title = "班级质量分析报告"
     return Report(kind="class", title=title, subtitle=f"{school['name']} {klass['name']} · {exam['name']}",
                   header=f"{school['name']} {klass['name']} · {exam['name']}", stamp=stamp, sections=sections,

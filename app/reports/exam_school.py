@@ -20,7 +20,7 @@ from app.reports.common import (cutoff_text, exam_when, find_school, grade_name,
 from app.reports.figures import care_group_section, school_gains, township_reference, trend, watch_lists
 from app.reports.layout import PAGE_WIDTH
 from app.reports.targets import target_table
-from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column, pct
+from app.reports.model import Chart, Column, Findings, Report, Section, Stamp, Table, Text, figure_column, pct
 from app.services.exams import get_exam
 from app.stats.care_groups import care_group_results
 from app.stats.graded import is_graded
@@ -260,6 +260,22 @@ def _grade_pictures(grades: list[dict], classes: list[dict], by_grade: dict[tupl
     return pictures
 
 
+def school_basis(db: Database, exam: dict, baseline: dict | None, preset: Preset, school: dict,
+                 made: dt.datetime | None, first: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], Stamp]:
+    """Return the 依据 rows of a report on one school's exam — `first`, then the exam, its time and
+    type, counting policy, lines, baseline, preset and smallest group, last the data check — and the
+    report's stamp (marked as holding personal data)."""
+    basis = [*first, ("考试", exam["name"]),
+             ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
+             ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
+             ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"),
+             ("最小样本", f"{int(preset['min_group_size'])} 人")]
+    stamp = replace(make_stamp(db, [exam["id"]] + ([baseline["id"]] if baseline else []), [preset], made=made,
+                               school_ids=township_schools(db, [school["id"]])), personal=PERSONAL_NOTE)
+    basis.append(("数据校验", stamp.data_hash))
+    return basis, stamp
+
+
 def build(db: Database, exam_id: str, *, school_code: str | None = None, baseline_id: str | None = None,
           made: dt.datetime | None = None, progress: Progress | None = None,
           cancelled: CancelCheck | None = None) -> Report:
@@ -342,13 +358,8 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
         f"{preset['composite']['excellent_rate']:g} + (1 − 低分率) × {preset['composite']['not_low_rate']:g})。"
         f"人数少于 {min_size} 的组为“样本过小”,数据仅供参考,不参加排名和比较。")]))
     check(cancelled)
-    basis = [("学校", f"{school['name']}({school['code']},{school['type']})"), ("考试", exam["name"]),
-             ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
-             ("基线考试", f"{baseline_name}({baseline['term_name']})" if baseline else "无"),
-             ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
-    stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
-                               school_ids=township_schools(db, [school["id"]])), personal=PERSONAL_NOTE)
-    basis.append(("数据校验", stamp.data_hash))
+    basis, stamp = school_basis(db, exam, baseline, preset, school, made,
+                                [("学校", f"{school['name']}({school['code']},{school['type']})")])
     title = "考试质量分析报告"
     return Report(kind="exam-school", title=title, confidential=True, subtitle=f"{school['name']} · {exam['name']}",
                   header=f"{school['name']} · {exam['name']}", stamp=stamp, sections=sections, basis=basis,
