@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import command, emit_json, with_db
+from app.cli.common import command, emit_json, listed, with_db
 from app.packages.config import NeedsConfirmation, import_config
 from app.packages.export import export_package, list_exports
 from app.packages.format import PackageRefused
@@ -84,11 +84,8 @@ def cmd_list(args) -> int:
     """List the packages this database exported; return the exit code."""
     with with_db(args, write=False) as session:
         rows = list_exports(session.db)
-    if args.json:
-        emit_json(rows)
+    if listed(args, rows, "本数据库还没有导出过数据包。"):
         return 0
-    if not rows:
-        print("本数据库还没有导出过数据包。")
     for row in rows:
         state = "已写出并校验" if row["status"] == "written" else "未完成(序号已作废)"
         print(f"第 {row['sequence']} 号  {row['file_name']}  {row['created_at']}  {state}")

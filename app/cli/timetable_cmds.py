@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.cli import generate_cmds
 from app.cli.common import (add_school_argument, add_sheet_arguments, add_term_argument, command, emit_json,
-                              report_plan, with_db, write_plan)
+                            report_plan, school_id_of, with_db, write_plan)
 from app.errors import invalid
 from app.routine.checks import LINKS, routine_summary
 from app.routine.observations import observation_progress
@@ -74,16 +74,16 @@ def register(sub) -> None:
     add_term_argument(p)
 
 
-def _school_id(db, code: str | None) -> str | None:
-    return school_by_code(db, code)["id"] if code else None
+def _scope(db, args) -> dict:
+    """Return the school_id (--school; None: every school) and term (--term; default the current)."""
+    return {"school_id": school_id_of(db, args.school), "term": term_by_code(db, args.term)}
 
 
 def cmd_check(args) -> int:
     """schoolq timetable check: print the findings (a JSON list with --json)."""
     with with_db(args, write=False) as session:
         db = session.db
-        result = check_timetable(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
-                                 travel_minutes=args.travel_minutes)
+        result = check_timetable(db, **_scope(db, args), travel_minutes=args.travel_minutes)
     if args.json:
         emit_json([f.to_dict() for f in result.findings])
         return 0
@@ -107,7 +107,7 @@ def cmd_print(args) -> int:
 
     with with_db(args, write=False) as session:
         db = session.db
-        school_id = _school_id(db, args.school)
+        school_id = school_id_of(db, args.school)
         term = term_by_code(db, args.term)
         data = load_timetable(db, term, school_id)
         classes = {c.name: c.id for c in data.classes.values() if c.school_id == school_id}
@@ -161,7 +161,7 @@ def cmd_workload(args) -> int:
     """schoolq workload: every teacher's load against the standard, or the balance figures."""
     with with_db(args, write=False) as session:
         db = session.db
-        result = teacher_workloads(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
+        result = teacher_workloads(db, **_scope(db, args))
     if args.balance:
         balance = result.balance()
         if args.json:
@@ -207,8 +207,7 @@ def cmd_observations(args) -> int:
         raise invalid(f"日期“{args.as_of}”无法识别,请写成 2026-11-16 的形式。") from None
     with with_db(args, write=False) as session:
         db = session.db
-        rows = observation_progress(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
-                                    as_of=as_of)
+        rows = observation_progress(db, **_scope(db, args), as_of=as_of)
     if args.json:
         emit_json([r.to_dict() for r in rows])
         return 0
@@ -225,7 +224,7 @@ def cmd_routine(args) -> int:
     """schoolq routine: the term's routine checks per teacher and per school."""
     with with_db(args, write=False) as session:
         db = session.db
-        summary = routine_summary(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
+        summary = routine_summary(db, **_scope(db, args))
     if args.json:
         emit_json(summary)
         return 0
@@ -244,7 +243,7 @@ def cmd_import_timetable(args) -> int:
 
     with with_db(args, write=not args.dry_run) as session:
         db = session.db
-        plan = read_timetable(db, args.file, school_id=_school_id(db, args.school))
+        plan = read_timetable(db, args.file, school_id=school_id_of(db, args.school))
         written = write_plan(session, plan, apply_timetable, args.dry_run)
     if args.json:
         emit_json({**plan.to_dict(), "written": written})
