@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 
 from app.preset_names import display_name, readable
 from app.preset_sheet import changes_text, read_changes, write_sheet
-from app.preset_store import ALL_KINDS, ORIGIN_NAMES, Entry, activate, catalogue, copy_preset, edit_preset
+from app.preset_store import ALL_KINDS, CURRICULUM, ORIGIN_NAMES, Entry, activate, catalogue, copy_preset, edit_preset
 from ui.dialogs.messages import confirm, inform, show_error
 from ui.dialogs.preset_dialog import PresetDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
@@ -105,14 +105,15 @@ class PresetsPage(Page):
 
     def _selection_changed(self) -> None:
         entry = self.selected()
-        admin = self.may_change()
+        # a curriculum plan is adjusted per school on the timetable page, not here
+        admin = self.may_change() and (entry is None or entry.preset.kind != CURRICULUM)
         editable = entry is not None and admin and not entry.preset.shipped and \
             (entry.origin != "township" or self.session.actor.role == "township_admin")
         self.copy_button.setEnabled(entry is not None and admin)
         self.edit_button.setEnabled(editable)
         self.import_button.setEnabled(editable)
         self.activate_button.setEnabled(entry is not None and admin and not entry.active)
-        self.export_button.setEnabled(entry is not None)
+        self.export_button.setEnabled(entry is not None and entry.preset.kind != CURRICULUM)
         if entry is None:
             self.details.setPlainText(self.tr("选择一个方案查看它的依据。"))
             return
@@ -124,6 +125,8 @@ class PresetsPage(Page):
                                                           h=str(p.content.get("based_on_hash", ""))[:12]))
         if entry.township:
             lines.append(self.tr("由乡镇 {t} 的配置包下发").format(t=entry.township))
+        if p.kind == CURRICULUM:
+            lines.append(self.tr("课程计划按学校调整:在“课表”页点“课程计划…”,从预设复制本校课程计划后逐行修改。"))
         self.details.setPlainText("\n".join(lines))
 
     def _done(self, message: str) -> None:
