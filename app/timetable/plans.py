@@ -273,12 +273,18 @@ def delete_plan(db: Database, actor: Actor, school_id: str) -> bool:
     if not row:
         return False
     with db.atomic():
-        for item in db.query("SELECT id FROM curriculum_item WHERE plan_id = ?", [row[0]]):
-            for hours in db.query("SELECT id FROM curriculum_hours WHERE item_id = ?", [item["id"]]):
-                delete_row(db, actor, "curriculum_hours", hours["id"])
-            delete_row(db, actor, "curriculum_item", item["id"])
-        delete_row(db, actor, "curriculum_plan", row[0])
+        remove_plan(db, actor, row[0])
     return True
+
+
+def remove_plan(db: Database, actor: Actor, plan_id: str) -> None:
+    """Delete the plan `plan_id` with its lines and their periods, row by row (audited), within the
+    caller's transaction; the caller checks who may."""
+    for item in db.query("SELECT id FROM curriculum_item WHERE plan_id = ?", [plan_id]):
+        for hours in db.query("SELECT id FROM curriculum_hours WHERE item_id = ?", [item["id"]]):
+            delete_row(db, actor, "curriculum_hours", hours["id"])
+        delete_row(db, actor, "curriculum_item", item["id"])
+    delete_row(db, actor, "curriculum_plan", plan_id)
 
 
 def _subject_codes(db: Database, subjects: object, plan_id: str,
