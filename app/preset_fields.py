@@ -37,6 +37,8 @@ def _w(pattern: str, label: str, help_text: str) -> Field:
     return Field(pattern, label, help_text, 0, 1)
 
 
+_SHOW = (("show", "印出"), ("hide", "不印"))
+
 FIELDS: dict[str, list[Field]] = {
     "quality": [
         _w("composite.mean", "综合分中平均分的权重", "平均分占满分的比例在综合分中占多少(四项权重之和为 100%)"),
@@ -145,6 +147,22 @@ FIELDS: dict[str, list[Field]] = {
         Field("forms.*.timing.*.max", "{parent}:{name}最多", "超过即在评价中注明", 0, 45, True),
         Field("forms.*.timing.*.min", "{parent}:{name}最少", "不足即在评价中注明", 0, 45, True),
         Field("bands.*.min", "“{name}”的最低分", "评价总分达到此分记为该等次", 0, 100),
+    ],
+    "records": [
+        Field("homework.daily_minutes.*", "{key}年级书面作业每天最多(分钟)", "每天平均超过此数即为超标;不留书面作业填 0",
+              0, 240, True),
+        Field("home_visits.quota.*", "{key}每学期家访任务(户次)", "每学期至少家访这么多次", 0, 200, True),
+        Field("prep_sessions.per_month", "每月集体备课次数", "每个教研组每月至少集体备课几次(常规“研”一项据此计分)",
+              0, 20, True),
+        Field("detailed_plans.years", "新教师写详案的年数", "入职这么多年之内的教师须写详案", 0, 10, True),
+        *(Field(f"pupil_record.{key}", f"家长会用学业档案:{label}", help_text, choices=_SHOW) for key, label, help_text in (
+            ("scores", "各科成绩", "不印时只印等级"),
+            ("t_scores", "T 分", "与同年级相比的标准分"),
+            ("chart", "成绩走势图", "两次及以上考试时印出各科得分率走势"),
+            ("tutoring", "辅导记录", "本人的培优补差辅导记录"),
+            ("home_visits", "家访记录", "家访日期、方式、教师和记录内容"),
+            ("status", "学籍变动", "入学、转入、转出、休学等变动"),
+            ("flags", "留守、寄宿等情况", "寄宿、留守儿童、随迁子女、残疾、体育免修"))),
     ],
     "routine": [
         Field("links.*.checks_per_term", "{name}每学期检查次数", "该环节每学期至少检查几次", 0, 20, True),

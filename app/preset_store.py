@@ -3,7 +3,8 @@ same way (the CLI `schoolq preset …` and the GUI's 评分与规则方案 page 
 
 Kinds: the scoring kinds of app.stats.presets (三率一分 with the exam limits, 篇17 teacher score, 篇7
 township score, 篇20 central school), the rule sets of app.presets (timetable, workload,
-observation, routine) and the curriculum plans (app.timetable.plans). Shipped presets are read-only; a named copy lives in table scoring_preset
+observation, routine, records) and the curriculum plans (app.timetable.plans). Shipped presets are
+read-only; a named copy lives in table scoring_preset
 (any kind), and editing a copy makes it the next version (the version is part of its content, so
 its hash changes too). The preset in force is, for a scoring kind, the choice in meta; for a rule
 set, the database's copy in preset_setting (app.presets.effective), so putting a rule-set copy in

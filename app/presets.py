@@ -3,7 +3,7 @@ an id, a version and a content hash.
 
 Kinds: the four scoring kinds (quality, teacher_composite, township_subject, central_school; their
 named copies, choice and checks in app.stats.presets), curriculum plans (app.timetable.plans) and
-the rule sets timetable, workload, observation and routine. A database may hold an adjusted copy of
+the rule sets timetable, workload, observation, routine and records. A database may hold an adjusted copy of
 a rule set for the whole database (school_id NULL) or for one school (table preset_setting); the
 copy in force for a school is its own, else the database's, else the shipped file (`effective`).
 
@@ -26,9 +26,9 @@ from app.paths import resource_path
 from app.services.schools import get_meta
 
 FILES = {"timetable": "timetable.json", "workload": "workload.json", "observation": "observation.json",
-         "routine": "routine.json"}
+         "routine": "routine.json", "records": "records.json"}
 KIND_NAMES = {"timetable": "课表检查规则", "workload": "工作量系数与标准", "observation": "听课评价表与听课任务",
-              "routine": "教学常规评分表"}
+              "routine": "教学常规评分表", "records": "作业、家访、集体备课与学业档案要求"}
 SCOPES = ("shipped", "database", "school")
 CURRICULUM = "curriculum"
 DEFAULT_CURRICULUM = "curriculum-zhejiang-2023"

@@ -65,3 +65,27 @@ _M015 = [
 def m015_school_records(db: Database) -> None:
     for statement in _M015:
         db.execute(statement)
+
+
+# The records preset (homework limits, 家访 quotas, 集体备课, the parents' copy of a pupil's record)
+# joins the rule sets a database may adjust (app.presets): SQLite cannot widen a CHECK, so
+# preset_setting is rebuilt with 'records' among its kinds.
+_M016 = [
+    f"""CREATE TABLE preset_setting_new (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('timetable', 'workload', 'observation', 'routine', 'records')),
+        school_id TEXT REFERENCES school(id),
+        preset_id TEXT NOT NULL, version INTEGER NOT NULL, content TEXT NOT NULL, content_hash TEXT NOT NULL,
+        {_STAMPS}, origin TEXT)""",
+    "INSERT INTO preset_setting_new SELECT id, kind, school_id, preset_id, version, content, content_hash,"
+    " created_at, updated_at, origin FROM preset_setting",
+    "DROP TABLE preset_setting",
+    "ALTER TABLE preset_setting_new RENAME TO preset_setting",
+    "CREATE UNIQUE INDEX idx_preset_setting_scope ON preset_setting(kind, IFNULL(school_id, ''))",
+]
+
+
+@migration
+def m016_records_preset_setting(db: Database) -> None:
+    for statement in _M016:
+        db.execute(statement)

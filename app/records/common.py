@@ -7,18 +7,15 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor
 from app.errors import PermissionDenied, Problem
-from app.presets import Preset, make_preset, read_shipped
+from app.presets import Preset, effective
 from app.routine.observations import dated_in_term
 
 
-RULES_FILE = "records.json"
-
-
 def records_rules(db: Database, school_id: str | None = None) -> Preset:
-    """Return the records preset for `school_id`: homework limits, 家访 quotas, 集体备课 per month and
-    the years a new teacher writes 详案. It is the shipped preset (resources/presets/records.json, with
-    its id and content hash) for every school: the preset store does not yet hold adjusted copies of it."""
-    return make_preset(read_shipped(RULES_FILE), "records")
+    """Return the records preset in force for `school_id` (app.presets.effective: the school's copy,
+    else the database's, else resources/presets/records.json): homework limits, 家访 quotas, 集体备课
+    per month, the years a new teacher writes 详案 and what the parents' copy of a pupil's record shows."""
+    return effective(db, "records", school_id)
 
 
 def record_date(db: Database, value: object, label: str) -> tuple[dt.date | None, dict | None, list[Problem]]:

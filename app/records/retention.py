@@ -3,7 +3,8 @@
 000 篇7 takes the class roster at the autumn intake as the base ("以秋季入学班级学生数为准"). Here:
 
 - Intake: the pupils enrolled (在读/转入) on the first day of the academic year, by the status
-  history (app.stats.roster.enrolled_on), in the grade they are in this academic year.
+  history (app.stats.roster.enrolled_on), in the grade they were in that academic year (a pupil's
+  grade is the current year's, so an earlier year counts them that many grades lower).
 - Transferred out: pupils of the intake whose status on the day counted (`as_of`, default today)
   is 转出 — a legitimate transfer (or graduation), not a loss, so they leave the base.
 - Base = intake − transferred out. Left = pupils of the base whose status on that day is 流失.
@@ -116,6 +117,7 @@ def retention(db: Database, *, school_id: str | None = None, year_code: str | No
     grade and date. Schools without a pupil in the intake are listed with zeros.
     Raises ValidationError for an unknown year."""
     year = _year(db, year_code)
+    shift = int(current_term(db)["code"][:4]) - int(year["code"][:4])
     day = min((as_of or dt.date.today()).isoformat(), year["end_date"])
     intake_day = year["start_date"]
     where, args = "", []
@@ -132,9 +134,9 @@ def retention(db: Database, *, school_id: str | None = None, year_code: str | No
     by_school = {sid: RetentionRow(sid, s["code"], s["name"], s["type"], None) for sid, s in schools.items()}
     by_grade: dict[tuple[str, int], RetentionRow] = {}
     rows = db.execute(
-        "SELECT p.id, p.school_id, p.student_no, p.name, p.grade, p.status, p.status_date, p.enrol_date,"
+        "SELECT p.id, p.school_id, p.student_no, p.name, p.grade - ?, p.status, p.status_date, p.enrol_date,"
         " c.name, c.academic_year_id FROM pupil p LEFT JOIN class c ON c.id = p.class_id"
-        + (" WHERE p.school_id = ?" if school_id else ""), args).fetchall()
+        + (" WHERE p.school_id = ?" if school_id else ""), [shift, *args]).fetchall()
     for pid, sid, student_no, name, grade, status, status_date, enrol, class_name, class_year in rows:
         if sid not in by_school:
             continue

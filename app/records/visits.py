@@ -118,6 +118,15 @@ def list_visits(db: Database, *, school_id: str | None = None, term: dict | None
         args)]
 
 
+def pupil_visits(db: Database, pupil_id: str) -> list[dict]:
+    """Return every visit to the pupil's family, every term, newest first: [{date, way, notes,
+    teacher_name, term_code}]."""
+    return [dict(r) for r in db.query(
+        "SELECT v.date, v.way, v.notes, t.name AS teacher_name, tm.code AS term_code FROM home_visit v"
+        " JOIN teacher t ON t.id = v.teacher_id JOIN term tm ON tm.id = v.term_id WHERE v.pupil_id = ?"
+        " ORDER BY v.date DESC, v.created_at DESC", [pupil_id])]
+
+
 def visit_quota(db: Database, *, school_id: str | None = None, term: dict | None = None) -> list[dict]:
     """Return every active teacher's visits this term against the quota: [{school_code, school_name,
     teacher_id, staff_no, name, role (班主任 / 任课教师), quota, done, families (pupils visited),

@@ -70,25 +70,32 @@ EXAM_KINDS = {"统考": "统测", "期中": "统测", "期末": "统测", "毕�
               "抽测": "抽测"}
 
 
+def same_kind_exams(db: Database, exam_id: str, *, later: bool) -> list[str]:
+    """Return the ids of the exams of the same kind (EXAM_KINDS) and scope as `exam_id` held before it
+    (by term, then date; nearest first), or after it when `later` (nearest first)."""
+    exam = get_exam(db, exam_id)
+    kind = EXAM_KINDS.get(exam["type"], exam["type"])
+    types = [t for t, k in EXAM_KINDS.items() if k == kind] or [exam["type"]]
+    side, order = (">", "") if later else ("<", " DESC")
+    return [row[0] for row in db.execute(
+        "SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id WHERE e.id != ? AND e.scope = ?"
+        f" AND e.type IN ({','.join('?' * len(types))})"
+        f" AND (t.code {side} ? OR (t.code = ? AND IFNULL(e.date, '') {side} ?))"
+        f" ORDER BY t.code{order}, IFNULL(e.date, ''){order}",
+        [exam_id, exam["scope"], *types, exam["term_code"], exam["term_code"], exam["date"] or ""])]
+
+
 def previous_exam(db: Database, exam_id: str) -> dict | None:
     """Return the baseline of `exam_id`: the latest earlier exam (by term, then date) of the same kind
     (EXAM_KINDS) and scope that shares pupils with it (the same cohort), or None. A 月考 between two
     统测 is never the baseline of the second."""
-    exam = get_exam(db, exam_id)
-    kind = EXAM_KINDS.get(exam["type"], exam["type"])
-    types = [t for t, k in EXAM_KINDS.items() if k == kind] or [exam["type"]]
-    for row in db.query(
-            "SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id WHERE e.id != ? AND e.scope = ?"
-            f" AND e.type IN ({','.join('?' * len(types))})"
-            " AND (t.code < ? OR (t.code = ? AND IFNULL(e.date, '') < ?))"
-            " ORDER BY t.code DESC, IFNULL(e.date, '') DESC",
-            [exam_id, exam["scope"], *types, exam["term_code"], exam["term_code"], exam["date"] or ""]):
+    for earlier in same_kind_exams(db, exam_id, later=False):
         shared = db.execute("SELECT 1 FROM mark a JOIN mark b ON b.pupil_no = a.pupil_no"
                             f" WHERE a.exam_no = {number_of('exam')}"
                             f" AND b.exam_no = {number_of('exam')} LIMIT 1",
-                            [exam_id, row["id"]]).fetchone()
+                            [exam_id, earlier]).fetchone()
         if shared:
-            return get_exam(db, row["id"])
+            return get_exam(db, earlier)
     return None
 
 

@@ -9,7 +9,7 @@
 - 单科成绩 = 巩固率 10% + 人均分 50% + 优秀率 20% + 前50名人数 20%. 篇7 does not say how the four
   items are made comparable; each is scaled to the best school of the same grade and subject in the
   township (= 100), as the preset's source says. 巩固率 is the cohort's retention from the status
-  history (`retention`: computed here, minimally, until the records branch gives app/ one).
+  history on the exam day, as 控辍保学 counts it (app.records.retention).
 - 学校总评 = the sum of the school's grade × subject scores ("各年级各科目得分之和"; the preset may
   take the mean instead); 教学点 do not enter it ("教学点不参与学校总评"): no total_rank.
 - Ranks within the preset's two groups (校本部; 完小、教学点); flags for rewards and penalties, each
@@ -21,6 +21,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import defaultdict
 
@@ -29,51 +30,28 @@ from sqlite_utils import Database
 from app.db.keys import number_of
 from app.errors import invalid
 from app.presets import make_preset
+from app.records.retention import retention as cohort_retention
 from app.services.exams import get_exam
-from app.services.schools import current_term
 from app.stats.groups import group_stats
 from app.stats.presets import Preset, active_preset, resolve
 from app.stats.ranking import competition_ranks, rank_refusal
-from app.stats.roster import enrolled_on, roster_day
+from app.stats.roster import roster_day
 
 ITEMS = ("retention", "mean", "excellent_rate", "top_n")
 COMPOSITE = "综合"
 MAIN = ("yw", "sx", "yy")
 
 
-def _status_on(day: str, status: str, status_date: str | None, history: list[tuple[str, str]]) -> str | None:
-    """Return the pupil's status on `day` from the status history (and the current status with its
-    date), or None when nothing is recorded up to that day."""
-    events = sorted(history)
-    if status_date and (status_date, status) not in events:
-        events = sorted([*events, (status_date, status)])
-    before = [s for d, s in events if d <= day]
-    return before[-1] if before else None
-
-
-def retention(db: Database, exam: dict, autumn_day: str) -> dict[tuple[str, int], float]:
-    """Return {(school_id, grade in the exam): 巩固率} from the status history: of the pupils enrolled
-    in the grade at the autumn intake, those still there on the exam day (在读, 转入, 休学) ÷ those plus
-    the ones lost (流失) by then; transfers out (转出) are netted out, a pupil who leaves after the exam
-    still counts as kept. Grades without any such pupil are left out."""
-    year_of = lambda code: int(code[:4])  # noqa: E731
-    shift = year_of(current_term(db)["code"]) - year_of(exam["term_code"])
-    exam_day = exam.get("date") or autumn_day
-    history: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for pupil_id, status, date in db.execute("SELECT pupil_id, status, date FROM pupil_status_change"):
-        history[pupil_id].append((date, status))
-    counts: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
-    for pid, school_id, grade, status, status_date, enrol in db.execute(
-            "SELECT id, school_id, grade - ?, status, status_date, enrol_date FROM pupil", [shift]):
-        events = history.get(pid, [])
-        if not enrolled_on(autumn_day, status, status_date, enrol, events):
-            continue
-        then = _status_on(exam_day, status, status_date, events) or "在读"
-        if then in ("在读", "转入", "休学"):
-            counts[(school_id, grade)][0] += 1
-        elif then == "流失":
-            counts[(school_id, grade)][1] += 1
-    return {key: kept / (kept + lost) for key, (kept, lost) in counts.items() if kept + lost}
+def retention(db: Database, exam: dict) -> dict[tuple[str, int], float]:
+    """Return {(school_id, grade in the exam): 巩固率} of the exam's academic year counted on the exam
+    day (the end of its year when undated): app.records.retention, the one definition (autumn intake
+    less transfers out as the base; a pupil who leaves after the exam still counts as kept). Grades
+    without an intake are left out."""
+    year_code = db.execute("SELECT y.code FROM term t JOIN academic_year y ON y.id = t.academic_year_id"
+                           " WHERE t.id = ?", [exam["term_id"]]).fetchone()[0]
+    as_of = dt.date.fromisoformat(exam["date"]) if exam.get("date") else dt.date.max
+    figures = cohort_retention(db, year_code=year_code, as_of=as_of)
+    return {(row.school_id, row.grade): row.retention_rate for row in figures.grades if row.retention_rate is not None}
 
 
 def _autumn_quality(db: Database, exam: dict) -> Preset:
@@ -153,7 +131,7 @@ def township_subject_scores(db: Database, exam_id: str, *, preset: Preset | str 
         "SELECT s.id, s.code, s.name, s.type, IFNULL(t.code, '') AS township FROM school s"
         " LEFT JOIN township t ON t.id = s.township_id")}
     day = roster_day(db, exam, quality)
-    kept = retention(db, exam, day)
+    kept = retention(db, exam)
     scores, lines = _pupil_scores(db, exam, wanted)
     names = {s["code"]: s["name"] for s in exam["subjects"]}
     items = []

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from app.db.keys import number_of
 from app.services.exams import get_exam
 from app.services.schools import current_term, get_meta
-from app.stats.lists import EXAM_KINDS, previous_exam, struggling
+from app.stats.lists import EXAM_KINDS, previous_exam, same_kind_exams, struggling
 from app.stats.roster import enrolled_on
 
 UNIFIED = tuple(t for t, kind in EXAM_KINDS.items() if kind == "统测")
@@ -31,18 +31,10 @@ UNIFIED = tuple(t for t, kind in EXAM_KINDS.items() if kind == "统测")
 def next_exam(db: Database, exam_id: str) -> dict | None:
     """Return the 统测 after `exam_id`: the earliest later exam whose baseline (previous_exam) is
     `exam_id`, or None."""
-    exam = get_exam(db, exam_id)
-    kind = EXAM_KINDS.get(exam["type"], exam["type"])
-    types = [t for t, k in EXAM_KINDS.items() if k == kind] or [exam["type"]]
-    for row in db.query(
-            "SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id WHERE e.id != ? AND e.scope = ?"
-            f" AND e.type IN ({','.join('?' * len(types))})"
-            " AND (t.code > ? OR (t.code = ? AND IFNULL(e.date, '') > ?))"
-            " ORDER BY t.code, IFNULL(e.date, '')",
-            [exam_id, exam["scope"], *types, exam["term_code"], exam["term_code"], exam["date"] or ""]):
-        before = previous_exam(db, row["id"])
+    for later in same_kind_exams(db, exam_id, later=True):
+        before = previous_exam(db, later)
         if before is not None and before["id"] == exam_id:
-            return get_exam(db, row["id"])
+            return get_exam(db, later)
     return None
 
 

@@ -102,7 +102,8 @@ def remove_plan(db: Database, actor: Actor, plan_id: str) -> None:
 def list_plans(db: Database, *, school_id: str | None = None, teacher_id: str | None = None,
                term: dict | None = None) -> list[dict]:
     """Return the tutoring lists of the term (default current) by teacher, class and pupil: each entry
-    with teacher_name, student_no, pupil_name, class_name, subject_name, exam_name, school_code, and
+    with teacher_name, student_no, pupil_name, class_name, subject_name, exam_name, school_code,
+    school_name, and
     sessions / minutes (this teacher's tutoring records of this pupil in the term)."""
     term = term or current_term(db)
     where, args = ["x.term_id = ?"], [term["id"]]
@@ -112,7 +113,7 @@ def list_plans(db: Database, *, school_id: str | None = None, teacher_id: str | 
             args.append(value)
     return [dict(r) for r in db.query(
         "SELECT x.*, t.name AS teacher_name, p.student_no, p.name AS pupil_name, c.name AS class_name,"
-        " sj.name AS subject_name, e.name AS exam_name, s.code AS school_code,"
+        " sj.name AS subject_name, e.name AS exam_name, s.code AS school_code, s.name AS school_name,"
         " (SELECT COUNT(*) FROM tutoring g JOIN tutoring_pupil tp ON tp.tutoring_id = g.id"
         "   WHERE g.teacher_id = x.teacher_id AND tp.pupil_id = x.pupil_id AND g.term_id = x.term_id) AS sessions,"
         " (SELECT IFNULL(SUM(g.minutes), 0) FROM tutoring g JOIN tutoring_pupil tp ON tp.tutoring_id = g.id"

@@ -3,12 +3,14 @@ against the grade (app.stats.pupils: the papers of the same grade and subject in
 the trend, tutoring, 双困生 flags and the pupil's flags (寄宿, 留守儿童, 随迁子女, 残疾, 体育免修).
 
 The printable record for a parents' meeting never shows a rank (class or grade) nor anything of
-another pupil; what else it shows is chosen by RecordOptions (scores, T, tutoring, flags, the chart).
+another pupil; what else it shows (scores, T, the chart, tutoring, home visits, status history,
+flags) is chosen by the records preset in force for the pupil's school (its `pupil_record` part,
+edited in the preset store like every other preset).
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from reportlab.lib.units import mm
 from sqlite_utils import Database
@@ -18,6 +20,9 @@ from app.errors import NotFound
 from app.reports.charts import trend_lines
 from app.reports.common import make_stamp
 from app.reports.model import Chart, Column, Report, Section, Table, Text
+from app.presets import Preset
+from app.records.common import records_rules
+from app.records.visits import pupil_visits
 from app.stats.presets import active_preset
 from app.stats.pupils import pupil_results
 from app.support.records import list_difficulties, list_tutoring
@@ -27,15 +32,16 @@ FLAGS = (("boarding", "寄宿"), ("left_behind", "留守儿童"), ("migrant", "�
          ("pe_exempt", "体育免修"))
 
 
-@dataclass(frozen=True)
-class RecordOptions:
-    """What the parents' copy shows besides the 等级: scores, T scores, tutoring, flags, the chart."""
+SHOWN = {"scores": "成绩", "t_scores": "T 分", "chart": "成绩走势图", "tutoring": "辅导记录", "home_visits": "家访记录",
+         "status": "学籍变动", "flags": "留守、寄宿等情况"}
 
-    scores: bool = True
-    t_scores: bool = False
-    tutoring: bool = True
-    flags: bool = False
-    chart: bool = True
+
+def shown_parts(db: Database, school_id: str) -> tuple[list[str], Preset]:
+    """Return (the keys of SHOWN the parents' copy prints, in SHOWN's order; the records preset that
+    chose them) for a pupil of `school_id`."""
+    preset = records_rules(db, school_id)
+    chosen = preset.content.get("pupil_record", {})
+    return [key for key in SHOWN if chosen.get(key) == "show"], preset
 
 
 def _exams(db: Database, pupil_id: str) -> list[dict]:
@@ -61,7 +67,8 @@ def pupil_record(db: Database, pupil_id: str) -> dict:
     """Return one pupil's record: pupil (the row with school_name, class_name), flags (the names of
     the flags set), status (history [{date, status, note}], enrolment first), exams (see _exams:
     per exam name, date, grade, class_name, subjects [{subject, score, level, z, t, status}],
-    mean_t), tutoring (every term, newest first), difficulties (双困生 flags, every term).
+    mean_t), tutoring (every term, newest first), visits (家访, every term, newest first),
+    difficulties (双困生 flags, every term).
     Raises NotFound."""
     rows = list(db.query("SELECT p.*, s.name AS school_name, s.code AS school_code, c.name AS class_name FROM pupil p"
                          " JOIN school s ON s.id = p.school_id LEFT JOIN class c ON c.id = p.class_id WHERE p.id = ?",
@@ -77,6 +84,7 @@ def pupil_record(db: Database, pupil_id: str) -> dict:
         status.append({"date": pupil["status_date"], "status": pupil["status"], "note": None})
     return {"pupil": pupil, "flags": [label for key, label in FLAGS if pupil.get(key)], "status": status,
             "exams": _exams(db, pupil_id), "tutoring": list_tutoring(db, pupil_id=pupil_id, all_terms=True),
+            "visits": pupil_visits(db, pupil_id),
             "difficulties": list_difficulties(db, pupil_id=pupil_id, all_terms=True)}
 
 
@@ -94,48 +102,59 @@ def trend(record: dict) -> tuple[list[str], dict[str, list[float | None]]]:
     return names, series
 
 
-def parent_report(db: Database, pupil_id: str, options: RecordOptions = RecordOptions(),
-                  made: dt.datetime | None = None) -> Report:
-    """Return the pupil's record for a parents' meeting: the pupil's own 等级 (and what `options`
-    add) exam by exam, never a rank nor another pupil's data. Raises NotFound."""
+def _exam_table(exam: dict, shown: list[str]) -> Table:
+    columns = [Column("学科"), Column("等级")]
+    if "scores" in shown:
+        columns.insert(1, Column("成绩", "score"))
+    if "t_scores" in shown:
+        columns.append(Column("T 分", "num"))
+    rows = []
+    for s in exam["subjects"]:
+        row: list = [s["subject"]]
+        if "scores" in shown:
+            row.append(s["score"] if s["status"] == "正常" and not s["graded"] else s["status"]
+                       if s["status"] != "正常" else None)
+        row.append(s["level"] or s["status"])
+        if "t_scores" in shown:
+            row.append(s["t"])
+        rows.append(row)
+    return Table(f"{exam['name']}({exam['date'] or exam['term_code']})", columns, rows)
+
+
+def parent_report(db: Database, pupil_id: str, made: dt.datetime | None = None) -> Report:
+    """Return the pupil's record for a parents' meeting: the pupil's own 等级 exam by exam and what
+    the records preset in force for the school adds (shown_parts), never a rank nor another pupil's
+    data; the stamp names both presets used. Raises NotFound."""
     record = pupil_record(db, pupil_id)
     pupil = record["pupil"]
+    shown, rules = shown_parts(db, pupil["school_id"])
     blocks: list = [Text(f"{pupil['name']},{pupil['school_name']} {pupil['class_name'] or ''},"
                          f"学籍号 {mask_student_no(pupil['student_no'])}。")]
-    if options.flags and record["flags"]:
+    if "flags" in shown and record["flags"]:
         blocks.append(Text("情况:" + "、".join(record["flags"]) + "。"))
     sections = [Section(None, blocks)]
-    for exam in record["exams"]:
-        columns = [Column("学科"), Column("等级")]
-        if options.scores:
-            columns.insert(1, Column("成绩", "score"))
-        if options.t_scores:
-            columns.append(Column("T 分", "num"))
-        rows = []
-        for s in exam["subjects"]:
-            row: list = [s["subject"]]
-            if options.scores:
-                row.append(s["score"] if s["status"] == "正常" and not s["graded"] else s["status"]
-                           if s["status"] != "正常" else None)
-            row.append(s["level"] or s["status"])
-            if options.t_scores:
-                row.append(s["t"])
-            rows.append(row)
-        sections.append(Section(None, [Table(f"{exam['name']}({exam['date'] or exam['term_code']})", columns, rows)]))
-    if options.chart and len(record["exams"]) > 1:
+    sections += [Section(None, [_exam_table(exam, shown)]) for exam in record["exams"]]
+    if "chart" in shown and len(record["exams"]) > 1:
         names, series = trend(record)
         drawing = trend_lines("各科得分率(占满分的百分比)", names, series, width=170 * mm)
         sections.append(Section(None, [Chart([drawing], "本人各次考试各科得分占满分的百分比。")]))
-    if options.tutoring and record["tutoring"]:
+    if "tutoring" in shown and record["tutoring"]:
         rows = [[r["date"], r["subject_name"] or "", r["teacher_name"], r["minutes"], r["content"]]
                 for r in record["tutoring"]]
         sections.append(Section(None, [Table("辅导记录", [Column("日期"), Column("学科"), Column("教师"),
                                                         Column("分钟", "int"), Column("辅导内容", "para")], rows)]))
+    if "home_visits" in shown and record["visits"]:
+        rows = [[v["date"], v["way"], v["teacher_name"], v["notes"] or ""] for v in record["visits"]]
+        sections.append(Section(None, [Table("家访记录", [Column("日期"), Column("方式"), Column("教师"),
+                                                        Column("记录", "para")], rows)]))
+    if "status" in shown and record["status"]:
+        rows = [[s["date"] or "", s["status"], s["note"] or ""] for s in record["status"]]
+        sections.append(Section(None, [Table("学籍变动", [Column("日期"), Column("学籍状态"), Column("备注", "para")],
+                                             rows)]))
     sections.append(Section(None, [Text("等级:优秀、良好、合格、待提高。本表只含本人成绩,不含排名,也不含其他学生的任何信息。",
                                         "note")]))
-    preset = active_preset(db, "quality")
-    stamp = replace(make_stamp(db, [e["exam_id"] for e in record["exams"]], [preset], made=made,
-                               school_ids=[pupil["school_id"]]), personal=PERSONAL_NOTE)
+    stamp = replace(make_stamp(db, [e["exam_id"] for e in record["exams"]], [active_preset(db, "quality"), rules],
+                               made=made, school_ids=[pupil["school_id"]]), personal=PERSONAL_NOTE)
     return Report(kind="pupil", title=f"{pupil['name']}的学业档案", subtitle=f"{pupil['school_name']} · 家长会用",
                   header=f"{pupil['school_name']} · {pupil['name']}", stamp=stamp, sections=sections,
                   file_title=f"{pupil['name']}学业档案")

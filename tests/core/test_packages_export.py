@@ -97,7 +97,7 @@ def test_manifest_names_school_term_sequence_key_and_presets(school, usb):
     key = school.execute("SELECT fingerprint FROM school_key WHERE private_pem_encrypted IS NOT NULL").fetchone()[0]
     assert manifest["key_fingerprint"] == key and re.fullmatch(r"(\d{5} ){7}\d{5}", key)
     # Every preset the school works with: the four scoring kinds' defaults, the curriculum plan and
-    # the four rule sets, each hashed as its shipped file's canonical JSON.
+    # the five rule sets, each hashed as its shipped file's canonical JSON.
     files = {("quality", "sanlv-yifen-default"): "scoring/sanlv-yifen-default.json",
              ("teacher_composite", "teacher-000-17"): "scoring/teacher-000-17.json",
              ("township_subject", "township-000-7"): "scoring/township-000-7.json",
@@ -106,9 +106,10 @@ def test_manifest_names_school_term_sequence_key_and_presets(school, usb):
              ("teacher_appraisal", "appraisal-000-16"): "scoring/appraisal-000-16.json",
              ("curriculum", "curriculum-zhejiang-2023"): "curriculum/zhejiang-2023.json",
              ("timetable", None): "timetable.json", ("workload", None): "workload.json",
-             ("observation", None): "observation.json", ("routine", None): "routine.json"}
+             ("observation", None): "observation.json", ("routine", None): "routine.json",
+             ("records", None): "records.json"}
     listed = {p["kind"]: p for p in manifest["presets"]}
-    assert len(listed) == len(manifest["presets"]) == 11
+    assert len(listed) == len(manifest["presets"]) == 12
     for (kind, preset_id), file in files.items():
         content = json.loads(resource_path("presets", file).read_text(encoding="utf-8"))
         canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")

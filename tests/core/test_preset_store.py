@@ -39,6 +39,7 @@ def test_list_json_names_every_kind_with_id_version_hash_and_source(demo_path, c
     rows = {r["id"]: r for r in json.loads(out)}
     files = {"timetable-rules-default": "timetable.json", "workload-default": "workload.json",
              "observation-default": "observation.json", "routine-default": "routine.json",
+             "records-default": "records.json",
              "township-000-7": "scoring/township-000-7.json", "teacher-000-17": "scoring/teacher-000-17.json",
              "central-000-20": "scoring/central-000-20.json", "sanlv-yifen-default": "scoring/sanlv-yifen-default.json",
              "evaluation-000-10": "scoring/evaluation-000-10.json",
@@ -51,7 +52,7 @@ def test_list_json_names_every_kind_with_id_version_hash_and_source(demo_path, c
     assert not rows["sanlv-yifen-autumn-roster"]["active"]
     assert {r["kind"] for r in rows.values()} == {"quality", "teacher_composite", "township_subject",
                                                   "central_school", "school_evaluation", "teacher_appraisal", "timetable", "workload", "observation",
-                                                  "routine", "curriculum"}
+                                                  "routine", "records", "curriculum"}
 
 
 def test_an_edit_is_a_new_version_and_changes_results_and_their_stamp(demo_db, system):
@@ -144,6 +145,9 @@ def school_with_township_presets(demo_path, tmp_path, monkeypatch, capsys):
     workload = copy_preset(township, admin, "workload-default", "青山镇工作量")
     workload = edit_preset(township, admin, workload.id, {"subject_coefficients.yw": 1.5})
     activate(township, admin, workload.id)
+    records = copy_preset(township, admin, "records-default", "青山镇作业家访要求")
+    records = edit_preset(township, admin, records.id, {"home_visits.quota.班主任": 12, "pupil_record.t_scores": "show"})
+    activate(township, admin, records.id)
     set_targets(township, admin, [{"school": "S1234", "grade": 3, "subject": "数学", "metric": "及格率",
                                    "target": "90%", "note": "乡镇下达"}])
     township.close()
@@ -153,8 +157,8 @@ def school_with_township_presets(demo_path, tmp_path, monkeypatch, capsys):
     assert code == 0, err
     code, out, err = _run(capsys, "import-config", str(school_path), json.loads(out)["path"], "--yes")
     assert code == 0, err
-    assert "乡镇指定使用 10 项" in out and "质量目标 1 条" in out
-    return {"school": school_path, "quality": quality, "workload": workload}
+    assert "乡镇指定使用 11 项" in out and "质量目标 1 条" in out
+    return {"school": school_path, "quality": quality, "workload": workload, "records": records}
 
 
 def test_a_school_sees_the_townships_presets_and_cannot_change_them(school_with_township_presets, capsys):
@@ -185,6 +189,11 @@ def test_a_school_sees_the_townships_presets_and_cannot_change_them(school_with_
         with pytest.raises(PermissionDenied):
             activate(db, admin, own.id)
         assert effective(db, "workload").hash == env["workload"].hash
+        # The records preset travels like the others: the school's 家访 quota and parents' copy follow it.
+        assert effective(db, "records").hash == env["records"].hash
+        assert effective(db, "records")["home_visits"]["quota"]["班主任"] == 12
+        with pytest.raises(PermissionDenied, match="乡镇"):
+            store(db, admin, "records", {**env["records"].content, "prep_sessions": {"per_month": 1}})
         targets = list_targets(db)
         assert [(t["grade"], t["subject"], t["metric_name"], t["target"], t["note"]) for t in targets] == \
             [(3, "数学", "及格率", 0.9, "乡镇下达")]

@@ -85,3 +85,21 @@ def test_cli_refuses_a_bad_date_and_year(school, capsys):
     assert "无法识别" in capsys.readouterr().err
     assert main(["retention", str(path), "--year", "2030-2031"]) == 2
     assert "没有学年" in capsys.readouterr().err
+
+
+def test_the_township_scheme_counts_the_same_retention_on_the_exam_day(school):
+    """000 篇7's 巩固率 item is this definition: on the hand-worked history above, an exam on 11-20
+    gives 三年级 3/4 and 五年级 2/3, one on 11-05 gives 三年级 2/4 (F away)."""
+    from app.db.writes import SYSTEM
+    from app.services.exams import create_exam, get_exam
+    from app.stats.township_scheme import retention as scheme_retention
+
+    db, ids, _ = school
+    for day, expected in (("2026-11-20", {3: 0.75, 5: 2 / 3}), ("2026-11-05", {3: 0.5, 5: 2 / 3})):
+        exam = get_exam(db, create_exam(db, SYSTEM, name=f"{day}统测", type="统考", grades="3,5",
+                                        subjects="语文:100,数学:100", date=day, scope="校"))
+        by_scheme = {grade: rate for (school_id, grade), rate in scheme_retention(db, exam).items()
+                     if school_id == ids["school"]}
+        assert by_scheme == pytest.approx(expected)
+        own = {r.grade: r.retention_rate for r in retention(db, as_of=dt.date.fromisoformat(day)).grades}
+        assert by_scheme == pytest.approx(own)

@@ -224,7 +224,7 @@ def test_pupil_record_with_z_and_t_against_the_grade_and_a_parents_copy_without_
     import statistics
 
     from app.reports.pdf import write_pdf
-    from app.support.pupil_record import RecordOptions, parent_report, pupil_record
+    from app.support.pupil_record import parent_report, pupil_record
     from report_helpers import pages_text
 
     db = school["db"]
@@ -239,10 +239,43 @@ def test_pupil_record_with_z_and_t_against_the_grade_and_a_parents_copy_without_
     assert chinese["z"] == pytest.approx(z) and chinese["t"] == pytest.approx(50 + 10 * z)
     assert "rank_class" not in chinese and "rank_grade" not in chinese
     assert [r["pupil_names"] for r in record["tutoring"]] == ["赵一、钱二"]
-    path = write_pdf(parent_report(db, school["pupils"]["P1"], RecordOptions(t_scores=True)), tmp_path / "档案.pdf")
+    path = write_pdf(parent_report(db, school["pupils"]["P1"]), tmp_path / "档案.pdf")
     text = "".join(pages_text(path))
     assert "赵一的学业档案" in text and "待提高" in text and "第3次统测" in text
     assert "名次" not in text
     # Nothing of another pupil: not even the one tutored in the same session.
     for other in ("钱二", "孙三", "李四", "周五", "吴六"):
         assert other not in text
+    # The shipped records preset prints scores, the chart and tutoring, not T, visits nor the status history.
+    assert "成绩" in text and "辅导记录" in text and "T分" not in text.replace(" ", "") and "家访记录" not in text
+    assert "学籍变动" not in text
+
+
+def test_the_records_preset_in_force_chooses_what_the_parents_copy_shows(school, tmp_path):
+    from app.preset_store import activate, copy_preset, edit_preset
+    from app.records.visits import record_visit
+    from app.reports.pdf import write_pdf
+    from app.support.pupil_record import parent_report
+    from report_helpers import pages_text
+
+    db, pupil = school["db"], school["pupils"]["P1"]
+    wang = db.execute("SELECT id FROM teacher WHERE name = '王老师'").fetchone()[0]
+    record_visit(db, SYSTEM, {"pupil_id": pupil, "teacher_id": wang, "date": "2026-10-12", "way": "上门",
+                              "notes": "与奶奶谈作业习惯"})
+    copy = copy_preset(db, SYSTEM, "records-default", "本校档案要求")
+    edit_preset(db, SYSTEM, copy.id, {"pupil_record.scores": "hide", "pupil_record.t_scores": "show",
+                                      "pupil_record.home_visits": "show", "pupil_record.tutoring": "hide"})
+    activate(db, SYSTEM, copy.id)
+    report = parent_report(db, pupil)
+    text = "".join(pages_text(write_pdf(report, tmp_path / "档案.pdf"))).replace(" ", "")
+    assert "T分" in text and "家访记录" in text and "与奶奶谈作业习惯" in text and "上门" in text
+    titles = [block.title for section in report.sections for block in section.blocks if hasattr(block, "columns")]
+    assert "家访记录" in titles
+    first_exam = next(block for section in report.sections for block in section.blocks
+                      if getattr(block, "title", "").startswith("第1次统测"))
+    assert [c.label for c in first_exam.columns] == ["学科", "等级", "T 分"], "scores hidden, T shown"
+    assert "辅导记录" not in titles
+    assert any("本校档案要求" in name for name, _ in report.stamp.presets)
+    with pytest.raises(ValidationError) as caught:
+        edit_preset(db, SYSTEM, copy.id, {"pupil_record.flags": "是"})
+    assert "家长会用学业档案:留守、寄宿等情况" in str(caught.value) and "印出" in str(caught.value)

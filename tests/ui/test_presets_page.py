@@ -39,7 +39,8 @@ def test_lists_every_kind_in_chinese_and_keeps_ids_in_the_details(page, tmp_path
     kinds = set(column_texts(page.table, "类别"))
     assert kinds == {"三率一分与质量分析阈值", "教师教学业绩得分", "乡镇单科成绩", "中心小学得分",
                      "学校教学质量评估(240 分)", "教师年度考核", "课表检查规则",
-                     "工作量系数与标准", "听课评价表与听课任务", "教学常规评分表", "课程计划"}
+                     "工作量系数与标准", "听课评价表与听课任务", "教学常规评分表", "作业、家访、集体备课与学业档案要求",
+                     "课程计划"}
     shown = " ".join(" ".join(column_texts(page.table, t)) for t in ("类别", "名称", "版本", "来源", "状态"))
     assert "000" not in shown and "篇7" not in shown and "township-000-7" not in shown
     _select(page, "乡镇质量检测单科成绩")
@@ -93,3 +94,31 @@ def test_copy_edit_in_the_form_and_activate(page, boxes, qtbot, monkeypatch, tmp
     assert (in_force.name, in_force.version, in_force["standard"]["教学点"]) == ("山区工作量", 2, 22)
     assert in_force["subject_coefficients"]["yw"] == 1.5
     assert column_texts(page.table, "状态")[column_texts(page.table, "名称").index("山区工作量")] == "在用"
+
+
+def test_the_records_preset_is_edited_like_the_others_and_chooses_the_parents_copy(page, boxes, monkeypatch,
+                                                                                  tmp_path):
+    from app.support.pupil_record import shown_parts
+
+    _select(page, "作业、家访、集体备课与学业档案要求(默认)")
+    monkeypatch.setattr("ui.pages.presets_page.QInputDialog.getText", lambda *a, **k: ("本校档案与家访", True))
+    page.copy_button.click()
+    _select(page, "本校档案与家访")
+    dialog = PresetDialog(page.session, page.selected().preset, page)
+    combo = dialog.widgets["pupil_record.t_scores"]
+    assert [combo.itemText(i) for i in range(combo.count())] == ["印出", "不印"]
+    combo.setCurrentIndex(0)
+    dialog.widgets["home_visits.quota.班主任"].setValue(12)
+    dialog.show()
+    if os.environ.get("SCHOOLQ_SCREENSHOTS"):
+        dialog.grab().save(str(tmp_path / "records_preset_dialog.png"))
+    assert dialog.size().height() <= 768 and dialog.size().width() <= 1024
+    dialog.accept()
+    assert dialog.saved is not None and dialog.saved.version == 2
+    page.reload()
+    _select(page, "本校档案与家访")
+    page.activate_button.click()
+    school_id = page.session.db.execute("SELECT id FROM school ORDER BY code").fetchone()[0]
+    shown, preset = shown_parts(page.session.db, school_id)
+    assert preset.name == "本校档案与家访" and "t_scores" in shown
+    assert effective(page.session.db, "records")["home_visits"]["quota"]["班主任"] == 12

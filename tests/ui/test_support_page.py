@@ -207,7 +207,10 @@ def test_pupil_record_page_and_its_parents_copy(demo_path, tasks, boxes, qapp, q
             for index in range(dialog.tabs.count()):
                 dialog.tabs.setCurrentIndex(index)
                 dialog.grab().save(os.path.join(SHOTS, f"pupil_record_tab{index}.png"))
-        dialog.t_box.setChecked(True)
+        # What prints is the records preset's choice, said in words beside the button.
+        assert "成绩、成绩走势图、辅导记录" in dialog.print_note.text() and "作业、家访、集体备课与学业档案要求" \
+            in dialog.print_note.text()
+        assert len(column_texts(dialog.visits_table, "日期")) == len(record["visits"])
         path = dialog.write(tmp_path / "档案.pdf")
         assert path.stat().st_size > 10_000
         dialog.close()

@@ -1,15 +1,17 @@
 """学业档案: one pupil's record on one page — flags, status history, every exam's marks and 等级 with
 z and T against the grade, the trend chart, tutoring and 双困生 — and the printable copy for a
-parents' meeting (no ranks, nothing of other pupils; the boxes choose what else it shows)."""
+parents' meeting (no ranks, nothing of other pupils; the records preset in force chooses what else
+it shows, and the dialog says which parts and which preset)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget,
+from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from app.reports.pdf import write_pdf
-from app.support.pupil_record import RecordOptions, parent_report, pupil_record, trend
+from app.preset_names import display_name
+from app.support.pupil_record import SHOWN, parent_report, pupil_record, shown_parts, trend
 from app.validation.mask import mask_student_no
 from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
@@ -38,6 +40,14 @@ def status_columns() -> list[Column]:
     return [Column("date", "日期", field_text("date"), sample="2026-10-15"),
             Column("status", "学籍状态", field_text("status"), sample="学籍状态"),
             Column("note", "备注", field_text("note"), sample="中" * 12)]
+
+
+def visit_columns() -> list[Column]:
+    """Columns of the pupil's home visits."""
+    return [Column("date", "日期", field_text("date"), sample="2026-10-15"),
+            Column("way", "方式", field_text("way"), sample="到校面谈"),
+            Column("teacher_name", "教师", field_text("teacher_name"), sample="欧阳老师"),
+            Column("notes", "记录", field_text("notes"), sample="中" * 16)]
 
 
 def _table(columns: list[Column], rows: list[dict]):
@@ -94,19 +104,16 @@ class PupilRecordDialog(QDialog):
         self.tabs.addTab(self.tutoring_table, self.tr("辅导记录({n})").format(n=len(self.record["tutoring"])))
         self.status_table = _table(status_columns(), self.record["status"])
         self.tabs.addTab(self.status_table, self.tr("学籍变动"))
+        self.visits_table = _table(visit_columns(), self.record["visits"])
+        self.tabs.addTab(self.visits_table, self.tr("家访记录({n})").format(n=len(self.record["visits"])))
         bar = QHBoxLayout()
-        bar.addWidget(QLabel(self.tr("家长会用档案(不含排名、不含其他学生):")))
-        self.scores_box = QCheckBox(self.tr("分数"))
-        self.scores_box.setChecked(True)
-        self.t_box = QCheckBox(self.tr("T 分"))
-        self.tutoring_box = QCheckBox(self.tr("辅导记录"))
-        self.tutoring_box.setChecked(True)
-        self.flags_box = QCheckBox(self.tr("留守等情况"))
-        self.chart_box = QCheckBox(self.tr("走势图"))
-        self.chart_box.setChecked(True)
-        for box in (self.scores_box, self.t_box, self.tutoring_box, self.flags_box, self.chart_box):
-            bar.addWidget(box)
-        bar.addStretch(1)
+        shown, preset = shown_parts(session.db, pupil["school_id"])
+        self.print_note = QLabel(self.tr("家长会用档案印出等级及:{parts}(不含排名、不含其他学生)。"
+                                         "按方案“{preset}”,可在“评分与规则方案”页更换或修改。")
+                                 .format(parts="、".join(SHOWN[k] for k in shown) or self.tr("无其他内容"),
+                                         preset=display_name(preset.name)))
+        self.print_note.setWordWrap(True)
+        bar.addWidget(self.print_note, 1)
         self.print_button = QPushButton(self.tr("保存 PDF…"))
         self.print_button.clicked.connect(self.save_pdf)
         close = QPushButton(self.tr("关闭"))
@@ -115,15 +122,9 @@ class PupilRecordDialog(QDialog):
         bar.addWidget(close)
         layout.addLayout(bar)
 
-    def options(self) -> RecordOptions:
-        """Return what the parents' copy shows, as the boxes say."""
-        return RecordOptions(scores=self.scores_box.isChecked(), t_scores=self.t_box.isChecked(),
-                             tutoring=self.tutoring_box.isChecked(), flags=self.flags_box.isChecked(),
-                             chart=self.chart_box.isChecked())
-
     def write(self, path: str | Path) -> Path:
         """Write the parents' copy to `path` and return it."""
-        return write_pdf(parent_report(self.session.db, self.pupil_id, self.options()), path)
+        return write_pdf(parent_report(self.session.db, self.pupil_id), path)
 
     def save_pdf(self) -> None:
         """Ask where, then write the parents' copy."""

@@ -2,8 +2,7 @@
 school or every school of the database (the township's summary)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.queries.roster import list_schools
 from ui.dialogs.messages import show_error
@@ -14,7 +13,7 @@ from ui.pages.records.prep_tab import PrepTab
 from ui.pages.records.retention_tab import RetentionTab
 from ui.pages.records.visits_tab import VisitsTab
 from ui.session import Changed, Session
-from ui.widgets.choosers import SchoolCombo
+from ui.widgets.scaffold import school_bar
 
 
 class RecordsPage(Page):
@@ -24,17 +23,7 @@ class RecordsPage(Page):
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
-        layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        self.school_combo = SchoolCombo(min_chars=10)
-        self.school_combo.currentIndexChanged.connect(lambda _i: self.reload())
-        bar.addWidget(self.school_combo)
-        self.status = QLabel()
-        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        bar.addWidget(self.status, 1)
-        layout.addLayout(bar)
-        self.tabs = QTabWidget()
-        layout.addWidget(self.tabs, 1)
+        self.school_combo, self.status, self.tabs = school_bar(self, self.reload)
         self.record_tabs: list[RecordsTab] = [RetentionTab(session), HomeworkTab(session), VisitsTab(session),
                                              PrepTab(session)]
         for tab in self.record_tabs:

@@ -8,14 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from app.errors import ValidationError
 from app.queries.roster import list_classes, list_pupils, list_teachers
 from app.services.subjects import list_subjects
 from app.support.records import DIFFICULTY_KINDS, flag_difficulty, list_tutoring, record_tutoring
-from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Session
-from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.form import ProblemForm, ok_cancel_buttons, save_on_worker
 from ui.widgets.scaffold import data_table
 
 
@@ -24,18 +22,6 @@ def _classes(session: Session, school_id: str) -> QComboBox:
     for cls in list_classes(session.db, school_id):
         combo.addItem(cls["name"], cls["id"])
     return combo
-
-
-def _save(dialog: QDialog, form: ProblemForm, write) -> None:
-    try:
-        write()
-    except ValidationError as exc:
-        form.show_problems(exc.problems)
-        return
-    except Exception as exc:  # noqa: BLE001 - a refusal (PermissionDenied …) is shown in Chinese
-        show_error(dialog, exc)
-        return
-    dialog.accept()
 
 
 class TutoringDialog(QDialog):
@@ -107,7 +93,7 @@ class TutoringDialog(QDialog):
 
     def save(self) -> None:
         """Record the session, or show what is wrong under each field."""
-        _save(self, self.form, lambda: record_tutoring(self.session.db, self.session.actor, self.values()))
+        save_on_worker(self, self.form, self.session, record_tutoring, self.values())
 
 
 class DifficultyDialog(QDialog):
@@ -147,7 +133,7 @@ class DifficultyDialog(QDialog):
         """Record the flag, or show what is wrong under each field."""
         values = {"pupil_id": self.pupil.currentData(), "kind": self.kind.currentData(), "reason": self.reason.text(),
                   "date": self.date.text()}
-        _save(self, self.form, lambda: flag_difficulty(self.session.db, self.session.actor, values))
+        save_on_worker(self, self.form, self.session, flag_difficulty, values)
 
 
 def tutoring_columns() -> list[Column]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QTableView,
-                               QTabWidget, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from app.queries.roster import list_schools
 from app.services.exams import list_exams
@@ -21,8 +20,8 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.pages.support_dialogs import DifficultyDialog, TutoringDialog, tutoring_columns
 from ui.session import Changed, Session
-from ui.widgets.choosers import SchoolCombo, refill
-from ui.widgets.scaffold import data_table
+from ui.widgets.choosers import refill
+from ui.widgets.scaffold import school_bar, school_or_warn, sorted_table, write_or_explain
 
 
 def _percent(value: float | None) -> str:
@@ -43,7 +42,7 @@ def _rate(key: str, title: str) -> Column:
 
 def plan_columns() -> list[Column]:
     """Columns of the tutoring lists."""
-    return [Column("school_code", "学校", field_text("school_code"), sample="QSZ01"),
+    return [school_column(),
             Column("teacher_name", "教师", field_text("teacher_name")),
             Column("class_name", "班级", field_text("class_name"), sample="三(1)班"),
             Column("pupil_name", "学生", field_text("pupil_name")),
@@ -107,20 +106,6 @@ class Loaded:
     summary: dict | None
 
 
-def _table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
-    model = SnapshotTableModel(columns)
-    view = data_table(model)
-    model.setParent(view)
-    view.setSortingEnabled(True)
-    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    view.horizontalHeader().setStretchLastSection(True)
-    metrics = view.fontMetrics()
-    for i, column in enumerate(columns):
-        view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample), metrics.horizontalAdvance(column.title))
-                            + 24)
-    return view, model
-
-
 class SupportPage(Page):
     """The 学生帮扶 page."""
 
@@ -129,23 +114,11 @@ class SupportPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         self.loaded: Loaded | None = None
-        layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        self.school_combo = SchoolCombo(min_chars=10)
-        self.school_combo.currentIndexChanged.connect(lambda _i: self.reload())
-        bar.addWidget(self.school_combo)
-        bar.addWidget(QLabel(self.tr("统测")))
+        self.exam_label = QLabel(self.tr("统测"))
         self.exam_combo = QComboBox()
         self.exam_combo.setMinimumContentsLength(24)
         self.exam_combo.currentIndexChanged.connect(lambda _i: self.reload())
-        bar.addWidget(self.exam_combo)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        bar.addWidget(self.status, 1)
-        layout.addLayout(bar)
-        self.tabs = QTabWidget()
-        layout.addWidget(self.tabs, 1)
+        self.school_combo, self.status, self.tabs = school_bar(self, self.reload, self.exam_label, self.exam_combo)
         self._plans_tab()
         self._tutoring_tab()
         self._difficulty_tab()
@@ -178,7 +151,7 @@ class SupportPage(Page):
         bar.addStretch(1)
         bar.addWidget(self.remove_plan_button)
         column.addLayout(bar)
-        self.plan_table, self.plan_model = _table(plan_columns())
+        self.plan_table, self.plan_model = sorted_table(plan_columns())
         column.addWidget(self.plan_table, 1)
         self.tabs.addTab(tab, self.tr("帮扶名单"))
 
@@ -197,7 +170,7 @@ class SupportPage(Page):
         for button in (self.record_button, self.import_button, self.remove_tutoring_button):
             bar.addWidget(button)
         column.addLayout(bar)
-        self.tutoring_table, self.tutoring_model = _table(tutoring_columns())
+        self.tutoring_table, self.tutoring_model = sorted_table(tutoring_columns())
         column.addWidget(self.tutoring_table, 1)
         self.tabs.addTab(tab, self.tr("辅导记录"))
 
@@ -215,9 +188,9 @@ class SupportPage(Page):
         bar.addWidget(self.clear_button)
         column.addLayout(bar)
         row = QHBoxLayout()
-        self.difficulty_table, self.difficulty_model = _table(difficulty_columns())
+        self.difficulty_table, self.difficulty_model = sorted_table(difficulty_columns())
         row.addWidget(self.difficulty_table, 3)
-        self.share_table, self.share_model = _table(share_columns())
+        self.share_table, self.share_model = sorted_table(share_columns())
         row.addWidget(self.share_table, 2)
         column.addLayout(row, 1)
         self.tabs.addTab(tab, self.tr("双困生"))
@@ -228,12 +201,12 @@ class SupportPage(Page):
         self.conversion_label = QLabel()
         self.conversion_label.setWordWrap(True)
         column.addWidget(self.conversion_label)
-        self.school_table, self.school_model = _table(school_columns())
+        self.school_table, self.school_model = sorted_table(school_columns())
         column.addWidget(self.school_table, 1)
         row = QHBoxLayout()
-        self.teacher_table, self.teacher_model = _table(teacher_columns())
+        self.teacher_table, self.teacher_model = sorted_table(teacher_columns())
         row.addWidget(self.teacher_table, 2)
-        self.pupil_table, self.pupil_model = _table(pupil_columns())
+        self.pupil_table, self.pupil_model = sorted_table(pupil_columns())
         self.pupil_table.setToolTip(self.tr("双击学生打开学业档案"))
         self.pupil_table.doubleClicked.connect(lambda index: self.show_record(self.pupil_model.row_data(index.row())))
         row.addWidget(self.pupil_table, 3)
@@ -313,23 +286,18 @@ class SupportPage(Page):
     # --- actions -------------------------------------------------------------------------------
 
     def _school_for_entry(self) -> str | None:
-        school_id = self.school_id() or self.session.actor.school_id
-        if school_id is None:
-            warn(self, self.tr("请选择学校"), self.tr("请先在上方选择一所学校。"))
-        return school_id
+        return school_or_warn(self, self.school_id() or self.session.actor.school_id)
 
     def _selected(self, table: QTableView, model: SnapshotTableModel) -> dict | None:
         rows = table.selectionModel().selectedRows()
         return model.row_data(rows[0].row()) if rows else None
 
-    def _run(self, action) -> bool:
-        try:
-            action()
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
-            return False
-        self.session.notify_changed(Changed.ROUTINE)
-        return True
+    def _run(self, fn, *args) -> tuple[bool, object]:
+        """Run the service `fn(db, actor, *args)` on the worker; on success tell the pages."""
+        done, result = write_or_explain(self, self.session, fn, *args)
+        if done:
+            self.session.notify_changed(Changed.ROUTINE)
+        return done, result
 
     def show_record(self, row: dict) -> None:
         """Open the 学业档案 of the pupil of `row`."""
@@ -342,10 +310,8 @@ class SupportPage(Page):
                       if box.isChecked())
         if school_id is None or exam_id is None or not lists:
             return
-        result = []
-        if self._run(lambda: result.append(make_plans(self.session.db, self.session.actor, exam_id, school_id,
-                                                      lists))):
-            made = result[0]
+        done, made = self._run(make_plans, exam_id, school_id, lists)
+        if done:
             text = self.tr("新加入帮扶名单 {a} 条,已在名单中 {k} 条").format(a=made.added, k=made.kept)
             if made.unassigned:
                 text += self.tr(",{u} 条因该班该学科没有任课教师未分配").format(u=made.unassigned)
@@ -355,7 +321,7 @@ class SupportPage(Page):
         """Take the selected entry off its tutoring list."""
         row = self._selected(self.plan_table, self.plan_model)
         if row is not None:
-            self._run(lambda: remove_plan(self.session.db, self.session.actor, row["id"]))
+            self._run(remove_plan, row["id"])
 
     def record_tutoring(self) -> None:
         """Open the tutoring form for the school chosen."""
@@ -372,10 +338,8 @@ class SupportPage(Page):
                                               self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
         if not path:
             return
-        try:
-            plan = import_support(self.session.db, self.session.actor, path, school_id)
-        except Exception as exc:  # noqa: BLE001 - an unreadable file is explained in Chinese
-            show_error(self, exc)
+        done, plan = write_or_explain(self, self.session, import_support, path, school_id)
+        if not done:
             return
         if plan.problems:
             shown = "\n".join(str(p) for p in plan.problems[:15])
@@ -392,7 +356,7 @@ class SupportPage(Page):
         row = self._selected(self.tutoring_table, self.tutoring_model)
         if row is not None and confirm(self, self.tr("删除辅导记录"), self.tr("删除 {d} {t} 辅导 {p} 的记录吗?").format(
                 d=row["date"], t=row["teacher_name"], p=row["pupil_names"])):
-            self._run(lambda: delete_tutoring(self.session.db, self.session.actor, row["id"]))
+            self._run(delete_tutoring, row["id"])
 
     def flag_pupil(self) -> None:
         """Open the 双困生 form for the school chosen."""
@@ -405,4 +369,4 @@ class SupportPage(Page):
         row = self._selected(self.difficulty_table, self.difficulty_model)
         if row is not None and confirm(self, self.tr("取消认定"), self.tr("取消 {p} 的双困生认定吗?").format(
                 p=row["pupil_name"])):
-            self._run(lambda: clear_difficulty(self.session.db, self.session.actor, row["id"]))
+            self._run(clear_difficulty, row["id"])

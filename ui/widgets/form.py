@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
@@ -114,3 +115,20 @@ def ok_cancel_buttons(dialog: QDialog, ok_text: str | None = None,
     buttons.rejected.connect(dialog.reject)
     return buttons
 
+
+
+def save_on_worker(dialog: QDialog, form: ProblemForm, session: Any, fn: Callable[..., object], *args: object) -> bool:
+    """Run the service `fn(db, actor, *args)` on the worker (session.write) and accept `dialog` when
+    it went through; return whether it did. Its problems show under their fields (ValidationError),
+    any other refusal (PermissionDenied, a record removed meanwhile …) in a message."""
+    form.clear_problems()
+    try:
+        session.write(fn, *args)
+    except ValidationError as exc:
+        form.show_problems(exc.problems)
+        return False
+    except Exception as exc:  # noqa: BLE001 - every refusal is explained in Chinese
+        show_error(dialog, exc)
+        return False
+    QDialog.accept(dialog)
+    return True

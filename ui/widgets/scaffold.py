@@ -1,12 +1,21 @@
 """The pieces pages and dialogs are built from, made one way everywhere: a page heading, a grey
-note, a button wired to what it does, a row of buttons, and a read-only table of records."""
+note, a button wired to what it does, a row of buttons, a read-only table of records, the school
+chooser bar above a page's tabs, and what every tab of records does with them — delete the record
+chosen, import a sheet of records (read on the worker, its problems shown, or asked and written on
+the worker)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, Qt
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QWidget
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from ui.dialogs.messages import confirm, inform, show_error, warn
+from ui.models.table_model import Column, SnapshotTableModel
+from ui.widgets.choosers import SchoolCombo
 
 HEADING_STYLE = "font-size: 18px; font-weight: bold;"
 NOTE_STYLE = "color: #555;"
@@ -94,3 +103,95 @@ def data_table(model: QAbstractItemModel, *, select: str = "row", sortable: bool
         header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
     header.setStretchLastSection(stretch_last)
     return table
+
+
+def sorted_table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
+    """Return a read-only, sortable table over a new model of `columns`, columns as wide as their
+    samples and the last one filling the rest."""
+    model = SnapshotTableModel(columns)
+    view = data_table(model, sortable=True, alternating=True, resize=QHeaderView.ResizeMode.Interactive,
+                      stretch_last=True)
+    metrics = view.fontMetrics()
+    for i, column in enumerate(columns):
+        view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
+                                   metrics.horizontalAdvance(column.title)) + 24)
+    return view, model
+
+
+def school_bar(page: QWidget, reload: Callable[[], object], *extra: QWidget) -> tuple[SchoolCombo, QLabel,
+                                                                                    QTabWidget]:
+    """Lay `page` out as a bar (the school chooser, which calls `reload()` when changed, then
+    `extra` widgets, then a status line kept right) above a tab widget; return (chooser, status,
+    tabs)."""
+    layout = QVBoxLayout(page)
+    bar = QHBoxLayout()
+    combo = SchoolCombo(min_chars=10)
+    combo.currentIndexChanged.connect(lambda _i: reload())
+    bar.addWidget(combo)
+    for widget in extra:
+        bar.addWidget(widget)
+    status = QLabel()
+    status.setWordWrap(True)
+    status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    bar.addWidget(status, 1)
+    layout.addLayout(bar)
+    tabs = QTabWidget()
+    layout.addWidget(tabs, 1)
+    return combo, status, tabs
+
+
+def school_or_warn(parent: QWidget, school_id: str | None) -> str | None:
+    """Return `school_id`; when it is None, say a school must be chosen first and return None."""
+    if school_id is None:
+        warn(parent, parent.tr("请选择学校"), parent.tr("请先在上方选择一所学校。"))
+    return school_id
+
+
+def write_or_explain(parent: QWidget, session: Any, fn: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """Run the service `fn(db, actor, *args)` on the worker (session.write); return (True, its
+    result), or show why it refused (in Chinese) and return (False, None)."""
+    try:
+        return True, session.write(fn, *args)
+    except Exception as exc:  # noqa: BLE001 - refusals and validation are shown in Chinese
+        show_error(parent, exc)
+        return False, None
+
+
+def delete_chosen(parent: QWidget, session: Any, table: QTableView, model: SnapshotTableModel, *, title: str,
+                  question: Callable[[dict], str], delete: Callable[..., Any], changed: Any) -> bool:
+    """Ask `question(row)` about the record chosen in `table` and delete it with the service
+    `delete(db, actor, id)` on the worker, telling the pages `changed`. Return True when deleted."""
+    rows = table.selectionModel().selectedRows()
+    if not rows:
+        return False
+    row = model.row_data(rows[0].row())
+    if not confirm(parent, title, question(row)):
+        return False
+    done, _ = write_or_explain(parent, session, delete, row["id"])
+    if done:
+        session.notify_changed(changed)
+    return done
+
+
+def import_records(parent: QWidget, session: Any, *, title: str, reading: str, read: Callable[[Any], Any],
+                   records: Callable[[Any], list], question: str, write: Callable[..., int], done: str,
+                   changed: Any, show_problems: Callable[[str, list], object]) -> None:
+    """Import a sheet of records: `read(db)` on the worker returns a plan (with `problems`) while
+    `reading` shows; problems are shown with `show_problems(title, problems)` and nothing is
+    written; else `question` (with {n}, the number of `records(plan)`) is asked and the service
+    `write(db, actor, records)` writes them on the worker, `done` (with {n}, what it returned) is
+    shown and the pages are told `changed`."""
+    def ask_and_write(plan) -> None:
+        if plan.problems:
+            show_problems(title, plan.problems)
+            return
+        rows = records(plan)
+        if not confirm(parent, title, question.format(n=len(rows))):
+            return
+        written, count = write_or_explain(parent, session, write, rows)
+        if written:
+            inform(parent, title, done.format(n=count))
+            session.notify_changed(changed)
+
+    session.tasks.run(lambda _c: read(session.worker_db()), on_done=ask_and_write,
+                      on_error=lambda exc: show_error(parent, exc), label=reading, parent=parent)

@@ -1,25 +1,12 @@
-"""What the tabs of the 控辍与记录 page share: a sortable record table and the tab interface."""
+"""What the tabs of the 控辍与记录 page share: the warning style, rates as text and the tab interface
+(their tables and record actions come from ui.widgets.scaffold)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QWidget
 
-from ui.models.table_model import Column, SnapshotTableModel
 from ui.session import Session
-from ui.widgets.scaffold import data_table
 
 WARNING_STYLE = "color: #b3261e; font-weight: bold;"
-
-
-def sorted_table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
-    """Return a read-only, sortable table over a new model of `columns`, columns as wide as their samples."""
-    model = SnapshotTableModel(columns)
-    view = data_table(model, sortable=True, alternating=True, resize=QHeaderView.ResizeMode.Interactive,
-                      stretch_last=True)
-    metrics = view.fontMetrics()
-    for i, column in enumerate(columns):
-        view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
-                                   metrics.horizontalAdvance(column.title)) + 24)
-    return view, model
 
 
 def percent(value: float | None) -> str:

@@ -8,16 +8,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from app.errors import Problem, ValidationError
+from app.errors import Problem
 from app.queries.roster import list_pupils, list_teachers
 from app.records.homework import MAX_MINUTES, homework_days, homework_subjects, record_homework
 from app.records.prep import record_session
 from app.records.visits import WAYS, record_visit
 from ui.dialogs.import_preview_dialog import problem_columns
-from ui.dialogs.messages import show_error
 from ui.models.table_model import SnapshotTableModel, TableSnapshot
 from ui.session import Session
-from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.form import ProblemForm, ok_cancel_buttons, save_on_worker
 from ui.widgets.scaffold import data_table
 
 
@@ -64,9 +63,8 @@ class HomeworkDialog(QDialog):
 
     def accept(self) -> None:
         """Save on the worker; show each problem under its field on refusal."""
-        class_id, day, minutes, note, actor = (self.class_id, self.date.text(), self.values(), self.note.text(),
-                                               self.session.actor)
-        _save_on_worker(self, self.form, lambda db: record_homework(db, actor, class_id, day, minutes, note))
+        save_on_worker(self, self.form, self.session, record_homework, self.class_id, self.date.text(), self.values(),
+                       self.note.text())
 
 
 class ProblemListDialog(QDialog):
@@ -88,21 +86,6 @@ class ProblemListDialog(QDialog):
         layout.addWidget(self.table, 1)
         buttons = ok_cancel_buttons(self, self.tr("关闭"))
         layout.addWidget(buttons)
-
-
-def _save_on_worker(dialog: QDialog, form: ProblemForm, write) -> None:
-    """Run `write(db)` on the worker; close the dialog when it succeeds, show problems by their fields."""
-    session = dialog.session
-    form.clear_problems()
-
-    def failed(exc: BaseException) -> None:
-        if isinstance(exc, ValidationError):
-            form.show_problems(exc.problems)
-        else:
-            show_error(dialog, exc)
-
-    session.tasks.run(lambda _c: write(session.worker_db()), on_done=lambda _r: QDialog.accept(dialog),
-                      on_error=failed)
 
 
 def _teacher_items(teachers: list[dict]) -> list[tuple[str, str]]:
@@ -150,8 +133,7 @@ class VisitDialog(QDialog):
 
     def accept(self) -> None:
         """Record the visit on the worker."""
-        values, actor = self.values(), self.session.actor
-        _save_on_worker(self, self.form, lambda db: record_visit(db, actor, values))
+        save_on_worker(self, self.form, self.session, record_visit, self.values())
 
 
 class SessionDialog(QDialog):
@@ -197,5 +179,4 @@ class SessionDialog(QDialog):
 
     def accept(self) -> None:
         """Record the session on the worker."""
-        values, actor = self.values(), self.session.actor
-        _save_on_worker(self, self.form, lambda db: record_session(db, actor, values))
+        save_on_worker(self, self.form, self.session, record_session, self.values())

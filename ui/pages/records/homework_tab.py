@@ -13,11 +13,12 @@ from app.queries.roster import list_classes
 from app.records.homework import homework_summary, record_homework_days, weekly_check
 from app.records.homework_import import read_homework, write_homework_template
 from app.records.homework_notice import write_notice
-from ui.dialogs.messages import confirm, inform, show_error, warn
+from ui.dialogs.messages import inform, show_error, warn
 from ui.models.table_model import Column, TableSnapshot, field_text, school_column
-from ui.pages.records.common import WARNING_STYLE, RecordsTab, sorted_table
+from ui.pages.records.common import WARNING_STYLE, RecordsTab
 from ui.pages.records.dialogs import HomeworkDialog, ProblemListDialog
 from ui.session import Changed, Session
+from ui.widgets.scaffold import choose_file, import_records, school_or_warn, sorted_table
 
 
 def week_columns() -> list[Column]:
@@ -140,15 +141,9 @@ class HomeworkTab(RecordsTab):
                           on_done=lambda path: inform(self, self.tr("作业公示"), self.tr("已保存到 {path}").format(path=path)),
                           on_error=lambda exc: show_error(self, exc), label=self.tr("正在生成作业公示…"), parent=self)
 
-    def _school_for_sheet(self) -> str | None:
-        school_id = self.school_id or self.session.actor.school_id
-        if school_id is None:
-            warn(self, self.tr("请选择学校"), self.tr("请先在上方选择一所学校。"))
-        return school_id
-
     def export_template(self) -> None:
         """Write the school's empty 作业时间 sheet."""
-        school_id = self._school_for_sheet()
+        school_id = school_or_warn(self, self.school_id or self.session.actor.school_id)
         if school_id is None:
             return
         name, _ = QFileDialog.getSaveFileName(self, self.tr("导出作业登记模板"), str(Path.home() / "作业时间登记表.xlsx"),
@@ -161,33 +156,16 @@ class HomeworkTab(RecordsTab):
                           on_error=lambda exc: show_error(self, exc))
 
     def import_sheet(self) -> None:
-        """Read a 作业时间 sheet on the worker; show its problems, or ask and write every day."""
-        school_id = self._school_for_sheet()
-        if school_id is None:
-            return
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择作业时间表"), str(Path.home()),
-                                              self.tr("表格文件 (*.xlsx *.xls *.csv)"))
-        if name:
-            self.import_file(name, school_id)
+        """Choose a 作业时间 sheet and import it."""
+        school_id = school_or_warn(self, self.school_id or self.session.actor.school_id)
+        path = school_id and choose_file(self, self.tr("选择作业时间表"), self.tr("表格文件 (*.xlsx *.xls *.csv)"))
+        if path:
+            self.import_file(str(path), school_id)
 
     def import_file(self, name: str, school_id: str) -> None:
-        """Import the sheet `name` for `school_id` (the file chooser's second half)."""
-        session = self.session
-
-        def read(_control):
-            return read_homework(session.worker_db(), name, school_id)
-
-        def write(plan) -> None:
-            if plan.problems:
-                ProblemListDialog(self.tr("导入作业表"), plan.problems, self).exec()
-                return
-            if not confirm(self, self.tr("导入作业表"), self.tr("将登记 {n} 个班级日的作业时间(已登记的同一天会被替换)。继续吗?").format(
-                    n=len(plan.days))):
-                return
-            session.tasks.run(lambda _c: record_homework_days(session.worker_db(), session.actor, plan.days),
-                              on_done=lambda n: (inform(self, self.tr("导入作业表"), self.tr("已导入,改动 {n} 条记录。").format(n=n)),
-                                                 session.notify_changed(Changed.RECORDS)),
-                              on_error=lambda exc: show_error(self, exc))
-
-        session.tasks.run(read, on_done=write, on_error=lambda exc: show_error(self, exc),
-                          label=self.tr("正在读取作业表…"), parent=self)
+        """Read the sheet on the worker; show its problems, or ask and write every class day."""
+        import_records(self, self.session, title=self.tr("导入作业表"), reading=self.tr("正在读取作业表…"),
+                       read=lambda db: read_homework(db, name, school_id), records=lambda plan: plan.days,
+                       question=self.tr("将登记 {n} 个班级日的作业时间(已登记的同一天会被替换)。继续吗?"),
+                       write=record_homework_days, done=self.tr("已导入,改动 {n} 条记录。"), changed=Changed.RECORDS,
+                       show_problems=lambda title, problems: ProblemListDialog(title, problems, self).exec())

@@ -3,17 +3,15 @@ teacher's attendance (what the 研 item of the routine check is scored on), the 
 new teachers who write 详案."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.records.prep import attendance, delete_session, group_cadence, list_sessions, new_teachers, record_sessions
 from app.records.records_import import read_sessions
-from ui.dialogs.messages import confirm, inform, show_error, warn
 from ui.models.table_model import Column, TableSnapshot, field_text, school_column
-from ui.pages.records.common import WARNING_STYLE, RecordsTab, sorted_table
+from ui.pages.records.common import WARNING_STYLE, RecordsTab
 from ui.pages.records.dialogs import ProblemListDialog, SessionDialog
 from ui.session import Changed, Session
+from ui.widgets.scaffold import choose_file, delete_chosen, import_records, school_or_warn, sorted_table
 
 
 def cadence_columns(months: list[str]) -> list[Column]:
@@ -118,56 +116,30 @@ class PrepTab(RecordsTab):
             text += self.tr(";未填参加工作时间:{list}").format(list="、".join(unknown))
         self.new_label.setText(text)
 
-    def _school(self) -> str | None:
-        school_id = self.school_id or self.session.actor.school_id
-        if school_id is None:
-            warn(self, self.tr("请选择学校"), self.tr("请先在上方选择一所学校。"))
-        return school_id
-
     def add_session(self) -> None:
         """Open the session form for the school chosen."""
-        school_id = self._school()
+        school_id = school_or_warn(self, self.school_id or self.session.actor.school_id)
         if school_id and SessionDialog(self.session, school_id, self).exec():
             self.session.notify_changed(Changed.RECORDS)
 
     def remove_session(self) -> None:
         """Delete the selected session after asking (on the worker)."""
-        rows = self.session_table.selectionModel().selectedRows()
-        if not rows:
-            return
-        row = self.session_model.row_data(rows[0].row())
-        if not confirm(self, self.tr("删除集体备课记录"), self.tr("删除 {d} {g}“{t}”的记录吗?").format(
-                d=row["date"], g=row["group_name"], t=row["topic"])):
-            return
-        session = self.session
-        session.tasks.run(lambda _c: delete_session(session.worker_db(), session.actor, row["id"]),
-                          on_done=lambda _r: session.notify_changed(Changed.RECORDS),
-                          on_error=lambda exc: show_error(self, exc))
+        delete_chosen(self, self.session, self.session_table, self.session_model, title=self.tr("删除集体备课记录"),
+                      question=lambda row: self.tr("删除 {d} {g}“{t}”的记录吗?").format(
+                          d=row["date"], g=row["group_name"], t=row["topic"]),
+                      delete=delete_session, changed=Changed.RECORDS)
 
     def import_sheet(self) -> None:
         """Choose a 集体备课记录 sheet and import it."""
-        school_id = self._school()
-        if school_id is None:
-            return
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择集体备课记录表"), str(Path.home()),
-                                              self.tr("表格文件 (*.xlsx *.xls *.csv)"))
-        if name:
-            self.import_file(name, school_id)
+        school_id = school_or_warn(self, self.school_id or self.session.actor.school_id)
+        path = school_id and choose_file(self, self.tr("选择集体备课记录表"), self.tr("表格文件 (*.xlsx *.xls *.csv)"))
+        if path:
+            self.import_file(str(path), school_id)
 
     def import_file(self, name: str, school_id: str) -> None:
         """Read the sheet on the worker; show its problems, or ask and write every session."""
-        session = self.session
-
-        def write(plan) -> None:
-            if plan.problems:
-                ProblemListDialog(self.tr("导入集体备课记录"), plan.problems, self).exec()
-                return
-            if not confirm(self, self.tr("导入集体备课记录"), self.tr("将登记 {n} 次集体备课。继续吗?").format(n=len(plan.rows))):
-                return
-            session.tasks.run(lambda _c: record_sessions(session.worker_db(), session.actor, plan.rows),
-                              on_done=lambda n: (inform(self, self.tr("导入集体备课记录"), self.tr("已导入 {n} 条。").format(n=n)),
-                                                 session.notify_changed(Changed.RECORDS)),
-                              on_error=lambda exc: show_error(self, exc))
-
-        session.tasks.run(lambda _c: read_sessions(session.worker_db(), name, school_id), on_done=write,
-                          on_error=lambda exc: show_error(self, exc), label=self.tr("正在读取备课记录…"), parent=self)
+        import_records(self, self.session, title=self.tr("导入集体备课记录"), reading=self.tr("正在读取备课记录…"),
+                       read=lambda db: read_sessions(db, name, school_id), records=lambda plan: plan.rows,
+                       question=self.tr("将登记 {n} 次集体备课。继续吗?"), write=record_sessions,
+                       done=self.tr("已导入 {n} 条。"), changed=Changed.RECORDS,
+                       show_problems=lambda title, problems: ProblemListDialog(title, problems, self).exec())

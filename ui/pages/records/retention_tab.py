@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.records.retention import Retention, marked_left_on, retention
 from ui.models.table_model import Column, TableSnapshot, field_text, school_column
-from ui.pages.records.common import WARNING_STYLE, RecordsTab, percent, sorted_table
+from ui.pages.records.common import WARNING_STYLE, RecordsTab, percent
 from ui.session import Session
+from ui.widgets.scaffold import sorted_table
 
 
 def rate_columns() -> list[Column]:

@@ -2,17 +2,15 @@
 form, the sheet import and deleting a record entered by mistake."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.records.records_import import read_visits
 from app.records.visits import delete_visit, list_visits, record_visits, visit_quota, visit_summary
-from ui.dialogs.messages import confirm, inform, show_error, warn
 from ui.models.table_model import Column, TableSnapshot, field_text, school_column
-from ui.pages.records.common import RecordsTab, sorted_table
+from ui.pages.records.common import RecordsTab
 from ui.pages.records.dialogs import ProblemListDialog, VisitDialog
 from ui.session import Changed, Session
+from ui.widgets.scaffold import choose_file, delete_chosen, import_records, school_or_warn, sorted_table
 
 
 def quota_columns() -> list[Column]:
@@ -84,56 +82,30 @@ class VisitsTab(RecordsTab):
         self.quota_model.set_snapshot(TableSnapshot.build(quota, quota_columns(), ("name", "staff_no")))
         self.visit_model.set_snapshot(TableSnapshot.build(visits, visit_columns(), ("pupil_name", "teacher_name")))
 
-    def _school(self) -> str | None:
-        school_id = self.school_id or self.session.actor.school_id
-        if school_id is None:
-            warn(self, self.tr("请选择学校"), self.tr("请先在上方选择一所学校。"))
-        return school_id
-
     def add_visit(self) -> None:
         """Open the visit form for the school chosen."""
-        school_id = self._school()
+        school_id = school_or_warn(self, self.school_id or self.session.actor.school_id)
         if school_id and VisitDialog(self.session, school_id, self).exec():
             self.session.notify_changed(Changed.RECORDS)
 
     def remove_visit(self) -> None:
         """Delete the selected visit after asking (on the worker)."""
-        rows = self.visit_table.selectionModel().selectedRows()
-        if not rows:
-            return
-        row = self.visit_model.row_data(rows[0].row())
-        if not confirm(self, self.tr("删除家访记录"), self.tr("删除 {d} {t} 对 {p} 的家访记录吗?").format(
-                d=row["date"], t=row["teacher_name"], p=row["pupil_name"])):
-            return
-        session = self.session
-        session.tasks.run(lambda _c: delete_visit(session.worker_db(), session.actor, row["id"]),
-                          on_done=lambda _r: session.notify_changed(Changed.RECORDS),
-                          on_error=lambda exc: show_error(self, exc))
+        delete_chosen(self, self.session, self.visit_table, self.visit_model, title=self.tr("删除家访记录"),
+                      question=lambda row: self.tr("删除 {d} {t} 对 {p} 的家访记录吗?").format(
+                          d=row["date"], t=row["teacher_name"], p=row["pupil_name"]),
+                      delete=delete_visit, changed=Changed.RECORDS)
 
     def import_sheet(self) -> None:
         """Choose a 家访记录 sheet and import it."""
-        school_id = self._school()
-        if school_id is None:
-            return
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择家访记录表"), str(Path.home()),
-                                              self.tr("表格文件 (*.xlsx *.xls *.csv)"))
-        if name:
-            self.import_file(name, school_id)
+        school_id = school_or_warn(self, self.school_id or self.session.actor.school_id)
+        path = school_id and choose_file(self, self.tr("选择家访记录表"), self.tr("表格文件 (*.xlsx *.xls *.csv)"))
+        if path:
+            self.import_file(str(path), school_id)
 
     def import_file(self, name: str, school_id: str) -> None:
         """Read the sheet on the worker; show its problems, or ask and write every visit."""
-        session = self.session
-
-        def write(plan) -> None:
-            if plan.problems:
-                ProblemListDialog(self.tr("导入家访记录"), plan.problems, self).exec()
-                return
-            if not confirm(self, self.tr("导入家访记录"), self.tr("将登记 {n} 条家访记录。继续吗?").format(n=len(plan.rows))):
-                return
-            session.tasks.run(lambda _c: record_visits(session.worker_db(), session.actor, plan.rows),
-                              on_done=lambda n: (inform(self, self.tr("导入家访记录"), self.tr("已导入 {n} 条。").format(n=n)),
-                                                 session.notify_changed(Changed.RECORDS)),
-                              on_error=lambda exc: show_error(self, exc))
-
-        session.tasks.run(lambda _c: read_visits(session.worker_db(), name, school_id), on_done=write,
-                          on_error=lambda exc: show_error(self, exc), label=self.tr("正在读取家访记录…"), parent=self)
+        import_records(self, self.session, title=self.tr("导入家访记录"), reading=self.tr("正在读取家访记录…"),
+                       read=lambda db: read_visits(db, name, school_id), records=lambda plan: plan.rows,
+                       question=self.tr("将登记 {n} 条家访记录。继续吗?"), write=record_visits,
+                       done=self.tr("已导入 {n} 条。"), changed=Changed.RECORDS,
+                       show_problems=lambda title, problems: ProblemListDialog(title, problems, self).exec())
