@@ -193,3 +193,14 @@ def listed(args, rows: list, empty: str) -> bool:
         print(empty)
         return True
     return False
+
+
+def list_command(args, read: Callable[[Database], list], empty: str, line: Callable[[dict], str]) -> int:
+    """Print what `read(db)` lists, the database opened read-only: as JSON with --json, `empty` when
+    there is nothing, else `line(row)` for every row; return the exit code 0."""
+    with with_db(args, write=False) as session:
+        rows = read(session.db)
+    if not listed(args, rows, empty):
+        for row in rows:
+            print(line(row))
+    return 0

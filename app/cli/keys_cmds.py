@@ -1,7 +1,7 @@
 """`schoolq keys …`: the database's signing key (fingerprint, public key file) and the keys it trusts."""
 from __future__ import annotations
 
-from app.cli.common import command, emit_json, listed, with_db
+from app.cli.common import command, emit_json, list_command, with_db
 from app.packages.registration_sheet import key_card, write_recovery_sheet, write_registration_sheet
 from app.packages.sealing import write_identity
 from app.packages.signing import write_public_key
@@ -78,12 +78,7 @@ def cmd_age_identity(args) -> int:
 
 def cmd_trusted(args) -> int:
     """List the keys this database trusts; return the exit code."""
-    with with_db(args, write=False) as session:
-        rows = list_trusted(session.db)
-    if listed(args, rows, "本数据库尚未登记任何学校或乡镇的公钥。"):
-        return 0
     levels = {"school": "学校", "township": "乡镇"}
-    for row in rows:
-        state = "有效" if row["active"] else "已停用"
-        print(f"{levels[row['level']]} {row['code']}  {row['fingerprint']}  {state}  登记于 {row['created_at']}")
-    return 0
+    return list_command(args, list_trusted, "本数据库尚未登记任何学校或乡镇的公钥。", lambda row: (
+        f"{levels[row['level']]} {row['code']}  {row['fingerprint']}  {'有效' if row['active'] else '已停用'}"
+        f"  登记于 {row['created_at']}"))

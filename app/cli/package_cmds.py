@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import command, emit_json, listed, with_db
+from app.cli.common import command, emit_json, list_command, with_db
 from app.packages.config import NeedsConfirmation, import_config
 from app.packages.export import export_package, list_exports
 from app.packages.format import PackageRefused
@@ -82,14 +82,9 @@ def cmd_verify(args) -> int:
 
 def cmd_list(args) -> int:
     """List the packages this database exported; return the exit code."""
-    with with_db(args, write=False) as session:
-        rows = list_exports(session.db)
-    if listed(args, rows, "本数据库还没有导出过数据包。"):
-        return 0
-    for row in rows:
-        state = "已写出并校验" if row["status"] == "written" else "未完成(序号已作废)"
-        print(f"第 {row['sequence']} 号  {row['file_name']}  {row['created_at']}  {state}")
-    return 0
+    return list_command(args, list_exports, "本数据库还没有导出过数据包。", lambda row: (
+        f"第 {row['sequence']} 号  {row['file_name']}  {row['created_at']}  "
+        f"{'已写出并校验' if row['status'] == 'written' else '未完成(序号已作废)'}"))
 
 
 def cmd_import_config(args) -> int:

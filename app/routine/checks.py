@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
+from app.db.where import where_clause
 from app.db.writes import Actor, delete_row, get_row, insert_row
 from app.errors import Problem, ValidationError
 from app.presets import Preset, effective
@@ -102,18 +103,12 @@ def list_checks(db: Database, *, school_id: str | None = None, teacher_id: str |
     """Return the routine checks of the term (default current), newest first, with names (the
     teacher's, the checker's, and the school's: school_code, school_name)."""
     term = term or current_term(db)
-    where, args = ["r.term_id = ?"], [term["id"]]
-    if school_id:
-        where.append("r.school_id = ?")
-        args.append(school_id)
-    if teacher_id:
-        where.append("r.teacher_id = ?")
-        args.append(teacher_id)
+    where, args = where_clause({"r.term_id": term["id"], "r.school_id": school_id, "r.teacher_id": teacher_id})
     return [{**dict(r), "scores": json.loads(r["scores"] or "{}")} for r in db.query(
         "SELECT r.*, t.name AS teacher_name, t.staff_no, s.code AS school_code, s.name AS school_name,"
         " c.name AS checker_name"
         " FROM routine_check r JOIN teacher t ON t.id = r.teacher_id JOIN school s ON s.id = r.school_id"
-        f" LEFT JOIN teacher c ON c.id = r.checker_id WHERE {' AND '.join(where)}"
+        f" LEFT JOIN teacher c ON c.id = r.checker_id{where}"
         " ORDER BY r.date DESC, r.created_at DESC", args)]
 
 
