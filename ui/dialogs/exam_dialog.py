@@ -6,9 +6,8 @@ app.services.exam_edit.update_exam; the dialog stays open and shows each problem
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDoubleSpinBox,
-                               QHBoxLayout, QHeaderView, QLineEdit, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDoubleSpinBox, QHBoxLayout, QHeaderView,
+                               QLineEdit, QTableWidget, QTableWidgetItem, QWidget)
 
 from app.errors import ValidationError
 from app.queries.gui import list_terms
@@ -22,7 +21,7 @@ from app.stats.graded import GRADED, SCORED, graded_by_default
 from ui.dialogs.messages import warn
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
-from ui.widgets.scaffold import note_label
+from ui.widgets.scaffold import dialog_layout, note_label
 
 GRADE_NAMES = "一二三四五六七八九"
 # Columns of the subjects table.
@@ -49,8 +48,7 @@ class ExamDialog(QDialog):
         self.session = session
         self.exam_id = exam_id
         exam = get_exam(session.db, exam_id) if exam_id else None
-        self.setWindowTitle(self.tr("修改考试") if exam else self.tr("新建考试"))
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("修改考试") if exam else self.tr("新建考试"))
         self.form = ProblemForm()
         self.name = self.form.add_field("name", self.tr("考试名称"), QLineEdit())
         self.name.setPlaceholderText(self.tr("如 2026 年秋季期中考试"))

@@ -9,7 +9,7 @@ from app.services.classes import delete_class, merge_classes
 from app.services.permissions import may_write_roster
 from app.services.schools import current_term
 from ui.dialogs.class_dialog import ClassDialog
-from ui.dialogs.messages import confirm, inform, show_error
+from ui.dialogs.messages import confirm, errors_shown, inform
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
@@ -127,10 +127,9 @@ class ClassesPage(Page):
         if not confirm(self, self.tr("合并班级"), self.tr("把“{a}”并入“{b}”吗?学生、任课随之移入“{b}”。").format(
                 a=source["name"], b=target["name"])):
             return
-        try:
+        with errors_shown(self) as attempt:
             result = self.session.write(merge_classes, source["id"], target["id"])
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.ROSTER | Changed.MARKS | Changed.ASSIGNMENTS | Changed.TIMETABLE)
         text = self.tr("已把 {n} 名学生并入“{b}”。").format(n=result["pupils"], b=target["name"])
@@ -142,9 +141,8 @@ class ClassesPage(Page):
         row = self.selected()
         if row is None or not confirm(self, self.tr("删除班级"), self.tr("确定删除班级“{name}”吗?").format(name=row["name"])):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(delete_class, row["id"])
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.ROSTER | Changed.ASSIGNMENTS | Changed.TIMETABLE)

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QHeaderView, QVBoxLayout, QWidget
 from app.services.exam_edit import count_marks, delete_exam
 from app.services.exams import list_exams
 from ui.dialogs.exam_dialog import ExamDialog
-from ui.dialogs.messages import confirm, show_error
+from ui.dialogs.messages import confirm, errors_shown
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
@@ -101,10 +101,9 @@ class ExamsPage(Page):
         exam = self.selected()
         if exam is None or not self.may_change(exam):
             return
-        try:
+        with errors_shown(self) as attempt:
             dialog = ExamDialog(self.session, exam["id"], self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         if dialog.exec():
             self.session.notify_changed(Changed.EXAMS)
@@ -120,9 +119,8 @@ class ExamsPage(Page):
             question += self.tr("\n\n这次考试已录入 {n} 条成绩,会一并删除,且不能恢复。").format(n=marks)
         if not confirm(self, self.tr("删除考试"), question):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(delete_exam, exam["id"])
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.EXAMS | Changed.MARKS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QHeaderView, QLabel,
                                QLineEdit, QVBoxLayout, QWidget)
 
 from app.queries.roster import list_schools
@@ -22,7 +22,7 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import refill
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
-from ui.widgets.scaffold import button_row, data_table, note_label, push_button
+from ui.widgets.scaffold import button_row, data_table, note_label, page_heading, push_button
 
 NO_EXAM = ""
 
@@ -86,20 +86,13 @@ class TargetsPage(Page):
         super().__init__(session, parent)
         self.rows: list[dict] = []
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("质量目标"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
-        top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("对照考试")))
+        layout.addWidget(page_heading(self.tr("质量目标")))
         self.exam_combo = QComboBox()
         self.exam_combo.setMinimumWidth(300)
         self.exam_combo.currentIndexChanged.connect(lambda _i: self.load())
-        top.addWidget(self.exam_combo)
         self.missed_only = QCheckBox(self.tr("只看未完成"))
         self.missed_only.toggled.connect(lambda _c: self._show_rows())
-        top.addWidget(self.missed_only)
-        top.addStretch(1)
-        layout.addLayout(top)
+        layout.addLayout(button_row(QLabel(self.tr("对照考试")), self.exam_combo, self.missed_only, stretch="end"))
         self.add_button = push_button(self.tr("新增目标…"), self.add_target)
         self.delete_button = push_button(self.tr("删除"), self.delete_selected)
         self.import_button = push_button(self.tr("从表格导入…"), self.import_sheet)

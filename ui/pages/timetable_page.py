@@ -429,9 +429,7 @@ class TimetablePage(Page):
 
     def import_file(self) -> None:
         """Pick a timetable workbook and import it after the preview."""
-        path = choose_file(self, self.tr("选择课表文件"), self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
-        if path is not None:
-            self.import_path(path)
+        choose_file(self, self.tr("选择课表文件"), self.tr("表格文件 (*.xlsx *.xlsm *.csv)"), then=self.import_path)
 
     def import_path(self, path: Path) -> None:
         """Read `path` in the background, preview it, and write it when the user confirms."""

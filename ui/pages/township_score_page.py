@@ -14,7 +14,7 @@ from app.reports.common import grade_name
 from app.services.exams import list_exams
 from app.stats.presets import active_preset
 from app.stats.township_scheme import township_subject_scores
-from ui.dialogs.messages import show_error
+from ui.dialogs.messages import errors_shown, show_error
 from ui.dialogs.scheme_sheet_dialog import SchemeSheetDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
@@ -119,10 +119,9 @@ class TownshipScorePage(Page):
                                               self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
         if not name:
             return
-        try:
+        with errors_shown(self) as attempt:
             dialog = SchemeSheetDialog(self.session, kind, name, self)
-        except Exception as exc:  # noqa: BLE001 - problems are shown in Chinese with their cells
-            show_error(self, exc)
+        if attempt.failed:
             return
         dialog.exec()
 

@@ -28,6 +28,15 @@ def page_heading(text: str) -> QLabel:
     return label
 
 
+def dialog_layout(dialog: QWidget, title: str, min_width: int | None = None) -> QVBoxLayout:
+    """Give `dialog` its title (and at least `min_width` pixels of width); return its vertical layout,
+    the one every dialog lays its parts out in."""
+    dialog.setWindowTitle(title)
+    if min_width is not None:
+        dialog.setMinimumWidth(min_width)
+    return QVBoxLayout(dialog)
+
+
 def note_label(text: str = "", *, wrap: bool = True) -> QLabel:
     """Return a grey note — a hint, a status line, what a figure is based on — wrapped to its width
     unless `wrap` is False."""
@@ -62,11 +71,16 @@ def button_row(*widgets: QWidget, stretch: str = "", fill: QWidget | None = None
     return row
 
 
-def choose_file(parent: QWidget, title: str, kinds: str, folder: Path | None = None) -> Path | None:
+def choose_file(parent: QWidget, title: str, kinds: str, folder: Path | None = None,
+                then: Callable[[Path], object] | None = None) -> Path | None:
     """Ask for one file to open (starting in `folder`, the home folder by default, offering the
-    file `kinds`, e.g. "表格文件 (*.xlsx *.csv)"); return it, or None when the user cancels."""
+    file `kinds`, e.g. "表格文件 (*.xlsx *.csv)"); hand it to `then` when given (an import reading
+    it); return it, or None when the user cancels."""
     name, _ = QFileDialog.getOpenFileName(parent, title, str(folder or Path.home()), kinds)
-    return Path(name) if name else None
+    path = Path(name) if name else None
+    if path is not None and then is not None:
+        then(path)
+    return path
 
 
 def data_table(model: QAbstractItemModel, *, select: str = "row", sortable: bool = False,
