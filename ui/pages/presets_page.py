@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 from app.preset_names import display_name, readable
 from app.preset_sheet import changes_text, read_changes, write_sheet
 from app.preset_store import ALL_KINDS, CURRICULUM, ORIGIN_NAMES, Entry, activate, catalogue, copy_preset, edit_preset
-from ui.dialogs.messages import confirm, inform, show_error
+from ui.dialogs.messages import confirm, errors_shown, inform
 from ui.dialogs.preset_dialog import PresetDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
@@ -142,10 +142,9 @@ class PresetsPage(Page):
                                         text=display_name(entry.preset.name) + self.tr("(本地)"))
         if not ok:
             return
-        try:
+        with errors_shown(self) as attempt:
             copy = self.session.write(copy_preset, f"{entry.preset.id}@{entry.preset.version}", name)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self._done(self.tr("已复制为“{n}”。改好后点“启用”即按它计算。").format(n=copy.name))
 
@@ -169,10 +168,9 @@ class PresetsPage(Page):
         if not confirm(self, self.tr("启用方案"), self.tr("“{k}”改用“{n}”?以后的统计和报告都按它计算。").format(
                 k=kind, n=display_name(entry.preset.name))):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(activate, f"{entry.preset.id}@{entry.preset.version}")
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self._done(self.tr("“{k}”现在使用“{n}”。").format(k=kind, n=display_name(entry.preset.name)))
 
@@ -185,10 +183,9 @@ class PresetsPage(Page):
         name, _ = QFileDialog.getSaveFileName(self, self.tr("导出方案表格"), str(default), self.tr("Excel 表格 (*.xlsx)"))
         if not name:
             return
-        try:
+        with errors_shown(self) as attempt:
             write_sheet(entry.preset, name)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         inform(self, self.tr("评分方案"), self.tr("已导出:{p}\n只改“数值”一列,保存后点“从表格读回修改…”。").format(p=name))
 
@@ -201,7 +198,7 @@ class PresetsPage(Page):
                                               self.tr("表格 (*.xlsx *.xls *.ods)"))
         if not name:
             return
-        try:
+        with errors_shown(self) as attempt:
             changes = read_changes(entry.preset, name)
             if not changes:
                 inform(self, self.tr("评分方案"), self.tr("表格中的数值与现在相同,没有改动。"))
@@ -210,7 +207,6 @@ class PresetsPage(Page):
                            "\n".join(changes_text(entry.preset, changes))):
                 return
             saved = self.session.write(edit_preset, entry.preset.id, changes)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self._done(self.tr("已保存为第 {v} 版。").format(v=saved.version))

@@ -18,7 +18,7 @@ from app.routine.observations import lesson_classes, lesson_teachers, observatio
 from app.services.schools import SCHOOL_TYPES
 from app.services.subjects import list_subjects
 from app.workload.settings import save_workload_preset, workload_preset
-from ui.dialogs.messages import show_error
+from ui.dialogs.messages import errors_shown, show_error
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
@@ -308,21 +308,13 @@ class WorkloadSettingsDialog(QDialog):
 
     def save(self) -> None:
         """Save the adjusted preset for the database; stay open on problems."""
-        try:
-            self.session.write(save_workload_preset, self.values())
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
-            return
-        self.accept()
+        if self.form.submit(lambda: self.session.write(save_workload_preset, self.values())):
+            self.accept()
 
     def reset(self) -> None:
         """Go back to the shipped weights and standards."""
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(reset, "workload")
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.accept()

@@ -16,7 +16,7 @@ from app.services.subjects import list_subjects
 from app.services.targets import METRICS, delete_target, import_targets, list_targets, set_targets, target_text
 from app.stats.lists import previous_exam
 from app.stats.target_results import target_results
-from ui.dialogs.messages import confirm, inform, show_error
+from ui.dialogs.messages import confirm, errors_shown, inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
@@ -192,10 +192,9 @@ class TargetsPage(Page):
         if chosen is None or not confirm(self, self.tr("删除目标"), self.tr("删除{s}的这条目标?").format(
                 s=chosen["school_name"])):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(delete_target, chosen["id"])
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.SETTINGS)
 
@@ -205,10 +204,9 @@ class TargetsPage(Page):
                                               self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
         if not name:
             return
-        try:
+        with errors_shown(self) as attempt:
             result = self.session.write(import_targets, name)
-        except Exception as exc:  # noqa: BLE001 - problems are shown in Chinese with their cells
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.SETTINGS)
         inform(self, self.tr("质量目标"), self.tr("已导入 {n} 行:新增 {a} 条,修改 {c} 条。").format(
@@ -223,9 +221,8 @@ class TargetsPage(Page):
         name, _ = QFileDialog.getSaveFileName(self, self.tr("保存责任书"), str(default), self.tr("PDF 文件 (*.pdf)"))
         if not name:
             return
-        try:
+        with errors_shown(self) as attempt:
             path = write_report(build_letter(self.session.db, chosen["school_code"]), name)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         inform(self, self.tr("质量目标"), self.tr("已生成责任书:{p}").format(p=path))

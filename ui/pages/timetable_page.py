@@ -19,7 +19,7 @@ from app.timetable.grids import Grid, class_grid, room_grid, rooms, teacher_grid
 from app.timetable.import_xlsx import apply_timetable, read_timetable
 from app.timetable.edit import locked_cells
 from app.timetable.model import DAY_NAMES, TimetableData, load_timetable
-from ui.dialogs.messages import inform, show_error
+from ui.dialogs.messages import errors_shown, inform, show_error
 from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
@@ -487,14 +487,13 @@ class TimetablePage(Page):
 
         session = self.session
         school_id = self.school_id()
-        try:
+        with errors_shown(self) as attempt:
             session.tasks.run_modal(
                 lambda control: timetables_pdf(session.worker_db(), path, class_ids=class_ids,
                                                teacher_ids=teacher_ids, school_id=school_id,
                                                progress=control.progress),
                 label=self.tr("正在生成课表 PDF…"), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        if attempt.failed:
             return
         inform(self, self.tr("已生成"), self.tr("课表已保存到:{path}").format(path=str(path)))
 
@@ -519,11 +518,10 @@ class TimetablePage(Page):
         from app.timetable.edit import set_locked
 
         session = self.session
-        try:
+        with errors_shown(self) as attempt:
             session.tasks.run_modal(lambda _c: set_locked(session.worker_db(), session.actor, class_id=class_id,
                                                           day=day, slot=slot, locked=locked), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        if attempt.failed:
             return
         session.notify_changed(Changed.TIMETABLE)
 
