@@ -22,7 +22,7 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import refill
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
-from ui.widgets.scaffold import button_row, data_table, note_label, page_heading, push_button
+from ui.widgets.scaffold import button_row, choose_file, data_table, note_label, page_heading, push_button
 
 NO_EXAM = ""
 
@@ -217,9 +217,8 @@ class TargetsPage(Page):
 
     def import_sheet(self) -> None:
         """Import targets from a sheet, all or none."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择质量目标表格"), str(Path.home()),
-                                              self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
-        if not name:
+        name = choose_file(self, self.tr("选择质量目标表格"), self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
+        if name is None:
             return
         with errors_shown(self) as attempt:
             result = self.session.write(import_targets, name)
