@@ -385,9 +385,3 @@ def apply_township_presets(db: Database, actor: Actor, carried: dict, township_c
         set_meta(db, actor, f"preset_township.{kind}", township_code)
         prescribed += 1
     return {"added": added, "changed": changed, "prescribed": prescribed}
-
-
-def stamp_text(preset: Preset) -> str:
-    """Return the line an output prints for the preset it used: its Chinese name, version and the
-    first 12 characters of its hash."""
-    return f"{preset.name}(第 {preset.version} 版,校验码 {preset.hash[:12]})"
