@@ -109,7 +109,7 @@ class PupilRecordDialog(QDialog):
         bar = QHBoxLayout()
         shown, preset = shown_parts(session.db, pupil["school_id"])
         self.print_note = QLabel(self.tr("家长会用档案印出等级及:{parts}(不含排名、不含其他学生)。"
-                                         "按方案“{preset}”,可在“评分与规则方案”页更换或修改。")
+                                         "按方案“{preset}”,可在“评分方案”页更换或修改。")
                                  .format(parts="、".join(SHOWN[k] for k in shown) or self.tr("无其他内容"),
                                          preset=display_name(preset.name)))
         self.print_note.setWordWrap(True)
