@@ -146,3 +146,12 @@ def test_notice_pdf_shows_the_week_and_the_verdict(school, tmp_path):
     assert "五(1)班 作业公示" in text and "2026-11-16 至 2026-11-20" in text
     assert "75" in text and "70" in text and "超时" in text and "未登记" in text
     assert "平均每天 72 分钟,超过规定" in text
+    # The rule printed for parents is the preset's in force, not a fixed sentence.
+    from app.presets import store
+    content = records_rules(db, ids["school"]).content
+    store(db, SYSTEM, "records", {**content, "homework": {"daily_minutes": {
+        **content["homework"]["daily_minutes"], "5": 80, "6": 80}}}, ids["school"])
+    path = write_notice(db, ids["five"], dt.date(2026, 11, 18), tmp_path / "公示2.pdf")
+    text = "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+    assert "五、六年级每天书面作业平均不超过80分钟" in text and "平均每天72分钟,符合规定" in text

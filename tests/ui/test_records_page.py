@@ -172,3 +172,24 @@ def test_prep_tab_months_new_teachers_and_the_routine_hint(page):
         page.grab().save(f"{SHOTS}/records_prep.png")
         dialog.show()
         dialog.grab().save(f"{SHOTS}/routine_hint.png")
+
+
+def test_a_teacher_sees_only_their_own_visits_and_attendance(demo_path, tasks, boxes, qapp, qtbot):
+    db = open_database(demo_path)
+    try:
+        session = Session(demo_path, db, login(db, "laoshi", "demo"), tasks)
+        me = session.actor.teacher_id
+        name = db.execute("SELECT name FROM teacher WHERE id = ?", [me]).fetchone()[0]
+        page = RecordsPage(session)
+        page.show()
+        qtbot.waitExposed(page)
+        visits, prep = page.record_tabs[2], page.record_tabs[3]
+        assert column_texts(visits.quota_table, "教师") == [name]
+        mine = db.execute("SELECT COUNT(*) FROM home_visit WHERE teacher_id = ?", [me]).fetchone()[0]
+        assert set(column_texts(visits.visit_table, "家访教师")) <= {name}
+        assert len(column_texts(visits.visit_table, "家访教师")) == mine
+        assert column_texts(prep.attendance_table, "教师") == [name]
+        page.close()
+        shiboken6.delete(page)
+    finally:
+        db.close()

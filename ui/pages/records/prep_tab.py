@@ -93,9 +93,14 @@ class PrepTab(RecordsTab):
         column.addLayout(row, 2)
 
     def load(self, db, school_id: str | None) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
-        """Return (the groups' months, the sessions, the teachers' attendance, the new teachers)."""
-        return (group_cadence(db, school_id=school_id), list_sessions(db, school_id=school_id),
-                attendance(db, school_id=school_id), new_teachers(db, school_id=school_id))
+        """Return (the groups' months, the sessions, the teachers' attendance, the new teachers); a
+        teacher account sees only its own attendance (the 研 item of its routine check)."""
+        people = attendance(db, school_id=school_id)
+        mine = self.session.actor.teacher_id if self.session.actor.role == "teacher" else None
+        if mine:
+            people = [r for r in people if r["teacher_id"] == mine]
+        return (group_cadence(db, school_id=school_id), list_sessions(db, school_id=school_id), people,
+                new_teachers(db, school_id=school_id))
 
     def show_data(self, data: tuple[list[dict], list[dict], list[dict], list[dict]]) -> None:
         """Fill the lines and tables."""

@@ -69,9 +69,15 @@ class VisitsTab(RecordsTab):
         column.addWidget(self.visit_table, 1)
 
     def load(self, db, school_id: str | None) -> tuple[list[dict], list[dict], list[dict]]:
-        """Return (the quota per teacher, the visits, the per-school summary) of the current term."""
-        return (visit_quota(db, school_id=school_id), list_visits(db, school_id=school_id),
-                visit_summary(db, school_id=school_id))
+        """Return (the quota per teacher, the visits, the per-school summary) of the current term; a
+        teacher account gets only its own quota and visits (what families told a colleague stays
+        with that colleague and the school's leaders)."""
+        quota, visits = visit_quota(db, school_id=school_id), list_visits(db, school_id=school_id)
+        mine = self.session.actor.teacher_id if self.session.actor.role == "teacher" else None
+        if mine:
+            quota = [r for r in quota if r["teacher_id"] == mine]
+            visits = [r for r in visits if r["teacher_id"] == mine]
+        return quota, visits, visit_summary(db, school_id=school_id)
 
     def show_data(self, data: tuple[list[dict], list[dict], list[dict]]) -> None:
         """Fill the summary line and both tables."""
