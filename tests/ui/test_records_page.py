@@ -193,3 +193,27 @@ def test_a_teacher_sees_only_their_own_visits_and_attendance(demo_path, tasks, b
         shiboken6.delete(page)
     finally:
         db.close()
+
+
+def test_a_visit_sheet_imported_and_a_visit_deleted_through_the_tab_buttons(page, boxes, tmp_path):
+    import xlsxwriter
+
+    tab, db = page.record_tabs[2], page.session.db
+    school = db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
+    no, teacher = db.execute("SELECT p.student_no, t.name FROM pupil p JOIN teacher t ON t.school_id = p.school_id"
+                             " WHERE p.school_id = ? AND p.status = '在读' AND t.active = 1 LIMIT 1", [school]).fetchone()
+    before = db.execute("SELECT COUNT(*) FROM home_visit").fetchone()[0]
+    path = tmp_path / "家访.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("家访")
+    sheet.write_row(0, 0, ["学籍号", "家访教师", "日期", "方式", "情况记录"])
+    sheet.write_row(1, 0, [no, teacher, "2026-11-25", "电话", "表格导入的家访"])
+    book.close()
+    tab.actions.import_file(str(path), school)
+    assert db.execute("SELECT COUNT(*) FROM home_visit").fetchone()[0] == before + 1
+    assert any("已导入 1 条" in t for t in boxes.texts("information"))
+    row = column_texts(tab.visit_table, "情况记录").index("表格导入的家访")
+    tab.visit_table.selectRow(row)
+    tab.actions.remove_button.click()
+    assert db.execute("SELECT COUNT(*) FROM home_visit").fetchone()[0] == before
+    assert "表格导入的家访" not in column_texts(tab.visit_table, "情况记录")
