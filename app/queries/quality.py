@@ -124,10 +124,12 @@ def _own_code(db: Database, actor: Actor) -> str | None:
 
 
 def load_part(db: Database, data: QualityData, part: str, actor: Actor, *, progress: Progress | None = None,
-              cancelled: CancelCheck | None = None) -> dict:
+              cancelled: CancelCheck | None = None, school_id: str | None = None) -> dict:
     """Return the fields of `data` that one of PARTS fills, as {field: value} (the caller sets them
     and adds `part` to data.loaded; nothing in `data` is changed here, so this may run on another
-    thread while the window shows `data`). Raises Cancelled, ValueError for an unknown part."""
+    thread while the window shows `data`). The pupil lists cover the school `school_id` when given
+    (a county's every pupil took about a minute), else every school the actor may see; a user bound
+    to a school always gets that school's. Raises Cancelled, ValueError for an unknown part."""
     exam, preset, baseline, exam_id = data.exam, data.preset, data.baseline, data.exam["id"]
     own_code = _own_code(db, actor)
     if part == "balance":
@@ -159,12 +161,13 @@ def load_part(db: Database, data: QualityData, part: str, actor: Actor, *, progr
         lists_note = ""
         if data.staff:
             _step(progress, cancelled, 0.0, "正在整理临界生、学困生名单")
-            results = pupil_results(db, exam_id, school_id=actor.school_id, preset=preset)  # once for all lists
-            lists["borderline"] = borderline(db, exam_id, school_id=actor.school_id, preset=preset, results=results)
+            school_id = actor.school_id or school_id
+            results = pupil_results(db, exam_id, school_id=school_id, preset=preset)  # once for all lists
+            lists["borderline"] = borderline(db, exam_id, school_id=school_id, preset=preset, results=results)
             lists["struggling"] = struggling(db, exam_id, baseline["id"] if baseline else None,
-                                             school_id=actor.school_id, preset=preset, results=results)
+                                             school_id=school_id, preset=preset, results=results)
             if baseline is not None:
-                moved = movers(db, exam_id, baseline["id"], school_id=actor.school_id, preset=preset, results=results)
+                moved = movers(db, exam_id, baseline["id"], school_id=school_id, preset=preset, results=results)
                 lists["risers"], lists["fallers"] = moved["risers"], moved["fallers"]
             else:
                 lists["risers"], lists["fallers"] = [], []

@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor
 from sqlite_utils import Database
 
 from app.db.database import open_database
+from app.queries.quality import load_part
 from app.services.users import login
 from ui.pages.quality_page import QualityPage
 from ui.session import Session
@@ -207,3 +208,26 @@ def test_the_baseline_is_the_previous_unified_test_and_can_be_changed(open_page)
     page.baseline_combo.activated.emit(index)
     assert "基线考试:2026年秋季十月月考" in page.status.text()
     assert page.data.baseline["type"] == "月考"
+
+
+def test_with_many_schools_pupil_lists_are_read_for_the_school_chosen(open_page, monkeypatch):
+    # A county (more than MANY_SCHOOLS schools) lists pupils per school; the demo township stands in.
+    monkeypatch.setattr("ui.pages.quality_page.MANY_SCHOOLS", 1)
+    page = open_page("admin")
+    session = page.session
+    # The lists of every school at once, as a township reads them, to compare one school's against.
+    everyone = load_part(session.db, page.data, "lists", session.actor)["lists"]
+    titles = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    page.tabs.setCurrentIndex(titles.index("学生名单"))
+    assert page.list_model.rowCount() == 0
+    assert "学生名单按学校列出:请在上方“学校”中选择一所学校" in page.list_note.text()
+    assert not any(key.startswith("lists") for key in page.data.loaded)  # nothing read before a school is chosen
+    _choose(page.school_combo, "青山镇中心小学")
+    expected = {kind: len([r for r in rows if r["school_code"] == "QSZ01"]) for kind, rows in everyone.items()}
+    assert expected["borderline"] > 0 and expected["struggling"] > 0
+    assert page.list_model.rowCount() == expected["borderline"]
+    assert {r["school_code"] for r in page.data.lists["borderline"]} == {"QSZ01"}
+    _choose(page.list_combo, "学困生")
+    assert page.list_model.rowCount() == expected["struggling"]
+    _choose(page.school_combo, "全部学校")
+    assert page.list_model.rowCount() == 0 and "请在上方“学校”中选择一所学校" in page.list_note.text()

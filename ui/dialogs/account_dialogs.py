@@ -48,13 +48,11 @@ class PassphraseDialog(QDialog):
         if self.new.text() != self.again.text():
             self.form.show_problems([Problem(self.tr("两次输入的口令不一致。"), field="again")])
             return
-        db, actor = self.session.db, self.session.actor
-
         def write() -> None:
             if self.username is None:
-                change_own_passphrase(db, actor, self.old.text(), self.new.text())
+                self.session.write(change_own_passphrase, self.old.text(), self.new.text())
             else:
-                reset_passphrase(db, actor, self.username, self.new.text())
+                self.session.write(reset_passphrase, self.username, self.new.text())
 
         if self.form.submit(write):
             super().accept()

@@ -115,7 +115,7 @@ class PresetDialog(QDialog):
     def accept(self) -> None:
         """Save the changes as the next version; stay open and show the problems under their fields."""
         try:
-            self.saved = edit_preset(self.session.db, self.session.actor, self.preset.id, self.changes())
+            self.saved = self.session.write(edit_preset, self.preset.id, self.changes())
         except ValidationError as exc:
             self.form.show_problems(exc.problems)
             return

@@ -139,9 +139,9 @@ class RegisterKeyDialog(QDialog):
             return
         name = self.name.text().strip() if self.level == "school" and self.name.isEnabled() else ""
         try:
-            self.result_ = register_key(self.session.db, self.session.actor, level=self.level, code=self.code.text(),
-                                        pem=self.pem, replace=self.replace.isChecked(), name=name or None,
-                                        school_type=self.type.currentText() if name else None)
+            self.result_ = self.session.write(register_key, level=self.level, code=self.code.text(),
+                                              pem=self.pem, replace=self.replace.isChecked(), name=name or None,
+                                              school_type=self.type.currentText() if name else None)
         except ValidationError as exc:
             self.form.show_problems(exc.problems)
             self._show_known()

@@ -142,7 +142,7 @@ class PresetsPage(Page):
         if not ok:
             return
         try:
-            copy = copy_preset(self.session.db, self.session.actor, f"{entry.preset.id}@{entry.preset.version}", name)
+            copy = self.session.write(copy_preset, f"{entry.preset.id}@{entry.preset.version}", name)
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -169,7 +169,7 @@ class PresetsPage(Page):
                 k=kind, n=display_name(entry.preset.name))):
             return
         try:
-            activate(self.session.db, self.session.actor, f"{entry.preset.id}@{entry.preset.version}")
+            self.session.write(activate, f"{entry.preset.id}@{entry.preset.version}")
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -208,7 +208,7 @@ class PresetsPage(Page):
             if not confirm(self, self.tr("读回修改"), self.tr("将修改以下各项:\n") +
                            "\n".join(changes_text(entry.preset, changes))):
                 return
-            saved = edit_preset(self.session.db, self.session.actor, entry.preset.id, changes)
+            saved = self.session.write(edit_preset, entry.preset.id, changes)
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return

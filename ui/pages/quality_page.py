@@ -85,6 +85,9 @@ class QualityPage(Page):
         self._schools = list_schools(session.db)
         if session.actor.school_id:
             self._schools = [s for s in self._schools if s["id"] == session.actor.school_id] or self._schools
+        # A county's pupil lists are read for the school chosen, not for every pupil at once (60,000
+        # pupils took about a minute).
+        self.lists_by_school = len(self._schools) > MANY_SCHOOLS
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.exam_combo = QComboBox()
@@ -362,8 +365,14 @@ class QualityPage(Page):
             return
         tab = self.tabs.widget(index)
         part = next((p for key, p in _TAB_PARTS.items() if self._tab_widgets.get(key) is tab), None)
-        if part is not None and part not in data.loaded:
-            self._load_part(data, part)
+        school_code = self.school_code() if part == "lists" and self.lists_by_school else None
+        if part == "lists" and self.lists_by_school and school_code is None:
+            self._fresh.add(index)
+            self._ask_for_school()
+            return
+        loaded = part if school_code is None else f"lists:{school_code}"
+        if part is not None and loaded not in data.loaded:
+            self._load_part(data, part, school_code)
             return
         self._fresh.add(index)
         several = self.school_code() is None and len(self._schools) > 1
@@ -387,33 +396,49 @@ class QualityPage(Page):
         elif tab is self._tab_widgets["balance"]:
             self._show_balance(data, several)
 
-    def _load_part(self, data: QualityData, part: str) -> None:
-        """Read one part of the exam's figures in the background, then show the tab in view."""
-        if part in self._loading:
+    def _load_part(self, data: QualityData, part: str, school_code: str | None = None) -> None:
+        """Read one part of the exam's figures in the background (the pupil lists of `school_code`
+        only, when given), then show the tab in view."""
+        loaded = part if school_code is None else f"{part}:{school_code}"
+        if loaded in self._loading:
             return
-        self._loading.add(part)
+        if school_code is not None:  # the lists of a school chosen before are not waited for any more
+            self._loading = {key for key in self._loading if not key.startswith(f"{part}:")}
+        self._loading.add(loaded)
         session = self.session
+        school_id = next((s["id"] for s in self._schools if s["code"] == school_code), None)
         self.status.setText(self.tr("正在统计…"))
+        if part == "lists":
+            self.list_note.setText(self.tr("正在整理名单…"))
+            _show(self.list_table, self.list_model, [], [])
 
         def done(fields: dict) -> None:
-            self._loading.discard(part)
+            self._loading.discard(loaded)
             if self.data is not data:
                 return
             for name, value in fields.items():
                 setattr(data, name, value)
-            data.loaded.add(part)
+            data.loaded -= {key for key in data.loaded if key.startswith(f"{part}:")}  # one school's at a time
+            data.loaded.add(loaded)
             self._loaded_note(data)
             self._show_tab(self.tabs.currentIndex())
 
         def failed(exc: BaseException) -> None:
-            self._loading.discard(part)
+            self._loading.discard(loaded)
             if not isinstance(exc, Cancelled):
                 show_error(self, exc)
 
         session.tasks.run(lambda control: load_part(session.worker_db(), data, part, session.actor,
-                                                    progress=control.progress, cancelled=control.cancelled),
+                                                    progress=control.progress, cancelled=control.cancelled,
+                                                    school_id=school_id),
                           on_done=done, on_error=failed, label=self.tr("正在统计…"), parent=self, cancellable=True,
                           key=(self, part))
+
+    def _ask_for_school(self) -> None:
+        """Show, instead of pupil lists, that they are listed per school: choose one above."""
+        _show(self.list_table, self.list_model, [], [])
+        self.list_note.setText(self.tr("本{kind}共 {n} 所学校,学生名单按学校列出:请在上方“学校”中选择一所学校。").format(
+            kind=self.session.kind_name, n=len(self._schools)))
 
     def focus_on(self, exam_id: str, school_code: str | None, grade: int | None, subject_code: str | None,
                  tab: str = "统计表", list_kind: str | None = None) -> None:

@@ -309,7 +309,7 @@ class WorkloadSettingsDialog(QDialog):
     def save(self) -> None:
         """Save the adjusted preset for the database; stay open on problems."""
         try:
-            save_workload_preset(self.session.db, self.session.actor, self.values())
+            self.session.write(save_workload_preset, self.values())
         except ValidationError as exc:
             self.form.show_problems(exc.problems)
             return
@@ -321,7 +321,7 @@ class WorkloadSettingsDialog(QDialog):
     def reset(self) -> None:
         """Go back to the shipped weights and standards."""
         try:
-            reset(self.session.db, self.session.actor, "workload")
+            self.session.write(reset, "workload")
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return

@@ -287,15 +287,16 @@ class SettingsPage(Page):
                                                 self.tr("PDF 文件 (*.pdf)"))
         if not target:
             return None
-        db, actor = self.session.db, self.session.actor
+        session = self.session
         try:
-            code = new_recovery_code(db, actor, secret)
+            code = session.write(new_recovery_code, secret)
         except SchoolQError as exc:
             show_error(self, exc)
             return None
         self.session.notify_changed(Changed.SETTINGS)
         try:
-            path = write_recovery_sheet(db, target, code, actor.username)
+            path = session.tasks.run_modal(lambda _c: write_recovery_sheet(session.worker_db(), target, code,
+                                                                             session.actor.username))
         except (OSError, SchoolQError) as exc:
             show_error(self, SchoolQError(self.tr("恢复单没有写出({reason})。新的恢复码是 {code}:请立即抄在纸上锁好,"
                                                   "或换个位置重新打印。").format(reason=exc, code=code)))

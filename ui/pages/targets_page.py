@@ -66,7 +66,7 @@ class TargetDialog(QDialog):
                "subject": self.subject_box.currentData(), "metric": self.metric_box.currentData(),
                "target": self.target_edit.text(), "note": self.note_edit.text()}
         try:
-            set_targets(self.session.db, self.session.actor, [row])
+            self.session.write(set_targets, [row])
         except Exception as exc:  # noqa: BLE001 - problems and refusals are shown in Chinese
             problems = getattr(exc, "problems", None)
             if problems:
@@ -209,7 +209,7 @@ class TargetsPage(Page):
                 s=chosen["school_name"])):
             return
         try:
-            delete_target(self.session.db, self.session.actor, chosen["id"])
+            self.session.write(delete_target, chosen["id"])
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -222,7 +222,7 @@ class TargetsPage(Page):
         if not name:
             return
         try:
-            result = import_targets(self.session.db, self.session.actor, name)
+            result = self.session.write(import_targets, name)
         except Exception as exc:  # noqa: BLE001 - problems are shown in Chinese with their cells
             show_error(self, exc)
             return

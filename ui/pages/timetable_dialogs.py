@@ -7,6 +7,8 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
                                QPushButton, QStyledItemDelegate, QTableView, QVBoxLayout, QWidget)
 
+from app.db.database import Database
+from app.db.writes import Actor
 from app.preset_names import display_name, readable
 from app.errors import Problem, ValidationError
 from app.queries.roster import list_schools
@@ -91,9 +93,9 @@ class CellDialog(QDialog):
     def save(self) -> None:
         """Write the cell; stay open and show the problems when refused."""
         try:
-            set_cell(self.session.db, self.session.actor, class_id=self.class_id, day=self.day, slot=self.slot,
-                     subject_id=self.subject.currentData(), teacher_id=self.teacher.currentData(),
-                     room=self.room.text())
+            self.session.write(set_cell, class_id=self.class_id, day=self.day, slot=self.slot,
+                               subject_id=self.subject.currentData(), teacher_id=self.teacher.currentData(),
+                               room=self.room.text())
         except ValidationError as exc:
             self.form.show_problems(exc.problems)
             return
@@ -101,6 +103,15 @@ class CellDialog(QDialog):
             show_error(self, exc)
             return
         self.accept()
+
+
+def _write_day_plan(db: Database, actor: Actor, school_id: str, periods: list[dict],
+                    travel: dict[str, int | None]) -> None:
+    """Write a school's slot plan and its changed travel times to other schools (on the worker);
+    raises the services' ValidationError or PermissionDenied."""
+    set_day_plan(db, actor, school_id, periods)
+    for other, minutes in travel.items():
+        set_travel_time(db, actor, school_id, other, minutes)
 
 
 class _KindDelegate(QStyledItemDelegate):
@@ -216,10 +227,8 @@ class DayPlanDialog(QDialog):
                 problems.append(Problem(self.tr("路程时间“{t}”应为分钟数。").format(t=text)))
         if not problems:
             try:
-                set_day_plan(self.session.db, self.session.actor, self.school_id, self.periods())
-                for school_id, text in changed.items():
-                    set_travel_time(self.session.db, self.session.actor, self.school_id, school_id,
-                                    int(text) if text else None)
+                self.session.write(_write_day_plan, self.school_id, self.periods(),
+                                   {other: int(text) if text else None for other, text in changed.items()})
             except ValidationError as exc:
                 problems = exc.problems
             except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
@@ -326,13 +335,13 @@ class PlanDialog(QDialog):
         data = item.data(Qt.ItemDataRole.UserRole)
         try:
             if item.column() == 1:
-                update_line(self.session.db, self.session.actor, data, subjects=item.text())
+                self.session.write(update_line, data, subjects=item.text())
             elif item.column() == 2:
-                update_line(self.session.db, self.session.actor, data,
-                            tested=item.checkState() == Qt.CheckState.Checked)
+                self.session.write(update_line, data,
+                                   tested=item.checkState() == Qt.CheckState.Checked)
             else:
                 item_id, grade = data
-                set_hours(self.session.db, self.session.actor, item_id, grade, item.text())
+                self.session.write(set_hours, item_id, grade, item.text())
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
         self.changed = True
@@ -349,7 +358,7 @@ class PlanDialog(QDialog):
         if not ok:
             return
         try:
-            add_line(self.session.db, self.session.actor, self.school_id, name=name, subjects=subjects)
+            self.session.write(add_line, self.school_id, name=name, subjects=subjects)
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -365,7 +374,7 @@ class PlanDialog(QDialog):
                                       self.tr("从本校课程计划中删除“{n}”吗?").format(n=item.text())):
             return
         try:
-            delete_line(self.session.db, self.session.actor, item_id)
+            self.session.write(delete_line, item_id)
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -375,7 +384,7 @@ class PlanDialog(QDialog):
     def copy(self) -> None:
         """Copy the default plan into the school."""
         try:
-            copy_preset(self.session.db, self.session.actor, self.school_id)
+            self.session.write(copy_preset, self.school_id)
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
@@ -387,7 +396,7 @@ class PlanDialog(QDialog):
         if not confirm(self, self.tr("恢复默认计划"), self.tr("删除本校课程计划,改按默认计划检查课表吗?")):
             return
         try:
-            delete_plan(self.session.db, self.session.actor, self.school_id)
+            self.session.write(delete_plan, self.school_id)
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
