@@ -12,11 +12,13 @@ from openpyxl import Workbook
 
 from app.cli import main
 from app.db.database import open_database
-from app.db.writes import SYSTEM, Actor
+from app.db.writes import SYSTEM, Actor, insert_row
 from app.errors import PermissionDenied, ValidationError
 from app.reports import write_report
 from app.reports.scheme_sheets import build_annual, build_evaluation
+from app.reports.targets import build_teacher_letter
 from app.services import setup
+from app.services.targets import list_targets, set_targets
 from app.services.scheme_sheets import annual_rows, evaluation_rows, import_sheet, save_annual, save_evaluation, stored
 from app.services.users import actor_for
 from app.stats.annual import annual_scores
@@ -152,7 +154,14 @@ def test_the_cli_imports_shows_and_refuses_in_chinese(demo_path, tmp_path, capsy
     assert "还没有填写学校教学质量评估表" in capsys.readouterr().err
 
 
-def test_the_config_package_carries_the_sheets_down_to_the_school(demo_path, tmp_path, capsys, monkeypatch):
+def _teacher(db, teacher_id: str) -> None:
+    """The same teacher of 石门村小学 in the township's and the school's database (as a data package leaves it)."""
+    school = db.execute("SELECT id FROM school WHERE code = 'S1234'").fetchone()[0]
+    insert_row(db, SYSTEM, "teacher", {"id": teacher_id, "school_id": school, "staff_no": "S1234001", "name": "石老师",
+                                       "gender": "女"})
+
+
+def test_the_config_package_carries_the_sheets_and_a_teachers_target_down(demo_path, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "demo")
     school_path = tmp_path / "S1234.sqlite"
     setup.init_school(school_path, code="S1234", name="石门村小学", type="完小", passphrase="demo", demo=True,
@@ -160,7 +169,13 @@ def test_the_config_package_carries_the_sheets_down_to_the_school(demo_path, tmp
     assert main(["keys", "export-public", str(school_path), "--out", str(tmp_path / "s.pem")]) == 0
     assert main(["township", "register", str(demo_path), "--school-code", "S1234", "--pubkey", str(tmp_path / "s.pem"),
                  "--name", "石门村小学", "--type", "完小"]) == 0
+    school = open_database(school_path)
+    _teacher(school, "teacher-s1234-001")
+    school.close()
     township = open_database(demo_path)
+    _teacher(township, "teacher-s1234-001")
+    set_targets(township, actor_for(township), [{"school": "S1234", "teacher": "S1234001", "subject": "语文",
+                                                 "metric": "平均分", "target": 85}])
     save_annual(township, actor_for(township), YEAR, [{**ANNUAL, "school": "S1234"}])
     save_evaluation(township, actor_for(township), YEAR, _items(township, "S1234", TOWNSHIP))
     township.close()
@@ -170,12 +185,16 @@ def test_the_config_package_carries_the_sheets_down_to_the_school(demo_path, tmp
     assert main(["township", "export-config", str(demo_path), "--out", str(usb), "--json"]) == 0
     package = json.loads(capsys.readouterr().out)["path"]
     assert main(["import-config", str(school_path), package, "--yes"]) == 0
-    assert "考核评估表 2 份" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "考核评估表 2 份" in out and "质量目标 1 条" in out
     school = open_database(school_path)
     try:
         annual = annual_scores(school, annual_rows(school, YEAR))["schools"][0]
         assert (round(annual["score"], 2), annual["band"]) == (94.11, "好")
         result = evaluate(school, evaluation_rows(school, YEAR))["schools"][0]
         assert (result["self_total"], result["township_total"], result["township_band"]) == (229, 160, "基本达标")
+        target = list_targets(school)[0]
+        assert (target["teacher_name"], target["subject"], target["target"]) == ("石老师", "语文", 85)
+        assert build_teacher_letter(school, "S1234001").tables()[0].rows[0][:3] == ["石老师(教师)语文", "平均分", "85.0"]
     finally:
         school.close()

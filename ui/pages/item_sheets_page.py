@@ -216,6 +216,8 @@ class ItemSheetsPage(Page):
                 editable = (column == SELF and self.may_write("self")) or (column == TOWNSHIP and self.may_write("township"))
                 if not editable:
                     cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if column == 2:
+                    cell.setToolTip(text)  # the whole 评估重点 when the column is too narrow for it
                 if column >= 3:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.items.setItem(row, column, cell)
