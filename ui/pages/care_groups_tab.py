@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from app.stats.vocabulary import SMALL_SAMPLE
-from ui.models.stats_table_model import StatsTableModel, number_text, percent_text
+from app.stats.vocabulary import SMALL_SAMPLE, format_value
+from ui.models.stats_table_model import StatsTableModel
 from ui.models.table_model import Column, TableSnapshot, field_text
 from ui.widgets.scaffold import data_table
 
@@ -17,26 +17,23 @@ def _number(key: str, title: str, text) -> Column:
                   centered=True, sample=title if len(title) > 4 else "100.00")
 
 
-def _signed(value: float | None) -> str:
-    return "" if value is None else f"{value:+.2f}"
-
-
-def _signed_rate(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:+.1f}%"
+def _shown(kind: str):
+    """Return a function showing a figure in the report format `kind` (app.stats.vocabulary), '' for none."""
+    return lambda value: "" if value is None else format_value(value, kind)
 
 
 def care_columns() -> list[Column]:
     """Columns of the table: one row per subject and group, the group's figures, the others' and the
     differences (group − others)."""
-    mean = lambda v: number_text(v, 2)  # noqa: E731
+    mean, rate = _shown("num2"), _shown("pct")
     return [Column("subject", "学科", field_text("subject"), sample="道德与法治"),
             Column("label", "群体", field_text("label"), sample="随迁子女"),
             _number("n", "人数", lambda v: "" if v is None else str(v)),
-            _number("mean", "平均分", mean), _number("pass_rate", "及格率", percent_text),
-            _number("excellent_rate", "优秀率", percent_text), _number("low_rate", "低分率", percent_text),
+            _number("mean", "平均分", mean), _number("pass_rate", "及格率", rate),
+            _number("excellent_rate", "优秀率", rate), _number("low_rate", "低分率", rate),
             _number("others_n", "其他学生人数", lambda v: "" if v is None else str(v)),
-            _number("others_mean", "其他平均分", mean), _number("others_pass_rate", "其他及格率", percent_text),
-            _number("mean_gap", "平均分差", _signed), _number("pass_gap", "及格率差", _signed_rate),
+            _number("others_mean", "其他平均分", mean), _number("others_pass_rate", "其他及格率", rate),
+            _number("mean_gap", "平均分差", _shown("signed2")), _number("pass_gap", "及格率差", _shown("signed_pct")),
             Column("note", "说明", field_text("note"), sample=SMALL_SAMPLE)]
 
 
