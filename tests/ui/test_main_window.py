@@ -14,6 +14,21 @@ def test_pages_in_chinese_and_no_others(window):
     assert window.stack.count() == 18
 
 
+def test_a_page_is_built_when_first_chosen(window):
+    # Opening the window builds the first page only; the navigation still names every page.
+    from ui.pages.page import Page
+    from ui.pages.teachers_page import TeachersPage
+
+    built = [i for i in range(window.stack.count()) if isinstance(window.stack.widget(i), Page)]
+    assert built == [0] and isinstance(window.stack.currentWidget(), OverviewPage)
+    row = window.page_titles().index("教师")
+    window.nav.setCurrentRow(row)
+    page = window.stack.currentWidget()
+    assert isinstance(page, TeachersPage) and page.page_title() == "教师" and page.isVisible()
+    assert page.model.rowCount() == 2  # the small school's two teachers, loaded when shown
+    assert window.show_page(TeachersPage) is page and window.stack.count() == 18
+
+
 def test_status_bar_names_file_kind_term_and_user(window, school_session):
     texts = [label.text() for label in window.statusBar().findChildren(QLabel)]
     assert "数据库:school.sqlite" in texts
