@@ -43,6 +43,8 @@ def _view(model: SnapshotTableModel) -> QTableView:
     view.verticalHeader().hide()
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
+    # Columns are sized by their first rows: a county's 200 schools' items are thousands of rows.
+    view.horizontalHeader().setResizeContentsPrecision(100)
     return view
 
 
@@ -149,7 +151,11 @@ class TownshipScorePage(Page):
 
         def work(_control):
             db = session.worker_db()
-            return township_subject_scores(db, exam_id), active_preset(db, "township_subject")
+            result = township_subject_scores(db, exam_id)
+            # The tables are built here too: a county's items took the window's thread for a second.
+            return (result, active_preset(db, "township_subject"),
+                    TableSnapshot.build(result["schools"], self.school_columns, ()),
+                    TableSnapshot.build(result["items"], self.item_columns, ()))
 
         session.tasks.run(work, on_done=self._show, on_error=lambda exc: show_error(self, exc),
                           label=self.tr("正在计算各校单科成绩…"), parent=self, key=("township-score", id(self)))
@@ -160,9 +166,9 @@ class TownshipScorePage(Page):
             self.item_model.set_snapshot(TableSnapshot.empty(self.item_columns))
             self.rules.clear()
             return
-        result, preset = loaded
-        self.school_model.set_snapshot(TableSnapshot.build(result["schools"], self.school_columns, ()))
-        self.item_model.set_snapshot(TableSnapshot.build(result["items"], self.item_columns, ()))
+        result, preset, schools, items = loaded
+        self.school_model.set_snapshot(schools)
+        self.item_model.set_snapshot(items)
         self.school_table.resizeColumnsToContents()
         self.item_table.resizeColumnsToContents()
         self.basis.setText(self.tr("参评学生数以 {day} 的秋季入学名册为准;学校总评不含教学点;方案:{name}(第 {v} 版)").format(
