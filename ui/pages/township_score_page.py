@@ -64,10 +64,7 @@ class TownshipScorePage(Page):
         self.exam_combo.setMinimumWidth(320)
         self.exam_combo.currentIndexChanged.connect(lambda _i: self.load())
         top.addWidget(self.exam_combo)
-        self.basis = QLabel()
-        self.basis.setWordWrap(True)
-        self.basis.setStyleSheet("color: #555;")
-        top.addWidget(self.basis, 1)
+        top.addStretch(1)
         self.annual_button = QPushButton(self.tr("年度绩效考核…"))
         self.annual_button.setToolTip(self.tr("读入填好的年度绩效考核表,算出各校得分、等次和中心小学得分"))
         self.annual_button.clicked.connect(lambda: self.open_sheet("annual"))
@@ -77,6 +74,11 @@ class TownshipScorePage(Page):
         top.addWidget(self.annual_button)
         top.addWidget(self.evaluation_button)
         layout.addLayout(top)
+        # On a line of its own: beside the buttons it was cut off at 1024 pixels.
+        self.basis = QLabel()
+        self.basis.setWordWrap(True)
+        self.basis.setStyleSheet("color: #555;")
+        layout.addWidget(self.basis)
         self.school_columns = [
             Column("school_name", self.tr("学校"), field_text("school_name"), sample="青山镇中心小学"),
             Column("group", self.tr("分组"), field_text("group"), sample="完小、教学点"),
