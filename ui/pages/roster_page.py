@@ -116,7 +116,7 @@ class RosterPage(Page):
         return schools[0]["id"] if len(schools) == 1 else None
 
     def _update_count(self) -> None:
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        shown, total = self.proxy.rowCount(), len(self.model.snapshot.rows)
         self.count_label.setText(self.tr("显示 {shown} / 共 {total} 人").format(shown=shown, total=total))
 
     def _update_buttons(self) -> None:
