@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         widget = self.stack.widget(index)
         if isinstance(widget, Page):
             return widget
-        page = self.page_classes[index](self.session)
+        page = self.page_classes[index](self.session, self.stack)
         current = self.stack.currentIndex()
         self.stack.insertWidget(index, page)
         self.stack.removeWidget(widget)

@@ -110,3 +110,28 @@ def test_every_write_in_the_gui_says_what_it_changed():
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
             if re.search(r"notify_changed\(\s*\)", line)]
     assert bare == []
+
+
+def test_building_a_page_opens_no_window_of_its_own(window):
+    # Pages are built while the window is on screen: a widget shown before it has a parent would
+    # flash up as a window of its own and take the focus (and the keyboard shortcuts) away.
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    opened = []
+
+    class Watch(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.Show and isinstance(obj, QWidget) and obj.isWindow() and obj is not window:
+                opened.append(type(obj).__name__)
+            return False
+
+    watch = Watch()
+    QApplication.instance().installEventFilter(watch)
+    try:
+        for row in range(window.nav.count()):
+            window.nav.setCurrentRow(row)
+        QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(watch)
+    assert opened == [] and QApplication.activeWindow() is window

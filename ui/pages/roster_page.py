@@ -38,7 +38,8 @@ class RosterPage(Page):
         self.school_combo = SchoolCombo()
         self.school_combo.currentIndexChanged.connect(self._school_changed)
         self.filters.addWidget(self.school_combo)
-        self.school_combo.setVisible(session.is_township)
+        if not session.is_township:  # hide only: showing a widget without a parent opens it as a window
+            self.school_combo.hide()
         layout.addLayout(self.filters)
 
         actions = QHBoxLayout()
