@@ -22,7 +22,8 @@ from app.paths import resource_path
 class Field:
     """One editable kind of field: its path pattern, Chinese label and explanation, and its range
     (an integer field takes whole numbers only); `choices` lists the words a choice field takes
-    ({word: Chinese meaning}), and such a field has no range."""
+    ({word: Chinese meaning}), and such a field has no range; an `optional` field may be absent
+    (a teacher-appraisal preset holds the weights of the items it assesses only)."""
 
     pattern: str
     label: str
@@ -31,10 +32,11 @@ class Field:
     high: float = 100.0
     integer: bool = False
     choices: tuple[tuple[str, str], ...] = ()
+    optional: bool = False
 
 
-def _w(pattern: str, label: str, help_text: str) -> Field:
-    return Field(pattern, label, help_text, 0, 1)
+def _w(pattern: str, label: str, help_text: str, optional: bool = False) -> Field:
+    return Field(pattern, label, help_text, 0, 1, optional=optional)
 
 
 _SHOW = (("show", "印出"), ("hide", "不印"))
@@ -60,6 +62,8 @@ FIELDS: dict[str, list[Field]] = {
         Field("exam_limits.other_grades", "其他年级每学期统一考试次数上限", "新建考试时超过即提示", 0, 10, True),
         Field("school_comparison", "学校之间的比较", "质量分析中学校怎样排名", choices=(
             ("none", "不做横向排名"), ("groups", "中心校本部与完小、教学点分两组排名"), ("one_list", "全部学校一起排名"))),
+        Field("responsibility_letters", "责任书签到哪一级", "教学质量目标责任书只与学校签订,还是目标分解到教师、与教师也签订",
+              choices=(("school", "只与学校签订"), ("teacher", "学校与教师都签订"))),
     ],
     "teacher_composite": [
         _w("weights.mean", "平均分的权重", "教学业绩得分中平均分一项占多少(三项之和为 100%)"),
@@ -103,15 +107,21 @@ FIELDS: dict[str, list[Field]] = {
     "school_evaluation": [
         Field("parts.*", "{key}评估满分", "这一部分各评估要点的分值之和不超过此数", 0, 1000),
         Field("bands.*.min", "“{name}”的最低总分", "总分达到此分评为该等级", 0, 1000),
+        Field("items.*.max", "{name}(满分)", "评估表这一项目的满分;同一部分各项目之和不超过该部分满分", 0, 100),
     ],
     "teacher_appraisal": [
-        _w("weights.routine", "教学常规检查的权重", "年度考核总分中“备讲批辅考思研”常规检查平均分占多少(四项之和为 100%)"),
-        _w("weights.observation", "听课任务完成的权重", "听课节数占学期任务的比例(最多算 100%)占多少;没有听课任务的教师不计此项"),
-        _w("weights.quality", "教学业绩(000 篇17)的权重", "本学年各次统一考试的教学业绩得分的平均(最多算 100 分)占多少"),
-        _w("weights.workload", "工作量的权重", "折算课时占标准工作量的比例(最多算 100%)占多少"),
-        _w("excellent_share", "优秀名额比例", "每校评为优秀的教师不超过在职教师人数的这一比例(向下取整);"
-           "分数并列跨过名额线时,并列者都列为“优秀候选(并列待评议)”,由全体教师评议决定"),
-        Field("min_items", "参与评优的最少考核项目数", "有分数的考核项目少于此数的教师只列出总分,不排名、不评优秀", 1, 4, True),
+        _w("weights.routine", "教学常规检查的权重", "年度考核总分中“备讲批辅考思研”常规检查平均分占多少(四项之和为 100%)", True),
+        _w("weights.observation", "听课任务完成的权重", "听课节数占学期任务的比例(最多算 100%)占多少;没有听课任务的教师不计此项", True),
+        _w("weights.quality", "教学业绩(000 篇17)的权重", "本学年各次统一考试的教学业绩得分的平均(最多算 100 分)占多少", True),
+        _w("weights.workload", "工作量的权重", "折算课时占标准工作量的比例(最多算 100%)占多少", True),
+        _w("excellent_share", "优秀名额比例", "每校评为优秀的教师不超过在职教师人数的这一比例(向下取整),名额平均分到各教研组;"
+           "组内分数并列跨过名额线时,并列者都列为“优秀候选(并列待评议)”,由全体教师评议决定"),
+        _w("weights.self", "教师自评的权重(篇11:40%)", "问卷汇总的教师自评得分(0-100)占多少;各项之和为 100%", True),
+        _w("weights.peers", "同事互评的权重(篇11:10%)", "以教研组或年段为单位互评的得分占多少", True),
+        _w("weights.leaders", "领导评价的权重(篇11:10%)", "学校领导评价的得分占多少", True),
+        _w("weights.pupils", "学生评价的权重(篇11:30%)", "学生问卷评价的得分占多少", True),
+        _w("weights.parents", "家长评价的权重(篇11:10%)", "家长问卷评价的得分占多少", True),
+        Field("min_items", "参与评优的最少考核项目数", "有分数的考核项目少于此数的教师只列出总分,不排名、不评优秀", 1, 9, True),
     ],
     "timetable": [
         Field("travel_minutes", "走教路程时间(分钟)", "走教教师两校之间默认需要的时间", 0, 240, True),

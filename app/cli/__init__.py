@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "app.cli.keys_cmds",
     "app.cli.package_cmds",
     "app.cli.township_cmds",
+    "app.cli.sheet_cmds",
     "app.cli.support_cmds",
     "app.cli.backup_cmds",
     "app.cli.audit_cmds",

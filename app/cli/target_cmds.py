@@ -6,7 +6,8 @@ from pathlib import Path
 
 from app.cli.common import command, emit_json, with_db
 from app.cli.stats_cmds import format_table
-from app.reports.targets import build_letter
+from app.errors import invalid
+from app.reports.targets import build_letter, build_teacher_letter
 from app.services.exams import find_exam
 from app.services.schools import school_by_code
 from app.services.targets import METRICS, import_targets, list_targets, set_targets, target_text
@@ -28,6 +29,7 @@ def register(sub) -> None:
     p.add_argument("--subject", help="学科(不写:各学科)")
     p.add_argument("--term", help="学期,如 2026-2027-1(默认当前学期)")
     p.add_argument("--note", help="说明")
+    p.add_argument("--teacher", help="教师工号:这是这位教师的目标(按其任教班级核算;不写:学校的目标)")
 
     p = command(group, "import", cmd_import, json=True, user=True, help="从表格导入目标(列:学校代码、学期、年级、学科、指标、目标值、备注;全部无误才写入)")
     p.add_argument("file", metavar="FILE", help=".xlsx/.xls/.csv 文件")
@@ -41,8 +43,9 @@ def register(sub) -> None:
     p.add_argument("--baseline", help="进步值目标的基线考试(默认:上一次有共同学生的考试)")
     p.add_argument("--missed", action="store_true", help="只列未完成的目标")
 
-    p = command(group, "letter", cmd_letter, help="打印一所学校的教学质量目标责任书(PDF)")
-    p.add_argument("--school", required=True, help="学校代码")
+    p = command(group, "letter", cmd_letter, help="打印一所学校(或一位教师)的教学质量目标责任书(PDF)")
+    p.add_argument("--school", help="学校代码(打印学校的责任书)")
+    p.add_argument("--teacher", help="教师工号(打印学校与这位教师的责任书;在用的三率一分方案须规定签到教师)")
     p.add_argument("--term", help="学期(默认当前学期)")
     p.add_argument("--out", required=True, metavar="FILE", help="写到哪个 .pdf 文件")
 
@@ -50,7 +53,7 @@ def register(sub) -> None:
 def cmd_set(args) -> int:
     """Set one target. Returns the exit code."""
     row = {"school": args.school, "metric": args.metric, "target": args.target, "grade": args.grade,
-           "subject": args.subject, "term": args.term, "note": args.note}
+           "subject": args.subject, "term": args.term, "note": args.note, "teacher": args.teacher}
     with with_db(args, write=True) as session:
         result = set_targets(session.db, session.actor, [row])
     print("已新增目标。" if result["added"] else "已修改目标。" if result["changed"] else "目标没有变化。")
@@ -71,7 +74,8 @@ def cmd_import(args) -> int:
 def _rows_text(rows: list[dict], results: bool) -> list[list[str]]:
     out = []
     for r in rows:
-        line = [r["school_name"], f"{r['grade']}年级" if r["grade"] else "全校", r["subject"] or "各学科",
+        line = [r["school_name"] + (f" {r['teacher_name']}" if r["teacher_id"] else ""),
+                f"{r['grade']}年级" if r["grade"] else "全校", r["subject"] or "各学科",
                 r["metric_name"], target_text(r["metric"], r["target"])]
         if results:
             line += [target_text(r["metric"], r["result"]), r["status"]]
@@ -123,7 +127,12 @@ def cmd_letter(args) -> int:
     from app.reports import write_report
 
     with with_db(args, write=False) as session:
-        report = build_letter(session.db, args.school, term_code=args.term)
+        if args.teacher:
+            report = build_teacher_letter(session.db, args.teacher, term_code=args.term)
+        elif args.school:
+            report = build_letter(session.db, args.school, term_code=args.term)
+        else:
+            raise invalid("请给出 --school 学校代码 或 --teacher 教师工号。", "school")
     path = write_report(report, Path(args.out))
     print(f"已生成责任书:{path}")
     return 0

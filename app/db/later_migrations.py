@@ -89,3 +89,35 @@ _M016 = [
 def m016_records_preset_setting(db: Database) -> None:
     for statement in _M016:
         db.execute(statement)
+
+
+# The filled item sheets of 000 篇20 (kind 'annual': the township's 年度绩效考核 values of a school) and
+# 篇10 (kind 'evaluation': the 240-point items with the school's 自评 and the township's score), one
+# per school and school year; content is the JSON of the checked values (app.services.scheme_sheets).
+@migration
+def m017_scheme_sheets(db: Database) -> None:
+    db.execute(f"""CREATE TABLE scheme_sheet (
+        id TEXT PRIMARY KEY, school_id TEXT NOT NULL REFERENCES school(id),
+        academic_year_id TEXT NOT NULL REFERENCES academic_year(id),
+        kind TEXT NOT NULL CHECK (kind IN ('annual', 'evaluation')), content TEXT NOT NULL,
+        {_STAMPS},
+        UNIQUE (school_id, academic_year_id, kind))""")
+
+
+# The 360° survey scores of 000 篇11 per teacher and school year: one row per side of the survey
+# (self 自评, peers 同事, leaders 领导, pupils 学生, parents 家长), 0-100 (app.services.appraisal_surveys).
+@migration
+def m018_appraisal_survey(db: Database) -> None:
+    db.execute(f"""CREATE TABLE appraisal_survey (
+        id TEXT PRIMARY KEY, teacher_id TEXT NOT NULL REFERENCES teacher(id) ON DELETE CASCADE,
+        academic_year_id TEXT NOT NULL REFERENCES academic_year(id),
+        rater TEXT NOT NULL CHECK (rater IN ('self', 'peers', 'leaders', 'pupils', 'parents')),
+        score REAL NOT NULL CHECK (score BETWEEN 0 AND 100),
+        {_STAMPS},
+        UNIQUE (teacher_id, academic_year_id, rater))""")
+
+
+@migration
+def m019_teacher_targets(db: Database) -> None:
+    # A quality target may be a teacher's (003 三(一): targets broken down to grades, subjects and teachers).
+    db.execute("ALTER TABLE quality_target ADD COLUMN teacher_id TEXT REFERENCES teacher(id)")

@@ -29,6 +29,7 @@ from app.preset_store import apply_township_presets, township_presets
 from app.progress import Progress
 from app.services import schools
 from app.services.permissions import require_school_admin, require_township_admin
+from app.services.scheme_sheets import store_from_township, township_sheets
 
 _STAMPS = ("created_at", "updated_at")
 
@@ -101,7 +102,8 @@ def build_config(db: Database, township: dict, term: dict) -> dict:
                 "SELECT q.*, s.code AS school_code, sj.code AS subject_code FROM quality_target q"
                 " JOIN school s ON s.id = q.school_id LEFT JOIN subject sj ON sj.id = q.subject_id"
                 " WHERE s.township_id = ? AND q.term_id = ? ORDER BY s.code, q.id", [township["id"], term["id"]])],
-            "curriculum_plans": plans}
+            "curriculum_plans": plans,
+            "scheme_sheets": township_sheets(db, township["id"], term["academic_year_id"])}
 
 
 def export_config(db: Database, actor: Actor, passphrase: str, folder: str | Path, *, term_code: str | None = None,
@@ -203,7 +205,9 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
                        "presets": apply_township_presets(db, actor, content.get("presets", {}), m.sender_code),
                        "curriculum_plan": _apply_plan(db, actor, school, content.get("curriculum_plans", []), note),
                        "quality_targets": _apply_targets(db, actor, school, m.term_code,
-                                                         content.get("quality_targets", []))}
+                                                         content.get("quality_targets", [])),
+                       "scheme_sheets": _apply_sheets(db, actor, school, m.term_code,
+                                                      content.get("scheme_sheets", []))}
             insert_row(db, actor, "package_import", {
                 "kind": "config", "sender_level": "township", "sender_code": m.sender_code,
                 "sender_name": m.sender_name, "school_id": school["id"], "township_id": township_id,
@@ -218,6 +222,7 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
     message = (f"已导入:{m.describe()}。考试 新增 {summary['exams']['added']}、更新 {summary['exams']['changed']};"
                f"方案 新增 {summary['presets']['added']}、更新 {summary['presets']['changed']},"
                f"乡镇指定使用 {summary['presets']['prescribed']} 项;质量目标 {summary['quality_targets']} 条;"
+               f"考核评估表 {summary['scheme_sheets']} 份;"
                f"课程计划{'已更新' if summary['curriculum_plan'] else '无变化'}。")
     if gaps:
         message += gap_text(gaps, "config") + "。"
@@ -270,9 +275,13 @@ def _apply_targets(db: Database, actor: Actor, school: dict, term_code: str, tar
     for t in mine:
         if t["subject_code"] and t["subject_code"] not in subjects:
             raise PackageRefused("bad_data", f"配置包中的质量目标使用了本数据库没有的科目“{t['subject_code']}”。")
+        teacher = t.get("teacher_id")  # an older package has no teachers' targets
+        if teacher and not db.execute("SELECT 1 FROM teacher WHERE id = ? AND school_id = ?",
+                                      [teacher, school["id"]]).fetchone():
+            raise PackageRefused("bad_data", "配置包中有本校没有的教师的质量目标:请先把本校的数据包交给乡镇,再导入配置包。")
         values = {"school_id": school["id"], "term_id": term_id, "grade": t["grade"],
                   "subject_id": subjects.get(t["subject_code"]), "metric": t["metric"], "target": t["target"],
-                  "note": t["note"]}
+                  "note": t["note"], "teacher_id": teacher}
         kept.add(t["id"])
         if db.execute("SELECT 1 FROM quality_target WHERE id = ?", [t["id"]]).fetchone():
             update_row(db, actor, "quality_target", t["id"], values)
@@ -281,6 +290,17 @@ def _apply_targets(db: Database, actor: Actor, school: dict, term_code: str, tar
     for row in db.query("SELECT id FROM quality_target WHERE school_id = ? AND term_id = ?", [school["id"], term_id]):
         if row["id"] not in kept:
             delete_row(db, actor, "quality_target", row["id"])
+    return len(mine)
+
+
+def _apply_sheets(db: Database, actor: Actor, school: dict, term_code: str, sheets: list[dict]) -> int:
+    """Make the school's 篇20/篇10 item sheets of the package's school year the township's (an older
+    package carries none and changes nothing); return how many the package holds for the school."""
+    mine = [s for s in sheets if s["school_code"] == school["code"]]
+    if mine:
+        term_id = replace.ensure_term_code(db, actor, term_code)
+        year_id = db.execute("SELECT academic_year_id FROM term WHERE id = ?", [term_id]).fetchone()[0]
+        store_from_township(db, actor, school["id"], year_id, mine)
     return len(mine)
 
 

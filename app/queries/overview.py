@@ -17,8 +17,8 @@ from app.db.writes import Actor
 from app.progress import CancelCheck, Progress, check
 from app.queries.quality import may_see_pupils
 from app.queries.history import earlier_exams, exam_label
-from app.queries.remembered import exam_group_stats
 from app.services.exams import get_exam
+from app.stats.groups import shared_group_stats
 from app.stats.lists import list_counts
 from app.stats.presets import Preset, active_preset
 
@@ -70,7 +70,7 @@ def load_overview(db: Database, exam_id: str, actor: Actor, *, school_id: str | 
     preset = active_preset(db, "quality")
     if progress:
         progress(0.05, "正在统计本次考试")
-    levels = exam_group_stats(db, exam_id, preset)
+    levels = shared_group_stats(db, exam_id, preset)
     check(cancelled)
     school = db.execute("SELECT code, name, township_id FROM school WHERE id = ?", [school_id]).fetchone() \
         if school_id else None
@@ -158,7 +158,7 @@ def _trend(db: Database, exam: dict, preset: Preset, unit: dict, town_code: str 
         check(cancelled)
         if progress:
             progress(0.3 + 0.5 * i / max(len(past), 1), "正在读取历次考试")
-        levels = exam_group_stats(db, then["id"], preset)
+        levels = shared_group_stats(db, then["id"], preset)
         shift = now_year - int(str(then["term_code"])[:4])
         if unit["kind"] == "school":
             records = [r for r in levels["grade"] if r["school_code"] == unit["code"]]

@@ -19,10 +19,10 @@ from app.db.writes import Actor
 from app.errors import ValidationError
 from app.progress import CancelCheck, Progress, check, scaled
 from app.queries.history import earlier_exams, exam_label
-from app.queries.remembered import exam_group_stats
 from app.queries.roster import list_schools
 from app.services.exams import get_exam
 from app.stats.balance import balance_check
+from app.stats.groups import shared_group_stats
 from app.stats.lists import borderline, movers, previous_exam, struggling
 from app.stats.presets import Preset, active_preset
 from app.stats.progress import value_added
@@ -101,7 +101,7 @@ def load_quality(db: Database, exam_id: str, actor: Actor, *, parts: tuple[str, 
     _step(progress, cancelled, 0.05, "正在统计各班、各年级、各校的成绩")
     exam = get_exam(db, exam_id)
     preset = active_preset(db, "quality")
-    levels = exam_group_stats(db, exam_id, preset)
+    levels = shared_group_stats(db, exam_id, preset)
     levels = {level: (records if level == "township" else _own(records, own_code)) for level, records in levels.items()}
     if not staff:
         levels = {level: [dict(r, rank=None, rank_of=None) for r in records] for level, records in levels.items()}
@@ -178,7 +178,7 @@ def load_part(db: Database, data: QualityData, part: str, actor: Actor, *, progr
         past_exams = [e for e in earlier_exams(db, exam) if e["id"] != exam_id]
         for i, past in enumerate(past_exams):
             _step(progress, cancelled, i / max(len(past_exams), 1), "正在读取历次考试")
-            past_levels = exam_group_stats(db, past["id"], preset)
+            past_levels = shared_group_stats(db, past["id"], preset)
             history.append((past, {"grade": _own(past_levels["grade"], own_code), "township": past_levels["township"]}))
         history.append((exam, {"grade": data.levels["grade"], "township": data.levels["township"]}))
         return {"history": history}

@@ -30,7 +30,7 @@ from app.preset_names import display_name
 from app.reports.model import Stamp
 from app.services.exams import get_exam
 from app.services.schools import school_by_code
-from app.stats.cache import kept
+from app.stats.cache import lasting
 from app.stats.lists import previous_exam
 from app.stats.presets import Preset
 from app.validation.classnames import class_name, parse_class
@@ -75,9 +75,10 @@ def data_hash(db: Database, exam_ids: Iterable[str], *, school_ids: Iterable[str
     exams = tuple(sorted(set(exam_ids)))
     schools = sorted(set(school_ids)) if school_ids is not None else None
     rows = tuple("|".join(map(str, row)) for row in extra)
-    # Kept while the database is unchanged: every school of a township shares its township's hash.
-    return kept(db, ("data hash", exams, tuple(schools) if schools is not None else None, rows),
-                lambda: _data_hash(db, exams, schools, rows))
+    # Kept while the database is unchanged, in this process and later ones: every school of a
+    # township shares its township's hash.
+    return lasting(db, ("data hash", exams, tuple(schools) if schools is not None else None, rows),
+                   lambda: _data_hash(db, exams, schools, rows))
 
 
 def _data_hash(db: Database, exam_ids: tuple[str, ...], schools: list[str] | None, extra: tuple[str, ...]) -> str:

@@ -5,7 +5,9 @@ config package, shown at the school; and each target beside the exam's result (�
 Metrics: 平均分 (mean), 及格率 / 优秀率 / 低分率 (stored as fractions 0–1; '85%' or 85 is read as
 0.85), 综合分 (三率一分 composite), 进步值 (progress against the exam's baseline) and 名次 (a place
 among the township's schools of the same group; lower is better, like 低分率). A target without a
-grade or subject is for the whole school.
+grade or subject is for the whole school. A target may name a teacher of the school (教师工号): it is
+then the teacher's, measured on the classes they teach the subject in (003 三(一): "目标逐级分解到
+年级、学科和教师"); 名次 is a school's and cannot be a teacher's target.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ METRICS = {"mean": "平均分", "pass_rate": "及格率", "excellent_rate": "优
 RATES = ("pass_rate", "excellent_rate", "low_rate")
 LOWER_IS_BETTER = ("low_rate", "rank")
 _SYNONYMS = {"school": ["学校代码", "学校", "学校名称"], "term": ["学期"], "grade": ["年级"],
-             "subject": ["学科", "科目"], "metric": ["指标"], "target": ["目标值", "目标"], "note": ["备注", "说明"]}
+             "subject": ["学科", "科目"], "metric": ["指标"], "target": ["目标值", "目标"], "note": ["备注", "说明"],
+             "teacher": ["教师工号", "工号", "教师"]}
 _GRADES = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -64,7 +67,8 @@ def _target(metric: str, value: object) -> float | None:
 def check_rows(db: Database, rows: list[dict]) -> tuple[list[dict], list[Problem]]:
     """Return (the rows ready to store, problems) for targets as written: school (code or name),
     term (code; default the current term), grade (3, 三年级, empty for the whole school), subject
-    (name, code or alias; empty for all subjects), metric (key or Chinese), target, note; each row
+    (name, code or alias; empty for all subjects), metric (key or Chinese), target, note, teacher
+    (工号 or name of an active teacher of the school; empty for the school's own target); each row
     may carry `sheet` and `row` for the problems' place."""
     schools = {r["code"]: r["id"] for r in db.query("SELECT id, code FROM school")}
     schools.update({r["name"]: r["id"] for r in db.query("SELECT id, name FROM school")})
@@ -102,15 +106,30 @@ def check_rows(db: Database, rows: list[dict]) -> tuple[list[dict], list[Problem
             hint = "0-100%" if metric in RATES else "不小于 1 的整数" if metric == "rank" else "一个数"
             problems.append(Problem(f"{METRICS[metric]}的目标值“{clean(row.get('target'))}”不对,应为{hint}。",
                                     column=named.get("target") or "目标值", **where))
+        teacher_id = None
+        if clean(row.get("teacher")) and school_id is not None:
+            found = db.execute("SELECT id FROM teacher WHERE school_id = ? AND active = 1 AND (staff_no = ? OR name = ?)"
+                               " ORDER BY staff_no", [school_id, clean(row.get("teacher")).upper(),
+                                                      clean(row.get("teacher"))]).fetchall()
+            if len(found) != 1:
+                what = "没有" if not found else "有不止一位"
+                problems.append(Problem(f"这所学校{what}在职教师“{clean(row.get('teacher'))}”(填教师工号)。",
+                                        column=named.get("teacher") or "教师工号", **where))
+            elif metric == "rank":
+                problems.append(Problem("名次是学校之间的比较,不能作为教师的目标。", column=named.get("metric") or "指标",
+                                        **where))
+            else:
+                teacher_id = found[0][0]
         if len(problems) == bad:
             out.append({"school_id": school_id, "term_id": term_id, "grade": grade, "subject_id": subject_id,
-                        "metric": metric, "target": target, "note": clean(row.get("note")) or None})
+                        "metric": metric, "target": target, "note": clean(row.get("note")) or None,
+                        "teacher_id": teacher_id})
     return out, problems
 
 
 def set_targets(db: Database, actor: Actor, rows: list[dict]) -> dict:
     """Set the targets of `rows` (see check_rows), replacing a target of the same school, term, grade,
-    subject and metric; all or nothing, audited. Returns {"added", "changed"}.
+    subject, metric and teacher; all or nothing, audited. Returns {"added", "changed"}.
     Raises PermissionDenied (only the township sets targets), ValidationError (nothing written)."""
     require_township_admin(actor)
     clean_rows, problems = check_rows(db, rows)
@@ -121,8 +140,8 @@ def set_targets(db: Database, actor: Actor, rows: list[dict]) -> dict:
         for row in clean_rows:
             found = db.execute(
                 "SELECT id FROM quality_target WHERE school_id = ? AND term_id = ? AND grade IS ? AND subject_id IS ?"
-                " AND metric = ?", [row["school_id"], row["term_id"], row["grade"], row["subject_id"],
-                                    row["metric"]]).fetchone()
+                " AND metric = ? AND teacher_id IS ?", [row["school_id"], row["term_id"], row["grade"],
+                                                        row["subject_id"], row["metric"], row["teacher_id"]]).fetchone()
             if found:
                 changed += bool(update_row(db, actor, "quality_target", found[0], row))
             else:
@@ -141,7 +160,7 @@ def delete_target(db: Database, actor: Actor, target_id: str) -> None:
 
 
 def import_targets(db: Database, actor: Actor, path: str | Path) -> dict:
-    """Read targets from a sheet (columns 学校代码, 学期, 年级, 学科, 指标, 目标值, 备注) and set them all
+    """Read targets from a sheet (columns 学校代码, 学期, 年级, 学科, 指标, 目标值, 备注, 教师工号) and set them all
     or none. Returns {"added", "changed", "rows"}. Raises PermissionDenied, ValidationError (every
     problem names its sheet, row and column), NotAWorkbook, FileNotFoundError."""
     require_township_admin(actor)
@@ -155,13 +174,17 @@ def import_targets(db: Database, actor: Actor, path: str | Path) -> dict:
 
 def list_targets(db: Database, *, term_id: str | None = None, school_id: str | None = None) -> list[dict]:
     """Return the targets (of a term, default the current one; of one school if given): id, school_id,
-    school_code, school_name, term_code, grade, subject_id, subject, metric, metric_name, target, note."""
+    school_code, school_name, term_code, grade, subject_id, subject, metric, metric_name, target, note,
+    teacher_id, teacher_name and teacher_staff_no (None for a school's own target)."""
     term_id = term_id or current_term(db)["id"]
     rows = db.query(
-        "SELECT q.*, s.code AS school_code, s.name AS school_name, t.code AS term_code, sj.name AS subject"
+        "SELECT q.*, s.code AS school_code, s.name AS school_name, t.code AS term_code, sj.name AS subject,"
+        " tc.name AS teacher_name, tc.staff_no AS teacher_staff_no"
         " FROM quality_target q JOIN school s ON s.id = q.school_id JOIN term t ON t.id = q.term_id"
-        " LEFT JOIN subject sj ON sj.id = q.subject_id WHERE q.term_id = ? AND (? IS NULL OR q.school_id = ?)"
-        " ORDER BY s.code, IFNULL(q.grade, 0), IFNULL(sj.sort_order, 0), q.metric", [term_id, school_id, school_id])
+        " LEFT JOIN subject sj ON sj.id = q.subject_id LEFT JOIN teacher tc ON tc.id = q.teacher_id"
+        " WHERE q.term_id = ? AND (? IS NULL OR q.school_id = ?)"
+        " ORDER BY s.code, q.teacher_id IS NOT NULL, tc.staff_no, IFNULL(q.grade, 0), IFNULL(sj.sort_order, 0), q.metric",
+        [term_id, school_id, school_id])
     return [{**dict(r), "metric_name": METRICS[r["metric"]]} for r in rows]
 
 

@@ -32,6 +32,45 @@ NUMBERS = ("index", "dynamic", "leaders_1", "leaders_2", "leaders_3", "leaders_v
            "others_3", "others_votes", "quality")
 LEVELS = ("好", "较好", "一般", "差")
 YES = ("是", "有", "1", "true", "√")
+# The items of the form (ui) and the PDF: each with its Chinese name and what 篇20 says of it.
+LABELS = {
+    "index": ("指标体系得分", "按县(乡镇)下发的考核指标体系逐项评分的得分,满分 100,按 60% 计入"),
+    "dynamic": ("动态考核得分", "基础分 100 + 加分事项 − 减分事项(表彰奖励、通报表扬、通报批评、不良记录等),按 30% 计入"),
+    "leaders_1": ("班子成员:满意", "班子成员与各股(室、中心)负责人投“满意”的票数,每票计 1"),
+    "leaders_2": ("班子成员:较满意", "投“较满意”的票数,每票计 0.8"),
+    "leaders_3": ("班子成员:基本满意", "投“基本满意”的票数,每票计 0.6;“不满意”不计分"),
+    "leaders_votes": ("班子成员:有效票数", "这一类测评主体的有效票总数(占满意度的 30%)"),
+    "others_1": ("教师家长学生:满意", "教师、家长、学生投“满意”的票数,每票计 1"),
+    "others_2": ("教师家长学生:较满意", "投“较满意”的票数,每票计 0.8"),
+    "others_3": ("教师家长学生:基本满意", "投“基本满意”的票数,每票计 0.6;“不满意”不计分"),
+    "others_votes": ("教师家长学生:有效票数", "这一类测评主体的有效票总数(占满意度的 70%)"),
+    "quality": ("教育质量得分", "由教研室按质量检测结果给出,直接计入总分,不超过 10 分"),
+    "politics": ("政治素质考核等次", "好、较好、一般、差;评“好”须为“好”,评“较好”“一般”须达到“较好”"),
+    "party": ("党建工作成效等次", "好、较好、一般、差;要求同上"),
+    "criticised": ("受到书面通报批评", "受到上级书面通报批评(有正式文号)的,不得评为“好”"),
+    "incident": ("严重事件或巩固率不达标", "发生造成严重影响的事件或巩固率不达标的,评为“差”"),
+}
+
+
+def check_row(row: dict) -> list[tuple[str, str]]:
+    """Return the problems of one school's parsed 篇20 values as (item key, Chinese message): numbers
+    missing or below 0, 指标体系 and 动态考核 above 100, an unknown 等次, more 满意/较满意/基本满意 votes
+    than valid votes (empty when the row is usable)."""
+    problems = []
+    for key in NUMBERS:
+        value = row.get(key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value or value < 0 \
+                or (key in ("index", "dynamic") and value > 100):
+            problems.append((key, f"“{'' if value is None else value}”不是有效的分数或票数。"))
+    for key in ("politics", "party"):
+        if row.get(key) not in LEVELS:
+            problems.append((key, f"等次“{row.get(key)}”应为 好、较好、一般 或 差。"))
+    for group in ("leaders", "others"):
+        counted = sum(v for i in (1, 2, 3) if isinstance(v := row.get(f"{group}_{i}"), (int, float)))
+        votes = row.get(f"{group}_votes")
+        if isinstance(votes, (int, float)) and counted > votes:
+            problems.append((f"{group}_votes", "满意、较满意、基本满意的票数之和超过了有效票数。"))
+    return problems
 
 
 def satisfaction(votes: tuple[float, float, float], valid: float, weights: dict) -> float | None:
@@ -104,23 +143,13 @@ def read_items(path: str | Path) -> list[dict]:
                 try:
                     row[key] = float(text)
                 except ValueError:
-                    row[key] = None
-                if row[key] is None or row[key] < 0 or (key in ("index", "dynamic") and row[key] > 100):
-                    problems.append(Problem(f"“{text}”不是有效的分数或票数。", sheet=table.sheet, row=r.row,
-                                            column=table.column(key) or COLUMNS[key][0]))
+                    row[key] = text  # refused by check_row, which names it
             for key in ("politics", "party"):
-                level = clean(r.values.get(key)) or "好"
-                if level not in LEVELS:
-                    problems.append(Problem(f"等次“{level}”应为 好、较好、一般 或 差。", sheet=table.sheet, row=r.row,
-                                            column=table.column(key) or COLUMNS[key][0]))
-                row[key] = level
+                row[key] = clean(r.values.get(key)) or "好"
             for key in ("criticised", "incident"):
                 row[key] = clean(r.values.get(key)).lower() in YES
-            for group in ("leaders", "others"):
-                counted = sum(row[f"{group}_{i}"] or 0 for i in (1, 2, 3))
-                if row[f"{group}_votes"] is not None and counted > row[f"{group}_votes"]:
-                    problems.append(Problem("满意、较满意、基本满意的票数之和超过了有效票数。", sheet=table.sheet,
-                                            row=r.row, column=table.column(f"{group}_votes")))
+            problems += [Problem(message, sheet=table.sheet, row=r.row, column=table.column(key) or COLUMNS[key][0])
+                         for key, message in check_row(row)]
             rows.append(row)
     if problems:
         raise ValidationError(problems)

@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
-from app.db.keys import number_of
+from app.db.keys import number_of, numbers_in
 from app.services.exams import get_exam
 from app.stats.graded import is_graded
 from app.stats.presets import Preset, resolve
@@ -48,7 +48,7 @@ def care_group_results(db: Database, exam_id: str, *, school_ids: list[str] | No
     subjects = {s["subject_id"]: s for s in ([s for s in scored if s["is_main"]] or scored)}
     where, args = "", [exam_id]
     if school_ids is not None:
-        where = f" AND m.school_id IN ({','.join('?' * len(school_ids)) or 'NULL'})"
+        where = f" AND m.school_no IN {numbers_in('school', ','.join('?' * len(school_ids)) or 'NULL')}"
         args += list(school_ids)
     papers: dict[tuple[str, str, bool], list[tuple[float, float, dict]]] = defaultdict(list)
     for subject_id, grade, score, *flags in db.execute(

@@ -81,21 +81,26 @@ def load_cells(db: Database, exam_id: str, preset: Preset | None = None, *,
     subject_index = {s["subject_id"]: i for i, s in enumerate(subjects)}
     townships = [dict(r) for r in db.query("SELECT id, code, name FROM township ORDER BY code")]
     township_index = {t["id"]: i for i, t in enumerate(townships)}
+    # With `school_ids` only those schools and their classes are listed (in the same order as all
+    # of them): a county's thousands of classes are not read for one school.
+    wanted = sorted(set(school_ids)) if school_ids is not None else None
+    among, among_args = ("", []) if wanted is None else (f" WHERE id IN ({','.join('?' * len(wanted))})", wanted)
     schools = []
-    for r in db.query("SELECT id, code, name, type, township_id FROM school ORDER BY code"):
+    for r in db.query(f"SELECT id, code, name, type, township_id FROM school{among} ORDER BY code", among_args):
         row = dict(r)
         row["township"] = township_index.get(row["township_id"], -1)
         schools.append(row)
     school_index = {s["id"]: i for i, s in enumerate(schools)}
-    classes = [dict(r) for r in db.query("SELECT id, name, number, school_id FROM class ORDER BY number, name")]
+    classes = [dict(r) for r in db.query(
+        f"SELECT id, name, number, school_id FROM class{among.replace('id IN', 'school_id IN')} ORDER BY number, name",
+        among_args)]
     class_index = {c["id"]: i for i, c in enumerate(classes)}
 
     school_of = {no: school_index[i] for no, i in ids_by_number(db, "school").items() if i in school_index}
     class_of = {no: class_index.get(i, -1) for no, i in ids_by_number(db, "class").items()}
     subject_of = {no: subject_index[i] for no, i in ids_by_number(db, "subject").items() if i in subject_index}
     sql, args = _CELLS_SQL, [exam_id]
-    if school_ids is not None:
-        wanted = sorted(set(school_ids))
+    if wanted is not None:
         sql = sql.replace(" GROUP BY", f" AND school_no IN {numbers_in('school', ','.join('?' * len(wanted)))} GROUP BY")
         args += wanted
     rows = [r for r in db.execute(sql, args).fetchall() if r[3] in subject_of]

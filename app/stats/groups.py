@@ -25,7 +25,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from app.errors import invalid
-from app.stats.cache import kept, peek
+from app.stats.cache import kept, lasting, peek
 from app.stats.frame import ABSENT, CHEAT, EXEMPT, MISSING, ExamCells, load_cells
 from app.stats.graded import is_graded
 from app.stats.presets import Preset, resolve
@@ -357,11 +357,48 @@ def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None =
     return {level: [dict(r) for r in records] for level, records in levels.items()}
 
 
+def shared_group_stats(db: Database, exam_id: str, preset: Preset | str | None = None) -> dict[str, list[dict]]:
+    """Return all_group_stats' records of the exam under `preset` with the sheet's own policy and
+    group size, shared with every other caller while the data is unchanged (app.stats.cache): the
+    caller only reads them. Raises as all_group_stats."""
+    return _kept_levels(db, exam_id, resolve(db, "quality", preset), None, None)[0]
+
+
 def school_group_stats(db: Database, exam_id: str, school_code: str, *,
                        preset: Preset | str | None = None) -> dict[str, list[dict]]:
     """Return all_group_stats' records of one school (class, grade and school levels) and of every
     township, copied: what one school's report needs, without copying a county's records for each
-    school. Raises as all_group_stats."""
-    _, by_school = _kept_levels(db, exam_id, resolve(db, "quality", preset), None, None)
-    return {level: [dict(r) for r in by_school.get(level, {}).get(None if level == "township" else school_code, [])]
-            for level in LEVELS}
+    school. When the county's figures are not computed in this process but their ranks and township
+    figures last from an earlier one (app.stats.cache.lasting), only the school's own marks are read.
+    Raises as all_group_stats."""
+    chosen = resolve(db, "quality", preset)
+    levels_key = _levels_key(exam_id, chosen, None, None)
+    found = peek(db, levels_key)
+    if found is None:
+        county = lasting(db, ("county ranks", exam_id, chosen.id, chosen.hash),
+                         lambda: _county_ranks(db, exam_id, chosen))
+        found = peek(db, levels_key)  # there when the ranks were just computed
+    if found is not None:
+        return {level: [dict(r) for r in found[1].get(level, {}).get(None if level == "township" else school_code, [])]
+                for level in LEVELS}
+    school = db.execute("SELECT id FROM school WHERE code = ?", [school_code]).fetchone()
+    own = group_stats_from_cells(load_cells(db, exam_id, chosen, school_ids=[school[0]] if school else []),
+                                 SCHOOL_LEVELS, preset=chosen)
+    ranks = {tuple(row[:5]): row[5:] for row in county["ranks"] if row[1] == school_code}
+    for level, records in own.items():
+        for r in records:
+            r["rank"], r["rank_of"] = ranks[(level, school_code, r["class_id"], r["grade"], r["subject_code"])]
+    return {**own, "township": [dict(r) for r in county["township"]]}
+
+
+SCHOOL_LEVELS = ("class", "grade", "school")
+
+
+def _county_ranks(db: Database, exam_id: str, chosen: Preset) -> dict:
+    """Return what one school's figures need from every school of the exam (computing them all, kept):
+    {"ranks": [[level, school_code, class_id, grade, subject_code, rank, rank_of], …] of every
+    group below the township level, "township": the township records}."""
+    levels, _ = _kept_levels(db, exam_id, chosen, None, None)
+    return {"ranks": [[level, r["school_code"], r["class_id"], r["grade"], r["subject_code"], r["rank"], r["rank_of"]]
+                      for level in SCHOOL_LEVELS for r in levels[level]],
+            "township": levels["township"]}

@@ -17,6 +17,9 @@ from app.preset_fields import FIELDS
 from app.presets import Preset, make_preset
 from app.services.schools import get_meta
 
+# The items a teacher-appraisal preset may weigh (app.stats.appraisal.ITEMS).
+ITEM_KEYS = ("routine", "observation", "quality", "workload", "self", "peers", "leaders", "pupils", "parents")
+
 KINDS = {
     "quality": "三率一分与质量分析阈值",
     "teacher_composite": "教师教学业绩得分",
@@ -105,8 +108,8 @@ def resolve(db: Database | None, kind: str, preset: Preset | str | None) -> Pres
 
 
 # The fields every preset of a kind must hold, with their ranges (app.preset_fields); weights sum to 1.
-_RANGES = {kind: [(f.pattern, f.low, f.high, f.integer) for f in FIELDS[kind] if "*" not in f.pattern and not f.choices]
-           for kind in KINDS}
+_RANGES = {kind: [(f.pattern, f.low, f.high, f.integer, f.optional) for f in FIELDS[kind]
+                  if "*" not in f.pattern and not f.choices] for kind in KINDS}
 _SUMS = {"quality": ["composite"], "teacher_composite": ["weights"], "township_subject": ["weights"],
          "central_school": ["weights"], "school_evaluation": [],
          "teacher_appraisal": ["weights"]}
@@ -128,11 +131,12 @@ def validate(content: dict) -> list[Problem]:
     if not content.get("id") or not content.get("name"):
         return [Problem("方案缺少 id 或名称。", field="id")]
     problems = []
-    for path, low, high, integer in _RANGES[kind]:
+    for path, low, high, integer, optional in _RANGES[kind]:
         try:
             value = _lookup(content, path)
         except (KeyError, IndexError, TypeError):
-            problems.append(Problem(f"方案缺少“{path}”。", field=path))
+            if not optional:
+                problems.append(Problem(f"方案缺少“{path}”。", field=path))
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high \
                 or (integer and float(value) != int(value)):
@@ -149,6 +153,9 @@ def validate(content: dict) -> list[Problem]:
         if content.get("school_comparison", "groups") not in ("none", "groups", "one_list"):
             problems.append(Problem("学校之间的比较只能是 none(不排名)、groups(分组排名)或 one_list(一起排名)。",
                                     field="school_comparison"))
+        if content.get("responsibility_letters", "school") not in ("school", "teacher"):
+            problems.append(Problem("责任书签到哪一级只能是 school(只与学校)或 teacher(也与教师)。",
+                                    field="responsibility_letters"))
         if not isinstance(content.get("autumn_roster_types", []), list):
             problems.append(Problem("按秋季入学名册统计的考试类型应为一个列表。", field="autumn_roster_types"))
     if kind == "central_school" and isinstance(content.get("annual"), dict):
@@ -157,6 +164,13 @@ def validate(content: dict) -> list[Problem]:
             values = list(annual.get(group, {}).values())
             if values and abs(sum(values) - 1) > 1e-6:
                 problems.append(Problem(f"{label}之和应为 100%,现在是 {sum(values) * 100:g}%。", field=f"annual.{group}"))
+    if kind == "teacher_appraisal" and not set(content.get("weights", {})) & set(ITEM_KEYS):
+        problems.append(Problem("教师年度考核方案至少要给一个考核项目权重。", field="weights"))
+    if kind == "school_evaluation":
+        for part, full in content.get("parts", {}).items():
+            total = sum(i.get("max", 0) for i in content.get("items", []) if i.get("part") == part)
+            if total > full + 1e-9:
+                problems.append(Problem(f"{part}评估各项目满分之和 {total:g} 超过了 {full:g} 分。", field="items"))
     if kind == "teacher_composite":
         bands = content.get("bands", [])
         if not bands or abs(sum(b.get("share", 0) for b in bands) - 1) > 1e-6:

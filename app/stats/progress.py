@@ -27,7 +27,7 @@ from sqlite_utils import Database
 from app.db.keys import number_of, numbers_in
 from app.errors import invalid
 from app.services.exams import get_exam
-from app.stats.cache import kept
+from app.stats.cache import lasting
 from app.stats.graded import is_graded
 from app.stats.groups import LEVELS
 from app.stats.presets import Preset, resolve
@@ -325,9 +325,12 @@ def _residual_rows(db: Database, exam_id: str, baseline_exam_id: str, inside: se
     """Return the residuals (see residuals) of the pupils at the schools `inside` (None: all).
 
     The fit of each grade and subject needs every pair of real scores in the database (the database
-    does the matching); it is computed once while the database is unchanged (app.stats.cache), and
-    then only the pairs of the schools inside are read."""
-    fits = kept(db, ("value-added fit", exam_id, baseline_exam_id), lambda: _fit(db, exam_id, baseline_exam_id))
+    does the matching); it is computed once while the database is unchanged, in this process and
+    in later ones (app.stats.cache.lasting), and then only the pairs of the schools inside are read."""
+    stored: list[list] = lasting(db, ("value-added fit", exam_id, baseline_exam_id), lambda: [
+        [grade, sid, fit] for (grade, sid), fit in _fit(db, exam_id, baseline_exam_id).items()])
+    fits: dict[tuple[int, str], tuple | None] = {(grade, sid): tuple(fit) if fit else None
+                                                  for grade, sid, fit in stored}
     where, args = "", []
     if inside is not None:
         if not inside:

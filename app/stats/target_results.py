@@ -5,10 +5,14 @@ and subject → that grade's record of the subject, no grade → the school's re
 (all grades), no subject → the mean over the school's scored subjects at that level. 进步值 comes
 from app.stats.progress against the baseline given (none: no result). 名次 is the group's rank
 among the schools in that subject (lower is better, like 低分率); without a subject, its place by
-the mean 三率一分 composite over its subjects. A target whose group sat nothing is 无结果.
+the mean 三率一分 composite over its subjects. A teacher's target is measured on the class records of
+the classes and subjects the teacher is assigned in the exam's term (their mean; of the target's
+grade and subject when it names them), 进步值 likewise on those classes. A target whose group sat
+nothing is 无结果.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from sqlite_utils import Database
@@ -46,18 +50,30 @@ def target_results(db: Database, exam_id: str, *, school_ids: list[str] | None =
             if r["grades"] is None and r["n"]:
                 records[(r["school_code"], r["grade"], r["subject"])].append(r)
                 records[(r["school_code"], r["grade"], None)].append(r)
+    classes: dict[tuple, dict] = {(r["class_id"], r["subject"]): r for r in levels["class"]
+                                  if r["grades"] is None and r["n"]}
+    taught = _taught(db, exam["term_id"], {t["teacher_id"] for t in targets if t["teacher_id"]})
     gains: dict[tuple, list[float]] = defaultdict(list)
     if baseline_id and any(t["metric"] == "progress" for t in targets):
-        for level in ("grade", "school"):
+        for level in ("class", "grade", "school"):
             for p in progress_values(db, exam_id, baseline_id, level, school_ids=school_ids):
-                if p["progress"] is not None:
-                    gains[(p["school_code"], p["grade"], p["subject"])].append(p["progress"])
-                    gains[(p["school_code"], p["grade"], None)].append(p["progress"])
+                if p["progress"] is None:
+                    continue
+                if level == "class":
+                    gains[("class", p["class_id"], p["subject"])].append(p["progress"])
+                    continue
+                gains[(p["school_code"], p["grade"], p["subject"])].append(p["progress"])
+                gains[(p["school_code"], p["grade"], None)].append(p["progress"])
     standing = _school_standing(levels)
     out = []
     for t in targets:
         key = (t["school_code"], t["grade"], t["subject"])
-        if t["metric"] == "progress":
+        if t["teacher_id"]:
+            mine = [(c, s) for c, s in taught.get(t["teacher_id"], ()) if t["subject"] in (None, s)
+                    and (c, s) in classes and t["grade"] in (None, classes[(c, s)]["grade"])]
+            result = _mean([v for c, s in mine for v in gains.get(("class", c, s), [])]) \
+                if t["metric"] == "progress" else _mean([classes[m][t["metric"]] for m in mine])
+        elif t["metric"] == "progress":
             result = _mean(gains.get(key, []))
         elif t["metric"] == "rank" and t["subject"] is None:
             result = standing.get((t["school_code"], t["grade"]))
@@ -69,6 +85,17 @@ def target_results(db: Database, exam_id: str, *, school_ids: list[str] | None =
         difference = t["target"] - result if t["metric"] in LOWER_IS_BETTER else result - t["target"]
         out.append({**t, "result": result, "difference": difference,
                     "status": DONE if difference >= -1e-9 else MISSED})
+    return out
+
+
+def _taught(db: Database, term_id: str, teacher_ids: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Return {teacher id: [(class id, subject name)]} of the teachers' assignments in the term."""
+    out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for teacher, klass, subject in db.execute(
+            "SELECT ta.teacher_id, ta.class_id, sj.name FROM teaching_assignment ta JOIN subject sj ON sj.id = ta.subject_id"
+            " WHERE ta.term_id = ? AND ta.teacher_id IN (SELECT value FROM json_each(?))",
+            [term_id, json.dumps(sorted(teacher_ids))]):
+        out[teacher].append((klass, subject))
     return out
 
 

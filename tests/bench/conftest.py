@@ -6,6 +6,7 @@ source and the schema migrations, so a changed generator or schema builds a fres
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import sqlite3
@@ -34,25 +35,28 @@ def _demo_digest() -> str:
 
 @pytest.fixture(scope="session")
 def county_demo() -> Path:
-    """Path of the cached county demo database (seed 1), built on first use."""
+    """Path of the cached county demo database (seed 1), built on first use.
+
+    Other digests' databases are left alone (another worktree's generator or schema may need them),
+    and the build holds a lock on the folder, so two runs never build, or delete, the same file."""
     from app.demo import generate
 
     folder = Path(os.environ.get("SCHOOLQ_BENCH_CACHE", "/tmp/schoolq-bench-cache"))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"county-seed1-{_demo_digest()}.sqlite"
-    if not path.exists():
-        for stale in folder.glob("county-seed1-*.sqlite*"):
-            stale.unlink()
-        print(f"\n构建县级演示数据库(约一分钟,仅首次):{path}")
-        building = path.with_suffix(".building.sqlite")
-        for leftover in folder.glob(building.name + "*"):
-            leftover.unlink()
-        generate(building, seed=1, scale="county")
-        conn = sqlite3.connect(building)  # fold the write-ahead log in before renaming the file
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA journal_mode=DELETE")
-        conn.close()
-        building.rename(path)
+    with open(folder / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another run building the same file: wait for it
+        if not path.exists():
+            print(f"\n构建县级演示数据库(约一分钟,仅首次):{path}")
+            building = path.with_suffix(".building.sqlite")
+            for leftover in folder.glob(building.name + "*"):  # an interrupted build of this digest
+                leftover.unlink()
+            generate(building, seed=1, scale="county")
+            conn = sqlite3.connect(building)  # fold the write-ahead log in before renaming the file
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute("PRAGMA journal_mode=DELETE")
+            conn.close()
+            building.rename(path)
     return path
 
 

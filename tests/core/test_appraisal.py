@@ -9,7 +9,9 @@ import pytest
 
 from app.cli import main
 from app.preset_store import activate, copy_preset, edit_preset
-from app.stats.appraisal import EXCELLENT, FEW_ITEMS, TIED, COMPETENT, band_school, combine
+from app.db.writes import SYSTEM, Actor
+from app.errors import PermissionDenied
+from app.stats.appraisal import EXCELLENT, FEW_ITEMS, TIED, COMPETENT, band_school, combine, group_places
 
 WEIGHTS = {"routine": 0.3, "observation": 0.1, "quality": 0.4, "workload": 0.2}  # appraisal-000-16 as shipped
 
@@ -36,6 +38,25 @@ def test_twelve_percent_excellent_and_ties_across_the_line_go_to_the_vote():
     assert band_school([95, 95, 90] + [80.0] * 14, 0.12)[:3] == [EXCELLENT, EXCELLENT, COMPETENT]
     # 8 teachers → floor(0.96) = 0: a small teaching point has no 优秀 place of its own
     assert set(band_school([90.0] * 8, 0.12)) == {COMPETENT}
+
+
+def test_the_places_are_drawn_per_school_and_shared_out_among_the_teaching_groups():
+    # 篇16: 58 × 12 % → 6, "分別從語文組、數學組、綜合組中分別評出2名"
+    assert group_places(6, {"语文组": 20, "数学组": 20, "综合组": 18}) == {"语文组": 2, "数学组": 2, "综合组": 2}
+    # 7 places: 2 each, the 7th to the group with most teachers still without a place (数学 25 − 2 = 23)
+    assert group_places(7, {"语文组": 20, "数学组": 25, "综合组": 13}) == {"语文组": 2, "数学组": 3, "综合组": 2}
+    # a 语文组 of one takes one place; its spare one goes to 数学组 (8 left, like 综合组: the earlier group)
+    assert group_places(6, {"语文组": 1, "数学组": 10, "综合组": 10}) == {"语文组": 1, "数学组": 3, "综合组": 2}
+    assert group_places(2, {"语文组": 0, "数学组": 0, "综合组": 5}) == {"语文组": 0, "数学组": 0, "综合组": 2}
+    # 25 teachers × 12 % = 3 places → one per group. The 综合组's 98 is above the 语文组's 95 but
+    # its one place went to 99; the 数学组's two 93s tie across its line: both go to the vote.
+    groups = ["语文组"] * 8 + ["数学组"] * 8 + ["综合组"] * 9
+    totals = [95.0, 90.0] + [80.0] * 6 + [93.0, 93.0] + [80.0] * 6 + [99.0, 98.0] + [80.0] * 7
+    bands = band_school(totals, 0.12, groups, ["语文组", "数学组", "综合组"])
+    assert bands[:2] == [EXCELLENT, COMPETENT]
+    assert bands[8:10] == [TIED, TIED]
+    assert bands[16:18] == [EXCELLENT, COMPETENT]
+    assert bands.count(EXCELLENT) == 2 and bands.count(TIED) == 2
 
 
 def _rows(capsys, path, *extra):
@@ -81,8 +102,13 @@ def test_an_edited_preset_changes_the_quota_and_the_stamp(demo_path, demo_db, sy
     assert {r["preset_hash"] for r in rows} == {edited.hash}
     # 25 % of QSZ01's active teachers instead of 12 % (the demo's totals do not tie at the line)
     places = math.floor(0.25 * len(rows))
-    assert places > math.floor(0.12 * len(rows))
-    assert [r["band"] for r in rows if r["rank_in_school"] and r["rank_in_school"] <= places] == [EXCELLENT] * places
+    assert places > math.floor(0.12 * len(rows)) and {r["school_places"] for r in rows} == {places}
+    groups = {r["group"]: r["group_places"] for r in rows}
+    assert sum(groups.values()) == places
+    for group, share in groups.items():
+        ranked = [r for r in rows if r["group"] == group and r["rank_in_school"] is not None]
+        ranked.sort(key=lambda r: -r["total"])
+        assert [r["band"] for r in ranked[:share]] == [EXCELLENT] * share
     assert sum(r["band"] == EXCELLENT for r in rows) == places and TIED not in {r["band"] for r in rows}
 
 
@@ -95,15 +121,31 @@ def test_the_sheet_of_one_teacher_is_confidential_and_carries_their_row(demo_pat
     from app.reports.appraisal_sheet import build
 
     row = next(r for r in _rows(capsys, demo_path) if r["band"] == EXCELLENT)
-    report = build(demo_db, "2026-2027", row["staff_no"])
+    report = build(demo_db, "2026-2027", row["staff_no"], SYSTEM)
     assert report.confidential and row["name"] in report.header
     items, result = report.tables()
     assert [line[1] for line in items.rows] == [f"{v:.2f}" if v is not None else "未考核" for v in row["items"].values()]
     assert [line[2] for line in items.rows] == ["30%", "10%", "40%", "20%"]
     assert result.rows[0][1] == f"{row['total']:.2f}" and result.rows[2][1] == "优秀"
+    assert result.rows[3][1] == row["group"] and f"{row['group']}分得 {row['group_places']} 名" in result.rows[4][1]
     out = tmp_path / "考核表.pdf"
     assert main(["appraisal", str(demo_path), "--year", "2026-2027", "--sheet", row["staff_no"], "--out", str(out)]) == 0
     assert out.read_bytes().startswith(b"%PDF")
     assert main(["appraisal", str(demo_path), "--year", "2026-2027", "--sheet", row["staff_no"]]) == 2
     assert "--out" in capsys.readouterr().err
     assert main(["appraisal", str(demo_path), "--year", "2026-2027", "--sheet", "NOBODY", "--out", str(out)]) == 2
+
+
+def test_a_teacher_gets_only_their_own_sheet(demo_db):
+    from app.reports.appraisal_sheet import build
+
+    (me, my_no, school), (_other, other_no, _s2) = demo_db.execute(
+        "SELECT id, staff_no, school_id FROM teacher WHERE active = 1 ORDER BY school_id, staff_no LIMIT 2").fetchall()
+    teacher = Actor(username="t", role="teacher", teacher_id=me, school_id=school)
+    assert build(demo_db, "2026-2027", my_no, teacher).confidential
+    with pytest.raises(PermissionDenied, match="教师本人"):
+        build(demo_db, "2026-2027", other_no, teacher)
+    elsewhere = demo_db.execute("SELECT staff_no FROM teacher WHERE active = 1 AND school_id != ? LIMIT 1",
+                                [school]).fetchone()[0]
+    with pytest.raises(PermissionDenied):
+        build(demo_db, "2026-2027", elsewhere, Actor(username="a", role="school_admin", school_id=school))

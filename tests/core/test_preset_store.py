@@ -43,12 +43,12 @@ def test_list_json_names_every_kind_with_id_version_hash_and_source(demo_path, c
              "township-000-7": "scoring/township-000-7.json", "teacher-000-17": "scoring/teacher-000-17.json",
              "central-000-20": "scoring/central-000-20.json", "sanlv-yifen-default": "scoring/sanlv-yifen-default.json",
              "evaluation-000-10": "scoring/evaluation-000-10.json",
-             "appraisal-000-16": "scoring/appraisal-000-16.json"}
+             "appraisal-000-16": "scoring/appraisal-000-16.json", "appraisal-000-11": "scoring/appraisal-000-11.json"}
     for preset_id, name in files.items():
         content = json.loads(resource_path("presets", *name.split("/")).read_text(encoding="utf-8"))
         row = rows[preset_id]
         assert (row["version"], row["hash"], row["source"]) == (1, _sha(content), content["source"])
-        assert row["origin"] == "shipped" and row["active"]
+        assert row["origin"] == "shipped" and row["active"] == (preset_id != "appraisal-000-11")
     assert not rows["sanlv-yifen-autumn-roster"]["active"]
     assert {r["kind"] for r in rows.values()} == {"quality", "teacher_composite", "township_subject",
                                                   "central_school", "school_evaluation", "teacher_appraisal", "timetable", "workload", "observation",

@@ -51,7 +51,8 @@ def test_kept_and_scoped_figures_leave_every_cell_unchanged(db, tmp_path, monkey
     # The old way: nothing kept, every school's marks read for the trend and the value-added pairs.
     load_all = frame.load_cells
     monkeypatch.setattr(groups, "kept", lambda _db, _key, compute: compute())
-    monkeypatch.setattr(progress, "kept", lambda _db, _key, compute: compute())
+    monkeypatch.setattr(groups, "lasting", lambda _db, _key, compute: compute())
+    monkeypatch.setattr(progress, "lasting", lambda _db, _key, compute: compute())
     monkeypatch.setattr(groups, "load_cells", lambda d, exam_id, preset=None, school_ids=None:
                         load_all(d, exam_id, preset))
     residual_rows = progress._residual_rows
@@ -80,6 +81,37 @@ def test_a_mark_changed_after_a_report_shows_in_the_next(db, tmp_path):
     assert _grade_row(after, "三年级", "数学")["平均分"] == _grade_row(before, "三年级", "数学")["平均分"]
     path = db.conn.execute("PRAGMA database_list").fetchone()[2]
     fresh = open_database(path)  # nothing kept: computed afresh from the changed marks
+    try:
+        assert _cells(fresh, exams, "QSZ01", tmp_path / "fresh.xlsx") == after
+    finally:
+        fresh.close()
+
+
+def test_a_later_process_reads_only_the_school_and_prints_the_same_cells(db, tmp_path, monkeypatch):
+    exams = exam_ids(db)
+    first = _cells(db, exams, "QSZ01", tmp_path / "first.xlsx")  # computes the county, and stores what lasts
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    later = open_database(path)  # as a new process would: nothing kept in memory for this connection
+    computed_afresh = []
+    every_school = groups._kept_levels
+    monkeypatch.setattr(groups, "_kept_levels", lambda *a: computed_afresh.append(a) or every_school(*a))
+    fit = progress._fit
+    monkeypatch.setattr(progress, "_fit", lambda *a: computed_afresh.append(a) or fit(*a))
+    try:
+        assert _cells(later, exams, "QSZ01", tmp_path / "later.xlsx") == first
+        assert computed_afresh == []  # the ranks, the township figures and the fit came from the file
+        # Any write and what lasted no longer matches: the county is computed again, here from a
+        # changed mark of another school of the township.
+        pupil_id, subject_id = later.execute(
+            "SELECT m.pupil_id, m.subject_id FROM mark m JOIN school s ON s.id = m.school_id"
+            " WHERE m.exam_id = ? AND s.code = 'QSZ02' AND m.status = '正常' AND m.score > 10"
+            " ORDER BY m.pupil_id LIMIT 1", [exams["统考"]]).fetchone()
+        set_mark(later, SYSTEM, exam_id=exams["统考"], pupil_id=pupil_id, subject_id=subject_id, value="0")
+        after = _cells(later, exams, "QSZ01", tmp_path / "after.xlsx")
+        assert computed_afresh and after != first
+    finally:
+        later.close()
+    fresh = open_database(path)
     try:
         assert _cells(fresh, exams, "QSZ01", tmp_path / "fresh.xlsx") == after
     finally:

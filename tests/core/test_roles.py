@@ -156,7 +156,29 @@ def _calls(ids: dict, tmp_path) -> dict:
         "app.records.prep.record_session": lambda f, db, a: f(db, a, _session(ids)),
         "app.records.prep.record_sessions": lambda f, db, a: f(db, a, [_session_row(db, ids)]),
         "app.records.prep.delete_session": lambda f, db, a: f(db, a, ids["session"]),
+        "app.services.scheme_sheets.save_annual": lambda f, db, a: f(db, a, _year(db, ids), [_annual_row()]),
+        "app.services.scheme_sheets.save_evaluation": lambda f, db, a: f(db, a, _year(db, ids), [
+            {"school": "QSZ02", "part": "过程性", "item": "课程实施", "max": 20.0, "self": 18.0, "township": None}]),
+        "app.services.scheme_sheets.import_sheet": lambda f, db, a: f(db, a, "annual", _year(db, ids),
+                                                                      tmp_path / "none.xlsx"),
+        "app.services.scheme_sheets.store_from_township": lambda f, db, a: f(db, a, ids["school"], ids["year"], [
+            {"school_code": "QSZ01", "kind": "annual", "content": _annual_row()}]),
+        "app.services.appraisal_surveys.save_surveys": lambda f, db, a: f(db, a, _year(db, ids), [
+            {"staff_no": db.execute("SELECT staff_no FROM teacher WHERE id = ?", [ids["teacher"]]).fetchone()[0],
+             "self": 90}]),
+        "app.services.appraisal_surveys.import_surveys": lambda f, db, a: f(db, a, _year(db, ids),
+                                                                           tmp_path / "none.xlsx"),
     }
+
+
+def _year(db, ids) -> str:
+    return db.execute("SELECT code FROM academic_year WHERE id = ?", [ids["year"]]).fetchone()[0]
+
+
+def _annual_row() -> dict:
+    return {"school": "QSZ02", "index": 85.0, "dynamic": 90.0, "leaders_1": 1.0, "leaders_2": 0.0, "leaders_3": 0.0,
+            "leaders_votes": 1.0, "others_1": 1.0, "others_2": 0.0, "others_3": 0.0, "others_votes": 1.0,
+            "quality": 8.0, "politics": "好", "party": "好", "criticised": False, "incident": False}
 
 
 def _visit(ids):

@@ -23,7 +23,7 @@ def _sha(content: dict) -> str:
 def test_shipped_presets_cover_the_seed_formulas():
     by_id = {p.id: p for p in presets.shipped_presets()}
     assert set(by_id) == {"sanlv-yifen-default", "sanlv-yifen-autumn-roster", "teacher-000-17", "township-000-7",
-                          "central-000-20", "evaluation-000-10", "appraisal-000-16"}
+                          "central-000-20", "evaluation-000-10", "appraisal-000-16", "appraisal-000-11"}
     for preset in by_id.values():
         content = json.loads(resource_path("presets", "scoring", f"{preset.id}.json").read_text(encoding="utf-8"))
         assert preset.hash == _sha(content) and preset.content == content

@@ -9,9 +9,9 @@ from ui.pages.overview_page import OverviewPage
 
 def test_pages_in_chinese_and_no_others(window):
     assert window.page_titles() == ["学校概况", "班级", "学生", "教师", "任课", "考试设置", "考试成绩", "考试概览", "质量分析",
-                                    "质量目标", "报表", "课表", "工作量与常规", "控辍与记录", "学生帮扶", "数据交换", "评分方案",
+                                    "质量目标", "考核评估表", "报表", "课表", "工作量与常规", "控辍与记录", "学生帮扶", "数据交换", "评分方案",
                                     "设置"]
-    assert window.stack.count() == 18
+    assert window.stack.count() == 19
 
 
 def test_a_page_is_built_when_first_chosen(window):

@@ -71,3 +71,27 @@ def test_a_teacher_sees_their_schools_targets_only(demo_path, tasks, boxes, qapp
         page.close()
         shiboken6.delete(page)
         db.close()
+
+
+def test_township_sets_a_teachers_target_in_the_form(demo_path, tasks, boxes, qapp, qtbot):
+    page, db = _page(demo_path, "admin", tasks, qtbot)
+    try:
+        dialog = TargetDialog(page.session, page)
+        dialog.school_box.setCurrentIndex(dialog.school_box.findText("青山镇中心小学"))
+        assert dialog.teacher_box.itemText(0) == "学校的目标(不分解到教师)"
+        dialog.teacher_box.setCurrentIndex(dialog.teacher_box.findData("QSZ01009"))
+        dialog.subject_box.setCurrentIndex(dialog.subject_box.findText("语文"))
+        dialog.metric_box.setCurrentIndex(dialog.metric_box.findText("平均分"))
+        dialog.target_edit.setText("82")
+        if os.environ.get("SCHOOLQ_SCREENSHOTS"):
+            dialog.show()
+            qtbot.wait(20)
+            dialog.grab().save(os.path.join(os.environ["SCHOOLQ_SCREENSHOTS"], "target_dialog.png"))
+        dialog.accept()
+        assert dialog.result() == TargetDialog.DialogCode.Accepted
+        page.reload()
+        assert "邓梓" in column_texts(page.table, "教师")
+    finally:
+        page.close()
+        shiboken6.delete(page)
+        db.close()

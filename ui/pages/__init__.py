@@ -7,6 +7,7 @@ from ui.pages.classes_page import ClassesPage
 from ui.pages.exam_overview_page import ExamOverviewPage
 from ui.pages.exams_page import ExamsPage
 from ui.pages.exchange_page import ExchangePage
+from ui.pages.item_sheets_page import ItemSheetsPage
 from ui.pages.marks_page import MarksPage
 from ui.pages.overview_page import OverviewPage
 from ui.pages.page import Page
@@ -35,6 +36,7 @@ PAGES: list[type[Page]] = [
     QualityPage,
     TownshipScorePage,
     TargetsPage,
+    ItemSheetsPage,
     ReportsPage,
     TimetablePage,
     WorkloadPage,

@@ -8,9 +8,9 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
-from app.queries.roster import list_schools
+from app.queries.roster import list_schools, list_teachers
 from app.reports import write_report
-from app.reports.targets import build_letter, difference_text
+from app.reports.targets import build_letter, build_teacher_letter, difference_text
 from app.services.exams import list_exams
 from app.services.subjects import list_subjects
 from app.services.targets import METRICS, delete_target, import_targets, list_targets, set_targets, target_text
@@ -37,8 +37,12 @@ class TargetDialog(QDialog):
         layout = QVBoxLayout(self)
         self.form = ProblemForm()
         self.school_box = QComboBox()
-        for school in list_schools(session.db):
+        self.schools = list_schools(session.db)
+        for school in self.schools:
             self.school_box.addItem(school["name"], school["code"])
+        self.teacher_box = QComboBox()
+        self.school_box.currentIndexChanged.connect(lambda _i: self._offer_teachers())
+        self._offer_teachers()
         self.grade_box = QComboBox()
         self.grade_box.addItem(self.tr("全校"), None)
         for grade in range(1, 10):
@@ -55,16 +59,28 @@ class TargetDialog(QDialog):
         self.note_edit = QLineEdit()
         for field, label, widget in (("school", self.tr("学校"), self.school_box), ("grade", self.tr("年级"), self.grade_box),
                                      ("subject", self.tr("学科"), self.subject_box), ("metric", self.tr("指标"), self.metric_box),
-                                     ("target", self.tr("目标值"), self.target_edit), ("note", self.tr("说明"), self.note_edit)):
+                                     ("target", self.tr("目标值"), self.target_edit), ("note", self.tr("说明"), self.note_edit),
+                                     ("teacher", self.tr("教师"), self.teacher_box)):
             self.form.add_field(field, label, widget)
         layout.addWidget(self.form)
         layout.addWidget(ok_cancel_buttons(self))
+
+    def _offer_teachers(self) -> None:
+        """Offer the chosen school's active teachers (or none: the school's own target)."""
+        self.teacher_box.clear()
+        self.teacher_box.addItem(self.tr("学校的目标(不分解到教师)"), None)
+        school = next((s["id"] for s in self.schools if s["code"] == self.school_box.currentData()), None)
+        for teacher in list_teachers(self.session.db, school) if school else []:
+            if not teacher["active"]:
+                continue
+            self.teacher_box.addItem(f"{teacher['name']}({teacher['staff_no']})", teacher["staff_no"])
 
     def accept(self) -> None:
         """Save the target; stay open and show the problems when it is refused."""
         row = {"school": self.school_box.currentData(), "grade": self.grade_box.currentData(),
                "subject": self.subject_box.currentData(), "metric": self.metric_box.currentData(),
-               "target": self.target_edit.text(), "note": self.note_edit.text()}
+               "target": self.target_edit.text(), "note": self.note_edit.text(),
+               "teacher": self.teacher_box.currentData()}
         try:
             self.session.write(set_targets, [row])
         except Exception as exc:  # noqa: BLE001 - problems and refusals are shown in Chinese
@@ -122,6 +138,7 @@ class TargetsPage(Page):
             Column("grade", self.tr("年级"), lambda r: self.tr("{g}年级").format(g=r["grade"]) if r["grade"]
                    else self.tr("全校"), lambda r: r["grade"] or 0, centered=True),
             Column("subject", self.tr("学科"), lambda r: r["subject"] or self.tr("各学科"), centered=True),
+            Column("teacher", self.tr("教师"), lambda r: r.get("teacher_name") or "", centered=True),
             Column("metric", self.tr("指标"), field_text("metric_name"), centered=True),
             Column("target", self.tr("目标"), lambda r: target_text(r["metric"], r["target"]), lambda r: r["target"],
                    centered=True),
@@ -231,16 +248,19 @@ class TargetsPage(Page):
             n=result["rows"], a=result["added"], c=result["changed"]))
 
     def print_letter(self) -> None:
-        """Write the chosen target's school's 教学质量目标责任书 as a PDF."""
+        """Write the 教学质量目标责任书 of the chosen target's school (or teacher, for a teacher's target) as a PDF."""
         chosen = self.selected()
         if chosen is None:
             return
-        default = Path.home() / f"{chosen['school_name']}教学质量目标责任书.pdf"
+        party = chosen["teacher_name"] if chosen.get("teacher_id") else chosen["school_name"]
+        default = Path.home() / f"{party}教学质量目标责任书.pdf"
         name, _ = QFileDialog.getSaveFileName(self, self.tr("保存责任书"), str(default), self.tr("PDF 文件 (*.pdf)"))
         if not name:
             return
         try:
-            path = write_report(build_letter(self.session.db, chosen["school_code"]), name)
+            report = build_teacher_letter(self.session.db, chosen["teacher_staff_no"]) if chosen.get("teacher_id") \
+                else build_letter(self.session.db, chosen["school_code"])
+            path = write_report(report, name)
         except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
             show_error(self, exc)
             return
