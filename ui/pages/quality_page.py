@@ -505,7 +505,7 @@ class QualityPage(Page):
                 rows.append({**cls, "school_code": check["school_code"], "school_name": check["school_name"],
                              "grade": check["grade"], "mean_spread": check["mean_spread"],
                              "sd_spread": check["sd_spread"], "flagged": check["flagged"], "verdict": verdict})
-        _show(self.balance_table, self.balance_model, rows, balance_columns(schools=several))
+        _show(self.balance_table, self.balance_model, rows, balance_columns(schools=several), self.session.tasks)
         flagged = [c for c in self._keep(data.balance, subject=False) if c["flagged"]]
         spec = data.preset.content.get("balance", {})
         self.balance_note.setText(self.tr(
