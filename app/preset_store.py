@@ -2,12 +2,17 @@
 same way (the CLI `schoolq preset …` and the GUI's 评分与规则方案 page call these functions).
 
 Kinds: the scoring kinds of app.stats.presets (三率一分 with the exam limits, 篇17 teacher score, 篇7
-township score, 篇20 central school) and the rule sets of app.presets (timetable, workload,
-observation, routine, records). Shipped presets are read-only; a named copy lives in table scoring_preset
+township score, 篇20 central school), the rule sets of app.presets (timetable, workload,
+observation, routine, records) and the curriculum plans (app.timetable.plans). Shipped presets are
+read-only; a named copy lives in table scoring_preset
 (any kind), and editing a copy makes it the next version (the version is part of its content, so
 its hash changes too). The preset in force is, for a scoring kind, the choice in meta; for a rule
 set, the database's copy in preset_setting (app.presets.effective), so putting a rule-set copy in
 force writes its content there.
+
+A curriculum plan is kept per school, line by line (课表 → 课程计划, app.timetable.plans): the store
+lists the shipped plans and every school's own copy (with the hash of what it holds now) and
+shows them, but copying, editing and putting one in force happen there, per school.
 
 A township's config package carries its copies and the preset in force of every kind down
 (`township_presets`, `apply_township_presets`); the school then shows them as the township's and
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 import copy as copying
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
 
@@ -25,13 +30,14 @@ from app.db.writes import Actor, delete_row, insert_row, new_id, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError, invalid
 from app.preset_names import display_name
 from app.preset_fields import editable_fields, field_of, label_of, parse_value
-from app.presets import (FILES, KIND_NAMES, Preset, canonical_json, content_hash, effective, make_preset,
-                         prescribed_by, require_not_prescribed, shipped, write_setting)
-from app.services.schools import set_meta
+from app.presets import (CURRICULUM, DEFAULT_CURRICULUM, FILES, KIND_NAMES, Preset, canonical_json, content_hash,
+                         effective, make_preset, prescribed_by, require_not_prescribed, shipped, shipped_curricula,
+                         write_setting)
+from app.services.schools import get_meta, set_meta
 from app.stats import presets as scoring
 
 RULE_KINDS = tuple(FILES)
-ALL_KINDS = {**scoring.KINDS, **KIND_NAMES}
+ALL_KINDS = {**scoring.KINDS, **KIND_NAMES, CURRICULUM: "课程计划"}
 ORIGIN_NAMES = {"shipped": "程序自带", "own": "本库", "township": "乡镇下发"}
 
 
@@ -58,6 +64,8 @@ class Entry:
 
 
 def _shipped_of(kind: str) -> list[Preset]:
+    if kind == CURRICULUM:
+        return shipped_curricula()
     if kind in RULE_KINDS:
         return [make_preset(shipped(kind), kind)]
     return [p for p in scoring.shipped_presets() if p.kind == kind]
@@ -69,8 +77,31 @@ def _copies(db: Database, kind: str | None = None) -> list[tuple[Preset, str | N
     return [(make_preset(json.loads(r["content"]), r["kind"], scope="database"), r["origin"]) for r in rows]
 
 
+def _school_curricula(db: Database) -> list[Preset]:
+    """Return the schools' own curriculum plans, each as a preset named with its school."""
+    from app.timetable.plans import school_plans
+
+    names = dict(db.execute("SELECT id, name FROM school").fetchall())
+    own = [plan for plan in school_plans(db, list(names)).values() if plan.plan_id]
+    return [replace(plan.preset(), name=f"{plan.name}({names[plan.school_id]})")
+            for plan in sorted(own, key=lambda p: names[p.school_id])]
+
+
+def _own_school_curriculum(db: Database) -> Preset | None:
+    """Return a school database's own curriculum plan, None elsewhere or when it follows a shipped one."""
+    from app.timetable.plans import school_plan
+
+    code = get_meta(db, "school_code") if get_meta(db, "kind", "school") == "school" else None
+    row = db.execute("SELECT id, name FROM school WHERE code = ?", [code]).fetchone() if code else None
+    plan = school_plan(db, row[0]) if row else None
+    return replace(plan.preset(), name=f"{plan.name}({row[1]})") if plan is not None and plan.plan_id else None
+
+
 def active(db: Database, kind: str) -> Preset:
-    """Return the preset of `kind` in force for the database. Raises KeyError for an unknown kind."""
+    """Return the preset of `kind` in force for the database (curriculum: a school database's own
+    plan, else the default shipped plan). Raises KeyError for an unknown kind."""
+    if kind == CURRICULUM:
+        return _own_school_curriculum(db) or next(p for p in shipped_curricula() if p.id == DEFAULT_CURRICULUM)
     if kind in RULE_KINDS:
         return effective(db, kind)
     if kind not in scoring.KINDS:
@@ -89,12 +120,14 @@ def catalogue(db: Database, kind: str | None = None) -> list[Entry]:
         current = active(db, each)
         township = prescribed_by(db, each)
         listed = [(p, None) for p in _shipped_of(each)] + _copies(db, each)
+        if each == CURRICULUM:
+            listed = [(p, None) for p in _shipped_of(each) + _school_curricula(db)]
         if each in RULE_KINDS and not any(p.hash == current.hash for p, _ in listed):
             row = db.execute("SELECT origin FROM preset_setting WHERE kind = ? AND school_id IS NULL", [each]).fetchone()
             listed.append((current, row[0] if row else None))
         for preset, origin in listed:
             where = "shipped" if preset.shipped else ("township" if origin else "own")
-            in_force = preset.id == current.id and preset.hash == current.hash
+            in_force = preset.id == current.id and preset.hash == current.hash or preset.scope == "school"
             out.append(Entry(preset, where, origin, in_force, township if in_force else None))
     return out
 
@@ -114,6 +147,11 @@ def _require_admin(actor: Actor) -> None:
         raise PermissionDenied("只有管理员可以修改评分与规则方案。")
 
 
+def _require_not_curriculum(preset: Preset) -> None:
+    if preset.kind == CURRICULUM:
+        raise invalid("课程计划按学校调整:请在“课表”页点“课程计划…”,从预设复制本校课程计划后逐行修改。", "preset")
+
+
 def _name_taken(db: Database, name: str, other_than: str | None = None) -> bool:
     if db.execute("SELECT 1 FROM scoring_preset WHERE name = ? AND id != IFNULL(?, '')", [name, other_than]).fetchone():
         return True
@@ -128,6 +166,7 @@ def copy_preset(db: Database, actor: Actor, preset_id: str, name: str) -> Preset
     """
     _require_admin(actor)
     source = find(db, preset_id).preset
+    _require_not_curriculum(source)
     name = (name or "").strip()
     if not name:
         raise invalid("请为新的方案起一个名称。", "name")
@@ -190,6 +229,7 @@ def edit_preset(db: Database, actor: Actor, preset_id: str, changes: dict[str, o
     _require_admin(actor)
     entry = find(db, preset_id)
     preset = entry.preset
+    _require_not_curriculum(preset)
     if preset.shipped:
         raise invalid(f"“{display_name(preset.name)}”是程序自带的方案,不能修改;请先复制一份再改。", "preset")
     if entry.origin == "township" and actor.role != "township_admin":
@@ -273,6 +313,7 @@ def activate(db: Database, actor: Actor, preset_id: str) -> Preset:
     """
     _require_admin(actor)
     preset = find(db, preset_id).preset
+    _require_not_curriculum(preset)
     require_not_prescribed(db, actor, preset.kind)
     with db.atomic():
         if preset.kind in scoring.KINDS:
@@ -290,11 +331,13 @@ def activate(db: Database, actor: Actor, preset_id: str) -> Preset:
 def township_presets(db: Database) -> dict:
     """Return what a township's config package carries of its presets: every named copy (`copies`,
     rows of scoring_preset) and the preset in force of every kind (`active`: kind, id, version,
-    hash and the whole content)."""
+    hash and the whole content) but the curriculum, whose plans the package carries per school."""
     copies = [{k: v for k, v in dict(r).items() if k not in ("created_at", "updated_at")}
               for r in db.query("SELECT * FROM scoring_preset ORDER BY name")]
     chosen = []
     for kind in ALL_KINDS:
+        if kind == CURRICULUM:
+            continue
         preset = active(db, kind)
         chosen.append({"kind": kind, "id": preset.id, "version": preset.version, "hash": preset.hash,
                        "content": preset.content})
@@ -342,9 +385,3 @@ def apply_township_presets(db: Database, actor: Actor, carried: dict, township_c
         set_meta(db, actor, f"preset_township.{kind}", township_code)
         prescribed += 1
     return {"added": added, "changed": changed, "prescribed": prescribed}
-
-
-def stamp_text(preset: Preset) -> str:
-    """Return the line an output prints for the preset it used: its Chinese name, version and the
-    first 12 characters of its hash."""
-    return f"{preset.name}(第 {preset.version} 版,校验码 {preset.hash[:12]})"

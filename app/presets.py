@@ -30,6 +30,8 @@ FILES = {"timetable": "timetable.json", "workload": "workload.json", "observatio
 KIND_NAMES = {"timetable": "课表检查规则", "workload": "工作量系数与标准", "observation": "听课评价表与听课任务",
               "routine": "教学常规评分表", "records": "作业、家访、集体备课与学业档案要求"}
 SCOPES = ("shipped", "database", "school")
+CURRICULUM = "curriculum"
+DEFAULT_CURRICULUM = "curriculum-zhejiang-2023"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,14 @@ def shipped(kind: str) -> dict:
     return read_shipped(FILES[kind])
 
 
+def shipped_curricula() -> list[Preset]:
+    """Return the shipped curriculum plans (resources/presets/curriculum/*.json) as presets of kind
+    "curriculum", the default plan first."""
+    found = [make_preset(json.loads(path.read_text(encoding="utf-8")), CURRICULUM)
+             for path in sorted(resource_path("presets", "curriculum").glob("*.json"))]
+    return sorted(found, key=lambda p: p.id != DEFAULT_CURRICULUM)
+
+
 def _from_row(kind: str, row) -> Preset:
     content = json.loads(row["content"])
     return Preset(id=row["preset_id"], kind=kind, name=str(content.get("name", row["preset_id"])), content=content,
@@ -129,11 +139,8 @@ def presets_used(db: Database) -> list[dict]:
         record = active_preset(db, kind).record()
         found[(record["kind"], record["id"], record["sha256"], None)] = record
     for school_id, plan in school_plans(db, list(schools)).items():
-        scope = "school" if plan.plan_id else "shipped"
-        record = {"kind": "curriculum", "id": plan.preset_id, "name": plan.name, "version": plan.version,
-                  "sha256": plan.preset_hash, "scope": scope}
-        code = schools[school_id] if scope == "school" else None
-        found[("curriculum", plan.preset_id, plan.preset_hash, code)] = {**record, **({"school": code} if code else {})}
+        code = schools[school_id] if plan.plan_id else None
+        found[(CURRICULUM, plan.preset_id, plan.preset_hash, code)] = plan.record(code)
     for kind in FILES:
         for school_id, preset in effective_many(db, kind, list(schools) or []).items():
             code = schools[school_id] if preset.scope == "school" else None

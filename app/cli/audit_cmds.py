@@ -3,7 +3,7 @@ the program? Exit 0 when all is as the program recorded it, 2 with what was chan
 from __future__ import annotations
 
 from app.cli.common import command, emit_json, with_db
-from app.services.audit import verify
+from app.services.audit import check
 
 _SHOWN = 20
 
@@ -19,13 +19,13 @@ def register(sub) -> None:
 def cmd_verify(args) -> int:
     """Check the audit record; return 0 when whole and nothing was changed outside, else 2."""
     with with_db(args, write=False) as session:
-        findings = verify(session.db)
-        entries = session.db.execute("SELECT COUNT(*) FROM change_log").fetchone()[0]
+        result = check(session.db)
+    findings = result.findings
     if args.json:
-        emit_json({"ok": not findings, "entries": entries, "findings": findings})
-        return 2 if findings else 0
-    if not findings:
-        print(f"审计记录完整:{entries} 条修改记录都由本程序做出并已串联签名,没有发现程序之外的改动。")
+        emit_json(result.to_dict())
+        return 0 if result.ok else 2
+    if result.ok:
+        print(f"审计记录完整:{result.entries} 条修改记录都由本程序做出并已串联签名,没有发现程序之外的改动。")
         return 0
     print(f"发现 {len(findings)} 个问题:")
     for finding in findings:

@@ -19,6 +19,7 @@ from app.errors import invalid
 from app.services.audit import chain_head, sign_session_end
 from app.services.keys import new_recovery_code, own_key
 from app.services.passphrases import check_new_passphrase
+from app.services.schools import school_by_code
 from app.services.users import actor_for, login
 
 
@@ -65,6 +66,12 @@ def add_user_argument(parser) -> None:
 
 def add_json_argument(parser) -> None:
     parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+
+
+def school_id_of(db: Database, code: str | None) -> str | None:
+    """Return the id of the school with the code `code` (--school), None without a code.
+    Raises NotFound for an unknown code."""
+    return school_by_code(db, code)["id"] if code else None
 
 
 def passphrase(prompt: str = "管理员口令:", confirm: bool = False) -> str:
@@ -174,3 +181,26 @@ def report_plan(plan, dry_run: bool, rows: int | None = None) -> int:
 def emit_json(value: object) -> None:
     """Print `value` as UTF-8 JSON (Chinese kept readable)."""
     print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def listed(args, rows: list, empty: str) -> bool:
+    """Print `rows` as JSON when --json was given, or `empty` when there are none; return True when
+    that is all the command prints (its listing is left for it to print otherwise)."""
+    if args.json:
+        emit_json(rows)
+        return True
+    if not rows:
+        print(empty)
+        return True
+    return False
+
+
+def list_command(args, read: Callable[[Database], list], empty: str, line: Callable[[dict], str]) -> int:
+    """Print what `read(db)` lists, the database opened read-only: as JSON with --json, `empty` when
+    there is nothing, else `line(row)` for every row; return the exit code 0."""
+    with with_db(args, write=False) as session:
+        rows = read(session.db)
+    if not listed(args, rows, empty):
+        for row in rows:
+            print(line(row))
+    return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import command, emit_json, with_db
+from app.cli.common import command, emit_json, listed, with_db
 from app.services import exams
 from app.services.exam_limits import exam_limit_warnings
 
@@ -67,11 +67,7 @@ def cmd_list(args) -> int:
     """List the exams, newest first, as text or JSON. Returns the exit code."""
     with with_db(args, write=False) as session:
         rows = exams.list_exams(session.db, args.term)
-    if args.json:
-        emit_json(rows)
-        return 0
-    if not rows:
-        print("没有考试。")
+    if listed(args, rows, "没有考试。"):
         return 0
     for row in rows:
         grades = "、".join(f"{g}年级" for g in row["grades"])

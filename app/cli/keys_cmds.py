@@ -1,15 +1,12 @@
 """`schoolq keys …`: the database's signing key (fingerprint, public key file) and the keys it trusts."""
 from __future__ import annotations
 
-
-from app.cli.common import command, emit_json, with_db
-from app.packages.registration_sheet import write_recovery_sheet, write_registration_sheet
+from app.cli.common import command, emit_json, list_command, with_db
+from app.packages.registration_sheet import key_card, write_recovery_sheet, write_registration_sheet
 from app.packages.sealing import write_identity
-from app.packages.signing import own_key, write_public_key
+from app.packages.signing import write_public_key
 from app.packages.trust import list_trusted
-from app.queries.roster import database_kind
 from app.services.keys import new_recovery_code
-from app.services.schools import get_meta
 
 
 def register(sub) -> None:
@@ -32,24 +29,15 @@ def register(sub) -> None:
     command(group, "trusted", cmd_trusted, json=True, help="列出本数据库已登记(信任)的学校或乡镇公钥")
 
 
-def _owner(db) -> str:
-    kind = database_kind(db)
-    code = get_meta(db, {"school": "school_code", "township": "township_code"}.get(kind, "county_code"))
-    names = {"school": "学校", "township": "乡镇", "county": "县"}
-    return f"{names.get(kind, kind)} {code or ''}".strip()
-
-
 def cmd_fingerprint(args) -> int:
     """Print this database's key fingerprint; return the exit code."""
     with with_db(args, write=False) as session:
-        db = session.db
-        key = own_key(db)
-        owner = _owner(db)
+        card = key_card(session.db)
     if args.json:
-        emit_json({"owner": owner, "fingerprint": key["fingerprint"], "public_pem": key["public_pem"]})
+        emit_json(card.to_dict())
         return 0
-    print(f"{owner} 的签名密钥指纹:")
-    print(f"  {key['fingerprint']}")
+    print(f"{card.label()} 的签名密钥指纹:")
+    print(f"  {card.fingerprint}")
     print("请把这八组数字念给乡镇中心校核对(或打印出来签字存档)。")
     return 0
 
@@ -90,15 +78,7 @@ def cmd_age_identity(args) -> int:
 
 def cmd_trusted(args) -> int:
     """List the keys this database trusts; return the exit code."""
-    with with_db(args, write=False) as session:
-        rows = list_trusted(session.db)
-    if args.json:
-        emit_json([{k: r[k] for k in ("level", "code", "fingerprint", "active", "created_at")} for r in rows])
-        return 0
-    if not rows:
-        print("本数据库尚未登记任何学校或乡镇的公钥。")
     levels = {"school": "学校", "township": "乡镇"}
-    for row in rows:
-        state = "有效" if row["active"] else "已停用"
-        print(f"{levels[row['level']]} {row['code']}  {row['fingerprint']}  {state}  登记于 {row['created_at']}")
-    return 0
+    return list_command(args, list_trusted, "本数据库尚未登记任何学校或乡镇的公钥。", lambda row: (
+        f"{levels[row['level']]} {row['code']}  {row['fingerprint']}  {'有效' if row['active'] else '已停用'}"
+        f"  登记于 {row['created_at']}"))

@@ -5,12 +5,11 @@ Exit code 0 when the file was written (or a --dry-run found no problem), 2 when 
 """
 from __future__ import annotations
 
-from app.cli.common import add_sheet_arguments, command, emit_json, report_plan, with_db
+from app.cli.common import add_sheet_arguments, command, emit_json, report_plan, school_id_of, with_db
 from app.errors import Problem
 from app.importing.workbook import NotAWorkbook
 from app.marks.reading import read_marks
 from app.marks.writing import import_marks
-from app.services.schools import school_by_code
 
 _SHOWN_UPDATES = 20
 
@@ -31,7 +30,7 @@ def cmd_import_marks(args) -> int:
     """Check a marks file and, unless refused or --dry-run, import it; return the exit code."""
     with with_db(args, write=not args.dry_run) as session:
         db = session.db
-        school_id = school_by_code(db, args.school)["id"] if args.school else None
+        school_id = school_id_of(db, args.school)
         try:
             if args.dry_run:
                 plan, result = read_marks(db, args.file, args.exam, school_id=school_id), None

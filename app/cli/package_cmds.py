@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import sys
 
-from app.cli.common import command, emit_json, with_db
+from app.cli.common import command, emit_json, list_command, with_db
 from app.packages.config import NeedsConfirmation, import_config
 from app.packages.export import export_package, list_exports
 from app.packages.format import PackageRefused
 from app.packages.sealing import read_identity
-from app.packages.signing import fingerprint_of_pem, public_key_from_pem
-from app.packages.verify import check_signature, open_package
+from app.packages.verify import check_file
 
 
 def register(sub) -> None:
@@ -57,28 +56,22 @@ def cmd_verify(args) -> int:
     """Check a package file (structure, hashes, signature; an encrypted one decrypted with --identity);
     return 0 when it verifies, else 2."""
     try:
-        package = open_package(args.file, read_identity(args.identity) if args.identity else None)
-        embedded = fingerprint_of_pem(package.key_pem)
+        registered = None
         if args.pubkey:
             with open(args.pubkey, "rb") as handle:
-                key = public_key_from_pem(handle.read())
-        else:
-            key = public_key_from_pem(package.key_pem)
-        check_signature(package, key)
+                registered = handle.read()
+        result = check_file(args.file, read_identity(args.identity) if args.identity else None, registered)
     except PackageRefused as exc:
         if args.json:
-            emit_json({"ok": False, "code": exc.code, "reason": exc.reason})
+            emit_json(exc.to_dict())
         else:
             print(f"校验失败:{exc.reason}")
             if exc.code == "encrypted":
                 print("校验加密的数据包:加 --identity 指定乡镇的解密身份文件(schoolq keys age-identity 导出)。")
         return 2
-    m = package.manifest
-    info = {"ok": True, "sender": m.sender, "term": m.term_code, "sequence": m.sequence, "kind": m.kind,
-            "created_at": m.created_at, "fingerprint": m.fingerprint, "embedded_key_fingerprint": embedded,
-            "checked_with": "registered" if args.pubkey else "embedded", "members": m.members}
+    m = result.manifest
     if args.json:
-        emit_json(info)
+        emit_json(result.to_dict())
         return 0
     print(f"校验通过:{m.describe()},制作于 {m.created_at}")
     print(f"签名密钥指纹:{m.fingerprint}")
@@ -89,17 +82,9 @@ def cmd_verify(args) -> int:
 
 def cmd_list(args) -> int:
     """List the packages this database exported; return the exit code."""
-    with with_db(args, write=False) as session:
-        rows = list_exports(session.db)
-    if args.json:
-        emit_json(rows)
-        return 0
-    if not rows:
-        print("本数据库还没有导出过数据包。")
-    for row in rows:
-        state = "已写出并校验" if row["status"] == "written" else "未完成(序号已作废)"
-        print(f"第 {row['sequence']} 号  {row['file_name']}  {row['created_at']}  {state}")
-    return 0
+    return list_command(args, list_exports, "本数据库还没有导出过数据包。", lambda row: (
+        f"第 {row['sequence']} 号  {row['file_name']}  {row['created_at']}  "
+        f"{'已写出并校验' if row['status'] == 'written' else '未完成(序号已作废)'}"))
 
 
 def cmd_import_config(args) -> int:

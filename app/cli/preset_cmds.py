@@ -14,8 +14,9 @@ from app.errors import Problem, ValidationError, invalid
 from app.preset_fields import describe_value, editable_fields, label_of
 from app.preset_names import display_name, readable
 from app.preset_sheet import changes_text, read_changes, write_sheet
-from app.preset_store import ALL_KINDS, ORIGIN_NAMES, Entry, activate, catalogue, copy_preset, edit_from_content, \
-    edit_preset, find
+from app.preset_store import (ALL_KINDS, CURRICULUM, ORIGIN_NAMES, Entry, activate, catalogue, copy_preset,
+                              edit_from_content, edit_preset, find)
+from app.timetable.plans import format_band, preset_plan
 
 
 def register(sub) -> None:
@@ -85,9 +86,15 @@ def cmd_show(args) -> int:
     print(f"{display_name(p.name)}({ALL_KINDS[p.kind]})  编号 {p.id}  第 {p.version} 版  校验码 {p.hash}")
     print(f"来源:{_origin(entry)}{'  在用' if entry.active else ''}")
     print(f"依据:{readable(p.content.get('source', ''))}")
-    rows = [[label_of(p.kind, p.content, path), describe_value(f, value), path]
-            for path, f, value in editable_fields(p.kind, p.content)]
-    print(format_table(["项目", "数值", "字段"], rows, 9))
+    if p.kind == CURRICULUM:
+        lines = [[line.name, "  ".join(f"{g}年级 {format_band(line.hours[g])}" for g in sorted(line.hours))]
+                 for line in preset_plan(p.content).lines]
+        print(format_table(["科目", "每周课时"], lines, 9))
+        print("课程计划按学校调整:在“课表”页点“课程计划…”,或用 schoolq timetable plan 查看本校执行的计划。")
+    else:
+        rows = [[label_of(p.kind, p.content, path), describe_value(f, value), path]
+                for path, f, value in editable_fields(p.kind, p.content)]
+        print(format_table(["项目", "数值", "字段"], rows, 9))
     if args.xlsx:
         print(f"已写出表格:{args.xlsx}")
     return 0

@@ -13,7 +13,7 @@ from app.records.homework import homework_summary, record_homework_days
 from app.records.homework_import import read_homework
 from app.records.prep import group_cadence, record_sessions
 from app.records.records_import import read_sessions, read_visits
-from app.records.retention import RetentionRow, retention
+from app.records.retention import retention
 from app.records.visits import record_visits, visit_summary
 from app.services.schools import get_meta, school_by_code
 
@@ -58,13 +58,6 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.2f}%"
 
 
-def _row_json(row: RetentionRow) -> dict:
-    out = row.to_dict()
-    return {"school_code": out["school_code"], "school_name": out["school_name"], "grade": out["grade"],
-            "intake": out["intake"], "transferred_out": out["transferred_out"], "base": out["base"],
-            "left": out["left"], "retention_rate": out["retention_rate"], "loss_rate": out["loss_rate"]}
-
-
 def cmd_retention(args) -> int:
     """Print the retention table (or JSON: one row per school, and per grade with --grades).
     Returns the exit code; refuses (2) a bad date, year or school code."""
@@ -77,13 +70,10 @@ def cmd_retention(args) -> int:
     with with_db(args, write=False) as session:
         school_id = school_by_code(session.db, args.school)["id"] if args.school else None
         result = retention(session.db, school_id=school_id, year_code=args.year, as_of=as_of)
-    rows = [*result.schools, *(result.grades if args.grades else [])]
-    rows.sort(key=lambda r: (r.school_code, r.grade or 0))
     if args.json:
-        emit_json({"year": result.year_code, "intake_day": result.intake_day, "as_of": result.as_of,
-                   "rows": [{**_row_json(r), "level": "grade" if r.grade else "school"} for r in rows],
-                   "left": [{k: v for k, v in p.items() if k not in ("school_id", "pupil_id")} for p in result.left]})
+        emit_json(result.to_dict(args.grades))
         return 0
+    rows = result.rows(args.grades)
     print(f"{result.year_code} 学年控辍保学:秋季开学({result.intake_day})在籍为基数,统计至 {result.as_of}。")
     headers = ["学校", "年级", "开学在籍", "转出", "基数", "流失", "巩固率", "流失率"]
     table = [[r.school_name, "全校" if r.grade is None else f"{r.grade}年级", str(r.intake), str(r.transferred_out),

@@ -5,10 +5,9 @@ Exit code 0 when the file was written (or a --dry-run found no problem), 2 when 
 """
 from __future__ import annotations
 
-from app.cli.common import add_sheet_arguments, command, emit_json, report_plan, with_db, write_plan
+from app.cli.common import add_sheet_arguments, command, emit_json, report_plan, school_id_of, with_db, write_plan
 from app.importing.roster import apply_roster, read_roster
 from app.importing.teachers import apply_teachers, read_teachers
-from app.services.schools import school_by_code
 
 
 def register(sub) -> None:
@@ -35,7 +34,7 @@ def cmd_import_teachers(args) -> int:
 def _run(args, read, apply, unit: str) -> int:
     with with_db(args, write=not args.dry_run) as session:
         db = session.db
-        school_id = school_by_code(db, args.school)["id"] if args.school else None
+        school_id = school_id_of(db, args.school)
         plan = read(db, args.file, school_id=school_id)
         written = write_plan(session, plan, apply, args.dry_run)
     if args.json:

@@ -80,8 +80,7 @@ def cmd_import_support(args) -> int:
                               dry_run=args.dry_run)
     summary = plan.summary()
     if args.json:
-        emit_json({**summary, "written": plan.written, "problems": [p.to_dict() for p in plan.problems],
-                   "warnings": [p.to_dict() for p in plan.warnings]})
+        emit_json(plan.to_dict())
         return 2 if plan.problems else 0
     verb = "已" if plan.written else "将"
     print(f"{verb}导入辅导记录 {summary['tutoring']} 条(学生 {summary['tutoring_pupils']} 人次,"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.cli.common import command, emit_json, with_db
+from app.cli.common import command, emit_json, listed, school_id_of, with_db
 from app.cli.stats_cmds import format_table
 from app.errors import invalid
 from app.reports.targets import build_letter, build_teacher_letter
@@ -86,13 +86,9 @@ def _rows_text(rows: list[dict], results: bool) -> list[list[str]]:
 def cmd_list(args) -> int:
     """Print the current term's targets. Returns the exit code."""
     with with_db(args, write=False) as session:
-        school_id = school_by_code(session.db, args.school)["id"] if args.school else None
+        school_id = school_id_of(session.db, args.school)
         rows = list_targets(session.db, school_id=school_id)
-    if args.json:
-        emit_json(rows)
-        return 0
-    if not rows:
-        print("本学期还没有质量目标。")
+    if listed(args, rows, "本学期还没有质量目标。"):
         return 0
     print(format_table(["学校", "年级", "学科", "指标", "目标"], _rows_text(rows, False), 99))
     return 0
@@ -112,11 +108,7 @@ def cmd_results(args) -> int:
         rows = target_results(db, exam["id"], school_ids=school_ids, baseline_id=baseline)
     if args.missed:
         rows = [r for r in rows if r["status"] == "未完成"]
-    if args.json:
-        emit_json(rows)
-        return 0
-    if not rows:
-        print("没有可对照的质量目标。" if not args.missed else "目标都已完成。")
+    if listed(args, rows, "没有可对照的质量目标。" if not args.missed else "目标都已完成。"):
         return 0
     print(format_table(["学校", "年级", "学科", "指标", "目标", "实际", "完成情况"], _rows_text(rows, True), 99))
     return 0

@@ -2,9 +2,12 @@
 timetable check / plan / print, import-timetable, workload, observations, routine."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from app.cli import generate_cmds
 from app.cli.common import (add_school_argument, add_sheet_arguments, add_term_argument, command, emit_json,
-                              report_plan, with_db, write_plan)
+                            report_plan, school_id_of, with_db, write_plan)
 from app.errors import invalid
 from app.routine.checks import LINKS, routine_summary
 from app.routine.observations import observation_progress
@@ -15,6 +18,8 @@ from app.timetable.plans import copy_preset, format_band, school_plan
 from app.validation.classnames import name_key
 from app.validation.text import parse_date
 from app.workload.compute import STATUS_NAMES, teacher_workloads
+
+_T = TypeVar("_T")
 
 
 def register(sub) -> None:
@@ -74,16 +79,17 @@ def register(sub) -> None:
     add_term_argument(p)
 
 
-def _school_id(db, code: str | None) -> str | None:
-    return school_by_code(db, code)["id"] if code else None
+def _read(args, read: Callable[..., _T], **options: object) -> _T:
+    """Return `read(db, school_id=…, term=…, **options)` on the database opened read-only: the school
+    --school names (None: every school) and the term --term names (the current one without)."""
+    with with_db(args, write=False) as session:
+        db = session.db
+        return read(db, school_id=school_id_of(db, args.school), term=term_by_code(db, args.term), **options)
 
 
 def cmd_check(args) -> int:
     """schoolq timetable check: print the findings (a JSON list with --json)."""
-    with with_db(args, write=False) as session:
-        db = session.db
-        result = check_timetable(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
-                                 travel_minutes=args.travel_minutes)
+    result = _read(args, check_timetable, travel_minutes=args.travel_minutes)
     if args.json:
         emit_json([f.to_dict() for f in result.findings])
         return 0
@@ -107,7 +113,7 @@ def cmd_print(args) -> int:
 
     with with_db(args, write=False) as session:
         db = session.db
-        school_id = _school_id(db, args.school)
+        school_id = school_id_of(db, args.school)
         term = term_by_code(db, args.term)
         data = load_timetable(db, term, school_id)
         classes = {c.name: c.id for c in data.classes.values() if c.school_id == school_id}
@@ -159,9 +165,7 @@ def cmd_plan(args) -> int:
 
 def cmd_workload(args) -> int:
     """schoolq workload: every teacher's load against the standard, or the balance figures."""
-    with with_db(args, write=False) as session:
-        db = session.db
-        result = teacher_workloads(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
+    result = _read(args, teacher_workloads)
     if args.balance:
         balance = result.balance()
         if args.json:
@@ -205,10 +209,7 @@ def cmd_observations(args) -> int:
         as_of = parse_date(args.as_of) if args.as_of else None
     except ValueError:
         raise invalid(f"日期“{args.as_of}”无法识别,请写成 2026-11-16 的形式。") from None
-    with with_db(args, write=False) as session:
-        db = session.db
-        rows = observation_progress(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term),
-                                    as_of=as_of)
+    rows = _read(args, observation_progress, as_of=as_of)
     if args.json:
         emit_json([r.to_dict() for r in rows])
         return 0
@@ -223,9 +224,7 @@ def cmd_observations(args) -> int:
 
 def cmd_routine(args) -> int:
     """schoolq routine: the term's routine checks per teacher and per school."""
-    with with_db(args, write=False) as session:
-        db = session.db
-        summary = routine_summary(db, school_id=_school_id(db, args.school), term=term_by_code(db, args.term))
+    summary = _read(args, routine_summary)
     if args.json:
         emit_json(summary)
         return 0
@@ -244,7 +243,7 @@ def cmd_import_timetable(args) -> int:
 
     with with_db(args, write=not args.dry_run) as session:
         db = session.db
-        plan = read_timetable(db, args.file, school_id=_school_id(db, args.school))
+        plan = read_timetable(db, args.file, school_id=school_id_of(db, args.school))
         written = write_plan(session, plan, apply_timetable, args.dry_run)
     if args.json:
         emit_json({**plan.to_dict(), "written": written})

@@ -111,18 +111,18 @@ def cmd_register(args) -> int:
         result = register_key(session.db, session.actor, level=level, code=code, pem=pem, replace=args.replace,
                               name=args.name, school_type=args.type)
     if args.json:
-        emit_json({"level": level, "code": code.upper(), **result})
+        emit_json(result.to_dict())
         return 0
     what = "学校" if level == "school" else "乡镇"
     print(f"{what} {code.upper()} 的公钥指纹:")
-    print(f"  {result['fingerprint']}")
+    print(f"  {result.fingerprint}")
     print("请与对方电话核对这八组数字;不一致时不要导入它的数据包。")
-    if result["unchanged"]:
+    if result.unchanged:
         print("(这把密钥此前已登记,未作改动。)")
-    elif result["replaced"]:
-        print(f"已换用新密钥。旧密钥指纹:{result['replaced']}(已停用)")
-        print(f"            新密钥指纹:{result['fingerprint']}")
-    if result["created"]:
+    elif result.replaced:
+        print(f"已换用新密钥。旧密钥指纹:{result.replaced}(已停用)")
+        print(f"            新密钥指纹:{result.fingerprint}")
+    if result.created:
         print(f"已在本数据库中建立{what}“{args.name}”。")
     return 0
 

@@ -158,6 +158,14 @@ def get_row(db: Database, table: str, row_id: str) -> dict:
     return _readable(table, rows[0])
 
 
+def holder(db: Database, table: str, column: str, school_id: str, value: str, other_than: str | None) -> str | None:
+    """Return the name of the row of `table` in the school whose `column` (a 学籍号, a 工号: unique
+    within a school) is `value`, unless it is the row `other_than` itself; None when there is none."""
+    row = db.execute(f"SELECT id, name FROM [{table}] WHERE school_id = ? AND [{column}] = ?",
+                     [school_id, value]).fetchone()
+    return row[1] if row and row[0] != other_than else None
+
+
 def row_exists(db: Database, table: str, row_id: str) -> bool:
     """Return True when `table` has a row with id `row_id`."""
     where, args = _where_id(table, row_id)

@@ -23,7 +23,7 @@ from app.errors import Problem, invalid
 from app.importing.plan import ImportPlan, PlannedRow, column_of, each_row, school_known, start_row
 from app.importing.target_school import SchoolResolver
 from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, date_value, read_tables,
-                                    sort_problems, year_month)
+                                    month_or_date, sort_problems)
 from app.progress import CancelCheck, Progress, scaled
 from app.services.classes import create_class
 from app.services.permissions import require_roster_write
@@ -258,18 +258,17 @@ class _Planner:
         (or the stored date) when they agree; otherwise it is a problem."""
         if cell is None:
             return None
-        value = date_value(cell)
-        month_only = year_month(value)
+
+        def known() -> dt.date | None:
+            if id_number and id_problem(id_number) is None:
+                return birth_date_of(id_number)
+            if existing and existing["birth_date"]:
+                return dt.date.fromisoformat(existing["birth_date"])
+            return None
+
+        value, month_only = month_or_date(cell, known)
         if month_only is None:
             return value
-        year, months = month_only
-        known = None
-        if id_number and id_problem(id_number) is None:
-            known = birth_date_of(id_number)
-        elif existing and existing["birth_date"]:
-            known = dt.date.fromisoformat(existing["birth_date"])
-        if known is not None and known.year == year and known.month in months:
-            return known
         check.add("birth_date", f"出生日期“{clean(value)}”只有年和月,请写完整的日期(如 2015-03-08)。")
         return None
 

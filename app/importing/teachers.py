@@ -21,8 +21,8 @@ from app.db.writes import Actor, insert_row, set_links, update_row
 from app.errors import Problem, invalid
 from app.importing.plan import ImportPlan, PlannedRow, column_of, each_row, school_known, start_row
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, date_value, read_tables,
-                                    sort_problems, year_month)
+from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, read_tables,
+                                    month_or_date, sort_problems)
 from app.progress import CancelCheck, Progress, scaled
 from app.services.permissions import require_roster_write
 from app.services.subjects import SubjectIndex
@@ -203,14 +203,11 @@ class _Planner:
         """Return a date cell for check_teacher; a month-only date (常见于 参加工作时间) means its 1st."""
         if cell is None:
             return None
-        value = date_value(cell)
-        month_only = year_month(value)
+        value, month_only = month_or_date(
+            cell, lambda: birth_date_of(id_number) if key == "birth_date" and id_number else None)
         if month_only is None:
             return value
         year, months = month_only
-        if key == "birth_date" and id_number and birth_date_of(id_number).year == year \
-                and birth_date_of(id_number).month in months:
-            return birth_date_of(id_number)
         if len(months) > 1:
             check.add(key, f"{label}“{clean(value)}”可能是 {year} 年 1 月,也可能是 10 月(Excel 会把 {year}.10 存成 "
                       f"{year}.1)。请把这一列设为文本格式,写成 {year}-10 这样的形式。")

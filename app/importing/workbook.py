@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -445,6 +445,22 @@ def year_month(value: object) -> tuple[int, tuple[int, ...]] | None:
     months = tuple(m for m in written if 1 <= m <= 12)
     return (year, months) if months else None
 
+
+
+def month_or_date(cell: object,
+                  known: Callable[[], dt.date | None]) -> tuple[object, tuple[int, tuple[int, ...]] | None]:
+    """Return a date cell as date_value reads it and None; for a cell holding only a year and a month
+    (year_month), the date `known()` gives (one known otherwise, as from the ID number) and None when
+    it falls in them, else the cell and (year, possible months) for the caller to decide."""
+    value = date_value(cell)
+    month_only = year_month(value)
+    if month_only is None:
+        return value, None
+    year, months = month_only
+    day = known()
+    if day is not None and day.year == year and day.month in months:
+        return day, None
+    return value, month_only
 
 class RowCheck:
     """Collects the problems of one data row, each naming its sheet, row and column as written."""

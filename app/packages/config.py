@@ -30,6 +30,7 @@ from app.progress import Progress
 from app.services import schools
 from app.services.permissions import require_school_admin, require_township_admin
 from app.services.scheme_sheets import store_from_township, township_sheets
+from app.timetable.plans import remove_plan
 
 _STAMPS = ("created_at", "updated_at")
 
@@ -332,11 +333,7 @@ def _apply_plan(db: Database, actor: Actor, school: dict, plans: list[dict], not
     if current:
         if _plan_dump(db, current[0]) == _package_plan_dump(mine):
             return False
-        for item in db.query("SELECT id FROM curriculum_item WHERE plan_id = ?", [current[0]]):
-            for hours in db.query("SELECT id FROM curriculum_hours WHERE item_id = ?", [item["id"]]):
-                delete_row(db, actor, "curriculum_hours", hours["id"])
-            delete_row(db, actor, "curriculum_item", item["id"])
-        delete_row(db, actor, "curriculum_plan", current[0])
+        remove_plan(db, actor, current[0])
     insert_row(db, actor, "curriculum_plan", {**mine["plan"], "school_id": school["id"]})
     bulk_insert(db, actor, "curriculum_item", [{**i, "school_id": school["id"]} for i in mine["items"]], note)
     bulk_insert(db, actor, "curriculum_hours", [{**h, "school_id": school["id"]} for h in mine["hours"]], note)

@@ -51,6 +51,10 @@ class PackageRefused(SchoolQError):
         self.code = code
         self.reason = reason
 
+    def to_dict(self) -> dict:
+        """Return the refusal as plain data (for --json): ok (False), code and reason."""
+        return {"ok": False, "code": self.code, "reason": self.reason}
+
 
 def sha256_hex(data: bytes) -> str:
     """Return the SHA-256 of `data` as lower-case hex (what `sha256sum` prints)."""

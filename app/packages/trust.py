@@ -8,6 +8,7 @@ inside the package is never trusted by itself.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
@@ -25,8 +26,29 @@ def trusted_key(db: Database, level: str, code: str) -> dict | None:
 
 
 def list_trusted(db: Database) -> list[dict]:
-    """Return every trusted key (active ones first, then by level and code)."""
-    return [dict(r) for r in db.query("SELECT * FROM trusted_key ORDER BY active DESC, level, code, created_at")]
+    """Return level, code, fingerprint, active and created_at of every trusted key (active ones first,
+    then by level and code)."""
+    return [dict(r) for r in db.query("SELECT level, code, fingerprint, active, created_at FROM trusted_key"
+                                      " ORDER BY active DESC, level, code, created_at")]
+
+
+@dataclass(frozen=True)
+class KeyRegistration:
+    """A key registered for a school or township: its fingerprint, the fingerprint of the key it
+    replaced (or None), whether a school or township row was created and whether nothing changed
+    (the key was registered already)."""
+
+    level: str
+    code: str
+    fingerprint: str
+    replaced: str | None = None
+    created: bool = False
+    unchanged: bool = False
+
+    def to_dict(self) -> dict:
+        """Return the registration as plain data (for --json)."""
+        return {"level": self.level, "code": self.code, "fingerprint": self.fingerprint, "replaced": self.replaced,
+                "created": self.created, "unchanged": self.unchanged}
 
 
 def _own_township(db: Database) -> dict | None:
@@ -36,13 +58,13 @@ def _own_township(db: Database) -> dict | None:
 
 
 def register_key(db: Database, actor: Actor, *, level: str, code: str, pem: bytes | str, replace: bool = False,
-                 name: str | None = None, school_type: str | None = None, county: str | None = None) -> dict:
+                 name: str | None = None, school_type: str | None = None,
+                 county: str | None = None) -> KeyRegistration:
     """Trust `pem` as the key of the school (level 'school') or township (level 'township') `code`.
 
     At a township database a school row is created too when `name` and `school_type` are given and
     the school is not there yet (otherwise the first package creates it); at a county database a
-    township row likewise with `name`. Returns {"fingerprint", "replaced" (old fingerprint or None),
-    "created" (bool), "unchanged" (bool)}. Raises ValidationError for a bad code or key, or when
+    township row likewise with `name`. Returns the KeyRegistration. Raises ValidationError for a bad code or key, or when
     another key is registered for the code and `replace` is False; PermissionDenied.
     """
     require_township_admin(actor)
@@ -58,7 +80,7 @@ def register_key(db: Database, actor: Actor, *, level: str, code: str, pem: byte
         raise invalid("这是本数据库自己的公钥,不能登记为学校或乡镇的密钥。", "pubkey")
     old = trusted_key(db, level, code)
     if old and old["fingerprint"] == fp:
-        return {"fingerprint": fp, "replaced": None, "created": False, "unchanged": True}
+        return KeyRegistration(level, code, fp, unchanged=True)
     if old and not replace:
         raise invalid(f"{code} 已登记另一把密钥(指纹 {old['fingerprint']})。如确认对方重新安装了程序、换了密钥,"
                       "请核对新指纹后选择“停用旧密钥”重新登记。", "pubkey")
@@ -78,8 +100,7 @@ def register_key(db: Database, actor: Actor, *, level: str, code: str, pem: byte
                                                            [code]).fetchone():
             schools.create_township(db, actor, code=code, name=name, county=county)
             created = True
-    return {"fingerprint": fp, "replaced": old["fingerprint"] if old else None, "created": created,
-            "unchanged": False}
+    return KeyRegistration(level, code, fp, old["fingerprint"] if old else None, created)
 
 
 def township_recipient(db: Database, code: str | None = None) -> str | None:

@@ -20,7 +20,7 @@ from app.packages.format import (KEY_MEMBER, MANIFEST, MAX_PACKAGE_BYTES, MEMBER
                                  SIGNATURE_BYTES, Manifest, PackageRefused, member_names, parse_manifest,
                                  sha256_hex)
 from app.packages.sealing import is_sealed, unseal
-from app.packages.signing import signature_ok
+from app.packages.signing import fingerprint_of_pem, public_key_from_pem, signature_ok
 
 
 @dataclass
@@ -141,3 +141,37 @@ def check_signature(package: OpenedPackage, public_key: Ed25519PublicKey) -> Non
     if not signature_ok(public_key, package.signature, package.manifest_bytes):
         raise PackageRefused("bad_signature", "签名校验失败:manifest.json 不是由登记的密钥签名的,"
                                               "或在签名后被改动过。已拒绝。")
+
+
+@dataclass(frozen=True)
+class PackageCheck:
+    """A package file that verified: its manifest, the fingerprint of the key it carries, and whether
+    its signature was checked with a registered key (else with that carried key, which only shows the
+    file is whole, not who made it)."""
+
+    manifest: Manifest
+    embedded_fingerprint: str
+    registered: bool
+
+    def to_dict(self) -> dict:
+        """Return the check as plain data (for --json): sender, term, sequence, kind, when made, the
+        signing key's fingerprint, the carried key's, which key checked it and the members."""
+        m = self.manifest
+        return {"ok": True, "sender": m.sender, "term": m.term_code, "sequence": m.sequence, "kind": m.kind,
+                "created_at": m.created_at, "fingerprint": m.fingerprint,
+                "embedded_key_fingerprint": self.embedded_fingerprint,
+                "checked_with": "registered" if self.registered else "embedded", "members": m.members}
+
+
+def check_file(path: str | Path, identity: x25519.Identity | None = None,
+               registered_pem: bytes | None = None) -> PackageCheck:
+    """Open the package at `path` (an encrypted one with `identity`) and check its signature with the
+    registered key `registered_pem`, or without one with the key it carries; return the PackageCheck.
+
+    Raises PackageRefused (structure, hashes, signature; an encrypted one without `identity`),
+    ValidationError when `registered_pem` is not a public key.
+    """
+    package = open_package(path, identity)
+    embedded = fingerprint_of_pem(package.key_pem)
+    check_signature(package, public_key_from_pem(package.key_pem if registered_pem is None else registered_pem))
+    return PackageCheck(package.manifest, embedded, registered_pem is not None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from app.db.where import where_clause
 from app.services.schools import current_term, get_meta
 
 
@@ -24,18 +25,14 @@ def list_classes(db: Database, school_id: str | None = None, academic_year_id: s
     (list), 班主任 name and pupil count, ordered by school, first grade and number."""
     if academic_year_id is None:
         academic_year_id = current_term(db)["academic_year_id"]
-    where, args = ["c.academic_year_id = ?"], [academic_year_id]
-    if school_id:
-        where.append("c.school_id = ?")
-        args.append(school_id)
+    where, args = where_clause({"c.academic_year_id": academic_year_id, "c.school_id": school_id})
     rows = db.query(
         "SELECT c.*, s.code AS school_code, s.name AS school_name, t.name AS head_teacher_name,"
         " (SELECT group_concat(grade) FROM (SELECT grade FROM class_grade WHERE class_id = c.id ORDER BY grade))"
         "   AS grades_text,"
         " (SELECT COUNT(*) FROM pupil p WHERE p.class_id = c.id AND p.status IN ('在读', '转入')) AS pupils"
         " FROM class c JOIN school s ON s.id = c.school_id LEFT JOIN teacher t ON t.id = c.head_teacher_id"
-        f" WHERE {' AND '.join(where)}"
-        " ORDER BY s.code, (SELECT MIN(grade) FROM class_grade WHERE class_id = c.id), c.number, c.name", args)
+        f"{where} ORDER BY s.code, (SELECT MIN(grade) FROM class_grade WHERE class_id = c.id), c.number, c.name", args)
     out = []
     for row in rows:
         row = dict(row)
@@ -52,27 +49,20 @@ PUPIL_COLUMNS = ("id", "school_id", "school_code", "school_name", "student_no", 
 def list_pupils(db: Database, school_id: str | None = None, class_id: str | None = None,
                 include_left: bool = True) -> list[dict]:
     """Return pupils with school and class names; `include_left=False` keeps only 在读 and 转入."""
-    where, args = [], []
-    if school_id:
-        where.append("p.school_id = ?")
-        args.append(school_id)
-    if class_id:
-        where.append("p.class_id = ?")
-        args.append(class_id)
-    if not include_left:
-        where.append("p.status IN ('在读', '转入')")
+    where, args = where_clause({"p.school_id": school_id, "p.class_id": class_id},
+                               *([] if include_left else ["p.status IN ('在读', '转入')"]))
     sql = ("SELECT p.id, p.school_id, s.code AS school_code, s.name AS school_name, p.student_no, p.name, p.gender,"
            " p.birth_date, p.id_number, p.grade, p.class_id, c.name AS class_name, p.boarding, p.left_behind,"
            " p.migrant, p.disabled, p.pe_exempt, p.status, p.status_date, p.enrol_date"
            " FROM pupil p JOIN school s ON s.id = p.school_id LEFT JOIN class c ON c.id = p.class_id"
-           + (f" WHERE {' AND '.join(where)}" if where else "")
+           + where
            + " ORDER BY s.code, p.grade, c.number, p.student_no")
     return [dict(r) for r in db.query(sql, args)]
 
 
 def list_teachers(db: Database, school_id: str | None = None) -> list[dict]:
     """Return teachers with school, subjects, roles, titles and 走教 sites as comma-joined text."""
-    where, args = ("WHERE t.school_id = ?", [school_id]) if school_id else ("", [])
+    where, args = where_clause({"t.school_id": school_id})
     sql = (
         "SELECT t.*, s.code AS school_code, s.name AS school_name,"
         " (SELECT group_concat(name, '、') FROM (SELECT sj.name FROM teacher_subject ts"
@@ -81,9 +71,18 @@ def list_teachers(db: Database, school_id: str | None = None) -> list[dict]:
         " (SELECT group_concat(title, '、') FROM teacher_title WHERE teacher_id = t.id) AS titles,"
         " (SELECT group_concat(x.name, '、') FROM teacher_site ts JOIN school x ON x.id = ts.school_id"
         "   WHERE ts.teacher_id = t.id) AS sites"
-        f" FROM teacher t JOIN school s ON s.id = t.school_id {where} ORDER BY s.code, t.staff_no")
+        f" FROM teacher t JOIN school s ON s.id = t.school_id{where} ORDER BY s.code, t.staff_no")
     return [{**dict(r), **{k: r[k] or "" for k in ("subjects", "roles", "titles", "sites")}}
             for r in db.query(sql, args)]
+
+
+def active_teachers(db: Database, school_id: str | None = None) -> list[dict]:
+    """Return the active teachers (of one school, or of all): id, staff_no, name, hire_date,
+    school_id, code (the school's) and school_name, by school code and 工号."""
+    where, args = where_clause({"t.school_id": school_id}, "t.active = 1")
+    return list(db.query("SELECT t.id, t.staff_no, t.name, t.hire_date, t.school_id, s.code, s.name AS school_name"
+                         f" FROM teacher t JOIN school s ON s.id = t.school_id{where}"
+                         " ORDER BY s.code, t.staff_no", args))
 
 
 def counts(db: Database) -> dict:

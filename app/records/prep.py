@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row
 from app.errors import PermissionDenied, Problem, ValidationError
+from app.queries.roster import active_teachers
 from app.records.common import may_manage, record_date, records_rules, require_school_staff
 from app.routine.observations import term_fraction
 from app.services.schools import current_term
@@ -161,15 +162,9 @@ def attendance(db: Database, *, school_id: str | None = None, term: dict | None 
                 attended[teacher_id] += 1
     term_months = len(_months(term, dt.date.fromisoformat(term["end_date"])))
     fraction = term_fraction(term, as_of)
-    where, args = "t.active = 1", []
-    if school_id:
-        where += " AND t.school_id = ?"
-        args.append(school_id)
     out = []
     rules: dict[str, int] = {}
-    for t in db.query(f"SELECT t.id, t.staff_no, t.name, t.school_id, s.code, s.name AS school_name FROM teacher t"
-                      " JOIN school s"
-                      f" ON s.id = t.school_id WHERE {where} ORDER BY s.code, t.staff_no", args):
+    for t in active_teachers(db, school_id):
         if t["school_id"] not in rules:
             rules[t["school_id"]] = int(records_rules(db, t["school_id"]).content["prep_sessions"]["per_month"])
         expected = math.floor(rules[t["school_id"]] * term_months * fraction + 1e-9)
@@ -196,15 +191,9 @@ def new_teachers(db: Database, *, school_id: str | None = None, as_of: dt.date |
     are listed with `unknown` so the office can fill it in. [{school_code, school_name, teacher_id,
     staff_no, name, hire_date, until, unknown}], by school and 工号."""
     as_of = as_of or dt.date.today()
-    where, args = "t.active = 1", []
-    if school_id:
-        where += " AND t.school_id = ?"
-        args.append(school_id)
     out = []
     years: dict[str, int] = {}
-    for t in db.query("SELECT t.id, t.staff_no, t.name, t.hire_date, t.school_id, s.code, s.name AS school_name"
-                      f" FROM teacher t JOIN school s ON s.id = t.school_id WHERE {where} ORDER BY s.code, t.staff_no",
-                      args):
+    for t in active_teachers(db, school_id):
         if t["school_id"] not in years:
             years[t["school_id"]] = int(records_rules(db, t["school_id"]).content["detailed_plans"]["years"])
         base = {"school_code": t["code"], "school_name": t["school_name"], "teacher_id": t["id"],

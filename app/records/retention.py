@@ -76,6 +76,23 @@ class Retention:
     grades: list[RetentionRow] = field(default_factory=list)
     left: list[dict] = field(default_factory=list)
 
+    def rows(self, grades: bool = False) -> list[RetentionRow]:
+        """Return the schools' rows and, with `grades`, their grades' rows, by school code and grade."""
+        return sorted([*self.schools, *(self.grades if grades else [])], key=lambda r: (r.school_code, r.grade or 0))
+
+    def to_dict(self, grades: bool = False) -> dict:
+        """Return the figures as plain data (for --json): year, intake_day, as_of, `rows` (each school
+        and, with `grades`, each grade: codes, names, counts, base, rates and level school/grade) and
+        the pupils who left (without the internal ids)."""
+        shown = ("school_code", "school_name", "grade", "intake", "transferred_out", "base", "left",
+                 "retention_rate", "loss_rate")
+        rows = []
+        for row in self.rows(grades):
+            plain = row.to_dict()
+            rows.append({**{k: plain[k] for k in shown}, "level": "grade" if row.grade else "school"})
+        return {"year": self.year_code, "intake_day": self.intake_day, "as_of": self.as_of, "rows": rows,
+                "left": [{k: v for k, v in p.items() if k not in ("school_id", "pupil_id")} for p in self.left]}
+
     def total(self) -> RetentionRow:
         """Return the sum over every school (school fields empty): the township's own figures."""
         row = RetentionRow("", "", "合计", "", None)

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row
 from app.errors import PermissionDenied, Problem, ValidationError
+from app.queries.roster import active_teachers
 from app.records.common import may_manage, record_date, records_rules, require_school_staff
 from app.services.schools import current_term
 from app.validation.text import clean, text_problem
@@ -138,14 +139,9 @@ def visit_quota(db: Database, *, school_id: str | None = None, term: dict | None
         done[teacher_id].append(pupil_id)
     heads = {r[0] for r in db.execute("SELECT head_teacher_id FROM class WHERE academic_year_id = ?"
                                       " AND head_teacher_id IS NOT NULL", [term["academic_year_id"]])}
-    where, args = "t.active = 1", []
-    if school_id:
-        where += " AND t.school_id = ?"
-        args.append(school_id)
     quotas: dict[str, dict] = {}
     out = []
-    for t in db.query("SELECT t.id, t.staff_no, t.name, t.school_id, s.code, s.name AS school_name FROM teacher t"
-                      f" JOIN school s ON s.id = t.school_id WHERE {where} ORDER BY s.code, t.staff_no", args):
+    for t in active_teachers(db, school_id):
         if t["school_id"] not in quotas:
             quotas[t["school_id"]] = records_rules(db, t["school_id"]).content["home_visits"]["quota"]
         role = HEAD_ROLE if t["id"] in heads else OTHER_ROLE

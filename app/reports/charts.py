@@ -58,6 +58,14 @@ def _style_axes(chart, font: str) -> None:
     chart.valueAxis.gridStrokeWidth = 0.4
 
 
+def _placed(chart, width: float, height: float, *, bottom: float):
+    """Return `chart` placed in a drawing of `width` × `height`: 28 points from the left for the value
+    labels, `bottom` points up for the category labels, 32 points free above for the title."""
+    chart.x, chart.y = 28, bottom
+    chart.width, chart.height = width - 36, height - bottom - 32
+    return chart
+
+
 def grouped_bars(title: str, categories: list[str], series: dict[str, list[float | None]], *, width: float,
                  height: float = 62 * mm, value_max: float = 100, unit: str = "%") -> Drawing:
     """Return grouped vertical bars: one group per category, one bar per series (None leaves a
@@ -65,9 +73,7 @@ def grouped_bars(title: str, categories: list[str], series: dict[str, list[float
     font = register_font()
     drawing = _drawing(width, height)
     _title(drawing, title)
-    chart = VerticalBarChart()
-    chart.x, chart.y = 28, 28
-    chart.width, chart.height = width - 36, height - 60
+    chart = _placed(VerticalBarChart(), width, height, bottom=28)
     chart.data = [[0 if v is None else v for v in values] for values in series.values()] or [[0] * len(categories)]
     chart.categoryAxis.categoryNames = categories
     chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, value_max
@@ -104,9 +110,7 @@ def trend_lines(title: str, exams: list[str], series: dict[str, list[float | Non
     font = register_font()
     drawing = _drawing(width, height)
     _title(drawing, title)
-    chart = HorizontalLineChart()
-    chart.x, chart.y = 28, 30
-    chart.width, chart.height = width - 36, height - 62
+    chart = _placed(HorizontalLineChart(), width, height, bottom=30)
     chart.data = list(series.values()) or [[None] * len(exams)]
     chart.categoryAxis.categoryNames = exams
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = trend_floor(series), 100, 10

@@ -5,31 +5,25 @@ is marked 内部资料. Every figure comes from app.stats."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from sqlite_utils import Database
 
-from app.preset_names import display_name
 from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
-from app.reports.common import (cutoff_text, exam_when, find_class, find_school, grade_name, make_stamp, policy_text,
-                                resolve_baseline, township_schools)
+from app.reports.common import find_class, find_school, grade_name, policy_text
 from app.reports.exam_school import (band_table, borderline_table, graded_table, progress_table, remark,
-                                     roster_table, struggling_table, value_added_table)
-from app.reports.figures import by_key, progress_or_note, township_reference
+                                     roster_table, school_basis, struggling_table, value_added_table)
+from app.reports.figures import by_key, school_gains, township_reference, watch_lists
 from app.reports.layout import PAGE_WIDTH
 from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column
 from app.services.exams import get_exam
 from app.stats.graded import is_graded
 from app.stats.groups import all_group_stats
-from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
-from app.stats.progress import value_added
-from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
 from app.stats.roster import missing_marks
 from app.stats.vocabulary import cite
-from app.validation.mask import PERSONAL_NOTE, mask_student_no
+from app.validation.mask import mask_student_no
 
 
 def comparison_table(records: list[dict], grades: dict[tuple, dict], town: dict[tuple, dict], exam: dict,
@@ -134,21 +128,13 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
     check(cancelled)
     if progress:
         progress(0.2, "正在计算进步值与增值")
-    baseline = resolve_baseline(db, exam, baseline_id)
-    mine = [school["id"]]
-    gains, gain_note = progress_or_note(db, exam, baseline, "class", preset, school_ids=mine)
+    baseline, gains, gain_note, added = school_gains(db, exam, baseline_id, "class", preset, school["id"])
     gains = [p for p in gains if p["class_id"] == klass["id"]]
-    added = [] if gain_note else [r for r in value_added(db, exam_id, baseline["id"], "class", preset=preset,
-                                                         school_ids=mine) if r["class_id"] == klass["id"]]
+    added = [r for r in added if r["class_id"] == klass["id"]]
     check(cancelled)
     if progress:
         progress(0.35, "正在整理学生名单")
-    pupils = pupil_results(db, exam_id, class_id=klass["id"], preset=preset)
-    main_codes = {s["code"] for s in exam["subjects"] if s["is_main"]} or {s["code"] for s in exam["subjects"]}
-    near = [r for r in borderline(db, exam_id, class_id=klass["id"], preset=preset, results=pupils)
-            if r["subject_code"] in main_codes]
-    weak = struggling(db, exam_id, baseline["id"] if baseline else None, class_id=klass["id"], preset=preset,
-                      results=pupils)
+    pupils, near, weak = watch_lists(db, exam, baseline, preset, class_id=klass["id"])
     check(cancelled)
 
     items = [f"{klass['name']}本次 {len(pupils)} 名学生参加考试({policy_text(exam['policy'])})。"]
@@ -208,13 +194,8 @@ def build(db: Database, exam_id: str, class_name: str, *, school_code: str | Non
     if baseline:
         lists.append(struggling_table(weak, int(preset["struggling_min_subjects"]), baseline["name"]))
     sections.append(Section("六、临界生与学困生", lists))
-    basis = [("学校", f"{school['name']}({school['code']})"), ("班级", klass["name"]), ("考试", exam["name"]),
-             ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
-             ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
-             ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
-    stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
-                               school_ids=township_schools(db, [school["id"]])), personal=PERSONAL_NOTE)
-    basis.append(("数据校验", stamp.data_hash))
+    basis, stamp = school_basis(db, exam, baseline, preset, school, made,
+                                [("学校", f"{school['name']}({school['code']})"), ("班级", klass["name"])])
     title = "班级质量分析报告"
     return Report(kind="class", title=title, subtitle=f"{school['name']} {klass['name']} · {exam['name']}",
                   header=f"{school['name']} {klass['name']} · {exam['name']}", stamp=stamp, sections=sections,

@@ -16,20 +16,17 @@ from app.presets import Preset
 from app.progress import CancelCheck, Progress, check
 from app.reports import charts, findings
 from app.reports.common import (cutoff_text, exam_when, find_school, grade_name, make_stamp, policy_text,
-                                resolve_baseline, township_schools)
-from app.reports.figures import care_group_section, progress_or_note, township_reference, trend
+                                township_schools)
+from app.reports.figures import care_group_section, school_gains, township_reference, trend, watch_lists
 from app.reports.layout import PAGE_WIDTH
 from app.reports.targets import target_table
-from app.reports.model import Chart, Column, Findings, Report, Section, Table, Text, figure_column, pct
+from app.reports.model import Chart, Column, Findings, Report, Section, Stamp, Table, Text, figure_column, pct
 from app.services.exams import get_exam
 from app.stats.care_groups import care_group_results
 from app.stats.graded import is_graded
 from app.stats.target_results import target_results
 from app.stats.groups import school_group_stats
-from app.stats.lists import borderline, struggling
 from app.stats.presets import active_preset
-from app.stats.progress import value_added
-from app.stats.pupils import pupil_results
 from app.stats.ranking import exam_may_rank, rank_refusal
 from app.stats.vocabulary import NO_BASELINE, SMALL_SAMPLE, cite, grades_text, value_added_verdict
 from app.validation.mask import PERSONAL_NOTE, mask_student_no
@@ -263,6 +260,22 @@ def _grade_pictures(grades: list[dict], classes: list[dict], by_grade: dict[tupl
     return pictures
 
 
+def school_basis(db: Database, exam: dict, baseline: dict | None, preset: Preset, school: dict,
+                 made: dt.datetime | None, first: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], Stamp]:
+    """Return the 依据 rows of a report on one school's exam — `first`, then the exam, its time and
+    type, counting policy, lines, baseline, preset and smallest group, last the data check — and the
+    report's stamp (marked as holding personal data)."""
+    basis = [*first, ("考试", exam["name"]),
+             ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
+             ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
+             ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"),
+             ("最小样本", f"{int(preset['min_group_size'])} 人")]
+    stamp = replace(make_stamp(db, [exam["id"]] + ([baseline["id"]] if baseline else []), [preset], made=made,
+                               school_ids=township_schools(db, [school["id"]])), personal=PERSONAL_NOTE)
+    basis.append(("数据校验", stamp.data_hash))
+    return basis, stamp
+
+
 def build(db: Database, exam_id: str, *, school_code: str | None = None, baseline_id: str | None = None,
           made: dt.datetime | None = None, progress: Progress | None = None,
           cancelled: CancelCheck | None = None) -> Report:
@@ -287,19 +300,11 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
     check(cancelled)
     if progress:
         progress(0.15, "正在计算进步值与增值")
-    baseline = resolve_baseline(db, exam, baseline_id)
-    mine = [school["id"]]
-    gains, gain_note = progress_or_note(db, exam, baseline, "grade", preset, school_ids=mine)
-    added = [] if gain_note else value_added(db, exam_id, baseline["id"], "class", preset=preset, school_ids=mine)
+    baseline, gains, gain_note, added = school_gains(db, exam, baseline_id, "grade", preset, school["id"])
     check(cancelled)
     if progress:
         progress(0.3, "正在整理临界生与学困生名单")
-    main_codes = {s["code"] for s in exam["subjects"] if s["is_main"]} or {s["code"] for s in exam["subjects"]}
-    results = pupil_results(db, exam_id, school_id=school["id"], preset=preset)  # read once for both lists
-    near = [r for r in borderline(db, exam_id, school_id=school["id"], preset=preset, results=results)
-            if r["subject_code"] in main_codes]
-    weak = struggling(db, exam_id, baseline["id"] if baseline else None, school_id=school["id"], preset=preset,
-                      results=results)
+    _, near, weak = watch_lists(db, exam, baseline, preset, school_id=school["id"])
     labels, lines = trend(db, exam, preset, levels, school_code=school["code"])
     check(cancelled)
     if progress:
@@ -345,7 +350,7 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
         lists.append(Text("没有可比的上次考试,无法认定学困生(需本次和上次都有多科主科不及格)。", "note"))
     sections.append(Section("六、临界生与学困生名单(仅供教师使用)", lists, new_page=True))
     sections.append(care_group_section("七、留守儿童、寄宿生、随迁子女、残疾学生的成绩",
-                                       care_group_results(db, exam_id, school_ids=mine, preset=preset), min_size))
+                                       care_group_results(db, exam_id, school_ids=[school["id"]], preset=preset), min_size))
     sections.append(Section("附:指标说明", [Text(
         f"平均分 = 总分 ÷ 统计人数;及格率、优秀率、低分率 = 相应人数 ÷ 统计人数。统计人数:{policy_text(exam['policy'])};"
         "免考不计入,作弊按 0 分计入。综合分(三率一分)= 100 ×(平均分占满分比 × "
@@ -353,13 +358,8 @@ def build(db: Database, exam_id: str, *, school_code: str | None = None, baselin
         f"{preset['composite']['excellent_rate']:g} + (1 − 低分率) × {preset['composite']['not_low_rate']:g})。"
         f"人数少于 {min_size} 的组为“样本过小”,数据仅供参考,不参加排名和比较。")]))
     check(cancelled)
-    basis = [("学校", f"{school['name']}({school['code']},{school['type']})"), ("考试", exam["name"]),
-             ("时间与类型", exam_when(exam)), ("统计口径", policy_text(exam["policy"])), ("分数线", cutoff_text(exam)),
-             ("基线考试", f"{baseline_name}({baseline['term_name']})" if baseline else "无"),
-             ("评分方案", f"{display_name(preset.name)}(校验 {preset.hash[:16]})"), ("最小样本", f"{min_size} 人")]
-    stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset], made=made,
-                               school_ids=township_schools(db, [school["id"]])), personal=PERSONAL_NOTE)
-    basis.append(("数据校验", stamp.data_hash))
+    basis, stamp = school_basis(db, exam, baseline, preset, school, made,
+                                [("学校", f"{school['name']}({school['code']},{school['type']})")])
     title = "考试质量分析报告"
     return Report(kind="exam-school", title=title, confidential=True, subtitle=f"{school['name']} · {exam['name']}",
                   header=f"{school['name']} · {exam['name']}", stamp=stamp, sections=sections, basis=basis,

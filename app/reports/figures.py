@@ -6,10 +6,13 @@ from sqlite_utils import Database
 
 from app.errors import ValidationError
 from app.queries.history import earlier_exams, exam_label
+from app.reports.common import resolve_baseline
 from app.reports.model import Column, Section, Table, Text
 from app.stats.groups import group_stats, kept_group_stats
 from app.stats.presets import Preset
-from app.stats.progress import progress_values
+from app.stats.lists import borderline, struggling
+from app.stats.progress import progress_values, value_added
+from app.stats.pupils import pupil_results
 from app.stats.vocabulary import SMALL_SAMPLE
 
 
@@ -35,6 +38,31 @@ def progress_or_note(db: Database, exam: dict, baseline: dict | None, level: str
     except ValidationError as exc:
         return [], str(exc)
 
+
+
+def school_gains(db: Database, exam: dict, baseline_id: str | None, level: str, preset: Preset,
+                 school_id: str) -> tuple[dict | None, list, str, list]:
+    """Return one school's (baseline (resolve_baseline), progress records of `level`, "" or why there
+    are none (progress_or_note), value-added records per class (none without progress)).
+    Raises NotFound for an unknown `baseline_id`."""
+    baseline = resolve_baseline(db, exam, baseline_id)
+    mine = [school_id]
+    gains, gain_note = progress_or_note(db, exam, baseline, level, preset, school_ids=mine)
+    added = [] if gain_note else value_added(db, exam["id"], baseline["id"], "class", preset=preset, school_ids=mine)
+    return baseline, gains, gain_note, added
+
+
+def watch_lists(db: Database, exam: dict, baseline: dict | None, preset: Preset, *, school_id: str | None = None,
+                class_id: str | None = None) -> tuple[list, list, list]:
+    """Return (pupil results, borderline records in the main subjects, struggling pupils) of the
+    school or the class, the pupils' results read once for both lists."""
+    main_codes = {s["code"] for s in exam["subjects"] if s["is_main"]} or {s["code"] for s in exam["subjects"]}
+    results = pupil_results(db, exam["id"], school_id=school_id, class_id=class_id, preset=preset)
+    near = [r for r in borderline(db, exam["id"], school_id=school_id, class_id=class_id, preset=preset,
+                                  results=results) if r["subject_code"] in main_codes]
+    weak = struggling(db, exam["id"], baseline["id"] if baseline else None, school_id=school_id, class_id=class_id,
+                      preset=preset, results=results)
+    return results, near, weak
 
 def trend(db: Database, exam: dict, preset: Preset, levels: dict[str, list[dict]], *,
           school_code: str | None = None,

@@ -8,9 +8,11 @@ from collections import defaultdict
 
 from sqlite_utils import Database
 
+from app.db.where import where_clause
 from app.db.writes import Actor, delete_row, get_row, insert_row
 from app.errors import Problem, ValidationError
 from app.presets import Preset, effective
+from app.queries.roster import active_teachers
 from app.routine.observations import band_name, dated_in_term, require_routine_write
 from app.services.schools import current_term
 from app.validation.text import clean
@@ -101,18 +103,12 @@ def list_checks(db: Database, *, school_id: str | None = None, teacher_id: str |
     """Return the routine checks of the term (default current), newest first, with names (the
     teacher's, the checker's, and the school's: school_code, school_name)."""
     term = term or current_term(db)
-    where, args = ["r.term_id = ?"], [term["id"]]
-    if school_id:
-        where.append("r.school_id = ?")
-        args.append(school_id)
-    if teacher_id:
-        where.append("r.teacher_id = ?")
-        args.append(teacher_id)
+    where, args = where_clause({"r.term_id": term["id"], "r.school_id": school_id, "r.teacher_id": teacher_id})
     return [{**dict(r), "scores": json.loads(r["scores"] or "{}")} for r in db.query(
         "SELECT r.*, t.name AS teacher_name, t.staff_no, s.code AS school_code, s.name AS school_name,"
         " c.name AS checker_name"
         " FROM routine_check r JOIN teacher t ON t.id = r.teacher_id JOIN school s ON s.id = r.school_id"
-        f" LEFT JOIN teacher c ON c.id = r.checker_id WHERE {' AND '.join(where)}"
+        f" LEFT JOIN teacher c ON c.id = r.checker_id{where}"
         " ORDER BY r.date DESC, r.created_at DESC", args)]
 
 
@@ -125,15 +121,9 @@ def routine_summary(db: Database, *, school_id: str | None = None, term: dict | 
     by_teacher: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_teacher[row["teacher_id"]].append(row)
-    args: list = []
-    where = "t.active = 1"
-    if school_id:
-        where += " AND t.school_id = ?"
-        args.append(school_id)
     teachers = []
     presets: dict[str, Preset] = {}
-    for t in db.query(f"SELECT t.id, t.staff_no, t.name, t.school_id, s.code, s.name AS school_name FROM teacher t"
-                      f" JOIN school s ON s.id = t.school_id WHERE {where} ORDER BY s.code, t.staff_no", args):
+    for t in active_teachers(db, school_id):
         if t["school_id"] not in presets:
             presets[t["school_id"]] = routine_sheets(db, t["school_id"])
         content = presets[t["school_id"]].content

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import PermissionDenied, Problem, ValidationError
 from app.presets import Preset, effective
-from app.queries.roster import list_teachers
+from app.queries.roster import active_teachers, list_teachers
 from app.services.schools import current_term
 from app.validation.text import clean, parse_date
 
@@ -371,15 +371,9 @@ def observation_progress(db: Database, *, school_id: str | None = None, term: di
     roles: dict[str, list[str]] = {}
     for teacher_id, role in db.execute("SELECT teacher_id, role FROM teacher_role"):
         roles.setdefault(teacher_id, []).append(role)
-    args: list = []
-    where = "t.active = 1"
-    if school_id:
-        where += " AND t.school_id = ?"
-        args.append(school_id)
     presets: dict[str, Preset] = {}
     out = []
-    for row in db.query(f"SELECT t.id, t.staff_no, t.name, t.school_id, s.code FROM teacher t JOIN school s"
-                        f" ON s.id = t.school_id WHERE {where}", args):
+    for row in active_teachers(db, school_id):
         if row["school_id"] not in presets:
             presets[row["school_id"]] = effective(db, "observation", row["school_id"])
         preset = presets[row["school_id"]]

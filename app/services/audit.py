@@ -11,6 +11,7 @@ changed), its public key certified with the database's key at the next administr
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -138,6 +139,30 @@ def verify(db: Database) -> list[dict]:
                 columns[table] = audit_chain.table_columns(db, table)
             change["text"] = describe(change, columns.get(table, []))
     return bad + [f.to_dict() for f in findings]
+
+
+@dataclass(frozen=True)
+class AuditCheck:
+    """The audit record checked: how many changes it holds and what `verify` found (none: whole)."""
+
+    entries: int
+    findings: list[dict]
+
+    @property
+    def ok(self) -> bool:
+        """Return whether the record is whole and nothing was changed outside the program."""
+        return not self.findings
+
+    def to_dict(self) -> dict:
+        """Return the check as plain data (for --json): ok, entries and the findings."""
+        return {"ok": self.ok, "entries": self.entries, "findings": self.findings}
+
+
+def check(db: Database) -> AuditCheck:
+    """Return the audit record checked (`verify`) with the number of changes it holds.
+    Raises NotFound when the database has no key."""
+    findings = verify(db)
+    return AuditCheck(db.execute("SELECT COUNT(*) FROM change_log").fetchone()[0], findings)
 
 
 def describe(change: dict, columns: list[str]) -> str:

@@ -7,7 +7,7 @@ import re
 from sqlite_utils import Database
 
 from app.db.keys import number_of
-from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
+from app.db.writes import Actor, delete_row, get_row, holder, insert_row, update_row
 from app.errors import Problem, ValidationError, invalid
 from app.services.permissions import require_roster_write
 from app.validation.idcard import birth_date_of, gender_of, id_problem
@@ -75,11 +75,8 @@ def check_pupil(db: Database, school_id: str, values: dict, pupil_id: str | None
         bad("student_no", f"学籍号“{shown(student_no)}”只能由字母和数字组成(4-30 位)。")
     elif g_number_problem(student_no):
         bad("student_no", g_number_problem(student_no))
-    else:
-        other = db.execute("SELECT id, name FROM pupil WHERE school_id = ? AND student_no = ?",
-                           [school_id, student_no]).fetchone()
-        if other and other[0] != pupil_id:
-            bad("student_no", f"学籍号“{student_no}”已属于本校学生“{other[1]}”。")
+    elif other := holder(db, "pupil", "student_no", school_id, student_no, pupil_id):
+        bad("student_no", f"学籍号“{student_no}”已属于本校学生“{other}”。")
     out["student_no"] = student_no
 
     name = clean(values.get("name")).replace(".", "·").replace("•", "·")

@@ -6,7 +6,7 @@ import re
 
 from sqlite_utils import Database
 
-from app.db.writes import Actor, delete_row, get_row, insert_row, set_links, update_row
+from app.db.writes import Actor, delete_row, get_row, holder, insert_row, set_links, update_row
 from app.errors import Problem, ValidationError, invalid
 from app.services.permissions import require_roster_write
 from app.services.subjects import SubjectIndex
@@ -41,11 +41,8 @@ def check_teacher(db: Database, school_id: str, values: dict, teacher_id: str | 
         bad("staff_no", "工号不能为空。")
     elif code_problem(staff_no, "工号"):
         bad("staff_no", code_problem(staff_no, "工号"))
-    else:
-        other = db.execute("SELECT id, name FROM teacher WHERE school_id = ? AND staff_no = ?",
-                           [school_id, staff_no]).fetchone()
-        if other and other[0] != teacher_id:
-            bad("staff_no", f"工号“{staff_no}”已属于本校教师“{other[1]}”。")
+    elif other := holder(db, "teacher", "staff_no", school_id, staff_no, teacher_id):
+        bad("staff_no", f"工号“{staff_no}”已属于本校教师“{other}”。")
     row["staff_no"] = staff_no
     name = clean(values.get("name"))
     if not name:

@@ -59,14 +59,6 @@ def shipped_presets() -> list[Preset]:
     return sorted(_shipped().values(), key=lambda p: (list(KINDS).index(p.kind), p.id))
 
 
-def list_presets(db: Database, kind: str | None = None) -> list[Preset]:
-    """Return shipped presets followed by the database's own copies (of one kind if given)."""
-    own = [_make(json.loads(r["content"]), shipped=False)
-           for r in db.query("SELECT content FROM scoring_preset WHERE kind IN (SELECT value FROM json_each(?))"
-                             " ORDER BY name", [json.dumps(list(KINDS))])]
-    return [p for p in [*shipped_presets(), *own] if kind is None or p.kind == kind]
-
-
 def get_preset(db: Database | None, preset_id: str) -> Preset:
     """Return the preset with `preset_id` (shipped, or a copy in `db`). Raises NotFound."""
     if preset_id in _shipped():

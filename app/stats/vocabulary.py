@@ -122,13 +122,6 @@ def grades_text(grades: dict[str, int]) -> str:
     return " · ".join(f"{k} {v}" for k, v in grades.items())
 
 
-def roster_counts_text(record: dict) -> str:
-    """Return '名册 12 / 有成绩 10 / 缺考 2' (and '/ 免考 1' when there are exempt pupils)."""
-    text = (f"{label('n_roster')} {record['n_roster']} / {label('n_sat')} {record['n_sat']} / "
-            f"{label('n_absent')} {record['n_absent']}")
-    return text + (f" / {label('n_exempt')} {record['n_exempt']}" if record.get("n_exempt") else "")
-
-
 def value_added_verdict(record: dict) -> str:
     """Return what a value-added 95 % interval says: 样本过小 for a small group, 人数不足 without an
     interval, 高于预期 / 低于预期 when it excludes 0, else 与预期相当."""

@@ -56,6 +56,12 @@ class SupportImport:
         return {"tutoring": len(self.tutoring), "tutoring_pupils": sum(len(p) for _, p in self.tutoring),
                 "minutes": sum(r["minutes"] for r, _ in self.tutoring), "difficulties": len(self.difficulties)}
 
+    def to_dict(self) -> dict:
+        """Return the import as plain data (for --json): the counts (summary), whether it was written,
+        the problems and the warnings."""
+        return {**self.summary(), "written": self.written, "problems": [p.to_dict() for p in self.problems],
+                "warnings": [p.to_dict() for p in self.warnings]}
+
 
 class _Finder:
     """Teachers, subjects and pupils of one school, found by what people write."""

@@ -1,6 +1,7 @@
 """Curriculum plans (课程计划): weekly periods per subject line and grade, each line 统考 or not.
 
-Shipped plans live in resources/presets/curriculum/*.json. A school checks its timetable against
+Shipped plans live in resources/presets/curriculum/*.json, read as presets of kind "curriculum"
+(app.presets.shipped_curricula) and listed with every other preset (app.preset_store). A school checks its timetable against
 its own copy (tables curriculum_plan, curriculum_item, curriculum_hours), which it may adjust —
 地方课程, 校本课程, merged subjects — or, without a copy, against the default shipped plan.
 A line counts one subject or several together (语文 with 书法; 艺术 = 音乐 + 美术), and gives per
@@ -8,21 +9,19 @@ grade either a number of periods or a range (4-5) where the provincial table doe
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
 from app.db.writes import Actor, delete_row, get_row, insert_row, update_row
 from app.errors import NotFound, Problem, ValidationError, invalid
-from app.paths import resource_path
-from app.presets import content_hash
+from app.presets import CURRICULUM, DEFAULT_CURRICULUM, Preset, content_hash, make_preset, shipped_curricula
 from app.services.subjects import SubjectIndex
 from app.services.teachers import split_list
 from app.timetable.permissions import require_timetable_write
 from app.validation.text import clean
 
-DEFAULT_PRESET = "curriculum-zhejiang-2023"
+DEFAULT_PRESET = DEFAULT_CURRICULUM
 
 
 @dataclass
@@ -73,6 +72,45 @@ class Plan:
             return f"plan:{self.plan_id[:8]}({self.preset_id}@{self.version})"
         return f"{self.preset_id}@{self.version}#{self.preset_hash[:8]}"
 
+    def content(self) -> dict:
+        """Return the plan in the form of the shipped plans (id, version, name, source, lines, and per
+        grade the periods of each line — a number, or [min, max] for a range — and the weekly total);
+        a school's own copy also names the shipped plan it was copied from (based_on, based_on_hash)."""
+        grades: dict[int, dict] = {}
+        for line in self.lines:
+            for grade, (low, high) in line.hours.items():
+                periods = grades.setdefault(grade, {"periods": {}})["periods"]
+                periods[line.name] = _whole(low) if low == high else [_whole(low), _whole(high)]
+        for grade, total in self.totals.items():
+            grades.setdefault(grade, {"periods": {}})["total"] = total
+        lines = [{"name": line.name, "subjects": list(line.subjects), "tested": line.tested,
+                  **({"note": line.note} if line.note else {})} for line in self.lines]
+        own = {"based_on": self.preset_id, "based_on_hash": self.preset_hash} if self.plan_id else {}
+        return {"id": self.plan_id or self.preset_id, "version": self.version, "name": self.name,
+                "source": self.source, **own, "lines": lines,
+                "grades": {str(g): grades[g] for g in sorted(grades)}}
+
+    def preset(self) -> Preset:
+        """Return the plan as a preset of kind curriculum: the shipped plan as shipped, a school's own
+        copy (scope school) with the hash of what it holds now."""
+        if not self.plan_id:
+            return make_preset(load_preset(self.preset_id), CURRICULUM)
+        content = self.content()
+        return Preset(id=self.plan_id, kind=CURRICULUM, name=self.name, content=content, hash=content_hash(content),
+                      version=self.version, scope="school")
+
+    def record(self, school_code: str | None = None) -> dict:
+        """Return what a package's manifest says of the plan, as Preset.record does of a preset: kind
+        curriculum, the shipped plan's id, the name, version, sha256 and scope — for a school's own
+        copy (scope school, naming `school_code`) the hash of what it holds now, and the hash of the
+        shipped plan it was copied from (based_on_hash)."""
+        record = {"kind": CURRICULUM, "id": self.preset_id, "name": self.name, "version": self.version,
+                  "sha256": self.preset_hash, "scope": "shipped"}
+        if not self.plan_id:
+            return record
+        return {**record, "sha256": self.preset().hash, "scope": "school", "based_on_hash": self.preset_hash,
+                **({"school": school_code} if school_code else {})}
+
     def grade_total(self, grade: int) -> tuple[float, float]:
         """Return the (min, max) weekly periods the plan's lines add up to for `grade`."""
         bands = [line.hours[grade] for line in self.lines if grade in line.hours]
@@ -85,6 +123,10 @@ class Plan:
                 "basis": self.basis(), "lines": [line.to_dict() for line in self.lines]}
 
 
+def _whole(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
 def _band(value: object) -> tuple[float, float]:
     if isinstance(value, (list, tuple)):
         low, high = (float(v) for v in value)
@@ -93,23 +135,16 @@ def _band(value: object) -> tuple[float, float]:
     return low, high
 
 
-def list_presets() -> list[dict]:
-    """Return the shipped curriculum plans: id, version, name, source, file name; default first."""
-    out = []
-    for path in sorted(resource_path("presets", "curriculum").glob("*.json")):
-        content = json.loads(path.read_text(encoding="utf-8"))
-        out.append({"id": content["id"], "version": content["version"], "name": content["name"],
-                    "source": content["source"], "file": path.name})
-    out.sort(key=lambda p: p["id"] != DEFAULT_PRESET)
-    return out
+def list_presets() -> list[Preset]:
+    """Return the shipped curriculum plans, the default first (app.presets.shipped_curricula)."""
+    return shipped_curricula()
 
 
 def load_preset(preset_id: str = DEFAULT_PRESET) -> dict:
     """Return the content of the shipped plan `preset_id`. Raises NotFound."""
-    for path in resource_path("presets", "curriculum").glob("*.json"):
-        content = json.loads(path.read_text(encoding="utf-8"))
-        if content["id"] == preset_id:
-            return content
+    for preset in shipped_curricula():
+        if preset.id == preset_id:
+            return preset.content
     raise NotFound(f"没有编号为“{preset_id}”的课程计划预设。")
 
 
@@ -238,12 +273,18 @@ def delete_plan(db: Database, actor: Actor, school_id: str) -> bool:
     if not row:
         return False
     with db.atomic():
-        for item in db.query("SELECT id FROM curriculum_item WHERE plan_id = ?", [row[0]]):
-            for hours in db.query("SELECT id FROM curriculum_hours WHERE item_id = ?", [item["id"]]):
-                delete_row(db, actor, "curriculum_hours", hours["id"])
-            delete_row(db, actor, "curriculum_item", item["id"])
-        delete_row(db, actor, "curriculum_plan", row[0])
+        remove_plan(db, actor, row[0])
     return True
+
+
+def remove_plan(db: Database, actor: Actor, plan_id: str) -> None:
+    """Delete the plan `plan_id` with its lines and their periods, row by row (audited), within the
+    caller's transaction; the caller checks who may."""
+    for item in db.query("SELECT id FROM curriculum_item WHERE plan_id = ?", [plan_id]):
+        for hours in db.query("SELECT id FROM curriculum_hours WHERE item_id = ?", [item["id"]]):
+            delete_row(db, actor, "curriculum_hours", hours["id"])
+        delete_row(db, actor, "curriculum_item", item["id"])
+    delete_row(db, actor, "curriculum_plan", plan_id)
 
 
 def _subject_codes(db: Database, subjects: object, plan_id: str,

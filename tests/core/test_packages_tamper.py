@@ -269,9 +269,9 @@ def test_after_a_key_is_replaced_the_old_key_is_refused(world, township, tmp_pat
     with pytest.raises(ValidationError, match="已登记另一把密钥"):
         register_key(township, actor_for(township), level="school", code=CODE, pem=new_pem)
     result = register_key(township, actor_for(township), level="school", code=CODE, pem=new_pem, replace=True)
-    assert result["replaced"] and result["fingerprint"] != result["replaced"]
+    assert result.replaced and result.fingerprint != result.replaced
     refuse(township, world["skipped"], "wrong_key", "登记的密钥")
     township.close()
     assert main(["keys", "trusted", str(tmp_path / "township.sqlite"), "--json"]) == 0
     keys = [k for k in json.loads(capsys.readouterr().out) if k["code"] == CODE]
-    assert [(k["fingerprint"], k["active"]) for k in keys] == [(result["fingerprint"], 1), (result["replaced"], 0)]
+    assert [(k["fingerprint"], k["active"]) for k in keys] == [(result.fingerprint, 1), (result.replaced, 0)]

@@ -52,7 +52,7 @@ def test_list_json_names_every_kind_with_id_version_hash_and_source(demo_path, c
     assert not rows["sanlv-yifen-autumn-roster"]["active"]
     assert {r["kind"] for r in rows.values()} == {"quality", "teacher_composite", "township_subject",
                                                   "central_school", "school_evaluation", "teacher_appraisal", "timetable", "workload", "observation",
-                                                  "routine", "records"}
+                                                  "routine", "records", "curriculum"}
 
 
 def test_an_edit_is_a_new_version_and_changes_results_and_their_stamp(demo_db, system):

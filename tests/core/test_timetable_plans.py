@@ -20,7 +20,7 @@ TOTALS = {1: 26, 2: 26, 3: 30, 4: 30, 5: 30, 6: 30, 7: 34, 8: 34, 9: 34}
 
 def test_shipped_plan_names_its_source_and_adds_up():
     presets = list_presets()
-    assert presets[0]["id"] == "curriculum-zhejiang-2023"
+    assert presets[0].id == "curriculum-zhejiang-2023" and presets[0].kind == "curriculum"
     content = load_preset()
     assert "浙江省义务教育课程设置及比例(2023年版)" in content["source"] and content["source_url"].startswith("http")
     assert {int(g): v["total"] for g, v in content["grades"].items()} == TOTALS
@@ -98,3 +98,29 @@ def test_cli_plan(demo_path, capsys, monkeypatch):
     assert main(["timetable", "plan", str(demo_path), "--school", "QSZ03", "--copy", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["plan_id"]
     assert main(["timetable", "plan", str(demo_path), "--school", "QSZ03", "--copy"]) == 2
+
+
+def test_the_preset_store_lists_curriculum_plans_and_packages_record_what_a_school_holds(demo_db):
+    from app.preset_store import catalogue, copy_preset as copy_in_store, find
+    from app.presets import presets_used
+
+    school = _school(demo_db)
+    shipped = find(demo_db, "curriculum-zhejiang-2023")
+    assert shipped.preset.kind == "curriculum" and shipped.origin == "shipped" and shipped.active
+    assert shipped.preset.hash == preset_plan(load_preset()).preset_hash
+    with pytest.raises(ValidationError, match="课程计划"):
+        copy_in_store(demo_db, SYSTEM, "curriculum-zhejiang-2023", "我的课程计划")
+
+    plan_id = copy_preset(demo_db, SYSTEM, school)
+    own = [e for e in catalogue(demo_db, "curriculum") if e.preset.id == plan_id]
+    assert len(own) == 1 and own[0].origin == "own" and own[0].preset.content["based_on"] == shipped.preset.id
+    assert own[0].preset.name.endswith("(青山镇中心小学)")
+    copied = next(p for p in presets_used(demo_db) if p["kind"] == "curriculum" and p.get("school") == "QSZ01")
+    assert copied["sha256"] == own[0].preset.hash and copied["based_on_hash"] == shipped.preset.hash
+
+    # One period more for 语文 in grade 1: the copy's hash changes, in the store and in what a package records.
+    chinese = next(l for l in school_plan(demo_db, school).lines if l.name == "语文")
+    set_hours(demo_db, SYSTEM, chinese.item_id, 1, "9")
+    changed = next(p for p in presets_used(demo_db) if p["kind"] == "curriculum" and p.get("school") == "QSZ01")
+    assert changed["sha256"] != copied["sha256"] and find(demo_db, plan_id).preset.hash == changed["sha256"]
+    assert find(demo_db, plan_id).preset.content["grades"]["1"]["periods"]["语文"] == 9

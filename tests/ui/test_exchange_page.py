@@ -242,17 +242,17 @@ def test_register_dialog_refuses_a_bad_file_and_asks_before_replacing_a_key(town
     first.type.setCurrentText("完小")
     first.compared.setChecked(True)
     first.accept()
-    assert first.result() == 1 and first.result_["created"]
+    assert first.result() == 1 and first.result_.created
 
     second = owned(RegisterKeyDialog(township_page.session, _pem(tmp_path, "qsz07.pem")))
-    assert "石门村小学" in second.known.text() and first.result_["fingerprint"] in second.known.text()
+    assert "石门村小学" in second.known.text() and first.result_.fingerprint in second.known.text()
     assert not second.name.isEnabled() and not second.replace.isHidden()
     second.compared.setChecked(True)
     second.accept()
     assert second.result() == 0 and "停用旧密钥" in second.form.error_text("pubkey")
     second.replace.setChecked(True)
     second.accept()
-    assert second.result() == 1 and second.result_["replaced"] == first.result_["fingerprint"]
+    assert second.result() == 1 and second.result_.replaced == first.result_.fingerprint
 
 
 def test_township_checks_list_a_pupil_left_off_the_marks(demo_path, tasks, boxes, owned, qtbot):

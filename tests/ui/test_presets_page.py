@@ -39,13 +39,17 @@ def test_lists_every_kind_in_chinese_and_keeps_ids_in_the_details(page, tmp_path
     kinds = set(column_texts(page.table, "类别"))
     assert kinds == {"三率一分与质量分析阈值", "教师教学业绩得分", "乡镇单科成绩", "中心小学得分",
                      "学校教学质量评估(240 分)", "教师年度考核", "课表检查规则",
-                     "工作量系数与标准", "听课评价表与听课任务", "教学常规评分表", "作业、家访、集体备课与学业档案要求"}
+                     "工作量系数与标准", "听课评价表与听课任务", "教学常规评分表", "作业、家访、集体备课与学业档案要求",
+                     "课程计划"}
     shown = " ".join(" ".join(column_texts(page.table, t)) for t in ("类别", "名称", "版本", "来源", "状态"))
     assert "000" not in shown and "篇7" not in shown and "township-000-7" not in shown
     _select(page, "乡镇质量检测单科成绩")
     details = page.details.toPlainText()
     assert "township-000-7" in details and "《提升教育教学质量实施方案》篇7" in details
     assert not page.edit_button.isEnabled() and page.copy_button.isEnabled()
+    _select(page, "浙江省义务教育课程设置(2023年版)")  # adjusted per school on the timetable page
+    assert "curriculum-zhejiang-2023" in page.details.toPlainText()
+    assert not page.copy_button.isEnabled() and not page.activate_button.isEnabled()
     if os.environ.get("SCHOOLQ_SCREENSHOTS"):
         page.grab().save(str(tmp_path / "presets_page.png"))
 

@@ -18,6 +18,23 @@ def _secret() -> QLineEdit:
     return edit
 
 
+
+def _new_passphrase_fields(dialog: QDialog, form: ProblemForm) -> tuple[QLineEdit, QLineEdit]:
+    """Add a new passphrase (with its strength shown as it is typed) and its repetition to `form`;
+    return the two fields."""
+    new = form.add_field("new", dialog.tr("新口令"), _secret())
+    form.add_row("", StrengthLabel(new))
+    return new, form.add_field("again", dialog.tr("再输入一次"), _secret())
+
+
+def _entries_differ(dialog: PassphraseDialog | RecoverDialog) -> bool:
+    """Return True after showing under 再输入一次 that the dialog's two entries of the new passphrase
+    differ."""
+    if dialog.new.text() == dialog.again.text():
+        return False
+    dialog.form.show_problems([Problem(dialog.tr("两次输入的口令不一致。"), field="again")])
+    return True
+
 class PassphraseDialog(QDialog):
     """Change the logged-in user's own passphrase (`username` None) or reset another account's."""
 
@@ -36,17 +53,13 @@ class PassphraseDialog(QDialog):
         layout.addWidget(intro)
         self.form = ProblemForm()
         self.old = self.form.add_field("old", self.tr("原口令"), _secret()) if own else None
-        self.new = self.form.add_field("new", self.tr("新口令"), _secret())
-        self.form.add_row("", StrengthLabel(self.new))
-        self.again = self.form.add_field("again", self.tr("再输入一次"), _secret())
+        self.new, self.again = _new_passphrase_fields(self, self.form)
         layout.addWidget(self.form)
-        buttons = ok_cancel_buttons(self)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self))
 
     def accept(self) -> None:
         """Save through the users service; keep the dialog open and show the problem on refusal."""
-        if self.new.text() != self.again.text():
-            self.form.show_problems([Problem(self.tr("两次输入的口令不一致。"), field="again")])
+        if _entries_differ(self):
             return
         def write() -> None:
             if self.username is None:
@@ -79,18 +92,14 @@ class RecoverDialog(QDialog):
         self.username = self.form.add_field("username", self.tr("管理员账号"), QLineEdit(username or "admin"))
         self.code = self.form.add_field("code", self.tr("恢复码"), QLineEdit())
         self.code.setPlaceholderText("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX")
-        self.new = self.form.add_field("new", self.tr("新口令"), _secret())
-        self.form.add_row("", StrengthLabel(self.new))
-        self.again = self.form.add_field("again", self.tr("再输入一次"), _secret())
+        self.new, self.again = _new_passphrase_fields(self, self.form)
         layout.addWidget(self.form)
-        buttons = ok_cancel_buttons(self)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self))
         self.code.setFocus()
 
     def accept(self) -> None:
         """Set the new passphrase through the users service; stay open with the problem shown."""
-        if self.new.text() != self.again.text():
-            self.form.show_problems([Problem(self.tr("两次输入的口令不一致。"), field="again")])
+        if _entries_differ(self):
             return
         try:
             recover_account(self.db, self.username.text().strip(), self.code.text(), self.new.text())

@@ -3,14 +3,13 @@ the same 学籍号 at two schools, 走教 clashes, unified exams over the limit 
 schools without marks and the pupils on a roster without a mark, by class."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPlainTextEdit, QWidget
 
 from app.queries.township_checks import check_lines, township_checks
 from app.services.exams import list_exams
 from ui.dialogs.messages import show_error
 from ui.session import Session
-from ui.widgets.scaffold import push_button
+from ui.widgets.scaffold import dialog_layout, push_button
 
 
 class ChecksDialog(QDialog):
@@ -19,8 +18,7 @@ class ChecksDialog(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.session = session
-        self.setWindowTitle(self.tr("数据核查"))
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("数据核查"))
         row = QHBoxLayout()
         row.addWidget(QLabel(self.tr("考试")))
         self.exam = QComboBox()

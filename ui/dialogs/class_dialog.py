@@ -2,13 +2,13 @@
 app.services.classes; each problem shows under its field."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QHBoxLayout, QLineEdit, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
 from app.queries.roster import list_teachers
 from app.services.classes import class_grades, create_class, default_name, update_class
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import dialog_layout
 
 GRADE_NAMES = "一二三四五六七八九"
 
@@ -21,8 +21,7 @@ class ClassDialog(QDialog):
         super().__init__(parent)
         self.session, self.school_id, self.year_id = session, school_id, academic_year_id
         self.record = record
-        self.setWindowTitle(self.tr("修改班级") if record else self.tr("新建班级"))
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("修改班级") if record else self.tr("新建班级"))
         self.form = ProblemForm()
         box = QWidget()
         row = QHBoxLayout(box)

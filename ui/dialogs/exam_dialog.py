@@ -6,9 +6,8 @@ app.services.exam_edit.update_exam; the dialog stays open and shows each problem
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDoubleSpinBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDoubleSpinBox, QHBoxLayout, QHeaderView,
+                               QLineEdit, QTableWidget, QTableWidgetItem, QWidget)
 
 from app.errors import ValidationError
 from app.queries.gui import list_terms
@@ -22,6 +21,7 @@ from app.stats.graded import GRADED, SCORED, graded_by_default
 from ui.dialogs.messages import warn
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import dialog_layout, note_label
 
 GRADE_NAMES = "一二三四五六七八九"
 # Columns of the subjects table.
@@ -48,8 +48,7 @@ class ExamDialog(QDialog):
         self.session = session
         self.exam_id = exam_id
         exam = get_exam(session.db, exam_id) if exam_id else None
-        self.setWindowTitle(self.tr("修改考试") if exam else self.tr("新建考试"))
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("修改考试") if exam else self.tr("新建考试"))
         self.form = ProblemForm()
         self.name = self.form.add_field("name", self.tr("考试名称"), QLineEdit())
         self.name.setPlaceholderText(self.tr("如 2026 年秋季期中考试"))
@@ -77,10 +76,8 @@ class ExamDialog(QDialog):
         for key, text in POLICY_NAMES.items():
             self.policy.addItem(text, key)
         self.subjects = self.form.add_field("subjects", self.tr("科目"), self._subject_table())
-        hint = QLabel(self.tr("勾选参加考试的科目。“评价”选等级的科目(如音乐、美术)按 A/B/C 录入,不计分数;分数线是满分的百分比;"
-                              "“考试年级”留空表示所选年级都考,只考部分年级时写如 3-6。"))
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        hint = note_label(self.tr("勾选参加考试的科目。“评价”选等级的科目(如音乐、美术)按 A/B/C 录入,不计分数;分数线是满分的百分比;"
+                                  "“考试年级”留空表示所选年级都考,只考部分年级时写如 3-6。"))
         layout.addWidget(self.form)
         layout.addWidget(hint)
         buttons = ok_cancel_buttons(self)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QUrl
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QWidget
 
 from app.paths import manual_path
+from ui.widgets.scaffold import dialog_layout
 
 
 class HelpDialog(QDialog):
@@ -12,8 +13,7 @@ class HelpDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle(self.tr("使用说明"))
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("使用说明"))
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(False)
         path = manual_path()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
 from app.db.database import Database
 from app.db.writes import Actor
@@ -11,6 +11,7 @@ from app.errors import Problem, ValidationError
 from app.services.users import login
 from ui.dialogs.account_dialogs import RecoverDialog
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import dialog_layout, note_label, push_button
 
 
 class LoginDialog(QDialog):
@@ -22,9 +23,7 @@ class LoginDialog(QDialog):
         super().__init__(parent)
         self.db = db
         self.actor: Actor | None = None
-        self.setWindowTitle(self.tr("登录"))
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("登录"), 420)
         intro = QLabel(self.tr("数据库:{name}").format(name=Path(path).name))
         intro.setToolTip(str(path))
         layout.addWidget(intro)
@@ -34,14 +33,11 @@ class LoginDialog(QDialog):
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         layout.addWidget(self.form)
         if demo:
-            hint = QLabel(self.tr("演示数据库口令:demo"))
+            hint = note_label(self.tr("演示数据库口令:demo"), wrap=False)
             hint.setObjectName("demo_hint")
-            hint.setStyleSheet("color: #555;")
             layout.addWidget(hint)
         buttons = ok_cancel_buttons(self, self.tr("登录"))
-        self.forgot_button = QPushButton(self.tr("忘记口令…"))
-        self.forgot_button.setToolTip(self.tr("用恢复单上的恢复码重设管理员口令"))
-        self.forgot_button.clicked.connect(self.recover)
+        self.forgot_button = push_button(self.tr("忘记口令…"), self.recover, tip=self.tr("用恢复单上的恢复码重设管理员口令"))
         buttons.addButton(self.forgot_button, QDialogButtonBox.ButtonRole.ResetRole)
         layout.addWidget(buttons)
         (self.passphrase if self.username.text() else self.username).setFocus()

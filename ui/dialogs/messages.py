@@ -1,7 +1,8 @@
 """Chinese message boxes for the errors the core raises; every box of the program goes through here."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -71,6 +72,24 @@ def set_error_presenter(presenter: ErrorPresenter | None) -> None:
     if presenter is not None:
         _presenter.append(presenter)
 
+
+
+class Attempt:
+    """What an `errors_shown` block came to: `failed` once its error was shown."""
+
+    failed = False
+
+
+@contextmanager
+def errors_shown(parent: QWidget | None) -> Iterator[Attempt]:
+    """Run the block; an error it raises — a refusal, a missing record, a failure — is shown as a
+    Chinese message box (show_error) instead of going further, and the Attempt says it failed."""
+    attempt = Attempt()
+    try:
+        yield attempt
+    except Exception as exc:  # noqa: BLE001 - every refusal and failure reaches the user in Chinese
+        attempt.failed = True
+        show_error(parent, exc)
 
 def show_error(parent: QWidget | None, exc: BaseException) -> None:
     """Show `exc` as a Chinese message box (unexpected errors are logged first, never a traceback)."""

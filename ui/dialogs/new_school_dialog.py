@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QHBoxLayout, QLineEdit, QMessageBox, QWidget
 
 from app.db.database import Database
 from app.errors import Problem, ValidationError
@@ -15,7 +14,7 @@ from app.services.setup import init_school
 from app.services.users import actor_for
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.passphrase_strength import StrengthLabel
-from ui.widgets.scaffold import push_button
+from ui.widgets.scaffold import dialog_layout, note_label, push_button
 
 
 class NewSchoolDialog(QDialog):
@@ -29,9 +28,7 @@ class NewSchoolDialog(QDialog):
         self.passphrase = ""
         self.recovery_code = ""
         self._path_edited = False
-        self.setWindowTitle(self.tr("新建学校数据库"))
-        self.setMinimumWidth(520)
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("新建学校数据库"), 520)
         self.form = ProblemForm()
         self.code = self.form.add_field("code", self.tr("学校代码"), QLineEdit())
         self.code.setPlaceholderText(self.tr("字母和数字,如 XYZX01"))
@@ -56,10 +53,8 @@ class NewSchoolDialog(QDialog):
         row.addWidget(browse)
         self.form.add_field("path", self.tr("保存位置"), path_row)
         layout.addWidget(self.form)
-        note = QLabel(self.tr("管理员账号为 admin。口令至少 8 个字符,它同时保护本校的数据签名密钥;创建后会显示一个恢复码,"
-                              "请抄下锁好,忘记口令时用它重设。"))
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #555;")
+        note = note_label(self.tr("管理员账号为 admin。口令至少 8 个字符,它同时保护本校的数据签名密钥;创建后会显示一个恢复码,"
+                                  "请抄下锁好,忘记口令时用它重设。"))
         layout.addWidget(note)
         buttons = ok_cancel_buttons(self, self.tr("创建"))
         layout.addWidget(buttons)

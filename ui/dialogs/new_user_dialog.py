@@ -1,7 +1,7 @@
 """新建账号: a local user with a role, a school, the teacher a teacher account belongs to, a passphrase."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QWidget
 
 from app.db.writes import ROLE_NAMES
 from app.errors import Problem, ValidationError
@@ -10,6 +10,7 @@ from app.services.users import create_user
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 from ui.widgets.passphrase_strength import StrengthLabel
+from ui.widgets.scaffold import dialog_layout
 
 class NewUserDialog(QDialog):
     """Creates a local account with app.services.users.create_user; `user_id` after accept.
@@ -22,9 +23,7 @@ class NewUserDialog(QDialog):
         super().__init__(parent)
         self.session = session
         self.user_id: str | None = None
-        self.setWindowTitle(self.tr("新建账号"))
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("新建账号"), 460)
         self.form = ProblemForm()
         self.username = self.form.add_field("username", self.tr("用户名"), QLineEdit())
         self.display_name = self.form.add_field("display_name", self.tr("显示名称"), QLineEdit())

@@ -5,12 +5,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDialog, QDoubleSpinBox, QFrame, QLabel, QLineEdit,
                                QScrollArea, QSpinBox, QTextBrowser, QVBoxLayout, QWidget)
 
-from app.errors import ValidationError
 from app.preset_fields import Field, editable_fields, label_of
 from app.preset_names import display_name, readable
 from app.preset_store import edit_preset
 from app.presets import Preset
-from ui.dialogs.messages import show_error
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
 
@@ -114,12 +112,8 @@ class PresetDialog(QDialog):
 
     def accept(self) -> None:
         """Save the changes as the next version; stay open and show the problems under their fields."""
-        try:
+        def write() -> None:
             self.saved = self.session.write(edit_preset, self.preset.id, self.changes())
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
-            return
-        super().accept()
+
+        if self.form.submit(write):
+            super().accept()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError
 from app.packages.signing import fingerprint_of_pem
-from app.packages.trust import register_key, trusted_key
+from app.packages.trust import KeyRegistration, register_key, trusted_key
 from app.services.schools import SCHOOL_TYPES, school_by_code
 from ui.dialogs.messages import show_error
 from ui.session import Session
@@ -30,7 +30,7 @@ class RegisterKeyDialog(QDialog):
         self.level = "school" if session.kind == "township" else "township"
         self.what = self.tr("学校") if self.level == "school" else self.tr("乡镇")
         self.pem: bytes | None = None
-        self.result_: dict | None = None
+        self.result_: KeyRegistration | None = None
         self.setWindowTitle(self.tr("登记{what}公钥").format(what=self.what))
         layout = QVBoxLayout(self)
         intro = QLabel(self.tr("选择{what}从 U 盘带来的公钥文件(.pem),然后打电话请对方念出本机“数据交换”页上的"

@@ -9,10 +9,10 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QHBoxLayout, QHe
                                QVBoxLayout, QWidget)
 
 from app.stats.score_table import score_table, write_score_table_xlsx
-from ui.dialogs.messages import inform, show_error
+from ui.dialogs.messages import errors_shown, inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
 from ui.session import Session
-from ui.widgets.scaffold import push_button
+from ui.widgets.scaffold import button_row, push_button
 
 
 def score_columns() -> list[Column]:
@@ -36,7 +36,6 @@ class ScoreTableDialog(QDialog):
         self.setWindowTitle(self.tr("一分一段表"))
         self.resize(560, 620)
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
         self.grade_combo = QComboBox()
         for g in exam["grades"]:
             self.grade_combo.addItem(self.tr("{g}年级").format(g=g), g)
@@ -47,12 +46,10 @@ class ScoreTableDialog(QDialog):
             self.grade_combo.setCurrentIndex(max(self.grade_combo.findData(grade), 0))
         if subject_id is not None:
             self.subject_combo.setCurrentIndex(max(self.subject_combo.findData(subject_id), 0))
-        for label, combo in ((self.tr("年级"), self.grade_combo), (self.tr("学科"), self.subject_combo)):
-            bar.addWidget(QLabel(label))
-            bar.addWidget(combo)
+        for combo in (self.grade_combo, self.subject_combo):
             combo.currentIndexChanged.connect(lambda _i: self.load())
-        bar.addStretch(1)
-        layout.addLayout(bar)
+        layout.addLayout(button_row(QLabel(self.tr("年级")), self.grade_combo, QLabel(self.tr("学科")), self.subject_combo,
+                                    stretch="end"))
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
@@ -76,11 +73,10 @@ class ScoreTableDialog(QDialog):
         session, grade, subject_id = self.session, self.grade_combo.currentData(), self.subject_combo.currentData()
         if grade is None or subject_id is None:
             return
-        try:
+        with errors_shown(self) as attempt:
             data = session.tasks.run_modal(lambda _c: score_table(session.worker_db(), self.exam["id"], grade,
                                                                   subject_id, school_ids=self.school_ids))
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.table_data = data
         self.model.set_snapshot(TableSnapshot.build(data["rows"], score_columns(), ()))

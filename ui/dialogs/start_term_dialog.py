@@ -2,7 +2,7 @@
 moves every class up a grade (升年级), shown first as a preview. The work is app.services.terms."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QDialog, QHeaderView, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QHeaderView, QLabel, QWidget
 
 from app.errors import PermissionDenied, ValidationError
 from app.services.schools import school_by_code
@@ -11,7 +11,7 @@ from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Session
 from ui.widgets.form import ERROR_STYLE, ok_cancel_buttons
-from ui.widgets.scaffold import data_table
+from ui.widgets.scaffold import data_table, dialog_layout, note_label
 
 
 class StartTermDialog(QDialog):
@@ -24,8 +24,7 @@ class StartTermDialog(QDialog):
         after = next_term(session.db)
         code = session.home_school_code() if session.kind == "school" else None
         self.school_id = school_by_code(session.db, code)["id"] if code else None
-        self.setWindowTitle(self.tr("开始新学期"))
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("开始新学期"))
         head = QLabel(self.tr("当前学期:{now}\n新学期:{next}").format(now=session.term_name(), next=after["name"]))
         head.setStyleSheet("font-size: 15px;")
         layout.addWidget(head)
@@ -45,10 +44,8 @@ class StartTermDialog(QDialog):
         table.setVisible(bool(plan))
         self.promote.toggled.connect(table.setVisible)
         layout.addWidget(table, 1)
-        note = QLabel(self.tr("新学期开始后,新录入的成绩、任课和课表都记在新学期下;以前学期的数据保持不变。")
-                      + (self.tr("升年级后上一学年的班级和成绩仍然保留。") if plan else ""))
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #555;")
+        note = note_label(self.tr("新学期开始后,新录入的成绩、任课和课表都记在新学期下;以前学期的数据保持不变。")
+                          + (self.tr("升年级后上一学年的班级和成绩仍然保留。") if plan else ""))
         layout.addWidget(note)
         self.error = QLabel()
         self.error.setWordWrap(True)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QLineEdit, QListWidget, QListWidgetItem,
                                QWidget)
 
 from app.services.subjects import list_subjects
 from app.services.teachers import ROLES, TITLES, add_teacher, teacher_links, update_teacher
 from ui.dialogs.record_dialog import RecordDialog
 from ui.session import Session
+from ui.widgets.scaffold import note_label
 
 
 def _fit_height(widget: QListWidget) -> None:
@@ -72,8 +73,7 @@ class TeacherDialog(RecordDialog):
         self.form.add_field("titles", self.tr("称号"), titles_widget)
         self.sites = self.form.add_field("sites", self.tr("走教学校"), QListWidget())
         self._site_ids = set(links["site_ids"])
-        self.sites_hint = QLabel(self.tr("数据库中没有其他学校。"))
-        self.sites_hint.setStyleSheet("color: #555;")
+        self.sites_hint = note_label(self.tr("数据库中没有其他学校。"), wrap=False)
         self.form.add_row("", self.sites_hint)
         self.finish()
         self.school.currentIndexChanged.connect(self._fill_sites)

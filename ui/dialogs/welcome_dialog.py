@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QWidget
 
-from ui.widgets.scaffold import push_button
+from ui.widgets.scaffold import dialog_layout, push_button
 
 DEMO, NEW, OPEN = "demo", "new", "open"
 
@@ -15,9 +15,7 @@ class WelcomeDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.choice: str | None = None
-        self.setWindowTitle(self.tr("乡村学校教学质量管理"))
-        self.setMinimumWidth(460)
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("乡村学校教学质量管理"), 460)
         layout.setSpacing(12)
         title = QLabel(self.tr("欢迎使用乡村学校教学质量管理"))
         title.setStyleSheet("font-size: 18px; font-weight: bold;")

@@ -30,11 +30,6 @@ def number_text(value: float | None, digits: int = 2) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
-def percent_text(value: float | None) -> str:
-    """Return a rate (0-1) as a percentage with one decimal, '78.6%' ('' for None)."""
-    return "" if value is None else f"{100 * value:.1f}%"
-
-
 def _num(key: str, title: str, digits: int = 2, sample: str = "100.00") -> Column:
     return Column(key, title, lambda r: number_text(r.get(key), digits),
                   lambda r: (r.get(key) is None, r.get(key) or 0), centered=True, sample=sample)

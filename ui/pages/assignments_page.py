@@ -21,7 +21,7 @@ from app.services.assignments import Wanted, assignment_grid, set_assignments
 from app.services.permissions import may_write_roster
 from app.services.schools import current_term
 from ui.dialogs.import_preview_dialog import problem_columns
-from ui.dialogs.messages import confirm, inform, show_error
+from ui.dialogs.messages import confirm, errors_shown, inform, show_error
 from ui.models.assignment_grid_model import AssignmentGridModel
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
@@ -29,7 +29,7 @@ from ui.session import Changed, Session
 from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo, refill
 from ui.widgets.form import ERROR_STYLE
-from ui.widgets.scaffold import button_row, choose_file, data_table, page_heading, push_button
+from ui.widgets.scaffold import NOTE_STYLE, button_row, choose_file, data_table, page_heading, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -225,7 +225,7 @@ class AssignmentsPage(Page):
     def say(self, text: str, error: bool = False) -> None:
         """Show a line under the grid (red for problems)."""
         self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else "color: #555;")
+        self.message.setStyleSheet(ERROR_STYLE if error else NOTE_STYLE)
 
     def _show_pending(self) -> None:
         if self.model.pending:
@@ -273,19 +273,16 @@ class AssignmentsPage(Page):
         """Write the 任课表 to `path` and say where it went."""
         if path.suffix.lower() != ".xlsx":
             path = path.with_suffix(".xlsx")
-        try:
+        with errors_shown(self) as attempt:
             session, school_id, term_id = self.session, self.school_combo.school(), self.term_combo.currentData()
             session.tasks.run_modal(lambda _c: write_template(session.worker_db(), school_id, term_id, path))
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         inform(self, self.tr("已导出"), self.tr("任课表已保存到:\n{path}\n填好后用“导入任课表…”导入。").format(path=path))
 
     def import_file(self) -> None:
         """Pick a 任课表 workbook and import it after the preview."""
-        path = choose_file(self, self.tr("选择任课表"), self.tr("表格文件 (*.xlsx *.xls *.csv)"))
-        if path is not None:
-            self.import_path(path)
+        choose_file(self, self.tr("选择任课表"), self.tr("表格文件 (*.xlsx *.xls *.csv)"), then=self.import_path)
 
     def import_path(self, path: Path) -> None:
         """Read `path` in the background, preview, and write the assignments when the user confirms."""
@@ -303,10 +300,9 @@ class AssignmentsPage(Page):
         self.preview = AssignmentPreviewDialog(plan, path.name, self)
         if not self.preview.exec():
             return
-        try:
+        with errors_shown(self) as attempt:
             counts = session.write(set_assignments, school_id, term_id, plan.wanted)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         session.notify_changed(Changed.ASSIGNMENTS)
         self.load_grid()

@@ -9,12 +9,12 @@ from app.services.classes import delete_class, merge_classes
 from app.services.permissions import may_write_roster
 from app.services.schools import current_term
 from ui.dialogs.class_dialog import ClassDialog
-from ui.dialogs.messages import confirm, inform, show_error
+from ui.dialogs.messages import confirm, errors_shown, inform
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo
-from ui.widgets.scaffold import data_table, page_heading, push_button
+from ui.widgets.scaffold import button_row, data_table, note_label, page_heading, push_button
 
 
 class ClassesPage(Page):
@@ -36,18 +36,13 @@ class ClassesPage(Page):
         top.addWidget(self.year_label)
         top.addStretch(1)
         layout.addLayout(top)
-        buttons = QHBoxLayout()
         self.new_button = push_button(self.tr("新建班级…"), self.new_class)
         self.edit_button = push_button(self.tr("修改…"), self.edit_class)
         self.merge_button = push_button(self.tr("合并到…"), self.merge_class)
         self.delete_button = push_button(self.tr("删除"), self.delete_class)
-        for button in (self.new_button, self.edit_button, self.merge_button, self.delete_button):
-            buttons.addWidget(button)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
-        buttons.addWidget(self.hint, 1)
-        layout.addLayout(buttons)
+        self.hint = note_label()
+        layout.addLayout(button_row(self.new_button, self.edit_button, self.merge_button, self.delete_button,
+                                    fill=self.hint))
         self.columns = [
             Column("name", self.tr("班级"), field_text("name"), lambda r: (r["grades"][:1], r["number"], r["name"])),
             Column("grades", self.tr("年级"), lambda r: "、".join(f"{g}年级" for g in r["grades"]),
@@ -132,10 +127,9 @@ class ClassesPage(Page):
         if not confirm(self, self.tr("合并班级"), self.tr("把“{a}”并入“{b}”吗?学生、任课随之移入“{b}”。").format(
                 a=source["name"], b=target["name"])):
             return
-        try:
+        with errors_shown(self) as attempt:
             result = self.session.write(merge_classes, source["id"], target["id"])
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.ROSTER | Changed.MARKS | Changed.ASSIGNMENTS | Changed.TIMETABLE)
         text = self.tr("已把 {n} 名学生并入“{b}”。").format(n=result["pupils"], b=target["name"])
@@ -147,9 +141,8 @@ class ClassesPage(Page):
         row = self.selected()
         if row is None or not confirm(self, self.tr("删除班级"), self.tr("确定删除班级“{name}”吗?").format(name=row["name"])):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(delete_class, row["id"])
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.ROSTER | Changed.ASSIGNMENTS | Changed.TIMETABLE)

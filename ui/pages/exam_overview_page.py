@@ -27,7 +27,7 @@ from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.chart import ChartData, ChartWidget
 from ui.widgets.choosers import SchoolCombo, chosen, refill
-from ui.widgets.scaffold import data_table
+from ui.widgets.scaffold import data_table, note_label
 
 BAND_LABELS = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "≥90%"]
 TOWNSHIP = "township:"  # the school chooser's value for a township's schools together
@@ -189,9 +189,7 @@ class ExamOverviewPage(Page):
             charts.addWidget(chart, 0, column)
         self.compare_chart.clicked.connect(self._compare_clicked)
         layout.addLayout(charts, 4)
-        self.chart_note = QLabel()
-        self.chart_note.setWordWrap(True)
-        self.chart_note.setStyleSheet("color: #555;")
+        self.chart_note = note_label()
         layout.addWidget(self.chart_note)
         self._compared: list[dict] = []
 

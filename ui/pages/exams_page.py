@@ -1,16 +1,16 @@
 """考试设置: the exams of every term, with 新建 / 修改 / 删除 through app.services (no command line)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QVBoxLayout, QWidget
 
 from app.services.exam_edit import count_marks, delete_exam
 from app.services.exams import list_exams
 from ui.dialogs.exam_dialog import ExamDialog
-from ui.dialogs.messages import confirm, show_error
+from ui.dialogs.messages import confirm, errors_shown
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
-from ui.widgets.scaffold import data_table, page_heading, push_button
+from ui.widgets.scaffold import button_row, data_table, note_label, page_heading, push_button
 
 SCOPE_NAMES = {"校": "本校", "乡": "乡镇统考", "县": "县统考"}
 
@@ -24,17 +24,11 @@ class ExamsPage(Page):
         super().__init__(session, parent)
         layout = QVBoxLayout(self)
         layout.addWidget(page_heading(self.tr("考试设置")))
-        buttons = QHBoxLayout()
         self.new_button = push_button(self.tr("新建考试…"), self.new_exam)
         self.edit_button = push_button(self.tr("修改…"), self.edit_exam)
         self.delete_button = push_button(self.tr("删除…"), self.delete_exam)
-        for button in (self.new_button, self.edit_button, self.delete_button):
-            buttons.addWidget(button)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
-        buttons.addWidget(self.hint, 1)
-        layout.addLayout(buttons)
+        self.hint = note_label()
+        layout.addLayout(button_row(self.new_button, self.edit_button, self.delete_button, fill=self.hint))
         self.columns = [
             Column("term_name", self.tr("学期"), field_text("term_name"), lambda r: r["term_code"]),
             Column("name", self.tr("考试名称"), field_text("name"), sample="2026年秋季期中考试"),
@@ -107,10 +101,9 @@ class ExamsPage(Page):
         exam = self.selected()
         if exam is None or not self.may_change(exam):
             return
-        try:
+        with errors_shown(self) as attempt:
             dialog = ExamDialog(self.session, exam["id"], self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         if dialog.exec():
             self.session.notify_changed(Changed.EXAMS)
@@ -126,9 +119,8 @@ class ExamsPage(Page):
             question += self.tr("\n\n这次考试已录入 {n} 条成绩,会一并删除,且不能恢复。").format(n=marks)
         if not confirm(self, self.tr("删除考试"), question):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(delete_exam, exam["id"])
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.EXAMS | Changed.MARKS)

@@ -29,12 +29,12 @@ from app.queries.township import package_status
 from app.timestamps import shown
 from app.errors import NotFound
 from ui.dialogs.checks_dialog import ChecksDialog
-from ui.dialogs.messages import confirm, inform, show_error, warn
+from ui.dialogs.messages import confirm, errors_shown, inform, show_error, warn
 from ui.dialogs.register_key_dialog import RegisterKeyDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
-from ui.widgets.scaffold import data_table, page_heading, push_button
+from ui.widgets.scaffold import data_table, note_label, page_heading, push_button
 
 STATUS_NAMES = {"accepted": "接受", "duplicate": "重复", "refused": "拒收"}
 
@@ -127,9 +127,8 @@ class ExchangePage(Page):
         key_row.addWidget(self.export_key_button)
         layout.addWidget(key_box)
 
-        hint = QLabel(self.tr("也可以把数据包(.zip.age 或 .zip)直接拖到这里导入。") if session.is_township
-                      else self.tr("也可以把乡镇下发的配置包(.zip)直接拖到这里导入。"))
-        hint.setStyleSheet("color: #555;")
+        hint = note_label(self.tr("也可以把数据包(.zip.age 或 .zip)直接拖到这里导入。") if session.is_township
+                          else self.tr("也可以把乡镇下发的配置包(.zip)直接拖到这里导入。"), wrap=False)
         layout.addWidget(hint)
 
         layout.addWidget(QLabel(self.tr("本次结果")))
@@ -153,9 +152,8 @@ class ExchangePage(Page):
         ]
         self.status_label = QLabel(self.tr("各校数据包接收情况"))
         self.status_table, self.status_model = _table(self.status_columns, self)
-        self.checks_button = QPushButton(self.tr("数据核查…"))
-        self.checks_button.setToolTip(self.tr("同一学籍号在两校、走教冲突、统一考试次数、某次考试缺成绩的学校和学生"))
-        self.checks_button.clicked.connect(self.show_checks)
+        self.checks_button = push_button(self.tr("数据核查…"), self.show_checks,
+                                         tip=self.tr("同一学籍号在两校、走教冲突、统一考试次数、某次考试缺成绩的学校和学生"))
         if session.is_township:
             status_row = QHBoxLayout()
             status_row.addWidget(self.status_label)
@@ -379,11 +377,11 @@ class ExchangePage(Page):
         if dialog.exec() and dialog.result_ is not None:
             result = dialog.result_
             text = self.tr("已登记 {code} 的公钥(指纹 {fp})。").format(code=dialog.code.text().strip().upper(),
-                                                                   fp=result["fingerprint"])
-            if result["unchanged"]:
+                                                                   fp=result.fingerprint)
+            if result.unchanged:
                 text = self.tr("这把密钥此前已登记,没有改动。")
-            elif result["replaced"]:
-                text += self.tr("\n已停用旧密钥(指纹 {fp})。").format(fp=result["replaced"])
+            elif result.replaced:
+                text += self.tr("\n已停用旧密钥(指纹 {fp})。").format(fp=result.replaced)
             inform(self, self.tr("已登记"), text)
             self.session.notify_changed(Changed.SETTINGS)
         return dialog
@@ -397,13 +395,12 @@ class ExchangePage(Page):
     def export_key_to(self, folder: Path) -> list[Path]:
         """Write CODE.pem and CODE_密钥登记表.pdf into `folder`; report them and the fingerprint."""
         code = owner(self.session.db)["code"] or "key"
-        try:
+        with errors_shown(self) as attempt:
             session = self.session
             pem, fingerprint, sheet = session.tasks.run_modal(lambda _c: (
                 *write_public_key(session.worker_db(), folder / f"{code}.pem"),
                 write_registration_sheet(session.worker_db(), folder / f"{code}_密钥登记表.pdf")))
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return []
         inform(self, self.tr("已导出公钥"), self.tr(
             "已写出:\n{pem}\n{sheet}\n\n请把公钥文件交给上级登记,并在电话中念出指纹:\n{fp}").format(

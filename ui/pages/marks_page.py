@@ -40,7 +40,7 @@ from ui.session import Changed, Session
 from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 from ui.widgets.marks_grid_view import MarkDelegate, MarksGridView
-from ui.widgets.scaffold import choose_file
+from ui.widgets.scaffold import choose_file, note_label, push_button
 
 KEY_HELP = ("输入分数后按 Enter 到下一名学生(最后一名之后到下一科),Tab 到下一科;Q = 缺考,M = 免考"
             "(也可输入“缺考”“免考”“作弊”);Delete 清除;从 Excel/WPS 复制成绩后按 Ctrl+V 粘贴"
@@ -149,15 +149,12 @@ class MarksPage(Page):
         for button in (self.undo_button, self.redo_button):
             button.setEnabled(False)
             choose.addWidget(button)
-        self.import_button = QPushButton(self.tr("导入成绩…"))
-        self.import_button.setToolTip(self.tr("从 Excel(.xlsx)或 CSV 成绩表导入所选考试的成绩,导入前先预览"))
-        self.import_button.clicked.connect(self.import_file)
+        self.import_button = push_button(self.tr("导入成绩…"), self.import_file,
+                                         tip=self.tr("从 Excel(.xlsx)或 CSV 成绩表导入所选考试的成绩,导入前先预览"))
         choose.addWidget(self.import_button)
         layout.addLayout(choose)
 
-        self.help_label = QLabel(self.tr(KEY_HELP))
-        self.help_label.setWordWrap(True)
-        self.help_label.setStyleSheet("color: #555;")
+        self.help_label = note_label(self.tr(KEY_HELP))
         layout.addWidget(self.help_label)
 
         self.model = MarksGridModel(self)
@@ -559,9 +556,7 @@ class MarksPage(Page):
         if self.exam_id() is None:
             self.say(self.tr("请先选择考试。"), error=True)
             return
-        path = choose_file(self, self.tr("选择要导入的成绩表"), self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
-        if path is not None:
-            self.import_path(path)
+        choose_file(self, self.tr("选择要导入的成绩表"), self.tr("表格文件 (*.xlsx *.xlsm *.csv)"), then=self.import_path)
 
     def import_path(self, path: Path) -> None:
         """Read `path` for the chosen exam in the background, preview it, and import it when the

@@ -9,13 +9,13 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, Q
 
 from app.preset_names import display_name, readable
 from app.preset_sheet import changes_text, read_changes, write_sheet
-from app.preset_store import ALL_KINDS, ORIGIN_NAMES, Entry, activate, catalogue, copy_preset, edit_preset
-from ui.dialogs.messages import confirm, inform, show_error
+from app.preset_store import ALL_KINDS, CURRICULUM, ORIGIN_NAMES, Entry, activate, catalogue, copy_preset, edit_preset
+from ui.dialogs.messages import confirm, errors_shown, inform
 from ui.dialogs.preset_dialog import PresetDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Changed, Session
-from ui.widgets.scaffold import button_row, data_table, page_heading, push_button
+from ui.widgets.scaffold import button_row, data_table, note_label, page_heading, push_button
 
 
 def origin_text(entry: Entry) -> str:
@@ -43,9 +43,7 @@ class PresetsPage(Page):
             self.kind_combo.addItem(name, kind)
         self.kind_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         top.addWidget(self.kind_combo)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
+        self.hint = note_label()
         top.addWidget(self.hint, 1)
         layout.addLayout(top)
         self.copy_button = push_button(self.tr("复制…"), self.copy_selected)
@@ -107,14 +105,15 @@ class PresetsPage(Page):
 
     def _selection_changed(self) -> None:
         entry = self.selected()
-        admin = self.may_change()
+        # a curriculum plan is adjusted per school on the timetable page, not here
+        admin = self.may_change() and (entry is None or entry.preset.kind != CURRICULUM)
         editable = entry is not None and admin and not entry.preset.shipped and \
             (entry.origin != "township" or self.session.actor.role == "township_admin")
         self.copy_button.setEnabled(entry is not None and admin)
         self.edit_button.setEnabled(editable)
         self.import_button.setEnabled(editable)
         self.activate_button.setEnabled(entry is not None and admin and not entry.active)
-        self.export_button.setEnabled(entry is not None)
+        self.export_button.setEnabled(entry is not None and entry.preset.kind != CURRICULUM)
         if entry is None:
             self.details.setPlainText(self.tr("选择一个方案查看它的依据。"))
             return
@@ -126,6 +125,8 @@ class PresetsPage(Page):
                                                           h=str(p.content.get("based_on_hash", ""))[:12]))
         if entry.township:
             lines.append(self.tr("由乡镇 {t} 的配置包下发").format(t=entry.township))
+        if p.kind == CURRICULUM:
+            lines.append(self.tr("课程计划按学校调整:在“课表”页点“课程计划…”,从预设复制本校课程计划后逐行修改。"))
         self.details.setPlainText("\n".join(lines))
 
     def _done(self, message: str) -> None:
@@ -141,10 +142,9 @@ class PresetsPage(Page):
                                         text=display_name(entry.preset.name) + self.tr("(本地)"))
         if not ok:
             return
-        try:
+        with errors_shown(self) as attempt:
             copy = self.session.write(copy_preset, f"{entry.preset.id}@{entry.preset.version}", name)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self._done(self.tr("已复制为“{n}”。改好后点“启用”即按它计算。").format(n=copy.name))
 
@@ -168,10 +168,9 @@ class PresetsPage(Page):
         if not confirm(self, self.tr("启用方案"), self.tr("“{k}”改用“{n}”?以后的统计和报告都按它计算。").format(
                 k=kind, n=display_name(entry.preset.name))):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(activate, f"{entry.preset.id}@{entry.preset.version}")
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self._done(self.tr("“{k}”现在使用“{n}”。").format(k=kind, n=display_name(entry.preset.name)))
 
@@ -184,10 +183,9 @@ class PresetsPage(Page):
         name, _ = QFileDialog.getSaveFileName(self, self.tr("导出方案表格"), str(default), self.tr("Excel 表格 (*.xlsx)"))
         if not name:
             return
-        try:
+        with errors_shown(self) as attempt:
             write_sheet(entry.preset, name)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         inform(self, self.tr("评分方案"), self.tr("已导出:{p}\n只改“数值”一列,保存后点“从表格读回修改…”。").format(p=name))
 
@@ -200,7 +198,7 @@ class PresetsPage(Page):
                                               self.tr("表格 (*.xlsx *.xls *.ods)"))
         if not name:
             return
-        try:
+        with errors_shown(self) as attempt:
             changes = read_changes(entry.preset, name)
             if not changes:
                 inform(self, self.tr("评分方案"), self.tr("表格中的数值与现在相同,没有改动。"))
@@ -209,7 +207,6 @@ class PresetsPage(Page):
                            "\n".join(changes_text(entry.preset, changes))):
                 return
             saved = self.session.write(edit_preset, entry.preset.id, changes)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self._done(self.tr("已保存为第 {v} 版。").format(v=saved.version))

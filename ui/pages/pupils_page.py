@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from app.db.database import Database
 from app.importing.roster import apply_roster, read_roster
@@ -18,6 +18,7 @@ from ui.models.table_model import TableSnapshot
 from ui.pages.roster_page import RosterPage
 from ui.session import Session
 from ui.widgets.choosers import ALL, chosen, refill
+from ui.widgets.scaffold import push_button
 
 ENROLLED = frozenset({"在读", "转入"})
 
@@ -40,9 +41,8 @@ class PupilsPage(RosterPage):
         self.status_combo.currentIndexChanged.connect(self._status_changed)
         self.filters.addWidget(self.status_combo)
         self.filters.addStretch(1)
-        self.record_button = QPushButton(self.tr("学业档案…"))
-        self.record_button.setToolTip(self.tr("所选学生的各次成绩、等级、走势、辅导记录,可保存家长会用的 PDF"))
-        self.record_button.clicked.connect(self.show_record)
+        self.record_button = push_button(self.tr("学业档案…"), self.show_record,
+                                         tip=self.tr("所选学生的各次成绩、等级、走势、辅导记录,可保存家长会用的 PDF"))
         self.filters.addWidget(self.record_button)
         self.import_button.setToolTip(self.tr("从 Excel(.xlsx)或 CSV 学生名册导入,导入前先预览"))
 

@@ -24,12 +24,12 @@ from app.reports.all_schools import write_all_school_reports
 from app.reports.choices import exam_classes, exam_teachers, recent_reports, remember_report, townships
 from app.reports.printing import print_file
 from app.services.exams import list_exams
-from ui.dialogs.messages import inform, show_error, warn
+from ui.dialogs.messages import errors_shown, inform, show_error, warn
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import SchoolCombo, refill
-from ui.widgets.scaffold import data_table, page_heading, push_button
+from ui.widgets.scaffold import data_table, note_label, page_heading, push_button
 
 AUTO = ""
 WHOLE_SCHOOL = "__school__"
@@ -104,9 +104,7 @@ class ReportsPage(Page):
         buttons.addWidget(self.open_after)
         buttons.addStretch(1)
         form.addRow(buttons)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
+        self.hint = note_label()
         form.addRow(self.hint)
         layout.addWidget(box)
 
@@ -280,11 +278,16 @@ class ReportsPage(Page):
             return self.tr("这所学校没有任教这次考试学科的教师。")
         return None
 
-    def generate(self) -> None:
-        """Ask where to save the chosen report, then make it in the background."""
+    def _refused(self) -> bool:
+        """Return True after telling the user what is still to choose before a report can be made."""
         problem = self.missing_choice()
         if problem:
             warn(self, self.tr("无法生成"), problem)
+        return bool(problem)
+
+    def generate(self) -> None:
+        """Ask where to save the chosen report, then make it in the background."""
+        if self._refused():
             return
         kind = self.kind_combo.currentData()
         suffix = self.format_combo.currentData()
@@ -304,9 +307,7 @@ class ReportsPage(Page):
 
     def generate_to(self, path: Path) -> None:
         """Make the chosen report into `path` on the worker, with progress and 取消."""
-        problem = self.missing_choice()
-        if problem:
-            warn(self, self.tr("无法生成"), problem)
+        if self._refused():
             return
         kind = self.kind_combo.currentData()
         exam_id = self.exam_combo.currentData()
@@ -410,9 +411,8 @@ class ReportsPage(Page):
         report = self.selected_report()
         if not report:
             return
-        try:
+        with errors_shown(self) as attempt:
             message = print_file(report["path"])
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        if attempt.failed:
             return
         inform(self, self.tr("打印"), message)

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPush
 
 from app.queries.roster import list_schools
 from ui.dialogs.import_preview_dialog import IMPORT_ALL, IMPORT_VALID, ImportPreviewDialog
-from ui.dialogs.messages import confirm, inform, show_error
+from ui.dialogs.messages import confirm, errors_shown, inform, show_error
 from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.session import Changed, Session
@@ -136,17 +136,16 @@ class RosterPage(Page):
     # --- actions -------------------------------------------------------------------------------
     def add_row(self) -> None:
         """Open the add dialog; the page reloads when something was written."""
-        dialog = self.make_dialog(None)
-        if dialog.exec():
-            self.session.notify_changed(Changed.ROSTER)
+        self._open_dialog(None)
 
     def edit_selected(self) -> None:
         """Open the edit dialog for the selected row."""
         row = self.selected_row()
-        if row is None:
-            return
-        dialog = self.make_dialog(row)
-        if dialog.exec():
+        if row is not None:
+            self._open_dialog(row)
+
+    def _open_dialog(self, row: dict | None) -> None:
+        if self.make_dialog(row).exec():
             self.session.notify_changed(Changed.ROSTER)
 
     def remove_selected(self) -> None:
@@ -156,18 +155,15 @@ class RosterPage(Page):
             return
         if not confirm(self, self.tr("确认删除"), self.remove_question(row)):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.remove(row)
-        except Exception as exc:  # noqa: BLE001 - every refusal is shown as a message
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.ROSTER)
 
     def import_file(self) -> None:
         """Pick a spreadsheet, read it in the background, preview, then apply what the user chose."""
-        path = choose_file(self, self.tr("选择要导入的表格"), self.tr("表格文件 (*.xlsx *.csv)"))
-        if path is not None:
-            self.import_path(path)
+        choose_file(self, self.tr("选择要导入的表格"), self.tr("表格文件 (*.xlsx *.csv)"), then=self.import_path)
 
     def import_path(self, path: Path) -> None:
         """Read `path`, show the preview and apply the import the user confirms."""

@@ -18,9 +18,10 @@ from app.routine.observations import lesson_classes, lesson_teachers, observatio
 from app.services.schools import SCHOOL_TYPES
 from app.services.subjects import list_subjects
 from app.workload.settings import save_workload_preset, workload_preset
-from ui.dialogs.messages import show_error
+from ui.dialogs.messages import errors_shown, show_error
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
+from ui.widgets.scaffold import dialog_layout
 
 
 def _score_box(maximum: int, empty: str) -> QSpinBox:
@@ -56,9 +57,7 @@ class ObservationDialog(QDialog):
         super().__init__(parent)
         self.session = session
         self.school_id = school_id
-        self.setWindowTitle(self.tr("登记听课"))
-        self.setMinimumWidth(520)
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("登记听课"), 520)
         self.form = ProblemForm()
         teachers = [t for t in list_teachers(session.db, school_id) if t["active"]]
         self.observer = self.form.add_field("observer_id", self.tr("听课人"), _teacher_combo(teachers))
@@ -139,9 +138,7 @@ class RoutineCheckDialog(QDialog):
         super().__init__(parent)
         self.session = session
         self.sheets = routine_sheets(session.db, school_id).content["links"]
-        self.setWindowTitle(self.tr("登记教学常规检查"))
-        self.setMinimumWidth(520)
-        layout = QVBoxLayout(self)
+        layout = dialog_layout(self, self.tr("登记教学常规检查"), 520)
         self.form = ProblemForm()
         teachers = [t for t in list_teachers(session.db, school_id) if t["active"]]
         self.teacher = self.form.add_field("teacher_id", self.tr("被检查教师"), _teacher_combo(teachers))
@@ -308,21 +305,13 @@ class WorkloadSettingsDialog(QDialog):
 
     def save(self) -> None:
         """Save the adjusted preset for the database; stay open on problems."""
-        try:
-            self.session.write(save_workload_preset, self.values())
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
-            return
-        self.accept()
+        if self.form.submit(lambda: self.session.write(save_workload_preset, self.values())):
+            self.accept()
 
     def reset(self) -> None:
         """Go back to the shipped weights and standards."""
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(reset, "workload")
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.accept()

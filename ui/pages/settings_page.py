@@ -22,7 +22,7 @@ from app.services.keys import new_recovery_code
 from app.services.schools import SCHOOL_TYPES, current_term, set_current_term, update_school
 from app.services.users import list_users, set_active, set_locked
 from ui.dialogs.account_dialogs import PassphraseDialog
-from ui.dialogs.messages import confirm, inform, show_error
+from ui.dialogs.messages import confirm, errors_shown, inform, show_error
 from ui.dialogs.new_user_dialog import NewUserDialog
 from ui.dialogs.start_term_dialog import StartTermDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
@@ -242,10 +242,9 @@ class SettingsPage(Page):
 
     def start_new_term(self) -> None:
         """Open 开始新学期 (with the 升年级 preview at the start of a school year)."""
-        try:
+        with errors_shown(self) as attempt:
             dialog = StartTermDialog(self.session, self)
-        except Exception as exc:  # noqa: BLE001 - e.g. no current term: a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         if dialog.exec() and dialog.result_:
             result = dialog.result_
@@ -322,10 +321,9 @@ class SettingsPage(Page):
         if disable and not confirm(self, self.tr("停用账号"), self.tr(
                 "停用账号“{name}”吗?停用后不能再登录,它以前的修改记录保留。").format(name=user["username"])):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(set_active, user["username"], not disable)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.SETTINGS)
 
@@ -335,10 +333,9 @@ class SettingsPage(Page):
         user = self.selected_user()
         if user is None:
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(set_locked, user["username"], not user.get("locked"))
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.SETTINGS)
 

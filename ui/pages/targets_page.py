@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QHeaderView, QLabel,
+                               QLineEdit, QVBoxLayout, QWidget)
 
 from app.queries.roster import list_schools, list_teachers
 from app.reports import write_report
@@ -16,13 +16,13 @@ from app.services.subjects import list_subjects
 from app.services.targets import METRICS, delete_target, import_targets, list_targets, set_targets, target_text
 from app.stats.lists import previous_exam
 from app.stats.target_results import target_results
-from ui.dialogs.messages import confirm, inform, show_error
+from ui.dialogs.messages import confirm, errors_shown, inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import refill
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
-from ui.widgets.scaffold import data_table
+from ui.widgets.scaffold import button_row, choose_file, data_table, note_label, page_heading, push_button
 
 NO_EXAM = ""
 
@@ -102,36 +102,20 @@ class TargetsPage(Page):
         super().__init__(session, parent)
         self.rows: list[dict] = []
         layout = QVBoxLayout(self)
-        heading = QLabel(self.tr("质量目标"))
-        heading.setStyleSheet("font-size: 18px; font-weight: bold;")
-        layout.addWidget(heading)
-        top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("对照考试")))
+        layout.addWidget(page_heading(self.tr("质量目标")))
         self.exam_combo = QComboBox()
         self.exam_combo.setMinimumWidth(300)
         self.exam_combo.currentIndexChanged.connect(lambda _i: self.load())
-        top.addWidget(self.exam_combo)
         self.missed_only = QCheckBox(self.tr("只看未完成"))
         self.missed_only.toggled.connect(lambda _c: self._show_rows())
-        top.addWidget(self.missed_only)
-        top.addStretch(1)
-        layout.addLayout(top)
-        buttons = QHBoxLayout()
-        self.add_button = QPushButton(self.tr("新增目标…"))
-        self.add_button.clicked.connect(self.add_target)
-        self.delete_button = QPushButton(self.tr("删除"))
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.import_button = QPushButton(self.tr("从表格导入…"))
-        self.import_button.clicked.connect(self.import_sheet)
-        self.letter_button = QPushButton(self.tr("打印责任书…"))
-        self.letter_button.clicked.connect(self.print_letter)
-        for button in (self.add_button, self.delete_button, self.import_button, self.letter_button):
-            buttons.addWidget(button)
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555;")
-        buttons.addWidget(self.hint, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(button_row(QLabel(self.tr("对照考试")), self.exam_combo, self.missed_only, stretch="end"))
+        self.add_button = push_button(self.tr("新增目标…"), self.add_target)
+        self.delete_button = push_button(self.tr("删除"), self.delete_selected)
+        self.import_button = push_button(self.tr("从表格导入…"), self.import_sheet)
+        self.letter_button = push_button(self.tr("打印责任书…"), self.print_letter)
+        self.hint = note_label()
+        layout.addLayout(button_row(self.add_button, self.delete_button, self.import_button, self.letter_button,
+                                    fill=self.hint))
         self.columns = [
             Column("school_name", self.tr("学校"), field_text("school_name"), lambda r: r["school_code"],
                    sample="青山镇中心小学"),
@@ -225,23 +209,20 @@ class TargetsPage(Page):
         if chosen is None or not confirm(self, self.tr("删除目标"), self.tr("删除{s}的这条目标?").format(
                 s=chosen["school_name"])):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(delete_target, chosen["id"])
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.SETTINGS)
 
     def import_sheet(self) -> None:
         """Import targets from a sheet, all or none."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择质量目标表格"), str(Path.home()),
-                                              self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
-        if not name:
+        name = choose_file(self, self.tr("选择质量目标表格"), self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
+        if name is None:
             return
-        try:
+        with errors_shown(self) as attempt:
             result = self.session.write(import_targets, name)
-        except Exception as exc:  # noqa: BLE001 - problems are shown in Chinese with their cells
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.SETTINGS)
         inform(self, self.tr("质量目标"), self.tr("已导入 {n} 行:新增 {a} 条,修改 {c} 条。").format(
@@ -257,11 +238,10 @@ class TargetsPage(Page):
         name, _ = QFileDialog.getSaveFileName(self, self.tr("保存责任书"), str(default), self.tr("PDF 文件 (*.pdf)"))
         if not name:
             return
-        try:
+        with errors_shown(self) as attempt:
             report = build_teacher_letter(self.session.db, chosen["teacher_staff_no"]) if chosen.get("teacher_id") \
                 else build_letter(self.session.db, chosen["school_code"])
             path = write_report(report, name)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         inform(self, self.tr("质量目标"), self.tr("已生成责任书:{p}").format(p=path))

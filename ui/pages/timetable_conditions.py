@@ -17,11 +17,11 @@ from app.timetable.check import rules_lookup
 from app.timetable.edit import (day_plan, fixed_events, locked_lessons, set_fixed_event, set_locked, set_unavailable,
                                 teachers_for_school, unavailable_times)
 from app.timetable.model import DAY_NAMES
-from ui.dialogs.messages import show_error
+from ui.dialogs.messages import errors_shown, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Session
 from ui.widgets.form import ERROR_STYLE
-from ui.widgets.scaffold import data_table
+from ui.widgets.scaffold import data_table, push_button
 
 EVENT_LABELS = ("升旗", "班会", "集会", "自习", "大扫除")
 
@@ -132,16 +132,14 @@ class ConditionsDialog(QDialog):
         self.unavailable_slot = QComboBox()
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("原因(可不填),如 中心校教研"))
-        add = QPushButton(self.tr("登记"))
-        add.clicked.connect(self.add_unavailable)
+        add = push_button(self.tr("登记"), self.add_unavailable)
         row.addWidget(QLabel(self.tr("登记:")))
         for widget in (self.teacher_combo, self.unavailable_day, self.unavailable_slot):
             row.addWidget(widget)
         row.addWidget(self.reason, 1)
         row.addWidget(add)
         column.addLayout(row)
-        remove = QPushButton(self.tr("取消所选登记"))
-        remove.clicked.connect(self.remove_unavailable)
+        remove = push_button(self.tr("取消所选登记"), self.remove_unavailable)
         column.addLayout(self._right(remove))
         return tab
 
@@ -159,16 +157,14 @@ class ConditionsDialog(QDialog):
         self.event_label.addItems(list(EVENT_LABELS))
         self.event_label.lineEdit().setPlaceholderText(self.tr("活动名称"))
         self.event_subject = QComboBox()
-        add = QPushButton(self.tr("设置"))
-        add.clicked.connect(self.add_event)
+        add = push_button(self.tr("设置"), self.add_event)
         row.addWidget(QLabel(self.tr("设置:")))
         for widget in (self.event_day, self.event_slot, self.event_label, self.event_subject):
             row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(add)
         column.addLayout(row)
-        remove = QPushButton(self.tr("取消所选活动"))
-        remove.clicked.connect(self.remove_event)
+        remove = push_button(self.tr("取消所选活动"), self.remove_event)
         column.addLayout(self._right(remove))
         return tab
 
@@ -178,8 +174,7 @@ class ConditionsDialog(QDialog):
         column.addWidget(QLabel(self.tr("锁定的课在自动排课时保持不动。在班级课表上右键一节课即可锁定。")))
         self.locked_model, self.locked_table = self._list(locked_columns())
         column.addWidget(self.locked_table, 1)
-        unlock = QPushButton(self.tr("解锁所选的课"))
-        unlock.clicked.connect(self.unlock)
+        unlock = push_button(self.tr("解锁所选的课"), self.unlock)
         column.addLayout(self._right(unlock))
         return tab
 
@@ -195,11 +190,10 @@ class ConditionsDialog(QDialog):
     def load(self) -> None:
         """Read the school's conditions on the worker and show them."""
         session = self.session
-        try:
+        with errors_shown(self) as attempt:
             found = session.tasks.run_modal(lambda _c: read_conditions(session.worker_db(), self.school_id),
                                             parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        if attempt.failed:
             return
         first_load = self.conditions is None
         self.conditions = found

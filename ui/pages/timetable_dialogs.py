@@ -20,7 +20,7 @@ from app.timetable.model import DAY_NAMES, KIND_NAMES
 from app.timetable.plans import (add_line, copy_preset, delete_line, delete_plan, format_band, school_plan, set_hours,
                                  update_line)
 from ui.dialogs.import_preview_dialog import problem_columns
-from ui.dialogs.messages import confirm, show_error
+from ui.dialogs.messages import confirm, errors_shown, show_error
 from ui.models.table_model import SnapshotTableModel, TableSnapshot
 from ui.session import Session
 from ui.widgets.form import ProblemForm, ok_cancel_buttons
@@ -76,12 +76,11 @@ class CellDialog(QDialog):
 
     def update_hint(self) -> None:
         """Show what the current choice would clash with (computed without writing)."""
-        try:
+        with errors_shown(self) as attempt:
             found = preview_cell(self.session.db, class_id=self.class_id, day=self.day, slot=self.slot,
                                  subject_id=self.subject.currentData(), teacher_id=self.teacher.currentData(),
                                  room=self.room.text())
-        except Exception as exc:  # noqa: BLE001 - a failed preview must not block editing
-            show_error(self, exc)
+        if attempt.failed:
             return
         if found:
             self.hint.setStyleSheet(f"color: {ERROR_COLOR};")
@@ -92,17 +91,10 @@ class CellDialog(QDialog):
 
     def save(self) -> None:
         """Write the cell; stay open and show the problems when refused."""
-        try:
-            self.session.write(set_cell, class_id=self.class_id, day=self.day, slot=self.slot,
-                               subject_id=self.subject.currentData(), teacher_id=self.teacher.currentData(),
-                               room=self.room.text())
-        except ValidationError as exc:
-            self.form.show_problems(exc.problems)
-            return
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
-            return
-        self.accept()
+        if self.form.submit(lambda: self.session.write(
+                set_cell, class_id=self.class_id, day=self.day, slot=self.slot, subject_id=self.subject.currentData(),
+                teacher_id=self.teacher.currentData(), room=self.room.text())):
+            self.accept()
 
 
 def _write_day_plan(db: Database, actor: Actor, school_id: str, periods: list[dict],
@@ -357,10 +349,9 @@ class PlanDialog(QDialog):
                                             text=name.strip())
         if not ok:
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(add_line, self.school_id, name=name, subjects=subjects)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.changed = True
         self.load()
@@ -373,20 +364,18 @@ class PlanDialog(QDialog):
         if not item_id or not confirm(self, self.tr("删除一行"),
                                       self.tr("从本校课程计划中删除“{n}”吗?").format(n=item.text())):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(delete_line, item_id)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.changed = True
         self.load()
 
     def copy(self) -> None:
         """Copy the default plan into the school."""
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(copy_preset, self.school_id)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.changed = True
         self.load()
@@ -395,10 +384,9 @@ class PlanDialog(QDialog):
         """Delete the school's own plan (after asking)."""
         if not confirm(self, self.tr("恢复默认计划"), self.tr("删除本校课程计划,改按默认计划检查课表吗?")):
             return
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(delete_plan, self.school_id)
-        except Exception as exc:  # noqa: BLE001 - refusals are shown in Chinese
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.changed = True
         self.load()

@@ -18,7 +18,7 @@ from app.timetable.grids import class_grid
 from app.timetable.model import term_by_code
 from app.timetable.solver.metrics import COMPONENT_NAMES
 from app.timetable.solver.problem import township_schools
-from ui.dialogs.messages import inform, show_error
+from ui.dialogs.messages import errors_shown, inform, show_error
 from ui.pages.timetable_page import GridModel
 from ui.session import Session
 from ui.widgets.scaffold import data_table, push_button
@@ -226,11 +226,10 @@ class GenerateDialog(QDialog):
         if self.result is None:
             return
         session, result = self.session, self.result
-        try:
+        with errors_shown(self) as attempt:
             written = session.tasks.run_modal(lambda _c: save_generated(session.worker_db(), session.actor, result),
                                               label=self.tr("正在保存课表…"), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.saved = True
         inform(self, self.tr("已保存"), self.tr("已写入 {n} 节课(替换原有 {old} 节,锁定的课未动)。").format(
@@ -251,12 +250,11 @@ def export_fet_dialog(parent: QWidget, session: Session, school_id: str) -> None
     if not name:
         return
     schools = township_schools(session.db, school_id) if session.is_township else [school_id]
-    try:
+    with errors_shown(parent) as attempt:
         counts = session.tasks.run_modal(
             lambda _c: export_fet_file(session.worker_db(), schools, current_term(session.worker_db()), name),
             label=parent.tr("正在导出 FET 文件…"), parent=parent)
-    except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-        show_error(parent, exc)
+    if attempt.failed:
         return
     inform(parent, parent.tr("已导出"), parent.tr(
         "已写出 {path}:{n} 个班,{t} 位教师,{a} 个活动。用 FET 打开排课后,把它写出的"
@@ -271,11 +269,10 @@ def import_fet_dialog(parent: QWidget, session: Session, school_id: str) -> bool
                                           parent.tr("FET 文件 (*.fet)"))
     if not name:
         return False
-    try:
+    with errors_shown(parent) as attempt:
         result = session.tasks.run_modal(lambda _c: import_fet_file(session.worker_db(), name),
                                          label=parent.tr("正在读取 FET 课表…"), parent=parent)
-    except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-        show_error(parent, exc)
+    if attempt.failed:
         return False
     dialog = GenerateDialog(session, school_id, parent, result=result, title=parent.tr("导入 FET 课表"))
     dialog.exec()

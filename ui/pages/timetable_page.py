@@ -19,14 +19,14 @@ from app.timetable.grids import Grid, class_grid, room_grid, rooms, teacher_grid
 from app.timetable.import_xlsx import apply_timetable, read_timetable
 from app.timetable.edit import locked_cells
 from app.timetable.model import DAY_NAMES, TimetableData, load_timetable
-from ui.dialogs.messages import inform, show_error
+from ui.dialogs.messages import errors_shown, inform, show_error
 from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableModel, TableSnapshot
 from ui.pages.page import Page
 from ui.pages.timetable_dialogs import CellDialog, DayPlanDialog, PlanDialog, TimetableImportDialog, finding_lines
 from ui.session import Changed, Session
 from ui.tasks import run_shown
 from ui.widgets.choosers import SchoolCombo
-from ui.widgets.scaffold import button_row, choose_file, data_table, push_button
+from ui.widgets.scaffold import button_row, choose_file, data_table, note_label, push_button
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 VIEWS = (("class", "班级课表"), ("teacher", "教师课表"), ("room", "教室课表"))
@@ -187,9 +187,7 @@ class TimetablePage(Page):
             action.triggered.connect(lambda _checked=False, run=slot: run())
             fet_menu.addAction(action)
         self.fet_button.setMenu(fet_menu)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #555;")
+        self.status = note_label()
         bar.addWidget(self.status, 1)
         layout.addLayout(bar)
         # The buttons get a row of their own: beside the choosers they made the window over 1024 pixels wide.
@@ -431,9 +429,7 @@ class TimetablePage(Page):
 
     def import_file(self) -> None:
         """Pick a timetable workbook and import it after the preview."""
-        path = choose_file(self, self.tr("选择课表文件"), self.tr("表格文件 (*.xlsx *.xlsm *.csv)"))
-        if path is not None:
-            self.import_path(path)
+        choose_file(self, self.tr("选择课表文件"), self.tr("表格文件 (*.xlsx *.xlsm *.csv)"), then=self.import_path)
 
     def import_path(self, path: Path) -> None:
         """Read `path` in the background, preview it, and write it when the user confirms."""
@@ -491,14 +487,13 @@ class TimetablePage(Page):
 
         session = self.session
         school_id = self.school_id()
-        try:
+        with errors_shown(self) as attempt:
             session.tasks.run_modal(
                 lambda control: timetables_pdf(session.worker_db(), path, class_ids=class_ids,
                                                teacher_ids=teacher_ids, school_id=school_id,
                                                progress=control.progress),
                 label=self.tr("正在生成课表 PDF…"), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        if attempt.failed:
             return
         inform(self, self.tr("已生成"), self.tr("课表已保存到:{path}").format(path=str(path)))
 
@@ -523,11 +518,10 @@ class TimetablePage(Page):
         from app.timetable.edit import set_locked
 
         session = self.session
-        try:
+        with errors_shown(self) as attempt:
             session.tasks.run_modal(lambda _c: set_locked(session.worker_db(), session.actor, class_id=class_id,
                                                           day=day, slot=slot, locked=locked), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message
-            show_error(self, exc)
+        if attempt.failed:
             return
         session.notify_changed(Changed.TIMETABLE)
 

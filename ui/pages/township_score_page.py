@@ -14,13 +14,13 @@ from app.reports.common import grade_name
 from app.services.exams import list_exams
 from app.stats.presets import active_preset
 from app.stats.township_scheme import township_subject_scores
-from ui.dialogs.messages import show_error
+from ui.dialogs.messages import errors_shown, show_error
 from ui.dialogs.scheme_sheet_dialog import SchemeSheetDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import refill
-from ui.widgets.scaffold import page_heading
+from ui.widgets.scaffold import note_label, page_heading
 
 
 def _num(key: str, digits: int = 1):
@@ -75,9 +75,7 @@ class TownshipScorePage(Page):
         top.addWidget(self.evaluation_button)
         layout.addLayout(top)
         # On a line of its own: beside the buttons it was cut off at 1024 pixels.
-        self.basis = QLabel()
-        self.basis.setWordWrap(True)
-        self.basis.setStyleSheet("color: #555;")
+        self.basis = note_label()
         layout.addWidget(self.basis)
         self.school_columns = [
             Column("school_name", self.tr("学校"), field_text("school_name"), sample="青山镇中心小学"),
@@ -125,10 +123,9 @@ class TownshipScorePage(Page):
                                               self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
         if not name:
             return
-        try:
+        with errors_shown(self) as attempt:
             dialog = SchemeSheetDialog(self.session, kind, name, self)
-        except Exception as exc:  # noqa: BLE001 - problems are shown in Chinese with their cells
-            show_error(self, exc)
+        if attempt.failed:
             return
         dialog.exec()
 

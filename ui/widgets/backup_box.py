@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGroupBox, QHeaderView, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from app.errors import PermissionDenied, SchoolQError
 from app.services import backups
-from ui.dialogs.messages import confirm, inform, show_error
+from ui.dialogs.messages import confirm, errors_shown, inform, show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.session import Changed, Session
 from ui.widgets.scaffold import button_row, choose_file, data_table, push_button
@@ -30,18 +30,12 @@ class BackupBox(QGroupBox):
         super().__init__(self.tr("备份与恢复"), parent)
         self.session = session
         layout = QVBoxLayout(self)
-        row = QHBoxLayout()
         self.auto = QCheckBox(self.tr("每天自动备份(程序启动时)"))
         self.keep = QSpinBox()
         self.keep.setRange(1, 365)
         self.keep.setSuffix(self.tr(" 份"))
         self.save_button = push_button(self.tr("保存备份设置"), self.save_settings)
-        row.addWidget(self.auto)
-        row.addWidget(QLabel(self.tr("保留最新")))
-        row.addWidget(self.keep)
-        row.addWidget(self.save_button)
-        row.addStretch(1)
-        layout.addLayout(row)
+        layout.addLayout(button_row(self.auto, QLabel(self.tr("保留最新")), self.keep, self.save_button, stretch="end"))
         self.folder_label = QLabel()
         self.folder_label.setWordWrap(True)
         layout.addWidget(self.folder_label)
@@ -91,10 +85,9 @@ class BackupBox(QGroupBox):
 
     def save_settings(self) -> None:
         """Store the automatic backup settings."""
-        try:
+        with errors_shown(self) as attempt:
             self.session.write(backups.set_auto_settings, self.auto.isChecked(), self.keep.value())
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         inform(self, self.tr("已保存"), self.tr("备份设置已保存。"))
         self.session.notify_changed(Changed.SETTINGS)
@@ -130,21 +123,19 @@ class BackupBox(QGroupBox):
 
     def restore(self, path: Path) -> None:
         """Show what `path` holds, ask, and put it back; the current data is kept as a copy first."""
-        try:
+        with errors_shown(self) as attempt:
             preview = backups.preview_text(backups.describe_backup(path))
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         question = self.tr("这份备份中的数据:\n\n{preview}\n\n用它替换当前数据库的全部内容吗?"
                            "恢复前,当前数据会先另存一份。").format(preview=preview)
         if not confirm(self, self.tr("恢复备份"), question):
             return
-        try:
+        with errors_shown(self) as attempt:
             session = self.session
             result = session.tasks.run_modal(lambda _c: backups.restore_backup(session.worker_db(), session.actor, path),
                                              label=self.tr("正在恢复备份…"), parent=self)
-        except Exception as exc:  # noqa: BLE001 - shown as a Chinese message box
-            show_error(self, exc)
+        if attempt.failed:
             return
         self.session.notify_changed(Changed.ALL)
         inform(self, self.tr("已恢复"), self.tr("已从备份恢复。恢复前的数据另存为:\n{kept}").format(kept=result["kept"]))

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from app.errors import PermissionDenied, Problem, ValidationError
+from app.errors import Problem, ValidationError
 from ui.dialogs.messages import show_error
 
 ERROR_STYLE = "color: #b3261e;"
@@ -81,15 +81,15 @@ class ProblemForm(QWidget):
         self.general.hide()
 
     def submit(self, write: Callable[[], object]) -> bool:
-        """Run `write()` (a call into a service) and return True when it went through; on a
-        refusal return False after showing its problems under their fields (ValidationError) or
-        in a message box (PermissionDenied). Other errors propagate."""
+        """Run `write()` (a call into a service) and return True when it went through; otherwise
+        return False after showing the problems under their fields (ValidationError) or any other
+        refusal or failure in a Chinese message box (show_error, which logs an unexpected one)."""
         try:
             write()
         except ValidationError as exc:
             self.show_problems(exc.problems)
             return False
-        except PermissionDenied as exc:
+        except Exception as exc:  # noqa: BLE001 - every refusal and failure reaches the user in Chinese
             show_error(self.window(), exc)
             return False
         return True

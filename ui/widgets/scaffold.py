@@ -1,7 +1,8 @@
-"""The pieces pages and dialogs are built from, made one way everywhere: a page heading, a button
-wired to what it does, a row of buttons, a read-only table of records, the school chooser bar above
-a page's tabs, and what every tab of records does with them — delete the record chosen, import a
-sheet of records (read on the worker, its problems shown, or asked and written on the worker)."""
+"""The pieces pages and dialogs are built from, made one way everywhere: a page heading, a grey
+note, a button wired to what it does, a row of buttons, a read-only table of records, the school
+chooser bar above a page's tabs, and what every tab of records does with them — delete the record
+chosen, import a sheet of records (read on the worker, its problems shown, or asked and written on
+the worker)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,12 +18,31 @@ from ui.models.table_model import Column, SnapshotTableModel
 from ui.widgets.choosers import SchoolCombo
 
 HEADING_STYLE = "font-size: 18px; font-weight: bold;"
+NOTE_STYLE = "color: #555;"
 
 
 def page_heading(text: str) -> QLabel:
     """Return the bold heading shown at the top of a page."""
     label = QLabel(text)
     label.setStyleSheet(HEADING_STYLE)
+    return label
+
+
+def dialog_layout(dialog: QWidget, title: str, min_width: int | None = None) -> QVBoxLayout:
+    """Give `dialog` its title (and at least `min_width` pixels of width); return its vertical layout,
+    the one every dialog lays its parts out in."""
+    dialog.setWindowTitle(title)
+    if min_width is not None:
+        dialog.setMinimumWidth(min_width)
+    return QVBoxLayout(dialog)
+
+
+def note_label(text: str = "", *, wrap: bool = True) -> QLabel:
+    """Return a grey note — a hint, a status line, what a figure is based on — wrapped to its width
+    unless `wrap` is False."""
+    label = QLabel(text)
+    label.setWordWrap(wrap)
+    label.setStyleSheet(NOTE_STYLE)
     return label
 
 
@@ -35,9 +55,10 @@ def push_button(text: str, slot: Callable[[], object], *, tip: str | None = None
     return push
 
 
-def button_row(*widgets: QWidget, stretch: str = "") -> QHBoxLayout:
+def button_row(*widgets: QWidget, stretch: str = "", fill: QWidget | None = None) -> QHBoxLayout:
     """Return a row holding `widgets` left to right, with the free space after them (`stretch`
-    "end"), before them ("start", buttons kept right) or nowhere ("")."""
+    "end"), before them ("start", buttons kept right) or nowhere (""); a `fill` widget (a note)
+    comes last and takes the free width."""
     row = QHBoxLayout()
     if stretch == "start":
         row.addStretch(1)
@@ -45,14 +66,21 @@ def button_row(*widgets: QWidget, stretch: str = "") -> QHBoxLayout:
         row.addWidget(widget)
     if stretch == "end":
         row.addStretch(1)
+    if fill is not None:
+        row.addWidget(fill, 1)
     return row
 
 
-def choose_file(parent: QWidget, title: str, kinds: str, folder: Path | None = None) -> Path | None:
+def choose_file(parent: QWidget, title: str, kinds: str, folder: Path | None = None,
+                then: Callable[[Path], object] | None = None) -> Path | None:
     """Ask for one file to open (starting in `folder`, the home folder by default, offering the
-    file `kinds`, e.g. "表格文件 (*.xlsx *.csv)"); return it, or None when the user cancels."""
+    file `kinds`, e.g. "表格文件 (*.xlsx *.csv)"); hand it to `then` when given (an import reading
+    it); return it, or None when the user cancels."""
     name, _ = QFileDialog.getOpenFileName(parent, title, str(folder or Path.home()), kinds)
-    return Path(name) if name else None
+    path = Path(name) if name else None
+    if path is not None and then is not None:
+        then(path)
+    return path
 
 
 def data_table(model: QAbstractItemModel, *, select: str = "row", sortable: bool = False,
