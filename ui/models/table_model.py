@@ -2,7 +2,7 @@
 
 `TableSnapshot.build` (run on the worker) turns row dicts into display text, a search string
 per row and, for every column, the rank of each row in that column's order: text columns in
-pinyin order (QCollator, zh_CN), other columns by their own key. Sorting then only reorders
+pinyin order (app.pinyin), other columns by their own key. Sorting then only reorders
 integers, so 10,000 pupils sort in milliseconds.
 
 Why the model sorts instead of QSortFilterProxyModel.lessThan: a Python `lessThan` is called
@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import (QAbstractTableModel, QCollator, QLocale, QModelIndex, QPersistentModelIndex,
-                            QSortFilterProxyModel, Qt)
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+
+from app.pinyin import pinyin_key
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 # Above this many rows a snapshot's sort ranks are worked out when a column is first sorted.
@@ -58,13 +59,6 @@ def flag_text(key: str) -> Callable[[dict], str]:
     return lambda row: "是" if row.get(key) else ""
 
 
-def pinyin_collator() -> QCollator:
-    """Return a collator that orders Chinese text by pinyin, digits by value."""
-    collator = QCollator(QLocale("zh_CN"))
-    collator.setNumericMode(True)
-    return collator
-
-
 class TableSnapshot:
     """Rows with their display text, search text and per-column order ranks."""
 
@@ -97,8 +91,7 @@ class TableSnapshot:
             if column.sort_key is not None:
                 keys = [column.sort_key(row) for row in self.rows]
             else:
-                collator = pinyin_collator()
-                keys = [collator.sortKey(line[c]) for line in self.display]
+                keys = [pinyin_key(line[c]) for line in self.display]
             order = sorted(range(len(self.rows)), key=keys.__getitem__)
             rank = [0] * len(self.rows)
             for position, index in enumerate(order):
