@@ -194,6 +194,22 @@ def test_bundle_leaves_out_unused_qt_tests_and_build_tools(bundle):
         assert shipped == set(), f"{program.name} carries {sorted(shipped)}"
 
 
+def test_bundle_leaves_out_icu_data_unused_qt_plugins_and_image_codecs(bundle):
+    """What the bundle need not carry (installer/schoolq.spec, installer/hooks): ICU's locale data is
+    ICU's stub where a C compiler built it (names sort by app.pinyin), the window systems, input
+    devices and image formats the program cannot use are out, and so are Pillow's optional codecs."""
+    files = bundle.files()
+    icu_data = [path for path in files if path.name.startswith("libicudata")]
+    if sys.platform.startswith("linux") and shutil.which("cc"):
+        assert icu_data and all((bundle.root / path).stat().st_size < 100_000 for path in icu_data)
+    plugins = {path.name for path in files if "plugins" in path.parts}
+    assert not [name for name in plugins if re.search(r"q(eglfs|vnc|linuxfb|wayland|jpeg|webp|tiff|gif|evdev)", name)]
+    assert any(re.search(r"q(xcb|windows)\.", name) for name in plugins), plugins
+    assert any(name.startswith(("libqsvg", "qsvg")) for name in plugins), plugins
+    assert any("ibus" in name for name in plugins) or sys.platform != "linux"  # typing Chinese
+    assert not [path.name for path in files if re.search(r"libavif|libwebp|liblcms|_avif|_webp|_imagingcms", path.name)]
+
+
 def test_bundle_size_is_under_target(bundle, measurements):
     sizes = load_installer_module("bundle_size")
     total, parts = sizes.bundle_size(bundle.root)

@@ -17,10 +17,10 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.errors import ValidationError
 from app.marks.entry import parse_mark
+from app.pinyin import pinyin_key
 from app.stats.graded import level_name
 from app.stats.pupil_marks import is_scored, mark_band, pupil_total
 from app.validation.text import clean
-from ui.models.table_model import pinyin_collator
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 # A stored mark: (score, status) as the mark table holds it; None when there is none.
@@ -82,8 +82,7 @@ class MarksGridModel(QAbstractTableModel):
         self.subjects = [s for s in grid["subjects"] if subject_ids is None or s["subject_id"] in subject_ids]
         self.fixed = 3 if len(grid.get("class", {}).get("grades", [])) > 1 else 2
         self.writable_subjects = writable
-        collator = pinyin_collator()
-        self.pupils = sorted(grid["pupils"], key=lambda p: (collator.sortKey(p["name"]), p["student_no"]))
+        self.pupils = sorted(grid["pupils"], key=lambda p: (pinyin_key(p["name"]), p["student_no"]))
         # The grid's own dicts: a mark saved here is still shown after the subject filter changes.
         self._marks = [p["marks"] for p in self.pupils]
         self._invalid = {}
