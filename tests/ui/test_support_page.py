@@ -210,6 +210,7 @@ def test_pupil_record_page_and_its_parents_copy(demo_path, tasks, boxes, qapp, q
         # What prints is the records preset's choice, said in words beside the button.
         assert "成绩、成绩走势图、辅导记录" in dialog.print_note.text() and "作业、家访、集体备课与学业档案要求" \
             in dialog.print_note.text()
+        assert "可在“评分方案”页更换或修改" in dialog.print_note.text()
         assert len(column_texts(dialog.visits_table, "日期")) == len(record["visits"])
         path = dialog.write(tmp_path / "档案.pdf")
         assert path.stat().st_size > 10_000
@@ -262,3 +263,21 @@ def test_the_township_sees_the_care_groups_results_beside_the_rest(admin_page):
 
 def test_a_teacher_does_not_get_the_groups_results(teacher_page):
     assert teacher_page.tabs.indexOf(teacher_page.care_tab) == -1
+
+
+def test_a_teacher_is_told_to_ask_the_administrator_to_change_what_prints(demo_path, tasks, boxes, qapp, qtbot):
+    """Only administrators may change the records preset, so a teacher's record dialog does not send them
+    to the 评分方案 page."""
+    from ui.dialogs.pupil_record_dialog import PupilRecordDialog
+
+    db = open_database(demo_path)
+    try:
+        session = Session(demo_path, db, login(db, "laoshi", "demo"), tasks)
+        pupil_id = db.execute("SELECT pupil_id FROM tutoring_pupil LIMIT 1").fetchone()[0]
+        dialog = PupilRecordDialog(session, pupil_id)
+        assert "请联系学校管理员" in dialog.print_note.text()
+        assert "评分方案" not in dialog.print_note.text()
+        dialog.close()
+        shiboken6.delete(dialog)
+    finally:
+        db.close()
