@@ -2,7 +2,7 @@
 row per active teacher with the items, the total and the band (app.stats.appraisal)."""
 from __future__ import annotations
 
-from app.cli.common import add_db_argument, add_json_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.cli.stats_cmds import format_table
 from app.errors import invalid
 from app.reports import write_report
@@ -15,11 +15,11 @@ from app.stats.appraisal import ITEMS, appraisal
 
 def register(sub) -> None:
     """Add the `appraisal` command to the CLI parser."""
-    p = sub.add_parser("appraisal", help="教师年度考核:常规检查、听课、教学业绩、工作量加权,按 12%% 评优秀",
-                       description="每位在职教师一行:各项得分(0-100)、加权总分、校内名次与等次(优秀 / "
-                                   "优秀候选(并列待评议) / 称职)。权重与优秀比例取“教师年度考核”方案"
-                                   "(schoolq preset list 查看,可复制修改)。")
-    add_db_argument(p)
+    p = command(sub, "appraisal", cmd_appraisal, json=True,
+                help="教师年度考核:常规检查、听课、教学业绩、工作量加权,按 12%% 评优秀",
+                description="每位在职教师一行:各项得分(0-100)、加权总分、校内名次与等次(优秀 / "
+                            "优秀候选(并列待评议) / 称职)。权重与优秀比例取“教师年度考核”方案"
+                            "(schoolq preset list 查看,可复制修改)。")
     p.add_argument("--year", required=True, help="学年,如 2026-2027")
     p.add_argument("--school", help="只看这所学校(学校代码)")
     p.add_argument("--sheet", metavar="工号", help="打印这位教师的年度考核表(内部资料),需同时给 --out")
@@ -27,8 +27,6 @@ def register(sub) -> None:
     p.add_argument("--import-survey", metavar="FILE",
                    help="导入篇11 多方评价得分表(列:工号、教师自评、同事互评、领导评价、学生评价、家长评价;全部无误才写入)")
     p.add_argument("--user", help="以哪个账号打印考核表(教师只能打印自己的;默认数据库管理员)")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_appraisal)
 
 
 def _number(value: float | None) -> str:

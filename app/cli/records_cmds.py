@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.cli.stats_cmds import format_table
 from app.errors import invalid
 from app.records.homework import homework_summary, record_homework_days
@@ -24,34 +24,25 @@ KINDS = {"homework": ("作业时间", read_homework, record_homework_days, "个�
 
 def register(sub) -> None:
     """Add the `retention` command to the parser."""
-    p = sub.add_parser("retention", help="控辍保学:巩固率、流失率与流失学生名单", description=(
+    p = command(sub, "retention", cmd_retention, json=True, help="控辍保学:巩固率、流失率与流失学生名单", description=(
         "以秋季开学(学年第一天)在籍学生为基数(篇7“以秋季入学班级学生数为准”),扣除此后正常转出的学生,"
         "统计至某日仍为“流失”的学生:巩固率 =(基数 − 流失)÷ 基数,流失率 = 流失 ÷ 基数。休学学生仍在籍。"))
-    add_db_argument(p)
     p.add_argument("--school", help="只看这所学校(学校代码)")
     p.add_argument("--year", help="学年,如 2026-2027(默认:当前学期所在学年)")
     p.add_argument("--as-of", help="统计到这一天(如 2026-11-30;默认今天)")
     p.add_argument("--grades", action="store_true", help="同时列出各校各年级")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_retention)
-    p = sub.add_parser("records", help="各校本学期作业、家访、集体备课汇总", description=(
+    p = command(sub, "records", cmd_records, json=True, help="各校本学期作业、家访、集体备课汇总", description=(
         "每校一行:书面作业登记的班级周数与超时的班级,家访次数、户数与完成任务的教师,集体备课各教研组"
         "未达每月次数的月份。乡镇数据库汇总各校(数据来自各校数据包)。"))
-    add_db_argument(p)
     p.add_argument("--school", help="只看这所学校(学校代码)")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_records)
-    p = sub.add_parser("import-records", help="导入作业时间、家访或集体备课记录表", description=(
-        "从 Excel/CSV 导入一所学校的记录表。先检查整个文件,有任何问题就不写入,并逐条列出问题所在的工作表、行和列。"
-        "作业时间:班级、日期、各科分钟数、备注;家访:学籍号或学生姓名、家访教师、日期、方式、情况记录;"
-        "集体备课:教研组、日期、主备人、主题、参加教师、备注。"))
-    add_db_argument(p)
+    p = command(sub, "import-records", cmd_import_records, dry_run="只检查,不写入", user=True,
+                help="导入作业时间、家访或集体备课记录表", description=(
+                    "从 Excel/CSV 导入一所学校的记录表。先检查整个文件,有任何问题就不写入,并逐条列出问题所在的工作表、行和列。"
+                    "作业时间:班级、日期、各科分钟数、备注;家访:学籍号或学生姓名、家访教师、日期、方式、情况记录;"
+                    "集体备课:教研组、日期、主备人、主题、参加教师、备注。"))
     p.add_argument("file", metavar="FILE", help="要导入的 .xlsx / .xls / .csv 文件")
     p.add_argument("--kind", required=True, choices=tuple(KINDS), help="homework 作业时间、visits 家访、sessions 集体备课")
     p.add_argument("--school", metavar="CODE", help="哪所学校(学校代码;学校数据库可不填)")
-    p.add_argument("--dry-run", action="store_true", help="只检查,不写入")
-    add_user_argument(p)
-    p.set_defaults(func=cmd_import_records)
 
 
 def _percent(value: float | None) -> str:

@@ -1,7 +1,7 @@
 """Commands for pupil support: support (学困生 转化 and 双困生 per school) and import-support."""
 from __future__ import annotations
 
-from app.cli.common import add_db_argument, add_json_argument, add_user_argument, emit_json, with_db
+from app.cli.common import command, emit_json, with_db
 from app.errors import invalid
 from app.services.exams import find_exam
 from app.services.schools import get_meta, school_by_code
@@ -12,25 +12,18 @@ from app.timetable.model import term_by_code
 
 def register(sub) -> None:
     """Add support and import-support to the CLI."""
-    p = sub.add_parser("support", help="培优补差:学困生转化与双困生占比(每校一行)",
-                       description="每所学校一行:某次统测的学困生人数、其中受过辅导的人数、到下一次统测已转化的人数"
-                                   "及比率,本学期双困生人数与占比,辅导次数与分钟数。")
-    add_db_argument(p)
+    p = command(sub, "support", cmd_support, json=True, help="培优补差:学困生转化与双困生占比(每校一行)",
+                description="每所学校一行:某次统测的学困生人数、其中受过辅导的人数、到下一次统测已转化的人数"
+                            "及比率,本学期双困生人数与占比,辅导次数与分钟数。")
     p.add_argument("--exam", metavar="EXAM", help="列出学困生的那次统测(名称或编号;默认:最近一次已有下一次统测的统测)")
     p.add_argument("--term", metavar="CODE", help="双困生与辅导记录的学期,如 2026-2027-1(默认:当前学期)")
-    add_json_argument(p)
-    p.set_defaults(func=cmd_support)
 
-    p = sub.add_parser("import-support", help="导入辅导记录和双困生名单(.xlsx/.xls/.csv)",
-                       description="辅导记录表:日期、教师(姓名或工号)、学生(可写多人)、学科、时长(分钟)、辅导内容、效果;"
-                                   "双困生表:学生、类型(行为/家庭/行为和家庭)、原因、日期。全部无误才写入。")
-    add_db_argument(p)
+    p = command(sub, "import-support", cmd_import_support, dry_run="只检查,不写入", json=True, user=True,
+                help="导入辅导记录和双困生名单(.xlsx/.xls/.csv)",
+                description="辅导记录表:日期、教师(姓名或工号)、学生(可写多人)、学科、时长(分钟)、辅导内容、效果;"
+                            "双困生表:学生、类型(行为/家庭/行为和家庭)、原因、日期。全部无误才写入。")
     p.add_argument("file", metavar="FILE", help="表格文件")
     p.add_argument("--school", metavar="CODE", help="学校代码(乡镇数据库中必填)")
-    p.add_argument("--dry-run", action="store_true", help="只检查,不写入")
-    add_user_argument(p)
-    add_json_argument(p)
-    p.set_defaults(func=cmd_import_support)
 
 
 def _percent(value: float | None) -> str:

@@ -110,11 +110,8 @@ def check_values(db: Database, snap) -> None:
             reason = phone_text(values["phone"])[1]
             if reason:
                 snap.problems.append(row.problem("phone", reason))
-    for rid in own.get("homework_log", ()):
-        minutes = snap.table("homework_log")[rid].get("minutes")
-        if not isinstance(minutes, int) or not 0 <= minutes <= MAX_HOMEWORK_MINUTES:
-            snap.problems.append(snap.where[("homework_log", rid)].problem(
-                "minutes", f"作业时间应为 0 到 {MAX_HOMEWORK_MINUTES} 之间的整数分钟。"))
+    _check_minutes(snap, own, "homework_log", 0, MAX_HOMEWORK_MINUTES,
+                   f"作业时间应为 0 到 {MAX_HOMEWORK_MINUTES} 之间的整数分钟。")
     for rid in own.get("home_visit", ()):
         if snap.table("home_visit")[rid].get("way") not in WAYS:
             snap.problems.append(snap.where[("home_visit", rid)].problem("way", f"家访方式应为 {'、'.join(WAYS)} 之一。"))
@@ -145,13 +142,17 @@ def check_values(db: Database, snap) -> None:
     _check_support(snap, own)
 
 
+def _check_minutes(snap, own: dict[str, list[str]], table: str, low: int, high: int, message: str) -> None:
+    """Note `message` on every row of `table` whose minutes are not a whole number from low to high."""
+    for rid in own.get(table, ()):
+        minutes = snap.table(table)[rid].get("minutes")
+        if not isinstance(minutes, int) or not low <= minutes <= high:
+            snap.problems.append(snap.where[(table, rid)].problem("minutes", message))
+
+
 def _check_support(snap, own: dict[str, list[str]]) -> None:
     """Tutoring minutes, 双困生 kinds and list names as the window and the import allow them."""
-    for rid in own.get("tutoring", ()):
-        minutes = snap.table("tutoring")[rid].get("minutes")
-        if not isinstance(minutes, int) or not 1 <= minutes <= MAX_TUTORING_MINUTES:
-            snap.problems.append(snap.where[("tutoring", rid)].problem(
-                "minutes", f"辅导时长应为 1-{MAX_TUTORING_MINUTES} 之间的整数分钟。"))
+    _check_minutes(snap, own, "tutoring", 1, MAX_TUTORING_MINUTES, f"辅导时长应为 1-{MAX_TUTORING_MINUTES} 之间的整数分钟。")
     for rid in own.get("pupil_difficulty", ()):
         if snap.table("pupil_difficulty")[rid].get("kind") not in DIFFICULTY_KINDS:
             snap.problems.append(snap.where[("pupil_difficulty", rid)].problem(

@@ -14,6 +14,21 @@ def test_pages_in_chinese_and_no_others(window):
     assert window.stack.count() == 19
 
 
+def test_a_page_is_built_when_first_chosen(window):
+    # Opening the window builds the first page only; the navigation still names every page.
+    from ui.pages.page import Page
+    from ui.pages.teachers_page import TeachersPage
+
+    built = [i for i in range(window.stack.count()) if isinstance(window.stack.widget(i), Page)]
+    assert built == [0] and isinstance(window.stack.currentWidget(), OverviewPage)
+    row = window.page_titles().index("教师")
+    window.nav.setCurrentRow(row)
+    page = window.stack.currentWidget()
+    assert isinstance(page, TeachersPage) and page.page_title() == "教师" and page.isVisible()
+    assert page.model.rowCount() == 2  # the small school's two teachers, loaded when shown
+    assert window.show_page(TeachersPage) is page and window.stack.count() == len(window.page_titles())
+
+
 def test_status_bar_names_file_kind_term_and_user(window, school_session):
     texts = [label.text() for label in window.statusBar().findChildren(QLabel)]
     assert "数据库:school.sqlite" in texts
@@ -35,6 +50,11 @@ def test_manual_opens_in_the_program_with_the_four_roles(window):
     for role in ("教学点负责人", "教务", "乡镇管理员", "教师"):
         assert role in text
     assert "命令行" in text and "schoolq " not in text  # it says no command line is needed, and names none
+    # The support and records tasks, for the office, the township and the teacher.
+    for task in ("生成帮扶名单", "登记辅导", "认定双困生", "转化统计", "留守等群体成绩", "学业档案", "保存 PDF",
+                 "控辍保学", "打印本周作业公示", "家访任务", "集体备课", "作业、家访、集体备课与学业档案要求"):
+        assert task in text, task
+    assert text.count("学生帮扶") >= 3
     assert manual.isVisible() and manual.width() <= 1024 and manual.height() <= 768
 
 
@@ -95,3 +115,28 @@ def test_every_write_in_the_gui_says_what_it_changed():
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
             if re.search(r"notify_changed\(\s*\)", line)]
     assert bare == []
+
+
+def test_building_a_page_opens_no_window_of_its_own(window):
+    # Pages are built while the window is on screen: a widget shown before it has a parent would
+    # flash up as a window of its own and take the focus (and the keyboard shortcuts) away.
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    opened = []
+
+    class Watch(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.Show and isinstance(obj, QWidget) and obj.isWindow() and obj is not window:
+                opened.append(type(obj).__name__)
+            return False
+
+    watch = Watch()
+    QApplication.instance().installEventFilter(watch)
+    try:
+        for row in range(window.nav.count()):
+            window.nav.setCurrentRow(row)
+        QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(watch)
+    assert opened == [] and QApplication.activeWindow() is window

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
                                QVBoxLayout, QWidget)
@@ -28,6 +29,9 @@ from ui.session import Changed, Session
 from ui.widgets.chart import ChartData, ChartWidget
 from ui.widgets.choosers import SchoolCombo, chosen, refill
 from ui.widgets.scaffold import data_table, note_label
+
+if TYPE_CHECKING:
+    from ui.pages.quality_page import QualityPage
 
 BAND_LABELS = ["<10%", "10-", "20-", "30-", "40-", "50-", "60-", "70-", "80-", "≥90%"]
 TOWNSHIP = "township:"  # the school chooser's value for a township's schools together
@@ -378,8 +382,9 @@ class ExamOverviewPage(Page):
         dialog.open()
         return dialog
 
-    def _quality_page(self):  # noqa: ANN202 - a QualityPage; imported late, pages import each other
-        from ui.pages.quality_page import QualityPage
+    def _quality_page(self) -> QualityPage | None:
+        """Return the 质量分析 page shown in the window, or None outside the main window."""
+        from ui.pages.quality_page import QualityPage  # imported late: the pages import each other
 
         window = self.window()
         return window.show_page(QualityPage) if hasattr(window, "show_page") else None
