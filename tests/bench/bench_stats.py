@@ -133,7 +133,7 @@ def test_statistics_speed_against_pandas(county_demo, bench_table):
     # Both computed the same class-level figures.
     subject_ids = {r[0]: r[1] for r in db.execute("SELECT code, id FROM subject")}
     indexed = frame.reset_index().set_index(["class_id", "grade", "subject_id"])
-    for record in levels["class"][::97]:
+    for record in [r for r in levels["class"] if r["grades"] is None][::97]:  # graded subjects have no mean
         row = indexed.loc[(record["class_id"], record["grade"], subject_ids[record["subject_code"]])]
         assert record["mean"] == pytest.approx(row["mean"]) and record["median"] == pytest.approx(row["median"])
         assert record["sd"] == pytest.approx(row["sd"]) and record["n"] == row["count"]
