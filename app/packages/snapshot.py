@@ -196,11 +196,12 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                           " x.checker_id FROM routine_check x JOIN term tm ON tm.id = x.term_id"
                           " JOIN teacher t ON t.id = x.teacher_id LEFT JOIN teacher k ON k.id = x.checker_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.date, x.id", p),
-        "质量指标": _rows(db, "SELECT tm.code AS term_code, x.grade, sj.name AS subject, x.metric, x.target, x.note,"
-                          " x.id, x.school_id FROM quality_target x JOIN term tm ON tm.id = x.term_id"
-                          " LEFT JOIN subject sj ON sj.id = x.subject_id"
+        "质量指标": _rows(db, "SELECT tm.code AS term_code, x.grade, sj.name AS subject, t.name AS teacher_name, x.metric,"
+                          " x.target, x.note, x.id, x.school_id, x.teacher_id FROM quality_target x"
+                          " JOIN term tm ON tm.id = x.term_id LEFT JOIN subject sj ON sj.id = x.subject_id"
+                          " LEFT JOIN teacher t ON t.id = x.teacher_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
-                          " ORDER BY x.school_id, x.grade, sj.sort_order, x.metric", p),
+                          " ORDER BY x.school_id, x.teacher_id IS NOT NULL, t.staff_no, x.grade, sj.sort_order, x.metric", p),
     }
     out.update(_support_rows(db, p))
     out.update(_records_rows(db, p))
