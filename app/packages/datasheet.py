@@ -178,7 +178,7 @@ SHEETS: tuple[Sheet, ...] = (
         _TERM, _show("学籍号", "student_no", 22), _show("姓名", "pupil_name", 10), Col("类型", "kind", width=10),
         Col("原因", "reason", width=30), Col("认定日期", "date", width=12), _id("记录ID", "id"),
         _id("学校ID", "school_id"), _id("学生ID", "pupil_id"))),
-    Sheet("考核评估表", "本学年学校教学质量评估表(篇10)的各评估项目、满分、学校自评(和已有的乡镇评分),以 JSON 写出。", (
+    Sheet("考核评估表", "本学年学校教学质量评估表(篇10)的各评估项目、满分、学校自评(和已有的乡镇评分);乡镇报县的数据包还有乡镇填写的年度绩效考核表(篇20)。内容以 JSON 写出。", (
         Col("学年", "year_code", width=11), Col("表格", "kind", width=12), Col("内容", "content", width=60),
         _id("记录ID", "id"), _id("学校ID", "school_id"))),
     Sheet("多方评价", "本学年教师多方评价得分(篇11):每位教师、每一评价方一行,0-100。", (

@@ -17,6 +17,7 @@ from app.errors import ValidationError
 from app.services.appraisal_surveys import receive_from_package as receive_surveys
 from app.services.appraisal_surveys import save_surveys, survey_scores
 from app.services.scheme_sheets import evaluation_rows, save_evaluation
+from app.services.scheme_sheets import receive_from_package as receive_sheets
 from app.services.targets import list_targets, set_targets
 from app.services.users import actor_for
 from app.stats.presets import resolve
@@ -94,3 +95,14 @@ def test_the_schools_package_keeps_the_teacher_on_each_target(demo_dir, tmp_path
         school.close()
         township.close()
     assert got == [("", 3, "", "名次", 2), ("QSZ01009", 0, "", "平均分", 75), ("QSZ01009", 3, "语文", "进步值", 3)]
+
+
+def test_a_schools_package_may_not_bring_a_pian20_sheet(demo_db):
+    """篇20 is the township's to fill: a 考核评估表 row of kind annual from a school is refused with its place."""
+    school_id = demo_db.execute("SELECT id FROM school WHERE code = 'QSZ02'").fetchone()[0]
+    row = {"sheet": "考核评估表", "row": 2, "school_id": school_id, "year_code": YEAR, "kind": "annual",
+           "content": '{"index": 85, "dynamic": 90}'}
+    before = demo_db.execute("SELECT COUNT(*) FROM scheme_sheet").fetchone()[0]
+    with pytest.raises(ValidationError, match="工作表“考核评估表” 第 2 行"):
+        receive_sheets(demo_db, SYSTEM, [row], {school_id}, from_school=True)
+    assert demo_db.execute("SELECT COUNT(*) FROM scheme_sheet").fetchone()[0] == before
