@@ -91,6 +91,21 @@ def score_table(score: dict, own: list[dict], several_schools: bool) -> Table:
                  note=f"平均分一项取{mean_term};“{NO_BASELINE}”:该班该科不在基线考试中,没有进步值(不按 0 计)。")
 
 
+def own_targets(db: Database, exam_id: str, teacher: dict, baseline_id: str | None) -> list[dict]:
+    """Return the teacher's own quality targets of the exam's term beside the exam's results (rows of
+    app.stats.target_results.target_results; 进步值 against `baseline_id`, none without one)."""
+    return [t for t in target_results(db, exam_id, school_ids=[teacher["school_id"]], baseline_id=baseline_id)
+            if t["teacher_id"] == teacher["id"]]
+
+
+def targets_finding(targets: list[dict]) -> str:
+    """Return the finding that counts the teacher's targets met, missed and without a result."""
+    done = sum(t["status"] == DONE for t in targets)
+    missed = sum(t["status"] == MISSED for t in targets)
+    rest = len(targets) - done - missed
+    return f"个人质量目标 {len(targets)} 项:完成 {done} 项,未完成 {missed} 项" + (f",{rest} 项无结果。" if rest else "。")
+
+
 def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None = None,
           baseline_id: str | None = None, made: dt.datetime | None = None, progress: Progress | None = None,
           cancelled: CancelCheck | None = None) -> Report:
@@ -129,9 +144,7 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
     scores = teacher_scores(db, exam_id, baseline["id"] if baseline and not gain_note else None,
                             preset=teacher_preset)
     score = next((s for s in scores if s["teacher_id"] == teacher["id"]), None)
-    targets = [t for t in target_results(db, exam_id, school_ids=[teacher["school_id"]],
-                                         baseline_id=baseline["id"] if baseline and not gain_note else None)
-               if t["teacher_id"] == teacher["id"]]
+    targets = own_targets(db, exam_id, teacher, baseline["id"] if baseline and not gain_note else None)
     check(cancelled)
 
     items = []
@@ -156,10 +169,7 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
                      f"在{score['band_scope']}{score['stage']} {score['stage_size']} 位教师中列第 {score['rank_in_stage']} 位,"
                      f"{score['band']} 档(加 {score['bonus']:g} 分)。")
     if targets:
-        done = sum(t["status"] == DONE for t in targets)
-        missed = sum(t["status"] == MISSED for t in targets)
-        items.append(f"个人质量目标 {len(targets)} 项:完成 {done} 项,未完成 {missed} 项"
-                     + (f",{len(targets) - done - missed} 项无结果。" if done + missed < len(targets) else "。"))
+        items.append(targets_finding(targets))
     if added:
         items += findings.value_added_findings([dict(r, label="") for r in added], "label")
     elif gain_note:
