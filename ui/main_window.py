@@ -1,7 +1,10 @@
-"""The main window: navigation on the left, the pages of ui.pages.PAGES on the right, a status bar."""
+"""The main window: navigation on the left, the pages of ui.pages.PAGES on the right, a status bar.
+
+A page is built when it is first shown: building all nineteen at once held the window for most of
+a second on a county database before anything could be seen."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QCoreApplication, QSize
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMessageBox, QStackedWidget, QWidget)
@@ -25,6 +28,18 @@ NAV_STYLE = ("QListWidget { background: #f0f3f7; border: none; font-size: 15px; 
              " QListWidget::item:selected { background: #1f4e79; color: white; }")
 
 
+class _TitleOnly:
+    """Stands in for a page not built yet when its navigation title is read: page_title() only
+    translates a fixed text in the page class's context."""
+
+    def __init__(self, page_class: type[Page]):
+        self._context = page_class.__name__
+
+    def tr(self, text: str) -> str:
+        """Return `text` translated as the page itself would."""
+        return QCoreApplication.translate(self._context, text)
+
+
 class MainWindow(QMainWindow):
     """The program's window over one Session; File menu actions replace the session.
 
@@ -35,7 +50,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.tasks = tasks
         self.session: Session | None = None
-        self.pages: list[Page] = []
+        self.page_classes: list[type[Page]] = []
         self.manual: HelpDialog | None = None
         self.resize(1200, 720)
         central = QWidget()
@@ -48,7 +63,7 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(0, 0))
         self.stack = QStackedWidget()
         self.stack.setContentsMargins(8, 8, 8, 8)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._show_row)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -89,15 +104,18 @@ class MainWindow(QMainWindow):
         """Show `session`'s database (closing the one shown before) with fresh pages."""
         old = self.session
         self.session = session
-        for page in self.pages:
-            self.stack.removeWidget(page)
-            page.deleteLater()
+        self.nav.blockSignals(True)
+        while self.stack.count():
+            widget = self.stack.widget(0)
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
         self.nav.clear()
-        self.pages = [page_class(session) for page_class in PAGES
-                      if session.is_township or not getattr(page_class, "township_only", False)]
-        for page in self.pages:
-            self.stack.addWidget(page)
-            QListWidgetItem(page.page_title(), self.nav)
+        self.page_classes = [page_class for page_class in PAGES
+                             if session.is_township or not getattr(page_class, "township_only", False)]
+        for page_class in self.page_classes:
+            self.stack.addWidget(QWidget())  # stands in until the page is first shown
+            QListWidgetItem(page_class.page_title(_TitleOnly(page_class)), self.nav)
+        self.nav.blockSignals(False)
         self.nav.setCurrentRow(0)
         session.data_changed.connect(self.update_status)
         self.update_status()
@@ -129,9 +147,32 @@ class MainWindow(QMainWindow):
 
     def show_page(self, page_class: type[Page]) -> Page:
         """Switch to the page of class `page_class` and return it."""
-        index = next(i for i, page in enumerate(self.pages) if isinstance(page, page_class))
+        index = self.page_classes.index(page_class)
         self.nav.setCurrentRow(index)
-        return self.pages[index]
+        return self.page(index)
+
+    def page(self, index: int) -> Page:
+        """Return the page at `index` of the navigation, building it on first use."""
+        widget = self.stack.widget(index)
+        if isinstance(widget, Page):
+            return widget
+        page = self.page_classes[index](self.session, self.stack)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(widget)
+        widget.deleteLater()
+        self.stack.setCurrentIndex(current)
+        return page
+
+    @property
+    def pages(self) -> list[Page]:
+        """Return every page of the navigation, building those not shown yet."""
+        return [self.page(i) for i in range(len(self.page_classes))]
+
+    def _show_row(self, row: int) -> None:
+        if row >= 0:
+            self.page(row)
+            self.stack.setCurrentIndex(row)
 
     def update_status(self, _changed: object = None) -> None:
         """Show the database file, its kind, the current term and the user in the status bar."""

@@ -177,11 +177,18 @@ SHEETS: tuple[Sheet, ...] = (
         _TERM, _show("学籍号", "student_no", 22), _show("姓名", "pupil_name", 10), Col("类型", "kind", width=10),
         Col("原因", "reason", width=30), Col("认定日期", "date", width=12), _id("记录ID", "id"),
         _id("学校ID", "school_id"), _id("学生ID", "pupil_id"))),
+    Sheet("考核评估表", "本学年学校教学质量评估表(篇10)的各评估项目、满分、学校自评(和已有的乡镇评分),以 JSON 写出。", (
+        Col("学年", "year_code", width=11), Col("表格", "kind", width=12), Col("内容", "content", width=60),
+        _id("记录ID", "id"), _id("学校ID", "school_id"))),
+    Sheet("多方评价", "本学年教师多方评价得分(篇11):每位教师、每一评价方一行,0-100。", (
+        Col("学年", "year_code", width=11), _show("工号", "staff_no", 10), _show("教师", "teacher_name", 10),
+        Col("评价方", "rater", width=10), Col("得分", "score", "real", width=8), _id("记录ID", "id"),
+        _id("学校ID", "school_id"), _id("教师ID", "teacher_id"))),
 )
 SHEET_NAMES = tuple(s.name for s in SHEETS) + ("说明",)
 # Sheets added after packages were first written (pupil support, school records): a package of an
 # older version lacks them and is read as holding none of their rows.
-LATER_SHEETS = {"辅导记录", "辅导学生", "帮扶名单", "双困生", "作业时间", "家访", "集体备课"}
+LATER_SHEETS = {"辅导记录", "辅导学生", "帮扶名单", "双困生", "作业时间", "家访", "集体备课", "考核评估表", "多方评价"}
 SHEET = {s.name: s for s in SHEETS}
 # Id columns that may not be empty; the others (a class without 班主任 …) may.
 REQUIRED_IDS = {"id"}

@@ -204,7 +204,25 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
     }
     out.update(_support_rows(db, p))
     out.update(_records_rows(db, p))
+    out.update(_appraisal_rows(db, p))
     return out
+
+
+def _appraisal_rows(db: Database, p: dict) -> dict[str, list[dict]]:
+    """Return the sheets of the term's school year that go up to the township: each own school's 篇10
+    evaluation sheet (its items and 自评) and its teachers' 篇11 survey scores."""
+    year = "(SELECT academic_year_id FROM term WHERE id = :term)"
+    return {
+        "考核评估表": _rows(db, "SELECT y.code AS year_code, x.kind, x.content, x.id, x.school_id FROM scheme_sheet x"
+                            " JOIN academic_year y ON y.id = x.academic_year_id"
+                            f" WHERE x.school_id IN ({_OWN}) AND x.academic_year_id = {year} AND x.kind = 'evaluation'"
+                            " ORDER BY x.school_id", p),
+        "多方评价": _rows(db, "SELECT y.code AS year_code, t.staff_no, t.name AS teacher_name, x.rater, x.score, x.id,"
+                          " t.school_id, x.teacher_id FROM appraisal_survey x JOIN teacher t ON t.id = x.teacher_id"
+                          " JOIN academic_year y ON y.id = x.academic_year_id"
+                          f" WHERE t.school_id IN ({_OWN}) AND x.academic_year_id = {year}"
+                          " ORDER BY t.school_id, t.staff_no, x.rater", p),
+    }
 
 
 def _records_rows(db: Database, p: dict) -> dict[str, list[dict]]:

@@ -22,7 +22,7 @@ from app.db.keys import numbers_in
 from app.db.writes import Actor, insert_row
 from app.errors import PermissionDenied, SchoolQError, ValidationError
 from app.packages.audit_link import check_link, last_head
-from app.packages.datasheet import read_workbook
+from app.packages.datasheet import ReadRow, read_workbook
 from app.packages.format import DATA_XLSX, FILE_NAME, PackageRefused
 from app.packages.replace import LABELS, DETAIL_LIMIT, Changes, Snapshot, apply_snapshot, build_snapshot
 from app.packages.sealing import sealed_files, unlock_identity
@@ -31,7 +31,9 @@ from app.packages.trust import trusted_key
 from app.packages.verify import OpenedPackage, check_signature, open_package
 from app.progress import Progress, no_progress
 from app.services import schools
+from app.services.appraisal_surveys import receive_from_package as receive_surveys
 from app.services.permissions import require_township_admin
+from app.services.scheme_sheets import receive_from_package as receive_sheets
 from app.timestamps import shown
 
 # What each kind of database accepts: a township takes schools' packages, a county townships'.
@@ -276,6 +278,7 @@ def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage,
             raise ShrinkHeld(held)
         previous = last_head(db, m.level, m.sender_code)
         changes = apply_snapshot(db, actor, snap, m, term_id, township_id, note)
+        _receive_appraisal(db, actor, sheets, set(snap.own.get("school", set())), term_id, m.level == "school")
         summary = _summary(snap, changes)
         audit = m.raw.get("audit") or {}
         summary["audit"] = {"to": audit.get("to"), "flags": check_link(previous, audit)}
@@ -288,6 +291,24 @@ def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage,
             "key_fingerprint": m.fingerprint, "changes": json.dumps(summary, ensure_ascii=False),
             "username": actor.username})
     return summary, missing_sequences(db, m.level, m.sender_code)
+
+
+def _receive_appraisal(db: Database, actor: Actor, sheets: dict[str, list[ReadRow]], own: set[str], term_id: str,
+                       from_school: bool) -> None:
+    """Store the package's 篇10 evaluation sheets and 篇11 survey scores of the term's school year (an
+    older package without these sheets changes neither). Raises PackageRefused for a bad row."""
+    def plain(name: str) -> list[dict]:
+        return [{**r.values, "sheet": r.sheet, "row": r.row} for r in sheets.get(name, [])]
+
+    year = db.execute("SELECT y.code FROM term t JOIN academic_year y ON y.id = t.academic_year_id WHERE t.id = ?",
+                      [term_id]).fetchone()[0]
+    try:
+        if "考核评估表" in sheets:
+            receive_sheets(db, actor, plain("考核评估表"), own, from_school=from_school)
+        if "多方评价" in sheets:
+            receive_surveys(db, actor, plain("多方评价"), own, year)
+    except ValidationError as exc:
+        raise PackageRefused("bad_data", "数据包中的数据有误:" + ";".join(str(p) for p in exc.problems[:5])) from None
 
 
 def import_package(db: Database, actor: Actor, path: str | Path, *, accept_shrink: bool = False,

@@ -10,6 +10,7 @@ removes the one stored.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -17,6 +18,7 @@ from sqlite_utils import Database
 from app.db.writes import Actor, delete_row, insert_row, update_row
 from app.errors import PermissionDenied, Problem, ValidationError
 from app.importing.workbook import read_tables
+from app.services.permissions import require_township_admin
 from app.services.scheme_sheets import year_id
 from app.validation.text import clean
 
@@ -117,3 +119,43 @@ def import_surveys(db: Database, actor: Actor, year: str, path: str | Path) -> i
     if problems:
         raise ValidationError(problems)
     return save_surveys(db, actor, year, rows)
+
+
+def receive_from_package(db: Database, actor: Actor, rows: list[dict], own_schools: set[str], year_code: str) -> int:
+    """Make the survey scores of the sender's schools' teachers for school year `year_code` those of a
+    verified data package's 多方评价 sheet (each row: sheet, row, school_id, teacher_id, rater,
+    score; a score the package no longer holds is removed). The caller holds the transaction.
+    Returns how many scores were added, changed or removed. Raises PermissionDenied (not an
+    administrator of the receiving township or county), ValidationError naming a bad row."""
+    require_township_admin(actor)
+    found = year_id(db, year_code)
+    problems, wanted = [], {}
+    for row in rows:
+        teacher = db.execute("SELECT school_id FROM teacher WHERE id = ?", [row.get("teacher_id")]).fetchone()
+        score = row.get("score")
+        if teacher is None or teacher[0] not in own_schools or row.get("rater") not in RATERS \
+                or not isinstance(score, (int, float)) or not 0 <= score <= 100 or row.get("year_code") != year_code:
+            problems.append(Problem("多方评价这一行的教师、评价方、学年或得分无效。", sheet=row["sheet"], row=row["row"],
+                                    column="得分"))
+            continue
+        wanted[(row["teacher_id"], row["rater"])] = float(score)
+    if problems:
+        raise ValidationError(problems)
+    marks = json.dumps(sorted(own_schools))
+    current = {(r["teacher_id"], r["rater"]): (r["id"], r["score"]) for r in db.query(
+        "SELECT x.id, x.teacher_id, x.rater, x.score FROM appraisal_survey x JOIN teacher t ON t.id = x.teacher_id"
+        " WHERE x.academic_year_id = ? AND t.school_id IN (SELECT value FROM json_each(?))", [found, marks])}
+    changed = 0
+    for key, (rid, score) in current.items():
+        if key not in wanted:
+            delete_row(db, actor, "appraisal_survey", rid)
+            changed += 1
+        elif wanted[key] != score:
+            update_row(db, actor, "appraisal_survey", rid, {"score": wanted[key]})
+            changed += 1
+    for (teacher, rater), score in wanted.items():
+        if (teacher, rater) not in current:
+            insert_row(db, actor, "appraisal_survey", {"teacher_id": teacher, "academic_year_id": found, "rater": rater,
+                                                       "score": score})
+            changed += 1
+    return changed

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from app.db.writes import Actor, insert_row, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError
-from app.services.permissions import require_school_admin
+from app.services.permissions import require_school_admin, require_township_admin
 from app.services.schools import school_by_code
 from app.stats.annual import LABELS, annual_scores, check_row, read_items
 from app.stats.presets import resolve
@@ -181,3 +181,35 @@ def store_from_township(db: Database, actor: Actor, school_id: str, academic_yea
     if unknown:
         raise ValidationError([Problem(f"配置包中有本程序不认识的考核表“{k}”,请升级程序后再导入。") for k in unknown])
     return sum(_write(db, actor, s["kind"], academic_year_id, {school_id: s["content"]}) for s in sheets)
+
+
+def receive_from_package(db: Database, actor: Actor, rows: list[dict], own_schools: set[str], *,
+                         from_school: bool) -> int:
+    """Store the 篇10 evaluation sheets of a verified data package's 考核评估表 sheet (each row: sheet,
+    row, school_id, year_code, kind, content as JSON text) for the sender's schools; a school's
+    package brings its items and 自评, and the township's scores already here stay beside them (a
+    township's package, to its county, brings its scores too). The caller holds the transaction.
+    Returns how many sheets changed. Raises PermissionDenied (not an administrator of the
+    receiving township or county), ValidationError naming the row of a bad sheet."""
+    require_township_admin(actor)
+    problems, sheets = [], {}
+    for row in rows:
+        where = {"sheet": row["sheet"], "row": row["row"]}
+        found = db.execute("SELECT id FROM academic_year WHERE code = ?", [row.get("year_code")]).fetchone()
+        try:
+            items = json.loads(row.get("content") or "")["items"]
+            clean = [{k: i[k] for k in ("part", "item", "max", "self", "township")} for i in items]
+        except (ValueError, KeyError, TypeError):
+            clean = None
+        if row.get("school_id") not in own_schools or row.get("kind") != "evaluation" or found is None or clean is None:
+            problems.append(Problem("考核评估表这一行不属于本包的学校,或学年、表格、内容无效。", column="内容", **where))
+            continue
+        if from_school:
+            before = {(i["part"], i["item"]): i["township"] for s in db.query(
+                "SELECT content FROM scheme_sheet WHERE school_id = ? AND academic_year_id = ? AND kind = 'evaluation'",
+                [row["school_id"], found[0]]) for i in json.loads(s["content"])["items"]}
+            clean = [{**i, "township": before.get((i["part"], i["item"]))} for i in clean]
+        sheets[(row["school_id"], found[0])] = {"items": clean}
+    if problems:
+        raise ValidationError(problems)
+    return sum(_write(db, actor, "evaluation", year, {school: content}) for (school, year), content in sheets.items())

@@ -32,6 +32,7 @@ never exceeded by the computer. Everyone else assessed is 称职. A teacher asse
 than the preset's min_items keeps the total but is not ranked and gets the band 考核项目不足 (one high
 item alone must not take an 优秀 place); they still count in the number the quota is drawn from.
 A preset copy made before `groups` existed draws every place from the whole school as one group.
+003 §11 (考核结果作为评先选优的主要条件) and 篇11 (the 360° weights) set no quota of their own.
 """
 from __future__ import annotations
 

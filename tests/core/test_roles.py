@@ -168,6 +168,10 @@ def _calls(ids: dict, tmp_path) -> dict:
              "self": 90}]),
         "app.services.appraisal_surveys.import_surveys": lambda f, db, a: f(db, a, _year(db, ids),
                                                                            tmp_path / "none.xlsx"),
+        "app.services.scheme_sheets.receive_from_package": lambda f, db, a: f(db, a, [], {ids["school"]},
+                                                                              from_school=True),
+        "app.services.appraisal_surveys.receive_from_package": lambda f, db, a: f(db, a, [], {ids["school"]},
+                                                                                  _year(db, ids)),
     }
 
 

@@ -14,6 +14,21 @@ def test_pages_in_chinese_and_no_others(window):
     assert window.stack.count() == 19
 
 
+def test_a_page_is_built_when_first_chosen(window):
+    # Opening the window builds the first page only; the navigation still names every page.
+    from ui.pages.page import Page
+    from ui.pages.teachers_page import TeachersPage
+
+    built = [i for i in range(window.stack.count()) if isinstance(window.stack.widget(i), Page)]
+    assert built == [0] and isinstance(window.stack.currentWidget(), OverviewPage)
+    row = window.page_titles().index("教师")
+    window.nav.setCurrentRow(row)
+    page = window.stack.currentWidget()
+    assert isinstance(page, TeachersPage) and page.page_title() == "教师" and page.isVisible()
+    assert page.model.rowCount() == 2  # the small school's two teachers, loaded when shown
+    assert window.show_page(TeachersPage) is page and window.stack.count() == len(window.page_titles())
+
+
 def test_status_bar_names_file_kind_term_and_user(window, school_session):
     texts = [label.text() for label in window.statusBar().findChildren(QLabel)]
     assert "数据库:school.sqlite" in texts
@@ -95,3 +110,28 @@ def test_every_write_in_the_gui_says_what_it_changed():
             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
             if re.search(r"notify_changed\(\s*\)", line)]
     assert bare == []
+
+
+def test_building_a_page_opens_no_window_of_its_own(window):
+    # Pages are built while the window is on screen: a widget shown before it has a parent would
+    # flash up as a window of its own and take the focus (and the keyboard shortcuts) away.
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    opened = []
+
+    class Watch(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.Show and isinstance(obj, QWidget) and obj.isWindow() and obj is not window:
+                opened.append(type(obj).__name__)
+            return False
+
+    watch = Watch()
+    QApplication.instance().installEventFilter(watch)
+    try:
+        for row in range(window.nav.count()):
+            window.nav.setCurrentRow(row)
+        QApplication.processEvents()
+    finally:
+        QApplication.instance().removeEventFilter(watch)
+    assert opened == [] and QApplication.activeWindow() is window

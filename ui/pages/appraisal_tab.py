@@ -56,7 +56,8 @@ class AppraisalTab(QWidget):
         self.survey_button = QPushButton(self.tr("多方评价得分…"))
         self.survey_button.setToolTip(self.tr("录入或导入篇11 的教师自评、同事互评、领导评价、学生评价、家长评价得分"))
         self.survey_button.clicked.connect(self.edit_surveys)
-        self.survey_button.setVisible(session.actor.role in ("township_admin", "school_admin", "academic"))
+        if session.actor.role not in ("township_admin", "school_admin", "academic"):
+            self.survey_button.hide()  # hide only: showing a widget without a parent opens it as a window
         bar.addWidget(self.survey_button)
         self.print_button = QPushButton(self.tr("打印考核表…"))
         self.print_button.clicked.connect(self.print_sheet)

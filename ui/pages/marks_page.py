@@ -111,7 +111,8 @@ class MarksPage(Page):
         self.exam_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.school_combo = SchoolCombo()
         self.school_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.school_combo.setVisible(session.is_township)
+        if not session.is_township:  # hide only: showing a widget without a parent opens it as a window
+            self.school_combo.hide()
         self.class_combo = QComboBox()
         self.class_combo.setMinimumContentsLength(8)
         self.subject_combo = QComboBox()
@@ -119,7 +120,8 @@ class MarksPage(Page):
         for label, combo in ((self.tr("考试"), self.exam_combo), (self.tr("学校"), self.school_combo),
                              (self.tr("班级"), self.class_combo), (self.tr("科目"), self.subject_combo)):
             caption = QLabel(label)
-            caption.setVisible(session.is_township or combo is not self.school_combo)
+            if combo is self.school_combo and not session.is_township:
+                caption.hide()
             choose.addWidget(caption)
             choose.addWidget(combo)
         self.exam_combo.currentIndexChanged.connect(self._exam_changed)

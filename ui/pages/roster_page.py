@@ -38,7 +38,8 @@ class RosterPage(Page):
         self.school_combo = SchoolCombo()
         self.school_combo.currentIndexChanged.connect(self._school_changed)
         self.filters.addWidget(self.school_combo)
-        self.school_combo.setVisible(session.is_township)
+        if not session.is_township:  # hide only: showing a widget without a parent opens it as a window
+            self.school_combo.hide()
         layout.addLayout(self.filters)
 
         actions = QHBoxLayout()
@@ -116,7 +117,7 @@ class RosterPage(Page):
         return schools[0]["id"] if len(schools) == 1 else None
 
     def _update_count(self) -> None:
-        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        shown, total = self.proxy.rowCount(), len(self.model.snapshot.rows)
         self.count_label.setText(self.tr("显示 {shown} / 共 {total} 人").format(shown=shown, total=total))
 
     def _update_buttons(self) -> None:

@@ -121,7 +121,8 @@ class SettingsPage(Page):
         self.recovery_button = QPushButton(self.tr("打印恢复单…"))
         self.recovery_button.setToolTip(self.tr("新的恢复码写成可打印的恢复单(PDF);忘记管理员口令时用它重设,以前的恢复码作废"))
         self.recovery_button.clicked.connect(self.print_recovery_sheet)
-        self.recovery_button.setVisible(session.is_admin)
+        if not session.is_admin:  # hide only: showing a widget without a parent opens it as a window
+            self.recovery_button.hide()
         self.reset_button = QPushButton(self.tr("重设口令…"))
         self.reset_button.clicked.connect(self.reset_selected)
         self.active_button = QPushButton(self.tr("停用账号"))

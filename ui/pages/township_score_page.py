@@ -43,6 +43,8 @@ def _view(model: SnapshotTableModel) -> QTableView:
     view.verticalHeader().hide()
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
+    # Columns are sized by their first rows: a county's 200 schools' items are thousands of rows.
+    view.horizontalHeader().setResizeContentsPrecision(100)
     return view
 
 
@@ -62,8 +64,7 @@ class TownshipScorePage(Page):
         self.exam_combo.setMinimumWidth(320)
         self.exam_combo.currentIndexChanged.connect(lambda _i: self.load())
         top.addWidget(self.exam_combo)
-        self.basis = note_label()
-        top.addWidget(self.basis, 1)
+        top.addStretch(1)
         self.annual_button = QPushButton(self.tr("年度绩效考核…"))
         self.annual_button.setToolTip(self.tr("读入填好的年度绩效考核表,算出各校得分、等次和中心小学得分"))
         self.annual_button.clicked.connect(lambda: self.open_sheet("annual"))
@@ -73,6 +74,9 @@ class TownshipScorePage(Page):
         top.addWidget(self.annual_button)
         top.addWidget(self.evaluation_button)
         layout.addLayout(top)
+        # On a line of its own: beside the buttons it was cut off at 1024 pixels.
+        self.basis = note_label()
+        layout.addWidget(self.basis)
         self.school_columns = [
             Column("school_name", self.tr("学校"), field_text("school_name"), sample="青山镇中心小学"),
             Column("group", self.tr("分组"), field_text("group"), sample="完小、教学点"),
@@ -146,7 +150,11 @@ class TownshipScorePage(Page):
 
         def work(_control):
             db = session.worker_db()
-            return township_subject_scores(db, exam_id), active_preset(db, "township_subject")
+            result = township_subject_scores(db, exam_id)
+            # The tables are built here too: a county's items took the window's thread for a second.
+            return (result, active_preset(db, "township_subject"),
+                    TableSnapshot.build(result["schools"], self.school_columns, ()),
+                    TableSnapshot.build(result["items"], self.item_columns, ()))
 
         session.tasks.run(work, on_done=self._show, on_error=lambda exc: show_error(self, exc),
                           label=self.tr("正在计算各校单科成绩…"), parent=self, key=("township-score", id(self)))
@@ -157,9 +165,9 @@ class TownshipScorePage(Page):
             self.item_model.set_snapshot(TableSnapshot.empty(self.item_columns))
             self.rules.clear()
             return
-        result, preset = loaded
-        self.school_model.set_snapshot(TableSnapshot.build(result["schools"], self.school_columns, ()))
-        self.item_model.set_snapshot(TableSnapshot.build(result["items"], self.item_columns, ()))
+        result, preset, schools, items = loaded
+        self.school_model.set_snapshot(schools)
+        self.item_model.set_snapshot(items)
         self.school_table.resizeColumnsToContents()
         self.item_table.resizeColumnsToContents()
         self.basis.setText(self.tr("参评学生数以 {day} 的秋季入学名册为准;学校总评不含教学点;方案:{name}(第 {v} 版)").format(

@@ -249,7 +249,8 @@ class WorkloadPage(Page):
         bar.addStretch(1)
         self.settings_button = QPushButton(self.tr("系数与标准…"))
         self.settings_button.clicked.connect(self.edit_settings)
-        self.settings_button.setVisible(self.session.is_admin)
+        if not self.session.is_admin:  # hide only: showing a widget without a parent opens it as a window
+            self.settings_button.hide()
         bar.addWidget(self.settings_button)
         column.addLayout(bar)
         self.load_table, self.load_model, self.load_proxy = _table(load_columns(), proxy=True)
@@ -285,7 +286,8 @@ class WorkloadPage(Page):
         self.observe_button.clicked.connect(self.record_observation)
         self.remove_observation_button = QPushButton(self.tr("删除所选记录"))
         self.remove_observation_button.clicked.connect(self.remove_observation)
-        self.remove_observation_button.setVisible(self.session.actor.role != "teacher")
+        if self.session.actor.role == "teacher":
+            self.remove_observation_button.hide()
         bar.addWidget(self.observe_button)
         bar.addWidget(self.remove_observation_button)
         column.addLayout(bar)
@@ -308,7 +310,8 @@ class WorkloadPage(Page):
         self.remove_check_button = QPushButton(self.tr("删除所选记录"))
         self.remove_check_button.clicked.connect(self.remove_check)
         for button in (self.check_button, self.remove_check_button):
-            button.setVisible(self.session.actor.role != "teacher")
+            if self.session.actor.role == "teacher":
+                button.hide()
             bar.addWidget(button)
         self.tutoring_button = QPushButton(self.tr("辅导记录…"))
         self.tutoring_button.setToolTip(self.tr("所选教师本学期的辅导记录(“辅”环节据此检查)"))
