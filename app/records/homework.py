@@ -22,6 +22,7 @@ from app.validation.text import clean
 
 MAX_MINUTES = 600
 WEEKDAYS = "一二三四五六日"
+GRADE_WORDS = "一二三四五六七八九"
 
 
 def require_homework_write(db: Database, actor: Actor, class_id: str) -> dict:
@@ -49,6 +50,27 @@ def class_limit(db: Database, class_id: str, rules: dict | None = None) -> tuple
         rules = records_rules(db, school[0] if school else None).content
     limits = rules["homework"]["daily_minutes"]
     return min((int(limits[str(g)]) for g in grades), default=0), grades
+
+
+def limits_text(db: Database, school_id: str | None = None) -> str:
+    """Return the homework rule in force for `school_id` (the records preset) as one sentence, grades
+    with the same limit named together: '规定:一、二年级不布置书面家庭作业;三至六年级每天书面作业平均不超过
+    60 分钟;…'."""
+    limits = records_rules(db, school_id).content["homework"]["daily_minutes"]
+    runs: list[list[int]] = []
+    for grade in range(1, 10):
+        value = int(limits.get(str(grade), 0))
+        if runs and runs[-1][2] == value:
+            runs[-1][1] = grade
+        else:
+            runs.append([grade, grade, value])
+    parts = []
+    for first, last, value in runs:
+        words = GRADE_WORDS[first - 1] + ("" if first == last else ("、" if last == first + 1 else "至")
+                                          + GRADE_WORDS[last - 1])
+        parts.append(f"{words}年级不布置书面家庭作业" if value == 0 else
+                     f"{words}年级每天书面作业平均不超过 {value} 分钟")
+    return "规定:" + ";".join(parts) + "。复式班按其中最低的年级要求。"
 
 
 def check_day(db: Database, class_id: str, day_value: object, minutes: dict[str, object]) -> tuple[dict, list[Problem]]:

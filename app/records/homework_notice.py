@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from app.errors import NotFound
 from app.records.common import records_rules
-from app.records.homework import WEEKDAYS, class_limit, homework_days, week_start
+from app.records.homework import WEEKDAYS, class_limit, homework_days, limits_text, week_start
 from app.reports.common import make_stamp
 from app.reports.model import Column, Report, Section, Table, Text
 from app.reports.pdf import write_pdf
@@ -65,8 +65,8 @@ def notice_report(db: Database, class_id: str, day: dt.date) -> Report:
         subtitle=f"{monday.isoformat()} 至 {friday.isoformat()}", header=f"{cls['school_name']} · {cls['name']} · 作业公示",
         stamp=stamp, basis=[("年级", grade_text), ("规定", limit_text)],
         sections=[Section(None, [table, Text(verdict), Text(
-            "说明:书面作业时间由班主任每天汇总各科登记;一、二年级不布置书面家庭作业,三至六年级每天平均不超过 60 分钟,"
-            "初中不超过 90 分钟。欢迎家长监督,如有意见请与班主任联系。", "note")])],
+            "说明:书面作业时间由班主任每天汇总各科登记。" + limits_text(db, cls["school_id"])
+            + "欢迎家长监督,如有意见请与班主任联系。", "note")])],
         file_title=f"{cls['name']}作业公示")
 
 

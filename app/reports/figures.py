@@ -103,7 +103,7 @@ def care_group_section(title: str, records: list[dict], min_size: int) -> Sectio
     (app.stats.care_groups): one row per subject and group; a group below `min_size` shows its n only."""
     columns = [Column("学科"), Column("群体"), Column("人数", "int"), Column("平均分", "num"), Column("及格率", "pct"),
                Column("优秀率", "pct"), Column("其他学生人数", "int"), Column("其他平均分", "num"),
-               Column("其他及格率", "pct"), Column("平均分差", "signed"), Column("及格率差", "pct"), Column("说明")]
+               Column("其他及格率", "pct"), Column("平均分差", "signed"), Column("及格率差", "signed_pct"), Column("说明")]
     rows: list[list] = []
     muted: set[int] = set()
     for r in records:

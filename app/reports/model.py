@@ -24,6 +24,7 @@ KINDS = {
     "pct": "0.0%",           # a fraction shown as a percentage
     "signed": "+0.0;-0.0;0.0",
     "signed2": "+0.00;-0.00;0.00",
+    "signed_pct": "+0.0%;-0.0%;0.0%",   # a difference of two rates
 }
 
 

@@ -30,7 +30,7 @@ from app.reports.layout import MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X
 from app.reports.model import Chart, Findings, Report, Slip, Table, Text
 from app.stats.vocabulary import CONFIDENTIAL, format_value
 
-NUMERIC = ("int", "score", "num", "num2", "pct", "signed", "signed2")
+NUMERIC = ("int", "score", "num", "num2", "pct", "signed", "signed2", "signed_pct")
 INK = colors.HexColor("#1f4e79")
 GREY = colors.HexColor("#666666")
 STRIPE = colors.HexColor("#f2f5f9")

@@ -44,12 +44,12 @@ MAIN = ("yw", "sx", "yy")
 
 def retention(db: Database, exam: dict) -> dict[tuple[str, int], float]:
     """Return {(school_id, grade in the exam): 巩固率} of the exam's academic year counted on the exam
-    day (the end of its year when undated): app.records.retention, the one definition (autumn intake
+    day (the end of its term when undated): app.records.retention, the one definition (autumn intake
     less transfers out as the base; a pupil who leaves after the exam still counts as kept). Grades
     without an intake are left out."""
-    year_code = db.execute("SELECT y.code FROM term t JOIN academic_year y ON y.id = t.academic_year_id"
-                           " WHERE t.id = ?", [exam["term_id"]]).fetchone()[0]
-    as_of = dt.date.fromisoformat(exam["date"]) if exam.get("date") else dt.date.max
+    year_code, term_end = db.execute("SELECT y.code, t.end_date FROM term t JOIN academic_year y"
+                                     " ON y.id = t.academic_year_id WHERE t.id = ?", [exam["term_id"]]).fetchone()
+    as_of = dt.date.fromisoformat(exam.get("date") or term_end)
     figures = cohort_retention(db, year_code=year_code, as_of=as_of)
     return {(row.school_id, row.grade): row.retention_rate for row in figures.grades if row.retention_rate is not None}
 

@@ -91,6 +91,7 @@ _NUMBER_FORMATS = {
     "pct": lambda v: f"{v * 100:.1f}%",
     "signed": lambda v: f"{v:+.1f}",
     "signed2": lambda v: f"{v:+.2f}",
+    "signed_pct": lambda v: f"{v * 100:+.1f}%",
 }
 
 

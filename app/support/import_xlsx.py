@@ -18,7 +18,8 @@ from sqlite_utils import Database
 from app.db.writes import Actor, insert_row
 from app.errors import PermissionDenied, Problem
 from app.importing.workbook import DataRow, RowCheck, Table, read_tables, sort_problems
-from app.support.records import (check_tutoring_permission, difficulty_values, require_support_write,
+from app.services.schools import current_term
+from app.support.records import (difficulty_values, require_support_write, require_tutoring_permission,
                                  tutoring_values, write_tutoring)
 from app.validation.text import clean, clean_code
 
@@ -135,7 +136,7 @@ def _tutoring_row(db: Database, actor: Actor, finder: _Finder, table: Table, row
     _locate(check, problems, _TUTORING_FIELDS)
     if not problems:
         try:
-            check_tutoring_permission(db, actor, values, ids)
+            require_tutoring_permission(db, actor, values, ids)
         except PermissionDenied as exc:
             check.add("teacher", str(exc))
     plan.problems += check.problems
@@ -174,7 +175,9 @@ def import_support(db: Database, actor: Actor, path: str | Path, school_id: str,
                    dry_run: bool = False) -> SupportImport:
     """Read tutoring records and 双困生 flags of `school_id` from `path` and, unless `dry_run` or
     anything is refused, write them all in one transaction (audited). Returns the SupportImport
-    (written tells whether anything was written). Raises NotAWorkbook, FileTooLarge, FileNotFoundError."""
+    (written tells whether anything was written). Raises PermissionDenied (an account of another
+    school, or one that records no support), NotAWorkbook, FileTooLarge, FileNotFoundError."""
+    require_support_write(db, actor, school_id, current_term(db)["id"])
     tables = read_tables(path, SYNONYMS, min_matches=3)
     plan = SupportImport(problems=list(tables.problems), warnings=list(tables.warnings))
     finder = _Finder(db, school_id)

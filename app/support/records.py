@@ -128,7 +128,9 @@ def tutoring_values(db: Database, values: dict) -> tuple[dict, list[str], list[P
 
 
 def write_tutoring(db: Database, actor: Actor, row: dict, pupil_ids: list[str]) -> str:
-    """Insert a checked tutoring row and its pupils (inside the caller's transaction); return its id."""
+    """Insert a tutoring row checked by tutoring_values and its pupils (inside the caller's
+    transaction); return its id. Raises PermissionDenied unless the actor may record it."""
+    require_tutoring_permission(db, actor, row, pupil_ids)
     session_id = insert_row(db, actor, "tutoring", row)
     for pupil_id in pupil_ids:
         insert_row(db, actor, "tutoring_pupil", {"school_id": row["school_id"], "term_id": row["term_id"],
@@ -136,7 +138,7 @@ def write_tutoring(db: Database, actor: Actor, row: dict, pupil_ids: list[str]) 
     return session_id
 
 
-def check_tutoring_permission(db: Database, actor: Actor, row: dict, pupil_ids: list[str]) -> None:
+def require_tutoring_permission(db: Database, actor: Actor, row: dict, pupil_ids: list[str]) -> None:
     """Raise PermissionDenied unless the actor may record `row` for `pupil_ids` (see the module)."""
     pupils = _pupils(db, pupil_ids)
     require_support_write(db, actor, row["school_id"], row["term_id"], teacher_id=row["teacher_id"],
@@ -150,7 +152,6 @@ def record_tutoring(db: Database, actor: Actor, values: dict) -> str:
     row, pupil_ids, problems = tutoring_values(db, values)
     if problems:
         raise ValidationError(problems)
-    check_tutoring_permission(db, actor, row, pupil_ids)
     with db.atomic():
         return write_tutoring(db, actor, row, pupil_ids)
 

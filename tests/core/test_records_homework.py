@@ -11,7 +11,8 @@ import xlsxwriter
 from app.db.writes import SYSTEM, Actor
 from app.errors import PermissionDenied, ValidationError
 from app.records.common import records_rules
-from app.records.homework import class_limit, classes_over_limit, record_homework, record_homework_days, weekly_check
+from app.records.homework import (class_limit, classes_over_limit, limits_text, record_homework, record_homework_days,
+                                  weekly_check)
 from app.records.homework_import import read_homework
 from app.records.homework_notice import write_notice
 from records_helpers import small_school
@@ -37,6 +38,21 @@ def test_limits_per_grade_come_from_the_preset(school):
     mixed = classes.create_class(db, SYSTEM, school_id=ids["school"], academic_year_id=current_term(db)["academic_year_id"],
                                  grades=[2, 3], number=2)
     assert class_limit(db, mixed) == (0, [2, 3])
+
+
+def test_a_school_copy_of_the_preset_changes_the_limit_and_the_rule_shown(school):
+    from app.presets import store
+
+    db, ids = school
+    assert limits_text(db, ids["school"]) == (
+        "规定:一、二年级不布置书面家庭作业;三至六年级每天书面作业平均不超过 60 分钟;七至九年级每天书面作业平均不超过 90 分钟。"
+        "复式班按其中最低的年级要求。")
+    content = records_rules(db, ids["school"]).content
+    lower = {**content, "homework": {"daily_minutes": {**content["homework"]["daily_minutes"], "3": 40}}}
+    store(db, SYSTEM, "records", lower, ids["school"])
+    assert class_limit(db, ids["three"]) == (40, [3])
+    assert limits_text(db, ids["school"]).startswith(
+        "规定:一、二年级不布置书面家庭作业;三年级每天书面作业平均不超过 40 分钟;四至六年级每天书面作业平均不超过 60 分钟;")
 
 
 def test_weekly_check_worked_by_hand(school):
@@ -130,3 +146,12 @@ def test_notice_pdf_shows_the_week_and_the_verdict(school, tmp_path):
     assert "五(1)班 作业公示" in text and "2026-11-16 至 2026-11-20" in text
     assert "75" in text and "70" in text and "超时" in text and "未登记" in text
     assert "平均每天 72 分钟,超过规定" in text
+    # The rule printed for parents is the preset's in force, not a fixed sentence.
+    from app.presets import store
+    content = records_rules(db, ids["school"]).content
+    store(db, SYSTEM, "records", {**content, "homework": {"daily_minutes": {
+        **content["homework"]["daily_minutes"], "5": 80, "6": 80}}}, ids["school"])
+    path = write_notice(db, ids["five"], dt.date(2026, 11, 18), tmp_path / "公示2.pdf")
+    text = "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+    assert "五、六年级每天书面作业平均不超过80分钟" in text and "平均每天72分钟,符合规定" in text

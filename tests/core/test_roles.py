@@ -1,5 +1,5 @@
 """Every public function of app/services (and the marks entry points, the school records of
-app/records, and packages' signing and key registration) that writes checks the acting account's role: found by introspection (any public
+app/records, pupil support of app/support, and packages' signing and key registration) that writes checks the acting account's role: found by introspection (any public
 function taking an `actor`), each is called with an account that may not do it and must raise
 PermissionDenied before anything is written. A teacher's assignment of an earlier term does not
 open this term's marks."""
@@ -16,6 +16,7 @@ import pytest
 import app.marks
 import app.records
 import app.services
+import app.support
 from app.db.database import open_database
 from app.db.writes import SYSTEM, Actor
 from app.errors import PermissionDenied
@@ -40,10 +41,10 @@ CHECKING_MODULES = {"app.services.permissions"}
 
 
 def writers() -> set[str]:
-    """Return the dotted names of every public function taking an `actor` in app.services, app.marks
-    and app.records."""
+    """Return the dotted names of every public function taking an `actor` in app.services, app.marks,
+    app.records and app.support."""
     found = set()
-    for package in (app.services, app.marks, app.records):
+    for package in (app.services, app.marks, app.records, app.support):
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             if info.name in CHECKING_MODULES:
                 continue
@@ -79,6 +80,11 @@ def world(demo_template, tmp_path_factory):
         "subject": one("SELECT id FROM subject WHERE name = '语文'"),
         "visit": one("SELECT id FROM home_visit WHERE school_id = ? LIMIT 1", central),
         "session": one("SELECT id FROM prep_session WHERE school_id = ? LIMIT 1", central),
+        "tutoring": one("SELECT id FROM tutoring WHERE school_id = ? LIMIT 1", central),
+        "plan": one("SELECT id FROM tutoring_plan WHERE school_id = ? LIMIT 1", central),
+        "difficulty": one("SELECT id FROM pupil_difficulty WHERE school_id = ? LIMIT 1", central),
+        "unified": one("SELECT e.id FROM exam e JOIN term t ON t.id = e.term_id WHERE e.type = '统考'"
+                       " ORDER BY t.code DESC LIMIT 1"),
     }
     set_auto_settings(db, SYSTEM, True, 3)        # so that backup_if_due has a backup to write
     eve = Actor(username="eve", role="teacher", school_id=other, teacher_id=stranger, display_name="外校教师")
@@ -156,6 +162,16 @@ def _calls(ids: dict, tmp_path) -> dict:
         "app.records.prep.record_session": lambda f, db, a: f(db, a, _session(ids)),
         "app.records.prep.record_sessions": lambda f, db, a: f(db, a, [_session_row(db, ids)]),
         "app.records.prep.delete_session": lambda f, db, a: f(db, a, ids["session"]),
+        "app.support.records.record_tutoring": lambda f, db, a: f(db, a, _tutoring(ids)),
+        "app.support.records.write_tutoring": lambda f, db, a: f(db, a, *_tutoring_row(db, ids)),
+        "app.support.records.delete_tutoring": lambda f, db, a: f(db, a, ids["tutoring"]),
+        "app.support.records.flag_difficulty": lambda f, db, a: f(db, a, {
+            "pupil_id": ids["pupil"], "kind": "家庭", "reason": "父母外出务工", "date": "2026-11-16"}),
+        "app.support.records.clear_difficulty": lambda f, db, a: f(db, a, ids["difficulty"]),
+        "app.support.plans.make_plans": lambda f, db, a: f(db, a, ids["unified"], ids["school"]),
+        "app.support.plans.remove_plan": lambda f, db, a: f(db, a, ids["plan"]),
+        "app.support.import_xlsx.import_support": lambda f, db, a: f(db, a, _tutoring_file(db, ids, tmp_path),
+                                                                     ids["school"]),
         "app.services.scheme_sheets.save_annual": lambda f, db, a: f(db, a, _year(db, ids), [_annual_row()]),
         "app.services.scheme_sheets.save_evaluation": lambda f, db, a: f(db, a, _year(db, ids), [
             {"school": "QSZ02", "part": "过程性", "item": "课程实施", "max": 20.0, "self": 18.0, "township": None}]),
@@ -204,6 +220,28 @@ def _session_row(db, ids):
     from app.records.prep import session_row
 
     return session_row(db, _session(ids))
+
+
+def _tutoring(ids):
+    return {"teacher_id": ids["teacher"], "pupil_ids": [ids["pupil"]], "date": "2026-11-16",
+            "subject_id": ids["subject"], "minutes": 30, "content": "订正单元错题"}
+
+
+def _tutoring_row(db, ids):
+    from app.support.records import tutoring_values
+
+    row, pupil_ids, problems = tutoring_values(db, _tutoring(ids))
+    assert not problems
+    return row, pupil_ids
+
+
+def _tutoring_file(db, ids, tmp_path):
+    from tests.core.test_marks_import import write_xlsx
+
+    teacher = db.execute("SELECT name FROM teacher WHERE id = ?", [ids["teacher"]]).fetchone()[0]
+    no, name = db.execute("SELECT student_no, name FROM pupil WHERE id = ?", [ids["pupil"]]).fetchone()
+    return write_xlsx(tmp_path / "tutoring.xlsx", {"辅导记录": [
+        ["日期", "教师", "学生", "学科", "时长(分钟)", "辅导内容"], ["2026-11-16", teacher, f"{name} {no}", "语文", 30, "订正错题"]]})
 
 
 def _plan_with_one_mark(db, ids, plan):

@@ -50,6 +50,11 @@ def test_manual_opens_in_the_program_with_the_four_roles(window):
     for role in ("教学点负责人", "教务", "乡镇管理员", "教师"):
         assert role in text
     assert "命令行" in text and "schoolq " not in text  # it says no command line is needed, and names none
+    # The support and records tasks, for the office, the township and the teacher.
+    for task in ("生成帮扶名单", "登记辅导", "认定双困生", "转化统计", "留守等群体成绩", "学业档案", "保存 PDF",
+                 "控辍保学", "打印本周作业公示", "家访任务", "集体备课", "作业、家访、集体备课与学业档案要求"):
+        assert task in text, task
+    assert text.count("学生帮扶") >= 3
     assert manual.isVisible() and manual.width() <= 1024 and manual.height() <= 768
 
 

@@ -172,3 +172,48 @@ def test_prep_tab_months_new_teachers_and_the_routine_hint(page):
         page.grab().save(f"{SHOTS}/records_prep.png")
         dialog.show()
         dialog.grab().save(f"{SHOTS}/routine_hint.png")
+
+
+def test_a_teacher_sees_only_their_own_visits_and_attendance(demo_path, tasks, boxes, qapp, qtbot):
+    db = open_database(demo_path)
+    try:
+        session = Session(demo_path, db, login(db, "laoshi", "demo"), tasks)
+        me = session.actor.teacher_id
+        name = db.execute("SELECT name FROM teacher WHERE id = ?", [me]).fetchone()[0]
+        page = RecordsPage(session)
+        page.show()
+        qtbot.waitExposed(page)
+        visits, prep = page.record_tabs[2], page.record_tabs[3]
+        assert column_texts(visits.quota_table, "教师") == [name]
+        mine = db.execute("SELECT COUNT(*) FROM home_visit WHERE teacher_id = ?", [me]).fetchone()[0]
+        assert set(column_texts(visits.visit_table, "家访教师")) <= {name}
+        assert len(column_texts(visits.visit_table, "家访教师")) == mine
+        assert column_texts(prep.attendance_table, "教师") == [name]
+        page.close()
+        shiboken6.delete(page)
+    finally:
+        db.close()
+
+
+def test_a_visit_sheet_imported_and_a_visit_deleted_through_the_tab_buttons(page, boxes, tmp_path):
+    import xlsxwriter
+
+    tab, db = page.record_tabs[2], page.session.db
+    school = db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
+    no, teacher = db.execute("SELECT p.student_no, t.name FROM pupil p JOIN teacher t ON t.school_id = p.school_id"
+                             " WHERE p.school_id = ? AND p.status = '在读' AND t.active = 1 LIMIT 1", [school]).fetchone()
+    before = db.execute("SELECT COUNT(*) FROM home_visit").fetchone()[0]
+    path = tmp_path / "家访.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("家访")
+    sheet.write_row(0, 0, ["学籍号", "家访教师", "日期", "方式", "情况记录"])
+    sheet.write_row(1, 0, [no, teacher, "2026-11-25", "电话", "表格导入的家访"])
+    book.close()
+    tab.actions.import_file(str(path), school)
+    assert db.execute("SELECT COUNT(*) FROM home_visit").fetchone()[0] == before + 1
+    assert any("已导入 1 条" in t for t in boxes.texts("information"))
+    row = column_texts(tab.visit_table, "情况记录").index("表格导入的家访")
+    tab.visit_table.selectRow(row)
+    tab.actions.remove_button.click()
+    assert db.execute("SELECT COUNT(*) FROM home_visit").fetchone()[0] == before
+    assert "表格导入的家访" not in column_texts(tab.visit_table, "情况记录")

@@ -210,9 +210,73 @@ def test_pupil_record_page_and_its_parents_copy(demo_path, tasks, boxes, qapp, q
         # What prints is the records preset's choice, said in words beside the button.
         assert "成绩、成绩走势图、辅导记录" in dialog.print_note.text() and "作业、家访、集体备课与学业档案要求" \
             in dialog.print_note.text()
+        assert "可在“评分方案”页更换或修改" in dialog.print_note.text()
         assert len(column_texts(dialog.visits_table, "日期")) == len(record["visits"])
         path = dialog.write(tmp_path / "档案.pdf")
         assert path.stat().st_size > 10_000
+        dialog.close()
+        shiboken6.delete(dialog)
+    finally:
+        db.close()
+
+
+def test_the_township_sees_the_care_groups_results_beside_the_rest(admin_page):
+    """The township's view of 留守/寄宿/随迁/残疾 results: one row per main subject and group, the
+    group's mean beside the others' (worked from the marks in SQL here), a small group only counted."""
+    page, db = admin_page, admin_page.session.db
+    tab = page.care_tab
+    assert page.tabs.tabText(page.tabs.indexOf(tab)) == "留守等群体成绩"
+    exam_id = page.exam_combo.currentData()
+    from app.stats.presets import active_preset
+    least = int(active_preset(db, "quality")["min_group_size"])
+    assert "全乡" in tab.heading.text() and f"人数少于 {least} 的群体只列人数" in tab.heading.text()
+    rows = {(s, g): i for i, (s, g) in enumerate(zip(column_texts(tab.table, "学科"), column_texts(tab.table, "群体")))}
+    assert ("语文", "留守儿童") in rows and ("数学", "寄宿") in rows
+
+    def mean(flag: str, value: int) -> tuple[int, float]:
+        n, total = db.execute(
+            "SELECT COUNT(*), SUM(m.score) FROM mark m JOIN pupil p ON p.id = m.pupil_id JOIN subject s"
+            f" ON s.id = m.subject_id WHERE m.exam_id = ? AND s.name = '语文' AND m.status = '正常' AND p.{flag} = ?",
+            [exam_id, value]).fetchone()
+        return n, total / n
+
+    row = rows[("语文", "留守儿童")]
+    n, flagged = mean("left_behind", 1)
+    others_n, others = mean("left_behind", 0)
+    assert column_texts(tab.table, "人数")[row] == str(n) and column_texts(tab.table, "其他学生人数")[row] == str(others_n)
+    assert column_texts(tab.table, "平均分")[row] == f"{flagged:.2f}"
+    assert column_texts(tab.table, "其他平均分")[row] == f"{others:.2f}"
+    assert column_texts(tab.table, "平均分差")[row] == f"{flagged - others:+.2f}"
+    # One school chosen: that school's papers only; a group below the minimum shows its n and no figures.
+    page.school_combo.setCurrentIndex(page.school_combo.findText("竹林教学点"))
+    assert "竹林教学点" in tab.heading.text()
+    small = [i for i, note in enumerate(column_texts(tab.table, "说明")) if note == "样本过小"]
+    assert small and all(column_texts(tab.table, "平均分差")[i] == "" for i in small)
+    for i in small:
+        for n_title, mean_title in (("人数", "平均分"), ("其他学生人数", "其他平均分")):
+            if int(column_texts(tab.table, n_title)[i]) < least:
+                assert column_texts(tab.table, mean_title)[i] == ""
+    if SHOTS:
+        page.tabs.setCurrentWidget(tab)
+        page.grab().save(os.path.join(SHOTS, "support_care_groups.png"))
+
+
+def test_a_teacher_does_not_get_the_groups_results(teacher_page):
+    assert teacher_page.tabs.indexOf(teacher_page.care_tab) == -1
+
+
+def test_a_teacher_is_told_to_ask_the_administrator_to_change_what_prints(demo_path, tasks, boxes, qapp, qtbot):
+    """Only administrators may change the records preset, so a teacher's record dialog does not send them
+    to the 评分方案 page."""
+    from ui.dialogs.pupil_record_dialog import PupilRecordDialog
+
+    db = open_database(demo_path)
+    try:
+        session = Session(demo_path, db, login(db, "laoshi", "demo"), tasks)
+        pupil_id = db.execute("SELECT pupil_id FROM tutoring_pupil LIMIT 1").fetchone()[0]
+        dialog = PupilRecordDialog(session, pupil_id)
+        assert "请联系学校管理员" in dialog.print_note.text()
+        assert "评分方案" not in dialog.print_note.text()
         dialog.close()
         shiboken6.delete(dialog)
     finally:

@@ -108,10 +108,12 @@ class PupilRecordDialog(QDialog):
         self.tabs.addTab(self.visits_table, self.tr("家访记录({n})").format(n=len(self.record["visits"])))
         bar = QHBoxLayout()
         shown, preset = shown_parts(session.db, pupil["school_id"])
+        where = (self.tr("可在“评分方案”页更换或修改。") if session.is_admin
+                 else self.tr("如需更换或修改,请联系学校管理员。"))
         self.print_note = QLabel(self.tr("家长会用档案印出等级及:{parts}(不含排名、不含其他学生)。"
-                                         "按方案“{preset}”,可在“评分与规则方案”页更换或修改。")
+                                         "按方案“{preset}”,{where}")
                                  .format(parts="、".join(SHOWN[k] for k in shown) or self.tr("无其他内容"),
-                                         preset=display_name(preset.name)))
+                                         preset=display_name(preset.name), where=where))
         self.print_note.setWordWrap(True)
         bar.addWidget(self.print_note, 1)
         self.print_button = QPushButton(self.tr("保存 PDF…"))

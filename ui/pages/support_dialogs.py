@@ -59,10 +59,7 @@ class TutoringDialog(QDialog):
         self.outcome = self.form.add_field("outcome", self.tr("效果"), QLineEdit())
         self.outcome.setPlaceholderText(self.tr("可不填,如:能独立完成同类题"))
         layout.addWidget(self.form)
-        buttons = ok_cancel_buttons(self)
-        buttons.accepted.disconnect()
-        buttons.accepted.connect(self.save)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self, on_ok=self.save))
         self._fill_pupils()
 
     def _fill_pupils(self) -> None:
@@ -117,10 +114,7 @@ class DifficultyDialog(QDialog):
         self.reason.setPlaceholderText(self.tr("如:父母外出务工,作业无人督促"))
         self.date = self.form.add_field("date", self.tr("认定日期"), QLineEdit(dt.date.today().isoformat()))
         layout.addWidget(self.form)
-        buttons = ok_cancel_buttons(self)
-        buttons.accepted.disconnect()
-        buttons.accepted.connect(self.save)
-        layout.addWidget(buttons)
+        layout.addWidget(ok_cancel_buttons(self, on_ok=self.save))
         self._fill_pupils()
 
     def _fill_pupils(self) -> None:

@@ -1,6 +1,7 @@
 """学生帮扶 (培优补差): each teacher's tutoring list made from an exam's 临界生/学困生 with one click,
 tutoring records (entered or imported from a sheet), 双困生 with their share per class, and 转化 of
-the 学困生 at the next 统测 per teacher and school (at the township: one row per school)."""
+the 学困生 at the next 统测 per teacher and school (at the township: one row per school), and the
+results of 留守/寄宿/随迁/残疾 pupils beside the rest (ui.pages.care_groups_tab)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
 
 from app.queries.roster import list_schools
 from app.services.exams import list_exams
+from app.stats.care_groups import care_group_results
+from app.stats.presets import active_preset
 from app.support.conversion import UNIFIED, conversion, difficulty_share, support_summary
 from app.support.import_xlsx import import_support
 from app.support.plans import list_plans, make_plans, remove_plan
@@ -17,6 +20,7 @@ from app.support.records import clear_difficulty, delete_tutoring, list_difficul
 from ui.dialogs.messages import confirm, show_error, warn
 from ui.dialogs.pupil_record_dialog import PupilRecordDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text, school_column
+from ui.pages.care_groups_tab import CareGroupsTab
 from ui.pages.page import Page
 from ui.pages.support_dialogs import DifficultyDialog, TutoringDialog, tutoring_columns
 from ui.session import Changed, Session
@@ -104,6 +108,8 @@ class Loaded:
     shares: dict
     conversion: dict | None
     summary: dict | None
+    care: list[dict] | None = None
+    min_size: int = 0
 
 
 class SupportPage(Page):
@@ -123,6 +129,10 @@ class SupportPage(Page):
         self._tutoring_tab()
         self._difficulty_tab()
         self._conversion_tab()
+        # The groups' results are the school's or the township's figures, for its managers (000 篇5).
+        self.care_tab = CareGroupsTab()
+        if session.actor.role != "teacher":
+            self.tabs.addTab(self.care_tab, self.tr("留守等群体成绩"))
         schools = list_schools(session.db)
         self.school_combo.fill(schools, everyone=len(schools) > 1, preferred=session.actor.school_id)
         self.school_combo.setVisible(len(schools) > 1)
@@ -236,10 +246,13 @@ class SupportPage(Page):
             found = conversion(db, exam_id, school_id=school_id) if exam_id else None
             if found is not None and mine:
                 found["teachers"] = [t for t in found["teachers"] if t["teacher_id"] == mine]
+            care = care_group_results(db, exam_id, school_ids=[school_id] if school_id else None) \
+                if exam_id and not mine else None
             return Loaded(list_plans(db, school_id=school_id, teacher_id=mine),
                           list_tutoring(db, school_id=school_id, teacher_id=mine),
                           list_difficulties(db, school_id=school_id), difficulty_share(db, school_id=school_id),
-                          found, support_summary(db, exam_id=exam_id) if township and exam_id else None)
+                          found, support_summary(db, exam_id=exam_id) if township and exam_id else None,
+                          care, int(active_preset(db, "quality")["min_group_size"]))
 
         session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
@@ -257,6 +270,9 @@ class SupportPage(Page):
         self.difficulty_label.setText(self.tr("本学期双困生 {n} 人,占在校生 {p} 人的 {r}").format(
             n=flagged, p=enrolled, r=_percent(flagged / enrolled if enrolled else None) or "—"))
         self._show_conversion(loaded)
+        scope = self.school_combo.currentText() if self.school_id() else \
+            (self.tr("全乡") if self.session.is_township else self.school_combo.currentText())
+        self.care_tab.show_results(loaded.care, loaded.min_size, self.exam_combo.currentText(), scope)
         self.status.setText(self.tr("本学期 · 帮扶名单 {n} 条").format(n=len(loaded.plans)))
 
     def _show_conversion(self, loaded: Loaded) -> None:

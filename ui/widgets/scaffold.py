@@ -209,3 +209,62 @@ def import_records(parent: QWidget, session: Any, *, title: str, reading: str, r
 
     session.tasks.run(lambda _c: read(session.worker_db()), on_done=ask_and_write,
                       on_error=lambda exc: show_error(parent, exc), label=reading, parent=parent)
+
+
+class RecordTabActions:
+    """The three buttons of a tab of records — 登记… (the entry form for the school chosen), 导入…
+    (a sheet, see import_records) and 删除所选记录 (the record chosen in the tab's table, after asking)
+    — made and wired one way. `noun` names the record in titles ("家访记录"); `form(session,
+    school_id, parent)` is the entry dialog; `delete` the service deleting one by id and `question(row)`
+    what to ask first; `read(db, path, school_id)` reads a sheet into a plan with `rows` and
+    `problems`, `write(db, actor, rows)` writes them and `ask` (with {n}) is asked first;
+    `show_problems(title, problems)` shows a refused sheet; `changed` is what the pages are told."""
+
+    def __init__(self, tab: QWidget, session: Any, *, noun: str, add_text: str, form: Callable[..., Any],
+                 delete: Callable[..., Any], question: Callable[[dict], str], read: Callable[..., Any],
+                 write: Callable[..., int], ask: str, show_problems: Callable[[str, list], object], changed: Any):
+        self.tab, self.session, self.noun, self.changed = tab, session, noun, changed
+        self.form, self.delete, self.question = form, delete, question
+        self.read, self.write, self.ask, self.show_problems = read, write, ask, show_problems
+        self.table: QTableView | None = None
+        self.model: SnapshotTableModel | None = None
+        self.add_button = push_button(add_text, self.add)
+        self.import_button = push_button(tab.tr("导入{noun}…").format(noun=noun), self.choose_sheet)
+        self.remove_button = push_button(tab.tr("删除所选记录"), self.remove)
+
+    def buttons(self) -> list[QPushButton]:
+        """Return the three buttons, in the order they stand."""
+        return [self.add_button, self.import_button, self.remove_button]
+
+    def school(self) -> str | None:
+        """Return the school chosen above the tabs (the account's own when none), warning when neither."""
+        return school_or_warn(self.tab, getattr(self.tab, "school_id", None) or self.session.actor.school_id)
+
+    def add(self) -> None:
+        """Open the entry form for the school chosen; tell the pages when it saved."""
+        school_id = self.school()
+        if school_id and self.form(self.session, school_id, self.tab).exec():
+            self.session.notify_changed(self.changed)
+
+    def remove(self) -> None:
+        """Delete the record chosen in the table after asking (on the worker)."""
+        if self.table is not None and self.model is not None:
+            delete_chosen(self.tab, self.session, self.table, self.model,
+                          title=self.tab.tr("删除{noun}").format(noun=self.noun), question=self.question,
+                          delete=self.delete, changed=self.changed)
+
+    def choose_sheet(self) -> None:
+        """Ask for a sheet of records and import it for the school chosen."""
+        school_id = self.school()
+        path = school_id and choose_file(self.tab, self.tab.tr("选择{noun}表").format(noun=self.noun),
+                                         self.tab.tr("表格文件 (*.xlsx *.xls *.csv)"))
+        if path:
+            self.import_file(str(path), school_id)
+
+    def import_file(self, name: str, school_id: str) -> None:
+        """Read the sheet `name` on the worker; show its problems, or ask and write every record."""
+        title = self.tab.tr("导入{noun}").format(noun=self.noun)
+        import_records(self.tab, self.session, title=title, reading=self.tab.tr("正在读取{noun}…").format(noun=self.noun),
+                       read=lambda db: self.read(db, name, school_id), records=lambda plan: plan.rows,
+                       question=self.ask, write=self.write, done=self.tab.tr("已导入 {n} 条。"), changed=self.changed,
+                       show_problems=self.show_problems)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QHB
                                QVBoxLayout, QWidget)
 
 from app.queries.roster import list_classes
-from app.records.homework import homework_summary, record_homework_days, weekly_check
+from app.records.homework import homework_summary, limits_text, record_homework_days, weekly_check
 from app.records.homework_import import read_homework, write_homework_template
 from app.records.homework_notice import write_notice
 from ui.dialogs.messages import inform, show_error, warn
@@ -78,19 +78,22 @@ class HomeworkTab(RecordsTab):
         column.addLayout(line)
         self.week_table, self.week_model = sorted_table(week_columns())
         column.addWidget(self.week_table, 1)
-        column.addWidget(QLabel(self.tr("规定:一、二年级不布置书面家庭作业;三至六年级每天书面作业平均不超过 60 分钟;"
-                                        "初中不超过 90 分钟。复式班按其中最低的年级要求。")))
+        self.rule_label = QLabel()
+        self.rule_label.setWordWrap(True)
+        column.addWidget(self.rule_label)
         self.rows: list[dict] = []
         self.summary: list[dict] = []
 
-    def load(self, db, school_id: str | None) -> tuple[list[dict], list[dict], list[dict]]:
-        """Return (the term's weekly check rows, the per-school summary, the classes of this year)."""
+    def load(self, db, school_id: str | None) -> tuple[list[dict], list[dict], list[dict], str]:
+        """Return (the term's weekly check rows, the per-school summary, the classes of this year, the
+        homework rule in force as a sentence)."""
         return (weekly_check(db, school_id=school_id), homework_summary(db, school_id=school_id),
-                list_classes(db, school_id))
+                list_classes(db, school_id), limits_text(db, school_id))
 
-    def show_data(self, data: tuple[list[dict], list[dict], list[dict]]) -> None:
-        """Fill the class chooser, the line on classes over the limit and the weekly table."""
-        self.rows, self.summary, classes = data
+    def show_data(self, data: tuple[list[dict], list[dict], list[dict], str]) -> None:
+        """Fill the class chooser, the line on classes over the limit, the weekly table and the rule."""
+        self.rows, self.summary, classes, rule = data
+        self.rule_label.setText(rule)
         current = self.class_combo.currentData()
         self.class_combo.blockSignals(True)
         self.class_combo.clear()

@@ -3,7 +3,7 @@ teacher's attendance (what the 研 item of the routine check is scored on), the 
 new teachers who write 详案."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.records.prep import attendance, delete_session, group_cadence, list_sessions, new_teachers, record_sessions
 from app.records.records_import import read_sessions
@@ -11,7 +11,7 @@ from ui.models.table_model import Column, TableSnapshot, field_text, school_colu
 from ui.pages.records.common import WARNING_STYLE, RecordsTab
 from ui.pages.records.dialogs import ProblemListDialog, SessionDialog
 from ui.session import Changed, Session
-from ui.widgets.scaffold import choose_file, delete_chosen, import_records, school_or_warn, sorted_table
+from ui.widgets.scaffold import RecordTabActions, sorted_table
 
 
 def cadence_columns(months: list[str]) -> list[Column]:
@@ -65,13 +65,14 @@ class PrepTab(RecordsTab):
         self.new_label = QLabel()
         self.new_label.setWordWrap(True)
         bar.addWidget(self.new_label, 1)
-        self.add_button = QPushButton(self.tr("登记集体备课…"))
-        self.add_button.clicked.connect(self.add_session)
-        self.import_button = QPushButton(self.tr("导入备课记录…"))
-        self.import_button.clicked.connect(self.import_sheet)
-        self.remove_button = QPushButton(self.tr("删除所选记录"))
-        self.remove_button.clicked.connect(self.remove_session)
-        for button in (self.add_button, self.import_button, self.remove_button):
+        self.actions = RecordTabActions(
+            self, session, noun=self.tr("集体备课记录"), add_text=self.tr("登记集体备课…"), form=SessionDialog,
+            delete=delete_session, question=lambda row: self.tr("删除 {d} {g}“{t}”的记录吗?").format(
+                d=row["date"], g=row["group_name"], t=row["topic"]),
+            read=read_sessions, write=record_sessions, ask=self.tr("将登记 {n} 次集体备课。继续吗?"),
+            show_problems=lambda title, problems: ProblemListDialog(title, problems, self).exec(),
+            changed=Changed.RECORDS)
+        for button in self.actions.buttons():
             bar.addWidget(button)
         column.addLayout(bar)
         self.short_label = QLabel()
@@ -84,6 +85,7 @@ class PrepTab(RecordsTab):
         left, right = QVBoxLayout(), QVBoxLayout()
         left.addWidget(QLabel(self.tr("本学期集体备课记录")))
         self.session_table, self.session_model = sorted_table(session_columns())
+        self.actions.table, self.actions.model = self.session_table, self.session_model
         left.addWidget(self.session_table)
         right.addWidget(QLabel(self.tr("教师参加情况(教学常规“研”的评分依据)")))
         self.attendance_table, self.attendance_model = sorted_table(attendance_columns())
@@ -93,9 +95,14 @@ class PrepTab(RecordsTab):
         column.addLayout(row, 2)
 
     def load(self, db, school_id: str | None) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
-        """Return (the groups' months, the sessions, the teachers' attendance, the new teachers)."""
-        return (group_cadence(db, school_id=school_id), list_sessions(db, school_id=school_id),
-                attendance(db, school_id=school_id), new_teachers(db, school_id=school_id))
+        """Return (the groups' months, the sessions, the teachers' attendance, the new teachers); a
+        teacher account sees only its own attendance (the 研 item of its routine check)."""
+        people = attendance(db, school_id=school_id)
+        mine = self.session.actor.teacher_id if self.session.actor.role == "teacher" else None
+        if mine:
+            people = [r for r in people if r["teacher_id"] == mine]
+        return (group_cadence(db, school_id=school_id), list_sessions(db, school_id=school_id), people,
+                new_teachers(db, school_id=school_id))
 
     def show_data(self, data: tuple[list[dict], list[dict], list[dict], list[dict]]) -> None:
         """Fill the lines and tables."""
@@ -115,31 +122,3 @@ class PrepTab(RecordsTab):
         if unknown:
             text += self.tr(";未填参加工作时间:{list}").format(list="、".join(unknown))
         self.new_label.setText(text)
-
-    def add_session(self) -> None:
-        """Open the session form for the school chosen."""
-        school_id = school_or_warn(self, self.school_id or self.session.actor.school_id)
-        if school_id and SessionDialog(self.session, school_id, self).exec():
-            self.session.notify_changed(Changed.RECORDS)
-
-    def remove_session(self) -> None:
-        """Delete the selected session after asking (on the worker)."""
-        delete_chosen(self, self.session, self.session_table, self.session_model, title=self.tr("删除集体备课记录"),
-                      question=lambda row: self.tr("删除 {d} {g}“{t}”的记录吗?").format(
-                          d=row["date"], g=row["group_name"], t=row["topic"]),
-                      delete=delete_session, changed=Changed.RECORDS)
-
-    def import_sheet(self) -> None:
-        """Choose a 集体备课记录 sheet and import it."""
-        school_id = school_or_warn(self, self.school_id or self.session.actor.school_id)
-        path = school_id and choose_file(self, self.tr("选择集体备课记录表"), self.tr("表格文件 (*.xlsx *.xls *.csv)"))
-        if path:
-            self.import_file(str(path), school_id)
-
-    def import_file(self, name: str, school_id: str) -> None:
-        """Read the sheet on the worker; show its problems, or ask and write every session."""
-        import_records(self, self.session, title=self.tr("导入集体备课记录"), reading=self.tr("正在读取备课记录…"),
-                       read=lambda db: read_sessions(db, name, school_id), records=lambda plan: plan.rows,
-                       question=self.tr("将登记 {n} 次集体备课。继续吗?"), write=record_sessions,
-                       done=self.tr("已导入 {n} 条。"), changed=Changed.RECORDS,
-                       show_problems=lambda title, problems: ProblemListDialog(title, problems, self).exec())
