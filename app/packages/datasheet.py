@@ -63,7 +63,7 @@ ASSESSMENTS = (("分数", "分数"), ("等级", "等级"))
 PERIOD_KINDS = (("lesson", "上课"), ("早读", "早读"), ("大课间", "大课间"), ("午休", "午休"), ("自习", "自习"),
                 ("课外活动", "课外活动"))
 METRICS = (("mean", "平均分"), ("pass_rate", "及格率"), ("excellent_rate", "优秀率"), ("low_rate", "低分率"),
-           ("composite", "综合分"))
+           ("composite", "综合分"), ("progress", "进步值"), ("rank", "名次"))
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet("学校", "本包学校(本包数据=是)及为读懂数据而附带的相关学校(走教教师的学校,本包数据=否)。", (
@@ -156,10 +156,11 @@ SHEETS: tuple[Sheet, ...] = (
         Col("主题", "topic", width=24), _show("参加教师", "attendees", 24), Col("备注", "notes", width=20),
         _id("记录ID", "id"), _id("学校ID", "school_id"), _id("主备人ID", "lead_id"),
         Col("参加教师ID", "attendee_ids", width=38))),
-    Sheet("质量指标", "本期教学质量目标。", (
-        _TERM, Col("年级", "grade", "int", width=6), _SUBJECT,
+    Sheet("质量指标", "本期教学质量目标;写了教师的是该教师的目标(按其任教班级核算)。", (
+        _TERM, Col("年级", "grade", "int", width=6), _SUBJECT, _show("教师", "teacher_name", 10),
         Col("指标", "metric", "map", values=METRICS, width=8), Col("目标值", "target", "real", width=8),
-        Col("备注", "note", width=24), _id("记录ID", "id"), _id("学校ID", "school_id"))),
+        Col("备注", "note", width=24), _id("记录ID", "id"), _id("学校ID", "school_id"),
+        Col("教师ID", "teacher_id", "id", width=38, optional=True))),
     Sheet("辅导记录", "本期培优补差辅导记录:每次辅导一行,辅导的学生见“辅导学生”表。", (
         _TERM, Col("日期", "date", width=12), _show("教师", "teacher_name", 10), _SUBJECT,
         Col("时长(分钟)", "minutes", "int", width=10), Col("辅导内容", "content", width=30),
@@ -177,7 +178,7 @@ SHEETS: tuple[Sheet, ...] = (
         _TERM, _show("学籍号", "student_no", 22), _show("姓名", "pupil_name", 10), Col("类型", "kind", width=10),
         Col("原因", "reason", width=30), Col("认定日期", "date", width=12), _id("记录ID", "id"),
         _id("学校ID", "school_id"), _id("学生ID", "pupil_id"))),
-    Sheet("考核评估表", "本学年学校教学质量评估表(篇10)的各评估项目、满分、学校自评(和已有的乡镇评分),以 JSON 写出。", (
+    Sheet("考核评估表", "本学年学校教学质量评估表(篇10)的各评估项目、满分、学校自评(和已有的乡镇评分);乡镇报县的数据包还有乡镇填写的年度绩效考核表(篇20)。内容以 JSON 写出。", (
         Col("学年", "year_code", width=11), Col("表格", "kind", width=12), Col("内容", "content", width=60),
         _id("记录ID", "id"), _id("学校ID", "school_id"))),
     Sheet("多方评价", "本学年教师多方评价得分(篇11):每位教师、每一评价方一行,0-100。", (

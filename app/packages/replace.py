@@ -46,7 +46,7 @@ COLUMNS = {
                            "form_id", "ratings", "score", "notes"),
     "routine_check": ("school_id", "term_id", "teacher_id", "checker_id", "date", "link", "sheet_id", "scores",
                       "total", "notes"),
-    "quality_target": ("school_id", "term_id", "grade", "subject_id", "metric", "target", "note"),
+    "quality_target": ("school_id", "term_id", "grade", "subject_id", "metric", "target", "note", "teacher_id"),
     "tutoring": ("school_id", "term_id", "teacher_id", "subject_id", "date", "minutes", "content", "outcome"),
     "tutoring_pupil": ("school_id", "term_id", "tutoring_id", "pupil_id"),
     "tutoring_plan": ("school_id", "term_id", "teacher_id", "pupil_id", "subject_id", "list", "exam_id", "note"),
@@ -316,6 +316,7 @@ def _check_references(snap: Snapshot, own_schools: set[str], manifest: Manifest)
         "homework_log": (("class_id", "class", False),),
         "home_visit": (("pupil_id", "pupil", False), ("teacher_id", "teacher", False)),
         "prep_session": (("lead_id", "teacher", False),),
+        "quality_target": (("teacher_id", "teacher", True),),
     }
     for table in ("class", "pupil", "pupil_status_change", *(t for _, t in TERM_TABLES)):
         for rid, values in snap.table(table).items():

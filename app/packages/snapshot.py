@@ -196,11 +196,12 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
                           " x.checker_id FROM routine_check x JOIN term tm ON tm.id = x.term_id"
                           " JOIN teacher t ON t.id = x.teacher_id LEFT JOIN teacher k ON k.id = x.checker_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term ORDER BY x.school_id, x.date, x.id", p),
-        "质量指标": _rows(db, "SELECT tm.code AS term_code, x.grade, sj.name AS subject, x.metric, x.target, x.note,"
-                          " x.id, x.school_id FROM quality_target x JOIN term tm ON tm.id = x.term_id"
-                          " LEFT JOIN subject sj ON sj.id = x.subject_id"
+        "质量指标": _rows(db, "SELECT tm.code AS term_code, x.grade, sj.name AS subject, t.name AS teacher_name, x.metric,"
+                          " x.target, x.note, x.id, x.school_id, x.teacher_id FROM quality_target x"
+                          " JOIN term tm ON tm.id = x.term_id LEFT JOIN subject sj ON sj.id = x.subject_id"
+                          " LEFT JOIN teacher t ON t.id = x.teacher_id"
                           f" WHERE x.school_id IN ({_OWN}) AND x.term_id = :term"
-                          " ORDER BY x.school_id, x.grade, sj.sort_order, x.metric", p),
+                          " ORDER BY x.school_id, x.teacher_id IS NOT NULL, t.staff_no, x.grade, sj.sort_order, x.metric", p),
     }
     out.update(_support_rows(db, p))
     out.update(_records_rows(db, p))
@@ -209,13 +210,15 @@ def collect(db: Database, scope: Scope) -> dict[str, list[dict]]:
 
 
 def _appraisal_rows(db: Database, p: dict) -> dict[str, list[dict]]:
-    """Return the sheets of the term's school year that go up to the township: each own school's 篇10
-    evaluation sheet (its items and 自评) and its teachers' 篇11 survey scores."""
+    """Return the sheets of the term's school year that go up: each own school's 篇10 evaluation sheet
+    (its items and 自评; a township's also its scores), the 篇20 sheets a township filled (from a
+    township to its county only) and the teachers' 篇11 survey scores."""
     year = "(SELECT academic_year_id FROM term WHERE id = :term)"
     return {
         "考核评估表": _rows(db, "SELECT y.code AS year_code, x.kind, x.content, x.id, x.school_id FROM scheme_sheet x"
                             " JOIN academic_year y ON y.id = x.academic_year_id"
-                            f" WHERE x.school_id IN ({_OWN}) AND x.academic_year_id = {year} AND x.kind = 'evaluation'"
+                            f" WHERE x.school_id IN ({_OWN}) AND x.academic_year_id = {year}"
+                            " AND (x.kind = 'evaluation' OR (x.kind = 'annual' AND :tw IS NOT NULL))"
                             " ORDER BY x.school_id", p),
         "多方评价": _rows(db, "SELECT y.code AS year_code, t.staff_no, t.name AS teacher_name, x.rater, x.score, x.id,"
                           " t.school_id, x.teacher_id FROM appraisal_survey x JOIN teacher t ON t.id = x.teacher_id"

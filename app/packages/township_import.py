@@ -295,8 +295,9 @@ def _apply(db: Database, actor: Actor, kind: str, package: OpenedPackage,
 
 def _receive_appraisal(db: Database, actor: Actor, sheets: dict[str, list[ReadRow]], own: set[str], term_id: str,
                        from_school: bool) -> None:
-    """Store the package's 篇10 evaluation sheets and 篇11 survey scores of the term's school year (an
-    older package without these sheets changes neither). Raises PackageRefused for a bad row."""
+    """Store the package's 篇10 (and, from a township, 篇20) sheets and 篇11 survey scores of the term's
+    school year (an older package without these sheets changes neither). Raises PackageRefused for a
+    bad row."""
     def plain(name: str) -> list[dict]:
         return [{**r.values, "sheet": r.sheet, "row": r.row} for r in sheets.get(name, [])]
 

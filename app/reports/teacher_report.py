@@ -1,7 +1,9 @@
 """Teacher report, one teacher, confidential (内部资料): the classes and subjects taught in the exam's
 term with their figures beside the school grade and the township grade, the 教学业绩得分 from the
 active teacher preset (000 篇17), value-added with its 95 % interval, and 进步值. A teacher's own
-results go only to the teacher and their leaders (000 篇14). Every figure comes from app.stats."""
+results go only to the teacher and their leaders (000 篇14). The teacher's own quality targets (003 三(一):
+targets broken down to the teachers) stand beside their results with 完成 / 未完成 and the difference.
+Every figure comes from app.stats."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,12 +20,14 @@ from app.reports.common import (cutoff_text, exam_when, find_school, find_teache
 from app.reports.exam_school import progress_table, remark, roster_table, value_added_table
 from app.reports.figures import by_key, progress_or_note, township_reference
 from app.reports.model import Column, Findings, Report, Section, Table, Text, figure_column
+from app.reports.targets import target_table
 from app.services.exams import get_exam
 from app.stats.groups import all_group_stats
 from app.stats.presets import active_preset
 from app.stats.progress import value_added
 from app.stats.ranking import rank_refusal
 from app.stats.scoring import teacher_scores
+from app.stats.target_results import DONE, MISSED, target_results
 from app.stats.vocabulary import NO_BASELINE, cite
 from app.validation.mask import STAFF_NOTE
 
@@ -87,6 +91,21 @@ def score_table(score: dict, own: list[dict], several_schools: bool) -> Table:
                  note=f"平均分一项取{mean_term};“{NO_BASELINE}”:该班该科不在基线考试中,没有进步值(不按 0 计)。")
 
 
+def own_targets(db: Database, exam_id: str, teacher: dict, baseline_id: str | None) -> list[dict]:
+    """Return the teacher's own quality targets of the exam's term beside the exam's results (rows of
+    app.stats.target_results.target_results; 进步值 against `baseline_id`, none without one)."""
+    return [t for t in target_results(db, exam_id, school_ids=[teacher["school_id"]], baseline_id=baseline_id)
+            if t["teacher_id"] == teacher["id"]]
+
+
+def targets_finding(targets: list[dict]) -> str:
+    """Return the finding that counts the teacher's targets met, missed and without a result."""
+    done = sum(t["status"] == DONE for t in targets)
+    missed = sum(t["status"] == MISSED for t in targets)
+    rest = len(targets) - done - missed
+    return f"个人质量目标 {len(targets)} 项:完成 {done} 项,未完成 {missed} 项" + (f",{rest} 项无结果。" if rest else "。")
+
+
 def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None = None,
           baseline_id: str | None = None, made: dt.datetime | None = None, progress: Progress | None = None,
           cancelled: CancelCheck | None = None) -> Report:
@@ -125,6 +144,7 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
     scores = teacher_scores(db, exam_id, baseline["id"] if baseline and not gain_note else None,
                             preset=teacher_preset)
     score = next((s for s in scores if s["teacher_id"] == teacher["id"]), None)
+    targets = own_targets(db, exam_id, teacher, baseline["id"] if baseline and not gain_note else None)
     check(cancelled)
 
     items = []
@@ -148,6 +168,8 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
         items.append(f"教学业绩得分 {score['score']:.1f}(各班平均 {score['base_score']:.1f} × 权重 {score['weight']:g}),"
                      f"在{score['band_scope']}{score['stage']} {score['stage_size']} 位教师中列第 {score['rank_in_stage']} 位,"
                      f"{score['band']} 档(加 {score['bonus']:g} 分)。")
+    if targets:
+        items.append(targets_finding(targets))
     if added:
         items += findings.value_added_findings([dict(r, label="") for r in added], "label")
     elif gain_note:
@@ -160,7 +182,8 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
 
     sections = [Section("一、主要发现", [Findings(items)]),
                 Section("二、任教班级成绩", [roster_table(own, "班级", lambda r: class_label(r, several)),
-                                         taught_table(own, grade_refs, town, exam, several)])]
+                                         taught_table(own, grade_refs, town, exam, several),
+                                         *([target_table(targets, "个人质量目标完成情况")] if targets else [])])]
     method = f"{rank_refusal(exam)}:只计得分,不排段内位次、不分档。" if rank_refusal(exam) else teacher_preset["source"]
     merit: list = [Text(f"方案:{display_name(teacher_preset.name)}(校验 {teacher_preset.hash[:16]})。{readable(method)}",
                         "note")]
@@ -190,7 +213,7 @@ def build(db: Database, exam_id: str, staff_no: str, *, school_code: str | None 
              ("基线考试", f"{baseline['name']}({baseline['term_name']})" if baseline else "无"),
              ("评分方案", f"{display_name(preset.name)};{display_name(teacher_preset.name)}"),
              ("最小样本", f"{min_size} 人"), ("密级", f"内部资料:只发给教师本人和学校领导({cite(preset, '篇14')})")]
-    extra = [(a["class_name"], a["subject_code"]) for a in taught]
+    extra = [(a["class_name"], a["subject_code"]) for a in taught] + [(t["id"], t["target"]) for t in targets]
     stamp = replace(make_stamp(db, [exam_id] + ([baseline["id"]] if baseline else []), [preset, teacher_preset],
                                made=made, extra=extra,
                                school_ids=township_schools(db, [teacher["school_id"]] + [a["school_id"] for a in taught])),

@@ -20,7 +20,7 @@ from app.db.writes import Actor, insert_row, update_row
 from app.errors import NotFound, PermissionDenied, Problem, ValidationError
 from app.services.permissions import require_school_admin, require_township_admin
 from app.services.schools import school_by_code
-from app.stats.annual import LABELS, annual_scores, check_row, read_items
+from app.stats.annual import COLUMNS, LABELS, annual_scores, check_row, read_items
 from app.stats.presets import resolve
 from app.stats.school_evaluation import evaluate, read_sheet
 
@@ -185,31 +185,44 @@ def store_from_township(db: Database, actor: Actor, school_id: str, academic_yea
 
 def receive_from_package(db: Database, actor: Actor, rows: list[dict], own_schools: set[str], *,
                          from_school: bool) -> int:
-    """Store the 篇10 evaluation sheets of a verified data package's 考核评估表 sheet (each row: sheet,
-    row, school_id, year_code, kind, content as JSON text) for the sender's schools; a school's
-    package brings its items and 自评, and the township's scores already here stay beside them (a
-    township's package, to its county, brings its scores too). The caller holds the transaction.
-    Returns how many sheets changed. Raises PermissionDenied (not an administrator of the
-    receiving township or county), ValidationError naming the row of a bad sheet."""
+    """Store the item sheets of a verified data package's 考核评估表 sheet (each row: sheet, row,
+    school_id, year_code, kind, content as JSON text) for the sender's schools. A school's package
+    brings its 篇10 items and 自评, and the township's scores already here stay beside them; a
+    township's package, to its county, brings its 篇10 scores too and the 篇20 sheets it filled (a
+    school's package carrying a 篇20 sheet is refused: only the township fills them). The caller
+    holds the transaction. Returns how many sheets changed. Raises PermissionDenied (not an
+    administrator of the receiving township or county), ValidationError naming the row of a bad sheet."""
     require_township_admin(actor)
     problems, sheets = [], {}
     for row in rows:
         where = {"sheet": row["sheet"], "row": row["row"]}
         found = db.execute("SELECT id FROM academic_year WHERE code = ?", [row.get("year_code")]).fetchone()
-        try:
-            items = json.loads(row.get("content") or "")["items"]
-            clean = [{k: i[k] for k in ("part", "item", "max", "self", "township")} for i in items]
-        except (ValueError, KeyError, TypeError):
-            clean = None
-        if row.get("school_id") not in own_schools or row.get("kind") != "evaluation" or found is None or clean is None:
+        kind = row.get("kind")
+        clean = _package_content(kind, row.get("content"), from_school)
+        if row.get("school_id") not in own_schools or found is None or clean is None:
             problems.append(Problem("考核评估表这一行不属于本包的学校,或学年、表格、内容无效。", column="内容", **where))
             continue
-        if from_school:
+        if kind == "evaluation" and from_school:
             before = {(i["part"], i["item"]): i["township"] for s in db.query(
                 "SELECT content FROM scheme_sheet WHERE school_id = ? AND academic_year_id = ? AND kind = 'evaluation'",
                 [row["school_id"], found[0]]) for i in json.loads(s["content"])["items"]}
-            clean = [{**i, "township": before.get((i["part"], i["item"]))} for i in clean]
-        sheets[(row["school_id"], found[0])] = {"items": clean}
+            clean = {"items": [{**i, "township": before.get((i["part"], i["item"]))} for i in clean["items"]]}
+        sheets[(kind, row["school_id"], found[0])] = clean
     if problems:
         raise ValidationError(problems)
-    return sum(_write(db, actor, "evaluation", year, {school: content}) for (school, year), content in sheets.items())
+    return sum(_write(db, actor, kind, year, {school: content}) for (kind, school, year), content in sheets.items())
+
+
+def _package_content(kind: object, text: object, from_school: bool) -> dict | None:
+    """Return the content of a package's sheet of `kind` as stored (evaluation: {"items": [...]};
+    annual: the 篇20 item values), or None when it is not valid or not the sender's to send."""
+    try:
+        content = json.loads(str(text or ""))
+        if kind == "evaluation":
+            return {"items": [{k: i[k] for k in ("part", "item", "max", "self", "township")} for i in content["items"]]}
+        if kind == "annual" and not from_school and isinstance(content, dict):
+            values = {k: content.get(k) for k in COLUMNS if k != "school"}
+            return None if check_row(values) else values
+    except (ValueError, KeyError, TypeError):
+        return None
+    return None

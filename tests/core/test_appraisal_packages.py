@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.db.database import open_database
+from app.db.writes import SYSTEM
 from app.packages.export import export_package
 from app.packages.signing import own_public_pem
 from app.packages.township_import import import_package
@@ -16,6 +17,8 @@ from app.errors import ValidationError
 from app.services.appraisal_surveys import receive_from_package as receive_surveys
 from app.services.appraisal_surveys import save_surveys, survey_scores
 from app.services.scheme_sheets import evaluation_rows, save_evaluation
+from app.services.scheme_sheets import receive_from_package as receive_sheets
+from app.services.targets import list_targets, set_targets
 from app.services.users import actor_for
 from app.stats.presets import resolve
 from app.stats.school_evaluation import evaluate
@@ -67,3 +70,39 @@ def test_the_self_assessment_and_survey_scores_go_up_and_the_townships_scores_st
         receive_surveys(township, admin, bad, {school_id}, YEAR)
     assert survey_scores(township, YEAR)[teacher] == {"self": 95}
     township.close()
+
+
+def test_the_schools_package_keeps_the_teacher_on_each_target(demo_dir, tmp_path):
+    """A school's targets (set by the township, come down in its config package) go back up in the
+    school's data package with the teacher of each teacher's target, 进步值 and 名次 included."""
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    township = setup.init_township(tmp_path / "t.sqlite", code="QSZ", name="青山镇", passphrase="demo", demo=True)
+    admin = actor_for(township)
+    school = open_database(demo_dir / "schools" / "QSZ01.sqlite")
+    try:
+        register_key(township, admin, level="school", code="QSZ01", pem=own_public_pem(school))
+        set_targets(school, SYSTEM, [
+            {"school": "QSZ01", "teacher": "QSZ01009", "grade": 3, "subject": "语文", "metric": "进步值", "target": 3},
+            {"school": "QSZ01", "teacher": "QSZ01009", "metric": "平均分", "target": 75},
+            {"school": "QSZ01", "grade": 3, "metric": "名次", "target": 2},
+        ])
+        package = export_package(school, actor_for(school), "demo", usb, unencrypted=True).path
+        assert import_package(township, admin, package).status == "accepted"
+        got = sorted((t["teacher_staff_no"] or "", t["grade"] or 0, t["subject"] or "", t["metric_name"], t["target"])
+                     for t in list_targets(township))
+    finally:
+        school.close()
+        township.close()
+    assert got == [("", 3, "", "名次", 2), ("QSZ01009", 0, "", "平均分", 75), ("QSZ01009", 3, "语文", "进步值", 3)]
+
+
+def test_a_schools_package_may_not_bring_a_pian20_sheet(demo_db):
+    """篇20 is the township's to fill: a 考核评估表 row of kind annual from a school is refused with its place."""
+    school_id = demo_db.execute("SELECT id FROM school WHERE code = 'QSZ02'").fetchone()[0]
+    row = {"sheet": "考核评估表", "row": 2, "school_id": school_id, "year_code": YEAR, "kind": "annual",
+           "content": '{"index": 85, "dynamic": 90}'}
+    before = demo_db.execute("SELECT COUNT(*) FROM scheme_sheet").fetchone()[0]
+    with pytest.raises(ValidationError, match="工作表“考核评估表” 第 2 行"):
+        receive_sheets(demo_db, SYSTEM, [row], {school_id}, from_school=True)
+    assert demo_db.execute("SELECT COUNT(*) FROM scheme_sheet").fetchone()[0] == before

@@ -77,3 +77,31 @@ def test_a_package_written_before_timetable_conditions_travelled_still_reads():
     assert "固定活动" not in rows and "教师不能上课" not in rows
     read = rows["课表"][0].values
     assert (read["day"], read["slot"], read["subject"], read["id"]) == (1, 2, "语文", "t-1") and "locked" not in read
+
+
+def test_a_teachers_target_travels_with_its_teacher_and_an_older_sheet_still_reads():
+    """质量指标 carries the target's teacher and the 进步值 and 名次 metrics; a package written before
+    teachers' targets has no 教师ID column and reads as the school's own targets."""
+    targets = [{"term_code": "2026-2027-1", "grade": 3, "subject": "语文", "teacher_name": "王老师", "metric": "progress",
+                "target": 5.0, "note": None, "id": "q-1", "school_id": "s-1", "teacher_id": "t-1"},
+               {"term_code": "2026-2027-1", "grade": None, "subject": None, "teacher_name": None, "metric": "rank",
+                "target": 2.0, "note": "全乡前二", "id": "q-2", "school_id": "s-1", "teacher_id": None}]
+    book = load_workbook(io.BytesIO(write_workbook({"质量指标": targets}, [])))
+    sheet = book["质量指标"]
+    header = [c.value for c in sheet[1]]
+    shown = [{h: c.value for h, c in zip(header, row)} for row in sheet.iter_rows(min_row=2)]
+    assert [(r["教师"], r["指标"], r["目标值"]) for r in shown] == [("王老师", "进步值", 5), (None, "名次", 2)]
+    rows, problems = read_workbook(_saved(book))
+    assert problems == []
+    assert [(r.values["metric"], r.values["teacher_id"]) for r in rows["质量指标"]] == [("progress", "t-1"), ("rank", None)]
+    sheet.delete_cols(header.index("教师ID") + 1)
+    rows, problems = read_workbook(_saved(book))
+    assert problems == []
+    assert [(r.values["id"], r.values["metric"], "teacher_id" in r.values) for r in rows["质量指标"]] == [
+        ("q-1", "progress", False), ("q-2", "rank", False)]
+
+
+def _saved(book) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

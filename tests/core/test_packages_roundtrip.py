@@ -15,11 +15,15 @@ from app.packages.export import export_package
 from app.packages.signing import own_public_pem
 from app.packages.township_import import import_package
 from app.queries import township as views
-from app.db.writes import update_row
+from app.db.writes import SYSTEM, update_row
 from app.marks import entry as marks
 from app.services import pupils
+from app.services.scheme_sheets import annual_rows, evaluation_rows, save_annual, save_evaluation
 from app.services.users import actor_for
+from app.stats.annual import annual_scores
 from app.stats.groups import group_stats
+from app.stats.presets import resolve
+from app.stats.school_evaluation import evaluate
 from app.support.conversion import support_summary
 from app.timetable.edit import set_fixed_event, set_locked, set_unavailable
 from test_migrations import keys_disagreeing
@@ -360,8 +364,23 @@ def test_schools_missing_for_an_exam(exported, tmp_path):
         db.close()
 
 
+# 篇20 of QSZ02 as the township fills it, worked by hand: 班子 (10 + 5 × 0.8 + 3 × 0.6) ÷ 20 × 100 = 79.0,
+# 群众 (120 + 40 × 0.8 + 20 × 0.6) ÷ 200 × 100 = 82.0, 满意度 = 79.0 × 30 % + 82.0 × 70 % = 81.1,
+# 绩效得分 = 85 × 60 % + 90 × 30 % + 81.1 × 10 % + 8 = 94.11 → 好.
+ANNUAL = {"school": "QSZ02", "index": 85.0, "dynamic": 90.0, "leaders_1": 10.0, "leaders_2": 5.0, "leaders_3": 3.0,
+          "leaders_votes": 20.0, "others_1": 120.0, "others_2": 40.0, "others_3": 20.0, "others_votes": 200.0,
+          "quality": 8.0, "politics": "好", "party": "好", "criticised": False, "incident": False}
+# 篇10 of QSZ03: 自评 one point below every 满分 (240 − 11 = 229); the township's scores add up to 160.
+TOWNSHIP_SCORES = [15, 15, 15, 10, 10, 5, 20, 30, 20, 10, 10]
+
+
 def test_a_townships_package_nests_into_a_county(exported, township, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SCHOOLQ_PASSPHRASE", "青山镇中心校口令")
+    save_annual(township, SYSTEM, "2026-2027", [ANNUAL])
+    items = resolve(township, "school_evaluation", None)["items"]
+    save_evaluation(township, SYSTEM, "2026-2027", [
+        {"school": "QSZ03", "part": i["part"], "item": i["name"], "max": float(i["max"]), "self": i["max"] - 1.0,
+         "township": float(TOWNSHIP_SCORES[n])} for n, i in enumerate(items)])
     township.close()
     tw_path = tmp_path / "township.sqlite"
     assert main(["package", "export", str(tw_path), "--out", str(tmp_path)]) == 0
@@ -388,6 +407,12 @@ def test_a_townships_package_nests_into_a_county(exported, township, tmp_path, m
         assert {r["township_code"] for r in b.query("SELECT t.code AS township_code FROM school s"
                                                     " JOIN township t ON t.id = s.township_id")} == {"QSZ"}
         assert [r["code"] for r in views.package_status(b)] == ["QSZ"]
+        # the township's 篇20 and 篇10 sheets are carried on to the county like its marks
+        annual = annual_scores(b, annual_rows(b, "2026-2027"))["schools"]
+        assert [(r["school_code"], round(r["score"], 2), r["band"]) for r in annual] == [("QSZ02", 94.11, "好")]
+        evaluation = [(r["school_code"], r["self_total"], r["township_total"])
+                      for r in evaluate(b, evaluation_rows(b, "2026-2027"))["schools"]]
+        assert ("QSZ03", 229, 160) in evaluation
     finally:
         a.close()
         b.close()

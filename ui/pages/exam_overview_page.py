@@ -20,14 +20,13 @@ from app.queries.overview import MANY_SCHOOLS, TOP_BOTTOM, load_overview
 from app.queries.quality import may_see_pupils
 from app.queries.roster import list_schools
 from app.reports.chart_data import rate_series
-from app.services.exams import list_exams
 from ui.dialogs.messages import show_error
 from ui.dialogs.score_table_dialog import ScoreTableDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot
-from ui.pages.page import Page
+from ui.pages.page import ExamFiguresPage
 from ui.session import Changed, Session
 from ui.widgets.chart import ChartData, ChartWidget
-from ui.widgets.choosers import SchoolCombo, chosen, refill
+from ui.widgets.choosers import SchoolCombo, chosen
 from ui.widgets.scaffold import data_table, note_label
 
 if TYPE_CHECKING:
@@ -115,7 +114,7 @@ def _table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]:
     return data_table(model, resize=QHeaderView.ResizeMode.ResizeToContents, stretch_last=True), model
 
 
-class ExamOverviewPage(Page):
+class ExamOverviewPage(ExamFiguresPage):
     """The 考试概览 page."""
 
     depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
@@ -204,18 +203,13 @@ class ExamOverviewPage(Page):
     # --- loading -------------------------------------------------------------------------------
     def refresh(self) -> None:
         """List the exams with marks (keeping the choice) and read the chosen one."""
-        refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in list_exams(self.session.db)
-                                 if e["n_marks"]])
+        self.fill_exams()
         self.load()
 
     def load(self) -> None:
         """Read the overview of the chosen exam and school in the background, then show it."""
-        exam_id = self.exam_combo.currentData()
+        exam_id = self.chosen_exam()
         if exam_id is None:
-            self.session.tasks.cancel(self)
-            self.data = None
-            self.status.setText(self.tr("还没有录入成绩的考试。请先在“考试成绩”页录入或导入成绩。"))
-            self.show_data()
             return
         session, choice = self.session, chosen(self.school_combo)
         township = str(choice)[len(TOWNSHIP):] if choice and str(choice).startswith(TOWNSHIP) else None

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
+from app.services.exams import list_exams
 from ui.session import Changed, Session
+from ui.widgets.choosers import refill
 
 
 class Page(QWidget):
@@ -39,3 +41,29 @@ class Page(QWidget):
         super().showEvent(event)
         if self._stale:
             self.reload()
+
+
+class ExamFiguresPage(Page):
+    """A page of one exam's figures read in the background (考试概览, 质量分析). Subclasses have an
+    `exam_combo`, a `status` line, the `data` read and `show_data()`; while no exam has marks the
+    page shows itself empty and says what to do."""
+
+    exam_combo: QComboBox
+    status: QLabel
+    data: object
+
+    def fill_exams(self) -> None:
+        """List the exams with marks in `exam_combo`, keeping the one chosen."""
+        refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in list_exams(self.session.db)
+                                 if e["n_marks"]])
+
+    def chosen_exam(self) -> str | None:
+        """Return the id of the exam chosen; without one (no exam has marks yet) stop the page's
+        reading, show it empty with what to do, and return None."""
+        exam_id = self.exam_combo.currentData()
+        if exam_id is None:
+            self.session.tasks.cancel(self)
+            self.data = None
+            self.status.setText(self.tr("还没有录入成绩的考试。请先在“考试成绩”页录入或导入成绩。"))
+            self.show_data()
+        return exam_id

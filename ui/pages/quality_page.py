@@ -18,14 +18,14 @@ from app.queries.overview import MANY_SCHOOLS, TOP_BOTTOM
 from app.queries.quality import QualityData, cohort_trend, load_part, load_quality, may_see_pupils
 from app.queries.roster import list_schools
 from app.reports.chart_data import BAND_LABELS, band_shares, rate_series, trend_floor
-from app.services.exams import POLICY_NAMES, list_exams
+from app.services.exams import POLICY_NAMES
 from app.stats.lists import baseline_choices
 from app.stats.ranking import exam_may_rank, rank_refusal
 from ui.dialogs.messages import show_error
 from ui.models.stats_table_model import (StatsTableModel, balance_columns, grade_text, list_columns, stats_columns,
                                          value_added_columns)
 from ui.models.table_model import Column, TableSnapshot
-from ui.pages.page import Page
+from ui.pages.page import ExamFiguresPage
 from ui.session import Changed, Session
 from ui.tasks import SyncTaskRunner, TaskManager
 from ui.widgets.chart import ChartData, ChartWidget
@@ -73,7 +73,7 @@ def _show(view: QTableView, model: StatsTableModel, rows: list[dict], columns: l
     tasks.run(lambda _control: TableSnapshot.build(rows, columns, ()), on_done=put, key=key)
 
 
-class QualityPage(Page):
+class QualityPage(ExamFiguresPage):
     """The 质量分析 page."""
 
     depends_on = Changed.ROSTER | Changed.EXAMS | Changed.MARKS | Changed.ASSIGNMENTS | Changed.SETTINGS
@@ -259,19 +259,14 @@ class QualityPage(Page):
 
     def refresh(self) -> None:
         """List the exams with marks (keeping the one chosen) and read the chosen exam again."""
-        refill(self.exam_combo, [(e["name"], e["id"], e["term_name"]) for e in list_exams(self.session.db)
-                                 if e["n_marks"]])
+        self.fill_exams()
         self.load_exam()
 
     def load_exam(self, keep_baseline: bool = False) -> None:
         """Read the chosen exam's figures in the background, then show them; the baseline is the one
         chosen (`keep_baseline`) or, for a newly chosen exam, the default one."""
-        exam_id = self.exam_combo.currentData()
+        exam_id = self.chosen_exam()
         if exam_id is None:
-            self.session.tasks.cancel(self)
-            self.data = None
-            self.status.setText(self.tr("还没有录入成绩的考试。请先在“考试成绩”页录入或导入成绩。"))
-            self.show_data()
             return
         session = self.session
         if not keep_baseline:

@@ -3,19 +3,16 @@ and place in its group (教学点 outside it), the reward and penalty flags with
 and every grade × subject score (app.stats.township_scheme, computed on the worker)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-                               QTableView, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QTableView, QTextBrowser,
+                               QVBoxLayout, QWidget)
 
 from app.preset_names import display_name
 from app.reports.common import grade_name
 from app.services.exams import list_exams
 from app.stats.presets import active_preset
 from app.stats.township_scheme import township_subject_scores
-from ui.dialogs.messages import errors_shown, show_error
-from ui.dialogs.scheme_sheet_dialog import SchemeSheetDialog
+from ui.dialogs.messages import show_error
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
 from ui.session import Changed, Session
@@ -65,16 +62,7 @@ class TownshipScorePage(Page):
         self.exam_combo.currentIndexChanged.connect(lambda _i: self.load())
         top.addWidget(self.exam_combo)
         top.addStretch(1)
-        self.annual_button = QPushButton(self.tr("年度绩效考核…"))
-        self.annual_button.setToolTip(self.tr("读入填好的年度绩效考核表,算出各校得分、等次和中心小学得分"))
-        self.annual_button.clicked.connect(lambda: self.open_sheet("annual"))
-        self.evaluation_button = QPushButton(self.tr("240 分评估…"))
-        self.evaluation_button.setToolTip(self.tr("读入填好的学校教学质量评估表,列出自评与乡镇评分和等级"))
-        self.evaluation_button.clicked.connect(lambda: self.open_sheet("evaluation"))
-        top.addWidget(self.annual_button)
-        top.addWidget(self.evaluation_button)
         layout.addLayout(top)
-        # On a line of its own: beside the buttons it was cut off at 1024 pixels.
         self.basis = note_label()
         layout.addWidget(self.basis)
         self.school_columns = [
@@ -116,18 +104,6 @@ class TownshipScorePage(Page):
         split.addWidget(self.item_table)
         split.setSizes([260, 400])
         layout.addWidget(split, 1)
-
-    def open_sheet(self, kind: str) -> None:
-        """Read a filled 篇20 (annual) or 篇10 (evaluation) item sheet and show its scores."""
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("选择填好的考核表"), str(Path.home()),
-                                              self.tr("表格 (*.xlsx *.xls *.ods *.csv)"))
-        if not name:
-            return
-        with errors_shown(self) as attempt:
-            dialog = SchemeSheetDialog(self.session, kind, name, self)
-        if attempt.failed:
-            return
-        dialog.exec()
 
     def page_title(self) -> str:
         """Return the navigation title."""
