@@ -15,7 +15,8 @@ median time to the first timetable meeting every hard rule (seeds 0-2, model bui
 reading the database), their ratio, teacher and pupil gaps of FET's timetable and of CP-SAT's after
 30 s and 60 s, the soft score of both (the same count, app.timetable.solver.metrics), and the
 checker's errors in CP-SAT's timetable, and the peak memory of each instance (from reading it to the
-end of solving: /proc/self/clear_refs resets the high-water mark). Also the machine's load average at
+end of solving: /proc/self/clear_refs resets the high-water mark to what the process holds then,
+printed in brackets: earlier instances' leftovers the peak includes). Also the machine's load average at
 the start, after each instance and at the end (2 cores shared by several people inflate every time:
 compare the ratios).
 Targets (issue 19): a township's first timetable ≤ 30× fet-cl and < 3 s; a school < 1 s and ≤ 20×;
@@ -77,24 +78,32 @@ class Row:
     errors: int | None = None
     note: str = ""
     peak_mb: float | None = None
+    start_mb: float | None = None
 
 
-def _reset_peak() -> None:
-    """Start measuring this process's peak memory afresh (Linux: writing 5 to clear_refs resets VmHWM)."""
+def _reset_peak() -> float | None:
+    """Start measuring this process's peak memory afresh (Linux: writing 5 to clear_refs resets VmHWM
+    to what the process holds now). Returns what it holds now (VmRSS, MB: earlier instances' leftovers
+    the peak includes), or None when not on Linux."""
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
-        pass
+        return None
+    return _status_mb("VmRSS:")
 
 
-def _peak_mb() -> float | None:
-    """Return this process's peak resident memory since the last _reset_peak, in MB (Linux)."""
+def _status_mb(key: str) -> float | None:
     try:
         status = Path("/proc/self/status").read_text()
     except OSError:
         return None
-    line = next((ln for ln in status.splitlines() if ln.startswith("VmHWM:")), None)
+    line = next((ln for ln in status.splitlines() if ln.startswith(key)), None)
     return int(line.split()[1]) / 1024 if line else None
+
+
+def _peak_mb() -> float | None:
+    """Return this process's peak resident memory since the last _reset_peak, in MB (Linux)."""
+    return _status_mb("VmHWM:")
 
 
 def _fet_cl(source: Path, folder: Path, limit: int) -> tuple[float | None, Path | None]:
@@ -151,7 +160,7 @@ def _gaps(metrics: dict | None, key: str) -> str:
 
 def _print(rows: list[Row]) -> None:
     print(f"\n{'实例':<14}{'课时':>6}{'fet-cl中位s':>12}{'首个课表中位s':>14}{'倍数':>7}{'种子':>6}"
-          f"{'教师空节 FET/30s/60s':>22}{'学生空节 FET/30s/60s':>22}{'软分 FET/60s':>16}{'检查错误':>8}{'峰值MB':>8}")
+          f"{'教师空节 FET/30s/60s':>22}{'学生空节 FET/30s/60s':>22}{'软分 FET/60s':>16}{'检查错误':>8}{'峰值MB(起点)':>12}")
     for row in rows:
         fet = _median(row.fet_times) if row.fet_times else None
         first = _median(row.firsts)
@@ -164,7 +173,7 @@ def _print(rows: list[Row]) -> None:
         errors = "—" if row.errors is None else str(row.errors)
         print(f"{row.name:<14}{row.lessons:>6}{_fmt(fet):>12}{_fmt(first):>14}{_fmt(ratio, 1):>7}"
               f"{f'{solved}/{len(row.firsts)}':>6}{teacher:>22}{pupil:>22}{score:>16}{errors:>8}"
-              f"{_fmt(row.peak_mb, 0):>8}  {row.note}")
+              f"{_fmt(row.peak_mb, 0) + '(' + _fmt(row.start_mb, 0) + ')':>12}  {row.note}")
 
 
 def _schoolq_row(name: str, db, school_ids: list[str], tmp: Path, quality_s: float) -> Row:
@@ -173,7 +182,7 @@ def _schoolq_row(name: str, db, school_ids: list[str], tmp: Path, quality_s: flo
     rules = rules_lookup(db, list(data.schools))
     classes = {c for a in problem.activities for c in a.classes}
     row = Row(name, sum(a.count for a in problem.activities))
-    _reset_peak()
+    row.start_mb = _reset_peak()
     source = tmp / f"{name}.fet"
     export_fet(problem, source)
     _fet_side(row, source, tmp, lambda solved: read_fet_timetable(problem, solved), problem)
@@ -197,7 +206,7 @@ def _example_row(name: str, path: Path, tmp: Path) -> Row:
         data.slots = lessons
         return [f for f in run_checks(data, translated.plans, lambda _sid: translated.preset) if f.severity == "error"]
 
-    _reset_peak()
+    row.start_mb = _reset_peak()
     bethlen = name == "Bethlen"
     _fet_side(row, path, tmp, lambda solved: fet_lessons(translated, solved), problem, runs=1 if bethlen else FET_RUNS)
     if bethlen:
@@ -253,5 +262,5 @@ def test_autotimetable_against_fet_cl(request, tmp_path):
         print("  没有 fet-data 的示例文件(apt-get install fet-data),跳过 FET 示例。")
     _print(rows)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"峰值内存:各实例见“峰值MB”(该实例从读入到求解完,fet-cl 在子进程中不计;目标 ≤ 600 MB);整个进程 {peak:.0f} MB"
+    print(f"峰值内存:各实例见“峰值MB(起点)”(该实例从读入到求解完,fet-cl 在子进程中不计;括号里是开始时进程已占用的,含前面实例的残留;目标 ≤ 600 MB);整个进程 {peak:.0f} MB"
           f"(含构建演示数据库);结束时负载 {os.getloadavg()[0]:.2f}")

@@ -164,6 +164,21 @@ def test_itinerant_teacher_across_three_sites_fits_only_with_the_travel_time(tow
     assert "韦建国" in text and "路程" in text
 
 
+def test_improving_a_township_school_by_school_leaves_no_teacher_gap(town):
+    # Whatever the days of 韦建国's visits, each point's own teacher can teach the rest of the class's day
+    # without a gap: a visit at 5-6 leaves that class a four-lesson day (2-3 or 8-9 to its own teacher),
+    # and the class's 26 lessons in 30 cells leave the four empty cells two such days need. So 0 gaps exist,
+    # and each school alone can reach them with the others held.
+    term = term_by_code(town, None)
+    school = _ids(town, "school")
+    everything = [school[c] for c in ("XTZ01", "XTZ02", "XTZ03", "XTZ04")]
+    result = generate(town, everything, term, time_limit=8, seed=4)
+    assert result.ok(), result.explanation
+    assert result.metrics["teacher_gap"] == 0 and result.metrics["pupil_gap"] == 0
+    wei = town.execute("SELECT id FROM teacher WHERE name = '韦建国'").fetchone()[0]
+    assert {s.day for s in result.lessons if s.teacher_id == wei} == {4, 5}
+
+
 def test_a_plan_one_period_too_large_is_named(demo_db):
     school = _ids(demo_db, "school")["QSZ01"]
     term = term_by_code(demo_db, None)

@@ -151,8 +151,9 @@ def _improve(model: Model, objective: Any, chosen: dict[int, bool], until: float
              stop: threading.Event, progress: _Progress) -> tuple[dict[int, bool], int] | None:
     """Minimise `objective` until the perf_counter time `until` by large neighbourhood search from
     the timetable `chosen`: a township school by school in rounds (the other schools' lessons
-    fixed), a single school as a whole. Returns (the best timetable's lesson cells, its objective),
-    or None when none was found."""
+    fixed), a single school as a whole; a township's search ends early after a round in which each
+    school's search proved its part could not be improved alone. Returns (the best timetable's
+    lesson cells, its objective), or None when none was found."""
     model.model.minimize(objective)
     model.model.clear_hints()
     progress.bound = math.inf
@@ -162,11 +163,14 @@ def _improve(model: Model, objective: Any, chosen: dict[int, bool], until: float
         solver = _solver(until - time.perf_counter(), seed, workers)
         solver.parameters.use_lns_only = True  # improve the given timetable by large neighbourhood search
         solver.parameters.cp_model_presolve = False  # the search starts seconds sooner; LNS presolves each part
-        return _run(model.model, solver, stop, progress, chosen)
+        found = _run(model.model, solver, stop, progress, chosen)
+        return None if found is None else found[:2]
     total = sum(len(part) for part in parts)
-    found = None
+    found: tuple[dict[int, bool], int] | None = None
     turn = 0
-    while until - time.perf_counter() > 0.2 and not stop.is_set():
+    settled = False  # a whole round in which no school could be improved alone (each proven): stop early
+    while until - time.perf_counter() > 0.2 and not stop.is_set() and not settled:
+        settled = True
         for part in parts:
             seconds = min(until - time.perf_counter(), max(PART_MIN_SECONDS, ROUND_SECONDS * len(part) / total))
             if seconds <= 0.2 or stop.is_set():
@@ -188,25 +192,28 @@ def _improve(model: Model, objective: Any, chosen: dict[int, bool], until: float
             solver = _solver(seconds, seed + turn, workers)
             solver.parameters.use_lns_only = True  # the other schools fixed, presolve leaves a school-sized model
             result = _run(sub, solver, stop, progress, chosen)
-            if result is not None:
-                found = result
-                chosen = result[0]
-                values = list(solver.response_proto.solution)
+            if result is None:
+                settled = False
+                continue
+            settled = settled and result[2] and found is not None and result[1] >= found[1]
+            found = result[:2]
+            chosen = result[0]
+            values = list(solver.response_proto.solution)
         turn += 1
     return found
 
 
 def _run(model: cp_model.CpModel, solver: cp_model.CpSolver, stop: threading.Event, progress: _Progress,
-         chosen: dict[int, bool]) -> tuple[dict[int, bool], int] | None:
+         chosen: dict[int, bool]) -> tuple[dict[int, bool], int, bool] | None:
     """Run `solver` on `model` (stopped by `stop`). Returns (the lesson cells of its timetable,
-    the objective), or None when it found none."""
+    the objective, True when proven optimal), or None when it found none."""
     watch = _Watch(stop, solver)
     status = solver.solve(model, progress)
     watch.done()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     values = solver.response_proto.solution
-    return {index: bool(values[index]) for index in chosen}, round(solver.objective_value)
+    return {index: bool(values[index]) for index in chosen}, round(solver.objective_value), status == cp_model.OPTIMAL
 
 
 def _hint(model: Model, chosen: dict[int, bool], seconds: float, stop: threading.Event) -> list[int] | None:
