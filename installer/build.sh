@@ -34,13 +34,5 @@ started=$(date +%s)
   --distpath dist --workpath build/pyinstaller installer/schoolq.spec
 mv "$stamp.new" "$stamp"
 
-# Some Pythons (pyenv, self-built) keep their debug symbols: ~25 MB in libpython and lib-dynload. Strip
-# only those; the libraries wheels bring (numpy.libs, pillow.libs) were patched by auditwheel and are
-# not safe to strip.
-if command -v strip >/dev/null 2>&1; then
-  find "$bundle/_internal" -maxdepth 1 -type f -name 'libpython3*.so*' -exec strip --strip-unneeded {} +
-  find "$bundle/_internal" -path '*/lib-dynload/*' -type f -name '*.so' -exec strip --strip-unneeded {} +
-fi
-
 echo "Built $bundle in $(( $(date +%s) - started )) s."
 "$python" installer/bundle_size.py "$bundle"

@@ -2,7 +2,9 @@
 
     python installer/bundle_size.py dist/SchoolQ
 
-build.sh prints this after every build; the build test asserts the total against the target.
+build.sh and build_windows.ps1 print this after every build; the build test asserts both targets: the
+whole folder, and the folder without the timetabling solver (OR-Tools: the parts a build without 自动排课
+would leave out).
 """
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-TARGET_MB = 300
+TARGET_MB = 220
+TARGET_WITHOUT_SOLVER_MB = 150
+SOLVER_PARTS = ("ortools", "ortools.libs")
 
 
 def bundle_size(bundle: Path) -> tuple[int, list[tuple[str, int]]]:
@@ -35,10 +39,18 @@ def bundle_size(bundle: Path) -> tuple[int, list[tuple[str, int]]]:
     return sum(parts.values()), parts.most_common()
 
 
+def solver_size(parts: list[tuple[str, int]]) -> int:
+    """Return the bytes of the timetabling solver among `parts` (as bundle_size returns them)."""
+    return sum(size for name, size in parts if name in SOLVER_PARTS)
+
+
 def report(bundle: Path, largest: int = 12) -> str:
-    """Return a few lines: the total in MB against the target, then the largest parts."""
+    """Return a few lines: the total in MB and the total without the solver against their targets, then
+    the largest parts."""
     total, parts = bundle_size(bundle)
-    lines = [f"Bundle size: {total / 2**20:.1f} MB unpacked (target < {TARGET_MB} MB). Largest parts:"]
+    lines = [f"Bundle size: {total / 2**20:.1f} MB unpacked (target ≤ {TARGET_MB} MB), "
+             f"{(total - solver_size(parts)) / 2**20:.1f} MB without the timetabling solver "
+             f"(target < {TARGET_WITHOUT_SOLVER_MB} MB). Largest parts:"]
     lines += [f"  {size / 2**20:7.1f} MB  {name}" for name, size in parts[:largest]]
     return "\n".join(lines)
 
