@@ -171,6 +171,7 @@ def test_pages_stay_responsive_on_the_county_demo(county):
     from ui.pages.exam_overview_page import ExamOverviewPage
     from ui.pages.marks_page import MarksPage
     from ui.pages.quality_page import QualityPage
+    from ui.pages.support_page import SupportPage
     from ui.session import Session
     from ui.tasks import TaskManager
 
@@ -243,6 +244,10 @@ def test_pages_stay_responsive_on_the_county_demo(county):
                       lambda: overview.data is not None)
         steps.measure("考试概览", "换一行(重画图表)", lambda: overview.figures_table.selectRow(1),
                       target_ms=REDRAW_TARGET_MS)
+        support = window.show_page(SupportPage)
+        for tab in (support.conversion_tab, support.care_tab):  # each read when first shown
+            steps.measure("学生帮扶", f"{support.tabs.tabText(support.tabs.indexOf(tab))} 首次打开",
+                          lambda t=tab: support.tabs.setCurrentWidget(t))
         marks = window.show_page(MarksPage)
         steps.measure("考试成绩", "换一个班", change_each([marks.class_combo]), target_ms=REDRAW_TARGET_MS * 5)
 
