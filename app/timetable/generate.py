@@ -21,7 +21,8 @@ from app.timetable.fet import export_fet, load_fet_scope, read_fet_timetable
 from app.timetable.check import Finding, rules_lookup, run_checks
 from app.timetable.model import Slot, TimetableData
 from app.timetable.permissions import require_timetable_write
-from app.timetable.solver.cpsat import Model, Outcome, solve
+from app.timetable.solver.cpsat import Model
+from app.timetable.solver.search import Outcome, solve
 from app.timetable.solver.explain import capacity_problems, explain, plan_problems
 from app.timetable.solver.metrics import measure
 from app.timetable.solver.problem import Problem, load_problem

@@ -44,7 +44,7 @@ from app.timetable.check import rules_lookup, run_checks
 from app.timetable.fet import export_fet, read_fet_timetable
 from app.timetable.generate import check_lessons
 from app.timetable.model import term_by_code
-from app.timetable.solver.cpsat import solve
+from app.timetable.solver.search import solve
 from app.timetable.solver.metrics import measure
 from app.timetable.solver.problem import load_problem
 

@@ -4,7 +4,7 @@ the 学困生 at the next 统测 per teacher and school (at the township: one ro
 results of 留守/寄宿/随迁/残疾 pupils beside the rest (ui.pages.care_groups_tab)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QTableView,
                                QVBoxLayout, QWidget)
@@ -110,6 +110,23 @@ class Loaded:
     summary: dict | None
     care: list[dict] | None = None
     min_size: int = 0
+    # The tables' snapshots by name, built on the worker (a county's 20,000 tutoring records held
+    # the GUI thread for half a second).
+    snapshots: dict[str, TableSnapshot] = field(default_factory=dict)
+    tutored_pupils: int = 0
+
+    def build_snapshots(self) -> None:
+        """Build every table's snapshot and count the tutored pupils (on the worker)."""
+        found = self.conversion or {}
+        for name, rows, columns in (
+                ("plans", self.plans, plan_columns()), ("tutoring", self.tutoring, tutoring_columns()),
+                ("difficulties", self.difficulties, difficulty_columns()),
+                ("shares", self.shares["classes"], share_columns()),
+                ("schools", (self.summary or {}).get("schools", []), school_columns()),
+                ("teachers", found.get("teachers", []), teacher_columns()),
+                ("pupils", found.get("pupils", []), pupil_columns())):
+            self.snapshots[name] = TableSnapshot.build(rows, columns, ())
+        self.tutored_pupils = len({p["pupil_id"] for r in self.tutoring for p in r["pupils"]})
 
 
 class SupportPage(Page):
@@ -248,23 +265,24 @@ class SupportPage(Page):
                 found["teachers"] = [t for t in found["teachers"] if t["teacher_id"] == mine]
             care = care_group_results(db, exam_id, school_ids=[school_id] if school_id else None) \
                 if exam_id and not mine else None
-            return Loaded(list_plans(db, school_id=school_id, teacher_id=mine),
-                          list_tutoring(db, school_id=school_id, teacher_id=mine),
-                          list_difficulties(db, school_id=school_id), difficulty_share(db, school_id=school_id),
-                          found, support_summary(db, exam_id=exam_id) if township and exam_id else None,
-                          care, int(active_preset(db, "quality")["min_group_size"]))
+            loaded = Loaded(list_plans(db, school_id=school_id, teacher_id=mine),
+                            list_tutoring(db, school_id=school_id, teacher_id=mine),
+                            list_difficulties(db, school_id=school_id), difficulty_share(db, school_id=school_id),
+                            found, support_summary(db, exam_id=exam_id, found=found) if township and exam_id else None,
+                            care, int(active_preset(db, "quality")["min_group_size"]))
+            loaded.build_snapshots()
+            return loaded
 
         session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
 
     def _loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
-        self.plan_model.set_snapshot(TableSnapshot.build(loaded.plans, plan_columns(), ()))
-        self.tutoring_model.set_snapshot(TableSnapshot.build(loaded.tutoring, tutoring_columns(), ()))
-        pupils = {p["pupil_id"] for r in loaded.tutoring for p in r["pupils"]}
+        self.plan_model.set_snapshot(loaded.snapshots["plans"])
+        self.tutoring_model.set_snapshot(loaded.snapshots["tutoring"])
         self.tutoring_label.setText(self.tr("本学期辅导 {n} 次,共 {m} 分钟,涉及学生 {p} 人").format(
-            n=len(loaded.tutoring), m=sum(r["minutes"] for r in loaded.tutoring), p=len(pupils)))
-        self.difficulty_model.set_snapshot(TableSnapshot.build(loaded.difficulties, difficulty_columns(), ()))
-        self.share_model.set_snapshot(TableSnapshot.build(loaded.shares["classes"], share_columns(), ()))
+            n=len(loaded.tutoring), m=sum(r["minutes"] for r in loaded.tutoring), p=loaded.tutored_pupils))
+        self.difficulty_model.set_snapshot(loaded.snapshots["difficulties"])
+        self.share_model.set_snapshot(loaded.snapshots["shares"])
         whole = loaded.shares["schools"]
         flagged, enrolled = sum(s["flagged"] for s in whole), sum(s["pupils"] for s in whole)
         self.difficulty_label.setText(self.tr("本学期双困生 {n} 人,占在校生 {p} 人的 {r}").format(
@@ -279,11 +297,11 @@ class SupportPage(Page):
         found = loaded.conversion
         self.school_table.setVisible(loaded.summary is not None)
         if loaded.summary is not None:
-            self.school_model.set_snapshot(TableSnapshot.build(loaded.summary["schools"], school_columns(), ()))
+            self.school_model.set_snapshot(loaded.snapshots["schools"])
+        self.teacher_model.set_snapshot(loaded.snapshots["teachers"])
+        self.pupil_model.set_snapshot(loaded.snapshots["pupils"])
         if found is None:
             self.conversion_label.setText(self.tr("还没有有成绩的统测。"))
-            for model, columns in ((self.teacher_model, teacher_columns()), (self.pupil_model, pupil_columns())):
-                model.set_snapshot(TableSnapshot.build([], columns, ()))
             return
         if found["next_exam"] is None:
             text = self.tr("{exam}:学困生 {n} 人,其中受辅导 {t} 人({tr})。还没有下一次统测,转化待统计。").format(
@@ -296,8 +314,6 @@ class SupportPage(Page):
                 tr=_percent(found["tutored_rate"]) or "—", c=found["converted"],
                 cr=_percent(found["converted_rate"]) or "—", s=found["not_sat"])
         self.conversion_label.setText(text)
-        self.teacher_model.set_snapshot(TableSnapshot.build(found["teachers"], teacher_columns(), ()))
-        self.pupil_model.set_snapshot(TableSnapshot.build(found["pupils"], pupil_columns(), ()))
 
     # --- actions -------------------------------------------------------------------------------
 

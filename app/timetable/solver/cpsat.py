@@ -1,31 +1,26 @@
-"""The timetable as an OR-Tools CP-SAT model, solved in two phases: any timetable meeting every
-hard rule as fast as possible, then, from that one, better ones until the time limit or 停止: first
-for the teachers' gaps alone (a search with the one aim finds far fewer gaps in the same time than
-the weighted sum, bench), then for the whole weighted soft score with no more gaps than that. The
-solver runs with 2 workers (large neighbourhood search in phase 2) and a fixed seed.
+"""The timetable as an OR-Tools CP-SAT model (app.timetable.solver.search solves it).
 
 One boolean per activity and lesson cell says "a lesson of this activity is here". Hard: the
 hours of each activity exactly; a class, teacher or shared room in one place at a time; a
 teacher's lessons at two sites on one day far enough apart in time to travel; at most N lessons a
 day per teacher; a subject at most once a day (twice for 语文/数学) per class; the PE lessons a day
 the preset asks for; no gaps for primary classes; fixed events; unavailability; locked lessons.
-With `explain`, the groups of rules that may conflict are each switched by an assumption literal,
-so CP-SAT can name a set of them that cannot hold together (see app.timetable.solver.explain).
+The soft rules' terms are added on demand (add_gaps, add_soft): the first timetable is searched
+for on the hard rules alone. With `explain`, the groups of rules that may conflict are each
+switched by an assumption literal, so CP-SAT can name a set of them that cannot hold together
+(see app.timetable.solver.explain).
 """
 from __future__ import annotations
 
 import importlib.util
 import sys
-import threading
-import time
 import types
 from typing import TYPE_CHECKING, Any
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from app.timetable.model import Slot
-from app.timetable.solver.metrics import afternoon, itinerant_sites, measure, teacher_places
+from app.timetable.solver.metrics import afternoon, itinerant_sites, teacher_places
 from app.timetable.solver.problem import Problem
 
 Cell = tuple[int, int]
@@ -57,21 +52,6 @@ if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 else:
     cp_model = _import_cp_model()
-
-
-@dataclass
-class Outcome:
-    """What a run found: the lessons (None when none was found), the CP-SAT status name, the time
-    to the first valid timetable, the whole time, the soft score after each better one and the
-    timetables kept at the times solve() was asked to keep."""
-
-    lessons: list[Slot] | None
-    status: str
-    first_seconds: float | None
-    seconds: float
-    history: list[tuple[float, int]] = field(default_factory=list)
-    stopped: bool = False
-    snapshots: dict[float, tuple[float, list[Slot]]] = field(default_factory=dict)
 
 
 class Model:
@@ -441,148 +421,3 @@ class Model:
                         out.append(Slot(f"{activity.id}:{day}:{slot}:{number}", activity.school_id, class_id, day,
                                         slot, activity.subject, teacher, room))
         return out
-
-
-class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, model: Model, started: float, report: Callable[[float, int], None] | None):
-        super().__init__()
-        self.model = model
-        self.started = started
-        self.report = report
-        self.history: list[tuple[float, int]] = []
-        self.best: list[Slot] | None = None
-        self.marks: tuple[float, ...] = ()
-        self.snapshots: dict[float, tuple[float, list[Slot]]] = {}
-
-    def on_solution_callback(self) -> None:
-        seconds = time.perf_counter() - self.started
-        self.best = self.model.lessons(self.boolean_value)
-        score = measure(self.model.problem, self.best)["score"]  # the soft score, whichever objective is searched
-        self.history.append((seconds, score))
-        for mark in self.marks:
-            if seconds <= mark:
-                self.snapshots[mark] = (seconds, self.best)
-        if self.report is not None:
-            self.report(seconds, score)
-
-
-def _solver(seconds: float, seed: int, workers: int) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, seconds)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    return solver
-
-
-def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers: int = 2,
-          stop: threading.Event | None = None, report: Callable[[float, int], None] | None = None,
-          model: Model | None = None, first_only: bool = False, keep: tuple[float, ...] = ()) -> Outcome:
-    """Solve `problem`: phase 1 looks for any timetable meeting the hard rules; phase 2 improves
-    it until `time_limit` seconds in all, or until `stop` is set (the best timetable found so far
-    is kept): for half of the time left the teachers' gaps alone, then the whole soft score with
-    the gaps kept at most as many as found. `report(seconds, score)` is called at each better
-    timetable with its soft score; `model` is the problem's Model when already built.
-    `first_only` stops after phase 1; `keep` (seconds since the start) keeps, for each, the best
-    timetable found by then with its time (Outcome.snapshots, mark → (seconds, lessons), for the
-    benchmark).
-    Returns an Outcome (lessons None when no timetable was found: INFEASIBLE, or UNKNOWN when
-    time ran out or the run was stopped first)."""
-    started = time.perf_counter()
-    model = model or Model(problem)
-    stop = stop or threading.Event()
-    first = _solver(time_limit, seed, workers)
-    first.parameters.cp_model_presolve = False  # a timetable model is solved faster than presolved (bench)
-    watch = _Watch(stop, first)
-    status = first.solve(model.model)
-    watch.done()
-    name = first.status_name(status)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Outcome(None, name, None, time.perf_counter() - started, stopped=stop.is_set())
-    first_seconds = time.perf_counter() - started
-    best = model.lessons(first.boolean_value)
-    chosen = _cells(model, first)
-    kept = {mark: (first_seconds, best) for mark in keep if first_seconds <= mark}
-    progress = _Progress(model, started, report)
-    progress.marks, progress.snapshots = keep, kept
-
-    def left() -> float:
-        return time_limit - (time.perf_counter() - started)
-
-    if not first_only and left() > 0.2 and not stop.is_set():
-        model.add_gaps()
-        if model.gap_terms:
-            gaps = sum(model.gap_terms)
-            found = _improve(model, gaps, chosen, left() / 2, seed, workers, stop, progress)
-            if found is not None:
-                chosen = _cells(model, found)
-                model.model.add(gaps <= round(found.objective_value))
-        model.add_soft()
-        if model.penalties and left() > 0.2 and not stop.is_set():
-            _improve(model, model.objective(), chosen, left(), seed, workers, stop, progress)
-        if progress.best is not None:
-            best = progress.best
-    return Outcome(best, name, first_seconds, time.perf_counter() - started, progress.history,
-                   stopped=stop.is_set(), snapshots=kept)
-
-
-def _cells(model: Model, solver: cp_model.CpSolver) -> dict[int, bool]:
-    """Return the lesson cells of a solver's timetable: variable index → taken."""
-    return {var.index: solver.boolean_value(var) for cells in model.x.values() for var in cells.values()}
-
-
-def _improve(model: Model, objective: Any, chosen: dict[int, bool], seconds: float, seed: int, workers: int,
-             stop: threading.Event, progress: _Progress) -> cp_model.CpSolver | None:
-    """Minimise `objective` for `seconds` by large neighbourhood search from the timetable
-    `chosen`. Returns the solver when it found a timetable, else None."""
-    model.model.minimize(objective)
-    model.model.clear_hints()
-    _hint(model, chosen, seconds, stop)
-    solver = _solver(seconds, seed, workers)
-    solver.parameters.use_lns_only = True  # improve the given timetable by large neighbourhood search
-    solver.parameters.cp_model_presolve = False  # the search starts seconds sooner; LNS presolves each part
-    watch = _Watch(stop, solver)
-    status = solver.solve(model.model, progress)
-    watch.done()
-    return solver if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-
-
-def _hint(model: Model, chosen: dict[int, bool], seconds: float, stop: threading.Event) -> None:
-    """Hint a timetable to the model, every variable of it: the lesson cells as given, the soft
-    terms as a quick solve with those cells fixed gives them. CP-SAT takes a complete hint as its
-    first solution; a partial one it must first repair."""
-    fixed = model.model.clone()
-    for index, value in chosen.items():
-        fixed.add(fixed.get_bool_var_from_proto_index(index) == int(value))
-    solver = _solver(min(seconds, 5.0), 0, 1)
-    solver.parameters.cp_model_presolve = False  # everything but the soft terms is fixed: propagation does it
-    solver.parameters.stop_after_first_solution = True
-    watch = _Watch(stop, solver)
-    status = solver.solve(fixed)
-    watch.done()
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        values = solver.response_proto.solution
-        for index in range(len(values)):
-            model.model.add_hint(model.model.get_int_var_from_proto_index(index), values[index])
-    else:
-        for index, value in chosen.items():
-            model.model.add_hint(model.model.get_bool_var_from_proto_index(index), int(value))
-
-
-class _Watch:
-    """Stops a running CP-SAT search when an Event is set (the GUI's 停止)."""
-
-    def __init__(self, stop: threading.Event, solver: cp_model.CpSolver):
-        self.finished = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(stop, solver), daemon=True)
-        self.thread.start()
-
-    def _run(self, stop: threading.Event, solver: cp_model.CpSolver) -> None:
-        while not self.finished.is_set():
-            if stop.wait(0.1):
-                solver.stop_search()
-                return
-
-    def done(self) -> None:
-        """Let the watching thread end."""
-        self.finished.set()
-        self.thread.join()

@@ -3,7 +3,7 @@ and benchmarks): activities (a class, or classes together, a subject, a teacher,
 each school's lesson cells, the lessons that stay (locked by the user, or at schools outside the
 run), fixed school events, teacher unavailability, travel minutes between sites and the rules.
 
-The solver (app.timetable.solver.cpsat) only sees a Problem; the checker sees the result as a
+The solver (app.timetable.solver.cpsat and .search) only sees a Problem; the checker sees the result as a
 TimetableData, so what is generated is judged by the same 13 rules as a hand-made timetable.
 """
 from __future__ import annotations
