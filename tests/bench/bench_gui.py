@@ -128,7 +128,7 @@ class Steps:
         blocked = self.heartbeat.longest
         self.rows.append((page, what, seconds, target_ms, blocked))
         print(self.line(self.rows[-1]), flush=True)
-        if profile and blocked * 1000 > BLOCK_TARGET_MS:
+        if profile and (blocked * 1000 > BLOCK_TARGET_MS or (target_ms and seconds * 1000 > target_ms)):
             text = io.StringIO()
             pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(12)
             print(text.getvalue())
