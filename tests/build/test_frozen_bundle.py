@@ -247,8 +247,11 @@ def test_bundle_size_is_under_target(bundle, measurements):
     sizes = load_installer_module("bundle_size")
     total, parts = sizes.bundle_size(bundle.root)
     measurements.append(sizes.report(bundle.root, largest=6))
-    assert total <= sizes.TARGET_MB * 2**20, sizes.report(bundle.root)
-    assert total - sizes.solver_size(parts) < sizes.TARGET_WITHOUT_SOLVER_MB * 2**20, sizes.report(bundle.root)
+    # Without a C compiler and binutils the build ships ICU's data and OpenBLAS whole (installer/schoolq.spec).
+    hint = "" if all(shutil.which(tool) for tool in ("cc", "nm", "readelf", "strip")) else \
+        "\n(no cc/nm/readelf/strip here: install gcc and binutils, as installer/dev.sh test does)"
+    assert total <= sizes.TARGET_MB * 2**20, sizes.report(bundle.root) + hint
+    assert total - sizes.solver_size(parts) < sizes.TARGET_WITHOUT_SOLVER_MB * 2**20, sizes.report(bundle.root) + hint
     assert parts[0][1] < total
 
 
