@@ -225,6 +225,15 @@ def test_pages_stay_responsive_on_the_county_demo(county):
             # A page is built when first shown: its opening time includes building it.
             opened[title] = steps.measure(title, "打开", lambda c=page_class: window.show_page(c), shown,
                                           OPEN_TARGETS_MS.get(title))
+            # The school chooser most pages have (质量分析's filters are measured below): the first
+            # school after 全部学校, then the next school.
+            combo = getattr(window.page(index), "school_combo", None)
+            if page_class not in (QualityPage, ExamOverviewPage) and isinstance(combo, QComboBox) \
+                    and combo.isVisible() and combo.count() > 2:
+                for what in ("换学校", "再换学校"):
+                    steps.measure(title, what, change_each([combo]), shown, REDRAW_TARGET_MS)
+                # back to where it opened (全部学校 where there is one: the whole county is read again)
+                steps.measure(title, f"换回{combo.itemText(0)}", lambda c=combo: c.setCurrentIndex(0), shown)
 
         quality = window.show_page(QualityPage)
         for combos in ((quality.level_combo,), (quality.school_combo,), (quality.grade_combo,),
