@@ -199,7 +199,7 @@ def test_bundle_leaves_out_icu_data_unused_qt_plugins_and_image_codecs(bundle):
     """What the bundle need not carry (installer/schoolq.spec, installer/hooks): ICU's locale data is
     ICU's stub where a C compiler built it (names sort by app.pinyin), the window systems, input
     devices and image formats the program cannot use are out, and so are Pillow's optional codecs,
-    numpy's random generators and FFT, and (Windows) Qt's software OpenGL."""
+    numpy's random generators and FFT, TLS and readline, and (Windows) Qt's software OpenGL."""
     files = bundle.files()
     icu_data = [path for path in files if path.name.startswith("libicudata")]
     if sys.platform.startswith("linux") and shutil.which("cc"):
@@ -210,6 +210,8 @@ def test_bundle_leaves_out_icu_data_unused_qt_plugins_and_image_codecs(bundle):
     assert any(name.startswith(("libqsvg", "qsvg")) for name in plugins), plugins
     assert any("ibus" in name for name in plugins) or sys.platform != "linux"  # typing Chinese
     assert not [path.name for path in files if re.search(r"libavif|libwebp|liblcms|_avif|_webp|_imagingcms", path.name)]
+    # TLS and the line editor with their libraries: SchoolQ never goes online nor reads a terminal line by line
+    assert not [path.name for path in files if re.match(r"(lib)?(_ssl|ssl|readline)[.-]", path.name)]
     # numpy's random generators and FFT (extension modules), and Qt's software OpenGL on Windows
     assert not [str(path) for path in files if path.parts[1:3] in (("numpy", "random"), ("numpy", "fft"))]
     assert not [path.name for path in files if re.fullmatch(r"(opengl32sw|libEGL|libGLESv2|d3dcompiler_\d+)\.dll",
