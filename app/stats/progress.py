@@ -18,6 +18,7 @@ exam's term.
 from __future__ import annotations
 
 import math
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
@@ -292,13 +293,32 @@ _PAIRS = ("SELECT m.pupil_id, m.subject_id, m.school_id, m.class_id, m.grade, m.
           " WHERE {of_exam} AND m.status = '正常' AND b.status = '正常'{where}" + _ORDER)
 
 
+def _fit_pairs(db: Database, exam_id: str, baseline_exam_id: str) -> sqlite3.Cursor:
+    """Return the cursor of every pair of real scores of the two exams: subject_id, grade (current),
+    current score, baseline score, in the order of _PAIRS (so every sum is taken in the same order).
+
+    SQLite goes through the exam with fewer marks and looks each one's pair up in the key index: a
+    county's 155,000 baseline marks rather than the 490,000 of its midterm, most of which have none
+    (0.7 s -> 0.45 s); only the four columns the fit needs are read."""
+    exams = f"m.exam_no = {number_of('exam')} AND b.exam_no = {number_of('exam')}"
+    size = {e: db.execute(f"SELECT COUNT(*) FROM mark WHERE exam_no = {number_of('exam')}", [e]).fetchone()[0]
+            for e in (exam_id, baseline_exam_id)}
+    if size[baseline_exam_id] < size[exam_id]:
+        tables = ("mark b CROSS JOIN mark m ON m.pupil_no = b.pupil_no AND m.subject_no = b.subject_no"
+                  " JOIN school s ON s.id = m.school_id")
+    else:
+        tables = ("mark m JOIN school s ON s.id = m.school_id"
+                  " JOIN mark b ON b.pupil_no = m.pupil_no AND b.subject_no = m.subject_no")
+    return db.execute(f"SELECT m.subject_id, m.grade, m.score, b.score FROM {tables} WHERE {exams}"
+                      " AND m.status = '正常' AND b.status = '正常'" + _ORDER, [exam_id, baseline_exam_id])
+
+
 def _fit(db: Database, exam_id: str, baseline_exam_id: str) -> dict[tuple[int, str], tuple]:
     """Return per (grade, subject_id) of the current exam the within-grade fit over every pair of real
     scores in the database: (mean now, sd now, mean then, sd then, slope), or None for a grade with
     fewer than 3 pairs or no spread."""
     cells: dict[tuple[int, str], tuple[list[float], list[float]]] = {}
-    for _, sid, _, _, grade, now, then in db.execute(_PAIRS.format(of_exam=_OF_EXAM, where=""),
-                                                    [baseline_exam_id, exam_id]):
+    for sid, grade, now, then in _fit_pairs(db, exam_id, baseline_exam_id):
         cell = cells.get((grade, sid))
         if cell is None:
             cell = cells[(grade, sid)] = ([], [])

@@ -206,29 +206,41 @@ def own_schools(db: Database) -> list[dict]:
     return [dict(r) for r in db.query("SELECT id, code, name FROM school WHERE township_id IS NOT NULL ORDER BY code")]
 
 
-def support_summary(db: Database, *, exam_id: str | None = None, term: dict | None = None) -> dict:
+def support_summary(db: Database, *, exam_id: str | None = None, term: dict | None = None,
+                    found: dict | None = None) -> dict:
     """Return one row per school of this database for `schoolq support` and the township view:
     school_code, school_name, exam and next_exam names, struggling_listed, tutored, converted,
     not_sat, tutored_rate, converted_rate, difficulty_pupils (flagged this term), pupils (enrolled),
     difficulty_share, tutoring_sessions and tutoring_minutes (records of the term).
-    `exam_id` defaults to default_exam; without any 统测 the conversion figures are None.
-    Returns {exam, next_exam, term, schools: [...]}. Raises NotFound for an unknown exam."""
+    `exam_id` defaults to default_exam; without any 统测 the conversion figures are None. `found`:
+    conversion() of that exam over every school, when the caller has it (it is split by school: a
+    pupil counts where they sat the exam, and one who moved school and is still on the next list
+    is not converted). Returns {exam, next_exam, term, schools: [...]}. Raises NotFound for an
+    unknown exam."""
     term = term or current_term(db)
     exam = get_exam(db, exam_id) if exam_id else default_exam(db)
     later = next_exam(db, exam["id"]) if exam else None
     shares = {s["school_id"]: s for s in difficulty_share(db, term=term)["schools"]}
     sessions = {r[0]: (r[1], r[2]) for r in db.execute(
         "SELECT school_id, COUNT(*), SUM(minutes) FROM tutoring WHERE term_id = ? GROUP BY school_id", [term["id"]])}
+    listed: dict[str, list[dict]] = defaultdict(list)
+    if exam is not None:
+        if found is None:
+            found = conversion(db, exam["id"], next_exam_id=later["id"] if later else None)
+        for pupil in found["pupils"]:
+            listed[pupil["school_code"]].append(pupil)
     rows = []
     for school in own_schools(db):
         figures: dict = {"struggling_listed": None, "tutored": None, "converted": None, "not_sat": None,
                          "tutored_rate": None, "converted_rate": None}
         if exam is not None:
-            found = conversion(db, exam["id"], school_id=school["id"], next_exam_id=later["id"] if later else None)
-            figures = {"struggling_listed": found["listed"], "tutored": found["tutored"],
-                       "converted": found["converted"] if later else None,
-                       "not_sat": found["not_sat"] if later else None, "tutored_rate": found["tutored_rate"],
-                       "converted_rate": found["converted_rate"]}
+            pupils = listed.get(school["code"], [])
+            tutored, converted = sum(p["tutored"] for p in pupils), sum(1 for p in pupils if p["converted"])
+            figures = {"struggling_listed": len(pupils), "tutored": tutored,
+                       "converted": converted if later else None,
+                       "not_sat": sum(1 for p in pupils if p["converted"] is None) if later else None,
+                       "tutored_rate": _rate(tutored, len(pupils)),
+                       "converted_rate": _rate(converted, len(pupils)) if later else None}
         share = shares.get(school["id"], {"pupils": 0, "flagged": 0, "share": None})
         count, minutes = sessions.get(school["id"], (0, 0))
         rows.append({"school_code": school["code"], "school_name": school["name"], **figures,

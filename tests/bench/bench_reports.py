@@ -348,13 +348,19 @@ def test_one_school_report_on_the_county(county, township, tmp_path, bench_table
     print(f"  tracemalloc 峰值:县库报告 {peaks['county']:.0f} MB,本校自己的库 {peaks['own']:.0f} MB,"
           f"县库乡镇汇总 {peaks['county_township']:.0f} MB")
     warm = med["county"] / med["own"]
-    bench_table("report", f"同一进程再生成 {med['county']:.2f} s = {warm:.2f} × 本校自己的库 {med['own']:.2f} s;"
-                f"新进程第一份 CPU {first_cpu['county']:.2f} s = {first_cpu['county'] / first_cpu['own']:.2f}"
-                f" × 本校自己的库 {first_cpu['own']:.2f} s(墙钟 {first['county']:.2f} s;从未算过时 CPU"
-                f" {very_first['county'][1]:.2f} s)",
+    cold_cpu = {name: very_first[name][1] for name in very_first}
+
+    def met(county: float, own: float) -> str:
+        return "达到" if county < 1.0 and county <= 1.5 * own else "未达到"
+
+    bench_table("report", f"新进程第一份(全县结果已存下)CPU {first_cpu['county']:.2f} s = "
+                f"{first_cpu['county'] / first_cpu['own']:.2f} × 本校自己的库 {first_cpu['own']:.2f} s"
+                f"(墙钟 {first['county']:.2f} s);从未算过(数据改后第一份,要算全县)CPU {cold_cpu['county']:.2f} s = "
+                f"{cold_cpu['county'] / cold_cpu['own']:.2f} × 本校自己的库 {cold_cpu['own']:.2f} s;"
+                f"同一进程再生成 {med['county']:.2f} s = {warm:.2f} × {med['own']:.2f} s",
                 "< 1 s,≤ 1.5 × 本校自己的库",
-                f"再生成{'达到' if med['county'] < 1.0 and warm <= 1.5 else '未达到'},"
-                f"新进程第一份(CPU){'达到' if first_cpu['county'] < 1.0 and first_cpu['county'] <= 1.5 * first_cpu['own'] else '未达到'}")
+                f"已存下{met(first_cpu['county'], first_cpu['own'])},从未算过{met(cold_cpu['county'], cold_cpu['own'])},"
+                f"再生成{met(med['county'], med['own'])}")
 
 
 # Every school's report in a fresh interpreter, as `schoolq report --all-schools` runs it.

@@ -69,15 +69,17 @@ TABLE_ROWS = {
     "stats": "全县统计(四级)",
     "bundle": "打包体积(不含排课求解器 / 含)",
 }
-_table: dict[str, tuple[str, str, str]] = {}
+_table: dict[str, tuple[str, str, str, str]] = {}
 
 
 @pytest.fixture(scope="session")
 def bench_table():
     """Return add(key, now, target, verdict): put a figure of the issue's table (TABLE_ROWS) with what
-    was measured, the target and whether it was met (in words)."""
+    was measured, the target and whether it was met (in words); the load average when it is put
+    is printed beside it."""
     def add(key: str, now: str, target: str, verdict: str) -> None:
-        _table[key] = (now, target, verdict)
+        load = os.getloadavg()
+        _table[key] = (now, target, verdict, f"负载 {load[0]:.1f}/{load[1]:.1f}")
     return add
 
 
@@ -87,7 +89,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
         return
     load = os.getloadavg()
     terminalreporter.write_line("")
-    terminalreporter.write_line(f"议题 18 的指标(本次运行,负载 {load[0]:.1f}/{load[1]:.1f};墙钟受同机负载影响,倍数为同一次运行中测得):")
+    terminalreporter.write_line(f"议题 18 的指标(本次运行,结束时负载 {load[0]:.1f}/{load[1]:.1f};墙钟受同机负载影响,"
+                                "倍数为同一次运行中测得;每行末尾是测得该行时的负载):")
     for key, work in TABLE_ROWS.items():
-        now, target, verdict = _table.get(key, ("本次未测", "", ""))
-        terminalreporter.write_line(f"  {work}:{now}" + (f" | 目标 {target} | {verdict}" if target else ""))
+        now, target, verdict, when = _table.get(key, ("本次未测", "", "", ""))
+        terminalreporter.write_line(f"  {work}:{now}" + (f" | 目标 {target} | {verdict} | {when}" if target else ""))

@@ -17,7 +17,7 @@ from app.errors import PermissionDenied, SchoolQError
 from app.packages.registration_sheet import write_recovery_sheet
 from app.paths import user_data_dir
 from app.queries.gui import list_terms
-from app.queries.roster import list_schools, list_teachers
+from app.queries.roster import list_schools, teacher_names
 from app.services.keys import new_recovery_code
 from app.services.schools import SCHOOL_TYPES, current_term, set_current_term, update_school
 from app.services.users import list_users, set_active, set_locked
@@ -182,7 +182,7 @@ class SettingsPage(Page):
         self.new_term_button.setEnabled(session.is_admin)
 
         schools = {s["id"]: s["name"] for s in self._schools}
-        teachers = {t["id"]: t["name"] for t in list_teachers(db)}
+        teachers = teacher_names(db)
         users = [dict(u, role_name=ROLE_NAMES.get(u["role"], u["role"]), school_name=schools.get(u["school_id"], ""),
                       teacher_name=teachers.get(u["teacher_id"], ""),
                       state=self.tr("停用") if not u["active"] else self.tr("已锁定") if u.get("locked")

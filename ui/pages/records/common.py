@@ -17,7 +17,8 @@ def percent(value: float | None) -> str:
 class RecordsTab(QWidget):
     """One tab of the page. A subclass gives `title`, `load(db, school_id)` — its data for the
     school (None: every school), read on the worker without touching widgets — and
-    `show_data(data)`, called on the GUI thread with what load returned."""
+    `show_data(data)`, called on the GUI thread with what load returned (the tables' snapshots
+    are built in load: a county's rows held the GUI thread otherwise)."""
 
     title = ""
 

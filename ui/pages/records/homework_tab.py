@@ -83,16 +83,24 @@ class HomeworkTab(RecordsTab):
         column.addWidget(self.rule_label)
         self.rows: list[dict] = []
         self.summary: list[dict] = []
+        self.weeks: dict[bool, TableSnapshot] = {}
 
-    def load(self, db, school_id: str | None) -> tuple[list[dict], list[dict], list[dict], str]:
-        """Return (the term's weekly check rows, the per-school summary, the classes of this year, the
-        homework rule in force as a sentence)."""
-        return (weekly_check(db, school_id=school_id), homework_summary(db, school_id=school_id),
-                list_classes(db, school_id), limits_text(db, school_id))
+    def load(self, db, school_id: str | None) -> tuple[list[dict], dict[bool, TableSnapshot], list[dict],
+                                                       list[dict], str]:
+        """Return (the term's weekly check rows, the weekly table of every row and of the rows over
+        the limit, by 只看超时, built here on the worker, the per-school summary, the classes of
+        this year, the homework rule in force as a sentence)."""
+        rows = weekly_check(db, school_id=school_id)
+        order = {cid: i for i, cid in enumerate(dict.fromkeys(r["class_id"] for r in rows))}
+        weeks = {only_over: TableSnapshot.build([{**r, "order": order[r["class_id"]]} for r in rows
+                                                 if r["over"] or not only_over], week_columns(), ("class_name",))
+                 for only_over in (False, True)}
+        return rows, weeks, homework_summary(db, school_id=school_id), list_classes(db, school_id), \
+            limits_text(db, school_id)
 
-    def show_data(self, data: tuple[list[dict], list[dict], list[dict], str]) -> None:
+    def show_data(self, data: tuple[list[dict], dict[bool, TableSnapshot], list[dict], list[dict], str]) -> None:
         """Fill the class chooser, the line on classes over the limit, the weekly table and the rule."""
-        self.rows, self.summary, classes, rule = data
+        self.rows, self.weeks, self.summary, classes, rule = data
         self.rule_label.setText(rule)
         current = self.class_combo.currentData()
         self.class_combo.blockSignals(True)
@@ -110,9 +118,8 @@ class HomeworkTab(RecordsTab):
         self._show_rows()
 
     def _show_rows(self) -> None:
-        order = {cid: i for i, cid in enumerate(dict.fromkeys(r["class_id"] for r in self.rows))}
-        rows = [{**r, "order": order[r["class_id"]]} for r in self.rows if r["over"] or not self.only_over.isChecked()]
-        self.week_model.set_snapshot(TableSnapshot.build(rows, week_columns(), ("class_name",)))
+        if self.weeks:
+            self.week_model.set_snapshot(self.weeks[self.only_over.isChecked()])
 
     def _class(self) -> tuple[str, str] | None:
         if self.class_combo.currentData() is None:

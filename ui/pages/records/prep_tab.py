@@ -94,28 +94,32 @@ class PrepTab(RecordsTab):
         row.addLayout(right, 2)
         column.addLayout(row, 2)
 
-    def load(self, db, school_id: str | None) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
-        """Return (the groups' months, the sessions, the teachers' attendance, the new teachers); a
-        teacher account sees only its own attendance (the 研 item of its routine check)."""
+    def load(self, db, school_id: str | None) -> tuple[list[dict], TableSnapshot, TableSnapshot, TableSnapshot,
+                                                       list[dict]]:
+        """Return (the groups' months, the tables of the groups' months, of the sessions and of the
+        teachers' attendance, built here on the worker, the new teachers); a teacher account sees
+        only its own attendance (the 研 item of its routine check)."""
         people = attendance(db, school_id=school_id)
         mine = self.session.actor.teacher_id if self.session.actor.role == "teacher" else None
         if mine:
             people = [r for r in people if r["teacher_id"] == mine]
-        return (group_cadence(db, school_id=school_id), list_sessions(db, school_id=school_id), people,
-                new_teachers(db, school_id=school_id))
-
-    def show_data(self, data: tuple[list[dict], list[dict], list[dict], list[dict]]) -> None:
-        """Fill the lines and tables."""
-        cadence, sessions, people, new = data
+        cadence = group_cadence(db, school_id=school_id)
         months = sorted({m for r in cadence for m in r["months"]})
         # the model takes its columns from the snapshot: one per month of the term so far
-        self.cadence_model.set_snapshot(TableSnapshot.build(cadence, cadence_columns(months), ("group_name",)))
+        return (cadence, TableSnapshot.build(cadence, cadence_columns(months), ("group_name",)),
+                TableSnapshot.build(list_sessions(db, school_id=school_id), session_columns(), ("topic", "lead_name")),
+                TableSnapshot.build(people, attendance_columns(), ("name",)), new_teachers(db, school_id=school_id))
+
+    def show_data(self, data: tuple[list[dict], TableSnapshot, TableSnapshot, TableSnapshot, list[dict]]) -> None:
+        """Fill the lines and tables."""
+        cadence, months, sessions, people, new = data
+        self.cadence_model.set_snapshot(months)
         self.cadence_table.resizeColumnsToContents()
         short = [f"{r['school_name']}{r['group_name']}" for r in cadence if r["short_months"]]
         self.short_label.setText(self.tr("有月份少于每月要求次数的教研组:{list}").format(list="、".join(short))
                                  if short else "")
-        self.session_model.set_snapshot(TableSnapshot.build(sessions, session_columns(), ("topic", "lead_name")))
-        self.attendance_model.set_snapshot(TableSnapshot.build(people, attendance_columns(), ("name",)))
+        self.session_model.set_snapshot(sessions)
+        self.attendance_model.set_snapshot(people)
         known = [f"{t['name']}(至 {t['until']})" for t in new if not t["unknown"]]
         unknown = [t["name"] for t in new if t["unknown"]]
         text = self.tr("须写详案的新教师(参加工作三年内):{list}").format(list="、".join(known) or self.tr("无"))

@@ -50,6 +50,8 @@ class RetentionData:
 
     figures: Retention
     today: list[dict]
+    rates: TableSnapshot  # the tables, built on the worker
+    left: TableSnapshot
 
 
 class RetentionTab(RecordsTab):
@@ -78,7 +80,11 @@ class RetentionTab(RecordsTab):
     def load(self, db, school_id: str | None) -> RetentionData:
         """Return this academic year's figures to today and today's new 流失 pupils."""
         today = dt.date.today()
-        return RetentionData(retention(db, school_id=school_id, as_of=today), marked_left_on(db, today, school_id))
+        figures = retention(db, school_id=school_id, as_of=today)
+        rows = [r.to_dict() for r in [*figures.schools, *figures.grades]]
+        rows.sort(key=lambda r: (r["school_code"], r["grade"] or 0))
+        return RetentionData(figures, marked_left_on(db, today, school_id), TableSnapshot.build(rows, rate_columns(), ()),
+                             TableSnapshot.build(figures.left, left_columns(), ("name", "student_no")))
 
     def show_data(self, data: RetentionData) -> None:
         """Fill the warning, the summary and both tables."""
@@ -97,7 +103,5 @@ class RetentionTab(RecordsTab):
             "合计基数 {base} 人,流失 {left} 人,巩固率 {rate},流失率 {loss}。").format(
             year=figures.year_code, day=figures.intake_day, as_of=figures.as_of, base=total.base, left=total.left,
             rate=percent(total.retention_rate), loss=percent(total.loss_rate)))
-        rows = [r.to_dict() for r in [*figures.schools, *figures.grades]]
-        rows.sort(key=lambda r: (r["school_code"], r["grade"] or 0))
-        self.rate_model.set_snapshot(TableSnapshot.build(rows, rate_columns(), ()))
-        self.left_model.set_snapshot(TableSnapshot.build(figures.left, left_columns(), ("name", "student_no")))
+        self.rate_model.set_snapshot(data.rates)
+        self.left_model.set_snapshot(data.left)

@@ -70,22 +70,24 @@ class VisitsTab(RecordsTab):
         self.actions.table, self.actions.model = self.visit_table, self.visit_model
         column.addWidget(self.visit_table, 1)
 
-    def load(self, db, school_id: str | None) -> tuple[list[dict], list[dict], list[dict]]:
-        """Return (the quota per teacher, the visits, the per-school summary) of the current term; a
-        teacher account gets only its own quota and visits (what families told a colleague stays
-        with that colleague and the school's leaders)."""
+    def load(self, db, school_id: str | None) -> tuple[TableSnapshot, TableSnapshot, list[dict]]:
+        """Return (the tables of the quota per teacher and of the visits, built here on the worker,
+        the per-school summary) of the current term; a teacher account gets only its own quota and
+        visits (what families told a colleague stays with that colleague and the school's leaders)."""
         quota, visits = visit_quota(db, school_id=school_id), list_visits(db, school_id=school_id)
         mine = self.session.actor.teacher_id if self.session.actor.role == "teacher" else None
         if mine:
             quota = [r for r in quota if r["teacher_id"] == mine]
             visits = [r for r in visits if r["teacher_id"] == mine]
-        return quota, visits, visit_summary(db, school_id=school_id)
+        return (TableSnapshot.build(quota, quota_columns(), ("name", "staff_no")),
+                TableSnapshot.build(visits, visit_columns(), ("pupil_name", "teacher_name")),
+                visit_summary(db, school_id=school_id))
 
-    def show_data(self, data: tuple[list[dict], list[dict], list[dict]]) -> None:
+    def show_data(self, data: tuple[TableSnapshot, TableSnapshot, list[dict]]) -> None:
         """Fill the summary line and both tables."""
         quota, visits, summary = data
         self.summary.setText(";".join(self.tr("{school}:家访 {n} 次({f} 户),{done}/{all} 位教师完成任务").format(
             school=s["school_name"], n=s["visits"], f=s["families"], done=s["teachers_done"], all=s["teachers"])
             for s in summary[:6]) + ("…" if len(summary) > 6 else ""))
-        self.quota_model.set_snapshot(TableSnapshot.build(quota, quota_columns(), ("name", "staff_no")))
-        self.visit_model.set_snapshot(TableSnapshot.build(visits, visit_columns(), ("pupil_name", "teacher_name")))
+        self.quota_model.set_snapshot(quota)
+        self.visit_model.set_snapshot(visits)
