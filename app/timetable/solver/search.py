@@ -163,8 +163,8 @@ def _improve(model: Model, objective: Any, chosen: dict[int, bool], until: float
         solver = _solver(until - time.perf_counter(), seed, workers)
         solver.parameters.use_lns_only = True  # improve the given timetable by large neighbourhood search
         solver.parameters.cp_model_presolve = False  # the search starts seconds sooner; LNS presolves each part
-        found = _run(model.model, solver, stop, progress, chosen)
-        return None if found is None else found[:2]
+        whole = _run(model.model, solver, stop, progress, chosen)
+        return None if whole is None else (whole[0], whole[1])
     total = sum(len(part) for part in parts)
     found: tuple[dict[int, bool], int] | None = None
     turn = 0
@@ -196,7 +196,7 @@ def _improve(model: Model, objective: Any, chosen: dict[int, bool], until: float
                 settled = False
                 continue
             settled = settled and result[2] and found is not None and result[1] >= found[1]
-            found = result[:2]
+            found = (result[0], result[1])
             chosen = result[0]
             values = list(solver.response_proto.solution)
         turn += 1
