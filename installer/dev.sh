@@ -15,9 +15,11 @@ system_packages=(python3-venv libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 li
   libfontconfig1 libdbus-1-3 poppler-utils openssl xvfb)
 # FET's command-line solver: the tests solve a .fet file SchoolQ exports and import it back; the
 # benchmark compares 自动排课 with it on FET's own example files (fet-data).
+# The bundle build (tests/build; installer/build.sh) compiles ICU's stub data and numpy's BLAS stub with a C
+# compiler and reads libraries with binutils (nm, readelf, strip): without them the bundle is about 65 MB larger.
 case "$mode" in
-  test)  system_packages+=(fet) ;;
-  bench) system_packages+=(fet fet-data) ;;
+  test)  system_packages+=(fet gcc binutils) ;;
+  bench) system_packages+=(fet fet-data gcc binutils) ;;
 esac
 
 if command -v dpkg >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then

@@ -59,6 +59,9 @@ def test_the_seeded_term_shows_on_every_tab(admin_page):
     assert len(column_texts(page.difficulty_table, "学生")) == \
         db.execute("SELECT COUNT(*) FROM pupil_difficulty").fetchone()[0] > 0
     found = conversion(db, page.exam_combo.currentData())
+    # 转化 is read when its tab is first shown (every listed pupil's marks: seconds on a county)
+    assert "学困生" not in page.conversion_label.text()
+    page.tabs.setCurrentWidget(page.conversion_tab)
     assert f"学困生 {found['listed']} 人" in page.conversion_label.text()
     assert "还没有下一次统测" in page.conversion_label.text()
     # At the township, one row per school; its 学困生 add up to the exam's list.
@@ -226,6 +229,7 @@ def test_the_township_sees_the_care_groups_results_beside_the_rest(admin_page):
     page, db = admin_page, admin_page.session.db
     tab = page.care_tab
     assert page.tabs.tabText(page.tabs.indexOf(tab)) == "留守等群体成绩"
+    page.tabs.setCurrentWidget(tab)  # read when first shown
     exam_id = page.exam_combo.currentData()
     from app.stats.presets import active_preset
     least = int(active_preset(db, "quality")["min_group_size"])

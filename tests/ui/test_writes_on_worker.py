@@ -119,3 +119,23 @@ def test_timetable_cell_day_plan_and_curriculum_plan(session, owned, boxes):
     assert curriculum.model.item(rows["数学"], 3).text() == "5"
     audited = [r for r in audit_rows(session.path, "timetable_slot") if r["username"] == "admin"]
     assert audited and "科学实验室" in audited[-1]["new_value"]
+
+
+def test_closing_the_session_signs_its_end_on_the_worker(demo_path, boxes, qapp):
+    from app.services.audit import verify
+    from app.services.schools import update_school
+
+    tasks = TaskManager()
+    db = open_database(demo_path)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks, passphrase="demo")
+    school_id = db.execute("SELECT id FROM school ORDER BY code LIMIT 1").fetchone()[0]
+    heads = db.execute("SELECT COUNT(*) FROM audit_head").fetchone()[0]
+    session.write(update_school, school_id, address="河西村 1 号")
+    db.execute("PRAGMA query_only = ON")  # the signature cannot be written through the window's connection
+    session.close()
+    tasks.shutdown()
+    check = open_database(demo_path, readonly=True)
+    try:
+        assert check.execute("SELECT COUNT(*) FROM audit_head").fetchone()[0] == heads + 1 and verify(check) == []
+    finally:
+        check.close()

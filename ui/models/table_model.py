@@ -115,7 +115,7 @@ class SnapshotTableModel(QAbstractTableModel):
         self._snap = TableSnapshot.empty(columns)
         self._order: list[int] = []
         self._sort: tuple[int, Qt.SortOrder] | None = None
-        self._keep: Callable[[TableSnapshot, int], bool] | None = None
+        self._keep: Callable[[TableSnapshot], list[int]] | None = None
 
     @property
     def snapshot(self) -> TableSnapshot:
@@ -129,8 +129,9 @@ class SnapshotTableModel(QAbstractTableModel):
         self._order = self._sorted_order()
         self.endResetModel()
 
-    def set_row_filter(self, keep: Callable[[TableSnapshot, int], bool] | None) -> None:
-        """Show only the rows `s` of the snapshot for which `keep(snapshot, s)` is true (None: all)."""
+    def set_row_filter(self, keep: Callable[[TableSnapshot], list[int]] | None) -> None:
+        """Show only the rows of the snapshot that `keep(snapshot)` returns, as snapshot indexes in
+        their order (None: all)."""
         self.beginResetModel()
         self._keep = keep
         self._order = self._sorted_order()
@@ -195,7 +196,7 @@ class SnapshotTableModel(QAbstractTableModel):
 
     def _sorted_order(self) -> list[int]:
         snap, keep = self._snap, self._keep
-        rows = range(len(snap.rows)) if keep is None else [s for s in range(len(snap.rows)) if keep(snap, s)]
+        rows = range(len(snap.rows)) if keep is None else keep(snap)
         if self._sort is None:
             return list(rows)
         column, order = self._sort
@@ -224,20 +225,20 @@ class SnapshotFilterProxy(QSortFilterProxyModel):
             else:
                 self._equals[key] = value
         model: SnapshotTableModel = self.sourceModel()
-        model.set_row_filter(self._accepts if self._text or self._equals else None)
+        model.set_row_filter(self._matching if self._text or self._equals else None)
 
-    def _accepts(self, snap: TableSnapshot, s: int) -> bool:
-        """Return True when snapshot row `s` matches the text and every chosen field value."""
-        if self._text and self._text not in snap.search[s]:
-            return False
-        row = snap.rows[s]
+    def _matching(self, snap: TableSnapshot) -> list[int]:
+        """Return the snapshot rows that match the text and every chosen field value, in order: one
+        pass per condition, each over the rows the ones before kept (a county's 60,000 pupils
+        took a call per row and 150 ms per school chosen)."""
+        rows, text = snap.rows, self._text
+        kept = [s for s, line in enumerate(snap.search) if text in line] if text else range(len(rows))
         for key, value in self._equals.items():
             if isinstance(value, frozenset):
-                if row.get(key) not in value:
-                    return False
-            elif row.get(key) != value:
-                return False
-        return True
+                kept = [s for s in kept if rows[s].get(key) in value]
+            else:
+                kept = [s for s in kept if rows[s].get(key) == value]
+        return list(kept)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort through the source model's precomputed ranks (see the module docstring)."""

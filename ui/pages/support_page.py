@@ -100,33 +100,43 @@ def school_columns() -> list[Column]:
 
 @dataclass
 class Loaded:
-    """What one background load brings back."""
+    """What the background load of the first three tabs brings back."""
 
     plans: list[dict]
     tutoring: list[dict]
     difficulties: list[dict]
     shares: dict
-    conversion: dict | None
-    summary: dict | None
-    care: list[dict] | None = None
-    min_size: int = 0
     # The tables' snapshots by name, built on the worker (a county's 20,000 tutoring records held
     # the GUI thread for half a second).
     snapshots: dict[str, TableSnapshot] = field(default_factory=dict)
     tutored_pupils: int = 0
 
     def build_snapshots(self) -> None:
-        """Build every table's snapshot and count the tutored pupils (on the worker)."""
-        found = self.conversion or {}
+        """Build the tables' snapshots and count the tutored pupils (on the worker)."""
         for name, rows, columns in (
                 ("plans", self.plans, plan_columns()), ("tutoring", self.tutoring, tutoring_columns()),
                 ("difficulties", self.difficulties, difficulty_columns()),
-                ("shares", self.shares["classes"], share_columns()),
-                ("schools", (self.summary or {}).get("schools", []), school_columns()),
-                ("teachers", found.get("teachers", []), teacher_columns()),
-                ("pupils", found.get("pupils", []), pupil_columns())):
+                ("shares", self.shares["classes"], share_columns())):
             self.snapshots[name] = TableSnapshot.build(rows, columns, ())
         self.tutored_pupils = len({p["pupil_id"] for r in self.tutoring for p in r["pupils"]})
+
+
+@dataclass
+class Converted:
+    """What the 转化统计 tab loads when it is first shown: the exam's 转化 (None without a 统测),
+    the township's row per school (None for one school) and the three tables' snapshots."""
+
+    found: dict | None
+    summary: dict | None
+    snapshots: dict[str, TableSnapshot]
+
+    @classmethod
+    def build(cls, found: dict | None, summary: dict | None) -> Converted:
+        """Return the part with its snapshots built (on the worker)."""
+        rows = {"schools": (summary or {}).get("schools", []), "teachers": (found or {}).get("teachers", []),
+                "pupils": (found or {}).get("pupils", [])}
+        columns = {"schools": school_columns(), "teachers": teacher_columns(), "pupils": pupil_columns()}
+        return cls(found, summary, {name: TableSnapshot.build(rows[name], columns[name], ()) for name in rows})
 
 
 class SupportPage(Page):
@@ -137,6 +147,9 @@ class SupportPage(Page):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(session, parent)
         self.loaded: Loaded | None = None
+        # The 转化统计 and 留守等群体成绩 tabs read every listed pupil's marks (seconds on a county):
+        # each is read when first shown for the school and exam chosen; `shown_parts` holds those read.
+        self.shown_parts: set[str] = set()
         self.exam_label = QLabel(self.tr("统测"))
         self.exam_combo = QComboBox()
         self.exam_combo.setMinimumContentsLength(24)
@@ -150,6 +163,7 @@ class SupportPage(Page):
         self.care_tab = CareGroupsTab()
         if session.actor.role != "teacher":
             self.tabs.addTab(self.care_tab, self.tr("留守等群体成绩"))
+        self.tabs.currentChanged.connect(lambda _index: self._load_shown_part())
         schools = list_schools(session.db)
         self.school_combo.fill(schools, everyone=len(schools) > 1, preferred=session.actor.school_id)
         self.school_combo.setVisible(len(schools) > 1)
@@ -239,6 +253,7 @@ class SupportPage(Page):
         row.addWidget(self.pupil_table, 3)
         column.addLayout(row, 2)
         self.tabs.addTab(tab, self.tr("转化统计"))
+        self.conversion_tab = tab
 
     def _fill_exams(self) -> None:
         exams = [e for e in list_exams(self.session.db) if e["type"] in UNIFIED and e["n_marks"]]
@@ -251,29 +266,58 @@ class SupportPage(Page):
     # --- loading -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Read the lists, records, flags and 转化 of the school and exam chosen, in the background."""
-        school_id, exam_id, session = self.school_id(), self.exam_combo.currentData(), self.session
-        township = session.is_township and school_id is None
+        """Read the lists, records and flags of the school chosen in the background, and the part
+        of the tab shown (转化 or the groups' results of the exam chosen)."""
+        school_id, session = self.school_id(), self.session
         # A teacher sees their own tutoring list, records and figures, not their colleagues' (000 篇14).
         mine = session.actor.teacher_id if session.actor.role == "teacher" else None
         self.status.setText(self.tr("正在统计…"))
+        self.shown_parts = set()
 
         def work(_control) -> Loaded:
             db = session.worker_db()
-            found = conversion(db, exam_id, school_id=school_id) if exam_id else None
-            if found is not None and mine:
-                found["teachers"] = [t for t in found["teachers"] if t["teacher_id"] == mine]
-            care = care_group_results(db, exam_id, school_ids=[school_id] if school_id else None) \
-                if exam_id and not mine else None
             loaded = Loaded(list_plans(db, school_id=school_id, teacher_id=mine),
                             list_tutoring(db, school_id=school_id, teacher_id=mine),
-                            list_difficulties(db, school_id=school_id), difficulty_share(db, school_id=school_id),
-                            found, support_summary(db, exam_id=exam_id, found=found) if township and exam_id else None,
-                            care, int(active_preset(db, "quality")["min_group_size"]))
+                            list_difficulties(db, school_id=school_id), difficulty_share(db, school_id=school_id))
             loaded.build_snapshots()
             return loaded
 
         session.tasks.run(work, on_done=self._loaded, on_error=lambda exc: show_error(self, exc), key=self)
+        self._load_shown_part()
+
+    def _load_shown_part(self) -> None:
+        """Read the 转化 or the groups' results in the background when its tab is shown and it is not
+        read yet for the school and exam chosen."""
+        shown = self.tabs.currentWidget()
+        part = "conversion" if shown is self.conversion_tab else "care" if shown is self.care_tab else None
+        if part is None or part in self.shown_parts:
+            return
+        self.shown_parts.add(part)
+        school_id, exam_id, session = self.school_id(), self.exam_combo.currentData(), self.session
+        mine = session.actor.teacher_id if session.actor.role == "teacher" else None
+        township = session.is_township and school_id is None
+        if part == "care":
+            def care(_control) -> tuple[list[dict] | None, int]:
+                db = session.worker_db()
+                return (care_group_results(db, exam_id, school_ids=[school_id] if school_id else None)
+                        if exam_id else None, int(active_preset(db, "quality")["min_group_size"]))
+
+            self.care_tab.heading.setText(self.tr("正在统计…"))
+            session.tasks.run(care, on_done=self._show_care, on_error=lambda exc: show_error(self, exc),
+                              key=(self, part))
+            return
+
+        def converted(_control) -> Converted:
+            db = session.worker_db()
+            found = conversion(db, exam_id, school_id=school_id) if exam_id else None
+            if found is not None and mine:
+                found["teachers"] = [t for t in found["teachers"] if t["teacher_id"] == mine]
+            return Converted.build(found, support_summary(db, exam_id=exam_id, found=found)
+                                   if township and exam_id else None)
+
+        self.conversion_label.setText(self.tr("正在统计…"))
+        session.tasks.run(converted, on_done=self._show_conversion, on_error=lambda exc: show_error(self, exc),
+                          key=(self, part))
 
     def _loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -287,19 +331,21 @@ class SupportPage(Page):
         flagged, enrolled = sum(s["flagged"] for s in whole), sum(s["pupils"] for s in whole)
         self.difficulty_label.setText(self.tr("本学期双困生 {n} 人,占在校生 {p} 人的 {r}").format(
             n=flagged, p=enrolled, r=_percent(flagged / enrolled if enrolled else None) or "—"))
-        self._show_conversion(loaded)
-        scope = self.school_combo.currentText() if self.school_id() else \
-            (self.tr("全乡") if self.session.is_township else self.school_combo.currentText())
-        self.care_tab.show_results(loaded.care, loaded.min_size, self.exam_combo.currentText(), scope)
         self.status.setText(self.tr("本学期 · 帮扶名单 {n} 条").format(n=len(loaded.plans)))
 
-    def _show_conversion(self, loaded: Loaded) -> None:
-        found = loaded.conversion
-        self.school_table.setVisible(loaded.summary is not None)
-        if loaded.summary is not None:
-            self.school_model.set_snapshot(loaded.snapshots["schools"])
-        self.teacher_model.set_snapshot(loaded.snapshots["teachers"])
-        self.pupil_model.set_snapshot(loaded.snapshots["pupils"])
+    def _show_care(self, loaded: tuple[list[dict] | None, int]) -> None:
+        care, min_size = loaded
+        scope = self.school_combo.currentText() if self.school_id() else \
+            (self.tr("全县") if self.session.kind == "county" else self.tr("全乡") if self.session.is_township
+             else self.school_combo.currentText())
+        self.care_tab.show_results(care, min_size, self.exam_combo.currentText(), scope)
+
+    def _show_conversion(self, part: Converted) -> None:
+        found = part.found
+        self.school_table.setVisible(part.summary is not None)
+        for model, name in ((self.school_model, "schools"), (self.teacher_model, "teachers"),
+                            (self.pupil_model, "pupils")):
+            model.set_snapshot(part.snapshots[name])
         if found is None:
             self.conversion_label.setText(self.tr("还没有有成绩的统测。"))
             return

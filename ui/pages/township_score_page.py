@@ -17,7 +17,7 @@ from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, fie
 from ui.pages.page import Page
 from ui.session import Changed, Session
 from ui.widgets.choosers import refill
-from ui.widgets.scaffold import note_label, page_heading
+from ui.widgets.scaffold import note_label, page_heading, size_by_samples
 
 
 def _num(key: str, digits: int = 1):
@@ -32,6 +32,20 @@ def _flags(row: dict) -> str:
     return ";".join(f["text"] for f in row["flags"]) or "—"
 
 
+def rules_html(result: dict) -> str:
+    """Return the rewards and penalties of township_subject_scores' `result` as HTML paragraphs,
+    each with the rule it follows ('' when there is none)."""
+    lines = []
+    for school in result["schools"]:
+        lines += [f"<p><b>{school['school_name']}</b>:{f['text']}<br><span style='color:#666'>依据:{f['rule']}</span></p>"
+                  for f in school["flags"]]
+    for item in result["items"]:
+        lines += [f"<p><b>{item['school_name']} {grade_name(item['grade'])}{item['subject']}</b>:{f['text']}<br>"
+                  f"<span style='color:#666'>依据:{f['rule']}</span></p>"
+                  for f in item["flags"] if f["code"] != "subject_top_third"]
+    return "".join(lines)
+
+
 def _view(model: SnapshotTableModel) -> QTableView:
     view = QTableView()
     view.setModel(model)
@@ -40,8 +54,6 @@ def _view(model: SnapshotTableModel) -> QTableView:
     view.verticalHeader().hide()
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
-    # Columns are sized by their first rows: a county's 200 schools' items are thousands of rows.
-    view.horizontalHeader().setResizeContentsPrecision(100)
     return view
 
 
@@ -93,6 +105,8 @@ class TownshipScorePage(Page):
         self.item_model = SnapshotTableModel(self.item_columns, self)
         self.school_table = _view(self.school_model)
         self.item_table = _view(self.item_model)
+        size_by_samples(self.school_table, self.school_columns)
+        size_by_samples(self.item_table, self.item_columns)
         self.item_table.setSortingEnabled(True)
         self.rules = QTextBrowser()
         split = QSplitter(Qt.Orientation.Vertical)
@@ -130,7 +144,7 @@ class TownshipScorePage(Page):
             # The tables are built here too: a county's items took the window's thread for a second.
             return (result, active_preset(db, "township_subject"),
                     TableSnapshot.build(result["schools"], self.school_columns, ()),
-                    TableSnapshot.build(result["items"], self.item_columns, ()))
+                    TableSnapshot.build(result["items"], self.item_columns, ()), rules_html(result))
 
         session.tasks.run(work, on_done=self._show, on_error=lambda exc: show_error(self, exc),
                           label=self.tr("正在计算各校单科成绩…"), parent=self, key=("township-score", id(self)))
@@ -141,19 +155,9 @@ class TownshipScorePage(Page):
             self.item_model.set_snapshot(TableSnapshot.empty(self.item_columns))
             self.rules.clear()
             return
-        result, preset, schools, items = loaded
+        result, preset, schools, items, rules = loaded
         self.school_model.set_snapshot(schools)
         self.item_model.set_snapshot(items)
-        self.school_table.resizeColumnsToContents()
-        self.item_table.resizeColumnsToContents()
         self.basis.setText(self.tr("参评学生数以 {day} 的秋季入学名册为准;学校总评不含教学点;方案:{name}(第 {v} 版)").format(
             day=result["roster_day"], name=display_name(preset.name), v=preset.version))
-        lines = []
-        for school in result["schools"]:
-            lines += [f"<p><b>{school['school_name']}</b>:{f['text']}<br><span style='color:#666'>依据:{f['rule']}</span></p>"
-                      for f in school["flags"]]
-        for item in result["items"]:
-            lines += [f"<p><b>{item['school_name']} {grade_name(item['grade'])}{item['subject']}</b>:{f['text']}<br>"
-                      f"<span style='color:#666'>依据:{f['rule']}</span></p>"
-                      for f in item["flags"] if f["code"] != "subject_top_third"]
-        self.rules.setHtml("".join(lines) or self.tr("没有应受奖或受罚的情形。"))
+        self.rules.setHtml(rules or self.tr("没有应受奖或受罚的情形。"))

@@ -125,11 +125,17 @@ def sorted_table(columns: list[Column]) -> tuple[QTableView, SnapshotTableModel]
     model = SnapshotTableModel(columns)
     view = data_table(model, sortable=True, alternating=True, resize=QHeaderView.ResizeMode.Interactive,
                       stretch_last=True)
+    size_by_samples(view, columns)
+    return view, model
+
+
+def size_by_samples(view: QTableView, columns: list[Column]) -> None:
+    """Make each column of `view` as wide as its sample text or its title, whichever is wider (no
+    pass over the rows, as resizeColumnsToContents makes: a county's thousands of rows)."""
     metrics = view.fontMetrics()
     for i, column in enumerate(columns):
         view.setColumnWidth(i, max(metrics.horizontalAdvance(column.sample),
                                    metrics.horizontalAdvance(column.title)) + 24)
-    return view, model
 
 
 def school_bar(page: QWidget, reload: Callable[[], object], *extra: QWidget) -> tuple[SchoolCombo, QLabel,
