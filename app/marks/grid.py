@@ -62,9 +62,9 @@ def marks_grid(db: Database, exam_id: str, class_id: str) -> dict:
     marks: dict[str, dict[str, tuple]] = {}
     for pupil_id, subject_id, score, status, grade in db.execute(
             "SELECT pupil_id, subject_id, score, status, grade FROM mark"
-            f" WHERE exam_no = {number_of('exam')}"
-            f" AND class_no = {number_of('class')}",
-            [exam_id, class_id]):
+            f" WHERE exam_no = {number_of('exam')} AND school_no = {number_of('school')}"  # the class's school:
+            f" AND class_no = {number_of('class')}",  # idx_mark_stats, not every mark of a county's exam
+            [exam_id, klass["school_id"], class_id]):
         marks.setdefault(pupil_id, {})[subject_id] = (score, status)
         grade_then[pupil_id] = grade
     pupils = []

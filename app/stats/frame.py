@@ -9,7 +9,9 @@ than one Python tuple per mark.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+import gc
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +69,22 @@ class ExamCells:
         return self._row_cell
 
 
+@contextmanager
+def paused_collector() -> Iterator[None]:
+    """Within the block, no cyclic garbage collection (it is restored after, also on an error).
+
+    Reading an exam and building its figures make tens of thousands of rows, tuples and record dicts,
+    none in a cycle: every few hundred of them wake the collector, which then walks the whole heap
+    (in the GUI or a long run, large) to free nothing."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def load_cells(db: Database, exam_id: str, preset: Preset | None = None, *,
                school_ids: Collection[str] | None = None) -> ExamCells:
     """Return the marks of `exam_id` as ExamCells, with the roster's pupils without a mark as MISSING
@@ -76,60 +94,61 @@ def load_cells(db: Database, exam_id: str, preset: Preset | None = None, *,
 
     Marks of a subject no longer in the exam are left out (they have no full marks to judge them by).
     """
-    exam = get_exam(db, exam_id)
-    subjects = exam["subjects"]
-    subject_index = {s["subject_id"]: i for i, s in enumerate(subjects)}
-    townships = [dict(r) for r in db.query("SELECT id, code, name FROM township ORDER BY code")]
-    township_index = {t["id"]: i for i, t in enumerate(townships)}
-    # With `school_ids` only those schools and their classes are listed (in the same order as all
-    # of them): a county's thousands of classes are not read for one school.
-    wanted = sorted(set(school_ids)) if school_ids is not None else None
-    among, among_args = ("", []) if wanted is None else (f" WHERE id IN ({','.join('?' * len(wanted))})", wanted)
-    schools = []
-    for r in db.query(f"SELECT id, code, name, type, township_id FROM school{among} ORDER BY code", among_args):
-        row = dict(r)
-        row["township"] = township_index.get(row["township_id"], -1)
-        schools.append(row)
-    school_index = {s["id"]: i for i, s in enumerate(schools)}
-    classes = [dict(r) for r in db.query(
-        f"SELECT id, name, number, school_id FROM class{among.replace('id IN', 'school_id IN')} ORDER BY number, name",
-        among_args)]
-    class_index = {c["id"]: i for i, c in enumerate(classes)}
+    with paused_collector():
+        exam = get_exam(db, exam_id)
+        subjects = exam["subjects"]
+        subject_index = {s["subject_id"]: i for i, s in enumerate(subjects)}
+        townships = [dict(r) for r in db.query("SELECT id, code, name FROM township ORDER BY code")]
+        township_index = {t["id"]: i for i, t in enumerate(townships)}
+        # With `school_ids` only those schools and their classes are listed (in the same order as all
+        # of them): a county's thousands of classes are not read for one school.
+        wanted = sorted(set(school_ids)) if school_ids is not None else None
+        among, among_args = ("", []) if wanted is None else (f" WHERE id IN ({','.join('?' * len(wanted))})", wanted)
+        schools = []
+        for r in db.query(f"SELECT id, code, name, type, township_id FROM school{among} ORDER BY code", among_args):
+            row = dict(r)
+            row["township"] = township_index.get(row["township_id"], -1)
+            schools.append(row)
+        school_index = {s["id"]: i for i, s in enumerate(schools)}
+        classes = [dict(r) for r in db.query(
+            f"SELECT id, name, number, school_id FROM class{among.replace('id IN', 'school_id IN')} ORDER BY number, name",
+            among_args)]
+        class_index = {c["id"]: i for i, c in enumerate(classes)}
 
-    school_of = {no: school_index[i] for no, i in ids_by_number(db, "school").items() if i in school_index}
-    class_of = {no: class_index.get(i, -1) for no, i in ids_by_number(db, "class").items()}
-    subject_of = {no: subject_index[i] for no, i in ids_by_number(db, "subject").items() if i in subject_index}
-    sql, args = _CELLS_SQL, [exam_id]
-    if wanted is not None:
-        sql = sql.replace(" GROUP BY", f" AND school_no IN {numbers_in('school', ','.join('?' * len(wanted)))} GROUP BY")
-        args += wanted
-    rows = [r for r in db.execute(sql, args).fetchall() if r[3] in subject_of]
-    n = len(rows)
-    school = np.fromiter((school_of[r[0]] for r in rows), np.int64, n)
-    klass = np.fromiter((class_of.get(r[1], -1) for r in rows), np.int64, n)
-    grade = np.fromiter((r[2] for r in rows), np.int64, n)
-    subject = np.fromiter((subject_of[r[3]] for r in rows), np.int64, n)
-    count = np.fromiter((r[4] for r in rows), np.int64, n)
-    codes = np.fromstring(",".join(r[5] for r in rows), sep=",", dtype=np.int64) if n else np.zeros(0, np.int64)
-    if len(codes) != int(count.sum()):
-        raise ValueError("成绩数据读取不完整")
-    school, klass, grade, subject, count, codes = _with_missing(
-        missing_marks(db, exam, preset, school_ids=school_ids), school_index, class_index, subject_index,
-        school, klass, grade, subject, count, codes)
+        school_of = {no: school_index[i] for no, i in ids_by_number(db, "school").items() if i in school_index}
+        class_of = {no: class_index.get(i, -1) for no, i in ids_by_number(db, "class").items()}
+        subject_of = {no: subject_index[i] for no, i in ids_by_number(db, "subject").items() if i in subject_index}
+        sql, args = _CELLS_SQL, [exam_id]
+        if wanted is not None:
+            sql = sql.replace(" GROUP BY", f" AND school_no IN {numbers_in('school', ','.join('?' * len(wanted)))} GROUP BY")
+            args += wanted
+        rows = [r for r in db.execute(sql, args).fetchall() if r[3] in subject_of]
+        n = len(rows)
+        school = np.fromiter((school_of[r[0]] for r in rows), np.int64, n)
+        klass = np.fromiter((class_of.get(r[1], -1) for r in rows), np.int64, n)
+        grade = np.fromiter((r[2] for r in rows), np.int64, n)
+        subject = np.fromiter((subject_of[r[3]] for r in rows), np.int64, n)
+        count = np.fromiter((r[4] for r in rows), np.int64, n)
+        codes = np.fromstring(",".join(r[5] for r in rows), sep=",", dtype=np.int64) if n else np.zeros(0, np.int64)
+        if len(codes) != int(count.sum()):
+            raise ValueError("成绩数据读取不完整")
+        school, klass, grade, subject, count, codes = _with_missing(
+            missing_marks(db, exam, preset, school_ids=school_ids), school_index, class_index, subject_index,
+            school, klass, grade, subject, count, codes)
 
-    # Full marks and cut-offs per (subject, grade), then looked up for every cell at once.
-    # percent × points = hundredths of a point: 60 % of 100 is 6000 hundredths, exactly.
-    table = np.zeros((4, max(1, len(subjects)), 10))
-    for i, spec in enumerate(subjects):
-        for g in range(10):
-            cuts = spec["cutoffs"].get(g, spec["default_cutoffs"])
-            table[:, i, g] = (spec["full_marks"] * 100, cuts["excellent_pct"] * spec["full_marks"],
-                              cuts["pass_pct"] * spec["full_marks"], cuts["low_pct"] * spec["full_marks"])
-    full_h, excellent_h, pass_h, low_h = (table[k][subject, grade] for k in range(4))
-    full_h = np.rint(full_h).astype(np.int64)
-    return ExamCells(exam=exam, subjects=subjects, schools=schools, townships=townships, classes=classes,
-                     school=school, klass=klass, grade=grade, subject=subject, count=count, codes=codes,
-                     full_h=full_h, excellent_h=excellent_h, pass_h=pass_h, low_h=low_h)
+        # Full marks and cut-offs per (subject, grade), then looked up for every cell at once.
+        # percent × points = hundredths of a point: 60 % of 100 is 6000 hundredths, exactly.
+        table = np.zeros((4, max(1, len(subjects)), 10))
+        for i, spec in enumerate(subjects):
+            for g in range(10):
+                cuts = spec["cutoffs"].get(g, spec["default_cutoffs"])
+                table[:, i, g] = (spec["full_marks"] * 100, cuts["excellent_pct"] * spec["full_marks"],
+                                  cuts["pass_pct"] * spec["full_marks"], cuts["low_pct"] * spec["full_marks"])
+        full_h, excellent_h, pass_h, low_h = (table[k][subject, grade] for k in range(4))
+        full_h = np.rint(full_h).astype(np.int64)
+        return ExamCells(exam=exam, subjects=subjects, schools=schools, townships=townships, classes=classes,
+                         school=school, klass=klass, grade=grade, subject=subject, count=count, codes=codes,
+                         full_h=full_h, excellent_h=excellent_h, pass_h=pass_h, low_h=low_h)
 
 
 def _with_missing(missing, school_index: dict, class_index: dict, subject_index: dict, school: np.ndarray,

@@ -19,7 +19,6 @@ without peers is not ranked, and a 抽测 exam (sample test, 000 篇9) is never 
 """
 from __future__ import annotations
 
-import gc
 from collections.abc import Collection, Iterable
 
 import numpy as np
@@ -27,7 +26,7 @@ from sqlite_utils import Database
 
 from app.errors import invalid
 from app.stats.cache import kept, lasting, peek
-from app.stats.frame import ABSENT, CHEAT, EXEMPT, MISSING, ExamCells, load_cells
+from app.stats.frame import ABSENT, CHEAT, EXEMPT, MISSING, ExamCells, load_cells, paused_collector
 from app.stats.graded import is_graded
 from app.stats.presets import Preset, resolve
 from app.stats.ranking import LOW_GRADES, exam_may_rank
@@ -293,11 +292,7 @@ def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, 
     view = _RowView(cells, policy)
     sums = _cell_sums(view)
     out = {}
-    # A county's 24,000 records are dicts of numbers and strings, without cycles: the collector,
-    # woken again and again by so many new objects, would only walk the whole heap for nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_collector():  # a county's 24,000 record dicts: no cycles among them
         for level in levels:
             records = _aggregate(cells, view, sums, level, level == "school", preset, min_size, policy,
                                  include_small_in_ranks)
@@ -305,9 +300,6 @@ def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, 
                 records += _aggregate(cells, view, sums, level, True, preset, min_size, policy,
                                       include_small_in_ranks)
             out[level] = records
-    finally:
-        if collecting:
-            gc.enable()
     return out
 
 

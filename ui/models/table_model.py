@@ -69,6 +69,7 @@ class TableSnapshot:
         self.display = display
         self.search = search
         self.ranks = ranks
+        self._indexes: dict[str, dict[Any, list[int]]] = {}
 
     @classmethod
     def build(cls, rows: list[dict], columns: list[Column], search_keys: Iterable[str]) -> TableSnapshot:
@@ -98,6 +99,16 @@ class TableSnapshot:
                 rank[index] = position
             self.ranks[c] = rank
         return self.ranks[c]
+
+    def rows_with(self, key: str, value: Any) -> list[int]:
+        """Return the indexes, in order, of the rows whose field `key` equals `value`, from an index
+        of that field made on first use (a county's 60,000 pupils are then chosen by school at once)."""
+        if key not in self._indexes:
+            index: dict[Any, list[int]] = {}
+            for s, row in enumerate(self.rows):
+                index.setdefault(row.get(key), []).append(s)
+            self._indexes[key] = index
+        return self._indexes[key].get(value, [])
 
     @classmethod
     def empty(cls, columns: list[Column]) -> TableSnapshot:
@@ -228,12 +239,20 @@ class SnapshotFilterProxy(QSortFilterProxyModel):
         model.set_row_filter(self._matching if self._text or self._equals else None)
 
     def _matching(self, snap: TableSnapshot) -> list[int]:
-        """Return the snapshot rows that match the text and every chosen field value, in order: one
-        pass per condition, each over the rows the ones before kept (a county's 60,000 pupils
-        took a call per row and 150 ms per school chosen)."""
-        rows, text = snap.rows, self._text
-        kept = [s for s, line in enumerate(snap.search) if text in line] if text else range(len(rows))
-        for key, value in self._equals.items():
+        """Return the snapshot rows that match the text and every chosen field value, in order: the
+        rows of the first single value from the snapshot's index of that field, then one pass per
+        other condition over the rows kept (a county's 60,000 pupils took a call per row and 150 ms
+        per school chosen)."""
+        rows, search, text = snap.rows, snap.search, self._text
+        equals = list(self._equals.items())
+        first = next((i for i, (_, value) in enumerate(equals) if not isinstance(value, frozenset)), None)
+        if first is not None:
+            kept: Iterable[int] = snap.rows_with(*equals.pop(first))
+        else:
+            kept = range(len(rows))
+        if text:
+            kept = [s for s in kept if text in search[s]]
+        for key, value in equals:
             if isinstance(value, frozenset):
                 kept = [s for s in kept if rows[s].get(key) in value]
             else:
