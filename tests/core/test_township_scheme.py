@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -104,7 +105,8 @@ def test_report_prints_totals_flags_with_their_rule_and_the_preset(township, tmp
     assert line_with(text, "D校", "47.5", "3/3", "学校总评倒数第一")
     assert line_with(text, "E校", "教学点", "不参与")
     assert "学校总评位居倒数第一名的学校校长、教导主任、包校人员分别处罚200元" in text.replace("\n", "").replace(" ", "")
-    assert "测试镇篇7" in text and "000" not in text.replace("1000", "").replace("2000", "")
+    # The seed's file name ("000 篇7") never reaches a reader; the data hash printed on the page may hold "000".
+    assert "测试镇篇7" in text and not re.search(r"000\s*篇", text)
     sheet = load_workbook(book)["学校总评"]
     totals = {row[0].value: row[4].value for row in sheet.iter_rows(min_row=2)}
     assert totals["D校"] == pytest.approx(47.5) and totals["A校"] == pytest.approx(96.875)
