@@ -96,10 +96,11 @@ def conversion(db: Database, exam_id: str, *, school_id: str | None = None,
     """Return the 转化 of the 学困生 of `exam_id` (of one school, or every school) at the next 统测.
 
     Returns {exam, next_exam (None when there is none yet), pupils: [{pupil_id, student_no, name,
-    class_name, school_code, subjects_now, tutored (bool), converted (True / False / None when the
-    next exam is not there or the pupil did not sit it)}], listed, tutored, converted, not_sat,
+    class_name, school_code, school_name, subjects_now, tutored (bool), converted (True / False / None
+    when the next exam is not there or the pupil did not sit it)}], listed, tutored, converted, not_sat,
     tutored_rate, converted_rate (÷ listed), teachers: [{teacher_id, name, staff_no, school_code,
-    listed, tutored, converted, tutored_rate, converted_rate}]}. Raises NotFound.
+    school_name, listed, tutored, converted (None while the next exam is not there), tutored_rate,
+    converted_rate}]}. Raises NotFound.
     """
     exam = get_exam(db, exam_id)
     later = get_exam(db, next_exam_id) if next_exam_id else next_exam(db, exam_id)
@@ -112,12 +113,14 @@ def conversion(db: Database, exam_id: str, *, school_id: str | None = None,
         sat = _sat(db, later, ids)
     start, end = _window(db, exam, later)
     tutors = _tutored(db, ids, start, end)
+    school_names = {r["code"]: r["name"] for r in db.query("SELECT code, name FROM school")}
     pupils = []
     for row in listed:
         pid = row["pupil_id"]
         converted = None if later is None or pid not in sat else pid not in still
         pupils.append({k: row[k] for k in ("pupil_id", "student_no", "name", "class_name", "school_code",
-                                           "subjects_now")} | {"tutored": bool(tutors.get(pid)),
+                                           "subjects_now")} | {"school_name": school_names.get(row["school_code"]),
+                                                                "tutored": bool(tutors.get(pid)),
                                                                 "converted": converted})
     result = {"exam": {"id": exam["id"], "name": exam["name"], "date": exam["date"]},
               "next_exam": None if later is None else {"id": later["id"], "name": later["name"],
@@ -140,18 +143,20 @@ def _per_teacher(db: Database, exam_id: str, pupils: dict[str, dict], tutors: di
         args.append(school_id)
     mine: dict[str, set[str]] = defaultdict(set)
     info: dict[str, dict] = {}
-    for r in db.query("SELECT x.teacher_id, x.pupil_id, t.name, t.staff_no, s.code FROM tutoring_plan x"
+    for r in db.query("SELECT x.teacher_id, x.pupil_id, t.name, t.staff_no, s.code, s.name AS school_name"
+                      " FROM tutoring_plan x"
                       " JOIN teacher t ON t.id = x.teacher_id JOIN school s ON s.id = x.school_id"
                       f" WHERE {where}", args):
         if r["pupil_id"] in pupils:
             mine[r["teacher_id"]].add(r["pupil_id"])
             info[r["teacher_id"]] = {"teacher_id": r["teacher_id"], "name": r["name"], "staff_no": r["staff_no"],
-                                     "school_code": r["code"]}
+                                     "school_code": r["code"], "school_name": r["school_name"]}
     out = []
     for teacher_id, listed in mine.items():
         tutored = sum(1 for p in listed if teacher_id in tutors.get(p, ()))
         converted = sum(1 for p in listed if pupils[p]["converted"])
-        out.append({**info[teacher_id], "listed": len(listed), "tutored": tutored, "converted": converted,
+        out.append({**info[teacher_id], "listed": len(listed), "tutored": tutored,
+                    "converted": converted if known else None,
                     "tutored_rate": _rate(tutored, len(listed)),
                     "converted_rate": _rate(converted, len(listed)) if known else None})
     out.sort(key=lambda r: (r["school_code"], r["staff_no"]))

@@ -113,10 +113,12 @@ def test_conversion_of_the_two_exam_example_counted_by_hand(school):
     assert (by_name["赵一"]["converted"], by_name["钱二"]["converted"], by_name["孙三"]["converted"],
             by_name["李四"]["converted"]) == (True, False, None, True)
     assert (result["listed"], result["tutored"], result["converted"], result["not_sat"]) == (4, 3, 2, 1)
+    assert {p["school_name"] for p in result["pupils"]} == {"甲村小学"}
     assert result["tutored_rate"] == 0.75 and result["converted_rate"] == 0.5
     teachers = {t["name"]: t for t in result["teachers"]}
     assert (teachers["王老师"]["listed"], teachers["王老师"]["tutored"], teachers["王老师"]["converted"]) == (4, 2, 2)
     assert (teachers["李老师"]["listed"], teachers["李老师"]["tutored"], teachers["李老师"]["converted"]) == (4, 1, 2)
+    assert teachers["李老师"]["school_name"] == "甲村小学"
     # E0 has no 统测 before it: nobody is listed; E2 has none after it: conversion is not known yet.
     assert conversion(db, e0)["listed"] == 0
     later = conversion(db, e2)

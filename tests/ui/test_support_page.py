@@ -67,6 +67,12 @@ def test_the_seeded_term_shows_on_every_tab(admin_page):
     # At the township, one row per school; its 学困生 add up to the exam's list.
     listed = [int(n) for n in column_texts(page.school_table, "学困生")]
     assert len(listed) == 6 and sum(listed) == found["listed"]
+    # Over every school, the pupils' and teachers' rows name their school.
+    names = {row[0] for row in db.execute("SELECT name FROM school")}
+    shown = column_texts(page.pupil_table, "学校")
+    assert len(shown) == found["listed"] and set(shown) <= names and "" not in shown
+    # No next 统测 yet: no teacher shows 0 converted.
+    assert set(column_texts(page.teacher_table, "已转化")) == {""}
     if SHOTS:
         for index in range(page.tabs.count()):
             page.tabs.setCurrentIndex(index)

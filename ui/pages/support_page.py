@@ -77,14 +77,14 @@ def share_columns() -> list[Column]:
 
 def teacher_columns() -> list[Column]:
     """Columns of 转化 per teacher."""
-    return [Column("name", "教师", field_text("name")), _count("listed"), _count("tutored"), _count("converted"),
-            _rate("tutored_rate", "辅导率"), _rate("converted_rate", "转化率")]
+    return [school_column(), Column("name", "教师", field_text("name")), _count("listed"), _count("tutored"),
+            _count("converted"), _rate("tutored_rate", "辅导率"), _rate("converted_rate", "转化率")]
 
 
 def pupil_columns() -> list[Column]:
     """Columns of the 学困生 of the exam and what became of them."""
     state = {True: "已转化", False: "未转化", None: "待下次统测"}
-    return [Column("class_name", "班级", field_text("class_name"), sample="三(1)班"),
+    return [school_column(), Column("class_name", "班级", field_text("class_name"), sample="三(1)班"),
             Column("name", "学生", field_text("name")),
             Column("subjects", "未及格学科", lambda r: "、".join(r["subjects_now"]), sample="语文、数学、英语"),
             Column("tutored", "受辅导", lambda r: "是" if r["tutored"] else "否", centered=True, sample="受辅导"),
