@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from app.db.database import Database, open_database
-from app.db.writes import ROLE_NAMES, Actor
+from app.db.writes import Actor, role_name
 from app.errors import SchoolQError
 from app.paths import default_database_path
 from app.queries.roster import database_kind
@@ -87,7 +87,7 @@ class Session(QObject):
     @property
     def role_name(self) -> str:
         """Return the logged-in user's role in Chinese."""
-        return ROLE_NAMES.get(self.actor.role, self.actor.role)
+        return role_name(self.actor.role, self.kind)
 
     @property
     def is_admin(self) -> bool:

@@ -30,6 +30,14 @@ ROLES = ("township_admin", "school_admin", "academic", "teacher")
 ROLE_NAMES = {"township_admin": "乡镇管理员", "school_admin": "学校管理员", "academic": "教务", "teacher": "教师"}
 
 
+def role_name(role: str, kind: str = "school") -> str:
+    """Return a role's Chinese name; a county database's township_admin is its 县级管理员 (the county
+    office holds its schools as a township does). `kind`: 'school', 'township' or 'county'."""
+    if role == "township_admin" and kind == "county":
+        return "县级管理员"
+    return ROLE_NAMES.get(role, role)
+
+
 @dataclass(frozen=True)
 class Actor:
     """The user on whose behalf a service function acts."""

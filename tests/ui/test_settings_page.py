@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from app.db.database import open_database
 from app.services.schools import ensure_term
+from app.services.users import login
 from conftest import audit_rows
 from ui.dialogs.new_user_dialog import NewUserDialog
 from ui.pages.settings_page import SettingsPage
+from ui.session import Session
 from ui_helpers import column_texts, when_modal
 
 
@@ -119,3 +122,21 @@ def test_backups_are_made_listed_and_restored_after_a_preview(window, small_scho
     box.restore_selected()
     assert boxes.shown[-1][:2] == ("information", "已恢复") and "before-restore" in boxes.shown[-1][2]
     assert page.session.db.execute("SELECT COUNT(*) FROM pupil WHERE name = '改错了'").fetchone()[0] == 0
+
+
+def test_a_county_database_calls_its_administrator_county_level(demo_path, tasks, boxes, qapp, make_window):
+    db = Database(demo_path)
+    db.execute("UPDATE meta SET value = 'county' WHERE key = 'kind'")
+    db.conn.commit()
+    db.close()
+    opened = open_database(demo_path)
+    try:
+        session = Session(demo_path, opened, login(opened, "admin", "demo"), tasks)
+        window = make_window(session)
+        assert window.status_labels["user"].text().endswith("(县级管理员)")
+        page = window.show_page(SettingsPage)
+        roles = dict(zip(column_texts(page.users_table, "用户名"), column_texts(page.users_table, "角色")))
+        assert roles["admin"] == "县级管理员" and "乡镇管理员" not in roles.values()
+    finally:
+        window.close()
+        opened.close()

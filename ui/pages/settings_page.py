@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 from app import __version__
 from app.db.database import schema_version
 from app.db.migrations import program_schema_version
-from app.db.writes import ROLE_NAMES
+from app.db.writes import role_name
 from app.errors import PermissionDenied, SchoolQError
 from app.packages.registration_sheet import write_recovery_sheet
 from app.paths import user_data_dir
@@ -183,7 +183,7 @@ class SettingsPage(Page):
 
         schools = {s["id"]: s["name"] for s in self._schools}
         teachers = teacher_names(db)
-        users = [dict(u, role_name=ROLE_NAMES.get(u["role"], u["role"]), school_name=schools.get(u["school_id"], ""),
+        users = [dict(u, role_name=role_name(u["role"], session.kind), school_name=schools.get(u["school_id"], ""),
                       teacher_name=teachers.get(u["teacher_id"], ""),
                       state=self.tr("停用") if not u["active"] else self.tr("已锁定") if u.get("locked")
                       else self.tr("启用")) for u in list_users(db)]
