@@ -16,7 +16,6 @@ check and the write.
 """
 from __future__ import annotations
 
-import gc
 import queue
 import sqlite3
 import threading
@@ -34,6 +33,7 @@ from app.marks.reading import check_marks, read_marks
 from app.importing.workbook import Progress
 from app.services.exams import find_exam
 from app.services.permissions import require_mark_write
+from app.stats.frame import paused_collector
 
 WRITE_CACHE_MB = 32
 _MARK_COLUMNS = ("school_id", "exam_id", "pupil_id", "subject_id", "class_id", "grade", "score", "status")
@@ -244,12 +244,9 @@ def _bulk_write(db: Database):
     """
     old = db.execute("PRAGMA cache_size").fetchone()[0]
     db.execute(f"PRAGMA cache_size = {-WRITE_CACHE_MB * 1024}")
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        yield
+        with paused_collector():
+            yield
     finally:
-        if collecting:
-            gc.enable()
         db.execute(f"PRAGMA cache_size = {old}")
 
