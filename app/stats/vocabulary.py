@@ -89,10 +89,17 @@ _NUMBER_FORMATS = {
     "num": lambda v: f"{v:.1f}",
     "num2": lambda v: f"{v:.2f}",
     "pct": lambda v: f"{v * 100:.1f}%",
-    "signed": lambda v: f"{v:+.1f}",
-    "signed2": lambda v: f"{v:+.2f}",
-    "signed_pct": lambda v: f"{v * 100:+.1f}%",
+    "signed": lambda v: _signed(v, 1),
+    "signed2": lambda v: _signed(v, 2),
+    "signed_pct": lambda v: _signed(v * 100, 1) + "%",
 }
+
+
+def _signed(value: float, digits: int) -> str:
+    """Return `value` with `digits` decimals and its sign; a difference that rounds to nothing is
+    shown without one (0.0, never -0.0 or +0.0)."""
+    text = f"{value:+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
 
 
 def format_value(value: Any, kind: str) -> str:
