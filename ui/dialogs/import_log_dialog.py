@@ -61,4 +61,4 @@ class ImportLogDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(self.tr("关闭"))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(1200, 560)
+        self.resize(1000, 560)
