@@ -133,13 +133,15 @@ def test_a_new_mark_naming_a_pupil_not_in_the_database_is_refused(demo_db, exam)
         "SELECT school_id, id, class_id FROM pupil WHERE grade = 3 AND class_id IS NOT NULL LIMIT 1").fetchone()
     subject_id = demo_db.execute("SELECT id FROM subject WHERE name = '语文'").fetchone()[0]
     before = counts(demo_db)
-    insert = BulkInsert(demo_db, SYSTEM, "mark", marks_write._MARK_COLUMNS, "测试")
-    for wrong in ((school_id, exam, "no-such-pupil", subject_id, class_id, 3, 80.0, "正常"),
-                  (school_id, exam, pupil_id, subject_id, "no-such-class", 3, 80.0, "正常"),
-                  (school_id, "no-such-exam", pupil_id, subject_id, class_id, 3, 80.0, "正常")):
+    with pytest.raises(sqlite3.IntegrityError):
+        BulkInsert(demo_db, SYSTEM, "mark", marks_write._MARK_COLUMNS, "测试", fixed={"exam_id": "no-such-exam"})
+    insert = BulkInsert(demo_db, SYSTEM, "mark", marks_write._MARK_COLUMNS, "测试", fixed={"exam_id": exam})
+    for wrong in ((school_id, "no-such-pupil", subject_id, class_id, 3, 80.0, "正常"),
+                  (school_id, pupil_id, subject_id, "no-such-class", 3, 80.0, "正常"),
+                  ("no-such-school", pupil_id, subject_id, class_id, 3, 80.0, "正常")):
         with pytest.raises(sqlite3.IntegrityError):
             insert.add([wrong])
     assert counts(demo_db) == before
-    insert.add([(school_id, exam, pupil_id, subject_id, class_id, 3, 80.0, "正常")])
+    insert.add([(school_id, pupil_id, subject_id, class_id, 3, 80.0, "正常")])
     assert demo_db.execute("SELECT score FROM mark WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
                            [exam, pupil_id, subject_id]).fetchone()[0] == 80.0
