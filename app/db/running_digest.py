@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import cast
 
 from sqlite_utils import Database
 
@@ -41,8 +42,10 @@ def _json(value: object) -> str | None:
         return "null"
     if kind is int:
         return str(value)
-    if kind is float and abs(value) < 1e15 and (value * 2).is_integer():  # type: ignore[operator]
-        return repr(value)  # 85.0, 92.5: SQLite's %!.15g writes the same
+    if kind is float:
+        number = cast(float, value)
+        if abs(number) < 1e15 and (number * 2).is_integer():
+            return repr(number)  # 85.0, 92.5: SQLite's %!.15g writes the same
     return None
 
 
