@@ -49,6 +49,20 @@ def _json(value: object) -> str | None:
     return None
 
 
+def _rendered(values: Sequence, *, text_only: bool = False) -> list[str] | None:
+    """Return the JSON text of each of a column's `values` (a column holds one kind of value, and
+    NULLs), or None when one of them is not certain (see _json) or the column mixes kinds (85 and
+    85.0 are one key of a dict, two texts in JSON). Each distinct value is written out once."""
+    distinct = set(values)
+    kinds = {value.__class__ for value in distinct} - {type(None)}
+    if len(kinds) > 1 or (text_only and kinds - {str}) or (text_only and None in distinct):
+        return None
+    texts = {value: _json(value) for value in distinct}
+    if None in texts.values():
+        return None
+    return list(map(texts.__getitem__, values))
+
+
 class RunningDigest:
     """The digest of the entries a write transaction makes, kept while it writes.
 
@@ -115,22 +129,12 @@ class RunningDigest:
         width = len(names)
         columns = []
         for column in recorded:
-            values = params[names.index(column)::width]
-            rendered: dict[str, str | None] = {}  # text only: 85 == 85.0 as keys, not as JSON
-            out = []
-            for value in values:
-                if value.__class__ is str:
-                    text = rendered.get(value, "")  # type: ignore[arg-type]
-                    if text == "":
-                        text = rendered[value] = _json(value)  # type: ignore[index]
-                else:
-                    text = _json(value)
-                if text is None:
-                    return None
-                out.append(text)
-            columns.append(out)
+            rendered = _rendered(params[names.index(column)::width])
+            if rendered is None:
+                return None
+            columns.append(rendered)
         parts = [params[names.index(column)::width] for column in key_columns]
-        if any(value.__class__ is not str or _UNSAFE.intersection(value) for part in parts for value in part):
+        if any(_rendered(part, text_only=True) is None for part in parts):
             return None
         keys = ["/".join(values) for values in zip(*parts)]
         stored = db.execute(f"SELECT at, {audit_chain.ENTRY_TEXT} FROM change_log WHERE seq IN (?, ?) ORDER BY seq",
