@@ -83,6 +83,34 @@ def test_written_while_checked_the_marks_are_exactly_the_files(demo_db, exam, tm
     assert counts(demo_db) == after
 
 
+def test_the_first_marks_are_written_before_the_file_is_read_to_the_end(demo_db, exam, tmp_path, monkeypatch):
+    """The rows are read as they are checked, so the writer gets its first batch early; the audit
+    batch the import seals holds the digest recomputed from its stored entries."""
+    from app.db import audit_chain
+    from app.importing import workbook
+
+    monkeypatch.setattr("app.marks.reading.BATCH_ROWS", 40)
+    made: list[int] = []
+    read_when_put: list[int] = []
+
+    class CountedRow(workbook.DataRow):
+        def __init__(self, *args, **kwargs):
+            made.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(workbook, "DataRow", CountedRow)
+    put = marks_write._WriterThread.put
+    monkeypatch.setattr(marks_write._WriterThread, "put", lambda self, rows: (read_when_put.append(len(made)),
+                                                                              put(self, rows))[1])
+    path, expected = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    plan, result = import_marks(demo_db, SYSTEM, path, exam)
+    rows = len(expected) // len(SUBJECTS)
+    assert result["add"] == len(expected) and len(made) == rows
+    assert read_when_put[0] <= 41 < rows  # one batch of 40 rows read (and the next begun), not the file
+    first, last, digest = demo_db.execute("SELECT first, last, digest FROM audit_chain ORDER BY seq DESC LIMIT 1").fetchone()
+    assert last - first + 1 >= len(expected) and digest == audit_chain._digest(demo_db, first, last)
+
+
 def test_a_problem_in_the_last_row_leaves_nothing_written(demo_db, exam, tmp_path, batches):
     path, _ = township_file(demo_db, tmp_path / "期中统考.xlsx",
                             last_row=["青山镇中心小学", "三(1)班", "G000000000000", "查无此人", 90, 90, 90])
