@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.marks.entry import set_mark
-from app.reports import build_report, write_report
+from app.reports import build_report, exam_school, write_report
 from app.stats import frame, groups, progress
 from report_helpers import copy_demo, exam_ids, roster_figures
 
@@ -48,8 +48,12 @@ def test_kept_and_scoped_figures_leave_every_cell_unchanged(db, tmp_path, monkey
     assert other != first and _grade_row(other, "三年级", "数学")["全乡平均分"] == \
         _grade_row(first, "三年级", "数学")["全乡平均分"]
 
-    # The old way: nothing kept, every school's marks read for the trend and the value-added pairs.
+    # The old way: nothing kept, every school's marks read for the exam's figures (and the school's
+    # records taken from them), the trend and the value-added pairs.
     load_all = frame.load_cells
+    monkeypatch.setattr(exam_school, "school_group_stats", lambda d, exam_id, code, preset=None: {
+        level: [r for r in groups.all_group_stats(d, exam_id, preset=preset)[level]
+                if level == "township" or r["school_code"] == code] for level in groups.LEVELS})
     monkeypatch.setattr(groups, "kept", lambda _db, _key, compute: compute())
     monkeypatch.setattr(groups, "lasting", lambda _db, _key, compute: compute())
     monkeypatch.setattr(progress, "lasting", lambda _db, _key, compute: compute())
@@ -93,8 +97,9 @@ def test_a_later_process_reads_only_the_school_and_prints_the_same_cells(db, tmp
     path = db.conn.execute("PRAGMA database_list").fetchone()[2]
     later = open_database(path)  # as a new process would: nothing kept in memory for this connection
     computed_afresh = []
-    every_school = groups._kept_levels
+    every_school, ranks = groups._kept_levels, groups._county_ranks
     monkeypatch.setattr(groups, "_kept_levels", lambda *a: computed_afresh.append(a) or every_school(*a))
+    monkeypatch.setattr(groups, "_county_ranks", lambda *a: computed_afresh.append(a) or ranks(*a))
     fit = progress._fit
     monkeypatch.setattr(progress, "_fit", lambda *a: computed_afresh.append(a) or fit(*a))
     try:
