@@ -35,4 +35,4 @@ started=$(date +%s)
 mv "$stamp.new" "$stamp"
 
 echo "Built $bundle in $(( $(date +%s) - started )) s."
-"$python" installer/bundle_size.py "$bundle"
+"$python" installer/bundle_size.py --check "$bundle"

@@ -1,10 +1,11 @@
 """Measure the unpacked size of the bundle and what dominates it.
 
-    python installer/bundle_size.py dist/SchoolQ
+    python installer/bundle_size.py dist/SchoolQ            print the size and the largest parts
+    python installer/bundle_size.py --check dist/SchoolQ    the same, exit status 1 over either target
 
-build.sh and build_windows.ps1 print this after every build; the build test asserts both targets: the
-whole folder, and the folder without the timetabling solver (OR-Tools: the parts a build without 自动排课
-would leave out).
+build.sh and build_windows.ps1 run it with --check after every build, so a bundle over target fails the
+build on Linux and on Windows alike. The two targets: the whole folder, and the folder without the
+timetabling solver (OR-Tools: the parts a build without 自动排课 would leave out).
 """
 from __future__ import annotations
 
@@ -55,5 +56,38 @@ def report(bundle: Path, largest: int = 12) -> str:
     return "\n".join(lines)
 
 
+def over_target(bundle: Path) -> list[str]:
+    """Return one line per target the bundle at `bundle` exceeds (empty when both are met).
+
+    Raises FileNotFoundError when `bundle` does not exist.
+    """
+    total, parts = bundle_size(bundle)
+    without = total - solver_size(parts)
+    over = []
+    if total > TARGET_MB * 2**20:
+        over.append(f"the bundle is {total / 2**20:.1f} MB, over the {TARGET_MB} MB target")
+    if without >= TARGET_WITHOUT_SOLVER_MB * 2**20:
+        over.append(f"without the timetabling solver it is {without / 2**20:.1f} MB, "
+                    f"not under the {TARGET_WITHOUT_SOLVER_MB} MB target")
+    return over
+
+
+def main(argv: list[str]) -> int:
+    """Print the report for the bundle named in `argv` (default dist/SchoolQ); return the exit status:
+    1 when --check is given and a target is exceeded or the bundle is missing, else 0."""
+    check = "--check" in argv
+    names = [arg for arg in argv if arg != "--check"]
+    bundle = Path(names[0] if names else "dist/SchoolQ")
+    try:
+        print(report(bundle))
+        over = over_target(bundle) if check else []
+    except FileNotFoundError as missing:
+        print(f"Bundle size: {missing}", file=sys.stderr)
+        return 1
+    for line in over:
+        print(f"Over target: {line}.", file=sys.stderr)
+    return 1 if over else 0
+
+
 if __name__ == "__main__":
-    print(report(Path(sys.argv[1] if len(sys.argv) > 1 else "dist/SchoolQ")))
+    sys.exit(main(sys.argv[1:]))

@@ -31,6 +31,9 @@ def register(sub) -> None:
     p.add_argument("--township", help="乡镇代码(乡镇汇总;默认本库的乡镇)")
     p.add_argument("--baseline", help="基线考试编号或名称(默认:同一批学生上一次同类、同范围的考试,如统测与上一次统测比)")
     p.add_argument("--per-page", type=int, choices=(1, 2), default=2, help="成绩通知单每页几张(默认 2)")
+    p.add_argument("--grade", type=int, metavar="N", help="年级 1-9(分班建议必填)")
+    p.add_argument("--classes", type=int, metavar="K", help="分成几个班(分班建议必填,2-20)")
+    p.add_argument("--subject", help="分班依据的科目(分班建议;默认各科成绩的平均)")
 
 
 def cmd_report(args) -> int:
@@ -45,7 +48,8 @@ def cmd_report(args) -> int:
         baseline = find_exam(db, args.baseline)["id"] if args.baseline else None
         path = make_report(db, args.kind, exam["id"], Path(args.out), school=args.school, class_name=args.class_name,
                            teacher=args.teacher, township=args.township, baseline=baseline,
-                           slips_per_page=args.per_page)
+                           slips_per_page=args.per_page, grade=args.grade, classes=args.classes,
+                           subject=args.subject)
     size = path.stat().st_size / 1024
     print(f"已生成{KINDS[args.kind]}:{path}({size:.0f} KB,用时 {time.perf_counter() - started:.1f} 秒)")
     return 0

@@ -24,6 +24,7 @@ from app.stats.annual import annual_scores, read_items
 from app.stats.presets import resolve
 from app.stats.school_evaluation import evaluate, read_sheet
 from app.stats.township_scheme import school_rows, township_subject_scores
+from app.timestamps import shown
 
 
 def register(sub) -> None:
@@ -59,6 +60,9 @@ def register(sub) -> None:
     p.add_argument("--term", metavar="TERM", help="学期,如 2025-2026-1(默认:当前学期)")
 
     command(group, "status", cmd_status, json=True, help="各校数据包接收情况(最近一包、日期、缺号)")
+    p = command(group, "log", cmd_log, json=True,
+                help="导入记录:接受过的每个数据包(学校数据库:配置包),来自谁、第几号、何时导入、改了什么,最新的在前")
+    p.add_argument("--limit", type=int, default=500, metavar="N", help="最多列出多少条(默认 500)")
 
     p = command(group, "checks", cmd_checks, json=True, help="跨校检查:同一学籍号在两校、走教教师同一时间排在两校;--exam 时列出缺数据的学校")
     p.add_argument("--exam", metavar="EXAM_ID", help="列出这次考试还没有成绩的学校")
@@ -169,6 +173,23 @@ def cmd_status(args) -> int:
         last = (f"第 {row['last_sequence']} 号({row['last_term']}),制作于 {row['last_made_at']}"
                 if row["last_sequence"] else "—")
         print(f"{row['code']}  {row['name']}  最近数据包:{last}  {row['status']}")
+    return 0
+
+
+def cmd_log(args) -> int:
+    """Print the accepted imports, newest first (JSON with --json); return the exit code."""
+    with with_db(args, write=False) as session:
+        rows = views.import_log(session.db, max(args.limit, 1))
+    if args.json:
+        emit_json(rows)
+        return 0
+    kinds = {"data": "数据包", "config": "配置包"}
+    for row in rows:
+        print(f"{shown(row['created_at'])}  {kinds.get(row['kind'], row['kind'])}  {row['sender_name']}"
+              f"({row['sender_code']})第 {row['sequence']} 号({row['term_code']})  导入人 {row['username']}"
+              f"  {row['what']}")
+    if not rows:
+        print("还没有导入过数据包或配置包。")
     return 0
 
 

@@ -46,8 +46,9 @@ def each_row(tables: list[Table], warnings: list[Problem], *, start_table: Calla
     Warns (in `warnings`) of each table's columns that are not imported; every CHECK_EVERY rows
     raises Cancelled when `cancelled()` says so and reports progress from `start` to 1. A row's
     cells are let go once the caller is done with it (less memory at the peak of a county file).
+    Tables of app.importing.workbook.streamed_tables are read here, row by row, as they are yielded.
     """
-    total = max(sum(len(t.rows) for t in tables), 1)
+    total = max(sum((t.size or 0) if t.stream is not None else len(t.rows) for t in tables), 1)
     done = 0
     for table in tables:
         if not start_table(table):
@@ -55,14 +56,15 @@ def each_row(tables: list[Table], warnings: list[Problem], *, start_table: Calla
         if table.ignored_headers:
             warnings.append(Problem(f"这些列不会导入:{'、'.join(table.ignored_headers)}。", sheet=table.sheet,
                                     row=table.header_row, severity="warning", code="ignored_columns"))
-        for index, row in enumerate(table.rows):
+        for index, row in enumerate(table.stream(None) if table.stream is not None else table.rows):
             yield table, row
-            table.rows[index] = None  # type: ignore[call-overload]
+            if table.stream is None:
+                table.rows[index] = None  # type: ignore[call-overload]
             done += 1
             if done % CHECK_EVERY == 0:
                 check(cancelled)
                 if progress is not None:
-                    progress(start + (1 - start) * done / total, f"正在检查第 {done} 行")
+                    progress(start + (1 - start) * min(done / total, 1.0), f"正在检查第 {done} 行")
 
 
 def school_known(resolver: SchoolResolver, plan: ImportPlan, table: Table) -> bool:

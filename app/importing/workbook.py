@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -54,6 +55,11 @@ class Table:
     headers: dict[str, str]
     ignored_headers: list[str] = field(default_factory=list)
     rows: list[DataRow] = field(default_factory=list)
+    # Within streamed_tables: the rows the sheet claims below the header (None: unknown), the
+    # reader of its data rows (given a progress callback) and how many it has yielded so far.
+    size: int | None = None
+    stream: Callable[[Progress | None], Iterator[DataRow]] | None = field(default=None, repr=False, compare=False)
+    streamed: int = 0
 
     def column(self, field_name: str) -> str | None:
         """Return the header text of the column mapped to `field_name` as written, or None."""
@@ -75,8 +81,14 @@ class WorkbookTables:
 
     @property
     def row_count(self) -> int:
-        """Return the number of data rows over all sheets."""
-        return sum(len(t.rows) for t in self.tables)
+        """Return the number of data rows over all sheets (read so far, when streamed)."""
+        return sum(max(len(t.rows), t.streamed) for t in self.tables)
+
+    def check_rows(self) -> None:
+        """Once every row is read: a problem when the tables found hold no data row at all."""
+        if self.tables and self.row_count == 0 and not self.problems:
+            self.problems.append(Problem("表头下面没有数据行。", sheet=self.tables[0].sheet,
+                                         row=self.tables[0].header_row, code="no_rows"))
 
 
 # --- opening files -------------------------------------------------------------------------------
@@ -251,12 +263,36 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
     header when other sheets have one (an instructions sheet) is only a warning.
     Returns WorkbookTables. Raises NotAWorkbook, Cancelled, FileNotFoundError.
     """
+    with streamed_tables(path, synonyms, required=required, min_matches=min_matches, scan_rows=scan_rows,
+                         ignore_headers=ignore_headers, cancelled=cancelled) as result:
+        for number, table in enumerate(result.tables):
+            part = scaled(progress, number / len(result.tables), (number + 1) / len(result.tables))
+            if table.stream is not None:
+                table.rows, table.stream = list(table.stream(part)), None
+            if part is not None:
+                part(1.0, f"已读取工作表“{table.sheet}”")
+        result.check_rows()
+    return result
+
+
+@contextmanager
+def streamed_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, required: Sequence[str] = (),
+                    min_matches: int = 2, scan_rows: int = SCAN_ROWS, ignore_headers: Sequence[str] = ("序号",),
+                    cancelled: CancelCheck | None = None) -> Iterator[WorkbookTables]:
+    """Open `path` and yield its tables as read_tables finds them, before their rows are read.
+
+    Within the block each table's rows are read while `table.stream()` is iterated (table.rows
+    stays empty): a large file's first rows can be checked, and written, while the rest is still
+    being read. Call `check_rows()` on the result once every stream is consumed (a file of
+    headers and no data rows is a problem). Problems and warnings about headers are there from
+    the start. Raises what read_tables raises (Cancelled, FileTooLarge also while streaming).
+    """
     path = Path(path)
     index = HeaderIndex(synonyms)
     result = WorkbookTables(path)
     headerless: list[str] = []
     with open_sheets(path) as sheets:
-        for number, sheet in enumerate(sheets):
+        for sheet in sheets:
             if sheet.hidden:
                 # Templates hide their drop-down lists (and sometimes old copies) in hidden sheets.
                 if _find_header(sheet, index, min_matches, scan_rows)[0] is not None:
@@ -264,8 +300,7 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
                         "这是隐藏的工作表,没有导入。如需导入,请在 WPS/Excel 中取消隐藏后再导入。",
                         sheet=sheet.name, severity="warning", code="hidden_sheet"))
                 continue
-            table, had_data = _read_sheet(sheet, index, min_matches, scan_rows, ignore_headers,
-                                          scaled(progress, number / len(sheets), (number + 1) / len(sheets)), cancelled)
+            table, had_data = _sheet_table(sheet, index, min_matches, scan_rows, ignore_headers, cancelled)
             if table is None:
                 if had_data:
                     headerless.append(sheet.name)
@@ -278,26 +313,23 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
                     sheet=table.sheet, row=table.header_row, code="missing_column"))
                 continue
             result.tables.append(table)
-    need = "和".join(f"“{index.first_word.get(f, f)}”" for f in required) or "足够的"
-    for name in headerless:
-        message = f"找不到表头:至少需要{need}{'两' if len(required) == 2 else ''}列"
-        if result.tables:
-            result.warnings.append(Problem(message + ",这个工作表已跳过。", sheet=name, severity="warning",
-                                           code="no_header"))
-        else:
-            result.problems.append(Problem(message + "。请检查列名是否写对。", sheet=name, code="no_header"))
-    if not result.problems and not result.tables and not headerless:
-        result.problems.append(Problem(f"“{path.name}”中没有任何数据。", code="empty_file"))
-    elif result.tables and result.row_count == 0 and not result.problems:
-        result.problems.append(Problem("表头下面没有数据行。", sheet=result.tables[0].sheet,
-                                       row=result.tables[0].header_row, code="no_rows"))
-    return result
+        need = "和".join(f"“{index.first_word.get(f, f)}”" for f in required) or "足够的"
+        for name in headerless:
+            message = f"找不到表头:至少需要{need}{'两' if len(required) == 2 else ''}列"
+            if result.tables:
+                result.warnings.append(Problem(message + ",这个工作表已跳过。", sheet=name, severity="warning",
+                                               code="no_header"))
+            else:
+                result.problems.append(Problem(message + "。请检查列名是否写对。", sheet=name, code="no_header"))
+        if not result.problems and not result.tables and not headerless:
+            result.problems.append(Problem(f"“{path.name}”中没有任何数据。", code="empty_file"))
+        yield result
 
 
-def _read_sheet(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows: int,
-                ignore_headers: Sequence[str], progress: Progress | None,
-                cancelled: CancelCheck | None) -> tuple[Table | None, bool]:
-    """Return (the sheet's table or None when no header was found, whether the sheet had any data)."""
+def _sheet_table(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows: int,
+                 ignore_headers: Sequence[str], cancelled: CancelCheck | None) -> tuple[Table | None, bool]:
+    """Return (the sheet's table, its rows to be read by table.stream(), or None when no header was
+    found; whether the sheet had any data)."""
     best, scanned, had_data = _find_header(sheet, index, min_matches, scan_rows)
     if best is None:
         return None, had_data
@@ -309,40 +341,41 @@ def _read_sheet(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows
         sheet=sheet.name, header_row=header_row, headers={f: text for f, (_, text) in found.items()},
         ignored_headers=[header_text(v) for i, v in enumerate(header_cells)
                          if i not in mapped and v is not None and str(v).strip()
-                         and normalize_header(v) not in ignored_words])
+                         and normalize_header(v) not in ignored_words],
+        size=max(sheet.size - header_row, 0) if sheet.size is not None else None)
     columns = sorted(((f, i) for f, (i, _) in found.items()), key=lambda c: c[1])
     header_keys = {f: normalize_header(text) for f, (_, text) in found.items()}
     # A header repeated for printing is recognised by its first two mapped columns.
     repeat_check = [(f, header_keys[f]) for f, _ in columns[:2]]
 
-    def rows_after_header() -> Iterator[tuple[int, tuple]]:
-        yield from enumerate(scanned[header_row:], start=header_row + 1)
-        yield from enumerate(sheet.rows, start=len(scanned) + 1)
+    def data_rows(progress: Progress | None) -> Iterator[DataRow]:
+        rows = itertools.chain(enumerate(scanned[header_row:], start=header_row + 1),
+                               enumerate(sheet.rows, start=len(scanned) + 1))
+        for number, row in rows:
+            if number % _PROGRESS_EVERY == 0:
+                if cancelled is not None and cancelled():
+                    raise Cancelled()
+                if progress is not None:
+                    fraction = min(number / sheet.size, 0.99) if sheet.size else 0.5
+                    progress(fraction, f"正在读取工作表“{sheet.name}”第 {number} 行")
+            width = len(row)
+            values = {f: _cell(row[i]) if i < width else None for f, i in columns}
+            if all(v is None for v in values.values()):
+                continue
+            if _is_note(row):
+                continue
+            if all(isinstance(values[f], str) and normalize_header(values[f]) == key for f, key in repeat_check):
+                continue
+            data = DataRow(sheet.name, number, values)
+            for key, value in values.items():
+                if value.__class__ is str and (len(value) > TEXT_LIMIT or not value.isprintable()):
+                    problem = text_problem(value, TEXT_LIMIT)
+                    if problem is not None:
+                        data.bad_text = {**(data.bad_text or {}), key: problem}
+            table.streamed += 1
+            yield data
 
-    for number, row in rows_after_header():
-        if number % _PROGRESS_EVERY == 0:
-            if cancelled is not None and cancelled():
-                raise Cancelled()
-            if progress is not None:
-                fraction = min(number / sheet.size, 0.99) if sheet.size else 0.5
-                progress(fraction, f"正在读取工作表“{sheet.name}”第 {number} 行")
-        width = len(row)
-        values = {f: _cell(row[i]) if i < width else None for f, i in columns}
-        if all(v is None for v in values.values()):
-            continue
-        if _is_note(row):
-            continue
-        if all(isinstance(values[f], str) and normalize_header(values[f]) == key for f, key in repeat_check):
-            continue
-        data = DataRow(sheet.name, number, values)
-        for key, value in values.items():
-            if value.__class__ is str and (len(value) > TEXT_LIMIT or not value.isprintable()):
-                problem = text_problem(value, TEXT_LIMIT)
-                if problem is not None:
-                    data.bad_text = {**(data.bad_text or {}), key: problem}
-        table.rows.append(data)
-    if progress is not None:
-        progress(1.0, f"已读取工作表“{sheet.name}”")
+    table.stream = data_rows
     return table, True
 
 

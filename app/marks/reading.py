@@ -23,11 +23,11 @@ from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
 from app.importing.plan import each_row
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, read_tables, sort_problems
+from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, sort_problems, streamed_tables
 from app.marks.entry import parse_mark
 from app.marks.plan import MarksPlan, mark_text
 from app.marks.pupils import ExamClasses, ExamPupils
-from app.progress import CancelCheck, Progress, scaled
+from app.progress import CancelCheck, Progress
 from app.services.exams import find_exam
 from app.services.subjects import SubjectIndex, list_subjects
 from app.stats.roster import missing_marks
@@ -111,20 +111,25 @@ def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: 
                      progress: Progress | None, cancelled: CancelCheck | None) -> Iterator[list[tuple]]:
     """The body of check_marks: read the tables, plan every row, yield the new marks in batches."""
     catalogue = list_subjects(db)
-    read_progress = scaled(progress, 0, 0.7)
-    tables = read_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
-                         progress=read_progress, cancelled=cancelled)
-    plan.problems.extend(_header_problem(p) for p in tables.problems)
-    plan.warnings.extend(tables.warnings)
-    planner = _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))
-    done = sent = 0
-    for table, row in each_row(planner.usable_tables(tables.tables), plan.warnings, start_table=planner.start_table,
-                               progress=progress, cancelled=cancelled, start=0.7):
-        planner.plan_row(table, row)
-        done += 1
-        if done % BATCH_ROWS == 0 and not plan.problems:
-            yield plan.inserts[sent:]
-            sent = len(plan.inserts)
+    if progress is not None:
+        progress(0.0, "正在打开文件")
+    # The rows are read as they are checked (streamed_tables): the first batch of a county's file
+    # reaches the writer once its first BATCH_ROWS rows are read, not once the whole file is.
+    with streamed_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
+                         cancelled=cancelled) as tables:
+        plan.problems.extend(_header_problem(p) for p in tables.problems)
+        plan.warnings.extend(tables.warnings)
+        planner = _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))
+        done = sent = 0
+        for table, row in each_row(planner.usable_tables(tables.tables), plan.warnings,
+                                   start_table=planner.start_table, progress=progress, cancelled=cancelled, start=0.05):
+            planner.plan_row(table, row)
+            done += 1
+            if done % BATCH_ROWS == 0 and not plan.problems:
+                yield plan.inserts[sent:]
+                sent = len(plan.inserts)
+        tables.check_rows()
+        plan.problems.extend(p for p in tables.problems if p.code == "no_rows")
     if not plan.problems and sent < len(plan.inserts):
         yield plan.inserts[sent:]
     planner.finish()

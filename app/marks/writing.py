@@ -24,7 +24,9 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
+from app.db import audit_chain
 from app.db.database import SchoolDatabase, open_writer
+from app.db.running_digest import RunningDigest
 from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
@@ -36,7 +38,8 @@ from app.services.permissions import require_mark_write
 from app.stats.frame import paused_collector
 
 WRITE_CACHE_MB = 32
-_MARK_COLUMNS = ("school_id", "exam_id", "pupil_id", "subject_id", "class_id", "grade", "score", "status")
+# A new mark as MarksPlan.inserts holds it; the exam's id is the same for all (BulkInsert's `fixed`).
+_MARK_COLUMNS = ("school_id", "pupil_id", "subject_id", "class_id", "grade", "score", "status")
 _SHOWN_CHANGES = 5
 _CHANGED_MEANWHILE = ("读取文件之后,数据库中这次考试的成绩已被其他人修改。请重新读取文件后再导入"
                       "(本次未写入任何数据)。")
@@ -62,7 +65,7 @@ def apply_marks(db: Database, actor: Actor, plan: MarksPlan, *, progress: Progre
     with _bulk_write(db), db.atomic():
         _require_unchanged(db, plan)
         insert = BulkInsert(db, actor, "mark", _MARK_COLUMNS, _note(plan.file_name, plan.exam_name,
-                                                                   len(plan.inserts)))
+                                                                   len(plan.inserts)), fixed={"exam_id": plan.exam_id})
         try:
             insert.add(_mark_rows(plan, progress, total))
         except sqlite3.IntegrityError as exc:
@@ -106,8 +109,11 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
 def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, exam: dict,
                       school_id: str | None) -> tuple[MarksPlan, dict | None]:
     """The body of import_marks, inside the writer's open transaction."""
-    insert = BulkInsert(writer, actor, "mark", _MARK_COLUMNS, "")
-    stream = _WriterThread(insert, exam["id"])
+    # The audit entries' digest is kept as the marks go in (app.db.running_digest), so sealing
+    # them does not read half a million entries back once the last mark is written.
+    running = RunningDigest(writer) if audit_chain.recording(writer) else None
+    insert = BulkInsert(writer, actor, "mark", _MARK_COLUMNS, "", fixed={"exam_id": exam["id"]}, digest=running)
+    stream = _WriterThread(insert)
     checked: set[tuple] = set()
     try:
         plan, batches = check_marks(db, path, exam["id"], school_id=school_id)
@@ -125,15 +131,15 @@ def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, 
     insert.note = _note(plan.file_name, plan.exam_name, len(plan.inserts))
     insert.done()
     _apply_updates(writer, actor, plan, None, 1)
-    writer.commit_write()
+    writer.commit_write(running)
     return plan, {"add": len(plan.inserts), "update": len(plan.updates), "unchanged": plan.unchanged}
 
 
 class _WriterThread:
     """Inserts batches of new marks on its own thread, in the order they were put."""
 
-    def __init__(self, insert: BulkInsert, exam_id: str):
-        self.insert, self.exam_id = insert, exam_id
+    def __init__(self, insert: BulkInsert):
+        self.insert = insert
         self.batches: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="marks-writer", daemon=True)
@@ -157,13 +163,11 @@ class _WriterThread:
             raise self.error
 
     def _run(self) -> None:
-        exam_id = self.exam_id
         while (rows := self.batches.get()) is not None:
             if self.error is not None:
                 continue  # keep taking batches so put() never waits forever
             try:
-                self.insert.add((school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status)
-                                for school_id, pupil_id, subject_id, class_id, grade, score, status in rows)
+                self.insert.add(rows)
             except BaseException as exc:  # noqa: BLE001 - handed to the reading thread by put() and finish()
                 self.error = exc
 
@@ -224,9 +228,8 @@ def _apply_updates(db: Database, actor: Actor, plan: MarksPlan, progress: Progre
 
 def _mark_rows(plan: MarksPlan, progress: Progress | None, total: int) -> Iterator[tuple]:
     """Yield the new mark rows (_MARK_COLUMNS) in the order of the file, reporting progress."""
-    exam_id = plan.exam_id
-    for done, (school_id, pupil_id, subject_id, class_id, grade, score, status) in enumerate(plan.inserts, start=1):
-        yield school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status
+    for done, row in enumerate(plan.inserts, start=1):
+        yield row
         if progress is not None and done % 10_000 == 0:
             progress(done / total, f"已写入 {done} 条成绩")
 

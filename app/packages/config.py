@@ -220,11 +220,7 @@ def import_config(db: Database, actor: Actor, path: str | Path, *, trust_new: bo
     except (KeyError, TypeError, ValueError) as exc:
         raise PackageRefused("bad_data", f"config.json 内容不完整({exc}),已拒绝。") from None
     gaps = missing_sequences(db, "township", m.sender_code, "config")
-    message = (f"已导入:{m.describe()}。考试 新增 {summary['exams']['added']}、更新 {summary['exams']['changed']};"
-               f"方案 新增 {summary['presets']['added']}、更新 {summary['presets']['changed']},"
-               f"乡镇指定使用 {summary['presets']['prescribed']} 项;质量目标 {summary['quality_targets']} 条;"
-               f"考核评估表 {summary['scheme_sheets']} 份;"
-               f"课程计划{'已更新' if summary['curriculum_plan'] else '无变化'}。")
+    message = f"已导入:{m.describe()}。{config_summary_text(summary)}。"
     if gaps:
         message += gap_text(gaps, "config") + "。"
     if recipient and recipient != (key or {}).get("age_recipient"):
@@ -338,3 +334,15 @@ def _apply_plan(db: Database, actor: Actor, school: dict, plans: list[dict], not
     bulk_insert(db, actor, "curriculum_item", [{**i, "school_id": school["id"]} for i in mine["items"]], note)
     bulk_insert(db, actor, "curriculum_hours", [{**h, "school_id": school["id"]} for h in mine["hours"]], note)
     return True
+
+
+def config_summary_text(summary: dict) -> str:
+    """Return the Chinese line of what a configuration import changed (its summary as import_config stores
+    it in the import log), e.g. “考试 新增 2、更新 0;方案 新增 1、更新 0,乡镇指定使用 1 项;…;课程计划无变化”.
+    Parts a summary lacks count as 0."""
+    exams, presets = summary.get("exams") or {}, summary.get("presets") or {}
+    return (f"考试 新增 {exams.get('added', 0)}、更新 {exams.get('changed', 0)};"
+            f"方案 新增 {presets.get('added', 0)}、更新 {presets.get('changed', 0)},"
+            f"乡镇指定使用 {presets.get('prescribed', 0)} 项;质量目标 {summary.get('quality_targets', 0)} 条;"
+            f"考核评估表 {summary.get('scheme_sheets', 0)} 份;"
+            f"课程计划{'已更新' if summary.get('curriculum_plan') else '无变化'}")

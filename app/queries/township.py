@@ -6,7 +6,8 @@ import json
 from sqlite_utils import Database
 
 from app.db.keys import number_of
-from app.packages.township_import import gap_ranges, gap_text
+from app.packages.config import config_summary_text
+from app.packages.township_import import gap_ranges, gap_text, summary_text
 from app.services.schools import current_term, get_meta
 
 _ACTIVE = "('在读', '转入', '休学')"
@@ -59,12 +60,26 @@ def package_status(db: Database) -> list[dict]:
     return out
 
 
-def import_log(db: Database, limit: int = 200) -> list[dict]:
-    """Return the latest accepted imports, newest first, with their change summaries (dict)."""
+def import_log(db: Database, limit: int = 500) -> list[dict]:
+    """Return the latest accepted imports (data packages from schools or townships, configuration packages
+    from the township), newest first: the package_import row with `changes` as a dict and `what`, the
+    Chinese line of what the import changed (with the sender's audit-log warnings, if any). A summary
+    that is not readable JSON shows as “(记录无法读取)”."""
     rows = []
-    for row in db.query("SELECT * FROM package_import ORDER BY created_at DESC, sequence DESC LIMIT ?", [limit]):
+    for row in db.query("SELECT * FROM package_import ORDER BY created_at DESC, rowid DESC LIMIT ?", [limit]):
         row = dict(row)
-        row["changes"] = json.loads(row["changes"] or "{}")
+        try:
+            changes = json.loads(row["changes"] or "{}")
+        except ValueError:
+            changes = None
+        if not isinstance(changes, dict):
+            row["changes"], row["what"] = {}, "(记录无法读取)"
+        elif row["kind"] == "config":
+            row["changes"], row["what"] = changes, config_summary_text(changes)
+        else:
+            flags = (changes.get("audit") or {}).get("flags") or []
+            row["changes"] = changes
+            row["what"] = summary_text(changes) + ("。审计记录提醒:" + "".join(flags) if flags else "")
         rows.append(row)
     return rows
 

@@ -213,12 +213,6 @@ def weekly_check(db: Database, *, school_id: str | None = None, term: dict | Non
     return out
 
 
-def classes_over_limit(db: Database, *, school_id: str | None = None, term: dict | None = None) -> list[dict]:
-    """Return the class-weeks of the term over the limit (weekly_check rows with `over`): what the
-    township looks at."""
-    return [r for r in weekly_check(db, school_id=school_id, term=term) if r["over"]]
-
-
 def homework_summary(db: Database, *, school_id: str | None = None, term: dict | None = None) -> list[dict]:
     """Return per school: classes with homework entered, class-weeks checked, class-weeks over the
     limit and the classes concerned: [{school_code, school_name, classes, weeks, weeks_over,

@@ -1,5 +1,6 @@
 """Printable reports: 考试质量分析报告 (school), class report for the 班主任, confidential teacher
-report, 成绩通知单 (slips), the township summary and the township score of 000 篇7; each as an A4 PDF or an .xlsx workbook.
+report, 成绩通知单 (slips), the township summary, the township score of 000 篇7 and the 平行编班 split of a
+grade (分班建议); each as an A4 PDF or an .xlsx workbook.
 
 Each kind builds one report model (app.reports.model) from the statistics engine; app.reports.pdf
 and app.reports.xlsx draw the same model, so both files carry the same figures.
@@ -22,23 +23,25 @@ KINDS = {
     "slips": "成绩通知单",
     "township": "乡镇教学质量汇总",
     "township-score": "乡镇质量检测评分",
+    "class-split": "平行编班分班建议",
 }
 FORMATS = (".pdf", ".xlsx")
 
 
 def build_report(db: Database, kind: str, exam_id: str, *, school: str | None = None, class_name: str | None = None,
                  teacher: str | None = None, township: str | None = None, baseline: str | None = None,
-                 slips_per_page: int = 2,
-                 made: dt.datetime | None = None, progress: Progress | None = None,
+                 slips_per_page: int = 2, grade: int | None = None, classes: int | None = None,
+                 subject: str | None = None, made: dt.datetime | None = None, progress: Progress | None = None,
                  cancelled: CancelCheck | None = None) -> Report:
     """Return the report model of `kind` for an exam (see KINDS). `school` is a school code,
     `class_name` a class as written (三(1)班, 3.1), `teacher` a 工号, `township` a township code
     (default: the database's own), `baseline` an exam id (default: the latest earlier exam sharing
-    pupils), `slips_per_page` 1 or 2.
+    pupils), `slips_per_page` 1 or 2; the 分班建议 (class-split) takes `grade`, `classes` (how many) and
+    `subject` (default: the mean of the written subjects).
 
     Raises ValidationError (unknown kind, missing scope), NotFound, Cancelled.
     """
-    from app.reports import class_report, exam_school, slips, teacher_report
+    from app.reports import class_report, class_split, exam_school, slips, teacher_report
     from app.reports import township as township_report
     from app.reports import township_score
 
@@ -60,6 +63,9 @@ def build_report(db: Database, kind: str, exam_id: str, *, school: str | None = 
     if kind == "slips":
         return slips.build(db, exam_id, school_code=school, class_name=class_name, per_page=slips_per_page,
                            made=made, progress=progress, cancelled=cancelled)
+    if kind == "class-split":
+        return class_split.build(db, exam_id, school_code=school, grade=grade, n_classes=classes, subject=subject,
+                                 made=made, progress=progress, cancelled=cancelled)
     if kind == "township-score":
         return township_score.build(db, exam_id, made=made, progress=progress, cancelled=cancelled)
     return township_report.build(db, exam_id, township_code=township, baseline_id=baseline, made=made,

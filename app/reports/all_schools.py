@@ -2,9 +2,10 @@
 --all-schools --out DIR`, and 报表 › 所有学校 in the window): one file per school with marks in the
 exam, and 报告目录.xlsx listing the schools, their pupils and their files (each file name a link).
 
-The exam's figures with ranks and township means, the value-added fit and each township's data
-hash are computed for the first school and kept for the others (app.stats.cache): a county's 200
-reports cost one county-wide pass plus each school's own share. The files are written whole; on
+Every school's figures of the exam (with ranks and township means) and of the earlier exams are
+computed before the first report, the value-added fit and each township's data hash for the first
+school of it, and all are kept for the others (app.stats.cache): a county's 200 reports cost one
+county-wide pass plus each school's own share. The files are written whole; on
 取消 or an error the files this run wrote are removed again, so a folder never holds half a batch
 that looks finished.
 """
@@ -23,7 +24,7 @@ from app.reports import FORMATS, build_report, write_report
 from app.reports.common import resolve_baseline
 from app.queries.history import earlier_exams
 from app.services.exams import get_exam
-from app.stats.groups import all_group_stats
+from app.stats.groups import shared_group_stats
 
 INDEX_NAME = "报告目录.xlsx"
 
@@ -72,8 +73,11 @@ def write_all_school_reports(db: Database, exam_id: str, folder: str | Path, *, 
     written: list[Path] = []
     if progress:
         progress(0.0, "正在统计全部学校(各校报告共用)")
-    for past in earlier_exams(db, exam):  # each report's trend looks these up instead of reading its school
-        all_group_stats(db, past["id"])
+    # Every school's figures of the exam, kept: each report copies its school's records instead of
+    # reading its marks again; and of the earlier exams, which each report's trend looks up.
+    shared_group_stats(db, exam_id)
+    for past in earlier_exams(db, exam):
+        shared_group_stats(db, past["id"])
     try:
         for i, school in enumerate(schools):
             check(cancelled)

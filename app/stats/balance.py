@@ -35,6 +35,8 @@ def _pupil_scores(db: Database, exam: dict, subject: str | None, school_id: str 
         found = SubjectIndex.load(db).find(subject)
         if found is None or found["id"] not in specs:
             raise invalid(f"考试“{exam['name']}”没有科目“{subject}”。", "subject")
+        if is_graded(specs[found["id"]]):
+            raise invalid(f"“{found['name']}”在这次考试中只评等级,没有分数,不能作为编班依据。", "subject")
         wanted = found["id"]
     where, args = [f"m.exam_no = {number_of('exam')}", "m.status = '正常'"], [exam["id"]]
     if school_id:
@@ -54,6 +56,13 @@ def _pupil_scores(db: Database, exam: dict, subject: str | None, school_id: str 
         info[pid] = {"school_id": school, "class_id": class_id, "grade": g, "gender": gender, "name": name,
                      "student_no": student_no}
     return {pid: {**info[pid], "score": sum(v) / len(v)} for pid, v in parts.items()}
+
+
+def scored_subjects(db: Database, exam_id: str, grade: int | None = None) -> list[str]:
+    """Return the names of the exam's subjects marked with scores (not 等级 only), of `grade` when given,
+    in the exam's order: the subjects a class split or balance check may be based on. Raises NotFound."""
+    return [s["name"] for s in get_exam(db, exam_id)["subjects"]
+            if not is_graded(s) and (grade is None or not s.get("grades") or grade in s["grades"])]
 
 
 def balance_check(db: Database, exam_id: str, *, subject: str | None = None, school_id: str | None = None,
@@ -160,13 +169,23 @@ def _even_out(candidates: list[dict], result: list[int], n_classes: int, rounds:
 
 def suggest_classes(db: Database, exam_id: str, *, school_id: str, grade: int, n_classes: int,
                     subject: str | None = None) -> dict:
-    """Return an S-shaped split (evened out by same-gender swaps) of the pupils of one school and grade in an exam into `n_classes`:
-    {"assignments": [{pupil_id, student_no, name, gender, score, class_number}], "classes": [{
-    class_number, n, boys, girls, mean}]}, class numbers from 1. Raises NotFound, ValidationError.
-    """
+    """Return an S-shaped split (evened out by same-gender swaps) of the pupils of one school and grade
+    in an exam into `n_classes`: {"assignments": [{pupil_id, student_no, name, gender, score,
+    class_number}], "classes": [{class_number, n, boys, girls, scored, mean}]}, class numbers from 1,
+    assignments in the pupils' 学籍号 order. `score` is the percent of full marks (of `subject`, else
+    the mean over the written subjects); a pupil with no usable mark (缺考 in every subject used) is
+    placed too, after the scored pupils of their gender, with score None, and a class's mean is over
+    its scored pupils. Raises NotFound, ValidationError (no pupil of the grade in the exam, fewer
+    than 1 class)."""
     exam = get_exam(db, exam_id)
     scores = _pupil_scores(db, exam, subject, school_id, grade)
-    pupils = sorted(({"pupil_id": pid, **p} for pid, p in scores.items()), key=lambda p: p["student_no"])
+    absent = {pid: {"gender": gender, "name": name, "student_no": student_no, "score": None}
+              for pid, gender, name, student_no in db.execute(
+                  "SELECT DISTINCT m.pupil_id, p.gender, p.name, p.student_no FROM mark m JOIN pupil p ON p.id = m.pupil_id"
+                  f" WHERE m.exam_no = {number_of('exam')} AND m.school_no = {number_of('school')} AND m.grade = ?",
+                  [exam_id, school_id, int(grade)]) if pid not in scores}
+    pupils = sorted(({"pupil_id": pid, **p} for pid, p in {**scores, **absent}.items()),
+                    key=lambda p: p["student_no"] or "")
     if not pupils:
         raise invalid(f"考试“{exam['name']}”中没有该校 {grade} 年级学生的成绩。", "grade")
     classes = snake_assign(pupils, n_classes, even_out=True)
@@ -175,7 +194,8 @@ def suggest_classes(db: Database, exam_id: str, *, school_id: str, grade: int, n
     summary = []
     for number in range(1, n_classes + 1):
         mine = [a for a in assignments if a["class_number"] == number]
+        scored = [a["score"] for a in mine if a["score"] is not None]
         summary.append({"class_number": number, "n": len(mine), "boys": sum(a["gender"] == "男" for a in mine),
-                        "girls": sum(a["gender"] == "女" for a in mine),
-                        "mean": sum(a["score"] for a in mine) / len(mine) if mine else None})
+                        "girls": sum(a["gender"] == "女" for a in mine), "scored": len(scored),
+                        "mean": sum(scored) / len(scored) if scored else None})
     return {"assignments": assignments, "classes": summary}

@@ -176,39 +176,51 @@ _FIGURES = ("total", "mean", "sd", "median", "max", "min", "pass_rate", "excelle
             "composite")
 
 
-def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled: bool,
-               preset: Preset, min_size: int, policy: str, rank_small: bool) -> list[dict]:
-    if cells.n_cells == 0:
-        return []
+def _ranked_groups(cells: ExamCells, sums: dict, level: str, pooled: bool, preset: Preset, min_size: int,
+                   rank_small: bool) -> tuple:
+    """Return the groups of `level` (pooled: all grades together) with what ranks them: (first cell of
+    each group, group of each cell, summed cell figures, n, subject, mean in hundredths, full marks,
+    pass / excellent / low rates, composite, rank or None, number ranked). Empty groups get NaN."""
     keys = _group_keys(cells, level, pooled)
     uniq, first_cell, gid = np.unique(keys, return_index=True, return_inverse=True)
     gid = gid.reshape(-1)
     groups = len(uniq)
     agg = {k: np.bincount(gid, weights=v, minlength=groups) for k, v in sums.items() if k != "bands"}
-    band_columns = [np.bincount(gid, weights=sums["bands"][:, b], minlength=groups) for b in range(10)]
     counts = agg["n"].astype(np.int64)
-
-    row_gid = gid[view.included_cell]
     subject_of = cells.subject[first_cell]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_h = agg["total_h"] / counts
-        deviation = np.subtract(view.included_float, mean_h[row_gid])
-        ss = np.bincount(row_gid, weights=np.multiply(deviation, deviation, out=deviation), minlength=groups)
-        median_h, max_h, min_h = _order_statistics(view, gid, row_gid, counts)
         full = np.array([s["full_marks"] for s in cells.subjects], np.float64)[subject_of]
         rates = {k: agg[k] / counts for k in ("pass", "excellent", "low")}
         w = preset["composite"]
         composite = 100.0 * (w["mean"] * mean_h / 100.0 / full + w["pass_rate"] * rates["pass"]
                              + w["excellent_rate"] * rates["excellent"] + w["not_low_rate"] * (1.0 - rates["low"]))
-        figures = dict(zip(_FIGURES, (
-            agg["total_h"] / 100.0, mean_h / 100.0, np.sqrt(ss / counts) / 100.0, median_h / 100.0, max_h / 100.0,
-            min_h / 100.0, rates["pass"], rates["excellent"], rates["low"], mean_h / 100.0 / full, composite)))
     peer = subject_of * 10 + (0 if pooled else cells.grade[first_cell])
     graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
     low_grade = np.zeros(groups, bool) if pooled else np.isin(cells.grade[first_cell], LOW_GRADES)
     eligible = ((counts > 0) & (rank_small | (counts >= min_size)) & exam_may_rank(cells.exam) & ~graded[subject_of]
                 & ~low_grade)
     ranks, ranks_of = _vector_ranks(peer, np.nan_to_num(composite), eligible)
+    return first_cell, gid, agg, counts, subject_of, mean_h, full, rates, composite, ranks, ranks_of
+
+
+def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled: bool,
+               preset: Preset, min_size: int, policy: str, rank_small: bool) -> list[dict]:
+    if cells.n_cells == 0:
+        return []
+    first_cell, gid, agg, counts, subject_of, mean_h, full, rates, composite, ranks, ranks_of = _ranked_groups(
+        cells, sums, level, pooled, preset, min_size, rank_small)
+    groups = len(first_cell)
+    band_columns = [np.bincount(gid, weights=sums["bands"][:, b], minlength=groups) for b in range(10)]
+    row_gid = gid[view.included_cell]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deviation = np.subtract(view.included_float, mean_h[row_gid])
+        ss = np.bincount(row_gid, weights=np.multiply(deviation, deviation, out=deviation), minlength=groups)
+        median_h, max_h, min_h = _order_statistics(view, gid, row_gid, counts)
+        figures = dict(zip(_FIGURES, (
+            agg["total_h"] / 100.0, mean_h / 100.0, np.sqrt(ss / counts) / 100.0, median_h / 100.0, max_h / 100.0,
+            min_h / 100.0, rates["pass"], rates["excellent"], rates["low"], mean_h / 100.0 / full, composite)))
+    graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
 
     ints = {k: agg[k].astype(np.int64) for k in ("n_roster", "n_absent", "n_missing", "n_exempt", "n_cheat", "pass",
                                                  "excellent", "low")}
@@ -290,15 +302,18 @@ def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, 
         if level not in LEVELS:
             raise invalid(f"统计层级“{level}”不对:只能是 {' / '.join(LEVELS)}。", "level")
     view = _RowView(cells, policy)
-    sums = _cell_sums(view)
+    return _level_records(cells, view, _cell_sums(view), levels, preset, min_size, policy, include_small_in_ranks)
+
+
+def _level_records(cells: ExamCells, view: _RowView, sums: dict, levels: Iterable[str], preset: Preset,
+                   min_size: int, policy: str, rank_small: bool) -> dict[str, list[dict]]:
+    """Return {level: records} of the cells' row view and cell sums (see group_stats_from_cells)."""
     out = {}
     with paused_collector():  # a county's 24,000 record dicts: no cycles among them
         for level in levels:
-            records = _aggregate(cells, view, sums, level, level == "school", preset, min_size, policy,
-                                 include_small_in_ranks)
+            records = _aggregate(cells, view, sums, level, level == "school", preset, min_size, policy, rank_small)
             if level == "township":
-                records += _aggregate(cells, view, sums, level, True, preset, min_size, policy,
-                                      include_small_in_ranks)
+                records += _aggregate(cells, view, sums, level, True, preset, min_size, policy, rank_small)
             out[level] = records
     return out
 
@@ -330,6 +345,16 @@ def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Pre
     cells = load_cells(db, exam_id, chosen, school_ids=school_ids)
     return group_stats_from_cells(cells, [level], preset=chosen, policy=policy, min_size=min_size,
                                   include_small_in_ranks=include_small_in_ranks)[level]
+
+
+def group_stats_of_schools(db: Database, exam_id: str, school_ids: Collection[str], levels: Iterable[str] = LEVELS,
+                           *, preset: Preset | str | None = None) -> dict[str, list[dict]]:
+    """Return {level: records} (see group_stats) of the groups at `school_ids`, reading only their
+    marks, once for every level: each group, and each township all of whose schools are among them,
+    has exactly the figures it has among every school, but ranks are among these schools only (a
+    township summary ranks its schools itself). Raises as group_stats."""
+    chosen = resolve(db, "quality", preset)
+    return group_stats_from_cells(load_cells(db, exam_id, chosen, school_ids=school_ids), levels, preset=chosen)
 
 
 def _levels_key(exam_id: str, chosen: Preset, policy: str | None, min_size: int | None) -> tuple:
@@ -381,19 +406,16 @@ def school_group_stats(db: Database, exam_id: str, school_code: str, *,
                        preset: Preset | str | None = None) -> dict[str, list[dict]]:
     """Return all_group_stats' records of one school (class, grade and school levels) and of every
     township, copied: what one school's report needs, without copying a county's records for each
-    school. When the county's figures are not computed in this process but their ranks and township
-    figures last from an earlier one (app.stats.cache.lasting), only the school's own marks are read.
-    Raises as all_group_stats."""
+    school. Unless every school's figures are kept in this process already, only the school's own
+    marks are read for its figures, and every group's rank and the townships' figures come from
+    _county_ranks, computed once while the database is unchanged, in this process and later ones
+    (app.stats.cache.lasting). Raises as all_group_stats."""
     chosen = resolve(db, "quality", preset)
-    levels_key = _levels_key(exam_id, chosen, None, None)
-    found = peek(db, levels_key)
-    if found is None:
-        county = lasting(db, ("county ranks", exam_id, chosen.id, chosen.hash),
-                         lambda: _county_ranks(db, exam_id, chosen))
-        found = peek(db, levels_key)  # there when the ranks were just computed
+    found = peek(db, _levels_key(exam_id, chosen, None, None))
     if found is not None:
         return {level: [dict(r) for r in found[1].get(level, {}).get(None if level == "township" else school_code, [])]
                 for level in LEVELS}
+    county = lasting(db, ("county ranks", exam_id, chosen.id, chosen.hash), lambda: _county_ranks(db, exam_id, chosen))
     school = db.execute("SELECT id FROM school WHERE code = ?", [school_code]).fetchone()
     own = group_stats_from_cells(load_cells(db, exam_id, chosen, school_ids=[school[0]] if school else []),
                                  SCHOOL_LEVELS, preset=chosen)
@@ -408,10 +430,29 @@ SCHOOL_LEVELS = ("class", "grade", "school")
 
 
 def _county_ranks(db: Database, exam_id: str, chosen: Preset) -> dict:
-    """Return what one school's figures need from every school of the exam (computing them all, kept):
-    {"ranks": [[level, school_code, class_id, grade, subject_code, rank, rank_of], …] of every
-    group below the township level, "township": the township records}."""
-    levels, _ = _kept_levels(db, exam_id, chosen, None, None)
-    return {"ranks": [[level, r["school_code"], r["class_id"], r["grade"], r["subject_code"], r["rank"], r["rank_of"]]
-                      for level in SCHOOL_LEVELS for r in levels[level]],
-            "township": levels["township"]}
+    """Return what one school's figures need from every school of the exam: {"ranks": [[level,
+    school_code, class_id, grade, subject_code, rank, rank_of], …] of every group below the township
+    level, "township": the township records}.
+
+    Only the township records are made whole: a group's rank needs no more of its peers than their
+    composites (from the cells' sums), not their medians, spreads or records."""
+    cells = load_cells(db, exam_id, chosen)
+    policy, min_size = cells.exam["policy"], int(chosen["min_group_size"])
+    view = _RowView(cells, policy)
+    sums = _cell_sums(view)
+    township = _level_records(cells, view, sums, ["township"], chosen, min_size, policy, False)["township"]
+    ranks: list[list] = []
+    graded = [is_graded(s) for s in cells.subjects]
+    for level in SCHOOL_LEVELS if cells.n_cells else ():
+        pooled = level == "school"
+        first_cell, *_, rank, rank_of = _ranked_groups(cells, sums, level, pooled, chosen, min_size, False)
+        subject_of = cells.subject[first_cell].tolist()
+        schools = [cells.schools[i]["code"] for i in cells.school[first_cell].tolist()]
+        grades = [None] * len(subject_of) if pooled else cells.grade[first_cell].tolist()
+        classes = ([cells.classes[k]["id"] if k >= 0 else None for k in cells.klass[first_cell].tolist()]
+                   if level == "class" else [None] * len(subject_of))
+        for school, class_id, grade, subject, r, of in zip(schools, classes, grades, subject_of, rank, rank_of):
+            # A graded subject (等级) has no rank at all (see _aggregate).
+            ranks.append([level, school, class_id, grade, cells.subjects[subject]["code"],
+                          *((None, None) if graded[subject] else (r, of))])
+    return {"ranks": ranks, "township": township}

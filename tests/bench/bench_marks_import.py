@@ -101,15 +101,15 @@ print(json.dumps({{{{"time": done - start, "added": result["add"], "planned": le
                   "hwm": {_HWM.format(key="VmHWM")}, "exam_id": exam_id}}}}))
 """
 # The same marks inserted with nothing but SQLite: the floor for writing them (same page cache, order of
-# the file, integer keys at hand, no foreign-key lookups), in SQLite's fastest way measured by
+# the file, integer keys at hand, no foreign-key lookups; the same rows, created_at/updated_at stamps
+# included, so the audit triggers record as many bytes as the import's), in SQLite's fastest way measured by
 # bench_mark_storage: multi-row INSERT … VALUES of BULK_ROWS rows (executemany, one row per call,
 # takes twice as long), the statements' parameters made before the clock starts.
 _FLOOR = """
 import json, time
 from app.db.database import open_database
-from app.db.writes import BULK_ROWS
+from app.db.writes import BULK_ROWS, SYSTEM, now
 from app.marks.writing import WRITE_CACHE_MB
-from app.db.writes import SYSTEM
 from app.services.exams import create_exam
 db = open_database({db!r})
 exam_id = create_exam(db, SYSTEM, name="基准测试统考", type="统考", grades="1-6", subjects={spec!r})
@@ -121,11 +121,12 @@ rows = db.execute("SELECT m.school_id, m.pupil_id, m.subject_id, m.class_id, m.g
                   " WHERE m.exam_id = ? ORDER BY sc.code, c.name, p.student_no, s.sort_order", [{source!r}]).fetchall()
 db.execute(f"PRAGMA cache_size = {{-WRITE_CACHE_MB * 1024}}")
 db.execute("PRAGMA foreign_keys = OFF")
-one = "(?, ?, ?, ?, ?, ?, ?, ?, 'x', 'x', ?, ?, ?, ?, ?)"
+stamp = now()
+one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 statements = [("INSERT INTO mark (school_id, exam_id, pupil_id, subject_id, class_id, grade, score, status,"
                " created_at, updated_at, school_no, exam_no, pupil_no, subject_no, class_no) VALUES "
                + ", ".join([one] * len(rows[i:i + BULK_ROWS])),
-               [v for r in rows[i:i + BULK_ROWS] for v in (r[0], exam_id, *r[1:7], r[7], exam_no, *r[8:])])
+               [v for r in rows[i:i + BULK_ROWS] for v in (r[0], exam_id, *r[1:7], stamp, stamp, r[7], exam_no, *r[8:])])
               for i in range(0, len(rows), BULK_ROWS)]
 start = time.perf_counter()
 db.conn.execute("BEGIN")

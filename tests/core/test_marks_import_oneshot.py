@@ -83,6 +83,34 @@ def test_written_while_checked_the_marks_are_exactly_the_files(demo_db, exam, tm
     assert counts(demo_db) == after
 
 
+def test_the_first_marks_are_written_before_the_file_is_read_to_the_end(demo_db, exam, tmp_path, monkeypatch):
+    """The rows are read as they are checked, so the writer gets its first batch early; the audit
+    batch the import seals holds the digest recomputed from its stored entries."""
+    from app.db import audit_chain
+    from app.importing import workbook
+
+    monkeypatch.setattr("app.marks.reading.BATCH_ROWS", 40)
+    made: list[int] = []
+    read_when_put: list[int] = []
+
+    class CountedRow(workbook.DataRow):
+        def __init__(self, *args, **kwargs):
+            made.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(workbook, "DataRow", CountedRow)
+    put = marks_write._WriterThread.put
+    monkeypatch.setattr(marks_write._WriterThread, "put", lambda self, rows: (read_when_put.append(len(made)),
+                                                                              put(self, rows))[1])
+    path, expected = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    plan, result = import_marks(demo_db, SYSTEM, path, exam)
+    rows = len(expected) // len(SUBJECTS)
+    assert result["add"] == len(expected) and len(made) == rows
+    assert read_when_put[0] <= 41 < rows  # one batch of 40 rows read (and the next begun), not the file
+    first, last, digest = demo_db.execute("SELECT first, last, digest FROM audit_chain ORDER BY seq DESC LIMIT 1").fetchone()
+    assert last - first + 1 >= len(expected) and digest == audit_chain._digest(demo_db, first, last)
+
+
 def test_a_problem_in_the_last_row_leaves_nothing_written(demo_db, exam, tmp_path, batches):
     path, _ = township_file(demo_db, tmp_path / "期中统考.xlsx",
                             last_row=["青山镇中心小学", "三(1)班", "G000000000000", "查无此人", 90, 90, 90])
@@ -133,13 +161,15 @@ def test_a_new_mark_naming_a_pupil_not_in_the_database_is_refused(demo_db, exam)
         "SELECT school_id, id, class_id FROM pupil WHERE grade = 3 AND class_id IS NOT NULL LIMIT 1").fetchone()
     subject_id = demo_db.execute("SELECT id FROM subject WHERE name = '语文'").fetchone()[0]
     before = counts(demo_db)
-    insert = BulkInsert(demo_db, SYSTEM, "mark", marks_write._MARK_COLUMNS, "测试")
-    for wrong in ((school_id, exam, "no-such-pupil", subject_id, class_id, 3, 80.0, "正常"),
-                  (school_id, exam, pupil_id, subject_id, "no-such-class", 3, 80.0, "正常"),
-                  (school_id, "no-such-exam", pupil_id, subject_id, class_id, 3, 80.0, "正常")):
+    with pytest.raises(sqlite3.IntegrityError):
+        BulkInsert(demo_db, SYSTEM, "mark", marks_write._MARK_COLUMNS, "测试", fixed={"exam_id": "no-such-exam"})
+    insert = BulkInsert(demo_db, SYSTEM, "mark", marks_write._MARK_COLUMNS, "测试", fixed={"exam_id": exam})
+    for wrong in ((school_id, "no-such-pupil", subject_id, class_id, 3, 80.0, "正常"),
+                  (school_id, pupil_id, subject_id, "no-such-class", 3, 80.0, "正常"),
+                  ("no-such-school", pupil_id, subject_id, class_id, 3, 80.0, "正常")):
         with pytest.raises(sqlite3.IntegrityError):
             insert.add([wrong])
     assert counts(demo_db) == before
-    insert.add([(school_id, exam, pupil_id, subject_id, class_id, 3, 80.0, "正常")])
+    insert.add([(school_id, pupil_id, subject_id, class_id, 3, 80.0, "正常")])
     assert demo_db.execute("SELECT score FROM mark WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
                            [exam, pupil_id, subject_id]).fetchone()[0] == 80.0

@@ -433,6 +433,15 @@ def test_township_status_and_checks_on_the_command_line(township, capsys):
     out = capsys.readouterr().out
     assert "同一学籍号在两所及以上学校在籍:0 个" in out and "走教教师同一时间排在两所学校:0 处" in out
     assert "这次考试还没有成绩的学校:0 所" in out
+    assert main(["township", "log", path, "--json"]) == 0  # two packages from each school, the later ones first
+    log = json.loads(capsys.readouterr().out)
+    assert sorted((r["sender_code"], r["sequence"]) for r in log) == sorted((c, n) for c in CODES for n in (1, 2))
+    assert {r["kind"] for r in log} == {"data"}
+    for code in CODES:
+        assert [r["sequence"] for r in log if r["sender_code"] == code] == [2, 1]
+    assert main(["township", "log", path, "--limit", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and "数据包" in lines[0] and "第 2 号(2026-2027-1)" in lines[0] and "导入人 admin" in lines[0]
 
 
 def test_a_teacher_removed_at_home_but_still_timetabled_elsewhere_is_kept_inactive(exported, township, tmp_path):

@@ -11,7 +11,7 @@ import xlsxwriter
 from app.db.writes import SYSTEM, Actor
 from app.errors import PermissionDenied, ValidationError
 from app.records.common import records_rules
-from app.records.homework import (class_limit, classes_over_limit, limits_text, record_homework, record_homework_days,
+from app.records.homework import (class_limit, limits_text, record_homework, record_homework_days,
                                   weekly_check)
 from app.records.homework_import import read_homework
 from app.records.homework_notice import write_notice
@@ -71,7 +71,7 @@ def test_weekly_check_worked_by_hand(school):
     assert (first["days"], first["mean"], first["max"], first["limit"]) == (3, 56.7, 75, 60)
     assert first["over_days"] == ["2026-11-10"] and not first["over"]
     assert (second["mean"], second["over"]) == (67.5, True)
-    assert [(r["class_name"], r["week"]) for r in classes_over_limit(db)] == [("三(1)班", "2026-11-16")]
+    assert [(r["class_name"], r["week"]) for r in weekly_check(db) if r["over"]] == [("三(1)班", "2026-11-16")]
     # entering a day again replaces it: 英语 left out now is removed
     record_homework(db, head, ids["three"], "2026-11-10", {s["语文"]: 20, s["数学"]: 20})
     assert {r["week"]: r for r in weekly_check(db)}["2026-11-09"]["mean"] == pytest.approx(135 / 3, abs=0.05)

@@ -26,6 +26,11 @@ def test_report_to_pdf_and_xlsx(demo_path, demo_db, tmp_path, capsys):
     assert main(["report", str(demo_path), "--kind", "slips", "--exam", exams["统考"], "--school", "QSZ05",
                  "--class", "二(1)班", "--out", str(xlsx)]) == 0
     assert "成绩通知单" in load_workbook(xlsx).sheetnames
+    split = tmp_path / "split.pdf"
+    assert main(["report", str(demo_path), "--kind", "class-split", "--exam", exams["统考"], "--school", "QSZ01",
+                 "--grade", "1", "--classes", "3", "--subject", "数学", "--out", str(split)]) == 0
+    first = pages_text(split)[0]
+    assert "平行编班分班建议" in first and "青山镇中心小学 一年级" in first and "数学成绩" in first
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -34,6 +39,10 @@ def test_report_to_pdf_and_xlsx(demo_path, demo_db, tmp_path, capsys):
     (["--kind", "exam-school", "--school", "QSZ01", "--out", "x.docx"], ".pdf 或 .xlsx"),
     (["--kind", "class", "--school", "QSZ05", "--class", "六(1)班", "--out", "x.pdf"], "参加考试的班级"),
     (["--kind", "teacher", "--teacher", "NOBODY", "--out", "x.pdf"], "工号"),
+    (["--kind", "class-split", "--school", "QSZ01", "--classes", "3", "--out", "x.pdf"], "--grade"),
+    (["--kind", "class-split", "--school", "QSZ01", "--grade", "1", "--classes", "1", "--out", "x.pdf"], "2 到 20 个"),
+    (["--kind", "class-split", "--school", "QSZ01", "--grade", "1", "--classes", "3", "--subject", "音乐",
+      "--out", "x.xlsx"], "只评等级"),
 ])
 def test_refusals_say_what_to_do(demo_path, demo_db, tmp_path, capsys, extra, message):
     exams = exam_ids(demo_db)

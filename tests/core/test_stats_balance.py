@@ -6,7 +6,8 @@ import statistics
 import pytest
 
 from app.errors import ValidationError
-from app.stats.balance import balance_check, snake_assign, suggest_classes
+from app.services.exams import get_exam
+from app.stats.balance import balance_check, scored_subjects, snake_assign, suggest_classes
 
 
 def _midterm(db):
@@ -64,3 +65,29 @@ def test_balance_check_recomputed_and_a_lopsided_grade_flagged(demo_db):
     assert after[("QSZ01", 5)]["flagged"] and "平均分" in after[("QSZ01", 5)]["reasons"][0]
     with pytest.raises(ValidationError):
         balance_check(demo_db, exam_id, subject="物理")
+
+
+def test_a_pupil_absent_from_every_subject_is_still_placed(demo_db):
+    exam_id = demo_db.execute("SELECT id FROM exam WHERE type = '期末'").fetchone()[0]
+    school_id = demo_db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
+    before = suggest_classes(demo_db, exam_id, school_id=school_id, grade=2, n_classes=3)
+    absent = before["assignments"][0]["pupil_id"]
+    demo_db.execute("UPDATE mark SET status = '缺考', score = NULL WHERE exam_id = ? AND pupil_id = ?", [exam_id, absent])
+    split = suggest_classes(demo_db, exam_id, school_id=school_id, grade=2, n_classes=3)
+    placed = {a["pupil_id"]: a for a in split["assignments"]}
+    assert set(placed) == {a["pupil_id"] for a in before["assignments"]} and placed[absent]["score"] is None
+    sizes = [c["n"] for c in split["classes"]]
+    assert max(sizes) - min(sizes) <= 1 and sum(c["scored"] for c in split["classes"]) == len(placed) - 1
+    mine = placed[absent]["class_number"]
+    scores = [a["score"] for a in split["assignments"] if a["class_number"] == mine and a["score"] is not None]
+    assert split["classes"][mine - 1]["mean"] == pytest.approx(statistics.mean(scores))
+
+
+def test_a_graded_subject_cannot_be_the_basis(demo_db):
+    exam_id = _midterm(demo_db)
+    school_id = demo_db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]
+    names = [s["name"] for s in get_exam(demo_db, exam_id)["subjects"]]
+    offered = scored_subjects(demo_db, exam_id, 1)
+    assert offered == [n for n in names if n in ("语文", "数学", "道德与法治", "科学")]  # 英语 from 三年级, 体音美 等级
+    with pytest.raises(ValidationError, match="只评等级"):
+        suggest_classes(demo_db, exam_id, school_id=school_id, grade=2, n_classes=3, subject="音乐")

@@ -153,6 +153,16 @@ def test_township_registers_imports_and_sees_duplicates_and_refusals(school_page
     notes.write_text("x", encoding="utf-8")
     assert not _drop(township_page, [notes])
 
+    log = township_page.show_import_log()  # only the two accepted packages, not the duplicate or the refusal
+    assert column_texts(log.table, "来自") == ["竹林教学点(QSZ05)", "青山镇中心小学(QSZ01)"]  # newest first
+    assert column_texts(log.table, "类型") == ["数据包", "数据包"] and column_texts(log.table, "序号") == ["1", "1"]
+    assert set(column_texts(log.table, "导入人")) == {"admin"}
+    assert log.count_label.text() == "共 2 次导入,最新的在前。"
+    log.filter.setText("QSZ05")
+    assert column_texts(log.table, "文件") == [package.name]
+    assert "学生 新增 30;成绩 新增 299" in column_texts(log.table, "变化")[0]
+    log.close()
+
 
 def test_a_package_emptying_the_school_waits_for_the_clerks_confirmation(school_page, township_page, tmp_path,
                                                                           boxes, monkeypatch, demo_dir):
@@ -211,6 +221,11 @@ def test_a_school_confirms_the_township_fingerprint_before_the_first_config(scho
     assert column_texts(school_page.results, "结果") == ["接受"]
     assert _drop(school_page, [package])
     assert column_texts(school_page.results, "结果") == ["重复", "接受"]
+    log = school_page.show_import_log()
+    assert column_texts(log.table, "类型") == ["配置包"] and column_texts(log.table, "来自") == ["青山镇(QSZ)"]
+    changed = column_texts(log.table, "变化")[0]
+    assert changed.startswith("考试 新增 ") and changed in column_texts(school_page.results, "说明")[1]
+    log.close()
 
 
 def test_the_system_volume_is_never_offered_as_a_stick():

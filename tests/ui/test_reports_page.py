@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import shiboken6
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from PySide6.QtGui import QDesktopServices
 
@@ -64,7 +65,7 @@ def test_class_report_made_opened_and_listed(make_page, tmp_path, opened, demo_p
     page = make_page()
     assert page.page_title() == "报表"
     assert _texts(page.kind_combo) == ["考试质量分析报告", "班级质量报告(班主任)", "教师教学质量报告(内部资料)", "成绩通知单",
-                                       "乡镇教学质量汇总", "乡镇质量检测评分"]
+                                       "平行编班分班建议", "乡镇教学质量汇总", "乡镇质量检测评分"]
     assert page.exam_combo.currentText() == "2026—2027学年第一学期期中统考(2026-2027-1)"
     _choose(page.kind_combo, "班级质量报告(班主任)")
     _choose(page.school_combo, "油溪完全小学(QSZ02)")
@@ -97,6 +98,34 @@ def test_slips_of_a_whole_school_as_excel(make_page, tmp_path, opened):
     page.generate_to(target)
     assert target.exists() and not opened
     assert "已生成" in page.status.text()
+
+
+def test_a_grade_split_into_parallel_classes_as_excel(make_page, tmp_path, opened):
+    page = make_page()
+    _choose(page.kind_combo, "平行编班分班建议")
+    assert page.form.isRowVisible(page.grade_combo) and not page.form.isRowVisible(page.baseline_combo)
+    _choose(page.school_combo, "青山镇中心小学(QSZ01)")
+    _choose(page.grade_combo, "一年级")
+    assert _texts(page.split_subject_combo) == ["各科成绩的平均", "语文", "数学", "道德与法治", "科学"]  # no 英语 in 一年级
+    page.split_count.setValue(3)
+    _choose(page.format_combo, "Excel 表格(.xlsx)")
+    target = tmp_path / "一年级分班.xlsx"
+    page.generate_to(target)
+    assert opened == [str(target)]
+    assert column_texts(page.recent_table, "内容") == ["青山镇中心小学 一年级 · 2026—2027学年第一学期期中统考"]
+    db = page.session.db
+    pupils = {r[0]: r[1] for r in db.execute(
+        "SELECT DISTINCT m.pupil_id, p.gender FROM mark m JOIN pupil p ON p.id = m.pupil_id JOIN school s ON s.id = m.school_id"
+        " WHERE m.exam_id = ? AND s.code = 'QSZ01' AND m.grade = 1", [page.exam_combo.currentData()])}
+    book = load_workbook(target, read_only=True)
+    classes = [r for r in book["各班情况"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert [r[0] for r in classes] == ["第 1 班", "第 2 班", "第 3 班"]
+    sizes, boys = [r[1] for r in classes], [r[2] for r in classes]
+    assert sum(sizes) == len(pupils) and max(sizes) - min(sizes) <= 1
+    assert sum(boys) == sum(g == "男" for g in pupils.values()) and max(boys) - min(boys) <= 1
+    listed = [r for r in book["分班名单"].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert len(listed) == len(pupils) and {r[0] for r in listed} == {"第 1 班", "第 2 班", "第 3 班"}
+    assert all("****" in r[1] for r in listed)  # 学籍号 masked, as in every internal list
 
 
 def test_township_summary_hides_the_school(make_page, tmp_path, opened):

@@ -137,6 +137,10 @@ def test_a_county_database_calls_its_administrator_county_level(demo_path, tasks
         page = window.show_page(SettingsPage)
         roles = dict(zip(column_texts(page.users_table, "用户名"), column_texts(page.users_table, "角色")))
         assert roles["admin"] == "县级管理员" and "乡镇管理员" not in roles.values()
+        dialog = NewUserDialog(session, window)
+        offered = [dialog.role.itemText(i) for i in range(dialog.role.count())]
+        assert offered == ["县级管理员", "学校管理员", "教务", "教师"]
+        dialog.close()
     finally:
         window.close()
         opened.close()

@@ -46,6 +46,7 @@ def _dialogs(session, school_id: str) -> dict:
     from ui.dialogs.class_dialog import ClassDialog
     from ui.dialogs.exam_dialog import ExamDialog
     from ui.dialogs.help_dialog import HelpDialog
+    from ui.dialogs.import_log_dialog import ImportLogDialog
     from ui.dialogs.new_school_dialog import NewSchoolDialog
     from ui.dialogs.new_user_dialog import NewUserDialog
     from app.preset_store import find
@@ -73,7 +74,7 @@ def _dialogs(session, school_id: str) -> dict:
         "工作量系数与标准": lambda: WorkloadSettingsDialog(session), "作息时间": lambda: DayPlanDialog(session, school_id),
         "课程计划": lambda: PlanDialog(session, school_id),
         "修改方案": lambda: PresetDialog(session, find(session.db, "routine-default").preset),
-        "新增质量目标": lambda: TargetDialog(session),
+        "新增质量目标": lambda: TargetDialog(session), "导入记录": lambda: ImportLogDialog(session),
     }
 
 

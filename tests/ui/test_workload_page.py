@@ -96,6 +96,33 @@ def test_record_an_observation_and_see_the_quota_move(admin_page):
     assert column_texts(admin_page.observation_table, "得分")[new] == "93"
     assert "超过 15 分钟" in column_texts(admin_page.observation_table, "课堂结构")[new]
 
+    # The clerk typed 25 minutes of talk where the sheet said 12, and the wrong date: 修改所选记录
+    admin_page.observation_table.selectRow(new)
+    shown = {}
+
+    def correct(dialog):
+        assert isinstance(dialog, ObservationDialog) and dialog.windowTitle() == "修改听课记录"
+        shown.update(observer=dialog.observer.currentData(), teacher=dialog.teacher.currentData(),
+                     date=dialog.date.text(), talk=dialog.timing["talk_minutes"].value(),
+                     items=[box.value() - box.maximum() for box in dialog.items.values()])
+        dialog.timing["talk_minutes"].setValue(12)
+        dialog.date.setText("2026-10-22")
+        dialog.save()
+
+    errors = when_modal(correct)
+    admin_page.edit_observation()
+    assert not errors
+    assert shown == {"observer": principal, "teacher": colleague, "date": "2026-10-20", "talk": 25,
+                     "items": [-1] * len(shown["items"])}
+    edited, = [r for r in range(model.rowCount()) if model.row_data(r)["id"] not in known]
+    assert column_texts(admin_page.observation_table, "日期")[edited] == "2026-10-22"
+    assert column_texts(admin_page.observation_table, "得分")[edited] == "93"
+    assert "超过 15 分钟" not in column_texts(admin_page.observation_table, "课堂结构")[edited]
+    assert model.rowCount() == len(known) + 1  # corrected, not recorded twice
+    audit = db.execute("SELECT COUNT(*) FROM audit_log WHERE table_name = 'lesson_observation' AND action = 'update'"
+                       " AND row_id = ?", [model.row_data(edited)["id"]]).fetchone()[0]
+    assert audit == 1
+
 
 def test_an_itinerant_teachers_lesson_at_a_teaching_point(admin_page):
     db = admin_page.session.db
@@ -192,6 +219,7 @@ def test_a_teacher_records_only_as_observer(demo_path, tasks, boxes, qapp, qtbot
     page.show()
     qtbot.waitExposed(page)
     assert page.remove_observation_button.isHidden() and page.check_button.isHidden()
+    assert page.edit_observation_button.isHidden()
     assert page.settings_button.isHidden() and not page.observe_button.isHidden()
 
     def look(dialog):

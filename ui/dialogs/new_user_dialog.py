@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDialog, QLineEdit, QWidget
 
-from app.db.writes import ROLE_NAMES
+from app.db.writes import ROLE_NAMES, role_name
 from app.errors import Problem, ValidationError
 from app.queries.roster import list_schools, list_teachers
 from app.services.users import create_user
@@ -29,10 +29,10 @@ class NewUserDialog(QDialog):
         self.display_name = self.form.add_field("display_name", self.tr("显示名称"), QLineEdit())
         self.display_name.setPlaceholderText(self.tr("如 王老师;可不填"))
         self.role = self.form.add_field("role", self.tr("角色"), QComboBox())
-        for role, name in ROLE_NAMES.items():
+        for role in ROLE_NAMES:
             if role == "township_admin" and session.actor.role != "township_admin":
                 continue
-            self.role.addItem(self.tr(name), role)
+            self.role.addItem(role_name(role, session.kind), role)
         self.role.setCurrentIndex(self.role.findData("teacher"))
         self.school = self.form.add_field("school_id", self.tr("学校"), QComboBox())
         for school in list_schools(session.db):

@@ -29,6 +29,7 @@ from app.queries.township import package_status
 from app.timestamps import shown
 from app.errors import NotFound
 from ui.dialogs.checks_dialog import ChecksDialog
+from ui.dialogs.import_log_dialog import ImportLogDialog
 from ui.dialogs.messages import confirm, errors_shown, inform, show_error, warn
 from ui.dialogs.register_key_dialog import RegisterKeyDialog
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
@@ -109,6 +110,9 @@ class ExchangePage(Page):
         else:
             self.import_files_button.setText(self.tr("导入乡镇配置包…"))
             buttons.addWidget(self.import_files_button)
+        self.log_button = push_button(self.tr("导入记录…"), self.show_import_log,
+                                      tip=self.tr("以往接受的每个数据包、配置包:来自谁、第几号、何时导入、改了什么"))
+        buttons.addWidget(self.log_button)
         buttons.addStretch(1)
         layout.addWidget(actions)
 
@@ -364,6 +368,12 @@ class ExchangePage(Page):
     def show_checks(self) -> ChecksDialog:
         """Open the township's 数据核查 dialog (not modal) and return it."""
         dialog = ChecksDialog(self.session, self)
+        dialog.show()
+        return dialog
+
+    def show_import_log(self) -> ImportLogDialog:
+        """Open 导入记录 (not modal) and return it."""
+        dialog = ImportLogDialog(self.session, self)
         dialog.show()
         return dialog
 

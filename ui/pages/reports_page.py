@@ -1,4 +1,5 @@
-"""报表: choose a report (考试质量分析报告, class, teacher, 成绩通知单, township summary, 篇7 township score) and its scope,
+"""报表: choose a report (考试质量分析报告, class, teacher, 成绩通知单, township summary, 篇7 township score, 平行编班
+分班建议) and its scope,
 make it as PDF or Excel in the background with a progress bar and 取消, then open or print it; the
 reports made lately are listed. All the work is app.reports'.
 
@@ -15,15 +16,18 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QVBoxLayout, QWidget)
+                               QLabel, QSpinBox, QVBoxLayout, QWidget)
 
 from app.progress import Cancelled
 from app.queries.roster import list_schools
 from app.reports import KINDS, make_report
 from app.reports.all_schools import write_all_school_reports
 from app.reports.choices import exam_classes, exam_teachers, recent_reports, remember_report, townships
+from app.reports.class_split import MAX_CLASSES
+from app.reports.common import grade_name
 from app.reports.printing import print_file
 from app.services.exams import list_exams
+from app.stats.balance import scored_subjects
 from ui.dialogs.messages import errors_shown, inform, show_error, warn
 from ui.models.table_model import Column, SnapshotTableModel, TableSnapshot, field_text
 from ui.pages.page import Page
@@ -81,6 +85,12 @@ class ReportsPage(Page):
         self.per_page_combo = QComboBox()
         self.per_page_combo.addItem(self.tr("每页 2 张(裁开发放)"), 2)
         self.per_page_combo.addItem(self.tr("每页 1 张"), 1)
+        self.grade_combo = QComboBox()
+        self.split_count = QSpinBox()
+        self.split_count.setRange(2, MAX_CLASSES)
+        self.split_count.setValue(2)
+        self.split_count.setSuffix(self.tr(" 个班"))
+        self.split_subject_combo = QComboBox()
         self.format_combo = QComboBox()
         for text, suffix in FORMATS:
             self.format_combo.addItem(self.tr(text), suffix)
@@ -94,7 +104,9 @@ class ReportsPage(Page):
                                    ("all_schools", "批量", self.all_schools), ("township", "乡镇", self.township_combo),
                                    ("class", "班级", self.class_combo),
                                    ("teacher", "教师", self.teacher_combo), ("baseline", "比较基线", self.baseline_combo),
-                                   ("per_page", "通知单排版", self.per_page_combo),
+                                   ("per_page", "通知单排版", self.per_page_combo), ("grade", "年级", self.grade_combo),
+                                   ("split_count", "分成", self.split_count),
+                                   ("split_subject", "编班依据", self.split_subject_combo),
                                    ("format", "文件格式", self.format_combo)):
             form.addRow(self.tr(label), widget)
             self.rows[key] = widget
@@ -133,6 +145,7 @@ class ReportsPage(Page):
         self.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
         self.exam_combo.currentIndexChanged.connect(lambda _i: self._fill_scopes())
         self.school_combo.currentIndexChanged.connect(lambda _i: self._fill_scopes())
+        self.grade_combo.currentIndexChanged.connect(lambda _i: self._fill_split_subjects())
 
     def page_title(self) -> str:
         """Return the navigation title."""
@@ -144,7 +157,7 @@ class ReportsPage(Page):
         actor = self.session.actor
         if actor.role == "teacher":
             return ["teacher", "class", "slips"]
-        kinds = ["exam-school", "class", "teacher", "slips"]
+        kinds = ["exam-school", "class", "teacher", "slips", "class-split"]
         if self.session.is_township and actor.role == "township_admin":
             kinds += ["township", "township-score"]
         return kinds
@@ -182,9 +195,14 @@ class ReportsPage(Page):
         self.class_combo.clear()
         self.teacher_combo.clear()
         self.baseline_combo.clear()
+        chosen_grade = self.grade_combo.currentData()
+        self.grade_combo.clear()
         if not exam_id:
             return
         db = self.session.db
+        for grade in next(e for e in self._exams if e["id"] == exam_id)["grades"]:
+            self.grade_combo.addItem(grade_name(grade), grade)
+        self.grade_combo.setCurrentIndex(max(0, self.grade_combo.findData(chosen_grade)))
         if self.kind_combo.currentData() == "slips" and actor.role != "teacher":
             self.class_combo.addItem(self.tr("全校各班"), WHOLE_SCHOOL)
         if school_id:
@@ -200,11 +218,23 @@ class ReportsPage(Page):
             if (other["term_code"], other["date"] or "") < (exam["term_code"], exam["date"] or ""):
                 self.baseline_combo.addItem(f"{other['name']}({other['term_code']})", other["id"])
 
+    def _fill_split_subjects(self) -> None:
+        """Offer the chosen exam's scored subjects of the chosen grade as the basis of a class split."""
+        chosen = self.split_subject_combo.currentData()
+        self.split_subject_combo.clear()
+        self.split_subject_combo.addItem(self.tr("各科成绩的平均"), None)
+        exam_id, grade = self.exam_combo.currentData(), self.grade_combo.currentData()
+        if exam_id and grade is not None:
+            for name in scored_subjects(self.session.db, exam_id, grade):
+                self.split_subject_combo.addItem(name, name)
+        self.split_subject_combo.setCurrentIndex(max(0, self.split_subject_combo.findData(chosen)))
+
     def _kind_changed(self) -> None:
         kind = self.kind_combo.currentData()
         shown = {"exam-school": {"school", "all_schools", "baseline"}, "class": {"school", "class", "baseline"},
                  "teacher": {"school", "teacher", "baseline"}, "slips": {"school", "class", "per_page"},
-                 "township": {"township", "baseline"}}.get(kind, set())
+                 "township": {"township", "baseline"},
+                 "class-split": {"school", "grade", "split_count", "split_subject"}}.get(kind, set())
         for key, widget in self.rows.items():
             visible = key in ("kind", "exam", "format") or key in shown
             if (key in ("school", "all_schools") and self.school_combo.count() <= 1) or (
@@ -222,6 +252,8 @@ class ReportsPage(Page):
             "township": "先看各校进步,再看三率一分排名;校本部与完小、教学点分组;小规模学校不排名;列出缺数据的学校。",
             "township-score": "乡镇质量考核奖惩方案:各校各年级各科单科成绩(巩固率、人均分、优秀率、前若干名人数)与学校总评,"
                               "教学点不参与总评;列出应奖应罚的情形及所依据的条文。",
+            "class-split": "平行编班(不分快慢班):按这次考试(如新生入学测试)的成绩,男女生各按蛇形顺序分到各班,"
+                           "再对调同性别学生使各班平均成绩接近;列出各班人数、男女生、平均成绩和分班名单(内部资料)。",
         }
         self.hint.setText(self.tr(hints.get(kind, "")))
         self.school_combo.setEnabled(not self.batch_chosen())
@@ -250,6 +282,9 @@ class ReportsPage(Page):
             scope["teacher"] = self.teacher_combo.currentData()
         if kind == "slips":
             scope["slips_per_page"] = self.per_page_combo.currentData()
+        elif kind == "class-split":
+            scope.update(grade=self.grade_combo.currentData(), classes=self.split_count.value(),
+                         subject=self.split_subject_combo.currentData())
         else:
             scope["baseline"] = self.baseline_combo.currentData() or None
         return scope
@@ -265,6 +300,8 @@ class ReportsPage(Page):
             parts.append(self.class_combo.currentText())
         if kind == "teacher":
             parts.append(self.teacher_combo.currentText().split("(")[0])
+        if kind == "class-split":
+            parts.append(self.grade_combo.currentText())
         return " ".join(parts) + " · " + exam
 
     def missing_choice(self) -> str | None:
@@ -274,6 +311,8 @@ class ReportsPage(Page):
             return self.tr("请先选择考试。")
         if kind in ("class", "slips") and not self.class_combo.currentData():
             return self.tr("这所学校没有参加这次考试的班级(或没有您担任班主任的班级)。")
+        if kind == "class-split" and self.grade_combo.currentData() is None:
+            return self.tr("这次考试没有年级可分班。")
         if kind == "teacher" and not self.teacher_combo.currentData():
             return self.tr("这所学校没有任教这次考试学科的教师。")
         return None

@@ -14,7 +14,8 @@ from app.presets import reset
 from app.queries.roster import list_teachers
 from app.records.prep import ROUTINE_ITEM, new_teachers, routine_suggestion
 from app.routine.checks import LINKS, record_check, routine_sheets
-from app.routine.observations import lesson_classes, lesson_teachers, observation_form, record_observation
+from app.routine.observations import (lesson_classes, lesson_teachers, observation_form, record_observation,
+                                      update_observation)
 from app.services.schools import SCHOOL_TYPES
 from app.services.subjects import list_subjects
 from app.workload.settings import save_workload_preset, workload_preset
@@ -47,17 +48,29 @@ def _teacher_combo(teachers: list[dict], empty: str | None = None) -> QComboBox:
     return combo
 
 
+def _select(combo: QComboBox, value: object, text: str) -> None:
+    """Choose the item of `combo` holding `value`, adding it as `text` when the list lacks it (a record
+    made by a teacher who has since left the list)."""
+    index = combo.findData(value)
+    if index < 0:
+        combo.addItem(text, value)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
+
+
 class ObservationDialog(QDialog):
     """One observed lesson: who observed whom, when, which class and subject, the points of each
     item of the form and the minutes of teacher talk and pupil practice. The teachers offered are
     those who give lessons at the school (its own and the 走教 teachers who come), and the classes
-    those of the chosen teacher, at every school they teach at."""
+    those of the chosen teacher, at every school they teach at. Given `record` (a row of
+    list_observations), the dialog shows it and saves the corrections with update_observation."""
 
-    def __init__(self, session: Session, school_id: str, parent: QWidget | None = None):
+    def __init__(self, session: Session, school_id: str, parent: QWidget | None = None, record: dict | None = None):
         super().__init__(parent)
         self.session = session
         self.school_id = school_id
-        layout = dialog_layout(self, self.tr("登记听课"), 520)
+        self.record = record
+        layout = dialog_layout(self, self.tr("修改听课记录") if record else self.tr("登记听课"), 520)
         self.form = ProblemForm()
         teachers = [t for t in list_teachers(session.db, school_id) if t["active"]]
         self.observer = self.form.add_field("observer_id", self.tr("听课人"), _teacher_combo(teachers))
@@ -96,6 +109,22 @@ class ObservationDialog(QDialog):
         self.notes = QLineEdit()
         self.form.add_row(self.tr("评语"), self.notes)
         layout.addWidget(ok_cancel_buttons(self, on_ok=self.save))
+        if record:
+            self._show(record)
+
+    def _show(self, record: dict) -> None:
+        """Fill the fields with a recorded observation."""
+        _select(self.observer, record["observer_id"], record.get("observer_name") or "")
+        _select(self.teacher, record["teacher_id"], record.get("teacher_name") or "")
+        self.date.setText(record["date"])
+        if record.get("class_id"):
+            _select(self.cls, record["class_id"], record.get("class_name") or "")
+        if record.get("subject_id"):
+            _select(self.subject, record["subject_id"], record.get("subject_name") or "")
+        for key, box in {**self.items, **self.timing}.items():
+            value = record["ratings"].get(key)
+            box.setValue(-1 if value is None else int(value))
+        self.notes.setText(record.get("notes") or "")
 
     def _fill_classes(self) -> None:
         """Offer the classes the chosen teacher gives lessons in, this school's first; those at
@@ -117,9 +146,13 @@ class ObservationDialog(QDialog):
                 "ratings": {k: v for k, v in ratings.items() if v is not None}, "notes": self.notes.text()}
 
     def save(self) -> None:
-        """Record the observation; stay open and show the problems when refused."""
+        """Record the observation (or save the corrections of the one shown); stay open and show the
+        problems when refused."""
         try:
-            self.session.write(record_observation, self.values())
+            if self.record:
+                self.session.write(update_observation, self.record["id"], self.values())
+            else:
+                self.session.write(record_observation, self.values())
         except ValidationError as exc:
             self.form.show_problems([p for p in exc.problems if p.field not in {**self.items, **self.timing}])
             self.scores_form.show_problems([p for p in exc.problems if p.field in {**self.items, **self.timing}])

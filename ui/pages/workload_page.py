@@ -284,11 +284,15 @@ class WorkloadPage(Page):
         bar.addStretch(1)
         self.observe_button = QPushButton(self.tr("登记听课…"))
         self.observe_button.clicked.connect(self.record_observation)
+        self.edit_observation_button = QPushButton(self.tr("修改所选记录…"))
+        self.edit_observation_button.clicked.connect(self.edit_observation)
         self.remove_observation_button = QPushButton(self.tr("删除所选记录"))
         self.remove_observation_button.clicked.connect(self.remove_observation)
         if self.session.actor.role == "teacher":
+            self.edit_observation_button.hide()
             self.remove_observation_button.hide()
         bar.addWidget(self.observe_button)
+        bar.addWidget(self.edit_observation_button)
         bar.addWidget(self.remove_observation_button)
         column.addLayout(bar)
         self.progress_table, self.progress_model, _ = _table(progress_columns())
@@ -429,6 +433,15 @@ class WorkloadPage(Page):
             warn(self, self.tr("请选择教师"), self.tr("请先在上方的表中选择一位教师。"))
             return
         TeacherTutoringDialog(self.session, row["teacher_id"], row["name"], self).exec()
+
+    def edit_observation(self) -> None:
+        """Open the selected observation record to correct it (its date, class, ratings …)."""
+        row = self._selected(self.observation_table, self.observation_model)
+        if row is None:
+            warn(self, self.tr("请选择记录"), self.tr("请先在“本学期听课记录”中选择一条记录。"))
+            return
+        if ObservationDialog(self.session, row["school_id"], self, record=row).exec():
+            self.session.notify_changed(Changed.ROUTINE)
 
     def remove_observation(self) -> None:
         """Delete the selected observation record (after asking)."""
