@@ -70,16 +70,21 @@ def trend(db: Database, exam: dict, preset: Preset, levels: dict[str, list[dict]
     """Return (exam labels, {subject: mean as percent of full marks per exam}) over the earlier
     exams, for the main subjects of `exam`, of one school (all grades) or one township; `levels`
     are the figures of `exam` itself, already computed."""
-    school_id = None
+    school_id, school_ids = None, None
     if school_code:
         row = db.execute("SELECT id FROM school WHERE code = ?", [school_code]).fetchone()
         school_id = row[0] if row else None
+        school_ids = [school_id] if school_id else None
+    elif township_code:  # a township's figures need its schools only
+        school_ids = [r[0] for r in db.execute(
+            "SELECT s.id FROM school s JOIN township t ON t.id = s.township_id WHERE t.code = ?", [township_code])]
     exams = earlier_exams(db, exam, school_id=school_id)
     subjects = [s for s in exam["subjects"] if s["is_main"]] or exam["subjects"][:3]
     series: dict[str, list[float | None]] = {s["name"]: [] for s in subjects}
     level = "school" if school_code else "township"
     for past in exams:
-        figures = levels[level] if past["id"] == exam["id"] else _past_figures(db, past["id"], level, preset, school_id)
+        figures = levels[level] if past["id"] == exam["id"] else _past_figures(db, past["id"], level, preset,
+                                                                                 school_ids)
         records = [r for r in figures if r["grade"] is None and (
             r["school_code"] == school_code if school_code else r["township_code"] == township_code)]
         found = {r["subject_code"]: r for r in records}
@@ -89,13 +94,13 @@ def trend(db: Database, exam: dict, preset: Preset, levels: dict[str, list[dict]
     return [exam_label(e) for e in exams], series
 
 
-def _past_figures(db: Database, exam_id: str, level: str, preset: Preset, school_id: str | None) -> list[dict]:
+def _past_figures(db: Database, exam_id: str, level: str, preset: Preset, school_ids: list[str] | None) -> list[dict]:
     """Return an earlier exam's records of `level`: the kept figures of every school when a batch of
-    reports has them (app.reports.all_schools), else only the school's own (no ranks needed)."""
+    reports has them (app.reports.all_schools), else only those of `school_ids` (no ranks needed)."""
     shared = kept_group_stats(db, exam_id, preset=preset)
     if shared is not None:
         return shared[level]
-    return group_stats(db, exam_id, level, preset=preset, school_ids=[school_id] if school_id else None)
+    return group_stats(db, exam_id, level, preset=preset, school_ids=school_ids)
 
 
 def care_group_section(title: str, records: list[dict], min_size: int) -> Section:

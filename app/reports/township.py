@@ -25,7 +25,7 @@ from app.reports.model import Chart, Column, Findings, Report, Section, Table, T
 from app.services.exams import get_exam
 from app.services.schools import get_meta
 from app.stats.care_groups import care_group_results
-from app.stats.groups import all_group_stats
+from app.stats.groups import group_stats_of_schools
 from app.stats.presets import active_preset
 from app.stats.ranking import COMPARISONS, comparison, comparison_groups, exam_may_rank, rank_refusal, rank_schools
 from app.stats.roster import pupils_without_marks
@@ -165,7 +165,7 @@ def _status_tables(db: Database, exam: dict, schools: list[dict], status: list[d
                          status_rows, sheet="数据情况",
                          note="名册、有成绩、缺考为人数最多的学科的人数(各学科考的年级不同)。",
                          muted={i for i, r in enumerate(status) if r["no_marks"]})
-    without = [c for c in pupils_without_marks(db, exam) if c["school_id"] in {s["id"] for s in schools}]
+    without = pupils_without_marks(db, exam, school_ids=[s["id"] for s in schools])
     without_table = Table("名册上有、没有成绩的学生(按班级)", [
         Column("学校"), Column("班级"), figure_column("n_missing", "人数"), Column("学生(缺哪些科)", "para")],
         [[c["school_name"], c["class_name"], len(c["pupils"]), "、".join(
@@ -293,7 +293,9 @@ def build(db: Database, exam_id: str, *, township_code: str | None = None, basel
         " CASE type WHEN '中心校本部' THEN 0 WHEN '完小' THEN 1 ELSE 2 END, code", [township["id"]])]
     if progress:
         progress(0.05, "正在统计各校三率一分")
-    levels = all_group_stats(db, exam_id, preset=preset)
+    # Only the township's schools are read: the report ranks them itself, among themselves.
+    levels = group_stats_of_schools(db, exam_id, [s["id"] for s in schools], ("grade", "school", "township"),
+                                    preset=preset)
     codes = {s["code"] for s in schools}
     grade_records = [r for r in levels["grade"] if r["school_code"] in codes]
     school_records = [r for r in levels["school"] if r["school_code"] in codes]

@@ -347,6 +347,16 @@ def group_stats(db: Database, exam_id: str, level: str = "class", *, preset: Pre
                                   include_small_in_ranks=include_small_in_ranks)[level]
 
 
+def group_stats_of_schools(db: Database, exam_id: str, school_ids: Collection[str], levels: Iterable[str] = LEVELS,
+                           *, preset: Preset | str | None = None) -> dict[str, list[dict]]:
+    """Return {level: records} (see group_stats) of the groups at `school_ids`, reading only their
+    marks, once for every level: each group, and each township all of whose schools are among them,
+    has exactly the figures it has among every school, but ranks are among these schools only (a
+    township summary ranks its schools itself). Raises as group_stats."""
+    chosen = resolve(db, "quality", preset)
+    return group_stats_from_cells(load_cells(db, exam_id, chosen, school_ids=school_ids), levels, preset=chosen)
+
+
 def _levels_key(exam_id: str, chosen: Preset, policy: str | None, min_size: int | None) -> tuple:
     return ("group figures", exam_id, chosen.id, chosen.hash, policy, min_size)
 

@@ -209,13 +209,15 @@ def missing_marks(db: Database, exam: dict, preset: Preset | str | None = None, 
     return [item[-1] for item in out]
 
 
-def pupils_without_marks(db: Database, exam: dict, preset: Preset | str | None = None) -> list[dict]:
+def pupils_without_marks(db: Database, exam: dict, preset: Preset | str | None = None, *,
+                         school_ids: Collection[str] | None = None) -> list[dict]:
     """Return, per class, the pupils on the exam's roster without a mark (免考 by 体育免修 left out):
     [{school_id, school_name, class_id, class_name, grade, pupils: [{pupil_id, student_no, name,
-    subjects: [subject names]}]}], ordered by school, grade and class."""
+    subjects: [subject names]}]}], ordered by school, grade and class; with `school_ids` only the
+    classes of those schools (see missing_marks)."""
     names = {s["subject_id"]: s["name"] for s in exam["subjects"]}
     classes: dict[tuple, dict] = {}
-    for item in missing_marks(db, exam, preset):
+    for item in missing_marks(db, exam, preset, school_ids=school_ids):
         if item.exempt:
             continue
         entry = classes.get((item.school_id, item.class_id, item.grade))

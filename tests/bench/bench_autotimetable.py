@@ -261,6 +261,11 @@ def test_autotimetable_against_fet_cl(request, tmp_path):
     else:
         print("  没有 fet-data 的示例文件(apt-get install fet-data),跳过 FET 示例。")
     _print(rows)
+    for row in rows:
+        if row.name == "Bethlen":
+            times = " / ".join(_fmt(v) for v in row.firsts)
+            print(f"Bethlen:{sum(v is not None for v in row.firsts)}/{len(row.firsts)} 个种子解出(目标:每个种子),"
+                  f"首个课表 {times} s(目标 ≤ {BETHLEN_S} s),峰值 {_fmt(row.peak_mb, 0)} MB(目标 ≤ 600 MB)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"峰值内存:各实例见“峰值MB(起点)”(该实例从读入到求解完,fet-cl 在子进程中不计;括号里是开始时进程已占用的,含前面实例的残留;目标 ≤ 600 MB);整个进程 {peak:.0f} MB"
           f"(含构建演示数据库);结束时负载 {os.getloadavg()[0]:.2f}")

@@ -64,6 +64,7 @@ def county_demo() -> Path:
 # the run, in this order, with what was not measured in this run said as such.
 TABLE_ROWS = {
     "report": "一所学校的考试质量分析报告(县库)",
+    "township": "一个乡镇的汇总报告(县库,新进程)",
     "all_schools": "全县每校一份报告(--all-schools)",
     "import": "县期中统考成绩导入",
     "stats": "全县统计(四级)",

@@ -5,7 +5,9 @@ What is kept: days and hours (one school, slot k = hour k), students sets (a cla
 set: subgroup, else group, else year; an activity for a year or group is taught to all its
 classes at once), teachers (an activity without one gets its own stand-in), subjects, every
 active activity with its total periods, teacher and students not-available times, break times,
-teacher and students max hours daily, students max gaps 0 (no gaps). What is dropped is listed
+teacher and students max hours daily, students max gaps 0 (no gaps), students early max beginnings at
+second hour 0 (every day begins at the first hour) and students min hours daily without empty days. What is
+dropped is listed
 by `Translated.dropped`: rooms and every space constraint, activity durations over one period
 (a 2-period activity becomes two single periods, not necessarily consecutive), min days between
 activities (kept as SchoolQ's a-subject-at-most-N-a-day, N from the class's weekly periods, for a
@@ -29,7 +31,9 @@ SCHOOL = "fet"
 KEPT = {"ConstraintBasicCompulsoryTime", "ConstraintTeacherNotAvailableTimes", "ConstraintStudentsSetNotAvailableTimes",
         "ConstraintBreakTimes", "ConstraintTeacherMaxHoursDaily", "ConstraintTeachersMaxHoursDaily",
         "ConstraintStudentsSetMaxGapsPerWeek", "ConstraintStudentsMaxGapsPerWeek", "ConstraintStudentsSetMaxHoursDaily",
-        "ConstraintStudentsMaxHoursDaily", "ConstraintStudentsSetMaxGapsPerDay", "ConstraintStudentsMaxGapsPerDay"}
+        "ConstraintStudentsMaxHoursDaily", "ConstraintStudentsSetMaxGapsPerDay", "ConstraintStudentsMaxGapsPerDay",
+        "ConstraintStudentsEarlyMaxBeginningsAtSecondHour", "ConstraintStudentsSetEarlyMaxBeginningsAtSecondHour",
+        "ConstraintStudentsMinHoursDaily", "ConstraintStudentsSetMinHoursDaily"}
 
 
 @dataclass
@@ -177,12 +181,33 @@ def _constraints(root: ET.Element, problem: Problem, leaves: dict, day_no: dict,
                 else problem.classes
             for name in names:
                 problem.class_daily_max[name] = int(_text(element, "Maximum_Hours_Daily"))
+        elif "EarlyMaxBeginnings" in tag or "MinHoursDaily" in tag:
+            _students_day(element, tag, problem, leaves, dropped)
         elif tag != "ConstraintBasicCompulsoryTime":  # max gaps: 0 means no gaps, more is left to the soft rule
             if _text(element, "Max_Gaps") == "0":
                 names = leaves.get(_text(element, "Students"), ()) if "StudentsSet" in tag else problem.classes
                 problem.gapless |= set(names)
             else:
                 dropped[tag + " (more than 0)"] += 1
+
+
+def _students_day(element: ET.Element, tag: str, problem: Problem, leaves: dict, dropped: Counter) -> None:
+    """Translate a students' early-beginnings or min-hours constraint: no beginning at the second hour
+    (so none later either) makes the classes begin at the first hour; min hours daily without empty
+    days a daily minimum. Other forms are counted as dropped."""
+    names = leaves.get(_text(element, "Students"), ()) if "StudentsSet" in tag else problem.classes
+    if "EarlyMaxBeginnings" in tag:
+        if _text(element, "Max_Beginnings_At_Second_Hour") != "0":
+            dropped[tag + " (more than 0)"] += 1
+            return
+        problem.early_start |= set(names)
+        return
+    if _text(element, "Allow_Empty_Days") == "true":
+        dropped[tag + " (empty days allowed)"] += 1
+        return
+    least = int(_text(element, "Minimum_Hours_Daily"))
+    for name in names:
+        problem.class_daily_min[name] = max(problem.class_daily_min.get(name, 0), least)
 
 
 def fet_lessons(translated: Translated, solved: Path) -> list[Slot]:

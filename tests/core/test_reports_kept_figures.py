@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.marks.entry import set_mark
-from app.reports import build_report, exam_school, write_report
+from app.reports import build_report, exam_school, township, write_report
 from app.stats import frame, groups, progress
 from report_helpers import copy_demo, exam_ids, roster_figures
 
@@ -121,3 +121,27 @@ def test_a_later_process_reads_only_the_school_and_prints_the_same_cells(db, tmp
         assert _cells(fresh, exams, "QSZ01", tmp_path / "fresh.xlsx") == after
     finally:
         fresh.close()
+
+
+def _township_cells(db, exams: dict, path) -> dict[str, list[tuple]]:
+    report = build_report(db, "township", exams["统考"], baseline=exams["期末"], made=MADE)
+    book = load_workbook(write_report(report, path))
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+
+def test_the_township_summary_reads_only_its_schools_and_prints_the_same_cells(db, tmp_path, monkeypatch):
+    exams = exam_ids(db)
+    read = []
+    load = groups.load_cells
+    monkeypatch.setattr(groups, "load_cells", lambda d, exam_id, preset=None, school_ids=None:
+                        read.append(school_ids) or load(d, exam_id, preset, school_ids=school_ids))
+    scoped = _township_cells(db, exams, tmp_path / "scoped.xlsx")
+    township_schools = {r[0] for r in db.execute("SELECT id FROM school WHERE township_id IS NOT NULL")}
+    assert read and all(ids is not None and set(ids) == township_schools for ids in read)  # this exam and the trend's
+
+    # The old way: every school's figures of the exam, kept, the township's taken from them.
+    monkeypatch.setattr(groups, "load_cells", load)
+    monkeypatch.setattr(township, "group_stats_of_schools",
+                        lambda d, exam_id, ids, levels, preset=None: groups.all_group_stats(d, exam_id, preset=preset))
+    assert _township_cells(db, exams, tmp_path / "old-way.xlsx") == scoped
+    assert len(scoped["全乡各年级"]) > 10 and len(scoped["各校三率一分"]) > 3

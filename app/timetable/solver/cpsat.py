@@ -4,7 +4,8 @@ One boolean per activity and lesson cell says "a lesson of this activity is here
 hours of each activity exactly; a class, teacher or shared room in one place at a time; a
 teacher's lessons at two sites on one day far enough apart in time to travel; at most N lessons a
 day per teacher; a subject at most once a day (twice for 语文/数学) per class; the PE lessons a day
-the preset asks for; no gaps for primary classes; fixed events; unavailability; locked lessons.
+the preset asks for; no gaps for primary classes; fixed events; unavailability; locked lessons;
+for the classes given them, a day begun at the first lesson and a least number of lessons a day.
 The soft rules' terms are added on demand (add_gaps, add_soft): the first timetable is searched
 for on the hard rules alone. With `explain`, the groups of rules that may conflict are each
 switched by an assumption literal, so CP-SAT can name a set of them that cannot hold together
@@ -170,9 +171,8 @@ class Model:
             self._at_most_one_per_cell(indexes)
         for class_id, indexes in by_class.items():
             self._class_rules(class_id, indexes)
-            if class_id in p.gapless:
-                for day in p.days:
-                    self._gaps(self._class_day(class_id, day), True, self.switch("gapless", class_id))
+            for day in p.days:
+                self._day_shape(class_id, day)
         for teacher_id, indexes in by_teacher.items():
             self._teacher_rules(teacher_id, indexes)
         for school_id, day, slot, code in p.required:
@@ -182,6 +182,36 @@ class Model:
                 here = [self.x[i][(day, slot)] for i in by_class.get(class_id, ())
                         if p.activities[i].subject == code and (day, slot) in self.x[i]]
                 m.add(sum(here) == 1).only_enforce_if(self.switch("required", class_id, code))
+
+    def _day_shape(self, class_id: str, day: int) -> None:
+        """Constrain the shape of a class's day: no gaps (gapless), begun at the first lesson cell
+        (early_start), at least N lessons (class_daily_min). A gapless class that begins early has its
+        lessons in the day's first cells, one after another: each cell taken only after the one before."""
+        p, m = self.problem, self.model
+        gapless, early, least = class_id in p.gapless, class_id in p.early_start, p.class_daily_min.get(class_id, 0)
+        if not (gapless or early or least):
+            return
+        items = self._class_day(class_id, day)
+        if gapless and early:
+            switch = self.switch("gapless", class_id) + self.switch("early_start", class_id)
+            for before, after in zip(items, items[1:]):
+                if not isinstance(after, int) or after:
+                    m.add(after <= before).only_enforce_if(switch)
+            if least:
+                least_switch = switch + self.switch("class_daily_min", class_id)
+                for item in items[:least]:
+                    m.add(item == 1).only_enforce_if(least_switch)
+                if least > len(items):
+                    m.add(sum(items) >= least).only_enforce_if(least_switch)
+            return
+        if gapless:
+            self._gaps(items, True, self.switch("gapless", class_id))
+        if early and items:
+            for item in items[1:]:
+                if not isinstance(item, int) or item:
+                    m.add(item <= items[0]).only_enforce_if(self.switch("early_start", class_id))
+        if least:
+            m.add(sum(items) >= least).only_enforce_if(self.switch("class_daily_min", class_id))
 
     def _at_most_one_per_cell(self, indexes: list[int]) -> None:
         cells: dict[Cell, list] = defaultdict(list)

@@ -150,6 +150,10 @@ def _describe(problem: Problem, group: tuple) -> str:
         return f"{_class_name(problem, rest[0])}每天 {problem.rules[cls.school_id].pe_lessons_per_day} 节体育课"
     if kind == "gapless":
         return f"{_class_name(problem, rest[0])}(小学)一天之内不留空节"
+    if kind == "early_start":
+        return f"{_class_name(problem, rest[0])}每天从第一节开始上课"
+    if kind == "class_daily_min":
+        return f"{_class_name(problem, rest[0])}每天至少 {problem.class_daily_min.get(rest[0])} 节"
     if kind == "required":
         return f"{_class_name(problem, rest[0])}固定时段的“{problem.subject_name(rest[1])}”"
     return f"{_class_name(problem, rest[0])}每天最多 {problem.class_daily_max.get(rest[0])} 节"

@@ -52,7 +52,9 @@ class Rules:
 class Problem:
     """One generation run: the scope's schools, classes and activities and everything that
     constrains them. `fixed` lessons stay as they are; `blocked` cells of a school take no lesson;
-    `required` (school, day, slot, subject) cells take that subject in every class."""
+    `required` (school, day, slot, subject) cells take that subject in every class. A class in
+    `early_start` begins every day that has lessons at its first lesson cell; `class_daily_min` gives
+    a class at least that many lessons every day."""
 
     term: dict
     days: list[int]
@@ -71,6 +73,8 @@ class Problem:
     required: list[tuple[str, int, int, str]] = field(default_factory=list)
     unavailable: dict[str, set[tuple[int, int | None]]] = field(default_factory=dict)
     class_daily_max: dict[str, int] = field(default_factory=dict)
+    class_daily_min: dict[str, int] = field(default_factory=dict)
+    early_start: set[str] = field(default_factory=set)
     class_blocked: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
     teacher_max: dict[str, int] = field(default_factory=dict)
 

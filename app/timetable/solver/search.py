@@ -9,7 +9,9 @@ other school stay where they are while CP-SAT's large neighbourhood search rearr
 each school for a share of a round in proportion to its size. The schools are linked only by their
 走教 teachers, so a school's part is a small model that CP-SAT searches much faster than the whole
 township (bench: the county's largest township from 278 teacher gaps to 42 in 30 s instead of 98).
-A single school is searched as a whole.
+A single school is searched as a whole. The first timetable of a school whose pupils fall into large
+separate groups of classes (the years of FET's Bethlen example) is searched for one group at a time
+(app.timetable.solver.parts).
 """
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ from typing import Any
 from app.timetable.model import Slot
 from app.timetable.solver.cpsat import Model, cp_model
 from app.timetable.solver.metrics import measure
+from app.timetable.solver.parts import first_by_groups, student_groups, worth_splitting
 from app.timetable.solver.problem import Problem
+from app.timetable.solver.watch import Watch
 
 ROUND_SECONDS = 7.0  # one round over a township's schools, shared in proportion to their sizes (bench)
 PART_MIN_SECONDS = 0.3
@@ -97,19 +101,12 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
     Returns an Outcome (lessons None when no timetable was found: INFEASIBLE, or UNKNOWN when
     time ran out or the run was stopped first)."""
     started = time.perf_counter()
-    model = model or Model(problem)
     stop = stop or threading.Event()
-    first = _solver(time_limit, seed, workers)
-    first.parameters.cp_model_presolve = False  # a timetable model is solved faster than presolved (bench)
-    watch = _Watch(stop, first)
-    status = first.solve(model.model)
-    watch.done()
-    name = first.status_name(status)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    name, model, chosen = _first(problem, model, started + time_limit, seed, workers, stop)
+    if chosen is None:
         return Outcome(None, name, None, time.perf_counter() - started, stopped=stop.is_set())
     first_seconds = time.perf_counter() - started
-    best = model.lessons(first.boolean_value)
-    chosen = _cells(model, first)
+    best = model.lessons(lambda var: chosen[var.index])
     kept = {mark: (first_seconds, best) for mark in keep if first_seconds <= mark}
     progress = _Progress(model, started, report)
     progress.marks, progress.snapshots = keep, kept
@@ -134,9 +131,30 @@ def solve(problem: Problem, *, time_limit: float = 30.0, seed: int = 0, workers:
                    stopped=stop.is_set(), snapshots=kept)
 
 
-def _cells(model: Model, solver: cp_model.CpSolver) -> dict[int, bool]:
-    """Return the lesson cells of a solver's timetable: variable index → taken."""
-    return {var.index: solver.boolean_value(var) for cells in model.x.values() for var in cells.values()}
+def _first(problem: Problem, model: Model | None, until: float, seed: int, workers: int,
+           stop: threading.Event) -> tuple[str, Model, dict[int, bool] | None]:
+    """Search for a timetable meeting the hard rules until the perf_counter time `until`: group by
+    group when the pupils fall into large separate groups (app.timetable.solver.parts), else the
+    whole model. Returns (the CP-SAT status name, the problem's Model, its lesson cells: variable
+    index → taken, None when no timetable was found)."""
+    groups = student_groups(problem)
+    if worth_splitting(problem, groups):
+        name, placed = first_by_groups(problem, groups, until, seed, workers, stop)
+        model = model or Model(problem)
+        if placed is None:
+            return name, model, None
+        return name, model, {var.index: (index, cell) in placed for index, cells in model.x.items()
+                             for cell, var in cells.items()}
+    model = model or Model(problem)
+    first = _solver(until - time.perf_counter(), seed, workers)
+    first.parameters.cp_model_presolve = False  # a timetable model is solved faster than presolved (bench)
+    watch = Watch(stop, first)
+    status = first.solve(model.model)
+    watch.done()
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return first.status_name(status), model, None
+    return first.status_name(status), model, {var.index: first.boolean_value(var) for cells in model.x.values()
+                                              for var in cells.values()}
 
 
 def _parts(model: Model) -> list[list[int]]:
@@ -207,7 +225,7 @@ def _run(model: cp_model.CpModel, solver: cp_model.CpSolver, stop: threading.Eve
          chosen: dict[int, bool]) -> tuple[dict[int, bool], int, bool] | None:
     """Run `solver` on `model` (stopped by `stop`). Returns (the lesson cells of its timetable,
     the objective, True when proven optimal), or None when it found none."""
-    watch = _Watch(stop, solver)
+    watch = Watch(stop, solver)
     status = solver.solve(model, progress)
     watch.done()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -227,7 +245,7 @@ def _hint(model: Model, chosen: dict[int, bool], seconds: float, stop: threading
     solver = _solver(min(seconds, 5.0), 0, 1)
     solver.parameters.cp_model_presolve = False  # everything but the soft terms is fixed: propagation does it
     solver.parameters.stop_after_first_solution = True
-    watch = _Watch(stop, solver)
+    watch = Watch(stop, solver)
     status = solver.solve(fixed)
     watch.done()
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -238,23 +256,3 @@ def _hint(model: Model, chosen: dict[int, bool], seconds: float, stop: threading
     for index, value in chosen.items():
         model.model.add_hint(model.model.get_bool_var_from_proto_index(index), int(value))
     return None
-
-
-class _Watch:
-    """Stops a running CP-SAT search when an Event is set (the GUI's 停止)."""
-
-    def __init__(self, stop: threading.Event, solver: cp_model.CpSolver):
-        self.finished = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(stop, solver), daemon=True)
-        self.thread.start()
-
-    def _run(self, stop: threading.Event, solver: cp_model.CpSolver) -> None:
-        while not self.finished.is_set():
-            if stop.wait(0.1):
-                solver.stop_search()
-                return
-
-    def done(self) -> None:
-        """Let the watching thread end."""
-        self.finished.set()
-        self.thread.join()
