@@ -23,6 +23,7 @@ numbers, half points below 10^15, NULL) whose JSON text SQLite and Python write 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from typing import cast
 
@@ -44,8 +45,8 @@ def _json(value: object) -> str | None:
         return str(value)
     if kind is float:
         number = cast(float, value)
-        if abs(number) < 1e15 and (number * 2).is_integer():
-            return repr(number)  # 85.0, 92.5: SQLite's %!.15g writes the same
+        if abs(number) < 1e15 and (number * 2).is_integer() and math.copysign(1.0, number) > 0:
+            return repr(number)  # 85.0, 92.5: SQLite's %!.15g writes the same (but -0.0 as 0.0)
     return None
 
 
