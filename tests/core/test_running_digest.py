@@ -72,7 +72,7 @@ def test_an_altered_trigger_makes_it_read_the_entries(demo_db):
     assert running.shortcut_rows == 0
 
 
-@pytest.mark.parametrize("score", [60.1, -0.0])
+@pytest.mark.parametrize("score", [60.1, -0.0, 85])  # 85 is stored, and recorded, as 85.0
 def test_a_value_it_cannot_vouch_for_makes_it_read_that_statement(demo_db, monkeypatch, score):
     monkeypatch.setattr("app.db.writes.BULK_ROWS", 30)
     rows = _rows(demo_db)
