@@ -281,20 +281,20 @@ def read_aside(db: Database, read: Callable[..., T], *args, **kwargs) -> Iterato
     if reader is None:
         yield lambda: read(db, *args, **kwargs)
         return
-    outcome: list[tuple[bool, object]] = []
+    values: list[T] = []
+    errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            outcome.append((True, read(reader, *args, **kwargs)))
-        except BaseException as exc:  # handed to the caller by result()
-            outcome.append((False, exc))
+            values.append(read(reader, *args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            errors.append(exc)
 
     def result() -> T:
         worker.join()
-        done, value = outcome[0]
-        if not done:
-            raise value
-        return value
+        if errors:
+            raise errors[0]
+        return values[0]
 
     worker = threading.Thread(target=run, name="read-aside", daemon=True)
     worker.start()
