@@ -347,6 +347,8 @@ def _sheet_table(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_row
     header_keys = {f: normalize_header(text) for f, (_, text) in found.items()}
     # A header repeated for printing is recognised by its first two mapped columns.
     repeat_check = [(f, header_keys[f]) for f, _ in columns[:2]]
+    normalized: dict[str, str] = {}  # a column's texts repeat (学校, 班级): each is normalized once
+    width = max(i for _, i in columns) + 1
 
     def data_rows(progress: Progress | None) -> Iterator[DataRow]:
         rows = itertools.chain(enumerate(scanned[header_row:], start=header_row + 1),
@@ -358,13 +360,29 @@ def _sheet_table(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_row
                 if progress is not None:
                     fraction = min(number / sheet.size, 0.99) if sheet.size else 0.5
                     progress(fraction, f"正在读取工作表“{sheet.name}”第 {number} 行")
-            width = len(row)
-            values = {f: _cell(row[i]) if i < width else None for f, i in columns}
+            if len(row) < width:
+                row = row + (None,) * (width - len(row))
+            # Blank text counts as empty; everything else is kept as the file holds it.
+            values = {f: row[i] if row[i].__class__ is not str or row[i].strip() else None for f, i in columns}
             if all(v is None for v in values.values()):
                 continue
             if _is_note(row):
                 continue
-            if all(isinstance(values[f], str) and normalize_header(values[f]) == key for f, key in repeat_check):
+            repeated = True
+            for f, key in repeat_check:
+                value = values[f]
+                if value.__class__ is not str:
+                    repeated = False
+                    break
+                text = normalized.get(value)  # type: ignore[call-overload]
+                if text is None:
+                    text = normalize_header(value)
+                    if len(normalized) < 4096:
+                        normalized[value] = text  # type: ignore[index]
+                if text != key:
+                    repeated = False
+                    break
+            if repeated:
                 continue
             data = DataRow(sheet.name, number, values)
             for key, value in values.items():
@@ -395,13 +413,6 @@ def _find_header(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_row
         if len(scanned) >= scan_rows:
             break
     return best, scanned, had_data
-
-
-def _cell(value: object) -> object:
-    """Blank text counts as empty; everything else is kept as the file holds it."""
-    if isinstance(value, str):
-        return value if value.strip() else None
-    return value
 
 
 # --- cell values ---------------------------------------------------------------------------------

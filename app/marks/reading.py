@@ -13,7 +13,7 @@ exam.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -174,6 +174,8 @@ class _Planner:
         self.sheets: list[str] = []
         # per table, set by start_table
         self.subject_columns: list[tuple[str, dict | None]] = []
+        # (field, subject, grades, full marks, subject id) of the subject columns in the exam
+        self.mark_columns: list[tuple[str, dict, Container[int], float, str]] = []
         self.sheet_schools: tuple[str, ...] | None = None
         self._school_keys: dict[str, tuple[str, ...]] = {}
         for school_id, school in resolver.schools.items():
@@ -225,6 +227,8 @@ class _Planner:
                     f"{'、'.join(s['name'] for s in self.exam['subjects'])})。请删去这一列,或先把该科目加入考试。",
                     sheet=table.sheet, row=table.header_row, column=table.column(field_name), field="subject"))
             self.subject_columns.append((field_name, found))
+        self.mark_columns = [(field_name, subject, subject["grades"], subject["full_marks"], subject["subject_id"])
+                             for field_name, subject in self.subject_columns if subject is not None]
         if table.has("subject") and table.has("score") and self.subject_columns:
             self.plan.problems.append(Problem(
                 "这个工作表既有“科目”“成绩”两列,又有各科成绩列,无法判断按哪种格式读取。请只保留一种。",
@@ -285,14 +289,14 @@ class _Planner:
     def _row_schools(self, check: RowCheck, table: Table, raw: dict, row: DataRow) -> tuple[str, ...] | None:
         """Return the schools the row may belong to (None: any school of the database)."""
         cell = raw.get("school")
+        known = self._schools_by_cell.get(cell)  # only cells naming a school, of a database of several
+        if known is not None:
+            return known
         if cell is None or not clean(cell):
             return self.sheet_schools
         if len(self.resolver.schools) == 1:
             self.resolver.for_row(table, row)  # a name that is not this school's: one warning per sheet
             return self.sheet_schools
-        known = self._schools_by_cell.get(cell)
-        if known is not None:
-            return known
         named = self._schools_named(cell)
         if not named:
             check.add("school", f"学校“{clean(cell)}”不在这个数据库中。请核对学校名称或代码。")
@@ -410,20 +414,18 @@ class _Planner:
         out: list[tuple] = []
         if self.subject_columns:
             examined = 0
-            for field_name, subject in self.subject_columns:
-                if subject is None:
-                    continue
+            for field_name, subject, grades, full, subject_id in self.mark_columns:
                 value = raw.get(field_name)
-                if grade in subject["grades"]:
+                if grade in grades:
                     examined += 1
                     # The common case, a number in range in half points, without a call.
-                    if value.__class__ in (int, float) and 0 <= value <= subject["full_marks"] \
+                    if value.__class__ in (int, float) and 0 <= value <= full \
                             and (value.__class__ is int or float(value * 2).is_integer()):
-                        out.append((subject["subject_id"], float(value), "正常"))
+                        out.append((subject_id, float(value), "正常"))
                         continue
                 mark = self._cell(check, field_name, value, subject, grade)
                 if mark is not None:
-                    out.append((subject["subject_id"], *mark))
+                    out.append((subject_id, *mark))
             if len(out) == examined:
                 self._check_total(check, raw, out)
         else:
@@ -477,7 +479,7 @@ class _Planner:
         if cell is None or not marks:
             return
         try:
-            total = float(clean(cell))
+            total = float(cell) if cell.__class__ in (int, float) else float(clean(cell))
         except ValueError:
             return
         added = sum(score for _, score, _ in marks if score is not None)

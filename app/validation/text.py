@@ -16,9 +16,12 @@ def clean(value: object) -> str:
     """
     if value is None:
         return ""
-    if value.__class__ is str and value.isascii():  # nothing to fold: only the spaces go
-        return "".join(value.split())
-    if isinstance(value, float) and value.is_integer():
+    if value.__class__ is str:
+        # Nothing to fold (ASCII, or already in NFKC form as most Chinese text is): only the
+        # spaces go; str.split() and the pattern's \s know the same whitespace (U+3000 too).
+        if value.isascii() or unicodedata.is_normalized("NFKC", value):  # type: ignore[attr-defined]
+            return "".join(value.split())  # type: ignore[attr-defined]
+    elif isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value))
     return _SPACES.sub("", text.replace("\u3000", ""))

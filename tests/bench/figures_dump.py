@@ -10,8 +10,10 @@ one on the same database (a copy: opening may migrate it) and compare the two fi
 Set SCHOOLQ_DATA_DIR to an empty folder for each run, so the value-added fits are computed, not read
 from an earlier run (app.stats.cache.lasting). Written, per exam: the roster's missing marks (every
 school, then the first three schools alone), the records of all four levels under both policies and
-of the first three schools read alone; per pair of exams: the value-added fit of every grade and
-subject, 进步值 by class and grade, and value-added by class. Floats are written by repr (every digit).
+of the first three schools read alone, every group's rank and the township records as one school's
+report takes them when the county's records are not kept (groups._county_ranks); per pair of exams:
+the value-added fit of every grade and subject, 进步值 by class and grade, and value-added by class.
+Floats are written by repr (every digit).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from pathlib import Path
 from app.db.database import open_database
 from app.errors import ValidationError
 from app.services.exams import get_exam
-from app.stats import progress
+from app.stats import groups, progress
 from app.stats.frame import load_cells
 from app.stats.groups import LEVELS, group_stats_from_cells
 from app.stats.presets import resolve
@@ -54,6 +56,9 @@ def dump(database: Path, out: Path) -> tuple[str, int]:
                 for level, records in group_stats_from_cells(cells, LEVELS, preset=preset, policy=policy).items():
                     for record in records:
                         write(f"group {exam_id} {policy} {level}", record)
+            county = groups._county_ranks(db, exam_id, preset)
+            write(f"ranks {exam_id}", sorted(county["ranks"], key=json.dumps))
+            write(f"ranks {exam_id} township", county["township"])
             for school in schools:
                 own = load_cells(db, exam_id, preset, school_ids=[school])
                 for level, records in group_stats_from_cells(own, LEVELS, preset=preset).items():
