@@ -41,33 +41,38 @@ def build_report(db: Database, kind: str, exam_id: str, *, school: str | None = 
 
     Raises ValidationError (unknown kind, missing scope), NotFound, Cancelled.
     """
-    from app.reports import class_report, class_split, exam_school, slips, teacher_report
-    from app.reports import township as township_report
-    from app.reports import township_score
-
+    # Only the module of the kind asked for is imported: a report in a fresh process (the CLI) does
+    # not load the six others and what they import.
     if kind not in KINDS:
         raise invalid(f"报表种类“{kind}”不对,只能是 {' / '.join(KINDS)}。", "kind")
     if kind == "exam-school":
+        from app.reports import exam_school
         return exam_school.build(db, exam_id, school_code=school, baseline_id=baseline, made=made,
                                  progress=progress, cancelled=cancelled)
     if kind == "class":
         if not class_name:
             raise invalid("班级报告需要指明班级,如 --class 三(1)班。", "class")
+        from app.reports import class_report
         return class_report.build(db, exam_id, class_name, school_code=school, baseline_id=baseline, made=made,
                                   progress=progress, cancelled=cancelled)
     if kind == "teacher":
         if not teacher:
             raise invalid("教师报告需要指明教师工号,如 --teacher QSZ01001。", "teacher")
+        from app.reports import teacher_report
         return teacher_report.build(db, exam_id, teacher, school_code=school, baseline_id=baseline, made=made,
                                     progress=progress, cancelled=cancelled)
     if kind == "slips":
+        from app.reports import slips
         return slips.build(db, exam_id, school_code=school, class_name=class_name, per_page=slips_per_page,
                            made=made, progress=progress, cancelled=cancelled)
     if kind == "class-split":
+        from app.reports import class_split
         return class_split.build(db, exam_id, school_code=school, grade=grade, n_classes=classes, subject=subject,
                                  made=made, progress=progress, cancelled=cancelled)
     if kind == "township-score":
+        from app.reports import township_score
         return township_score.build(db, exam_id, made=made, progress=progress, cancelled=cancelled)
+    from app.reports import township as township_report
     return township_report.build(db, exam_id, township_code=township, baseline_id=baseline, made=made,
                                  progress=progress, cancelled=cancelled)
 
