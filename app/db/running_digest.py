@@ -23,6 +23,7 @@ numbers, half points below 10^15, NULL) whose JSON text SQLite and Python write 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from typing import cast
 
@@ -31,6 +32,8 @@ from sqlite_utils import Database
 from app.db import audit_chain
 
 _UNSAFE = {chr(c) for c in range(32)} | {'"', "\\"}
+# The Python type of a value SQLite keeps as given in a column of each declared type.
+_KINDS: dict[str, type] = {"TEXT": str, "INTEGER": int, "REAL": float}
 
 
 def _json(value: object) -> str | None:
@@ -44,18 +47,17 @@ def _json(value: object) -> str | None:
         return str(value)
     if kind is float:
         number = cast(float, value)
-        if abs(number) < 1e15 and (number * 2).is_integer():
-            return repr(number)  # 85.0, 92.5: SQLite's %!.15g writes the same
+        if abs(number) < 1e15 and (number * 2).is_integer() and math.copysign(1.0, number) > 0:
+            return repr(number)  # 85.0, 92.5: SQLite's %!.15g writes the same (but -0.0 as 0.0)
     return None
 
 
-def _rendered(values: Sequence, *, text_only: bool = False) -> list[str] | None:
-    """Return the JSON text of each of a column's `values` (a column holds one kind of value, and
-    NULLs), or None when one of them is not certain (see _json) or the column mixes kinds (85 and
-    85.0 are one key of a dict, two texts in JSON). Each distinct value is written out once."""
+def _rendered(values: Sequence, kind: type, *, text_only: bool = False) -> list[str] | None:
+    """Return the JSON text of each of a column's `values`, or None when one of them is not certain
+    (see _json), is not of `kind` (the column's type: SQLite would store 85 in a REAL column as
+    85.0) or, with `text_only`, is NULL. Each distinct value is written out once."""
     distinct = set(values)
-    kinds = {value.__class__ for value in distinct} - {type(None)}
-    if len(kinds) > 1 or (text_only and kinds - {str}) or (text_only and None in distinct):
+    if {value.__class__ for value in distinct} - {kind, type(None)} or (text_only and None in distinct):
         return None
     texts = {value: _json(value) for value in distinct}
     if None in texts.values():
@@ -74,7 +76,7 @@ class RunningDigest:
         self.first = audit_chain.max_seq(db) + 1
         self._next = self.first
         self._hash = hashlib.sha256()
-        self._recorded: dict[str, list[str] | None] = {}
+        self._recorded: dict[str, list[tuple[str, type]] | None] = {}
         self.shortcut_rows = 0  # rows whose entries were digested without reading them back
 
     def catch_up(self, db: Database) -> None:
@@ -90,14 +92,18 @@ class RunningDigest:
         self.catch_up(db)
         return self._hash.hexdigest() if self._next == last + 1 else None
 
-    def recorded_columns(self, db: Database, table: str) -> list[str] | None:
-        """Return the columns `table`'s insert trigger records, or None when that trigger is not the
-        one this program installs (then the entries are read back)."""
+    def recorded_columns(self, db: Database, table: str) -> list[tuple[str, type]] | None:
+        """Return the columns `table`'s insert trigger records with the Python type of each (by its
+        declared type), or None when that trigger is not the one this program installs or a column
+        is of another type (then the entries are read back)."""
         if table not in self._recorded:
             name = f"audit_{table}_insert"
             found = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [name]).fetchone()
             wanted = audit_chain.trigger_sql(db, table)[name]
-            self._recorded[table] = audit_chain.table_columns(db, table) if found and found[0] == wanted else None
+            declared = {row[1]: row[2].upper() for row in db.execute(f"PRAGMA table_xinfo([{table}])")}
+            kinds = {column: _KINDS.get(declared.get(column, "")) for column in audit_chain.table_columns(db, table)}
+            usable = found is not None and found[0] == wanted and None not in kinds.values()
+            self._recorded[table] = [(c, k) for c, k in kinds.items() if k is not None] if usable else None
         return self._recorded[table]
 
     def before_insert(self, db: Database) -> None:
@@ -113,8 +119,8 @@ class RunningDigest:
         top = audit_chain.max_seq(db)
         recorded = self.recorded_columns(db, table)
         texts = None
-        if recorded is not None and top == first + count - 1 and count and set(recorded) <= set(names) \
-                and set(key_columns) <= set(names):
+        if recorded is not None and top == first + count - 1 and count \
+                and {column for column, _ in recorded} | set(key_columns) <= set(names):
             texts = self._texts(db, table, names, params, count, recorded, key_columns, first)
         if texts is None:
             self.catch_up(db)
@@ -124,17 +130,17 @@ class RunningDigest:
         self.shortcut_rows += count
 
     def _texts(self, db: Database, table: str, names: Sequence[str], params: Sequence, count: int,
-               recorded: list[str], key_columns: Sequence[str], first: int) -> list[str] | None:
+               recorded: list[tuple[str, type]], key_columns: Sequence[str], first: int) -> list[str] | None:
         """Return the entry texts of the statement's rows, or None when they cannot be vouched for."""
         width = len(names)
         columns = []
-        for column in recorded:
-            rendered = _rendered(params[names.index(column)::width])
+        for column, kind in recorded:
+            rendered = _rendered(params[names.index(column)::width], kind)
             if rendered is None:
                 return None
             columns.append(rendered)
         parts = [params[names.index(column)::width] for column in key_columns]
-        if any(_rendered(part, text_only=True) is None for part in parts):
+        if any(_rendered(part, str, text_only=True) is None for part in parts):
             return None
         keys = ["/".join(values) for values in zip(*parts)]
         stored = db.execute(f"SELECT at, {audit_chain.ENTRY_TEXT} FROM change_log WHERE seq IN (?, ?) ORDER BY seq",

@@ -18,7 +18,12 @@ def test_values_are_written_as_sqlite_writes_them(demo_db, value):
     assert f"[{_json(value)}]" == demo_db.execute("SELECT json_array(?)", [value]).fetchone()[0]
 
 
-@pytest.mark.parametrize("value", ['引号"', "反斜杠\\", "换行\n", 0.1 + 0.2, 1e20, float("nan"), b"x", True])
+def test_every_printable_character_is_written_as_sqlite_writes_it(demo_db):
+    text = "".join(chr(c) for c in range(0x20, 0x110000) if not 0xD800 <= c < 0xE000 and chr(c) not in '"\\')
+    assert f"[{_json(text)}]" == demo_db.execute("SELECT json_array(?)", [text]).fetchone()[0]
+
+
+@pytest.mark.parametrize("value", ['引号"', "反斜杠\\", "换行\n", 0.1 + 0.2, 1e20, float("nan"), -0.0, b"x", True])
 def test_values_it_cannot_vouch_for_are_left_to_sqlite(value):
     assert _json(value) is None
 
@@ -67,12 +72,13 @@ def test_an_altered_trigger_makes_it_read_the_entries(demo_db):
     assert running.shortcut_rows == 0
 
 
-def test_a_value_it_cannot_vouch_for_makes_it_read_that_statement(demo_db, monkeypatch):
+@pytest.mark.parametrize("score", [60.1, -0.0, 85])  # 85 is stored, and recorded, as 85.0
+def test_a_value_it_cannot_vouch_for_makes_it_read_that_statement(demo_db, monkeypatch, score):
     monkeypatch.setattr("app.db.writes.BULK_ROWS", 30)
     rows = _rows(demo_db)
 
     def odd(exam):
         for n, row in enumerate(rows(exam)):
-            yield row[:5] + (60.1,) + row[6:] if n == 45 and row[6] == "正常" else row
+            yield row[:5] + (score,) + row[6:] if n == 45 and row[6] == "正常" else row
     running, _ = _write(demo_db, odd)
     assert running.shortcut_rows == 70  # the statement holding row 45 was read back
