@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import app.timetable.solver.parts as parts
 from app.timetable.model import ClassInfo, Period, SchoolInfo, TeacherInfo
+from app.timetable.solver.explain import explain
 from app.timetable.solver.problem import Activity, Problem, Rules
 from app.timetable.solver.search import solve
 
@@ -76,3 +77,12 @@ def test_groups_of_classes_solved_one_at_a_time_give_the_only_valid_timetable(mo
         assert cells == {("a1", 1): "物理", ("a1", 2): "物理", ("a1", 3): "化学",
                          ("a2", 1): "生物", ("a2", 2): "生物", ("a2", 3): "化学",
                          ("b1", 1): "历史", ("b1", 2): "历史", ("b2", 1): "历史", ("b2", 2): "历史"}
+
+
+def test_a_daily_minimum_more_than_the_lessons_is_named_in_the_explanation():
+    # One lesson a week, one school day, at least 2 lessons a day: the explanation names the minimum.
+    problem = _problem([1], 4, [Activity("m", SCHOOL, ("c",), ("t1",), "数学", 1)])
+    problem.gapless, problem.early_start, problem.class_daily_min = {"c"}, {"c"}, {"c": 2}
+    assert solve(problem, time_limit=10, first_only=True).lessons is None
+    sentences = explain(problem, seconds=10)
+    assert sentences == ["以下要求不能同时满足:学校c每天至少 2 节。至少要放宽其中一项(或减少相关的课)才可能排出课表。"]

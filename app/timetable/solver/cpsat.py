@@ -192,17 +192,15 @@ class Model:
         if not (gapless or early or least):
             return
         items = self._class_day(class_id, day)
+        if least:
+            m.add(sum(items) >= least).only_enforce_if(self.switch("class_daily_min", class_id))
         if gapless and early:
             switch = self.switch("gapless", class_id) + self.switch("early_start", class_id)
             for before, after in zip(items, items[1:]):
                 if not isinstance(after, int) or after:
                     m.add(after <= before).only_enforce_if(switch)
-            if least:
-                least_switch = switch + self.switch("class_daily_min", class_id)
-                for item in items[:least]:
-                    m.add(item == 1).only_enforce_if(least_switch)
-                if least > len(items):
-                    m.add(sum(items) >= least).only_enforce_if(least_switch)
+            for item in items[:least]:  # implied by the two and the minimum; said outright, it propagates at once
+                m.add(item == 1).only_enforce_if(switch + self.switch("class_daily_min", class_id))
             return
         if gapless:
             self._gaps(items, True, self.switch("gapless", class_id))
@@ -210,8 +208,6 @@ class Model:
             for item in items[1:]:
                 if not isinstance(item, int) or item:
                     m.add(item <= items[0]).only_enforce_if(self.switch("early_start", class_id))
-        if least:
-            m.add(sum(items) >= least).only_enforce_if(self.switch("class_daily_min", class_id))
 
     def _at_most_one_per_cell(self, indexes: list[int]) -> None:
         cells: dict[Cell, list] = defaultdict(list)
