@@ -76,13 +76,20 @@ def paused_collector() -> Iterator[None]:
 
     Reading an exam and building its figures make tens of thousands of rows, tuples and record dicts,
     none in a cycle: every few hundred of them wake the collector, which then walks the whole heap
-    (in the GUI or a long run, large) to free nothing."""
+    (in the GUI or a long run, large) to free nothing. What the block made is still in the youngest
+    generation when it ends, and the first allocation after would walk it all (a county's records:
+    10-30 ms, to free nothing): it is moved to the oldest generation at once instead (gc.freeze
+    then gc.unfreeze), where the next full collection still sees it. Where objects are frozen on
+    purpose (the GUI's worker, ui.tasks) they stay frozen: the young ones are then walked as usual."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if collecting:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
