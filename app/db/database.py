@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from sqlite_utils import Database
 
@@ -27,6 +29,7 @@ BUSY_NOTICE_SECONDS = 1.0
 BUSY_TIMEOUT_MS = 1000
 _SQLITE_NOTADB, _SQLITE_CORRUPT = 26, 11
 _busy_notices: list[Callable[[], None]] = []
+T = TypeVar("T")
 
 
 def set_busy_notice(notice: Callable[[], None] | None) -> None:
@@ -148,11 +151,12 @@ def schema_version(db: Database) -> int:
     return len(applied_migrations(db))
 
 
-def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
+def _connect(path: Path, readonly: bool, *, any_thread: bool = False) -> sqlite3.Connection:
     """Return a connection to `path`: read-only (mode=ro, or immutable when nothing beside the file
-    can be written, as on a write-protected stick) or read-write."""
+    can be written, as on a write-protected stick) or read-write; with `any_thread` one that any
+    one thread at a time may use."""
     if not readonly:
-        return sqlite3.connect(path)
+        return sqlite3.connect(path, check_same_thread=not any_thread)
     uri = path.resolve().as_uri()
     if read_only_place(path) and not Path(f"{path}-shm").exists():
         # Without a -shm file beside it that could be created, SQLite cannot open a WAL database
@@ -162,8 +166,8 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
         if wal.exists() and wal.stat().st_size > 0:
             raise ReadOnlyMedia(f"只读:“{path.name}”的最后一些改动还在旁边的“{wal.name}”文件里,在只读位置无法读取。"
                                 "请把这两个文件一起复制到本地磁盘后再打开。")
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True)
-    return sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=not any_thread)
+    return sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=not any_thread)
 
 
 def _opening_error(path: Path, exc: sqlite3.Error) -> Exception:
@@ -246,3 +250,56 @@ def open_writer(db: Database) -> SchoolDatabase | None:
     writer = SchoolDatabase(sqlite3.connect(path, check_same_thread=False))
     _configure(writer)
     return writer
+
+
+def open_reader(db: Database) -> Database | None:
+    """Return a second, read-only connection to the file `db` is open on, set up the same way, that
+    any one thread at a time may use: for reading on a worker thread while `db` goes on with other
+    work. Returns None when a second connection would not see what `db` sees: a database that is
+    not a file (in memory), or `db` inside a transaction (its changes are not committed yet)."""
+    if db.conn.in_transaction:
+        return None
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    if not path:
+        return None
+    try:
+        reader = Database(_connect(Path(path), readonly=True, any_thread=True))
+        _configure(reader, readonly=True)
+    except (sqlite3.Error, ReadOnlyMedia):
+        return None
+    return reader
+
+
+@contextlib.contextmanager
+def read_aside(db: Database, read: Callable[..., T], *args, **kwargs) -> Iterator[Callable[[], T]]:
+    """Start `read(reader, *args, **kwargs)` on a worker thread over a second connection (open_reader)
+    and yield the function that waits for its result and returns it (or raises what it raised).
+    SQLite lets go of Python while a query runs, so the caller's own queries and numpy run beside it
+    on another core. Where no second connection can see what `db` sees, `read(db, …)` runs when the
+    result is asked for. The worker is waited for and its connection closed when the block ends."""
+    reader = open_reader(db)
+    if reader is None:
+        yield lambda: read(db, *args, **kwargs)
+        return
+    values: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            values.append(read(reader, *args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            errors.append(exc)
+
+    def result() -> T:
+        worker.join()
+        if errors:
+            raise errors[0]
+        return values[0]
+
+    worker = threading.Thread(target=run, name="read-aside", daemon=True)
+    worker.start()
+    try:
+        yield result
+    finally:
+        worker.join()
+        reader.close()

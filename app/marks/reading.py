@@ -227,7 +227,9 @@ class _Planner:
                     f"{'、'.join(s['name'] for s in self.exam['subjects'])})。请删去这一列,或先把该科目加入考试。",
                     sheet=table.sheet, row=table.header_row, column=table.column(field_name), field="subject"))
             self.subject_columns.append((field_name, found))
-        self.mark_columns = [(field_name, subject, subject["grades"], subject["full_marks"], subject["subject_id"])
+        # A graded (等级) subject's full marks is its number of levels: no number passes the fast path of _marks.
+        self.mark_columns = [(field_name, subject, subject["grades"],
+                              -1.0 if subject.get("levels") else subject["full_marks"], subject["subject_id"])
                              for field_name, subject in self.subject_columns if subject is not None]
         if table.has("subject") and table.has("score") and self.subject_columns:
             self.plan.problems.append(Problem(

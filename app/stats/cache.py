@@ -8,7 +8,8 @@ A kept result belongs to one open Database object (it goes with the connection) 
 the data it was computed from: anything committed by another connection — another program, the
 sqlite3 shell — changes PRAGMA data_version, anything written by this connection (committed or not,
 even rolled back) changes its total_changes. Either and the next request computes afresh, so a kept
-figure is never older than the data. Only the last KEEP results per database are kept.
+figure is never older than the data; nothing computed inside a transaction is kept (a rollback would
+not change the stamp). Only the last KEEP results per database are kept.
 
 A few small results that a fresh process would otherwise compute over the whole county (the
 value-added fit, every group's rank, the townships' figures) also last across processes (`lasting`):
@@ -72,7 +73,9 @@ def peek(db: Database, key: Hashable) -> Any:
 
 def kept(db: Database, key: Hashable, compute: Callable[[], T]) -> T:
     """Return compute() for `key`, computed once while the data is unchanged (see the module
-    docstring); the value is shared, the caller must not change it. Raises what compute raises."""
+    docstring); the value is shared, the caller must not change it. Inside a transaction the value
+    is computed but not kept: a rollback undoes the changes it saw without changing the stamp.
+    Raises what compute raises."""
     stamp = data_stamp(db)
     with _lock:
         values = _values(db, stamp)
@@ -80,6 +83,8 @@ def kept(db: Database, key: Hashable, compute: Callable[[], T]) -> T:
             values.move_to_end(key)
             return values[key]
     value = compute()
+    if db.conn.in_transaction:
+        return value
     with _lock:
         values = _values(db, stamp)
         values[key] = value

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlite_utils import Database
 
+from app.db.database import read_aside
 from app.db.keys import ids_by_number, number_of, numbers_in
 from app.services.exams import get_exam
-from app.stats.presets import Preset
+from app.stats.presets import Preset, resolve
 from app.stats.roster import missing_marks
 
 ABSENT, EXEMPT, CHEAT, MISSING = -1, -2, -3, -4
@@ -94,8 +95,11 @@ def load_cells(db: Database, exam_id: str, preset: Preset | None = None, *,
 
     Marks of a subject no longer in the exam are left out (they have no full marks to judge them by).
     """
-    with paused_collector():
-        exam = get_exam(db, exam_id)
+    exam = get_exam(db, exam_id)
+    chosen = resolve(db, "quality", preset)
+    # The roster's check (who lacks a mark) is independent of the marks read here: it runs on a second
+    # connection beside them (app.db.database.read_aside).
+    with paused_collector(), read_aside(db, missing_marks, exam, chosen, school_ids=school_ids) as missing:
         subjects = exam["subjects"]
         subject_index = {s["subject_id"]: i for i, s in enumerate(subjects)}
         townships = [dict(r) for r in db.query("SELECT id, code, name FROM township ORDER BY code")]
@@ -133,7 +137,7 @@ def load_cells(db: Database, exam_id: str, preset: Preset | None = None, *,
         if len(codes) != int(count.sum()):
             raise ValueError("成绩数据读取不完整")
         school, klass, grade, subject, count, codes = _with_missing(
-            missing_marks(db, exam, preset, school_ids=school_ids), school_index, class_index, subject_index,
+            missing(), school_index, class_index, subject_index,
             school, klass, grade, subject, count, codes)
 
         # Full marks and cut-offs per (subject, grade), then looked up for every cell at once.

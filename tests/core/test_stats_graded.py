@@ -90,6 +90,22 @@ def test_a_music_level_column_is_counted_per_level_and_left_out_of_totals(school
     assert row["grades"] == {"A": 1, "B": 1, "C": 1} and row["mean"] is None and row["rank"] is None
 
 
+def test_a_number_in_a_level_column_is_refused_by_cell(school):
+    db, _, tmp_path = school
+    exam_id = exams.create_exam(db, SYSTEM, name="期末考试", type="期末", grades="4", subjects="语文:100,音乐:等级",
+                                date="2026-12-20", scope="校")
+    rows = [["学籍号", "姓名", "语文", "音乐等级"],
+            ["G202601", "赵一", 90, 2], ["G202602", "钱二", 80, 1.5], ["G202603", "孙三", 70, "B"]]
+    plan = read_marks(db, write_xlsx(tmp_path / "期末.xlsx", {"四(1)班": rows}), exam_id)
+    # a level written as a number (2 for B?) is not guessed: each such cell is named, nothing is written
+    # title row, blank row, header: the pupils are rows 4-6
+    assert [(p.sheet, p.row, p.column) for p in plan.problems] == [("四(1)班", 4, "音乐等级"), ("四(1)班", 5, "音乐等级")]
+    assert all("只能填写 A / B / C" in p.message for p in plan.problems)
+    with pytest.raises(ValidationError):
+        apply_marks(db, SYSTEM, plan)
+    assert db.execute("SELECT COUNT(*) FROM mark").fetchone()[0] == 0
+
+
 def test_a_level_off_the_scale_is_refused_with_the_levels_allowed(school):
     db, _, _ = school
     exam_id = exams.create_exam(db, SYSTEM, name="期末考试", type="期末", grades="4",

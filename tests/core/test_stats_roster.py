@@ -202,3 +202,28 @@ def test_the_class_report_lists_roster_pupils_without_any_mark(school, tmp_path)
         assert row[header.index("班内名次")] == 11
     assert "韩十五" not in listed  # came after the exam
     assert len(pupils) == 12
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_a_pupil_added_in_an_open_transaction_is_on_the_roster_it_reads(school):
+    """The roster check runs beside the marks read on a second connection only where that sees the
+    same data: inside a transaction the pupil just added (not committed) is counted, 缺考 in both."""
+    db, exam_id, path, _ = school
+    apply_marks(db, SYSTEM, read_marks(db, path, exam_id))
+    school_id, class_id = db.execute("SELECT school_id, id FROM class").fetchone()
+
+    def chinese() -> dict:
+        [record] = [r for r in group_stats(db, exam_id, "class", min_size=1) if r["subject"] == "语文"]
+        return record
+
+    assert (chinese()["n_roster"], chinese()["n_missing"]) == (12, 2)
+    with pytest.raises(_Undo), db.atomic():
+        pupils.add_pupil(db, SYSTEM, school_id, {
+            "student_no": "G202616", "name": "杨十六", "gender": "女", "birth_date": "2018-05-01", "grade": 3,
+            "class_id": class_id, "status": "在读", "enrol_date": "2026-09-01"})
+        assert (chinese()["n_roster"], chinese()["n_missing"], chinese()["mean"]) == (13, 3, pytest.approx(725 / 13))
+        raise _Undo
+    assert (chinese()["n_roster"], chinese()["n_missing"]) == (12, 2)
