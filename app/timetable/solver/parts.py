@@ -65,7 +65,8 @@ def first_by_groups(problem: Problem, groups: list[list[int]], until: float, see
                     stop: threading.Event) -> tuple[str, Placed | None]:
     """Search for a timetable group by group until the perf_counter time `until` (or `stop`): when a
     group cannot be placed around the groups placed before it, the search starts again with that
-    group first (at most once per group), then falls back to the whole model. Returns (the CP-SAT
+    group first (as many rounds as there are groups), then falls back to the whole model with the
+    last round's groups as a hint. Returns (the CP-SAT
     status name, the lessons placed), the lessons None when no timetable was found."""
     order = list(groups)
     placed: Placed = set()
