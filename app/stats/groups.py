@@ -172,6 +172,7 @@ _RECORD_KEYS = (
     "low_count", "pass_rate", "excellent_rate", "low_rate", "bands", "grades", "mean_pct", "composite", "small_sample",
     "rank",
     "rank_of", "preset_id", "preset_hash")
+_RECORD_TEMPLATE: dict = dict.fromkeys(_RECORD_KEYS)
 _FIGURES = ("total", "mean", "sd", "median", "max", "min", "pass_rate", "excellent_rate", "low_rate", "mean_pct",
             "composite")
 
@@ -270,7 +271,12 @@ def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled:
         columns["bands"][g] = None
         columns["pass_count"][g] = columns["excellent_count"][g] = columns["low_count"][g] = None
         columns["rank"][g] = columns["rank_of"][g] = None
-    records = [dict(zip(_RECORD_KEYS, row)) for row in zip(*(columns[k] for k in _RECORD_KEYS))]
+    records = []
+    for row in zip(*(columns[k] for k in _RECORD_KEYS)):
+        # A copy of the full-sized template filled in place: no growing each dict key by key.
+        record = _RECORD_TEMPLATE.copy()
+        record.update(zip(_RECORD_KEYS, row))
+        records.append(record)
     if policy == "sat":
         # A group whose whole roster lacks a mark has no figure under the sat basis: nothing to show.
         records = [r for r in records if r["n_sat"] or r["n_missing"] + r["n_exempt"] < r["n_roster"]]
