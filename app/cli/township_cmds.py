@@ -183,9 +183,8 @@ def cmd_log(args) -> int:
     if args.json:
         emit_json(rows)
         return 0
-    kinds = {"data": "数据包", "config": "配置包"}
     for row in rows:
-        print(f"{shown(row['created_at'])}  {kinds.get(row['kind'], row['kind'])}  {row['sender_name']}"
+        print(f"{shown(row['created_at'])}  {row['kind_name']}  {row['sender_name']}"
               f"({row['sender_code']})第 {row['sequence']} 号({row['term_code']})  导入人 {row['username']}"
               f"  {row['what']}")
     if not rows:

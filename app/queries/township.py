@@ -11,6 +11,7 @@ from app.packages.township_import import gap_ranges, gap_text, summary_text
 from app.services.schools import current_term, get_meta
 
 _ACTIVE = "('在读', '转入', '休学')"
+IMPORT_KINDS = {"data": "数据包", "config": "配置包"}
 
 
 def sender_level(db: Database) -> str:
@@ -63,11 +64,11 @@ def package_status(db: Database) -> list[dict]:
 def import_log(db: Database, limit: int = 500) -> list[dict]:
     """Return the latest accepted imports (data packages from schools or townships, configuration packages
     from the township), newest first: the package_import row with `changes` as a dict and `what`, the
-    Chinese line of what the import changed (with the sender's audit-log warnings, if any). A summary
-    that is not readable JSON shows as “(记录无法读取)”."""
+    Chinese line of what the import changed (with the sender's audit-log warnings, if any), and
+    `kind_name` (数据包 / 配置包). A summary that is not readable JSON shows as “(记录无法读取)”."""
     rows = []
     for row in db.query("SELECT * FROM package_import ORDER BY created_at DESC, rowid DESC LIMIT ?", [limit]):
-        row = dict(row)
+        row = dict(row, kind_name=IMPORT_KINDS.get(row["kind"], row["kind"]))
         try:
             changes = json.loads(row["changes"] or "{}")
         except ValueError:

@@ -12,17 +12,13 @@ from ui.models.table_model import Column, SnapshotFilterProxy, SnapshotTableMode
 from ui.session import Session
 from ui.widgets.scaffold import data_table, dialog_layout, note_label
 
-KIND_NAMES = {"data": "数据包", "config": "配置包"}
-
-
 class ImportLogDialog(QDialog):
     """Lists the accepted imports with a filter box (sender, file, what changed)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         layout = dialog_layout(self, self.tr("导入记录"))
-        rows = [dict(r, kind_name=KIND_NAMES.get(r["kind"], r["kind"]),
-                     sender=f"{r['sender_name']}({r['sender_code']})",
+        rows = [dict(r, sender=f"{r['sender_name']}({r['sender_code']})",
                      imported=shown(r["created_at"]), made=shown(r["package_created_at"]))
                 for r in import_log(session.db)]
         self.columns = [
@@ -53,8 +49,10 @@ class ImportLogDialog(QDialog):
         self.filter.setMinimumWidth(260)
         top.addWidget(self.filter)
         layout.addLayout(top)
+        # At most 500 rows: columns sized to their contents, 变化 taking the width left (full text in the tooltip).
         self.table = data_table(self.proxy, select="rows", alternating=True,
-                                resize=QHeaderView.ResizeMode.ResizeToContents, stretch_column=8, sortable=True)
+                                resize=QHeaderView.ResizeMode.ResizeToContents, stretch_column=len(self.columns) - 1,
+                                sortable=True)
         layout.addWidget(self.table, 1)
         layout.addWidget(note_label(self.tr("鼠标指向“变化”的单元格可看全文;只列出接受的数据包,重复和拒收的不记录。")))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
