@@ -219,12 +219,13 @@ class ReportsPage(Page):
                 self.baseline_combo.addItem(f"{other['name']}({other['term_code']})", other["id"])
 
     def _fill_split_subjects(self) -> None:
-        """Offer the chosen exam's scored subjects of the chosen grade as the basis of a class split."""
+        """Offer the chosen exam's scored subjects of the chosen grade as the basis of a class split (read
+        only while that report is chosen)."""
         chosen = self.split_subject_combo.currentData()
         self.split_subject_combo.clear()
         self.split_subject_combo.addItem(self.tr("各科成绩的平均"), None)
         exam_id, grade = self.exam_combo.currentData(), self.grade_combo.currentData()
-        if exam_id and grade is not None:
+        if exam_id and grade is not None and self.kind_combo.currentData() == "class-split":
             for name in scored_subjects(self.session.db, exam_id, grade):
                 self.split_subject_combo.addItem(name, name)
         self.split_subject_combo.setCurrentIndex(max(0, self.split_subject_combo.findData(chosen)))
@@ -241,6 +242,7 @@ class ReportsPage(Page):
                     key == "township" and self.township_combo.count() <= 1):
                 visible = False
             self.form.setRowVisible(widget, visible)
+        self._fill_split_subjects()
         had_whole = self.class_combo.findData(WHOLE_SCHOOL) >= 0
         if (kind == "slips") != had_whole:
             self._fill_scopes()
