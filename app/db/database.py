@@ -193,6 +193,9 @@ def open_database(path: str | Path, *, create: bool = False, readonly: bool = Fa
     path = Path(path)
     existed = path.exists() and path.stat().st_size > 0
     if not existed and not create:
+        if path.is_file():  # a file of 0 bytes: a copy cut short, or a new document never written
+            raise NotADatabase(f"“{path.name}”是空文件(0 字节),里面没有数据:可能复制时没有复制完整。"
+                               "请从原来的电脑或备份重新复制。")
         raise FileNotFoundError(f"找不到数据库文件:{path}")
     readonly = readonly and existed
     db = None

@@ -74,6 +74,17 @@ def test_a_file_that_is_not_a_database_gets_one_sentence(tmp_path):
     assert "不是本程序的数据库文件" in str(caught.value)
 
 
+def test_an_empty_file_is_named_as_empty_not_as_missing(tmp_path):
+    empty = tmp_path / "成绩.sqlite"
+    empty.write_bytes(b"")  # a copy to the stick cut short
+    with pytest.raises(NotADatabase) as caught:
+        open_database(empty)
+    assert "“成绩.sqlite”是空文件(0 字节)" in str(caught.value)
+    assert empty.read_bytes() == b""  # left as it was, not made into a new database
+    with pytest.raises(FileNotFoundError):
+        open_database(tmp_path / "没有.sqlite")
+
+
 def test_missing_file_is_not_created_silently(tmp_path):
     with pytest.raises(FileNotFoundError):
         open_database(tmp_path / "missing.sqlite")
