@@ -530,10 +530,12 @@ class _Planner:
     def _missing_pupils(self) -> list[Problem]:
         """One warning per class in the file listing the pupils on its roster on the exam date (not
         免考) who still have no mark once the file is in: under the roster basis they count as 缺考 = 0."""
-        planned: dict[str, set[str]] = {}
-        for row in self.plan.inserts:
-            planned.setdefault(row[1], set()).add(row[2])
-        touched = {self.pupils.at_exam[p][0] for p in self.matched} - {None}
+        # Every mark the file holds (new, changed or unchanged) is there once it is in: the subjects
+        # seen per pupil (one row each in a file of a row per pupil).
+        planned = {pid: places[0][2] if len(places) == 1 else {s for _, _, subjects in places for s in subjects}
+                   for pid, places in self.seen.items()}
+        at_exam = self.pupils.at_exam
+        touched = {at_exam[p][0] for p in self.matched} - {None}
         names = {s["subject_id"]: s["name"] for s in self.exam["subjects"]}
         by_class: dict[str, dict[str, list]] = {}
         schools = {row[0] for row in self.plan.inserts} | {u["school_id"] for u in self.plan.updates}
