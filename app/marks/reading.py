@@ -23,13 +23,15 @@ from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
 from app.importing.plan import each_row
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, sort_problems, streamed_tables
+from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, opened_beside, sort_problems,
+                                    streamed_tables)
 from app.marks.entry import parse_mark
 from app.marks.plan import MarksPlan, mark_text
 from app.marks.pupils import ExamClasses, ExamPupils
 from app.progress import CancelCheck, Progress
 from app.services.exams import find_exam
 from app.services.subjects import SubjectIndex, list_subjects
+from app.stats.frame import paused_collector
 from app.stats.roster import missing_marks
 from app.validation.classnames import parse_class, parse_grade
 from app.validation.text import clean
@@ -86,8 +88,11 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
     FileNotFoundError.
     """
     plan, batches = check_marks(db, path, exam_id, school_id=school_id, progress=progress, cancelled=cancelled)
-    for _ in batches:
-        pass
+    # The plan's rows and marks (a county's file: half a million tuples) hold no cycles: the
+    # collector would only walk them again and again (a second of the county midterm's check).
+    with paused_collector():
+        for _ in batches:
+            pass
     return plan
 
 
@@ -114,12 +119,14 @@ def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: 
     if progress is not None:
         progress(0.0, "正在打开文件")
     # The rows are read as they are checked (streamed_tables): the first batch of a county's file
-    # reaches the writer once its first BATCH_ROWS rows are read, not once the whole file is.
-    with streamed_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
-                         cancelled=cancelled) as tables:
+    # reaches the writer once its first BATCH_ROWS rows are read, not once the whole file is. The
+    # file is opened while the pupils are loaded (opened_beside).
+    opening = streamed_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
+                              cancelled=cancelled)
+    with opened_beside(opening, lambda: _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))) as (
+            tables, planner):
         plan.problems.extend(_header_problem(p) for p in tables.problems)
         plan.warnings.extend(tables.warnings)
-        planner = _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))
         done = sent = 0
         for table, row in each_row(planner.usable_tables(tables.tables), plan.warnings,
                                    start_table=planner.start_table, progress=progress, cancelled=cancelled, start=0.05):
