@@ -28,15 +28,11 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from sqlite_utils import Database
 
 from app.db.migrations import MARK_KEYS
-
-if TYPE_CHECKING:
-    from app.db.running_digest import RunningDigest
 
 GENESIS = "0" * 64
 NOT_LOGGED = {"change_log", "audit_chain", "audit_head", "_sqlite_migrations"}
@@ -220,23 +216,18 @@ def _last_sealed(db: Database) -> tuple[int, str]:
 # Each entry in the digest: its fields joined by U+001F, NULL as U+0000, ended by U+001E. SQLite
 # joins a slice of entries into one string, so the bulk of a large batch never passes through
 # Python object by object (a 500,000-row import seals in about a second).
-ENTRY_TEXT = ("seq || char(31) || at || char(31) || tbl || char(31) || op || char(31) || ifnull(row_key, char(0))"
+_ENTRY_TEXT = ("seq || char(31) || at || char(31) || tbl || char(31) || op || char(31) || ifnull(row_key, char(0))"
                " || char(31) || ifnull(old, char(0)) || char(31) || ifnull(new, char(0)) || char(30)")
 _SLICE = 20000
 
 
 def _digest(db: Database, first: int, last: int) -> str:
     digest = hashlib.sha256()
-    feed(db, digest, first, last)
-    return digest.hexdigest()
-
-
-def feed(db: Database, digest, first: int, last: int) -> None:
-    """Add the text of the entries `first`..`last` to `digest` (a hashlib object), in order."""
     for start in range(first, last + 1, _SLICE):
-        text, = db.execute(f"SELECT group_concat(e, '') FROM (SELECT {ENTRY_TEXT} AS e FROM change_log"
+        text, = db.execute(f"SELECT group_concat(e, '') FROM (SELECT {_ENTRY_TEXT} AS e FROM change_log"
                            " WHERE seq BETWEEN ? AND ? ORDER BY seq)", [start, min(last, start + _SLICE - 1)]).fetchone()
         digest.update((text or "").encode("utf-8"))
+    return digest.hexdigest()
 
 
 def batch_hash(prev: str, seq: int, first: int, last: int, origin: str, digest: str) -> str:
@@ -244,21 +235,20 @@ def batch_hash(prev: str, seq: int, first: int, last: int, origin: str, digest: 
     return hashlib.sha256(f"{prev}|{seq}|{first}|{last}|{origin}|{digest}".encode("ascii")).hexdigest()
 
 
-def _append(db: Database, first: int, last: int, origin: str, digest: str | None = None) -> None:
+def _append(db: Database, first: int, last: int, origin: str) -> None:
     from app.db.writes import now
 
     _, prev = _last_sealed(db)
     seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_chain").fetchone()[0]
-    digest = digest or _digest(db, first, last)
+    digest = _digest(db, first, last)
     db.execute("INSERT INTO audit_chain (seq, first, last, at, origin, digest, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                [seq, first, last, now(), origin, digest, prev, batch_hash(prev, seq, first, last, origin, digest)])
 
 
-def seal(db: Database, boundary: int, *, as_outside: bool = False, running: RunningDigest | None = None) -> None:
+def seal(db: Database, boundary: int, *, as_outside: bool = False) -> None:
     """Chain the entries not yet in a batch, inside the caller's transaction: those up to
     `boundary` (the newest entry when the program's transaction began) as an outside batch, the
-    rest as the program's (or all as outside with `as_outside`). `running` (made when the
-    transaction began, app.db.running_digest) already holds most of the program's entries."""
+    rest as the program's (or all as outside with `as_outside`)."""
     last, _ = _last_sealed(db)
     top = max_seq(db)
     if top <= last:
@@ -269,9 +259,7 @@ def seal(db: Database, boundary: int, *, as_outside: bool = False, running: Runn
     if boundary > last:
         _append(db, last + 1, min(boundary, top), "outside")
     if top > max(boundary, last):
-        first = max(boundary, last) + 1
-        known = running.through(db, top) if running is not None and running.first == first else None
-        _append(db, first, top, "program", known)
+        _append(db, max(boundary, last) + 1, top, "program")
 
 
 def seal_pending(db: Database) -> None:

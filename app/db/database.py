@@ -17,7 +17,6 @@ from app.db import audit_chain
 from app.db.copies import SAFETY_KEEP, safety_copy
 from app.db.media import BUSY, DatabaseBusy, ReadOnlyMedia, explain, read_only_place
 from app.db.migrations import MIGRATION_SET, known_migration_names, migrations, program_schema_version
-from app.db.running_digest import RunningDigest
 from app.errors import NotADatabase, SchemaTooNew
 
 MIGRATIONS_TABLE = "_sqlite_migrations"
@@ -107,13 +106,12 @@ class SchoolDatabase(Database):
         begin_immediate(self)
         self._boundary = audit_chain.max_seq(self) if audit_chain.recording(self) else 0
 
-    def commit_write(self, running: RunningDigest | None = None) -> None:
-        """Seal the transaction's changes into the audit chain and commit; `running` is the digest a
-        bulk write kept of them (app.db.running_digest). Raises what `explain` makes of a failure
-        (DiskFull …), after rolling back."""
+    def commit_write(self) -> None:
+        """Seal the transaction's changes into the audit chain and commit. Raises what `explain`
+        makes of a failure (DiskFull …), after rolling back."""
         try:
             if audit_chain.recording(self):
-                audit_chain.seal(self, self._boundary, running=running)
+                audit_chain.seal(self, self._boundary)
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self.conn.rollback()

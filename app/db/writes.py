@@ -21,7 +21,6 @@ from sqlite_utils import Database
 
 from app.db.keys import number_column, number_of, numbers_by_id
 from app.db.migrations import MARK_KEYS
-from app.db.running_digest import RunningDigest
 from app.errors import NotFound
 
 # Rows per INSERT statement of BulkInsert (fewer where SQLite allows fewer parameters).
@@ -284,8 +283,8 @@ class BulkInsert:
     """
 
     def __init__(self, db: Database, actor: Actor, table: str, columns: Sequence[str], note: str, *,
-                 fixed: Mapping[str, object] | None = None, digest: RunningDigest | None = None):
-        self.db, self.actor, self.table, self.note, self.digest = db, actor, table, note, digest
+                 fixed: Mapping[str, object] | None = None):
+        self.db, self.actor, self.table, self.note = db, actor, table, note
         self.count = 0
         fixed = dict(fixed or {})
         keyed = KEYED.get(table, ())
@@ -302,7 +301,6 @@ class BulkInsert:
         self._tail = (*fixed.values(), stamp, stamp, *(no for _, no in fixed_numbers))
         names = [*columns, *(number_column(columns[i]) for i, _ in self._keys), *fixed, "created_at", "updated_at",
                  *(name for name, _ in fixed_numbers)]
-        self._names, self._key_columns = names, DERIVED_IDS.get(table, ("id",))
         self._one = f"({', '.join('?' for _ in names)})"
         self._head = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) VALUES "
         self._size = max(1, min(BULK_ROWS, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names)))
@@ -320,12 +318,8 @@ class BulkInsert:
             params = [value for row, row_numbers in zip(chunk, zip(*numbered) if keys else itertools.repeat(()))
                       for value in (*row, *row_numbers, *tail)]
             sql = self._full if len(chunk) == size else self._head + ", ".join([self._one] * len(chunk))
-            if self.digest is not None:
-                self.digest.before_insert(self.db)
             self.db.conn.execute(sql, params)
             self.count += len(chunk)
-            if self.digest is not None:
-                self.digest.inserted(self.db, self.table, self._names, params, len(chunk), self._key_columns)
 
     def done(self) -> int:
         """Write the audit entry (when any row went in) and return the number of rows inserted."""

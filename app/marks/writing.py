@@ -24,9 +24,7 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from app.db import audit_chain
 from app.db.database import SchoolDatabase, open_writer
-from app.db.running_digest import RunningDigest
 from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
@@ -109,10 +107,7 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
 def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, exam: dict,
                       school_id: str | None) -> tuple[MarksPlan, dict | None]:
     """The body of import_marks, inside the writer's open transaction."""
-    # The audit entries' digest is kept as the marks go in (app.db.running_digest), so sealing
-    # them does not read half a million entries back once the last mark is written.
-    running = RunningDigest(writer) if audit_chain.recording(writer) else None
-    insert = BulkInsert(writer, actor, "mark", _MARK_COLUMNS, "", fixed={"exam_id": exam["id"]}, digest=running)
+    insert = BulkInsert(writer, actor, "mark", _MARK_COLUMNS, "", fixed={"exam_id": exam["id"]})
     stream = _WriterThread(insert)
     checked: set[tuple] = set()
     try:
@@ -131,7 +126,7 @@ def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, 
     insert.note = _note(plan.file_name, plan.exam_name, len(plan.inserts))
     insert.done()
     _apply_updates(writer, actor, plan, None, 1)
-    writer.commit_write(running)
+    writer.commit_write()
     return plan, {"add": len(plan.inserts), "update": len(plan.updates), "unchanged": plan.unchanged}
 
 
