@@ -348,7 +348,8 @@ def _residual_rows(db: Database, exam_id: str, baseline_exam_id: str, inside: se
     does the matching); it is computed once while the database is unchanged, in this process and
     in later ones (app.stats.cache.lasting), and then only the pairs of the schools inside are read."""
     stored: list[list] = lasting(db, ("value-added fit", exam_id, baseline_exam_id), lambda: [
-        [grade, sid, fit] for (grade, sid), fit in _fit(db, exam_id, baseline_exam_id).items()])
+        [grade, sid, fit] for (grade, sid), fit in _fit(db, exam_id, baseline_exam_id).items()],
+        exams=[exam_id, baseline_exam_id])
     fits: dict[tuple[int, str], tuple | None] = {(grade, sid): tuple(fit) if fit else None
                                                   for grade, sid, fit in stored}
     where, args = "", []
