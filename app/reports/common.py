@@ -78,7 +78,7 @@ def data_hash(db: Database, exam_ids: Iterable[str], *, school_ids: Iterable[str
     # Kept while the database is unchanged, in this process and later ones: every school of a
     # township shares its township's hash.
     return lasting(db, ("data hash", exams, tuple(schools) if schools is not None else None, rows),
-                   lambda: _data_hash(db, exams, schools, rows))
+                   lambda: _data_hash(db, exams, schools, rows), exams=exams)
 
 
 def _data_hash(db: Database, exam_ids: tuple[str, ...], schools: list[str] | None, extra: tuple[str, ...]) -> str:

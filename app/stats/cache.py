@@ -13,11 +13,15 @@ not change the stamp). Only the last KEEP results per database are kept.
 
 A few small results that a fresh process would otherwise compute over the whole county (the
 value-added fit, every group's rank, the townships' figures) also last across processes (`lasting`):
-a JSON file per result under the user's data folder, named by the database file, tied to the
-database's newest change_log entry (every change to any table adds one through triggers, see
-app.db.audit_chain; its time and row tell a rolled-back number reused from the first). Any write
-and the file no longer matches: the next request computes afresh and replaces it. A database
-without change_log, or in memory, keeps nothing on disk.
+a JSON file per result under the user's data folder, named by the database file, with the database's
+newest change_log entry when it was computed (every change to any table adds one through triggers,
+see app.db.audit_chain; its time and row tell a rolled-back number reused from the first). A file
+whose entry is no longer the newest is still good when every entry since is about something the
+result does not read: another exam's marks or definition, or a table no exam's figures read
+(UNRELATED: timetables, workload and routine records, tutoring, accounts, packages); it is then
+stamped with the newest entry. Any other write (this exam's marks, a pupil, a class, a school, a
+preset) and the next request computes afresh and replaces it. A database without change_log, or in
+memory, keeps nothing on disk.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ import tempfile
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,6 +52,9 @@ FORMAT = f"{__version__}/1"
 _kept: weakref.WeakKeyDictionary[Database, tuple[tuple[int, int], OrderedDict[Hashable, Any]]] = \
     weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+# Whether a database changed between two change_log entries only in what values reading some exams
+# do not read (see _unchanged_for), newest last.
+_unchanged: dict[str, bool] = {}
 
 
 def data_stamp(db: Database) -> tuple[int, int]:
@@ -94,9 +101,23 @@ def kept(db: Database, key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
-def _log_version(db: Database) -> str | None:
-    """Return what identifies the database's contents across processes (its newest change_log
-    entry), or None when it has none to go by (no change_log, a database in memory)."""
+# Tables no lasting figure reads: a change to them leaves every stored figure of every exam good. A
+# value that reads one of them must not be made lasting (or this list must lose it).
+UNRELATED = (
+    "app_user", "appraisal_survey", "audit_log", "audit_signer", "curriculum_hours", "curriculum_item",
+    "curriculum_plan", "home_visit", "homework_log", "lesson_observation", "package_export", "package_import",
+    "prep_session", "pupil_difficulty", "quality_target", "routine_check", "scheme_sheet", "school_key",
+    "site_travel", "teacher", "teacher_role", "teacher_site", "teacher_subject", "teacher_title",
+    "teacher_unavailable", "teaching_assignment", "timetable_fixed", "timetable_period", "timetable_slot",
+    "trusted_key", "tutoring", "tutoring_pupil", "tutoring_plan")
+# Tables whose rows each belong to one exam (their recorded rows hold its id).
+EXAM_TABLES = ("mark", "exam", "exam_grade", "exam_subject", "exam_cutoff")
+
+
+def _log_head(db: Database) -> tuple[str, list] | None:
+    """Return (what names the database across processes: FORMAT and its file, its newest change_log
+    entry [seq, at, tbl, row_key]), or None when it has none to go by (no change_log, a database in
+    memory)."""
     files = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
     if not files or not files[0]:
         return None
@@ -106,60 +127,113 @@ def _log_version(db: Database) -> str | None:
         if "no such table" in str(exc):
             return None
         raise
-    return json.dumps([FORMAT, os.path.realpath(files[0]), *(row or (0,))], ensure_ascii=False)
+    return json.dumps([FORMAT, os.path.realpath(files[0])], ensure_ascii=False), list(row or (0,))
 
 
-def _lasting_file(version: str, key: Hashable) -> Path:
-    """Return the file of `key`'s lasting value for the database of `version` (see _log_version)."""
-    database = json.loads(version)[1]
+def _unread_sql(exams: tuple[str, ...]) -> tuple[str, list]:
+    """Return (SQL true of a change_log entry about nothing a value reading `exams` reads: a row of
+    an UNRELATED table, or a row of EXAM_TABLES that belongs to none of `exams` before and after the
+    change; its arguments). A mark's row_key starts with its exam's id and a slash, so most entries
+    (an import's half a million) are told by that prefix alone; a row whose recorded text does not
+    hold an exam's id in quotes is not that exam's."""
+    other_key = " AND ".join(["substr(row_key, 1, ?) != ?"] * len(exams)) or "1"
+    key_args = [arg for exam in exams for arg in (len(exam) + 1, exam + "/")]
+    quoted = [f'"{exam}"' for exam in exams]
+
+    def unnamed(column: str) -> str:
+        return " AND ".join([f"instr(IFNULL({column}, ''), ?) = 0"] * len(exams)) or "1"
+
+    tables = ", ".join(f"'{t}'" for t in EXAM_TABLES if t != "mark")
+    unrelated = ", ".join(f"'{t}'" for t in UNRELATED)
+    sql = (f"CASE WHEN tbl = 'mark' THEN {other_key} AND (op IN ('I', 'D') OR op = 'U' AND {unnamed('old')})"
+           f" WHEN tbl IN ({unrelated}) THEN 1"
+           f" WHEN tbl IN ({tables}) THEN op IN ('I', 'U', 'D') AND {unnamed('old')} AND {unnamed('new')}"
+           " ELSE 0 END")
+    return sql, [*key_args, *quoted, *quoted, *quoted]
+
+
+def _unchanged_for(db: Database, name: str, since: list, head: list, exams: tuple[str, ...]) -> bool:
+    """Return whether the database named `name`, whose change_log held `since` as its newest entry
+    when a value reading `exams` was computed and holds `head` now, has changed since only in what
+    that value does not read (see the module docstring). The answer is kept in the process: the
+    values of one report ask it alike."""
+    if not since or not isinstance(since[0], int) or any(c in '"\\' or c < " " for exam in exams for c in exam):
+        return False  # an id JSON would write escaped is not looked for in the recorded rows
+    asked = json.dumps([name, since, head, exams], ensure_ascii=False)
+    with _lock:
+        if asked in _unchanged:
+            return _unchanged[asked]
+    row = db.execute("SELECT seq, at, tbl, row_key FROM change_log WHERE seq = ?", [since[0]]).fetchone()
+    answer = row is not None and list(row) == since
+    if answer:
+        unread, args = _unread_sql(exams)
+        answer = db.execute(f"SELECT 1 FROM change_log WHERE seq > ? AND ({unread}) IS NOT 1 LIMIT 1",
+                            [since[0], *args]).fetchone() is None
+    with _lock:
+        _unchanged[asked] = answer
+        while len(_unchanged) > KEEP:
+            _unchanged.pop(next(iter(_unchanged)))
+    return answer
+
+
+def _lasting_file(name: str, key: Hashable) -> Path:
+    """Return the file of `key`'s lasting value for the database named `name` (see _log_head)."""
+    database = json.loads(name)[1]
     folder = user_data_dir() / "figures" / hashlib.sha256(database.encode("utf-8")).hexdigest()[:16]
-    name = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode("utf-8")).hexdigest()[:24]
-    return folder / f"{name}.json"
+    digest = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode("utf-8")).hexdigest()[:24]
+    return folder / f"{digest}.json"
 
 
-def _read_lasting(path: Path, version: str) -> tuple[bool, Any]:
-    """Return (True, value) when `path` holds a value of `version`, else (False, None)."""
+def _read_lasting(path: Path, name: str) -> tuple[list | None, Any]:
+    """Return (the newest change_log entry when it was computed, value) when `path` holds a value of
+    the database named `name`, else (None, None)."""
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False, None
-    if not isinstance(stored, dict) or stored.get("version") != version:
-        return False, None
-    return True, stored.get("value")
+        return None, None
+    if not isinstance(stored, dict) or stored.get("version") != name or not isinstance(stored.get("head"), list):
+        return None, None
+    return stored["head"], stored.get("value")
 
 
-def _write_lasting(path: Path, version: str, value: Any) -> None:
-    """Store `value` of `version` in `path` (written whole, then renamed); a folder that cannot be
-    written keeps nothing."""
+def _write_lasting(path: Path, name: str, head: list, value: Any) -> None:
+    """Store `value` of the database named `name` at change_log entry `head` in `path` (written
+    whole, then renamed); a folder that cannot be written keeps nothing."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".part")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             # json.dumps, not json.dump: only the one-shot encoder is the C one (a county's township
             # figures take 0.6 s through the streaming Python encoder, 0.05 s through it).
-            out.write(json.dumps({"version": version, "value": value}, ensure_ascii=False))
+            out.write(json.dumps({"version": name, "head": head, "value": value}, ensure_ascii=False))
         os.replace(temp, path)
     except OSError:
         return
 
 
-def lasting(db: Database, key: tuple, compute: Callable[[], T]) -> T:
-    """Return compute() for `key` (a tuple of strings, numbers and None), computed once while the
-    database's contents are unchanged, in this process (kept) and in later ones (a file, see the
-    module docstring). `compute` must return JSON data (dicts with string keys, lists, strings,
-    numbers, None); what it returns is passed through JSON, so every caller gets the same values
-    whether they were computed or read. Shared: the caller must not change it. Raises what compute
-    raises."""
+def lasting(db: Database, key: tuple, compute: Callable[[], T], *, exams: Iterable[str]) -> T:
+    """Return compute() for `key` (a tuple of strings, numbers and None), computed once while what it
+    reads is unchanged: the marks and definitions of `exams` and every table but those of other
+    exams and UNRELATED ones; in this process (kept) and in later ones (a file, see the module
+    docstring). `compute` must return JSON data (dicts with string keys, lists, strings, numbers,
+    None); what it returns is passed through JSON, so every caller gets the same values whether they
+    were computed or read. Shared: the caller must not change it. Raises what compute raises."""
+    read = tuple(sorted(set(exams)))
+
     def from_file_or_compute() -> T:
-        version = _log_version(db)
-        if version is None:
+        found = _log_head(db)
+        if found is None:
             return json.loads(json.dumps(compute()))
-        path = _lasting_file(version, key)
-        found, value = _read_lasting(path, version)
-        if found:
+        name, head = found
+        path = _lasting_file(name, key)
+        since, value = _read_lasting(path, name)
+        if since == head:
+            return value
+        if since is not None and _unchanged_for(db, name, since, head, read):
+            _write_lasting(path, name, head, value)
             return value
         value = json.loads(json.dumps(compute()))
-        _write_lasting(path, version, value)
+        _write_lasting(path, name, head, value)
         return value
 
     return kept(db, ("lasting", *key), from_file_or_compute)

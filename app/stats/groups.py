@@ -20,6 +20,7 @@ without peers is not ranked, and a 抽测 exam (sample test, 000 篇9) is never 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from sqlite_utils import Database
@@ -36,7 +37,11 @@ LEVEL_NAMES = {"class": "班级", "grade": "年级", "school": "学校", "townsh
 
 
 class _RowView:
-    """Row-level arrays of an exam under one policy (computed once, shared by every level)."""
+    """Row-level arrays of an exam under one policy (computed once, shared by every level).
+
+    The counts (roster, absent, exempt, cheat, n) are over every row; the score figures (total,
+    spread, order statistics, 三率, bands) only over the included rows of scored subjects, as a
+    graded subject (等级) has none of them: its cells' score sums stay 0 and are never shown."""
 
     def __init__(self, cells: ExamCells, policy: str):
         codes = cells.codes
@@ -44,35 +49,34 @@ class _RowView:
         normal = codes >= 0
         self.n_cells = cells.n_cells
         self.row_cell = row_cell
+        self.graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
         self.missing = codes == MISSING
         self.absent = (codes == ABSENT) | self.missing
         self.exempt = codes == EXEMPT
         self.cheat = codes == CHEAT
         self.included = normal | self.cheat | (self.absent if policy == "roster" else False)
-        self.value = np.where(normal, codes, 0)
-        included = self.included
-        value = self.value
-        full = cells.full_h[row_cell]
-        self.passed = included & (value >= cells.pass_h[row_cell])
-        self.excellent = included & (value >= cells.excellent_h[row_cell])
-        self.low = included & (value < cells.low_h[row_cell])
-        self.band = np.minimum(9, (value * 10) // np.maximum(full, 1))
-        self.included_cell = row_cell[included]
-        self.included_value = value[included]
+        scored = self.included & ~self.graded[cells.subject][row_cell]
+        cell = row_cell[scored]
+        value = np.where(normal[scored], codes[scored], 0)
+        self.scored_cell = cell
+        self.scored_value = value
+        self.passed = value >= cells.pass_h[cell]
+        self.excellent = value >= cells.excellent_h[cell]
+        self.low = value < cells.low_h[cell]
+        self.band = np.minimum(9, (value * 10) // np.maximum(cells.full_h[cell], 1))
         # The same values as floats (what subtracting a float mean turns them into) and, when they fit,
         # as 32-bit integers (the order statistics' sort keys): converted once for every level.
-        self.included_float = self.included_value.astype(np.float64)
-        top = int(self.included_value.max()) if len(self.included_value) else 0
-        self.included_int32 = self.included_value.astype(np.int32) if top < 2 ** 31 else None
+        self.scored_float = value.astype(np.float64)
+        top = int(value.max()) if len(value) else 0
+        self.scored_int32 = value.astype(np.int32) if top < 2 ** 31 else None
         self._cell_levels: np.ndarray | None = None
 
     def cell_levels(self, cells: ExamCells) -> np.ndarray:
         """Return per cell the number of marks at each level position (column k: level k, 1 = best)
         of the graded subjects' real marks, counted once for every level of aggregation."""
         if self._cell_levels is None:
-            graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
             width = max(len(s["levels"] or ()) for s in cells.subjects) + 2 if cells.subjects else 2
-            real = (cells.codes >= 0) & graded[cells.subject][self.row_cell]
+            real = (cells.codes >= 0) & self.graded[cells.subject][self.row_cell]
             level = np.clip(cells.codes[real] // 100, 0, width - 1)
             self._cell_levels = np.bincount(self.row_cell[real] * width + level,
                                             minlength=self.n_cells * width).reshape(self.n_cells, width)
@@ -83,6 +87,7 @@ def _cell_sums(view: _RowView) -> dict[str, np.ndarray]:
     n = view.n_cells
     cell = view.row_cell
     count = lambda mask: np.bincount(cell[mask], minlength=n)  # noqa: E731
+    scored = view.scored_cell
     sums = {
         "n_roster": np.bincount(cell, minlength=n),
         "n_absent": count(view.absent),
@@ -90,13 +95,12 @@ def _cell_sums(view: _RowView) -> dict[str, np.ndarray]:
         "n_exempt": count(view.exempt),
         "n_cheat": count(view.cheat),
         "n": count(view.included),
-        "total_h": np.bincount(cell[view.included], weights=view.value[view.included], minlength=n),
-        "pass": count(view.passed),
-        "excellent": count(view.excellent),
-        "low": count(view.low),
+        "total_h": np.bincount(scored, weights=view.scored_value, minlength=n),
+        "pass": np.bincount(scored[view.passed], minlength=n),
+        "excellent": np.bincount(scored[view.excellent], minlength=n),
+        "low": np.bincount(scored[view.low], minlength=n),
     }
-    band_index = cell[view.included] * 10 + view.band[view.included]
-    sums["bands"] = np.bincount(band_index, minlength=n * 10).reshape(n, 10)
+    sums["bands"] = np.bincount(scored * 10 + view.band, minlength=n * 10).reshape(n, 10)
     return sums
 
 
@@ -115,10 +119,10 @@ def _group_keys(cells: ExamCells, level: str, pooled: bool) -> np.ndarray:
     return ((unit * 10 + grade) * n_classes + klass) * n_subjects + cells.subject
 
 
-def _vector_ranks(peer: np.ndarray, value: np.ndarray, eligible: np.ndarray) -> tuple[list, list]:
-    """Return (rank or None, number ranked) per group: competition ranks by `value`, descending,
-    among eligible groups with the same `peer` key; values equal to 9 decimals tie. A group with
-    no eligible peer but itself is not ranked."""
+def _vector_ranks(peer: np.ndarray, value: np.ndarray, eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (rank, number ranked) per group as arrays: competition ranks by `value`, descending,
+    among eligible groups with the same `peer` key; values equal to 9 decimals tie. The rank is 0
+    for a group not ranked: not eligible, or no eligible peer but itself."""
     rank = np.zeros(len(peer), np.int64)
     idx = np.flatnonzero(eligible)
     if len(idx):
@@ -133,22 +137,22 @@ def _vector_ranks(peer: np.ndarray, value: np.ndarray, eligible: np.ndarray) -> 
         rank[order] = tie_start - peer_start + 1
     _, peer_id = np.unique(peer, return_inverse=True)
     ranked_per_peer = np.bincount(peer_id.reshape(-1), weights=eligible.astype(np.float64))
-    rank_of = ranked_per_peer[peer_id.reshape(-1)].astype(np.int64).tolist()
-    return [r if r and of > 1 else None for r, of in zip(rank.tolist(), rank_of)], rank_of
+    rank_of = ranked_per_peer[peer_id.reshape(-1)].astype(np.int64)
+    return np.where(rank_of > 1, rank, 0), rank_of
 
 
-def _order_statistics(view: _RowView, gid: np.ndarray, row_gid: np.ndarray,
-                      counts: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Return (median, max, min) per group, in hundredths, from one sort of (group, value) keys: a
-    group's values lie together in the sorted keys, so each figure is one key minus the group's
-    offset. Empty groups get a harmless value (their figures are dropped)."""
-    values = view.included_value
+def _order_statistics(view: _RowView, row_gid: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return (median, max, min) per group, in hundredths, of the scored rows (`row_gid`: the group
+    of each; `counts`: how many each group has) from one sort of (group, value) keys: a group's
+    values lie together in the sorted keys, so each figure is one key minus the group's offset.
+    Groups without a scored row get a harmless value (their figures are dropped)."""
+    values = view.scored_value
     groups = len(counts)
     span = int(values.max()) + 1 if len(values) else 1
     offset = np.arange(groups, dtype=np.int64) * span
-    if groups * span < 2 ** 31 and view.included_int32 is not None:
+    if groups * span < 2 ** 31 and view.scored_int32 is not None:
         # Half the bytes to move: a county exam sorts about twice as fast in 32 bits.
-        keys = offset.astype(np.int32)[gid][view.included_cell] + view.included_int32
+        keys = offset.astype(np.int32)[row_gid] + view.scored_int32
     else:
         keys = row_gid * span + values
     ordered = np.sort(keys)
@@ -175,13 +179,36 @@ _RECORD_KEYS = (
 _RECORD_TEMPLATE: dict = dict.fromkeys(_RECORD_KEYS)
 _FIGURES = ("total", "mean", "sd", "median", "max", "min", "pass_rate", "excellent_rate", "low_rate", "mean_pct",
             "composite")
+_COUNTS = ("n_roster", "n_absent", "n_missing", "n_exempt", "n_cheat")
 
 
-def _ranked_groups(cells: ExamCells, sums: dict, level: str, pooled: bool, preset: Preset, min_size: int,
-                   rank_small: bool) -> tuple:
-    """Return the groups of `level` (pooled: all grades together) with what ranks them: (first cell of
-    each group, group of each cell, summed cell figures, n, subject, mean in hundredths, full marks,
-    pass / excellent / low rates, composite, rank or None, number ranked). Empty groups get NaN."""
+@dataclass
+class _Groups:
+    """The groups of one level (pooled: all grades together) with what ranks them: one entry per
+    group, in display order."""
+
+    first_cell: np.ndarray  # the first cell of each group
+    gid: np.ndarray  # the group of each cell
+    sums: dict[str, np.ndarray]  # the cells' sums (_cell_sums, bands left out) added up per group
+    n: np.ndarray  # the denominator (int)
+    subject: np.ndarray  # index into cells.subjects
+    graded: np.ndarray  # assessed by grade (等级): counts and a distribution only, never ranked
+    mean_h: np.ndarray  # mean in hundredths of a point (NaN when n is 0)
+    full: np.ndarray  # full marks
+    rates: dict[str, np.ndarray]  # pass / excellent / low rates
+    composite: np.ndarray  # 三率一分
+    rank: np.ndarray  # competition rank among peers, 0 when not ranked
+    rank_of: np.ndarray  # how many peers are ranked
+
+    def ranks(self) -> list[int | None]:
+        """Return the rank of each group, None where it is not ranked (graded subjects never are)."""
+        return [r or None for r in np.where(self.graded, 0, self.rank).tolist()]
+
+
+def _ranked_groups(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled: bool, preset: Preset,
+                   min_size: int, rank_small: bool) -> _Groups:
+    """Return the groups of `level` (pooled: all grades together) with their summed cell figures,
+    mean, rates, composite and rank (see _Groups). Empty groups get NaN."""
     keys = _group_keys(cells, level, pooled)
     uniq, first_cell, gid = np.unique(keys, return_index=True, return_inverse=True)
     gid = gid.reshape(-1)
@@ -189,6 +216,7 @@ def _ranked_groups(cells: ExamCells, sums: dict, level: str, pooled: bool, prese
     agg = {k: np.bincount(gid, weights=v, minlength=groups) for k, v in sums.items() if k != "bands"}
     counts = agg["n"].astype(np.int64)
     subject_of = cells.subject[first_cell]
+    graded = view.graded[subject_of]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_h = agg["total_h"] / counts
         full = np.array([s["full_marks"] for s in cells.subjects], np.float64)[subject_of]
@@ -197,90 +225,98 @@ def _ranked_groups(cells: ExamCells, sums: dict, level: str, pooled: bool, prese
         composite = 100.0 * (w["mean"] * mean_h / 100.0 / full + w["pass_rate"] * rates["pass"]
                              + w["excellent_rate"] * rates["excellent"] + w["not_low_rate"] * (1.0 - rates["low"]))
     peer = subject_of * 10 + (0 if pooled else cells.grade[first_cell])
-    graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
     low_grade = np.zeros(groups, bool) if pooled else np.isin(cells.grade[first_cell], LOW_GRADES)
-    eligible = ((counts > 0) & (rank_small | (counts >= min_size)) & exam_may_rank(cells.exam) & ~graded[subject_of]
+    eligible = ((counts > 0) & (rank_small | (counts >= min_size)) & exam_may_rank(cells.exam) & ~graded
                 & ~low_grade)
-    ranks, ranks_of = _vector_ranks(peer, np.nan_to_num(composite), eligible)
-    return first_cell, gid, agg, counts, subject_of, mean_h, full, rates, composite, ranks, ranks_of
+    rank, rank_of = _vector_ranks(peer, np.nan_to_num(composite), eligible)
+    return _Groups(first_cell, gid, agg, counts, subject_of, graded, mean_h, full, rates, composite, rank, rank_of)
+
+
+def _names(items: list[dict], key: str) -> np.ndarray:
+    """Return items' `key` values as an object array with None appended: index -1 (none) gives None."""
+    out = np.empty(len(items) + 1, object)
+    out[:-1] = [item[key] for item in items]
+    return out
 
 
 def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled: bool,
                preset: Preset, min_size: int, policy: str, rank_small: bool) -> list[dict]:
     if cells.n_cells == 0:
         return []
-    first_cell, gid, agg, counts, subject_of, mean_h, full, rates, composite, ranks, ranks_of = _ranked_groups(
-        cells, sums, level, pooled, preset, min_size, rank_small)
+    found = _ranked_groups(cells, view, sums, level, pooled, preset, min_size, rank_small)
+    first_cell, gid, counts, agg, mean_h = found.first_cell, found.gid, found.n, found.sums, found.mean_h
     groups = len(first_cell)
-    band_columns = [np.bincount(gid, weights=sums["bands"][:, b], minlength=groups) for b in range(10)]
-    row_gid = gid[view.included_cell]
+    row_gid = gid[view.scored_cell]
     with np.errstate(invalid="ignore", divide="ignore"):
-        deviation = np.subtract(view.included_float, mean_h[row_gid])
+        deviation = np.subtract(view.scored_float, mean_h[row_gid])
         ss = np.bincount(row_gid, weights=np.multiply(deviation, deviation, out=deviation), minlength=groups)
-        median_h, max_h, min_h = _order_statistics(view, gid, row_gid, counts)
-        figures = dict(zip(_FIGURES, (
-            agg["total_h"] / 100.0, mean_h / 100.0, np.sqrt(ss / counts) / 100.0, median_h / 100.0, max_h / 100.0,
-            min_h / 100.0, rates["pass"], rates["excellent"], rates["low"], mean_h / 100.0 / full, composite)))
-    graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
+        # A scored group's included rows are all scored; a graded group has none.
+        median_h, max_h, min_h = _order_statistics(view, row_gid, np.where(found.graded, 0, counts))
+        figures = (agg["total_h"] / 100.0, mean_h / 100.0, np.sqrt(ss / counts) / 100.0, median_h / 100.0,
+                   max_h / 100.0, min_h / 100.0, found.rates["pass"], found.rates["excellent"],
+                   found.rates["low"], mean_h / 100.0 / found.full, found.composite)
 
-    ints = {k: agg[k].astype(np.int64) for k in ("n_roster", "n_absent", "n_missing", "n_exempt", "n_cheat", "pass",
-                                                 "excellent", "low")}
-    schools = [cells.schools[i] for i in cells.school[first_cell].tolist()]
-    townships = [cells.townships[s["township"]] if s["township"] >= 0 else None for s in schools]
-    specs = [cells.subjects[i] for i in subject_of.tolist()]
-    none = [None] * groups
-    columns = {
-        "level": [level] * groups, "exam_id": [cells.exam["id"]] * groups,
-        "township_code": [t["code"] if t else None for t in townships],
-        "township_name": [t["name"] if t else None for t in townships],
-        "grade": none if pooled else cells.grade[first_cell].tolist(),
-        "subject": [s["name"] for s in specs], "subject_code": [s["code"] for s in specs],
-        "full_marks": full.tolist(), "policy": [policy] * groups,
-        "n_roster": ints["n_roster"].tolist(),
-        "n_sat": (ints["n_roster"] - ints["n_absent"] - ints["n_exempt"]).tolist(),
-        "n_absent": ints["n_absent"].tolist(), "n_missing": ints["n_missing"].tolist(),
-        "n_exempt": ints["n_exempt"].tolist(),
-        "n_cheat": ints["n_cheat"].tolist(), "n": counts.tolist(),
-        "pass_count": ints["pass"].tolist(), "excellent_count": ints["excellent"].tolist(),
-        "low_count": ints["low"].tolist(),
-        "bands": np.column_stack(band_columns).astype(np.int64).tolist(),
-        "small_sample": (counts < min_size).tolist(), "rank": ranks, "rank_of": ranks_of,
-        "preset_id": [preset.id] * groups, "preset_hash": [preset.hash] * groups,
-        **{k: v.tolist() for k, v in figures.items()},
-    }
-    if level == "township":
-        columns.update({"school_code": none, "school_name": none, "school_type": none})
-    else:
-        columns.update({"school_code": [s["code"] for s in schools], "school_name": [s["name"] for s in schools],
-                        "school_type": [s["type"] for s in schools]})
-    if level == "class":
-        klasses = [cells.classes[k] if k >= 0 else None for k in cells.klass[first_cell].tolist()]
-        columns.update({"class_id": [k["id"] if k else None for k in klasses],
-                        "class_name": [k["name"] if k else None for k in klasses]})
-    else:
-        columns.update({"class_id": none, "class_name": none})
-    empty = np.flatnonzero(counts == 0).tolist()
-    graded_groups = np.flatnonzero(graded[subject_of]).tolist() if graded.any() else []
-    for key in _FIGURES:
-        for g in empty + graded_groups:  # nobody counted, or assessed by grade: no figures rather than NaN
-            columns[key][g] = None
-    columns["grades"] = [None] * groups
-    for g, distribution in _grade_distributions(cells, view, gid, subject_of, graded_groups).items():
-        columns["grades"][g] = distribution
-    for g in graded_groups:
-        columns["bands"][g] = None
-        columns["pass_count"][g] = columns["excellent_count"][g] = columns["low_count"][g] = None
-        columns["rank"][g] = columns["rank_of"][g] = None
-    records = []
-    for row in zip(*(columns[k] for k in _RECORD_KEYS)):
-        # A copy of the full-sized template filled in place: no growing each dict key by key.
-        record = _RECORD_TEMPLATE.copy()
-        record.update(zip(_RECORD_KEYS, row))
-        records.append(record)
+    ints = {k: agg[k].astype(np.int64) for k in (*_COUNTS, "pass", "excellent", "low")}
+    n_sat = ints["n_roster"] - ints["n_absent"] - ints["n_exempt"]
+    shown = np.ones(groups, bool)
     if policy == "sat":
         # A group whose whole roster lacks a mark has no figure under the sat basis: nothing to show.
-        records = [r for r in records if r["n_sat"] or r["n_missing"] + r["n_exempt"] < r["n_roster"]]
-    return records
+        shown = (n_sat > 0) | (ints["n_missing"] + ints["n_exempt"] < ints["n_roster"])
+
+    # Each record starts as a copy of the level's template (what every group shares) and takes the
+    # columns that differ: a scored subject's figures, or a graded one's distribution.
+    template = _RECORD_TEMPLATE.copy()
+    template.update(level=level, exam_id=cells.exam["id"], policy=policy, preset_id=preset.id,
+                    preset_hash=preset.hash)
+    school = cells.school[first_cell]
+    columns: dict[str, np.ndarray] = {
+        "subject": _names(cells.subjects, "name")[found.subject],
+        "subject_code": _names(cells.subjects, "code")[found.subject], "full_marks": found.full,
+        "n_sat": n_sat, **{k: ints[k] for k in _COUNTS}, "n": counts, "small_sample": counts < min_size}
+    township = np.array([s["township"] for s in cells.schools] or [-1], np.int64)[school]
+    columns.update(township_code=_names(cells.townships, "code")[township],
+                   township_name=_names(cells.townships, "name")[township])
+    if level != "township":
+        columns.update({k: _names(cells.schools, k.removeprefix("school_"))[school]
+                        for k in ("school_code", "school_name", "school_type")})
+    if not pooled:
+        columns["grade"] = cells.grade[first_cell]
+    if level == "class":
+        klass = cells.klass[first_cell]
+        columns.update(class_id=_names(cells.classes, "id")[klass], class_name=_names(cells.classes, "name")[klass])
+    scored_columns = {**columns, **dict(zip(_FIGURES, figures)), "pass_count": ints["pass"],
+                      "excellent_count": ints["excellent"], "low_count": ints["low"], "rank_of": found.rank_of}
+
+    records: list = [None] * groups
+    scored = np.flatnonzero(shown & ~found.graded)
+    if len(scored):
+        keys = list(scored_columns)
+        values = [scored_columns[k][scored].tolist() for k in keys]
+        empty = np.flatnonzero(counts[scored] == 0).tolist()
+        for column in values[len(columns):len(columns) + len(_FIGURES)]:
+            for i in empty:  # nobody counted: no figures rather than NaN
+                column[i] = None
+        bands = [np.bincount(gid, weights=sums["bands"][:, b], minlength=groups)[scored] for b in range(10)]
+        _fill(records, template, scored, [*keys, "rank", "bands"],
+              [*values, [r or None for r in found.rank[scored].tolist()],
+               np.column_stack(bands).astype(np.int64).tolist()])
+    graded = np.flatnonzero(shown & found.graded)
+    if len(graded):
+        distributions = _grade_distributions(cells, view, gid, found.subject, graded.tolist())
+        _fill(records, template, graded, [*columns, "grades"],
+              [*(column[graded].tolist() for column in columns.values()),
+               [distributions[g] for g in graded.tolist()]])
+    return records if shown.all() else [r for r in records if r is not None]
+
+
+def _fill(records: list, template: dict, groups: np.ndarray, keys: list[str], values: list[list]) -> None:
+    """Put in records[g], for each group g of `groups`, a copy of `template` with `keys` set to the
+    group's `values` (a list per key, in the order of `groups`)."""
+    for g, row in zip(groups.tolist(), zip(*values)):
+        # A copy of the full-sized template filled in place: no growing each dict key by key.
+        record = template.copy()
+        record.update(zip(keys, row))
+        records[g] = record
 
 
 def _grade_distributions(cells: ExamCells, view: _RowView, gid: np.ndarray, subject_of: np.ndarray,
@@ -421,7 +457,8 @@ def school_group_stats(db: Database, exam_id: str, school_code: str, *,
     if found is not None:
         return {level: [dict(r) for r in found[1].get(level, {}).get(None if level == "township" else school_code, [])]
                 for level in LEVELS}
-    county = lasting(db, ("county ranks", exam_id, chosen.id, chosen.hash), lambda: _county_ranks(db, exam_id, chosen))
+    county = lasting(db, ("county ranks", exam_id, chosen.id, chosen.hash), lambda: _county_ranks(db, exam_id, chosen),
+                     exams=[exam_id])
     school = db.execute("SELECT id FROM school WHERE code = ?", [school_code]).fetchone()
     own = group_stats_from_cells(load_cells(db, exam_id, chosen, school_ids=[school[0]] if school else []),
                                  SCHOOL_LEVELS, preset=chosen)
@@ -448,17 +485,17 @@ def _county_ranks(db: Database, exam_id: str, chosen: Preset) -> dict:
     sums = _cell_sums(view)
     township = _level_records(cells, view, sums, ["township"], chosen, min_size, policy, False)["township"]
     ranks: list[list] = []
-    graded = [is_graded(s) for s in cells.subjects]
     for level in SCHOOL_LEVELS if cells.n_cells else ():
         pooled = level == "school"
-        first_cell, *_, rank, rank_of = _ranked_groups(cells, sums, level, pooled, chosen, min_size, False)
-        subject_of = cells.subject[first_cell].tolist()
+        found = _ranked_groups(cells, view, sums, level, pooled, chosen, min_size, False)
+        first_cell = found.first_cell
+        subjects = [cells.subjects[i]["code"] for i in found.subject.tolist()]
         schools = [cells.schools[i]["code"] for i in cells.school[first_cell].tolist()]
-        grades = [None] * len(subject_of) if pooled else cells.grade[first_cell].tolist()
+        grades = [None] * len(subjects) if pooled else cells.grade[first_cell].tolist()
         classes = ([cells.classes[k]["id"] if k >= 0 else None for k in cells.klass[first_cell].tolist()]
-                   if level == "class" else [None] * len(subject_of))
-        for school, class_id, grade, subject, r, of in zip(schools, classes, grades, subject_of, rank, rank_of):
-            # A graded subject (等级) has no rank at all (see _aggregate).
-            ranks.append([level, school, class_id, grade, cells.subjects[subject]["code"],
-                          *((None, None) if graded[subject] else (r, of))])
+                   if level == "class" else [None] * len(subjects))
+        # A graded subject (等级) has no rank at all (see _aggregate).
+        rank_of = [None if graded else of for graded, of in zip(found.graded.tolist(), found.rank_of.tolist())]
+        for row in zip(schools, classes, grades, subjects, found.ranks(), rank_of):
+            ranks.append([level, *row])
     return {"ranks": ranks, "township": township}

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from app.db.database import open_database
 from app.db.writes import SYSTEM
 from app.marks.entry import set_mark
-from app.reports import build_report, exam_school, township, write_report
+from app.reports import build_report, common, exam_school, township, write_report
 from app.stats import frame, groups, progress
 from report_helpers import copy_demo, exam_ids, roster_figures
 
@@ -55,8 +55,8 @@ def test_kept_and_scoped_figures_leave_every_cell_unchanged(db, tmp_path, monkey
         level: [r for r in groups.all_group_stats(d, exam_id, preset=preset)[level]
                 if level == "township" or r["school_code"] == code] for level in groups.LEVELS})
     monkeypatch.setattr(groups, "kept", lambda _db, _key, compute: compute())
-    monkeypatch.setattr(groups, "lasting", lambda _db, _key, compute: compute())
-    monkeypatch.setattr(progress, "lasting", lambda _db, _key, compute: compute())
+    monkeypatch.setattr(groups, "lasting", lambda _db, _key, compute, exams: compute())
+    monkeypatch.setattr(progress, "lasting", lambda _db, _key, compute, exams: compute())
     monkeypatch.setattr(groups, "load_cells", lambda d, exam_id, preset=None, school_ids=None:
                         load_all(d, exam_id, preset))
     residual_rows = progress._residual_rows
@@ -145,3 +145,45 @@ def test_the_township_summary_reads_only_its_schools_and_prints_the_same_cells(d
                         lambda d, exam_id, ids, levels, preset=None: groups.all_group_stats(d, exam_id, preset=preset))
     assert _township_cells(db, exams, tmp_path / "old-way.xlsx") == scoped
     assert len(scoped["全乡各年级"]) > 10 and len(scoped["各校三率一分"]) > 3
+
+
+def test_a_change_to_another_exam_keeps_what_lasts_and_one_to_this_exam_shows_next(db, tmp_path, monkeypatch):
+    exams = exam_ids(db)
+    first = _cells(db, exams, "QSZ01", tmp_path / "first.xlsx")  # computes the county, and stores what lasts
+    # Another exam's mark, and a teacher's name: nothing the midterm's stored figures read.
+    pupil_id, subject_id = db.execute(
+        "SELECT m.pupil_id, m.subject_id FROM mark m JOIN school s ON s.id = m.school_id"
+        " WHERE m.exam_id = ? AND s.code = 'QSZ02' AND m.status = '正常' AND m.score > 10"
+        " ORDER BY m.pupil_id LIMIT 1", [exams["月考"]]).fetchone()
+    set_mark(db, SYSTEM, exam_id=exams["月考"], pupil_id=pupil_id, subject_id=subject_id, value="0")
+    with db.conn:
+        db.execute("UPDATE teacher SET name = name || '老师' WHERE rowid = 1")
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    later = open_database(path)  # as a new process would: nothing kept in memory for this connection
+    computed_afresh = []
+    ranks, fit, data_hash = groups._county_ranks, progress._fit, common._data_hash
+    monkeypatch.setattr(groups, "_county_ranks", lambda *a: computed_afresh.append("ranks") or ranks(*a))
+    monkeypatch.setattr(progress, "_fit", lambda *a: computed_afresh.append("fit") or fit(*a))
+    monkeypatch.setattr(common, "_data_hash", lambda *a: computed_afresh.append("hash") or data_hash(*a))
+    try:
+        assert _cells(later, exams, "QSZ01", tmp_path / "later.xlsx") == first
+        assert computed_afresh == []
+        # A mark of the midterm at another school of the township: the ranks, the township's figures,
+        # the fit and the data check are computed again, and the township's mean shows the zero.
+        pupil_id, subject_id = later.execute(
+            "SELECT m.pupil_id, m.subject_id FROM mark m JOIN school s ON s.id = m.school_id"
+            " JOIN subject j ON j.id = m.subject_id WHERE m.exam_id = ? AND s.code = 'QSZ02' AND m.grade = 3"
+            " AND j.name = '数学' AND m.status = '正常' AND m.score > 10 ORDER BY m.pupil_id LIMIT 1",
+            [exams["统考"]]).fetchone()
+        set_mark(later, SYSTEM, exam_id=exams["统考"], pupil_id=pupil_id, subject_id=subject_id, value="0")
+    finally:
+        later.close()
+    fresh = open_database(path)
+    try:
+        after = _cells(fresh, exams, "QSZ01", tmp_path / "after.xlsx")
+        township = roster_figures(fresh, exams["统考"], "数学", grade=3)
+    finally:
+        fresh.close()
+    assert sorted(set(computed_afresh)) == ["fit", "hash", "ranks"]
+    assert _grade_row(after, "三年级", "数学")["全乡平均分"] == pytest.approx(township["mean"])
+    assert _grade_row(after, "三年级", "数学")["全乡平均分"] < _grade_row(first, "三年级", "数学")["全乡平均分"]

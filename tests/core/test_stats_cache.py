@@ -3,7 +3,7 @@ or another."""
 from __future__ import annotations
 
 from app.db.database import open_database
-from app.stats.cache import kept, peek
+from app.stats.cache import kept, lasting, peek
 from app.stats.groups import all_group_stats, shared_group_stats
 from app.stats.presets import active_preset
 
@@ -65,3 +65,54 @@ def test_exam_figures_are_those_of_the_statistics_engine(demo_db):
     again = next(r for r in after["grade"] if (r["school_code"], r["grade"], r["subject"])
                  == (school["school_code"], school["grade"], school["subject"]))
     assert again["mean"] < school["mean"]
+
+
+def test_a_lasting_value_outlives_changes_to_what_it_does_not_read(demo_path):
+    """A stored value reading one exam stays good across another exam's marks and definition and a
+    table no figure reads (a teacher, a timetable slot), in a later process too; this exam's marks, a
+    mark moved into or out of it, or a pupil, and it is computed again."""
+    db = open_database(demo_path)
+    exams = {r[1]: r[0] for r in db.execute("SELECT id, type FROM exam")}
+    mine, other = exams["统考"], exams["月考"]
+    computed = []
+
+    def value():
+        return lasting(db, ("test value", mine), lambda: computed.append(1) or len(computed), exams=[mine])
+
+    def change(sql: str, args: list) -> int:
+        with db.conn:
+            return db.execute(sql, args).rowcount
+
+    def later_value():  # as a later process: nothing kept in memory for this connection
+        fresh = open_database(demo_path)
+        try:
+            return lasting(fresh, ("test value", mine), lambda: computed.append(1) or len(computed), exams=[mine])
+        finally:
+            fresh.close()
+
+    assert value() == 1
+    assert change("UPDATE mark SET score = score / 2 WHERE exam_id = ? AND status = '正常'", [other]) > 100
+    assert change("DELETE FROM mark WHERE rowid IN (SELECT rowid FROM mark WHERE exam_id = ? LIMIT 5)", [other]) == 5
+    assert change("UPDATE exam_subject SET pass_pct = 50 WHERE exam_id = ?", [other]) > 0
+    assert change("UPDATE exam SET name = name || '(补)' WHERE id = ?", [other]) == 1
+    assert change("UPDATE teacher SET name = name || '老师' WHERE rowid = 1", []) == 1
+    assert change("DELETE FROM timetable_slot WHERE rowid IN (SELECT rowid FROM timetable_slot LIMIT 1)", []) == 1
+    assert value() == 1 and later_value() == 1
+    assert computed == [1]
+
+    # A mark of this exam: computed again, then good again.
+    assert change("UPDATE mark SET score = 0 WHERE rowid = (SELECT MIN(rowid) FROM mark WHERE exam_id = ?"
+                  " AND status = '正常')", [mine]) == 1
+    assert later_value() == 2 and value() == 2
+    # A mark moved from another exam into this one, and one moved out of it.
+    assert change("UPDATE mark SET exam_id = ? WHERE rowid = (SELECT MAX(rowid) FROM mark WHERE exam_id = ?"
+                  " AND pupil_id NOT IN (SELECT pupil_id FROM mark WHERE exam_id = ?))", [mine, other, mine]) == 1
+    assert value() == 3
+    assert change("UPDATE mark SET exam_id = ? WHERE rowid = (SELECT MAX(rowid) FROM mark WHERE exam_id = ?"
+                  " AND pupil_id NOT IN (SELECT pupil_id FROM mark WHERE exam_id = ?))", [other, mine, other]) == 1
+    assert value() == 4
+    # A pupil (the roster every figure counts): computed again.
+    assert change("UPDATE pupil SET pe_exempt = 1 WHERE rowid = 1", []) == 1
+    assert value() == 5 and later_value() == 5
+    assert computed == [1] * 5
+    db.close()
