@@ -9,13 +9,14 @@ the file has been checked.
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 import pytest
 
 from app.db.writes import SYSTEM, BulkInsert, _literal
 from app.errors import PermissionDenied
 from app.marks import writing as marks_write
-from app.marks.writing import import_marks
+from app.marks.writing import import_marks, prompt_handover
 from app.services.exams import create_exam
 from app.services.users import actor_for
 from test_import_helpers import write_xlsx
@@ -188,3 +189,21 @@ def test_a_value_every_row_shares_is_written_into_the_statement_as_sqlite_stores
 def test_a_shared_value_sql_cannot_hold_as_a_plain_literal_is_refused(value):
     with pytest.raises(TypeError):
         _literal(value)
+
+
+def test_the_writer_gets_the_interpreter_promptly_while_an_import_runs_and_python_is_as_before_after(
+        demo_db, exam, tmp_path, monkeypatch):
+    before = sys.getswitchinterval()
+    seen = []
+    put = marks_write._WriterThread.put
+    monkeypatch.setattr(marks_write._WriterThread, "put",
+                        lambda self, statements: (seen.append(sys.getswitchinterval()), put(self, statements)))
+    path, expected = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    plan, result = import_marks(demo_db, SYSTEM, path, exam)
+    assert result["add"] == len(expected) and seen and set(seen) == {0.0005}
+    assert sys.getswitchinterval() == before
+    with prompt_handover():
+        with prompt_handover():
+            assert sys.getswitchinterval() == 0.0005
+        assert sys.getswitchinterval() == 0.0005  # the inner block's end leaves it short for the outer one
+    assert sys.getswitchinterval() == before
