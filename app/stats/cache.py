@@ -51,6 +51,7 @@ KEEP = 8
 # Lasting results are named by this too: a program that computes a figure differently ignores them.
 FORMAT = f"{__version__}/1"
 
+
 @dataclass
 class _Kept:
     """A kept value and the database's stamp when it was computed (or last found good); for a value
