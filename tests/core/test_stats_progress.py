@@ -94,6 +94,28 @@ def test_value_added_per_class_matches_a_least_squares_fit(demo_db):
     assert total == pytest.approx(0, abs=1e-9)
 
 
+def test_value_added_takes_scores_as_stored_not_rounded_to_hundredths(demo_db):
+    """Scores that are not whole hundredths (a third of a point typed in the sqlite3 shell, 60.125,
+    a value Excel computed as 87.49999999999999) in both exams: the fit uses them as stored."""
+    exams = _exams(demo_db)
+    subject_id = demo_db.execute("SELECT id FROM subject WHERE name = '语文'").fetchone()[0]
+    rows = _pairs(demo_db, exams["统考"], exams["期末"], "语文", " AND a.grade = 4 AND a.status = '正常'"
+                  " AND b.status = '正常' ORDER BY a.pupil_id")
+    odd = [70 + 1 / 3, 60.125, 87.49999999999999, 91.005]
+    for i, row in enumerate(rows[:8]):
+        demo_db.execute("UPDATE mark SET score = ? WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
+                        [odd[i % 4], exams["统考"] if i % 2 else exams["期末"], row[0], subject_id])
+    assert demo_db.execute("SELECT COUNT(*) FROM mark WHERE score = ?", [70 + 1 / 3]).fetchone()[0] == 2
+    residuals = _residuals(demo_db, exams["统考"], exams["期末"], "语文", 4)
+    records = [r for r in value_added(demo_db, exams["统考"], exams["期末"], "class")
+               if r["grade"] == 4 and r["subject"] == "语文"]
+    assert len(records) >= 2
+    for record in records:
+        mine = [res for _, class_id, res in residuals if class_id == record["class_id"]]
+        assert record["n"] == len(mine)
+        assert record["value_added"] == pytest.approx(statistics.mean(mine), abs=1e-12)
+
+
 def test_value_added_per_teacher_pools_their_classes(demo_db):
     exams = _exams(demo_db)
     term = demo_db.execute("SELECT term_id FROM exam WHERE id = ?", [exams["统考"]]).fetchone()[0]
