@@ -13,7 +13,7 @@ import os
 import random
 import sqlite3
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -278,8 +278,9 @@ class BulkInsert:
     once, when the BulkInsert is made (inside the transaction that writes), and a row naming an id
     they do not hold raises sqlite3.IntegrityError, as a foreign key would. They are looked up a
     column at a time and each statement's parameters made in one comprehension: for the county
-    midterm's 493,646 marks 0.5 s of the interpreter's time instead of 1.1 s, time the reading
-    thread of an import gets back.
+    midterm's 493,646 marks 0.5 s of the interpreter's time instead of 1.1 s. An import makes the
+    statements on its reading thread (statements()) and runs them on its writing one (run()), so
+    the thread SQLite keeps busy spends no time making them.
     """
 
     def __init__(self, db: Database, actor: Actor, table: str, columns: Sequence[str], note: str, *,
@@ -305,21 +306,39 @@ class BulkInsert:
         self._head = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) VALUES "
         self._size = max(1, min(BULK_ROWS, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names)))
         self._full = self._head + ", ".join([self._one] * self._size)
+        self._held: list[Sequence] = []
 
     def add(self, rows: Iterable[Sequence]) -> None:
         """Insert `rows` now."""
+        self.run(self.statements(rows))
+
+    def statements(self, rows: Iterable[Sequence], *, last: bool = True) -> Iterator[tuple[str, list, int]]:
+        """Yield (SQL, parameters, row count) of the INSERT statements that write `rows`, without
+        running them: one thread may make them while another runs earlier ones (run()). With
+        last=False the rows that do not fill a whole statement are held for the next call (consume
+        each call's statements before making the next). Raises sqlite3.IntegrityError for a row
+        naming an id the key tables do not hold."""
         size, keys, tail = self._size, self._keys, self._tail
-        source = iter(rows)
+        source = itertools.chain(self._held, rows)
+        self._held = []
         while chunk := list(itertools.islice(source, size)):
+            if len(chunk) < size and not last:
+                self._held = chunk
+                return
             try:
                 numbered = [[row[i] and numbers[row[i]] for row in chunk] for i, numbers in keys]
             except KeyError as exc:
                 raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed: {exc}") from exc
             params = [value for row, row_numbers in zip(chunk, zip(*numbered) if keys else itertools.repeat(()))
                       for value in (*row, *row_numbers, *tail)]
-            sql = self._full if len(chunk) == size else self._head + ", ".join([self._one] * len(chunk))
+            yield self._full if len(chunk) == size else self._head + ", ".join([self._one] * len(chunk)), params, \
+                len(chunk)
+
+    def run(self, statements: Iterable[tuple[str, list, int]]) -> None:
+        """Run statements made by statements(), in order."""
+        for sql, params, count in statements:
             self.db.conn.execute(sql, params)
-            self.count += len(chunk)
+            self.count += count
 
     def done(self) -> int:
         """Write the audit entry (when any row went in) and return the number of rows inserted."""

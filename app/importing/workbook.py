@@ -13,11 +13,13 @@ import datetime as dt
 import io
 import itertools
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from app.errors import Problem
 from app.importing.limits import MAX_COLUMNS, MAX_CSV_FIELD, MAX_FILE_BYTES, MAX_ROWS, FileTooLarge, NotAWorkbook
@@ -29,6 +31,8 @@ SCAN_ROWS = 20
 # The longest text any imported cell may hold; each field has a tighter limit of its own.
 TEXT_LIMIT = 500
 _PROGRESS_EVERY = 2000
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 class CellError(ValueError):
@@ -324,6 +328,40 @@ def streamed_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, 
         if not result.problems and not result.tables and not headerless:
             result.problems.append(Problem(f"“{path.name}”中没有任何数据。", code="empty_file"))
         yield result
+
+
+
+@contextmanager
+def opened_beside(opening: AbstractContextManager[T], work: Callable[[], U]) -> Iterator[tuple[T, U]]:
+    """Enter `opening` (streamed_tables(…)) on a worker thread while `work()` runs on this one, and
+    yield (what `opening` gives, what `work` returned); `opening` is left when the block ends.
+
+    calamine lets go of Python while it loads a sheet (0.45 s for the county midterm), so loading
+    what the rows will be checked against (a county's pupils: 0.5 s) goes on meanwhile on the other
+    core. Raises what entering `opening` raised (a file that cannot be read is reported before
+    anything else, as when the two ran one after the other), else what `work` raised.
+    """
+    entered: list[T] = []
+    errors: list[BaseException] = []
+
+    def enter() -> None:
+        try:
+            entered.append(opening.__enter__())
+        except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread below
+            errors.append(exc)
+
+    worker = threading.Thread(target=enter, name="open-workbook", daemon=True)
+    worker.start()
+    with ExitStack() as stack:
+        try:
+            done = work()
+        finally:
+            worker.join()
+            if entered:
+                stack.push(opening)
+            elif errors:
+                raise errors[0]
+        yield entered[0], done
 
 
 def _sheet_table(sheet: RawSheet, index: HeaderIndex, min_matches: int, scan_rows: int,

@@ -23,13 +23,15 @@ from app.db.writes import derived_id
 from app.errors import Problem, ValidationError
 from app.importing.plan import each_row
 from app.importing.target_school import SchoolResolver
-from app.importing.workbook import CellError, DataRow, RowCheck, Table, code_text, sort_problems, streamed_tables
+from app.importing.workbook import (CellError, DataRow, RowCheck, Table, code_text, opened_beside, sort_problems,
+                                    streamed_tables)
 from app.marks.entry import parse_mark
 from app.marks.plan import MarksPlan, mark_text
 from app.marks.pupils import ExamClasses, ExamPupils
 from app.progress import CancelCheck, Progress
 from app.services.exams import find_exam
 from app.services.subjects import SubjectIndex, list_subjects
+from app.stats.frame import paused_collector
 from app.stats.roster import missing_marks
 from app.validation.classnames import parse_class, parse_grade
 from app.validation.text import clean
@@ -86,8 +88,11 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
     FileNotFoundError.
     """
     plan, batches = check_marks(db, path, exam_id, school_id=school_id, progress=progress, cancelled=cancelled)
-    for _ in batches:
-        pass
+    # The plan's rows and marks (a county's file: half a million tuples) hold no cycles: the
+    # collector would only walk them again and again (a second of the county midterm's check).
+    with paused_collector():
+        for _ in batches:
+            pass
     return plan
 
 
@@ -114,12 +119,14 @@ def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: 
     if progress is not None:
         progress(0.0, "正在打开文件")
     # The rows are read as they are checked (streamed_tables): the first batch of a county's file
-    # reaches the writer once its first BATCH_ROWS rows are read, not once the whole file is.
-    with streamed_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
-                         cancelled=cancelled) as tables:
+    # reaches the writer once its first BATCH_ROWS rows are read, not once the whole file is. The
+    # file is opened while the pupils are loaded (opened_beside).
+    opening = streamed_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
+                              cancelled=cancelled)
+    with opened_beside(opening, lambda: _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))) as (
+            tables, planner):
         plan.problems.extend(_header_problem(p) for p in tables.problems)
         plan.warnings.extend(tables.warnings)
-        planner = _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))
         done = sent = 0
         for table, row in each_row(planner.usable_tables(tables.tables), plan.warnings,
                                    start_table=planner.start_table, progress=progress, cancelled=cancelled, start=0.05):
@@ -530,10 +537,12 @@ class _Planner:
     def _missing_pupils(self) -> list[Problem]:
         """One warning per class in the file listing the pupils on its roster on the exam date (not
         免考) who still have no mark once the file is in: under the roster basis they count as 缺考 = 0."""
-        planned: dict[str, set[str]] = {}
-        for row in self.plan.inserts:
-            planned.setdefault(row[1], set()).add(row[2])
-        touched = {self.pupils.at_exam[p][0] for p in self.matched} - {None}
+        # Every mark the file holds (new, changed or unchanged) is there once it is in: the subjects
+        # seen per pupil (one row each in a file of a row per pupil).
+        planned = {pid: places[0][2] if len(places) == 1 else {s for _, _, subjects in places for s in subjects}
+                   for pid, places in self.seen.items()}
+        at_exam = self.pupils.at_exam
+        touched = {at_exam[p][0] for p in self.matched} - {None}
         names = {s["subject_id"]: s["name"] for s in self.exam["subjects"]}
         by_class: dict[str, dict[str, list]] = {}
         schools = {row[0] for row in self.plan.inserts} | {u["school_id"] for u in self.plan.updates}

@@ -116,7 +116,8 @@ def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, 
             groups = {(m[0], m[3], m[2]) for m in rows} - checked
             _check_groups(db, actor, groups, exam["id"])
             checked.update(groups)
-            stream.put(rows)
+            stream.put(_statements(insert, rows, last=False))
+        stream.put(_statements(insert, [], last=True))
     finally:
         stream.finish()
     if plan.problems:
@@ -130,20 +131,29 @@ def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, 
     return plan, {"add": len(plan.inserts), "update": len(plan.updates), "unchanged": plan.unchanged}
 
 
+def _statements(insert: BulkInsert, rows: list[tuple], *, last: bool) -> list[tuple[str, list, int]]:
+    """Return the INSERT statements of `rows` (BulkInsert.statements), made on the reading thread.
+    Raises ValidationError when a row names an id the writer's transaction does not hold."""
+    try:
+        return list(insert.statements(rows, last=last))
+    except sqlite3.IntegrityError as exc:
+        raise invalid(_CHANGED_MEANWHILE) from exc
+
+
 class _WriterThread:
-    """Inserts batches of new marks on its own thread, in the order they were put."""
+    """Runs the INSERT statements of new marks on its own thread, in the order they were put."""
 
     def __init__(self, insert: BulkInsert):
         self.insert = insert
-        self.batches: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=4)
+        self.batches: queue.Queue[list[tuple[str, list, int]] | None] = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="marks-writer", daemon=True)
         self.thread.start()
 
-    def put(self, rows: list[tuple]) -> None:
-        """Queue a batch (waits while four are queued); raise the writer's error, if any."""
+    def put(self, statements: list[tuple[str, list, int]]) -> None:
+        """Queue a batch of statements (waits while four are queued); raise the writer's error, if any."""
         self._raise()
-        self.batches.put(rows)
+        self.batches.put(statements)
 
     def finish(self) -> None:
         """Wait until every batch is written; raise the writer's error, if any."""
@@ -158,11 +168,11 @@ class _WriterThread:
             raise self.error
 
     def _run(self) -> None:
-        while (rows := self.batches.get()) is not None:
+        while (statements := self.batches.get()) is not None:
             if self.error is not None:
                 continue  # keep taking batches so put() never waits forever
             try:
-                self.insert.add(rows)
+                self.insert.run(statements)
             except BaseException as exc:  # noqa: BLE001 - handed to the reading thread by put() and finish()
                 self.error = exc
 

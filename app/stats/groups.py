@@ -416,7 +416,8 @@ def kept_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None 
 def _kept_levels(db: Database, exam_id: str, chosen: Preset, policy: str | None,
                  min_size: int | None) -> tuple[dict[str, list[dict]], dict[str, dict[str | None, list[dict]]]]:
     """Return the exam's records of all four levels and the same records by level and school code,
-    computed once while the database is unchanged (app.stats.cache)."""
+    computed once while what they read is unchanged (app.stats.cache: another exam's marks or a
+    timetable leave them)."""
     def compute() -> tuple[dict, dict]:
         cells = load_cells(db, exam_id, chosen)
         levels = group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)
@@ -426,7 +427,7 @@ def _kept_levels(db: Database, exam_id: str, chosen: Preset, policy: str | None,
                 by_school.setdefault(level, {}).setdefault(r["school_code"], []).append(r)
         return levels, by_school
 
-    return kept(db, _levels_key(exam_id, chosen, policy, min_size), compute)
+    return kept(db, _levels_key(exam_id, chosen, policy, min_size), compute, exams=[exam_id])
 
 
 def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None = None, policy: str | None = None,

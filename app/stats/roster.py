@@ -129,18 +129,29 @@ def _incomplete_pupils(db: Database, exam_id: str, school_ids: Collection[str] |
     return [(*row[:4], decode(row[4])) for row in rows]
 
 
-def _pupil_rows(db: Database, where: str, args: list, *, numbers_first: bool = False) -> list[tuple]:
-    """Return the roster fields of the pupils matching `where` (over pupil p, pupil_number n). With
-    `numbers_first` SQLite goes through the pupil numbers first (a condition on n alone is then
-    tested before a pupil's row is read: a county's 60,000 pupils of whom a few hundred lack marks),
-    else as it chooses (the school index for a few schools)."""
+_ROSTER_FIELDS = ("p.id, n.no, p.student_no, p.name, p.school_id, p.class_id, p.grade, p.status, p.status_date,"
+                  " p.enrol_date, p.pe_exempt, c.academic_year_id, IFNULL(c.number, 0), c.name")
+
+
+def _pupil_rows(db: Database, where: str, args: list, *, numbers_first: bool = False,
+                fields: str = _ROSTER_FIELDS) -> list[tuple]:
+    """Return the roster fields (or `fields`) of the pupils matching `where` (over pupil p,
+    pupil_number n). With `numbers_first` SQLite goes through the pupil numbers first (a condition
+    on n alone is then tested before a pupil's row is read: a county's 60,000 pupils of whom a few
+    hundred lack marks), else as it chooses (the school index for a few schools)."""
     tables = ("pupil_number n CROSS JOIN pupil p ON p.id = n.id" if numbers_first
               else "pupil p JOIN pupil_number n ON n.id = p.id")
-    return db.execute(
-        "SELECT p.id, n.no, p.student_no, p.name, p.school_id, p.class_id, p.grade, p.status, p.status_date,"
-        " p.enrol_date, p.pe_exempt, c.academic_year_id, IFNULL(c.number, 0), c.name"
-        f" FROM {tables} LEFT JOIN class c ON c.id = p.class_id WHERE {where}",
-        args).fetchall()
+    return db.execute(f"SELECT {fields} FROM {tables} LEFT JOIN class c ON c.id = p.class_id WHERE {where}",
+                      args).fetchall()
+
+
+def _by_numbers(db: Database, numbers: list[int]) -> list[tuple]:
+    """Return the roster fields of the pupils with these numbers."""
+    rows = []
+    for i in range(0, len(numbers), 500):
+        chunk = numbers[i:i + 500]
+        rows += _pupil_rows(db, f"n.no IN ({','.join('?' * len(chunk))})", chunk)
+    return rows
 
 
 def missing_marks(db: Database, exam: dict, preset: Preset | str | None = None, *,
@@ -182,21 +193,24 @@ def missing_marks(db: Database, exam: dict, preset: Preset | str | None = None, 
     if scope is not None:
         schools = [s for s in schools if s in scope]
     grades = set(exam["grades"])
-    rows = []
-    if placed:
-        numbers = sorted(placed)
-        for i in range(0, len(numbers), 500):
-            chunk = numbers[i:i + 500]
-            rows += _pupil_rows(db, f"n.no IN ({','.join('?' * len(chunk))})", chunk)
+    rows = _by_numbers(db, sorted(placed))
     history: dict[str, list[tuple[str, str]]] = defaultdict(list)
     if schools:
         marks = ",".join("?" * len(schools))
         for pupil_id, status, date in db.execute(
                 f"SELECT pupil_id, status, date FROM pupil_status_change WHERE school_id IN ({marks})", schools):
             history[pupil_id].append((date, status))
-        rows += _pupil_rows(db, f"p.school_id IN ({marks}) AND NOT EXISTS (SELECT 1 FROM mark m"
-                                f" WHERE m.exam_no = {number_of('exam')} AND m.pupil_no = n.no)",
-                            [*schools, exam["id"]], numbers_first=scope is None)
+        unmarked = (f"p.school_id IN ({marks}) AND NOT EXISTS (SELECT 1 FROM mark m"
+                    f" WHERE m.exam_no = {number_of('exam')} AND m.pupil_no = n.no)", [*schools, exam["id"]])
+        if also_marked:
+            # A pupil the file gives every subject of their grade lacks nothing: only the others are
+            # read in full (a county's file leaves out a few hundred of 60,000).
+            needed = {g: {sid for sid, _, gs, _ in subjects if g in gs} for g in grades}
+            rows += _by_numbers(db, [no for pid, no, grade in _pupil_rows(
+                db, *unmarked, numbers_first=scope is None, fields="p.id, n.no, p.grade")
+                if not needed.get(grade, set()).issubset(also_marked.get(pid, ()))])
+        else:
+            rows += _pupil_rows(db, *unmarked, numbers_first=scope is None)
     year = db.execute("SELECT academic_year_id FROM term WHERE id = ?", [exam["term_id"]]).fetchone()
     year_id = year[0] if year else None
     out = []

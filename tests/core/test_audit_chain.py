@@ -4,14 +4,17 @@ what was changed outside the program and when (exit 2); a database used only thr
 verifies clean (exit 0)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sqlite3
 import subprocess
 
 import pytest
+from sqlite_utils import Database
 
 from app.cli import main
+from app.db import audit_chain
 from app.db.database import open_database
 from app.marks.entry import set_mark
 from app.services.users import actor_for
@@ -260,3 +263,19 @@ def test_a_clerks_session_signs_the_head_with_the_clerks_own_key(school, monkeyp
     code, report = verified()
     assert code == 2
     assert any("账号“jiaowu”的审计签名密钥与管理员确认的不符" in f["message"] for f in report["findings"])
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16le"])
+def test_a_batch_digest_is_the_sha256_of_its_entries_text(encoding):
+    # Two entries written out by hand: fields joined by U+001F, NULL as U+0000, each ended by U+001E.
+    db = Database(sqlite3.connect(":memory:"))
+    db.execute(f"PRAGMA encoding = '{encoding}'")
+    db.execute(audit_chain.SCHEMA[0])
+    db.execute("INSERT INTO change_log (seq, at, tbl, op, row_key, old, new) VALUES"
+               " (7, '2026-12-07T08:00:00Z', 'mark', 'I', 'e/p/s', NULL, '[\"语文\",92.5]'),"
+               " (8, '2026-12-07T08:00:01Z', 'pupil', 'D', 'p', '[\"张三\"]', NULL)")
+    text = ("7\x1f2026-12-07T08:00:00Z\x1fmark\x1fI\x1fe/p/s\x1f\x00\x1f[\"语文\",92.5]\x1e"
+            "8\x1f2026-12-07T08:00:01Z\x1fpupil\x1fD\x1fp\x1f[\"张三\"]\x1f\x00\x1e")
+    assert db.execute("PRAGMA encoding").fetchone()[0] == encoding
+    assert audit_chain._digest(db, 7, 8) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert audit_chain._digest(db, 9, 30) == hashlib.sha256(b"").hexdigest()  # entries deleted: none left

@@ -177,6 +177,19 @@ def test_pupils_of_a_class_missing_from_the_file_are_named_in_a_warning(demo_db,
         f"{pupils[0][1]}({pupils[0][0]})。"]
 
 
+
+def test_a_pupil_given_only_some_subjects_is_named_with_the_ones_missing(demo_db, exam, tmp_path):
+    # The second sheet has no 英语 column: its one pupil still lacks 英语; the first pupil is in
+    # neither sheet; everyone on the first sheet has every subject and is not named.
+    pupils = class_pupils(demo_db, "QSZ05", "三(1)班")
+    full = [["学籍号", "姓名", "语文", "数学", "英语"]] + [[no, name, 1, 2, 3] for no, name in pupils[2:]]
+    part = [["学籍号", "姓名", "语文", "数学"], [*pupils[1], 4, 5]]
+    plan = read_marks(demo_db, write_xlsx(tmp_path / "m.xlsx", {"竹林": full, "补": part}), exam)
+    assert plan.problems == []
+    assert [w.message for w in plan.warnings] == [
+        f"竹林教学点三(1)班:名册上有 2 名学生没有成绩(考试当天在班、未免考;按应考人数统计时计为缺考 0 分):"
+        f"{pupils[0][1]}({pupils[0][0]})、{pupils[1][1]}({pupils[1][0]},缺英语)。"]
+
 def test_reimport_changes_nothing_and_a_changed_cell_updates_one_mark_audited(demo_db, exam, tmp_path):
     pupils = class_pupils(demo_db, "QSZ05", "三(1)班")
     rows = [["学籍号", "姓名", "语文", "数学", "英语"]] + [[no, name, 75, 76, 77] for no, name in pupils]
