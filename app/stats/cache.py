@@ -8,8 +8,10 @@ A kept result belongs to one open Database object (it goes with the connection) 
 the data it was computed from: anything committed by another connection — another program, the
 sqlite3 shell — changes PRAGMA data_version, anything written by this connection (committed or not,
 even rolled back) changes its total_changes. Either and the next request computes afresh, so a kept
-figure is never older than the data; nothing computed inside a transaction is kept (a rollback would
-not change the stamp). Only the last KEEP results per database are kept.
+figure is never older than the data — unless the value says which exams it reads (an exam's
+figures): then it is kept on while what was written since is about something else, as for lasting
+values below. Nothing computed inside a transaction is kept (a rollback would not change the
+stamp). Only the last KEEP results per database are kept.
 
 A few small results that a fresh process would otherwise compute over the whole county (the
 value-added fit, every group's rank, the townships' figures) also last across processes (`lasting`):
@@ -34,6 +36,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,9 +51,21 @@ KEEP = 8
 # Lasting results are named by this too: a program that computes a figure differently ignores them.
 FORMAT = f"{__version__}/1"
 
-# Per Database: (its stamp when the values were computed, {key: value}, most recently used last).
-_kept: weakref.WeakKeyDictionary[Database, tuple[tuple[int, int], OrderedDict[Hashable, Any]]] = \
-    weakref.WeakKeyDictionary()
+
+@dataclass
+class _Kept:
+    """A kept value and the database's stamp when it was computed (or last found good); for a value
+    that reads only given exams' marks (see lasting), those exams and the change_log's newest entry
+    at that stamp."""
+
+    value: Any
+    stamp: tuple[int, int]
+    exams: tuple[str, ...] | None = None
+    head: list | None = None
+
+
+# Per Database: {key: _Kept}, most recently used last.
+_kept: weakref.WeakKeyDictionary[Database, OrderedDict[Hashable, _Kept]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 # Whether a database changed between two change_log entries only in what values reading some exams
 # do not read (see _unchanged_for), newest last.
@@ -63,46 +78,61 @@ def data_stamp(db: Database) -> tuple[int, int]:
     return db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes
 
 
-def _values(db: Database, stamp: tuple[int, int]) -> OrderedDict[Hashable, Any]:
-    """Return the values kept for `db` at `stamp`, dropping those of an earlier stamp (lock held)."""
-    store = _kept.get(db)
-    if store is None or store[0] != stamp:
-        store = _kept[db] = (stamp, OrderedDict())
-    return store[1]
+def _found(db: Database, key: Hashable, stamp: tuple[int, int]) -> _Kept | None:
+    """Return what is kept for `key` while it is good at `stamp` (marked as used), else None (and
+    it is dropped). A value of an earlier stamp is still good when it reads given exams and what was
+    written since is about something else (_unchanged_for)."""
+    with _lock:
+        values = _kept.setdefault(db, OrderedDict())
+        entry = values.get(key)
+    if entry is None:
+        return None
+    if entry.stamp != stamp:
+        head = _newest_entry(db) if entry.exams is not None and entry.head is not None else None
+        if head is None or not (head == entry.head or _unchanged_for(db, None, entry.head, head, entry.exams)):
+            with _lock:
+                if values.get(key) is entry:
+                    del values[key]
+            return None
+        entry.stamp, entry.head = stamp, head
+    with _lock:
+        if values.get(key) is entry:
+            values.move_to_end(key)
+    return entry
 
 
 def peek(db: Database, key: Hashable) -> Any:
-    """Return what is kept for `key` while the data is unchanged, or None (nothing computed)."""
-    stamp = data_stamp(db)
-    with _lock:
-        return _values(db, stamp).get(key)
+    """Return what is kept for `key` while what it reads is unchanged, or None (nothing computed)."""
+    entry = _found(db, key, data_stamp(db))
+    return None if entry is None else entry.value
 
 
-def kept(db: Database, key: Hashable, compute: Callable[[], T]) -> T:
+def kept(db: Database, key: Hashable, compute: Callable[[], T], *, exams: Iterable[str] | None = None) -> T:
     """Return compute() for `key`, computed once while the data is unchanged (see the module
-    docstring); the value is shared, the caller must not change it. Inside a transaction the value
+    docstring) or, with `exams`, while what a value reading only those exams reads is unchanged (as
+    for lasting); the value is shared, the caller must not change it. Inside a transaction the value
     is computed but not kept: a rollback undoes the changes it saw without changing the stamp.
     Raises what compute raises."""
     stamp = data_stamp(db)
-    with _lock:
-        values = _values(db, stamp)
-        if key in values:
-            values.move_to_end(key)
-            return values[key]
+    entry = _found(db, key, stamp)
+    if entry is not None:
+        return entry.value
+    read = None if exams is None else tuple(sorted(set(exams)))
+    head = _newest_entry(db) if read is not None else None
     value = compute()
     if db.conn.in_transaction:
         return value
     with _lock:
-        values = _values(db, stamp)
-        values[key] = value
+        values = _kept.setdefault(db, OrderedDict())
+        values[key] = _Kept(value, stamp, read if head is not None else None, head)
         values.move_to_end(key)
         while len(values) > KEEP:
             values.popitem(last=False)
     return value
 
 
-# Tables no lasting figure reads: a change to them leaves every stored figure of every exam good. A
-# value that reads one of them must not be made lasting (or this list must lose it).
+# Tables no figure kept per exam reads (lasting, kept with exams): a change to them leaves every such
+# figure good. A value that reads one of them must not be kept per exam (or this list must lose it).
 UNRELATED = (
     "app_user", "appraisal_survey", "audit_log", "audit_signer", "curriculum_hours", "curriculum_item",
     "curriculum_plan", "home_visit", "homework_log", "lesson_observation", "package_export", "package_import",
@@ -114,20 +144,24 @@ UNRELATED = (
 EXAM_TABLES = ("mark", "exam", "exam_grade", "exam_subject", "exam_cutoff")
 
 
-def _log_head(db: Database) -> tuple[str, list] | None:
-    """Return (what names the database across processes: FORMAT and its file, its newest change_log
-    entry [seq, at, tbl, row_key]), or None when it has none to go by (no change_log, a database in
-    memory)."""
-    files = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
-    if not files or not files[0]:
-        return None
+def _newest_entry(db: Database) -> list | None:
+    """Return the database's newest change_log entry [seq, at, tbl, row_key] ([0] when it has none),
+    or None when it has no change_log."""
     try:
         row = db.execute("SELECT seq, at, tbl, row_key FROM change_log ORDER BY seq DESC LIMIT 1").fetchone()
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):
             return None
         raise
-    return json.dumps([FORMAT, os.path.realpath(files[0])], ensure_ascii=False), list(row or (0,))
+    return list(row or (0,))
+
+
+def _log_head(db: Database) -> tuple[str, list] | None:
+    """Return (what names the database across processes: FORMAT and its file, its newest change_log
+    entry), or None when it has none to go by (no change_log, a database in memory)."""
+    files = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
+    head = _newest_entry(db) if files and files[0] else None
+    return None if head is None else (json.dumps([FORMAT, os.path.realpath(files[0])], ensure_ascii=False), head)
 
 
 def _unread_sql(exams: tuple[str, ...]) -> tuple[str, list]:
@@ -152,14 +186,14 @@ def _unread_sql(exams: tuple[str, ...]) -> tuple[str, list]:
     return sql, [*key_args, *quoted, *quoted, *quoted]
 
 
-def _unchanged_for(db: Database, name: str, since: list, head: list, exams: tuple[str, ...]) -> bool:
-    """Return whether the database named `name`, whose change_log held `since` as its newest entry
-    when a value reading `exams` was computed and holds `head` now, has changed since only in what
-    that value does not read (see the module docstring). The answer is kept in the process: the
-    values of one report ask it alike."""
+def _unchanged_for(db: Database, name: str | None, since: list, head: list, exams: tuple[str, ...]) -> bool:
+    """Return whether the database (named `name`, see _log_head), whose change_log held `since` as
+    its newest entry when a value reading `exams` was computed and holds `head` now, has changed
+    since only in what that value does not read (see the module docstring). With a name the answer
+    is kept in the process: the values of one report ask it alike."""
     if not since or not isinstance(since[0], int) or any(c in '"\\' or c < " " for exam in exams for c in exam):
         return False  # an id JSON would write escaped is not looked for in the recorded rows
-    asked = json.dumps([name, since, head, exams], ensure_ascii=False)
+    asked = json.dumps([name, since, head, exams], ensure_ascii=False) if name else None
     with _lock:
         if asked in _unchanged:
             return _unchanged[asked]
@@ -169,10 +203,11 @@ def _unchanged_for(db: Database, name: str, since: list, head: list, exams: tupl
         unread, args = _unread_sql(exams)
         answer = db.execute(f"SELECT 1 FROM change_log WHERE seq > ? AND ({unread}) IS NOT 1 LIMIT 1",
                             [since[0], *args]).fetchone() is None
-    with _lock:
-        _unchanged[asked] = answer
-        while len(_unchanged) > KEEP:
-            _unchanged.pop(next(iter(_unchanged)))
+    if asked:
+        with _lock:
+            _unchanged[asked] = answer
+            while len(_unchanged) > KEEP:
+                _unchanged.pop(next(iter(_unchanged)))
     return answer
 
 
@@ -196,19 +231,24 @@ def _read_lasting(path: Path, name: str) -> tuple[list | None, Any]:
     return stored["head"], stored.get("value")
 
 
-def _write_lasting(path: Path, name: str, head: list, value: Any) -> None:
-    """Store `value` of the database named `name` at change_log entry `head` in `path` (written
-    whole, then renamed); a folder that cannot be written keeps nothing."""
+def _write_lasting(path: Path, name: str, head: list, text: str) -> None:
+    """Store the value whose JSON is `text`, of the database named `name` at change_log entry `head`,
+    in `path` (written whole, then renamed); a folder that cannot be written keeps nothing."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, suffix=".part")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            # json.dumps, not json.dump: only the one-shot encoder is the C one (a county's township
-            # figures take 0.6 s through the streaming Python encoder, 0.05 s through it).
-            out.write(json.dumps({"version": name, "head": head, "value": value}, ensure_ascii=False))
+            out.write(f'{{"version": {json.dumps(name, ensure_ascii=False)}, "head": '
+                      f'{json.dumps(head, ensure_ascii=False)}, "value": {text}}}')
         os.replace(temp, path)
     except OSError:
         return
+
+
+def _as_json(value: Any) -> str:
+    """Return `value` as JSON text. json.dumps, not json.dump: only the one-shot encoder is the C one
+    (a county's township figures take 0.6 s through the streaming Python encoder, 0.05 s through it)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def lasting(db: Database, key: tuple, compute: Callable[[], T], *, exams: Iterable[str]) -> T:
@@ -223,17 +263,17 @@ def lasting(db: Database, key: tuple, compute: Callable[[], T], *, exams: Iterab
     def from_file_or_compute() -> T:
         found = _log_head(db)
         if found is None:
-            return json.loads(json.dumps(compute()))
+            return json.loads(_as_json(compute()))
         name, head = found
         path = _lasting_file(name, key)
         since, value = _read_lasting(path, name)
         if since == head:
             return value
         if since is not None and _unchanged_for(db, name, since, head, read):
-            _write_lasting(path, name, head, value)
+            _write_lasting(path, name, head, _as_json(value))
             return value
-        value = json.loads(json.dumps(compute()))
-        _write_lasting(path, name, head, value)
-        return value
+        text = _as_json(compute())  # once, for the value every caller gets and for the file
+        _write_lasting(path, name, head, text)
+        return json.loads(text)
 
-    return kept(db, ("lasting", *key), from_file_or_compute)
+    return kept(db, ("lasting", *key), from_file_or_compute, exams=read)

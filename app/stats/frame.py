@@ -28,11 +28,30 @@ ABSENT, EXEMPT, CHEAT, MISSING = -1, -2, -3, -4
 # A score is never negative and is NULL exactly when the status is not 正常 (CHECK in the schema),
 # so the status is only looked at for the few marks without a score.
 # The cells are read by the integer keys (app.db.keys), which the index holds, and named afterwards.
+# The outer query hands every cell's keys and marks over as six texts (a class of none is -1): no
+# Python row per cell. Its group_concat sees the cells in the order the inner GROUP BY makes them.
 _CELLS_SQL = (
-    "SELECT school_no, class_no, grade, subject_no, COUNT(*),"
+    "SELECT group_concat(school_no), group_concat(IFNULL(class_no, -1)), group_concat(grade),"
+    " group_concat(subject_no), group_concat(n), group_concat(codes) FROM"
+    " (SELECT school_no, class_no, grade, subject_no, COUNT(*) AS n,"
     " group_concat(IFNULL(CAST(score * 100 + 0.5 AS INTEGER),"
-    " CASE status WHEN '缺考' THEN -1 WHEN '免考' THEN -2 ELSE -3 END))"
-    f" FROM mark WHERE exam_no = {number_of('exam')} GROUP BY school_no, class_no, grade, subject_no")
+    " CASE status WHEN '缺考' THEN -1 WHEN '免考' THEN -2 ELSE -3 END)) AS codes"
+    f" FROM mark WHERE exam_no = {number_of('exam')} GROUP BY school_no, class_no, grade, subject_no)")
+
+
+def _numbers(text: str | None) -> np.ndarray:
+    """Return the integers of a comma-separated text (none for NULL)."""
+    return np.fromstring(text, sep=",", dtype=np.int64) if text else np.zeros(0, np.int64)
+
+
+def _positions(db: Database, kind: str, index: dict[str, int]) -> np.ndarray:
+    """Return an array giving for each number of a `kind` row (app.db.keys) the row's position in
+    `index` ({id: position}), -1 for a number of a row not in it."""
+    by_number = ids_by_number(db, kind)
+    table = np.full(max(by_number, default=0) + 1, -1, np.int64)
+    for no, row_id in by_number.items():
+        table[no] = index.get(row_id, -1)
+    return table
 
 
 @dataclass
@@ -126,23 +145,21 @@ def load_cells(db: Database, exam_id: str, preset: Preset | None = None, *,
             among_args)]
         class_index = {c["id"]: i for i, c in enumerate(classes)}
 
-        school_of = {no: school_index[i] for no, i in ids_by_number(db, "school").items() if i in school_index}
-        class_of = {no: class_index.get(i, -1) for no, i in ids_by_number(db, "class").items()}
-        subject_of = {no: subject_index[i] for no, i in ids_by_number(db, "subject").items() if i in subject_index}
         sql, args = _CELLS_SQL, [exam_id]
         if wanted is not None:
             sql = sql.replace(" GROUP BY", f" AND school_no IN {numbers_in('school', ','.join('?' * len(wanted)))} GROUP BY")
             args += wanted
-        rows = [r for r in db.execute(sql, args).fetchall() if r[3] in subject_of]
-        n = len(rows)
-        school = np.fromiter((school_of[r[0]] for r in rows), np.int64, n)
-        klass = np.fromiter((class_of.get(r[1], -1) for r in rows), np.int64, n)
-        grade = np.fromiter((r[2] for r in rows), np.int64, n)
-        subject = np.fromiter((subject_of[r[3]] for r in rows), np.int64, n)
-        count = np.fromiter((r[4] for r in rows), np.int64, n)
-        codes = np.fromstring(",".join(r[5] for r in rows), sep=",", dtype=np.int64) if n else np.zeros(0, np.int64)
+        school_no, class_no, grade, subject_no, count, codes = map(_numbers, db.execute(sql, args).fetchone())
         if len(codes) != int(count.sum()):
             raise ValueError("成绩数据读取不完整")
+        school = _positions(db, "school", school_index)[school_no]
+        klass = np.where(class_no < 0, -1, _positions(db, "class", class_index)[np.maximum(class_no, 0)])
+        subject = _positions(db, "subject", subject_index)[subject_no]
+        # Marks of a subject no longer in the exam are left out.
+        kept = subject >= 0
+        if not kept.all():
+            school, klass, grade, subject, count, codes = (
+                school[kept], klass[kept], grade[kept], subject[kept], count[kept], codes[np.repeat(kept, count)])
         school, klass, grade, subject, count, codes = _with_missing(
             missing(), school_index, class_index, subject_index,
             school, klass, grade, subject, count, codes)

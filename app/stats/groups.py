@@ -49,13 +49,17 @@ class _RowView:
         normal = codes >= 0
         self.n_cells = cells.n_cells
         self.row_cell = row_cell
+        self.policy = policy
+        self.roster = cells.count
         self.graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
-        self.missing = codes == MISSING
-        self.absent = (codes == ABSENT) | self.missing
-        self.exempt = codes == EXEMPT
-        self.cheat = codes == CHEAT
-        self.included = normal | self.cheat | (self.absent if policy == "roster" else False)
-        scored = self.included & ~self.graded[cells.subject][row_cell]
+        # Each mark has one status: 0 a score, 1 缺考, 2 免考, 3 作弊, 4 on the roster without a mark
+        # (the codes ABSENT, EXEMPT, CHEAT, MISSING negated); counted per cell at once.
+        status = np.where(normal, 0, -codes)
+        self.by_status = np.bincount(row_cell * 5 + status, minlength=self.n_cells * 5).reshape(self.n_cells, 5)
+        included = status != -EXEMPT if policy == "roster" else (status == 0) | (status == -CHEAT)
+        graded_row = self.graded[cells.subject][row_cell]
+        self.graded_real = normal & graded_row
+        scored = included & ~graded_row
         cell = row_cell[scored]
         value = np.where(normal[scored], codes[scored], 0)
         self.scored_cell = cell
@@ -68,6 +72,7 @@ class _RowView:
         # as 32-bit integers (the order statistics' sort keys): converted once for every level.
         self.scored_float = value.astype(np.float64)
         top = int(value.max()) if len(value) else 0
+        self.span = top + 1
         self.scored_int32 = value.astype(np.int32) if top < 2 ** 31 else None
         self._cell_levels: np.ndarray | None = None
 
@@ -76,25 +81,25 @@ class _RowView:
         of the graded subjects' real marks, counted once for every level of aggregation."""
         if self._cell_levels is None:
             width = max(len(s["levels"] or ()) for s in cells.subjects) + 2 if cells.subjects else 2
-            real = (cells.codes >= 0) & self.graded[cells.subject][self.row_cell]
-            level = np.clip(cells.codes[real] // 100, 0, width - 1)
-            self._cell_levels = np.bincount(self.row_cell[real] * width + level,
+            level = np.clip(cells.codes[self.graded_real] // 100, 0, width - 1)
+            self._cell_levels = np.bincount(self.row_cell[self.graded_real] * width + level,
                                             minlength=self.n_cells * width).reshape(self.n_cells, width)
         return self._cell_levels
 
 
 def _cell_sums(view: _RowView) -> dict[str, np.ndarray]:
     n = view.n_cells
-    cell = view.row_cell
-    count = lambda mask: np.bincount(cell[mask], minlength=n)  # noqa: E731
     scored = view.scored_cell
+    by_status = view.by_status
+    absent = by_status[:, -ABSENT] + by_status[:, -MISSING]
     sums = {
-        "n_roster": np.bincount(cell, minlength=n),
-        "n_absent": count(view.absent),
-        "n_missing": count(view.missing),
-        "n_exempt": count(view.exempt),
-        "n_cheat": count(view.cheat),
-        "n": count(view.included),
+        "n_roster": view.roster,
+        "n_absent": absent,
+        "n_missing": by_status[:, -MISSING],
+        "n_exempt": by_status[:, -EXEMPT],
+        "n_cheat": by_status[:, -CHEAT],
+        # Who counts (module docstring): all but 免考, and under sat all but 缺考 too.
+        "n": view.roster - by_status[:, -EXEMPT] - (absent if view.policy == "sat" else 0),
         "total_h": np.bincount(scored, weights=view.scored_value, minlength=n),
         "pass": np.bincount(scored[view.passed], minlength=n),
         "excellent": np.bincount(scored[view.excellent], minlength=n),
@@ -148,7 +153,7 @@ def _order_statistics(view: _RowView, row_gid: np.ndarray, counts: np.ndarray) -
     Groups without a scored row get a harmless value (their figures are dropped)."""
     values = view.scored_value
     groups = len(counts)
-    span = int(values.max()) + 1 if len(values) else 1
+    span = view.span
     offset = np.arange(groups, dtype=np.int64) * span
     if groups * span < 2 ** 31 and view.scored_int32 is not None:
         # Half the bytes to move: a county exam sorts about twice as fast in 32 bits.
@@ -302,10 +307,9 @@ def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled:
                np.column_stack(bands).astype(np.int64).tolist()])
     graded = np.flatnonzero(shown & found.graded)
     if len(graded):
-        distributions = _grade_distributions(cells, view, gid, found.subject, graded.tolist())
         _fill(records, template, graded, [*columns, "grades"],
               [*(column[graded].tolist() for column in columns.values()),
-               [distributions[g] for g in graded.tolist()]])
+               _grade_distributions(cells, view, gid, found.subject, graded)])
     return records if shown.all() else [r for r in records if r is not None]
 
 
@@ -320,16 +324,15 @@ def _fill(records: list, template: dict, groups: np.ndarray, keys: list[str], va
 
 
 def _grade_distributions(cells: ExamCells, view: _RowView, gid: np.ndarray, subject_of: np.ndarray,
-                         groups: list[int]) -> dict[int, dict[str, int]]:
-    """Return {group: {level: pupils at that level}} of the graded groups, levels in scale order (a
-    graded mark's score is its level's position, 1 = best)."""
-    if not groups:
-        return {}
+                         groups: np.ndarray) -> list[dict[str, int]]:
+    """Return for each of the graded `groups` {level: pupils at that level}, levels in scale order
+    (a graded mark's score is its level's position, 1 = best)."""
     per_cell = view.cell_levels(cells)
-    counted = np.zeros((int(gid.max()) + 1, per_cell.shape[1]), np.int64)
-    np.add.at(counted, gid, per_cell)
+    size = int(gid.max()) + 1
+    counted = np.column_stack([np.bincount(gid, weights=per_cell[:, k], minlength=size)[groups]
+                               for k in range(per_cell.shape[1])]).astype(np.int64)
     levels = [cells.subjects[i]["levels"] for i in subject_of[groups].tolist()]
-    return {g: dict(zip(names, row[1:])) for g, names, row in zip(groups, levels, counted[groups].tolist())}
+    return [dict(zip(names, row[1:])) for names, row in zip(levels, counted.tolist())]
 
 
 def group_stats_from_cells(cells: ExamCells, levels: Iterable[str] = LEVELS, *, preset: Preset,
@@ -413,7 +416,8 @@ def kept_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None 
 def _kept_levels(db: Database, exam_id: str, chosen: Preset, policy: str | None,
                  min_size: int | None) -> tuple[dict[str, list[dict]], dict[str, dict[str | None, list[dict]]]]:
     """Return the exam's records of all four levels and the same records by level and school code,
-    computed once while the database is unchanged (app.stats.cache)."""
+    computed once while what they read is unchanged (app.stats.cache: another exam's marks or a
+    timetable leave them)."""
     def compute() -> tuple[dict, dict]:
         cells = load_cells(db, exam_id, chosen)
         levels = group_stats_from_cells(cells, LEVELS, preset=chosen, policy=policy, min_size=min_size)
@@ -423,7 +427,7 @@ def _kept_levels(db: Database, exam_id: str, chosen: Preset, policy: str | None,
                 by_school.setdefault(level, {}).setdefault(r["school_code"], []).append(r)
         return levels, by_school
 
-    return kept(db, _levels_key(exam_id, chosen, policy, min_size), compute)
+    return kept(db, _levels_key(exam_id, chosen, policy, min_size), compute, exams=[exam_id])
 
 
 def all_group_stats(db: Database, exam_id: str, *, preset: Preset | str | None = None, policy: str | None = None,

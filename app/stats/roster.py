@@ -86,14 +86,16 @@ def _scope_schools(db: Database, exam: dict) -> list[str]:
 
 
 def _incomplete_pupils(db: Database, exam_id: str, school_ids: Collection[str] | None,
-                       complete: Mapping[int, str]) -> list[tuple]:
-    """Return (pupil_no, school_no, class_no, grade, subject numbers as 'n,n,…') of every pupil with a
-    mark in the exam whose subject numbers are not `complete[grade]`, the place taken from the pupil's
-    mark of the highest subject number (as a scan of the key index leaves it). With `school_ids`,
-    only pupils with a mark at one of them (all their marks read).
+                       complete: Mapping[int, list[int]]) -> list[tuple[int, int, int | None, int, set[int]]]:
+    """Return (pupil_no, school_no, class_no, grade, subject numbers) of every pupil with a mark in the
+    exam whose subject numbers are not `complete[grade]`, the place taken from the pupil's mark of the
+    highest subject number (as a scan of the key index leaves it). With `school_ids`, only pupils with
+    a mark at one of them (all their marks read).
 
     SQLite groups the half a million marks of a county exam per pupil over the key index alone and
-    reads one mark row per pupil whose subjects are not every subject of the exam."""
+    reads one mark row per pupil whose subjects are not every subject of the exam. A pupil's subjects
+    are summed as one bit per subject number while the numbers fit in 62 bits (no text is built per
+    mark), else listed as text."""
     exam_no = number_of("exam")
     wanted, args = "", [exam_id]
     if school_ids is not None:
@@ -101,15 +103,30 @@ def _incomplete_pupils(db: Database, exam_id: str, school_ids: Collection[str] |
         wanted = (f" AND pupil_no IN (SELECT pupil_no FROM mark WHERE exam_no = {exam_no}"
                   f" AND school_no IN {numbers_in('school', marks)})")
         args += [exam_id, *school_ids]
-    every = ",".join(sorted({n for text in complete.values() for n in text.split(",") if n}, key=int))
+    bits = (db.execute("SELECT MAX(no) FROM subject_number").fetchone()[0] or 0) < 62
+    # One bit per subject number while they fit (no text built per mark), else text in subject number
+    # order (as the key index holds them).
+    numbers = "SUM(1 << subject_no)" if bits else "group_concat(subject_no)"
+
+    def encode(nos: Iterable[int]) -> int | str:
+        chosen = sorted(set(nos))
+        return sum(1 << no for no in chosen) if bits else ",".join(map(str, chosen))
+
+    def decode(value: int | str) -> set[int]:
+        if isinstance(value, int):
+            return {no for no in range(value.bit_length()) if value >> no & 1}
+        return {int(no) for no in value.split(",")}
+
+    every = encode(no for nos in complete.values() for no in nos)
     by_grade = " ".join(f"WHEN {int(g)} THEN ?" for g in complete)
-    return db.execute(
+    rows = db.execute(
         "SELECT g.pupil_no, m.school_no, m.class_no, m.grade, g.numbers FROM"
-        " (SELECT pupil_no, MAX(subject_no) AS last, group_concat(subject_no) AS numbers FROM mark"
+        f" (SELECT pupil_no, MAX(subject_no) AS last, {numbers} AS numbers FROM mark"
         f" WHERE exam_no = {exam_no}{wanted} GROUP BY pupil_no) g"
         f" JOIN mark m ON m.exam_no = {exam_no} AND m.pupil_no = g.pupil_no AND m.subject_no = g.last"
         f" WHERE g.numbers != ? AND g.numbers IS NOT (CASE m.grade {by_grade} END)",
-        [*args, exam_id, every, *complete.values()]).fetchall()
+        [*args, exam_id, every, *(encode(nos) for nos in complete.values())]).fetchall()
+    return [(*row[:4], decode(row[4])) for row in rows]
 
 
 _ROSTER_FIELDS = ("p.id, n.no, p.student_no, p.name, p.school_id, p.class_id, p.grade, p.status, p.status_date,"
@@ -167,11 +184,9 @@ def missing_marks(db: Database, exam: dict, preset: Preset | str | None = None, 
     schools = sorted(s for s in _scope_schools(db, exam) if s in reporting)
     if not schools:
         return []
-    complete = {g: ",".join(str(no) for no in sorted(no for _, no, gs, _ in subjects if g in gs and no is not None))
-                for g in range(1, 10)}
+    complete = {g: [no for _, no, gs, _ in subjects if g in gs and no is not None] for g in range(1, 10)}
     placed: dict[int, tuple[str, str | None, int, set[int]]] = {}
-    for pupil_no, school_no, class_no, grade, numbers in _incomplete_pupils(db, exam["id"], scope, complete):
-        marked = {int(n) for n in numbers.split(",")}
+    for pupil_no, school_no, class_no, grade, marked in _incomplete_pupils(db, exam["id"], scope, complete):
         if any(grade in g and no not in marked for _, no, g, _ in subjects):
             placed[pupil_no] = (school_of[school_no], class_of.get(class_no), grade, marked)
     roster_schools = set(schools)

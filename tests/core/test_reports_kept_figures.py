@@ -54,7 +54,7 @@ def test_kept_and_scoped_figures_leave_every_cell_unchanged(db, tmp_path, monkey
     monkeypatch.setattr(exam_school, "school_group_stats", lambda d, exam_id, code, preset=None: {
         level: [r for r in groups.all_group_stats(d, exam_id, preset=preset)[level]
                 if level == "township" or r["school_code"] == code] for level in groups.LEVELS})
-    monkeypatch.setattr(groups, "kept", lambda _db, _key, compute: compute())
+    monkeypatch.setattr(groups, "kept", lambda _db, _key, compute, exams=None: compute())
     monkeypatch.setattr(groups, "lasting", lambda _db, _key, compute, exams: compute())
     monkeypatch.setattr(progress, "lasting", lambda _db, _key, compute, exams: compute())
     monkeypatch.setattr(groups, "load_cells", lambda d, exam_id, preset=None, school_ids=None:

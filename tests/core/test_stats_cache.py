@@ -3,6 +3,8 @@ or another."""
 from __future__ import annotations
 
 from app.db.database import open_database
+from app.db.writes import SYSTEM
+from app.marks.entry import set_mark
 from app.stats.cache import kept, lasting, peek
 from app.stats.groups import all_group_stats, shared_group_stats
 from app.stats.presets import active_preset
@@ -116,3 +118,39 @@ def test_a_lasting_value_outlives_changes_to_what_it_does_not_read(demo_path):
     assert value() == 5 and later_value() == 5
     assert computed == [1] * 5
     db.close()
+
+
+def test_an_exams_figures_stay_kept_in_the_process_until_what_they_read_changes(demo_db):
+    exams = {r[1]: r[0] for r in demo_db.execute("SELECT id, type FROM exam")}
+    preset = active_preset(demo_db, "quality")
+    first = shared_group_stats(demo_db, exams["统考"], preset)
+    # Another exam's mark and a teacher's name, by this connection: the same figures, not computed again.
+    pupil_id, subject_id = demo_db.execute(
+        "SELECT pupil_id, subject_id FROM mark WHERE exam_id = ? AND status = '正常' AND score > 10"
+        " ORDER BY pupil_id LIMIT 1", [exams["月考"]]).fetchone()
+    set_mark(demo_db, SYSTEM, exam_id=exams["月考"], pupil_id=pupil_id, subject_id=subject_id, value="0")
+    with demo_db.conn:
+        demo_db.execute("UPDATE teacher SET name = name || '老师' WHERE rowid = 1")
+    assert shared_group_stats(demo_db, exams["统考"], preset) is first
+
+    # This exam's mark, inside a transaction: computed afresh there (with the zero), and after the
+    # rollback the figures are those of before.
+    school = next(r for r in first["school"] if r["n"] and r["mean"] and r["subject"] == "数学")
+    pupil_id, subject_id = demo_db.execute(
+        "SELECT m.pupil_id, m.subject_id FROM mark m JOIN school s ON s.id = m.school_id JOIN subject j"
+        " ON j.id = m.subject_id WHERE m.exam_id = ? AND s.code = ? AND j.name = '数学' AND m.status = '正常'"
+        " AND m.score > 10 ORDER BY m.pupil_id LIMIT 1", [exams["统考"], school["school_code"]]).fetchone()
+
+    def mean_now() -> float:
+        records = shared_group_stats(demo_db, exams["统考"], preset)["school"]
+        return next(r["mean"] for r in records if (r["school_code"], r["subject"]) == (school["school_code"], "数学"))
+
+    demo_db.conn.execute("BEGIN")
+    demo_db.conn.execute("UPDATE mark SET score = 0 WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
+                         [exams["统考"], pupil_id, subject_id])
+    assert demo_db.conn.in_transaction and mean_now() < school["mean"]
+    demo_db.conn.rollback()
+    assert mean_now() == school["mean"]
+    # Committed, it shows.
+    set_mark(demo_db, SYSTEM, exam_id=exams["统考"], pupil_id=pupil_id, subject_id=subject_id, value="0")
+    assert mean_now() < school["mean"]

@@ -29,13 +29,13 @@ import pytest
 
 from app.cli import main
 from app.db.database import open_database
-from app.db.writes import SYSTEM
+from app.db.writes import SYSTEM, insert_row
 from app.marks.reading import read_marks
 from app.marks.writing import apply_marks
 from app.services import classes, exams, pupils
 from app.services.setup import init_school
 from app.stats.groups import group_stats
-from app.stats.roster import enrolled_on, pupils_without_marks
+from app.stats.roster import enrolled_on, missing_marks, pupils_without_marks
 from test_import_helpers import write_xlsx
 
 # (学籍号, 姓名, status, status_date, enrol_date)
@@ -227,3 +227,34 @@ def test_a_pupil_added_in_an_open_transaction_is_on_the_roster_it_reads(school):
         assert (chinese()["n_roster"], chinese()["n_missing"], chinese()["mean"]) == (13, 3, pytest.approx(725 / 13))
         raise _Undo
     assert (chinese()["n_roster"], chinese()["n_missing"]) == (12, 2)
+
+
+@pytest.mark.parametrize("more_subjects", [0, 70])
+def test_pupils_lacking_some_subjects_are_found_however_many_subjects_the_catalogue_holds(school, more_subjects):
+    """A pupil with some marks but not every subject of the grade is 缺考 in the others. The check sums
+    each pupil's subjects as bits of their numbers; past 61 subject numbers it lists them as text:
+    both give the same pupils. 围棋 (added last) is marked for P01-P05 only, 语文 for P01-P10."""
+    db, _, _, db_path = school
+    for i in range(more_subjects):
+        insert_row(db, SYSTEM, "subject", {"code": f"X{i:02d}", "name": f"校本{i:02d}", "aliases": "", "tested": 1,
+                                          "assessment": "考试", "is_main": 0, "sort_order": 100 + i})
+    insert_row(db, SYSTEM, "subject", {"code": "WQ", "name": "围棋", "aliases": "", "tested": 1,
+                                      "assessment": "考试", "is_main": 0, "sort_order": 200})
+    top = db.execute("SELECT MAX(no) FROM subject_number").fetchone()[0]
+    assert (top >= 62) == bool(more_subjects)
+    exam_id = exams.create_exam(db, SYSTEM, name="围棋测试", type="期中", grades="3", subjects="语文:100,围棋:100",
+                                date="2026-11-12", scope="校")
+    # Two sheets, as two teachers hand them in: 语文 for P01-P10, 围棋 for P01-P05.
+    for subject, marked in (("语文", 10), ("围棋", 5)):
+        rows = [["学籍号", "姓名", subject]] + [[PUPILS[i][0], PUPILS[i][1], 80 + i] for i in range(marked)]
+        plan = read_marks(db, write_xlsx(db_path.parent / f"{subject}.xlsx", {"三(1)班": rows}), exam_id)
+        assert plan.problems == []
+        apply_marks(db, SYSTEM, plan)
+    lacking = [(m.student_no, m.subject_id) for m in missing_marks(db, exams.get_exam(db, exam_id))]
+    chinese, go = (db.execute("SELECT id FROM subject WHERE name = ?", [name]).fetchone()[0]
+                            for name in ("语文", "围棋"))
+    assert lacking == [*((PUPILS[i][0], go) for i in range(5, 10)),
+                       (PUPILS[10][0], chinese), (PUPILS[10][0], go),
+                       (PUPILS[11][0], chinese), (PUPILS[11][0], go)]
+    [record] = [r for r in group_stats(db, exam_id, "class", min_size=1) if r["subject"] == "围棋"]
+    assert (record["n_roster"], record["n_sat"], record["n_missing"]) == (12, 5, 7)
