@@ -75,8 +75,8 @@ def data_hash(db: Database, exam_ids: Iterable[str], *, school_ids: Iterable[str
     exams = tuple(sorted(set(exam_ids)))
     schools = sorted(set(school_ids)) if school_ids is not None else None
     rows = tuple("|".join(map(str, row)) for row in extra)
-    # Kept while the database is unchanged, in this process and later ones: every school of a
-    # township shares its township's hash.
+    # Kept while what it reads is unchanged (another exam or a timetable may change), in this process
+    # and later ones: every school of a township shares its township's hash.
     return lasting(db, ("data hash", exams, tuple(schools) if schools is not None else None, rows),
                    lambda: _data_hash(db, exams, schools, rows), exams=exams)
 
