@@ -187,7 +187,8 @@ def _with_missing(missing, school_index: dict, class_index: dict, subject_index:
     if not missing:
         return school, klass, grade, subject, count, codes
     cell_of = {key: i for i, key in enumerate(zip(school.tolist(), klass.tolist(), grade.tolist(), subject.tolist()))}
-    extra: dict[int, list[int]] = {}
+    cells: list[int] = []  # the cell of each code to add, in the order given
+    added: list[int] = []
     new_keys: list[tuple[int, int, int, int]] = []
     for item in missing:
         if item.school_id not in school_index or item.subject_id not in subject_index:
@@ -197,14 +198,19 @@ def _with_missing(missing, school_index: dict, class_index: dict, subject_index:
         if key not in cell_of:
             cell_of[key] = len(count) + len(new_keys)
             new_keys.append(key)
-        extra.setdefault(cell_of[key], []).append(EXEMPT if item.exempt else MISSING)
-    if not extra:
+        cells.append(cell_of[key])
+        added.append(EXEMPT if item.exempt else MISSING)
+    if not cells:
         return school, klass, grade, subject, count, codes
-    segments = np.split(codes, np.cumsum(count)[:-1]) if len(count) else []
-    n_cells = len(count) + len(new_keys)
-    parts = [np.concatenate((segments[i] if i < len(count) else np.zeros(0, np.int64),
-                             np.array(extra.get(i, []), np.int64))) for i in range(n_cells)]
+    at, value = np.array(cells, np.int64), np.array(added, np.int64)
+    # Each cell's codes stay together: a cell's added codes go after its marks, in the order given
+    # (np.insert keeps that order at one place), and the new cells' codes after every cell's.
+    old = at < len(count)
+    merged = np.insert(codes, np.cumsum(count)[at[old]], value[old])
+    fresh = np.argsort(at[~old], kind="stable")
+    codes = np.concatenate((merged, value[~old][fresh]))
     new = np.array(new_keys, np.int64).reshape(-1, 4)
+    count = (np.concatenate((count, np.zeros(len(new_keys), np.int64)))
+             + np.bincount(at, minlength=len(count) + len(new_keys)))
     return (np.concatenate((school, new[:, 0])), np.concatenate((klass, new[:, 1])),
-            np.concatenate((grade, new[:, 2])), np.concatenate((subject, new[:, 3])),
-            np.array([len(p) for p in parts], np.int64), np.concatenate(parts) if parts else codes)
+            np.concatenate((grade, new[:, 2])), np.concatenate((subject, new[:, 3])), count, codes)

@@ -246,6 +246,8 @@ def _names(items: list[dict], key: str) -> np.ndarray:
 
 def _aggregate(cells: ExamCells, view: _RowView, sums: dict, level: str, pooled: bool,
                preset: Preset, min_size: int, policy: str, rank_small: bool) -> list[dict]:
+    """Return the records of `level`'s groups (pooled: all grades together) in display order (see
+    group_stats for their keys)."""
     if cells.n_cells == 0:
         return []
     found = _ranked_groups(cells, view, sums, level, pooled, preset, min_size, rank_small)
