@@ -239,29 +239,61 @@ def county_township_report(db, out: Path) -> Path:
     return write_report(report, out)
 
 
-# One report in a fresh interpreter, cold; VmHWM is that process's peak resident size.
+# One report in a fresh interpreter, cold; VmHWM is that process's peak resident size. The CPU time
+# of what is computed over the whole database when nothing lasting is stored is added up by name:
+# the ranks and township figures (groups._county_ranks, including the roster check on its second
+# connection), that roster check over every school alone (its own thread's time), the value-added
+# fit (progress._fit) and the township's data hash (common._data_hash).
 _ONE_CHILD = """
 import sys, time
 sys.path.insert(0, {here!r})
 from pathlib import Path
 from app.db.database import open_database
+from app.reports import common
+from app.stats import frame, groups, progress
 import bench_reports
+spent = dict.fromkeys(("ranks", "roster", "fit", "hash"), 0.0)
+
+def timed(module, name, part, clock=time.process_time, counted=lambda kwargs: True):
+    inner = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        start = clock()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            if counted(kwargs):
+                spent[part] += clock() - start
+    setattr(module, name, wrapper)
+
+timed(groups, "_county_ranks", "ranks")
+timed(frame, "missing_marks", "roster", time.thread_time, lambda kwargs: kwargs.get("school_ids") is None)
+timed(progress, "_fit", "fit")
+timed(common, "_data_hash", "hash")
 db = open_database({path!r})
 started, cpu = time.perf_counter(), time.process_time()
 getattr(bench_reports, {fn!r})(db, Path({out!r}))
 print(time.perf_counter() - started, time.process_time() - cpu,
-      next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))
+      next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")),
+      *(spent[part] for part in ("ranks", "roster", "fit", "hash")))
 """
 
 
-def _one_cold(fn: str, path: Path, out: Path, data: Path) -> tuple[float, float, float]:
-    """Return (wall s, CPU s, peak MB) of one report in a fresh interpreter whose user data folder
-    (where what lasts across processes is stored, app.stats.cache.lasting) is `data`."""
+def _one_cold(fn: str, path: Path, out: Path, data: Path) -> tuple[float, float, float, dict[str, float]]:
+    """Return (wall s, CPU s, peak MB, {part: CPU s} of the county-wide work, see _ONE_CHILD) of one
+    report in a fresh interpreter whose user data folder (where what lasts across processes is
+    stored, app.stats.cache.lasting) is `data`."""
     code = _ONE_CHILD.format(here=str(Path(__file__).parent), fn=fn, path=str(path), out=str(out))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[2], env={**os.environ, "SCHOOLQ_DATA_DIR": str(data)})
-    seconds, cpu, rss = done.stdout.split()
-    return float(seconds), float(cpu), int(rss) / 1024
+    seconds, cpu, rss, *parts = done.stdout.split()
+    return float(seconds), float(cpu), int(rss) / 1024, dict(zip(("ranks", "roster", "fit", "hash"), map(float, parts)))
+
+
+def _county_parts(spent: dict[str, float]) -> str:
+    """Return the CPU time of the county-wide work of one cold report, in words."""
+    return (f"全县名次与乡镇数据 {spent['ranks']:.2f} s(其中全县应考名单核对 {spent['roster']:.2f} s)、"
+            f"增值回归 {spent['fit']:.2f} s、乡镇数据校验 {spent['hash']:.2f} s,"
+            f"合计 {spent['ranks'] + spent['fit'] + spent['hash']:.2f} s")
 
 
 def _change_one_mark(path: Path, exam_type: str, school_code: str) -> None:
@@ -353,7 +385,9 @@ def test_one_school_report_on_the_county(county, township, tmp_path, bench_table
                         ("county_township", f"县库 {COUNTY_TOWNSHIP} 乡镇汇总 PDF")):
         runs = cold[name]
         print(f"  {label}:从未算过 {very_first[name][0]:.2f} s / CPU {very_first[name][1]:.2f} s;"
-              f"已存下 {first[name]:.2f} s / CPU {first_cpu[name]:.2f} s;{max(m for *_, m in runs):.0f} MB")
+              f"已存下 {first[name]:.2f} s / CPU {first_cpu[name]:.2f} s;{max(run[2] for run in runs):.0f} MB")
+    print(f"  其中县库 {COUNTY_SCHOOL} 从未算过时算全县的部分(CPU):{_county_parts(cold['county'][0][3])};"
+          f"本次考试改后:{_county_parts(changed['this_exam'][3])}")
     print(f"  倍数(已存下,CPU):县库 ÷ 本校自己的库 = {first_cpu['county'] / first_cpu['own']:.2f} 倍;"
           f"墙钟 {first['county'] / first['own']:.2f} 倍")
     print(f"  县库 T0101 报告,改了别的考试(月考)一条成绩之后:{changed['other_exam'][0]:.2f} s / CPU "
