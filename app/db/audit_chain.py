@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
@@ -227,10 +228,24 @@ def _digest(db: Database, first: int, last: int) -> str:
     # A text's bytes are its UTF-8 only in a UTF-8 database (every one this program creates).
     utf8 = db.execute("PRAGMA encoding").fetchone()[0] == "UTF-8"
     joined = "CAST(group_concat(e, '') AS BLOB)" if utf8 else "group_concat(e, '')"
-    for start in range(first, last + 1, _SLICE):
-        text, = db.execute(f"SELECT {joined} FROM (SELECT {_ENTRY_TEXT} AS e FROM change_log"
-                           " WHERE seq BETWEEN ? AND ? ORDER BY seq)", [start, min(last, start + _SLICE - 1)]).fetchone()
-        digest.update(text.encode("utf-8") if isinstance(text, str) else text or b"")
+    slices = (db.execute(f"SELECT {joined} FROM (SELECT {_ENTRY_TEXT} AS e FROM change_log WHERE seq BETWEEN ? AND ?"
+                         " ORDER BY seq)", [start, min(last, start + _SLICE - 1)]).fetchone()[0]
+              for start in range(first, last + 1, _SLICE))
+    chunks = (text.encode("utf-8") if isinstance(text, str) else text or b"" for text in slices)
+    if last - first < _SLICE:
+        for chunk in chunks:
+            digest.update(chunk)
+        return digest.hexdigest()
+    # Many slices (a county's import: 25): each is hashed on a worker thread while SQLite joins the
+    # next (both let go of Python), 0.1-0.15 s of the 0.85 s a county midterm's seal takes.
+    with ThreadPoolExecutor(1, thread_name_prefix="audit-digest") as hasher:
+        hashing = None
+        for chunk in chunks:
+            if hashing is not None:
+                hashing.result()
+            hashing = hasher.submit(digest.update, chunk)
+        if hashing is not None:
+            hashing.result()
     return digest.hexdigest()
 
 

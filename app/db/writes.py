@@ -270,9 +270,10 @@ class BulkInsert:
     in one call (half the time executemany takes to hand over the same rows one by one, and the
     interpreter lock is free while SQLite works, so another thread can go on reading a file).
     Rows are tuples in `columns` order (ids included, see new_ids, except for DERIVED_IDS tables);
-    `fixed` gives the columns every row shares ({"exam_id": …}), left out of the rows. All rows
-    get the same created_at/updated_at. Call add() for each batch (from one thread at a time) and
-    done() once, in the same transaction, for the audit entry naming the count.
+    `fixed` gives the columns every row shares ({"exam_id": …}: text, whole numbers or None), left
+    out of the rows. All rows get the same created_at/updated_at. Call add() for each batch (from
+    one thread at a time) and done() once, in the same transaction, for the audit entry naming the
+    count.
 
     For a KEYED table the integer keys are looked up in memory: the <kind>_number tables are read
     once, when the BulkInsert is made (inside the transaction that writes), and a row naming an id
@@ -299,10 +300,13 @@ class BulkInsert:
                 if found is None and fixed[column] is not None:
                     raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed: {fixed[column]!r}")
                 fixed_numbers.append((number_column(column), found and found[0]))
-        self._tail = (*fixed.values(), stamp, stamp, *(no for _, no in fixed_numbers))
+        tail = (*fixed.values(), stamp, stamp, *(no for _, no in fixed_numbers))
         names = [*columns, *(number_column(columns[i]) for i, _ in self._keys), *fixed, "created_at", "updated_at",
                  *(name for name, _ in fixed_numbers)]
-        self._one = f"({', '.join('?' for _ in names)})"
+        # The values every row shares are written into the statement, not bound row by row: for the
+        # county midterm 2 million parameters fewer to make and for SQLite to bind (~0.2 s less on
+        # the writing thread).
+        self._one = f"({', '.join([*('?' for _ in names[:len(names) - len(tail)]), *map(_literal, tail)])})"
         self._head = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in names)}) VALUES "
         self._size = max(1, min(BULK_ROWS, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(names)))
         self._full = self._head + ", ".join([self._one] * self._size)
@@ -318,7 +322,7 @@ class BulkInsert:
         last=False the rows that do not fill a whole statement are held for the next call (consume
         each call's statements before making the next). Raises sqlite3.IntegrityError for a row
         naming an id the key tables do not hold."""
-        size, keys, tail = self._size, self._keys, self._tail
+        size, keys = self._size, self._keys
         source = itertools.chain(self._held, rows)
         self._held = []
         while chunk := list(itertools.islice(source, size)):
@@ -329,8 +333,9 @@ class BulkInsert:
                 numbered = [[row[i] and numbers[row[i]] for row in chunk] for i, numbers in keys]
             except KeyError as exc:
                 raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed: {exc}") from exc
-            params = [value for row, row_numbers in zip(chunk, zip(*numbered) if keys else itertools.repeat(()))
-                      for value in (*row, *row_numbers, *tail)]
+            # Each row's values, then its keys, joined in C.
+            values = map(tuple.__add__, map(tuple, chunk), zip(*numbered)) if keys else map(tuple, chunk)
+            params = list(itertools.chain.from_iterable(values))
             yield self._full if len(chunk) == size else self._head + ", ".join([self._one] * len(chunk)), params, \
                 len(chunk)
 
@@ -345,6 +350,18 @@ class BulkInsert:
         if self.count:
             audit(self.db, self.actor, "bulk", self.table, None, None, {"rows": self.count}, None, self.note)
         return self.count
+
+
+def _literal(value: object) -> str:
+    """Return `value` (None, a whole number or text) as an SQL literal SQLite stores as it would
+    store the value bound. Raises TypeError for anything else (BulkInsert's `fixed` are ids)."""
+    if value is None:
+        return "NULL"
+    if value.__class__ is int:
+        return str(value)
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"not a value BulkInsert writes into its statements: {value!r}")
 
 
 _ID_TABLES: dict[str, bool] = {}

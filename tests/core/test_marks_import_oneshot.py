@@ -9,13 +9,14 @@ the file has been checked.
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 import pytest
 
-from app.db.writes import SYSTEM, BulkInsert
+from app.db.writes import SYSTEM, BulkInsert, _literal
 from app.errors import PermissionDenied
 from app.marks import writing as marks_write
-from app.marks.writing import import_marks
+from app.marks.writing import import_marks, prompt_handover
 from app.services.exams import create_exam
 from app.services.users import actor_for
 from test_import_helpers import write_xlsx
@@ -175,3 +176,34 @@ def test_a_new_mark_naming_a_pupil_not_in_the_database_is_refused(demo_db, exam)
     insert.add([(school_id, pupil_id, subject_id, class_id, 3, 80.0, "正常")])
     assert demo_db.execute("SELECT score FROM mark WHERE exam_id = ? AND pupil_id = ? AND subject_id = ?",
                            [exam, pupil_id, subject_id]).fetchone()[0] == 80.0
+
+@pytest.mark.parametrize("value", ["a0c9-…", "O'Brien", "''", "2026-12-07T08:00:00+00:00", 17, -3, 0, None])
+def test_a_value_every_row_shares_is_written_into_the_statement_as_sqlite_stores_it_bound(value):
+    conn = sqlite3.connect(":memory:")
+    literal = _literal(value)
+    assert conn.execute(f"SELECT {literal}, typeof({literal})").fetchone() == \
+        conn.execute("SELECT ?, typeof(?)", [value, value]).fetchone()
+
+
+@pytest.mark.parametrize("value", [85.5, True, b"x", "a\x00b"])
+def test_a_shared_value_sql_cannot_hold_as_a_plain_literal_is_refused(value):
+    with pytest.raises(TypeError):
+        _literal(value)
+
+
+def test_the_writer_gets_the_interpreter_promptly_while_an_import_runs_and_python_is_as_before_after(
+        demo_db, exam, tmp_path, monkeypatch):
+    before = sys.getswitchinterval()
+    seen = []
+    put = marks_write._WriterThread.put
+    monkeypatch.setattr(marks_write._WriterThread, "put",
+                        lambda self, statements: (seen.append(sys.getswitchinterval()), put(self, statements)))
+    path, expected = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    plan, result = import_marks(demo_db, SYSTEM, path, exam)
+    assert result["add"] == len(expected) and seen and set(seen) == {0.0005}
+    assert sys.getswitchinterval() == before
+    with prompt_handover():
+        with prompt_handover():
+            assert sys.getswitchinterval() == 0.0005
+        assert sys.getswitchinterval() == 0.0005  # the inner block's end leaves it short for the outer one
+    assert sys.getswitchinterval() == before
