@@ -330,15 +330,14 @@ def streamed_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, 
         yield result
 
 
-
 @contextmanager
 def opened_beside(opening: AbstractContextManager[T], work: Callable[[], U]) -> Iterator[tuple[T, U]]:
     """Enter `opening` (streamed_tables(…)) on a worker thread while `work()` runs on this one, and
     yield (what `opening` gives, what `work` returned); `opening` is left when the block ends.
 
     calamine lets go of Python while it loads a sheet (0.45 s for the county midterm), so loading
-    what the rows will be checked against (a county's pupils: 0.5 s) goes on meanwhile on the other
-    core. Raises what entering `opening` raised (a file that cannot be read is reported before
+    what the rows will be checked against (a county's pupils: 0.3-0.4 s) goes on meanwhile on the
+    other core. Raises what entering `opening` raised (a file that cannot be read is reported before
     anything else, as when the two ran one after the other), else what `work` raised.
     """
     entered: list[T] = []

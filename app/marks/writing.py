@@ -120,7 +120,8 @@ def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, 
             _check_groups(db, actor, groups, exam["id"])
             checked.update(groups)
             stream.put(_statements(insert, rows, last=False))
-        stream.put(_statements(insert, [], last=True))
+        if not plan.problems:
+            stream.put(_statements(insert, [], last=True))  # the rows left over from the last batch
     finally:
         stream.finish()
     if plan.problems:

@@ -52,22 +52,27 @@ class _RowView:
         self.policy = policy
         self.roster = cells.count
         self.graded = np.array([is_graded(s) for s in cells.subjects] or [False], bool)
-        # Each mark has one status: 0 a score, 1 缺考, 2 免考, 3 作弊, 4 on the roster without a mark
-        # (the codes ABSENT, EXEMPT, CHEAT, MISSING negated); counted per cell at once.
-        status = np.where(normal, 0, -codes)
-        self.by_status = np.bincount(row_cell * 5 + status, minlength=self.n_cells * 5).reshape(self.n_cells, 5)
-        included = status != -EXEMPT if policy == "roster" else (status == 0) | (status == -CHEAT)
+        # The marks without a score counted per cell and status, column k for the code -k: 1 缺考,
+        # 2 免考, 3 作弊, 4 on the roster without a mark (ABSENT, EXEMPT, CHEAT, MISSING); column 0
+        # is unused. A mark has exactly one status, and these are a few of the exam's marks.
+        other = np.flatnonzero(~normal)
+        self.by_status = np.bincount(row_cell[other] * 5 - codes[other],
+                                     minlength=self.n_cells * 5).reshape(self.n_cells, 5)
+        included = codes != EXEMPT if policy == "roster" else normal | (codes == CHEAT)
         graded_row = self.graded[cells.subject][row_cell]
         self.graded_real = normal & graded_row
         scored = included & ~graded_row
         cell = row_cell[scored]
-        value = np.where(normal[scored], codes[scored], 0)
+        value = np.maximum(codes[scored], 0)  # 缺考 and 作弊 count as 0
         self.scored_cell = cell
         self.scored_value = value
         self.passed = value >= cells.pass_h[cell]
         self.excellent = value >= cells.excellent_h[cell]
         self.low = value < cells.low_h[cell]
-        self.band = np.minimum(9, (value * 10) // np.maximum(cells.full_h[cell], 1))
+        # Band k holds [10k %, 10(k+1) %) of full marks: floor(10 × value / full), in floats, which
+        # is exact for these integers (value × 10 and full are far below 2 ** 53, and a quotient
+        # short of an integer k is short by at least 1 / full, far more than a rounding).
+        self.band = np.minimum(9, (value * 10) / np.maximum(cells.full_h, 1)[cell]).astype(np.int64)
         # The same values as floats (what subtracting a float mean turns them into) and, when they fit,
         # as 32-bit integers (the order statistics' sort keys): converted once for every level.
         self.scored_float = value.astype(np.float64)

@@ -451,7 +451,9 @@ def value_added(db: Database, exam_id: str, baseline_exam_id: str, by: str = "cl
     rows = _residual_rows(db, exam_id, baseline_exam_id, inside)
     classes = {r[0]: r[1:] for r in db.execute(
         "SELECT c.id, c.name, c.number, s.code FROM class c JOIN school s ON s.id = c.school_id")}
-    rows = [r for r in rows if not is_graded(subjects.get(r["subject_id"], {}))]  # levels have no residual
+    # Levels have no residual; a mark of a subject the exam no longer has (old data) counts nowhere, as in
+    # the exam's own figures (app.stats.frame.load_cells).
+    rows = [r for r in rows if r["subject_id"] in subjects and not is_graded(subjects[r["subject_id"]])]
     groups: dict[tuple, list[float]] = defaultdict(list)
     if by == "class":
         for r in rows:
