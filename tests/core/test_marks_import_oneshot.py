@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import threading
 
 import pytest
 
@@ -207,3 +208,50 @@ def test_the_writer_gets_the_interpreter_promptly_while_an_import_runs_and_pytho
             assert sys.getswitchinterval() == 0.0005
         assert sys.getswitchinterval() == 0.0005  # the inner block's end leaves it short for the outer one
     assert sys.getswitchinterval() == before
+
+
+def _left_as_before(db, before: tuple, interval: float) -> None:
+    """Assert nothing was written, the switch interval is Python's again and no writer thread runs."""
+    assert counts(db) == before
+    assert sys.getswitchinterval() == interval
+    assert not [t for t in threading.enumerate() if t.name == "marks-writer" and t.is_alive()]
+
+
+def test_a_failure_on_the_writing_thread_leaves_nothing_written(demo_db, exam, tmp_path, batches, monkeypatch):
+    """The disk fills up while the second batch is written: the error reaches the caller (the CLI
+    says it in Chinese, app.db.media.explain), the first batch is rolled back with the rest."""
+    path, _ = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    before, interval = counts(demo_db), sys.getswitchinterval()
+    run, ran = BulkInsert.run, []
+
+    def filling_up(self, statements):
+        ran.append(1)
+        if len(ran) == 2:
+            raise sqlite3.OperationalError("database or disk is full")
+        run(self, statements)
+
+    monkeypatch.setattr(BulkInsert, "run", filling_up)
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        import_marks(demo_db, SYSTEM, path, exam)
+    assert len(ran) >= 2
+    _left_as_before(demo_db, before, interval)
+
+
+def test_an_import_interrupted_while_the_file_is_read_leaves_nothing_written(demo_db, exam, tmp_path, batches,
+                                                                               monkeypatch):
+    """Ctrl+C after three batches went to the writer: they are rolled back, the writer ends."""
+    path, _ = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    before, interval = counts(demo_db), sys.getswitchinterval()
+    check, checked = marks_write._check_groups, []
+
+    def interrupted(*args, **kwargs):
+        checked.append(1)
+        if len(checked) == 4:
+            raise KeyboardInterrupt
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(marks_write, "_check_groups", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        import_marks(demo_db, SYSTEM, path, exam)
+    assert sum(batches) > 0
+    _left_as_before(demo_db, before, interval)

@@ -154,3 +154,49 @@ def test_an_exams_figures_stay_kept_in_the_process_until_what_they_read_changes(
     # Committed, it shows.
     set_mark(demo_db, SYSTEM, exam_id=exams["统考"], pupil_id=pupil_id, subject_id=subject_id, value="0")
     assert mean_now() < school["mean"]
+
+
+def test_a_lasting_value_is_computed_again_after_each_change_to_what_an_exams_figures_read(demo_path):
+    """Each of these changes alters the exam's figures (cut-offs, grades, full marks, policy, a mark
+    deleted, the roster, a school's township, the term, the chosen preset, names): each is followed by
+    a fresh computation, in this process and in a later one."""
+    db = open_database(demo_path)
+    mine = db.execute("SELECT id FROM exam WHERE type = '统考'").fetchone()[0]
+    computed = []
+
+    def value(on=db):
+        return lasting(on, ("test value", mine), lambda: computed.append(1) or len(computed), exams=[mine])
+
+    first_subject = "(SELECT MIN(rowid) FROM exam_subject WHERE exam_id = ?)"
+    changes = [
+        ("INSERT INTO exam_cutoff (id, exam_id, subject_id, grade, excellent_pct, pass_pct, low_pct, created_at,"
+         " updated_at) SELECT 'cut-1', exam_id, subject_id, 6, 90, 70, 30, 'now', 'now' FROM exam_subject"
+         f" WHERE rowid = {first_subject}", [mine]),
+        ("UPDATE exam_cutoff SET pass_pct = 65 WHERE id = 'cut-1'", []),
+        ("DELETE FROM exam_cutoff WHERE id = 'cut-1'", []),
+        ("DELETE FROM exam_grade WHERE rowid = (SELECT MIN(rowid) FROM exam_grade WHERE exam_id = ?)", [mine]),
+        ("INSERT INTO exam_grade (exam_id, grade) VALUES (?, 9)", [mine]),
+        (f"UPDATE exam_subject SET full_marks = 120 WHERE rowid = {first_subject}", [mine]),
+        (f"UPDATE exam_subject SET grades = '6' WHERE rowid = {first_subject}", [mine]),
+        ("UPDATE exam SET policy = CASE policy WHEN 'sat' THEN 'roster' ELSE 'sat' END WHERE id = ?", [mine]),
+        ("DELETE FROM mark WHERE rowid = (SELECT MIN(rowid) FROM mark WHERE exam_id = ?)", [mine]),
+        ("UPDATE pupil SET status = '转出' WHERE rowid = 2", []),
+        ("UPDATE pupil SET class_id = (SELECT id FROM class WHERE id != pupil.class_id LIMIT 1) WHERE rowid = 3", []),
+        ("UPDATE school SET township_id = NULL WHERE rowid = 1", []),
+        ("UPDATE term SET end_date = '2030-01-01' WHERE rowid = 1", []),
+        ("INSERT INTO meta (key, value) VALUES ('scoring_preset.quality', 'none-such')"
+         " ON CONFLICT (key) DO UPDATE SET value = 'none-such'", []),
+        ("UPDATE subject SET name = name || '课' WHERE rowid = 1", []),
+        ("UPDATE class SET name = name || '甲' WHERE rowid = 1", []),
+    ]
+    assert value() == 1
+    for number, (sql, args) in enumerate(changes, start=2):
+        with db.conn:
+            assert db.execute(sql, args).rowcount == 1, sql
+        later = open_database(demo_path)
+        try:
+            assert value(later) == number, sql
+        finally:
+            later.close()
+        assert value() == number, sql
+    db.close()
