@@ -151,6 +151,7 @@ class _WriterThread:
         self.insert = insert
         self.batches: queue.Queue[list[tuple[str, list, int]] | None] = queue.Queue(maxsize=4)
         self.error: BaseException | None = None
+        self.stopped = False  # interrupted: the batches still queued are not written
         self.thread = threading.Thread(target=self._run, name="marks-writer", daemon=True)
         self.thread.start()
 
@@ -160,9 +161,21 @@ class _WriterThread:
         self.batches.put(statements)
 
     def finish(self) -> None:
-        """Wait until every batch is written; raise the writer's error, if any."""
-        self.batches.put(None)
-        self.thread.join()
+        """Wait until every batch is written; raise the writer's error, if any. Interrupted while
+        it waits (Ctrl+C), it tells the writer to skip what is left and waits for the batch it is
+        writing before the interruption goes on: the connection is rolled back and closed next,
+        which must not happen under the writer (the program crashed with a segmentation fault)."""
+        ended = False
+        try:
+            self.batches.put(None)
+            ended = True
+            self.thread.join()
+        except BaseException:
+            self.stopped = True
+            if not ended:
+                self.batches.put(None)  # the writer skips every batch now: there is room soon
+            self.thread.join()
+            raise
         self._raise()
 
     def _raise(self) -> None:
@@ -173,7 +186,7 @@ class _WriterThread:
 
     def _run(self) -> None:
         while (statements := self.batches.get()) is not None:
-            if self.error is not None:
+            if self.error is not None or self.stopped:
                 continue  # keep taking batches so put() never waits forever
             try:
                 self.insert.run(statements)

@@ -8,6 +8,7 @@ the file has been checked.
 """
 from __future__ import annotations
 
+import queue
 import sqlite3
 import sys
 import threading
@@ -254,4 +255,48 @@ def test_an_import_interrupted_while_the_file_is_read_leaves_nothing_written(dem
     with pytest.raises(KeyboardInterrupt):
         import_marks(demo_db, SYSTEM, path, exam)
     assert sum(batches) > 0
+    _left_as_before(demo_db, before, interval)
+
+
+def test_an_import_interrupted_while_it_waits_for_the_writer_ends_the_writer_before_rolling_back(
+        demo_db, exam, tmp_path, batches, monkeypatch):
+    """Ctrl+C while the file is read and the writer is still at work: the writer stops before its
+    transaction is rolled back and its connection closed (it must never run a statement on a closed
+    or shared-in-use connection: that crashed the program instead of saying 已取消)."""
+    path, _ = township_file(demo_db, tmp_path / "期中统考.xlsx")
+    before, interval = counts(demo_db), sys.getswitchinterval()
+    busy = threading.Event()
+    run = BulkInsert.run
+
+    def slow(self, statements):
+        busy.wait(10)  # the writer is behind: the reader is done first and waits for it
+        run(self, statements)
+
+    class Unbounded(queue.Queue):  # every batch is queued: the reader gets to the end at once
+        def __init__(self, maxsize: int = 0):
+            super().__init__()
+
+    monkeypatch.setattr(BulkInsert, "run", slow)
+    monkeypatch.setattr(marks_write.queue, "Queue", Unbounded)
+    writers = []
+    start = marks_write._WriterThread.__init__
+
+    def interrupted_once(self, insert):
+        start(self, insert)
+        writers.append(self)
+        join, calls = self.thread.join, []
+
+        def join_or_interrupt(*args):
+            calls.append(1)
+            if len(calls) == 1:
+                busy.set()
+                raise KeyboardInterrupt
+            return join(*args)
+
+        self.thread.join = join_or_interrupt
+
+    monkeypatch.setattr(marks_write._WriterThread, "__init__", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        import_marks(demo_db, SYSTEM, path, exam)
+    assert not writers[0].thread.is_alive() and writers[0].error is None
     _left_as_before(demo_db, before, interval)
