@@ -164,7 +164,8 @@ class _WriterThread:
         """Wait until every batch is written; raise the writer's error, if any. Interrupted while
         it waits (Ctrl+C), it tells the writer to skip what is left and waits for the batch it is
         writing before the interruption goes on: the connection is rolled back and closed next,
-        which must not happen under the writer (the program crashed with a segmentation fault)."""
+        which must not happen under the writer (the program crashed with a segmentation fault); a
+        further Ctrl+C meanwhile does not cut that wait short."""
         ended = False
         try:
             self.batches.put(None)
@@ -172,9 +173,15 @@ class _WriterThread:
             self.thread.join()
         except BaseException:
             self.stopped = True
-            if not ended:
-                self.batches.put(None)  # the writer skips every batch now: there is room soon
-            self.thread.join()
+            while True:
+                try:
+                    if not ended:
+                        self.batches.put(None)  # the writer skips every batch now: there is room soon
+                        ended = True
+                    self.thread.join()
+                    break
+                except KeyboardInterrupt:
+                    continue  # the first interruption goes on once the writer has ended
             raise
         self._raise()
 
