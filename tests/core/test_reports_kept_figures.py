@@ -67,15 +67,19 @@ def test_kept_and_scoped_figures_leave_every_cell_unchanged(db, tmp_path, monkey
     assert sum(len(rows) for rows in first.values()) > 300  # every sheet of the report was compared
 
 
+def _other_schools_mark(db, exam_id):
+    """Return (pupil_id, subject_id) of a scored 三年级 数学 mark at QSZ02, another school of QSZ01's township."""
+    return db.execute(
+        "SELECT m.pupil_id, m.subject_id FROM mark m JOIN school s ON s.id = m.school_id"
+        " JOIN subject j ON j.id = m.subject_id WHERE m.exam_id = ? AND s.code = 'QSZ02' AND m.grade = 3"
+        " AND j.name = '数学' AND m.status = '正常' AND m.score > 10 ORDER BY m.pupil_id LIMIT 1",
+        [exam_id]).fetchone()
+
 def test_a_mark_changed_after_a_report_shows_in_the_next(db, tmp_path):
     exams = exam_ids(db)
     before = _cells(db, exams, "QSZ01", tmp_path / "before.xlsx")
     # A pupil of another school of the township: only the township's figures (全乡平均分) can move.
-    pupil_id, subject_id = db.execute(
-        "SELECT m.pupil_id, m.subject_id FROM mark m JOIN school s ON s.id = m.school_id"
-        " JOIN subject j ON j.id = m.subject_id WHERE m.exam_id = ? AND s.code = 'QSZ02' AND m.grade = 3"
-        " AND j.name = '数学' AND m.status = '正常' AND m.score > 10 ORDER BY m.pupil_id LIMIT 1",
-        [exams["统考"]]).fetchone()
+    pupil_id, subject_id = _other_schools_mark(db, exams["统考"])
     set_mark(db, SYSTEM, exam_id=exams["统考"], pupil_id=pupil_id, subject_id=subject_id, value="0")
     after = _cells(db, exams, "QSZ01", tmp_path / "after.xlsx")
 
@@ -170,11 +174,7 @@ def test_a_change_to_another_exam_keeps_what_lasts_and_one_to_this_exam_shows_ne
         assert computed_afresh == []
         # A mark of the midterm at another school of the township: the ranks, the township's figures,
         # the fit and the data check are computed again, and the township's mean shows the zero.
-        pupil_id, subject_id = later.execute(
-            "SELECT m.pupil_id, m.subject_id FROM mark m JOIN school s ON s.id = m.school_id"
-            " JOIN subject j ON j.id = m.subject_id WHERE m.exam_id = ? AND s.code = 'QSZ02' AND m.grade = 3"
-            " AND j.name = '数学' AND m.status = '正常' AND m.score > 10 ORDER BY m.pupil_id LIMIT 1",
-            [exams["统考"]]).fetchone()
+        pupil_id, subject_id = _other_schools_mark(later, exams["统考"])
         set_mark(later, SYSTEM, exam_id=exams["统考"], pupil_id=pupil_id, subject_id=subject_id, value="0")
     finally:
         later.close()
