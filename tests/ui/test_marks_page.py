@@ -364,7 +364,7 @@ def test_a_cells_history_shows_who_when_and_old_to_new_including_a_change_made_o
 
 def test_a_graded_subject_takes_a_level_typed_in_the_grid(demo_path, tasks, make_window, boxes):
     db = open_database(demo_path)
-    exam_id = create_exam(db, SYSTEM, name="三年级音乐考查", type="单元", grades="3", subjects="语文:100,音乐:等级")
+    exam_id = create_exam(db, SYSTEM, name="三年级音乐考查", type="单元", grades="3", subjects="语文:100,音乐:等级,体育与健康:等级")
     ids = {"exam": exam_id, "class": class_id(db, "QSZ01", "三(1)班"),
            "school": db.execute("SELECT id FROM school WHERE code = 'QSZ01'").fetchone()[0]}
     db.close()
@@ -372,6 +372,10 @@ def test_a_graded_subject_takes_a_level_typed_in_the_grid(demo_path, tasks, make
     model = page.model
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     music = headers.index("音乐(等级)")
+    # The whole title can be read: the column is at least as wide as its text.
+    header = page.table.horizontalHeader()
+    pe = headers.index("体育与健康(等级)")
+    assert page.table.columnWidth(pe) >= header.fontMetrics().horizontalAdvance("体育与健康(等级)") + 8
     page.select_cell(0, music)
     type_keys(page, "b")
     assert stored(demo_path, exam_id) == {(number(page, 0), "音乐"): (2.0, "正常")}

@@ -279,6 +279,12 @@ class MarksPage(Page):
         if self.model.total_column is not None:
             self.table.setColumnWidth(self.model.total_column, metrics.horizontalAdvance("000.5") + 24)
         columns = self.model.subject_columns()
+        # A subject's column is as wide as its title (“体育与健康(等级)” is wider than a score).
+        header = self.table.horizontalHeader()
+        for column in columns:
+            title = self.model.headerData(column, Qt.Orientation.Horizontal)
+            self.table.setColumnWidth(column, max(header.defaultSectionSize(),
+                                                  header.fontMetrics().horizontalAdvance(title) + 16))
         if self.model.rowCount() and len(columns):
             first = next((c for c in columns if self.model.may_write(c)), columns[0])
             self.table.setCurrentIndex(self.model.index(0, first))
