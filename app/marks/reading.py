@@ -377,7 +377,7 @@ class _Planner:
                 check.add("student_no", f"学籍号“{no}”在多所学校都有({names})。请在表中增加“学校”列。")
                 return None
             pid = candidates[0]
-            if name and name != pupils.key[pid]:
+            if name and not pupils.named(pid, name):
                 check.add("name", f"学籍号“{no}”在数据库中是“{pupils.name(pid)}”,表中姓名为“{name}”。"
                           "请核对学籍号或姓名。")
                 return None
@@ -390,13 +390,13 @@ class _Planner:
         if classes is not None:
             if not classes:
                 return None  # the class problem is already recorded
-            pool = [p for c in classes for p in pupils.in_class.get(c["id"], {}).get(name, [])]
+            pool = [p for c in classes for p in pupils.in_class(c["id"], name)]
             where = "、".join(self._class_label(c) for c in classes)
         elif schools is not None:
-            pool = [p for school_id in schools for p in pupils.in_school.get((school_id, name), [])]
+            pool = [p for school_id in schools for p in pupils.in_school(school_id, name)]
             where = self._where(schools, "本校")
         else:
-            pool = pupils.anywhere.get(name, [])
+            pool = pupils.anywhere(name)
             where = "数据库"
         if not pool:
             check.add("name", f"{where}中没有名为“{name}”的学生。请核对姓名和班级,或填写学籍号。")
