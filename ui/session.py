@@ -17,10 +17,13 @@ from app.paths import default_database_path
 from app.queries.roster import database_kind
 from app.services.audit import chain_head, sign_session_end
 from app.services.schools import current_term, get_meta
+from app.stats.prepare import newest_change, prepare_changed
 from ui.tasks import SyncTaskRunner, TaskManager
 
 log = logging.getLogger("schoolq")
 T = TypeVar("T")
+# The key of the background task that prepares changed exams' figures (one at a time, the newest wins).
+PREPARE = "prepare figures"
 
 KIND_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
 
@@ -67,6 +70,9 @@ class Session(QObject):
         self._local = threading.local()
         self._worker_dbs: list[Database] = []
         self._kind = database_kind(db)
+        # The change_log entry up to which changed exams' figures were prepared (app.stats.prepare);
+        # read and written on the worker only, after this.
+        self._prepared = newest_change(db)
 
     @property
     def kind(self) -> str:
@@ -124,13 +130,28 @@ class Session(QObject):
         return self.tasks.run_modal(lambda _control: fn(self.worker_db(), self.actor, *args, **kwargs))
 
     def notify_changed(self, changed: Changed) -> None:
-        """Tell every page what data changed (pages depending on it reload)."""
+        """Tell every page what data changed (pages depending on it reload). After a change to marks
+        or exams, the changed exams' county-wide figures are then computed on the worker, behind
+        the pages' reloads (app.stats.prepare): the first report or 质量分析 view finds them."""
         self.data_changed.emit(changed)
+        if changed & (Changed.MARKS | Changed.EXAMS):
+            self.tasks.run(self._prepare, on_error=self._not_prepared, key=PREPARE)
+
+    def _prepare(self, control: Any) -> list[str]:
+        """Prepare the figures of the exams changed since the last time; return their ids."""
+        self._prepared, done, _refused = prepare_changed(self.worker_db(), self._prepared, control.cancelled)
+        return done
+
+    @staticmethod
+    def _not_prepared(error: BaseException) -> None:
+        """Log a failure to prepare figures: the report that needs them computes them and says why."""
+        log.warning("预先计算考试统计未完成", exc_info=error)
 
     def close(self) -> None:
         """Sign the session's end and close the worker's connection, both on the worker (opening
         the key with the passphrase takes a fifth of a second), then the GUI connection."""
         passphrase, self._passphrase = self._passphrase, None
+        self.tasks.cancel(PREPARE)  # figures computed ahead would be of no use now
 
         def finish(_control: object) -> None:
             if passphrase:
