@@ -17,13 +17,15 @@ from app.paths import default_database_path
 from app.queries.roster import database_kind
 from app.services.audit import chain_head, sign_session_end
 from app.services.schools import current_term, get_meta
-from app.stats.prepare import newest_change, prepare_changed
+from app.stats.prepare import newest_change, prepare_changed, prepare_term
 from ui.tasks import SyncTaskRunner, TaskManager
 
 log = logging.getLogger("schoolq")
 T = TypeVar("T")
-# The key of the background task that prepares changed exams' figures (one at a time, the newest wins).
+# The keys of the background tasks that prepare exams' figures: after a change (one at a time, the
+# newest wins), and on opening the database.
 PREPARE = "prepare figures"
+PREPARE_ON_OPEN = "prepare figures on open"
 
 KIND_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
 
@@ -137,6 +139,14 @@ class Session(QObject):
         if changed & (Changed.MARKS | Changed.EXAMS):
             self.tasks.run(self._prepare, on_error=self._not_prepared, key=PREPARE)
 
+    def prepare_on_open(self) -> None:
+        """Once the window shows the database: compute on the worker, behind the first page's loads,
+        what lasts of the current term's exams' figures (app.stats.prepare.prepare_term; quick when
+        they are stored and still good), so a database changed outside the window or never opened
+        here has them ready for the first report."""
+        self.tasks.run(lambda control: prepare_term(self.worker_db(), control.cancelled)[0],
+                       on_error=self._not_prepared, key=PREPARE_ON_OPEN)
+
     def _prepare(self, control: Any) -> list[str]:
         """Prepare the figures of the exams changed since the last time; return their ids."""
         self._prepared, done, _refused = prepare_changed(self.worker_db(), self._prepared, control.cancelled)
@@ -151,7 +161,8 @@ class Session(QObject):
         """Sign the session's end and close the worker's connection, both on the worker (opening
         the key with the passphrase takes a fifth of a second), then the GUI connection."""
         passphrase, self._passphrase = self._passphrase, None
-        self.tasks.cancel(PREPARE)  # figures computed ahead would be of no use now
+        for key in (PREPARE, PREPARE_ON_OPEN):
+            self.tasks.cancel(key)  # figures computed ahead would be of no use now
 
         def finish(_control: object) -> None:
             if passphrase:

@@ -111,3 +111,26 @@ def test_an_exam_without_marks_or_a_cancelled_preparation_computes_nothing(db, m
     _zero_a_mark_of_qsz02(db, exams["统考"])
     assert prepare_changed(db, since, cancelled=lambda: True) == (since, [], [])  # asked again next time
     assert county_work == []
+
+
+def test_on_opening_the_current_terms_exams_changed_elsewhere_are_prepared(db, tmp_path, monkeypatch):
+    from app.stats.prepare import prepare_term
+
+    exams = exam_ids(db)
+    _township_mean(db, exams, tmp_path / "first.xlsx")  # what lasts is stored
+    _zero_a_mark_of_qsz02(db, exams["统考"])  # then changed, as `schoolq import-marks` would
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    opened = open_database(path)  # the window opening the database
+    try:
+        # The demo's current term holds the 统考 (12 Nov) and the 月考 (16 Oct); last year's 期末 is not in it.
+        assert prepare_term(opened) == ([exams["统考"], exams["月考"]], [])
+    finally:
+        opened.close()
+    later = open_database(path)
+    county_work = _count_county_work(monkeypatch)
+    try:
+        after = _township_mean(later, exams, tmp_path / "after.xlsx")
+        assert after == pytest.approx(roster_figures(later, exams["统考"], "数学", grade=3)["mean"])
+    finally:
+        later.close()
+    assert county_work == []

@@ -75,3 +75,34 @@ def test_a_failure_while_preparing_is_logged_and_shown_to_no_one(demo_session, b
         demo_session.notify_changed(Changed.MARKS)
     assert boxes.shown == []
     assert "预先计算考试统计未完成" in caplog.text
+
+
+def test_opening_a_database_changed_outside_the_window_prepares_its_terms_figures(
+        demo_path, make_window, qtbot, boxes, monkeypatch):
+    from app.db.writes import SYSTEM
+
+    outside = open_database(demo_path)  # `schoolq import-marks`, before the window opens
+    exam_id = outside.execute("SELECT id FROM exam WHERE type = '统考'").fetchone()[0]
+    _township_math_mean(outside, exam_id)  # what lasts is stored, then made old by a change
+    pupil_id, subject_id, _score = _qsz02_mark(outside, exam_id)
+    set_mark(outside, SYSTEM, exam_id=exam_id, pupil_id=pupil_id, subject_id=subject_id, value="0")
+    outside.close()
+    tasks = TaskManager()
+    db = open_database(demo_path)
+    session = Session(demo_path, db, login(db, "admin", "demo"), tasks)
+    try:
+        window = make_window(session)
+        session.prepare_on_open()  # what ui.main and 文件 › 打开数据库 do once the window shows
+        qtbot.waitUntil(lambda: tasks.pending() == 0, timeout=30_000)
+    finally:
+        window.close()
+        tasks.shutdown()
+    later = open_database(demo_path)
+    computed = []
+    ranks = groups._county_ranks
+    monkeypatch.setattr(groups, "_county_ranks", lambda *a: computed.append("ranks") or ranks(*a))
+    try:
+        _township_math_mean(later, exam_id)
+    finally:
+        later.close()
+    assert computed == [] and boxes.shown == []
