@@ -42,12 +42,12 @@ def changed_exams(db: Database, since: int) -> list[str]:
         "SELECT DISTINCT substr(row_key, 1, instr(row_key, '/') - 1) FROM change_log"
         " WHERE seq > ? AND tbl = 'mark'", [since])}
     others = ", ".join(f"'{table}'" for table in EXAM_TABLES if table != "mark")
-    defined = {row[0] for row in db.execute(
-        "SELECT e.id FROM exam e WHERE EXISTS (SELECT 1 FROM change_log c WHERE c.seq > ?"
-        f" AND c.tbl IN ({others}) AND (c.row_key = e.id OR instr(IFNULL(c.old, ''), '\"' || e.id || '\"')"
-        " OR instr(IFNULL(c.new, ''), '\"' || e.id || '\"')))", [since])}
-    wanted = marked | defined
-    return [exam_id for exam_id, in db.execute("SELECT id FROM exam ORDER BY date, id") if exam_id in wanted]
+    entries = db.execute(f"SELECT row_key, IFNULL(old, ''), IFNULL(new, '') FROM change_log WHERE seq > ?"
+                         f" AND tbl IN ({others})", [since]).fetchall()  # a handful: definitions change rarely
+    exams = [row[0] for row in db.execute("SELECT id FROM exam ORDER BY date, id")]
+    defined = {exam_id for exam_id in exams for key, old, new in entries
+               if key == exam_id or f'"{exam_id}"' in old or f'"{exam_id}"' in new}
+    return [exam_id for exam_id in exams if exam_id in marked or exam_id in defined]
 
 
 def prepare_exam(db: Database, exam_id: str, cancelled: Callable[[], bool] = lambda: False, *,
