@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         window = MainWindow(session, tasks)
         show_main_window(window)
+        session.prepare_on_open()
         app.setQuitOnLastWindowClosed(True)
         code = app.exec()
         shiboken6.delete(window)  # while QApplication lives: PySide's exit clean-up may crash otherwise

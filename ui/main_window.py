@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
     def _replace(self, session: Session | None) -> None:
         if session is not None:
             self.set_session(session)
+            session.prepare_on_open()
 
     def open_database(self) -> None:
         """文件 › 打开数据库…"""

@@ -17,10 +17,15 @@ from app.paths import default_database_path
 from app.queries.roster import database_kind
 from app.services.audit import chain_head, sign_session_end
 from app.services.schools import current_term, get_meta
+from app.stats.prepare import newest_change, prepare_changed, prepare_term
 from ui.tasks import SyncTaskRunner, TaskManager
 
 log = logging.getLogger("schoolq")
 T = TypeVar("T")
+# The keys of the background tasks that prepare exams' figures: after a change (one at a time, the
+# newest wins), and on opening the database.
+PREPARE = "prepare figures"
+PREPARE_ON_OPEN = "prepare figures on open"
 
 KIND_NAMES = {"school": "学校", "township": "乡镇", "county": "县"}
 
@@ -67,6 +72,9 @@ class Session(QObject):
         self._local = threading.local()
         self._worker_dbs: list[Database] = []
         self._kind = database_kind(db)
+        # The change_log entry up to which changed exams' figures were prepared (app.stats.prepare);
+        # read and written on the worker only, after this.
+        self._prepared = newest_change(db)
 
     @property
     def kind(self) -> str:
@@ -124,13 +132,37 @@ class Session(QObject):
         return self.tasks.run_modal(lambda _control: fn(self.worker_db(), self.actor, *args, **kwargs))
 
     def notify_changed(self, changed: Changed) -> None:
-        """Tell every page what data changed (pages depending on it reload)."""
+        """Tell every page what data changed (pages depending on it reload). After a change to marks
+        or exams, the changed exams' county-wide figures are then computed on the worker, behind
+        the pages' reloads (app.stats.prepare): the first report or 质量分析 view finds them."""
         self.data_changed.emit(changed)
+        if changed & (Changed.MARKS | Changed.EXAMS):
+            self.tasks.run(self._prepare, on_error=self._not_prepared, key=PREPARE)
+
+    def prepare_on_open(self) -> None:
+        """Once the window shows the database: compute on the worker, behind the first page's loads,
+        what lasts of the current term's exams' figures (app.stats.prepare.prepare_term; quick when
+        they are stored and still good), so a database changed outside the window or never opened
+        here has them ready for the first report."""
+        self.tasks.run(lambda control: prepare_term(self.worker_db(), control.cancelled)[0],
+                       on_error=self._not_prepared, key=PREPARE_ON_OPEN)
+
+    def _prepare(self, control: Any) -> list[str]:
+        """Prepare the figures of the exams changed since the last time; return their ids."""
+        self._prepared, done, _refused = prepare_changed(self.worker_db(), self._prepared, control.cancelled)
+        return done
+
+    @staticmethod
+    def _not_prepared(error: BaseException) -> None:
+        """Log a failure to prepare figures: the report that needs them computes them and says why."""
+        log.warning("预先计算考试统计未完成", exc_info=error)
 
     def close(self) -> None:
         """Sign the session's end and close the worker's connection, both on the worker (opening
         the key with the passphrase takes a fifth of a second), then the GUI connection."""
         passphrase, self._passphrase = self._passphrase, None
+        for key in (PREPARE, PREPARE_ON_OPEN):
+            self.tasks.cancel(key)  # figures computed ahead would be of no use now
 
         def finish(_control: object) -> None:
             if passphrase:

@@ -9,7 +9,7 @@ import os
 
 from sqlite_utils import Database
 
-from app.db.writes import ROLES, SYSTEM, Actor, insert_row, now, update_row
+from app.db.writes import ROLES, SYSTEM, Actor, insert_row, update_row
 from app.errors import NotFound, PermissionDenied, invalid
 from app.services import keys
 from app.services.passphrases import check_new_passphrase
@@ -129,8 +129,11 @@ def login(db: Database, username: str, passphrase: str) -> Actor:
         raise invalid(f"口令已连续输错 {row['failed_logins']} 次,请 {wait} 秒后再试。")
     if not check_passphrase(row["passphrase_hash"], passphrase):
         with db.atomic():
-            update_row(db, SYSTEM, "app_user", row["id"], {"failed_logins": row["failed_logins"] + 1,
-                                                           "last_failed_at": now()})
+            # To the microsecond: at now()'s whole seconds the 1-second wait after the third wrong
+            # try could be anything down to none.
+            update_row(db, SYSTEM, "app_user", row["id"], {
+                "failed_logins": row["failed_logins"] + 1,
+                "last_failed_at": dt.datetime.now(dt.timezone.utc).isoformat()})
         raise invalid("用户名或口令不正确。")
     if row["locked"]:
         raise invalid(f"账号“{username}”已被管理员锁定,请联系管理员解锁。")

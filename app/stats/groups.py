@@ -468,8 +468,7 @@ def school_group_stats(db: Database, exam_id: str, school_code: str, *,
     if found is not None:
         return {level: [dict(r) for r in found[1].get(level, {}).get(None if level == "township" else school_code, [])]
                 for level in LEVELS}
-    county = lasting(db, ("county ranks", exam_id, chosen.id, chosen.hash), lambda: _county_ranks(db, exam_id, chosen),
-                     exams=[exam_id])
+    county = county_ranks(db, exam_id, chosen)
     school = db.execute("SELECT id FROM school WHERE code = ?", [school_code]).fetchone()
     own = group_stats_from_cells(load_cells(db, exam_id, chosen, school_ids=[school[0]] if school else []),
                                  SCHOOL_LEVELS, preset=chosen)
@@ -481,6 +480,13 @@ def school_group_stats(db: Database, exam_id: str, school_code: str, *,
 
 
 SCHOOL_LEVELS = ("class", "grade", "school")
+
+
+def county_ranks(db: Database, exam_id: str, chosen: Preset) -> dict:
+    """Return _county_ranks of the exam under `chosen`, computed once while what it reads is unchanged,
+    in this process and in later ones (app.stats.cache.lasting). Raises as all_group_stats."""
+    return lasting(db, ("county ranks", exam_id, chosen.id, chosen.hash), lambda: _county_ranks(db, exam_id, chosen),
+                   exams=[exam_id])
 
 
 def _county_ranks(db: Database, exam_id: str, chosen: Preset) -> dict:

@@ -383,17 +383,22 @@ def _fit(db: Database, exam_id: str, baseline_exam_id: str) -> dict[tuple[int, s
     return fits
 
 
+def value_added_fit(db: Database, exam_id: str, baseline_exam_id: str) -> dict[tuple[int, str], tuple | None]:
+    """Return _fit of the exam against its baseline, computed once while what it reads is unchanged, in
+    this process and in later ones (app.stats.cache.lasting)."""
+    stored: list[list] = lasting(db, ("value-added fit", exam_id, baseline_exam_id), lambda: [
+        [grade, sid, fit] for (grade, sid), fit in _fit(db, exam_id, baseline_exam_id).items()],
+        exams=[exam_id, baseline_exam_id])
+    return {(grade, sid): tuple(fit) if fit else None for grade, sid, fit in stored}
+
+
 def _residual_rows(db: Database, exam_id: str, baseline_exam_id: str, inside: set[str] | None) -> list[dict]:
     """Return the residuals (see residuals) of the pupils at the schools `inside` (None: all).
 
     The fit of each grade and subject needs every pair of real scores in the database (the database
     does the matching); it is computed once while the database is unchanged, in this process and
     in later ones (app.stats.cache.lasting), and then only the pairs of the schools inside are read."""
-    stored: list[list] = lasting(db, ("value-added fit", exam_id, baseline_exam_id), lambda: [
-        [grade, sid, fit] for (grade, sid), fit in _fit(db, exam_id, baseline_exam_id).items()],
-        exams=[exam_id, baseline_exam_id])
-    fits: dict[tuple[int, str], tuple | None] = {(grade, sid): tuple(fit) if fit else None
-                                                  for grade, sid, fit in stored}
+    fits = value_added_fit(db, exam_id, baseline_exam_id)
     where, args = "", []
     if inside is not None:
         if not inside:
