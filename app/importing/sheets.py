@@ -19,7 +19,7 @@ from app.importing.limits import NotAWorkbook
 from app.importing.ods_scan import check_ods
 from app.importing.xls_scan import check_xls, damaged as xls_damaged
 from app.importing.xlsx_cells import CarefulBook
-from app.importing.xlsx_scan import damaged, inspect_xlsx
+from app.importing.xlsx_scan import XlsxPlan, damaged, inspect_xlsx
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -40,19 +40,20 @@ def not_a_workbook(file_name: str) -> NotAWorkbook:
     return NotAWorkbook(f"“{file_name}”不是 Excel 工作簿或 CSV 文件,请在 WPS/Excel 中另存为 .xlsx 后再导入。")
 
 
-def workbook_sheets(handle: BinaryIO, file_name: str, head: bytes) -> list[RawSheet]:
+def workbook_sheets(handle: BinaryIO, file_name: str, head: bytes, *, plan: XlsxPlan | None = None) -> list[RawSheet]:
     """Return every worksheet of the workbook open in `handle` (chart sheets have no cells).
 
     Sheets read cell by cell read `handle` while their rows are iterated: keep it open until then.
     The content, not the name, tells the format: a real .xlsx misnamed .xls is still read.
+    `plan` is what inspect_xlsx found in an .xlsx, when the caller has looked already.
     Raises FileTooLarge for an archive, sheet or cell beyond the limits, NotAWorkbook for a
     damaged or password-protected workbook.
     """
-    plan = None
     if head.startswith(OLE_MAGIC):
         check_xls(handle, file_name)
-    if head.startswith(ZIP_MAGIC):
+    if head.startswith(ZIP_MAGIC) and plan is None:
         plan = inspect_xlsx(handle, file_name)
+    if plan is not None:
         if "content.xml" in plan.archive.infos and "xl/workbook.xml" not in plan.archive.infos:
             check_ods(plan.archive)
     careful_book: CarefulBook | None = None

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from app.errors import Problem
+from app.importing.early_sheet import early_sheets
 from app.importing.limits import MAX_COLUMNS, MAX_CSV_FIELD, MAX_FILE_BYTES, MAX_ROWS, FileTooLarge, NotAWorkbook
 from app.importing.sheets import OLE_MAGIC, ZIP_MAGIC, RawSheet, not_a_workbook, workbook_sheets
 from app.progress import CancelCheck, Cancelled, Progress, scaled
@@ -106,7 +107,7 @@ def _not_a_workbook(path: Path) -> NotAWorkbook:
 
 
 @contextmanager
-def open_sheets(path: str | Path):
+def open_sheets(path: str | Path, *, early_rows: bool = False):
     """Open a workbook or CSV file and yield its sheets as a list of RawSheet.
 
     .xlsx/.xlsm, old .xls and .ods are read with calamine, whatever their name says (see
@@ -115,7 +116,9 @@ def open_sheets(path: str | Path):
     the limits of app.importing.limits is loaded. Raises FileTooLarge (also while the rows are
     read) for a file, sheet or field beyond them; NotAWorkbook for a password-protected or damaged
     workbook, an HTML page saved as .xls, or any file that is neither; FileNotFoundError when the
-    file is missing.
+    file is missing. With `early_rows` a large .xlsx of one sheet yields its first rows before
+    calamine has loaded all of it (app.importing.early_sheet): iterating its rows may then also
+    raise EarlyRowsDiffer, after which the caller reads the file again without early_rows.
     """
     path = Path(path)
     with open(path, "rb") as handle:
@@ -126,7 +129,11 @@ def open_sheets(path: str | Path):
                            "名单、成绩表和课表远没有这么大:请只保留要导入的工作表,删除图片后另存,再导入。")
     if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
         with open(path, "rb") as handle:
-            yield workbook_sheets(handle, path.name, head)
+            if early_rows:
+                with early_sheets(handle, path.name, head) as sheets:
+                    yield sheets
+            else:
+                yield workbook_sheets(handle, path.name, head)
         return
     if re.match(rb"\s*<(!doctype\s+html|html|table|\?xml)", head, re.IGNORECASE):
         raise NotAWorkbook(
@@ -282,20 +289,21 @@ def read_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, requ
 @contextmanager
 def streamed_tables(path: str | Path, synonyms: Mapping[str, Sequence[str]], *, required: Sequence[str] = (),
                     min_matches: int = 2, scan_rows: int = SCAN_ROWS, ignore_headers: Sequence[str] = ("序号",),
-                    cancelled: CancelCheck | None = None) -> Iterator[WorkbookTables]:
+                    cancelled: CancelCheck | None = None, early_rows: bool = False) -> Iterator[WorkbookTables]:
     """Open `path` and yield its tables as read_tables finds them, before their rows are read.
 
     Within the block each table's rows are read while `table.stream()` is iterated (table.rows
     stays empty): a large file's first rows can be checked, and written, while the rest is still
     being read. Call `check_rows()` on the result once every stream is consumed (a file of
     headers and no data rows is a problem). Problems and warnings about headers are there from
-    the start. Raises what read_tables raises (Cancelled, FileTooLarge also while streaming).
+    the start. Raises what read_tables raises (Cancelled, FileTooLarge also while streaming), and
+    with `early_rows` (see open_sheets) EarlyRowsDiffer while streaming.
     """
     path = Path(path)
     index = HeaderIndex(synonyms)
     result = WorkbookTables(path)
     headerless: list[str] = []
-    with open_sheets(path) as sheets:
+    with open_sheets(path, early_rows=early_rows) as sheets:
         for sheet in sheets:
             if sheet.hidden:
                 # Templates hide their drop-down lists (and sometimes old copies) in hidden sheets.

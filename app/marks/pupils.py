@@ -77,30 +77,61 @@ class ExamPupils:
                     " WHERE t.academic_year_id = ? GROUP BY m.pupil_id",
                     [exam["academic_year_id"]]):
                 earlier[pupil_id] = (class_id, grade)
+        # Only what every row needs is made here, before the first row can be checked (a county's
+        # 60,000 pupils: 0.15 s instead of 0.4); the names are indexed when a row first has no 学籍号.
         self.info: dict[str, tuple] = {}
         self.at_exam: dict[str, tuple[str | None, int]] = {}
         self.by_no: dict[str, list[str]] = {}
-        self.in_class: dict[str, dict[str, list[str]]] = {}
-        self.in_school: dict[tuple[str, str], list[str]] = {}
-        self.anywhere: dict[str, list[str]] = {}
-        self.key: dict[str, str] = {}  # the name as clean() gives it
+        self._classes = classes
+        self._names: tuple[dict, dict, dict] | None = None
+        by_no, info, at_exam, year = self.by_no, self.info, self.at_exam, exam["academic_year_id"]
         for pid, school_id, no, name, class_id, grade, status, class_year in rows:
-            key = clean(name)
-            self.info[pid] = (school_id, no, name, status)
-            self.key[pid] = key
-            if class_year == exam["academic_year_id"]:
-                then = (class_id, grade)
+            info[pid] = (school_id, no, name, status)
+            if class_year == year:
+                at_exam[pid] = (class_id, grade)
             elif pid in earlier:
-                then = earlier[pid]
+                at_exam[pid] = earlier[pid]
             else:
                 shift = (years.get(class_year) or current_year or 0) - (exam_year or 0) if exam_year else 0
-                then = (None, grade - shift)
-            self.at_exam[pid] = then
-            self.by_no.setdefault(no, []).append(pid)
-            if then[0] is not None and then[0] in classes.by_id:
-                self.in_class.setdefault(then[0], {}).setdefault(key, []).append(pid)
-            self.in_school.setdefault((school_id, key), []).append(pid)
-            self.anywhere.setdefault(key, []).append(pid)
+                at_exam[pid] = (None, grade - shift)
+            found = by_no.get(no)
+            if found is None:
+                by_no[no] = [pid]
+            else:
+                found.append(pid)
+
+    def _name_index(self) -> tuple[dict, dict, dict]:
+        """Return ({class: {name: pupils}}, {(school, name): pupils}, {name: pupils}), names as
+        clean() gives them, made on first use."""
+        if self._names is None:
+            in_class: dict[str, dict[str, list[str]]] = {}
+            in_school: dict[tuple[str, str], list[str]] = {}
+            anywhere: dict[str, list[str]] = {}
+            for pid, (school_id, _, name, _) in self.info.items():
+                key = clean(name)
+                class_id = self.at_exam[pid][0]
+                if class_id is not None and class_id in self._classes.by_id:
+                    in_class.setdefault(class_id, {}).setdefault(key, []).append(pid)
+                in_school.setdefault((school_id, key), []).append(pid)
+                anywhere.setdefault(key, []).append(pid)
+            self._names = (in_class, in_school, anywhere)
+        return self._names
+
+    def in_class(self, class_id: str, name: str) -> list[str]:
+        """Return the pupils named `name` (as clean() gives it) in the class at the time of the exam."""
+        return self._name_index()[0].get(class_id, {}).get(name, [])
+
+    def in_school(self, school_id: str, name: str) -> list[str]:
+        """Return the pupils of the school named `name` (as clean() gives it)."""
+        return self._name_index()[1].get((school_id, name), [])
+
+    def anywhere(self, name: str) -> list[str]:
+        """Return the pupils of every school named `name` (as clean() gives it)."""
+        return self._name_index()[2].get(name, [])
+
+    def named(self, pid: str, name: str) -> bool:
+        """Return True when `name` (as clean() gives it) is the pupil's name as clean() gives it."""
+        return name == clean(self.info[pid][2])
 
     def name(self, pid: str) -> str:
         """Return the pupil's name."""

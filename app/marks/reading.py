@@ -97,23 +97,27 @@ def read_marks(db: Database, path, exam_id: str, *, school_id: str | None = None
 
 
 def check_marks(db: Database, path, exam_id: str, *, school_id: str | None = None,
-                progress: Progress | None = None,
-                cancelled: CancelCheck | None = None) -> tuple[MarksPlan, Iterator[list[tuple]]]:
+                progress: Progress | None = None, cancelled: CancelCheck | None = None,
+                early_rows: bool = False) -> tuple[MarksPlan, Iterator[list[tuple]]]:
     """Start reading and checking a marks file: the first step of every marks import.
 
     Returns (plan, batches). Iterating `batches` reads and checks the file; it yields the new marks
     (as in MarksPlan.inserts) of every BATCH_ROWS rows as soon as they are checked, for as long as no
     problem has turned up, so a writer can store them while the rest is read (see
-    app.marks.writing.import_marks). Once the iteration ends, `plan` is complete. Raises (here: an
-    unknown exam; while iterating: the rest) what read_marks raises.
+    app.marks.writing.import_marks). Once the iteration ends, `plan` is complete. With `early_rows`
+    a large one-sheet .xlsx yields its first batches before calamine has loaded the whole sheet
+    (app.importing.workbook.open_sheets). Raises (here: an unknown exam; while iterating: the rest)
+    what read_marks raises, and with `early_rows` EarlyRowsDiffer while iterating.
     """
     exam = find_exam(db, exam_id)
     plan = MarksPlan(exam_id=exam["id"], exam_name=exam["name"], file_name=Path(path).name)
-    return plan, _checked_batches(db, path, exam, plan, SchoolResolver(db, school_id), progress, cancelled)
+    return plan, _checked_batches(db, path, exam, plan, SchoolResolver(db, school_id), progress, cancelled,
+                                  early_rows)
 
 
 def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: SchoolResolver,
-                     progress: Progress | None, cancelled: CancelCheck | None) -> Iterator[list[tuple]]:
+                     progress: Progress | None, cancelled: CancelCheck | None,
+                     early_rows: bool) -> Iterator[list[tuple]]:
     """The body of check_marks: read the tables, plan every row, yield the new marks in batches."""
     catalogue = list_subjects(db)
     if progress is not None:
@@ -122,7 +126,7 @@ def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: 
     # reaches the writer once its first BATCH_ROWS rows are read, not once the whole file is. The
     # file is opened while the pupils are loaded (opened_beside).
     opening = streamed_tables(path, mark_synonyms(catalogue), min_matches=2, ignore_headers=IGNORED_HEADERS,
-                              cancelled=cancelled)
+                              cancelled=cancelled, early_rows=early_rows)
     with opened_beside(opening, lambda: _Planner(db, plan, exam, resolver, SubjectIndex(catalogue))) as (
             tables, planner):
         plan.problems.extend(_header_problem(p) for p in tables.problems)
@@ -377,7 +381,7 @@ class _Planner:
                 check.add("student_no", f"学籍号“{no}”在多所学校都有({names})。请在表中增加“学校”列。")
                 return None
             pid = candidates[0]
-            if name and name != pupils.key[pid]:
+            if name and not pupils.named(pid, name):
                 check.add("name", f"学籍号“{no}”在数据库中是“{pupils.name(pid)}”,表中姓名为“{name}”。"
                           "请核对学籍号或姓名。")
                 return None
@@ -390,13 +394,13 @@ class _Planner:
         if classes is not None:
             if not classes:
                 return None  # the class problem is already recorded
-            pool = [p for c in classes for p in pupils.in_class.get(c["id"], {}).get(name, [])]
+            pool = [p for c in classes for p in pupils.in_class(c["id"], name)]
             where = "、".join(self._class_label(c) for c in classes)
         elif schools is not None:
-            pool = [p for school_id in schools for p in pupils.in_school.get((school_id, name), [])]
+            pool = [p for school_id in schools for p in pupils.in_school(school_id, name)]
             where = self._where(schools, "本校")
         else:
-            pool = pupils.anywhere.get(name, [])
+            pool = pupils.anywhere(name)
             where = "数据库"
         if not pool:
             check.add("name", f"{where}中没有名为“{name}”的学生。请核对姓名和班级,或填写学籍号。")

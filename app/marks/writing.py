@@ -31,6 +31,7 @@ from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
 from app.marks.plan import MarksPlan, mark_text
 from app.marks.reading import check_marks, read_marks
+from app.importing.early_sheet import EarlyRowsDiffer
 from app.importing.workbook import Progress
 from app.services.exams import find_exam
 from app.services.permissions import require_mark_write
@@ -96,25 +97,33 @@ def import_marks(db: Database, actor: Actor, path, exam_id: str, *,
             # which no one else can change meanwhile, and BulkInsert finds each one's integer key
             # in the tables it read in that transaction (an unknown id is refused).
             writer.execute("PRAGMA foreign_keys = OFF")
-            writer.begin_write()
-            try:
-                with prompt_handover():
-                    return _import_streaming(db, writer, actor, path, exam, school_id)
-            except BaseException:
-                writer.conn.rollback()
-                raise
+            # The first rows are read early (check_marks' early_rows); should they not be the file's,
+            # what was written is rolled back and the file read again the usual way.
+            early = True
+            while True:
+                writer.begin_write()
+                try:
+                    with prompt_handover():
+                        return _import_streaming(db, writer, actor, path, exam, school_id, early)
+                except EarlyRowsDiffer:  # raised only when reading early: the second time round, it is not
+                    writer.conn.rollback()
+                    early = False
+                except BaseException:
+                    writer.conn.rollback()
+                    raise
     finally:
         writer.close()
 
 
 def _import_streaming(db: Database, writer: SchoolDatabase, actor: Actor, path, exam: dict,
-                      school_id: str | None) -> tuple[MarksPlan, dict | None]:
-    """The body of import_marks, inside the writer's open transaction."""
+                      school_id: str | None, early_rows: bool) -> tuple[MarksPlan, dict | None]:
+    """The body of import_marks, inside the writer's open transaction. Raises EarlyRowsDiffer (with
+    `early_rows`: see check_marks) besides what import_marks raises."""
     insert = BulkInsert(writer, actor, "mark", _MARK_COLUMNS, "", fixed={"exam_id": exam["id"]})
     stream = _WriterThread(insert)
     checked: set[tuple] = set()
     try:
-        plan, batches = check_marks(db, path, exam["id"], school_id=school_id)
+        plan, batches = check_marks(db, path, exam["id"], school_id=school_id, early_rows=early_rows)
         for rows in batches:
             groups = {(m[0], m[3], m[2]) for m in rows} - checked
             _check_groups(db, actor, groups, exam["id"])
