@@ -147,15 +147,18 @@ class _SheetLoader:
             self.error = exc
 
     def join(self) -> None:
-        """Wait for the load to end (a further Ctrl+C meanwhile does not cut the wait short) and
-        close the book."""
+        """Wait for the load to end and close the book. Ctrl+C meanwhile does not cut the wait short:
+        KeyboardInterrupt is raised once the load has ended."""
+        interrupted = False
         while True:
             try:
                 self.thread.join()
                 break
             except KeyboardInterrupt:
-                continue
+                interrupted = True
         self.book.close()
+        if interrupted:
+            raise KeyboardInterrupt
 
     def rows(self, early: list[tuple]) -> Iterator[tuple]:
         """Yield the rows of `early`, then, once the whole sheet is loaded and its first rows are

@@ -60,8 +60,10 @@ _SUMMARY_WORDS = {"平均分", "平均", "均分", "合计", "总计", "小计",
 # What people write in a cell for a subject the pupil's grade does not sit.
 _NOT_APPLICABLE = {"/", "-", "—", "——", "无", "\\"}
 _LEFT = ("转出", "流失")
-# check_marks yields the new marks of every this many rows.
+# check_marks yields the new marks of every this many rows, and of the first FIRST_BATCH_ROWS on
+# their own: the writer starts on them 0.04 s sooner (a county's 2,000 rows take that to check).
 BATCH_ROWS = 2000
+FIRST_BATCH_ROWS = 250
 
 
 def mark_synonyms(subjects: Iterable[dict]) -> dict[str, list[str]]:
@@ -102,9 +104,9 @@ def check_marks(db: Database, path, exam_id: str, *, school_id: str | None = Non
     """Start reading and checking a marks file: the first step of every marks import.
 
     Returns (plan, batches). Iterating `batches` reads and checks the file; it yields the new marks
-    (as in MarksPlan.inserts) of every BATCH_ROWS rows as soon as they are checked, for as long as no
-    problem has turned up, so a writer can store them while the rest is read (see
-    app.marks.writing.import_marks). Once the iteration ends, `plan` is complete. With `early_rows`
+    (as in MarksPlan.inserts) of the first FIRST_BATCH_ROWS rows, then of every BATCH_ROWS rows, as
+    soon as they are checked, for as long as no problem has turned up, so a writer can store them
+    while the rest is read (see app.marks.writing.import_marks). Once the iteration ends, `plan` is complete. With `early_rows`
     a large one-sheet .xlsx yields its first batches before calamine has loaded the whole sheet
     (app.importing.workbook.open_sheets). Raises (here: an unknown exam; while iterating: the rest)
     what read_marks raises, and with `early_rows` EarlyRowsDiffer while iterating.
@@ -136,7 +138,7 @@ def _checked_batches(db: Database, path, exam: dict, plan: MarksPlan, resolver: 
                                    start_table=planner.start_table, progress=progress, cancelled=cancelled, start=0.05):
             planner.plan_row(table, row)
             done += 1
-            if done % BATCH_ROWS == 0 and not plan.problems:
+            if (done % BATCH_ROWS == 0 or done == FIRST_BATCH_ROWS) and not plan.problems:
                 yield plan.inserts[sent:]
                 sent = len(plan.inserts)
         tables.check_rows()

@@ -244,3 +244,24 @@ def test_an_import_interrupted_while_the_copy_is_read_leaves_nothing_written_and
     assert sys.getswitchinterval() == interval
     assert not [t for t in threading.enumerate() if t.name in ("marks-writer", "load-sheet") and t.is_alive()]
 
+
+
+def test_ctrl_c_while_the_sheet_loads_waits_for_the_load_then_goes_on(tmp_path, held_load, monkeypatch):
+    """Interrupted while it waits for the whole sheet (leaving the block), the wait is not cut short:
+    the load thread has ended, then KeyboardInterrupt goes on."""
+    path = messy_book(tmp_path / "成绩.xlsx", write_only=True)
+    join = threading.Thread.join
+    pressed = []
+
+    def pressed_once(self, *args):
+        if self.name == "load-sheet" and not pressed:
+            pressed.append(1)
+            held_load.set()
+            raise KeyboardInterrupt
+        return join(self, *args)
+
+    monkeypatch.setattr(threading.Thread, "join", pressed_once)
+    with pytest.raises(KeyboardInterrupt):
+        with open_sheets(path, early_rows=True) as sheets:
+            assert sheets[0].size is None
+    assert pressed and not [t for t in threading.enumerate() if t.name == "load-sheet" and t.is_alive()]

@@ -490,3 +490,29 @@ def test_ids_handed_out_in_bulk_are_distinct_uuid4_and_follow_the_demo_seed():
         first = new_ids(3)
     with deterministic(7, "2026-01-01T00:00:00+00:00"):
         assert new_ids(3) == first
+
+
+def test_a_student_number_two_schools_share_needs_the_school_unless_one_pupil_has_left(demo_db, exam, tmp_path):
+    """Two pupils of two schools with one 学籍号 (a number typed twice): without a 学校 column the
+    row is refused naming both schools; with it each row finds its own pupil; once one of them has
+    left (转出), the one still enrolled is meant."""
+    (no, name), = class_pupils(demo_db, "QSZ01", "三(1)班")[:1]
+    (other_no, other_name), = class_pupils(demo_db, "QSZ02", "三(1)班")[:1]
+    demo_db.execute("UPDATE pupil SET student_no = ? WHERE student_no = ?", [no, other_no])
+    first, second = (demo_db.execute("SELECT name FROM school WHERE code = ?", [code]).fetchone()[0]
+                     for code in ("QSZ01", "QSZ02"))
+    without = write_xlsx(tmp_path / "无学校列.xlsx", {"成绩": [["学籍号", "语文"], [no, 80]]}, title=None)
+    plan = read_marks(demo_db, without, exam)
+    assert [p.message for p in plan.problems] == [
+        f"学籍号“{no}”在多所学校都有({first}、{second})。请在表中增加“学校”列。"]
+    with_school = write_xlsx(tmp_path / "有学校列.xlsx", {"成绩": [
+        ["学校", "学籍号", "姓名", "语文"], [first, no, name, 80], [second, no, other_name, 61.5]]}, title=None)
+    plan = read_marks(demo_db, with_school, exam)
+    assert plan.problems == []
+    apply_marks(demo_db, SYSTEM, plan)
+    assert {(school, score) for school, score in demo_db.execute(
+        "SELECT s.code, m.score FROM mark m JOIN school s ON s.id = m.school_id WHERE m.exam_id = ?", [exam])} == {
+        ("QSZ01", 80.0), ("QSZ02", 61.5)}
+    demo_db.execute("UPDATE pupil SET status = '转出' WHERE name = ? AND student_no = ?", [other_name, no])
+    plan = read_marks(demo_db, without, exam)
+    assert plan.problems == [] and plan.summary()["unchanged"] == 1  # QSZ01's pupil: 80 as stored
