@@ -69,6 +69,7 @@ TABLE_ROWS = {
     "import": "县期中统考成绩导入",
     "stats": "全县统计(四级)",
     "bundle": "打包体积(不含排课求解器 / 含)",
+    "bundle_windows": "打包体积,Windows(Wine 下构建,不含排课求解器 / 含)",
 }
 _table: dict[str, tuple[str, str, str, str]] = {}
 
