@@ -20,6 +20,7 @@ from app.importing.limits import FileTooLarge
 from app.importing.workbook import open_sheets
 from app.marks import writing as marks_write
 from app.marks.writing import import_marks
+from app.services import audit
 from app.services.exams import create_exam
 from hostile_helpers import rewrite_parts, small_workbook, with_cells
 from test_marks_import import counts, stored
@@ -218,6 +219,8 @@ def test_a_file_whose_first_rows_the_copy_reads_otherwise_is_read_again_and_stor
     assert result == {"add": len(expected), "update": 0, "unchanged": 0}
     assert stored(demo_db, exam) == expected
     assert (counts(demo_db)[0] - before[0], counts(demo_db)[1] - before[1]) == (len(expected), 1)
+    # What `schoolq audit verify` checks: every batch adds up, every row is as recorded.
+    assert [f["message"] for f in audit.verify(demo_db) if f["kind"] in ("chain", "state")] == []
 
 
 def test_an_import_interrupted_while_the_copy_is_read_leaves_nothing_written_and_no_thread(
