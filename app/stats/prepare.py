@@ -75,13 +75,17 @@ def prepare_exam(db: Database, exam_id: str, cancelled: Callable[[], bool] = lam
 
 def prepare_changed(db: Database, since: int,
                     cancelled: Callable[[], bool] = lambda: False) -> tuple[int, list[str], list[str]]:
-    """Prepare (prepare_exam) every exam that changed after change_log entry `since`. Return (the newest
-    entry when it began, to pass as `since` next time, or `since` again when `cancelled()` turned
-    true; the ids of the exams prepared; those whose figures were refused, SchoolQError: the report
+    """Prepare (prepare_exam) every exam that changed after change_log entry `since`; when the database
+    has no such entry any more (a backup was put back), the current term's exams as prepare_term
+    does. Return (the newest entry when it began, to pass as `since` next time, or `since` again when
+    `cancelled()` turned true; the ids of the exams prepared; those whose figures were refused, SchoolQError: the report
     on them says why). Raises what else the figures raise (a fault of the program)."""
     head = newest_change(db)
-    done: list[str] = []
-    refused: list[str] = []
+    if head < since:  # not the change_log `since` was read from (a backup was put back): as on opening
+        done, refused = prepare_term(db, cancelled)
+        return (since if cancelled() else head), done, refused
+    done = []
+    refused = []
     for exam_id in changed_exams(db, since) if head > since else ():
         if cancelled():
             return since, done, refused

@@ -134,3 +134,28 @@ def test_on_opening_the_current_terms_exams_changed_elsewhere_are_prepared(db, t
     finally:
         later.close()
     assert county_work == []
+
+
+def test_after_a_backup_is_put_back_the_terms_exams_are_prepared_from_its_marks(db, tmp_path, monkeypatch):
+    from app.services.backups import make_backup, restore_backup
+    from app.services.users import actor_for
+
+    exams = exam_ids(db)
+    admin = actor_for(db, "admin")
+    backup = make_backup(db, admin, tmp_path / "backups")
+    before = _township_mean(db, exams, tmp_path / "before.xlsx")
+    for _ in range(3):  # changes made after the backup, prepared as the window would
+        _zero_a_mark_of_qsz02(db, exams["统考"])
+    since, _done, _refused = prepare_changed(db, newest_change(db) - 1)
+    restore_backup(db, admin, backup)  # the change_log put back ends before `since`
+    assert newest_change(db) < since
+    head, done, refused = prepare_changed(db, since)
+    assert (head, done, refused) == (newest_change(db), [exams["统考"], exams["月考"]], [])
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    later = open_database(path)
+    county_work = _count_county_work(monkeypatch)
+    try:
+        after = _township_mean(later, exams, tmp_path / "after.xlsx")
+    finally:
+        later.close()
+    assert county_work == [] and after == before  # the backup's marks, without the zeros
