@@ -106,9 +106,9 @@ def check_marks(db: Database, path, exam_id: str, *, school_id: str | None = Non
     Returns (plan, batches). Iterating `batches` reads and checks the file; it yields the new marks
     (as in MarksPlan.inserts) of the first FIRST_BATCH_ROWS rows, then of every BATCH_ROWS rows, as
     soon as they are checked, for as long as no problem has turned up, so a writer can store them
-    while the rest is read (see app.marks.writing.import_marks). Once the iteration ends, `plan` is complete. With `early_rows`
-    a large one-sheet .xlsx yields its first batches before calamine has loaded the whole sheet
-    (app.importing.workbook.open_sheets). Raises (here: an unknown exam; while iterating: the rest)
+    while the rest is read (see app.marks.writing.import_marks). Once the iteration ends, `plan` is
+    complete. With `early_rows` a large one-sheet .xlsx yields its first batches before calamine has
+    loaded the whole sheet (app.importing.workbook.open_sheets). Raises (here: an unknown exam; while iterating: the rest)
     what read_marks raises, and with `early_rows` EarlyRowsDiffer while iterating.
     """
     exam = find_exam(db, exam_id)

@@ -29,10 +29,10 @@ from app.db.database import SchoolDatabase, open_writer
 from app.db.keys import number_of
 from app.db.writes import Actor, BulkInsert, update_row
 from app.errors import ValidationError, invalid
-from app.marks.plan import MarksPlan, mark_text
-from app.marks.reading import check_marks, read_marks
 from app.importing.early_sheet import EarlyRowsDiffer
 from app.importing.workbook import Progress
+from app.marks.plan import MarksPlan, mark_text
+from app.marks.reading import check_marks, read_marks
 from app.services.exams import find_exam
 from app.services.permissions import require_mark_write
 from app.stats.frame import paused_collector
